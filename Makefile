@@ -1,0 +1,49 @@
+# vtopo: the README's two commands are `make demo` and `make check`.
+# Both install missing Debian packages first (scripts/install-deps.sh, as root).
+
+BUILD      ?= build
+SAN_BUILD  ?= build-sanitize
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+
+.PHONY: all deps configure build check test sanitize demo install format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh all
+
+configure: deps
+	cmake -S . -B $(BUILD) -DVT_WERROR=ON $(CMAKE_ARGS)
+
+build: configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+# Every suite: unit, datasets, hwloc comparison, CLI, install — then the unit
+# and CLI suites again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# built with clang (which also proves the clang build is warning-free).
+check: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	$(MAKE) sanitize
+
+sanitize: deps
+	CC=clang cmake -S . -B $(SAN_BUILD) -DVT_WERROR=ON -DVT_SANITIZE=ON \
+	    -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS)
+	cmake --build $(SAN_BUILD) -j$(JOBS)
+	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ctest --output-on-failure -j$(JOBS) -L 'unit|datasets|cli'
+
+test: check
+
+demo: build
+	scripts/demo.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

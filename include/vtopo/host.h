@@ -1,0 +1,150 @@
+/* vt_host: an immutable model of a host's NUMA topology — nodes (pnode, with
+ * the firmware proximity domain host_pxm when known), CPUs, memory ranges,
+ * distances and PCI devices — loaded from sysfs, a host file or a synthetic
+ * spec, all producing the same model. */
+#ifndef VTOPO_HOST_H
+#define VTOPO_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vtopo/bitmap.h"
+#include "vtopo/err.h"
+#include "vtopo/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* host_pxm value when the firmware proximity domain is not known. */
+#define VT_PXM_UNKNOWN UINT32_MAX
+/* Results of vt_host_pfn_lookup for a frame outside every node's ranges. */
+#define VT_PXM_INVALID (UINT32_MAX - 1)
+#define VT_PNODE_INVALID (-1)
+/* pnode of a PCI device whose numa_node is -1 (unknown, never guessed). */
+#define VT_PNODE_UNKNOWN (-1)
+
+/* Limits on what a host source may describe. */
+#define VT_HOST_MAX_NODES 4096
+#define VT_HOST_MAX_DEVICES 65536
+#define VT_HOST_MAX_RANGES 65536
+
+/* A physical address range [start, end). */
+struct vt_mem_range {
+    uint64_t start;
+    uint64_t end;
+};
+
+struct vt_host_node {
+    unsigned pnode;    /* host OS node id (/sys/devices/system/node/nodeN) */
+    uint32_t host_pxm; /* firmware proximity domain, VT_PXM_UNKNOWN if unknown */
+    /* CPUs the node lists that are online; offline ones the node lists;
+     * online minus isolated minus nohz_full. */
+    const struct vt_bitmap *cpus;
+    const struct vt_bitmap *offline_cpus;
+    const struct vt_bitmap *housekeeping_cpus;
+    uint64_t memory_bytes; /* MemTotal */
+    const struct vt_mem_range *ranges; /* sorted, merged; may be empty (unknown) */
+    size_t nranges;
+    bool has_cpu;    /* at least one online CPU */
+    bool has_memory; /* memory_bytes > 0 */
+    bool has_generic_initiator;
+    /* Distances to every node, indexed like vt_host_node(h, i); 0 = unknown. */
+    const uint32_t *distances;
+};
+
+struct vt_host_cpus {
+    const struct vt_bitmap *possible;
+    const struct vt_bitmap *present;
+    const struct vt_bitmap *online;
+    const struct vt_bitmap *offline; /* possible minus online */
+    const struct vt_bitmap *isolated;
+    const struct vt_bitmap *nohz_full;
+    const struct vt_bitmap *housekeeping; /* online minus isolated minus nohz_full */
+};
+
+struct vt_host_device {
+    char bdf[24];         /* "0000:3b:00.0" */
+    uint32_t pci_domain;  /* segment */
+    uint8_t bus, dev, fn; /* dev 0..31, fn 0..7 */
+    uint16_t vendor, device;
+    uint32_t class_code; /* 24-bit class/subclass/prog-if */
+    int pnode;           /* numa_node, or VT_PNODE_UNKNOWN */
+    const struct vt_bitmap *local_cpus; /* NULL when the source did not say */
+    unsigned msi_irqs;   /* MSI/MSI-X vectors allocated (entries of msi_irqs/) */
+};
+
+struct vt_host;
+
+enum vt_host_kind {
+    VT_HOST_SYSFS,     /* arg: fsroot directory; NULL or "/" for the live system */
+    VT_HOST_FILE,      /* arg: a host description file (docs/host-format.md) */
+    VT_HOST_SYNTHETIC, /* arg: a one-line spec (docs/synthetic-hosts.md) */
+};
+
+struct vt_host_source {
+    enum vt_host_kind kind;
+    const char *arg;
+    /* Directory with the host's SRAT/SLIT (as "SRAT" or "srat.dat"). NULL:
+     * for sysfs, <fsroot>/sys/firmware/acpi/tables if readable; otherwise none. */
+    const char *acpi_dir;
+};
+
+/*
+ * Load a host. On success *out is an immutable model the caller frees with
+ * vt_host_free. Problems the model can live with (buggy firmware, unknown
+ * PXMs, inconsistent dumps) become warnings (vt_host_warning); anything that
+ * would make the model wrong is an error with a sentence naming the file and
+ * field. Nothing is guessed: an unknown PXM or device node stays unknown.
+ */
+VT_API int vt_host_load(const struct vt_host_source *src, struct vt_host **out,
+                        struct vt_err *err);
+VT_API void vt_host_free(struct vt_host *h);
+
+/* Nodes, ascending by pnode; only nodes that are online (have a sysfs dir). */
+VT_API size_t vt_host_node_count(const struct vt_host *h);
+VT_API const struct vt_host_node *vt_host_node(const struct vt_host *h, size_t index);
+/* Index of pnode in the node array, or -1. */
+VT_API int vt_host_node_index(const struct vt_host *h, unsigned pnode);
+VT_API const struct vt_bitmap *vt_host_possible_nodes(const struct vt_host *h);
+/* Distance between two pnodes; 0 when unknown or either node does not exist. */
+VT_API uint32_t vt_host_distance(const struct vt_host *h, unsigned pnode_from, unsigned pnode_to);
+
+VT_API const struct vt_host_cpus *vt_host_cpus(const struct vt_host *h);
+/* pnode of an online or node-listed CPU, or -1. */
+VT_API int vt_host_cpu_pnode(const struct vt_host *h, unsigned pcpu);
+
+VT_API size_t vt_host_device_count(const struct vt_host *h);
+VT_API const struct vt_host_device *vt_host_device(const struct vt_host *h, size_t index);
+VT_API const struct vt_host_device *vt_host_device_by_bdf(const struct vt_host *h,
+                                                          const char *bdf);
+
+/* Warnings gathered while loading, in order. */
+VT_API size_t vt_host_warning_count(const struct vt_host *h);
+VT_API const char *vt_host_warning(const struct vt_host *h, size_t index);
+/* One line saying where the model came from ("sysfs /", "file x.json"). */
+VT_API const char *vt_host_description(const struct vt_host *h);
+
+/*
+ * Batch frame lookup, the semantics of Xen's "PXMs of a batch of machine
+ * frames": for each host page frame number pfns[i] (4 KiB frames), write the
+ * host_pxm of the node whose ranges contain it to pxms[i] (VT_PXM_UNKNOWN if
+ * that node's PXM is unknown, VT_PXM_INVALID outside every range) and, when
+ * pnodes is not NULL, its pnode to pnodes[i] (VT_PNODE_INVALID outside).
+ * One bad frame never fails the batch. Returns the number of frames found
+ * inside a node's range, or -EINVAL when an array needed for n > 0 is NULL.
+ */
+VT_API long vt_host_pfn_lookup(const struct vt_host *h, const uint64_t *pfns, size_t n,
+                               uint32_t *pxms, int *pnodes);
+
+/* The host as a JSON document (docs/host-format.md): *json is malloc'd. */
+VT_API int vt_host_to_json(const struct vt_host *h, char **json, struct vt_err *err);
+/* Write vt_host_to_json's document to path atomically. */
+VT_API int vt_host_save(const struct vt_host *h, const char *path, struct vt_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,22 @@
+/* libvtopo umbrella header: guest NUMA topology from the host to the guest. */
+#ifndef VTOPO_VTOPO_H
+#define VTOPO_VTOPO_H
+
+#include "vtopo/bitmap.h"
+#include "vtopo/err.h"
+#include "vtopo/export.h"
+#include "vtopo/host.h"
+#include "vtopo/size.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The library's version, "MAJOR.MINOR.PATCH". */
+VT_API const char *vt_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,218 @@
+/* Bounds-checked ACPI table readers: header, SRAT, SLIT. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acpi/parse.h"
+#include "util/bytes.h"
+
+int vt_acpi_header_parse(const uint8_t *data, size_t len, const char *name, const char *want_sig,
+                         struct vt_acpi_header *hdr, struct vt_err *err)
+{
+    struct vt_rd r = {data, len};
+    uint8_t sum = 0;
+
+    if (len < VT_ACPI_HEADER_LEN)
+        return vt_err_set(err, -EINVAL, "%s: %zu bytes, shorter than the 36-byte ACPI header",
+                          name, len);
+    memcpy(hdr->signature, data, 4);
+    hdr->signature[4] = '\0';
+    if (want_sig && memcmp(data, want_sig, 4) != 0)
+        return vt_err_set(err, -EINVAL, "%s: signature '%.4s', expected '%s'", name,
+                          (const char *)data, want_sig);
+    vt_rd_u32(&r, 4, &hdr->length);
+    vt_rd_u8(&r, 8, &hdr->revision);
+    memcpy(hdr->oem_id, data + 10, 6);
+    hdr->oem_id[6] = '\0';
+    memcpy(hdr->oem_table_id, data + 16, 8);
+    hdr->oem_table_id[8] = '\0';
+    vt_rd_u32(&r, 24, &hdr->oem_revision);
+    if (hdr->length != len)
+        return vt_err_set(err, -EINVAL, "%s: header length %u but the table has %zu bytes", name,
+                          hdr->length, len);
+    for (size_t i = 0; i < len; i++)
+        sum = (uint8_t)(sum + data[i]);
+    if (sum != 0)
+        return vt_err_set(err, -EINVAL,
+                          "%s: checksum wrong (bytes sum to %#04x, must be 0; checksum byte "
+                          "should be %#04x)",
+                          name, sum, (uint8_t)(data[9] - sum));
+    return 0;
+}
+
+static const char *srat_type_name(uint8_t type)
+{
+    switch (type) {
+    case VT_SRAT_LAPIC:
+        return "LAPIC affinity";
+    case VT_SRAT_MEMORY:
+        return "memory affinity";
+    case VT_SRAT_X2APIC:
+        return "x2APIC affinity";
+    case VT_SRAT_GICC:
+        return "GICC affinity";
+    case VT_SRAT_GENERIC_INITIATOR:
+        return "generic initiator affinity";
+    default:
+        return "unknown type";
+    }
+}
+
+int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_srat *srat,
+                  struct vt_err *err)
+{
+    struct vt_acpi_header hdr;
+    struct vt_rd r = {data, len};
+    size_t off = 48, cap = 0, idx = 0;
+    int rc;
+
+    memset(srat, 0, sizeof(*srat));
+    if ((rc = vt_acpi_header_parse(data, len, name, "SRAT", &hdr, err)) < 0)
+        return rc;
+    if (len < 48)
+        return vt_err_set(err, -EINVAL, "%s: %zu bytes, shorter than the 48-byte SRAT header",
+                          name, len);
+    srat->revision = hdr.revision;
+    for (; off < len; idx++) {
+        struct vt_srat_entry e = {0};
+        static const uint8_t min_len[] = {[0] = 16, [1] = 40, [2] = 24, [3] = 18, [5] = 32};
+        uint8_t lo = 0;
+
+        if (!vt_rd_u8(&r, off, &e.type) || !vt_rd_u8(&r, off + 1, &e.length)) {
+            vt_srat_free(srat);
+            return vt_err_set(err, -EINVAL, "%s: entry %zu at offset %zu: truncated header",
+                              name, idx, off);
+        }
+        e.offset = off;
+        if (e.length < 2 || e.length > len - off) {
+            vt_srat_free(srat);
+            return vt_err_set(err, -EINVAL,
+                              "%s: entry %zu (%s) at offset %zu: length %u runs past the table "
+                              "(%zu bytes left)",
+                              name, idx, srat_type_name(e.type), off, e.length, len - off);
+        }
+        if (e.type < sizeof(min_len) && min_len[e.type] &&
+            (e.type == VT_SRAT_LAPIC ? e.length != 16 : e.length < min_len[e.type])) {
+            vt_srat_free(srat);
+            return vt_err_set(err, -EINVAL, "%s: entry %zu (%s) at offset %zu: length %u, %s %u",
+                              name, idx, srat_type_name(e.type), off, e.length,
+                              e.type == VT_SRAT_LAPIC ? "expected" : "expected at least",
+                              min_len[e.type]);
+        }
+        switch (e.type) {
+        case VT_SRAT_LAPIC: {
+            uint8_t apic = 0, hi[3] = {0};
+
+            vt_rd_u8(&r, off + 2, &lo);
+            vt_rd_u8(&r, off + 3, &apic);
+            vt_rd_u32(&r, off + 4, &e.flags);
+            for (int i = 0; i < 3; i++)
+                vt_rd_u8(&r, off + 9 + (size_t)i, &hi[i]);
+            e.apic_id = apic;
+            e.pxm = lo;
+            /* Linux takes the high PXM bytes only from revision 2 on. */
+            if (srat->revision >= 2)
+                e.pxm |= (uint32_t)hi[0] << 8 | (uint32_t)hi[1] << 16 | (uint32_t)hi[2] << 24;
+            break;
+        }
+        case VT_SRAT_MEMORY:
+            vt_rd_u32(&r, off + 2, &e.pxm);
+            vt_rd_u64(&r, off + 8, &e.base);
+            vt_rd_u64(&r, off + 16, &e.length_bytes);
+            vt_rd_u32(&r, off + 28, &e.flags);
+            if (srat->revision <= 1)
+                e.pxm &= 0xff;
+            break;
+        case VT_SRAT_X2APIC:
+            vt_rd_u32(&r, off + 4, &e.pxm);
+            vt_rd_u32(&r, off + 8, &e.apic_id);
+            vt_rd_u32(&r, off + 12, &e.flags);
+            break;
+        case VT_SRAT_GICC:
+            vt_rd_u32(&r, off + 2, &e.pxm);
+            vt_rd_u32(&r, off + 6, &e.apic_id);
+            vt_rd_u32(&r, off + 10, &e.flags);
+            break;
+        case VT_SRAT_GENERIC_INITIATOR:
+            vt_rd_u8(&r, off + 3, &e.handle_type);
+            vt_rd_u32(&r, off + 4, &e.pxm);
+            memcpy(e.handle, data + off + 8, 16);
+            vt_rd_u32(&r, off + 24, &e.flags);
+            break;
+        default:
+            off += e.length;
+            continue;
+        }
+        if (srat->n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct vt_srat_entry *ne = realloc(srat->entries, ncap * sizeof(*ne));
+
+            if (!ne) {
+                vt_srat_free(srat);
+                return vt_err_set(err, -ENOMEM, "%s: out of memory", name);
+            }
+            srat->entries = ne;
+            cap = ncap;
+        }
+        srat->entries[srat->n++] = e;
+        off += e.length;
+    }
+    return 0;
+}
+
+void vt_srat_free(struct vt_srat *srat)
+{
+    free(srat->entries);
+    srat->entries = NULL;
+    srat->n = 0;
+}
+
+#define SLIT_MAX_LOCALITIES 65536u
+
+int vt_slit_parse(const uint8_t *data, size_t len, const char *name, struct vt_slit *slit,
+                  struct vt_err *err)
+{
+    struct vt_acpi_header hdr;
+    struct vt_rd r = {data, len};
+    uint64_t count;
+    int rc;
+
+    memset(slit, 0, sizeof(*slit));
+    if ((rc = vt_acpi_header_parse(data, len, name, "SLIT", &hdr, err)) < 0)
+        return rc;
+    if (!vt_rd_u64(&r, 36, &count))
+        return vt_err_set(err, -EINVAL, "%s: %zu bytes, too short for the locality count", name,
+                          len);
+    if (count == 0 || count > SLIT_MAX_LOCALITIES || count * count > len - 44)
+        return vt_err_set(err, -EINVAL,
+                          "%s: locality count %llu needs %llu matrix bytes but %zu are present",
+                          name, (unsigned long long)count,
+                          count > SLIT_MAX_LOCALITIES ? (unsigned long long)-1
+                                                      : (unsigned long long)(count * count),
+                          len - 44);
+    slit->entries = malloc(count * count);
+    if (!slit->entries)
+        return vt_err_set(err, -ENOMEM, "%s: out of memory", name);
+    memcpy(slit->entries, data + 44, count * count);
+    slit->count = count;
+    return 0;
+}
+
+bool vt_slit_valid(const struct vt_slit *slit)
+{
+    for (uint64_t i = 0; i < slit->count; i++)
+        for (uint64_t j = 0; j < slit->count; j++) {
+            uint8_t v = slit->entries[i * slit->count + j];
+
+            if (i == j ? v != 10 : v <= 10)
+                return false;
+        }
+    return true;
+}
+
+void vt_slit_free(struct vt_slit *slit)
+{
+    free(slit->entries);
+    slit->entries = NULL;
+    slit->count = 0;
+}

@@ -1,0 +1,77 @@
+/* Bounds-checked readers for ACPI tables: the common header, SRAT and SLIT
+ * (internal). Values are decoded the way Linux decodes them. */
+#ifndef VT_ACPI_PARSE_H
+#define VT_ACPI_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vtopo/err.h"
+
+#define VT_ACPI_HEADER_LEN 36
+
+struct vt_acpi_header {
+    char signature[5];
+    uint32_t length;
+    uint8_t revision;
+    char oem_id[7];
+    char oem_table_id[9];
+    uint32_t oem_revision;
+};
+
+/* Check a whole table: at least a header, the expected signature (if not
+ * NULL), Length equal to the bytes given, and a zero checksum. name is how
+ * messages refer to the table ("srat.dat"). */
+int vt_acpi_header_parse(const uint8_t *data, size_t len, const char *name, const char *want_sig,
+                         struct vt_acpi_header *hdr, struct vt_err *err);
+
+enum vt_srat_type {
+    VT_SRAT_LAPIC = 0,
+    VT_SRAT_MEMORY = 1,
+    VT_SRAT_X2APIC = 2,
+    VT_SRAT_GICC = 3,
+    VT_SRAT_GENERIC_INITIATOR = 5,
+};
+
+#define VT_SRAT_ENABLED 1u
+#define VT_SRAT_MEM_HOTPLUGGABLE 2u
+
+struct vt_srat_entry {
+    uint8_t type;
+    uint8_t length;
+    size_t offset;   /* byte offset of the subtable in the table */
+    uint32_t pxm;    /* as Linux reads it for the table's revision */
+    uint32_t flags;  /* bit 0: enabled */
+    uint32_t apic_id; /* LAPIC / x2APIC id; GICC: ACPI processor UID */
+    uint64_t base, length_bytes; /* memory affinity */
+    uint8_t handle_type;         /* generic initiator: 0 ACPI, 1 PCI */
+    uint8_t handle[16];
+};
+
+struct vt_srat {
+    uint8_t revision;
+    struct vt_srat_entry *entries; /* table order; other subtable types are skipped */
+    size_t n;
+};
+
+/* Parse an SRAT. Rejects what Linux's bad_srat() rejects: a LAPIC entry whose
+ * length is not 16, x2APIC shorter than 24, memory shorter than 40, and any
+ * subtable running past the table. */
+int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_srat *srat,
+                  struct vt_err *err);
+void vt_srat_free(struct vt_srat *srat);
+
+struct vt_slit {
+    uint64_t count;   /* locality count */
+    uint8_t *entries; /* count * count, row-major */
+};
+
+/* Parse a SLIT; count is limited to 65536 localities (and to the bytes present). */
+int vt_slit_parse(const uint8_t *data, size_t len, const char *name, struct vt_slit *slit,
+                  struct vt_err *err);
+/* Linux's slit_valid(): diagonal 10, everything else above 10. */
+bool vt_slit_valid(const struct vt_slit *slit);
+void vt_slit_free(struct vt_slit *slit);
+
+#endif

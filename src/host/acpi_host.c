@@ -1,0 +1,291 @@
+/* Host source add-on: recover each node's firmware proximity domain
+ * (host_pxm) and physical ranges from the host's SRAT by replaying Linux's
+ * node numbering, and cross-check distances against its SLIT. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acpi/parse.h"
+#include "host/host_internal.h"
+#include "util/file.h"
+
+/* Linux's MAX_PXM_DOMAINS: a PXM at or above it gets no node. */
+#define LINUX_MAX_PXM 256u
+#define ACPI_TABLE_MAX (16u << 20)
+
+/* Find and read a table as <dir>/<SIG>, <dir>/<sig>.dat or <dir>/<SIG>.dat. */
+static int read_table(const char *dir, const char *sig, char **data, size_t *len, char *path,
+                      size_t path_size, struct vt_err *err)
+{
+    char lower[8];
+    int rc = -ENOENT;
+
+    for (size_t i = 0; i < 4 && sig[i]; i++)
+        lower[i] = (char)(sig[i] | 0x20);
+    lower[4] = '\0';
+    for (size_t i = 0; i < 3; i++) {
+        if (vt_path_fmt(path, path_size, err, "%s/%s%s", dir, i == 1 ? lower : sig,
+                        i ? ".dat" : "") < 0)
+            return -ENAMETOOLONG;
+        rc = vt_read_file(path, ACPI_TABLE_MAX, 0, data, len, err);
+        if (rc != -ENOENT)
+            return rc;
+    }
+    vt_path_fmt(path, path_size, NULL, "%s/%s", dir, sig);
+    return -ENOENT;
+}
+
+/* The kernel command line in the dump disables or fakes NUMA: SRAT numbering
+ * then says nothing about the node ids. */
+static const char *numa_override(const char *cmdline)
+{
+    if (strstr(cmdline, "numa=fake"))
+        return "numa=fake";
+    if (strstr(cmdline, "numa=off"))
+        return "numa=off";
+    return NULL;
+}
+
+struct pxm_map {
+    uint32_t pxm[LINUX_MAX_PXM]; /* by linux node */
+    size_t n;
+};
+
+static int pxm_node(struct pxm_map *m, uint32_t pxm)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (m->pxm[i] == pxm)
+            return (int)i;
+    if (pxm >= LINUX_MAX_PXM || m->n >= LINUX_MAX_PXM)
+        return -1;
+    m->pxm[m->n] = pxm;
+    return (int)m->n++;
+}
+
+/* Linux (drivers/acpi/numa/srat.c acpi_numa_init): one pass over the CPU-type
+ * entries (LAPIC, x2APIC, GICC, generic initiator) in table order, then the
+ * memory entries; each enabled entry's PXM gets the next free node id the
+ * first time it is seen. Returns false (with *why) when Linux would not use
+ * this SRAT. */
+static bool replay(const struct vt_srat *srat, struct pxm_map *m, const char **why)
+{
+    bool any_mem = false;
+
+    m->n = 0;
+    for (size_t i = 0; i < srat->n; i++) {
+        const struct vt_srat_entry *e = &srat->entries[i];
+
+        if (e->type == VT_SRAT_MEMORY || !(e->flags & VT_SRAT_ENABLED))
+            continue;
+        pxm_node(m, e->pxm);
+    }
+    for (size_t i = 0; i < srat->n; i++) {
+        const struct vt_srat_entry *e = &srat->entries[i];
+
+        if (e->type != VT_SRAT_MEMORY || !(e->flags & VT_SRAT_ENABLED))
+            continue;
+        if (pxm_node(m, e->pxm) < 0) {
+            *why = "a memory entry's proximity domain is 256 or more (Too many proximity "
+                   "domains)";
+            return false;
+        }
+        any_mem = true;
+    }
+    if (!any_mem) {
+        *why = "it has no enabled memory affinity entry";
+        return false;
+    }
+    return true;
+}
+
+static int cmp_u64pair(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* Linux rejects an SRAT whose different-PXM memory ranges overlap. */
+static bool ranges_overlap(const struct vt_srat *srat)
+{
+    uint64_t(*r)[3] = calloc(srat->n ? srat->n : 1, sizeof(*r));
+    size_t n = 0;
+    bool bad = false;
+
+    if (!r)
+        return true;
+    for (size_t i = 0; i < srat->n; i++) {
+        const struct vt_srat_entry *e = &srat->entries[i];
+
+        if (e->type == VT_SRAT_MEMORY && (e->flags & VT_SRAT_ENABLED) && e->length_bytes) {
+            r[n][0] = e->base;
+            r[n][1] = e->base + e->length_bytes;
+            r[n][2] = e->pxm;
+            n++;
+        }
+    }
+    qsort(r, n, sizeof(*r), cmp_u64pair);
+    for (size_t i = 1; i < n && !bad; i++)
+        bad = r[i][0] < r[i - 1][1] && r[i][2] != r[i - 1][2];
+    free(r);
+    return bad;
+}
+
+static void apply_slit(struct vt_host *h, const char *path, const uint8_t *data, size_t len)
+{
+    struct vt_slit slit;
+    struct vt_err e;
+    size_t filled = 0, differ = 0;
+
+    if (vt_slit_parse(data, len, path, &slit, &e) < 0) {
+        host_warn(h, "%s; host distances not cross-checked", e.msg);
+        return;
+    }
+    if (!vt_slit_valid(&slit)) {
+        host_warn(h, "%s: Linux rejects this SLIT (diagonal must be 10, other entries above "
+                     "10); not used",
+                  path);
+        vt_slit_free(&slit);
+        return;
+    }
+    for (size_t i = 0; i < h->nnodes; i++)
+        for (size_t j = 0; j < h->nnodes; j++) {
+            uint32_t pi = h->nodes[i].pub.host_pxm, pj = h->nodes[j].pub.host_pxm;
+            uint32_t *d = &h->dist[i * h->nnodes + j];
+            uint8_t v;
+
+            if (pi == VT_PXM_UNKNOWN || pj == VT_PXM_UNKNOWN || pi >= slit.count ||
+                pj >= slit.count)
+                continue;
+            v = slit.entries[(uint64_t)pi * slit.count + pj];
+            if (*d == 0) {
+                *d = v;
+                filled++;
+            } else if (*d != v) {
+                differ++;
+            }
+        }
+    if (differ)
+        host_warn(h, "%s: %zu distances differ from sysfs; sysfs values kept", path, differ);
+    if (filled)
+        host_warn(h, "%s: %zu distances unknown to sysfs taken from the SLIT", path, filled);
+    vt_slit_free(&slit);
+}
+
+int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struct vt_err *err)
+{
+    char path[PATH_MAX], *data = NULL, *cmdline = NULL;
+    struct vt_srat srat = {0};
+    struct pxm_map map;
+    struct vt_err e;
+    const char *why = NULL;
+    size_t len;
+    int rc;
+
+    rc = read_table(dir, "SRAT", &data, &len, path, sizeof(path), &e);
+    if (rc < 0) {
+        if (explicit_dir && rc == -ENOENT)
+            return vt_err_set(err, -ENOENT, "%s: no SRAT (looked for SRAT, srat.dat, SRAT.dat)",
+                              dir);
+        if (explicit_dir)
+            return vt_err_set(err, rc, "%s", e.msg);
+        if (rc == -ENOENT)
+            host_warn(h, "%s: no SRAT; firmware proximity domains (host_pxm) unknown", path);
+        else if (rc == -EACCES || rc == -EPERM)
+            host_warn(h, "%s: not readable (ACPI tables are root-only); host_pxm unknown",
+                      path);
+        else
+            host_warn(h, "%s; host_pxm unknown", e.msg);
+        return 0;
+    }
+    rc = vt_srat_parse((const uint8_t *)data, len, path, &srat, &e);
+    free(data);
+    data = NULL;
+    if (rc < 0) {
+        if (explicit_dir)
+            return vt_err_set(err, rc, "%s", e.msg);
+        host_warn(h, "%s; Linux rejects such an SRAT, host_pxm unknown", e.msg);
+        return 0;
+    }
+
+    /* A dump's kernel command line (sysfs source only: dir under the fsroot). */
+    if (!explicit_dir) {
+        char cl[PATH_MAX];
+        const char *tail = strstr(dir, "sys/firmware/acpi/tables");
+
+        if (tail && (size_t)(tail - dir) + 12 < sizeof(cl)) {
+            snprintf(cl, sizeof(cl), "%.*sproc/cmdline", (int)(tail - dir), dir);
+            if (vt_read_file(cl, 1 << 16, VT_READ_TEXT, &cmdline, NULL, NULL) == 0 &&
+                (why = numa_override(cmdline)))
+                host_warn(h, "the kernel ran with %s, so node ids do not follow the SRAT; "
+                             "host_pxm unknown",
+                          why);
+            free(cmdline);
+            if (why)
+                goto out;
+        }
+    }
+    if (!replay(&srat, &map, &why)) {
+        host_warn(h, "%s: Linux does not use this SRAT (%s); host_pxm unknown", path, why);
+        goto out;
+    }
+    if (ranges_overlap(&srat)) {
+        host_warn(h, "%s: memory ranges of different proximity domains overlap, so Linux does "
+                     "not use it; host_pxm unknown",
+                  path);
+        goto out;
+    }
+    for (size_t i = 0; i < h->nnodes; i++)
+        if (h->nodes[i].pub.pnode >= map.n) {
+            host_warn(h,
+                      "%s maps %zu proximity domains, but node %u exists (NUMA emulation, "
+                      "CXL windows or another machine's tables?); host_pxm unknown",
+                      path, map.n, h->nodes[i].pub.pnode);
+            goto out;
+        }
+    for (size_t i = 0; i < h->nnodes; i++) {
+        struct host_node *n = &h->nodes[i];
+        bool has_ranges = false;
+
+        n->pub.host_pxm = map.pxm[n->pub.pnode];
+        for (size_t k = 0; k < srat.n; k++) {
+            const struct vt_srat_entry *en = &srat.entries[k];
+
+            if (en->type == VT_SRAT_MEMORY && (en->flags & VT_SRAT_ENABLED) &&
+                en->pxm == n->pub.host_pxm && en->length_bytes)
+                has_ranges = true;
+        }
+        if (!has_ranges)
+            continue;
+        /* The firmware's ranges replace the memory-block view. */
+        n->nranges = 0;
+        for (size_t k = 0; k < srat.n; k++) {
+            const struct vt_srat_entry *en = &srat.entries[k];
+
+            if (en->type != VT_SRAT_MEMORY || !(en->flags & VT_SRAT_ENABLED) ||
+                en->pxm != n->pub.host_pxm || !en->length_bytes)
+                continue;
+            if (en->base > UINT64_MAX - en->length_bytes) {
+                host_warn(h, "%s: entry at offset %zu: range wraps past 2^64; ignored", path,
+                          en->offset);
+                continue;
+            }
+            if ((rc = host_add_range(n, en->base, en->base + en->length_bytes)) < 0) {
+                vt_err_set(err, rc, "%s: too many memory ranges", path);
+                goto out;
+            }
+        }
+    }
+    rc = read_table(dir, "SLIT", &data, &len, path, sizeof(path), &e);
+    if (rc == 0)
+        apply_slit(h, path, (const uint8_t *)data, len);
+    else if (rc != -ENOENT)
+        host_warn(h, "%s; host distances not cross-checked", e.msg);
+    rc = 0;
+out:
+    free(data);
+    vt_srat_free(&srat);
+    return rc;
+}

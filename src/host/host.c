@@ -1,0 +1,589 @@
+/* vt_host: building (for sources), finalizing, accessors and frame lookup. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/host_internal.h"
+
+/* The host-wide bitmaps, for allocating and freeing them together. */
+static struct vt_bitmap **host_bitmap(struct vt_host *h, unsigned i)
+{
+    struct vt_bitmap **all[] = {&h->possible_nodes, &h->cpu_possible, &h->cpu_present,
+                                &h->cpu_online,     &h->cpu_offline,  &h->cpu_isolated,
+                                &h->cpu_nohz_full,  &h->cpu_hk};
+
+    return i < sizeof(all) / sizeof(all[0]) ? all[i] : NULL;
+}
+
+struct vt_host *host_new(const char *desc_fmt, ...)
+{
+    struct vt_host *h = calloc(1, sizeof(*h));
+    struct vt_bitmap **b;
+    va_list ap;
+
+    if (!h)
+        return NULL;
+    va_start(ap, desc_fmt);
+    if (vasprintf(&h->desc, desc_fmt, ap) < 0)
+        h->desc = NULL;
+    va_end(ap);
+    if (!h->desc)
+        goto fail;
+    for (unsigned i = 0; (b = host_bitmap(h, i)); i++)
+        if (!(*b = vt_bitmap_new()))
+            goto fail;
+    return h;
+fail:
+    vt_host_free(h);
+    return NULL;
+}
+
+void vt_host_free(struct vt_host *h)
+{
+    struct vt_bitmap **b;
+
+    if (!h)
+        return;
+    for (size_t i = 0; i < h->nnodes; i++) {
+        struct host_node *n = &h->nodes[i];
+
+        vt_bitmap_free(n->listed);
+        vt_bitmap_free(n->cpus);
+        vt_bitmap_free(n->offline);
+        vt_bitmap_free(n->hk);
+        free(n->ranges);
+    }
+    free(h->nodes);
+    free(h->dist);
+    for (unsigned i = 0; (b = host_bitmap(h, i)); i++)
+        vt_bitmap_free(*b);
+    for (size_t i = 0; i < h->ndevs; i++)
+        vt_bitmap_free(h->devs[i].local_cpus);
+    free(h->devs);
+    for (size_t i = 0; i < h->nwarnings; i++)
+        free(h->warnings[i]);
+    free(h->warnings);
+    free(h->cpu_pnode);
+    free(h->pfn);
+    free(h->desc);
+    free(h);
+}
+
+/* Grow *arr (element size sz) so that index n fits. */
+static int grow_array(void **arr, size_t *cap, size_t n, size_t sz)
+{
+    size_t ncap;
+    void *p;
+
+    if (n < *cap)
+        return 0;
+    ncap = *cap ? *cap * 2 : 8;
+    p = realloc(*arr, ncap * sz);
+    if (!p)
+        return -ENOMEM;
+    memset((char *)p + *cap * sz, 0, (ncap - *cap) * sz);
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+struct host_node *host_add_node(struct vt_host *h, unsigned pnode)
+{
+    struct host_node *n;
+
+    if (grow_array((void **)&h->nodes, &h->cap_nodes, h->nnodes, sizeof(*h->nodes)) < 0)
+        return NULL;
+    n = &h->nodes[h->nnodes];
+    memset(n, 0, sizeof(*n));
+    n->pub.pnode = pnode;
+    n->pub.host_pxm = VT_PXM_UNKNOWN;
+    n->listed = vt_bitmap_new();
+    n->cpus = vt_bitmap_new();
+    n->offline = vt_bitmap_new();
+    n->hk = vt_bitmap_new();
+    h->nnodes++; /* counted even if an allocation failed, so vt_host_free frees it */
+    if (!n->listed || !n->cpus || !n->offline || !n->hk)
+        return NULL;
+    return n;
+}
+
+int host_alloc_distances(struct vt_host *h)
+{
+    free(h->dist);
+    h->dist = calloc(h->nnodes ? h->nnodes * h->nnodes : 1, sizeof(*h->dist));
+    return h->dist ? 0 : -ENOMEM;
+}
+
+int host_add_range(struct host_node *n, uint64_t start, uint64_t end)
+{
+    if (n->nranges >= VT_HOST_MAX_RANGES)
+        return -E2BIG;
+    if (grow_array((void **)&n->ranges, &n->cap_ranges, n->nranges, sizeof(*n->ranges)) < 0)
+        return -ENOMEM;
+    n->ranges[n->nranges].start = start;
+    n->ranges[n->nranges].end = end;
+    n->nranges++;
+    return 0;
+}
+
+struct host_dev *host_add_device(struct vt_host *h)
+{
+    struct host_dev *d;
+
+    if (h->ndevs >= VT_HOST_MAX_DEVICES)
+        return NULL;
+    if (grow_array((void **)&h->devs, &h->cap_devs, h->ndevs, sizeof(*h->devs)) < 0)
+        return NULL;
+    d = &h->devs[h->ndevs++];
+    memset(d, 0, sizeof(*d));
+    d->pub.pnode = VT_PNODE_UNKNOWN;
+    return d;
+}
+
+void host_warn(struct vt_host *h, const char *fmt, ...)
+{
+    va_list ap;
+    char *msg;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (rc < 0)
+        return;
+    if (grow_array((void **)&h->warnings, &h->cap_warnings, h->nwarnings,
+                   sizeof(*h->warnings)) < 0) {
+        free(msg);
+        return;
+    }
+    h->warnings[h->nwarnings++] = msg;
+}
+
+/* ---- finalize --------------------------------------------------------- */
+
+static int cmp_range(const void *a, const void *b)
+{
+    const struct vt_mem_range *x = a, *y = b;
+
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int cmp_pfn(const void *a, const void *b)
+{
+    const struct pfn_entry *x = a, *y = b;
+
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+    const struct vt_host_device *x = &((const struct host_dev *)a)->pub;
+    const struct vt_host_device *y = &((const struct host_dev *)b)->pub;
+    uint64_t kx = (uint64_t)x->pci_domain << 16 | (unsigned)x->bus << 8 | (unsigned)x->dev << 3 |
+                  x->fn;
+    uint64_t ky = (uint64_t)y->pci_domain << 16 | (unsigned)y->bus << 8 | (unsigned)y->dev << 3 |
+                  y->fn;
+
+    return kx < ky ? -1 : kx > ky;
+}
+
+/* Sort and merge one node's ranges; reject empty or inverted ones. */
+static int normalize_ranges(struct host_node *n, struct vt_err *err)
+{
+    size_t out = 0;
+
+    for (size_t i = 0; i < n->nranges; i++)
+        if (n->ranges[i].end <= n->ranges[i].start)
+            return vt_err_set(err, -EINVAL,
+                              "node %u: memory range %#llx-%#llx is empty or inverted",
+                              n->pub.pnode, (unsigned long long)n->ranges[i].start,
+                              (unsigned long long)n->ranges[i].end);
+    qsort(n->ranges, n->nranges, sizeof(*n->ranges), cmp_range);
+    for (size_t i = 0; i < n->nranges; i++) {
+        if (out && n->ranges[i].start <= n->ranges[out - 1].end) {
+            if (n->ranges[i].end > n->ranges[out - 1].end)
+                n->ranges[out - 1].end = n->ranges[i].end;
+            continue;
+        }
+        n->ranges[out++] = n->ranges[i];
+    }
+    n->nranges = out;
+    return 0;
+}
+
+static int build_pfn_index(struct vt_host *h, struct vt_err *err)
+{
+    size_t total = 0, k = 0;
+
+    for (size_t i = 0; i < h->nnodes; i++)
+        total += h->nodes[i].nranges;
+    h->pfn = calloc(total ? total : 1, sizeof(*h->pfn));
+    if (!h->pfn)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < h->nnodes; i++)
+        for (size_t r = 0; r < h->nodes[i].nranges; r++) {
+            h->pfn[k].start = h->nodes[i].ranges[r].start;
+            h->pfn[k].end = h->nodes[i].ranges[r].end;
+            h->pfn[k].node_index = (uint32_t)i;
+            k++;
+        }
+    h->npfn = total;
+    qsort(h->pfn, total, sizeof(*h->pfn), cmp_pfn);
+    for (size_t i = 1; i < total; i++)
+        if (h->pfn[i].start < h->pfn[i - 1].end)
+            return vt_err_set(err, -EINVAL,
+                              "memory range %#llx-%#llx of node %u overlaps %#llx-%#llx of "
+                              "node %u",
+                              (unsigned long long)h->pfn[i].start,
+                              (unsigned long long)h->pfn[i].end,
+                              h->nodes[h->pfn[i].node_index].pub.pnode,
+                              (unsigned long long)h->pfn[i - 1].start,
+                              (unsigned long long)h->pfn[i - 1].end,
+                              h->nodes[h->pfn[i - 1].node_index].pub.pnode);
+    return 0;
+}
+
+/* Assign each CPU to the lowest node listing it; warn once about CPUs that
+ * several nodes claim (the buggy-firmware case where every node lists all). */
+static int assign_cpus(struct vt_host *h, struct vt_err *err)
+{
+    struct vt_bitmap *seen = vt_bitmap_new(), *dup = vt_bitmap_new(), *claimants = vt_bitmap_new();
+    int last = vt_bitmap_last(h->cpu_online);
+    int rc = -ENOMEM;
+
+    if (!seen || !dup || !claimants)
+        goto out;
+    for (size_t i = 0; i < h->nnodes; i++) {
+        int l = vt_bitmap_last(h->nodes[i].listed);
+        if (l > last)
+            last = l;
+    }
+    h->ncpu_pnode = last < 0 ? 0 : (size_t)last + 1;
+    h->cpu_pnode = malloc((h->ncpu_pnode ? h->ncpu_pnode : 1) * sizeof(int));
+    if (!h->cpu_pnode)
+        goto out;
+    for (size_t c = 0; c < h->ncpu_pnode; c++)
+        h->cpu_pnode[c] = -1;
+    for (size_t i = 0; i < h->nnodes; i++) {
+        struct host_node *n = &h->nodes[i];
+
+        if (vt_bitmap_copy(n->cpus, n->listed) < 0 || vt_bitmap_copy(n->offline, n->listed) < 0)
+            goto out;
+        if (vt_bitmap_intersects(n->listed, seen)) {
+            struct vt_bitmap *both = vt_bitmap_dup(n->listed);
+
+            if (!both)
+                goto out;
+            vt_bitmap_and(both, seen);
+            rc = vt_bitmap_or(dup, both);
+            vt_bitmap_free(both);
+            if (rc < 0 || vt_bitmap_set(claimants, n->pub.pnode) < 0) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            vt_bitmap_andnot(n->cpus, seen);
+            vt_bitmap_andnot(n->offline, seen);
+        }
+        if (vt_bitmap_or(seen, n->listed) < 0) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        vt_bitmap_and(n->cpus, h->cpu_online);
+        vt_bitmap_andnot(n->offline, h->cpu_online);
+        vt_bitmap_foreach(c, n->cpus) h->cpu_pnode[c] = (int)n->pub.pnode;
+        vt_bitmap_foreach(c, n->offline) h->cpu_pnode[c] = (int)n->pub.pnode;
+    }
+    if (!vt_bitmap_iszero(dup)) {
+        char *cpus = vt_bitmap_format_list(dup), *nodes = vt_bitmap_format_list(claimants);
+
+        host_warn(h,
+                  "nodes %s list CPUs %s that a lower node already lists (buggy firmware?); "
+                  "each CPU is kept in the lowest node that lists it",
+                  nodes ? nodes : "?", cpus ? cpus : "?");
+        free(cpus);
+        free(nodes);
+    }
+    rc = 0;
+out:
+    vt_bitmap_free(seen);
+    vt_bitmap_free(dup);
+    vt_bitmap_free(claimants);
+    if (rc < 0)
+        vt_err_set(err, rc, "out of memory");
+    return rc;
+}
+
+int host_finalize(struct vt_host *h, struct vt_err *err)
+{
+    int rc;
+
+    if (h->nnodes == 0)
+        return vt_err_set(err, -EINVAL, "the host has no NUMA node");
+    if (h->nnodes > VT_HOST_MAX_NODES)
+        return vt_err_set(err, -E2BIG, "%zu nodes exceed the limit of %d", h->nnodes,
+                          VT_HOST_MAX_NODES);
+    for (size_t i = 1; i < h->nnodes; i++)
+        if (h->nodes[i].pub.pnode <= h->nodes[i - 1].pub.pnode)
+            return vt_err_set(err, -EINVAL, "node %u is listed twice or out of order",
+                              h->nodes[i].pub.pnode);
+    if (!h->dist && (rc = host_alloc_distances(h)) < 0)
+        return vt_err_set(err, rc, "out of memory");
+    if (vt_bitmap_iszero(h->cpu_online))
+        return vt_err_set(err, -EINVAL, "the host has no online CPU");
+
+    /* Derived CPU sets. possible and present include online, whatever the source said. */
+    if (vt_bitmap_or(h->cpu_present, h->cpu_online) < 0 ||
+        vt_bitmap_or(h->cpu_possible, h->cpu_present) < 0 ||
+        vt_bitmap_copy(h->cpu_offline, h->cpu_possible) < 0 ||
+        vt_bitmap_copy(h->cpu_hk, h->cpu_online) < 0)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    vt_bitmap_andnot(h->cpu_offline, h->cpu_online);
+    vt_bitmap_andnot(h->cpu_hk, h->cpu_isolated);
+    vt_bitmap_andnot(h->cpu_hk, h->cpu_nohz_full);
+    for (size_t i = 0; i < h->nnodes; i++)
+        if (vt_bitmap_set(h->possible_nodes, h->nodes[i].pub.pnode) < 0)
+            return vt_err_set(err, -ENOMEM, "out of memory");
+
+    if ((rc = assign_cpus(h, err)) < 0)
+        return rc;
+    for (size_t i = 0; i < h->nnodes; i++) {
+        struct host_node *n = &h->nodes[i];
+
+        if (vt_bitmap_copy(n->hk, n->cpus) < 0)
+            return vt_err_set(err, -ENOMEM, "out of memory");
+        vt_bitmap_and(n->hk, h->cpu_hk);
+        if ((rc = normalize_ranges(n, err)) < 0)
+            return rc;
+        n->pub.cpus = n->cpus;
+        n->pub.offline_cpus = n->offline;
+        n->pub.housekeeping_cpus = n->hk;
+        n->pub.ranges = n->ranges;
+        n->pub.nranges = n->nranges;
+        n->pub.has_cpu = !vt_bitmap_iszero(n->cpus);
+        n->pub.has_memory = n->pub.memory_bytes > 0;
+        n->pub.distances = h->dist + i * h->nnodes;
+    }
+    if ((rc = build_pfn_index(h, err)) < 0)
+        return rc;
+
+    qsort(h->devs, h->ndevs, sizeof(*h->devs), cmp_dev);
+    for (size_t i = 0; i < h->ndevs; i++) {
+        struct vt_host_device *d = &h->devs[i].pub;
+
+        if (i && cmp_dev(&h->devs[i - 1], &h->devs[i]) == 0)
+            return vt_err_set(err, -EINVAL, "PCI device %s is listed twice", d->bdf);
+        if (d->pnode >= 0 && vt_host_node_index(h, (unsigned)d->pnode) < 0) {
+            host_warn(h, "PCI device %s: numa_node %d is not an online node; treated as unknown",
+                      d->bdf, d->pnode);
+            d->pnode = VT_PNODE_UNKNOWN;
+        }
+        d->local_cpus = h->devs[i].local_cpus;
+    }
+
+    h->cpus_pub.possible = h->cpu_possible;
+    h->cpus_pub.present = h->cpu_present;
+    h->cpus_pub.online = h->cpu_online;
+    h->cpus_pub.offline = h->cpu_offline;
+    h->cpus_pub.isolated = h->cpu_isolated;
+    h->cpus_pub.nohz_full = h->cpu_nohz_full;
+    h->cpus_pub.housekeeping = h->cpu_hk;
+    return 0;
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+int vt_host_load(const struct vt_host_source *src, struct vt_host **out, struct vt_err *err)
+{
+    struct vt_host *h;
+    int rc;
+
+    vt_err_clear(err);
+    *out = NULL;
+    switch (src->kind) {
+    case VT_HOST_SYSFS: {
+        const char *root = src->arg && *src->arg ? src->arg : "/";
+
+        h = host_new("sysfs %s", root);
+        if (!h)
+            return vt_err_set(err, -ENOMEM, "out of memory");
+        rc = host_load_sysfs(h, root, err);
+        if (rc == 0) {
+            char dflt[4096];
+
+            if (src->acpi_dir)
+                rc = host_apply_acpi(h, src->acpi_dir, true, err);
+            else if (snprintf(dflt, sizeof(dflt), "%s%ssys/firmware/acpi/tables", root,
+                              root[strlen(root) - 1] == '/' ? "" : "/") < (int)sizeof(dflt))
+                rc = host_apply_acpi(h, dflt, false, err);
+        }
+        break;
+    }
+    case VT_HOST_FILE:
+        if (!src->arg)
+            return vt_err_set(err, -EINVAL, "no host file given");
+        h = host_new("file %s", src->arg);
+        if (!h)
+            return vt_err_set(err, -ENOMEM, "out of memory");
+        rc = host_load_file(h, src->arg, err);
+        if (rc == 0 && src->acpi_dir)
+            rc = host_apply_acpi(h, src->acpi_dir, true, err);
+        break;
+    case VT_HOST_SYNTHETIC:
+        if (!src->arg)
+            return vt_err_set(err, -EINVAL, "no synthetic host spec given");
+        h = host_new("synthetic %s", src->arg);
+        if (!h)
+            return vt_err_set(err, -ENOMEM, "out of memory");
+        rc = host_load_synthetic(h, src->arg, err);
+        if (rc == 0 && src->acpi_dir)
+            rc = host_apply_acpi(h, src->acpi_dir, true, err);
+        break;
+    default:
+        return vt_err_set(err, -EINVAL, "unknown host source kind %d", (int)src->kind);
+    }
+    if (rc == 0) {
+        rc = host_finalize(h, err);
+        if (rc < 0)
+            vt_err_prefix(err, "%s: ", h->desc);
+    }
+    if (rc < 0) {
+        vt_host_free(h);
+        return rc;
+    }
+    *out = h;
+    return 0;
+}
+
+/* ---- accessors -------------------------------------------------------- */
+
+size_t vt_host_node_count(const struct vt_host *h)
+{
+    return h->nnodes;
+}
+
+const struct vt_host_node *vt_host_node(const struct vt_host *h, size_t index)
+{
+    return index < h->nnodes ? &h->nodes[index].pub : NULL;
+}
+
+int vt_host_node_index(const struct vt_host *h, unsigned pnode)
+{
+    size_t lo = 0, hi = h->nnodes;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (h->nodes[mid].pub.pnode == pnode)
+            return (int)mid;
+        if (h->nodes[mid].pub.pnode < pnode)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+const struct vt_bitmap *vt_host_possible_nodes(const struct vt_host *h)
+{
+    return h->possible_nodes;
+}
+
+uint32_t vt_host_distance(const struct vt_host *h, unsigned pnode_from, unsigned pnode_to)
+{
+    int a = vt_host_node_index(h, pnode_from), b = vt_host_node_index(h, pnode_to);
+
+    if (a < 0 || b < 0)
+        return 0;
+    return h->dist[(size_t)a * h->nnodes + (size_t)b];
+}
+
+const struct vt_host_cpus *vt_host_cpus(const struct vt_host *h)
+{
+    return &h->cpus_pub;
+}
+
+int vt_host_cpu_pnode(const struct vt_host *h, unsigned pcpu)
+{
+    return pcpu < h->ncpu_pnode ? h->cpu_pnode[pcpu] : -1;
+}
+
+size_t vt_host_device_count(const struct vt_host *h)
+{
+    return h->ndevs;
+}
+
+const struct vt_host_device *vt_host_device(const struct vt_host *h, size_t index)
+{
+    return index < h->ndevs ? &h->devs[index].pub : NULL;
+}
+
+const struct vt_host_device *vt_host_device_by_bdf(const struct vt_host *h, const char *bdf)
+{
+    for (size_t i = 0; i < h->ndevs; i++)
+        if (strcmp(h->devs[i].pub.bdf, bdf) == 0)
+            return &h->devs[i].pub;
+    return NULL;
+}
+
+size_t vt_host_warning_count(const struct vt_host *h)
+{
+    return h->nwarnings;
+}
+
+const char *vt_host_warning(const struct vt_host *h, size_t index)
+{
+    return index < h->nwarnings ? h->warnings[index] : NULL;
+}
+
+const char *vt_host_description(const struct vt_host *h)
+{
+    return h->desc;
+}
+
+/* ---- frame lookup ----------------------------------------------------- */
+
+#define PAGE_SHIFT 12
+
+long vt_host_pfn_lookup(const struct vt_host *h, const uint64_t *pfns, size_t n, uint32_t *pxms,
+                        int *pnodes)
+{
+    long found = 0;
+
+    if (n && (!pfns || !pxms))
+        return -EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        const struct pfn_entry *hit = NULL;
+
+        if (pfns[i] <= UINT64_MAX >> PAGE_SHIFT) {
+            uint64_t addr = pfns[i] << PAGE_SHIFT;
+            size_t lo = 0, hi = h->npfn;
+
+            /* Last entry with start <= addr. */
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (h->pfn[mid].start <= addr)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            if (lo && addr < h->pfn[lo - 1].end)
+                hit = &h->pfn[lo - 1];
+        }
+        if (hit) {
+            const struct vt_host_node *node = &h->nodes[hit->node_index].pub;
+
+            pxms[i] = node->host_pxm;
+            if (pnodes)
+                pnodes[i] = (int)node->pnode;
+            found++;
+        } else {
+            pxms[i] = VT_PXM_INVALID;
+            if (pnodes)
+                pnodes[i] = VT_PNODE_INVALID;
+        }
+    }
+    return found;
+}

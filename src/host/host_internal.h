@@ -1,0 +1,71 @@
+/* The mutable side of vt_host: what sources fill in before host_finalize()
+ * derives the rest and freezes the model (internal). */
+#ifndef VT_HOST_INTERNAL_H
+#define VT_HOST_INTERNAL_H
+
+#include "vtopo/host.h"
+
+struct host_node {
+    struct vt_host_node pub;
+    struct vt_bitmap *listed; /* CPUs the source says the node has (maybe offline) */
+    struct vt_bitmap *cpus, *offline, *hk;
+    struct vt_mem_range *ranges;
+    size_t nranges, cap_ranges;
+};
+
+struct host_dev {
+    struct vt_host_device pub;
+    struct vt_bitmap *local_cpus; /* NULL when unknown */
+};
+
+/* One node range in the frame-lookup index, sorted by start. */
+struct pfn_entry {
+    uint64_t start, end; /* bytes, [start, end) */
+    uint32_t node_index;
+};
+
+struct vt_host {
+    char *desc;
+    struct host_node *nodes; /* ascending, unique pnode */
+    size_t nnodes, cap_nodes;
+    uint32_t *dist; /* nnodes * nnodes, row-major by node index; 0 = unknown */
+    struct vt_bitmap *possible_nodes;
+    struct vt_bitmap *cpu_possible, *cpu_present, *cpu_online, *cpu_offline, *cpu_isolated,
+        *cpu_nohz_full, *cpu_hk;
+    struct vt_host_cpus cpus_pub;
+    struct host_dev *devs;
+    size_t ndevs, cap_devs;
+    char **warnings;
+    size_t nwarnings, cap_warnings;
+    int *cpu_pnode; /* indexed by pcpu, -1 = none */
+    size_t ncpu_pnode;
+    struct pfn_entry *pfn;
+    size_t npfn;
+};
+
+struct vt_host *host_new(const char *desc_fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Append a node; pnodes must be added in ascending order. NULL: out of memory. */
+struct host_node *host_add_node(struct vt_host *h, unsigned pnode);
+/* Allocate the nnodes x nnodes distance matrix (all 0) once every node is added. */
+int host_alloc_distances(struct vt_host *h);
+int host_add_range(struct host_node *n, uint64_t start, uint64_t end);
+struct host_dev *host_add_device(struct vt_host *h);
+/* Record a warning (printf style). Out of memory drops the warning. */
+void host_warn(struct vt_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Validate what the source filled in, derive every dependent field (online and
+ * housekeeping CPUs per node, has_*, the CPU->node map, the frame index, the
+ * public views) and freeze the model. Errors leave h to be freed by the caller. */
+int host_finalize(struct vt_host *h, struct vt_err *err);
+
+/* Sources. Each fills a fresh host and leaves finalizing to vt_host_load. */
+int host_load_sysfs(struct vt_host *h, const char *fsroot, struct vt_err *err);
+int host_load_file(struct vt_host *h, const char *path, struct vt_err *err);
+int host_load_synthetic(struct vt_host *h, const char *spec, struct vt_err *err);
+/* Replay Linux's SRAT numbering to set host_pxm (and SRAT ranges) per node.
+ * explicit_dir: the user named the directory, so a missing SRAT is an error;
+ * otherwise it is a warning. */
+int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struct vt_err *err);
+
+#endif

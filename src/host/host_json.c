@@ -1,0 +1,608 @@
+/* The host description file (docs/host-format.md): vt_host to JSON and back.
+ * `vtopo host --json`, `--save FILE` and `--host FILE` all use this one format. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "host/host_internal.h"
+#include "util/file.h"
+#include "util/parse.h"
+
+#define HOST_FORMAT "vtopo-host"
+#define HOST_FORMAT_VERSION 1
+#define HOST_FILE_MAX (64u << 20)
+
+/* ---- writing ---------------------------------------------------------- */
+
+static struct json_object *jlist(const struct vt_bitmap *b)
+{
+    char *s = vt_bitmap_format_list(b);
+    struct json_object *o = s ? json_object_new_string(s) : NULL;
+
+    free(s);
+    return o;
+}
+
+static struct json_object *jhex(uint64_t v, unsigned width)
+{
+    char buf[24];
+
+    snprintf(buf, sizeof(buf), "0x%0*" PRIx64, (int)width, v);
+    return json_object_new_string(buf);
+}
+
+/* json_object_object_add takes ownership; a NULL value (out of memory) is
+ * recorded so the caller fails once at the end. */
+static void put(struct json_object *o, const char *key, struct json_object *v, bool *oom)
+{
+    if (!v) {
+        *oom = true;
+        return;
+    }
+    json_object_object_add(o, key, v);
+}
+
+static void push(struct json_object *a, struct json_object *v, bool *oom)
+{
+    if (!v || json_object_array_add(a, v) < 0) {
+        json_object_put(v);
+        *oom = true;
+    }
+}
+
+static struct json_object *node_json(const struct vt_host *h, size_t i, bool *oom)
+{
+    const struct vt_host_node *n = &h->nodes[i].pub;
+    struct json_object *o = json_object_new_object(), *ranges, *dist;
+
+    if (!o)
+        return NULL;
+    put(o, "pnode", json_object_new_int64(n->pnode), oom);
+    if (n->host_pxm == VT_PXM_UNKNOWN)
+        json_object_object_add(o, "host_pxm", NULL); /* json null */
+    else
+        put(o, "host_pxm", json_object_new_int64(n->host_pxm), oom);
+    put(o, "cpus", jlist(n->cpus), oom);
+    put(o, "offline_cpus", jlist(n->offline_cpus), oom);
+    put(o, "housekeeping_cpus", jlist(n->housekeeping_cpus), oom);
+    put(o, "memory_bytes", json_object_new_uint64(n->memory_bytes), oom);
+    ranges = json_object_new_array();
+    for (size_t r = 0; ranges && r < n->nranges; r++) {
+        struct json_object *ro = json_object_new_object();
+
+        if (ro) {
+            put(ro, "start", jhex(n->ranges[r].start, 1), oom);
+            put(ro, "end", jhex(n->ranges[r].end, 1), oom);
+        }
+        push(ranges, ro, oom);
+    }
+    put(o, "memory_ranges", ranges, oom);
+    put(o, "has_cpu", json_object_new_boolean(n->has_cpu), oom);
+    put(o, "has_memory", json_object_new_boolean(n->has_memory), oom);
+    put(o, "has_generic_initiator", json_object_new_boolean(n->has_generic_initiator), oom);
+    dist = json_object_new_array();
+    for (size_t j = 0; dist && j < h->nnodes; j++) {
+        if (n->distances[j])
+            push(dist, json_object_new_int64(n->distances[j]), oom);
+        else if (json_object_array_add(dist, NULL) < 0) /* unknown: null */
+            *oom = true;
+    }
+    put(o, "distances", dist, oom);
+    return o;
+}
+
+static struct json_object *device_json(const struct vt_host_device *d, bool *oom)
+{
+    struct json_object *o = json_object_new_object();
+
+    if (!o)
+        return NULL;
+    put(o, "bdf", json_object_new_string(d->bdf), oom);
+    put(o, "vendor", jhex(d->vendor, 4), oom);
+    put(o, "device", jhex(d->device, 4), oom);
+    put(o, "class", jhex(d->class_code, 6), oom);
+    if (d->pnode >= 0)
+        put(o, "pnode", json_object_new_int64(d->pnode), oom);
+    else
+        json_object_object_add(o, "pnode", NULL);
+    if (d->local_cpus)
+        put(o, "local_cpus", jlist(d->local_cpus), oom);
+    else
+        json_object_object_add(o, "local_cpus", NULL);
+    put(o, "msi_irqs", json_object_new_int64(d->msi_irqs), oom);
+    return o;
+}
+
+int vt_host_to_json(const struct vt_host *h, char **json, struct vt_err *err)
+{
+    struct json_object *root = json_object_new_object(), *cpus, *nodes, *devs, *warns;
+    const struct vt_host_cpus *c = &h->cpus_pub;
+    bool oom = !root;
+    const char *text;
+
+    *json = NULL;
+    if (oom)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    put(root, "format", json_object_new_string(HOST_FORMAT), &oom);
+    put(root, "version", json_object_new_int(HOST_FORMAT_VERSION), &oom);
+    put(root, "source", json_object_new_string(h->desc), &oom);
+    put(root, "possible_nodes", jlist(h->possible_nodes), &oom);
+    cpus = json_object_new_object();
+    if (cpus) {
+        put(cpus, "possible", jlist(c->possible), &oom);
+        put(cpus, "present", jlist(c->present), &oom);
+        put(cpus, "online", jlist(c->online), &oom);
+        put(cpus, "offline", jlist(c->offline), &oom);
+        put(cpus, "isolated", jlist(c->isolated), &oom);
+        put(cpus, "nohz_full", jlist(c->nohz_full), &oom);
+        put(cpus, "housekeeping", jlist(c->housekeeping), &oom);
+    }
+    put(root, "cpus", cpus, &oom);
+    nodes = json_object_new_array();
+    for (size_t i = 0; nodes && i < h->nnodes; i++)
+        push(nodes, node_json(h, i, &oom), &oom);
+    put(root, "nodes", nodes, &oom);
+    devs = json_object_new_array();
+    for (size_t i = 0; devs && i < h->ndevs; i++)
+        push(devs, device_json(&h->devs[i].pub, &oom), &oom);
+    put(root, "devices", devs, &oom);
+    warns = json_object_new_array();
+    for (size_t i = 0; warns && i < h->nwarnings; i++)
+        push(warns, json_object_new_string(h->warnings[i]), &oom);
+    put(root, "warnings", warns, &oom);
+
+    text = oom ? NULL
+               : json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                          JSON_C_TO_STRING_SPACED |
+                                                          JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (text) {
+        size_t len = strlen(text);
+
+        *json = malloc(len + 2);
+        if (*json) {
+            memcpy(*json, text, len);
+            memcpy(*json + len, "\n", 2);
+        }
+    }
+    json_object_put(root);
+    if (!*json)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    return 0;
+}
+
+int vt_host_save(const struct vt_host *h, const char *path, struct vt_err *err)
+{
+    char *json;
+    int rc = vt_host_to_json(h, &json, err);
+
+    if (rc < 0)
+        return rc;
+    rc = vt_write_file_atomic(path, json, strlen(json), err);
+    free(json);
+    return rc;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+struct reader {
+    const char *path;
+    struct vt_err *err;
+};
+
+__attribute__((format(printf, 3, 4))) static int bad(const struct reader *r, const char *where,
+                                                     const char *fmt, ...)
+{
+    char msg[VT_ERR_MSG_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return vt_err_set(r->err, -EINVAL, "%s: %s: %s", r->path, where, msg);
+}
+
+/* Every key of o must be in allowed (NULL-terminated). */
+static int check_keys(const struct reader *r, const char *where, struct json_object *o,
+                      const char *const *allowed)
+{
+    json_object_object_foreach(o, key, val)
+    {
+        size_t i;
+
+        (void)val;
+        for (i = 0; allowed[i]; i++)
+            if (strcmp(key, allowed[i]) == 0)
+                break;
+        if (!allowed[i])
+            return bad(r, where, "unknown key '%s'", key);
+    }
+    return 0;
+}
+
+static int need_type(const struct reader *r, const char *where, struct json_object *v,
+                     json_type t, const char *what)
+{
+    if (!v || !json_object_is_type(v, t))
+        return bad(r, where, "must be %s", what);
+    return 0;
+}
+
+/* A non-negative integer up to max; *present false if the key is absent. */
+static int get_uint(const struct reader *r, const char *where, struct json_object *o,
+                    const char *key, uint64_t max, bool required, uint64_t *out)
+{
+    struct json_object *v;
+    char w[160];
+
+    snprintf(w, sizeof(w), "%s.%s", where, key);
+    if (!json_object_object_get_ex(o, key, &v)) {
+        if (required)
+            return bad(r, w, "%s", "is missing");
+        return 1;
+    }
+    if (!v || !json_object_is_type(v, json_type_int))
+        return bad(r, w, "%s", "must be an integer");
+    if (json_object_get_int64(v) < 0 && json_object_get_uint64(v) <= (uint64_t)INT64_MAX)
+        return bad(r, w, "%s", "must not be negative");
+    *out = json_object_get_uint64(v);
+    if (*out > max) {
+        char m[64];
+
+        snprintf(m, sizeof(m), "must be at most %llu", (unsigned long long)max);
+        return bad(r, w, "%s", m);
+    }
+    return 0;
+}
+
+static int get_list(const struct reader *r, const char *where, struct json_object *o,
+                    const char *key, unsigned max_id, bool required, struct vt_bitmap *b)
+{
+    struct json_object *v;
+    char w[160];
+    int rc;
+
+    snprintf(w, sizeof(w), "%s.%s", where, key);
+    if (!json_object_object_get_ex(o, key, &v)) {
+        if (required)
+            return bad(r, w, "%s", "is missing");
+        return 1;
+    }
+    if ((rc = need_type(r, w, v, json_type_string, "a cpulist string such as \"0-3,8\"")) < 0)
+        return rc;
+    rc = vt_bitmap_parse_list(b, json_object_get_string(v), max_id, r->err);
+    if (rc < 0)
+        vt_err_prefix(r->err, "%s: %s: ", r->path, w);
+    return rc;
+}
+
+static int get_hex_string(const struct reader *r, const char *where, struct json_object *v,
+                          uint64_t max, uint64_t *out)
+{
+    int rc = need_type(r, where, v, json_type_string, "a hex string such as \"0x8086\"");
+
+    if (rc < 0)
+        return rc;
+    if (strncmp(json_object_get_string(v), "0x", 2) != 0 ||
+        vt_parse_u64_base(json_object_get_string(v), 16, out) < 0 || *out > max)
+        return bad(r, where, "'%s' is not a hex value in range", json_object_get_string(v));
+    return 0;
+}
+
+static int read_ranges(const struct reader *r, const char *where, struct json_object *a,
+                       struct host_node *n)
+{
+    static const char *const keys[] = {"start", "end", NULL};
+    int rc;
+
+    if ((rc = need_type(r, where, a, json_type_array, "an array of {start, end}")) < 0)
+        return rc;
+    for (size_t i = 0; i < json_object_array_length(a); i++) {
+        struct json_object *e = json_object_array_get_idx(a, i), *s, *en;
+        uint64_t start, end;
+        char w[192];
+
+        snprintf(w, sizeof(w), "%s[%zu]", where, i);
+        if ((rc = need_type(r, w, e, json_type_object, "an object {start, end}")) < 0 ||
+            (rc = check_keys(r, w, e, keys)) < 0)
+            return rc;
+        if (!json_object_object_get_ex(e, "start", &s) || !json_object_object_get_ex(e, "end", &en))
+            return bad(r, w, "%s", "needs both start and end");
+        snprintf(w, sizeof(w), "%s[%zu].start", where, i);
+        if ((rc = get_hex_string(r, w, s, UINT64_MAX, &start)) < 0)
+            return rc;
+        snprintf(w, sizeof(w), "%s[%zu].end", where, i);
+        if ((rc = get_hex_string(r, w, en, UINT64_MAX, &end)) < 0)
+            return rc;
+        if (end <= start)
+            return bad(r, w, "%s", "must be above start (ranges are [start, end))");
+        if (host_add_range(n, start, end) < 0)
+            return bad(r, where, "%s", "too many ranges");
+    }
+    return 0;
+}
+
+static const char *const node_keys[] = {
+    "pnode",  "host_pxm",   "cpus",    "offline_cpus", "housekeeping_cpus",     "memory_bytes",
+    "memory_ranges", "has_cpu", "has_memory", "has_generic_initiator", "distances", NULL};
+
+static int read_node(const struct reader *r, struct vt_host *h, struct json_object *o, size_t idx)
+{
+    char w[64];
+    struct host_node *n;
+    struct json_object *v;
+    uint64_t pnode, pxm;
+    struct vt_bitmap *tmp;
+    int rc;
+
+    snprintf(w, sizeof(w), "nodes[%zu]", idx);
+    if ((rc = need_type(r, w, o, json_type_object, "an object")) < 0 ||
+        (rc = check_keys(r, w, o, node_keys)) < 0 ||
+        (rc = get_uint(r, w, o, "pnode", VT_NODE_ID_MAX, true, &pnode)) < 0)
+        return rc;
+    if (h->nnodes && pnode <= h->nodes[h->nnodes - 1].pub.pnode)
+        return bad(r, w, "%s", "pnode must be above the previous node's (ascending, unique)");
+    if (!(n = host_add_node(h, (unsigned)pnode)))
+        return vt_err_set(r->err, -ENOMEM, "out of memory");
+    if (!json_object_object_get_ex(o, "host_pxm", &v))
+        return bad(r, w, "%s", "host_pxm is missing (use null when unknown)");
+    if (v) {
+        rc = get_uint(r, w, o, "host_pxm", UINT32_MAX - 2, true, &pxm);
+        if (rc < 0)
+            return rc;
+        n->pub.host_pxm = (uint32_t)pxm;
+    }
+    if ((rc = get_list(r, w, o, "cpus", VT_CPU_ID_MAX, true, n->listed)) < 0)
+        return rc;
+    if (!(tmp = vt_bitmap_new()))
+        return vt_err_set(r->err, -ENOMEM, "out of memory");
+    rc = get_list(r, w, o, "offline_cpus", VT_CPU_ID_MAX, false, tmp);
+    if (rc == 0 && vt_bitmap_intersects(tmp, n->listed))
+        rc = bad(r, w, "%s", "offline_cpus and cpus must not share a CPU");
+    if (rc == 0 && vt_bitmap_or(n->listed, tmp) < 0)
+        rc = vt_err_set(r->err, -ENOMEM, "out of memory");
+    vt_bitmap_free(tmp);
+    if (rc < 0)
+        return rc;
+    if ((rc = get_uint(r, w, o, "memory_bytes", UINT64_MAX, true, &n->pub.memory_bytes)) < 0)
+        return rc;
+    if (json_object_object_get_ex(o, "memory_ranges", &v)) {
+        char wr[96];
+
+        snprintf(wr, sizeof(wr), "%s.memory_ranges", w);
+        if ((rc = read_ranges(r, wr, v, n)) < 0)
+            return rc;
+    }
+    if (json_object_object_get_ex(o, "has_generic_initiator", &v)) {
+        char wr[96];
+
+        snprintf(wr, sizeof(wr), "%s.has_generic_initiator", w);
+        if ((rc = need_type(r, wr, v, json_type_boolean, "true or false")) < 0)
+            return rc;
+        n->pub.has_generic_initiator = json_object_get_boolean(v);
+    }
+    return 0;
+}
+
+/* Distances need every node first: row i has one entry per node, null = unknown. */
+static int read_distances(const struct reader *r, struct vt_host *h, struct json_object *nodes)
+{
+    for (size_t i = 0; i < h->nnodes; i++) {
+        struct json_object *o = json_object_array_get_idx(nodes, i), *row;
+        char w[64];
+        int rc;
+
+        snprintf(w, sizeof(w), "nodes[%zu].distances", i);
+        if (!json_object_object_get_ex(o, "distances", &row))
+            continue; /* unknown */
+        if ((rc = need_type(r, w, row, json_type_array, "an array")) < 0)
+            return rc;
+        if (json_object_array_length(row) != h->nnodes) {
+            char m[96];
+
+            snprintf(m, sizeof(m), "has %zu entries, expected one per node (%zu)",
+                     json_object_array_length(row), h->nnodes);
+            return bad(r, w, "%s", m);
+        }
+        for (size_t j = 0; j < h->nnodes; j++) {
+            struct json_object *v = json_object_array_get_idx(row, j);
+            int64_t d;
+
+            if (!v)
+                continue;
+            if (!json_object_is_type(v, json_type_int) || (d = json_object_get_int64(v)) < 1 ||
+                d > 65535) {
+                char m[64];
+
+                snprintf(m, sizeof(m), "entry %zu must be null or an integer 1..65535", j);
+                return bad(r, w, "%s", m);
+            }
+            h->dist[i * h->nnodes + j] = (uint32_t)d;
+        }
+    }
+    return 0;
+}
+
+static int read_device(const struct reader *r, struct vt_host *h, struct json_object *o,
+                       size_t idx)
+{
+    static const char *const keys[] = {"bdf",  "vendor",     "device",   "class",
+                                       "pnode", "local_cpus", "msi_irqs", NULL};
+    struct json_object *v;
+    struct host_dev *d;
+    char w[64], wf[96];
+    uint64_t x;
+    int rc;
+
+    snprintf(w, sizeof(w), "devices[%zu]", idx);
+    if ((rc = need_type(r, w, o, json_type_object, "an object")) < 0 ||
+        (rc = check_keys(r, w, o, keys)) < 0)
+        return rc;
+    if (!(d = host_add_device(h)))
+        return bad(r, w, "%s", "too many devices");
+    snprintf(wf, sizeof(wf), "%s.bdf", w);
+    if (!json_object_object_get_ex(o, "bdf", &v))
+        return bad(r, wf, "%s", "is missing");
+    if ((rc = need_type(r, wf, v, json_type_string, "a PCI address \"DDDD:BB:DD.F\"")) < 0)
+        return rc;
+    if (vt_parse_bdf(json_object_get_string(v), &d->pub.pci_domain, &d->pub.bus, &d->pub.dev,
+                     &d->pub.fn) < 0)
+        return bad(r, wf, "'%s' is not a PCI address DDDD:BB:DD.F", json_object_get_string(v));
+    snprintf(d->pub.bdf, sizeof(d->pub.bdf), "%04x:%02x:%02x.%x", d->pub.pci_domain, d->pub.bus,
+             d->pub.dev, d->pub.fn);
+    snprintf(wf, sizeof(wf), "%s.vendor", w);
+    if (json_object_object_get_ex(o, "vendor", &v)) {
+        if ((rc = get_hex_string(r, wf, v, 0xffff, &x)) < 0)
+            return rc;
+        d->pub.vendor = (uint16_t)x;
+    }
+    snprintf(wf, sizeof(wf), "%s.device", w);
+    if (json_object_object_get_ex(o, "device", &v)) {
+        if ((rc = get_hex_string(r, wf, v, 0xffff, &x)) < 0)
+            return rc;
+        d->pub.device = (uint16_t)x;
+    }
+    snprintf(wf, sizeof(wf), "%s.class", w);
+    if (json_object_object_get_ex(o, "class", &v)) {
+        if ((rc = get_hex_string(r, wf, v, 0xffffff, &x)) < 0)
+            return rc;
+        d->pub.class_code = (uint32_t)x;
+    }
+    if (json_object_object_get_ex(o, "pnode", &v) && v) {
+        if ((rc = get_uint(r, w, o, "pnode", VT_NODE_ID_MAX, true, &x)) < 0)
+            return rc;
+        d->pub.pnode = (int)x;
+    }
+    if (json_object_object_get_ex(o, "local_cpus", &v) && v) {
+        if (!(d->local_cpus = vt_bitmap_new()))
+            return vt_err_set(r->err, -ENOMEM, "out of memory");
+        if ((rc = get_list(r, w, o, "local_cpus", VT_CPU_ID_MAX, true, d->local_cpus)) < 0)
+            return rc;
+    }
+    rc = get_uint(r, w, o, "msi_irqs", 65536, false, &x);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        d->pub.msi_irqs = (unsigned)x;
+    return 0;
+}
+
+static int read_root(const struct reader *r, struct vt_host *h, struct json_object *root)
+{
+    static const char *const keys[] = {"format",  "version", "source",   "possible_nodes",
+                                       "cpus",    "nodes",   "devices",  "warnings",
+                                       NULL};
+    static const char *const cpu_keys[] = {"possible", "present",   "online",       "offline",
+                                           "isolated", "nohz_full", "housekeeping", NULL};
+    struct json_object *v, *cpus, *nodes, *devs;
+    uint64_t version;
+    int rc;
+
+    if ((rc = need_type(r, "top level", root, json_type_object, "an object")) < 0 ||
+        (rc = check_keys(r, "top level", root, keys)) < 0)
+        return rc;
+    if (!json_object_object_get_ex(root, "format", &v) || !v ||
+        !json_object_is_type(v, json_type_string) ||
+        strcmp(json_object_get_string(v), HOST_FORMAT) != 0)
+        return bad(r, "format", "%s", "must be \"" HOST_FORMAT "\"");
+    if ((rc = get_uint(r, "top level", root, "version", UINT32_MAX, true, &version)) < 0)
+        return rc;
+    if (version != HOST_FORMAT_VERSION)
+        return bad(r, "version", "%s", "must be 1 (this vtopo reads version 1 host files)");
+    if (!json_object_object_get_ex(root, "cpus", &cpus))
+        return bad(r, "cpus", "%s", "is missing");
+    if ((rc = need_type(r, "cpus", cpus, json_type_object, "an object")) < 0 ||
+        (rc = check_keys(r, "cpus", cpus, cpu_keys)) < 0 ||
+        (rc = get_list(r, "cpus", cpus, "online", VT_CPU_ID_MAX, true, h->cpu_online)) < 0)
+        return rc;
+    if ((rc = get_list(r, "cpus", cpus, "possible", VT_CPU_ID_MAX, false, h->cpu_possible)) < 0 ||
+        (rc = get_list(r, "cpus", cpus, "present", VT_CPU_ID_MAX, false, h->cpu_present)) < 0 ||
+        (rc = get_list(r, "cpus", cpus, "isolated", VT_CPU_ID_MAX, false, h->cpu_isolated)) < 0 ||
+        (rc = get_list(r, "cpus", cpus, "nohz_full", VT_CPU_ID_MAX, false, h->cpu_nohz_full)) < 0)
+        return rc;
+    if ((rc = get_list(r, "top level", root, "possible_nodes", VT_NODE_ID_MAX, false,
+                       h->possible_nodes)) < 0)
+        return rc;
+    if (!json_object_object_get_ex(root, "nodes", &nodes))
+        return bad(r, "nodes", "%s", "is missing");
+    if ((rc = need_type(r, "nodes", nodes, json_type_array, "an array")) < 0)
+        return rc;
+    if (json_object_array_length(nodes) == 0)
+        return bad(r, "nodes", "%s", "must list at least one node");
+    if (json_object_array_length(nodes) > VT_HOST_MAX_NODES)
+        return bad(r, "nodes", "%s", "lists more nodes than the limit of 4096");
+    for (size_t i = 0; i < json_object_array_length(nodes); i++)
+        if ((rc = read_node(r, h, json_object_array_get_idx(nodes, i), i)) < 0)
+            return rc;
+    if (host_alloc_distances(h) < 0)
+        return vt_err_set(r->err, -ENOMEM, "out of memory");
+    if ((rc = read_distances(r, h, nodes)) < 0)
+        return rc;
+    if (json_object_object_get_ex(root, "devices", &devs)) {
+        if ((rc = need_type(r, "devices", devs, json_type_array, "an array")) < 0)
+            return rc;
+        for (size_t i = 0; i < json_object_array_length(devs); i++)
+            if ((rc = read_device(r, h, json_object_array_get_idx(devs, i), i)) < 0)
+                return rc;
+    }
+    if (json_object_object_get_ex(root, "warnings", &v)) {
+        if ((rc = need_type(r, "warnings", v, json_type_array, "an array of strings")) < 0)
+            return rc;
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            struct json_object *s = json_object_array_get_idx(v, i);
+
+            if ((rc = need_type(r, "warnings", s, json_type_string, "an array of strings")) < 0)
+                return rc;
+            host_warn(h, "%s", json_object_get_string(s));
+        }
+    }
+    return 0;
+}
+
+int host_load_file(struct vt_host *h, const char *path, struct vt_err *err)
+{
+    struct reader r = {path, err};
+    struct json_tokener *tok;
+    struct json_object *root;
+    char *text;
+    size_t len;
+    int rc;
+
+    if ((rc = vt_read_file(path, HOST_FILE_MAX, 0, &text, &len, err)) < 0)
+        return rc;
+    tok = json_tokener_new();
+    if (!tok) {
+        free(text);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    root = len > INT32_MAX ? NULL : json_tokener_parse_ex(tok, text, (int)len);
+    size_t end = json_tokener_get_parse_end(tok);
+    while (end < len && (text[end] == ' ' || text[end] == '\n' || text[end] == '\t' ||
+                         text[end] == '\r'))
+        end++;
+    if (!root || json_tokener_get_error(tok) != json_tokener_success || end < len) {
+        size_t line = 1;
+        enum json_tokener_error jerr = json_tokener_get_error(tok);
+
+        for (size_t i = 0; i < end && i < len; i++)
+            line += text[i] == '\n';
+        if (jerr == json_tokener_success && root)
+            rc = vt_err_set(err, -EINVAL, "%s: line %zu: text after the JSON document", path,
+                            line);
+        else
+            rc = vt_err_set(err, -EINVAL, "%s: line %zu: not valid JSON (%s)", path, line,
+                            jerr == json_tokener_continue ? "unexpected end of file"
+                                                          : json_tokener_error_desc(jerr));
+        json_object_put(root);
+    } else {
+        rc = read_root(&r, h, root);
+        json_object_put(root);
+    }
+    json_tokener_free(tok);
+    free(text);
+    return rc;
+}

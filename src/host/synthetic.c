@@ -1,0 +1,366 @@
+/* Host source: a synthetic host from a one-line spec such as
+ * "sockets=2,nodes-per-socket=2,cores=12,threads=2,mem=256G,distances=10:12:32"
+ * (grammar in docs/synthetic-hosts.md). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/host_internal.h"
+#include "util/parse.h"
+#include "vtopo/size.h"
+
+#define MIB (UINT64_C(1) << 20)
+
+struct spec {
+    uint64_t sockets, nps, cores, threads, mem;
+    bool have_cores, have_mem, smt_last;
+    uint32_t dist_local, dist_socket, dist_remote;
+    struct vt_bitmap *node_ids, *isolated, *nohz_full, *offline;
+    uint32_t *pxms;
+    size_t npxms;
+};
+
+static const char known_keys[] = "sockets, nodes-per-socket, cores, threads, mem, distances, "
+                                 "node-ids, pxms, isolated, nohz-full, offline, cpu-numbering";
+
+__attribute__((format(printf, 2, 3))) static int spec_err(struct vt_err *err, const char *fmt,
+                                                          ...)
+{
+    char m[VT_ERR_MSG_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof(m), fmt, ap);
+    va_end(ap);
+    return vt_err_set(err, -EINVAL, "synthetic spec: %s", m);
+}
+
+static int get_count(const char *key, const char *val, uint64_t max, uint64_t *out,
+                     struct vt_err *err)
+{
+    char lim[32];
+
+    snprintf(lim, sizeof(lim), "%llu", (unsigned long long)max);
+    if (vt_parse_u64_base(val, 10, out) < 0 || *out < 1 || *out > max)
+        return vt_err_set(err, -EINVAL, "synthetic spec: %s=%s: must be a whole number from 1 to %s",
+                          key, val, lim);
+    return 0;
+}
+
+static int get_distances(const char *val, struct spec *sp, struct vt_err *err)
+{
+    uint64_t v[3];
+    int n = 0;
+    const char *p = val;
+
+    while (n < 3) {
+        char num[16];
+        size_t len = strcspn(p, ":");
+
+        if (len == 0 || len >= sizeof(num))
+            break;
+        memcpy(num, p, len);
+        num[len] = '\0';
+        if (vt_parse_u64_base(num, 10, &v[n]) < 0 || v[n] < 1 || v[n] > 254)
+            return spec_err(err, "distances=%s: '%s' is not a distance from 1 to 254", val, num);
+        n++;
+        p += len;
+        if (*p != ':')
+            break;
+        p++;
+    }
+    if (*p || n < 2)
+        return spec_err(err, "distances=%s: expected LOCAL:REMOTE or LOCAL:SOCKET:REMOTE", val);
+    sp->dist_local = (uint32_t)v[0];
+    sp->dist_socket = (uint32_t)v[1];
+    sp->dist_remote = (uint32_t)v[n - 1];
+    if (sp->dist_socket <= sp->dist_local || sp->dist_remote <= sp->dist_local)
+        return spec_err(err, "distances=%s: remote distances must be above the local one", val);
+    return 0;
+}
+
+static int get_list_value(const char *key, const char *val, unsigned max_id, struct vt_bitmap **b,
+                          struct vt_err *err)
+{
+    int rc;
+
+    vt_bitmap_free(*b);
+    if (!(*b = vt_bitmap_new()))
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    rc = vt_bitmap_parse_list(*b, val, max_id, err);
+    if (rc < 0)
+        vt_err_prefix(err, "synthetic spec: %s=: ", key);
+    return rc;
+}
+
+/* pxms=0,1,4,5: one per node, in node order, any order of values but unique. */
+static int get_pxms(const char *val, struct spec *sp, struct vt_err *err)
+{
+    char *copy = strdup(val), *save = NULL, *tok;
+    size_t n = 0;
+    int rc = 0;
+
+    free(sp->pxms);
+    sp->pxms = calloc(strlen(val) / 2 + 1, sizeof(*sp->pxms));
+    if (!copy || !sp->pxms) {
+        free(copy);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        uint64_t v;
+
+        if (vt_parse_u64_base(tok, 10, &v) < 0 || v >= VT_PXM_INVALID) {
+            rc = spec_err(err, "pxms=%s: '%s' is not a proximity domain number", val, tok);
+            break;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (sp->pxms[i] == v) {
+                rc = spec_err(err, "pxms=%s: proximity domain %s appears twice", val, tok);
+                break;
+            }
+        if (rc < 0)
+            break;
+        sp->pxms[n++] = (uint32_t)v;
+    }
+    sp->npxms = n;
+    free(copy);
+    return rc;
+}
+
+static int set_key(struct spec *sp, const char *key, const char *val, struct vt_err *err)
+{
+    if (strcmp(key, "sockets") == 0)
+        return get_count(key, val, 1024, &sp->sockets, err);
+    if (strcmp(key, "nodes-per-socket") == 0)
+        return get_count(key, val, VT_HOST_MAX_NODES, &sp->nps, err);
+    if (strcmp(key, "cores") == 0) {
+        sp->have_cores = true;
+        return get_count(key, val, VT_CPU_ID_MAX + 1, &sp->cores, err);
+    }
+    if (strcmp(key, "threads") == 0)
+        return get_count(key, val, 16, &sp->threads, err);
+    if (strcmp(key, "mem") == 0) {
+        int rc = vt_size_parse(val, &sp->mem, err);
+
+        if (rc < 0)
+            vt_err_prefix(err, "synthetic spec: mem=: ");
+        sp->have_mem = true;
+        return rc;
+    }
+    if (strcmp(key, "distances") == 0)
+        return get_distances(val, sp, err);
+    if (strcmp(key, "node-ids") == 0)
+        return get_list_value(key, val, VT_NODE_ID_MAX, &sp->node_ids, err);
+    if (strcmp(key, "pxms") == 0)
+        return get_pxms(val, sp, err);
+    if (strcmp(key, "isolated") == 0)
+        return get_list_value(key, val, VT_CPU_ID_MAX, &sp->isolated, err);
+    if (strcmp(key, "nohz-full") == 0)
+        return get_list_value(key, val, VT_CPU_ID_MAX, &sp->nohz_full, err);
+    if (strcmp(key, "offline") == 0)
+        return get_list_value(key, val, VT_CPU_ID_MAX, &sp->offline, err);
+    if (strcmp(key, "cpu-numbering") == 0) {
+        if (strcmp(val, "linear") == 0)
+            sp->smt_last = false;
+        else if (strcmp(val, "smt-last") == 0)
+            sp->smt_last = true;
+        else
+            return spec_err(err, "cpu-numbering=%s: expected linear or smt-last", val);
+        return 0;
+    }
+    return spec_err(err, "unknown key '%s' (known: %s)", key, known_keys);
+}
+
+/* Split "k=v,k=v": a comma-separated piece without '=' continues the previous
+ * value, so lists read naturally: "isolated=2-3,6-7,mem=8G". */
+static int parse_spec(const char *text, struct spec *sp, struct vt_err *err)
+{
+    char *copy = strdup(text), *p, *key = NULL, *val = NULL;
+    char seen[16][24];
+    size_t nseen = 0;
+    int rc = 0;
+
+    if (!copy)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    if (!*copy) {
+        free(copy);
+        return vt_err_set(err, -EINVAL, "synthetic spec is empty (expected key=value,...)");
+    }
+    p = copy;
+    for (;;) {
+        char *comma = strchr(p, ',');
+        char *eq;
+
+        if (comma)
+            *comma = '\0';
+        eq = strchr(p, '=');
+        if (eq) {
+            if (key) {
+                if ((rc = set_key(sp, key, val, err)) < 0)
+                    break;
+            }
+            *eq = '\0';
+            key = p;
+            val = eq + 1;
+            if (!*key) {
+                rc = spec_err(err, "'=%s' has no key", val);
+                break;
+            }
+            for (size_t i = 0; i < nseen; i++)
+                if (strcmp(seen[i], key) == 0) {
+                    rc = spec_err(err, "key '%s' is given twice", key);
+                    break;
+                }
+            if (rc < 0)
+                break;
+            if (nseen < 16)
+                snprintf(seen[nseen++], sizeof(seen[0]), "%s", key);
+        } else if (key && *p) {
+            /* Continuation: rejoin with the comma we cut. */
+            val[strlen(val)] = ',';
+        } else {
+            rc = spec_err(err, "'%s' is not key=value", p);
+            break;
+        }
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if (rc == 0 && key)
+        rc = set_key(sp, key, val, err);
+    free(copy);
+    return rc;
+}
+
+int host_load_synthetic(struct vt_host *h, const char *text, struct vt_err *err)
+{
+    struct spec sp = {.sockets = 1, .nps = 1, .threads = 1, .dist_local = 10, .dist_socket = 12,
+                      .dist_remote = 21};
+    uint64_t nodes, cores_per_node, cpus, per_node_mem;
+    int rc;
+
+    if ((rc = parse_spec(text, &sp, err)) < 0)
+        goto out;
+    nodes = sp.sockets * sp.nps;
+    if (nodes > VT_HOST_MAX_NODES) {
+        rc = vt_err_set(err, -EINVAL, "synthetic spec: %llu nodes exceed the limit of %d",
+                        (unsigned long long)nodes, VT_HOST_MAX_NODES);
+        goto out;
+    }
+    if (!sp.have_cores)
+        sp.cores = 4 * sp.nps;
+    if (sp.cores % sp.nps) {
+        rc = vt_err_set(err, -EINVAL,
+                        "synthetic spec: cores=%llu (per socket) does not split evenly over "
+                        "nodes-per-socket=%llu",
+                        (unsigned long long)sp.cores, (unsigned long long)sp.nps);
+        goto out;
+    }
+    cores_per_node = sp.cores / sp.nps;
+    cpus = nodes * cores_per_node * sp.threads;
+    if (cpus > VT_CPU_ID_MAX + 1) {
+        rc = vt_err_set(err, -EINVAL, "synthetic spec: %llu CPUs exceed the limit of %u",
+                        (unsigned long long)cpus, VT_CPU_ID_MAX + 1);
+        goto out;
+    }
+    if (!sp.have_mem)
+        sp.mem = nodes * (4ull << 30);
+    per_node_mem = sp.mem / nodes;
+    if (sp.mem % nodes || per_node_mem % MIB || per_node_mem == 0) {
+        char sz[32];
+
+        vt_size_format(sz, sizeof(sz), sp.mem);
+        rc = vt_err_set(err, -EINVAL,
+                        "synthetic spec: mem=%s does not split into %llu nodes of whole MiB", sz,
+                        (unsigned long long)nodes);
+        goto out;
+    }
+    if (sp.node_ids && vt_bitmap_weight(sp.node_ids) != nodes) {
+        rc = vt_err_set(err, -EINVAL, "synthetic spec: node-ids lists %u ids for %llu nodes",
+                        vt_bitmap_weight(sp.node_ids), (unsigned long long)nodes);
+        goto out;
+    }
+    if (sp.pxms && sp.npxms != nodes) {
+        rc = vt_err_set(err, -EINVAL, "synthetic spec: pxms lists %zu domains for %llu nodes",
+                        sp.npxms, (unsigned long long)nodes);
+        goto out;
+    }
+    if (vt_bitmap_set_range(h->cpu_possible, 0, (unsigned)cpus - 1) < 0 ||
+        vt_bitmap_set_range(h->cpu_online, 0, (unsigned)cpus - 1) < 0) {
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+        goto out;
+    }
+    {
+        const struct {
+            const char *key;
+            struct vt_bitmap *set;
+        } lists[] = {{"isolated", sp.isolated}, {"nohz-full", sp.nohz_full}, {"offline", sp.offline}};
+
+        for (size_t i = 0; i < 3; i++)
+            if (lists[i].set && vt_bitmap_last(lists[i].set) >= (int)cpus) {
+                rc = vt_err_set(err, -EINVAL,
+                                "synthetic spec: %s= names CPU %d but the host has CPUs 0-%llu",
+                                lists[i].key, vt_bitmap_last(lists[i].set),
+                                (unsigned long long)cpus - 1);
+                goto out;
+            }
+    }
+    if (sp.offline)
+        vt_bitmap_andnot(h->cpu_online, sp.offline);
+    if (vt_bitmap_copy(h->cpu_present, h->cpu_possible) < 0 ||
+        (sp.isolated && vt_bitmap_copy(h->cpu_isolated, sp.isolated) < 0) ||
+        (sp.nohz_full && vt_bitmap_copy(h->cpu_nohz_full, sp.nohz_full) < 0)) {
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+        goto out;
+    }
+
+    {
+        int id = sp.node_ids ? vt_bitmap_first(sp.node_ids) : 0;
+        uint64_t total_cores = nodes * cores_per_node;
+
+        for (uint64_t i = 0; i < nodes; i++) {
+            struct host_node *n = host_add_node(h, (unsigned)id);
+
+            if (!n) {
+                rc = vt_err_set(err, -ENOMEM, "out of memory");
+                goto out;
+            }
+            n->pub.host_pxm = sp.pxms ? sp.pxms[i] : (uint32_t)i;
+            n->pub.memory_bytes = per_node_mem;
+            if (host_add_range(n, i * per_node_mem, (i + 1) * per_node_mem) < 0) {
+                rc = vt_err_set(err, -ENOMEM, "out of memory");
+                goto out;
+            }
+            for (uint64_t c = 0; c < cores_per_node; c++)
+                for (uint64_t t = 0; t < sp.threads; t++) {
+                    uint64_t core = i * cores_per_node + c;
+                    uint64_t cpu = sp.smt_last ? t * total_cores + core : core * sp.threads + t;
+
+                    if (vt_bitmap_set(n->listed, (unsigned)cpu) < 0) {
+                        rc = vt_err_set(err, -ENOMEM, "out of memory");
+                        goto out;
+                    }
+                }
+            id = sp.node_ids ? vt_bitmap_next(sp.node_ids, id) : id + 1;
+        }
+    }
+    if (host_alloc_distances(h) < 0) {
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+        goto out;
+    }
+    for (uint64_t i = 0; i < nodes; i++)
+        for (uint64_t j = 0; j < nodes; j++)
+            h->dist[i * nodes + j] = i == j                   ? sp.dist_local
+                                     : i / sp.nps == j / sp.nps ? sp.dist_socket
+                                                                : sp.dist_remote;
+    rc = 0;
+out:
+    vt_bitmap_free(sp.node_ids);
+    vt_bitmap_free(sp.isolated);
+    vt_bitmap_free(sp.nohz_full);
+    vt_bitmap_free(sp.offline);
+    free(sp.pxms);
+    return rc;
+}

@@ -1,0 +1,646 @@
+/* Host source: Linux sysfs (and /proc/meminfo) under a configurable root,
+ * the way real machines — and hand-edited dumps of them — present it. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/host_internal.h"
+#include "util/file.h"
+#include "util/parse.h"
+
+/* Biggest sysfs file we read: an 8192-CPU cpumap is ~2.3 KB, a distance row
+ * of 4096 nodes ~16 KB; meminfo a few KB. */
+#define SYSFS_MAX_FILE (1u << 20)
+
+struct sysfs {
+    const char *root; /* "" for the live system, else the fsroot without trailing '/' */
+    struct vt_host *h;
+    struct vt_err *err;
+};
+
+/* Build <root>/<rel> into buf. */
+static int spath(const struct sysfs *s, char *buf, size_t size, const char *rel)
+{
+    return vt_path_fmt(buf, size, s->err, "%s/%s", s->root, rel);
+}
+
+/* Read a text file under the root. Returns 0, -ENOENT (quietly, with no error
+ * recorded) when absent and allow_missing, or a negative error. */
+static int read_text(const struct sysfs *s, const char *rel, bool allow_missing, char **out)
+{
+    char path[PATH_MAX];
+    struct vt_err tmp;
+    int rc;
+
+    if ((rc = spath(s, path, sizeof(path), rel)) < 0)
+        return rc;
+    rc = vt_read_file(path, SYSFS_MAX_FILE, VT_READ_TEXT, out, NULL, &tmp);
+    if (rc == -ENOENT && allow_missing)
+        return rc;
+    if (rc < 0 && s->err)
+        *s->err = tmp;
+    return rc;
+}
+
+/* Read a cpulist-format file into b. Missing: -ENOENT when allow_missing. */
+static int read_list(const struct sysfs *s, const char *rel, unsigned max_id, bool allow_missing,
+                     struct vt_bitmap *b)
+{
+    char *text;
+    int rc = read_text(s, rel, allow_missing, &text);
+
+    if (rc < 0)
+        return rc;
+    /* nohz_full reads "(null)" on kernels without a nohz_full= boot option. */
+    if (strcmp(text, "(null)") == 0)
+        text[0] = '\0';
+    rc = vt_bitmap_parse_list(b, text, max_id, s->err);
+    if (rc < 0)
+        vt_err_prefix(s->err, "%s/%s: ", s->root, rel);
+    free(text);
+    return rc;
+}
+
+static int read_mask(const struct sysfs *s, const char *rel, unsigned max_id, bool allow_missing,
+                     struct vt_bitmap *b)
+{
+    char *text;
+    int rc = read_text(s, rel, allow_missing, &text);
+
+    if (rc < 0)
+        return rc;
+    rc = vt_bitmap_parse_mask(b, text, max_id, s->err);
+    if (rc < 0)
+        vt_err_prefix(s->err, "%s/%s: ", s->root, rel);
+    free(text);
+    return rc;
+}
+
+static int fail_oom(const struct sysfs *s)
+{
+    return vt_err_set(s->err, -ENOMEM, "out of memory");
+}
+
+/* ---- CPUs ------------------------------------------------------------- */
+
+/* Without cpu/online (very old kernels, some dumps): a cpuN directory is
+ * online unless its cpuN/online says 0 (CPU0 often has no online file). */
+static int cpus_from_dirs(const struct sysfs *s)
+{
+    char path[PATH_MAX];
+    struct dirent *de;
+    DIR *d;
+    int rc = 0;
+
+    if ((rc = spath(s, path, sizeof(path), "sys/devices/system/cpu")) < 0)
+        return rc;
+    d = opendir(path);
+    if (!d)
+        return vt_err_set(s->err, -errno, "%s: cannot list CPUs: %s", path, strerror(errno));
+    while ((de = readdir(d))) {
+        char rel[64], *text;
+        unsigned cpu;
+
+        if (vt_parse_prefixed_uint(de->d_name, "cpu", VT_CPU_ID_MAX, &cpu) < 0)
+            continue;
+        snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu%u/online", cpu);
+        rc = read_text(s, rel, true, &text);
+        if (rc == -ENOENT) {
+            rc = 0;
+        } else if (rc < 0) {
+            break;
+        } else {
+            bool off = strcmp(text, "0") == 0;
+
+            free(text);
+            if (off)
+                continue;
+        }
+        if (vt_bitmap_set(s->h->cpu_online, cpu) < 0) {
+            rc = fail_oom(s);
+            break;
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+static int load_cpus(const struct sysfs *s)
+{
+    struct vt_host *h = s->h;
+    int rc;
+
+    rc = read_list(s, "sys/devices/system/cpu/online", VT_CPU_ID_MAX, true, h->cpu_online);
+    if (rc == -ENOENT) {
+        host_warn(h, "%s/sys/devices/system/cpu/online is missing; online CPUs taken from the "
+                     "cpuN directories", s->root);
+        rc = cpus_from_dirs(s);
+    }
+    if (rc < 0)
+        return rc;
+    rc = read_list(s, "sys/devices/system/cpu/possible", VT_CPU_ID_MAX, true, h->cpu_possible);
+    if (rc < 0 && rc != -ENOENT)
+        return rc;
+    rc = read_list(s, "sys/devices/system/cpu/present", VT_CPU_ID_MAX, true, h->cpu_present);
+    if (rc < 0 && rc != -ENOENT)
+        return rc;
+    rc = read_list(s, "sys/devices/system/cpu/isolated", VT_CPU_ID_MAX, true, h->cpu_isolated);
+    if (rc < 0 && rc != -ENOENT)
+        return rc;
+    rc = read_list(s, "sys/devices/system/cpu/nohz_full", VT_CPU_ID_MAX, true, h->cpu_nohz_full);
+    if (rc < 0 && rc != -ENOENT)
+        return rc;
+    return 0;
+}
+
+/* ---- nodes ------------------------------------------------------------ */
+
+/* "Node 0 MemTotal:       8386460 kB" in nodeN/meminfo, or "MemTotal: N kB"
+ * in /proc/meminfo. */
+static int parse_memtotal(const struct sysfs *s, const char *rel, const char *text,
+                          uint64_t *bytes)
+{
+    const char *p = strstr(text, "MemTotal:");
+    uint64_t kb;
+    char *end;
+
+    if (!p)
+        return vt_err_set(s->err, -EINVAL, "%s/%s: no MemTotal line", s->root, rel);
+    p += strlen("MemTotal:");
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!isdigit((unsigned char)*p))
+        return vt_err_set(s->err, -EINVAL, "%s/%s: MemTotal is not a number", s->root, rel);
+    errno = 0;
+    kb = strtoull(p, &end, 10);
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (errno || strncmp(end, "kB", 2) != 0 || kb > UINT64_MAX / 1024)
+        return vt_err_set(s->err, -EINVAL, "%s/%s: MemTotal must be a number of kB", s->root,
+                          rel);
+    *bytes = kb * 1024;
+    return 0;
+}
+
+static int read_memtotal(const struct sysfs *s, const char *rel, uint64_t *bytes)
+{
+    char *text;
+    int rc = read_text(s, rel, true, &text);
+
+    if (rc < 0)
+        return rc;
+    rc = parse_memtotal(s, rel, text, bytes);
+    free(text);
+    return rc;
+}
+
+/* Memory blocks linked from nodeN/memoryM give the node's physical ranges. */
+static int load_node_blocks(const struct sysfs *s, struct host_node *n, uint64_t block_size,
+                            bool *saw_blocks)
+{
+    char rel[64], path[PATH_MAX];
+    struct dirent *de;
+    DIR *d;
+    int rc = 0;
+
+    snprintf(rel, sizeof(rel), "sys/devices/system/node/node%u", n->pub.pnode);
+    if ((rc = spath(s, path, sizeof(path), rel)) < 0)
+        return rc;
+    d = opendir(path);
+    if (!d)
+        return vt_err_set(s->err, -errno, "%s: cannot list: %s", path, strerror(errno));
+    while ((de = readdir(d))) {
+        unsigned block;
+
+        if (vt_parse_prefixed_uint(de->d_name, "memory", UINT_MAX, &block) < 0)
+            continue;
+        *saw_blocks = true;
+        if (!block_size)
+            continue;
+        if ((uint64_t)block > UINT64_MAX / block_size - 1) {
+            rc = vt_err_set(s->err, -ERANGE, "%s/%s: memory block %u is beyond 2^64 bytes",
+                            path, de->d_name, block);
+            break;
+        }
+        if ((rc = host_add_range(n, (uint64_t)block * block_size,
+                                 ((uint64_t)block + 1) * block_size)) < 0) {
+            vt_err_set(s->err, rc, "%s: too many memory blocks", path);
+            break;
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+static int load_node(const struct sysfs *s, struct host_node *n, uint64_t block_size,
+                     bool *saw_blocks)
+{
+    char rel[96];
+    unsigned pnode = n->pub.pnode;
+    int rc;
+
+    snprintf(rel, sizeof(rel), "sys/devices/system/node/node%u/cpulist", pnode);
+    rc = read_list(s, rel, VT_CPU_ID_MAX, true, n->listed);
+    if (rc == -ENOENT) {
+        snprintf(rel, sizeof(rel), "sys/devices/system/node/node%u/cpumap", pnode);
+        rc = read_mask(s, rel, VT_CPU_ID_MAX, true, n->listed);
+        if (rc == -ENOENT) {
+            host_warn(s->h, "node %u has neither cpulist nor cpumap; assuming it has no CPUs",
+                      pnode);
+            rc = 0;
+        }
+    }
+    if (rc < 0)
+        return rc;
+
+    snprintf(rel, sizeof(rel), "sys/devices/system/node/node%u/meminfo", pnode);
+    rc = read_memtotal(s, rel, &n->pub.memory_bytes);
+    if (rc == -ENOENT) {
+        host_warn(s->h, "node %u has no meminfo; its memory size is taken as 0", pnode);
+        rc = 0;
+    }
+    if (rc < 0)
+        return rc;
+    return load_node_blocks(s, n, block_size, saw_blocks);
+}
+
+/* nodeN/distance lists distances to the ONLINE nodes in id order. Some dumps
+ * list one entry per POSSIBLE node instead; anything else is unusable. */
+static int load_distances(const struct sysfs *s, const struct vt_bitmap *possible)
+{
+    struct vt_host *h = s->h;
+    size_t nposs = vt_bitmap_weight(possible);
+    uint32_t *row = calloc(nposs > h->nnodes ? nposs : h->nnodes, sizeof(*row));
+    bool unusable = false;
+    int rc = 0;
+
+    if (!row)
+        return fail_oom(s);
+    for (size_t i = 0; i < h->nnodes && !unusable; i++) {
+        char rel[96], *text;
+        size_t count = 0, cap = nposs > h->nnodes ? nposs : h->nnodes;
+        const char *p;
+
+        snprintf(rel, sizeof(rel), "sys/devices/system/node/node%u/distance",
+                 h->nodes[i].pub.pnode);
+        rc = read_text(s, rel, true, &text);
+        if (rc == -ENOENT) {
+            host_warn(h, "node %u has no distance file; distances unknown",
+                      h->nodes[i].pub.pnode);
+            rc = 0;
+            unusable = true;
+            break;
+        }
+        if (rc < 0)
+            break;
+        for (p = text; *p;) {
+            char *end;
+            unsigned long v;
+
+            while (isspace((unsigned char)*p))
+                p++;
+            if (!*p)
+                break;
+            errno = 0;
+            v = strtoul(p, &end, 10);
+            if (end == p || errno || v > UINT32_MAX || (*end && !isspace((unsigned char)*end))) {
+                rc = vt_err_set(s->err, -EINVAL,
+                                "%s/%s: entry %zu is not a non-negative number", s->root, rel,
+                                count + 1);
+                break;
+            }
+            if (count < cap)
+                row[count] = (uint32_t)v;
+            count++;
+            p = end;
+        }
+        free(text);
+        if (rc < 0)
+            break;
+        if (count == h->nnodes) {
+            for (size_t j = 0; j < h->nnodes; j++)
+                h->dist[i * h->nnodes + j] = row[j];
+        } else if (count == nposs) {
+            /* Row over possible nodes: pick the online ones' columns. */
+            size_t k = 0, j = 0;
+
+            vt_bitmap_foreach(pn, possible)
+            {
+                if (j < h->nnodes && h->nodes[j].pub.pnode == (unsigned)pn)
+                    h->dist[i * h->nnodes + j++] = row[k];
+                k++;
+            }
+            if (i == 0)
+                host_warn(h,
+                          "distance rows list %zu entries, one per possible node, but %zu "
+                          "nodes are online; the online nodes' columns are used",
+                          nposs, h->nnodes);
+        } else {
+            host_warn(h,
+                      "%s/%s lists %zu distances but %zu nodes are online; distances unknown",
+                      s->root, rel, count, h->nnodes);
+            unusable = true;
+        }
+    }
+    if (unusable)
+        memset(h->dist, 0, h->nnodes * h->nnodes * sizeof(*h->dist));
+    free(row);
+    return rc;
+}
+
+static int node_ids_from_dirs(const struct sysfs *s, struct vt_bitmap *online, bool *have_dir)
+{
+    char path[PATH_MAX];
+    struct dirent *de;
+    DIR *d;
+    int rc;
+
+    if ((rc = spath(s, path, sizeof(path), "sys/devices/system/node")) < 0)
+        return rc;
+    d = opendir(path);
+    if (!d) {
+        *have_dir = false;
+        return 0;
+    }
+    *have_dir = true;
+    while ((de = readdir(d))) {
+        unsigned id;
+
+        if (vt_parse_prefixed_uint(de->d_name, "node", VT_NODE_ID_MAX, &id) == 0 &&
+            vt_bitmap_set(online, id) < 0) {
+            closedir(d);
+            return fail_oom(s);
+        }
+    }
+    closedir(d);
+    return 0;
+}
+
+/* CONFIG_NUMA=n: one node 0 holding every online CPU and all memory. */
+static int load_single_node(const struct sysfs *s)
+{
+    struct host_node *n;
+    int rc;
+
+    host_warn(s->h, "%s/sys/devices/system/node does not exist (kernel without NUMA); "
+                    "modelled as one node 0",
+              s->root);
+    n = host_add_node(s->h, 0);
+    if (!n || vt_bitmap_copy(n->listed, s->h->cpu_online) < 0 || host_alloc_distances(s->h) < 0)
+        return fail_oom(s);
+    s->h->dist[0] = 10;
+    rc = read_memtotal(s, "proc/meminfo", &n->pub.memory_bytes);
+    if (rc == -ENOENT) {
+        host_warn(s->h, "%s/proc/meminfo is missing; memory size taken as 0", s->root);
+        rc = 0;
+    }
+    return rc;
+}
+
+static int load_nodes(const struct sysfs *s)
+{
+    struct vt_host *h = s->h;
+    struct vt_bitmap *online = vt_bitmap_new(), *possible = vt_bitmap_new(),
+                     *gi = vt_bitmap_new();
+    uint64_t block_size = 0;
+    bool saw_blocks = false, have_dir = true;
+    char *text = NULL;
+    int rc;
+
+    if (!online || !possible || !gi) {
+        rc = fail_oom(s);
+        goto out;
+    }
+    rc = read_list(s, "sys/devices/system/node/online", VT_NODE_ID_MAX, true, online);
+    if (rc == -ENOENT)
+        rc = node_ids_from_dirs(s, online, &have_dir);
+    if (rc < 0)
+        goto out;
+    if (!have_dir) {
+        rc = load_single_node(s);
+        goto out;
+    }
+    if (vt_bitmap_iszero(online)) {
+        rc = vt_err_set(s->err, -EINVAL, "%s/sys/devices/system/node: no online node", s->root);
+        goto out;
+    }
+    rc = read_list(s, "sys/devices/system/node/possible", VT_NODE_ID_MAX, true, possible);
+    if (rc < 0 && rc != -ENOENT)
+        goto out;
+    if (vt_bitmap_or(possible, online) < 0 || vt_bitmap_or(h->possible_nodes, possible) < 0) {
+        rc = fail_oom(s);
+        goto out;
+    }
+    rc = read_list(s, "sys/devices/system/node/has_generic_initiator", VT_NODE_ID_MAX, true, gi);
+    if (rc < 0 && rc != -ENOENT)
+        goto out;
+
+    rc = read_text(s, "sys/devices/system/memory/block_size_bytes", true, &text);
+    if (rc == 0) {
+        rc = vt_parse_u64_base(text, 16, &block_size);
+        if (rc < 0 || block_size == 0 || (block_size & (block_size - 1))) {
+            rc = vt_err_set(s->err, -EINVAL,
+                            "%s/sys/devices/system/memory/block_size_bytes: '%s' is not a "
+                            "power-of-two hex size",
+                            s->root, text);
+            goto out;
+        }
+    } else if (rc != -ENOENT) {
+        goto out;
+    }
+    rc = 0;
+
+    vt_bitmap_foreach(pnode, online)
+    {
+        char rel[64], path[PATH_MAX];
+        struct host_node *n;
+
+        snprintf(rel, sizeof(rel), "sys/devices/system/node/node%d", pnode);
+        if ((rc = spath(s, path, sizeof(path), rel)) < 0)
+            goto out;
+        if (!vt_path_exists(path)) {
+            host_warn(h, "node %d is listed online but %s does not exist; ignored", pnode, path);
+            continue;
+        }
+        if (!(n = host_add_node(h, (unsigned)pnode))) {
+            rc = fail_oom(s);
+            goto out;
+        }
+        n->pub.has_generic_initiator = vt_bitmap_isset(gi, (unsigned)pnode);
+        if ((rc = load_node(s, n, block_size, &saw_blocks)) < 0)
+            goto out;
+    }
+    if (saw_blocks && !block_size)
+        host_warn(h, "%s/sys/devices/system/memory/block_size_bytes is missing; physical "
+                     "memory ranges unknown",
+                  s->root);
+    if (h->nnodes == 0) {
+        rc = vt_err_set(s->err, -EINVAL, "%s/sys/devices/system/node: no node directory",
+                        s->root);
+        goto out;
+    }
+    if (host_alloc_distances(h) < 0) {
+        rc = fail_oom(s);
+        goto out;
+    }
+    rc = load_distances(s, possible);
+out:
+    free(text);
+    vt_bitmap_free(online);
+    vt_bitmap_free(possible);
+    vt_bitmap_free(gi);
+    return rc;
+}
+
+/* ---- PCI devices ------------------------------------------------------ */
+
+static int read_hex_field(const struct sysfs *s, const char *rel, uint64_t max, uint64_t *v)
+{
+    char *text;
+    int rc = read_text(s, rel, true, &text);
+
+    if (rc < 0)
+        return rc;
+    rc = vt_parse_u64_base(text, 16, v);
+    if (rc < 0 || *v > max)
+        rc = vt_err_set(s->err, -EINVAL, "%s/%s: '%s' is not a hex value up to %#llx", s->root,
+                        rel, text, (unsigned long long)max);
+    free(text);
+    return rc;
+}
+
+static int count_entries(const struct sysfs *s, const char *rel, unsigned *count)
+{
+    char path[PATH_MAX];
+    struct dirent *de;
+    DIR *d;
+    int rc;
+
+    *count = 0;
+    if ((rc = spath(s, path, sizeof(path), rel)) < 0)
+        return rc;
+    d = opendir(path);
+    if (!d)
+        return 0;
+    while ((de = readdir(d)))
+        if (de->d_name[0] != '.')
+            (*count)++;
+    closedir(d);
+    return 0;
+}
+
+static int load_device(const struct sysfs *s, const char *name)
+{
+    char rel[PATH_MAX];
+    struct host_dev *d;
+    uint64_t v;
+    char *text;
+    int rc;
+
+    if (!(d = host_add_device(s->h)))
+        return vt_err_set(s->err, -E2BIG, "too many PCI devices (limit %d)", VT_HOST_MAX_DEVICES);
+    if (vt_parse_bdf(name, &d->pub.pci_domain, &d->pub.bus, &d->pub.dev, &d->pub.fn) < 0)
+        return vt_err_set(s->err, -EINVAL,
+                          "%s/sys/bus/pci/devices/%s: not a PCI address DDDD:BB:DD.F", s->root,
+                          name);
+    snprintf(d->pub.bdf, sizeof(d->pub.bdf), "%04x:%02x:%02x.%x", d->pub.pci_domain, d->pub.bus,
+             d->pub.dev, d->pub.fn);
+
+#define DEVREL(file) (snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/" file, name), rel)
+    if ((rc = read_hex_field(s, DEVREL("vendor"), 0xffff, &v)) == 0)
+        d->pub.vendor = (uint16_t)v;
+    else if (rc != -ENOENT)
+        return rc;
+    if ((rc = read_hex_field(s, DEVREL("device"), 0xffff, &v)) == 0)
+        d->pub.device = (uint16_t)v;
+    else if (rc != -ENOENT)
+        return rc;
+    if ((rc = read_hex_field(s, DEVREL("class"), 0xffffff, &v)) == 0)
+        d->pub.class_code = (uint32_t)v;
+    else if (rc != -ENOENT)
+        return rc;
+
+    rc = read_text(s, DEVREL("numa_node"), true, &text);
+    if (rc == 0) {
+        long node;
+
+        rc = vt_parse_long(text, &node);
+        if (rc < 0 || node < -1 || node > (long)VT_NODE_ID_MAX)
+            rc = vt_err_set(s->err, -EINVAL,
+                            "%s/%s: '%s' is not -1 or a node id up to %u", s->root, rel, text,
+                            VT_NODE_ID_MAX);
+        else
+            d->pub.pnode = node < 0 ? VT_PNODE_UNKNOWN : (int)node;
+        free(text);
+        if (rc < 0)
+            return rc;
+    } else if (rc != -ENOENT) {
+        return rc;
+    }
+
+    if (!(d->local_cpus = vt_bitmap_new()))
+        return fail_oom(s);
+    rc = read_list(s, DEVREL("local_cpulist"), VT_CPU_ID_MAX, true, d->local_cpus);
+    if (rc == -ENOENT)
+        rc = read_mask(s, DEVREL("local_cpus"), VT_CPU_ID_MAX, true, d->local_cpus);
+    if (rc == -ENOENT) {
+        vt_bitmap_free(d->local_cpus);
+        d->local_cpus = NULL;
+        rc = 0;
+    }
+    if (rc < 0)
+        return rc;
+    rc = count_entries(s, DEVREL("msi_irqs"), &d->pub.msi_irqs);
+#undef DEVREL
+    return rc;
+}
+
+static int load_devices(const struct sysfs *s)
+{
+    char path[PATH_MAX];
+    struct dirent *de;
+    DIR *d;
+    int rc;
+
+    if ((rc = spath(s, path, sizeof(path), "sys/bus/pci/devices")) < 0)
+        return rc;
+    d = opendir(path);
+    if (!d)
+        return 0; /* no PCI bus (or a dump without it) */
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        if ((rc = load_device(s, de->d_name)) < 0)
+            break;
+    }
+    closedir(d);
+    return rc;
+}
+
+int host_load_sysfs(struct vt_host *h, const char *fsroot, struct vt_err *err)
+{
+    char root[PATH_MAX];
+    size_t len = strlen(fsroot);
+    struct sysfs s = {root, h, err};
+    int rc;
+
+    while (len > 1 && fsroot[len - 1] == '/')
+        len--;
+    if (len == 1 && fsroot[0] == '/')
+        len = 0;
+    if (len >= sizeof(root))
+        return vt_err_set(err, -ENAMETOOLONG, "fsroot path too long");
+    memcpy(root, fsroot, len);
+    root[len] = '\0';
+    if (len && !vt_path_exists(root))
+        return vt_err_set(err, -ENOENT, "fsroot %s does not exist", root);
+
+    if ((rc = load_cpus(&s)) < 0 || (rc = load_nodes(&s)) < 0 || (rc = load_devices(&s)) < 0)
+        return rc;
+    return 0;
+}

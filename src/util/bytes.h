@@ -1,0 +1,61 @@
+/* Little-endian byte buffers: a growable writer and bounds-checked readers
+ * (internal). No packed structs, no casts of untrusted bytes. */
+#ifndef VT_UTIL_BYTES_H
+#define VT_UTIL_BYTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vt_buf {
+    uint8_t *data;
+    size_t len, cap;
+    bool oom; /* set once an append failed; later appends are no-ops */
+};
+
+void vt_buf_init(struct vt_buf *b);
+void vt_buf_free(struct vt_buf *b);
+void vt_buf_append(struct vt_buf *b, const void *data, size_t n);
+/* Append the low `size` bytes (1, 2, 4 or 8) of v, little-endian. */
+void vt_buf_le(struct vt_buf *b, uint64_t v, unsigned size);
+/* Overwrite `size` bytes at off, little-endian (off + size <= len). */
+void vt_buf_patch_le(struct vt_buf *b, size_t off, uint64_t v, unsigned size);
+
+/* A read-only view. Getters return false, leaving *v alone, when
+ * [off, off + size) is not inside the view. */
+struct vt_rd {
+    const uint8_t *p;
+    size_t len;
+};
+
+bool vt_rd_le(const struct vt_rd *r, size_t off, unsigned size, uint64_t *v);
+static inline bool vt_rd_u8(const struct vt_rd *r, size_t off, uint8_t *v)
+{
+    uint64_t x;
+    if (!vt_rd_le(r, off, 1, &x))
+        return false;
+    *v = (uint8_t)x;
+    return true;
+}
+static inline bool vt_rd_u16(const struct vt_rd *r, size_t off, uint16_t *v)
+{
+    uint64_t x;
+    if (!vt_rd_le(r, off, 2, &x))
+        return false;
+    *v = (uint16_t)x;
+    return true;
+}
+static inline bool vt_rd_u32(const struct vt_rd *r, size_t off, uint32_t *v)
+{
+    uint64_t x;
+    if (!vt_rd_le(r, off, 4, &x))
+        return false;
+    *v = (uint32_t)x;
+    return true;
+}
+static inline bool vt_rd_u64(const struct vt_rd *r, size_t off, uint64_t *v)
+{
+    return vt_rd_le(r, off, 8, v);
+}
+
+#endif

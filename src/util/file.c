@@ -1,0 +1,146 @@
+/* Bounded whole-file reading and atomic file writing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/file.h"
+
+int vt_read_file(const char *path, size_t max, unsigned flags, char **out, size_t *len,
+                 struct vt_err *err)
+{
+    size_t cap = 4096, n = 0;
+    char *buf;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return vt_err_set(err, -errno, "%s: cannot open: %s", path, strerror(errno));
+    buf = malloc(cap);
+    if (!buf) {
+        close(fd);
+        return vt_err_set(err, -ENOMEM, "%s: out of memory", path);
+    }
+    for (;;) {
+        ssize_t r;
+
+        if (n + 1 >= cap) {
+            char *nb;
+
+            if (cap > max + 1) {
+                free(buf);
+                close(fd);
+                return vt_err_set(err, -EFBIG, "%s: larger than the limit of %zu bytes", path,
+                                  max);
+            }
+            cap *= 2;
+            nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                close(fd);
+                return vt_err_set(err, -ENOMEM, "%s: out of memory", path);
+            }
+            buf = nb;
+        }
+        r = read(fd, buf + n, cap - n - 1);
+        if (r < 0) {
+            int e = errno;
+
+            if (e == EINTR)
+                continue;
+            free(buf);
+            close(fd);
+            return vt_err_set(err, -e, "%s: cannot read: %s", path, strerror(e));
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    if (n > max) {
+        free(buf);
+        return vt_err_set(err, -EFBIG, "%s: larger than the limit of %zu bytes", path, max);
+    }
+    if (flags & VT_READ_TEXT) {
+        while (n && (buf[n - 1] == '\0' || buf[n - 1] == '\n' || buf[n - 1] == ' ' ||
+                     buf[n - 1] == '\t' || buf[n - 1] == '\r'))
+            n--;
+        if (memchr(buf, '\0', n)) {
+            free(buf);
+            return vt_err_set(err, -EINVAL, "%s: a NUL byte inside the text", path);
+        }
+    }
+    buf[n] = '\0';
+    *out = buf;
+    if (len)
+        *len = n;
+    return 0;
+}
+
+int vt_write_file_atomic(const char *path, const void *data, size_t len, struct vt_err *err)
+{
+    char tmp[PATH_MAX];
+    const char *p = data;
+    int fd, e;
+
+    if (vt_path_fmt(tmp, sizeof(tmp), err, "%s.tmp.XXXXXX", path) < 0)
+        return err ? err->code : -ENAMETOOLONG;
+    fd = mkstemp(tmp);
+    if (fd < 0)
+        return vt_err_set(err, -errno, "%s: cannot create a temporary file: %s", path,
+                          strerror(errno));
+    while (len) {
+        ssize_t w = write(fd, p, len);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            e = errno;
+            goto fail;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
+        e = errno;
+        goto fail;
+    }
+    if (close(fd) < 0) {
+        e = errno;
+        fd = -1;
+        goto fail;
+    }
+    if (rename(tmp, path) < 0) {
+        e = errno;
+        unlink(tmp);
+        return vt_err_set(err, -e, "%s: cannot write: %s", path, strerror(e));
+    }
+    return 0;
+fail:
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    return vt_err_set(err, -e, "%s: cannot write: %s", path, strerror(e));
+}
+
+int vt_path_fmt(char *buf, size_t size, struct vt_err *err, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= size)
+        return vt_err_set(err, -ENAMETOOLONG, "path too long: %.80s...", buf);
+    return 0;
+}
+
+bool vt_path_exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}

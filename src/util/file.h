@@ -1,0 +1,31 @@
+/* Bounded whole-file reading and atomic file writing (internal). */
+#ifndef VT_UTIL_FILE_H
+#define VT_UTIL_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vtopo/err.h"
+
+/*
+ * Read all of path (read() until EOF, never trusting st_size: sysfs bin
+ * attributes report a fixed size) into a NUL-terminated malloc'd buffer.
+ * More than max bytes is an error. With VT_READ_TEXT the trailing NUL bytes
+ * and white space that sysfs files carry are stripped; *len is the length
+ * after stripping. Errors carry -errno and name the path.
+ */
+#define VT_READ_TEXT 1u
+int vt_read_file(const char *path, size_t max, unsigned flags, char **out, size_t *len,
+                 struct vt_err *err);
+
+/* Write data to path atomically: a temporary file in the same directory,
+ * fsync, rename. On failure nothing is left behind and path is untouched. */
+int vt_write_file_atomic(const char *path, const void *data, size_t len, struct vt_err *err);
+
+/* snprintf into buf; -ENAMETOOLONG (with a message) when it does not fit. */
+int vt_path_fmt(char *buf, size_t size, struct vt_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+bool vt_path_exists(const char *path);
+
+#endif

@@ -1,0 +1,16 @@
+/* Strict number and name parsing shared by the host sources (internal). */
+#ifndef VT_UTIL_PARSE_H
+#define VT_UTIL_PARSE_H
+
+#include <stdint.h>
+
+/* "<prefix><decimal>" exactly, value <= max (e.g. "node33", "memory7"). */
+int vt_parse_prefixed_uint(const char *name, const char *prefix, unsigned max, unsigned *out);
+/* A whole string as an unsigned number in base 10 or 16 ("0x" allowed for 16). */
+int vt_parse_u64_base(const char *text, int base, uint64_t *out);
+/* A whole string as a signed decimal number. */
+int vt_parse_long(const char *text, long *out);
+/* "DDDD:BB:DD.F" (domain of 4 or more hex digits), device <= 31, function <= 7. */
+int vt_parse_bdf(const char *text, uint32_t *domain, uint8_t *bus, uint8_t *dev, uint8_t *fn);
+
+#endif

@@ -1,0 +1,91 @@
+/* Shared pieces of the vtopo CLI: exit codes, messages, host options. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "vtopo %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_fail(const char *cmd, const struct vt_err *err)
+{
+    cli_error(cmd, "%s", err->msg[0] ? err->msg : "failed");
+    switch (-err->code) {
+    case EINVAL:
+    case ERANGE:
+    case ENOENT:
+    case ENOTDIR:
+    case E2BIG:
+    case EFBIG:
+    case ENAMETOOLONG:
+        return VT_EXIT_USAGE;
+    default:
+        return VT_EXIT_SYSTEM;
+    }
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "vtopo %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'vtopo %s --help'.\n", cmd);
+    return VT_EXIT_USAGE;
+}
+
+bool cli_host_opt(struct cli_host_opts *o, int opt, const char *arg)
+{
+    switch (opt) {
+    case OPT_FSROOT:
+        o->fsroot = arg;
+        return true;
+    case OPT_HOST:
+        o->host_file = arg;
+        return true;
+    case OPT_SYNTHETIC:
+        o->synthetic = arg;
+        return true;
+    case OPT_ACPI:
+        o->acpi_dir = arg;
+        return true;
+    default:
+        return false;
+    }
+}
+
+int cli_load_host(const char *cmd, const struct cli_host_opts *o, struct vt_host **host)
+{
+    struct vt_host_source src = {VT_HOST_SYSFS, o->fsroot, o->acpi_dir};
+    struct vt_err err;
+    int given = !!o->fsroot + !!o->host_file + !!o->synthetic;
+
+    if (given > 1)
+        return cli_usage_error(cmd, "--fsroot, --host and --synthetic are alternatives; give "
+                                    "at most one");
+    if (o->host_file) {
+        src.kind = VT_HOST_FILE;
+        src.arg = o->host_file;
+    } else if (o->synthetic) {
+        src.kind = VT_HOST_SYNTHETIC;
+        src.arg = o->synthetic;
+    }
+    if (vt_host_load(&src, host, &err) < 0)
+        return cli_fail(cmd, &err);
+    if (!o->quiet)
+        for (size_t i = 0; i < vt_host_warning_count(*host); i++)
+            fprintf(stderr, "vtopo %s: warning: %s\n", cmd, vt_host_warning(*host, i));
+    return VT_EXIT_OK;
+}

@@ -1,0 +1,62 @@
+/* Shared pieces of the vtopo CLI: exit codes, messages, host options. */
+#ifndef VTOPO_CLI_H
+#define VTOPO_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "vtopo/vtopo.h"
+
+/* Exit codes (docs/man/vtopo.1). */
+enum {
+    VT_EXIT_OK = 0,
+    VT_EXIT_PROBLEMS = 1, /* check/verify found problems */
+    VT_EXIT_USAGE = 2,    /* bad usage or bad input */
+    VT_EXIT_SYSTEM = 3,   /* system error */
+};
+
+struct vt_cmd {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+    void (*usage)(FILE *out);
+};
+
+extern const struct vt_cmd vt_cmds[];
+
+/* The subcommands (tools/vtopo/cmd_*.c). */
+int cmd_host(int argc, char **argv);
+void cmd_host_usage(FILE *out);
+
+/* "vtopo <cmd>: <message>" on stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print err and map its code to an exit status (input errors 2, others 3). */
+int cli_fail(const char *cmd, const struct vt_err *err);
+/* For a bad option: the message, then "Try 'vtopo <cmd> --help'." */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Host selection shared by every command that takes a host. */
+struct cli_host_opts {
+    const char *fsroot, *host_file, *synthetic, *acpi_dir;
+    bool quiet;
+};
+/* Options (getopt_long ids) for the host selection. */
+enum {
+    OPT_FSROOT = 256,
+    OPT_HOST,
+    OPT_SYNTHETIC,
+    OPT_ACPI,
+    OPT_HOST_LAST,
+};
+#define CLI_HOST_LONG_OPTIONS                                                                      \
+    {"fsroot", required_argument, NULL, OPT_FSROOT},                                               \
+        {"host", required_argument, NULL, OPT_HOST},                                               \
+        {"synthetic", required_argument, NULL, OPT_SYNTHETIC},                                     \
+        {"acpi", required_argument, NULL, OPT_ACPI}
+/* Handle one host option; returns false when opt is not one of them. */
+bool cli_host_opt(struct cli_host_opts *o, int opt, const char *arg);
+/* Load the host the options name (live sysfs by default); warnings go to
+ * stderr unless quiet. Returns 0 or an exit status. */
+int cli_load_host(const char *cmd, const struct cli_host_opts *o, struct vt_host **host);
+
+#endif

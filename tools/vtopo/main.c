@@ -1,0 +1,70 @@
+/* vtopo: git-style dispatch to one cmd_*.c per subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+const struct vt_cmd vt_cmds[] = {
+    {"host", "show a host's NUMA topology, or save it to a host file", cmd_host, cmd_host_usage},
+    {NULL, NULL, NULL, NULL},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "Usage: vtopo [--version] [--help] <command> [<args>]\n"
+                 "\n"
+                 "Guest NUMA topology you can trust, from the host to the guest.\n"
+                 "\n"
+                 "Commands:\n");
+    for (const struct vt_cmd *c = vt_cmds; c->name; c++)
+        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    fprintf(out, "  %-10s %s\n", "help", "show help for a command ('vtopo help host')");
+    fprintf(out, "\n"
+                 "Exit status: 0 ok, 1 problems found (check, verify), 2 bad usage or input,\n"
+                 "3 system error. See vtopo(1) and 'vtopo <command> --help'.\n");
+}
+
+static const struct vt_cmd *find_cmd(const char *name)
+{
+    for (const struct vt_cmd *c = vt_cmds; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    const struct vt_cmd *c;
+
+    if (argc < 2) {
+        usage(stderr);
+        return VT_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("vtopo %s\n", vt_version());
+        return VT_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return VT_EXIT_OK;
+    }
+    if (strcmp(argv[1], "help") == 0) {
+        if (argc < 3) {
+            usage(stdout);
+            return VT_EXIT_OK;
+        }
+        c = find_cmd(argv[2]);
+        if (!c) {
+            fprintf(stderr, "vtopo: no command '%s'. See 'vtopo --help'.\n", argv[2]);
+            return VT_EXIT_USAGE;
+        }
+        c->usage(stdout);
+        return VT_EXIT_OK;
+    }
+    c = find_cmd(argv[1]);
+    if (!c) {
+        fprintf(stderr, "vtopo: '%s' is not a vtopo command. See 'vtopo --help'.\n", argv[1]);
+        return VT_EXIT_USAGE;
+    }
+    return c->run(argc - 1, argv + 1);
+}
