@@ -228,12 +228,12 @@ int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struc
         }
     }
     if (!replay(&srat, &map, &why)) {
-        host_warn(h, "%s: Linux does not use this SRAT (%s); host_pxm unknown", path, why);
+        host_warn(h, "%s: Linux does not use this SRAT (%s); host_pxm not taken from it", path, why);
         goto out;
     }
     if (ranges_overlap(&srat)) {
         host_warn(h, "%s: memory ranges of different proximity domains overlap, so Linux does "
-                     "not use it; host_pxm unknown",
+                     "not use it; host_pxm not taken from it",
                   path);
         goto out;
     }
@@ -241,25 +241,16 @@ int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struc
         if (h->nodes[i].pub.pnode >= map.n) {
             host_warn(h,
                       "%s maps %zu proximity domains, but node %u exists (NUMA emulation, "
-                      "CXL windows or another machine's tables?); host_pxm unknown",
+                      "CXL windows or another machine's tables?); host_pxm not taken from it",
                       path, map.n, h->nodes[i].pub.pnode);
             goto out;
         }
+    /* The firmware's ranges replace whatever the source said, for every node:
+     * a node whose PXM has no memory entry has no known range. */
     for (size_t i = 0; i < h->nnodes; i++) {
         struct host_node *n = &h->nodes[i];
-        bool has_ranges = false;
 
         n->pub.host_pxm = map.pxm[n->pub.pnode];
-        for (size_t k = 0; k < srat.n; k++) {
-            const struct vt_srat_entry *en = &srat.entries[k];
-
-            if (en->type == VT_SRAT_MEMORY && (en->flags & VT_SRAT_ENABLED) &&
-                en->pxm == n->pub.host_pxm && en->length_bytes)
-                has_ranges = true;
-        }
-        if (!has_ranges)
-            continue;
-        /* The firmware's ranges replace the memory-block view. */
         n->nranges = 0;
         for (size_t k = 0; k < srat.n; k++) {
             const struct vt_srat_entry *en = &srat.entries[k];

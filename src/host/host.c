@@ -197,7 +197,7 @@ static int normalize_ranges(struct host_node *n, struct vt_err *err)
     for (size_t i = 0; i < n->nranges; i++)
         if (n->ranges[i].end <= n->ranges[i].start)
             return vt_err_set(err, -EINVAL,
-                              "node %u: memory range %#llx-%#llx is empty or inverted",
+                              "node %u: memory range 0x%llx-0x%llx is empty or inverted",
                               n->pub.pnode, (unsigned long long)n->ranges[i].start,
                               (unsigned long long)n->ranges[i].end);
     qsort(n->ranges, n->nranges, sizeof(*n->ranges), cmp_range);
@@ -234,7 +234,7 @@ static int build_pfn_index(struct vt_host *h, struct vt_err *err)
     for (size_t i = 1; i < total; i++)
         if (h->pfn[i].start < h->pfn[i - 1].end)
             return vt_err_set(err, -EINVAL,
-                              "memory range %#llx-%#llx of node %u overlaps %#llx-%#llx of "
+                              "memory range 0x%llx-0x%llx of node %u overlaps 0x%llx-0x%llx of "
                               "node %u",
                               (unsigned long long)h->pfn[i].start,
                               (unsigned long long)h->pfn[i].end,

@@ -549,6 +549,17 @@ static int read_root(const struct reader *r, struct vt_host *h, struct json_obje
             if ((rc = read_device(r, h, json_object_array_get_idx(devs, i), i)) < 0)
                 return rc;
     }
+    /* Keep the original source's description, so save/load round-trips. */
+    if (json_object_object_get_ex(root, "source", &v)) {
+        char *desc;
+
+        if ((rc = need_type(r, "source", v, json_type_string, "a string")) < 0)
+            return rc;
+        if (!(desc = strdup(json_object_get_string(v))))
+            return vt_err_set(r->err, -ENOMEM, "out of memory");
+        free(h->desc);
+        h->desc = desc;
+    }
     if (json_object_object_get_ex(root, "warnings", &v)) {
         if ((rc = need_type(r, "warnings", v, json_type_array, "an array of strings")) < 0)
             return rc;

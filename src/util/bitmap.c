@@ -342,9 +342,11 @@ int vt_bitmap_parse_mask(struct vt_bitmap *b, const char *text, unsigned max_id,
     size_t word = 0;
 
     vt_bitmap_zero(b);
+    if (!*text)
+        return vt_err_set(err, -EINVAL, "empty mask (expected hex words such as 0000000f)");
     for (p = text; *p && !isspace((unsigned char)*p); p++)
         nwords += *p == ',';
-    for (p = *text ? text : "x"; p && *p;) {
+    for (p = text; *p;) {
         const char *start = p;
         uint64_t v = 0;
         unsigned digits = 0;

@@ -18,9 +18,11 @@ int vt_size_parse(const char *text, uint64_t *bytes, struct vt_err *err)
     if (!isdigit((unsigned char)*p))
         return vt_err_set(err, -EINVAL, "size '%s' must start with a digit", text);
     for (; isdigit((unsigned char)*p); p++) {
-        if (whole > (UINT64_MAX - 9) / 10)
+        uint64_t d = (uint64_t)(*p - '0');
+
+        if (whole > (UINT64_MAX - d) / 10)
             return vt_err_set(err, -ERANGE, "size '%s' does not fit in 64 bits", text);
-        whole = whole * 10 + (uint64_t)(*p - '0');
+        whole = whole * 10 + d;
     }
     if (*p == '.') {
         p++;
