@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Install into a temporary prefix and build consumers with pkg-config and
+# with CMake's find_package; run both and check what they print.
+set -euo pipefail
+build=$1
+work=$2
+src=$3
+rm -rf "$work"
+mkdir -p "$work"
+prefix=$work/prefix
+cmake --install "$build" --prefix "$prefix" >"$work/install.log"
+
+libdir=$(ls -d "$prefix"/lib*/pkgconfig | head -n1)
+libdir=${libdir%/pkgconfig}
+for f in "$libdir/libvtopo.so.0" "$libdir/libvtopo.a" "$prefix/include/vtopo/vtopo.h" \
+         "$prefix/bin/vtopo" "$libdir/pkgconfig/vtopo.pc" "$libdir/cmake/vtopo/vtopoConfig.cmake" \
+         "$prefix/share/man/man1/vtopo.1" "$prefix/share/man/man1/vtopo-host.1"; do
+    [ -e "$f" ] || { echo "FAIL: $f was not installed"; exit 1; }
+done
+soname=$(objdump -p "$libdir/libvtopo.so.0" 2>/dev/null | awk '/SONAME/ {print $2}')
+[ "$soname" = "libvtopo.so.0" ] || { echo "FAIL: SONAME is '$soname', expected libvtopo.so.0"; exit 1; }
+
+# Only the public API is exported from the shared library.
+if nm -D --defined-only "$libdir/libvtopo.so.0" | awk '{print $3}' | grep -v '^vt_' | grep -q .; then
+    echo "FAIL: libvtopo.so exports symbols outside vt_*:"
+    nm -D --defined-only "$libdir/libvtopo.so.0" | awk '{print $3}' | grep -v '^vt_' | head
+    exit 1
+fi
+
+# 1. pkg-config
+export PKG_CONFIG_PATH=$libdir/pkgconfig
+cc -std=c11 -Wall -Werror -o "$work/consumer-pc" "$src/consumer.c" \
+    $(pkg-config --cflags --libs vtopo)
+out=$(LD_LIBRARY_PATH=$libdir "$work/consumer-pc")
+echo "pkg-config consumer: $out"
+case $out in
+"libvtopo $(pkg-config --modversion vtopo): 2 nodes, distance 0->1 = 21") ;;
+*) echo "FAIL: unexpected output"; exit 1 ;;
+esac
+ldd "$work/consumer-pc" | grep -q "$libdir/libvtopo.so.0" || {
+    echo "FAIL: the consumer did not link the installed shared library"; exit 1; }
+
+# 2. CMake package
+mkdir -p "$work/cmake-consumer"
+cp "$src/consumer.c" "$work/cmake-consumer/"
+cp "$src/CMakeLists.consumer.txt" "$work/cmake-consumer/CMakeLists.txt"
+cmake -S "$work/cmake-consumer" -B "$work/cmake-consumer/build" \
+    -DCMAKE_PREFIX_PATH="$prefix" >"$work/cmake-consumer.log"
+cmake --build "$work/cmake-consumer/build" >>"$work/cmake-consumer.log"
+out=$(LD_LIBRARY_PATH=$libdir "$work/cmake-consumer/build/consumer")
+echo "CMake consumer: $out"
+case $out in
+*": 2 nodes, distance 0->1 = 21") ;;
+*) echo "FAIL: unexpected output"; exit 1 ;;
+esac
+
+# 3. The installed CLI runs.
+"$prefix/bin/vtopo" --version
+echo "2 passed, 0 failed"
