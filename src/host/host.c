@@ -200,7 +200,8 @@ static int normalize_ranges(struct host_node *n, struct vt_err *err)
                               "node %u: memory range 0x%llx-0x%llx is empty or inverted",
                               n->pub.pnode, (unsigned long long)n->ranges[i].start,
                               (unsigned long long)n->ranges[i].end);
-    qsort(n->ranges, n->nranges, sizeof(*n->ranges), cmp_range);
+    if (n->nranges)
+        qsort(n->ranges, n->nranges, sizeof(*n->ranges), cmp_range);
     for (size_t i = 0; i < n->nranges; i++) {
         if (out && n->ranges[i].start <= n->ranges[out - 1].end) {
             if (n->ranges[i].end > n->ranges[out - 1].end)
@@ -368,7 +369,8 @@ int host_finalize(struct vt_host *h, struct vt_err *err)
     if ((rc = build_pfn_index(h, err)) < 0)
         return rc;
 
-    qsort(h->devs, h->ndevs, sizeof(*h->devs), cmp_dev);
+    if (h->ndevs)
+        qsort(h->devs, h->ndevs, sizeof(*h->devs), cmp_dev);
     for (size_t i = 0; i < h->ndevs; i++) {
         struct vt_host_device *d = &h->devs[i].pub;
 

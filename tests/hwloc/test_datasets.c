@@ -35,6 +35,7 @@ struct dataset {
     int dev_unknown, dev_total;
     int dev_on[4][2]; /* {pnode, count} */
     const char *warning; /* a warning the dump must produce, or NULL */
+    const char *gi_nodes; /* has_generic_initiator nodes (NULL: none) */
 };
 
 static const struct dataset datasets[] = {
@@ -106,7 +107,7 @@ static const struct dataset datasets[] = {
       {8, "", 95255, {21, 11, 21, 14, 31, 21, 21, 28, 10, 13, 17}},
       {9, "", 96729, {21, 14, 21, 11, 31, 21, 21, 28, 13, 10, 17}},
       {10, "", 761856, {28, 17, 28, 17, 13, 28, 28, 28, 17, 17, 10}}},
-     0, 0, {{0}}, NULL},
+     0, 0, {{0}}, NULL, "4"},
     /* PCI directories without numa_node: all unknown. */
     {"nvidiagpunumanodes", "0,8,250-255", "0-15,88-103", "0-175", 8,
      {{0, "0-87", 126796, {10, 40, 80, 80, 80, 80, 80, 80}},
@@ -205,6 +206,18 @@ static void check_dataset(const struct dataset *d)
         if (count != d->dev_on[b][1])
             fail_msg("%s: %d devices on node %d, expected %d", d->name, count, d->dev_on[b][0],
                      d->dev_on[b][1]);
+    }
+    {
+        struct vt_bitmap *gi = vt_bitmap_new();
+
+        assert_non_null(gi);
+        for (size_t i = 0; i < d->nnodes; i++)
+            if (vt_host_node(h, i)->has_generic_initiator)
+                vt_bitmap_set(gi, vt_host_node(h, i)->pnode);
+        if (strcmp(fmt(gi), d->gi_nodes ? d->gi_nodes : "") != 0)
+            fail_msg("%s: generic initiator nodes '%s', expected '%s'", d->name, fmt(gi),
+                     d->gi_nodes ? d->gi_nodes : "");
+        vt_bitmap_free(gi);
     }
     for (size_t k = 0; k < vt_host_warning_count(h); k++)
         if (d->warning && strstr(vt_host_warning(h, k), d->warning))
