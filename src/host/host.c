@@ -299,10 +299,13 @@ static int assign_cpus(struct vt_host *h, struct vt_err *err)
     if (!vt_bitmap_iszero(dup)) {
         char *cpus = vt_bitmap_format_list(dup), *nodes = vt_bitmap_format_list(claimants);
 
+        bool one = vt_bitmap_weight(claimants) == 1;
+
         host_warn(h,
-                  "nodes %s list CPUs %s that a lower node already lists (buggy firmware?); "
+                  "%s %s %s CPUs %s that a lower node already lists (buggy firmware?); "
                   "each CPU is kept in the lowest node that lists it",
-                  nodes ? nodes : "?", cpus ? cpus : "?");
+                  one ? "node" : "nodes", nodes ? nodes : "?", one ? "lists" : "list",
+                  cpus ? cpus : "?");
         free(cpus);
         free(nodes);
     }
@@ -399,14 +402,24 @@ int host_finalize(struct vt_host *h, struct vt_err *err)
 int vt_host_load(const struct vt_host_source *src, struct vt_host **out, struct vt_err *err)
 {
     struct vt_host *h;
+    const char *where; /* how errors found after the source was read name it */
     int rc;
 
     vt_err_clear(err);
     *out = NULL;
+    if (src->kind != VT_HOST_SYSFS && !src->arg)
+        return vt_err_set(err, -EINVAL, "no %s given",
+                          src->kind == VT_HOST_FILE ? "host file" : "synthetic host spec");
+    if (src->arg && !*src->arg)
+        return vt_err_set(err, -EINVAL, "the %s is an empty string",
+                          src->kind == VT_HOST_SYSFS  ? "fsroot"
+                          : src->kind == VT_HOST_FILE ? "host file name"
+                                                      : "synthetic host spec");
     switch (src->kind) {
     case VT_HOST_SYSFS: {
-        const char *root = src->arg && *src->arg ? src->arg : "/";
+        const char *root = src->arg ? src->arg : "/";
 
+        where = src->arg ? src->arg : "sysfs";
         h = host_new("sysfs %s", root);
         if (!h)
             return vt_err_set(err, -ENOMEM, "out of memory");
@@ -423,8 +436,7 @@ int vt_host_load(const struct vt_host_source *src, struct vt_host **out, struct 
         break;
     }
     case VT_HOST_FILE:
-        if (!src->arg)
-            return vt_err_set(err, -EINVAL, "no host file given");
+        where = src->arg;
         h = host_new("file %s", src->arg);
         if (!h)
             return vt_err_set(err, -ENOMEM, "out of memory");
@@ -433,8 +445,7 @@ int vt_host_load(const struct vt_host_source *src, struct vt_host **out, struct 
             rc = host_apply_acpi(h, src->acpi_dir, true, err);
         break;
     case VT_HOST_SYNTHETIC:
-        if (!src->arg)
-            return vt_err_set(err, -EINVAL, "no synthetic host spec given");
+        where = "synthetic spec";
         h = host_new("synthetic %s", src->arg);
         if (!h)
             return vt_err_set(err, -ENOMEM, "out of memory");
@@ -448,7 +459,7 @@ int vt_host_load(const struct vt_host_source *src, struct vt_host **out, struct 
     if (rc == 0) {
         rc = host_finalize(h, err);
         if (rc < 0)
-            vt_err_prefix(err, "%s: ", h->desc);
+            vt_err_prefix(err, "%s: ", where);
     }
     if (rc < 0) {
         vt_host_free(h);

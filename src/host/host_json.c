@@ -250,6 +250,8 @@ static int get_uint(const struct reader *r, const char *where, struct json_objec
     if (json_object_get_int64(v) < 0 && json_object_get_uint64(v) <= (uint64_t)INT64_MAX)
         return bad(r, w, "%s", "must not be negative");
     *out = json_object_get_uint64(v);
+    if (*out == UINT64_MAX) /* json-c saturates anything from 2^64 on */
+        return bad(r, w, "%s", "is too large (at most 2^64 - 2)");
     if (*out > max) {
         char m[64];
 

@@ -60,7 +60,7 @@ static int get_distances(const char *val, struct spec *sp, struct vt_err *err)
         size_t len = strcspn(p, ":");
 
         if (len == 0 || len >= sizeof(num))
-            break;
+            return spec_err(err, "distances=%s: expected LOCAL:REMOTE or LOCAL:SOCKET:REMOTE", val);
         memcpy(num, p, len);
         num[len] = '\0';
         if (vt_parse_u64_base(num, 10, &v[n]) < 0 || v[n] < 1 || v[n] > 254)

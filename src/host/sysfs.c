@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "host/host_internal.h"
 #include "util/file.h"
@@ -143,6 +144,9 @@ static int load_cpus(const struct sysfs *s)
     }
     if (rc < 0)
         return rc;
+    if (vt_bitmap_iszero(h->cpu_online))
+        return vt_err_set(s->err, -EINVAL, "%s/sys/devices/system/cpu/online: no CPU is online",
+                          s->root);
     rc = read_list(s, "sys/devices/system/cpu/possible", VT_CPU_ID_MAX, true, h->cpu_possible);
     if (rc < 0 && rc != -ENOENT)
         return rc;
@@ -637,8 +641,16 @@ int host_load_sysfs(struct vt_host *h, const char *fsroot, struct vt_err *err)
         return vt_err_set(err, -ENAMETOOLONG, "fsroot path too long");
     memcpy(root, fsroot, len);
     root[len] = '\0';
-    if (len && !vt_path_exists(root))
-        return vt_err_set(err, -ENOENT, "fsroot %s does not exist", root);
+    if (len) {
+        struct stat st;
+
+        if (stat(root, &st) < 0)
+            return errno == ENOENT
+                       ? vt_err_set(err, -ENOENT, "fsroot %s does not exist", root)
+                       : vt_err_set(err, -errno, "fsroot %s: %s", root, strerror(errno));
+        if (!S_ISDIR(st.st_mode))
+            return vt_err_set(err, -ENOTDIR, "fsroot %s is not a directory", root);
+    }
 
     if ((rc = load_cpus(&s)) < 0 || (rc = load_nodes(&s)) < 0 || (rc = load_devices(&s)) < 0)
         return rc;

@@ -262,6 +262,12 @@ static int expect(const char **pp, char want, const char *text, struct vt_err *e
     return 0;
 }
 
+static int unexpected(const char *p, const char *text, struct vt_err *err)
+{
+    return vt_err_set(err, -EINVAL, "'%s': unexpected '%c' at offset %zu", text, *p,
+                      (size_t)(p - text));
+}
+
 int vt_bitmap_parse_list(struct vt_bitmap *b, const char *text, unsigned max_id,
                          struct vt_err *err)
 {
@@ -285,8 +291,12 @@ int vt_bitmap_parse_list(struct vt_bitmap *b, const char *text, unsigned max_id,
         end = start;
         used = group = 1;
         if (!end_of_region(*p)) {
-            if ((rc = expect(&p, '-', text, err)) < 0 ||
-                (rc = get_num(&p, max_id, text, &end, err)) < 0)
+            if (*p != '-') {
+                rc = unexpected(p, text, err);
+                goto fail;
+            }
+            p++;
+            if ((rc = get_num(&p, max_id, text, &end, err)) < 0)
                 goto fail;
             used = group = end - start + 1;
             if (end < start) {
@@ -295,8 +305,12 @@ int vt_bitmap_parse_list(struct vt_bitmap *b, const char *text, unsigned max_id,
                 goto fail;
             }
             if (!end_of_region(*p)) {
-                if ((rc = expect(&p, ':', text, err)) < 0 ||
-                    (rc = get_num(&p, max_id, text, &used, err)) < 0 ||
+                if (*p != ':') {
+                    rc = unexpected(p, text, err);
+                    goto fail;
+                }
+                p++;
+                if ((rc = get_num(&p, max_id, text, &used, err)) < 0 ||
                     (rc = expect(&p, '/', text, err)) < 0 ||
                     (rc = get_num(&p, max_id, text, &group, err)) < 0)
                     goto fail;
@@ -308,8 +322,7 @@ int vt_bitmap_parse_list(struct vt_bitmap *b, const char *text, unsigned max_id,
                     goto fail;
                 }
                 if (!end_of_region(*p)) {
-                    rc = vt_err_set(err, -EINVAL, "'%s': unexpected '%c' at offset %zu", text, *p,
-                                    (size_t)(p - text));
+                    rc = unexpected(p, text, err);
                     goto fail;
                 }
             }

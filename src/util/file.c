@@ -81,6 +81,26 @@ int vt_read_file(const char *path, size_t max, unsigned flags, char **out, size_
     return 0;
 }
 
+/* Make the rename durable; failure here loses nothing already written. */
+static void sync_parent_dir(const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    int fd;
+
+    if (!slash)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == path)
+        snprintf(dir, sizeof(dir), "/");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
 int vt_write_file_atomic(const char *path, const void *data, size_t len, struct vt_err *err)
 {
     char tmp[PATH_MAX];
@@ -119,6 +139,7 @@ int vt_write_file_atomic(const char *path, const void *data, size_t len, struct 
         unlink(tmp);
         return vt_err_set(err, -e, "%s: cannot write: %s", path, strerror(e));
     }
+    sync_parent_dir(path);
     return 0;
 fail:
     if (fd >= 0)

@@ -69,7 +69,7 @@ static void expect_error(const char *text, unsigned max_id, int code, const char
 static void test_list_invalid(void **state)
 {
     (void)state;
-    expect_error("0-3x", 8191, -EINVAL, "found 'x'");
+    expect_error("0-3x", 8191, -EINVAL, "unexpected 'x' at offset 3");
     expect_error("x", 8191, -EINVAL, "expected a number at offset 0");
     expect_error("5-2", 8191, -EINVAL, "goes backwards (5-2)");
     expect_error("0-", 8191, -EINVAL, "a number is missing");
@@ -80,11 +80,11 @@ static void test_list_invalid(void **state)
     expect_error("0-7:3/2", 8191, -EINVAL, "used <= group");
     expect_error("0-7:2", 8191, -EINVAL, "expected '/'");
     expect_error("0-7:2/", 8191, -EINVAL, "a number is missing");
-    expect_error("0-7/2", 8191, -EINVAL, "expected ':'");
+    expect_error("0-7/2", 8191, -EINVAL, "unexpected '/' at offset 3");
     expect_error("0-7:1/2x", 8191, -EINVAL, "unexpected 'x'");
-    expect_error("1.5", 8191, -EINVAL, "offset 1");
-    expect_error("0;1", 8191, -EINVAL, "found ';'");
-    expect_error("0x10", 8191, -EINVAL, "found 'x'");
+    expect_error("1.5", 8191, -EINVAL, "unexpected '.' at offset 1");
+    expect_error("0;1", 8191, -EINVAL, "unexpected ';' at offset 1");
+    expect_error("0x10", 8191, -EINVAL, "unexpected 'x' at offset 1");
 }
 
 static void test_list_error_leaves_empty(void **state)

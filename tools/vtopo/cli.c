@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -28,6 +29,7 @@ int cli_fail(const char *cmd, const struct vt_err *err)
     case E2BIG:
     case EFBIG:
     case ENAMETOOLONG:
+    case EISDIR:
         return VT_EXIT_USAGE;
     default:
         return VT_EXIT_SYSTEM;
@@ -44,6 +46,20 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nTry 'vtopo %s --help'.\n", cmd);
     return VT_EXIT_USAGE;
+}
+
+int cli_bad_option(const char *cmd, int opt, char **argv)
+{
+    const char *arg = argv[optind - 1];
+
+    if (opt == ':')
+        return cli_usage_error(cmd, "option '%s' needs an argument", arg);
+    if (optopt && strncmp(arg, "--", 2) == 0 && strchr(arg, '='))
+        return cli_usage_error(cmd, "option '%.*s' takes no argument",
+                               (int)(strchr(arg, '=') - arg), arg);
+    if (optopt && strncmp(arg, "--", 2) != 0)
+        return cli_usage_error(cmd, "unknown option '-%c'", optopt);
+    return cli_usage_error(cmd, "unknown option '%s'", arg);
 }
 
 bool cli_host_opt(struct cli_host_opts *o, int opt, const char *arg)

@@ -35,6 +35,10 @@ int cli_fail(const char *cmd, const struct vt_err *err);
 /* For a bad option: the message, then "Try 'vtopo <cmd> --help'." */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Report what getopt_long rejected (its ':' or '?' return) as a usage error:
+ * a missing argument, an argument given to a flag, or an unknown option. */
+int cli_bad_option(const char *cmd, int opt, char **argv);
+
 /* Host selection shared by every command that takes a host. */
 struct cli_host_opts {
     const char *fsroot, *host_file, *synthetic, *acpi_dir;

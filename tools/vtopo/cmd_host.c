@@ -207,10 +207,8 @@ int cmd_host(int argc, char **argv)
         case 'h':
             cmd_host_usage(stdout);
             return VT_EXIT_OK;
-        case ':':
-            return cli_usage_error("host", "option '%s' needs an argument", argv[optind - 1]);
         default:
-            return cli_usage_error("host", "unknown option '%s'", argv[optind - 1]);
+            return cli_bad_option("host", opt, argv);
         }
     }
     if (optind < argc)
