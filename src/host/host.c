@@ -67,6 +67,7 @@ void vt_host_free(struct vt_host *h)
     free(h->warnings);
     free(h->cpu_pnode);
     free(h->pfn);
+    free(h->pfn_start);
     free(h->desc);
     free(h);
 }
@@ -232,6 +233,11 @@ static int build_pfn_index(struct vt_host *h, struct vt_err *err)
         }
     h->npfn = total;
     qsort(h->pfn, total, sizeof(*h->pfn), cmp_pfn);
+    h->pfn_start = malloc((total ? total : 1) * sizeof(*h->pfn_start));
+    if (!h->pfn_start)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < total; i++)
+        h->pfn_start[i] = h->pfn[i].start;
     for (size_t i = 1; i < total; i++)
         if (h->pfn[i].start < h->pfn[i - 1].end)
             return vt_err_set(err, -EINVAL,
@@ -559,6 +565,25 @@ const char *vt_host_description(const struct vt_host *h)
 
 #define PAGE_SHIFT 12
 
+/* Index of the last range starting at or below addr, or npfn when none does.
+ * Branchless (the comparison becomes a conditional move): random frames make
+ * every step of an ordinary binary search a mispredicted branch. */
+static size_t pfn_search(const struct vt_host *h, uint64_t addr)
+{
+    const uint64_t *base = h->pfn_start;
+    size_t n = h->npfn;
+
+    if (n == 0 || addr < base[0])
+        return h->npfn;
+    while (n > 1) {
+        size_t half = n / 2;
+
+        base = base[half] <= addr ? base + half : base;
+        n -= half;
+    }
+    return (size_t)(base - h->pfn_start);
+}
+
 long vt_host_pfn_lookup(const struct vt_host *h, const uint64_t *pfns, size_t n, uint32_t *pxms,
                         int *pnodes)
 {
@@ -571,19 +596,10 @@ long vt_host_pfn_lookup(const struct vt_host *h, const uint64_t *pfns, size_t n,
 
         if (pfns[i] <= UINT64_MAX >> PAGE_SHIFT) {
             uint64_t addr = pfns[i] << PAGE_SHIFT;
-            size_t lo = 0, hi = h->npfn;
+            size_t k = pfn_search(h, addr);
 
-            /* Last entry with start <= addr. */
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-
-                if (h->pfn[mid].start <= addr)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            if (lo && addr < h->pfn[lo - 1].end)
-                hit = &h->pfn[lo - 1];
+            if (k < h->npfn && addr < h->pfn[k].end)
+                hit = &h->pfn[k];
         }
         if (hit) {
             const struct vt_host_node *node = &h->nodes[hit->node_index].pub;

@@ -40,6 +40,7 @@ struct vt_host {
     int *cpu_pnode; /* indexed by pcpu, -1 = none */
     size_t ncpu_pnode;
     struct pfn_entry *pfn;
+    uint64_t *pfn_start; /* pfn[i].start, contiguous: what the search touches */
     size_t npfn;
 };
 

@@ -1,7 +1,8 @@
 /* Host source: Linux sysfs (and /proc/meminfo) under a configurable root,
  * the way real machines — and hand-edited dumps of them — present it. */
 #include <ctype.h>
-#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -22,16 +23,22 @@ struct sysfs {
     const char *root; /* "" for the live system, else the fsroot without trailing '/' */
     struct vt_host *h;
     struct vt_err *err;
+    /* Paths are relative to the root, or with dfd >= 0 to an open directory
+     * (<root>/<drel>), which saves resolving the same symlinks per file. */
+    int dfd;
+    const char *drel;
 };
 
-/* Build <root>/<rel> into buf. */
+/* The path of rel as messages show it: <root>/[<drel>/]<rel>. */
 static int spath(const struct sysfs *s, char *buf, size_t size, const char *rel)
 {
+    if (s->dfd >= 0)
+        return vt_path_fmt(buf, size, s->err, "%s/%s/%s", s->root, s->drel, rel);
     return vt_path_fmt(buf, size, s->err, "%s/%s", s->root, rel);
 }
 
-/* Read a text file under the root. Returns 0, -ENOENT (quietly, with no error
- * recorded) when absent and allow_missing, or a negative error. */
+/* Read a text file. Returns 0, -ENOENT (quietly, with no error recorded) when
+ * absent and allow_missing, or a negative error. */
 static int read_text(const struct sysfs *s, const char *rel, bool allow_missing, char **out)
 {
     char path[PATH_MAX];
@@ -40,11 +47,22 @@ static int read_text(const struct sysfs *s, const char *rel, bool allow_missing,
 
     if ((rc = spath(s, path, sizeof(path), rel)) < 0)
         return rc;
-    rc = vt_read_file(path, SYSFS_MAX_FILE, VT_READ_TEXT, out, NULL, &tmp);
+    rc = vt_read_file_at(s->dfd >= 0 ? s->dfd : AT_FDCWD, s->dfd >= 0 ? rel : path, path,
+                         SYSFS_MAX_FILE, VT_READ_TEXT, out, NULL, &tmp);
     if (rc == -ENOENT && allow_missing)
         return rc;
     if (rc < 0 && s->err)
         *s->err = tmp;
+    return rc;
+}
+
+/* Prefix the recorded error with the file's path; returns rc. */
+static int prefix_path(const struct sysfs *s, const char *rel, int rc)
+{
+    char path[PATH_MAX];
+
+    if (spath(s, path, sizeof(path), rel) == 0)
+        vt_err_prefix(s->err, "%s: ", path);
     return rc;
 }
 
@@ -61,10 +79,8 @@ static int read_list(const struct sysfs *s, const char *rel, unsigned max_id, bo
     if (strcmp(text, "(null)") == 0)
         text[0] = '\0';
     rc = vt_bitmap_parse_list(b, text, max_id, s->err);
-    if (rc < 0)
-        vt_err_prefix(s->err, "%s/%s: ", s->root, rel);
     free(text);
-    return rc;
+    return rc < 0 ? prefix_path(s, rel, rc) : rc;
 }
 
 static int read_mask(const struct sysfs *s, const char *rel, unsigned max_id, bool allow_missing,
@@ -76,10 +92,8 @@ static int read_mask(const struct sysfs *s, const char *rel, unsigned max_id, bo
     if (rc < 0)
         return rc;
     rc = vt_bitmap_parse_mask(b, text, max_id, s->err);
-    if (rc < 0)
-        vt_err_prefix(s->err, "%s/%s: ", s->root, rel);
     free(text);
-    return rc;
+    return rc < 0 ? prefix_path(s, rel, rc) : rc;
 }
 
 static int fail_oom(const struct sysfs *s)
@@ -94,20 +108,19 @@ static int fail_oom(const struct sysfs *s)
 static int cpus_from_dirs(const struct sysfs *s)
 {
     char path[PATH_MAX];
-    struct dirent *de;
-    DIR *d;
+    struct vt_dir d;
+    const char *name;
     int rc = 0;
 
     if ((rc = spath(s, path, sizeof(path), "sys/devices/system/cpu")) < 0)
         return rc;
-    d = opendir(path);
-    if (!d)
-        return vt_err_set(s->err, -errno, "%s: cannot list CPUs: %s", path, strerror(errno));
-    while ((de = readdir(d))) {
+    if ((rc = vt_dir_open(&d, AT_FDCWD, path)) < 0)
+        return vt_err_set(s->err, rc, "%s: cannot list CPUs: %s", path, strerror(-rc));
+    while ((name = vt_dir_next(&d))) {
         char rel[64], *text;
         unsigned cpu;
 
-        if (vt_parse_prefixed_uint(de->d_name, "cpu", VT_CPU_ID_MAX, &cpu) < 0)
+        if (vt_parse_prefixed_uint(name, "cpu", VT_CPU_ID_MAX, &cpu) < 0)
             continue;
         snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu%u/online", cpu);
         rc = read_text(s, rel, true, &text);
@@ -127,7 +140,7 @@ static int cpus_from_dirs(const struct sysfs *s)
             break;
         }
     }
-    closedir(d);
+    vt_dir_close(&d);
     return rc;
 }
 
@@ -204,31 +217,26 @@ static int read_memtotal(const struct sysfs *s, const char *rel, uint64_t *bytes
 }
 
 /* Memory blocks linked from nodeN/memoryM give the node's physical ranges. */
-static int load_node_blocks(const struct sysfs *s, struct host_node *n, uint64_t block_size,
-                            bool *saw_blocks)
+static int load_node_blocks(const struct sysfs *s, struct host_node *n, uint64_t block_size)
 {
     char rel[64], path[PATH_MAX];
-    struct dirent *de;
-    DIR *d;
+    struct vt_dir d;
+    const char *name;
     int rc = 0;
 
     snprintf(rel, sizeof(rel), "sys/devices/system/node/node%u", n->pub.pnode);
     if ((rc = spath(s, path, sizeof(path), rel)) < 0)
         return rc;
-    d = opendir(path);
-    if (!d)
-        return vt_err_set(s->err, -errno, "%s: cannot list: %s", path, strerror(errno));
-    while ((de = readdir(d))) {
+    if ((rc = vt_dir_open(&d, AT_FDCWD, path)) < 0)
+        return vt_err_set(s->err, rc, "%s: cannot list: %s", path, strerror(-rc));
+    while ((name = vt_dir_next(&d))) {
         unsigned block;
 
-        if (vt_parse_prefixed_uint(de->d_name, "memory", UINT_MAX, &block) < 0)
-            continue;
-        *saw_blocks = true;
-        if (!block_size)
+        if (vt_parse_prefixed_uint(name, "memory", UINT_MAX, &block) < 0)
             continue;
         if ((uint64_t)block > UINT64_MAX / block_size - 1) {
             rc = vt_err_set(s->err, -ERANGE, "%s/%s: memory block %u is beyond 2^64 bytes",
-                            path, de->d_name, block);
+                            path, name, block);
             break;
         }
         if ((rc = host_add_range(n, (uint64_t)block * block_size,
@@ -237,12 +245,12 @@ static int load_node_blocks(const struct sysfs *s, struct host_node *n, uint64_t
             break;
         }
     }
-    closedir(d);
+    vt_dir_close(&d);
     return rc;
 }
 
-static int load_node(const struct sysfs *s, struct host_node *n, uint64_t block_size,
-                     bool *saw_blocks)
+/* block_size 0: memory/block_size_bytes is missing, ranges stay unknown. */
+static int load_node(const struct sysfs *s, struct host_node *n, uint64_t block_size)
 {
     char rel[96];
     unsigned pnode = n->pub.pnode;
@@ -270,7 +278,7 @@ static int load_node(const struct sysfs *s, struct host_node *n, uint64_t block_
     }
     if (rc < 0)
         return rc;
-    return load_node_blocks(s, n, block_size, saw_blocks);
+    return block_size ? load_node_blocks(s, n, block_size) : 0;
 }
 
 /* nodeN/distance lists distances to the ONLINE nodes in id order. Some dumps
@@ -360,28 +368,27 @@ static int load_distances(const struct sysfs *s, const struct vt_bitmap *possibl
 static int node_ids_from_dirs(const struct sysfs *s, struct vt_bitmap *online, bool *have_dir)
 {
     char path[PATH_MAX];
-    struct dirent *de;
-    DIR *d;
+    struct vt_dir d;
+    const char *name;
     int rc;
 
     if ((rc = spath(s, path, sizeof(path), "sys/devices/system/node")) < 0)
         return rc;
-    d = opendir(path);
-    if (!d) {
+    if (vt_dir_open(&d, AT_FDCWD, path) < 0) {
         *have_dir = false;
         return 0;
     }
     *have_dir = true;
-    while ((de = readdir(d))) {
+    while ((name = vt_dir_next(&d))) {
         unsigned id;
 
-        if (vt_parse_prefixed_uint(de->d_name, "node", VT_NODE_ID_MAX, &id) == 0 &&
+        if (vt_parse_prefixed_uint(name, "node", VT_NODE_ID_MAX, &id) == 0 &&
             vt_bitmap_set(online, id) < 0) {
-            closedir(d);
+            vt_dir_close(&d);
             return fail_oom(s);
         }
     }
-    closedir(d);
+    vt_dir_close(&d);
     return 0;
 }
 
@@ -412,7 +419,7 @@ static int load_nodes(const struct sysfs *s)
     struct vt_bitmap *online = vt_bitmap_new(), *possible = vt_bitmap_new(),
                      *gi = vt_bitmap_new();
     uint64_t block_size = 0;
-    bool saw_blocks = false, have_dir = true;
+    bool have_dir = true;
     char *text = NULL;
     int rc;
 
@@ -476,10 +483,10 @@ static int load_nodes(const struct sysfs *s)
             goto out;
         }
         n->pub.has_generic_initiator = vt_bitmap_isset(gi, (unsigned)pnode);
-        if ((rc = load_node(s, n, block_size, &saw_blocks)) < 0)
+        if ((rc = load_node(s, n, block_size)) < 0)
             goto out;
     }
-    if (saw_blocks && !block_size)
+    if (!block_size)
         host_warn(h, "%s/sys/devices/system/memory/block_size_bytes is missing; physical "
                      "memory ranges unknown",
                   s->root);
@@ -512,38 +519,34 @@ static int read_hex_field(const struct sysfs *s, const char *rel, uint64_t max, 
         return rc;
     rc = vt_parse_u64_base(text, 16, v);
     if (rc < 0 || *v > max)
-        rc = vt_err_set(s->err, -EINVAL, "%s/%s: '%s' is not a hex value up to %#llx", s->root,
-                        rel, text, (unsigned long long)max);
+        rc = prefix_path(s, rel,
+                         vt_err_set(s->err, -EINVAL, "'%s' is not a hex value up to %#llx", text,
+                                    (unsigned long long)max));
     free(text);
     return rc;
 }
 
+/* Entries of a subdirectory of the open device directory (0 if absent). */
 static int count_entries(const struct sysfs *s, const char *rel, unsigned *count)
 {
-    char path[PATH_MAX];
-    struct dirent *de;
-    DIR *d;
-    int rc;
+    struct vt_dir d;
 
     *count = 0;
-    if ((rc = spath(s, path, sizeof(path), rel)) < 0)
-        return rc;
-    d = opendir(path);
-    if (!d)
+    if (vt_dir_open(&d, s->dfd, rel) < 0)
         return 0;
-    while ((de = readdir(d)))
-        if (de->d_name[0] != '.')
-            (*count)++;
-    closedir(d);
+    while (vt_dir_next(&d))
+        (*count)++;
+    vt_dir_close(&d);
     return 0;
 }
 
-static int load_device(const struct sysfs *s, const char *name)
+static int load_device_files(const struct sysfs *s, struct host_dev *d);
+
+static int load_device(const struct sysfs *parent, int devices_fd, const char *name)
 {
-    char rel[PATH_MAX];
+    char drel[PATH_MAX];
+    struct sysfs dev = *parent, *s = &dev;
     struct host_dev *d;
-    uint64_t v;
-    char *text;
     int rc;
 
     if (!(d = host_add_device(s->h)))
@@ -555,29 +558,46 @@ static int load_device(const struct sysfs *s, const char *name)
     snprintf(d->pub.bdf, sizeof(d->pub.bdf), "%04x:%02x:%02x.%x", d->pub.pci_domain, d->pub.bus,
              d->pub.dev, d->pub.fn);
 
-#define DEVREL(file) (snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/" file, name), rel)
-    if ((rc = read_hex_field(s, DEVREL("vendor"), 0xffff, &v)) == 0)
+    snprintf(drel, sizeof(drel), "sys/bus/pci/devices/%s", name);
+    dev.drel = drel;
+    dev.dfd = openat(devices_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dev.dfd < 0)
+        return vt_err_set(s->err, -errno, "%s/%s: cannot open: %s", s->root, drel,
+                          strerror(errno));
+    rc = load_device_files(s, d);
+    close(dev.dfd);
+    return rc;
+}
+
+/* The files of one device directory (s->dfd). */
+static int load_device_files(const struct sysfs *s, struct host_dev *d)
+{
+    uint64_t v;
+    char *text;
+    int rc;
+
+    if ((rc = read_hex_field(s, "vendor", 0xffff, &v)) == 0)
         d->pub.vendor = (uint16_t)v;
     else if (rc != -ENOENT)
         return rc;
-    if ((rc = read_hex_field(s, DEVREL("device"), 0xffff, &v)) == 0)
+    if ((rc = read_hex_field(s, "device", 0xffff, &v)) == 0)
         d->pub.device = (uint16_t)v;
     else if (rc != -ENOENT)
         return rc;
-    if ((rc = read_hex_field(s, DEVREL("class"), 0xffffff, &v)) == 0)
+    if ((rc = read_hex_field(s, "class", 0xffffff, &v)) == 0)
         d->pub.class_code = (uint32_t)v;
     else if (rc != -ENOENT)
         return rc;
 
-    rc = read_text(s, DEVREL("numa_node"), true, &text);
+    rc = read_text(s, "numa_node", true, &text);
     if (rc == 0) {
         long node;
 
         rc = vt_parse_long(text, &node);
         if (rc < 0 || node < -1 || node > (long)VT_NODE_ID_MAX)
-            rc = vt_err_set(s->err, -EINVAL,
-                            "%s/%s: '%s' is not -1 or a node id up to %u", s->root, rel, text,
-                            VT_NODE_ID_MAX);
+            rc = prefix_path(s, "numa_node",
+                             vt_err_set(s->err, -EINVAL, "'%s' is not -1 or a node id up to %u",
+                                        text, VT_NODE_ID_MAX));
         else
             d->pub.pnode = node < 0 ? VT_PNODE_UNKNOWN : (int)node;
         free(text);
@@ -589,9 +609,9 @@ static int load_device(const struct sysfs *s, const char *name)
 
     if (!(d->local_cpus = vt_bitmap_new()))
         return fail_oom(s);
-    rc = read_list(s, DEVREL("local_cpulist"), VT_CPU_ID_MAX, true, d->local_cpus);
+    rc = read_list(s, "local_cpulist", VT_CPU_ID_MAX, true, d->local_cpus);
     if (rc == -ENOENT)
-        rc = read_mask(s, DEVREL("local_cpus"), VT_CPU_ID_MAX, true, d->local_cpus);
+        rc = read_mask(s, "local_cpus", VT_CPU_ID_MAX, true, d->local_cpus);
     if (rc == -ENOENT) {
         vt_bitmap_free(d->local_cpus);
         d->local_cpus = NULL;
@@ -599,30 +619,28 @@ static int load_device(const struct sysfs *s, const char *name)
     }
     if (rc < 0)
         return rc;
-    rc = count_entries(s, DEVREL("msi_irqs"), &d->pub.msi_irqs);
-#undef DEVREL
+    rc = count_entries(s, "msi_irqs", &d->pub.msi_irqs);
     return rc;
 }
 
 static int load_devices(const struct sysfs *s)
 {
     char path[PATH_MAX];
-    struct dirent *de;
-    DIR *d;
+    struct vt_dir d;
+    const char *name;
     int rc;
 
     if ((rc = spath(s, path, sizeof(path), "sys/bus/pci/devices")) < 0)
         return rc;
-    d = opendir(path);
-    if (!d)
+    if (vt_dir_open(&d, AT_FDCWD, path) < 0)
         return 0; /* no PCI bus (or a dump without it) */
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
+    while ((name = vt_dir_next(&d))) {
+        if (name[0] == '.')
             continue;
-        if ((rc = load_device(s, de->d_name)) < 0)
+        if ((rc = load_device(s, d.fd, name)) < 0)
             break;
     }
-    closedir(d);
+    vt_dir_close(&d);
     return rc;
 }
 
@@ -630,7 +648,7 @@ int host_load_sysfs(struct vt_host *h, const char *fsroot, struct vt_err *err)
 {
     char root[PATH_MAX];
     size_t len = strlen(fsroot);
-    struct sysfs s = {root, h, err};
+    struct sysfs s = {root, h, err, -1, NULL};
     int rc;
 
     while (len > 1 && fsroot[len - 1] == '/')

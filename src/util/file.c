@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util/file.h"
@@ -14,9 +15,15 @@
 int vt_read_file(const char *path, size_t max, unsigned flags, char **out, size_t *len,
                  struct vt_err *err)
 {
+    return vt_read_file_at(AT_FDCWD, path, path, max, flags, out, len, err);
+}
+
+int vt_read_file_at(int dirfd, const char *relpath, const char *path, size_t max, unsigned flags,
+                    char **out, size_t *len, struct vt_err *err)
+{
     size_t cap = 4096, n = 0;
     char *buf;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = openat(dirfd, relpath, O_RDONLY | O_CLOEXEC);
 
     if (fd < 0)
         return vt_err_set(err, -errno, "%s: cannot open: %s", path, strerror(errno));
@@ -164,4 +171,45 @@ int vt_path_fmt(char *buf, size_t size, struct vt_err *err, const char *fmt, ...
 bool vt_path_exists(const char *path)
 {
     return access(path, F_OK) == 0;
+}
+
+int vt_dir_open(struct vt_dir *d, int dirfd, const char *path)
+{
+    d->pos = d->len = 0;
+    d->fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return d->fd < 0 ? -errno : 0;
+}
+
+const char *vt_dir_next(struct vt_dir *d)
+{
+    for (;;) {
+        if (d->pos >= d->len) {
+            long n = syscall(SYS_getdents64, d->fd, d->buf, sizeof(d->buf));
+
+            if (n <= 0)
+                return NULL;
+            d->len = (size_t)n;
+            d->pos = 0;
+        }
+        /* struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, name[] */
+        {
+            const char *rec = d->buf + d->pos;
+            unsigned short reclen;
+            const char *name = rec + 19;
+
+            memcpy(&reclen, rec + 16, sizeof(reclen));
+            if (reclen == 0 || d->pos + reclen > d->len)
+                return NULL;
+            d->pos += reclen;
+            if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
+                return name;
+        }
+    }
+}
+
+void vt_dir_close(struct vt_dir *d)
+{
+    if (d->fd >= 0)
+        close(d->fd);
+    d->fd = -1;
 }

@@ -17,6 +17,9 @@
 #define VT_READ_TEXT 1u
 int vt_read_file(const char *path, size_t max, unsigned flags, char **out, size_t *len,
                  struct vt_err *err);
+/* The same for path relative to dirfd (openat); messages name `name`. */
+int vt_read_file_at(int dirfd, const char *path, const char *name, size_t max, unsigned flags,
+                    char **out, size_t *len, struct vt_err *err);
 
 /* Write data to path atomically: a temporary file in the same directory,
  * fsync, rename. On failure nothing is left behind and path is untouched. */
@@ -27,5 +30,18 @@ int vt_path_fmt(char *buf, size_t size, struct vt_err *err, const char *fmt, ...
     __attribute__((format(printf, 4, 5)));
 
 bool vt_path_exists(const char *path);
+
+/* Directory listing with a small caller-owned buffer (getdents64), instead of
+ * opendir's 32 KiB heap buffer per open directory. "." and ".." are skipped. */
+struct vt_dir {
+    int fd;
+    size_t pos, len;
+    char buf[2048] __attribute__((aligned(8)));
+};
+/* Open path (relative to dirfd, or AT_FDCWD); -errno on failure. */
+int vt_dir_open(struct vt_dir *d, int dirfd, const char *path);
+/* The next entry's name, or NULL at the end (or on a read error). */
+const char *vt_dir_next(struct vt_dir *d);
+void vt_dir_close(struct vt_dir *d);
 
 #endif
