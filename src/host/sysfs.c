@@ -570,10 +570,67 @@ static int load_device(const struct sysfs *parent, int devices_fd, const char *n
 }
 
 /* The files of one device directory (s->dfd). */
-static int load_device_files(const struct sysfs *s, struct host_dev *d)
+/* "KEY=value" line of a uevent text, copied into val; false if absent. */
+static bool uevent_value(const char *text, const char *key, char *val, size_t size)
+{
+    size_t klen = strlen(key);
+
+    for (const char *line = text; line && *line; line = strchr(line, '\n'), line += !!line) {
+        if (strncmp(line, key, klen) == 0 && line[klen] == '=') {
+            size_t len = strcspn(line + klen + 1, "\n");
+
+            if (len >= size)
+                len = size - 1;
+            memcpy(val, line + klen + 1, len);
+            val[len] = '\0';
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Vendor, device and class from the device's uevent in one read (what the
+ * three separate files say too). Returns 1 when uevent does not have them. */
+static int load_device_uevent(const struct sysfs *s, struct host_dev *d)
+{
+    char id[32], cls[32];
+    uint64_t vendor, device, class_code;
+    char *text;
+    int rc = read_text(s, "uevent", true, &text);
+
+    if (rc == -ENOENT)
+        return 1;
+    if (rc < 0)
+        return rc;
+    if (!uevent_value(text, "PCI_ID", id, sizeof(id)) ||
+        !uevent_value(text, "PCI_CLASS", cls, sizeof(cls))) {
+        free(text);
+        return 1;
+    }
+    free(text);
+    if (strlen(id) != 9 || id[4] != ':')
+        return prefix_path(s, "uevent",
+                           vt_err_set(s->err, -EINVAL, "PCI_ID '%s' is not VVVV:DDDD", id));
+    id[4] = '\0';
+    if (vt_parse_u64_base(id, 16, &vendor) < 0 || vt_parse_u64_base(id + 5, 16, &device) < 0) {
+        id[4] = ':';
+        return prefix_path(s, "uevent",
+                           vt_err_set(s->err, -EINVAL, "PCI_ID '%s' is not VVVV:DDDD", id));
+    }
+    if (vt_parse_u64_base(cls, 16, &class_code) < 0 || class_code > 0xffffff)
+        return prefix_path(s, "uevent",
+                           vt_err_set(s->err, -EINVAL, "PCI_CLASS '%s' is not a 24-bit hex value",
+                                      cls));
+    d->pub.vendor = (uint16_t)vendor;
+    d->pub.device = (uint16_t)device;
+    d->pub.class_code = (uint32_t)class_code;
+    return 0;
+}
+
+/* Vendor, device and class from their own files (dumps without uevent). */
+static int load_device_id_files(const struct sysfs *s, struct host_dev *d)
 {
     uint64_t v;
-    char *text;
     int rc;
 
     if ((rc = read_hex_field(s, "vendor", 0xffff, &v)) == 0)
@@ -587,6 +644,19 @@ static int load_device_files(const struct sysfs *s, struct host_dev *d)
     if ((rc = read_hex_field(s, "class", 0xffffff, &v)) == 0)
         d->pub.class_code = (uint32_t)v;
     else if (rc != -ENOENT)
+        return rc;
+    return 0;
+}
+
+static int load_device_files(const struct sysfs *s, struct host_dev *d)
+{
+    char *text;
+    int rc;
+
+    rc = load_device_uevent(s, d);
+    if (rc == 1)
+        rc = load_device_id_files(s, d);
+    if (rc < 0)
         return rc;
 
     rc = read_text(s, "numa_node", true, &text);

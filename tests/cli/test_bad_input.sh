@@ -289,6 +289,15 @@ fs_bad "PCI device id not hex" "echo xyz >$PCI/0000:00:01.0/device" \
     "$PCI/0000:00:01.0/device: 'xyz'"
 fs_bad "PCI class above 24 bits" "echo 0x1000000 >$PCI/0000:00:01.0/class" \
     "$PCI/0000:00:01.0/class: '0x1000000' is not a hex value up to 0xffffff"
+fs_bad "PCI uevent with a malformed PCI_ID" \
+    "printf 'PCI_CLASS=20000\\nPCI_ID=80861234\\n' >$PCI/0000:00:01.0/uevent" \
+    "$PCI/0000:00:01.0/uevent: PCI_ID '80861234' is not VVVV:DDDD"
+fs_bad "PCI uevent with a non-hex vendor" \
+    "printf 'PCI_CLASS=20000\\nPCI_ID=80G6:1234\\n' >$PCI/0000:00:01.0/uevent" \
+    "$PCI/0000:00:01.0/uevent: PCI_ID '80G6:1234' is not VVVV:DDDD"
+fs_bad "PCI uevent with a class above 24 bits" \
+    "printf 'PCI_CLASS=1000000\\nPCI_ID=8086:1234\\n' >$PCI/0000:00:01.0/uevent" \
+    "$PCI/0000:00:01.0/uevent: PCI_CLASS '1000000' is not a 24-bit hex value"
 fs_bad "PCI local_cpulist garbage" "echo 9-x >$PCI/0000:00:01.0/local_cpulist" \
     "$PCI/0000:00:01.0/local_cpulist: '9-x'"
 fs_bad "PCI local_cpus mask garbage" \

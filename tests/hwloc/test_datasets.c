@@ -278,6 +278,16 @@ static void test_unknown_node_kept(void **state)
     assert_non_null(d);
     assert_int_equal(d->pnode, VT_PNODE_UNKNOWN);
     vt_host_free(h);
+
+    /* Ids and class (from uevent, "PCI_ID=8086:3407", "PCI_CLASS=60000"). */
+    snprintf(dir, sizeof(dir), "%s/40intel64-2g2n4c+pcilocality", root);
+    assert_int_equal(vt_host_load(&src, &h, NULL), 0);
+    d = vt_host_device_by_bdf(h, "0000:00:00.0");
+    assert_non_null(d);
+    assert_int_equal(d->vendor, 0x8086);
+    assert_int_equal(d->device, 0x3407);
+    assert_int_equal(d->class_code, 0x060000);
+    vt_host_free(h);
 }
 
 int main(void)
