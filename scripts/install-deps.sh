@@ -4,8 +4,8 @@
 # Packages already present are left alone; nothing is fetched when all are.
 set -eu
 
-build_pkgs="cmake make gcc clang pkg-config libcmocka-dev libjson-c-dev libnuma-dev bzip2"
-test_pkgs="hwloc libclang-rt-14-dev time"
+build_pkgs="cmake make gcc libc6-dev clang pkg-config libcmocka-dev libjson-c-dev bzip2"
+test_pkgs="hwloc libclang-rt-14-dev binutils"
 
 case "${1:-all}" in
 build) want="$build_pkgs" ;;
