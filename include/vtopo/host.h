@@ -20,15 +20,15 @@ extern "C" {
 /* host_pxm value when the firmware proximity domain is not known. */
 #define VT_PXM_UNKNOWN UINT32_MAX
 /* Results of vt_host_pfn_lookup for a frame outside every node's ranges. */
-#define VT_PXM_INVALID (UINT32_MAX - 1)
+#define VT_PXM_INVALID   (UINT32_MAX - 1)
 #define VT_PNODE_INVALID (-1)
 /* pnode of a PCI device whose numa_node is -1 (unknown, never guessed). */
 #define VT_PNODE_UNKNOWN (-1)
 
 /* Limits on what a host source may describe. */
-#define VT_HOST_MAX_NODES 4096
+#define VT_HOST_MAX_NODES   4096
 #define VT_HOST_MAX_DEVICES 65536
-#define VT_HOST_MAX_RANGES 65536
+#define VT_HOST_MAX_RANGES  65536
 
 /* A physical address range [start, end). */
 struct vt_mem_range {
@@ -44,7 +44,7 @@ struct vt_host_node {
     const struct vt_bitmap *cpus;
     const struct vt_bitmap *offline_cpus;
     const struct vt_bitmap *housekeeping_cpus;
-    uint64_t memory_bytes; /* MemTotal */
+    uint64_t memory_bytes;             /* MemTotal */
     const struct vt_mem_range *ranges; /* sorted, merged; may be empty (unknown) */
     size_t nranges;
     bool has_cpu;    /* at least one online CPU */
@@ -69,10 +69,10 @@ struct vt_host_device {
     uint32_t pci_domain;  /* segment */
     uint8_t bus, dev, fn; /* dev 0..31, fn 0..7 */
     uint16_t vendor, device;
-    uint32_t class_code; /* 24-bit class/subclass/prog-if */
-    int pnode;           /* numa_node, or VT_PNODE_UNKNOWN */
+    uint32_t class_code;                /* 24-bit class/subclass/prog-if */
+    int pnode;                          /* numa_node, or VT_PNODE_UNKNOWN */
     const struct vt_bitmap *local_cpus; /* NULL when the source did not say */
-    unsigned msi_irqs;   /* MSI/MSI-X vectors allocated (entries of msi_irqs/) */
+    unsigned msi_irqs;                  /* MSI/MSI-X vectors allocated (entries of msi_irqs/) */
 };
 
 struct vt_host;
@@ -98,8 +98,7 @@ struct vt_host_source {
  * would make the model wrong is an error with a sentence naming the file and
  * field. Nothing is guessed: an unknown PXM or device node stays unknown.
  */
-VT_API int vt_host_load(const struct vt_host_source *src, struct vt_host **out,
-                        struct vt_err *err);
+VT_API int vt_host_load(const struct vt_host_source *src, struct vt_host **out, struct vt_err *err);
 VT_API void vt_host_free(struct vt_host *h);
 
 /* Nodes, ascending by pnode; only nodes that are online (have a sysfs dir). */
@@ -117,8 +116,7 @@ VT_API int vt_host_cpu_pnode(const struct vt_host *h, unsigned pcpu);
 
 VT_API size_t vt_host_device_count(const struct vt_host *h);
 VT_API const struct vt_host_device *vt_host_device(const struct vt_host *h, size_t index);
-VT_API const struct vt_host_device *vt_host_device_by_bdf(const struct vt_host *h,
-                                                          const char *bdf);
+VT_API const struct vt_host_device *vt_host_device_by_bdf(const struct vt_host *h, const char *bdf);
 
 /* Warnings gathered while loading, in order. */
 VT_API size_t vt_host_warning_count(const struct vt_host *h);

@@ -13,8 +13,8 @@ int vt_acpi_header_parse(const uint8_t *data, size_t len, const char *name, cons
     uint8_t sum = 0;
 
     if (len < VT_ACPI_HEADER_LEN)
-        return vt_err_set(err, -EINVAL, "%s: %zu bytes, shorter than the 36-byte ACPI header",
-                          name, len);
+        return vt_err_set(err, -EINVAL, "%s: %zu bytes, shorter than the 36-byte ACPI header", name,
+                          len);
     memcpy(hdr->signature, data, 4);
     hdr->signature[4] = '\0';
     if (want_sig && memcmp(data, want_sig, 4) != 0)
@@ -70,8 +70,8 @@ int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
     if ((rc = vt_acpi_header_parse(data, len, name, "SRAT", &hdr, err)) < 0)
         return rc;
     if (len < 48)
-        return vt_err_set(err, -EINVAL, "%s: %zu bytes, shorter than the 48-byte SRAT header",
-                          name, len);
+        return vt_err_set(err, -EINVAL, "%s: %zu bytes, shorter than the 48-byte SRAT header", name,
+                          len);
     srat->revision = hdr.revision;
     for (; off < len; idx++) {
         struct vt_srat_entry e = {0};
@@ -80,8 +80,8 @@ int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
 
         if (!vt_rd_u8(&r, off, &e.type) || !vt_rd_u8(&r, off + 1, &e.length)) {
             vt_srat_free(srat);
-            return vt_err_set(err, -EINVAL, "%s: entry %zu at offset %zu: truncated header",
-                              name, idx, off);
+            return vt_err_set(err, -EINVAL, "%s: entry %zu at offset %zu: truncated header", name,
+                              idx, off);
         }
         e.offset = off;
         if (e.length < 2 || e.length > len - off) {

@@ -34,16 +34,16 @@ enum vt_srat_type {
     VT_SRAT_GENERIC_INITIATOR = 5,
 };
 
-#define VT_SRAT_ENABLED 1u
+#define VT_SRAT_ENABLED          1u
 #define VT_SRAT_MEM_HOTPLUGGABLE 2u
 
 struct vt_srat_entry {
     uint8_t type;
     uint8_t length;
-    size_t offset;   /* byte offset of the subtable in the table */
-    uint32_t pxm;    /* as Linux reads it for the table's revision */
-    uint32_t flags;  /* bit 0: enabled */
-    uint32_t apic_id; /* LAPIC / x2APIC id; GICC: ACPI processor UID */
+    size_t offset;               /* byte offset of the subtable in the table */
+    uint32_t pxm;                /* as Linux reads it for the table's revision */
+    uint32_t flags;              /* bit 0: enabled */
+    uint32_t apic_id;            /* LAPIC / x2APIC id; GICC: ACPI processor UID */
     uint64_t base, length_bytes; /* memory affinity */
     uint8_t handle_type;         /* generic initiator: 0 ACPI, 1 PCI */
     uint8_t handle[16];

@@ -12,7 +12,7 @@
 #include "util/file.h"
 
 /* Linux's MAX_PXM_DOMAINS: a PXM at or above it gets no node. */
-#define LINUX_MAX_PXM 256u
+#define LINUX_MAX_PXM  256u
 #define ACPI_TABLE_MAX (16u << 20)
 
 /* Find and read a table as <dir>/<SIG>, <dir>/<sig>.dat or <dir>/<SIG>.dat. */
@@ -144,8 +144,9 @@ static void apply_slit(struct vt_host *h, const char *path, const uint8_t *data,
         return;
     }
     if (!vt_slit_valid(&slit)) {
-        host_warn(h, "%s: Linux rejects this SLIT (diagonal must be 10, other entries above "
-                     "10); not used",
+        host_warn(h,
+                  "%s: Linux rejects this SLIT (diagonal must be 10, other entries above "
+                  "10); not used",
                   path);
         vt_slit_free(&slit);
         return;
@@ -194,8 +195,7 @@ int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struc
         if (rc == -ENOENT)
             host_warn(h, "%s: no SRAT; firmware proximity domains (host_pxm) unknown", path);
         else if (rc == -EACCES || rc == -EPERM)
-            host_warn(h, "%s: not readable (ACPI tables are root-only); host_pxm unknown",
-                      path);
+            host_warn(h, "%s: not readable (ACPI tables are root-only); host_pxm unknown", path);
         else
             host_warn(h, "%s; host_pxm unknown", e.msg);
         return 0;
@@ -219,8 +219,9 @@ int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struc
             snprintf(cl, sizeof(cl), "%.*sproc/cmdline", (int)(tail - dir), dir);
             if (vt_read_file(cl, 1 << 16, VT_READ_TEXT, &cmdline, NULL, NULL) == 0 &&
                 (why = numa_override(cmdline)))
-                host_warn(h, "the kernel ran with %s, so node ids do not follow the SRAT; "
-                             "host_pxm unknown",
+                host_warn(h,
+                          "the kernel ran with %s, so node ids do not follow the SRAT; "
+                          "host_pxm unknown",
                           why);
             free(cmdline);
             if (why)
@@ -228,12 +229,14 @@ int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struc
         }
     }
     if (!replay(&srat, &map, &why)) {
-        host_warn(h, "%s: Linux does not use this SRAT (%s); host_pxm not taken from it", path, why);
+        host_warn(h, "%s: Linux does not use this SRAT (%s); host_pxm not taken from it", path,
+                  why);
         goto out;
     }
     if (ranges_overlap(&srat)) {
-        host_warn(h, "%s: memory ranges of different proximity domains overlap, so Linux does "
-                     "not use it; host_pxm not taken from it",
+        host_warn(h,
+                  "%s: memory ranges of different proximity domains overlap, so Linux does "
+                  "not use it; host_pxm not taken from it",
                   path);
         goto out;
     }

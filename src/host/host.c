@@ -154,8 +154,8 @@ void host_warn(struct vt_host *h, const char *fmt, ...)
     va_end(ap);
     if (rc < 0)
         return;
-    if (grow_array((void **)&h->warnings, &h->cap_warnings, h->nwarnings,
-                   sizeof(*h->warnings)) < 0) {
+    if (grow_array((void **)&h->warnings, &h->cap_warnings, h->nwarnings, sizeof(*h->warnings)) <
+        0) {
         free(msg);
         return;
     }
@@ -182,10 +182,10 @@ static int cmp_dev(const void *a, const void *b)
 {
     const struct vt_host_device *x = &((const struct host_dev *)a)->pub;
     const struct vt_host_device *y = &((const struct host_dev *)b)->pub;
-    uint64_t kx = (uint64_t)x->pci_domain << 16 | (unsigned)x->bus << 8 | (unsigned)x->dev << 3 |
-                  x->fn;
-    uint64_t ky = (uint64_t)y->pci_domain << 16 | (unsigned)y->bus << 8 | (unsigned)y->dev << 3 |
-                  y->fn;
+    uint64_t kx =
+        (uint64_t)x->pci_domain << 16 | (unsigned)x->bus << 8 | (unsigned)x->dev << 3 | x->fn;
+    uint64_t ky =
+        (uint64_t)y->pci_domain << 16 | (unsigned)y->bus << 8 | (unsigned)y->dev << 3 | y->fn;
 
     return kx < ky ? -1 : kx > ky;
 }
@@ -240,15 +240,14 @@ static int build_pfn_index(struct vt_host *h, struct vt_err *err)
         h->pfn_start[i] = h->pfn[i].start;
     for (size_t i = 1; i < total; i++)
         if (h->pfn[i].start < h->pfn[i - 1].end)
-            return vt_err_set(err, -EINVAL,
-                              "memory range 0x%llx-0x%llx of node %u overlaps 0x%llx-0x%llx of "
-                              "node %u",
-                              (unsigned long long)h->pfn[i].start,
-                              (unsigned long long)h->pfn[i].end,
-                              h->nodes[h->pfn[i].node_index].pub.pnode,
-                              (unsigned long long)h->pfn[i - 1].start,
-                              (unsigned long long)h->pfn[i - 1].end,
-                              h->nodes[h->pfn[i - 1].node_index].pub.pnode);
+            return vt_err_set(
+                err, -EINVAL,
+                "memory range 0x%llx-0x%llx of node %u overlaps 0x%llx-0x%llx of "
+                "node %u",
+                (unsigned long long)h->pfn[i].start, (unsigned long long)h->pfn[i].end,
+                h->nodes[h->pfn[i].node_index].pub.pnode, (unsigned long long)h->pfn[i - 1].start,
+                (unsigned long long)h->pfn[i - 1].end,
+                h->nodes[h->pfn[i - 1].node_index].pub.pnode);
     return 0;
 }
 

@@ -13,9 +13,9 @@
 #include "util/file.h"
 #include "util/parse.h"
 
-#define HOST_FORMAT "vtopo-host"
+#define HOST_FORMAT         "vtopo-host"
 #define HOST_FORMAT_VERSION 1
-#define HOST_FILE_MAX (64u << 20)
+#define HOST_FILE_MAX       (64u << 20)
 
 /* ---- writing ---------------------------------------------------------- */
 
@@ -224,8 +224,8 @@ static int check_keys(const struct reader *r, const char *where, struct json_obj
     return 0;
 }
 
-static int need_type(const struct reader *r, const char *where, struct json_object *v,
-                     json_type t, const char *what)
+static int need_type(const struct reader *r, const char *where, struct json_object *v, json_type t,
+                     const char *what)
 {
     if (!v || !json_object_is_type(v, t))
         return bad(r, where, "must be %s", what);
@@ -328,9 +328,18 @@ static int read_ranges(const struct reader *r, const char *where, struct json_ob
     return 0;
 }
 
-static const char *const node_keys[] = {
-    "pnode",  "host_pxm",   "cpus",    "offline_cpus", "housekeeping_cpus",     "memory_bytes",
-    "memory_ranges", "has_cpu", "has_memory", "has_generic_initiator", "distances", NULL};
+static const char *const node_keys[] = {"pnode",
+                                        "host_pxm",
+                                        "cpus",
+                                        "offline_cpus",
+                                        "housekeeping_cpus",
+                                        "memory_bytes",
+                                        "memory_ranges",
+                                        "has_cpu",
+                                        "has_memory",
+                                        "has_generic_initiator",
+                                        "distances",
+                                        NULL};
 
 static int read_node(const struct reader *r, struct vt_host *h, struct json_object *o, size_t idx)
 {
@@ -429,10 +438,9 @@ static int read_distances(const struct reader *r, struct vt_host *h, struct json
     return 0;
 }
 
-static int read_device(const struct reader *r, struct vt_host *h, struct json_object *o,
-                       size_t idx)
+static int read_device(const struct reader *r, struct vt_host *h, struct json_object *o, size_t idx)
 {
-    static const char *const keys[] = {"bdf",  "vendor",     "device",   "class",
+    static const char *const keys[] = {"bdf",   "vendor",     "device",   "class",
                                        "pnode", "local_cpus", "msi_irqs", NULL};
     struct json_object *v;
     struct host_dev *d;
@@ -495,9 +503,9 @@ static int read_device(const struct reader *r, struct vt_host *h, struct json_ob
 
 static int read_root(const struct reader *r, struct vt_host *h, struct json_object *root)
 {
-    static const char *const keys[] = {"format",  "version", "source",   "possible_nodes",
-                                       "cpus",    "nodes",   "devices",  "warnings",
-                                       NULL};
+    static const char *const keys[] = {"format",         "version",  "source",
+                                       "possible_nodes", "cpus",     "nodes",
+                                       "devices",        "warnings", NULL};
     static const char *const cpu_keys[] = {"possible", "present",   "online",       "offline",
                                            "isolated", "nohz_full", "housekeeping", NULL};
     struct json_object *v, *cpus, *nodes, *devs;
@@ -594,8 +602,8 @@ int host_load_file(struct vt_host *h, const char *path, struct vt_err *err)
     }
     root = len > INT32_MAX ? NULL : json_tokener_parse_ex(tok, text, (int)len);
     size_t end = json_tokener_get_parse_end(tok);
-    while (end < len && (text[end] == ' ' || text[end] == '\n' || text[end] == '\t' ||
-                         text[end] == '\r'))
+    while (end < len &&
+           (text[end] == ' ' || text[end] == '\n' || text[end] == '\t' || text[end] == '\r'))
         end++;
     if (!root || json_tokener_get_error(tok) != json_tokener_success || end < len) {
         size_t line = 1;
@@ -604,8 +612,7 @@ int host_load_file(struct vt_host *h, const char *path, struct vt_err *err)
         for (size_t i = 0; i < end && i < len; i++)
             line += text[i] == '\n';
         if (jerr == json_tokener_success && root)
-            rc = vt_err_set(err, -EINVAL, "%s: line %zu: text after the JSON document", path,
-                            line);
+            rc = vt_err_set(err, -EINVAL, "%s: line %zu: text after the JSON document", path, line);
         else
             rc = vt_err_set(err, -EINVAL, "%s: line %zu: not valid JSON (%s)", path, line,
                             jerr == json_tokener_continue ? "unexpected end of file"

@@ -25,8 +25,7 @@ struct spec {
 static const char known_keys[] = "sockets, nodes-per-socket, cores, threads, mem, distances, "
                                  "node-ids, pxms, isolated, nohz-full, offline, cpu-numbering";
 
-__attribute__((format(printf, 2, 3))) static int spec_err(struct vt_err *err, const char *fmt,
-                                                          ...)
+__attribute__((format(printf, 2, 3))) static int spec_err(struct vt_err *err, const char *fmt, ...)
 {
     char m[VT_ERR_MSG_MAX];
     va_list ap;
@@ -44,8 +43,9 @@ static int get_count(const char *key, const char *val, uint64_t max, uint64_t *o
 
     snprintf(lim, sizeof(lim), "%llu", (unsigned long long)max);
     if (vt_parse_u64_base(val, 10, out) < 0 || *out < 1 || *out > max)
-        return vt_err_set(err, -EINVAL, "synthetic spec: %s=%s: must be a whole number from 1 to %s",
-                          key, val, lim);
+        return vt_err_set(err, -EINVAL,
+                          "synthetic spec: %s=%s: must be a whole number from 1 to %s", key, val,
+                          lim);
     return 0;
 }
 
@@ -236,7 +236,11 @@ static int parse_spec(const char *text, struct spec *sp, struct vt_err *err)
 
 int host_load_synthetic(struct vt_host *h, const char *text, struct vt_err *err)
 {
-    struct spec sp = {.sockets = 1, .nps = 1, .threads = 1, .dist_local = 10, .dist_socket = 12,
+    struct spec sp = {.sockets = 1,
+                      .nps = 1,
+                      .threads = 1,
+                      .dist_local = 10,
+                      .dist_socket = 12,
                       .dist_remote = 21};
     uint64_t nodes, cores_per_node, cpus, per_node_mem;
     int rc;
@@ -296,14 +300,14 @@ int host_load_synthetic(struct vt_host *h, const char *text, struct vt_err *err)
         const struct {
             const char *key;
             struct vt_bitmap *set;
-        } lists[] = {{"isolated", sp.isolated}, {"nohz-full", sp.nohz_full}, {"offline", sp.offline}};
+        } lists[] = {
+            {"isolated", sp.isolated}, {"nohz-full", sp.nohz_full}, {"offline", sp.offline}};
 
         for (size_t i = 0; i < 3; i++)
             if (lists[i].set && vt_bitmap_last(lists[i].set) >= (int)cpus) {
-                rc = vt_err_set(err, -EINVAL,
-                                "synthetic spec: %s= names CPU %d but the host has CPUs 0-%llu",
-                                lists[i].key, vt_bitmap_last(lists[i].set),
-                                (unsigned long long)cpus - 1);
+                rc = vt_err_set(
+                    err, -EINVAL, "synthetic spec: %s= names CPU %d but the host has CPUs 0-%llu",
+                    lists[i].key, vt_bitmap_last(lists[i].set), (unsigned long long)cpus - 1);
                 goto out;
             }
     }
@@ -352,7 +356,7 @@ int host_load_synthetic(struct vt_host *h, const char *text, struct vt_err *err)
     }
     for (uint64_t i = 0; i < nodes; i++)
         for (uint64_t j = 0; j < nodes; j++)
-            h->dist[i * nodes + j] = i == j                   ? sp.dist_local
+            h->dist[i * nodes + j] = i == j                     ? sp.dist_local
                                      : i / sp.nps == j / sp.nps ? sp.dist_socket
                                                                 : sp.dist_remote;
     rc = 0;

@@ -151,8 +151,10 @@ static int load_cpus(const struct sysfs *s)
 
     rc = read_list(s, "sys/devices/system/cpu/online", VT_CPU_ID_MAX, true, h->cpu_online);
     if (rc == -ENOENT) {
-        host_warn(h, "%s/sys/devices/system/cpu/online is missing; online CPUs taken from the "
-                     "cpuN directories", s->root);
+        host_warn(h,
+                  "%s/sys/devices/system/cpu/online is missing; online CPUs taken from the "
+                  "cpuN directories",
+                  s->root);
         rc = cpus_from_dirs(s);
     }
     if (rc < 0)
@@ -179,8 +181,7 @@ static int load_cpus(const struct sysfs *s)
 
 /* "Node 0 MemTotal:       8386460 kB" in nodeN/meminfo, or "MemTotal: N kB"
  * in /proc/meminfo. */
-static int parse_memtotal(const struct sysfs *s, const char *rel, const char *text,
-                          uint64_t *bytes)
+static int parse_memtotal(const struct sysfs *s, const char *rel, const char *text, uint64_t *bytes)
 {
     const char *p = strstr(text, "MemTotal:");
     uint64_t kb;
@@ -198,8 +199,7 @@ static int parse_memtotal(const struct sysfs *s, const char *rel, const char *te
     while (*end == ' ' || *end == '\t')
         end++;
     if (errno || strncmp(end, "kB", 2) != 0 || kb > UINT64_MAX / 1024)
-        return vt_err_set(s->err, -EINVAL, "%s/%s: MemTotal must be a number of kB", s->root,
-                          rel);
+        return vt_err_set(s->err, -EINVAL, "%s/%s: MemTotal must be a number of kB", s->root, rel);
     *bytes = kb * 1024;
     return 0;
 }
@@ -235,8 +235,8 @@ static int load_node_blocks(const struct sysfs *s, struct host_node *n, uint64_t
         if (vt_parse_prefixed_uint(name, "memory", UINT_MAX, &block) < 0)
             continue;
         if ((uint64_t)block > UINT64_MAX / block_size - 1) {
-            rc = vt_err_set(s->err, -ERANGE, "%s/%s: memory block %u is beyond 2^64 bytes",
-                            path, name, block);
+            rc = vt_err_set(s->err, -ERANGE, "%s/%s: memory block %u is beyond 2^64 bytes", path,
+                            name, block);
             break;
         }
         if ((rc = host_add_range(n, (uint64_t)block * block_size,
@@ -302,8 +302,7 @@ static int load_distances(const struct sysfs *s, const struct vt_bitmap *possibl
                  h->nodes[i].pub.pnode);
         rc = read_text(s, rel, true, &text);
         if (rc == -ENOENT) {
-            host_warn(h, "node %u has no distance file; distances unknown",
-                      h->nodes[i].pub.pnode);
+            host_warn(h, "node %u has no distance file; distances unknown", h->nodes[i].pub.pnode);
             rc = 0;
             unusable = true;
             break;
@@ -321,9 +320,8 @@ static int load_distances(const struct sysfs *s, const struct vt_bitmap *possibl
             errno = 0;
             v = strtoul(p, &end, 10);
             if (end == p || errno || v > UINT32_MAX || (*end && !isspace((unsigned char)*end))) {
-                rc = vt_err_set(s->err, -EINVAL,
-                                "%s/%s: entry %zu is not a non-negative number", s->root, rel,
-                                count + 1);
+                rc = vt_err_set(s->err, -EINVAL, "%s/%s: entry %zu is not a non-negative number",
+                                s->root, rel, count + 1);
                 break;
             }
             if (count < cap)
@@ -353,8 +351,7 @@ static int load_distances(const struct sysfs *s, const struct vt_bitmap *possibl
                           "nodes are online; the online nodes' columns are used",
                           nposs, h->nnodes);
         } else {
-            host_warn(h,
-                      "%s/%s lists %zu distances but %zu nodes are online; distances unknown",
+            host_warn(h, "%s/%s lists %zu distances but %zu nodes are online; distances unknown",
                       s->root, rel, count, h->nnodes);
             unusable = true;
         }
@@ -398,8 +395,9 @@ static int load_single_node(const struct sysfs *s)
     struct host_node *n;
     int rc;
 
-    host_warn(s->h, "%s/sys/devices/system/node does not exist (kernel without NUMA); "
-                    "modelled as one node 0",
+    host_warn(s->h,
+              "%s/sys/devices/system/node does not exist (kernel without NUMA); "
+              "modelled as one node 0",
               s->root);
     n = host_add_node(s->h, 0);
     if (!n || vt_bitmap_copy(n->listed, s->h->cpu_online) < 0 || host_alloc_distances(s->h) < 0)
@@ -416,8 +414,7 @@ static int load_single_node(const struct sysfs *s)
 static int load_nodes(const struct sysfs *s)
 {
     struct vt_host *h = s->h;
-    struct vt_bitmap *online = vt_bitmap_new(), *possible = vt_bitmap_new(),
-                     *gi = vt_bitmap_new();
+    struct vt_bitmap *online = vt_bitmap_new(), *possible = vt_bitmap_new(), *gi = vt_bitmap_new();
     uint64_t block_size = 0;
     bool have_dir = true;
     char *text = NULL;
@@ -487,12 +484,12 @@ static int load_nodes(const struct sysfs *s)
             goto out;
     }
     if (!block_size)
-        host_warn(h, "%s/sys/devices/system/memory/block_size_bytes is missing; physical "
-                     "memory ranges unknown",
+        host_warn(h,
+                  "%s/sys/devices/system/memory/block_size_bytes is missing; physical "
+                  "memory ranges unknown",
                   s->root);
     if (h->nnodes == 0) {
-        rc = vt_err_set(s->err, -EINVAL, "%s/sys/devices/system/node: no node directory",
-                        s->root);
+        rc = vt_err_set(s->err, -EINVAL, "%s/sys/devices/system/node: no node directory", s->root);
         goto out;
     }
     if (host_alloc_distances(h) < 0) {
@@ -562,8 +559,7 @@ static int load_device(const struct sysfs *parent, int devices_fd, const char *n
     dev.drel = drel;
     dev.dfd = openat(devices_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dev.dfd < 0)
-        return vt_err_set(s->err, -errno, "%s/%s: cannot open: %s", s->root, drel,
-                          strerror(errno));
+        return vt_err_set(s->err, -errno, "%s/%s: cannot open: %s", s->root, drel, strerror(errno));
     rc = load_device_files(s, d);
     close(dev.dfd);
     return rc;
@@ -618,9 +614,9 @@ static int load_device_uevent(const struct sysfs *s, struct host_dev *d)
                            vt_err_set(s->err, -EINVAL, "PCI_ID '%s' is not VVVV:DDDD", id));
     }
     if (vt_parse_u64_base(cls, 16, &class_code) < 0 || class_code > 0xffffff)
-        return prefix_path(s, "uevent",
-                           vt_err_set(s->err, -EINVAL, "PCI_CLASS '%s' is not a 24-bit hex value",
-                                      cls));
+        return prefix_path(
+            s, "uevent",
+            vt_err_set(s->err, -EINVAL, "PCI_CLASS '%s' is not a 24-bit hex value", cls));
     d->pub.vendor = (uint16_t)vendor;
     d->pub.device = (uint16_t)device;
     d->pub.class_code = (uint32_t)class_code;

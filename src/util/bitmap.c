@@ -235,8 +235,8 @@ static int get_num(const char **pp, unsigned max_id, const char *text, unsigned 
     if (!isdigit((unsigned char)*p)) {
         if (*p == '\0')
             return vt_err_set(err, -EINVAL, "'%s': a number is missing at the end", text);
-        return vt_err_set(err, -EINVAL, "'%s': expected a number at offset %zu, found '%c'",
-                          text, (size_t)(p - text), *p);
+        return vt_err_set(err, -EINVAL, "'%s': expected a number at offset %zu, found '%c'", text,
+                          (size_t)(p - text), *p);
     }
     while (isdigit((unsigned char)*p)) {
         v = v * 10 + (unsigned)(*p - '0');
@@ -255,8 +255,8 @@ static int expect(const char **pp, char want, const char *text, struct vt_err *e
     if (**pp != want) {
         if (**pp == '\0')
             return vt_err_set(err, -EINVAL, "'%s': expected '%c' at the end", text, want);
-        return vt_err_set(err, -EINVAL, "'%s': expected '%c' at offset %zu, found '%c'", text,
-                          want, (size_t)(*pp - text), **pp);
+        return vt_err_set(err, -EINVAL, "'%s': expected '%c' at offset %zu, found '%c'", text, want,
+                          (size_t)(*pp - text), **pp);
     }
     (*pp)++;
     return 0;
@@ -268,8 +268,7 @@ static int unexpected(const char *p, const char *text, struct vt_err *err)
                       (size_t)(p - text));
 }
 
-int vt_bitmap_parse_list(struct vt_bitmap *b, const char *text, unsigned max_id,
-                         struct vt_err *err)
+int vt_bitmap_parse_list(struct vt_bitmap *b, const char *text, unsigned max_id, struct vt_err *err)
 {
     const char *p = text;
     int rc;
@@ -347,8 +346,7 @@ fail:
 
 /* ---- cpumask ---------------------------------------------------------- */
 
-int vt_bitmap_parse_mask(struct vt_bitmap *b, const char *text, unsigned max_id,
-                         struct vt_err *err)
+int vt_bitmap_parse_mask(struct vt_bitmap *b, const char *text, unsigned max_id, struct vt_err *err)
 {
     size_t nwords = 1;
     const char *p;
@@ -368,8 +366,9 @@ int vt_bitmap_parse_mask(struct vt_bitmap *b, const char *text, unsigned max_id,
         if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
             p += 2;
         while (isxdigit((unsigned char)*p)) {
-            v = v << 4 | (uint64_t)(isdigit((unsigned char)*p) ? *p - '0'
-                                                                : (tolower((unsigned char)*p) - 'a' + 10));
+            v = v << 4 |
+                (uint64_t)(isdigit((unsigned char)*p) ? *p - '0'
+                                                      : (tolower((unsigned char)*p) - 'a' + 10));
             digits++;
             p++;
         }
@@ -403,8 +402,8 @@ int vt_bitmap_parse_mask(struct vt_bitmap *b, const char *text, unsigned max_id,
         while (isspace((unsigned char)*p))
             p++;
         if (*p) {
-            int rc = vt_err_set(err, -EINVAL, "'%s': unexpected '%c' at offset %zu in a mask",
-                                text, *p, (size_t)(p - text));
+            int rc = vt_err_set(err, -EINVAL, "'%s': unexpected '%c' at offset %zu in a mask", text,
+                                *p, (size_t)(p - text));
             vt_bitmap_zero(b);
             return rc;
         }

@@ -41,8 +41,7 @@ int vt_read_file_at(int dirfd, const char *relpath, const char *path, size_t max
             if (cap > max + 1) {
                 free(buf);
                 close(fd);
-                return vt_err_set(err, -EFBIG, "%s: larger than the limit of %zu bytes", path,
-                                  max);
+                return vt_err_set(err, -EFBIG, "%s: larger than the limit of %zu bytes", path, max);
             }
             cap *= 2;
             nb = realloc(buf, cap);

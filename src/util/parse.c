@@ -11,8 +11,7 @@ int vt_parse_prefixed_uint(const char *name, const char *prefix, unsigned max, u
     size_t plen = strlen(prefix);
     uint64_t v;
 
-    if (strncmp(name, prefix, plen) != 0 || vt_parse_u64_base(name + plen, 10, &v) < 0 ||
-        v > max)
+    if (strncmp(name, prefix, plen) != 0 || vt_parse_u64_base(name + plen, 10, &v) < 0 || v > max)
         return -EINVAL;
     *out = (unsigned)v;
     return 0;
@@ -68,8 +67,9 @@ static int hex_field(const char **pp, unsigned digits, int min_only, char term, 
 
     *v = 0;
     while (isxdigit((unsigned char)*p)) {
-        *v = *v * 16 + (uint64_t)(isdigit((unsigned char)*p) ? *p - '0'
-                                                             : tolower((unsigned char)*p) - 'a' + 10);
+        *v = *v * 16 + (uint64_t)(isdigit((unsigned char)*p)
+                                      ? *p - '0'
+                                      : tolower((unsigned char)*p) - 'a' + 10);
         n++;
         p++;
         if (n > 8)

@@ -12,13 +12,13 @@
 #include "unit/support.h"
 #include "vtopo/host.h"
 
-#define G (UINT64_C(1) << 30)
+#define G  (UINT64_C(1) << 30)
 #define EN 1u
 
 /* Write the SRAT (and optional SLIT) into a fresh directory and load a
  * synthetic host with it as --acpi. */
-static int load_with(const char *spec, struct vt_buf *srat, struct vt_buf *slit,
-                     struct vt_host **h, struct vt_err *err)
+static int load_with(const char *spec, struct vt_buf *srat, struct vt_buf *slit, struct vt_host **h,
+                     struct vt_err *err)
 {
     char *dir = t_mkdtemp();
     struct vt_host_source src = {VT_HOST_SYNTHETIC, spec, dir};
@@ -52,9 +52,9 @@ static void test_first_appearance(void **state)
 
     (void)state;
     t_srat_begin(&b, 3);
-    t_srat_lapic(&b, 9, 0, 0);   /* disabled: no node */
+    t_srat_lapic(&b, 9, 0, 0);     /* disabled: no node */
     t_srat_x2apic(&b, 7, 300, EN); /* node 0 */
-    t_srat_lapic(&b, 3, 1, EN);  /* node 1 */
+    t_srat_lapic(&b, 3, 1, EN);    /* node 1 */
     t_srat_lapic(&b, 7, 2, EN);
     t_srat_mem(&b, 3, 0, 2 * G, EN);
     t_srat_mem(&b, 5, 4 * G, 2 * G, EN); /* memory-only: node 2 */
@@ -194,7 +194,8 @@ static void test_broken_tables(void **state)
     t_srat_mem(&b, 0, 0, G, EN);
     t_acpi_end(&b);
     assert_int_equal(load_with("cores=1,mem=1G", &b, NULL, &h, &err), -EINVAL);
-    assert_non_null(strstr(err.msg, "entry 0 (LAPIC affinity) at offset 48: length 15, expected 16"));
+    assert_non_null(
+        strstr(err.msg, "entry 0 (LAPIC affinity) at offset 48: length 15, expected 16"));
     vt_buf_free(&b);
 
     /* Memory entry running past the end of the table. */
@@ -312,9 +313,9 @@ static void test_sysfs_default_dir(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_first_appearance), cmocka_unit_test(test_generic_initiator_order),
-        cmocka_unit_test(test_revision_masking), cmocka_unit_test(test_rejected_srats),
-        cmocka_unit_test(test_broken_tables),    cmocka_unit_test(test_slit_crosscheck),
+        cmocka_unit_test(test_first_appearance),  cmocka_unit_test(test_generic_initiator_order),
+        cmocka_unit_test(test_revision_masking),  cmocka_unit_test(test_rejected_srats),
+        cmocka_unit_test(test_broken_tables),     cmocka_unit_test(test_slit_crosscheck),
         cmocka_unit_test(test_sysfs_default_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -226,9 +226,12 @@ static void test_random_roundtrip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_list_valid),        cmocka_unit_test(test_list_invalid),
-        cmocka_unit_test(test_list_error_leaves_empty), cmocka_unit_test(test_mask),
-        cmocka_unit_test(test_set_ops),           cmocka_unit_test(test_snprint_truncation),
+        cmocka_unit_test(test_list_valid),
+        cmocka_unit_test(test_list_invalid),
+        cmocka_unit_test(test_list_error_leaves_empty),
+        cmocka_unit_test(test_mask),
+        cmocka_unit_test(test_set_ops),
+        cmocka_unit_test(test_snprint_truncation),
         cmocka_unit_test(test_random_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

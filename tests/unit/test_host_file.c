@@ -188,7 +188,8 @@ static void test_bad_files(void **state)
     expect_bad(HDR "\"nodes\":[{\"pnode\":0,\"host_pxm\":null,\"cpus\":\"0-1x\","
                    "\"memory_bytes\":1}]}",
                "nodes[0].cpus: '0-1x'");
-    expect_bad(HDR "\"nodes\":[{\"pnode\":0,\"host_pxm\":null,\"cpus\":\"0\",\"memory_bytes\":-5}]}",
+    expect_bad(HDR
+               "\"nodes\":[{\"pnode\":0,\"host_pxm\":null,\"cpus\":\"0\",\"memory_bytes\":-5}]}",
                "nodes[0].memory_bytes: must not be negative");
     expect_bad(HDR "\"nodes\":[{\"pnode\":1,\"host_pxm\":null,\"cpus\":\"0\",\"memory_bytes\":1},"
                    "{\"pnode\":1,\"host_pxm\":null,\"cpus\":\"1\",\"memory_bytes\":1}]}",

@@ -56,27 +56,41 @@ static void test_boundaries(void **state)
 {
     struct vt_host *h = load_json(host_json);
     const uint64_t pfns[] = {
-        0,                           /* first frame of node 0 */
-        0x9f,                        /* last frame below 640K */
-        0xa0,                        /* hole 640K..1M */
-        0xff,                        /* hole */
-        0x100,                       /* 1M: node 0 again */
-        0xbffff,                     /* last frame below 3G */
-        0xc0000,                     /* 3G: hole below 4G */
-        0x100000,                    /* 4G: node 2 (PXM unknown) */
-        0x17ffff,                    /* last frame of node 2 */
-        0x180000,                    /* adjacent range of node 5 */
-        0x1fffff,                    /* last frame of node 5's first range */
-        0x200000,                    /* 8G: nothing */
-        0x400000,                    /* the single 4K frame of node 5 */
-        0x400001,                    /* just past it */
-        UINT64_MAX,                  /* frame number beyond any address */
-        (UINT64_C(1) << 52),         /* 2^64 bytes: beyond */
-        (UINT64_C(1) << 52) - 1,     /* highest addressable frame */
+        0,                       /* first frame of node 0 */
+        0x9f,                    /* last frame below 640K */
+        0xa0,                    /* hole 640K..1M */
+        0xff,                    /* hole */
+        0x100,                   /* 1M: node 0 again */
+        0xbffff,                 /* last frame below 3G */
+        0xc0000,                 /* 3G: hole below 4G */
+        0x100000,                /* 4G: node 2 (PXM unknown) */
+        0x17ffff,                /* last frame of node 2 */
+        0x180000,                /* adjacent range of node 5 */
+        0x1fffff,                /* last frame of node 5's first range */
+        0x200000,                /* 8G: nothing */
+        0x400000,                /* the single 4K frame of node 5 */
+        0x400001,                /* just past it */
+        UINT64_MAX,              /* frame number beyond any address */
+        (UINT64_C(1) << 52),     /* 2^64 bytes: beyond */
+        (UINT64_C(1) << 52) - 1, /* highest addressable frame */
     };
-    const uint32_t want_pxm[] = {4, 4, VT_PXM_INVALID, VT_PXM_INVALID, 4, 4, VT_PXM_INVALID,
-                                 VT_PXM_UNKNOWN, VT_PXM_UNKNOWN, 9, 9, VT_PXM_INVALID, 9,
-                                 VT_PXM_INVALID, VT_PXM_INVALID, VT_PXM_INVALID, VT_PXM_INVALID};
+    const uint32_t want_pxm[] = {4,
+                                 4,
+                                 VT_PXM_INVALID,
+                                 VT_PXM_INVALID,
+                                 4,
+                                 4,
+                                 VT_PXM_INVALID,
+                                 VT_PXM_UNKNOWN,
+                                 VT_PXM_UNKNOWN,
+                                 9,
+                                 9,
+                                 VT_PXM_INVALID,
+                                 9,
+                                 VT_PXM_INVALID,
+                                 VT_PXM_INVALID,
+                                 VT_PXM_INVALID,
+                                 VT_PXM_INVALID};
     const int want_node[] = {0, 0, -1, -1, 0, 0, -1, 2, 2, 5, 5, -1, 5, -1, -1, -1, -1};
     size_t n = sizeof(pfns) / sizeof(pfns[0]);
     uint32_t pxms[sizeof(pfns) / sizeof(pfns[0])];
@@ -124,8 +138,9 @@ static void test_random_vs_linear(void **state)
 
         assert_non_null(r);
         assert_non_null(json);
-        len += (size_t)sprintf(json + len, "{\"format\":\"vtopo-host\",\"version\":1,"
-                                           "\"cpus\":{\"online\":\"0-%zu\"},\"nodes\":[",
+        len += (size_t)sprintf(json + len,
+                               "{\"format\":\"vtopo-host\",\"version\":1,"
+                               "\"cpus\":{\"online\":\"0-%zu\"},\"nodes\":[",
                                nnodes - 1);
         for (size_t n = 0; n < nnodes; n++) {
             size_t k = (size_t)rand() % 8;
@@ -144,8 +159,7 @@ static void test_random_vs_linear(void **state)
                 r[nr].pxm = (uint32_t)(n + 100);
                 r[nr].pnode = (int)(n * 3);
                 len += (size_t)sprintf(json + len,
-                                       "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64
-                                       "\"}",
+                                       "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64 "\"}",
                                        i ? "," : "", r[nr].start, r[nr].end);
                 addr += size;
                 nr++;
@@ -166,8 +180,8 @@ static void test_random_vs_linear(void **state)
                 }
             vt_host_pfn_lookup(h, &pfn, 1, &pxm, &pnode);
             if (pxm != want_pxm || pnode != want_node)
-                fail_msg("seed %u iter %d pfn %#" PRIx64 ": got %u/%d want %u/%d", seed, iter,
-                         pfn, pxm, pnode, want_pxm, want_node);
+                fail_msg("seed %u iter %d pfn %#" PRIx64 ": got %u/%d want %u/%d", seed, iter, pfn,
+                         pxm, pnode, want_pxm, want_node);
         }
         vt_host_free(h);
         free(json);

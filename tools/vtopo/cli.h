@@ -52,11 +52,13 @@ enum {
     OPT_ACPI,
     OPT_HOST_LAST,
 };
+/* clang-format off */
 #define CLI_HOST_LONG_OPTIONS                                                                      \
     {"fsroot", required_argument, NULL, OPT_FSROOT},                                               \
-        {"host", required_argument, NULL, OPT_HOST},                                               \
-        {"synthetic", required_argument, NULL, OPT_SYNTHETIC},                                     \
-        {"acpi", required_argument, NULL, OPT_ACPI}
+    {"host", required_argument, NULL, OPT_HOST},                                                   \
+    {"synthetic", required_argument, NULL, OPT_SYNTHETIC},                                         \
+    {"acpi", required_argument, NULL, OPT_ACPI}
+/* clang-format on */
 /* Handle one host option; returns false when opt is not one of them. */
 bool cli_host_opt(struct cli_host_opts *o, int opt, const char *arg);
 /* Load the host the options name (live sysfs by default); warnings go to
