@@ -404,68 +404,51 @@ int host_finalize(struct vt_host *h, struct vt_err *err)
 
 /* ---- loading ---------------------------------------------------------- */
 
+static const struct {
+    const char *desc;  /* vt_host_description prefix */
+    const char *input; /* how messages name the argument */
+    int (*load)(struct vt_host *h, const char *arg, struct vt_err *err);
+} sources[] = {
+    [VT_HOST_SYSFS] = {"sysfs", "fsroot", host_load_sysfs},
+    [VT_HOST_FILE] = {"file", "host file name", host_load_file},
+    [VT_HOST_SYNTHETIC] = {"synthetic", "synthetic host spec", host_load_synthetic},
+};
+
 int vt_host_load(const struct vt_host_source *src, struct vt_host **out, struct vt_err *err)
 {
+    const char *arg = src->arg;
     struct vt_host *h;
-    const char *where; /* how errors found after the source was read name it */
     int rc;
 
     vt_err_clear(err);
     *out = NULL;
-    if (src->kind != VT_HOST_SYSFS && !src->arg)
-        return vt_err_set(err, -EINVAL, "no %s given",
-                          src->kind == VT_HOST_FILE ? "host file" : "synthetic host spec");
-    if (src->arg && !*src->arg)
-        return vt_err_set(err, -EINVAL, "the %s is an empty string",
-                          src->kind == VT_HOST_SYSFS  ? "fsroot"
-                          : src->kind == VT_HOST_FILE ? "host file name"
-                                                      : "synthetic host spec");
-    switch (src->kind) {
-    case VT_HOST_SYSFS: {
-        const char *root = src->arg ? src->arg : "/";
-
-        where = src->arg ? src->arg : "sysfs";
-        h = host_new("sysfs %s", root);
-        if (!h)
-            return vt_err_set(err, -ENOMEM, "out of memory");
-        rc = host_load_sysfs(h, root, err);
-        if (rc == 0) {
-            char dflt[4096];
-
-            if (src->acpi_dir)
-                rc = host_apply_acpi(h, src->acpi_dir, true, err);
-            else if (snprintf(dflt, sizeof(dflt), "%s%ssys/firmware/acpi/tables", root,
-                              root[strlen(root) - 1] == '/' ? "" : "/") < (int)sizeof(dflt))
-                rc = host_apply_acpi(h, dflt, false, err);
-        }
-        break;
-    }
-    case VT_HOST_FILE:
-        where = src->arg;
-        h = host_new("file %s", src->arg);
-        if (!h)
-            return vt_err_set(err, -ENOMEM, "out of memory");
-        rc = host_load_file(h, src->arg, err);
-        if (rc == 0 && src->acpi_dir)
-            rc = host_apply_acpi(h, src->acpi_dir, true, err);
-        break;
-    case VT_HOST_SYNTHETIC:
-        where = "synthetic spec";
-        h = host_new("synthetic %s", src->arg);
-        if (!h)
-            return vt_err_set(err, -ENOMEM, "out of memory");
-        rc = host_load_synthetic(h, src->arg, err);
-        if (rc == 0 && src->acpi_dir)
-            rc = host_apply_acpi(h, src->acpi_dir, true, err);
-        break;
-    default:
+    if ((unsigned)src->kind >= sizeof(sources) / sizeof(sources[0]))
         return vt_err_set(err, -EINVAL, "unknown host source kind %d", (int)src->kind);
+    if (arg && !*arg)
+        return vt_err_set(err, -EINVAL, "the %s is an empty string", sources[src->kind].input);
+    if (!arg && src->kind != VT_HOST_SYSFS)
+        return vt_err_set(err, -EINVAL, "no %s given", sources[src->kind].input);
+    if (!arg)
+        arg = "/"; /* the live system */
+    h = host_new("%s %s", sources[src->kind].desc, arg);
+    if (!h)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    rc = sources[src->kind].load(h, arg, err);
+    if (rc == 0 && src->acpi_dir) {
+        rc = host_apply_acpi(h, src->acpi_dir, true, err);
+    } else if (rc == 0 && src->kind == VT_HOST_SYSFS) {
+        /* The live system's or the dump's own tables, if readable. */
+        char dir[4096];
+
+        if (snprintf(dir, sizeof(dir), "%s%ssys/firmware/acpi/tables", arg,
+                     arg[strlen(arg) - 1] == '/' ? "" : "/") < (int)sizeof(dir))
+            rc = host_apply_acpi(h, dir, false, err);
     }
-    if (rc == 0) {
-        rc = host_finalize(h, err);
-        if (rc < 0)
-            vt_err_prefix(err, "%s: ", where);
-    }
+    if (rc == 0 && (rc = host_finalize(h, err)) < 0)
+        vt_err_prefix(err, "%s: ",
+                      src->kind == VT_HOST_SYNTHETIC ? "synthetic spec"
+                      : src->arg                     ? src->arg
+                                                     : "sysfs");
     if (rc < 0) {
         vt_host_free(h);
         return rc;

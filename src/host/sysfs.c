@@ -66,9 +66,11 @@ static int prefix_path(const struct sysfs *s, const char *rel, int rc)
     return rc;
 }
 
-/* Read a cpulist-format file into b. Missing: -ENOENT when allow_missing. */
-static int read_list(const struct sysfs *s, const char *rel, unsigned max_id, bool allow_missing,
-                     struct vt_bitmap *b)
+/* Read a set file into b with parse (cpulist or cpumask syntax). Missing:
+ * -ENOENT when allow_missing. */
+static int read_set(const struct sysfs *s, const char *rel, unsigned max_id, bool allow_missing,
+                    struct vt_bitmap *b,
+                    int (*parse)(struct vt_bitmap *, const char *, unsigned, struct vt_err *))
 {
     char *text;
     int rc = read_text(s, rel, allow_missing, &text);
@@ -78,22 +80,21 @@ static int read_list(const struct sysfs *s, const char *rel, unsigned max_id, bo
     /* nohz_full reads "(null)" on kernels without a nohz_full= boot option. */
     if (strcmp(text, "(null)") == 0)
         text[0] = '\0';
-    rc = vt_bitmap_parse_list(b, text, max_id, s->err);
+    rc = parse(b, text, max_id, s->err);
     free(text);
     return rc < 0 ? prefix_path(s, rel, rc) : rc;
+}
+
+static int read_list(const struct sysfs *s, const char *rel, unsigned max_id, bool allow_missing,
+                     struct vt_bitmap *b)
+{
+    return read_set(s, rel, max_id, allow_missing, b, vt_bitmap_parse_list);
 }
 
 static int read_mask(const struct sysfs *s, const char *rel, unsigned max_id, bool allow_missing,
                      struct vt_bitmap *b)
 {
-    char *text;
-    int rc = read_text(s, rel, allow_missing, &text);
-
-    if (rc < 0)
-        return rc;
-    rc = vt_bitmap_parse_mask(b, text, max_id, s->err);
-    free(text);
-    return rc < 0 ? prefix_path(s, rel, rc) : rc;
+    return read_set(s, rel, max_id, allow_missing, b, vt_bitmap_parse_mask);
 }
 
 static int fail_oom(const struct sysfs *s)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/bytes.h"
@@ -65,6 +66,18 @@ static inline void t_rmtree(char *dir)
     if (system(cmd) != 0)
         fprintf(stderr, "warning: could not remove %s\n", dir);
     free(dir);
+}
+
+/* The seed of a randomised test: VT_SEED if set, else the time; printed so a
+ * failure can be replayed, and fed to srand(). */
+static inline unsigned t_seed(const char *test)
+{
+    const char *env = getenv("VT_SEED");
+    unsigned seed = env ? (unsigned)strtoul(env, NULL, 0) : (unsigned)time(NULL);
+
+    printf("%s: seed %u (rerun with VT_SEED=%u)\n", test, seed, seed);
+    srand(seed);
+    return seed;
 }
 
 /* ACPI table writer for tests: header, then t_acpi_end patches length and

@@ -11,15 +11,18 @@
 
 #include <cmocka.h>
 
+#include "unit/support.h"
 #include "vtopo/bitmap.h"
 
-/* Parse text as a cpulist and return the formatted result (static buffer). */
-static const char *roundtrip(const char *text, unsigned max_id)
+/* Parse text with parse and return the formatted cpulist, or "ERR <code> <message>"
+ * (static buffer). */
+static const char *parsed(int (*parse)(struct vt_bitmap *, const char *, unsigned, struct vt_err *),
+                          const char *text, unsigned max_id)
 {
     static char out[4096];
     struct vt_bitmap *b = vt_bitmap_new();
     struct vt_err err;
-    int rc = vt_bitmap_parse_list(b, text, max_id, &err);
+    int rc = parse(b, text, max_id, &err);
 
     if (rc < 0)
         snprintf(out, sizeof(out), "ERR %d %s", rc, err.msg);
@@ -27,6 +30,16 @@ static const char *roundtrip(const char *text, unsigned max_id)
         vt_bitmap_snprint_list(out, sizeof(out), b);
     vt_bitmap_free(b);
     return out;
+}
+
+static const char *roundtrip(const char *text, unsigned max_id)
+{
+    return parsed(vt_bitmap_parse_list, text, max_id);
+}
+
+static const char *mask(const char *text, unsigned max_id)
+{
+    return parsed(vt_bitmap_parse_mask, text, max_id);
 }
 
 static void test_list_valid(void **state)
@@ -96,21 +109,6 @@ static void test_list_error_leaves_empty(void **state)
     assert_int_equal(vt_bitmap_parse_list(b, "0-3,9-2", 100, NULL), -EINVAL);
     assert_true(vt_bitmap_iszero(b));
     vt_bitmap_free(b);
-}
-
-static const char *mask(const char *text, unsigned max_id)
-{
-    static char out[4096];
-    struct vt_bitmap *b = vt_bitmap_new();
-    struct vt_err err;
-    int rc = vt_bitmap_parse_mask(b, text, max_id, &err);
-
-    if (rc < 0)
-        snprintf(out, sizeof(out), "ERR %d %s", rc, err.msg);
-    else
-        vt_bitmap_snprint_list(out, sizeof(out), b);
-    vt_bitmap_free(b);
-    return out;
 }
 
 static void test_mask(void **state)
@@ -194,14 +192,9 @@ static void test_snprint_truncation(void **state)
  * formatted text gives back the same set, for thousands of random sets. */
 static void test_random_roundtrip(void **state)
 {
-    unsigned seed = (unsigned)time(NULL);
-    const char *env = getenv("VT_SEED");
+    unsigned seed = t_seed("test_random_roundtrip");
 
     (void)state;
-    if (env)
-        seed = (unsigned)strtoul(env, NULL, 0);
-    printf("test_random_roundtrip: seed %u (rerun with VT_SEED=%u)\n", seed, seed);
-    srand(seed);
     for (int iter = 0; iter < 3000; iter++) {
         struct vt_bitmap *a = vt_bitmap_new(), *b = vt_bitmap_new();
         unsigned max = (unsigned)(rand() % 9000), n = (unsigned)(rand() % 64);

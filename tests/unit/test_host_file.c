@@ -61,14 +61,9 @@ static void roundtrip(struct vt_host *h, const char *what)
 
 static void test_random_synthetic_roundtrip(void **state)
 {
-    unsigned seed = (unsigned)time(NULL);
-    const char *env = getenv("VT_SEED");
+    unsigned seed = t_seed("test_random_synthetic_roundtrip");
 
     (void)state;
-    if (env)
-        seed = (unsigned)strtoul(env, NULL, 0);
-    printf("test_random_synthetic_roundtrip: seed %u (rerun with VT_SEED=%u)\n", seed, seed);
-    srand(seed);
     for (int i = 0; i < 200; i++) {
         unsigned sockets = 1 + (unsigned)rand() % 4, nps = 1 + (unsigned)rand() % 3;
         unsigned cores = nps * (1 + (unsigned)rand() % 6), threads = 1 + (unsigned)rand() % 2;

@@ -121,14 +121,9 @@ struct range {
 /* Property: against a linear scan, over random hosts and random frames. */
 static void test_random_vs_linear(void **state)
 {
-    unsigned seed = (unsigned)time(NULL);
-    const char *env = getenv("VT_SEED");
+    unsigned seed = t_seed("test_random_vs_linear");
 
     (void)state;
-    if (env)
-        seed = (unsigned)strtoul(env, NULL, 0);
-    printf("test_random_vs_linear: seed %u (rerun with VT_SEED=%u)\n", seed, seed);
-    srand(seed);
     for (int iter = 0; iter < 40; iter++) {
         size_t nnodes = 1 + (size_t)rand() % 6, nr = 0, cap = 4096, len = 0;
         struct range *r = calloc(64, sizeof(*r));
