@@ -3,9 +3,12 @@
 #define VTOPO_VTOPO_H
 
 #include "vtopo/bitmap.h"
+#include "vtopo/cpuid.h"
+#include "vtopo/emit.h"
 #include "vtopo/err.h"
 #include "vtopo/export.h"
 #include "vtopo/host.h"
+#include "vtopo/layout.h"
 #include "vtopo/size.h"
 
 #ifdef __cplusplus

@@ -1,4 +1,6 @@
 /* Little-endian byte buffers: growable writer, bounds-checked reader. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,4 +66,53 @@ bool vt_rd_le(const struct vt_rd *r, size_t off, unsigned size, uint64_t *v)
         x |= (uint64_t)r->p[off + i] << (8 * i);
     *v = x;
     return true;
+}
+
+void vt_buf_printf(struct vt_buf *b, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->oom = true;
+        return;
+    }
+    if ((size_t)n < sizeof(small)) {
+        vt_buf_append(b, small, (size_t)n);
+        return;
+    }
+    {
+        char *big = malloc((size_t)n + 1);
+
+        if (!big) {
+            b->oom = true;
+            return;
+        }
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        vt_buf_append(b, big, (size_t)n);
+        free(big);
+    }
+}
+
+void vt_buf_json_string(struct vt_buf *b, const char *s)
+{
+    vt_buf_append(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            char esc[2] = {'\\', (char)*p};
+
+            vt_buf_append(b, esc, 2);
+        } else if (*p < 0x20) {
+            vt_buf_printf(b, "\\u%04x", *p);
+        } else {
+            vt_buf_append(b, p, 1);
+        }
+    }
+    vt_buf_append(b, "\"", 1);
 }

@@ -21,6 +21,11 @@ void vt_buf_le(struct vt_buf *b, uint64_t v, unsigned size);
 /* Overwrite `size` bytes at off, little-endian (off + size <= len). */
 void vt_buf_patch_le(struct vt_buf *b, size_t off, uint64_t v, unsigned size);
 
+/* Append printf-formatted text (no NUL). */
+void vt_buf_printf(struct vt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append s as a JSON string literal, quoted and escaped. */
+void vt_buf_json_string(struct vt_buf *b, const char *s);
+
 /* A read-only view. Getters return false, leaving *v alone, when
  * [off, off + size) is not inside the view. */
 struct vt_rd {

@@ -105,3 +105,22 @@ int cli_load_host(const char *cmd, const struct cli_host_opts *o, struct vt_host
             fprintf(stderr, "vtopo %s: warning: %s\n", cmd, vt_host_warning(*host, i));
     return VT_EXIT_OK;
 }
+
+int cli_parse_uint(const char *text, unsigned max, unsigned *out)
+{
+    unsigned long v = 0;
+
+    if (!*text)
+        return -EINVAL;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -EINVAL;
+        v = v * 10 + (unsigned long)(*p - '0');
+        if (v > max)
+            return -EINVAL;
+    }
+    if (v == 0)
+        return -EINVAL;
+    *out = (unsigned)v;
+    return 0;
+}

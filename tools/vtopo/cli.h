@@ -6,6 +6,9 @@
 #include <stdio.h>
 
 #include "vtopo/vtopo.h"
+#include "vtopo/cpuid.h"
+#include "vtopo/emit.h"
+#include "vtopo/layout.h"
 
 /* Exit codes (docs/man/vtopo.1). */
 enum {
@@ -27,6 +30,11 @@ extern const struct vt_cmd vt_cmds[];
 /* The subcommands (tools/vtopo/cmd_*.c). */
 int cmd_host(int argc, char **argv);
 void cmd_host_usage(FILE *out);
+int cmd_plan(int argc, char **argv);
+void cmd_plan_usage(FILE *out);
+
+/* A whole decimal number from 1 to max; -EINVAL otherwise. */
+int cli_parse_uint(const char *text, unsigned max, unsigned *out);
 
 /* "vtopo <cmd>: <message>" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

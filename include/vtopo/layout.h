@@ -1,0 +1,191 @@
+/* vt_layout: one guest's virtual NUMA layout — vCPUs with their APIC IDs and
+ * topology ids, vnodes with their proximity domain (guest_pxm), predicted
+ * Linux node id, host node (pnode, host_pxm), memory and guest-physical
+ * ranges, distances, and the guest memory map. Planned once from a host and a
+ * request (vt_plan); immutable; every guest-visible view (CPUID, ACPI, E820,
+ * VMM configuration) is derived from it. */
+#ifndef VTOPO_LAYOUT_H
+#define VTOPO_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vtopo/bitmap.h"
+#include "vtopo/err.h"
+#include "vtopo/export.h"
+#include "vtopo/host.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VT_MAX_VCPUS  8192
+#define VT_MAX_VNODES 4096
+/* Guest memory is split in whole granules of 2 MiB (x86 large pages). */
+#define VT_MEM_GRANULE (UINT64_C(2) << 20)
+
+enum vt_apic_encoding {
+    VT_APIC_SDM,    /* per-level ceil(log2) fields, as QEMU and cloud-hypervisor */
+    VT_APIC_XEN,    /* (vnode << fls(2*max_per_vnode - 1)) | (index_in_vnode * 2) */
+    VT_APIC_LEGACY, /* vcpu * 2 */
+};
+
+enum vt_vendor {
+    VT_VENDOR_INTEL,
+    VT_VENDOR_AMD,
+};
+
+enum vt_mem_layout {
+    VT_MEM_FLAT,     /* RAM from 0, no holes */
+    VT_MEM_QEMU_PC,  /* QEMU i440fx: 640K-1M hole, below/above-4G split */
+    VT_MEM_QEMU_Q35, /* QEMU q35 */
+    VT_MEM_XEN_HVM,  /* libxl HVM: MMIO hole below 4 GiB */
+    VT_MEM_E820,     /* a custom E820 file */
+    VT_MEM_HOST,     /* host-shaped: the host's physical ranges of the vnodes' pnodes */
+};
+
+/* E820 types (ACPI address range types). */
+enum vt_e820_type {
+    VT_E820_RAM = 1,
+    VT_E820_RESERVED = 2,
+    VT_E820_ACPI = 3,
+    VT_E820_NVS = 4,
+    VT_E820_UNUSABLE = 5,
+    VT_E820_PMEM = 7,
+};
+
+struct vt_e820_entry {
+    uint64_t start, end; /* [start, end) */
+    uint32_t type;       /* enum vt_e820_type, or another type number */
+};
+
+/* sockets x dies per socket x cores per die x threads per core. */
+struct vt_shape {
+    unsigned sockets, dies, cores, threads;
+};
+
+struct vt_vcpu {
+    unsigned vcpu;    /* guest vCPU index (= ACPI processor UID) */
+    uint32_t apic_id; /* x2APIC ID */
+    unsigned vnode;
+    unsigned package, die, core, thread; /* topology ids (die within package, ...) */
+    int pcpu;                            /* pinned host CPU, or -1 */
+};
+
+struct vt_vnode {
+    unsigned vnode;     /* dense 0..n-1 */
+    uint32_t guest_pxm; /* proximity domain in the guest's tables */
+    int linux_node;     /* node id a Linux guest assigns (order of first appearance in
+                           the SRAT), or -1 for an empty vnode Linux makes no node of */
+    int pnode;          /* host node backing it, or -1 (no host binding) */
+    uint32_t host_pxm;  /* that node's firmware PXM, VT_PXM_UNKNOWN if unknown */
+    const struct vt_bitmap *vcpus;
+    uint64_t memory_bytes;
+    const struct vt_mem_range *ranges; /* guest-physical, address order */
+    size_t nranges;
+};
+
+/* How APIC IDs are split into fields: ids >> core_shift is the core-level id,
+ * >> die_shift the die-level id, >> pkg_shift the package id; >> llc_shift the
+ * last-level cache domain (never wider than a vnode). */
+struct vt_apic_fields {
+    unsigned core_shift, die_shift, pkg_shift, llc_shift;
+};
+
+struct vt_request;
+struct vt_layout;
+
+/* ---- request --------------------------------------------------------- */
+
+/* A guest request, filled by setters; each setter validates its own input and
+ * returns 0 or -EINVAL with a sentence naming the option and the rule. */
+VT_API struct vt_request *vt_request_new(void);
+VT_API void vt_request_free(struct vt_request *r);
+
+VT_API int vt_request_set_vcpus(struct vt_request *r, unsigned vcpus, struct vt_err *err);
+VT_API int vt_request_set_memory(struct vt_request *r, uint64_t bytes, struct vt_err *err);
+/* Placement: exactly one of vnodes / vcpu_nodes / pin / pin_identity. */
+VT_API int vt_request_set_vnodes(struct vt_request *r, unsigned vnodes, struct vt_err *err);
+/* "0-24:0,25-48:1": vCPU list ':' vnode, comma separated. */
+VT_API int vt_request_set_vcpu_nodes(struct vt_request *r, const char *map, struct vt_err *err);
+/* "0-15:0-15,16-31:32-47": vCPU list ':' pCPU list of the same size; vnodes
+ * follow the host nodes of the pinned pCPUs. */
+VT_API int vt_request_set_pin(struct vt_request *r, const char *map, struct vt_err *err);
+/* dom0: vCPU N on pCPU N, one vnode per spanned host node, guest_pxm = host_pxm. */
+VT_API int vt_request_set_pin_identity(struct vt_request *r, struct vt_err *err);
+/* "0,1,1,2": the pnode of each vnode. */
+VT_API int vt_request_set_vnode_pnodes(struct vt_request *r, const char *list, struct vt_err *err);
+/* "4G,4G,0,8G": the memory of each vnode (sum = --memory). */
+VT_API int vt_request_set_vnode_memory(struct vt_request *r, const char *list, struct vt_err *err);
+/* "sockets=2,dies=1,cores=3,threads=1" (any subset; the rest default). */
+VT_API int vt_request_set_shape(struct vt_request *r, const char *shape, struct vt_err *err);
+VT_API int vt_request_set_vendor(struct vt_request *r, const char *vendor, struct vt_err *err);
+VT_API int vt_request_set_apic(struct vt_request *r, const char *encoding, struct vt_err *err);
+/* "flat", "qemu-pc", "qemu-q35", "xen-hvm", "host", or "e820:FILE". */
+VT_API int vt_request_set_mem_layout(struct vt_request *r, const char *layout, struct vt_err *err);
+/* Allow a package (socket) to span vnodes; the plan then warns what Linux does. */
+VT_API void vt_request_allow_package_span(struct vt_request *r, bool allow);
+
+/* ---- planning -------------------------------------------------------- */
+
+/* Plan a layout for request r on host h. Every rejection is one sentence naming
+ * the option and the rule. The layout keeps no reference to h or r. */
+VT_API int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layout **out,
+                   struct vt_err *err);
+VT_API void vt_layout_free(struct vt_layout *l);
+
+VT_API size_t vt_layout_vcpu_count(const struct vt_layout *l);
+VT_API const struct vt_vcpu *vt_layout_vcpu(const struct vt_layout *l, size_t vcpu);
+VT_API size_t vt_layout_vnode_count(const struct vt_layout *l);
+VT_API const struct vt_vnode *vt_layout_vnode(const struct vt_layout *l, size_t vnode);
+/* Distance between two vnodes (10 on the diagonal). */
+VT_API uint32_t vt_layout_distance(const struct vt_layout *l, unsigned vnode_from,
+                                   unsigned vnode_to);
+VT_API const struct vt_shape *vt_layout_shape(const struct vt_layout *l);
+VT_API const struct vt_apic_fields *vt_layout_apic_fields(const struct vt_layout *l);
+VT_API enum vt_apic_encoding vt_layout_apic_encoding(const struct vt_layout *l);
+VT_API enum vt_vendor vt_layout_vendor(const struct vt_layout *l);
+VT_API uint64_t vt_layout_memory(const struct vt_layout *l);
+/* The guest's memory map (E820), sorted, non-overlapping. */
+VT_API size_t vt_layout_memory_map(const struct vt_layout *l, const struct vt_e820_entry **entries);
+VT_API size_t vt_layout_warning_count(const struct vt_layout *l);
+VT_API const char *vt_layout_warning(const struct vt_layout *l, size_t index);
+
+/*
+ * APIC IDs of every vCPU in vCPU order, with capacity-query semantics: with
+ * ids NULL or count 0, returns the number needed; with count too small,
+ * returns -ENOBUFS and stores the number needed in *needed (if not NULL);
+ * otherwise fills ids and returns the number written.
+ */
+VT_API long vt_layout_apic_ids(const struct vt_layout *l, uint32_t *ids, size_t count,
+                               size_t *needed);
+
+/* Cursor for sequential GPA lookups; zero-initialise before first use. */
+struct vt_gpa_cursor {
+    size_t hint;
+};
+
+/*
+ * The vnode (and its pnode, -1 if unbound) whose guest-physical range holds
+ * gpa: returns 0, or -ENOENT when gpa is in no vnode's range. O(log n) in the
+ * number of ranges; with a cursor (may be NULL), O(1) for an address in the
+ * same or the next range as the previous lookup, as when populating guest
+ * memory in address order.
+ */
+VT_API int vt_layout_gpa_lookup(const struct vt_layout *l, uint64_t gpa,
+                                struct vt_gpa_cursor *cursor, unsigned *vnode, int *pnode);
+
+/* Names for enums ("sdm", "intel", "qemu-q35"). */
+VT_API const char *vt_apic_encoding_name(enum vt_apic_encoding e);
+VT_API const char *vt_vendor_name(enum vt_vendor v);
+VT_API const char *vt_mem_layout_name(enum vt_mem_layout m);
+/* An E820 type as Linux prints it ("usable", "ACPI NVS", "persistent (type 7)",
+ * "type 9"); buf (at least 32 bytes) holds the numbered forms. */
+VT_API const char *vt_e820_type_name(uint32_t type, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

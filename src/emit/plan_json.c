@@ -1,0 +1,254 @@
+/* The layout as JSON (docs/plan-format.md), streamed into a buffer: a large
+ * plan (8192 vCPUs with all their CPUID leaves) stays a few MiB. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "plan/memmap.h"
+#include "util/file.h"
+#include "util/bytes.h"
+#include "vtopo/cpuid.h"
+#include "vtopo/emit.h"
+
+#define PLAN_FORMAT         "vtopo-plan"
+#define PLAN_FORMAT_VERSION 1
+
+static void json_list(struct vt_buf *b, const struct vt_bitmap *set)
+{
+    char *s = vt_bitmap_format_list(set);
+
+    if (!s) {
+        b->oom = true;
+        return;
+    }
+    vt_buf_json_string(b, s);
+    free(s);
+}
+
+static void vcpus_json(struct vt_buf *b, const struct vt_layout *l)
+{
+    size_t n = vt_layout_vcpu_count(l);
+
+    vt_buf_printf(b, "  \"vcpus\": [\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+
+        vt_buf_printf(b,
+                      "    {\"vcpu\": %u, \"apic_id\": %u, \"vnode\": %u, \"package\": %u, "
+                      "\"die\": %u, \"core\": %u, \"thread\": %u, \"pcpu\": ",
+                      c->vcpu, c->apic_id, c->vnode, c->package, c->die, c->core, c->thread);
+        if (c->pcpu >= 0)
+            vt_buf_printf(b, "%d}", c->pcpu);
+        else
+            vt_buf_printf(b, "null}");
+        vt_buf_printf(b, "%s\n", i + 1 < n ? "," : "");
+    }
+    vt_buf_printf(b, "  ],\n");
+}
+
+static void vnodes_json(struct vt_buf *b, const struct vt_layout *l)
+{
+    size_t n = vt_layout_vnode_count(l);
+
+    vt_buf_printf(b, "  \"vnodes\": [\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct vt_vnode *v = vt_layout_vnode(l, i);
+
+        vt_buf_printf(b,
+                      "    {\"vnode\": %u, \"guest_pxm\": %" PRIu32 ", \"linux_node\": ", v->vnode,
+                      v->guest_pxm);
+        if (v->linux_node >= 0)
+            vt_buf_printf(b, "%d", v->linux_node);
+        else
+            vt_buf_printf(b, "null");
+        vt_buf_printf(b, ", \"pnode\": ");
+        if (v->pnode >= 0)
+            vt_buf_printf(b, "%d", v->pnode);
+        else
+            vt_buf_printf(b, "null");
+        vt_buf_printf(b, ", \"host_pxm\": ");
+        if (v->host_pxm != VT_PXM_UNKNOWN)
+            vt_buf_printf(b, "%" PRIu32, v->host_pxm);
+        else
+            vt_buf_printf(b, "null");
+        vt_buf_printf(b, ", \"cpus\": ");
+        json_list(b, v->vcpus);
+        vt_buf_printf(b, ", \"memory_bytes\": %" PRIu64 ", \"ranges\": [", v->memory_bytes);
+        for (size_t r = 0; r < v->nranges; r++)
+            vt_buf_printf(b, "%s{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64 "\"}",
+                          r ? ", " : "", v->ranges[r].start, v->ranges[r].end);
+        vt_buf_printf(b, "]}%s\n", i + 1 < n ? "," : "");
+    }
+    vt_buf_printf(b, "  ],\n");
+}
+
+static void distances_json(struct vt_buf *b, const struct vt_layout *l)
+{
+    size_t n = vt_layout_vnode_count(l);
+
+    vt_buf_printf(b, "  \"distances\": [\n");
+    for (size_t i = 0; i < n; i++) {
+        vt_buf_printf(b, "    [");
+        for (size_t j = 0; j < n; j++)
+            vt_buf_printf(b, "%s%u", j ? ", " : "",
+                          vt_layout_distance(l, (unsigned)i, (unsigned)j));
+        vt_buf_printf(b, "]%s\n", i + 1 < n ? "," : "");
+    }
+    vt_buf_printf(b, "  ],\n");
+}
+
+static void memory_map_json(struct vt_buf *b, const struct vt_layout *l)
+{
+    const struct vt_e820_entry *e;
+    size_t n = vt_layout_memory_map(l, &e);
+
+    vt_buf_printf(b, "  \"memory_map\": [\n");
+    for (size_t i = 0; i < n; i++) {
+        vt_buf_printf(b,
+                      "    {\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64 "\", \"type\": ",
+                      e[i].start, e[i].end);
+        char tbuf[32];
+
+        vt_buf_json_string(b, vt_e820_type_name(e[i].type, tbuf, sizeof(tbuf)));
+        vt_buf_printf(b, "}%s\n", i + 1 < n ? "," : "");
+    }
+    vt_buf_printf(b, "  ],\n");
+}
+
+static int cpuid_json(struct vt_buf *b, const struct vt_layout *l, struct vt_err *err)
+{
+    size_t n = vt_layout_vcpu_count(l), cap = 0;
+    struct vt_cpuid_leaf *leaves = NULL;
+
+    vt_buf_printf(b, "  \"cpuid\": [\n");
+    for (size_t i = 0; i < n; i++) {
+        size_t need = 0;
+        long got = vt_layout_cpuid(l, (unsigned)i, NULL, 0, &need);
+
+        if (got < 0) {
+            free(leaves);
+            return vt_err_set(err, (int)got, "CPUID of vCPU %zu could not be derived", i);
+        }
+        if (need > cap) {
+            struct vt_cpuid_leaf *nl = realloc(leaves, need * sizeof(*nl));
+
+            if (!nl) {
+                free(leaves);
+                return vt_err_set(err, -ENOMEM, "out of memory");
+            }
+            leaves = nl;
+            cap = need;
+        }
+        got = vt_layout_cpuid(l, (unsigned)i, leaves, cap, &need);
+        if (got < 0) {
+            free(leaves);
+            return vt_err_set(err, (int)got, "CPUID of vCPU %zu could not be derived", i);
+        }
+        vt_buf_printf(b, "    {\"vcpu\": %zu, \"leaves\": [", i);
+        for (long k = 0; k < got; k++) {
+            const struct vt_cpuid_leaf *c = &leaves[k];
+
+            vt_buf_printf(b,
+                          "%s[\"0x%08" PRIx32 "\", \"0x%" PRIx32 "\", \"0x%08" PRIx32
+                          "\", \"0x%08" PRIx32 "\", \"0x%08" PRIx32 "\", \"0x%08" PRIx32 "\"]",
+                          k ? ", " : "", c->leaf, c->subleaf, c->eax, c->ebx, c->ecx, c->edx);
+        }
+        vt_buf_printf(b, "]}%s\n", i + 1 < n ? "," : "");
+    }
+    vt_buf_printf(b, "  ]\n");
+    free(leaves);
+    return 0;
+}
+
+int vt_layout_to_json(const struct vt_layout *l, char **json, struct vt_err *err)
+{
+    const struct vt_shape *s = vt_layout_shape(l);
+    const struct vt_apic_fields *f = vt_layout_apic_fields(l);
+    struct vt_buf b;
+    int rc;
+
+    *json = NULL;
+    vt_buf_init(&b);
+    vt_buf_printf(&b, "{\n  \"format\": \"%s\",\n  \"version\": %d,\n", PLAN_FORMAT,
+                  PLAN_FORMAT_VERSION);
+    vt_buf_printf(&b, "  \"apic_encoding\": \"%s\",\n  \"vendor\": \"%s\",\n",
+                  vt_apic_encoding_name(vt_layout_apic_encoding(l)),
+                  vt_vendor_name(vt_layout_vendor(l)));
+    vt_buf_printf(&b,
+                  "  \"shape\": {\"sockets\": %u, \"dies\": %u, \"cores\": %u, \"threads\": %u},\n",
+                  s->sockets, s->dies, s->cores, s->threads);
+    vt_buf_printf(&b,
+                  "  \"apic_fields\": {\"core_shift\": %u, \"die_shift\": %u, \"pkg_shift\": %u, "
+                  "\"llc_shift\": %u},\n",
+                  f->core_shift, f->die_shift, f->pkg_shift, f->llc_shift);
+    vt_buf_printf(&b, "  \"memory_bytes\": %" PRIu64 ",\n", vt_layout_memory(l));
+    vcpus_json(&b, l);
+    vnodes_json(&b, l);
+    distances_json(&b, l);
+    memory_map_json(&b, l);
+    vt_buf_printf(&b, "  \"warnings\": [");
+    for (size_t i = 0; i < vt_layout_warning_count(l); i++) {
+        vt_buf_printf(&b, "%s\n    ", i ? "," : "");
+        vt_buf_json_string(&b, vt_layout_warning(l, i));
+    }
+    vt_buf_printf(&b, "%s],\n", vt_layout_warning_count(l) ? "\n  " : "");
+    if ((rc = cpuid_json(&b, l, err)) < 0) {
+        vt_buf_free(&b);
+        return rc;
+    }
+    vt_buf_printf(&b, "}\n");
+    vt_buf_append(&b, "", 1);
+    if (b.oom) {
+        vt_buf_free(&b);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    *json = (char *)b.data;
+    return 0;
+}
+
+int vt_layout_e820_text(const struct vt_layout *l, char **text, struct vt_err *err)
+{
+    const struct vt_e820_entry *e;
+    size_t n = vt_layout_memory_map(l, &e);
+
+    if (vt_e820_format(e, n, text) < 0)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    return 0;
+}
+
+/* DIR/name atomically. */
+static int write_one(const char *dir, const char *name, const char *text, struct vt_err *err)
+{
+    char path[4096];
+
+    if (vt_path_fmt(path, sizeof(path), err, "%s/%s", dir, name) < 0)
+        return -ENAMETOOLONG;
+    return vt_write_file_atomic(path, text, strlen(text), err);
+}
+
+int vt_layout_write_dir(const struct vt_layout *l, const char *dir, struct vt_err *err)
+{
+    char *json = NULL, *cpuid = NULL, *e820 = NULL;
+    int rc;
+
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return vt_err_set(err, -errno, "%s: cannot create the directory: %s", dir, strerror(errno));
+    if ((rc = vt_layout_to_json(l, &json, err)) < 0 ||
+        (rc = vt_layout_e820_text(l, &e820, err)) < 0)
+        goto out;
+    if ((rc = vt_cpuid_format(l, &cpuid)) < 0) {
+        vt_err_set(err, rc, "out of memory");
+        goto out;
+    }
+    if ((rc = write_one(dir, "plan.json", json, err)) < 0 ||
+        (rc = write_one(dir, "cpuid.txt", cpuid, err)) < 0 ||
+        (rc = write_one(dir, "e820.txt", e820, err)) < 0)
+        goto out;
+out:
+    free(json);
+    free(cpuid);
+    free(e820);
+    return rc;
+}

@@ -1,0 +1,265 @@
+/* vt_layout: allocation, freezing, accessors, APIC-ID and GPA queries. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/layout_internal.h"
+
+struct vt_layout *layout_alloc(size_t nvcpus, size_t nvnodes)
+{
+    struct vt_layout *l = calloc(1, sizeof(*l));
+
+    if (!l)
+        return NULL;
+    l->vcpus = calloc(nvcpus ? nvcpus : 1, sizeof(*l->vcpus));
+    l->vnodes = calloc(nvnodes ? nvnodes : 1, sizeof(*l->vnodes));
+    l->dist = calloc(nvnodes ? nvnodes * nvnodes : 1, sizeof(*l->dist));
+    if (!l->vcpus || !l->vnodes || !l->dist) {
+        vt_layout_free(l);
+        return NULL;
+    }
+    l->nvcpus = nvcpus;
+    l->nvnodes = nvnodes;
+    for (size_t i = 0; i < nvcpus; i++) {
+        l->vcpus[i].vcpu = (unsigned)i;
+        l->vcpus[i].pcpu = -1;
+    }
+    for (size_t i = 0; i < nvnodes; i++) {
+        l->vnodes[i].pub.vnode = (unsigned)i;
+        l->vnodes[i].pub.pnode = -1;
+        l->vnodes[i].pub.host_pxm = VT_PXM_UNKNOWN;
+        if (!(l->vnodes[i].vcpus = vt_bitmap_new())) {
+            vt_layout_free(l);
+            return NULL;
+        }
+    }
+    return l;
+}
+
+void vt_layout_free(struct vt_layout *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->nvnodes; i++) {
+        vt_bitmap_free(l->vnodes[i].vcpus);
+        free(l->vnodes[i].ranges);
+    }
+    for (size_t i = 0; i < l->nwarnings; i++)
+        free(l->warnings[i]);
+    free(l->warnings);
+    free(l->vcpus);
+    free(l->vnodes);
+    free(l->dist);
+    free(l->map);
+    free(l->gpa);
+    free(l);
+}
+
+void layout_warn(struct vt_layout *l, const char *fmt, ...)
+{
+    char **w = realloc(l->warnings, (l->nwarnings + 1) * sizeof(*w));
+    va_list ap;
+    char *msg;
+    int rc;
+
+    if (!w)
+        return;
+    l->warnings = w;
+    va_start(ap, fmt);
+    rc = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (rc >= 0)
+        l->warnings[l->nwarnings++] = msg;
+}
+
+static int cmp_gpa(const void *a, const void *b)
+{
+    const struct gpa_range *x = a, *y = b;
+
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+int layout_freeze(struct vt_layout *l, struct vt_err *err)
+{
+    size_t total = 0, k = 0;
+
+    for (size_t i = 0; i < l->nvnodes; i++) {
+        struct layout_vnode *v = &l->vnodes[i];
+
+        v->pub.vcpus = v->vcpus;
+        v->pub.ranges = v->ranges;
+        v->pub.nranges = v->nranges;
+        total += v->nranges;
+    }
+    free(l->gpa);
+    l->gpa = calloc(total ? total : 1, sizeof(*l->gpa));
+    if (!l->gpa)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < l->nvnodes; i++)
+        for (size_t r = 0; r < l->vnodes[i].nranges; r++) {
+            l->gpa[k].start = l->vnodes[i].ranges[r].start;
+            l->gpa[k].end = l->vnodes[i].ranges[r].end;
+            l->gpa[k].vnode = (unsigned)i;
+            k++;
+        }
+    l->ngpa = total;
+    if (total)
+        qsort(l->gpa, total, sizeof(*l->gpa), cmp_gpa);
+    for (size_t i = 1; i < total; i++)
+        if (l->gpa[i].start < l->gpa[i - 1].end)
+            return vt_err_set(err, -EINVAL,
+                              "memory ranges of vnode %u (0x%llx-0x%llx) and vnode %u "
+                              "(0x%llx-0x%llx) overlap",
+                              l->gpa[i - 1].vnode, (unsigned long long)l->gpa[i - 1].start,
+                              (unsigned long long)l->gpa[i - 1].end, l->gpa[i].vnode,
+                              (unsigned long long)l->gpa[i].start,
+                              (unsigned long long)l->gpa[i].end);
+    return 0;
+}
+
+size_t vt_layout_vcpu_count(const struct vt_layout *l)
+{
+    return l->nvcpus;
+}
+
+const struct vt_vcpu *vt_layout_vcpu(const struct vt_layout *l, size_t vcpu)
+{
+    return vcpu < l->nvcpus ? &l->vcpus[vcpu] : NULL;
+}
+
+size_t vt_layout_vnode_count(const struct vt_layout *l)
+{
+    return l->nvnodes;
+}
+
+const struct vt_vnode *vt_layout_vnode(const struct vt_layout *l, size_t vnode)
+{
+    return vnode < l->nvnodes ? &l->vnodes[vnode].pub : NULL;
+}
+
+uint32_t vt_layout_distance(const struct vt_layout *l, unsigned vnode_from, unsigned vnode_to)
+{
+    if (vnode_from >= l->nvnodes || vnode_to >= l->nvnodes)
+        return 0;
+    return l->dist[(size_t)vnode_from * l->nvnodes + vnode_to];
+}
+
+const struct vt_shape *vt_layout_shape(const struct vt_layout *l)
+{
+    return &l->shape;
+}
+
+const struct vt_apic_fields *vt_layout_apic_fields(const struct vt_layout *l)
+{
+    return &l->fields;
+}
+
+enum vt_apic_encoding vt_layout_apic_encoding(const struct vt_layout *l)
+{
+    return l->apic;
+}
+
+enum vt_vendor vt_layout_vendor(const struct vt_layout *l)
+{
+    return l->vendor;
+}
+
+uint64_t vt_layout_memory(const struct vt_layout *l)
+{
+    return l->memory;
+}
+
+size_t vt_layout_memory_map(const struct vt_layout *l, const struct vt_e820_entry **entries)
+{
+    if (entries)
+        *entries = l->map;
+    return l->nmap;
+}
+
+size_t vt_layout_warning_count(const struct vt_layout *l)
+{
+    return l->nwarnings;
+}
+
+const char *vt_layout_warning(const struct vt_layout *l, size_t index)
+{
+    return index < l->nwarnings ? l->warnings[index] : NULL;
+}
+
+long vt_layout_apic_ids(const struct vt_layout *l, uint32_t *ids, size_t count, size_t *needed)
+{
+    if (needed)
+        *needed = l->nvcpus;
+    if (!ids || count == 0)
+        return (long)l->nvcpus;
+    if (count < l->nvcpus)
+        return -ENOBUFS;
+    for (size_t i = 0; i < l->nvcpus; i++)
+        ids[i] = l->vcpus[i].apic_id;
+    return (long)l->nvcpus;
+}
+
+int vt_layout_gpa_lookup(const struct vt_layout *l, uint64_t gpa, struct vt_gpa_cursor *cursor,
+                         unsigned *vnode, int *pnode)
+{
+    size_t k = l->ngpa;
+
+    /* Sequential population: the same range, or the next one. */
+    if (cursor && cursor->hint < l->ngpa) {
+        size_t h = cursor->hint;
+
+        if (gpa >= l->gpa[h].start && gpa < l->gpa[h].end)
+            k = h;
+        else if (h + 1 < l->ngpa && gpa >= l->gpa[h + 1].start && gpa < l->gpa[h + 1].end)
+            k = h + 1;
+    }
+    if (k == l->ngpa && l->ngpa && gpa >= l->gpa[0].start) {
+        size_t lo = 0, n = l->ngpa;
+
+        /* Branchless lower bound: last range starting at or below gpa. */
+        while (n > 1) {
+            size_t half = n / 2;
+
+            lo = l->gpa[lo + half].start <= gpa ? lo + half : lo;
+            n -= half;
+        }
+        if (gpa < l->gpa[lo].end)
+            k = lo;
+    }
+    if (k == l->ngpa)
+        return -ENOENT;
+    if (cursor)
+        cursor->hint = k;
+    if (vnode)
+        *vnode = l->gpa[k].vnode;
+    if (pnode)
+        *pnode = l->vnodes[l->gpa[k].vnode].pub.pnode;
+    return 0;
+}
+
+const char *vt_apic_encoding_name(enum vt_apic_encoding e)
+{
+    switch (e) {
+    case VT_APIC_SDM:
+        return "sdm";
+    case VT_APIC_XEN:
+        return "xen";
+    case VT_APIC_LEGACY:
+        return "legacy";
+    }
+    return "?";
+}
+
+const char *vt_vendor_name(enum vt_vendor v)
+{
+    return v == VT_VENDOR_AMD ? "amd" : "intel";
+}
+
+const char *vt_mem_layout_name(enum vt_mem_layout m)
+{
+    static const char *names[] = {"flat", "qemu-pc", "qemu-q35", "xen-hvm", "e820", "host"};
+
+    return (unsigned)m < sizeof(names) / sizeof(names[0]) ? names[m] : "?";
+}

@@ -1,0 +1,48 @@
+/* The inside of vt_layout: what the planner fills in before freezing it
+ * (internal). Emitters use the public accessors only. */
+#ifndef VT_PLAN_LAYOUT_INTERNAL_H
+#define VT_PLAN_LAYOUT_INTERNAL_H
+
+#include "vtopo/layout.h"
+
+struct layout_vnode {
+    struct vt_vnode pub;
+    struct vt_bitmap *vcpus;
+    struct vt_mem_range *ranges;
+    size_t nranges;
+};
+
+/* A guest-physical range and its vnode, sorted by start: the GPA index. */
+struct gpa_range {
+    uint64_t start, end;
+    unsigned vnode;
+};
+
+struct vt_layout {
+    struct vt_vcpu *vcpus;
+    size_t nvcpus;
+    struct layout_vnode *vnodes;
+    size_t nvnodes;
+    uint32_t *dist; /* nvnodes * nvnodes */
+    struct vt_shape shape;
+    struct vt_apic_fields fields;
+    enum vt_apic_encoding apic;
+    enum vt_vendor vendor;
+    enum vt_mem_layout mem_layout;
+    uint64_t memory;
+    struct vt_e820_entry *map;
+    size_t nmap;
+    struct gpa_range *gpa;
+    size_t ngpa;
+    char **warnings;
+    size_t nwarnings;
+};
+
+/* An empty layout with room for nvcpus vCPUs and nvnodes vnodes (bitmaps
+ * allocated, distances 0); NULL when out of memory. */
+struct vt_layout *layout_alloc(size_t nvcpus, size_t nvnodes);
+void layout_warn(struct vt_layout *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Point the public views at the private data and build the GPA index. */
+int layout_freeze(struct vt_layout *l, struct vt_err *err);
+
+#endif

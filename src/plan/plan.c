@@ -1,0 +1,972 @@
+/* vt_plan: from a host and a request, one immutable vt_layout — vCPUs to
+ * vnodes, vnodes to pnodes, memory per vnode, topology ids and APIC IDs in
+ * the chosen encoding, distances, guest memory map and ranges, the predicted
+ * Linux node numbering — validated against the union of QEMU's, libxl's and
+ * Linux's rules (docs/plan-format.md). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/layout_internal.h"
+#include "plan/memmap.h"
+#include "plan/request_internal.h"
+#include "util/file.h"
+#include "vtopo/size.h"
+
+#define DIST_LOCAL      10
+#define DIST_SAME_PNODE 11 /* two vnodes on one pnode: the nearest value Linux accepts */
+#define DIST_UNBOUND    20 /* a vnode without a pnode (an empty PXM gap) */
+#define DIST_MAX        254
+
+struct planner {
+    const struct vt_host *h;
+    const struct vt_request *r;
+    struct vt_err *err;
+    unsigned nvcpus, nvnodes;
+    int *vcpu_vnode;       /* per vCPU */
+    int *vcpu_pcpu;        /* per vCPU, -1 unpinned */
+    int *vnode_pnode;      /* per vnode, -1 unbound */
+    uint32_t *vnode_pxm;   /* guest_pxm per vnode */
+    uint64_t *vnode_mem;   /* bytes per vnode */
+    unsigned *vnode_count; /* vCPUs per vnode */
+    enum vt_mem_layout mem_layout;
+    uint64_t memory;
+    struct vt_layout *l;
+};
+
+static int oom(struct planner *p)
+{
+    return vt_err_set(p->err, -ENOMEM, "out of memory");
+}
+
+/* Bit width of a field holding count values: ceil(log2(count)). */
+static unsigned width(unsigned count)
+{
+    unsigned w = 0;
+
+    while ((1u << w) < count)
+        w++;
+    return w;
+}
+
+/* fls(x): index of the highest set bit, 1-based; 0 for 0. */
+static unsigned fls_u32(uint32_t x)
+{
+    return x ? 32u - (unsigned)__builtin_clz(x) : 0;
+}
+
+/* ---- vCPUs to vnodes --------------------------------------------------- */
+
+static int alloc_vnodes(struct planner *p, unsigned n)
+{
+    p->nvnodes = n;
+    p->vnode_pnode = malloc(n * sizeof(*p->vnode_pnode));
+    p->vnode_pxm = malloc(n * sizeof(*p->vnode_pxm));
+    p->vnode_mem = calloc(n, sizeof(*p->vnode_mem));
+    p->vnode_count = calloc(n, sizeof(*p->vnode_count));
+    if (!p->vnode_pnode || !p->vnode_pxm || !p->vnode_mem || !p->vnode_count)
+        return oom(p);
+    for (unsigned v = 0; v < n; v++) {
+        p->vnode_pnode[v] = -1;
+        p->vnode_pxm[v] = v;
+    }
+    return 0;
+}
+
+/* Balanced split: sizes differ by at most one, the larger vnodes first. */
+static int place_balanced(struct planner *p)
+{
+    unsigned n = p->r->vnodes ? p->r->vnodes : 1; /* default: one vnode */
+    unsigned base = p->nvcpus / n, extra = p->nvcpus % n, vcpu = 0;
+    int rc = alloc_vnodes(p, n);
+
+    if (rc < 0)
+        return rc;
+    for (unsigned v = 0; v < n; v++)
+        for (unsigned k = 0; k < base + (v < extra); k++)
+            p->vcpu_vnode[vcpu++] = (int)v;
+    return 0;
+}
+
+static int place_map(struct planner *p)
+{
+    const struct vt_request *r = p->r;
+    int max = -1;
+
+    if (r->nvcpu_vnode > p->nvcpus)
+        return vt_err_set(p->err, -EINVAL,
+                          "--vcpu-nodes names vCPU %zu but the guest has %u vCPUs (0-%u)",
+                          r->nvcpu_vnode - 1, p->nvcpus, p->nvcpus - 1);
+    for (unsigned i = 0; i < p->nvcpus; i++) {
+        if (i >= r->nvcpu_vnode || r->vcpu_vnode[i] < 0)
+            return vt_err_set(p->err, -EINVAL,
+                              "--vcpu-nodes does not assign vCPU %u to a vnode (every vCPU "
+                              "needs exactly one)",
+                              i);
+        p->vcpu_vnode[i] = r->vcpu_vnode[i];
+        if (r->vcpu_vnode[i] > max)
+            max = r->vcpu_vnode[i];
+    }
+    return alloc_vnodes(p, (unsigned)max + 1);
+}
+
+/* --pin: a vnode per host node of the pinned pCPUs, in order of first use. */
+static int place_pinned(struct planner *p, bool identity)
+{
+    const struct vt_request *r = p->r;
+    const struct vt_host_cpus *hc = vt_host_cpus(p->h);
+    int pnode_vnode[VT_NODE_ID_MAX + 1];
+    unsigned n = 0;
+    int rc;
+
+    for (unsigned i = 0; i <= VT_NODE_ID_MAX; i++)
+        pnode_vnode[i] = -1;
+    if (!identity && r->nvcpu_pcpu > p->nvcpus)
+        return vt_err_set(p->err, -EINVAL, "--pin names vCPU %zu but the guest has %u vCPUs",
+                          r->nvcpu_pcpu - 1, p->nvcpus);
+    for (unsigned i = 0; i < p->nvcpus; i++) {
+        int pcpu = identity ? (int)i : i < r->nvcpu_pcpu ? r->vcpu_pcpu[i] : -1;
+        int pnode;
+
+        if (pcpu < 0)
+            return vt_err_set(p->err, -EINVAL,
+                              "--pin does not pin vCPU %u (with --pin every vCPU needs a pCPU)", i);
+        if (!vt_bitmap_isset(hc->online, (unsigned)pcpu))
+            return vt_err_set(p->err, -EINVAL,
+                              "%s: pCPU %d (for vCPU %u) is not an online CPU of "
+                              "the host",
+                              identity ? "--pin-identity" : "--pin", pcpu, i);
+        pnode = vt_host_cpu_pnode(p->h, (unsigned)pcpu);
+        if (pnode < 0)
+            return vt_err_set(p->err, -EINVAL, "%s: pCPU %d is in no host node",
+                              identity ? "--pin-identity" : "--pin", pcpu);
+        p->vcpu_pcpu[i] = pcpu;
+        if (pnode_vnode[pnode] < 0)
+            pnode_vnode[pnode] = (int)n++;
+        p->vcpu_vnode[i] = pnode_vnode[pnode];
+    }
+    if (!identity) {
+        if ((rc = alloc_vnodes(p, n)) < 0)
+            return rc;
+        for (unsigned pn = 0; pn <= VT_NODE_ID_MAX; pn++)
+            if (pnode_vnode[pn] >= 0)
+                p->vnode_pnode[pnode_vnode[pn]] = (int)pn;
+        return 0;
+    }
+    /* dom0: vnode index = host PXM, gaps kept as empty vnodes. */
+    {
+        uint32_t max_pxm = 0;
+
+        for (unsigned pn = 0; pn <= VT_NODE_ID_MAX; pn++) {
+            const struct vt_host_node *hn;
+
+            if (pnode_vnode[pn] < 0)
+                continue;
+            hn = vt_host_node(p->h, (size_t)vt_host_node_index(p->h, pn));
+            if (hn->host_pxm == VT_PXM_UNKNOWN)
+                return vt_err_set(p->err, -EINVAL,
+                                  "--pin-identity needs each host node's firmware PXM, and node "
+                                  "%u's is unknown (run as root so the SRAT is readable, or give "
+                                  "--acpi DIR)",
+                                  pn);
+            if (hn->host_pxm >= VT_MAX_VNODES)
+                return vt_err_set(p->err, -EINVAL,
+                                  "--pin-identity: host node %u has PXM %u, above the %d vnodes a "
+                                  "plan may have",
+                                  pn, hn->host_pxm, VT_MAX_VNODES);
+            if (hn->host_pxm > max_pxm)
+                max_pxm = hn->host_pxm;
+        }
+        if ((rc = alloc_vnodes(p, max_pxm + 1)) < 0)
+            return rc;
+        for (unsigned i = 0; i < p->nvcpus; i++) {
+            int pn = vt_host_cpu_pnode(p->h, (unsigned)p->vcpu_pcpu[i]);
+            const struct vt_host_node *hn =
+                vt_host_node(p->h, (size_t)vt_host_node_index(p->h, (unsigned)pn));
+
+            p->vcpu_vnode[i] = (int)hn->host_pxm;
+            p->vnode_pnode[hn->host_pxm] = pn;
+        }
+    }
+    return 0;
+}
+
+static int place_vcpus(struct planner *p)
+{
+    switch (p->r->placement) {
+    case PLACE_NONE:
+    case PLACE_VNODES:
+        return place_balanced(p);
+    case PLACE_VCPU_NODES:
+        return place_map(p);
+    case PLACE_PIN:
+        return place_pinned(p, false);
+    case PLACE_PIN_IDENTITY:
+        return place_pinned(p, true);
+    }
+    return vt_err_set(p->err, -EINVAL, "unknown placement");
+}
+
+/* ---- vnodes to pnodes -------------------------------------------------- */
+
+static uint32_t host_dist(const struct vt_host *h, int a, int b)
+{
+    uint32_t d = vt_host_distance(h, (unsigned)a, (unsigned)b);
+
+    return d ? d : 255; /* unknown: as far as it gets */
+}
+
+/*
+ * Default: spread the vnodes over the host nodes that have CPUs and memory,
+ * nearest-first: start at the lowest such node, then repeatedly take the
+ * candidate with the smallest total distance to the nodes already chosen
+ * (lowest pnode on ties). With more vnodes than candidates, wrap around.
+ */
+static int choose_pnodes(struct planner *p)
+{
+    const struct vt_request *r = p->r;
+    size_t nh = vt_host_node_count(p->h), ncand = 0, nchosen = 0;
+    int *cand, *order;
+
+    if (r->placement == PLACE_PIN || r->placement == PLACE_PIN_IDENTITY) {
+        if (r->vnode_pnode)
+            return vt_err_set(p->err, -EINVAL,
+                              "--vnode-pnodes cannot be combined with %s: the pinned pCPUs "
+                              "decide each vnode's host node",
+                              r->placement == PLACE_PIN ? "--pin" : "--pin-identity");
+        return 0;
+    }
+    if (r->vnode_pnode) {
+        if (r->nvnode_pnode != p->nvnodes)
+            return vt_err_set(p->err, -EINVAL, "--vnode-pnodes lists %zu pnodes for %u vnodes",
+                              r->nvnode_pnode, p->nvnodes);
+        for (unsigned v = 0; v < p->nvnodes; v++) {
+            if (vt_host_node_index(p->h, (unsigned)r->vnode_pnode[v]) < 0)
+                return vt_err_set(p->err, -EINVAL,
+                                  "--vnode-pnodes: pnode %d (for vnode %u) is not a node of the "
+                                  "host",
+                                  r->vnode_pnode[v], v);
+            p->vnode_pnode[v] = r->vnode_pnode[v];
+        }
+        return 0;
+    }
+    cand = malloc(nh * sizeof(*cand));
+    order = malloc(nh * sizeof(*order));
+    if (!cand || !order) {
+        free(cand);
+        free(order);
+        return oom(p);
+    }
+    for (size_t i = 0; i < nh; i++) {
+        const struct vt_host_node *hn = vt_host_node(p->h, i);
+
+        if (hn->has_cpu && hn->has_memory)
+            cand[ncand++] = (int)hn->pnode;
+    }
+    if (ncand == 0) {
+        /* No node has both (e.g. memory on CPU-less nodes): any node. */
+        for (size_t i = 0; i < nh; i++)
+            cand[ncand++] = (int)vt_host_node(p->h, i)->pnode;
+    }
+    while (nchosen < ncand) {
+        int best = -1;
+        uint64_t best_sum = UINT64_MAX;
+
+        for (size_t c = 0; c < ncand; c++) {
+            uint64_t sum = 0;
+            bool taken = false;
+
+            for (size_t k = 0; k < nchosen; k++) {
+                taken |= order[k] == cand[c];
+                sum += host_dist(p->h, order[k], cand[c]);
+            }
+            if (!taken && sum < best_sum) {
+                best_sum = sum;
+                best = cand[c];
+            }
+        }
+        order[nchosen++] = best;
+    }
+    for (unsigned v = 0; v < p->nvnodes; v++)
+        p->vnode_pnode[v] = order[v % ncand];
+    free(cand);
+    free(order);
+    return 0;
+}
+
+/* ---- memory per vnode --------------------------------------------------- */
+
+/* Largest remainder: granules proportional to weights, exact total; the
+ * leftover granules go to the largest remainders, ties to the lower vnode. */
+struct remainder {
+    unsigned __int128 rem;
+    unsigned vnode;
+};
+
+static int cmp_remainder(const void *a, const void *b)
+{
+    const struct remainder *x = a, *y = b;
+
+    if (x->rem != y->rem)
+        return x->rem > y->rem ? -1 : 1;
+    return x->vnode < y->vnode ? -1 : x->vnode > y->vnode;
+}
+
+static int split_proportional(struct planner *p, uint64_t total, const unsigned *weights,
+                              unsigned n, uint64_t *out)
+{
+    uint64_t granules = total / VT_MEM_GRANULE, sum_w = 0, given = 0;
+    struct remainder *rem = malloc(n * sizeof(*rem));
+
+    if (!rem)
+        return oom(p);
+    for (unsigned v = 0; v < n; v++)
+        sum_w += weights[v];
+    for (unsigned v = 0; v < n; v++) {
+        unsigned __int128 share = (unsigned __int128)granules * weights[v];
+
+        out[v] = sum_w ? (uint64_t)(share / sum_w) : 0;
+        rem[v].rem = sum_w ? share % sum_w : 0;
+        rem[v].vnode = v;
+        given += out[v];
+    }
+    qsort(rem, n, sizeof(*rem), cmp_remainder);
+    for (unsigned k = 0; given < granules && k < n; k++, given++)
+        out[rem[k].vnode]++;
+    for (unsigned v = 0; v < n; v++)
+        out[v] *= VT_MEM_GRANULE;
+    free(rem);
+    return 0;
+}
+
+static int split_memory(struct planner *p)
+{
+    const struct vt_request *r = p->r;
+
+    if (r->vnode_memory) {
+        uint64_t sum = 0;
+        char a[32], b[32];
+
+        if (r->nvnode_memory != p->nvnodes)
+            return vt_err_set(p->err, -EINVAL, "--vnode-memory lists %zu sizes for %u vnodes",
+                              r->nvnode_memory, p->nvnodes);
+        for (unsigned v = 0; v < p->nvnodes; v++) {
+            p->vnode_mem[v] = r->vnode_memory[v];
+            sum += r->vnode_memory[v];
+        }
+        if (sum != p->memory) {
+            vt_size_format(a, sizeof(a), sum);
+            vt_size_format(b, sizeof(b), p->memory);
+            return vt_err_set(p->err, -EINVAL,
+                              "--vnode-memory adds up to %s but --memory is %s (they must be "
+                              "equal)",
+                              a, b);
+        }
+        return 0;
+    }
+    return split_proportional(p, p->memory, p->vnode_count, p->nvnodes, p->vnode_mem);
+}
+
+/* ---- topology and APIC IDs ----------------------------------------------- */
+
+static int topology(struct planner *p)
+{
+    const struct vt_request *r = p->r;
+    struct vt_layout *l = p->l;
+    unsigned max_per = 0, with_cpus = 0, *index = calloc(p->nvnodes, sizeof(unsigned));
+    unsigned *socket_of = calloc(p->nvnodes, sizeof(unsigned));
+    int rc = 0;
+
+    if (!index || !socket_of) {
+        free(index);
+        free(socket_of);
+        return oom(p);
+    }
+    for (unsigned v = 0; v < p->nvnodes; v++) {
+        if (p->vnode_count[v] > max_per)
+            max_per = p->vnode_count[v];
+        if (p->vnode_count[v])
+            socket_of[v] = with_cpus++;
+    }
+
+    if (r->apic == VT_APIC_SDM) {
+        struct vt_shape s = r->shape;
+        bool by_vnode = !r->have_shape;
+
+        if (by_vnode) {
+            /* One socket per vnode with vCPUs, max_per cores each. */
+            s.sockets = with_cpus;
+            s.dies = 1;
+            s.cores = max_per;
+            s.threads = 1;
+        } else {
+            uint64_t product;
+
+            s.sockets = s.sockets ? s.sockets : 1;
+            s.dies = s.dies ? s.dies : 1;
+            s.threads = s.threads ? s.threads : 1;
+            if (!s.cores)
+                s.cores = p->nvcpus / (s.sockets * s.dies * s.threads)
+                              ? p->nvcpus / (s.sockets * s.dies * s.threads)
+                              : 1;
+            product = (uint64_t)s.sockets * s.dies * s.cores * s.threads;
+            if (product != p->nvcpus) {
+                rc = vt_err_set(p->err, -EINVAL,
+                                "--shape sockets=%u,dies=%u,cores=%u,threads=%u makes %llu "
+                                "vCPUs but --vcpus is %u (the product must equal the vCPU count)",
+                                s.sockets, s.dies, s.cores, s.threads, (unsigned long long)product,
+                                p->nvcpus);
+                goto out;
+            }
+        }
+        l->shape = s;
+        l->fields.core_shift = width(s.threads);
+        l->fields.die_shift = l->fields.core_shift + width(s.cores);
+        l->fields.pkg_shift = l->fields.die_shift + width(s.dies);
+        for (unsigned i = 0; i < p->nvcpus; i++) {
+            struct vt_vcpu *c = &l->vcpus[i];
+            unsigned v = (unsigned)p->vcpu_vnode[i];
+
+            if (by_vnode) {
+                c->package = socket_of[v];
+                c->die = 0;
+                c->core = index[v]++;
+                c->thread = 0;
+            } else {
+                /* QEMU's x86_topo_ids_from_idx. */
+                c->package = i / (s.dies * s.cores * s.threads);
+                c->die = i / (s.cores * s.threads) % s.dies;
+                c->core = i / s.threads % s.cores;
+                c->thread = i % s.threads;
+            }
+            c->apic_id = c->package << l->fields.pkg_shift | c->die << l->fields.die_shift |
+                         c->core << l->fields.core_shift | c->thread;
+        }
+    } else {
+        bool legacy_aligned = true;
+        unsigned pkg_shift = fls_u32(2 * max_per - 1);
+
+        if (r->have_shape) {
+            rc = vt_err_set(p->err, -EINVAL,
+                            "--shape cannot be combined with --apic %s: that encoding puts each "
+                            "vnode in its own package of max-vCPUs-per-vnode cores",
+                            vt_apic_encoding_name(r->apic));
+            goto out;
+        }
+        for (unsigned i = 0; i < p->nvcpus; i++) {
+            unsigned v = (unsigned)p->vcpu_vnode[i];
+            uint32_t xen_id = v << pkg_shift | index[v] * 2;
+
+            legacy_aligned &= xen_id == i * 2;
+            l->vcpus[i].apic_id = xen_id;
+            l->vcpus[i].package = v;
+            l->vcpus[i].core = index[v]++;
+        }
+        l->shape.sockets = with_cpus;
+        l->shape.dies = 1;
+        l->shape.cores = max_per;
+        l->shape.threads = 1;
+        l->fields.core_shift = 1;
+        l->fields.die_shift = pkg_shift;
+        l->fields.pkg_shift = pkg_shift;
+        if (r->apic == VT_APIC_LEGACY && !legacy_aligned) {
+            /* vcpu*2 cannot give each vnode its own package: one package of all. */
+            pkg_shift = fls_u32(2 * p->nvcpus - 1);
+            for (unsigned i = 0; i < p->nvcpus; i++) {
+                l->vcpus[i].apic_id = i * 2;
+                l->vcpus[i].package = 0;
+                l->vcpus[i].core = i;
+            }
+            l->shape.sockets = 1;
+            l->shape.cores = p->nvcpus;
+            l->fields.die_shift = l->fields.pkg_shift = pkg_shift;
+            if (with_cpus > 1)
+                layout_warn(l,
+                            "--apic legacy: vcpu*2 APIC IDs cannot give each vnode its own "
+                            "package here (vnodes are not power-of-two sized and in vCPU order), "
+                            "so all vCPUs are one package spanning %u vnodes; Linux then drops "
+                            "the package scheduling level (x86_has_numa_in_package)",
+                            with_cpus);
+        }
+    }
+    for (unsigned i = 0; i < p->nvcpus; i++)
+        l->vcpus[i].vnode = (unsigned)p->vcpu_vnode[i];
+out:
+    free(index);
+    free(socket_of);
+    return rc;
+}
+
+/* The first APIC group (apic_id >> shift) holding vCPUs of two vnodes, or -1
+ * (-2 when out of memory); *va and *vb name the two vnodes. O(vCPUs + groups)
+ * with a table indexed by group. */
+static long group_spanning(const struct vt_layout *l, unsigned shift, unsigned *va, unsigned *vb)
+{
+    uint32_t max = 0;
+    int *owner;
+    long bad = -1;
+
+    for (size_t i = 0; i < l->nvcpus; i++)
+        if (l->vcpus[i].apic_id > max)
+            max = l->vcpus[i].apic_id;
+    owner = malloc(((size_t)(max >> shift) + 1) * sizeof(*owner));
+    if (!owner)
+        return -2;
+    for (size_t g = 0; g <= (max >> shift); g++)
+        owner[g] = -1;
+    for (size_t i = 0; i < l->nvcpus && bad < 0; i++) {
+        uint32_t g = l->vcpus[i].apic_id >> shift;
+
+        if (owner[g] < 0) {
+            owner[g] = (int)l->vcpus[i].vnode;
+        } else if (owner[g] != (int)l->vcpus[i].vnode) {
+            bad = (long)g;
+            *va = (unsigned)owner[g];
+            *vb = l->vcpus[i].vnode;
+        }
+    }
+    free(owner);
+    return bad;
+}
+
+/* SMT siblings, LLCs and (unless allowed) packages never span vnodes; APIC
+ * IDs are unique. */
+static int check_topology(struct planner *p)
+{
+    struct vt_layout *l = p->l;
+    struct vt_apic_fields *f = &l->fields;
+    unsigned va = 0, vb = 0, top = l->shape.dies > 1 ? f->die_shift : f->pkg_shift;
+    struct vt_bitmap *seen = vt_bitmap_new();
+    long g;
+
+    if (!seen)
+        return oom(p);
+    for (size_t i = 0; i < l->nvcpus; i++) {
+        uint32_t id = l->vcpus[i].apic_id;
+
+        if (id > VT_BITMAP_ID_MAX) {
+            vt_bitmap_free(seen);
+            return vt_err_set(p->err, -EINVAL,
+                              "vCPU %zu would get APIC ID %u, beyond the %u this planner "
+                              "supports; use a denser --shape",
+                              i, id, VT_BITMAP_ID_MAX);
+        }
+        if (vt_bitmap_isset(seen, id)) {
+            vt_bitmap_free(seen);
+            return vt_err_set(p->err, -EINVAL, "vCPU %zu repeats APIC ID %u", i, id);
+        }
+        if (vt_bitmap_set(seen, id) < 0) {
+            vt_bitmap_free(seen);
+            return oom(p);
+        }
+    }
+    vt_bitmap_free(seen);
+    g = group_spanning(l, f->core_shift, &va, &vb);
+    if (g == -2)
+        return oom(p);
+    if (g >= 0)
+        return vt_err_set(p->err, -EINVAL,
+                          "the threads of core %ld are in vnodes %u and %u; SMT siblings must "
+                          "share a vnode (Linux warns \"sched: CPU's smt-sibling is not on the "
+                          "same node\")",
+                          g, va, vb);
+    g = group_spanning(l, f->pkg_shift, &va, &vb);
+    if (g == -2)
+        return oom(p);
+    if (g >= 0 && p->r->apic != VT_APIC_LEGACY) {
+        if (!p->r->allow_package_span)
+            return vt_err_set(p->err, -EINVAL,
+                              "package %ld holds vCPUs of vnodes %u and %u; a package spanning "
+                              "vnodes must be asked for with --allow-package-span (or change "
+                              "--shape or the placement)",
+                              g, va, vb);
+        layout_warn(l,
+                    "package %ld spans vnodes %u and %u (allowed by --allow-package-span): Linux "
+                    "sets x86_has_numa_in_package and drops the package scheduling level; "
+                    "caches are split so no cache spans a vnode",
+                    g, va, vb);
+    }
+    /* The LLC: the widest APIC-aligned group up to the die (or package) that
+     * stays inside one vnode. */
+    f->llc_shift = top;
+    while (f->llc_shift > f->core_shift) {
+        g = group_spanning(l, f->llc_shift, &va, &vb);
+        if (g == -2)
+            return oom(p);
+        if (g < 0)
+            break;
+        f->llc_shift--;
+    }
+    if (f->llc_shift < top)
+        layout_warn(l,
+                    "a vnode boundary falls inside a %s, so its last-level cache is reported per "
+                    "group of %u APIC IDs (no cache is shared across vnodes)",
+                    l->shape.dies > 1 ? "die" : "package", 1u << f->llc_shift);
+    for (size_t i = 0; i < l->nvcpus; i++)
+        if (l->vcpus[i].apic_id >= 255) {
+            layout_warn(l,
+                        "vCPU %zu has APIC ID %u (>= 255): the guest needs x2APIC, and QEMU a "
+                        "kernel irqchip with the x2APIC API",
+                        i, l->vcpus[i].apic_id);
+            break;
+        }
+    return 0;
+}
+
+/* ---- distances ----------------------------------------------------------- */
+
+static void distances(struct planner *p)
+{
+    struct vt_layout *l = p->l;
+    unsigned n = p->nvnodes;
+
+    for (unsigned a = 0; a < n; a++)
+        for (unsigned b = 0; b < n; b++) {
+            int pa = p->vnode_pnode[a], pb = p->vnode_pnode[b];
+            uint32_t d;
+
+            if (a == b)
+                d = DIST_LOCAL;
+            else if (pa < 0 || pb < 0)
+                d = DIST_UNBOUND;
+            else if (pa == pb)
+                d = DIST_SAME_PNODE;
+            else {
+                d = vt_host_distance(p->h, (unsigned)pa, (unsigned)pb);
+                if (d == 0)
+                    d = DIST_UNBOUND;
+                if (d <= DIST_LOCAL)
+                    d = DIST_SAME_PNODE;
+                if (d > DIST_MAX)
+                    d = DIST_MAX;
+            }
+            l->dist[(size_t)a * n + b] = d;
+        }
+}
+
+/* ---- memory map and ranges ------------------------------------------------- */
+
+static int add_range(struct layout_vnode *v, uint64_t start, uint64_t end)
+{
+    struct vt_mem_range *r = realloc(v->ranges, (v->nranges + 1) * sizeof(*r));
+
+    if (!r)
+        return -ENOMEM;
+    v->ranges = r;
+    r[v->nranges].start = start;
+    r[v->nranges].end = end;
+    v->nranges++;
+    return 0;
+}
+
+static int take_map(struct planner *p, struct vt_e820 *map)
+{
+    p->l->map = map->entries;
+    p->l->nmap = map->n;
+    map->entries = NULL;
+    map->n = 0;
+    return 0;
+}
+
+/* Host-shaped (dom0): the guest map is the host's physical ranges of the
+ * vnodes' pnodes, trimmed proportionally to the memory budget. */
+static int memory_host_shaped(struct planner *p)
+{
+    struct vt_e820 host = {0}, trimmed = {0};
+    size_t cap = 0;
+    int rc = 0;
+
+    for (unsigned v = 0; v < p->nvnodes; v++) {
+        const struct vt_host_node *hn;
+
+        if (p->vnode_pnode[v] < 0)
+            continue;
+        for (unsigned w = 0; w < v; w++)
+            if (p->vnode_pnode[w] == p->vnode_pnode[v])
+                return vt_err_set(p->err, -EINVAL,
+                                  "--mem-layout host: vnodes %u and %u share pnode %d; a "
+                                  "host-shaped layout needs one pnode per vnode",
+                                  w, v, p->vnode_pnode[v]);
+        hn = vt_host_node(p->h, (size_t)vt_host_node_index(p->h, (unsigned)p->vnode_pnode[v]));
+        if (hn->has_memory && hn->nranges == 0)
+            return vt_err_set(p->err, -EINVAL,
+                              "--mem-layout host needs the host's physical memory ranges, and "
+                              "node %u has none (no SRAT and no memory/block_size_bytes)",
+                              hn->pnode);
+        for (size_t k = 0; k < hn->nranges; k++) {
+            if (host.n == cap) {
+                size_t ncap = cap ? cap * 2 : 16;
+                struct vt_e820_entry *e = realloc(host.entries, ncap * sizeof(*e));
+
+                if (!e) {
+                    vt_e820_free(&host);
+                    return oom(p);
+                }
+                host.entries = e;
+                cap = ncap;
+            }
+            host.entries[host.n].start = hn->ranges[k].start;
+            host.entries[host.n].end = hn->ranges[k].end;
+            host.entries[host.n].type = VT_E820_RAM;
+            host.n++;
+        }
+    }
+    if (host.n == 0) {
+        vt_e820_free(&host);
+        return vt_err_set(p->err, -EINVAL,
+                          "--mem-layout host: the vnodes' host nodes have no memory ranges");
+    }
+    /* Sorted input for the trim. */
+    for (size_t i = 1; i < host.n; i++)
+        for (size_t j = i; j > 0 && host.entries[j].start < host.entries[j - 1].start; j--) {
+            struct vt_e820_entry t = host.entries[j];
+
+            host.entries[j] = host.entries[j - 1];
+            host.entries[j - 1] = t;
+        }
+    if (!p->r->memory)
+        p->memory = vt_e820_ram_bytes(&host) / VT_MEM_GRANULE * VT_MEM_GRANULE;
+    if ((rc = vt_e820_trim_proportional(&host, p->memory, &trimmed, p->err)) < 0) {
+        vt_err_prefix(p->err, "--mem-layout host: ");
+        goto out;
+    }
+    /* Each kept RAM entry belongs to the vnode whose pnode's range holds it. */
+    for (size_t i = 0; i < trimmed.n; i++) {
+        const struct vt_e820_entry *e = &trimmed.entries[i];
+
+        if (e->type != VT_E820_RAM)
+            continue;
+        for (unsigned v = 0; v < p->nvnodes; v++) {
+            int pn = p->vnode_pnode[v];
+            const struct vt_host_node *hn;
+            bool inside = false;
+
+            if (pn < 0)
+                continue;
+            hn = vt_host_node(p->h, (size_t)vt_host_node_index(p->h, (unsigned)pn));
+            for (size_t k = 0; k < hn->nranges && !inside; k++)
+                inside = e->start >= hn->ranges[k].start && e->end <= hn->ranges[k].end;
+            if (inside) {
+                if (add_range(&p->l->vnodes[v], e->start, e->end) < 0) {
+                    rc = oom(p);
+                    goto out;
+                }
+                p->vnode_mem[v] += e->end - e->start;
+                break;
+            }
+        }
+    }
+    take_map(p, &trimmed);
+out:
+    vt_e820_free(&host);
+    vt_e820_free(&trimmed);
+    return rc;
+}
+
+static int memory_layout(struct planner *p)
+{
+    struct vt_e820 map = {0};
+    struct vt_placed_range *placed = NULL;
+    size_t nplaced = 0;
+    int rc;
+
+    if (p->mem_layout == VT_MEM_HOST) {
+        if (p->r->vnode_memory)
+            return vt_err_set(p->err, -EINVAL,
+                              "--vnode-memory cannot be combined with --mem-layout host: the "
+                              "host's ranges, trimmed to --memory, decide each vnode's memory");
+        return memory_host_shaped(p);
+    }
+    if (p->mem_layout == VT_MEM_E820) {
+        char *text;
+        struct vt_e820 file = {0};
+
+        if ((rc = vt_read_file(p->r->e820_path, 1u << 20, VT_READ_TEXT, &text, NULL, p->err)) < 0)
+            return rc;
+        rc = vt_e820_parse(text, p->r->e820_path, &file, p->err);
+        free(text);
+        if (rc < 0)
+            return rc;
+        if (!p->r->memory)
+            p->memory = vt_e820_ram_bytes(&file) / VT_MEM_GRANULE * VT_MEM_GRANULE;
+        if (vt_e820_ram_bytes(&file) < p->memory) {
+            char a[32], b[32];
+
+            vt_size_format(a, sizeof(a), vt_e820_ram_bytes(&file));
+            vt_size_format(b, sizeof(b), p->memory);
+            vt_e820_free(&file);
+            return vt_err_set(p->err, -EINVAL, "%s has %s of RAM, less than --memory %s",
+                              p->r->e820_path, a, b);
+        }
+        rc = vt_e820_trim_proportional(&file, p->memory, &map, p->err);
+        vt_e820_free(&file);
+        if (rc < 0)
+            return rc;
+    } else if ((rc = vt_memmap_build(p->mem_layout, p->memory, &map, p->err)) < 0) {
+        return rc;
+    }
+    if ((rc = split_memory(p)) < 0) {
+        vt_e820_free(&map);
+        return rc;
+    }
+    rc = vt_memmap_place(p->mem_layout, &map, p->vnode_mem, p->nvnodes, &placed, &nplaced, p->err);
+    for (size_t i = 0; rc == 0 && i < nplaced; i++)
+        if (add_range(&p->l->vnodes[placed[i].vnode], placed[i].start, placed[i].end) < 0)
+            rc = oom(p);
+    free(placed);
+    if (rc == 0)
+        take_map(p, &map);
+    vt_e820_free(&map);
+    return rc;
+}
+
+/* Host nodes must hold what their vnodes ask for. */
+static int check_pnode_memory(struct planner *p)
+{
+    size_t nh = vt_host_node_count(p->h);
+
+    for (size_t i = 0; i < nh; i++) {
+        const struct vt_host_node *hn = vt_host_node(p->h, i);
+        uint64_t want = 0;
+
+        for (unsigned v = 0; v < p->nvnodes; v++)
+            if (p->vnode_pnode[v] == (int)hn->pnode)
+                want += p->vnode_mem[v];
+        if (want > hn->memory_bytes) {
+            char a[32], b[32];
+
+            vt_size_format(a, sizeof(a), want);
+            vt_size_format(b, sizeof(b), hn->memory_bytes);
+            return vt_err_set(p->err, -EINVAL,
+                              "host node %u would back %s of guest memory but has %s (choose "
+                              "other pnodes with --vnode-pnodes, or less --memory)",
+                              hn->pnode, a, b);
+        }
+    }
+    return 0;
+}
+
+/* ---- Linux node numbering -------------------------------------------------- */
+
+/* A Linux guest numbers nodes in order of first appearance in the SRAT. Our
+ * SRAT lists the CPU entries in vCPU order, then memory entries in address
+ * order (src/acpi); vnodes in neither get no node. */
+static void linux_nodes(struct vt_layout *l)
+{
+    int next = 0;
+
+    for (size_t v = 0; v < l->nvnodes; v++)
+        l->vnodes[v].pub.linux_node = -1;
+    for (size_t i = 0; i < l->nvcpus; i++) {
+        struct vt_vnode *vn = &l->vnodes[l->vcpus[i].vnode].pub;
+
+        if (vn->linux_node < 0)
+            vn->linux_node = next++;
+    }
+    for (size_t k = 0; k < l->ngpa; k++) {
+        struct vt_vnode *vn = &l->vnodes[l->gpa[k].vnode].pub;
+
+        if (vn->linux_node < 0)
+            vn->linux_node = next++;
+    }
+}
+
+/* ---- the plan -------------------------------------------------------------- */
+
+static void planner_free(struct planner *p)
+{
+    free(p->vcpu_vnode);
+    free(p->vcpu_pcpu);
+    free(p->vnode_pnode);
+    free(p->vnode_pxm);
+    free(p->vnode_mem);
+    free(p->vnode_count);
+}
+
+int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layout **out,
+            struct vt_err *err)
+{
+    struct planner p = {.h = h, .r = r, .err = err};
+    int rc;
+
+    vt_err_clear(err);
+    *out = NULL;
+    if (!h)
+        return vt_err_set(err, -EINVAL, "no host to plan on");
+    if (!r->vcpus)
+        return vt_err_set(err, -EINVAL, "--vcpus is required");
+    p.mem_layout = r->mem_layout;
+    if (r->placement == PLACE_PIN_IDENTITY && r->mem_layout == VT_MEM_FLAT)
+        p.mem_layout = VT_MEM_HOST; /* dom0 default: host-shaped */
+    p.memory = r->memory;
+    if (!p.memory && p.mem_layout != VT_MEM_E820 && p.mem_layout != VT_MEM_HOST)
+        return vt_err_set(err, -EINVAL, "--memory is required");
+    p.nvcpus = r->vcpus;
+    p.vcpu_vnode = malloc(p.nvcpus * sizeof(*p.vcpu_vnode));
+    p.vcpu_pcpu = malloc(p.nvcpus * sizeof(*p.vcpu_pcpu));
+    if (!p.vcpu_vnode || !p.vcpu_pcpu) {
+        rc = oom(&p);
+        goto out;
+    }
+    for (unsigned i = 0; i < p.nvcpus; i++)
+        p.vcpu_pcpu[i] = -1;
+    if ((rc = place_vcpus(&p)) < 0)
+        goto out;
+    for (unsigned i = 0; i < p.nvcpus; i++)
+        p.vnode_count[p.vcpu_vnode[i]]++;
+    if ((rc = choose_pnodes(&p)) < 0)
+        goto out;
+    if (r->placement == PLACE_PIN_IDENTITY)
+        for (unsigned v = 0; v < p.nvnodes; v++)
+            p.vnode_pxm[v] = v; /* = host PXM by construction */
+    p.l = layout_alloc(p.nvcpus, p.nvnodes);
+    if (!p.l) {
+        rc = oom(&p);
+        goto out;
+    }
+    p.l->apic = r->apic;
+    p.l->vendor = r->vendor;
+    if ((rc = topology(&p)) < 0 || (rc = check_topology(&p)) < 0)
+        goto out;
+    for (unsigned i = 0; i < p.nvcpus; i++)
+        p.l->vcpus[i].pcpu = p.vcpu_pcpu[i];
+    distances(&p);
+    if ((rc = memory_layout(&p)) < 0)
+        goto out;
+    if ((rc = check_pnode_memory(&p)) < 0)
+        goto out;
+    p.l->mem_layout = p.mem_layout;
+    p.l->memory = p.memory;
+    for (unsigned v = 0; v < p.nvnodes; v++) {
+        struct layout_vnode *lv = &p.l->vnodes[v];
+
+        lv->pub.guest_pxm = p.vnode_pxm[v];
+        lv->pub.pnode = p.vnode_pnode[v];
+        if (lv->pub.pnode >= 0)
+            lv->pub.host_pxm =
+                vt_host_node(h, (size_t)vt_host_node_index(h, (unsigned)lv->pub.pnode))->host_pxm;
+        lv->pub.memory_bytes = p.vnode_mem[v];
+        for (unsigned i = 0; i < p.nvcpus; i++)
+            if (p.vcpu_vnode[i] == (int)v && vt_bitmap_set(lv->vcpus, i) < 0) {
+                rc = oom(&p);
+                goto out;
+            }
+        if (lv->pub.guest_pxm >= 256) {
+            layout_warn(p.l,
+                        "vnode %u has guest PXM %u: Linux ignores proximity domains of 256 and "
+                        "more (MAX_PXM_DOMAINS)",
+                        v, lv->pub.guest_pxm);
+        }
+    }
+    if ((rc = layout_freeze(p.l, err)) < 0)
+        goto out;
+    linux_nodes(p.l);
+    *out = p.l;
+    p.l = NULL;
+out:
+    vt_layout_free(p.l);
+    planner_free(&p);
+    return rc;
+}

@@ -1,0 +1,37 @@
+/* The inside of vt_request (internal). */
+#ifndef VT_PLAN_REQUEST_INTERNAL_H
+#define VT_PLAN_REQUEST_INTERNAL_H
+
+#include "vtopo/layout.h"
+
+enum placement_kind {
+    PLACE_NONE,
+    PLACE_VNODES,
+    PLACE_VCPU_NODES,
+    PLACE_PIN,
+    PLACE_PIN_IDENTITY,
+};
+
+struct vt_request {
+    unsigned vcpus;
+    uint64_t memory;
+    enum placement_kind placement;
+    unsigned vnodes;    /* PLACE_VNODES */
+    int *vcpu_vnode;    /* PLACE_VCPU_NODES: per vCPU, -1 = unassigned */
+    size_t nvcpu_vnode; /* entries in vcpu_vnode (the highest vCPU named + 1) */
+    int *vcpu_pcpu;     /* PLACE_PIN: per vCPU, -1 = unpinned */
+    size_t nvcpu_pcpu;
+    int *vnode_pnode; /* --vnode-pnodes, or NULL */
+    size_t nvnode_pnode;
+    uint64_t *vnode_memory; /* --vnode-memory, or NULL */
+    size_t nvnode_memory;
+    bool have_shape;
+    struct vt_shape shape; /* 0 = not given */
+    enum vt_vendor vendor;
+    enum vt_apic_encoding apic;
+    enum vt_mem_layout mem_layout;
+    char *e820_path; /* VT_MEM_E820 */
+    bool allow_package_span;
+};
+
+#endif

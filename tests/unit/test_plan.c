@@ -1,0 +1,509 @@
+/* Unit tests: the planner — known answers (QEMU's and Xen's encodings, the
+ * 25/24 split, pinning on a 2-socket host, dom0 identity), rejections, and
+ * invariants over thousands of seeded random requests. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "unit/linux_topo.h"
+#include "unit/support.h"
+#include "vtopo/layout.h"
+
+#define G (UINT64_C(1) << 30)
+#define M (UINT64_C(1) << 20)
+
+static struct vt_host *synthetic(const char *spec)
+{
+    struct vt_host_source src = {VT_HOST_SYNTHETIC, spec, NULL};
+    struct vt_host *h = NULL;
+    struct vt_err err;
+
+    if (vt_host_load(&src, &h, &err) != 0)
+        fail_msg("'%s': %s", spec, err.msg);
+    return h;
+}
+
+/* A request from "key=value;key=value" (keys: vcpus memory vnodes vcpu-nodes
+ * pin pin-identity vnode-pnodes vnode-memory shape vendor apic mem-layout
+ * allow-span); NULL with err set when a setter rejects. */
+static struct vt_request *request(const char *text, struct vt_err *err)
+{
+    struct vt_request *r = vt_request_new();
+    char *copy = strdup(text), *save = NULL, *tok;
+    int rc = 0;
+
+    assert_non_null(r);
+    assert_non_null(copy);
+    for (tok = strtok_r(copy, ";", &save); tok && rc == 0; tok = strtok_r(NULL, ";", &save)) {
+        char *eq = strchr(tok, '=');
+        const char *v = eq ? eq + 1 : "";
+
+        if (eq)
+            *eq = '\0';
+        if (strcmp(tok, "vcpus") == 0)
+            rc = vt_request_set_vcpus(r, (unsigned)strtoul(v, NULL, 10), err);
+        else if (strcmp(tok, "memory") == 0)
+            rc = vt_request_set_memory(r, strtoull(v, NULL, 10) * M, err);
+        else if (strcmp(tok, "vnodes") == 0)
+            rc = vt_request_set_vnodes(r, (unsigned)strtoul(v, NULL, 10), err);
+        else if (strcmp(tok, "vcpu-nodes") == 0)
+            rc = vt_request_set_vcpu_nodes(r, v, err);
+        else if (strcmp(tok, "pin") == 0)
+            rc = vt_request_set_pin(r, v, err);
+        else if (strcmp(tok, "pin-identity") == 0)
+            rc = vt_request_set_pin_identity(r, err);
+        else if (strcmp(tok, "vnode-pnodes") == 0)
+            rc = vt_request_set_vnode_pnodes(r, v, err);
+        else if (strcmp(tok, "vnode-memory") == 0)
+            rc = vt_request_set_vnode_memory(r, v, err);
+        else if (strcmp(tok, "shape") == 0)
+            rc = vt_request_set_shape(r, v, err);
+        else if (strcmp(tok, "vendor") == 0)
+            rc = vt_request_set_vendor(r, v, err);
+        else if (strcmp(tok, "apic") == 0)
+            rc = vt_request_set_apic(r, v, err);
+        else if (strcmp(tok, "mem-layout") == 0)
+            rc = vt_request_set_mem_layout(r, v, err);
+        else if (strcmp(tok, "allow-span") == 0)
+            vt_request_allow_package_span(r, true);
+        else
+            fail_msg("test defect: unknown key '%s'", tok);
+    }
+    free(copy);
+    if (rc < 0) {
+        vt_request_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static struct vt_layout *plan(const struct vt_host *h, const char *text)
+{
+    struct vt_err err;
+    struct vt_request *r = request(text, &err);
+    struct vt_layout *l = NULL;
+
+    if (!r)
+        fail_msg("'%s': request rejected: %s", text, err.msg);
+    if (vt_plan(h, r, &l, &err) != 0)
+        fail_msg("'%s': %s", text, err.msg);
+    vt_request_free(r);
+    return l;
+}
+
+static void expect_reject(const struct vt_host *h, const char *text, const char *fragment)
+{
+    struct vt_err err;
+    struct vt_request *r = request(text, &err);
+    struct vt_layout *l = NULL;
+    int rc = r ? vt_plan(h, r, &l, &err) : err.code;
+
+    if (rc != -EINVAL || !strstr(err.msg, fragment))
+        fail_msg("'%s': got %d '%s', want -EINVAL and '%s'", text, rc, rc ? err.msg : "", fragment);
+    assert_null(l);
+    vt_request_free(r);
+}
+
+static void expect_apic(const struct vt_layout *l, const uint32_t *want, size_t n)
+{
+    assert_int_equal(vt_layout_vcpu_count(l), n);
+    for (size_t i = 0; i < n; i++)
+        if (vt_layout_vcpu(l, i)->apic_id != want[i])
+            fail_msg("vCPU %zu: APIC ID %u, want %u", i, vt_layout_vcpu(l, i)->apic_id, want[i]);
+}
+
+/* QEMU: -smp 6,sockets=2,cores=3 gives APIC IDs 0,1,2,4,5,6. */
+static void test_sdm_qemu_known_answers(void **state)
+{
+    struct vt_host *h = synthetic("sockets=2,cores=8,mem=32G");
+    struct vt_layout *l;
+    const uint32_t two_by_three[] = {0, 1, 2, 4, 5, 6};
+    const uint32_t smt[] = {0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13};
+
+    (void)state;
+    l = plan(h, "vcpus=6;memory=2048;vnodes=2;shape=sockets=2,cores=3");
+    expect_apic(l, two_by_three, 6);
+    assert_int_equal(vt_layout_apic_fields(l)->pkg_shift, 2);
+    assert_int_equal(vt_layout_vcpu(l, 4)->package, 1);
+    assert_int_equal(vt_layout_vcpu(l, 4)->core, 1);
+    vt_layout_free(l);
+    /* The default shape for 2 vnodes of 3 is the same. */
+    l = plan(h, "vcpus=6;memory=2048;vnodes=2");
+    expect_apic(l, two_by_three, 6);
+    vt_layout_free(l);
+    /* sockets=2,cores=3,threads=2: thread bit, 2-bit core field. */
+    l = plan(h, "vcpus=12;memory=2048;vnodes=2;shape=sockets=2,cores=3,threads=2");
+    expect_apic(l, smt, 12);
+    assert_int_equal(vt_layout_apic_fields(l)->core_shift, 1);
+    assert_int_equal(vt_layout_apic_fields(l)->pkg_shift, 3);
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
+/* Xen vNUMA encoding, the worked examples of the issue and of Edera's code. */
+static void test_xen_known_answers(void **state)
+{
+    struct vt_host *h = synthetic("sockets=2,cores=32,mem=64G");
+    struct vt_layout *l;
+    uint32_t want[64];
+
+    (void)state;
+    l = plan(h, "vcpus=48;memory=4096;vnodes=2;apic=xen");
+    for (unsigned i = 0; i < 24; i++) {
+        want[i] = i * 2;
+        want[24 + i] = 64 + i * 2;
+    }
+    expect_apic(l, want, 48);
+    assert_int_equal(vt_layout_apic_fields(l)->pkg_shift, 6);
+    vt_layout_free(l);
+    /* 49 over 2: 25/24, IDs 0..48 and 64..110. */
+    l = plan(h, "vcpus=49;memory=4096;vnodes=2;apic=xen");
+    assert_int_equal(vt_bitmap_weight(vt_layout_vnode(l, 0)->vcpus), 25);
+    assert_int_equal(vt_bitmap_weight(vt_layout_vnode(l, 1)->vcpus), 24);
+    for (unsigned i = 0; i < 25; i++)
+        want[i] = i * 2;
+    for (unsigned i = 0; i < 24; i++)
+        want[25 + i] = 64 + i * 2;
+    expect_apic(l, want, 49);
+    vt_layout_free(l);
+    /* Every power-of-two balanced layout is exactly vcpu*2. */
+    for (unsigned vn = 1; vn <= 8; vn *= 2)
+        for (unsigned per = 1; per <= 8; per *= 2) {
+            char text[128];
+
+            snprintf(text, sizeof(text), "vcpus=%u;memory=%u;vnodes=%u;apic=xen", vn * per,
+                     vn * 256, vn);
+            l = plan(h, text);
+            for (unsigned i = 0; i < vn * per; i++)
+                want[i] = i * 2;
+            expect_apic(l, want, vn * per);
+            vt_layout_free(l);
+        }
+    vt_host_free(h);
+}
+
+static void test_legacy_and_capacity_query(void **state)
+{
+    struct vt_host *h = synthetic("sockets=2,cores=32,mem=64G");
+    struct vt_layout *l = plan(h, "vcpus=49;memory=4096;vnodes=2;apic=legacy");
+    uint32_t ids[49];
+    size_t needed = 0;
+
+    (void)state;
+    assert_int_equal(vt_layout_apic_ids(l, NULL, 0, &needed), 49);
+    assert_int_equal(needed, 49);
+    assert_int_equal(vt_layout_apic_ids(l, ids, 0, NULL), 49);
+    needed = 0;
+    assert_int_equal(vt_layout_apic_ids(l, ids, 48, &needed), -ENOBUFS);
+    assert_int_equal(needed, 49);
+    assert_int_equal(vt_layout_apic_ids(l, ids, 49, &needed), 49);
+    for (unsigned i = 0; i < 49; i++)
+        assert_int_equal(ids[i], i * 2);
+    /* 25/24 cannot be one package per vnode with vcpu*2: warned. */
+    assert_true(vt_layout_warning_count(l) > 0);
+    assert_non_null(strstr(vt_layout_warning(l, 0), "--apic legacy"));
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
+/* Memory in proportion to vCPUs, exact total, in 2 MiB granules. */
+static void test_memory_split(void **state)
+{
+    struct vt_host *h = synthetic("sockets=2,cores=32,mem=64G");
+    struct vt_layout *l = plan(h, "vcpus=49;memory=1024;vnodes=2");
+
+    (void)state;
+    /* 512 granules: 25/49 -> 261.2, 24/49 -> 250.8: the larger remainder wins. */
+    assert_int_equal(vt_layout_vnode(l, 0)->memory_bytes, 261 * 2 * M);
+    assert_int_equal(vt_layout_vnode(l, 1)->memory_bytes, 251 * 2 * M);
+    vt_layout_free(l);
+    /* Explicit sizes: vnode 0 memory-less, vnode 1 memory-only. */
+    l = plan(h, "vcpus=4;memory=3072;vcpu-nodes=0-1:0,2-3:2;vnode-memory=0,1G,2G");
+    assert_int_equal(vt_layout_vnode(l, 0)->memory_bytes, 0);
+    assert_int_equal(vt_layout_vnode(l, 0)->nranges, 0);
+    assert_int_equal(vt_bitmap_weight(vt_layout_vnode(l, 1)->vcpus), 0);
+    assert_int_equal(vt_layout_vnode(l, 1)->memory_bytes, G);
+    /* Linux numbering: CPU entries first (vnodes 0, 2), then memory (vnode 1). */
+    assert_int_equal(vt_layout_vnode(l, 0)->linux_node, 0);
+    assert_int_equal(vt_layout_vnode(l, 2)->linux_node, 1);
+    assert_int_equal(vt_layout_vnode(l, 1)->linux_node, 2);
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
+/* A 2-socket host with pinning: vnodes follow the pinned CPUs' host nodes. */
+static void test_pinning(void **state)
+{
+    struct vt_host *h = synthetic("sockets=2,cores=8,mem=32G,distances=10:21");
+    struct vt_layout *l = plan(h, "vcpus=8;memory=4096;pin=0-3:12-15,4-7:0-3");
+
+    (void)state;
+    assert_int_equal(vt_layout_vnode_count(l), 2);
+    assert_int_equal(vt_layout_vnode(l, 0)->pnode, 1); /* vCPU 0 is on pCPU 12 */
+    assert_int_equal(vt_layout_vnode(l, 1)->pnode, 0);
+    assert_int_equal(vt_layout_vcpu(l, 0)->pcpu, 12);
+    assert_int_equal(vt_layout_vcpu(l, 7)->pcpu, 3);
+    assert_int_equal(vt_layout_distance(l, 0, 1), 21);
+    assert_int_equal(vt_layout_distance(l, 1, 1), 10);
+    assert_int_equal(vt_layout_vnode(l, 0)->linux_node, 0);
+    vt_layout_free(l);
+    expect_reject(h, "vcpus=8;memory=4096;pin=0-3:12-15", "does not pin vCPU 4");
+    expect_reject(h, "vcpus=2;memory=4096;pin=0-1:15-16", "pCPU 16");
+    vt_host_free(h);
+}
+
+/* dom0: vCPU N on pCPU N, vnode = host PXM, gaps kept as empty vnodes. */
+static void test_pin_identity(void **state)
+{
+    struct vt_host *h = synthetic("sockets=2,cores=4,mem=8G,pxms=0,2");
+    struct vt_layout *l = plan(h, "vcpus=8;memory=4096;pin-identity;mem-layout=host");
+
+    (void)state;
+    assert_int_equal(vt_layout_vnode_count(l), 3);
+    assert_int_equal(vt_layout_vnode(l, 0)->pnode, 0);
+    assert_int_equal(vt_layout_vnode(l, 1)->pnode, -1);
+    assert_int_equal(vt_layout_vnode(l, 1)->linux_node, -1);
+    assert_int_equal(vt_layout_vnode(l, 1)->memory_bytes, 0);
+    assert_int_equal(vt_layout_vnode(l, 2)->pnode, 1);
+    assert_int_equal(vt_layout_vnode(l, 2)->guest_pxm, 2);
+    assert_int_equal(vt_layout_vnode(l, 2)->host_pxm, 2);
+    assert_int_equal(vt_layout_vnode(l, 2)->linux_node, 1);
+    assert_int_equal(vt_layout_vcpu(l, 5)->pcpu, 5);
+    /* The trim keeps each host range's share: 2 GiB of each 4 GiB node. */
+    assert_int_equal(vt_layout_vnode(l, 0)->memory_bytes, 2 * G);
+    assert_int_equal(vt_layout_vnode(l, 2)->memory_bytes, 2 * G);
+    assert_int_equal(vt_layout_vnode(l, 2)->ranges[0].start, 4 * G);
+    assert_int_equal(vt_layout_distance(l, 0, 1), 20);
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
+/* Default spreading is nearest-first: 2 vnodes land on one socket's nodes. */
+static void test_nearest_first(void **state)
+{
+    struct vt_host *h =
+        synthetic("sockets=2,nodes-per-socket=2,cores=8,mem=64G,distances=10:12:32");
+    struct vt_layout *l = plan(h, "vcpus=8;memory=4096;vnodes=3");
+
+    (void)state;
+    assert_int_equal(vt_layout_vnode(l, 0)->pnode, 0);
+    assert_int_equal(vt_layout_vnode(l, 1)->pnode, 1);
+    assert_int_equal(vt_layout_vnode(l, 2)->pnode, 2);
+    assert_int_equal(vt_layout_distance(l, 0, 1), 12);
+    assert_int_equal(vt_layout_distance(l, 1, 2), 32);
+    vt_layout_free(l);
+    /* More vnodes than host nodes: two vnodes share a pnode at distance 11. */
+    l = plan(h, "vcpus=10;memory=4000;vnodes=5");
+    assert_int_equal(vt_layout_vnode(l, 4)->pnode, 0);
+    assert_int_equal(vt_layout_distance(l, 0, 4), 11);
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
+static void test_rejections(void **state)
+{
+    struct vt_host *h = synthetic("sockets=2,cores=8,mem=8G");
+    struct vt_err err;
+
+    (void)state;
+    expect_reject(h, "memory=1024", "--vcpus is required");
+    expect_reject(h, "vcpus=4", "--memory is required");
+    expect_reject(h, "vcpus=6;memory=1024;shape=sockets=2,cores=2",
+                  "makes 4 vCPUs but --vcpus is 6");
+    expect_reject(h, "vcpus=6;memory=1024;vnodes=2;shape=sockets=1,cores=6",
+                  "package 0 holds vCPUs of vnodes 0 and 1");
+    expect_reject(h,
+                  "vcpus=4;memory=1024;vcpu-nodes=0:0,1:1,2-3:0;shape=sockets=2,cores=1,threads=2",
+                  "SMT siblings must share a vnode");
+    expect_reject(h, "vcpus=4;memory=1024;vcpu-nodes=0-2:0", "does not assign vCPU 3");
+    expect_reject(h, "vcpus=4;memory=1024;vcpu-nodes=0-4:0", "names vCPU 4");
+    expect_reject(h, "vcpus=4;memory=1024;vnodes=2;vnode-pnodes=0,7", "pnode 7");
+    expect_reject(h, "vcpus=4;memory=1024;vnodes=2;vnode-pnodes=0", "lists 1 pnodes for 2");
+    expect_reject(h, "vcpus=4;memory=1024;vnodes=2;vnode-memory=512M,256M",
+                  "adds up to 768 MiB but --memory is 1 GiB");
+    expect_reject(h, "vcpus=4;memory=8192;vnodes=2;vnode-pnodes=0,0", "host node 0 would back");
+    expect_reject(h, "vcpus=4;memory=1024;vnodes=2;apic=xen;shape=sockets=2,cores=2",
+                  "--shape cannot be combined with --apic xen");
+    {
+        /* A host whose PXMs are unknown (no readable SRAT). */
+        char *dir = t_mkdtemp(), path[256];
+        struct vt_host_source src = {VT_HOST_FILE, path, NULL};
+        struct vt_host *unknown;
+
+        assert_non_null(dir);
+        snprintf(path, sizeof(path), "%s/h.json", dir ? dir : "");
+        t_write(dir, "h.json",
+                "{\"format\":\"vtopo-host\",\"version\":1,\"cpus\":{\"online\":\"0-3\"},"
+                "\"nodes\":[{\"pnode\":0,\"host_pxm\":null,\"cpus\":\"0-3\","
+                "\"memory_bytes\":4294967296}]}",
+                -1);
+        assert_int_equal(vt_host_load(&src, &unknown, NULL), 0);
+        expect_reject(unknown, "vcpus=4;memory=1024;pin-identity",
+                      "node 0's is unknown (run as root");
+        vt_host_free(unknown);
+        t_rmtree(dir);
+    }
+    /* Setters reject on their own. */
+    assert_null(request("vcpus=0", &err));
+    assert_non_null(strstr(err.msg, "--vcpus 0: must be from 1 to 8192"));
+    assert_null(request("vcpus=4;memory=3", &err));
+    assert_non_null(strstr(err.msg, "multiple of 2 MiB"));
+    assert_null(request("vnodes=2;pin=0:0", &err));
+    assert_non_null(strstr(err.msg, "--vnodes and --pin are alternatives"));
+    assert_null(request("vcpu-nodes=0-3:0,2:1", &err));
+    assert_non_null(strstr(err.msg, "vCPU 2 is assigned twice"));
+    assert_null(request("vcpu-nodes=0-3", &err));
+    assert_non_null(strstr(err.msg, "has no ':'"));
+    assert_null(request("pin=0-3:0-2", &err));
+    assert_non_null(strstr(err.msg, "pins 4 vCPUs to 3 pCPUs"));
+    assert_null(request("shape=sockets=2,cpus=3", &err));
+    assert_non_null(strstr(err.msg, "unknown key 'cpus'"));
+    assert_null(request("apic=x2", &err));
+    assert_non_null(strstr(err.msg, "expected sdm, xen or legacy"));
+    assert_null(request("mem-layout=qemu", &err));
+    assert_non_null(strstr(err.msg, "expected flat, qemu-pc"));
+    assert_null(request("vnode-memory=1G,,1G", &err));
+    assert_non_null(strstr(err.msg, "an entry is empty"));
+    vt_host_free(h);
+}
+
+/* Independent check of a plan's invariants. */
+static void check_invariants(const struct vt_layout *l, const char *text, unsigned seed)
+{
+    size_t nc = vt_layout_vcpu_count(l), nv = vt_layout_vnode_count(l);
+    struct vt_bitmap *all = vt_bitmap_new(), *apics = vt_bitmap_new();
+    uint64_t mem = 0;
+
+    assert_non_null(all);
+    assert_non_null(apics);
+    for (size_t v = 0; v < nv; v++) {
+        const struct vt_vnode *vn = vt_layout_vnode(l, v);
+        uint64_t in_ranges = 0;
+
+        if (vt_bitmap_intersects(all, vn->vcpus))
+            fail_msg("seed %u '%s': vnode %zu shares vCPUs", seed, text, v);
+        vt_bitmap_or(all, vn->vcpus);
+        mem += vn->memory_bytes;
+        for (size_t r = 0; r < vn->nranges; r++) {
+            if (vn->ranges[r].end <= vn->ranges[r].start)
+                fail_msg("seed %u '%s': empty range", seed, text);
+            in_ranges += vn->ranges[r].end - vn->ranges[r].start;
+        }
+        /* QEMU kinds: vnode 0 loses the 640K-1M hole. */
+        if (in_ranges != vn->memory_bytes && vn->memory_bytes - in_ranges != 384 * 1024)
+            fail_msg("seed %u '%s': vnode %zu has %llu bytes in ranges for %llu", seed, text, v,
+                     (unsigned long long)in_ranges, (unsigned long long)vn->memory_bytes);
+        for (size_t w = 0; w < nv; w++) {
+            uint32_t d = vt_layout_distance(l, (unsigned)v, (unsigned)w);
+
+            if (v == w ? d != 10 : (d <= 10 || d > 254))
+                fail_msg("seed %u '%s': distance %zu->%zu is %u", seed, text, v, w, d);
+        }
+    }
+    if (vt_bitmap_weight(all) != nc || vt_bitmap_last(all) != (int)nc - 1)
+        fail_msg("seed %u '%s': vCPUs are not partitioned over vnodes", seed, text);
+    if (mem != vt_layout_memory(l))
+        fail_msg("seed %u '%s': vnode memory %llu != %llu", seed, text, (unsigned long long)mem,
+                 (unsigned long long)vt_layout_memory(l));
+    for (size_t i = 0; i < nc; i++) {
+        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+        const struct vt_apic_fields *f = vt_layout_apic_fields(l);
+
+        if (vt_bitmap_isset(apics, c->apic_id))
+            fail_msg("seed %u '%s': APIC ID %u repeats", seed, text, c->apic_id);
+        vt_bitmap_set(apics, c->apic_id);
+        if (!vt_bitmap_isset(vt_layout_vnode(l, c->vnode)->vcpus, (unsigned)i))
+            fail_msg("seed %u '%s': vCPU %zu not in its vnode", seed, text, i);
+        /* LLC groups never span vnodes. */
+        for (size_t j = 0; j < nc; j++) {
+            const struct vt_vcpu *d = vt_layout_vcpu(l, j);
+
+            if ((c->apic_id >> f->llc_shift) == (d->apic_id >> f->llc_shift) &&
+                c->vnode != d->vnode)
+                fail_msg("seed %u '%s': vCPUs %zu and %zu share an LLC across vnodes", seed, text,
+                         i, j);
+            if (j >= i)
+                break; /* each pair once */
+        }
+    }
+    vt_bitmap_free(all);
+    vt_bitmap_free(apics);
+    /* A Linux guest decoding the CPUID finds exactly this topology. */
+    {
+        struct vt_err err;
+
+        if (linux_topo_check_layout(l, 0, LT_EXPECT_ALL, NULL, &err) != 0)
+            fail_msg("seed %u '%s': Linux-style CPUID decode: %s", seed, text, err.msg);
+    }
+}
+
+static void test_random_requests(void **state)
+{
+    static const char *apics[] = {"sdm", "xen", "legacy"};
+    static const char *vendors[] = {"intel", "amd"};
+    static const char *layouts[] = {"flat", "qemu-pc", "qemu-q35", "xen-hvm"};
+    unsigned seed = t_seed("test_random_requests");
+    struct vt_host *h = synthetic("sockets=4,nodes-per-socket=2,cores=64,threads=2,mem=1T");
+    unsigned ok = 0, rejected = 0;
+
+    (void)state;
+    for (int iter = 0; iter < 3000; iter++) {
+        unsigned vcpus = 1 + (unsigned)rand() % 96, vnodes = 1 + (unsigned)rand() % 9;
+        unsigned mem = 2 * (unsigned)(1 + rand() % 4096);
+        char text[512];
+        struct vt_err err;
+        struct vt_request *r;
+        struct vt_layout *l = NULL;
+        int n;
+
+        n = snprintf(text, sizeof(text),
+                     "vcpus=%u;memory=%u;vnodes=%u;apic=%s;vendor=%s;mem-layout=%s", vcpus, mem,
+                     vnodes, apics[rand() % 3], vendors[rand() % 2], layouts[rand() % 4]);
+        if (rand() % 4 == 0 && strstr(text, "apic=sdm")) {
+            unsigned t = 1 + (unsigned)rand() % 2, s = 1 + (unsigned)rand() % 4;
+
+            if (vcpus % (t * s) == 0)
+                snprintf(text + n, sizeof(text) - (size_t)n, ";shape=sockets=%u,threads=%u%s", s, t,
+                         rand() % 2 ? ";allow-span" : "");
+        }
+        r = request(text, &err);
+        if (!r)
+            fail_msg("seed %u '%s': %s", seed, text, err.msg);
+        if (vt_plan(h, r, &l, &err) == 0) {
+            check_invariants(l, text, seed);
+            ok++;
+        } else {
+            if (err.code != -EINVAL || !err.msg[0])
+                fail_msg("seed %u '%s': error %d without a sentence", seed, text, err.code);
+            rejected++;
+        }
+        vt_layout_free(l);
+        vt_request_free(r);
+    }
+    printf("test_random_requests: %u planned, %u rejected\n", ok, rejected);
+    assert_true(ok > 2000);
+    vt_host_free(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sdm_qemu_known_answers),
+        cmocka_unit_test(test_xen_known_answers),
+        cmocka_unit_test(test_legacy_and_capacity_query),
+        cmocka_unit_test(test_memory_split),
+        cmocka_unit_test(test_pinning),
+        cmocka_unit_test(test_pin_identity),
+        cmocka_unit_test(test_nearest_first),
+        cmocka_unit_test(test_rejections),
+        cmocka_unit_test(test_random_requests),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
