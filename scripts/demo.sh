@@ -20,6 +20,16 @@ step "save it again and reload it: the host file round-trips byte for byte"
 cmp "$out/host-printed.json" "$out/host-reloaded.json"
 echo "ok: $out/host.json"
 
+step "plan a non-power-of-two guest on it: 6 vCPUs over 2 vnodes (3 cores each), 4 GiB, QEMU q35"
+"$vtopo" plan --host "$host" --vcpus 6 --vnodes 2 --memory 4G --mem-layout qemu-q35 \
+    --out "$out/plan"
+echo "wrote $out/plan/plan.json, cpuid.txt, e820.txt"
+
+step "a bigger guest in Xen's vNUMA encoding: 49 vCPUs split 25/24"
+"$vtopo" plan -q --host "$host" --vcpus 49 --vnodes 2 --memory 8G --apic xen --vnode-pnodes 0,1 |
+    sed -n '1,20p'
+echo "  ..."
+
 step "this machine (live /sys)"
 "$vtopo" host
 

@@ -435,6 +435,35 @@ static void check_invariants(const struct vt_layout *l, const char *text, unsign
     }
     vt_bitmap_free(all);
     vt_bitmap_free(apics);
+    /* Coverage: RAM of the map in no vnode's range is at most 1 MiB (Linux's
+     * memblock_validate_numa_coverage). (Xen HVM ranges, like libxl's, may run
+     * over the reserved 640K-1M hole; Linux clips them to RAM.) */
+    {
+        const struct vt_e820_entry *map;
+        size_t nmap = vt_layout_memory_map(l, &map);
+        uint64_t ram = 0, covered = 0;
+
+        for (size_t i = 0; i < nmap; i++) {
+            if (map[i].type != VT_E820_RAM)
+                continue;
+            ram += map[i].end - map[i].start;
+            for (size_t v = 0; v < nv; v++) {
+                const struct vt_vnode *vn = vt_layout_vnode(l, v);
+
+                for (size_t r = 0; r < vn->nranges; r++) {
+                    uint64_t lo =
+                        vn->ranges[r].start > map[i].start ? vn->ranges[r].start : map[i].start;
+                    uint64_t hi = vn->ranges[r].end < map[i].end ? vn->ranges[r].end : map[i].end;
+
+                    if (hi > lo)
+                        covered += hi - lo;
+                }
+            }
+        }
+        if (ram - covered > M)
+            fail_msg("seed %u '%s': %llu bytes of RAM in no vnode", seed, text,
+                     (unsigned long long)(ram - covered));
+    }
     /* A Linux guest decoding the CPUID finds exactly this topology. */
     {
         struct vt_err err;
@@ -482,13 +511,58 @@ static void test_random_requests(void **state)
         } else {
             if (err.code != -EINVAL || !err.msg[0])
                 fail_msg("seed %u '%s': error %d without a sentence", seed, text, err.code);
-            rejected++;
+            if (rejected++ < 5)
+                printf("  rejected '%s': %s\n", text, err.msg);
         }
         vt_layout_free(l);
         vt_request_free(r);
     }
     printf("test_random_requests: %u planned, %u rejected\n", ok, rejected);
     assert_true(ok > 2000);
+    vt_host_free(h);
+}
+
+/* GPA lookups against a linear scan of the vnodes' ranges, random and
+ * sequential (with a cursor). */
+static void test_gpa_lookup(void **state)
+{
+    unsigned seed = t_seed("test_gpa_lookup");
+    struct vt_host *h = synthetic("sockets=2,nodes-per-socket=4,cores=16,mem=64G");
+    struct vt_layout *l = plan(h, "vcpus=24;memory=16384;vnodes=7;mem-layout=qemu-q35");
+    struct vt_gpa_cursor cur = {0};
+    uint64_t top = 0;
+
+    (void)state;
+    for (size_t v = 0; v < vt_layout_vnode_count(l); v++) {
+        const struct vt_vnode *vn = vt_layout_vnode(l, v);
+
+        if (vn->nranges && vn->ranges[vn->nranges - 1].end > top)
+            top = vn->ranges[vn->nranges - 1].end;
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (uint64_t k = 0; k < 200000; k++) {
+            uint64_t gpa = pass ? k * 4096 * 32 % (top + (1u << 24))
+                                : ((uint64_t)rand() << 31 ^ (uint64_t)rand()) % (top + (1u << 24));
+            int want_vnode = -1, got_pnode = -7;
+            unsigned got_vnode = 99999;
+            int rc;
+
+            for (size_t v = 0; v < vt_layout_vnode_count(l); v++) {
+                const struct vt_vnode *vn = vt_layout_vnode(l, v);
+
+                for (size_t r = 0; r < vn->nranges; r++)
+                    if (gpa >= vn->ranges[r].start && gpa < vn->ranges[r].end)
+                        want_vnode = (int)v;
+            }
+            rc = vt_layout_gpa_lookup(l, gpa, pass ? &cur : NULL, &got_vnode, &got_pnode);
+            if (want_vnode < 0 ? rc != -ENOENT
+                               : rc != 0 || got_vnode != (unsigned)want_vnode ||
+                                     got_pnode != vt_layout_vnode(l, got_vnode)->pnode)
+                fail_msg("seed %u gpa 0x%llx (%s): got rc %d vnode %u, want vnode %d", seed,
+                         (unsigned long long)gpa, pass ? "sequential" : "random", rc, got_vnode,
+                         want_vnode);
+        }
+    vt_layout_free(l);
     vt_host_free(h);
 }
 
@@ -504,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_nearest_first),
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_random_requests),
+        cmocka_unit_test(test_gpa_lookup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
