@@ -935,7 +935,8 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
     distances(&p);
     if ((rc = memory_layout(&p)) < 0)
         goto out;
-    if ((rc = check_pnode_memory(&p)) < 0)
+    /* Host-shaped memory is the host's own ranges: nothing to fit. */
+    if (p.mem_layout != VT_MEM_HOST && (rc = check_pnode_memory(&p)) < 0)
         goto out;
     p.l->mem_layout = p.mem_layout;
     p.l->memory = p.memory;

@@ -282,6 +282,11 @@ static void test_pin_identity(void **state)
     assert_int_equal(vt_layout_vnode(l, 2)->ranges[0].start, 4 * G);
     assert_int_equal(vt_layout_distance(l, 0, 1), 20);
     vt_layout_free(l);
+    /* Without --memory, all of the spanned nodes' ranges. */
+    l = plan(h, "vcpus=8;pin-identity");
+    assert_int_equal(vt_layout_memory(l), 8 * G);
+    assert_int_equal(vt_layout_vnode(l, 2)->memory_bytes, 4 * G);
+    vt_layout_free(l);
     vt_host_free(h);
 }
 
