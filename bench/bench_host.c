@@ -5,294 +5,31 @@
  * exits non-zero only when something fails to run or the two lookups disagree,
  * never because of a ratio (results: docs/PERFORMANCE.md). */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ptrace.h>
-#include <sys/resource.h>
-#include <sys/types.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_common.h"
 #include "vtopo/host.h"
 
 #define PAGE_SHIFT 12
 
-/* ---- small helpers ---------------------------------------------------- */
-
-static double now_sec(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-/* Median of v[0..n) (sorts v). */
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* splitmix64: seeded, reproducible, good enough for benchmark inputs. */
-static uint64_t rng_next(uint64_t *state)
-{
-    uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
-static uint64_t rng_below(uint64_t *state, uint64_t bound)
-{
-    return bound ? rng_next(state) % bound : 0;
-}
-
 /* ---- (a) and (b): the CLI against lstopo, as processes ---------------- */
-
-struct proc {
-    const char *name;
-    char **argv;
-    bool hwloc_env; /* set HWLOC_COMPONENTS / HWLOC_FSROOT in the child */
-    const char *fsroot;
-};
-
-struct run_result {
-    double seconds;  /* fork to reaped */
-    long maxrss_kib; /* ru_maxrss of the child */
-};
-
-/* In the forked child: redirect, set hwloc's environment, exec. Never returns. */
-static void child_exec(const struct proc *p, const char *out_path, const char *err_path,
-                       bool traced)
-{
-    int out = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int errfd = open(err_path ? err_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-    if (out < 0 || errfd < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(errfd, STDERR_FILENO) < 0)
-        _exit(126);
-    if (p->hwloc_env && (setenv("HWLOC_COMPONENTS", "linux,stop", 1) < 0 ||
-                         setenv("HWLOC_FSROOT", p->fsroot, 1) < 0))
-        _exit(126);
-    if (traced && ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
-        _exit(125);
-    execvp(p->argv[0], p->argv);
-    _exit(127);
-}
-
-static int check_status(const struct proc *p, int status)
-{
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return 0;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        fprintf(stderr, "bench_host: %s: cannot execute %s\n", p->name, p->argv[0]);
-    else if (WIFEXITED(status))
-        fprintf(stderr, "bench_host: %s exited with status %d\n", p->name, WEXITSTATUS(status));
-    else
-        fprintf(stderr, "bench_host: %s died of signal %d\n", p->name, WTERMSIG(status));
-    return -1;
-}
-
-/*
- * Run p once, stdout to out_path, stderr to err_path (each NULL: /dev/null); wait4
- * gives the child's peak RSS. Linux takes ru_maxrss as the larger of the
- * exec'd image's peak and that of the forked copy of this bench it replaced,
- * so the bench keeps its heap small while it spawns; run_traced reads the
- * exec'd image's own peak as a cross-check.
- */
-static int run_once(const struct proc *p, const char *out_path, const char *err_path,
-                    struct run_result *res)
-{
-    struct rusage ru;
-    double t0 = now_sec();
-    pid_t pid = fork();
-    int status;
-
-    if (pid < 0) {
-        fprintf(stderr, "bench_host: fork: %s\n", strerror(errno));
-        return -1;
-    }
-    if (pid == 0)
-        child_exec(p, out_path, err_path, false);
-    while (wait4(pid, &status, 0, &ru) < 0) {
-        if (errno != EINTR) {
-            fprintf(stderr, "bench_host: wait4: %s\n", strerror(errno));
-            return -1;
-        }
-    }
-    res->seconds = now_sec() - t0;
-    res->maxrss_kib = ru.ru_maxrss;
-    return check_status(p, status);
-}
-
-/* "VmHWM:" (or another "Key:") of /proc/<pid>/status in KiB, or -1. */
-static long status_kib(pid_t pid, const char *key)
-{
-    char path[64], line[256];
-    size_t klen = strlen(key);
-    long v = -1;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-    if (!(f = fopen(path, "r")))
-        return -1;
-    while (fgets(line, sizeof(line), f))
-        if (strncmp(line, key, klen) == 0) {
-            v = strtol(line + klen, NULL, 10);
-            break;
-        }
-    fclose(f);
-    return v;
-}
-
-/*
- * Run p under ptrace, stopped as it exits to read VmHWM (the peak RSS of the
- * exec'd program alone, whatever this bench's size) and RssAnon (its private
- * memory then; RSS also counts the pages of shared libraries it touched). Not
- * timed: the stops cost time. Returns 0, 1 when ptrace is not allowed, or -1.
- */
-static int run_traced(const struct proc *p, long *hwm_kib, long *anon_kib)
-{
-    pid_t pid = fork();
-    int status;
-
-    *hwm_kib = *anon_kib = -1;
-    if (pid < 0) {
-        fprintf(stderr, "bench_host: fork: %s\n", strerror(errno));
-        return -1;
-    }
-    if (pid == 0)
-        child_exec(p, NULL, NULL, true);
-    for (bool first = true;;) {
-        int sig = 0;
-
-        if (waitpid(pid, &status, 0) < 0) {
-            if (errno == EINTR)
-                continue;
-            fprintf(stderr, "bench_host: waitpid: %s\n", strerror(errno));
-            return -1;
-        }
-        if (WIFEXITED(status) || WIFSIGNALED(status))
-            break;
-        if (first) {
-            /* The SIGTRAP of a traced execve: ask for a stop at exit. */
-            if (ptrace(PTRACE_SETOPTIONS, pid, NULL,
-                       (void *)(long)(PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL)) < 0) {
-                kill(pid, SIGKILL);
-                waitpid(pid, &status, 0);
-                return 1;
-            }
-        } else if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
-            *hwm_kib = status_kib(pid, "VmHWM:");
-            *anon_kib = status_kib(pid, "RssAnon:");
-        } else if (WIFSTOPPED(status) && WSTOPSIG(status) != SIGTRAP) {
-            sig = WSTOPSIG(status); /* pass the program's own signals on */
-        }
-        first = false;
-        ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 125)
-        return 1; /* PTRACE_TRACEME refused */
-    if (check_status(p, status) < 0)
-        return -1;
-    return *hwm_kib < 0 || *anon_kib < 0 ? 1 : 0;
-}
-
-/* Copy the first lines of a file to stderr, indented. */
-static void show_file(const char *path)
-{
-    char line[512];
-    int n = 0;
-    FILE *f = fopen(path, "r");
-
-    while (f && n++ < 10 && fgets(line, sizeof(line), f))
-        fprintf(stderr, "  | %s", line);
-    if (f)
-        fclose(f);
-}
-
-/* First run of each program: output to a file we check for the expected
- * content, so a silently broken setup cannot produce a flattering ratio; on
- * failure, show what the program said. */
-static int warm_up(const struct proc *p, const char *tmpdir, const char *needle)
-{
-    char out_path[4096], err_path[4096], buf[65536];
-    struct run_result res;
-    bool found = false;
-    size_t len;
-    int rc = -1;
-    FILE *f;
-
-    snprintf(out_path, sizeof(out_path), "%s/warmup.out", tmpdir);
-    snprintf(err_path, sizeof(err_path), "%s/warmup.err", tmpdir);
-    if (run_once(p, out_path, err_path, &res) < 0) {
-        show_file(err_path);
-        goto out;
-    }
-    if (!(f = fopen(out_path, "r"))) {
-        fprintf(stderr, "bench_host: %s: %s\n", out_path, strerror(errno));
-        goto out;
-    }
-    while (!found && (len = fread(buf, 1, sizeof(buf) - 1, f)) > 0) {
-        buf[len] = '\0';
-        found = strstr(buf, needle) != NULL;
-    }
-    fclose(f);
-    if (!found) {
-        fprintf(stderr, "bench_host: %s printed no %s; is the fsroot right?\n", p->name, needle);
-        show_file(err_path);
-        goto out;
-    }
-    rc = 0;
-out:
-    unlink(out_path);
-    unlink(err_path);
-    return rc;
-}
-
-static void print_stats(const char *name, double *t, long *rss, size_t n, double *med_t,
-                        double *med_rss)
-{
-    double *r = malloc(n * sizeof(*r));
-    double lo, hi;
-
-    for (size_t i = 0; r && i < n; i++)
-        r[i] = (double)rss[i];
-    *med_t = median(t, n);
-    lo = t[0];
-    hi = t[n - 1];
-    *med_rss = r ? median(r, n) : 0;
-    printf("  %-8s wall median %8.3f ms  (min %.3f, max %.3f)   peak RSS median %7.0f KiB"
-           "  (min %.0f, max %.0f)\n",
-           name, *med_t * 1e3, lo * 1e3, hi * 1e3, *med_rss, r ? r[0] : 0, r ? r[n - 1] : 0);
-    free(r);
-}
 
 static int bench_processes(const char *vtopo, const char *lstopo, const char *fsroot, size_t runs)
 {
     char *vt_argv[] = {(char *)vtopo, "host", "--fsroot", (char *)fsroot, "--json", NULL};
     char *hw_argv[] = {(char *)lstopo, "--of", "xml", NULL};
     char *true_argv[] = {"true", NULL};
-    const struct proc vt = {"vtopo", vt_argv, false, fsroot};
-    const struct proc hw = {"lstopo", hw_argv, true, fsroot};
-    const struct proc nop = {"true", true_argv, false, fsroot};
+    const char *const hw_env[] = {"HWLOC_COMPONENTS", "linux,stop", "HWLOC_FSROOT", fsroot, NULL};
+    const struct bench_proc vt = {"vtopo", vt_argv, NULL};
+    const struct bench_proc hw = {"lstopo", hw_argv, hw_env};
+    const struct bench_proc nop = {"true", true_argv, NULL};
     double *t_vt = calloc(runs, sizeof(double)), *t_hw = calloc(runs, sizeof(double));
     double *pair = calloc(runs, sizeof(double)), *t_nop = calloc(runs, sizeof(double));
     long *rss_vt = calloc(runs, sizeof(long)), *rss_hw = calloc(runs, sizeof(long));
@@ -316,7 +53,7 @@ static int bench_processes(const char *vtopo, const char *lstopo, const char *fs
     printf("  %zu runs each, interleaved (vtopo,lstopo then lstopo,vtopo ...), after one "
            "checked warm-up run each; /bin/true runs alongside as the fork+exec floor\n",
            runs);
-    if (warm_up(&vt, tmpdir, "\"nodes\"") < 0 || warm_up(&hw, tmpdir, "NUMANode") < 0) {
+    if (bench_warm_up(&vt, tmpdir, "\"nodes\"") < 0 || bench_warm_up(&hw, tmpdir, "NUMANode") < 0) {
         rmdir(tmpdir);
         goto out;
     }
@@ -324,11 +61,11 @@ static int bench_processes(const char *vtopo, const char *lstopo, const char *fs
     for (size_t i = 0; i < runs; i++) {
         /* Alternate who goes first so drift (thermal, page cache, neighbours on
          * this 2-core box) lands on both sides equally. */
-        const struct proc *first = i % 2 ? &hw : &vt, *second = i % 2 ? &vt : &hw;
-        struct run_result a, b, c;
+        const struct bench_proc *first = i % 2 ? &hw : &vt, *second = i % 2 ? &vt : &hw;
+        struct bench_run a, b, c;
 
-        if (run_once(first, NULL, NULL, &a) < 0 || run_once(second, NULL, NULL, &b) < 0 ||
-            run_once(&nop, NULL, NULL, &c) < 0)
+        if (bench_run_once(first, NULL, NULL, &a) < 0 ||
+            bench_run_once(second, NULL, NULL, &b) < 0 || bench_run_once(&nop, NULL, NULL, &c) < 0)
             goto out;
         t_vt[i] = (first == &vt ? a : b).seconds;
         rss_vt[i] = (first == &vt ? a : b).maxrss_kib;
@@ -338,10 +75,10 @@ static int bench_processes(const char *vtopo, const char *lstopo, const char *fs
         rss_nop[i] = c.maxrss_kib;
         pair[i] = t_hw[i] / t_vt[i];
     }
-    pair_med = median(pair, runs);
-    print_stats("vtopo", t_vt, rss_vt, runs, &mt_vt, &mr_vt);
-    print_stats("lstopo", t_hw, rss_hw, runs, &mt_hw, &mr_hw);
-    print_stats("true", t_nop, rss_nop, runs, &mt_nop, &mr_nop);
+    pair_med = bench_median(pair, runs);
+    bench_print_stats("vtopo", t_vt, rss_vt, runs, &mt_vt, &mr_vt);
+    bench_print_stats("lstopo", t_hw, rss_hw, runs, &mt_hw, &mr_hw);
+    bench_print_stats("true", t_nop, rss_nop, runs, &mt_nop, &mr_nop);
     printf("RESULT load-time: vtopo %.3f ms, lstopo %.3f ms: vtopo is %.2fx faster "
            "(median of per-pair ratios %.2fx; requirement >= 5x: %s)\n",
            mt_vt * 1e3, mt_hw * 1e3, mt_hw / mt_vt, pair_med,
@@ -364,9 +101,9 @@ static int bench_processes(const char *vtopo, const char *lstopo, const char *fs
         for (size_t i = 0; trc == 0 && i < TRACED_RUNS; i++) {
             long hwm[3], anon[3];
 
-            if ((trc = run_traced(&vt, &hwm[0], &anon[0])) == 0 &&
-                (trc = run_traced(&hw, &hwm[1], &anon[1])) == 0)
-                trc = run_traced(&nop, &hwm[2], &anon[2]);
+            if ((trc = bench_run_traced(&vt, &hwm[0], &anon[0])) == 0 &&
+                (trc = bench_run_traced(&hw, &hwm[1], &anon[1])) == 0)
+                trc = bench_run_traced(&nop, &hwm[2], &anon[2]);
             h_vt[i] = (double)hwm[0];
             h_hw[i] = (double)hwm[1];
             h_nop[i] = (double)hwm[2];
@@ -378,15 +115,15 @@ static int bench_processes(const char *vtopo, const char *lstopo, const char *fs
         if (trc > 0) {
             printf("  (VmHWM cross-check skipped: ptrace is not permitted here)\n");
         } else {
-            double m_vt = median(h_vt, TRACED_RUNS), m_hw = median(h_hw, TRACED_RUNS);
-            double n_vt = median(a_vt, TRACED_RUNS), n_hw = median(a_hw, TRACED_RUNS);
+            double m_vt = bench_median(h_vt, TRACED_RUNS), m_hw = bench_median(h_hw, TRACED_RUNS);
+            double n_vt = bench_median(a_vt, TRACED_RUNS), n_hw = bench_median(a_hw, TRACED_RUNS);
 
             printf("RESULT peak-rss (VmHWM at exit, %d traced runs each): vtopo %.0f KiB "
                    "(min %.0f, max %.0f), lstopo %.0f KiB (min %.0f, max %.0f): vtopo/lstopo = "
                    "%.3f (requirement <= 0.25: %s; /bin/true %.0f KiB)\n",
                    TRACED_RUNS, m_vt, h_vt[0], h_vt[TRACED_RUNS - 1], m_hw, h_hw[0],
                    h_hw[TRACED_RUNS - 1], m_vt / m_hw, m_vt / m_hw <= 0.25 ? "met" : "NOT met",
-                   median(h_nop, TRACED_RUNS));
+                   bench_median(h_nop, TRACED_RUNS));
             printf("  private memory at exit (RssAnon, for information): vtopo %.0f KiB, lstopo "
                    "%.0f KiB: %.3f\n",
                    n_vt, n_hw, n_vt / n_hw);
@@ -425,8 +162,8 @@ static int write_host_file(const char *path, uint64_t *rng)
         return -1;
     }
     for (size_t k = 0; k < LK_RANGES; k++) {
-        uint64_t pages = 1 + rng_below(rng, 65536);
-        uint64_t hole = rng_below(rng, 4) == 0 ? 0 : rng_below(rng, pages);
+        uint64_t pages = 1 + bench_rng_below(rng, 65536);
+        uint64_t hole = bench_rng_below(rng, 4) == 0 ? 0 : bench_rng_below(rng, pages);
 
         starts[k] = cursor;
         ends[k] = cursor + (pages << PAGE_SHIFT);
@@ -570,27 +307,27 @@ static int bench_lookup(uint64_t seed, size_t nlookups, size_t reps)
      * a range edge (first page, last page, first page after) to pin the
      * boundaries down. */
     for (size_t i = 0; i < nlookups; i++) {
-        if (rng_below(&rng, 32) == 0) {
+        if (bench_rng_below(&rng, 32) == 0) {
             const struct vt_host_node *node =
-                vt_host_node(h, (size_t)rng_below(&rng, vt_host_node_count(h)));
-            const struct vt_mem_range *r = &node->ranges[rng_below(&rng, node->nranges)];
+                vt_host_node(h, (size_t)bench_rng_below(&rng, vt_host_node_count(h)));
+            const struct vt_mem_range *r = &node->ranges[bench_rng_below(&rng, node->nranges)];
             uint64_t edge[3] = {r->start >> PAGE_SHIFT, (r->end >> PAGE_SHIFT) - 1,
                                 r->end >> PAGE_SHIFT};
 
-            pfns[i] = edge[rng_below(&rng, 3)];
+            pfns[i] = edge[bench_rng_below(&rng, 3)];
         } else {
-            pfns[i] = rng_below(&rng, limit_pfn + limit_pfn / 16);
+            pfns[i] = bench_rng_below(&rng, limit_pfn + limit_pfn / 16);
         }
     }
 
     for (size_t rep = 0; rep < reps; rep++) {
         double t0, t1, t2;
 
-        t0 = now_sec();
+        t0 = bench_now();
         found_lib = vt_host_pfn_lookup(h, pfns, nlookups, pxm_a, pn_a);
-        t1 = now_sec();
+        t1 = bench_now();
         found_lin = linear_lookup(flat, nranges, pfns, nlookups, pxm_b, pn_b);
-        t2 = now_sec();
+        t2 = bench_now();
         t_lib[rep] = (t1 - t0) / (double)nlookups;
         t_lin[rep] = (t2 - t1) / (double)nlookups;
         ratio[rep] = t_lin[rep] / t_lib[rep];
@@ -615,7 +352,7 @@ static int bench_lookup(uint64_t seed, size_t nlookups, size_t reps)
         memset(pn_a, 0xa5, nlookups * sizeof(*pn_a));
     }
     {
-        double m_lib = median(t_lib, reps), m_lin = median(t_lin, reps);
+        double m_lib = bench_median(t_lib, reps), m_lin = bench_median(t_lin, reps);
 
         printf("  answers identical in all %zu repetitions; %ld of %zu frames inside a range\n",
                reps, found_lib, nlookups);
@@ -623,7 +360,7 @@ static int bench_lookup(uint64_t seed, size_t nlookups, size_t reps)
                t_lib[0] * 1e9, t_lib[reps - 1] * 1e9);
         printf("  linear scan        %8.2f ns/lookup (min %.2f, max %.2f)\n", m_lin * 1e9,
                t_lin[0] * 1e9, t_lin[reps - 1] * 1e9);
-        double m_ratio = median(ratio, reps);
+        double m_ratio = bench_median(ratio, reps);
 
         printf("RESULT pfn-lookup: %.2f ns vs linear %.2f ns per lookup over %d ranges: "
                "%.1fx faster (per-repetition ratios %.1fx..%.1fx, median %.1fx; "
@@ -662,21 +399,6 @@ static void usage(FILE *out)
             "  --seed S       seed for the frame benchmark (default: time and pid)\n");
 }
 
-static int parse_size(const char *opt, const char *s, size_t *out)
-{
-    char *end;
-    unsigned long long v;
-
-    errno = 0;
-    v = strtoull(s, &end, 0);
-    if (errno || end == s || *end || v == 0 || v > (1ull << 32)) {
-        fprintf(stderr, "bench_host: %s %s: expected a count from 1 to 2^32\n", opt, s);
-        return -1;
-    }
-    *out = (size_t)v;
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -694,11 +416,9 @@ int main(int argc, char **argv)
     };
     const char *vtopo = NULL, *lstopo = "lstopo-no-graphics", *fsroot = NULL;
     size_t runs = 100, nlookups = 1000000, reps = 5;
-    uint64_t seed = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
+    uint64_t seed = bench_default_seed();
     bool do_process = true, do_lookup = true;
-    struct utsname uts;
     int opt, failed = 0;
-    char *end;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -713,24 +433,20 @@ int main(int argc, char **argv)
             fsroot = optarg;
             break;
         case 'r':
-            if (parse_size("--runs", optarg, &runs) < 0)
+            if (bench_parse_count("--runs", optarg, &runs) < 0)
                 return 2;
             break;
         case 'n':
-            if (parse_size("--lookups", optarg, &nlookups) < 0)
+            if (bench_parse_count("--lookups", optarg, &nlookups) < 0)
                 return 2;
             break;
         case 'p':
-            if (parse_size("--reps", optarg, &reps) < 0)
+            if (bench_parse_count("--reps", optarg, &reps) < 0)
                 return 2;
             break;
         case 's':
-            errno = 0;
-            seed = strtoull(optarg, &end, 0);
-            if (errno || end == optarg || *end) {
-                fprintf(stderr, "bench_host: --seed %s: expected a number\n", optarg);
+            if (bench_parse_seed(optarg, &seed) < 0)
                 return 2;
-            }
             break;
         case 'P':
             do_process = false;
@@ -751,21 +467,9 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    printf("machine: %ld online CPUs", sysconf(_SC_NPROCESSORS_ONLN));
-    if (uname(&uts) == 0)
-        printf(", %s %s %s", uts.sysname, uts.release, uts.machine);
-    printf("; load average ");
-    {
-        double load[3];
+    bench_print_machine();
 
-        if (getloadavg(load, 3) == 3)
-            printf("%.2f %.2f %.2f", load[0], load[1], load[2]);
-        else
-            printf("unknown");
-    }
-    printf("\n");
-
-    /* Processes first, while this process is still small (see run_once). */
+    /* Processes first, while this process is still small (see bench_run_once). */
     if (do_process && bench_processes(vtopo, lstopo, fsroot, runs) < 0)
         failed = 1;
     if (do_lookup && bench_lookup(seed, nlookups, reps) < 0)
