@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plan/layout_internal.h"
 #include "vtopo/cpuid.h"
 
 #define MAX_LEAVES 24
@@ -80,46 +81,6 @@ static size_t leaf_count(const struct vt_layout *l)
     if (vt_layout_vendor(l) == VT_VENDOR_AMD)
         return 1 + 3 + 4 + (NCACHES + 1) + 1 + 5;
     return 1 + (NCACHES + 1) + 3 + (vt_layout_shape(l)->dies > 1 ? 4 : 3);
-}
-
-static int ctx_init(const struct vt_layout *l, struct cpuid_ctx *ctx)
-{
-    const unsigned slots = 8; /* NodesPerProcessor is 3 bits */
-    unsigned pkg_shift = vt_layout_apic_fields(l)->pkg_shift;
-    size_t n = vt_layout_vcpu_count(l), npkg = 0;
-    unsigned *seen, *nseen;
-
-    ctx->nodes_per_pkg = 1;
-    for (size_t i = 0; i < n; i++) {
-        size_t p = vt_layout_vcpu(l, i)->apic_id >> pkg_shift;
-
-        npkg = p + 1 > npkg ? p + 1 : npkg;
-    }
-    seen = calloc(npkg ? npkg * slots : 1, sizeof(*seen));
-    nseen = calloc(npkg ? npkg : 1, sizeof(*nseen));
-    if (!seen || !nseen) {
-        free(seen);
-        free(nseen);
-        return -ENOMEM;
-    }
-    /* Distinct vnodes per package (as the guest sees packages: apic_id >>
-     * pkg_shift), counting only up to the field's limit. */
-    for (size_t i = 0; i < n; i++) {
-        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
-        size_t p = c->apic_id >> pkg_shift;
-        unsigned k = 0;
-
-        while (k < nseen[p] && seen[p * slots + k] != c->vnode)
-            k++;
-        if (k == nseen[p] && nseen[p] < slots) {
-            seen[p * slots + nseen[p]++] = c->vnode;
-            if (nseen[p] > ctx->nodes_per_pkg)
-                ctx->nodes_per_pkg = nseen[p];
-        }
-    }
-    free(seen);
-    free(nseen);
-    return 0;
 }
 
 struct emit {
@@ -282,7 +243,6 @@ long vt_layout_cpuid(const struct vt_layout *l, unsigned vcpu, struct vt_cpuid_l
 {
     struct cpuid_ctx ctx;
     size_t n;
-    int rc;
 
     if (!l || vcpu >= vt_layout_vcpu_count(l) || check_layout(l) < 0)
         return -EINVAL;
@@ -293,12 +253,31 @@ long vt_layout_cpuid(const struct vt_layout *l, unsigned vcpu, struct vt_cpuid_l
         return (long)n;
     if (count < n)
         return -ENOBUFS;
-    /* Only AMD's 0x8000001E needs the whole-layout fact (an O(vCPUs) pass). */
-    if (vt_layout_vendor(l) == VT_VENDOR_AMD && (rc = ctx_init(l, &ctx)) < 0)
-        return rc;
-    if (vt_layout_vendor(l) != VT_VENDOR_AMD)
-        ctx.nodes_per_pkg = 1;
+    ctx.nodes_per_pkg = l->nodes_per_pkg;
     return (long)build(l, &ctx, vcpu, leaves);
+}
+
+static char *put_hex8(char *o, uint32_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+
+    o[0] = ' ';
+    o[1] = '0';
+    o[2] = 'x';
+    for (int i = 7; i >= 0; i--, v >>= 4)
+        o[3 + i] = digits[v & 15];
+    return o + 11;
+}
+
+static size_t dec_len(unsigned v)
+{
+    size_t n = 1;
+
+    while (v >= 10) {
+        v /= 10;
+        n++;
+    }
+    return n;
 }
 
 int vt_cpuid_format(const struct vt_layout *l, char **text)
@@ -306,37 +285,49 @@ int vt_cpuid_format(const struct vt_layout *l, char **text)
     const struct vt_apic_fields *f;
     struct vt_cpuid_leaf leaves[MAX_LEAVES];
     struct cpuid_ctx ctx;
-    size_t len = 0;
-    char *buf = NULL;
-    FILE *out;
-    int rc;
+    size_t nv, per, total, hlen;
+    char head[512], *buf, *o;
 
     *text = NULL;
     if (!l || check_layout(l) < 0)
         return -EINVAL;
-    if ((rc = ctx_init(l, &ctx)) < 0)
-        return rc;
+    ctx.nodes_per_pkg = l->nodes_per_pkg;
     f = vt_layout_apic_fields(l);
-    out = open_memstream(&buf, &len);
-    if (!out)
+    hlen = (size_t)snprintf(
+        head, sizeof(head),
+        "# vtopo cpuid: %s, %s APIC IDs, %zu vCPUs; shifts core %u die %u package %u "
+        "llc %u (docs/cpuid.md)\n# vcpu leaf subleaf eax ebx ecx edx\n",
+        vt_vendor_name(vt_layout_vendor(l)), vt_apic_encoding_name(vt_layout_apic_encoding(l)),
+        vt_layout_vcpu_count(l), f->core_shift, f->die_shift, f->pkg_shift, f->llc_shift);
+    nv = vt_layout_vcpu_count(l);
+    per = leaf_count(l);
+    total = hlen + 1;
+    for (unsigned v = 0; v < nv; v++)
+        total += per * (dec_len(v) + 6 * 11 + 1);
+    if (!(buf = malloc(total)))
         return -ENOMEM;
-    fprintf(out,
-            "# vtopo cpuid: %s, %s APIC IDs, %zu vCPUs; shifts core %u die %u package %u "
-            "llc %u (docs/cpuid.md)\n",
-            vt_vendor_name(vt_layout_vendor(l)), vt_apic_encoding_name(vt_layout_apic_encoding(l)),
-            vt_layout_vcpu_count(l), f->core_shift, f->die_shift, f->pkg_shift, f->llc_shift);
-    fprintf(out, "# vcpu leaf subleaf eax ebx ecx edx\n");
-    for (unsigned v = 0; v < vt_layout_vcpu_count(l); v++) {
+    memcpy(buf, head, hlen);
+    o = buf + hlen;
+    for (unsigned v = 0; v < nv; v++) {
         size_t n = build(l, &ctx, v, leaves);
+        char num[16];
+        size_t nl = dec_len(v);
 
-        for (size_t i = 0; i < n; i++)
-            fprintf(out, "%u 0x%08x 0x%08x 0x%08x 0x%08x 0x%08x 0x%08x\n", v, leaves[i].leaf,
-                    leaves[i].subleaf, leaves[i].eax, leaves[i].ebx, leaves[i].ecx, leaves[i].edx);
+        for (size_t k = nl, x = v; k > 0; k--, x /= 10)
+            num[k - 1] = (char)('0' + x % 10);
+        for (size_t i = 0; i < n; i++) {
+            memcpy(o, num, nl);
+            o += nl;
+            o = put_hex8(o, leaves[i].leaf);
+            o = put_hex8(o, leaves[i].subleaf);
+            o = put_hex8(o, leaves[i].eax);
+            o = put_hex8(o, leaves[i].ebx);
+            o = put_hex8(o, leaves[i].ecx);
+            o = put_hex8(o, leaves[i].edx);
+            *o++ = '\n';
+        }
     }
-    if (fclose(out) != 0 || !buf) {
-        free(buf);
-        return -ENOMEM;
-    }
+    *o = '\0';
     *text = buf;
     return 0;
 }

@@ -162,43 +162,52 @@ static int cpuid_json(struct vt_buf *b, const struct vt_layout *l, struct vt_err
     return 0;
 }
 
-int vt_layout_to_json(const struct vt_layout *l, char **json, struct vt_err *err)
+/* Render the JSON into b (a memory buffer or a sink). */
+static int render_json(const struct vt_layout *l, struct vt_buf *b, struct vt_err *err)
 {
     const struct vt_shape *s = vt_layout_shape(l);
     const struct vt_apic_fields *f = vt_layout_apic_fields(l);
+    int rc;
+
+    vt_buf_printf(b, "{\n  \"format\": \"%s\",\n  \"version\": %d,\n", PLAN_FORMAT,
+                  PLAN_FORMAT_VERSION);
+    vt_buf_printf(b, "  \"apic_encoding\": \"%s\",\n  \"vendor\": \"%s\",\n",
+                  vt_apic_encoding_name(vt_layout_apic_encoding(l)),
+                  vt_vendor_name(vt_layout_vendor(l)));
+    vt_buf_printf(b,
+                  "  \"shape\": {\"sockets\": %u, \"dies\": %u, \"cores\": %u, \"threads\": %u},\n",
+                  s->sockets, s->dies, s->cores, s->threads);
+    vt_buf_printf(b,
+                  "  \"apic_fields\": {\"core_shift\": %u, \"die_shift\": %u, \"pkg_shift\": %u, "
+                  "\"llc_shift\": %u},\n",
+                  f->core_shift, f->die_shift, f->pkg_shift, f->llc_shift);
+    vt_buf_printf(b, "  \"memory_bytes\": %" PRIu64 ",\n", vt_layout_memory(l));
+    vcpus_json(b, l);
+    vnodes_json(b, l);
+    distances_json(b, l);
+    memory_map_json(b, l);
+    vt_buf_printf(b, "  \"warnings\": [");
+    for (size_t i = 0; i < vt_layout_warning_count(l); i++) {
+        vt_buf_printf(b, "%s\n    ", i ? "," : "");
+        vt_buf_json_string(b, vt_layout_warning(l, i));
+    }
+    vt_buf_printf(b, "%s],\n", vt_layout_warning_count(l) ? "\n  " : "");
+    rc = cpuid_json(b, l, err);
+    vt_buf_printf(b, "}\n");
+    return rc;
+}
+
+int vt_layout_to_json(const struct vt_layout *l, char **json, struct vt_err *err)
+{
     struct vt_buf b;
     int rc;
 
     *json = NULL;
     vt_buf_init(&b);
-    vt_buf_printf(&b, "{\n  \"format\": \"%s\",\n  \"version\": %d,\n", PLAN_FORMAT,
-                  PLAN_FORMAT_VERSION);
-    vt_buf_printf(&b, "  \"apic_encoding\": \"%s\",\n  \"vendor\": \"%s\",\n",
-                  vt_apic_encoding_name(vt_layout_apic_encoding(l)),
-                  vt_vendor_name(vt_layout_vendor(l)));
-    vt_buf_printf(&b,
-                  "  \"shape\": {\"sockets\": %u, \"dies\": %u, \"cores\": %u, \"threads\": %u},\n",
-                  s->sockets, s->dies, s->cores, s->threads);
-    vt_buf_printf(&b,
-                  "  \"apic_fields\": {\"core_shift\": %u, \"die_shift\": %u, \"pkg_shift\": %u, "
-                  "\"llc_shift\": %u},\n",
-                  f->core_shift, f->die_shift, f->pkg_shift, f->llc_shift);
-    vt_buf_printf(&b, "  \"memory_bytes\": %" PRIu64 ",\n", vt_layout_memory(l));
-    vcpus_json(&b, l);
-    vnodes_json(&b, l);
-    distances_json(&b, l);
-    memory_map_json(&b, l);
-    vt_buf_printf(&b, "  \"warnings\": [");
-    for (size_t i = 0; i < vt_layout_warning_count(l); i++) {
-        vt_buf_printf(&b, "%s\n    ", i ? "," : "");
-        vt_buf_json_string(&b, vt_layout_warning(l, i));
-    }
-    vt_buf_printf(&b, "%s],\n", vt_layout_warning_count(l) ? "\n  " : "");
-    if ((rc = cpuid_json(&b, l, err)) < 0) {
+    if ((rc = render_json(l, &b, err)) < 0) {
         vt_buf_free(&b);
         return rc;
     }
-    vt_buf_printf(&b, "}\n");
     vt_buf_append(&b, "", 1);
     if (b.oom) {
         vt_buf_free(&b);
@@ -218,37 +227,70 @@ int vt_layout_e820_text(const struct vt_layout *l, char **text, struct vt_err *e
     return 0;
 }
 
-/* DIR/name atomically. */
-static int write_one(const char *dir, const char *name, const char *text, struct vt_err *err)
+static int atomic_sink(void *ctx, const void *data, size_t len)
 {
-    char path[4096];
-
-    if (vt_path_fmt(path, sizeof(path), err, "%s/%s", dir, name) < 0)
-        return -ENAMETOOLONG;
-    return vt_write_file_atomic(path, text, strlen(text), err);
+    return vt_atomic_write(ctx, data, len, NULL);
 }
 
+/* Begin DIR/name; path must outlive the struct vt_atomic. */
+static int begin(struct vt_atomic *a, char *path, size_t size, const char *dir, const char *name,
+                 struct vt_err *err)
+{
+    if (vt_path_fmt(path, size, err, "%s/%s", dir, name) < 0)
+        return -ENAMETOOLONG;
+    return vt_atomic_begin(a, path, err);
+}
+
+/* Each file is rendered straight into its temporary file (the JSON streams in
+ * 64 KiB pieces), and the three are renamed into place only once all are
+ * written: a failure leaves none of them half-written. */
 int vt_layout_write_dir(const struct vt_layout *l, const char *dir, struct vt_err *err)
 {
-    char *json = NULL, *cpuid = NULL, *e820 = NULL;
+    static const char *const names[] = {"cpuid.txt", "e820.txt", "plan.json"};
+    struct vt_atomic files[3];
+    char paths[3][4096];
+    size_t begun = 0;
+    char *text = NULL;
     int rc;
 
     if (mkdir(dir, 0755) < 0 && errno != EEXIST)
         return vt_err_set(err, -errno, "%s: cannot create the directory: %s", dir, strerror(errno));
-    if ((rc = vt_layout_to_json(l, &json, err)) < 0 ||
-        (rc = vt_layout_e820_text(l, &e820, err)) < 0)
-        goto out;
-    if ((rc = vt_cpuid_format(l, &cpuid)) < 0) {
+    for (; begun < 3; begun++)
+        if ((rc = begin(&files[begun], paths[begun], sizeof(paths[begun]), dir, names[begun],
+                        err)) < 0)
+            goto fail;
+    if ((rc = vt_cpuid_format(l, &text)) < 0) {
         vt_err_set(err, rc, "out of memory");
-        goto out;
+        goto fail;
     }
-    if ((rc = write_one(dir, "plan.json", json, err)) < 0 ||
-        (rc = write_one(dir, "cpuid.txt", cpuid, err)) < 0 ||
-        (rc = write_one(dir, "e820.txt", e820, err)) < 0)
-        goto out;
-out:
-    free(json);
-    free(cpuid);
-    free(e820);
+    rc = vt_atomic_write(&files[0], text, strlen(text), err);
+    free(text);
+    text = NULL;
+    if (rc < 0 || (rc = vt_layout_e820_text(l, &text, err)) < 0 ||
+        (rc = vt_atomic_write(&files[1], text, strlen(text), err)) < 0)
+        goto fail;
+    {
+        struct vt_buf b;
+
+        vt_buf_init_sink(&b, atomic_sink, &files[2]);
+        rc = render_json(l, &b, err);
+        if (rc == 0 && (rc = vt_buf_flush(&b)) < 0)
+            vt_err_set(err, rc, "%s: cannot write", paths[2]);
+        vt_buf_free(&b);
+        if (rc < 0)
+            goto fail;
+    }
+    for (size_t i = 0; i < 3; i++)
+        if ((rc = vt_atomic_close(&files[i], err)) < 0)
+            goto fail;
+    for (size_t i = 0; i < 3; i++)
+        if ((rc = vt_atomic_commit(&files[i], err)) < 0)
+            goto fail;
+    free(text);
+    return 0;
+fail:
+    free(text);
+    for (size_t i = 0; i < begun; i++)
+        vt_atomic_abort(&files[i]);
     return rc;
 }

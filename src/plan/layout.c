@@ -22,6 +22,7 @@ struct vt_layout *layout_alloc(size_t nvcpus, size_t nvnodes)
     }
     l->nvcpus = nvcpus;
     l->nvnodes = nvnodes;
+    l->nodes_per_pkg = 1; /* until layout_freeze counts them */
     for (size_t i = 0; i < nvcpus; i++) {
         l->vcpus[i].vcpu = (unsigned)i;
         l->vcpus[i].pcpu = -1;
@@ -81,10 +82,53 @@ static int cmp_gpa(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
+/* The most vnodes any package (as the guest sees packages: apic_id >>
+ * pkg_shift) holds, counted up to 8, the limit of AMD's NodesPerProcessor
+ * field: a whole-layout fact CPUID leaf 0x8000001E needs for every vCPU. */
+static int nodes_per_package(struct vt_layout *l)
+{
+    const unsigned slots = 8;
+    unsigned pkg_shift = l->fields.pkg_shift;
+    size_t n = l->nvcpus, npkg = 0;
+    unsigned *seen, *nseen;
+
+    l->nodes_per_pkg = 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t pk = l->vcpus[i].apic_id >> pkg_shift;
+
+        npkg = pk + 1 > npkg ? pk + 1 : npkg;
+    }
+    seen = calloc(npkg ? npkg * slots : 1, sizeof(*seen));
+    nseen = calloc(npkg ? npkg : 1, sizeof(*nseen));
+    if (!seen || !nseen) {
+        free(seen);
+        free(nseen);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct vt_vcpu *c = &l->vcpus[i];
+        size_t pk = c->apic_id >> pkg_shift;
+        unsigned k = 0;
+
+        while (k < nseen[pk] && seen[pk * slots + k] != c->vnode)
+            k++;
+        if (k == nseen[pk] && nseen[pk] < slots) {
+            seen[pk * slots + nseen[pk]++] = c->vnode;
+            if (nseen[pk] > l->nodes_per_pkg)
+                l->nodes_per_pkg = nseen[pk];
+        }
+    }
+    free(seen);
+    free(nseen);
+    return 0;
+}
+
 int layout_freeze(struct vt_layout *l, struct vt_err *err)
 {
     size_t total = 0, k = 0;
 
+    if (nodes_per_package(l) < 0)
+        return vt_err_set(err, -ENOMEM, "out of memory");
     for (size_t i = 0; i < l->nvnodes; i++) {
         struct layout_vnode *v = &l->vnodes[i];
 

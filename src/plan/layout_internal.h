@@ -34,6 +34,7 @@ struct vt_layout {
     size_t nmap;
     struct gpa_range *gpa;
     size_t ngpa;
+    unsigned nodes_per_pkg; /* most vnodes in one package, up to 8 (AMD NodesPerProcessor) */
     char **warnings;
     size_t nwarnings;
 };

@@ -211,13 +211,6 @@ static int place_vcpus(struct planner *p)
 
 /* ---- vnodes to pnodes -------------------------------------------------- */
 
-static uint32_t host_dist(const struct vt_host *h, int a, int b)
-{
-    uint32_t d = vt_host_distance(h, (unsigned)a, (unsigned)b);
-
-    return d ? d : 255; /* unknown: as far as it gets */
-}
-
 /*
  * Default: spread the vnodes over the host nodes that have CPUs and memory,
  * nearest-first: start at the lowest such node, then repeatedly take the
@@ -228,7 +221,9 @@ static int choose_pnodes(struct planner *p)
 {
     const struct vt_request *r = p->r;
     size_t nh = vt_host_node_count(p->h), ncand = 0, nchosen = 0;
-    int *cand, *order;
+    int *cand, *order; /* candidates as host node indices; chosen pnodes in order */
+    uint64_t *sum;     /* per candidate: summed distance to the nodes chosen so far */
+    bool *taken;
 
     if (r->placement == PLACE_PIN || r->placement == PLACE_PIN_IDENTITY) {
         if (r->vnode_pnode)
@@ -254,41 +249,49 @@ static int choose_pnodes(struct planner *p)
     }
     cand = malloc(nh * sizeof(*cand));
     order = malloc(nh * sizeof(*order));
-    if (!cand || !order) {
+    sum = calloc(nh, sizeof(*sum));
+    taken = calloc(nh, sizeof(*taken));
+    if (!cand || !order || !sum || !taken) {
         free(cand);
         free(order);
+        free(sum);
+        free(taken);
         return oom(p);
     }
     for (size_t i = 0; i < nh; i++) {
         const struct vt_host_node *hn = vt_host_node(p->h, i);
 
         if (hn->has_cpu && hn->has_memory)
-            cand[ncand++] = (int)hn->pnode;
+            cand[ncand++] = (int)i;
     }
     if (ncand == 0) {
         /* No node has both (e.g. memory on CPU-less nodes): any node. */
         for (size_t i = 0; i < nh; i++)
-            cand[ncand++] = (int)vt_host_node(p->h, i)->pnode;
+            cand[ncand++] = (int)i;
     }
-    while (nchosen < ncand) {
-        int best = -1;
-        uint64_t best_sum = UINT64_MAX;
+    {
+        size_t want = p->nvnodes < ncand ? p->nvnodes : ncand;
 
-        for (size_t c = 0; c < ncand; c++) {
-            uint64_t sum = 0;
-            bool taken = false;
+        while (nchosen < want) {
+            size_t best = 0;
+            uint64_t best_sum = UINT64_MAX;
+            const uint32_t *row;
 
-            for (size_t k = 0; k < nchosen; k++) {
-                taken |= order[k] == cand[c];
-                sum += host_dist(p->h, order[k], cand[c]);
-            }
-            if (!taken && sum < best_sum) {
-                best_sum = sum;
-                best = cand[c];
-            }
+            for (size_t c = 0; c < ncand; c++)
+                if (!taken[c] && sum[c] < best_sum) {
+                    best_sum = sum[c];
+                    best = c;
+                }
+            taken[best] = true;
+            order[nchosen++] = (int)vt_host_node(p->h, (size_t)cand[best])->pnode;
+            row = vt_host_node(p->h, (size_t)cand[best])->distances;
+            for (size_t c = 0; c < ncand; c++)
+                sum[c] += row[cand[c]] ? row[cand[c]] : 255; /* unknown: farthest */
         }
-        order[nchosen++] = best;
+        ncand = want;
     }
+    free(sum);
+    free(taken);
     for (unsigned v = 0; v < p->nvnodes; v++)
         p->vnode_pnode[v] = order[v % ncand];
     free(cand);
@@ -949,11 +952,6 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
             lv->pub.host_pxm =
                 vt_host_node(h, (size_t)vt_host_node_index(h, (unsigned)lv->pub.pnode))->host_pxm;
         lv->pub.memory_bytes = p.vnode_mem[v];
-        for (unsigned i = 0; i < p.nvcpus; i++)
-            if (p.vcpu_vnode[i] == (int)v && vt_bitmap_set(lv->vcpus, i) < 0) {
-                rc = oom(&p);
-                goto out;
-            }
         if (lv->pub.guest_pxm >= 256) {
             layout_warn(p.l,
                         "vnode %u has guest PXM %u: Linux ignores proximity domains of 256 and "
@@ -961,6 +959,11 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
                         v, lv->pub.guest_pxm);
         }
     }
+    for (unsigned i = 0; i < p.nvcpus; i++)
+        if (vt_bitmap_set(p.l->vnodes[p.vcpu_vnode[i]].vcpus, i) < 0) {
+            rc = oom(&p);
+            goto out;
+        }
     if ((rc = layout_freeze(p.l, err)) < 0)
         goto out;
     linux_nodes(p.l);

@@ -1,4 +1,5 @@
 /* Little-endian byte buffers: growable writer, bounds-checked reader. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,27 @@ void vt_buf_init(struct vt_buf *b)
     memset(b, 0, sizeof(*b));
 }
 
+#define SINK_CHUNK 65536
+
+void vt_buf_init_sink(struct vt_buf *b, int (*sink)(void *ctx, const void *data, size_t len),
+                      void *ctx)
+{
+    vt_buf_init(b);
+    b->sink = sink;
+    b->sink_ctx = ctx;
+}
+
+int vt_buf_flush(struct vt_buf *b)
+{
+    if (b->sink && b->len && !b->sink_rc) {
+        b->sink_rc = b->sink(b->sink_ctx, b->data, b->len);
+        if (b->sink_rc)
+            b->oom = true; /* stop gathering */
+    }
+    b->len = 0;
+    return b->sink_rc ? b->sink_rc : b->oom ? -ENOMEM : 0;
+}
+
 void vt_buf_free(struct vt_buf *b)
 {
     free(b->data);
@@ -20,6 +42,8 @@ void vt_buf_free(struct vt_buf *b)
 void vt_buf_append(struct vt_buf *b, const void *data, size_t n)
 {
     if (b->oom || n == 0)
+        return;
+    if (b->sink && b->len + n > SINK_CHUNK && vt_buf_flush(b) < 0)
         return;
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 256;

@@ -11,9 +11,18 @@ struct vt_buf {
     uint8_t *data;
     size_t len, cap;
     bool oom; /* set once an append failed; later appends are no-ops */
+    /* Optional sink: data is handed to it whenever 64 KiB have gathered, so a
+     * large text streams to a file in constant memory. */
+    int (*sink)(void *ctx, const void *data, size_t len);
+    void *sink_ctx;
+    int sink_rc; /* the sink's first error */
 };
 
 void vt_buf_init(struct vt_buf *b);
+void vt_buf_init_sink(struct vt_buf *b, int (*sink)(void *ctx, const void *data, size_t len),
+                      void *ctx);
+/* Hand what is gathered to the sink; returns its first error (or -ENOMEM). */
+int vt_buf_flush(struct vt_buf *b);
 void vt_buf_free(struct vt_buf *b);
 void vt_buf_append(struct vt_buf *b, const void *data, size_t n);
 /* Append the low `size` bytes (1, 2, 4 or 8) of v, little-endian. */

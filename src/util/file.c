@@ -107,51 +107,86 @@ static void sync_parent_dir(const char *path)
     }
 }
 
-int vt_write_file_atomic(const char *path, const void *data, size_t len, struct vt_err *err)
+int vt_atomic_begin(struct vt_atomic *a, const char *path, struct vt_err *err)
 {
-    char tmp[PATH_MAX];
-    const char *p = data;
-    int fd, e;
-
-    if (vt_path_fmt(tmp, sizeof(tmp), err, "%s.tmp.XXXXXX", path) < 0)
-        return err ? err->code : -ENAMETOOLONG;
-    fd = mkstemp(tmp);
-    if (fd < 0)
+    a->fd = -1;
+    a->path = path;
+    if (vt_path_fmt(a->tmp, sizeof(a->tmp), err, "%s.tmp.XXXXXX", path) < 0)
+        return -ENAMETOOLONG;
+    a->fd = mkstemp(a->tmp);
+    if (a->fd < 0)
         return vt_err_set(err, -errno, "%s: cannot create a temporary file: %s", path,
                           strerror(errno));
+    return 0;
+}
+
+int vt_atomic_write(struct vt_atomic *a, const void *data, size_t len, struct vt_err *err)
+{
+    const char *p = data;
+
     while (len) {
-        ssize_t w = write(fd, p, len);
+        ssize_t w = write(a->fd, p, len);
 
         if (w < 0 && errno == EINTR)
             continue;
-        if (w < 0) {
-            e = errno;
-            goto fail;
-        }
+        if (w < 0)
+            return vt_err_set(err, -errno, "%s: cannot write: %s", a->path, strerror(errno));
         p += w;
         len -= (size_t)w;
     }
-    if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
-        e = errno;
-        goto fail;
-    }
-    if (close(fd) < 0) {
-        e = errno;
-        fd = -1;
-        goto fail;
-    }
-    if (rename(tmp, path) < 0) {
-        e = errno;
-        unlink(tmp);
-        return vt_err_set(err, -e, "%s: cannot write: %s", path, strerror(e));
-    }
-    sync_parent_dir(path);
     return 0;
-fail:
-    if (fd >= 0)
+}
+
+int vt_atomic_close(struct vt_atomic *a, struct vt_err *err)
+{
+    int fd = a->fd;
+
+    a->fd = -1;
+    if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
+        int e = errno;
+
         close(fd);
-    unlink(tmp);
-    return vt_err_set(err, -e, "%s: cannot write: %s", path, strerror(e));
+        return vt_err_set(err, -e, "%s: cannot write: %s", a->path, strerror(e));
+    }
+    if (close(fd) < 0)
+        return vt_err_set(err, -errno, "%s: cannot write: %s", a->path, strerror(errno));
+    return 0;
+}
+
+int vt_atomic_commit(struct vt_atomic *a, struct vt_err *err)
+{
+    if (a->fd >= 0 && vt_atomic_close(a, err) < 0)
+        return err ? err->code : -EIO;
+    if (rename(a->tmp, a->path) < 0) {
+        int e = errno;
+
+        return vt_err_set(err, -e, "%s: cannot write: %s", a->path, strerror(e));
+    }
+    a->tmp[0] = '\0';
+    sync_parent_dir(a->path);
+    return 0;
+}
+
+void vt_atomic_abort(struct vt_atomic *a)
+{
+    if (a->fd >= 0)
+        close(a->fd);
+    a->fd = -1;
+    if (a->tmp[0])
+        unlink(a->tmp);
+    a->tmp[0] = '\0';
+}
+
+int vt_write_file_atomic(const char *path, const void *data, size_t len, struct vt_err *err)
+{
+    struct vt_atomic a;
+    int rc;
+
+    if ((rc = vt_atomic_begin(&a, path, err)) < 0)
+        return rc;
+    if ((rc = vt_atomic_write(&a, data, len, err)) < 0 || (rc = vt_atomic_commit(&a, err)) < 0)
+        vt_atomic_abort(&a);
+    return rc;
 }
 
 int vt_path_fmt(char *buf, size_t size, struct vt_err *err, const char *fmt, ...)

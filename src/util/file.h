@@ -3,6 +3,7 @@
 #define VT_UTIL_FILE_H
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stddef.h>
 
 #include "vtopo/err.h"
@@ -24,6 +25,21 @@ int vt_read_file_at(int dirfd, const char *path, const char *name, size_t max, u
 /* Write data to path atomically: a temporary file in the same directory,
  * fsync, rename. On failure nothing is left behind and path is untouched. */
 int vt_write_file_atomic(const char *path, const void *data, size_t len, struct vt_err *err);
+
+/* The same in steps, so that several files are written first and renamed
+ * into place last: begin (temporary file next to path), write, then commit
+ * (fsync, close, rename) or abort (remove the temporary file). */
+struct vt_atomic {
+    int fd;
+    const char *path;
+    char tmp[PATH_MAX];
+};
+int vt_atomic_begin(struct vt_atomic *a, const char *path, struct vt_err *err);
+int vt_atomic_write(struct vt_atomic *a, const void *data, size_t len, struct vt_err *err);
+/* fsync and close, leaving the rename for vt_atomic_commit. */
+int vt_atomic_close(struct vt_atomic *a, struct vt_err *err);
+int vt_atomic_commit(struct vt_atomic *a, struct vt_err *err);
+void vt_atomic_abort(struct vt_atomic *a);
 
 /* snprintf into buf; -ENAMETOOLONG (with a message) when it does not fit. */
 int vt_path_fmt(char *buf, size_t size, struct vt_err *err, const char *fmt, ...)

@@ -14,6 +14,9 @@
 
 #include "unit/linux_topo.h"
 #include "unit/support.h"
+#include "util/file.h"
+#include "vtopo/cpuid.h"
+#include "vtopo/emit.h"
 #include "vtopo/layout.h"
 
 #define G (UINT64_C(1) << 30)
@@ -571,6 +574,48 @@ static void test_gpa_lookup(void **state)
     vt_host_free(h);
 }
 
+/* --out writes exactly what the in-memory renderers produce (the JSON is
+ * streamed, in 64 KiB pieces, for a plan large enough to need several), and a
+ * failure leaves nothing behind. */
+static void test_write_dir(void **state)
+{
+    struct vt_host *h = synthetic("sockets=2,cores=64,mem=64G");
+    struct vt_layout *l = plan(h, "vcpus=128;memory=8192;vnodes=2;vendor=amd;mem-layout=qemu-pc");
+    char *dir = t_mkdtemp(), path[300], *want, *got;
+    const char *names[] = {"plan.json", "cpuid.txt", "e820.txt"};
+    struct vt_err err;
+
+    (void)state;
+    assert_non_null(dir);
+    snprintf(path, sizeof(path), "%s/out", dir ? dir : "");
+    assert_int_equal(vt_layout_write_dir(l, path, &err), 0);
+    for (int i = 0; i < 3; i++) {
+        char file[400];
+
+        snprintf(file, sizeof(file), "%s/%s", path, names[i]);
+        assert_int_equal(vt_read_file(file, 64u << 20, 0, &got, NULL, &err), 0);
+        if (i == 0)
+            assert_int_equal(vt_layout_to_json(l, &want, &err), 0);
+        else if (i == 1)
+            assert_int_equal(vt_cpuid_format(l, &want), 0);
+        else
+            assert_int_equal(vt_layout_e820_text(l, &want, &err), 0);
+        if (i == 0)
+            assert_true(strlen(want) > 65536);
+        assert_string_equal(got, want);
+        free(got);
+        free(want);
+    }
+    /* A path below a regular file: fails, writes nothing. */
+    t_write(dir, "file", "x", 1);
+    snprintf(path, sizeof(path), "%s/file/out", dir ? dir : "");
+    assert_true(vt_layout_write_dir(l, path, &err) < 0);
+    assert_non_null(strstr(err.msg, "file/out"));
+    vt_layout_free(l);
+    vt_host_free(h);
+    t_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -584,6 +629,7 @@ int main(void)
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_random_requests),
         cmocka_unit_test(test_gpa_lookup),
+        cmocka_unit_test(test_write_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
