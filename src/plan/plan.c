@@ -25,12 +25,12 @@ struct planner {
     const struct vt_request *r;
     struct vt_err *err;
     unsigned nvcpus, nvnodes;
-    int *vcpu_vnode;       /* per vCPU */
-    int *vcpu_pcpu;        /* per vCPU, -1 unpinned */
-    int *vnode_pnode;      /* per vnode, -1 unbound */
-    uint32_t *vnode_pxm;   /* guest_pxm per vnode */
-    uint64_t *vnode_mem;   /* bytes per vnode */
-    unsigned *vnode_count; /* vCPUs per vnode */
+    int *vcpu_vnode;           /* per vCPU */
+    int *vcpu_pcpu;            /* per vCPU, -1 unpinned */
+    int *vnode_pnode;          /* per vnode, -1 unbound */
+    uint32_t *vnode_guest_pxm; /* guest_pxm per vnode */
+    uint64_t *vnode_mem;       /* bytes per vnode */
+    unsigned *vnode_count;     /* vCPUs per vnode */
     enum vt_mem_layout mem_layout;
     uint64_t memory;
     struct vt_layout *l;
@@ -63,14 +63,14 @@ static int alloc_vnodes(struct planner *p, unsigned n)
 {
     p->nvnodes = n;
     p->vnode_pnode = malloc(n * sizeof(*p->vnode_pnode));
-    p->vnode_pxm = malloc(n * sizeof(*p->vnode_pxm));
+    p->vnode_guest_pxm = malloc(n * sizeof(*p->vnode_guest_pxm));
     p->vnode_mem = calloc(n, sizeof(*p->vnode_mem));
     p->vnode_count = calloc(n, sizeof(*p->vnode_count));
-    if (!p->vnode_pnode || !p->vnode_pxm || !p->vnode_mem || !p->vnode_count)
+    if (!p->vnode_pnode || !p->vnode_guest_pxm || !p->vnode_mem || !p->vnode_count)
         return oom(p);
     for (unsigned v = 0; v < n; v++) {
         p->vnode_pnode[v] = -1;
-        p->vnode_pxm[v] = v;
+        p->vnode_guest_pxm[v] = v;
     }
     return 0;
 }
@@ -883,7 +883,7 @@ static void planner_free(struct planner *p)
     free(p->vcpu_vnode);
     free(p->vcpu_pcpu);
     free(p->vnode_pnode);
-    free(p->vnode_pxm);
+    free(p->vnode_guest_pxm);
     free(p->vnode_mem);
     free(p->vnode_count);
 }
@@ -923,7 +923,7 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
         goto out;
     if (r->placement == PLACE_PIN_IDENTITY)
         for (unsigned v = 0; v < p.nvnodes; v++)
-            p.vnode_pxm[v] = v; /* = host PXM by construction */
+            p.vnode_guest_pxm[v] = v; /* = host PXM by construction */
     p.l = layout_alloc(p.nvcpus, p.nvnodes);
     if (!p.l) {
         rc = oom(&p);
@@ -946,7 +946,7 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
     for (unsigned v = 0; v < p.nvnodes; v++) {
         struct layout_vnode *lv = &p.l->vnodes[v];
 
-        lv->pub.guest_pxm = p.vnode_pxm[v];
+        lv->pub.guest_pxm = p.vnode_guest_pxm[v];
         lv->pub.pnode = p.vnode_pnode[v];
         if (lv->pub.pnode >= 0)
             lv->pub.host_pxm =
