@@ -5,7 +5,7 @@
 set -eu
 
 build_pkgs="cmake make gcc libc6-dev clang pkg-config libcmocka-dev libjson-c-dev bzip2"
-test_pkgs="hwloc libclang-rt-14-dev binutils clang-format"
+test_pkgs="hwloc libclang-rt-14-dev binutils clang-format acpica-tools"
 
 case "${1:-all}" in
 build) want="$build_pkgs" ;;

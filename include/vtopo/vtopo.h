@@ -2,6 +2,7 @@
 #ifndef VTOPO_VTOPO_H
 #define VTOPO_VTOPO_H
 
+#include "vtopo/acpi.h"
 #include "vtopo/bitmap.h"
 #include "vtopo/cpuid.h"
 #include "vtopo/emit.h"

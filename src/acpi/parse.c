@@ -216,3 +216,82 @@ void vt_slit_free(struct vt_slit *slit)
     slit->entries = NULL;
     slit->count = 0;
 }
+
+int vt_madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_madt *madt,
+                  struct vt_err *err)
+{
+    struct vt_acpi_header hdr;
+    struct vt_rd r = {data, len};
+    size_t off = 44, cap = 0, idx = 0;
+    int rc;
+
+    memset(madt, 0, sizeof(*madt));
+    if ((rc = vt_acpi_header_parse(data, len, name, "APIC", &hdr, err)) < 0)
+        return rc;
+    if (len < 44)
+        return vt_err_set(err, -EINVAL, "%s: %zu bytes, shorter than the 44-byte MADT header", name,
+                          len);
+    madt->revision = hdr.revision;
+    vt_rd_u32(&r, 36, &madt->lapic_address);
+    vt_rd_u32(&r, 40, &madt->flags);
+    for (; off < len; idx++) {
+        struct vt_madt_cpu c = {0};
+        uint8_t type = 0, slen = 0;
+
+        if (!vt_rd_u8(&r, off, &type) || !vt_rd_u8(&r, off + 1, &slen) || slen < 2 ||
+            slen > len - off) {
+            vt_madt_free(madt);
+            return vt_err_set(err, -EINVAL,
+                              "%s: entry %zu at offset %zu: length %u runs past the table (%zu "
+                              "bytes left) or is below 2",
+                              name, idx, off, slen, len - off);
+        }
+        if ((type == 0 && slen < 8) || (type == 9 && slen < 16)) {
+            vt_madt_free(madt);
+            return vt_err_set(
+                err, -EINVAL, "%s: entry %zu (%s) at offset %zu: length %u, expected %u", name, idx,
+                type == 0 ? "local APIC" : "local x2APIC", off, slen, type == 0 ? 8 : 16);
+        }
+        if (type != 0 && type != 9) {
+            madt->nother++;
+            off += slen;
+            continue;
+        }
+        c.type = type;
+        c.offset = off;
+        if (type == 0) {
+            uint8_t uid = 0, id = 0;
+
+            vt_rd_u8(&r, off + 2, &uid);
+            vt_rd_u8(&r, off + 3, &id);
+            vt_rd_u32(&r, off + 4, &c.flags);
+            c.uid = uid;
+            c.apic_id = id;
+        } else {
+            vt_rd_u32(&r, off + 4, &c.apic_id);
+            vt_rd_u32(&r, off + 8, &c.flags);
+            vt_rd_u32(&r, off + 12, &c.uid);
+        }
+        if (madt->ncpus == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct vt_madt_cpu *n = realloc(madt->cpus, ncap * sizeof(*n));
+
+            if (!n) {
+                vt_madt_free(madt);
+                return vt_err_set(err, -ENOMEM, "%s: out of memory", name);
+            }
+            madt->cpus = n;
+            cap = ncap;
+        }
+        madt->cpus[madt->ncpus++] = c;
+        off += slen;
+    }
+    return 0;
+}
+
+void vt_madt_free(struct vt_madt *madt)
+{
+    free(madt->cpus);
+    madt->cpus = NULL;
+    madt->ncpus = 0;
+}

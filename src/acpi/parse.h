@@ -74,4 +74,27 @@ int vt_slit_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
 bool vt_slit_valid(const struct vt_slit *slit);
 void vt_slit_free(struct vt_slit *slit);
 
+/* MADT processor entries (LAPIC type 0, x2APIC type 9) in table order. */
+struct vt_madt_cpu {
+    uint8_t type;
+    size_t offset;
+    uint32_t uid; /* ACPI processor UID */
+    uint32_t apic_id;
+    uint32_t flags; /* bit 0 enabled, bit 1 online capable */
+};
+
+struct vt_madt {
+    uint8_t revision;
+    uint32_t lapic_address, flags;
+    struct vt_madt_cpu *cpus;
+    size_t ncpus;
+    size_t nother; /* other subtables (IO-APIC, overrides, NMIs, ...) */
+};
+
+/* Parse a MADT; rejects subtables shorter than their type's size or running
+ * past the table. */
+int vt_madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_madt *madt,
+                  struct vt_err *err);
+void vt_madt_free(struct vt_madt *madt);
+
 #endif

@@ -9,6 +9,7 @@
 #include "plan/memmap.h"
 #include "util/file.h"
 #include "util/bytes.h"
+#include "vtopo/acpi.h"
 #include "vtopo/cpuid.h"
 #include "vtopo/emit.h"
 
@@ -242,20 +243,25 @@ static int begin(struct vt_atomic *a, char *path, size_t size, const char *dir, 
 }
 
 /* Each file is rendered straight into its temporary file (the JSON streams in
- * 64 KiB pieces), and the three are renamed into place only once all are
- * written: a failure leaves none of them half-written. */
+ * 64 KiB pieces), and all are renamed into place only once all are written:
+ * a failure leaves none of them half-written. */
 int vt_layout_write_dir(const struct vt_layout *l, const char *dir, struct vt_err *err)
 {
-    static const char *const names[] = {"cpuid.txt", "e820.txt", "plan.json"};
-    struct vt_atomic files[3];
-    char paths[3][4096];
+    static const char *const names[] = {"cpuid.txt", "e820.txt", "plan.json", "srat.dat",
+                                        "slit.dat",  "madt.dat", "hmat.dat"};
+    static int (*const tables[])(const struct vt_layout *, const struct vt_acpi_options *,
+                                 uint8_t **, size_t *, struct vt_err *) = {
+        vt_acpi_srat, vt_acpi_slit, vt_acpi_madt, vt_acpi_hmat};
+    enum { NFILES = sizeof(names) / sizeof(names[0]) };
+    struct vt_atomic files[NFILES];
+    char paths[NFILES][4096];
     size_t begun = 0;
     char *text = NULL;
     int rc;
 
     if (mkdir(dir, 0755) < 0 && errno != EEXIST)
         return vt_err_set(err, -errno, "%s: cannot create the directory: %s", dir, strerror(errno));
-    for (; begun < 3; begun++)
+    for (; begun < NFILES; begun++)
         if ((rc = begin(&files[begun], paths[begun], sizeof(paths[begun]), dir, names[begun],
                         err)) < 0)
             goto fail;
@@ -280,10 +286,21 @@ int vt_layout_write_dir(const struct vt_layout *l, const char *dir, struct vt_er
         if (rc < 0)
             goto fail;
     }
-    for (size_t i = 0; i < 3; i++)
+    for (size_t t = 0; t < 4; t++) {
+        uint8_t *table;
+        size_t tlen;
+
+        if ((rc = tables[t](l, NULL, &table, &tlen, err)) < 0)
+            goto fail;
+        rc = vt_atomic_write(&files[3 + t], table, tlen, err);
+        free(table);
+        if (rc < 0)
+            goto fail;
+    }
+    for (size_t i = 0; i < NFILES; i++)
         if ((rc = vt_atomic_close(&files[i], err)) < 0)
             goto fail;
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < NFILES; i++)
         if ((rc = vt_atomic_commit(&files[i], err)) < 0)
             goto fail;
     free(text);

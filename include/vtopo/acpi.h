@@ -1,0 +1,64 @@
+/* ACPI tables of a vt_layout: SRAT, SLIT, MADT and HMAT as byte buffers a
+ * VMM places in guest memory (pure functions of the layout). */
+#ifndef VTOPO_ACPI_H
+#define VTOPO_ACPI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vtopo/err.h"
+#include "vtopo/export.h"
+#include "vtopo/layout.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What goes into every table header and the choices an emitter offers. */
+struct vt_acpi_options {
+    char oem_id[7];       /* up to 6 characters, space padded */
+    char oem_table_id[9]; /* up to 8 characters, space padded */
+    uint32_t oem_revision;
+    char creator_id[5]; /* up to 4 characters */
+    uint32_t creator_revision;
+    /* SRAT: x2APIC affinity entries for every vCPU, not only for APIC IDs >= 255. */
+    bool srat_x2apic_all;
+    /* MADT: only the processor entries, without the IO-APIC, the interrupt
+     * source override and the NMI entries a whole MADT needs. */
+    bool madt_cpus_only;
+};
+
+/* The defaults: OEM "VTOPO " / "VTOPO   " revision 1, creator "VTOP" 1. */
+VT_API void vt_acpi_options_init(struct vt_acpi_options *o);
+
+/*
+ * Each emitter returns a malloc'd table in *data (length *len): the 36-byte
+ * header with length and checksum filled in, then the body. o may be NULL for
+ * the defaults. The layouts are docs/acpi-tables.md:
+ *  SRAT (revision 3): a processor affinity entry per vCPU in vCPU order — LAPIC
+ *   (type 0) for APIC IDs < 255, x2APIC (type 2) otherwise — then a memory
+ *   affinity entry per vnode range in address order; guest_pxm of the vnode.
+ *  SLIT (revision 1): indexed by guest_pxm, locality count = highest guest_pxm
+ *   + 1; unused PXMs get 10 on the diagonal and 20 elsewhere.
+ *  MADT (revision 3): local APIC address 0xfee00000, PCAT_COMPAT; a LAPIC
+ *   (type 0) entry per vCPU with APIC ID < 255 and vCPU index < 255, x2APIC
+ *   (type 9) otherwise, UID = vCPU index, enabled; then IO-APIC, IRQ0->GSI2
+ *   override and NMI entries unless madt_cpus_only.
+ *  HMAT (revision 2): memory proximity domain attributes for vnodes with
+ *   memory, access latency and bandwidth matrices derived from distances.
+ */
+VT_API int vt_acpi_srat(const struct vt_layout *l, const struct vt_acpi_options *o, uint8_t **data,
+                        size_t *len, struct vt_err *err);
+VT_API int vt_acpi_slit(const struct vt_layout *l, const struct vt_acpi_options *o, uint8_t **data,
+                        size_t *len, struct vt_err *err);
+VT_API int vt_acpi_madt(const struct vt_layout *l, const struct vt_acpi_options *o, uint8_t **data,
+                        size_t *len, struct vt_err *err);
+VT_API int vt_acpi_hmat(const struct vt_layout *l, const struct vt_acpi_options *o, uint8_t **data,
+                        size_t *len, struct vt_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,69 @@
+/* MADT of a layout: a processor entry per vCPU (UID = vCPU index), then what
+ * a whole MADT needs (IO-APIC, IRQ0 override, NMIs). */
+#include "acpi/table.h"
+
+#define MADT_REVISION  3
+#define LAPIC_ADDRESS  0xfee00000u
+#define IOAPIC_ADDRESS 0xfec00000u
+#define PCAT_COMPAT    1u
+#define MADT_ENABLED   1u
+
+int vt_acpi_madt(const struct vt_layout *l, const struct vt_acpi_options *o, uint8_t **data,
+                 size_t *len, struct vt_err *err)
+{
+    bool any_x2apic = false;
+    struct vt_buf b;
+
+    vt_acpi_begin(&b, "APIC", MADT_REVISION, o);
+    vt_buf_le(&b, LAPIC_ADDRESS, 4);
+    vt_buf_le(&b, PCAT_COMPAT, 4);
+    for (size_t i = 0; i < vt_layout_vcpu_count(l); i++) {
+        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+
+        /* The spec: APIC IDs below 255 use the local APIC structure (whose
+         * UID is one byte), 255 and above the x2APIC structure. */
+        if (c->apic_id < 255 && c->vcpu < 255) {
+            vt_buf_le(&b, 0, 1);
+            vt_buf_le(&b, 8, 1);
+            vt_buf_le(&b, c->vcpu, 1);
+            vt_buf_le(&b, c->apic_id, 1);
+            vt_buf_le(&b, MADT_ENABLED, 4);
+        } else {
+            any_x2apic = true;
+            vt_buf_le(&b, 9, 1);
+            vt_buf_le(&b, 16, 1);
+            vt_buf_le(&b, 0, 2);
+            vt_buf_le(&b, c->apic_id, 4);
+            vt_buf_le(&b, MADT_ENABLED, 4);
+            vt_buf_le(&b, c->vcpu, 4);
+        }
+    }
+    if (!(o && o->madt_cpus_only)) {
+        vt_buf_le(&b, 1, 1); /* IO-APIC */
+        vt_buf_le(&b, 12, 1);
+        vt_buf_le(&b, 0, 1); /* IO-APIC id */
+        vt_buf_le(&b, 0, 1);
+        vt_buf_le(&b, IOAPIC_ADDRESS, 4);
+        vt_buf_le(&b, 0, 4); /* GSI base */
+        vt_buf_le(&b, 2, 1); /* interrupt source override: ISA IRQ0 -> GSI 2 */
+        vt_buf_le(&b, 10, 1);
+        vt_buf_le(&b, 0, 1); /* bus: ISA */
+        vt_buf_le(&b, 0, 1); /* source IRQ */
+        vt_buf_le(&b, 2, 4); /* GSI */
+        vt_buf_le(&b, 0, 2); /* flags: conforms to the bus */
+        vt_buf_le(&b, 4, 1); /* local APIC NMI, all processors, LINT1 */
+        vt_buf_le(&b, 6, 1);
+        vt_buf_le(&b, 0xff, 1);
+        vt_buf_le(&b, 0, 2);
+        vt_buf_le(&b, 1, 1);
+        if (any_x2apic) {
+            vt_buf_le(&b, 10, 1); /* local x2APIC NMI, all processors, LINT1 */
+            vt_buf_le(&b, 12, 1);
+            vt_buf_le(&b, 0, 2);
+            vt_buf_le(&b, 0xffffffffu, 4);
+            vt_buf_le(&b, 1, 1);
+            vt_buf_le(&b, 0, 3);
+        }
+    }
+    return vt_acpi_end(&b, data, len, err);
+}
