@@ -7,12 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acpi/linux_numa.h"
 #include "acpi/parse.h"
 #include "host/host_internal.h"
 #include "util/file.h"
 
-/* Linux's MAX_PXM_DOMAINS: a PXM at or above it gets no node. */
-#define LINUX_MAX_PXM  256u
 #define ACPI_TABLE_MAX (16u << 20)
 
 /* Find and read a table as <dir>/<SIG>, <dir>/<sig>.dat or <dir>/<SIG>.dat. */
@@ -46,91 +45,6 @@ static const char *numa_override(const char *cmdline)
     if (strstr(cmdline, "numa=off"))
         return "numa=off";
     return NULL;
-}
-
-struct pxm_map {
-    uint32_t pxm[LINUX_MAX_PXM]; /* by linux node */
-    size_t n;
-};
-
-static int pxm_node(struct pxm_map *m, uint32_t pxm)
-{
-    for (size_t i = 0; i < m->n; i++)
-        if (m->pxm[i] == pxm)
-            return (int)i;
-    if (pxm >= LINUX_MAX_PXM || m->n >= LINUX_MAX_PXM)
-        return -1;
-    m->pxm[m->n] = pxm;
-    return (int)m->n++;
-}
-
-/* Linux (drivers/acpi/numa/srat.c acpi_numa_init): one pass over the CPU-type
- * entries (LAPIC, x2APIC, GICC, generic initiator) in table order, then the
- * memory entries; each enabled entry's PXM gets the next free node id the
- * first time it is seen. Returns false (with *why) when Linux would not use
- * this SRAT. */
-static bool replay(const struct vt_srat *srat, struct pxm_map *m, const char **why)
-{
-    bool any_mem = false;
-
-    m->n = 0;
-    for (size_t i = 0; i < srat->n; i++) {
-        const struct vt_srat_entry *e = &srat->entries[i];
-
-        if (e->type == VT_SRAT_MEMORY || !(e->flags & VT_SRAT_ENABLED))
-            continue;
-        pxm_node(m, e->pxm);
-    }
-    for (size_t i = 0; i < srat->n; i++) {
-        const struct vt_srat_entry *e = &srat->entries[i];
-
-        if (e->type != VT_SRAT_MEMORY || !(e->flags & VT_SRAT_ENABLED))
-            continue;
-        if (pxm_node(m, e->pxm) < 0) {
-            *why = "a memory entry's proximity domain is 256 or more (Too many proximity "
-                   "domains)";
-            return false;
-        }
-        any_mem = true;
-    }
-    if (!any_mem) {
-        *why = "it has no enabled memory affinity entry";
-        return false;
-    }
-    return true;
-}
-
-static int cmp_u64pair(const void *a, const void *b)
-{
-    const uint64_t *x = a, *y = b;
-
-    return x[0] < y[0] ? -1 : x[0] > y[0];
-}
-
-/* Linux rejects an SRAT whose different-PXM memory ranges overlap. */
-static bool ranges_overlap(const struct vt_srat *srat)
-{
-    uint64_t(*r)[3] = calloc(srat->n ? srat->n : 1, sizeof(*r));
-    size_t n = 0;
-    bool bad = false;
-
-    if (!r)
-        return true;
-    for (size_t i = 0; i < srat->n; i++) {
-        const struct vt_srat_entry *e = &srat->entries[i];
-
-        if (e->type == VT_SRAT_MEMORY && (e->flags & VT_SRAT_ENABLED) && e->length_bytes) {
-            r[n][0] = e->base;
-            r[n][1] = e->base + e->length_bytes;
-            r[n][2] = e->pxm;
-            n++;
-        }
-    }
-    qsort(r, n, sizeof(*r), cmp_u64pair);
-    for (size_t i = 1; i < n && !bad; i++)
-        bad = r[i][0] < r[i - 1][1] && r[i][2] != r[i - 1][2];
-    free(r);
-    return bad;
 }
 
 static void apply_slit(struct vt_host *h, const char *path, const uint8_t *data, size_t len)
@@ -179,7 +93,7 @@ int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struc
 {
     char path[PATH_MAX], *data = NULL, *cmdline = NULL;
     struct vt_srat srat = {0};
-    struct pxm_map map;
+    struct vt_linux_numa map;
     struct vt_err e;
     const char *why = NULL;
     size_t len;
@@ -228,24 +142,18 @@ int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struc
                 goto out;
         }
     }
-    if (!replay(&srat, &map, &why)) {
-        host_warn(h, "%s: Linux does not use this SRAT (%s); host_pxm not taken from it", path,
-                  why);
-        goto out;
-    }
-    if (ranges_overlap(&srat)) {
-        host_warn(h,
-                  "%s: memory ranges of different proximity domains overlap, so Linux does "
-                  "not use it; host_pxm not taken from it",
-                  path);
+    vt_linux_srat(&srat, &map);
+    if (!map.srat_used) {
+        host_warn(h, "%s: Linux does not use this SRAT: %s; host_pxm not taken from it", path,
+                  map.why);
         goto out;
     }
     for (size_t i = 0; i < h->nnodes; i++)
-        if (h->nodes[i].pub.pnode >= map.n) {
+        if (h->nodes[i].pub.pnode >= map.nnodes) {
             host_warn(h,
                       "%s maps %zu proximity domains, but node %u exists (NUMA emulation, "
                       "CXL windows or another machine's tables?); host_pxm not taken from it",
-                      path, map.n, h->nodes[i].pub.pnode);
+                      path, map.nnodes, h->nodes[i].pub.pnode);
             goto out;
         }
     /* The firmware's ranges replace whatever the source said, for every node:

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "linux_topo.h"
+#include "cpuid/linux_topo.h"
 #include "plan/layout_internal.h"
 #include "support.h"
 #include "vtopo/cpuid.h"

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "unit/linux_topo.h"
+#include "cpuid/linux_topo.h"
 #include "unit/support.h"
 #include "util/file.h"
 #include "vtopo/cpuid.h"

@@ -1,0 +1,113 @@
+/* What a Linux x86 guest does with an SRAT: used or not, and its numbering. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acpi/linux_numa.h"
+
+int vt_linux_node_of_pxm(const struct vt_linux_numa *numa, uint32_t pxm)
+{
+    for (size_t i = 0; i < numa->nnodes; i++)
+        if (numa->pxm[i] == pxm)
+            return (int)i;
+    return -1;
+}
+
+static bool map_pxm(struct vt_linux_numa *m, const struct vt_srat_entry *e)
+{
+    if (vt_linux_node_of_pxm(m, e->pxm) >= 0)
+        return true;
+    if (e->pxm >= VT_LINUX_MAX_PXM || m->nnodes >= VT_LINUX_MAX_PXM) {
+        snprintf(m->why, sizeof(m->why),
+                 "the entry at offset %zu has proximity domain %u, and PXMs of 256 or more get no "
+                 "node (\"SRAT: Too many proximity domains\")",
+                 e->offset, e->pxm);
+        m->bad_offset = e->offset;
+        return false;
+    }
+    m->pxm[m->nnodes++] = e->pxm;
+    return true;
+}
+
+struct mem_range {
+    uint64_t start, end;
+    uint32_t pxm;
+    size_t offset;
+};
+
+static int cmp_range(const void *a, const void *b)
+{
+    const struct mem_range *x = a, *y = b;
+
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Different PXMs' ranges overlapping make numa_cleanup_meminfo fail. */
+static bool overlap(const struct vt_srat *srat, struct vt_linux_numa *m)
+{
+    struct mem_range *r = calloc(srat->n ? srat->n : 1, sizeof(*r));
+    size_t n = 0;
+    bool bad = false;
+
+    if (!r) {
+        snprintf(m->why, sizeof(m->why), "out of memory while checking the ranges");
+        return true;
+    }
+    for (size_t i = 0; i < srat->n; i++) {
+        const struct vt_srat_entry *e = &srat->entries[i];
+
+        if (e->type == VT_SRAT_MEMORY && (e->flags & VT_SRAT_ENABLED) && e->length_bytes &&
+            e->base <= UINT64_MAX - e->length_bytes) {
+            r[n].start = e->base;
+            r[n].end = e->base + e->length_bytes;
+            r[n].pxm = e->pxm;
+            r[n].offset = e->offset;
+            n++;
+        }
+    }
+    qsort(r, n, sizeof(*r), cmp_range);
+    for (size_t i = 1; i < n && !bad; i++)
+        if (r[i].start < r[i - 1].end && r[i].pxm != r[i - 1].pxm) {
+            bad = true;
+            snprintf(m->why, sizeof(m->why),
+                     "memory ranges of PXM %u (offset %zu) and PXM %u (offset %zu) overlap "
+                     "(\"overlaps with node\")",
+                     r[i - 1].pxm, r[i - 1].offset, r[i].pxm, r[i].offset);
+            m->bad_offset = r[i].offset;
+        }
+    free(r);
+    return bad;
+}
+
+void vt_linux_srat(const struct vt_srat *srat, struct vt_linux_numa *m)
+{
+    bool any_mem = false;
+
+    memset(m, 0, sizeof(*m));
+    m->bad_offset = SIZE_MAX;
+    for (size_t i = 0; i < srat->n; i++) {
+        const struct vt_srat_entry *e = &srat->entries[i];
+
+        if (e->type == VT_SRAT_MEMORY || !(e->flags & VT_SRAT_ENABLED))
+            continue;
+        if (!map_pxm(m, e))
+            return;
+    }
+    for (size_t i = 0; i < srat->n; i++) {
+        const struct vt_srat_entry *e = &srat->entries[i];
+
+        if (e->type != VT_SRAT_MEMORY || !(e->flags & VT_SRAT_ENABLED))
+            continue;
+        if (!map_pxm(m, e))
+            return;
+        any_mem = true;
+    }
+    if (!any_mem) {
+        snprintf(m->why, sizeof(m->why),
+                 "it has no enabled memory affinity entry (acpi_numa_init returns -ENOENT)");
+        return;
+    }
+    if (overlap(srat, m))
+        return;
+    m->srat_used = true;
+}
