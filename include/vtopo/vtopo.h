@@ -4,6 +4,7 @@
 
 #include "vtopo/acpi.h"
 #include "vtopo/bitmap.h"
+#include "vtopo/check.h"
 #include "vtopo/cpuid.h"
 #include "vtopo/emit.h"
 #include "vtopo/err.h"

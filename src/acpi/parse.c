@@ -295,3 +295,108 @@ void vt_madt_free(struct vt_madt *madt)
     madt->cpus = NULL;
     madt->ncpus = 0;
 }
+
+#define HMAT_MAX_PDS 65536u
+
+void vt_hmat_free(struct vt_hmat *hmat)
+{
+    for (size_t i = 0; i < hmat->nlocs; i++)
+        free(hmat->locs[i].pds);
+    free(hmat->locs);
+    free(hmat->pds);
+    memset(hmat, 0, sizeof(*hmat));
+}
+
+static int hmat_fail(struct vt_hmat *hmat, int rc)
+{
+    vt_hmat_free(hmat);
+    return rc;
+}
+
+int vt_hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_hmat *hmat,
+                  struct vt_err *err)
+{
+    struct vt_acpi_header hdr;
+    struct vt_rd r = {data, len};
+    size_t off = 40, idx = 0;
+    int rc;
+
+    memset(hmat, 0, sizeof(*hmat));
+    if ((rc = vt_acpi_header_parse(data, len, name, "HMAT", &hdr, err)) < 0)
+        return rc;
+    if (hdr.revision != 1 && hdr.revision != 2)
+        return vt_err_set(err, -EINVAL,
+                          "%s: revision %u (Linux: \"Ignoring HMAT: Unknown revision\")", name,
+                          hdr.revision);
+    if (len < 40)
+        return vt_err_set(err, -EINVAL, "%s: %zu bytes, shorter than the 40-byte HMAT header", name,
+                          len);
+    hmat->revision = hdr.revision;
+    for (; off < len; idx++) {
+        uint16_t type = 0;
+        uint32_t slen = 0;
+
+        if (!vt_rd_u16(&r, off, &type) || !vt_rd_u32(&r, off + 4, &slen) || slen < 8 ||
+            slen > len - off)
+            return hmat_fail(hmat, vt_err_set(err, -EINVAL,
+                                              "%s: structure %zu at offset %zu: length %u runs "
+                                              "past the table (%zu bytes left) or is below 8",
+                                              name, idx, off, slen, len - off));
+        if (type == 0) {
+            struct vt_hmat_pd pd = {off, 0, 0, 0};
+            struct vt_hmat_pd *n;
+
+            if (slen != 40)
+                return hmat_fail(hmat, vt_err_set(err, -EINVAL,
+                                                  "%s: structure %zu (memory proximity domain "
+                                                  "attributes) at offset %zu: length %u, "
+                                                  "expected 40",
+                                                  name, idx, off, slen));
+            vt_rd_u16(&r, off + 8, &pd.flags);
+            vt_rd_u32(&r, off + 12, &pd.initiator_pd);
+            vt_rd_u32(&r, off + 16, &pd.memory_pd);
+            n = realloc(hmat->pds, (hmat->npds + 1) * sizeof(*n));
+            if (!n)
+                return hmat_fail(hmat, vt_err_set(err, -ENOMEM, "%s: out of memory", name));
+            hmat->pds = n;
+            hmat->pds[hmat->npds++] = pd;
+        } else if (type == 1) {
+            struct vt_hmat_locality loc = {0};
+            struct vt_hmat_locality *n;
+            uint64_t need;
+
+            loc.offset = off;
+            if (slen < 32)
+                return hmat_fail(hmat, vt_err_set(err, -EINVAL,
+                                                  "%s: structure %zu (locality) at offset %zu: "
+                                                  "length %u, below 32",
+                                                  name, idx, off, slen));
+            vt_rd_u8(&r, off + 9, &loc.data_type);
+            vt_rd_u32(&r, off + 12, &loc.ninit);
+            vt_rd_u32(&r, off + 16, &loc.ntarg);
+            vt_rd_u64(&r, off + 24, &loc.base_unit);
+            need = 32 + 4 * ((uint64_t)loc.ninit + loc.ntarg) + 2 * (uint64_t)loc.ninit * loc.ntarg;
+            if (loc.ninit > HMAT_MAX_PDS || loc.ntarg > HMAT_MAX_PDS || need > slen)
+                return hmat_fail(hmat, vt_err_set(err, -EINVAL,
+                                                  "%s: structure %zu (locality) at offset %zu: "
+                                                  "%u initiators and %u targets need %llu bytes, "
+                                                  "the structure has %u",
+                                                  name, idx, off, loc.ninit, loc.ntarg,
+                                                  (unsigned long long)need, slen));
+            loc.pds = malloc(((size_t)loc.ninit + loc.ntarg + 1) * sizeof(*loc.pds));
+            if (!loc.pds)
+                return hmat_fail(hmat, vt_err_set(err, -ENOMEM, "%s: out of memory", name));
+            for (uint32_t i = 0; i < loc.ninit + loc.ntarg; i++)
+                vt_rd_u32(&r, off + 32 + 4 * (size_t)i, &loc.pds[i]);
+            n = realloc(hmat->locs, (hmat->nlocs + 1) * sizeof(*n));
+            if (!n) {
+                free(loc.pds);
+                return hmat_fail(hmat, vt_err_set(err, -ENOMEM, "%s: out of memory", name));
+            }
+            hmat->locs = n;
+            hmat->locs[hmat->nlocs++] = loc;
+        }
+        off += slen;
+    }
+    return 0;
+}

@@ -97,4 +97,35 @@ int vt_madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_m
                   struct vt_err *err);
 void vt_madt_free(struct vt_madt *madt);
 
+/* HMAT (revision 1 or 2): memory proximity domain attributes and the PXM
+ * lists of the locality structures (their entries are not kept). */
+struct vt_hmat_pd {
+    size_t offset;
+    uint16_t flags; /* bit 0: initiator valid */
+    uint32_t initiator_pd, memory_pd;
+};
+
+struct vt_hmat_locality {
+    size_t offset;
+    uint8_t data_type;
+    uint64_t base_unit;
+    uint32_t *pds; /* ninit initiator PXMs, then ntarg target PXMs */
+    uint32_t ninit, ntarg;
+};
+
+struct vt_hmat {
+    uint8_t revision;
+    struct vt_hmat_pd *pds;
+    size_t npds;
+    struct vt_hmat_locality *locs;
+    size_t nlocs;
+};
+
+/* Parse an HMAT; rejects what Linux's hmat.c rejects structurally: a
+ * revision other than 1 or 2, a proximity-domain structure not 40 bytes long,
+ * a locality structure shorter than its lists, anything past the table. */
+int vt_hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_hmat *hmat,
+                  struct vt_err *err);
+void vt_hmat_free(struct vt_hmat *hmat);
+
 #endif

@@ -15,7 +15,7 @@ libdir=${libdir%/pkgconfig}
 for f in "$libdir/libvtopo.so.0" "$libdir/libvtopo.a" "$prefix/include/vtopo/vtopo.h" \
          "$prefix/bin/vtopo" "$libdir/pkgconfig/vtopo.pc" "$libdir/cmake/vtopo/vtopoConfig.cmake" \
          "$prefix/share/man/man1/vtopo.1" "$prefix/share/man/man1/vtopo-host.1" \
-         "$prefix/share/man/man1/vtopo-plan.1"; do
+         "$prefix/share/man/man1/vtopo-plan.1" "$prefix/share/man/man1/vtopo-check.1"; do
     [ -e "$f" ] || { echo "FAIL: $f was not installed"; exit 1; }
 done
 soname=$(objdump -p "$libdir/libvtopo.so.0" 2>/dev/null | awk '/SONAME/ {print $2}')

@@ -32,6 +32,8 @@ int cmd_host(int argc, char **argv);
 void cmd_host_usage(FILE *out);
 int cmd_plan(int argc, char **argv);
 void cmd_plan_usage(FILE *out);
+int cmd_check(int argc, char **argv);
+void cmd_check_usage(FILE *out);
 
 /* A whole decimal number from 1 to max; -EINVAL otherwise. */
 int cli_parse_uint(const char *text, unsigned max, unsigned *out);

@@ -8,6 +8,8 @@ const struct vt_cmd vt_cmds[] = {
     {"host", "show a host's NUMA topology, or save it to a host file", cmd_host, cmd_host_usage},
     {"plan", "plan a guest's virtual NUMA layout (APIC IDs, CPUID, memory map)", cmd_plan,
      cmd_plan_usage},
+    {"check", "check a guest's ACPI tables and predict what Linux does with them", cmd_check,
+     cmd_check_usage},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,79 @@
+/* vt_check: lint any guest's SRAT, SLIT, MADT and HMAT (ours, QEMU's, Xen's,
+ * cloud-hypervisor's, a real machine's), optionally with its E820 and CPUID,
+ * and predict what a Linux x86 guest does with them. */
+#ifndef VTOPO_CHECK_H
+#define VTOPO_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vtopo/err.h"
+#include "vtopo/export.h"
+#include "vtopo/layout.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum vt_severity {
+    VT_SEV_ERROR,   /* Linux rejects or loses something */
+    VT_SEV_WARNING, /* Linux works around it, or warns */
+    VT_SEV_NOTE,    /* worth knowing */
+};
+
+struct vt_finding {
+    enum vt_severity severity;
+    const char *rule; /* stable id, e.g. "srat.coverage" (docs/check.md) */
+    char table[5];    /* "SRAT", ..., or "" for cross-table findings */
+    long offset;      /* byte offset in that table, or -1 */
+    const char *message;
+};
+
+/* What to check. Any table may be absent (NULL); names are used in messages. */
+struct vt_check_input {
+    const uint8_t *srat, *slit, *madt, *hmat;
+    size_t srat_len, slit_len, madt_len, hmat_len;
+    const char *srat_name, *slit_name, *madt_name, *hmat_name;
+    const char *e820_text; /* the guest's E820 (docs/memory-maps.md text form), or NULL */
+    const char *e820_name;
+    const char *cpuid_text; /* cpuid.txt (docs/cpuid.md), or NULL */
+    const char *cpuid_name;
+};
+
+/* A node as Linux will number it. */
+struct vt_check_node {
+    int linux_node;
+    uint32_t pxm;
+    size_t ncpus; /* CPUs (APIC IDs in SRAT and MADT) in the node */
+    uint64_t memory_bytes;
+};
+
+struct vt_check;
+
+/* Run every rule. Fails (with a sentence) only on unusable input: no table,
+ * or out of memory. */
+VT_API int vt_check_run(const struct vt_check_input *in, struct vt_check **out, struct vt_err *err);
+VT_API void vt_check_free(struct vt_check *c);
+
+VT_API size_t vt_check_finding_count(const struct vt_check *c);
+VT_API const struct vt_finding *vt_check_finding(const struct vt_check *c, size_t i);
+/* Findings of a severity. */
+VT_API size_t vt_check_count(const struct vt_check *c, enum vt_severity s);
+/* Whether Linux uses the SRAT / the SLIT / the HMAT. */
+VT_API bool vt_check_srat_used(const struct vt_check *c);
+VT_API bool vt_check_slit_used(const struct vt_check *c);
+VT_API bool vt_check_hmat_used(const struct vt_check *c);
+/* The predicted Linux nodes, in node order (empty when the SRAT is not used:
+ * Linux then fakes one node). */
+VT_API size_t vt_check_node_count(const struct vt_check *c);
+VT_API const struct vt_check_node *vt_check_node(const struct vt_check *c, size_t i);
+/* The report as JSON; *json is malloc'd. */
+VT_API int vt_check_to_json(const struct vt_check *c, char **json, struct vt_err *err);
+VT_API const char *vt_severity_name(enum vt_severity s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

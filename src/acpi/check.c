@@ -1,0 +1,803 @@
+/* vt_check: rules a guest's SRAT/SLIT/MADT/HMAT (and E820, CPUID) must meet
+ * for Linux to use them as meant, and the nodes Linux will make of them
+ * (docs/check.md lists every rule with its source). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acpi/linux_numa.h"
+#include "acpi/parse.h"
+#include "cpuid/linux_topo.h"
+#include "plan/memmap.h"
+#include "util/bytes.h"
+#include "vtopo/check.h"
+
+#define MIB (UINT64_C(1) << 20)
+
+struct vt_check {
+    struct vt_finding *f;
+    size_t nf;
+    bool srat_used, slit_used, hmat_used;
+    struct vt_check_node *nodes;
+    size_t nnodes;
+};
+
+struct ctx {
+    struct vt_check *c;
+    const struct vt_check_input *in;
+    bool oom;
+    bool have_srat, have_madt;
+    struct vt_srat srat;
+    struct vt_slit slit;
+    struct vt_madt madt;
+    struct vt_linux_numa numa;
+};
+
+__attribute__((format(printf, 6, 7))) static void finding(struct ctx *x, enum vt_severity sev,
+                                                          const char *rule, const char *table,
+                                                          long offset, const char *fmt, ...)
+{
+    struct vt_finding *n = realloc(x->c->f, (x->c->nf + 1) * sizeof(*n));
+    va_list ap;
+    char *msg;
+    int rc;
+
+    if (!n) {
+        x->oom = true;
+        return;
+    }
+    x->c->f = n;
+    va_start(ap, fmt);
+    rc = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (rc < 0) {
+        x->oom = true;
+        return;
+    }
+    n = &x->c->f[x->c->nf++];
+    n->severity = sev;
+    n->rule = rule;
+    snprintf(n->table, sizeof(n->table), "%s", table);
+    n->offset = offset;
+    n->message = msg;
+}
+
+/* Offset named in a parser's message ("at offset 48"), or -1. */
+static long offset_in(const char *msg)
+{
+    const char *p = strstr(msg, "at offset ");
+
+    return p ? strtol(p + 10, NULL, 10) : -1;
+}
+
+/* Header and checksum. A wrong checksum is reported and the table is read on
+ * from a corrected copy (*copy, to free), so its other findings still show. */
+static const uint8_t *header_check(struct ctx *x, const char *sig, const uint8_t *data, size_t len,
+                                   const char *name, uint8_t **copy)
+{
+    uint8_t sum = 0;
+    uint32_t hlen;
+
+    *copy = NULL;
+    if (len < 36 || memcmp(data, sig, 4) != 0) {
+        finding(x, VT_SEV_ERROR, "table.header", sig, 0,
+                "%s: not a %s table (%zu bytes, signature '%.4s')", name, sig, len,
+                len >= 4 ? (const char *)data : "");
+        return NULL;
+    }
+    hlen = (uint32_t)data[4] | (uint32_t)data[5] << 8 | (uint32_t)data[6] << 16 |
+           (uint32_t)data[7] << 24;
+    if (hlen != len) {
+        finding(x, VT_SEV_ERROR, "table.length", sig, 4,
+                "%s: header length %u but the table has %zu bytes; ACPICA will not install it",
+                name, hlen, len);
+        return NULL;
+    }
+    for (size_t i = 0; i < len; i++)
+        sum = (uint8_t)(sum + data[i]);
+    if (sum == 0)
+        return data;
+    finding(x, VT_SEV_ERROR, "table.checksum", sig, 9,
+            "%s: checksum wrong (should be 0x%02x): ACPICA reports \"Incorrect checksum\" and "
+            "the kernel does not install the table",
+            name, (uint8_t)(data[9] - sum));
+    *copy = malloc(len);
+    if (!*copy) {
+        x->oom = true;
+        return NULL;
+    }
+    memcpy(*copy, data, len);
+    (*copy)[9] = (uint8_t)(data[9] - sum);
+    return *copy;
+}
+
+/* ---- SRAT ---------------------------------------------------------------- */
+
+static void check_srat(struct ctx *x)
+{
+    const struct vt_check_input *in = x->in;
+    const char *name = in->srat_name ? in->srat_name : "SRAT";
+    uint8_t *copy;
+    const uint8_t *d = header_check(x, "SRAT", in->srat, in->srat_len, name, &copy);
+    struct vt_err err;
+
+    if (!d)
+        return;
+    if (vt_srat_parse(d, in->srat_len, name, &x->srat, &err) < 0) {
+        finding(x, VT_SEV_ERROR, "srat.structure", "SRAT", offset_in(err.msg),
+                "%s; Linux calls bad_srat() and ignores the whole SRAT", err.msg);
+        free(copy);
+        return;
+    }
+    free(copy);
+    x->have_srat = true;
+    if (x->srat.revision < 2)
+        for (size_t i = 0; i < x->srat.n; i++)
+            if (x->srat.entries[i].type == VT_SRAT_LAPIC ||
+                x->srat.entries[i].type == VT_SRAT_MEMORY) {
+                finding(x, VT_SEV_NOTE, "srat.revision", "SRAT", 8,
+                        "%s: revision %u: Linux reads only 8-bit proximity domains from LAPIC and "
+                        "memory entries (revision 2 or later gives 32 bits)",
+                        name, x->srat.revision);
+                break;
+            }
+    for (size_t i = 0; i < x->srat.n; i++) {
+        const struct vt_srat_entry *e = &x->srat.entries[i];
+
+        if (e->type != VT_SRAT_GENERIC_INITIATOR || e->handle_type != 1)
+            continue;
+        for (int b = 4; b < 16; b++)
+            if (e->handle[b]) {
+                finding(x, VT_SEV_WARNING, "srat.gi_handle", "SRAT", (long)e->offset + 8,
+                        "%s: generic initiator at offset %zu: PCI device handle bytes 4-15 must "
+                        "be zero (segment u16, bus, devfn); this one uses another layout (as "
+                        "cloud-hypervisor did), so the handle names the wrong device",
+                        name, e->offset);
+                break;
+            }
+    }
+    vt_linux_srat(&x->srat, &x->numa);
+    if (!x->numa.srat_used) {
+        finding(x, VT_SEV_ERROR, "srat.rejected", "SRAT",
+                x->numa.bad_offset == SIZE_MAX ? -1 : (long)x->numa.bad_offset,
+                "%s: Linux does not use this SRAT: %s; it falls back to one node", name,
+                x->numa.why);
+        return;
+    }
+    x->c->srat_used = true;
+}
+
+/* More than 1 MiB of RAM outside every enabled SRAT memory range: Linux
+ * (memblock_validate_numa_coverage) rejects the NUMA configuration. */
+static void check_coverage(struct ctx *x)
+{
+    uint64_t ram = 0, covered = 0;
+    struct vt_e820 map;
+    struct vt_err err;
+
+    if (!x->in->e820_text)
+        return;
+    if (vt_e820_parse(x->in->e820_text, x->in->e820_name ? x->in->e820_name : "e820", &map, &err) <
+        0) {
+        finding(x, VT_SEV_ERROR, "e820.format", "", -1, "%s", err.msg);
+        return;
+    }
+    if (!x->c->srat_used) {
+        vt_e820_free(&map);
+        return;
+    }
+    for (size_t i = 0; i < map.n; i++) {
+        const struct vt_e820_entry *r = &map.entries[i];
+
+        if (r->type != VT_E820_RAM || r->end <= r->start)
+            continue;
+        ram += r->end - r->start;
+        for (size_t k = 0; k < x->srat.n; k++) {
+            const struct vt_srat_entry *e = &x->srat.entries[k];
+            uint64_t lo, hi;
+
+            if (e->type != VT_SRAT_MEMORY || !(e->flags & VT_SRAT_ENABLED) ||
+                e->base > UINT64_MAX - e->length_bytes)
+                continue;
+            lo = e->base > r->start ? e->base : r->start;
+            hi = e->base + e->length_bytes < r->end ? e->base + e->length_bytes : r->end;
+            if (hi > lo)
+                covered += hi - lo;
+        }
+    }
+    if (ram - covered > MIB) {
+        finding(x, VT_SEV_ERROR, "srat.coverage", "SRAT", -1,
+                "the SRAT's memory ranges cover %" PRIu64 " MiB of the E820's %" PRIu64
+                " MiB of RAM; more than 1 MiB uncovered makes Linux reject the NUMA "
+                "configuration (\"NUMA: no nodes coverage\") and fall back to one node",
+                covered >> 20, ram >> 20);
+        x->c->srat_used = false;
+    }
+    vt_e820_free(&map);
+}
+
+/* ---- SLIT ---------------------------------------------------------------- */
+
+static void check_slit(struct ctx *x)
+{
+    const struct vt_check_input *in = x->in;
+    const char *name = in->slit_name ? in->slit_name : "SLIT";
+    uint8_t *copy;
+    const uint8_t *d = header_check(x, "SLIT", in->slit, in->slit_len, name, &copy);
+    struct vt_err err;
+    uint32_t max_pxm = 0;
+    bool any = false;
+
+    if (!d)
+        return;
+    if (vt_slit_parse(d, in->slit_len, name, &x->slit, &err) < 0) {
+        finding(x, VT_SEV_ERROR, "slit.structure", "SLIT", 36,
+                "%s; Linux ignores the SLIT (distances 10/20)", err.msg);
+        free(copy);
+        return;
+    }
+    free(copy);
+    for (uint64_t i = 0; i < x->slit.count; i++)
+        for (uint64_t j = 0; j < x->slit.count; j++) {
+            uint8_t v = x->slit.entries[i * x->slit.count + j];
+
+            if (i == j ? v != 10 : v <= 10) {
+                finding(x, VT_SEV_WARNING, "slit.invalid", "SLIT",
+                        (long)(44 + i * x->slit.count + j),
+                        "%s: entry [%" PRIu64 "][%" PRIu64 "] is %u; Linux needs 10 on the "
+                        "diagonal and more than 10 elsewhere, so it drops the SLIT (\"SLIT table "
+                        "looks invalid. Not used.\") and uses 10/20",
+                        name, i, j, v);
+                return;
+            }
+        }
+    x->c->slit_used = true;
+    if (!x->have_srat || !x->c->srat_used)
+        return;
+    for (size_t n = 0; n < x->numa.nnodes; n++)
+        if (x->numa.pxm[n] >= max_pxm) {
+            max_pxm = x->numa.pxm[n];
+            any = true;
+        }
+    if (any && x->slit.count < (uint64_t)max_pxm + 1)
+        finding(x, VT_SEV_WARNING, "slit.count", "SLIT", 36,
+                "%s: locality count %" PRIu64 " but the SRAT uses PXM %u; Linux indexes the SLIT "
+                "by PXM, so PXMs from %" PRIu64 " on get the default distances 10/20 (rows "
+                "written in node order instead of PXM order?)",
+                name, x->slit.count, max_pxm, x->slit.count);
+}
+
+/* ---- MADT ---------------------------------------------------------------- */
+
+static bool madt_has(const struct vt_madt *m, uint32_t apic_id)
+{
+    for (size_t i = 0; i < m->ncpus; i++)
+        if (m->cpus[i].apic_id == apic_id && (m->cpus[i].flags & 3))
+            return true;
+    return false;
+}
+
+static void check_madt(struct ctx *x)
+{
+    const struct vt_check_input *in = x->in;
+    const char *name = in->madt_name ? in->madt_name : "MADT";
+    uint8_t *copy;
+    const uint8_t *d = header_check(x, "APIC", in->madt, in->madt_len, name, &copy);
+    struct vt_err err;
+    bool has_lapic = false;
+
+    if (!d)
+        return;
+    if (vt_madt_parse(d, in->madt_len, name, &x->madt, &err) < 0) {
+        finding(x, VT_SEV_ERROR, "madt.structure", "APIC", offset_in(err.msg), "%s", err.msg);
+        free(copy);
+        return;
+    }
+    free(copy);
+    x->have_madt = true;
+    for (size_t i = 0; i < x->madt.ncpus; i++)
+        has_lapic |= x->madt.cpus[i].type == 0 && x->madt.cpus[i].apic_id != 0xff;
+    for (size_t i = 0; i < x->madt.ncpus; i++) {
+        const struct vt_madt_cpu *c = &x->madt.cpus[i];
+
+        if (c->type == 0 && c->apic_id == 0xff)
+            finding(x, VT_SEV_WARNING, "madt.lapic_ff", "APIC", (long)c->offset,
+                    "%s: local APIC entry with APIC ID 0xff: Linux ignores it", name);
+        if (c->type == 9 && c->apic_id < 255 && has_lapic)
+            finding(x, VT_SEV_ERROR, "madt.x2apic_below_255", "APIC", (long)c->offset,
+                    "%s: x2APIC entry with APIC ID %u below 255 next to local APIC entries: "
+                    "Linux ignores it (the spec wants a local APIC entry), so the CPU never "
+                    "comes up",
+                    name, c->apic_id);
+        for (size_t j = 0; j < i; j++)
+            if (x->madt.cpus[j].apic_id == c->apic_id && (c->flags & 1) &&
+                (x->madt.cpus[j].flags & 1)) {
+                finding(x, VT_SEV_ERROR, "madt.duplicate", "APIC", (long)c->offset,
+                        "%s: APIC ID %u is listed twice (offsets %zu and %zu)", name, c->apic_id,
+                        x->madt.cpus[j].offset, c->offset);
+                break;
+            }
+    }
+}
+
+/* ---- cross-table ----------------------------------------------------------- */
+
+static void check_cross(struct ctx *x)
+{
+    size_t not_in_madt = 0, no_node = 0;
+    long first = -1;
+    uint32_t first_id = 0, first_missing = 0;
+
+    if (!x->have_srat || !x->have_madt)
+        return;
+    for (size_t i = 0; i < x->srat.n; i++) {
+        const struct vt_srat_entry *e = &x->srat.entries[i];
+
+        if ((e->type != VT_SRAT_LAPIC && e->type != VT_SRAT_X2APIC) ||
+            !(e->flags & VT_SRAT_ENABLED) || madt_has(&x->madt, e->apic_id))
+            continue;
+        if (!not_in_madt++) {
+            first = (long)e->offset;
+            first_id = e->apic_id;
+        }
+    }
+    if (not_in_madt)
+        finding(x, VT_SEV_WARNING, "cross.srat_cpu_not_in_madt", "SRAT", first,
+                "%zu SRAT processor entries name APIC IDs the MADT does not list (first: %u): "
+                "CPUs the guest never starts, or APIC IDs from another encoding",
+                not_in_madt, first_id);
+    if (!x->c->srat_used)
+        return;
+    for (size_t i = 0; i < x->madt.ncpus; i++) {
+        const struct vt_madt_cpu *c = &x->madt.cpus[i];
+        bool found = false;
+
+        if (!(c->flags & 3))
+            continue;
+        for (size_t k = 0; k < x->srat.n && !found; k++) {
+            const struct vt_srat_entry *e = &x->srat.entries[k];
+
+            found = (e->type == VT_SRAT_LAPIC || e->type == VT_SRAT_X2APIC) &&
+                    (e->flags & VT_SRAT_ENABLED) && e->apic_id == c->apic_id;
+        }
+        if (!found && !no_node++)
+            first_missing = c->apic_id;
+    }
+    if (no_node)
+        finding(x, VT_SEV_WARNING, "cross.cpu_without_node", "APIC", -1,
+                "%zu MADT CPUs have no SRAT processor entry (first: APIC ID %u): Linux gives "
+                "them nodes round-robin (numa_init_array), not where they belong",
+                no_node, first_missing);
+}
+
+/* ---- HMAT ---------------------------------------------------------------- */
+
+static bool srat_memory_pxm(const struct ctx *x, uint32_t pxm)
+{
+    for (size_t i = 0; i < x->srat.n; i++)
+        if (x->srat.entries[i].type == VT_SRAT_MEMORY &&
+            (x->srat.entries[i].flags & VT_SRAT_ENABLED) && x->srat.entries[i].pxm == pxm)
+            return true;
+    return false;
+}
+
+static void check_hmat(struct ctx *x)
+{
+    const struct vt_check_input *in = x->in;
+    const char *name = in->hmat_name ? in->hmat_name : "HMAT";
+    uint8_t *copy;
+    const uint8_t *d = header_check(x, "HMAT", in->hmat, in->hmat_len, name, &copy);
+    struct vt_hmat hmat;
+    struct vt_err err;
+    bool ok = true;
+
+    if (!d)
+        return;
+    if (vt_hmat_parse(d, in->hmat_len, name, &hmat, &err) < 0) {
+        finding(x, VT_SEV_ERROR, "hmat.structure", "HMAT", offset_in(err.msg),
+                "%s; Linux ignores the HMAT", err.msg);
+        free(copy);
+        return;
+    }
+    free(copy);
+    if (!x->have_srat || !x->c->srat_used) {
+        finding(x, VT_SEV_ERROR, "hmat.no_srat", "HMAT", -1,
+                "%s: Linux parses the HMAT only with a usable SRAT", name);
+        vt_hmat_free(&hmat);
+        return;
+    }
+    for (size_t i = 0; i < hmat.npds && ok; i++) {
+        const struct vt_hmat_pd *pd = &hmat.pds[i];
+
+        if (hmat.revision > 1 && !srat_memory_pxm(x, pd->memory_pd)) {
+            finding(x, VT_SEV_ERROR, "hmat.memory_pd_missing", "HMAT", (long)pd->offset,
+                    "%s: memory proximity domain %u has no enabled SRAT memory entry: Linux "
+                    "rejects the HMAT (\"Memory Domain missing from SRAT\")",
+                    name, pd->memory_pd);
+            ok = false;
+        } else if ((pd->flags & 1) && vt_linux_node_of_pxm(&x->numa, pd->initiator_pd) < 0) {
+            finding(x, VT_SEV_ERROR, "hmat.initiator_missing", "HMAT", (long)pd->offset,
+                    "%s: initiator proximity domain %u is not in the SRAT: Linux rejects the "
+                    "HMAT",
+                    name, pd->initiator_pd);
+            ok = false;
+        }
+    }
+    for (size_t i = 0; i < hmat.nlocs && ok; i++)
+        if (hmat.locs[i].base_unit == 0) {
+            finding(x, VT_SEV_WARNING, "hmat.base_unit", "HMAT", (long)hmat.locs[i].offset + 24,
+                    "%s: locality structure with entry base unit 0: every value reads as 0", name);
+        }
+    x->c->hmat_used = ok;
+    vt_hmat_free(&hmat);
+}
+
+/* ---- CPUID ------------------------------------------------------------------ */
+
+struct cpu_leaves {
+    unsigned vcpu;
+    struct vt_cpuid_leaf *l;
+    size_t n, cap;
+};
+
+/* cpuid.txt: "vcpu leaf subleaf eax ebx ecx edx" per line, hex with 0x;
+ * "# vtopo cpuid: intel|amd, ..." names the vendor. */
+static int parse_cpuid(struct ctx *x, struct cpu_leaves **out, size_t *ncpus,
+                       enum vt_vendor *vendor)
+{
+    const char *p = x->in->cpuid_text, *name = x->in->cpuid_name ? x->in->cpuid_name : "cpuid";
+    struct cpu_leaves *cpus = NULL;
+    size_t n = 0, line = 0;
+    bool vendor_known = false;
+
+    *vendor = VT_VENDOR_INTEL;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        char buf[256];
+        unsigned v;
+        unsigned long r[6];
+
+        line++;
+        if (len >= sizeof(buf))
+            len = sizeof(buf) - 1;
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+        p += eol ? (size_t)(eol - p) + 1 : strlen(p);
+        if (buf[0] == '#') {
+            if (strstr(buf, "vtopo cpuid: amd")) {
+                *vendor = VT_VENDOR_AMD;
+                vendor_known = true;
+            } else if (strstr(buf, "vtopo cpuid: intel")) {
+                vendor_known = true;
+            }
+            continue;
+        }
+        if (strspn(buf, " \t\r") == strlen(buf))
+            continue;
+        if (sscanf(buf, "%u %lx %lx %lx %lx %lx %lx", &v, &r[0], &r[1], &r[2], &r[3], &r[4],
+                   &r[5]) != 7 ||
+            v >= VT_MAX_VCPUS) {
+            finding(x, VT_SEV_ERROR, "cpuid.format", "", -1,
+                    "%s: line %zu: expected 'vcpu leaf subleaf eax ebx ecx edx'", name, line);
+            free(cpus);
+            return -EINVAL;
+        }
+        if (n == 0 || cpus[n - 1].vcpu != v) {
+            struct cpu_leaves *nc = realloc(cpus, (n + 1) * sizeof(*nc));
+
+            if (!nc)
+                goto oom;
+            cpus = nc;
+            memset(&cpus[n], 0, sizeof(cpus[n]));
+            cpus[n++].vcpu = v;
+        }
+        {
+            struct cpu_leaves *c = &cpus[n - 1];
+
+            if (c->n == c->cap) {
+                size_t cap = c->cap ? c->cap * 2 : 32;
+                struct vt_cpuid_leaf *nl = realloc(c->l, cap * sizeof(*nl));
+
+                if (!nl)
+                    goto oom;
+                c->l = nl;
+                c->cap = cap;
+            }
+            c->l[c->n++] = (struct vt_cpuid_leaf){(uint32_t)r[0], (uint32_t)r[1], (uint32_t)r[2],
+                                                  (uint32_t)r[3], (uint32_t)r[4], (uint32_t)r[5]};
+            if (!vendor_known && r[0] == 0x8000001e)
+                *vendor = VT_VENDOR_AMD;
+        }
+    }
+    *out = cpus;
+    *ncpus = n;
+    return 0;
+oom:
+    for (size_t i = 0; i < n; i++)
+        free(cpus[i].l);
+    free(cpus);
+    x->oom = true;
+    return -ENOMEM;
+}
+
+/* Linux node of an APIC ID through the SRAT, or -1. */
+static int node_of_apic(const struct ctx *x, uint32_t apic_id)
+{
+    for (size_t i = 0; i < x->srat.n; i++) {
+        const struct vt_srat_entry *e = &x->srat.entries[i];
+
+        if ((e->type == VT_SRAT_LAPIC || e->type == VT_SRAT_X2APIC) &&
+            (e->flags & VT_SRAT_ENABLED) && e->apic_id == apic_id)
+            return vt_linux_node_of_pxm(&x->numa, e->pxm);
+    }
+    return -1;
+}
+
+/* Two CPUs in one group (package or LLC) but different nodes. */
+static void spans(struct ctx *x, const struct linux_topo *t, const int *node, size_t n, bool llc)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++) {
+            uint32_t gi = llc ? t[i].llc_id : t[i].pkg_id, gj = llc ? t[j].llc_id : t[j].pkg_id;
+
+            if (gi == LT_BAD_ID || gi != gj || node[i] < 0 || node[j] < 0 || node[i] == node[j])
+                continue;
+            if (llc)
+                finding(x, VT_SEV_WARNING, "cpuid.llc_spans_nodes", "", -1,
+                        "CPUID puts APIC IDs %u (node %d) and %u (node %d) in one last-level "
+                        "cache: Linux warns \"llc-sibling ... is not on the same node\" "
+                        "(topology_sane) and schedules across nodes as if they shared a cache",
+                        t[j].apic_id, node[j], t[i].apic_id, node[i]);
+            else
+                finding(x, VT_SEV_WARNING, "cpuid.package_spans_nodes", "", -1,
+                        "CPUID puts APIC IDs %u (node %d) and %u (node %d) in one package: "
+                        "Linux sets x86_has_numa_in_package and drops the package scheduling "
+                        "level",
+                        t[j].apic_id, node[j], t[i].apic_id, node[i]);
+            return;
+        }
+}
+
+static void check_cpuid(struct ctx *x)
+{
+    struct cpu_leaves *cpus = NULL;
+    size_t n = 0;
+    enum vt_vendor vendor;
+    struct linux_topo *t;
+    int *node;
+
+    if (!x->in->cpuid_text || parse_cpuid(x, &cpus, &n, &vendor) < 0)
+        return;
+    t = calloc(n ? n : 1, sizeof(*t));
+    node = calloc(n ? n : 1, sizeof(*node));
+    if (!t || !node) {
+        x->oom = true;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct vt_err err;
+
+        node[i] = -1;
+        if (linux_topo_decode(vendor, cpus[i].l, cpus[i].n, &t[i], &err) < 0) {
+            finding(x, VT_SEV_ERROR, "cpuid.decode", "", -1, "vCPU %u: %s", cpus[i].vcpu, err.msg);
+            goto out;
+        }
+        if (x->have_madt) {
+            const struct vt_madt_cpu *m = NULL;
+
+            for (size_t k = 0; k < x->madt.ncpus; k++)
+                if (x->madt.cpus[k].uid == cpus[i].vcpu)
+                    m = &x->madt.cpus[k];
+            if (m && m->apic_id != t[i].apic_id) {
+                finding(x, VT_SEV_ERROR, "cpuid.apic_mismatch", "APIC", (long)m->offset,
+                        "vCPU %u: CPUID reports APIC ID %u but the MADT entry with UID %u says "
+                        "%u (a table still built with another encoding, e.g. vcpu*2?): Linux "
+                        "reports \"APIC ID mismatch\" and the CPU's node and topology are wrong",
+                        cpus[i].vcpu, t[i].apic_id, cpus[i].vcpu, m->apic_id);
+                goto out;
+            }
+            if (!m && !madt_has(&x->madt, t[i].apic_id))
+                finding(x, VT_SEV_WARNING, "cpuid.not_in_madt", "APIC", -1,
+                        "vCPU %u: CPUID APIC ID %u is not in the MADT", cpus[i].vcpu, t[i].apic_id);
+        }
+        if (x->have_srat && x->c->srat_used)
+            node[i] = node_of_apic(x, t[i].apic_id);
+    }
+    spans(x, t, node, n, false);
+    spans(x, t, node, n, true);
+out:
+    for (size_t i = 0; i < n; i++)
+        free(cpus[i].l);
+    free(cpus);
+    free(t);
+    free(node);
+}
+
+/* ---- the predicted nodes ---------------------------------------------------- */
+
+static void predict_nodes(struct ctx *x)
+{
+    struct vt_check *c = x->c;
+
+    if (!x->have_srat || !c->srat_used)
+        return;
+    c->nodes = calloc(x->numa.nnodes ? x->numa.nnodes : 1, sizeof(*c->nodes));
+    if (!c->nodes) {
+        x->oom = true;
+        return;
+    }
+    c->nnodes = x->numa.nnodes;
+    for (size_t n = 0; n < c->nnodes; n++) {
+        c->nodes[n].linux_node = (int)n;
+        c->nodes[n].pxm = x->numa.pxm[n];
+    }
+    for (size_t i = 0; i < x->srat.n; i++) {
+        const struct vt_srat_entry *e = &x->srat.entries[i];
+        int nd = vt_linux_node_of_pxm(&x->numa, e->pxm);
+
+        if (!(e->flags & VT_SRAT_ENABLED) || nd < 0)
+            continue;
+        if (e->type == VT_SRAT_MEMORY)
+            c->nodes[nd].memory_bytes += e->length_bytes;
+        else if ((e->type == VT_SRAT_LAPIC || e->type == VT_SRAT_X2APIC) &&
+                 (!x->have_madt || madt_has(&x->madt, e->apic_id)))
+            c->nodes[nd].ncpus++;
+    }
+    for (size_t n = 0; n < c->nnodes; n++) {
+        if (!c->nodes[n].ncpus && c->nodes[n].memory_bytes)
+            finding(x, VT_SEV_NOTE, "node.cpu_less", "", -1,
+                    "Linux node %zu (PXM %u) has memory but no CPU", n, c->nodes[n].pxm);
+        else if (c->nodes[n].ncpus && !c->nodes[n].memory_bytes)
+            finding(x, VT_SEV_NOTE, "node.memory_less", "", -1,
+                    "Linux node %zu (PXM %u) has CPUs but no memory: Linux onlines it late "
+                    "(init_cpu_to_node) and allocates its memory from the nearest node",
+                    n, c->nodes[n].pxm);
+    }
+}
+
+int vt_check_run(const struct vt_check_input *in, struct vt_check **out, struct vt_err *err)
+{
+    struct ctx x = {0};
+
+    *out = NULL;
+    if (!in->srat && !in->slit && !in->madt && !in->hmat)
+        return vt_err_set(err, -EINVAL, "no ACPI table to check (SRAT, SLIT, MADT or HMAT)");
+    x.c = calloc(1, sizeof(*x.c));
+    if (!x.c)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    x.in = in;
+    if (in->srat)
+        check_srat(&x);
+    else
+        finding(&x, VT_SEV_NOTE, "srat.absent", "", -1,
+                "no SRAT: Linux makes one node of everything");
+    check_coverage(&x);
+    if (in->slit)
+        check_slit(&x);
+    if (in->madt)
+        check_madt(&x);
+    check_cross(&x);
+    if (in->hmat)
+        check_hmat(&x);
+    check_cpuid(&x);
+    predict_nodes(&x);
+    vt_srat_free(&x.srat);
+    vt_slit_free(&x.slit);
+    vt_madt_free(&x.madt);
+    if (x.oom) {
+        vt_check_free(x.c);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    *out = x.c;
+    return 0;
+}
+
+void vt_check_free(struct vt_check *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->nf; i++)
+        free((char *)c->f[i].message);
+    free(c->f);
+    free(c->nodes);
+    free(c);
+}
+
+size_t vt_check_finding_count(const struct vt_check *c)
+{
+    return c->nf;
+}
+
+const struct vt_finding *vt_check_finding(const struct vt_check *c, size_t i)
+{
+    return i < c->nf ? &c->f[i] : NULL;
+}
+
+size_t vt_check_count(const struct vt_check *c, enum vt_severity s)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < c->nf; i++)
+        n += c->f[i].severity == s;
+    return n;
+}
+
+bool vt_check_srat_used(const struct vt_check *c)
+{
+    return c->srat_used;
+}
+
+bool vt_check_slit_used(const struct vt_check *c)
+{
+    return c->slit_used;
+}
+
+bool vt_check_hmat_used(const struct vt_check *c)
+{
+    return c->hmat_used;
+}
+
+size_t vt_check_node_count(const struct vt_check *c)
+{
+    return c->nnodes;
+}
+
+const struct vt_check_node *vt_check_node(const struct vt_check *c, size_t i)
+{
+    return i < c->nnodes ? &c->nodes[i] : NULL;
+}
+
+const char *vt_severity_name(enum vt_severity s)
+{
+    return s == VT_SEV_ERROR ? "error" : s == VT_SEV_WARNING ? "warning" : "note";
+}
+
+int vt_check_to_json(const struct vt_check *c, char **json, struct vt_err *err)
+{
+    struct vt_buf b;
+
+    vt_buf_init(&b);
+    vt_buf_printf(&b,
+                  "{\n  \"format\": \"vtopo-check\",\n  \"version\": 1,\n  \"srat_used\": %s,\n"
+                  "  \"slit_used\": %s,\n  \"hmat_used\": %s,\n  \"errors\": %zu,\n"
+                  "  \"warnings\": %zu,\n  \"linux_nodes\": [",
+                  c->srat_used ? "true" : "false", c->slit_used ? "true" : "false",
+                  c->hmat_used ? "true" : "false", vt_check_count(c, VT_SEV_ERROR),
+                  vt_check_count(c, VT_SEV_WARNING));
+    for (size_t i = 0; i < c->nnodes; i++)
+        vt_buf_printf(&b,
+                      "%s\n    {\"linux_node\": %d, \"pxm\": %" PRIu32 ", \"cpus\": %zu, "
+                      "\"memory_bytes\": %" PRIu64 "}",
+                      i ? "," : "", c->nodes[i].linux_node, c->nodes[i].pxm, c->nodes[i].ncpus,
+                      c->nodes[i].memory_bytes);
+    vt_buf_printf(&b, "%s],\n  \"findings\": [", c->nnodes ? "\n  " : "");
+    for (size_t i = 0; i < c->nf; i++) {
+        vt_buf_printf(&b,
+                      "%s\n    {\"severity\": \"%s\", \"rule\": \"%s\", \"table\": ", i ? "," : "",
+                      vt_severity_name(c->f[i].severity), c->f[i].rule);
+        if (c->f[i].table[0])
+            vt_buf_json_string(&b, c->f[i].table);
+        else
+            vt_buf_printf(&b, "null");
+        vt_buf_printf(&b, ", \"offset\": ");
+        if (c->f[i].offset >= 0)
+            vt_buf_printf(&b, "%ld", c->f[i].offset);
+        else
+            vt_buf_printf(&b, "null");
+        vt_buf_printf(&b, ", \"message\": ");
+        vt_buf_json_string(&b, c->f[i].message);
+        vt_buf_printf(&b, "}");
+    }
+    vt_buf_printf(&b, "%s]\n}\n", c->nf ? "\n  " : "");
+    vt_buf_append(&b, "", 1);
+    if (b.oom) {
+        vt_buf_free(&b);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    *json = (char *)b.data;
+    return 0;
+}

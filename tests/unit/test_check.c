@@ -1,0 +1,393 @@
+/* Unit tests: vt_check — our own tables are clean; a negative corpus of
+ * hand-broken tables, each giving its expected finding; the real-world bugs
+ * of the reference (MADT still vcpu*2, partial SRAT coverage, SLIT in node
+ * order with sparse PXMs, a non-standard generic-initiator handle, an LLC
+ * spanning vnodes). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "unit/support.h"
+#include "vtopo/acpi.h"
+#include "vtopo/check.h"
+#include "vtopo/cpuid.h"
+#include "vtopo/emit.h"
+#include "vtopo/layout.h"
+
+#define M (UINT64_C(1) << 20)
+
+struct tables {
+    uint8_t *t[4]; /* SRAT, SLIT, MADT, HMAT */
+    size_t len[4];
+    char *e820, *cpuid;
+};
+
+static struct vt_layout *plan(const char *host_spec, const char *opts)
+{
+    struct vt_host_source src = {VT_HOST_SYNTHETIC, host_spec, NULL};
+    struct vt_host *h;
+    struct vt_request *r = vt_request_new();
+    struct vt_layout *l = NULL;
+    struct vt_err err;
+    char *copy = strdup(opts), *save = NULL;
+    int rc = 0;
+
+    assert_int_equal(vt_host_load(&src, &h, &err), 0);
+    for (char *tok = strtok_r(copy, ";", &save); tok && !rc; tok = strtok_r(NULL, ";", &save)) {
+        char *v = strchr(tok, '=');
+
+        *v++ = '\0';
+        if (!strcmp(tok, "vcpus"))
+            rc = vt_request_set_vcpus(r, (unsigned)atoi(v), &err);
+        else if (!strcmp(tok, "memory"))
+            rc = vt_request_set_memory(r, strtoull(v, NULL, 10) * M, &err);
+        else if (!strcmp(tok, "vnodes"))
+            rc = vt_request_set_vnodes(r, (unsigned)atoi(v), &err);
+        else if (!strcmp(tok, "apic"))
+            rc = vt_request_set_apic(r, v, &err);
+        else if (!strcmp(tok, "shape"))
+            rc = vt_request_set_shape(r, v, &err);
+        else if (!strcmp(tok, "layout"))
+            rc = vt_request_set_mem_layout(r, v, &err);
+        else if (!strcmp(tok, "span"))
+            vt_request_allow_package_span(r, true);
+    }
+    if (rc || vt_plan(h, r, &l, &err))
+        fail_msg("'%s': %s", opts, err.msg);
+    free(copy);
+    vt_request_free(r);
+    vt_host_free(h);
+    return l;
+}
+
+static void emit(const struct vt_layout *l, struct tables *t)
+{
+    assert_int_equal(vt_acpi_srat(l, NULL, &t->t[0], &t->len[0], NULL), 0);
+    assert_int_equal(vt_acpi_slit(l, NULL, &t->t[1], &t->len[1], NULL), 0);
+    assert_int_equal(vt_acpi_madt(l, NULL, &t->t[2], &t->len[2], NULL), 0);
+    assert_int_equal(vt_acpi_hmat(l, NULL, &t->t[3], &t->len[3], NULL), 0);
+    assert_int_equal(vt_layout_e820_text(l, &t->e820, NULL), 0);
+    assert_int_equal(vt_cpuid_format(l, &t->cpuid), 0);
+}
+
+static void tables_free(struct tables *t)
+{
+    for (int i = 0; i < 4; i++)
+        free(t->t[i]);
+    free(t->e820);
+    free(t->cpuid);
+    memset(t, 0, sizeof(*t));
+}
+
+static void fix_checksum(uint8_t *d, size_t len)
+{
+    uint8_t sum = 0;
+
+    d[9] = 0;
+    for (size_t i = 0; i < len; i++)
+        sum = (uint8_t)(sum + d[i]);
+    d[9] = (uint8_t)(0 - sum);
+}
+
+static struct vt_check *run(const struct tables *t)
+{
+    struct vt_check_input in = {.srat = t->t[0],
+                                .slit = t->t[1],
+                                .madt = t->t[2],
+                                .hmat = t->t[3],
+                                .srat_len = t->len[0],
+                                .slit_len = t->len[1],
+                                .madt_len = t->len[2],
+                                .hmat_len = t->len[3],
+                                .e820_text = t->e820,
+                                .cpuid_text = t->cpuid};
+    struct vt_check *c = NULL;
+    struct vt_err err;
+
+    if (vt_check_run(&in, &c, &err) != 0)
+        fail_msg("check: %s", err.msg);
+    return c;
+}
+
+static bool has_rule(const struct vt_check *c, const char *rule)
+{
+    for (size_t i = 0; i < vt_check_finding_count(c); i++)
+        if (strcmp(vt_check_finding(c, i)->rule, rule) == 0)
+            return true;
+    return false;
+}
+
+static void dump(const struct vt_check *c)
+{
+    for (size_t i = 0; i < vt_check_finding_count(c); i++)
+        printf("  %s %s: %s\n", vt_severity_name(vt_check_finding(c, i)->severity),
+               vt_check_finding(c, i)->rule, vt_check_finding(c, i)->message);
+}
+
+/* Our tables pass, over a spread of layouts, and the predicted nodes match. */
+static void test_ours_are_clean(void **state)
+{
+    static const char *const opts[] = {
+        "vcpus=6;memory=4096;vnodes=2;layout=qemu-q35",
+        "vcpus=49;memory=8192;vnodes=2;apic=xen;layout=xen-hvm",
+        "vcpus=300;memory=16384;vnodes=3;apic=xen",
+        "vcpus=12;memory=8192;vnodes=2;shape=sockets=2,cores=3,threads=2;layout=qemu-pc",
+        "vcpus=64;memory=65536;vnodes=8;layout=qemu-q35",
+        "vcpus=32;memory=8192;vnodes=4;apic=legacy"};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+        struct vt_layout *l = plan("sockets=4,nodes-per-socket=2,cores=64,mem=512G", opts[i]);
+        struct tables t = {0};
+        struct vt_check *c;
+
+        emit(l, &t);
+        c = run(&t);
+        if (vt_check_count(c, VT_SEV_ERROR) || vt_check_count(c, VT_SEV_WARNING)) {
+            dump(c);
+            fail_msg("'%s': our own tables have problems", opts[i]);
+        }
+        assert_true(vt_check_srat_used(c) && vt_check_slit_used(c) && vt_check_hmat_used(c));
+        assert_int_equal(vt_check_node_count(c), vt_layout_vnode_count(l));
+        for (size_t n = 0; n < vt_check_node_count(c); n++) {
+            const struct vt_check_node *cn = vt_check_node(c, n);
+            const struct vt_vnode *vn = NULL;
+
+            for (size_t v = 0; v < vt_layout_vnode_count(l); v++)
+                if (vt_layout_vnode(l, v)->linux_node == cn->linux_node)
+                    vn = vt_layout_vnode(l, v);
+            assert_non_null(vn);
+            assert_int_equal(cn->pxm, vn->guest_pxm);
+            assert_int_equal(cn->ncpus, vt_bitmap_weight(vn->vcpus));
+        }
+        vt_check_free(c);
+        tables_free(&t);
+        vt_layout_free(l);
+    }
+}
+
+/* A mutation of the base tables and the rule it must trigger. */
+struct mutation {
+    const char *name;
+    int table;  /* 0 SRAT, 1 SLIT, 2 MADT, 3 HMAT, -1 none */
+    size_t off; /* byte to set */
+    uint8_t value;
+    bool keep_checksum; /* leave the checksum wrong */
+    const char *rule;
+};
+
+/* Base layout: 4 vCPUs, 2 vnodes, flat 4 GiB. SRAT: 48 header, 4 LAPIC
+ * entries of 16 (48..111), 2 memory entries of 40 (112..191). MADT: 44
+ * header, 4 LAPIC entries of 8 (44..75), IO-APIC 76, override 88, NMI 98.
+ * SLIT: 44 + 2x2. HMAT: 40, 2 attribute structures of 40 (40..119), 2
+ * locality structures. */
+static const struct mutation corpus[] = {
+    {"SRAT checksum", 0, 9, 0x00, true, "table.checksum"},
+    {"SLIT checksum", 1, 9, 0x00, true, "table.checksum"},
+    {"MADT checksum", 2, 9, 0x00, true, "table.checksum"},
+    {"HMAT checksum", 3, 9, 0x00, true, "table.checksum"},
+    {"SRAT length field", 0, 4, 0x00, false, "table.length"},
+    {"MADT length field", 2, 5, 0x10, false, "table.length"},
+    {"SRAT signature", 0, 0, 'X', false, "table.header"},
+    {"SRAT LAPIC length 15", 0, 49, 15, false, "srat.structure"},
+    {"SRAT LAPIC length 17", 0, 65, 17, false, "srat.structure"},
+    {"SRAT memory length 39", 0, 113, 39, false, "srat.structure"},
+    {"SRAT memory length runs past the end", 0, 153, 200, false, "srat.structure"},
+    {"SRAT zero-length subtable", 0, 49, 0, false, "srat.structure"},
+    {"SRAT memory entries disabled (1)", 0, 140, 0, false, "srat.coverage"},
+    {"SRAT CPU PXM 256 (rev 3 high byte)", 0, 57, 1, false, "srat.rejected"},
+    {"SRAT memory PXM 300", 0, 115, 1, false, "srat.rejected"},
+    {"SRAT memory ranges overlap", 0, 163, 0x7f, false, "srat.rejected"},
+    {"SRAT memory base moved: RAM uncovered", 0, 124, 0x10, false, "srat.coverage"},
+    {"SRAT CPU entry disabled: CPU without node", 0, 52, 0, false, "cross.cpu_without_node"},
+    {"SRAT CPU APIC ID not in MADT", 0, 51, 0x40, false, "cross.srat_cpu_not_in_madt"},
+    {"SRAT revision 1", 0, 8, 1, false, "srat.revision"},
+    {"SLIT diagonal 11", 1, 44, 11, false, "slit.invalid"},
+    {"SLIT off-diagonal 10", 1, 45, 10, false, "slit.invalid"},
+    {"SLIT off-diagonal 0", 1, 46, 0, false, "slit.invalid"},
+    {"SLIT count 1 for 2 PXMs", 1, 36, 1, false, "slit.count"},
+    {"SLIT count beyond the table", 1, 36, 9, false, "slit.structure"},
+    {"MADT LAPIC length 7", 2, 45, 7, false, "madt.structure"},
+    {"MADT subtable length 0", 2, 53, 0, false, "madt.structure"},
+    {"MADT duplicate APIC ID", 2, 55, 0, false, "madt.duplicate"},
+    {"MADT LAPIC ID 0xff", 2, 63, 0xff, false, "madt.lapic_ff"},
+    {"MADT entry disabled: SRAT CPU not in MADT", 2, 48, 0, false, "cross.srat_cpu_not_in_madt"},
+    {"HMAT memory PD missing from SRAT", 3, 56, 7, false, "hmat.memory_pd_missing"},
+    {"HMAT initiator PD missing from SRAT", 3, 52, 9, false, "hmat.initiator_missing"},
+    {"HMAT attribute structure length 41", 3, 44, 41, false, "hmat.structure"},
+    {"HMAT revision 3", 3, 8, 3, false, "hmat.structure"},
+};
+
+static void test_negative_corpus(void **state)
+{
+    struct vt_layout *l = plan("sockets=2,cores=8,mem=16G", "vcpus=4;memory=4096;vnodes=2");
+    size_t ncorpus = sizeof(corpus) / sizeof(corpus[0]);
+
+    (void)state;
+    assert_true(ncorpus >= 30);
+    for (size_t i = 0; i < ncorpus; i++) {
+        const struct mutation *m = &corpus[i];
+        struct tables t = {0};
+        struct vt_check *c;
+
+        emit(l, &t);
+        assert_true(m->off < t.len[m->table]);
+        t.t[m->table][m->off] = m->value;
+        if (!m->keep_checksum && m->off != 4 && m->off != 5)
+            fix_checksum(t.t[m->table], t.len[m->table]);
+        c = run(&t);
+        if (!has_rule(c, m->rule)) {
+            dump(c);
+            fail_msg("'%s': no %s finding", m->name, m->rule);
+        }
+        printf("  %-45s -> %s\n", m->name, m->rule);
+        vt_check_free(c);
+        tables_free(&t);
+    }
+    vt_layout_free(l);
+}
+
+/* The reference's real-world bugs. */
+static void test_real_world_bugs(void **state)
+{
+    const char *host = "sockets=2,cores=32,mem=64G";
+    struct vt_layout *sdm = plan(host, "vcpus=6;memory=4096;vnodes=2;shape=sockets=2,cores=3");
+    struct vt_layout *legacy = plan(host, "vcpus=6;memory=4096;vnodes=2;apic=legacy");
+    struct tables a = {0}, b = {0};
+    struct vt_check *c;
+
+    (void)state;
+    /* 1. The MADT still says vcpu*2 after the APIC encoding changed. */
+    emit(sdm, &a);
+    emit(legacy, &b);
+    free(a.t[2]);
+    a.t[2] = b.t[2];
+    a.len[2] = b.len[2];
+    b.t[2] = NULL;
+    c = run(&a);
+    assert_true(has_rule(c, "cpuid.apic_mismatch"));
+    assert_true(has_rule(c, "cross.srat_cpu_not_in_madt"));
+    vt_check_free(c);
+    tables_free(&a);
+    tables_free(&b);
+
+    /* 2. An SRAT covering only part of RAM (a 2 GiB plan's SRAT, a 4 GiB E820). */
+    {
+        struct vt_layout *small = plan(host, "vcpus=6;memory=2048;vnodes=2");
+
+        emit(sdm, &a);
+        emit(small, &b);
+        free(a.t[0]);
+        a.t[0] = b.t[0];
+        a.len[0] = b.len[0];
+        b.t[0] = NULL;
+        c = run(&a);
+        assert_true(has_rule(c, "srat.coverage"));
+        assert_false(vt_check_srat_used(c));
+        vt_check_free(c);
+        tables_free(&a);
+        tables_free(&b);
+        vt_layout_free(small);
+    }
+
+    /* 3. SLIT rows in node order with sparse PXMs (0, 2, 5), as
+     * cloud-hypervisor wrote them: locality count 3. */
+    {
+        struct vt_buf s;
+        static const uint8_t m3[] = {10, 20, 20, 20, 10, 20, 20, 20, 10};
+
+        emit(sdm, &a);
+        t_srat_begin(&s, 3);
+        t_srat_lapic(&s, 0, 0, 1);
+        t_srat_lapic(&s, 2, 1, 1);
+        t_srat_lapic(&s, 5, 2, 1);
+        t_srat_mem(&s, 0, 0, 1024 * M, 1);
+        t_srat_mem(&s, 2, 1024 * M, 1024 * M, 1);
+        t_srat_mem(&s, 5, 2048 * M, 2048 * M, 1);
+        t_acpi_end(&s);
+        free(a.t[0]);
+        a.t[0] = s.data;
+        a.len[0] = s.len;
+        t_slit(&s, 3, m3);
+        free(a.t[1]);
+        a.t[1] = s.data;
+        a.len[1] = s.len;
+        free(a.t[3]);
+        a.t[3] = NULL;
+        free(a.cpuid);
+        a.cpuid = NULL;
+        c = run(&a);
+        assert_true(has_rule(c, "slit.count"));
+        vt_check_free(c);
+        tables_free(&a);
+    }
+
+    /* 4. A generic initiator with a non-standard PCI handle layout
+     * (bus in bytes 2-3, device in 4-5, function in 6-7). */
+    {
+        struct vt_buf s;
+
+        emit(sdm, &a);
+        t_srat_begin(&s, 3);
+        t_srat_mem(&s, 0, 0, 4096 * M, 1);
+        t_srat_gi(&s, 0, 1);
+        s.data[s.len - 32 + 8 + 4] = 3; /* device 3 at byte 4 */
+        t_acpi_end(&s);
+        free(a.t[0]);
+        a.t[0] = s.data;
+        a.len[0] = s.len;
+        c = run(&a);
+        assert_true(has_rule(c, "srat.gi_handle"));
+        vt_check_free(c);
+        tables_free(&a);
+    }
+
+    /* 5. CPUID whose LLC spans vnodes: one package of 6 with a shared L3,
+     * against tables that split it over 2 vnodes. */
+    {
+        struct vt_layout *one = plan(host, "vcpus=6;memory=4096;vnodes=1;shape=sockets=1,cores=6");
+        struct vt_layout *two =
+            plan(host, "vcpus=6;memory=4096;vnodes=2;shape=sockets=1,cores=6;span=1");
+
+        emit(two, &a);
+        emit(one, &b);
+        free(a.cpuid);
+        a.cpuid = b.cpuid;
+        b.cpuid = NULL;
+        c = run(&a);
+        assert_true(has_rule(c, "cpuid.llc_spans_nodes"));
+        assert_true(has_rule(c, "cpuid.package_spans_nodes"));
+        vt_check_free(c);
+        tables_free(&a);
+        tables_free(&b);
+        /* Our own CPUID for the spanning layout splits the LLC: only the
+         * package warning remains. */
+        emit(two, &a);
+        c = run(&a);
+        assert_false(has_rule(c, "cpuid.llc_spans_nodes"));
+        assert_true(has_rule(c, "cpuid.package_spans_nodes"));
+        vt_check_free(c);
+        tables_free(&a);
+        vt_layout_free(one);
+        vt_layout_free(two);
+    }
+    vt_layout_free(sdm);
+    vt_layout_free(legacy);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ours_are_clean),
+        cmocka_unit_test(test_negative_corpus),
+        cmocka_unit_test(test_real_world_bugs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
