@@ -7,10 +7,7 @@
 
 int vt_linux_node_of_pxm(const struct vt_linux_numa *numa, uint32_t pxm)
 {
-    for (size_t i = 0; i < numa->nnodes; i++)
-        if (numa->pxm[i] == pxm)
-            return (int)i;
-    return -1;
+    return pxm < VT_LINUX_MAX_PXM ? numa->node_of[pxm] : -1;
 }
 
 static bool map_pxm(struct vt_linux_numa *m, const struct vt_srat_entry *e)
@@ -25,6 +22,7 @@ static bool map_pxm(struct vt_linux_numa *m, const struct vt_srat_entry *e)
         m->bad_offset = e->offset;
         return false;
     }
+    m->node_of[e->pxm] = (int16_t)m->nnodes;
     m->pxm[m->nnodes++] = e->pxm;
     return true;
 }
@@ -84,6 +82,7 @@ void vt_linux_srat(const struct vt_srat *srat, struct vt_linux_numa *m)
     bool any_mem = false;
 
     memset(m, 0, sizeof(*m));
+    memset(m->node_of, 0xff, sizeof(m->node_of)); /* -1 */
     m->bad_offset = SIZE_MAX;
     for (size_t i = 0; i < srat->n; i++) {
         const struct vt_srat_entry *e = &srat->entries[i];

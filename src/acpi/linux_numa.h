@@ -15,7 +15,8 @@
 #define VT_LINUX_MAX_PXM 256u
 
 struct vt_linux_numa {
-    uint32_t pxm[VT_LINUX_MAX_PXM]; /* PXM of Linux node i */
+    uint32_t pxm[VT_LINUX_MAX_PXM];    /* PXM of Linux node i */
+    int16_t node_of[VT_LINUX_MAX_PXM]; /* Linux node of PXM p, or -1 */
     size_t nnodes;
     bool srat_used;
     char why[192];     /* when !srat_used: the rule broken */

@@ -67,6 +67,13 @@ void vt_buf_le(struct vt_buf *b, uint64_t v, unsigned size)
 {
     uint8_t tmp[8];
 
+    /* The common case writes in place; growing goes through append. */
+    if (!b->oom && b->len + size <= b->cap && !b->sink) {
+        for (unsigned i = 0; i < size; i++)
+            b->data[b->len + i] = (uint8_t)(v >> (8 * i));
+        b->len += size;
+        return;
+    }
     for (unsigned i = 0; i < size; i++)
         tmp[i] = (uint8_t)(v >> (8 * i));
     vt_buf_append(b, tmp, size);
