@@ -51,6 +51,13 @@ struct vt_check_node {
 
 struct vt_check;
 
+/* Point in's SRAT, SLIT, MADT and HMAT at the tables found in a memory image
+ * (physical memory from address base, e.g. a QEMU "pmemsave" of low RAM):
+ * the RSDP, the XSDT or RSDT it names, and the tables they list. The image
+ * must outlive in. Fails when the image holds no valid RSDP and root table. */
+VT_API int vt_check_input_from_image(struct vt_check_input *in, const uint8_t *image, size_t len,
+                                     uint64_t base, struct vt_err *err);
+
 /* Run every rule. Fails (with a sentence) only on unusable input: no table,
  * or out of memory. */
 VT_API int vt_check_run(const struct vt_check_input *in, struct vt_check **out, struct vt_err *err);

@@ -796,6 +796,38 @@ static void predict_nodes(struct ctx *x)
     }
 }
 
+static int take_image_table(const char *sig, const uint8_t *data, size_t len, void *ctx)
+{
+    struct vt_check_input *in = ctx;
+
+    if (!strcmp(sig, "SRAT")) {
+        in->srat = data;
+        in->srat_len = len;
+        in->srat_name = "SRAT (from the image)";
+    } else if (!strcmp(sig, "SLIT")) {
+        in->slit = data;
+        in->slit_len = len;
+        in->slit_name = "SLIT (from the image)";
+    } else if (!strcmp(sig, "APIC")) {
+        in->madt = data;
+        in->madt_len = len;
+        in->madt_name = "MADT (from the image)";
+    } else if (!strcmp(sig, "HMAT")) {
+        in->hmat = data;
+        in->hmat_len = len;
+        in->hmat_name = "HMAT (from the image)";
+    }
+    return 0;
+}
+
+int vt_check_input_from_image(struct vt_check_input *in, const uint8_t *image, size_t len,
+                              uint64_t base, struct vt_err *err)
+{
+    size_t missing;
+
+    return vt_acpi_image_tables(image, len, base, take_image_table, in, &missing, err);
+}
+
 int vt_check_run(const struct vt_check_input *in, struct vt_check **out, struct vt_err *err)
 {
     struct ctx x = {0};

@@ -400,3 +400,83 @@ int vt_hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_h
     }
     return 0;
 }
+
+/* The table at physical address pa, if it lies whole inside the image. */
+static const uint8_t *image_table(const uint8_t *image, size_t len, uint64_t base, uint64_t pa,
+                                  size_t *tlen)
+{
+    struct vt_rd r = {image, len};
+    uint32_t l32;
+    uint64_t off;
+
+    if (pa < base || pa - base > len)
+        return NULL;
+    off = pa - base;
+    if (!vt_rd_u32(&r, (size_t)off + 4, &l32) || l32 < VT_ACPI_HEADER_LEN || l32 > len - off)
+        return NULL;
+    *tlen = l32;
+    return image + off;
+}
+
+static bool sum_zero(const uint8_t *d, size_t n)
+{
+    uint8_t s = 0;
+
+    for (size_t i = 0; i < n; i++)
+        s = (uint8_t)(s + d[i]);
+    return s == 0;
+}
+
+int vt_acpi_image_tables(const uint8_t *image, size_t len, uint64_t base,
+                         int (*found)(const char *sig, const uint8_t *data, size_t len, void *ctx),
+                         void *ctx, size_t *missing, struct vt_err *err)
+{
+    const uint8_t *root = NULL;
+    size_t rlen = 0, width = 0;
+    int rc;
+
+    *missing = 0;
+    for (size_t off = 0; off + 36 <= len && !root; off += 16) {
+        struct vt_rd r = {image + off, len - off};
+        uint8_t rev = 0;
+        uint32_t rsdt = 0;
+        uint64_t xsdt = 0;
+
+        if (memcmp(image + off, "RSD PTR ", 8) != 0 || !sum_zero(image + off, 20))
+            continue;
+        vt_rd_u8(&r, 15, &rev);
+        vt_rd_u32(&r, 16, &rsdt);
+        vt_rd_u64(&r, 24, &xsdt);
+        /* ACPICA: the XSDT if revision > 1 and its address is set. */
+        if (rev >= 2 && sum_zero(image + off, 36) && xsdt &&
+            (root = image_table(image, len, base, xsdt, &rlen)) && !memcmp(root, "XSDT", 4)) {
+            width = 8;
+        } else if ((root = image_table(image, len, base, rsdt, &rlen)) &&
+                   !memcmp(root, "RSDT", 4)) {
+            width = 4;
+        } else {
+            root = NULL;
+        }
+    }
+    if (!root)
+        return vt_err_set(err, -ENOENT,
+                          "no valid RSDP with a root table (RSDT/XSDT) inside the image");
+    for (size_t off = VT_ACPI_HEADER_LEN; off + width <= rlen; off += width) {
+        struct vt_rd r = {root, rlen};
+        uint64_t pa = 0;
+        const uint8_t *t;
+        size_t tlen;
+        char sig[5];
+
+        vt_rd_le(&r, off, (unsigned)width, &pa);
+        if (!(t = image_table(image, len, base, pa, &tlen))) {
+            (*missing)++;
+            continue;
+        }
+        memcpy(sig, t, 4);
+        sig[4] = '\0';
+        if ((rc = found(sig, t, tlen, ctx)) < 0)
+            return rc;
+    }
+    return 0;
+}

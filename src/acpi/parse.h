@@ -128,4 +128,18 @@ int vt_hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_h
                   struct vt_err *err);
 void vt_hmat_free(struct vt_hmat *hmat);
 
+/*
+ * Find the ACPI tables in a memory image (physical memory from base, e.g. a
+ * QEMU pmemsave of low RAM): the RSDP ("RSD PTR ", 16-byte aligned, checksum
+ * of the first 20 bytes and, from revision 2, of all 36), then the XSDT (or
+ * the RSDT) it points to, then each table it lists. Calls found(sig, data,
+ * len, ctx) for every table found whole inside the image, checksum or not;
+ * the table's own checks are the caller's. Entries pointing outside the
+ * image are skipped and counted in *missing. Fails when there is no valid
+ * RSDP or root table.
+ */
+int vt_acpi_image_tables(const uint8_t *image, size_t len, uint64_t base,
+                         int (*found)(const char *sig, const uint8_t *data, size_t len, void *ctx),
+                         void *ctx, size_t *missing, struct vt_err *err);
+
 #endif

@@ -382,12 +382,110 @@ static void test_real_world_bugs(void **state)
     vt_layout_free(legacy);
 }
 
+/* A memory image: RSDP at 0xe0000 (16-aligned), XSDT and RSDT listing our
+ * tables plus one address outside the image; the tables are found through the
+ * XSDT, through the RSDT when the RSDP is revision 0, and not at all when the
+ * RSDP checksum is wrong. */
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void test_memory_image(void **state)
+{
+    struct vt_layout *l = plan("sockets=2,cores=8,mem=16G", "vcpus=4;memory=4096;vnodes=2");
+    size_t size = 0x200000, at = 0x100000, addr[4];
+    uint8_t *img = calloc(1, size), *rsdp = img + 0xe0000;
+    struct tables t = {0};
+    struct vt_check_input in = {0};
+    struct vt_check *c;
+    struct vt_err err;
+    struct vt_buf x;
+
+    (void)state;
+    assert_non_null(img);
+    emit(l, &t);
+    for (int i = 0; i < 4; i++) {
+        memcpy(img + at, t.t[i], t.len[i]);
+        addr[i] = at;
+        at += (t.len[i] + 15) & ~(size_t)15;
+    }
+    /* XSDT at 0x180000, RSDT at 0x181000. */
+    t_acpi_begin(&x, "XSDT", 1);
+    for (int i = 0; i < 4; i++)
+        vt_buf_le(&x, addr[i], 8);
+    vt_buf_le(&x, UINT64_C(0x7fff0000000), 8); /* outside the image */
+    t_acpi_end(&x);
+    memcpy(img + 0x180000, x.data, x.len);
+    vt_buf_free(&x);
+    t_acpi_begin(&x, "RSDT", 1);
+    for (int i = 0; i < 4; i++)
+        vt_buf_le(&x, addr[i], 4);
+    t_acpi_end(&x);
+    memcpy(img + 0x181000, x.data, x.len);
+    vt_buf_free(&x);
+    memcpy(rsdp, "RSD PTR ", 8);
+    memcpy(rsdp + 9, "VTOPO ", 6);
+    rsdp[15] = 2;
+    put32(rsdp + 16, 0x181000);
+    put32(rsdp + 20, 36);
+    put64(rsdp + 24, 0x180000);
+    rsdp[8] = 0;
+    {
+        uint8_t s = 0;
+
+        for (int i = 0; i < 20; i++)
+            s = (uint8_t)(s + rsdp[i]);
+        rsdp[8] = (uint8_t)(0 - s);
+        s = 0;
+        for (int i = 0; i < 36; i++)
+            s = (uint8_t)(s + rsdp[i]);
+        rsdp[32] = (uint8_t)(0 - s);
+    }
+    assert_int_equal(vt_check_input_from_image(&in, img, size, 0, &err), 0);
+    assert_non_null(in.srat);
+    assert_non_null(in.hmat);
+    assert_int_equal(in.madt_len, t.len[2]);
+    c = run(&t);
+    {
+        struct vt_check *ci;
+
+        assert_int_equal(vt_check_run(&in, &ci, &err), 0);
+        assert_int_equal(vt_check_node_count(ci), vt_check_node_count(c));
+        assert_int_equal(vt_check_count(ci, VT_SEV_ERROR), 0);
+        vt_check_free(ci);
+    }
+    vt_check_free(c);
+    /* Revision 0: the RSDT (the XSDT's address is not read). */
+    rsdp[15] = 0;
+    rsdp[8] = (uint8_t)(rsdp[8] + 2);
+    memset(&in, 0, sizeof(in));
+    assert_int_equal(vt_check_input_from_image(&in, img, size, 0, &err), 0);
+    assert_non_null(in.slit);
+    /* A wrong RSDP checksum: no RSDP. */
+    rsdp[8]++;
+    memset(&in, 0, sizeof(in));
+    assert_int_equal(vt_check_input_from_image(&in, img, size, 0, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "no valid RSDP"));
+    tables_free(&t);
+    free(img);
+    vt_layout_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ours_are_clean),
         cmocka_unit_test(test_negative_corpus),
         cmocka_unit_test(test_real_world_bugs),
+        cmocka_unit_test(test_memory_image),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

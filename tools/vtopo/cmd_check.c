@@ -10,12 +10,13 @@
 
 #include "cli.h"
 
-#define FILE_MAX (64u << 20)
+#define FILE_MAX ((size_t)4 << 30) /* memory images can be large */
 
 void cmd_check_usage(FILE *out)
 {
     fprintf(out,
-            "Usage: vtopo check [DIR | FILE...] [--cpuid FILE] [--e820 FILE] [--json] [--quiet]\n"
+            "Usage: vtopo check [DIR | FILE... | --memory-image FILE] [--cpuid FILE]\n"
+            "                   [--e820 FILE] [--json] [--quiet]\n"
             "\n"
             "Check a guest's SRAT, SLIT, MADT and HMAT against the rules Linux applies, and\n"
             "predict what a Linux guest does with them: whether it uses the SRAT and the\n"
@@ -30,6 +31,8 @@ void cmd_check_usage(FILE *out)
             "  --cpuid FILE      the guest's CPUID leaves (cpuid.txt format, docs/cpuid.md):\n"
             "                    APIC IDs against the MADT, packages and caches spanning nodes\n"
             "  --e820 FILE       the guest's E820 (kernel boot-log form): RAM the SRAT misses\n"
+            "  --memory-image FILE  find the tables through the RSDP in a dump of guest\n"
+            "                    physical memory from address 0 (e.g. QEMU's pmemsave)\n"
             "  --json            the report as JSON\n"
             "  -q, --quiet       print only the verdict line\n"
             "  -h, --help        show this help\n"
@@ -62,7 +65,7 @@ static int slurp(const char *path, uint8_t **data, size_t *len)
             if (cap >= FILE_MAX) {
                 fclose(f);
                 free(buf);
-                cli_error("check", "%s: larger than %u bytes", path, FILE_MAX);
+                cli_error("check", "%s: larger than %zu bytes", path, FILE_MAX);
                 return VT_EXIT_USAGE;
             }
             cap *= 2;
@@ -214,12 +217,18 @@ static void print_report(const struct vt_check *c, bool quiet)
 int cmd_check(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"cpuid", required_argument, NULL, 'c'}, {"e820", required_argument, NULL, 'e'},
-        {"json", no_argument, NULL, 'j'},        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+        {"cpuid", required_argument, NULL, 'c'},
+        {"e820", required_argument, NULL, 'e'},
+        {"json", no_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"memory-image", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct loaded ld = {0};
-    const char *cpuid_path = NULL, *e820_path = NULL;
+    const char *cpuid_path = NULL, *e820_path = NULL, *image_path = NULL;
+    uint8_t *image = NULL;
+    size_t image_len = 0;
     bool json = false, quiet = false;
     struct vt_check *c = NULL;
     struct vt_err err;
@@ -238,6 +247,9 @@ int cmd_check(int argc, char **argv)
         case 'j':
             json = true;
             break;
+        case 'm':
+            image_path = optarg;
+            break;
         case 'q':
             quiet = true;
             break;
@@ -248,8 +260,10 @@ int cmd_check(int argc, char **argv)
             return cli_bad_option("check", opt, argv);
         }
     }
-    if (optind >= argc)
+    if (optind >= argc && !image_path)
         return cli_usage_error("check", "name a directory of tables or table files");
+    if (optind < argc && image_path)
+        return cli_usage_error("check", "--memory-image and table files are alternatives");
     if (cpuid_path) {
         size_t len;
 
@@ -302,6 +316,15 @@ int cmd_check(int argc, char **argv)
                                     .cpuid_text = (char *)ld.cpuid,
                                     .cpuid_name = ld.cpuid_name};
 
+        if (image_path) {
+            if ((rc = slurp(image_path, &image, &image_len)) != VT_EXIT_OK)
+                goto out;
+            if (vt_check_input_from_image(&in, image, image_len, 0, &err) < 0) {
+                vt_err_prefix(&err, "%s: ", image_path);
+                rc = cli_fail("check", &err);
+                goto out;
+            }
+        }
         if (vt_check_run(&in, &c, &err) < 0) {
             rc = cli_fail("check", &err);
             goto out;
@@ -326,6 +349,7 @@ int cmd_check(int argc, char **argv)
         rc = VT_EXIT_SYSTEM;
     }
 out:
+    free(image);
     vt_check_free(c);
     for (int t = 0; t < 4; t++) {
         free(ld.data[t]);
