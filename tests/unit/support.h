@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "util/bytes.h"
+#include "vtopo/host.h"
 
 /* mkdir -p for the directory part of path (path relative to root). */
 static inline void t_mkdirs(const char *path)
@@ -67,6 +68,17 @@ static inline void t_rmtree(char *dir)
         fprintf(stderr, "warning: could not remove %s\n", dir);
     free(dir);
 }
+
+/* A synthetic host (docs/synthetic-hosts.md); fails the test on an error. */
+#define t_synthetic(spec)                                                                          \
+    ({                                                                                             \
+        struct vt_host_source src_ = {VT_HOST_SYNTHETIC, (spec), NULL};                            \
+        struct vt_host *h_ = NULL;                                                                 \
+        struct vt_err err_;                                                                        \
+        if (vt_host_load(&src_, &h_, &err_) != 0)                                                  \
+            fail_msg("'%s': %s", (spec), err_.msg);                                                \
+        h_;                                                                                        \
+    })
 
 /* The seed of a randomised test: VT_SEED if set, else the time; printed so a
  * failure can be replayed, and fed to srand(). */

@@ -19,17 +19,6 @@
 
 #define M (UINT64_C(1) << 20)
 
-static struct vt_host *synthetic(const char *spec)
-{
-    struct vt_host_source src = {VT_HOST_SYNTHETIC, spec, NULL};
-    struct vt_host *h = NULL;
-    struct vt_err err;
-
-    if (vt_host_load(&src, &h, &err) != 0)
-        fail_msg("'%s': %s", spec, err.msg);
-    return h;
-}
-
 /* Everything the tables say, compared with the layout. */
 static void check_tables(const struct vt_layout *l, const char *what, bool x2apic_all)
 {
@@ -195,7 +184,7 @@ static void test_random_roundtrip(void **state)
     static const char *apics[] = {"sdm", "xen", "legacy"};
     static const char *layouts[] = {"flat", "qemu-pc", "qemu-q35", "xen-hvm"};
     unsigned seed = t_seed("test_random_roundtrip");
-    struct vt_host *h = synthetic("sockets=4,nodes-per-socket=2,cores=64,threads=2,mem=1T");
+    struct vt_host *h = t_synthetic("sockets=4,nodes-per-socket=2,cores=64,threads=2,mem=1T");
 
     (void)state;
     for (int iter = 0; iter < 2000; iter++) {
@@ -217,7 +206,7 @@ static void test_random_roundtrip(void **state)
  * its diagonal, 20 elsewhere), and the empty vnode has no SRAT entry. */
 static void test_sparse_pxm(void **state)
 {
-    struct vt_host *h = synthetic("sockets=2,cores=4,mem=8G,pxms=0,2");
+    struct vt_host *h = t_synthetic("sockets=2,cores=4,mem=8G,pxms=0,2");
     struct vt_request *r = vt_request_new();
     struct vt_layout *l = NULL;
     uint8_t *d;
@@ -245,7 +234,7 @@ static void test_sparse_pxm(void **state)
 /* APIC IDs of 255 and more take x2APIC entries in both tables. */
 static void test_x2apic(void **state)
 {
-    struct vt_host *h = synthetic("sockets=4,cores=128,mem=64G");
+    struct vt_host *h = t_synthetic("sockets=4,cores=128,mem=64G");
     struct vt_layout *l = plan_text(h, 300, 2, "xen", "flat", 4096 * M);
 
     (void)state;

@@ -9,18 +9,8 @@
 
 #include <cmocka.h>
 
+#include "unit/support.h"
 #include "vtopo/host.h"
-
-static struct vt_host *load(const char *spec)
-{
-    struct vt_host_source src = {VT_HOST_SYNTHETIC, spec, NULL};
-    struct vt_host *h = NULL;
-    struct vt_err err;
-
-    if (vt_host_load(&src, &h, &err) != 0)
-        fail_msg("'%s': %s", spec, err.msg);
-    return h;
-}
 
 static void expect_list(const struct vt_bitmap *b, const char *want)
 {
@@ -35,7 +25,7 @@ static void expect_list(const struct vt_bitmap *b, const char *want)
 static void test_issue_example(void **state)
 {
     struct vt_host *h =
-        load("sockets=2,nodes-per-socket=2,cores=12,threads=2,mem=256G,distances=10:12:32");
+        t_synthetic("sockets=2,nodes-per-socket=2,cores=12,threads=2,mem=256G,distances=10:12:32");
 
     (void)state;
     assert_int_equal(vt_host_node_count(h), 4);
@@ -67,7 +57,7 @@ static void test_defaults_and_lists(void **state)
     struct vt_host *h;
 
     (void)state;
-    h = load("sockets=1");
+    h = t_synthetic("sockets=1");
     assert_int_equal(vt_host_node_count(h), 1);
     expect_list(vt_host_node(h, 0)->cpus, "0-3");
     assert_int_equal(vt_host_node(h, 0)->memory_bytes, UINT64_C(4) << 30);
@@ -75,8 +65,8 @@ static void test_defaults_and_lists(void **state)
 
     /* Sparse node ids, explicit PXMs, isolated/nohz_full/offline CPUs, and
      * lists continuing across commas. */
-    h = load("sockets=2,nodes-per-socket=2,cores=4,node-ids=0,1,33,34,pxms=4,5,6,7,"
-             "isolated=1,5-6,nohz-full=7,offline=3");
+    h = t_synthetic("sockets=2,nodes-per-socket=2,cores=4,node-ids=0,1,33,34,pxms=4,5,6,7,"
+                    "isolated=1,5-6,nohz-full=7,offline=3");
     assert_int_equal(vt_host_node_count(h), 4);
     assert_int_equal(vt_host_node(h, 2)->pnode, 33);
     assert_int_equal(vt_host_node(h, 2)->host_pxm, 6);
@@ -93,7 +83,7 @@ static void test_defaults_and_lists(void **state)
     vt_host_free(h);
 
     /* smt-last numbering: siblings after all first threads. */
-    h = load("sockets=2,cores=2,threads=2,cpu-numbering=smt-last");
+    h = t_synthetic("sockets=2,cores=2,threads=2,cpu-numbering=smt-last");
     expect_list(vt_host_node(h, 0)->cpus, "0-1,4-5");
     expect_list(vt_host_node(h, 1)->cpus, "2-3,6-7");
     vt_host_free(h);

@@ -22,17 +22,6 @@
 #define G (UINT64_C(1) << 30)
 #define M (UINT64_C(1) << 20)
 
-static struct vt_host *synthetic(const char *spec)
-{
-    struct vt_host_source src = {VT_HOST_SYNTHETIC, spec, NULL};
-    struct vt_host *h = NULL;
-    struct vt_err err;
-
-    if (vt_host_load(&src, &h, &err) != 0)
-        fail_msg("'%s': %s", spec, err.msg);
-    return h;
-}
-
 /* A request from "key=value;key=value" (keys: vcpus memory vnodes vcpu-nodes
  * pin pin-identity vnode-pnodes vnode-memory shape vendor apic mem-layout
  * allow-span); NULL with err set when a setter rejects. */
@@ -125,7 +114,7 @@ static void expect_apic(const struct vt_layout *l, const uint32_t *want, size_t 
 /* QEMU: -smp 6,sockets=2,cores=3 gives APIC IDs 0,1,2,4,5,6. */
 static void test_sdm_qemu_known_answers(void **state)
 {
-    struct vt_host *h = synthetic("sockets=2,cores=8,mem=32G");
+    struct vt_host *h = t_synthetic("sockets=2,cores=8,mem=32G");
     struct vt_layout *l;
     const uint32_t two_by_three[] = {0, 1, 2, 4, 5, 6};
     const uint32_t smt[] = {0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13};
@@ -153,7 +142,7 @@ static void test_sdm_qemu_known_answers(void **state)
 /* Xen vNUMA encoding, the worked examples of the issue and of Edera's code. */
 static void test_xen_known_answers(void **state)
 {
-    struct vt_host *h = synthetic("sockets=2,cores=32,mem=64G");
+    struct vt_host *h = t_synthetic("sockets=2,cores=32,mem=64G");
     struct vt_layout *l;
     uint32_t want[64];
 
@@ -194,7 +183,7 @@ static void test_xen_known_answers(void **state)
 
 static void test_legacy_and_capacity_query(void **state)
 {
-    struct vt_host *h = synthetic("sockets=2,cores=32,mem=64G");
+    struct vt_host *h = t_synthetic("sockets=2,cores=32,mem=64G");
     struct vt_layout *l = plan(h, "vcpus=49;memory=4096;vnodes=2;apic=legacy");
     uint32_t ids[49];
     size_t needed = 0;
@@ -219,7 +208,7 @@ static void test_legacy_and_capacity_query(void **state)
 /* Memory in proportion to vCPUs, exact total, in 2 MiB granules. */
 static void test_memory_split(void **state)
 {
-    struct vt_host *h = synthetic("sockets=2,cores=32,mem=64G");
+    struct vt_host *h = t_synthetic("sockets=2,cores=32,mem=64G");
     struct vt_layout *l = plan(h, "vcpus=49;memory=1024;vnodes=2");
 
     (void)state;
@@ -244,7 +233,7 @@ static void test_memory_split(void **state)
 /* A 2-socket host with pinning: vnodes follow the pinned CPUs' host nodes. */
 static void test_pinning(void **state)
 {
-    struct vt_host *h = synthetic("sockets=2,cores=8,mem=32G,distances=10:21");
+    struct vt_host *h = t_synthetic("sockets=2,cores=8,mem=32G,distances=10:21");
     struct vt_layout *l = plan(h, "vcpus=8;memory=4096;pin=0-3:12-15,4-7:0-3");
 
     (void)state;
@@ -265,7 +254,7 @@ static void test_pinning(void **state)
 /* dom0: vCPU N on pCPU N, vnode = host PXM, gaps kept as empty vnodes. */
 static void test_pin_identity(void **state)
 {
-    struct vt_host *h = synthetic("sockets=2,cores=4,mem=8G,pxms=0,2");
+    struct vt_host *h = t_synthetic("sockets=2,cores=4,mem=8G,pxms=0,2");
     struct vt_layout *l = plan(h, "vcpus=8;memory=4096;pin-identity;mem-layout=host");
 
     (void)state;
@@ -297,7 +286,7 @@ static void test_pin_identity(void **state)
 static void test_nearest_first(void **state)
 {
     struct vt_host *h =
-        synthetic("sockets=2,nodes-per-socket=2,cores=8,mem=64G,distances=10:12:32");
+        t_synthetic("sockets=2,nodes-per-socket=2,cores=8,mem=64G,distances=10:12:32");
     struct vt_layout *l = plan(h, "vcpus=8;memory=4096;vnodes=3");
 
     (void)state;
@@ -317,7 +306,7 @@ static void test_nearest_first(void **state)
 
 static void test_rejections(void **state)
 {
-    struct vt_host *h = synthetic("sockets=2,cores=8,mem=8G");
+    struct vt_host *h = t_synthetic("sockets=2,cores=8,mem=8G");
     struct vt_err err;
 
     (void)state;
@@ -487,7 +476,7 @@ static void test_random_requests(void **state)
     static const char *vendors[] = {"intel", "amd"};
     static const char *layouts[] = {"flat", "qemu-pc", "qemu-q35", "xen-hvm"};
     unsigned seed = t_seed("test_random_requests");
-    struct vt_host *h = synthetic("sockets=4,nodes-per-socket=2,cores=64,threads=2,mem=1T");
+    struct vt_host *h = t_synthetic("sockets=4,nodes-per-socket=2,cores=64,threads=2,mem=1T");
     unsigned ok = 0, rejected = 0;
 
     (void)state;
@@ -535,7 +524,7 @@ static void test_random_requests(void **state)
 static void test_gpa_lookup(void **state)
 {
     unsigned seed = t_seed("test_gpa_lookup");
-    struct vt_host *h = synthetic("sockets=2,nodes-per-socket=4,cores=16,mem=64G");
+    struct vt_host *h = t_synthetic("sockets=2,nodes-per-socket=4,cores=16,mem=64G");
     struct vt_layout *l = plan(h, "vcpus=24;memory=16384;vnodes=7;mem-layout=qemu-q35");
     struct vt_gpa_cursor cur = {0};
     uint64_t top = 0;
@@ -579,7 +568,7 @@ static void test_gpa_lookup(void **state)
  * failure leaves nothing behind. */
 static void test_write_dir(void **state)
 {
-    struct vt_host *h = synthetic("sockets=2,cores=64,mem=64G");
+    struct vt_host *h = t_synthetic("sockets=2,cores=64,mem=64G");
     struct vt_layout *l = plan(h, "vcpus=128;memory=8192;vnodes=2;vendor=amd;mem-layout=qemu-pc");
     char *dir = t_mkdtemp(), path[300], *want, *got;
     const char *names[] = {"plan.json", "cpuid.txt", "e820.txt"};
