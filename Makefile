@@ -19,9 +19,10 @@ configure: deps
 build: configure
 	cmake --build $(BUILD) -j$(JOBS)
 
-# Every suite: unit, datasets, hwloc comparison, CLI, install — then the unit
-# and CLI suites again under AddressSanitizer + UndefinedBehaviorSanitizer,
-# built with clang (which also proves the clang build is warning-free).
+# Every suite: unit, datasets, hwloc comparison, CLI, install, the fuzz corpus
+# replay — then the unit, CLI and fuzz-replay suites again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, built with clang (which also
+# proves the clang build is warning-free). Fuzzing itself: docs/fuzzing.md.
 check: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	$(MAKE) sanitize
@@ -32,7 +33,7 @@ sanitize: deps
 	cmake --build $(SAN_BUILD) -j$(JOBS)
 	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    ctest --output-on-failure -j$(JOBS) -L 'unit|datasets|cli'
+	    ctest --output-on-failure -j$(JOBS) -L 'unit|datasets|cli|fuzz'
 
 test: check
 

@@ -357,7 +357,8 @@ int vt_bitmap_parse_mask(struct vt_bitmap *b, const char *text, unsigned max_id,
         return vt_err_set(err, -EINVAL, "empty mask (expected hex words such as 0000000f)");
     for (p = text; *p && !isspace((unsigned char)*p); p++)
         nwords += *p == ',';
-    for (p = text; *p;) {
+    /* Each pass reads one word; a comma promises another ("f," is invalid). */
+    for (p = text;;) {
         const char *start = p;
         uint64_t v = 0;
         unsigned digits = 0;
@@ -407,8 +408,8 @@ int vt_bitmap_parse_mask(struct vt_bitmap *b, const char *text, unsigned max_id,
             vt_bitmap_zero(b);
             return rc;
         }
+        return 0;
     }
-    return 0;
 }
 
 /* ---- formatting ------------------------------------------------------- */

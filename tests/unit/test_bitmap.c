@@ -131,6 +131,8 @@ static void test_mask(void **state)
     assert_true(strncmp(mask("", 8191), "ERR", 3) == 0);
     assert_true(strstr(mask("123456789", 8191), "1 to 8 hex digits") != NULL);
     assert_true(strstr(mask("ff,,ff", 8191), "1 to 8 hex digits") != NULL);
+    /* Found by fuzz_cpumask: a trailing comma promised a word that never came. */
+    assert_true(strstr(mask("f,", 8191), "1 to 8 hex digits") != NULL);
     assert_true(strstr(mask("fg", 8191), "unexpected 'g'") != NULL);
     assert_true(strstr(mask("1,00000000", 31), "bit 32 is set, above the maximum id 31") != NULL);
 }

@@ -1,0 +1,168 @@
+/* Fuzz target: the vt_request_set_* option parsers that take text
+ * (--vcpu-nodes, --pin, --vnode-pnodes, --vnode-memory, --shape, --vendor,
+ * --apic, --mem-layout). The whole input goes to each setter, each on a fresh
+ * request and then once more on the same request (setters replace what an
+ * earlier call set). Invariants: what a setter accepts is in range (vCPUs,
+ * vnodes, pCPUs, pnodes, 2 MiB granules), has as many entries as the text has
+ * items, and a second call with the same text gives the same request. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+#include "plan/request_internal.h"
+#include "vtopo/size.h"
+
+typedef int (*setter)(struct vt_request *r, const char *text, struct vt_err *err);
+
+static size_t count_items(const char *text)
+{
+    size_t n = 1;
+
+    for (const char *p = text; *p; p++)
+        n += *p == ',';
+    return n;
+}
+
+static void check_vcpu_nodes(const struct vt_request *r)
+{
+    bool any = false;
+
+    FUZZ_CHECK(r->placement == PLACE_VCPU_NODES && r->nvcpu_vnode >= 1 &&
+                   r->nvcpu_vnode <= VT_MAX_VCPUS && r->vcpu_vnode[r->nvcpu_vnode - 1] >= 0,
+               "%zu vCPU slots", r->nvcpu_vnode);
+    for (size_t v = 0; v < r->nvcpu_vnode; v++) {
+        FUZZ_CHECK(r->vcpu_vnode[v] >= -1 && r->vcpu_vnode[v] < VT_MAX_VNODES, "vCPU %zu -> %d", v,
+                   r->vcpu_vnode[v]);
+        any |= r->vcpu_vnode[v] >= 0;
+    }
+    FUZZ_CHECK(any, "%s", "no vCPU assigned");
+}
+
+static void check_pin(const struct vt_request *r)
+{
+    FUZZ_CHECK(r->placement == PLACE_PIN && r->nvcpu_pcpu >= 1 && r->nvcpu_pcpu <= VT_MAX_VCPUS &&
+                   r->vcpu_pcpu[r->nvcpu_pcpu - 1] >= 0,
+               "%zu vCPU slots", r->nvcpu_pcpu);
+    for (size_t v = 0; v < r->nvcpu_pcpu; v++)
+        FUZZ_CHECK(r->vcpu_pcpu[v] >= -1 && r->vcpu_pcpu[v] <= (int)VT_CPU_ID_MAX,
+                   "vCPU %zu -> pCPU %d", v, r->vcpu_pcpu[v]);
+}
+
+static void check_accepted(int which, const struct vt_request *r, const char *text)
+{
+    switch (which) {
+    case 0:
+        check_vcpu_nodes(r);
+        break;
+    case 1:
+        check_pin(r);
+        break;
+    case 2:
+        FUZZ_CHECK(r->nvnode_pnode == count_items(text) && r->nvnode_pnode <= VT_MAX_VNODES,
+                   "%zu pnodes from '%s'", r->nvnode_pnode, text);
+        for (size_t i = 0; i < r->nvnode_pnode; i++)
+            FUZZ_CHECK(r->vnode_pnode[i] >= 0 && r->vnode_pnode[i] <= (int)VT_NODE_ID_MAX,
+                       "pnode %d", r->vnode_pnode[i]);
+        break;
+    case 3: {
+        char *copy = strdup(text), *save = NULL, *tok;
+        size_t i = 0;
+
+        FUZZ_CHECK(copy && r->nvnode_memory == count_items(text) &&
+                       r->nvnode_memory <= VT_MAX_VNODES,
+                   "%zu sizes from '%s'", r->nvnode_memory, text);
+        for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save), i++) {
+            uint64_t bytes = 0;
+
+            FUZZ_CHECK(vt_size_parse(tok, &bytes, NULL) == 0 && bytes == r->vnode_memory[i] &&
+                           bytes % VT_MEM_GRANULE == 0,
+                       "entry %zu '%s' is %llu bytes", i, tok,
+                       (unsigned long long)r->vnode_memory[i]);
+        }
+        FUZZ_CHECK(i == r->nvnode_memory, "%zu pieces, %zu entries", i, r->nvnode_memory);
+        free(copy);
+        break;
+    }
+    case 4: {
+        const unsigned f[] = {r->shape.sockets, r->shape.dies, r->shape.cores, r->shape.threads};
+
+        FUZZ_CHECK(r->have_shape, "%s", "shape accepted but not recorded");
+        for (size_t i = 0; i < 4; i++)
+            FUZZ_CHECK(f[i] <= VT_MAX_VCPUS, "shape field %zu is %u", i, f[i]);
+        break;
+    }
+    case 5:
+        FUZZ_CHECK(strcmp(text, "intel") == 0 || strcmp(text, "amd") == 0, "vendor '%s'", text);
+        break;
+    case 6:
+        FUZZ_CHECK(strcmp(text, "sdm") == 0 || strcmp(text, "xen") == 0 ||
+                       strcmp(text, "legacy") == 0,
+                   "apic '%s'", text);
+        break;
+    case 7:
+        if (r->mem_layout == VT_MEM_E820)
+            FUZZ_CHECK(strncmp(text, "e820:", 5) == 0 && r->e820_path &&
+                           strcmp(r->e820_path, text + 5) == 0 && r->e820_path[0],
+                       "e820 path '%s' from '%s'", r->e820_path ? r->e820_path : "(null)", text);
+        else
+            FUZZ_CHECK(r->e820_path == NULL && strncmp(text, "e820:", 5) != 0, "layout '%s'", text);
+        break;
+    }
+}
+
+/* The parts of a request the setters write, compared after a second call. */
+static bool same_request(const struct vt_request *a, const struct vt_request *b)
+{
+    return a->placement == b->placement && a->nvcpu_vnode == b->nvcpu_vnode &&
+           (!a->nvcpu_vnode ||
+            memcmp(a->vcpu_vnode, b->vcpu_vnode, a->nvcpu_vnode * sizeof(int)) == 0) &&
+           a->nvcpu_pcpu == b->nvcpu_pcpu &&
+           (!a->nvcpu_pcpu ||
+            memcmp(a->vcpu_pcpu, b->vcpu_pcpu, a->nvcpu_pcpu * sizeof(int)) == 0) &&
+           a->nvnode_pnode == b->nvnode_pnode &&
+           (!a->nvnode_pnode ||
+            memcmp(a->vnode_pnode, b->vnode_pnode, a->nvnode_pnode * sizeof(int)) == 0) &&
+           a->nvnode_memory == b->nvnode_memory &&
+           (!a->nvnode_memory ||
+            memcmp(a->vnode_memory, b->vnode_memory, a->nvnode_memory * sizeof(uint64_t)) == 0) &&
+           a->have_shape == b->have_shape && memcmp(&a->shape, &b->shape, sizeof(a->shape)) == 0 &&
+           a->vendor == b->vendor && a->apic == b->apic && a->mem_layout == b->mem_layout &&
+           (a->e820_path == NULL) == (b->e820_path == NULL) &&
+           (!a->e820_path || strcmp(a->e820_path, b->e820_path) == 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const setter setters[] = {
+        vt_request_set_vcpu_nodes,   vt_request_set_pin,        vt_request_set_vnode_pnodes,
+        vt_request_set_vnode_memory, vt_request_set_shape,      vt_request_set_vendor,
+        vt_request_set_apic,         vt_request_set_mem_layout,
+    };
+    char *text = fuzz_strndup(data, size);
+
+    for (int i = 0; i < (int)(sizeof(setters) / sizeof(setters[0])); i++) {
+        struct vt_request *r = vt_request_new(), *once = vt_request_new();
+        struct vt_err err;
+        int rc, rc2;
+
+        if (!r || !once)
+            abort();
+        vt_err_clear(&err);
+        rc = setters[i](once, text, &err);
+        fuzz_check_err(rc, &err);
+        if (rc == 0)
+            check_accepted(i, once, text);
+        rc = setters[i](r, text, &err);
+        vt_err_clear(&err);
+        rc2 = setters[i](r, text, &err);
+        fuzz_check_err(rc2, &err);
+        FUZZ_CHECK(rc == rc2, "setter %d: first call %d, second %d (%s)", i, rc, rc2, err.msg);
+        if (rc == 0)
+            FUZZ_CHECK(same_request(once, r),
+                       "setter %d: a second call with '%s' changes the request", i, text);
+        vt_request_free(r);
+        vt_request_free(once);
+    }
+    free(text);
+    return 0;
+}
