@@ -97,7 +97,10 @@ static char *run(const struct vt_check_input *in, bool any_table)
                 tlen = lens[t];
             }
         FUZZ_CHECK(known, "finding %zu (%s) names table '%s'", i, f->rule, f->table);
-        FUZZ_CHECK(f->offset == -1 || (f->offset >= 0 && f->table[0] && (size_t)f->offset < tlen),
+        /* An offset may be the table's end (where a missing field would be),
+         * or 0 (the signature) of a table too short to have one. */
+        FUZZ_CHECK(f->offset == -1 || (f->table[0] && f->offset >= 0 &&
+                                       (f->offset == 0 || (size_t)f->offset <= tlen)),
                    "finding %zu (%s): offset %ld in %s of %zu bytes: %s", i, f->rule, f->offset,
                    f->table, tlen, f->message);
     }

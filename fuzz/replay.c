@@ -13,6 +13,19 @@
 
 #include "fuzz_common.h"
 
+/* Under AddressSanitizer, check for leaks after each input, so a leak is
+ * blamed on the input that caused it rather than reported at exit. */
+#if defined(__SANITIZE_ADDRESS__)
+#define REPLAY_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define REPLAY_LSAN 1
+#endif
+#endif
+#ifdef REPLAY_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 static int run_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -67,6 +80,12 @@ static int run_file(const char *path)
         LLVMFuzzerTestOneInput(exact, len);
         free(exact);
     }
+#ifdef REPLAY_LSAN
+    if (__lsan_do_recoverable_leak_check()) {
+        fprintf(stderr, "replay: %s: memory leaked (report above)\n", path);
+        abort();
+    }
+#endif
     return 0;
 }
 

@@ -612,6 +612,8 @@ static int parse_cpuid(struct ctx *x, struct cpu_leaves **out, size_t *ncpus,
             v >= VT_MAX_VCPUS) {
             finding(x, VT_SEV_ERROR, "cpuid.format", "", -1,
                     "%s: line %zu: expected 'vcpu leaf subleaf eax ebx ecx edx'", name, line);
+            for (size_t i = 0; i < n; i++)
+                free(cpus[i].l);
             free(cpus);
             return -EINVAL;
         }
