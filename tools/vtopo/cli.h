@@ -75,4 +75,48 @@ bool cli_host_opt(struct cli_host_opts *o, int opt, const char *arg);
  * stderr unless quiet. Returns 0 or an exit status. */
 int cli_load_host(const char *cmd, const struct cli_host_opts *o, struct vt_host **host);
 
+
+/* The plan options (vtopo plan, emit, verify): getopt_long ids and table. */
+enum {
+    OPT_VCPUS = OPT_HOST_LAST + 1,
+    OPT_MEMORY,
+    OPT_VNODES,
+    OPT_VCPU_NODES,
+    OPT_PIN,
+    OPT_PIN_IDENTITY,
+    OPT_VNODE_PNODES,
+    OPT_VNODE_MEMORY,
+    OPT_SHAPE,
+    OPT_VENDOR,
+    OPT_APIC,
+    OPT_MEM_LAYOUT,
+    OPT_ALLOW_SPAN,
+    OPT_PLAN_LAST,
+};
+/* clang-format off */
+#define CLI_PLAN_LONG_OPTIONS                                                                      \
+    {"vcpus", required_argument, NULL, OPT_VCPUS},                                                 \
+    {"memory", required_argument, NULL, OPT_MEMORY},                                               \
+    {"vnodes", required_argument, NULL, OPT_VNODES},                                               \
+    {"vcpu-nodes", required_argument, NULL, OPT_VCPU_NODES},                                       \
+    {"pin", required_argument, NULL, OPT_PIN},                                                     \
+    {"pin-identity", no_argument, NULL, OPT_PIN_IDENTITY},                                         \
+    {"vnode-pnodes", required_argument, NULL, OPT_VNODE_PNODES},                                   \
+    {"vnode-memory", required_argument, NULL, OPT_VNODE_MEMORY},                                   \
+    {"shape", required_argument, NULL, OPT_SHAPE},                                                 \
+    {"vendor", required_argument, NULL, OPT_VENDOR},                                               \
+    {"apic", required_argument, NULL, OPT_APIC},                                                   \
+    {"mem-layout", required_argument, NULL, OPT_MEM_LAYOUT},                                       \
+    {"allow-package-span", no_argument, NULL, OPT_ALLOW_SPAN}
+/* clang-format on */
+/* Apply one plan option to r; returns 0, a negative error (err set), or 1
+ * when opt is not a plan option. */
+int cli_plan_opt(struct vt_request *r, int opt, const char *arg, struct vt_err *err);
+/* The help text of the host, guest, placement and shape options. */
+void cli_plan_usage_options(FILE *out);
+/* Load the host, plan r on it and print the plan's warnings (unless quiet).
+ * Returns 0 or an exit status; *h and *l are the caller's to free. */
+int cli_plan_layout(const char *cmd, const struct cli_host_opts *ho, const struct vt_request *r,
+                    struct vt_host **h, struct vt_layout **l);
+
 #endif

@@ -21,35 +21,9 @@ void cmd_plan_usage(FILE *out)
             "Plan a guest's virtual NUMA layout on a host: vCPUs to vnodes, vnodes to host\n"
             "nodes, memory per vnode and its guest-physical ranges, APIC IDs, CPUID,\n"
             "distances and the node numbering a Linux guest will see.\n"
-            "\n"
-            "Host source (default: this machine's /sys): --fsroot, --host, --synthetic,\n"
-            "--acpi, as for 'vtopo host'.\n"
-            "\n"
-            "Guest:\n"
-            "  --vcpus N             vCPUs (1-8192)\n"
-            "  --memory SIZE         guest memory, e.g. 16G (a multiple of 2 MiB); optional\n"
-            "                        with --mem-layout host or e820:FILE\n"
-            "Placement (one of; default: one vnode):\n"
-            "  --vnodes N            N vnodes, vCPUs split evenly (49 over 2: 25/24)\n"
-            "  --vcpu-nodes MAP      explicit map, e.g. 0-24:0,25-48:1\n"
-            "  --pin MAP             pin vCPUs to host CPUs, e.g. 0-15:0-15,16-31:32-47;\n"
-            "                        vnodes follow the host nodes of the pinned CPUs\n"
-            "  --pin-identity        dom0: vCPU N on CPU N, a vnode per host PXM (gaps kept\n"
-            "                        as empty vnodes), host-shaped memory\n"
-            "  --vnode-pnodes LIST   host node of each vnode, e.g. 0,1 (default: spread\n"
-            "                        nearest-first over nodes with CPUs and memory)\n"
-            "  --vnode-memory LIST   memory of each vnode, e.g. 4G,4G,0 (default: in\n"
-            "                        proportion to vCPUs, exact total)\n"
-            "Shape and encodings:\n"
-            "  --shape S             sockets=,dies=,cores=,threads= (product = vCPUs;\n"
-            "                        default: one socket per vnode, threads=1)\n"
-            "  --vendor V            intel (default) or amd: which CPUID leaves\n"
-            "  --apic E              sdm (default; QEMU's and cloud-hypervisor's encoding),\n"
-            "                        xen (vNUMA: vnode << fls(2*max-1) | index*2), legacy\n"
-            "                        (vcpu*2)\n"
-            "  --allow-package-span  let a package hold vCPUs of several vnodes (warned)\n"
-            "  --mem-layout L        flat (default), qemu-pc, qemu-q35, xen-hvm, host, or\n"
-            "                        e820:FILE\n"
+            "\n");
+    cli_plan_usage_options(out);
+    fprintf(out,
             "Output:\n"
             "  --json                the layout as JSON (docs/plan-format.md)\n"
             "  --cpuid               every vCPU's CPUID leaves (docs/cpuid.md)\n"
@@ -133,92 +107,16 @@ static void print_layout(const struct vt_layout *l)
 }
 
 enum {
-    OPT_VCPUS = OPT_HOST_LAST + 1,
-    OPT_MEMORY,
-    OPT_VNODES,
-    OPT_VCPU_NODES,
-    OPT_PIN,
-    OPT_PIN_IDENTITY,
-    OPT_VNODE_PNODES,
-    OPT_VNODE_MEMORY,
-    OPT_SHAPE,
-    OPT_VENDOR,
-    OPT_APIC,
-    OPT_MEM_LAYOUT,
-    OPT_ALLOW_SPAN,
-    OPT_JSON,
+    OPT_JSON = OPT_PLAN_LAST + 1,
     OPT_CPUID,
     OPT_OUT,
 };
-
-/* Apply one request option; returns 0, a negative error (err set), or 1 when
- * opt is not a request option. */
-static int request_opt(struct vt_request *r, int opt, const char *arg, struct vt_err *err)
-{
-    uint64_t v;
-    unsigned u;
-    int rc;
-
-    switch (opt) {
-    case OPT_VCPUS:
-        if (cli_parse_uint(arg, VT_MAX_VCPUS, &u) < 0)
-            return vt_err_set(err, -EINVAL, "--vcpus %s: must be a number from 1 to %d", arg,
-                              VT_MAX_VCPUS);
-        return vt_request_set_vcpus(r, u, err);
-    case OPT_MEMORY:
-        if ((rc = vt_size_parse(arg, &v, err)) < 0) {
-            vt_err_prefix(err, "--memory: ");
-            return rc;
-        }
-        return vt_request_set_memory(r, v, err);
-    case OPT_VNODES:
-        if (cli_parse_uint(arg, VT_MAX_VNODES, &u) < 0)
-            return vt_err_set(err, -EINVAL, "--vnodes %s: must be a number from 1 to %d", arg,
-                              VT_MAX_VNODES);
-        return vt_request_set_vnodes(r, u, err);
-    case OPT_VCPU_NODES:
-        return vt_request_set_vcpu_nodes(r, arg, err);
-    case OPT_PIN:
-        return vt_request_set_pin(r, arg, err);
-    case OPT_PIN_IDENTITY:
-        return vt_request_set_pin_identity(r, err);
-    case OPT_VNODE_PNODES:
-        return vt_request_set_vnode_pnodes(r, arg, err);
-    case OPT_VNODE_MEMORY:
-        return vt_request_set_vnode_memory(r, arg, err);
-    case OPT_SHAPE:
-        return vt_request_set_shape(r, arg, err);
-    case OPT_VENDOR:
-        return vt_request_set_vendor(r, arg, err);
-    case OPT_APIC:
-        return vt_request_set_apic(r, arg, err);
-    case OPT_MEM_LAYOUT:
-        return vt_request_set_mem_layout(r, arg, err);
-    case OPT_ALLOW_SPAN:
-        vt_request_allow_package_span(r, true);
-        return 0;
-    default:
-        return 1;
-    }
-}
 
 int cmd_plan(int argc, char **argv)
 {
     static const struct option longopts[] = {
         CLI_HOST_LONG_OPTIONS,
-        {"vcpus", required_argument, NULL, OPT_VCPUS},
-        {"memory", required_argument, NULL, OPT_MEMORY},
-        {"vnodes", required_argument, NULL, OPT_VNODES},
-        {"vcpu-nodes", required_argument, NULL, OPT_VCPU_NODES},
-        {"pin", required_argument, NULL, OPT_PIN},
-        {"pin-identity", no_argument, NULL, OPT_PIN_IDENTITY},
-        {"vnode-pnodes", required_argument, NULL, OPT_VNODE_PNODES},
-        {"vnode-memory", required_argument, NULL, OPT_VNODE_MEMORY},
-        {"shape", required_argument, NULL, OPT_SHAPE},
-        {"vendor", required_argument, NULL, OPT_VENDOR},
-        {"apic", required_argument, NULL, OPT_APIC},
-        {"mem-layout", required_argument, NULL, OPT_MEM_LAYOUT},
-        {"allow-package-span", no_argument, NULL, OPT_ALLOW_SPAN},
+        CLI_PLAN_LONG_OPTIONS,
         {"json", no_argument, NULL, OPT_JSON},
         {"cpuid", no_argument, NULL, OPT_CPUID},
         {"out", required_argument, NULL, OPT_OUT},
@@ -246,7 +144,7 @@ int cmd_plan(int argc, char **argv)
 
         if (cli_host_opt(&ho, opt, optarg))
             continue;
-        applied = request_opt(r, opt, optarg, &err);
+        applied = cli_plan_opt(r, opt, optarg, &err);
         if (applied < 0) {
             rc = cli_fail("plan", &err);
             goto out;
@@ -283,15 +181,8 @@ int cmd_plan(int argc, char **argv)
                                      "CPUID leaves too)");
         goto out;
     }
-    if ((rc = cli_load_host("plan", &ho, &h)) != VT_EXIT_OK)
+    if ((rc = cli_plan_layout("plan", &ho, r, &h, &l)) != VT_EXIT_OK)
         goto out;
-    if (vt_plan(h, r, &l, &err) < 0) {
-        rc = cli_fail("plan", &err);
-        goto out;
-    }
-    if (!ho.quiet)
-        for (size_t i = 0; i < vt_layout_warning_count(l); i++)
-            fprintf(stderr, "vtopo plan: warning: %s\n", vt_layout_warning(l, i));
     if (out_dir && vt_layout_write_dir(l, out_dir, &err) < 0) {
         rc = cli_fail("plan", &err);
         goto out;
