@@ -146,6 +146,7 @@ VT_API const struct vt_shape *vt_layout_shape(const struct vt_layout *l);
 VT_API const struct vt_apic_fields *vt_layout_apic_fields(const struct vt_layout *l);
 VT_API enum vt_apic_encoding vt_layout_apic_encoding(const struct vt_layout *l);
 VT_API enum vt_vendor vt_layout_vendor(const struct vt_layout *l);
+VT_API enum vt_mem_layout vt_layout_mem_layout(const struct vt_layout *l);
 VT_API uint64_t vt_layout_memory(const struct vt_layout *l);
 /* The guest's memory map (E820), sorted, non-overlapping. */
 VT_API size_t vt_layout_memory_map(const struct vt_layout *l, const struct vt_e820_entry **entries);

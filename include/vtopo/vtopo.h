@@ -7,6 +7,7 @@
 #include "vtopo/check.h"
 #include "vtopo/cpuid.h"
 #include "vtopo/emit.h"
+#include "vtopo/vmm.h"
 #include "vtopo/err.h"
 #include "vtopo/export.h"
 #include "vtopo/host.h"

@@ -210,6 +210,11 @@ enum vt_vendor vt_layout_vendor(const struct vt_layout *l)
     return l->vendor;
 }
 
+enum vt_mem_layout vt_layout_mem_layout(const struct vt_layout *l)
+{
+    return l->mem_layout;
+}
+
 uint64_t vt_layout_memory(const struct vt_layout *l)
 {
     return l->memory;

@@ -34,6 +34,8 @@ int cmd_plan(int argc, char **argv);
 void cmd_plan_usage(FILE *out);
 int cmd_check(int argc, char **argv);
 void cmd_check_usage(FILE *out);
+int cmd_emit(int argc, char **argv);
+void cmd_emit_usage(FILE *out);
 
 /* A whole decimal number from 1 to max; -EINVAL otherwise. */
 int cli_parse_uint(const char *text, unsigned max, unsigned *out);
@@ -74,7 +76,6 @@ bool cli_host_opt(struct cli_host_opts *o, int opt, const char *arg);
 /* Load the host the options name (live sysfs by default); warnings go to
  * stderr unless quiet. Returns 0 or an exit status. */
 int cli_load_host(const char *cmd, const struct cli_host_opts *o, struct vt_host **host);
-
 
 /* The plan options (vtopo plan, emit, verify): getopt_long ids and table. */
 enum {

@@ -23,16 +23,15 @@ void cmd_plan_usage(FILE *out)
             "distances and the node numbering a Linux guest will see.\n"
             "\n");
     cli_plan_usage_options(out);
-    fprintf(out,
-            "Output:\n"
-            "  --json                the layout as JSON (docs/plan-format.md)\n"
-            "  --cpuid               every vCPU's CPUID leaves (docs/cpuid.md)\n"
-            "  --out DIR             write plan.json, cpuid.txt, e820.txt and the ACPI\n"
-            "                        tables srat.dat, slit.dat, madt.dat, hmat.dat into DIR\n"
-            "  -q, --quiet           do not print warnings\n"
-            "  -h, --help            show this help\n"
-            "\n"
-            "Exit status: 0 ok, 2 bad usage or input, 3 system error.\n");
+    fprintf(out, "Output:\n"
+                 "  --json                the layout as JSON (docs/plan-format.md)\n"
+                 "  --cpuid               every vCPU's CPUID leaves (docs/cpuid.md)\n"
+                 "  --out DIR             write plan.json, cpuid.txt, e820.txt and the ACPI\n"
+                 "                        tables srat.dat, slit.dat, madt.dat, hmat.dat into DIR\n"
+                 "  -q, --quiet           do not print warnings\n"
+                 "  -h, --help            show this help\n"
+                 "\n"
+                 "Exit status: 0 ok, 2 bad usage or input, 3 system error.\n");
 }
 
 static void print_layout(const struct vt_layout *l)

@@ -10,6 +10,8 @@ const struct vt_cmd vt_cmds[] = {
      cmd_plan_usage},
     {"check", "check a guest's ACPI tables and predict what Linux does with them", cmd_check,
      cmd_check_usage},
+    {"emit", "print the QEMU, libvirt, xl or cloud-hypervisor configuration of a plan", cmd_emit,
+     cmd_emit_usage},
     {NULL, NULL, NULL, NULL},
 };
 

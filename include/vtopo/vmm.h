@@ -1,0 +1,97 @@
+/* VMM configuration views of a vt_layout: the arguments or configuration that
+ * make QEMU, libvirt, xl (Xen) or cloud-hypervisor build the planned guest.
+ * Pure functions of the layout and the options; docs/vmm-config.md. */
+#ifndef VTOPO_VMM_H
+#define VTOPO_VMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vtopo/err.h"
+#include "vtopo/export.h"
+#include "vtopo/layout.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A list of malloc'd strings: command-line arguments, or warnings. */
+struct vt_strlist {
+    char **items;
+    size_t count;
+};
+
+/* Free the strings and the array; the list is left empty. */
+VT_API void vt_strlist_free(struct vt_strlist *s);
+
+/* How QEMU learns the NUMA layout. */
+enum vt_qemu_numa {
+    /* -numa node/cpu/dist: QEMU builds its own SRAT and SLIT. Needs guest
+     * PXMs 0..n-1 (QEMU's node ids are the PXMs). */
+    VT_QEMU_NUMA_NATIVE,
+    /* -acpitable file=: our srat.dat, slit.dat (and hmat.dat, madt.dat) as
+     * written by vt_layout_write_dir; QEMU builds no SRAT without -numa, so
+     * ours is the one the guest uses. */
+    VT_QEMU_NUMA_ACPI,
+};
+
+struct vt_qemu_opts {
+    enum vt_qemu_numa numa;
+    /* VT_QEMU_NUMA_ACPI: the directory holding the tables (NULL = "."). */
+    const char *tables_dir;
+    /* VT_QEMU_NUMA_ACPI: add hmat.dat. */
+    bool hmat;
+    /* VT_QEMU_NUMA_ACPI: add madt.dat; QEMU still builds its own MADT, so the
+     * guest kernel needs acpi_apic_instance=2 to use ours. */
+    bool madt;
+    /* VT_QEMU_NUMA_NATIVE: back each vnode that has a pnode with
+     * memory-backend-ram,host-nodes=<pnode>,policy=bind. */
+    bool bind;
+    /* The -cpu model (NULL = "max"); the plan's vendor is added to it. */
+    const char *cpu_model;
+};
+
+/*
+ * QEMU arguments for the layout: -machine (q35 or pc, from the plan's memory
+ * layout, which must be qemu-q35 or qemu-pc), -cpu, -smp with the plan's
+ * shape (sockets, dies, cores, threads, maxcpus), -device for vCPUs QEMU's
+ * -smp prefix cannot place, -m, and the NUMA options of o->numa. The plan
+ * must use the sdm APIC encoding (QEMU's). Every argument is one string
+ * ("-smp", "6,sockets=2,..."). Warnings (what QEMU 7.2 presents differently
+ * from the plan, e.g. its L3 cache spanning a die with several vnodes) are
+ * appended to *warnings when it is not NULL.
+ */
+VT_API int vt_emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *o,
+                        struct vt_strlist *args, struct vt_strlist *warnings, struct vt_err *err);
+
+/*
+ * Linux kernel parameters the guest needs under QEMU with these options, as
+ * one space-separated string (possibly empty, malloc'd): acpi_apic_instance=2
+ * when o->madt, and, when tcg is true, possible_cpus=9 for guests of at most
+ * 8 vCPUs with APIC-ID holes — QEMU 7.2's TCG APIC stops delivering
+ * logical-destination IPIs at the first unused APIC ID, which hangs Linux's
+ * default flat (logical) mode; more than 8 possible CPUs switch Linux to
+ * physical flat mode.
+ */
+VT_API int vt_emit_qemu_kernel_params(const struct vt_layout *l, const struct vt_qemu_opts *o,
+                                      bool tcg, char **params, struct vt_err *err);
+
+/* cloud-hypervisor arguments: --cpus (boot, topology), --memory size=0 with
+ * one --memory-zone per vnode with memory, and --numa per vnode. */
+VT_API int vt_emit_cloud_hypervisor(const struct vt_layout *l, struct vt_strlist *args,
+                                    struct vt_strlist *warnings, struct vt_err *err);
+
+/* A libvirt domain XML fragment (<vcpu>, <cputune>, <cpu> with <topology>
+ * and <numa>, <numatune>), malloc'd. */
+VT_API int vt_emit_libvirt(const struct vt_layout *l, char **xml, struct vt_strlist *warnings,
+                           struct vt_err *err);
+
+/* xl.cfg lines (vcpus, maxmem/memory, vnuma = [...], cpus = [...]), malloc'd. */
+VT_API int vt_emit_xl(const struct vt_layout *l, char **cfg, struct vt_strlist *warnings,
+                      struct vt_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

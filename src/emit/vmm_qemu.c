@@ -1,0 +1,327 @@
+/* QEMU arguments for a layout (docs/vmm-config.md). QEMU numbers its CPU
+ * slots socket-major (socket, die, core, thread) and gives slot i the APIC ID
+ * of the sdm encoding; -smp K makes slots 0..K-1 present, and -device
+ * <model>-x86_64-cpu,socket-id=...,core-id=... plugs any other slot. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit/strlist.h"
+#include "vtopo/vmm.h"
+
+static const char *vendor_id(enum vt_vendor v)
+{
+    return v == VT_VENDOR_AMD ? "AuthenticAMD" : "GenuineIntel";
+}
+
+/* The slot QEMU gives these topology ids. */
+static size_t qemu_slot(const struct vt_shape *s, const struct vt_vcpu *c)
+{
+    return (((size_t)c->package * s->dies + c->die) * s->cores + c->core) * s->threads + c->thread;
+}
+
+static size_t slot_count(const struct vt_shape *s)
+{
+    return (size_t)s->sockets * s->dies * s->cores * s->threads;
+}
+
+/* The topology-id properties of a slot ("socket-id=1,core-id=2,thread-id=0";
+ * die-id only with dies > 1, as QEMU rejects it otherwise on older
+ * machines). */
+static void slot_ids(const struct vt_shape *s, size_t slot, char *buf, size_t size)
+{
+    unsigned thread = (unsigned)(slot % s->threads);
+    unsigned core = (unsigned)(slot / s->threads % s->cores);
+    unsigned die = (unsigned)(slot / s->threads / s->cores % s->dies);
+    unsigned socket = (unsigned)(slot / s->threads / s->cores / s->dies);
+
+    if (s->dies > 1)
+        snprintf(buf, size, "socket-id=%u,die-id=%u,core-id=%u,thread-id=%u", socket, die, core,
+                 thread);
+    else
+        snprintf(buf, size, "socket-id=%u,core-id=%u,thread-id=%u", socket, core, thread);
+}
+
+/* A path as a QEMU option value: ',' doubled. */
+static char *qemu_escape(const char *s)
+{
+    size_t n = strlen(s), extra = 0;
+    char *out, *p;
+
+    for (size_t i = 0; i < n; i++)
+        extra += s[i] == ',';
+    if (!(out = malloc(n + extra + 1)))
+        return NULL;
+    p = out;
+    for (size_t i = 0; i < n; i++) {
+        *p++ = s[i];
+        if (s[i] == ',')
+            *p++ = ',';
+    }
+    *p = '\0';
+    return out;
+}
+
+static int check_layout(const struct vt_layout *l, const struct vt_qemu_opts *o, struct vt_err *err)
+{
+    const struct vt_shape *s = vt_layout_shape(l);
+    enum vt_mem_layout ml = vt_layout_mem_layout(l);
+
+    if (vt_layout_apic_encoding(l) != VT_APIC_SDM)
+        return vt_err_set(err, -EINVAL,
+                          "QEMU derives APIC IDs with the sdm encoding, but this plan uses the %s "
+                          "encoding (plan with --apic sdm)",
+                          vt_apic_encoding_name(vt_layout_apic_encoding(l)));
+    if (ml != VT_MEM_QEMU_Q35 && ml != VT_MEM_QEMU_PC)
+        return vt_err_set(err, -EINVAL,
+                          "QEMU builds the guest memory map itself, but this plan uses the %s "
+                          "memory layout (plan with --mem-layout qemu-q35 or qemu-pc)",
+                          vt_mem_layout_name(ml));
+    for (size_t i = 0; i < vt_layout_vcpu_count(l); i++) {
+        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+
+        if (c->package >= s->sockets || c->die >= s->dies || c->core >= s->cores ||
+            c->thread >= s->threads)
+            return vt_err_set(err, -EINVAL,
+                              "vCPU %u's topology ids (package %u, die %u, core %u, thread %u) "
+                              "are outside the shape, which QEMU's -smp cannot express",
+                              c->vcpu, c->package, c->die, c->core, c->thread);
+        if (i > 0 && qemu_slot(s, c) <= qemu_slot(s, vt_layout_vcpu(l, i - 1)))
+            return vt_err_set(err, -EINVAL,
+                              "vCPU %u comes before vCPU %zu in QEMU's slot order; QEMU numbers "
+                              "vCPUs in APIC-ID order",
+                              c->vcpu, i - 1);
+    }
+    if (o->numa == VT_QEMU_NUMA_NATIVE)
+        for (size_t v = 0; v < vt_layout_vnode_count(l); v++) {
+            const struct vt_vnode *n = vt_layout_vnode(l, v);
+
+            if (n->guest_pxm != v)
+                return vt_err_set(err, -EINVAL,
+                                  "QEMU's -numa node ids are the guest PXMs and must be 0..n-1, "
+                                  "but vnode %zu has guest PXM %" PRIu32
+                                  " (use the acpi NUMA mode, which passes our SRAT)",
+                                  v, n->guest_pxm);
+        }
+    return 0;
+}
+
+static int cpu_args(const struct vt_layout *l, const char *model, struct vt_strlist *a)
+{
+    const struct vt_shape *s = vt_layout_shape(l);
+    size_t n = vt_layout_vcpu_count(l), prefix = 0;
+    char ids[96];
+    int rc = 0;
+
+    while (prefix < n && qemu_slot(s, vt_layout_vcpu(l, prefix)) == prefix)
+        prefix++;
+    rc |= vt_strlist_addf(a, "-cpu");
+    rc |= vt_strlist_addf(a, "%s,vendor=%s", model, vendor_id(vt_layout_vendor(l)));
+    rc |= vt_strlist_addf(a, "-smp");
+    if (s->dies > 1)
+        rc |= vt_strlist_addf(a, "%zu,sockets=%u,dies=%u,cores=%u,threads=%u,maxcpus=%zu", prefix,
+                              s->sockets, s->dies, s->cores, s->threads, slot_count(s));
+    else
+        rc |= vt_strlist_addf(a, "%zu,sockets=%u,cores=%u,threads=%u,maxcpus=%zu", prefix,
+                              s->sockets, s->cores, s->threads, slot_count(s));
+    for (size_t i = prefix; i < n; i++) {
+        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+
+        slot_ids(s, qemu_slot(s, c), ids, sizeof(ids));
+        rc |= vt_strlist_addf(a, "-device");
+        rc |= vt_strlist_addf(a, "%s-x86_64-cpu,id=vcpu%u,%s", model, c->vcpu, ids);
+    }
+    return rc ? -ENOMEM : 0;
+}
+
+static int native_numa_args(const struct vt_layout *l, const struct vt_qemu_opts *o,
+                            struct vt_strlist *a)
+{
+    const struct vt_shape *s = vt_layout_shape(l);
+    size_t nv = vt_layout_vnode_count(l), n = vt_layout_vcpu_count(l), nslots = slot_count(s);
+    unsigned *slot_vnode;
+    char ids[96];
+    int rc = 0;
+
+    for (size_t v = 0; v < nv; v++) {
+        const struct vt_vnode *vn = vt_layout_vnode(l, v);
+
+        if (!vn->memory_bytes)
+            continue;
+        rc |= vt_strlist_addf(a, "-object");
+        if (o->bind && vn->pnode >= 0)
+            rc |= vt_strlist_addf(
+                a, "memory-backend-ram,id=vnode%zu,size=%" PRIu64 "M,host-nodes=%d,policy=bind", v,
+                vn->memory_bytes >> 20, vn->pnode);
+        else
+            rc |= vt_strlist_addf(a, "memory-backend-ram,id=vnode%zu,size=%" PRIu64 "M", v,
+                                  vn->memory_bytes >> 20);
+    }
+    for (size_t v = 0; v < nv; v++) {
+        rc |= vt_strlist_addf(a, "-numa");
+        if (vt_layout_vnode(l, v)->memory_bytes)
+            rc |= vt_strlist_addf(a, "node,nodeid=%zu,memdev=vnode%zu", v, v);
+        else
+            rc |= vt_strlist_addf(a, "node,nodeid=%zu", v);
+    }
+    /* Every slot gets a node, the empty ones that of the vCPU before them
+     * (or after, for leading empty slots), so QEMU has no unassigned CPU. */
+    if (!(slot_vnode = malloc(nslots * sizeof(*slot_vnode))))
+        return -ENOMEM;
+    for (size_t i = 0; i < nslots; i++)
+        slot_vnode[i] = UINT32_MAX;
+    for (size_t i = 0; i < n; i++) {
+        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+
+        slot_vnode[qemu_slot(s, c)] = c->vnode;
+    }
+    for (size_t i = 0, last = n ? vt_layout_vcpu(l, 0)->vnode : 0; i < nslots; i++) {
+        if (slot_vnode[i] == UINT32_MAX)
+            slot_vnode[i] = (unsigned)last;
+        last = slot_vnode[i];
+        slot_ids(s, i, ids, sizeof(ids));
+        rc |= vt_strlist_addf(a, "-numa");
+        rc |= vt_strlist_addf(a, "cpu,node-id=%u,%s", slot_vnode[i], ids);
+    }
+    free(slot_vnode);
+    for (size_t i = 0; i < nv; i++)
+        for (size_t j = 0; j < nv; j++) {
+            if (i == j)
+                continue;
+            rc |= vt_strlist_addf(a, "-numa");
+            rc |= vt_strlist_addf(a, "dist,src=%zu,dst=%zu,val=%u", i, j,
+                                  vt_layout_distance(l, (unsigned)i, (unsigned)j));
+        }
+    return rc ? -ENOMEM : 0;
+}
+
+static int acpi_table_arg(struct vt_strlist *a, const char *dir, const char *name)
+{
+    char *esc = qemu_escape(dir);
+    int rc;
+
+    if (!esc)
+        return -ENOMEM;
+    rc = vt_strlist_addf(a, "-acpitable");
+    rc |= vt_strlist_addf(a, "file=%s/%s", esc, name);
+    free(esc);
+    return rc ? -ENOMEM : 0;
+}
+
+static int acpi_numa_args(const struct vt_qemu_opts *o, struct vt_strlist *a)
+{
+    const char *dir = o->tables_dir ? o->tables_dir : ".";
+    int rc = 0;
+
+    rc |= acpi_table_arg(a, dir, "srat.dat");
+    rc |= acpi_table_arg(a, dir, "slit.dat");
+    if (o->hmat)
+        rc |= acpi_table_arg(a, dir, "hmat.dat");
+    if (o->madt)
+        rc |= acpi_table_arg(a, dir, "madt.dat");
+    return rc ? -ENOMEM : 0;
+}
+
+static uint32_t max_apic_id(const struct vt_layout *l)
+{
+    uint32_t max = 0;
+
+    for (size_t i = 0; i < vt_layout_vcpu_count(l); i++)
+        if (vt_layout_vcpu(l, i)->apic_id > max)
+            max = vt_layout_vcpu(l, i)->apic_id;
+    return max;
+}
+
+static int qemu_warnings(const struct vt_layout *l, const struct vt_qemu_opts *o,
+                         struct vt_strlist *w)
+{
+    const struct vt_apic_fields *f = vt_layout_apic_fields(l);
+    int rc = 0;
+
+    /* QEMU 7.2's CPUID leaf 4 (and 0x8000001D) share the L3 among the APIC
+     * IDs of one die. */
+    if (f->llc_shift != f->die_shift)
+        rc |= vt_strlist_addf(w,
+                              "QEMU reports one L3 cache per die (%u APIC IDs) where the plan's "
+                              "LLC is %u APIC IDs: the guest's LLC differs from cpuid.txt (give "
+                              "each vnode its own die or socket with --shape)",
+                              1u << f->die_shift, 1u << f->llc_shift);
+    if (max_apic_id(l) >= 255)
+        rc |= vt_strlist_addf(w,
+                              "APIC IDs up to %" PRIu32
+                              " need x2APIC: an intel-iommu with interrupt remapping "
+                              "is added, which QEMU supports under KVM only",
+                              max_apic_id(l));
+    if (o->numa == VT_QEMU_NUMA_NATIVE && o->hmat)
+        rc |= vt_strlist_addf(w, "the HMAT is passed in the acpi NUMA mode only; QEMU builds "
+                                 "none from -numa here");
+    return rc ? -ENOMEM : 0;
+}
+
+int vt_emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *o, struct vt_strlist *args,
+                 struct vt_strlist *warnings, struct vt_err *err)
+{
+    static const struct vt_qemu_opts defaults = {.numa = VT_QEMU_NUMA_NATIVE};
+    const char *model;
+    struct vt_strlist a = {0};
+    bool x2apic;
+    int rc = 0;
+
+    if (!o)
+        o = &defaults;
+    model = o->cpu_model && *o->cpu_model ? o->cpu_model : "max";
+    if (strchr(model, ','))
+        return vt_err_set(err, -EINVAL,
+                          "the QEMU CPU model '%s' must be a bare model name (the vendor is "
+                          "the plan's)",
+                          model);
+    if ((rc = check_layout(l, o, err)) < 0)
+        return rc;
+    x2apic = max_apic_id(l) >= 255;
+    rc |= vt_strlist_addf(&a, "-machine");
+    rc |= vt_strlist_addf(&a, "%s%s", vt_layout_mem_layout(l) == VT_MEM_QEMU_PC ? "pc" : "q35",
+                          x2apic ? ",kernel-irqchip=split" : "");
+    if (x2apic) {
+        rc |= vt_strlist_addf(&a, "-device");
+        rc |= vt_strlist_addf(&a, "intel-iommu,intremap=on,eim=on");
+    }
+    rc |= cpu_args(l, model, &a);
+    rc |= vt_strlist_addf(&a, "-m");
+    rc |= vt_strlist_addf(&a, "%" PRIu64 "M", vt_layout_memory(l) >> 20);
+    rc |= o->numa == VT_QEMU_NUMA_NATIVE ? native_numa_args(l, o, &a) : acpi_numa_args(o, &a);
+    if (!rc && warnings)
+        rc = qemu_warnings(l, o, warnings);
+    if (rc) {
+        vt_strlist_free(&a);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    *args = a;
+    return 0;
+}
+
+static bool apic_id_holes(const struct vt_layout *l)
+{
+    size_t n = vt_layout_vcpu_count(l);
+
+    for (size_t i = 0; i < n; i++)
+        if (vt_layout_vcpu(l, i)->apic_id != i)
+            return true;
+    return false;
+}
+
+int vt_emit_qemu_kernel_params(const struct vt_layout *l, const struct vt_qemu_opts *o, bool tcg,
+                               char **params, struct vt_err *err)
+{
+    const struct vt_shape *s = vt_layout_shape(l);
+    /* The CPUs Linux counts as possible: our MADT lists the plan's vCPUs,
+     * QEMU's lists every slot. */
+    size_t possible = o && o->madt ? vt_layout_vcpu_count(l) : slot_count(s);
+    bool madt = o && o->madt, fix_ipi = tcg && possible <= 8 && apic_id_holes(l);
+
+    if (asprintf(params, "%s%s%s", madt ? "acpi_apic_instance=2" : "", madt && fix_ipi ? " " : "",
+                 fix_ipi ? "possible_cpus=9" : "") < 0)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    return 0;
+}

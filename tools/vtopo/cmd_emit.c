@@ -1,0 +1,232 @@
+/* vtopo emit FORMAT: the VMM configuration that builds a planned guest
+ * (docs/vmm-config.md). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cmd_emit_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: vtopo emit qemu [plan options] [--numa native|acpi] [--tables DIR]\n"
+            "                  [--hmat] [--madt] [--bind] [--cpu MODEL] [--shell] [--quiet]\n"
+            "\n"
+            "Print the VMM configuration that builds the planned guest.\n"
+            "\n"
+            "Formats:\n"
+            "  qemu                  QEMU arguments, one per line (--shell: one quoted line):\n"
+            "                        -machine, -cpu, -smp (the plan's shape; -device for\n"
+            "                        vCPUs outside QEMU's -smp prefix), -m and the NUMA\n"
+            "                        options. The plan must use --apic sdm and --mem-layout\n"
+            "                        qemu-q35 or qemu-pc.\n"
+            "\n");
+    cli_plan_usage_options(out);
+    fprintf(out, "QEMU options:\n"
+                 "  --numa native         -numa node/cpu/dist: QEMU builds the SRAT and SLIT\n"
+                 "                        (default; needs guest PXMs 0..n-1)\n"
+                 "  --numa acpi           -acpitable file= our srat.dat and slit.dat from\n"
+                 "                        --tables DIR (write them with 'vtopo plan --out DIR')\n"
+                 "  --tables DIR          where the tables are (default: .)\n"
+                 "  --hmat                --numa acpi: also pass hmat.dat\n"
+                 "  --madt                --numa acpi: also pass madt.dat (the guest kernel needs\n"
+                 "                        acpi_apic_instance=2 to use it)\n"
+                 "  --bind                --numa native: bind each vnode's memory to its pnode\n"
+                 "                        (memory-backend-ram host-nodes=, policy=bind)\n"
+                 "  --cpu MODEL           QEMU CPU model (default max; the vendor is the plan's)\n"
+                 "  --shell               print one shell-quoted line instead of one argument\n"
+                 "                        per line\n"
+                 "  -q, --quiet           do not print warnings\n"
+                 "  -h, --help            show this help\n"
+                 "\n"
+                 "The kernel parameters the guest needs (acpi_apic_instance=2 with --madt) are\n"
+                 "printed on stderr as a note.\n"
+                 "\n"
+                 "Exit status: 0 ok, 2 bad usage or input, 3 system error.\n");
+}
+
+enum {
+    OPT_NUMA = OPT_PLAN_LAST + 1,
+    OPT_TABLES,
+    OPT_HMAT,
+    OPT_MADT,
+    OPT_BIND,
+    OPT_CPU,
+    OPT_SHELL,
+};
+
+/* Print s quoted for a POSIX shell when it needs quoting. */
+static void shell_word(FILE *out, const char *s)
+{
+    if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                        "-_=,.:/+@%") == strlen(s)) {
+        fputs(s, out);
+        return;
+    }
+    fputc('\'', out);
+    for (; *s; s++)
+        if (*s == '\'')
+            fputs("'\\''", out);
+        else
+            fputc(*s, out);
+    fputc('\'', out);
+}
+
+static int emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *qo, bool shell,
+                     bool quiet)
+{
+    struct vt_strlist args = {0}, warnings = {0};
+    char *params = NULL;
+    struct vt_err err;
+
+    if (vt_emit_qemu(l, qo, &args, &warnings, &err) < 0 ||
+        vt_emit_qemu_kernel_params(l, qo, false, &params, &err) < 0) {
+        vt_strlist_free(&args);
+        vt_strlist_free(&warnings);
+        return cli_fail("emit", &err);
+    }
+    if (!quiet) {
+        for (size_t i = 0; i < warnings.count; i++)
+            fprintf(stderr, "vtopo emit: warning: %s\n", warnings.items[i]);
+        if (*params)
+            fprintf(stderr, "vtopo emit: note: the guest kernel needs: %s\n", params);
+    }
+    for (size_t i = 0; i < args.count; i++) {
+        if (shell) {
+            if (i)
+                fputc(' ', stdout);
+            shell_word(stdout, args.items[i]);
+        } else {
+            fputs(args.items[i], stdout);
+            fputc('\n', stdout);
+        }
+    }
+    if (shell)
+        fputc('\n', stdout);
+    free(params);
+    vt_strlist_free(&args);
+    vt_strlist_free(&warnings);
+    return VT_EXIT_OK;
+}
+
+int cmd_emit(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_HOST_LONG_OPTIONS,
+        CLI_PLAN_LONG_OPTIONS,
+        {"numa", required_argument, NULL, OPT_NUMA},
+        {"tables", required_argument, NULL, OPT_TABLES},
+        {"hmat", no_argument, NULL, OPT_HMAT},
+        {"madt", no_argument, NULL, OPT_MADT},
+        {"bind", no_argument, NULL, OPT_BIND},
+        {"cpu", required_argument, NULL, OPT_CPU},
+        {"shell", no_argument, NULL, OPT_SHELL},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct cli_host_opts ho = {0};
+    struct vt_qemu_opts qo = {.numa = VT_QEMU_NUMA_NATIVE};
+    struct vt_request *r = NULL;
+    struct vt_host *h = NULL;
+    struct vt_layout *l = NULL;
+    const char *format;
+    bool shell = false;
+    struct vt_err err;
+    int opt, rc = VT_EXIT_OK;
+
+    if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        cmd_emit_usage(stdout);
+        return VT_EXIT_OK;
+    }
+    if (argc < 2 || argv[1][0] == '-')
+        return cli_usage_error("emit", "missing the format (qemu)");
+    format = argv[1];
+    if (strcmp(format, "qemu") != 0)
+        return cli_usage_error("emit", "unknown format '%s' (qemu)", format);
+    if (!(r = vt_request_new())) {
+        cli_error("emit", "out of memory");
+        return VT_EXIT_SYSTEM;
+    }
+    opterr = 0;
+    optind = 2;
+    while ((opt = getopt_long(argc, argv, "+:qh", longopts, NULL)) != -1) {
+        int applied;
+
+        if (cli_host_opt(&ho, opt, optarg))
+            continue;
+        applied = cli_plan_opt(r, opt, optarg, &err);
+        if (applied < 0) {
+            rc = cli_fail("emit", &err);
+            goto out;
+        }
+        if (applied == 0)
+            continue;
+        switch (opt) {
+        case OPT_NUMA:
+            if (!strcmp(optarg, "native")) {
+                qo.numa = VT_QEMU_NUMA_NATIVE;
+            } else if (!strcmp(optarg, "acpi")) {
+                qo.numa = VT_QEMU_NUMA_ACPI;
+            } else {
+                rc = cli_usage_error("emit", "--numa %s: must be native or acpi", optarg);
+                goto out;
+            }
+            break;
+        case OPT_TABLES:
+            qo.tables_dir = optarg;
+            break;
+        case OPT_HMAT:
+            qo.hmat = true;
+            break;
+        case OPT_MADT:
+            qo.madt = true;
+            break;
+        case OPT_BIND:
+            qo.bind = true;
+            break;
+        case OPT_CPU:
+            qo.cpu_model = optarg;
+            break;
+        case OPT_SHELL:
+            shell = true;
+            break;
+        case 'q':
+            ho.quiet = true;
+            break;
+        case 'h':
+            cmd_emit_usage(stdout);
+            goto out;
+        default:
+            rc = cli_bad_option("emit", opt, argv);
+            goto out;
+        }
+    }
+    if (optind < argc) {
+        rc = cli_usage_error("emit", "unexpected argument '%s'", argv[optind]);
+        goto out;
+    }
+    if (qo.numa == VT_QEMU_NUMA_NATIVE && (qo.hmat || qo.madt || qo.tables_dir)) {
+        rc = cli_usage_error("emit", "--hmat, --madt and --tables go with --numa acpi");
+        goto out;
+    }
+    if (qo.numa == VT_QEMU_NUMA_ACPI && qo.bind) {
+        rc = cli_usage_error("emit", "--bind goes with --numa native (the acpi mode has no "
+                                     "memory backends)");
+        goto out;
+    }
+    if ((rc = cli_plan_layout("emit", &ho, r, &h, &l)) != VT_EXIT_OK)
+        goto out;
+    rc = emit_qemu(l, &qo, shell, ho.quiet);
+    if (rc == VT_EXIT_OK && (fflush(stdout) != 0 || ferror(stdout))) {
+        cli_error("emit", "cannot write the output");
+        rc = VT_EXIT_SYSTEM;
+    }
+out:
+    vt_layout_free(l);
+    vt_host_free(h);
+    vt_request_free(r);
+    return rc;
+}
