@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "emit/strlist.h"
 
@@ -36,6 +37,22 @@ int vt_strlist_addf(struct vt_strlist *s, const char *fmt, ...)
         return -ENOMEM;
     }
     items[s->count++] = str;
+    s->items = items;
+    return 0;
+}
+
+int vt_strlist_add(struct vt_strlist *s, const char *str)
+{
+    char *copy = NULL, **items;
+
+    if (str && !(copy = strdup(str)))
+        return -ENOMEM;
+    items = realloc(s->items, (s->count + 1) * sizeof(*items));
+    if (!items) {
+        free(copy);
+        return -ENOMEM;
+    }
+    items[s->count++] = copy;
     s->items = items;
     return 0;
 }

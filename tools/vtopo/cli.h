@@ -36,6 +36,8 @@ int cmd_check(int argc, char **argv);
 void cmd_check_usage(FILE *out);
 int cmd_emit(int argc, char **argv);
 void cmd_emit_usage(FILE *out);
+int cmd_verify(int argc, char **argv);
+void cmd_verify_usage(FILE *out);
 
 /* A whole decimal number from 1 to max; -EINVAL otherwise. */
 int cli_parse_uint(const char *text, unsigned max, unsigned *out);
@@ -92,6 +94,10 @@ enum {
     OPT_APIC,
     OPT_MEM_LAYOUT,
     OPT_ALLOW_SPAN,
+    OPT_GUEST_PXMS,
+    OPT_DISTANCES,
+    OPT_HMAT_LATENCY,
+    OPT_HMAT_BANDWIDTH,
     OPT_PLAN_LAST,
 };
 /* clang-format off */
@@ -108,7 +114,11 @@ enum {
     {"vendor", required_argument, NULL, OPT_VENDOR},                                               \
     {"apic", required_argument, NULL, OPT_APIC},                                                   \
     {"mem-layout", required_argument, NULL, OPT_MEM_LAYOUT},                                       \
-    {"allow-package-span", no_argument, NULL, OPT_ALLOW_SPAN}
+    {"allow-package-span", no_argument, NULL, OPT_ALLOW_SPAN},                                     \
+    {"guest-pxms", required_argument, NULL, OPT_GUEST_PXMS},                                       \
+    {"distances", required_argument, NULL, OPT_DISTANCES},                                         \
+    {"hmat-latency", required_argument, NULL, OPT_HMAT_LATENCY},                                   \
+    {"hmat-bandwidth", required_argument, NULL, OPT_HMAT_BANDWIDTH}
 /* clang-format on */
 /* Apply one plan option to r; returns 0, a negative error (err set), or 1
  * when opt is not a plan option. */

@@ -12,6 +12,8 @@ const struct vt_cmd vt_cmds[] = {
      cmd_check_usage},
     {"emit", "print the QEMU, libvirt, xl or cloud-hypervisor configuration of a plan", cmd_emit,
      cmd_emit_usage},
+    {"verify", "boot a Linux guest under QEMU with a plan and compare what it sees", cmd_verify,
+     cmd_verify_usage},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,651 @@
+/* Guest NUMA views: parsing a verify guest's console, predicting the view
+ * from a plan or from `vtopo check`, and comparing the two (docs/verify.md). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acpi/parse.h"
+#include "verify/view.h"
+
+static void node_free(struct vv_node *n)
+{
+    vt_bitmap_free(n->cpus);
+    free(n->dist);
+    free(n->ranges);
+}
+
+void vv_free(struct vv_view *v)
+{
+    for (size_t i = 0; i < v->nnodes; i++)
+        node_free(&v->nodes[i]);
+    for (size_t i = 0; i < v->ncpus; i++)
+        vt_bitmap_free(v->cpus[i].llc);
+    free(v->nodes);
+    free(v->cpus);
+    free(v->srat_line);
+    free(v->slit_line);
+    free(v->hmat_line);
+    free(v->panic_line);
+    memset(v, 0, sizeof(*v));
+}
+
+static void node_init(struct vv_node *n, int id)
+{
+    memset(n, 0, sizeof(*n));
+    n->id = id;
+    n->pxm = n->ncpus = n->memory_bytes = VV_UNKNOWN;
+    n->read_latency = n->write_latency = n->read_bandwidth = n->write_bandwidth = VV_UNKNOWN;
+    n->access0 = -1;
+}
+
+static void cpu_init(struct vv_cpu *c, int cpu)
+{
+    memset(c, 0, sizeof(*c));
+    c->cpu = cpu;
+    c->apic_id = c->node = c->package = c->die = c->core = VV_UNKNOWN;
+}
+
+/* ---- parsing the console ------------------------------------------------ */
+
+/* The node with this id, added (in id order) when absent; NULL on ENOMEM. */
+static struct vv_node *node_get(struct vv_view *v, int id)
+{
+    struct vv_node *nodes;
+    size_t at = 0;
+
+    while (at < v->nnodes && v->nodes[at].id < id)
+        at++;
+    if (at < v->nnodes && v->nodes[at].id == id)
+        return &v->nodes[at];
+    if (!(nodes = realloc(v->nodes, (v->nnodes + 1) * sizeof(*nodes))))
+        return NULL;
+    v->nodes = nodes;
+    memmove(&nodes[at + 1], &nodes[at], (v->nnodes - at) * sizeof(*nodes));
+    v->nnodes++;
+    node_init(&nodes[at], id);
+    return &nodes[at];
+}
+
+static struct vv_cpu *cpu_get(struct vv_view *v, int cpu)
+{
+    struct vv_cpu *cpus;
+    size_t at = 0;
+
+    while (at < v->ncpus && v->cpus[at].cpu < cpu)
+        at++;
+    if (at < v->ncpus && v->cpus[at].cpu == cpu)
+        return &v->cpus[at];
+    if (!(cpus = realloc(v->cpus, (v->ncpus + 1) * sizeof(*cpus))))
+        return NULL;
+    v->cpus = cpus;
+    memmove(&cpus[at + 1], &cpus[at], (v->ncpus - at) * sizeof(*cpus));
+    v->ncpus++;
+    cpu_init(&cpus[at], cpu);
+    return &cpus[at];
+}
+
+static struct vt_bitmap *parse_list(const char *text)
+{
+    struct vt_bitmap *b = vt_bitmap_new();
+    struct vt_err err;
+
+    if (b && strcmp(text, "-") != 0 && vt_bitmap_parse_list(b, text, 65535, &err) < 0) {
+        vt_bitmap_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+static long long num(const char *s)
+{
+    char *end;
+    long long v;
+
+    if (!s || !strcmp(s, "-"))
+        return VV_UNKNOWN;
+    v = strtoll(s, &end, 0);
+    return end == s ? VV_UNKNOWN : v;
+}
+
+/* "VTP node N distance 10 21 ..." */
+static int parse_distances(struct vv_node *n, char *rest)
+{
+    size_t count = 0;
+    char *save, *tok;
+    uint32_t *d = NULL;
+
+    for (tok = strtok_r(rest, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        uint32_t *nd = realloc(d, (count + 1) * sizeof(*d));
+
+        if (!nd) {
+            free(d);
+            return -ENOMEM;
+        }
+        d = nd;
+        d[count++] = (uint32_t)strtoul(tok, NULL, 10);
+    }
+    free(n->dist);
+    n->dist = d;
+    return 0;
+}
+
+static int probe_line(struct vv_view *v, char *line)
+{
+    char *save, *kind = strtok_r(line, " ", &save), *a, *key;
+    struct vv_node *n;
+    struct vv_cpu *c;
+
+    if (!kind)
+        return 0;
+    if (!strcmp(kind, "end")) {
+        v->complete = true;
+        return 0;
+    }
+    if (!strcmp(kind, "node")) {
+        if (!(a = strtok_r(NULL, " ", &save)) || !(key = strtok_r(NULL, " ", &save)))
+            return 0;
+        if (!(n = node_get(v, atoi(a))))
+            return -ENOMEM;
+        if (!strcmp(key, "cpus")) {
+            vt_bitmap_free(n->cpus);
+            if (!(n->cpus = parse_list(strtok_r(NULL, " ", &save) ?: "-")))
+                return -ENOMEM;
+            n->ncpus = vt_bitmap_weight(n->cpus);
+        } else if (!strcmp(key, "distance")) {
+            return parse_distances(n, save);
+        } else if (!strcmp(key, "memtotal_kb")) {
+            long long kb = num(strtok_r(NULL, " ", &save));
+
+            n->memory_bytes = kb < 0 ? VV_UNKNOWN : kb * 1024;
+        } else if (!strcmp(key, "access0")) {
+            char *k, *val;
+
+            n->access0 = 1;
+            while ((k = strtok_r(NULL, " ", &save)) && (val = strtok_r(NULL, " ", &save))) {
+                if (!strcmp(k, "read_latency"))
+                    n->read_latency = num(val);
+                else if (!strcmp(k, "write_latency"))
+                    n->write_latency = num(val);
+                else if (!strcmp(k, "read_bandwidth"))
+                    n->read_bandwidth = num(val);
+                else if (!strcmp(k, "write_bandwidth"))
+                    n->write_bandwidth = num(val);
+            }
+        }
+        return 0;
+    }
+    if (!strcmp(kind, "cpu")) {
+        char *k, *val;
+
+        if (!(a = strtok_r(NULL, " ", &save)) || !(c = cpu_get(v, atoi(a))))
+            return a ? -ENOMEM : 0;
+        while ((k = strtok_r(NULL, " ", &save)) && (val = strtok_r(NULL, " ", &save))) {
+            if (!strcmp(k, "apic"))
+                c->apic_id = num(val);
+            else if (!strcmp(k, "node"))
+                c->node = num(val);
+            else if (!strcmp(k, "package"))
+                c->package = num(val);
+            else if (!strcmp(k, "die"))
+                c->die = num(val);
+            else if (!strcmp(k, "core"))
+                c->core = num(val);
+            else if (!strcmp(k, "llc") && strcmp(val, "-") != 0) {
+                vt_bitmap_free(c->llc);
+                if (!(c->llc = parse_list(val)))
+                    return -ENOMEM;
+            }
+        }
+    }
+    return 0;
+}
+
+static int keep_line(char **slot, const char *text)
+{
+    if (*slot)
+        return 0;
+    return (*slot = strdup(text)) ? 0 : -ENOMEM;
+}
+
+/* A kernel log line: the SRAT's memory ranges and PXMs, and the verdicts. */
+static int kernel_line(struct vv_view *v, const char *text)
+{
+    const char *p;
+    int node, pxm;
+    unsigned long long start, end;
+
+    if ((p = strstr(text, "ACPI: SRAT: Node ")) &&
+        sscanf(p, "ACPI: SRAT: Node %d PXM %d [mem %llx-%llx]", &node, &pxm, &start, &end) == 4) {
+        struct vv_node *n = node_get(v, node);
+        struct vt_mem_range *r;
+
+        if (!n)
+            return -ENOMEM;
+        n->pxm = pxm;
+        /* The same line may come twice: on the console, and from the probe. */
+        for (size_t i = 0; i < n->nranges; i++)
+            if (n->ranges[i].start == start && n->ranges[i].end == end + 1)
+                return 0;
+        if (!(r = realloc(n->ranges, (n->nranges + 1) * sizeof(*r))))
+            return -ENOMEM;
+        n->ranges = r;
+        r[n->nranges].start = start;
+        r[n->nranges++].end = end + 1;
+        return 0;
+    }
+    if ((p = strstr(text, "SRAT: PXM ")) &&
+        sscanf(p, "SRAT: PXM %d -> APIC %llx -> Node %d", &pxm, &start, &node) == 3) {
+        struct vv_node *n = node_get(v, node);
+
+        if (!n)
+            return -ENOMEM;
+        n->pxm = pxm;
+        return 0;
+    }
+    if (strstr(text, "No NUMA configuration found") || strstr(text, "nodes only cover"))
+        return keep_line(&v->srat_line, text);
+    if (strstr(text, "SLIT table looks invalid"))
+        return keep_line(&v->slit_line, text);
+    if (strstr(text, "Ignoring HMAT") || strstr(text, "missing from SRAT"))
+        return keep_line(&v->hmat_line, text);
+    if (strstr(text, "Kernel panic") || strstr(text, "BUG: "))
+        return keep_line(&v->panic_line, text);
+    return 0;
+}
+
+int vv_parse_console(const char *console, struct vv_view *v, struct vt_err *err)
+{
+    char *copy = strdup(console), *save, *line;
+    bool begun = false, any_access0 = false;
+    int rc = 0;
+
+    memset(v, 0, sizeof(*v));
+    if (!copy)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    for (line = strtok_r(copy, "\r\n", &save); line && !rc; line = strtok_r(NULL, "\r\n", &save)) {
+        char *vtp = strstr(line, "VTP ");
+
+        if (vtp && !strncmp(vtp + 4, "kmsg ", 5)) {
+            rc = kernel_line(v, vtp + 9);
+        } else if (vtp) {
+            begun |= !strncmp(vtp + 4, "begin", 5);
+            rc = probe_line(v, vtp + 4);
+        } else {
+            rc = kernel_line(v, line);
+        }
+    }
+    free(copy);
+    if (rc < 0) {
+        vv_free(v);
+        return vt_err_set(err, rc, "out of memory");
+    }
+    v->complete = begun && v->complete;
+    for (size_t i = 0; i < v->nnodes; i++)
+        any_access0 |= v->nodes[i].access0 == 1;
+    for (size_t i = 0; v->complete && i < v->nnodes; i++)
+        if (v->nodes[i].access0 < 0)
+            v->nodes[i].access0 = 0;
+    v->srat = v->srat_line ? VV_NOT_USED : v->complete ? VV_USED : VV_NOT_KNOWN;
+    v->slit = v->slit_line || v->srat_line ? VV_NOT_USED : v->complete ? VV_USED : VV_NOT_KNOWN;
+    v->hmat = v->hmat_line || v->srat_line ? VV_NOT_USED
+              : v->complete                ? (any_access0 ? VV_USED : VV_NOT_USED)
+                                           : VV_NOT_KNOWN;
+    return 0;
+}
+
+/* ---- predictions --------------------------------------------------------- */
+
+static int alloc_nodes(struct vv_view *v, size_t n)
+{
+    if (n && !(v->nodes = calloc(n, sizeof(*v->nodes))))
+        return -ENOMEM;
+    v->nnodes = n;
+    for (size_t i = 0; i < n; i++)
+        node_init(&v->nodes[i], (int)i);
+    return 0;
+}
+
+/* The vnode Linux numbers as node id, or -1. */
+static int vnode_of_linux_node(const struct vt_layout *l, int id)
+{
+    for (size_t v = 0; v < vt_layout_vnode_count(l); v++)
+        if (vt_layout_vnode(l, v)->linux_node == id)
+            return (int)v;
+    return -1;
+}
+
+static int predict_llc(const struct vt_layout *l, struct vv_view *v)
+{
+    unsigned shift = vt_layout_apic_fields(l)->llc_shift;
+    size_t n = vt_layout_vcpu_count(l);
+
+    for (size_t i = 0; i < n; i++) {
+        uint32_t group = vt_layout_vcpu(l, i)->apic_id >> shift;
+
+        if (!(v->cpus[i].llc = vt_bitmap_new()))
+            return -ENOMEM;
+        for (size_t j = 0; j < n; j++)
+            if (vt_layout_vcpu(l, j)->apic_id >> shift == group &&
+                vt_bitmap_set(v->cpus[i].llc, (unsigned)j) < 0)
+                return -ENOMEM;
+    }
+    return 0;
+}
+
+int vv_from_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_len,
+                   struct vv_view *v, struct vt_err *err)
+{
+    size_t nlinux = 0, ncpu = vt_layout_vcpu_count(l);
+    int rc;
+
+    memset(v, 0, sizeof(*v));
+    v->complete = true;
+    v->srat = v->slit = VV_USED;
+    v->hmat = hmat && hmat_len ? VV_USED : VV_NOT_USED;
+    for (size_t i = 0; i < vt_layout_vnode_count(l); i++)
+        if (vt_layout_vnode(l, i)->linux_node >= 0)
+            nlinux++;
+    if ((rc = alloc_nodes(v, nlinux)) < 0)
+        goto oom;
+    for (size_t id = 0; id < nlinux; id++) {
+        struct vv_node *n = &v->nodes[id];
+        const struct vt_vnode *vn = vt_layout_vnode(l, (size_t)vnode_of_linux_node(l, (int)id));
+
+        n->pxm = vn->guest_pxm;
+        if (!(n->cpus = vt_bitmap_dup(vn->vcpus)) ||
+            !(n->dist = malloc(nlinux * sizeof(*n->dist))) ||
+            (vn->nranges && !(n->ranges = malloc(vn->nranges * sizeof(*n->ranges)))))
+            goto oom;
+        n->ncpus = vt_bitmap_weight(n->cpus);
+        for (size_t j = 0; j < nlinux; j++)
+            n->dist[j] = vt_layout_distance(l, vn->vnode, (unsigned)vnode_of_linux_node(l, (int)j));
+        n->memory_bytes = (long long)vn->memory_bytes;
+        memcpy(n->ranges, vn->ranges, vn->nranges * sizeof(*n->ranges));
+        n->nranges = vn->nranges;
+        /* Linux registers access class 0 for every memory node the HMAT
+         * describes; the values are compared when the plan gives them. */
+        n->access0 = v->hmat == VV_USED && vn->memory_bytes ? 1 : 0;
+    }
+    if (ncpu && !(v->cpus = calloc(ncpu, sizeof(*v->cpus))))
+        goto oom;
+    v->ncpus = ncpu;
+    for (size_t i = 0; i < ncpu; i++) {
+        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+
+        cpu_init(&v->cpus[i], (int)i);
+        v->cpus[i].apic_id = c->apic_id;
+        v->cpus[i].node = vt_layout_vnode(l, c->vnode)->linux_node;
+        v->cpus[i].package = c->package;
+        v->cpus[i].die = c->die;
+        v->cpus[i].core = c->core;
+    }
+    if (predict_llc(l, v) < 0)
+        goto oom;
+    return 0;
+oom:
+    vv_free(v);
+    return vt_err_set(err, -ENOMEM, "out of memory");
+}
+
+int vv_from_check(const struct vt_check *c, const uint8_t *slit, size_t slit_len, struct vv_view *v,
+                  struct vt_err *err)
+{
+    size_t n = vt_check_node_count(c);
+    struct vt_slit s = {0};
+    bool have_slit = false;
+
+    memset(v, 0, sizeof(*v));
+    v->complete = true;
+    v->srat = vt_check_srat_used(c) ? VV_USED : VV_NOT_USED;
+    v->slit = vt_check_slit_used(c) ? VV_USED : VV_NOT_USED;
+    v->hmat = vt_check_hmat_used(c) ? VV_USED : VV_NOT_USED;
+    if (v->slit == VV_USED && slit)
+        have_slit = vt_slit_parse(slit, slit_len, "SLIT", &s, err) == 0;
+    if (alloc_nodes(v, n) < 0)
+        goto oom;
+    for (size_t i = 0; i < n; i++) {
+        const struct vt_check_node *cn = vt_check_node(c, i);
+        struct vv_node *node = &v->nodes[i];
+
+        node->id = cn->linux_node;
+        node->pxm = cn->pxm;
+        node->ncpus = (long long)cn->ncpus;
+        node->memory_bytes = (long long)cn->memory_bytes;
+        if (v->hmat == VV_NOT_USED)
+            node->access0 = 0;
+        if (!(node->dist = malloc(n * sizeof(*node->dist))))
+            goto oom;
+        for (size_t j = 0; j < n; j++) {
+            uint32_t pi = cn->pxm, pj = vt_check_node(c, j)->pxm;
+
+            if (have_slit && pi < s.count && pj < s.count)
+                node->dist[j] = s.entries[pi * s.count + pj];
+            else
+                node->dist[j] = i == j ? 10 : 20;
+        }
+    }
+    vt_slit_free(&s);
+    return 0;
+oom:
+    vt_slit_free(&s);
+    vv_free(v);
+    return vt_err_set(err, -ENOMEM, "out of memory");
+}
+
+/* ---- comparison ---------------------------------------------------------- */
+
+uint64_t vv_memory_tolerance(uint64_t total_ram)
+{
+    /* Measured on Debian's 6.1 cloud kernel (docs/verify.md): the image and
+     * initramfs (~40 MiB), the 64 MiB SWIOTLB, memmap (1/64 of RAM), page
+     * tables and per-CPU areas. */
+    return (UINT64_C(128) << 20) + total_ram / 32;
+}
+
+struct cmp {
+    FILE *out;
+    size_t mismatches;
+};
+
+static void row(struct cmp *c, const char *item, const char *want, const char *got, bool ok)
+{
+    fprintf(c->out, "  %-28s %-24s %-24s %s\n", item, want, got, ok ? "ok" : "MISMATCH");
+    if (!ok)
+        c->mismatches++;
+}
+
+static const char *verdict_name(enum vv_verdict v)
+{
+    return v == VV_USED ? "used" : v == VV_NOT_USED ? "not used" : "?";
+}
+
+static void fmt_ll(char *buf, size_t size, long long v)
+{
+    if (v == VV_UNKNOWN)
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%lld", v);
+}
+
+static void fmt_list(char *buf, size_t size, const struct vt_bitmap *b)
+{
+    if (!b)
+        snprintf(buf, size, "-");
+    else if (vt_bitmap_iszero(b))
+        snprintf(buf, size, "(none)");
+    else
+        vt_bitmap_snprint_list(buf, size, b);
+}
+
+static void fmt_dist(char *buf, size_t size, const uint32_t *d, size_t n)
+{
+    size_t at = 0;
+
+    buf[0] = '\0';
+    if (!d) {
+        snprintf(buf, size, "-");
+        return;
+    }
+    for (size_t i = 0; i < n && at < size; i++)
+        at += (size_t)snprintf(buf + at, size - at, i ? " %u" : "%u", d[i]);
+}
+
+static void fmt_ranges(char *buf, size_t size, const struct vt_mem_range *r, size_t n)
+{
+    size_t at = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && at < size; i++)
+        at += (size_t)snprintf(buf + at, size - at, "%s%" PRIx64 "-%" PRIx64, i ? "," : "",
+                               r[i].start, r[i].end - 1);
+    if (!n)
+        snprintf(buf, size, "(none)");
+}
+
+static bool ranges_equal(const struct vv_node *a, const struct vv_node *b)
+{
+    if (a->nranges != b->nranges)
+        return false;
+    for (size_t i = 0; i < a->nranges; i++)
+        if (a->ranges[i].start != b->ranges[i].start || a->ranges[i].end != b->ranges[i].end)
+            return false;
+    return true;
+}
+
+static void cmp_ll(struct cmp *c, const char *item, long long want, long long got)
+{
+    char w[32], g[32];
+
+    if (want == VV_UNKNOWN)
+        return;
+    fmt_ll(w, sizeof(w), want);
+    fmt_ll(g, sizeof(g), got);
+    row(c, item, w, g, want == got);
+}
+
+static void cmp_node(struct cmp *c, const struct vv_node *w, const struct vv_node *g, size_t nnodes,
+                     uint64_t total_ram)
+{
+    char item[64], ws[512], gs[512];
+
+    snprintf(item, sizeof(item), "node %d pxm", w->id);
+    cmp_ll(c, item, w->pxm, g->pxm);
+    if (w->cpus) {
+        snprintf(item, sizeof(item), "node %d cpus", w->id);
+        fmt_list(ws, sizeof(ws), w->cpus);
+        fmt_list(gs, sizeof(gs), g->cpus);
+        row(c, item, ws, gs, g->cpus && vt_bitmap_equal(w->cpus, g->cpus));
+    } else {
+        snprintf(item, sizeof(item), "node %d cpu count", w->id);
+        cmp_ll(c, item, w->ncpus, g->ncpus);
+    }
+    if (w->dist) {
+        snprintf(item, sizeof(item), "node %d distances", w->id);
+        fmt_dist(ws, sizeof(ws), w->dist, nnodes);
+        fmt_dist(gs, sizeof(gs), g->dist, nnodes);
+        row(c, item, ws, gs, !strcmp(ws, gs));
+    }
+    if (w->ranges || w->nranges) {
+        snprintf(item, sizeof(item), "node %d SRAT memory", w->id);
+        fmt_ranges(ws, sizeof(ws), w->ranges, w->nranges);
+        fmt_ranges(gs, sizeof(gs), g->ranges, g->nranges);
+        row(c, item, ws, gs, ranges_equal(w, g));
+    }
+    if (w->memory_bytes != VV_UNKNOWN) {
+        uint64_t tol = vv_memory_tolerance(total_ram);
+        long long diff = w->memory_bytes - g->memory_bytes;
+
+        long long low = w->memory_bytes - (long long)tol;
+
+        snprintf(item, sizeof(item), "node %d MemTotal (MiB)", w->id);
+        snprintf(ws, sizeof(ws), "%lld..%lld", low > 0 ? low >> 20 : 0, w->memory_bytes >> 20);
+        if (g->memory_bytes == VV_UNKNOWN)
+            snprintf(gs, sizeof(gs), "-");
+        else
+            snprintf(gs, sizeof(gs), "%lld", g->memory_bytes >> 20);
+        row(c, item, ws, gs, g->memory_bytes != VV_UNKNOWN && diff >= 0 && (uint64_t)diff <= tol);
+    }
+    if (w->access0 >= 0) {
+        snprintf(item, sizeof(item), "node %d HMAT access0", w->id);
+        row(c, item, w->access0 ? "yes" : "no", g->access0 == 1 ? "yes" : "no",
+            (g->access0 == 1) == (w->access0 == 1));
+        snprintf(item, sizeof(item), "node %d read latency", w->id);
+        cmp_ll(c, item, w->read_latency, g->read_latency);
+        snprintf(item, sizeof(item), "node %d write latency", w->id);
+        cmp_ll(c, item, w->write_latency, g->write_latency);
+        snprintf(item, sizeof(item), "node %d read bandwidth", w->id);
+        cmp_ll(c, item, w->read_bandwidth, g->read_bandwidth);
+        snprintf(item, sizeof(item), "node %d write bandwidth", w->id);
+        cmp_ll(c, item, w->write_bandwidth, g->write_bandwidth);
+    }
+}
+
+static void cmp_cpu(struct cmp *c, const struct vv_cpu *w, const struct vv_cpu *g)
+{
+    char item[64], ws[512], gs[512];
+
+    snprintf(item, sizeof(item), "cpu %d apic id", w->cpu);
+    cmp_ll(c, item, w->apic_id, g ? g->apic_id : VV_UNKNOWN);
+    snprintf(item, sizeof(item), "cpu %d node", w->cpu);
+    cmp_ll(c, item, w->node, g ? g->node : VV_UNKNOWN);
+    snprintf(item, sizeof(item), "cpu %d package/die/core", w->cpu);
+    snprintf(ws, sizeof(ws), "%lld/%lld/%lld", w->package, w->die, w->core);
+    if (g)
+        snprintf(gs, sizeof(gs), "%lld/%lld/%lld", g->package, g->die, g->core);
+    else
+        snprintf(gs, sizeof(gs), "-");
+    row(c, item, ws, gs, !strcmp(ws, gs));
+    if (w->llc) {
+        snprintf(item, sizeof(item), "cpu %d LLC shared with", w->cpu);
+        fmt_list(ws, sizeof(ws), w->llc);
+        fmt_list(gs, sizeof(gs), g ? g->llc : NULL);
+        row(c, item, ws, gs, g && g->llc && vt_bitmap_equal(w->llc, g->llc));
+    }
+}
+
+size_t vv_compare(const struct vv_view *want, const struct vv_view *got, uint64_t total_ram,
+                  FILE *out)
+{
+    struct cmp c = {out, 0};
+    char ws[32], gs[32];
+
+    fprintf(out, "  %-28s %-24s %-24s %s\n", "item", "predicted", "guest", "");
+    row(&c, "SRAT", verdict_name(want->srat), verdict_name(got->srat), want->srat == got->srat);
+    row(&c, "SLIT", verdict_name(want->slit), verdict_name(got->slit), want->slit == got->slit);
+    row(&c, "HMAT", verdict_name(want->hmat), verdict_name(got->hmat), want->hmat == got->hmat);
+    if (!got->complete) {
+        row(&c, "probe output", "complete", got->panic_line ? "kernel panic" : "missing", false);
+        return c.mismatches;
+    }
+    snprintf(ws, sizeof(ws), "%zu", want->nnodes);
+    snprintf(gs, sizeof(gs), "%zu", got->nnodes);
+    row(&c, "nodes", ws, gs, want->nnodes == got->nnodes);
+    for (size_t i = 0; i < want->nnodes; i++) {
+        const struct vv_node *g = NULL;
+        struct vv_node missing;
+
+        for (size_t j = 0; j < got->nnodes; j++)
+            if (got->nodes[j].id == want->nodes[i].id)
+                g = &got->nodes[j];
+        if (!g) {
+            node_init(&missing, want->nodes[i].id);
+            g = &missing;
+        }
+        cmp_node(&c, &want->nodes[i], g, want->nnodes, total_ram);
+    }
+    if (want->cpus) {
+        snprintf(ws, sizeof(ws), "%zu", want->ncpus);
+        snprintf(gs, sizeof(gs), "%zu", got->ncpus);
+        row(&c, "online cpus", ws, gs, want->ncpus == got->ncpus);
+        for (size_t i = 0; i < want->ncpus; i++) {
+            const struct vv_cpu *g = NULL;
+
+            for (size_t j = 0; j < got->ncpus; j++)
+                if (got->cpus[j].cpu == want->cpus[i].cpu)
+                    g = &got->cpus[j];
+            cmp_cpu(&c, &want->cpus[i], g);
+        }
+    }
+    return c.mismatches;
+}

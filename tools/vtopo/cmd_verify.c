@@ -1,0 +1,614 @@
+/* vtopo verify: plan a guest, boot a real Linux kernel under QEMU with the
+ * plan's tables, and compare what the guest saw with the prediction
+ * (docs/verify.md). */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "emit/strlist.h"
+#include "util/file.h"
+#include "verify/view.h"
+#include "verify_guest.h"
+
+#define BASE_KERNEL_PARAMS "console=ttyS0 nowatchdog tsc=reliable no_timer_check panic=-1"
+
+void cmd_verify_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: vtopo verify [plan options] [--kernel PATH] [--accel auto|tcg|kvm]\n"
+            "                    [--numa acpi|native] [--madt] [--table FILE]... [--keep DIR]\n"
+            "                    [--timeout SECONDS] [--append PARAMS] [--quiet]\n"
+            "\n"
+            "Plan a guest, write its tables, boot a real Linux kernel under QEMU with them,\n"
+            "and compare what the guest saw (read by a probe in its initramfs) with the\n"
+            "plan's prediction: Linux node numbering, CPUs per node, distances, the SRAT\n"
+            "memory ranges, MemTotal per node, HMAT attributes, and every CPU's APIC ID,\n"
+            "package, die, core and LLC. The plan must use --apic sdm and --mem-layout\n"
+            "qemu-q35 or qemu-pc (QEMU's).\n"
+            "\n");
+    cli_plan_usage_options(out);
+    fprintf(out,
+            "Guest:\n"
+            "  --kernel PATH         the guest kernel (default: $VTOPO_KERNEL, else the Debian\n"
+            "                        cloud kernel that scripts/fetch-guest-kernel.sh caches)\n"
+            "  --accel A             auto (default: KVM when /dev/kvm works, else TCG), tcg\n"
+            "                        or kvm\n"
+            "  --numa acpi           pass our SRAT, SLIT and HMAT with -acpitable (default)\n"
+            "  --numa native         let QEMU build them from -numa options instead\n"
+            "  --madt                also pass our MADT (kernel parameter acpi_apic_instance=2)\n"
+            "  --table FILE          boot with this table instead of the plan's (SRAT, SLIT,\n"
+            "                        APIC or HMAT, by its signature); the prediction is then\n"
+            "                        what 'vtopo check' says Linux does with the tables\n"
+            "  --keep DIR            keep the tables, initramfs, QEMU arguments and console\n"
+            "                        log in DIR\n"
+            "  --timeout SECONDS     give up on the guest after this long (default 300)\n"
+            "  --append PARAMS       extra guest kernel parameters\n"
+            "  -q, --quiet           no progress and no warnings\n"
+            "  -h, --help            show this help\n"
+            "\n"
+            "Exit status: 0 the guest matches the prediction, 1 it does not, 2 bad usage or\n"
+            "input, 3 the guest could not be booted (the reason and its log are printed).\n");
+}
+
+enum {
+    OPT_KERNEL = OPT_PLAN_LAST + 1,
+    OPT_ACCEL,
+    OPT_VNUMA,
+    OPT_VMADT,
+    OPT_TABLE,
+    OPT_KEEP,
+    OPT_TIMEOUT,
+    OPT_APPEND,
+};
+
+enum accel { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
+
+struct verify_opts {
+    struct cli_host_opts ho;
+    const char *kernel, *keep, *append;
+    const char **tables;
+    size_t ntables;
+    enum accel accel;
+    struct vt_qemu_opts qo;
+    unsigned timeout;
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* The file name a table takes in the work directory, by its signature. */
+static const char *table_file(const char *sig)
+{
+    if (!memcmp(sig, "SRAT", 4))
+        return "srat.dat";
+    if (!memcmp(sig, "SLIT", 4))
+        return "slit.dat";
+    if (!memcmp(sig, "APIC", 4))
+        return "madt.dat";
+    if (!memcmp(sig, "HMAT", 4))
+        return "hmat.dat";
+    return NULL;
+}
+
+/* Copy the --table files over the plan's tables. */
+static int apply_tables(const struct verify_opts *o, const char *dir, bool *madt,
+                        struct vt_err *err)
+{
+    for (size_t i = 0; i < o->ntables; i++) {
+        char *data = NULL, path[4096];
+        const char *name;
+        size_t len;
+        int rc;
+
+        if ((rc = vt_read_file(o->tables[i], 16u << 20, 0, &data, &len, err)) < 0)
+            return rc;
+        if (len < 36 || !(name = table_file(data))) {
+            free(data);
+            return vt_err_set(err, -EINVAL,
+                              "--table %s: not an ACPI SRAT, SLIT, APIC (MADT) or HMAT table "
+                              "(the first 4 bytes are the signature)",
+                              o->tables[i]);
+        }
+        *madt |= !strcmp(name, "madt.dat");
+        if ((rc = vt_path_fmt(path, sizeof(path), err, "%s/%s", dir, name)) < 0 ||
+            (rc = vt_write_file_atomic(path, data, len, err)) < 0) {
+            free(data);
+            return rc;
+        }
+        free(data);
+    }
+    return 0;
+}
+
+/* Read a table of the work directory (absent: NULL, 0). */
+static int read_table(const char *dir, const char *name, char **data, size_t *len,
+                      struct vt_err *err)
+{
+    char path[4096];
+    int rc;
+
+    *data = NULL;
+    *len = 0;
+    if ((rc = vt_path_fmt(path, sizeof(path), err, "%s/%s", dir, name)) < 0)
+        return rc;
+    if (!vt_path_exists(path))
+        return 0;
+    return vt_read_file(path, 16u << 20, 0, data, len, err);
+}
+
+struct tables {
+    char *srat, *slit, *madt, *hmat, *e820;
+    size_t srat_len, slit_len, madt_len, hmat_len, e820_len;
+};
+
+static void tables_free(struct tables *t)
+{
+    free(t->srat);
+    free(t->slit);
+    free(t->madt);
+    free(t->hmat);
+    free(t->e820);
+}
+
+static int read_tables(const char *dir, bool with_madt, bool with_hmat, struct tables *t,
+                       struct vt_err *err)
+{
+    int rc;
+
+    memset(t, 0, sizeof(*t));
+    if ((rc = read_table(dir, "srat.dat", &t->srat, &t->srat_len, err)) < 0 ||
+        (rc = read_table(dir, "slit.dat", &t->slit, &t->slit_len, err)) < 0 ||
+        (with_madt && (rc = read_table(dir, "madt.dat", &t->madt, &t->madt_len, err)) < 0) ||
+        (with_hmat && (rc = read_table(dir, "hmat.dat", &t->hmat, &t->hmat_len, err)) < 0) ||
+        (rc = read_table(dir, "e820.txt", &t->e820, &t->e820_len, err)) < 0)
+        tables_free(t);
+    return rc;
+}
+
+/* `vtopo check` of the tables the guest gets; prints its findings. */
+static int run_check(const struct tables *t, bool quiet, struct vt_check **out, struct vt_err *err)
+{
+    struct vt_check_input in = {
+        .srat = (const uint8_t *)t->srat,
+        .srat_len = t->srat_len,
+        .srat_name = "srat.dat",
+        .slit = (const uint8_t *)t->slit,
+        .slit_len = t->slit_len,
+        .slit_name = "slit.dat",
+        .madt = (const uint8_t *)t->madt,
+        .madt_len = t->madt_len,
+        .madt_name = "madt.dat",
+        .hmat = (const uint8_t *)t->hmat,
+        .hmat_len = t->hmat_len,
+        .hmat_name = "hmat.dat",
+        .e820_text = t->e820,
+        .e820_name = "e820.txt",
+    };
+    int rc = vt_check_run(&in, out, err);
+
+    if (rc < 0 || quiet)
+        return rc;
+    for (size_t i = 0; i < vt_check_finding_count(*out); i++) {
+        const struct vt_finding *f = vt_check_finding(*out, i);
+
+        if (f->severity == VT_SEV_NOTE)
+            continue;
+        printf("check: %s: %s: %s\n", vt_severity_name(f->severity), f->rule, f->message);
+    }
+    return 0;
+}
+
+static bool kvm_usable(void)
+{
+    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+}
+
+/* The QEMU command line: the plan's arguments, then the boot ones. */
+static int qemu_argv(const struct vt_layout *l, const struct verify_opts *o,
+                     const struct verify_assets *a, const char *initrd, bool tcg,
+                     struct vt_strlist *argv, struct vt_err *err)
+{
+    struct vt_strlist args = {0};
+    char *params = NULL;
+    int rc;
+
+    if ((rc = vt_emit_qemu(l, &o->qo, &args, NULL, err)) < 0)
+        return rc;
+    if ((rc = vt_emit_qemu_kernel_params(l, &o->qo, tcg, &params, err)) < 0) {
+        vt_strlist_free(&args);
+        return rc;
+    }
+    memset(argv, 0, sizeof(*argv));
+    if (vt_strlist_add(argv, a->qemu) < 0)
+        goto oom;
+    for (size_t i = 0; i < args.count; i++)
+        if (vt_strlist_add(argv, args.items[i]) < 0)
+            goto oom;
+    if (vt_strlist_add(argv, "-accel") < 0 ||
+        vt_strlist_add(argv, tcg ? "tcg,thread=single" : "kvm") < 0 ||
+        vt_strlist_add(argv, "-nodefaults") < 0 || vt_strlist_add(argv, "-display") < 0 ||
+        vt_strlist_add(argv, "none") < 0 || vt_strlist_add(argv, "-serial") < 0 ||
+        vt_strlist_add(argv, "stdio") < 0 || vt_strlist_add(argv, "-monitor") < 0 ||
+        vt_strlist_add(argv, "none") < 0 || vt_strlist_add(argv, "-no-reboot") < 0 ||
+        vt_strlist_add(argv, "-kernel") < 0 || vt_strlist_add(argv, a->kernel) < 0 ||
+        vt_strlist_add(argv, "-initrd") < 0 || vt_strlist_add(argv, initrd) < 0 ||
+        vt_strlist_add(argv, "-append") < 0)
+        goto oom;
+    {
+        char *append;
+
+        if (asprintf(&append, "%s%s%s%s%s", BASE_KERNEL_PARAMS, *params ? " " : "", params,
+                     o->append ? " " : "", o->append ? o->append : "") < 0)
+            goto oom;
+        rc = vt_strlist_add(argv, append);
+        free(append);
+        if (rc < 0)
+            goto oom;
+    }
+    free(params);
+    vt_strlist_free(&args);
+    return 0;
+oom:
+    free(params);
+    vt_strlist_free(&args);
+    vt_strlist_free(argv);
+    return vt_err_set(err, -ENOMEM, "out of memory");
+}
+
+static void save_text(const char *dir, const char *name, const char *text, size_t len)
+{
+    char path[4096];
+    struct vt_err err;
+
+    if (vt_path_fmt(path, sizeof(path), &err, "%s/%s", dir, name) == 0)
+        vt_write_file_atomic(path, text, len, &err);
+}
+
+static void save_argv(const char *dir, const struct vt_strlist *argv)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    if (!f)
+        return;
+    for (size_t i = 0; i < argv->count; i++)
+        fprintf(f, "%s\n", argv->items[i]);
+    fclose(f);
+    save_text(dir, "qemu.args", text, len);
+    free(text);
+}
+
+static void print_guest_log(const char *console)
+{
+    const char *p = console;
+
+    fprintf(stderr, "vtopo verify: guest log:\n");
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+        fprintf(stderr, "guest| %.*s\n", (int)n, p);
+        p += n + (nl ? 1 : 0);
+    }
+}
+
+/* Boot, falling back from KVM to TCG when KVM does not work. */
+static int boot(const struct vt_layout *l, const struct verify_opts *o,
+                const struct verify_assets *a, const char *dir, const char *initrd,
+                struct verify_boot *b, bool *tcg, struct vt_err *err)
+{
+    bool try_kvm = o->accel == ACCEL_KVM || (o->accel == ACCEL_AUTO && kvm_usable());
+    struct vt_strlist argv = {0};
+    int rc;
+
+    *tcg = !try_kvm;
+    for (;;) {
+        if ((rc = qemu_argv(l, o, a, initrd, *tcg, &argv, err)) < 0)
+            return rc;
+        if (vt_strlist_add(&argv, NULL) < 0) {
+            vt_strlist_free(&argv);
+            return vt_err_set(err, -ENOMEM, "out of memory");
+        }
+        argv.count--; /* the NULL terminator stays in the array */
+        save_argv(dir, &argv);
+        rc = verify_boot_run(argv.items, o->timeout, *tcg || o->accel == ACCEL_KVM ? 0 : 30,
+                             o->ho.quiet, b, err);
+        vt_strlist_free(&argv);
+        if (rc < 0)
+            return rc;
+        if (*tcg || o->accel == ACCEL_KVM || b->status == VERIFY_BOOT_DONE)
+            return 0;
+        if (!o->ho.quiet)
+            fprintf(stderr, "vtopo verify: KVM did not boot the guest (%s); falling back to TCG\n",
+                    b->status == VERIFY_BOOT_TIMEOUT ? "no progress" : "QEMU failed");
+        verify_boot_free(b);
+        *tcg = true;
+    }
+}
+
+static int parse_args(int argc, char **argv, struct vt_request *r, struct verify_opts *o)
+{
+    static const struct option longopts[] = {
+        CLI_HOST_LONG_OPTIONS,
+        CLI_PLAN_LONG_OPTIONS,
+        {"kernel", required_argument, NULL, OPT_KERNEL},
+        {"accel", required_argument, NULL, OPT_ACCEL},
+        {"numa", required_argument, NULL, OPT_VNUMA},
+        {"madt", no_argument, NULL, OPT_VMADT},
+        {"table", required_argument, NULL, OPT_TABLE},
+        {"keep", required_argument, NULL, OPT_KEEP},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"append", required_argument, NULL, OPT_APPEND},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct vt_err err;
+    int opt;
+
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "+:qh", longopts, NULL)) != -1) {
+        int applied;
+
+        if (cli_host_opt(&o->ho, opt, optarg))
+            continue;
+        if ((applied = cli_plan_opt(r, opt, optarg, &err)) < 0)
+            return cli_fail("verify", &err);
+        if (applied == 0)
+            continue;
+        switch (opt) {
+        case OPT_KERNEL:
+            o->kernel = optarg;
+            break;
+        case OPT_ACCEL:
+            if (!strcmp(optarg, "auto"))
+                o->accel = ACCEL_AUTO;
+            else if (!strcmp(optarg, "tcg"))
+                o->accel = ACCEL_TCG;
+            else if (!strcmp(optarg, "kvm"))
+                o->accel = ACCEL_KVM;
+            else
+                return cli_usage_error("verify", "--accel %s: must be auto, tcg or kvm", optarg);
+            break;
+        case OPT_VNUMA:
+            if (!strcmp(optarg, "acpi"))
+                o->qo.numa = VT_QEMU_NUMA_ACPI;
+            else if (!strcmp(optarg, "native"))
+                o->qo.numa = VT_QEMU_NUMA_NATIVE;
+            else
+                return cli_usage_error("verify", "--numa %s: must be acpi or native", optarg);
+            break;
+        case OPT_VMADT:
+            o->qo.madt = true;
+            break;
+        case OPT_TABLE: {
+            const char **t = realloc(o->tables, (o->ntables + 1) * sizeof(*t));
+
+            if (!t) {
+                cli_error("verify", "out of memory");
+                return VT_EXIT_SYSTEM;
+            }
+            o->tables = t;
+            o->tables[o->ntables++] = optarg;
+            break;
+        }
+        case OPT_KEEP:
+            o->keep = optarg;
+            break;
+        case OPT_TIMEOUT:
+            if (cli_parse_uint(optarg, 86400, &o->timeout) < 0)
+                return cli_usage_error("verify",
+                                       "--timeout %s: must be a number of seconds "
+                                       "from 1 to 86400",
+                                       optarg);
+            break;
+        case OPT_APPEND:
+            o->append = optarg;
+            break;
+        case 'q':
+            o->ho.quiet = true;
+            break;
+        case 'h':
+            cmd_verify_usage(stdout);
+            return -1;
+        default:
+            return cli_bad_option("verify", opt, argv);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("verify", "unexpected argument '%s'", argv[optind]);
+    if (o->qo.numa == VT_QEMU_NUMA_NATIVE && (o->qo.madt || o->ntables))
+        return cli_usage_error("verify", "--madt and --table go with --numa acpi (QEMU builds "
+                                         "the tables itself with --numa native)");
+    return VT_EXIT_OK;
+}
+
+/* The work directory: --keep DIR (created), or a temporary one. */
+static int work_dir(const struct verify_opts *o, char *dir, size_t size, struct vt_err *err)
+{
+    if (o->keep) {
+        if (mkdir(o->keep, 0755) != 0 && errno != EEXIST)
+            return vt_err_set(err, -errno, "--keep %s: %s", o->keep, strerror(errno));
+        snprintf(dir, size, "%s", o->keep);
+        return 0;
+    }
+    snprintf(dir, size, "%s/vtopo-verify.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(dir))
+        return vt_err_set(err, -errno, "cannot create a directory in %s: %s",
+                          getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(errno));
+    return 0;
+}
+
+static int run(const struct verify_opts *o, struct vt_request *r)
+{
+    struct vt_host *h = NULL;
+    struct vt_layout *l = NULL;
+    struct verify_assets a = {0};
+    struct verify_boot b = {0};
+    struct vt_check *check = NULL;
+    struct vv_view want = {0}, got = {0};
+    struct tables t = {0};
+    char dir[4096] = "", initrd[4200];
+    double t0 = now_ms(), t_plan, t_prep, t_cmp;
+    size_t initrd_size = 0, mismatches;
+    bool tcg = false, madt = o->qo.madt, made_dir = false;
+    struct verify_opts opts = *o;
+    struct vt_err err;
+    int rc;
+
+    if ((rc = cli_plan_layout("verify", &o->ho, r, &h, &l)) != VT_EXIT_OK)
+        goto out;
+    t_plan = now_ms() - t0;
+    t0 = now_ms();
+    /* Refuse what QEMU cannot build before any work. */
+    {
+        struct vt_strlist args = {0};
+
+        if (vt_emit_qemu(l, &o->qo, &args, NULL, &err) < 0) {
+            rc = cli_fail("verify", &err);
+            goto out;
+        }
+        vt_strlist_free(&args);
+    }
+    if (verify_find_assets(o->kernel, &a, &err) < 0) {
+        cli_error("verify", "%s", err.msg);
+        rc = err.code == -ENOENT && o->kernel ? VT_EXIT_USAGE : VT_EXIT_SYSTEM;
+        goto out;
+    }
+    if (work_dir(o, dir, sizeof(dir), &err) < 0) {
+        rc = cli_fail("verify", &err);
+        goto out;
+    }
+    made_dir = !o->keep;
+    if (vt_layout_write_dir(l, dir, &err) < 0 || apply_tables(o, dir, &madt, &err) < 0) {
+        rc = cli_fail("verify", &err);
+        goto out;
+    }
+    opts.qo.madt = madt;
+    opts.qo.hmat = opts.qo.numa == VT_QEMU_NUMA_ACPI;
+    opts.qo.tables_dir = dir;
+    if (read_tables(dir, madt, opts.qo.hmat, &t, &err) < 0 ||
+        run_check(&t, o->ho.quiet, &check, &err) < 0) {
+        rc = cli_fail("verify", &err);
+        goto out;
+    }
+    rc = o->ntables ? vv_from_check(check, (const uint8_t *)t.slit, t.slit_len, &want, &err)
+                    : vv_from_layout(l, opts.qo.hmat ? (const uint8_t *)t.hmat : NULL, t.hmat_len,
+                                     &want, &err);
+    if (rc < 0) {
+        rc = cli_fail("verify", &err);
+        goto out;
+    }
+    snprintf(initrd, sizeof(initrd), "%s/initramfs.cpio", dir);
+    if (verify_write_initramfs(&a, initrd, &initrd_size, &err) < 0) {
+        rc = cli_fail("verify", &err);
+        goto out;
+    }
+    t_prep = now_ms() - t0;
+    if (boot(l, &opts, &a, dir, initrd, &b, &tcg, &err) < 0) {
+        rc = cli_fail("verify", &err);
+        goto out;
+    }
+    save_text(dir, "console.log", b.console, b.console_len);
+    if (b.status == VERIFY_BOOT_FAILED) {
+        print_guest_log(b.console);
+        cli_error("verify", "QEMU could not boot the guest (exit status %d, %s)", b.exit_code,
+                  b.kernel_started ? "after the kernel started" : "before the kernel started");
+        rc = VT_EXIT_SYSTEM;
+        goto out;
+    }
+    t0 = now_ms();
+    if (vv_parse_console(b.console, &got, &err) < 0) {
+        rc = cli_fail("verify", &err);
+        goto out;
+    }
+    printf("verify: %zu vCPUs, %" PRIu64 " MiB, %zu vnodes; QEMU %s, %s tables%s%s\n",
+           vt_layout_vcpu_count(l), vt_layout_memory(l) >> 20, vt_layout_vnode_count(l),
+           tcg ? "TCG" : "KVM", opts.qo.numa == VT_QEMU_NUMA_ACPI ? "our" : "QEMU's",
+           madt ? " incl. our MADT" : "", o->ntables ? " with --table overrides" : "");
+    printf("prediction: %s\n",
+           o->ntables ? "what 'vtopo check' says Linux does with the tables" : "the plan");
+    mismatches = vv_compare(&want, &got, vt_layout_memory(l), stdout);
+    t_cmp = now_ms() - t0;
+    if (b.status == VERIFY_BOOT_TIMEOUT)
+        printf("guest: timed out after %u s\n", o->timeout);
+    if (got.panic_line)
+        printf("guest: %s\n", got.panic_line);
+    printf("time: plan %.1f ms, tables+initramfs %.1f ms (%zu KiB), boot %.2f s, compare "
+           "%.1f ms; outside the boot %.2f%%\n",
+           t_plan, t_prep, initrd_size >> 10, b.seconds, t_cmp,
+           100.0 * (t_plan + t_prep + t_cmp) / (t_plan + t_prep + t_cmp + b.seconds * 1e3));
+    if (mismatches) {
+        printf("verdict: MISMATCH (%zu)\n", mismatches);
+        if (!o->ho.quiet)
+            print_guest_log(b.console);
+        rc = VT_EXIT_PROBLEMS;
+    } else {
+        printf("verdict: the guest matches the %s\n", o->ntables ? "check's prediction" : "plan");
+        rc = VT_EXIT_OK;
+    }
+    if (o->keep && !o->ho.quiet)
+        fprintf(stderr, "vtopo verify: kept %s (tables, initramfs.cpio, qemu.args, console.log)\n",
+                dir);
+out:
+    if (made_dir)
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    vv_free(&want);
+    vv_free(&got);
+    vt_check_free(check);
+    tables_free(&t);
+    verify_boot_free(&b);
+    verify_assets_free(&a);
+    vt_layout_free(l);
+    vt_host_free(h);
+    return rc;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+    struct verify_opts o = {.timeout = 300, .qo = {.numa = VT_QEMU_NUMA_ACPI}};
+    struct vt_request *r = vt_request_new();
+    int rc;
+
+    if (!r) {
+        cli_error("verify", "out of memory");
+        return VT_EXIT_SYSTEM;
+    }
+    rc = parse_args(argc, argv, r, &o);
+    if (rc == VT_EXIT_OK)
+        rc = run(&o, r);
+    else if (rc < 0)
+        rc = VT_EXIT_OK; /* --help */
+    free(o.tables);
+    vt_request_free(r);
+    return rc;
+}

@@ -1,0 +1,410 @@
+/* The guest side of `vtopo verify`: assets, the initramfs (cpio "newc", as
+ * the kernel's initramfs-buffer-format.rst describes), and the QEMU boot. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/bytes.h"
+#include "util/file.h"
+#include "verify_guest.h"
+
+/* ---- assets ---------------------------------------------------------------- */
+
+static char *cache_dir(void)
+{
+    const char *env = getenv("VTOPO_CACHE"), *xdg = getenv("XDG_CACHE_HOME"),
+               *home = getenv("HOME");
+    char *dir = NULL;
+
+    if (env && *env)
+        dir = strdup(env);
+    else if (xdg && *xdg && asprintf(&dir, "%s/vtopo", xdg) < 0)
+        dir = NULL;
+    else if (!(xdg && *xdg) &&
+             asprintf(&dir, "%s/.cache/vtopo", home && *home ? home : "/root") < 0)
+        dir = NULL;
+    return dir;
+}
+
+static bool is_file(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* A static ELF executable: no PT_INTERP program header. */
+static bool is_static_elf(const char *path)
+{
+    unsigned char h[64], ph[56];
+    uint64_t phoff;
+    uint16_t phentsize, phnum;
+    bool ok = false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return false;
+    if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || memcmp(h, "\177ELF", 4) != 0 ||
+        h[4] != 2 /* 64-bit */)
+        goto out;
+    phoff = (uint64_t)h[32] | (uint64_t)h[33] << 8 | (uint64_t)h[34] << 16 | (uint64_t)h[35] << 24 |
+            (uint64_t)h[36] << 32 | (uint64_t)h[37] << 40;
+    phentsize = (uint16_t)(h[54] | h[55] << 8);
+    phnum = (uint16_t)(h[56] | h[57] << 8);
+    if (phentsize < sizeof(ph))
+        goto out;
+    ok = true;
+    for (unsigned i = 0; i < phnum; i++) {
+        if (pread(fd, ph, sizeof(ph), (off_t)(phoff + (uint64_t)i * phentsize)) !=
+            (ssize_t)sizeof(ph)) {
+            ok = false;
+            break;
+        }
+        if ((ph[0] | ph[1] << 8 | ph[2] << 16 | (unsigned)ph[3] << 24) == 3 /* PT_INTERP */) {
+            ok = false;
+            break;
+        }
+    }
+out:
+    close(fd);
+    return ok;
+}
+
+static char *self_dir(void)
+{
+    char buf[4096];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+    char *slash;
+
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    if (!(slash = strrchr(buf, '/')))
+        return NULL;
+    *slash = '\0';
+    return strdup(buf);
+}
+
+static char *find_in_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    char *copy, *dir, *save, *found = NULL;
+
+    if (!path || !(copy = strdup(path)))
+        return NULL;
+    for (dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+        char *p;
+
+        if (asprintf(&p, "%s/%s", dir, name) < 0)
+            break;
+        if (access(p, X_OK) == 0)
+            found = p;
+        else
+            free(p);
+    }
+    free(copy);
+    return found;
+}
+
+static int find_kernel(const char *opt, char **out, struct vt_err *err)
+{
+    const char *env = getenv("VTOPO_KERNEL");
+    char *cache, *p = NULL;
+
+    if (opt || (env && *env)) {
+        const char *path = opt ? opt : env;
+
+        if (!is_file(path))
+            return vt_err_set(err, -ENOENT, "%s %s: no such kernel image",
+                              opt ? "--kernel" : "VTOPO_KERNEL", path);
+        return (*out = strdup(path)) ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    if (!(cache = cache_dir()) || asprintf(&p, "%s/kernel/vmlinuz", cache) < 0) {
+        free(cache);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    free(cache);
+    if (!is_file(p)) {
+        vt_err_set(err, -ENOENT,
+                   "no guest kernel: %s is missing (run scripts/fetch-guest-kernel.sh, which "
+                   "downloads Debian's linux-image-cloud-amd64 there, or give --kernel)",
+                   p);
+        free(p);
+        return -ENOENT;
+    }
+    *out = p;
+    return 0;
+}
+
+static int find_busybox(char **out, struct vt_err *err)
+{
+    static const char *const candidates[] = {"/bin/busybox", "/usr/bin/busybox"};
+    const char *env = getenv("VTOPO_BUSYBOX");
+
+    if (env && *env) {
+        if (!is_static_elf(env))
+            return vt_err_set(err, -ENOENT, "VTOPO_BUSYBOX %s: not a static x86-64 executable",
+                              env);
+        return (*out = strdup(env)) ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
+        if (is_static_elf(candidates[i]))
+            return (*out = strdup(candidates[i])) ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
+    return vt_err_set(err, -ENOENT,
+                      "no static busybox in /bin or /usr/bin (install Debian's busybox-static: "
+                      "scripts/install-deps.sh guest, or set VTOPO_BUSYBOX)");
+}
+
+static int find_probe(char **out, struct vt_err *err)
+{
+    const char *env = getenv("VTOPO_PROBE");
+    char *dir = self_dir(), *p = NULL;
+
+    if (env && *env) {
+        free(dir);
+        if (!is_static_elf(env))
+            return vt_err_set(err, -ENOENT, "VTOPO_PROBE %s: not a static x86-64 executable", env);
+        return (*out = strdup(env)) ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    if (dir && asprintf(&p, "%s/vtopo-probe", dir) >= 0 && is_static_elf(p)) {
+        free(dir);
+        *out = p;
+        return 0;
+    }
+    free(p);
+    p = NULL;
+    if (dir && asprintf(&p, "%s/../libexec/vtopo/vtopo-probe", dir) >= 0 && is_static_elf(p)) {
+        free(dir);
+        *out = p;
+        return 0;
+    }
+    free(p);
+    free(dir);
+    return vt_err_set(err, -ENOENT,
+                      "the guest probe vtopo-probe is neither next to vtopo nor in "
+                      "../libexec/vtopo (build it with the project, or set VTOPO_PROBE)");
+}
+
+int verify_find_assets(const char *kernel_opt, struct verify_assets *a, struct vt_err *err)
+{
+    const char *qemu = getenv("VTOPO_QEMU");
+    int rc;
+
+    memset(a, 0, sizeof(*a));
+    if ((rc = find_kernel(kernel_opt, &a->kernel, err)) < 0 ||
+        (rc = find_busybox(&a->busybox, err)) < 0 || (rc = find_probe(&a->probe, err)) < 0)
+        goto fail;
+    if (qemu && *qemu)
+        a->qemu = strdup(qemu);
+    else if (!(a->qemu = find_in_path("qemu-system-x86_64"))) {
+        rc = vt_err_set(err, -ENOENT,
+                        "qemu-system-x86_64 is not on the PATH (install Debian's "
+                        "qemu-system-x86: scripts/install-deps.sh guest, or set VTOPO_QEMU)");
+        goto fail;
+    }
+    if (!a->qemu) {
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+        goto fail;
+    }
+    return 0;
+fail:
+    verify_assets_free(a);
+    return rc;
+}
+
+void verify_assets_free(struct verify_assets *a)
+{
+    free(a->kernel);
+    free(a->busybox);
+    free(a->probe);
+    free(a->qemu);
+    memset(a, 0, sizeof(*a));
+}
+
+/* ---- initramfs ------------------------------------------------------------- */
+
+static const char init_script[] = "#!/bin/busybox sh\n"
+                                  "/bin/busybox mount -t proc proc /proc\n"
+                                  "/bin/busybox mount -t sysfs sysfs /sys\n"
+                                  "/bin/vtopo-probe\n"
+                                  "/bin/busybox poweroff -f\n";
+
+static void cpio_entry(struct vt_buf *b, unsigned ino, unsigned mode, unsigned rdev_major,
+                       unsigned rdev_minor, const char *name, const void *data, size_t len)
+{
+    static const char zeros[4] = {0};
+    size_t namesize = strlen(name) + 1;
+
+    vt_buf_printf(b, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X", ino, mode, 0u,
+                  0u, 1u, 0u, len, 0u, 0u, rdev_major, rdev_minor, namesize, 0u);
+    vt_buf_append(b, name, namesize);
+    vt_buf_append(b, zeros, (4 - (110 + namesize) % 4) % 4);
+    vt_buf_append(b, data, len);
+    vt_buf_append(b, zeros, (4 - len % 4) % 4);
+}
+
+int verify_write_initramfs(const struct verify_assets *a, const char *path, size_t *size,
+                           struct vt_err *err)
+{
+    char *busybox = NULL, *probe = NULL;
+    size_t bb_len, probe_len;
+    struct vt_buf b;
+    int rc;
+
+    if ((rc = vt_read_file(a->busybox, 64u << 20, 0, &busybox, &bb_len, err)) < 0)
+        return rc;
+    if ((rc = vt_read_file(a->probe, 64u << 20, 0, &probe, &probe_len, err)) < 0) {
+        free(busybox);
+        return rc;
+    }
+    vt_buf_init(&b);
+    cpio_entry(&b, 1, 040755, 0, 0, "bin", NULL, 0);
+    cpio_entry(&b, 2, 040755, 0, 0, "dev", NULL, 0);
+    cpio_entry(&b, 3, 040755, 0, 0, "proc", NULL, 0);
+    cpio_entry(&b, 4, 040755, 0, 0, "sys", NULL, 0);
+    cpio_entry(&b, 5, 020600, 5, 1, "dev/console", NULL, 0);
+    cpio_entry(&b, 6, 0100755, 0, 0, "init", init_script, sizeof(init_script) - 1);
+    cpio_entry(&b, 7, 0100755, 0, 0, "bin/busybox", busybox, bb_len);
+    cpio_entry(&b, 8, 0100755, 0, 0, "bin/vtopo-probe", probe, probe_len);
+    cpio_entry(&b, 0, 0, 0, 0, "TRAILER!!!", NULL, 0);
+    free(busybox);
+    free(probe);
+    if (b.oom) {
+        vt_buf_free(&b);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    rc = vt_write_file_atomic(path, b.data, b.len, err);
+    *size = b.len;
+    vt_buf_free(&b);
+    return rc;
+}
+
+/* ---- boot ------------------------------------------------------------------- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Boot stages, by the first console text that shows them. */
+static const struct {
+    const char *marker, *stage;
+} stages[] = {
+    {"Linux version", "kernel started"}, {"smp: Brought up", "CPUs up"},
+    {"Run /init", "initramfs running"},  {"VTP begin", "probe running"},
+    {"VTP end", "probe done"},
+};
+
+int verify_boot_run(char *const *argv, unsigned timeout_s, unsigned kvm_grace_s, bool quiet,
+                    struct verify_boot *b, struct vt_err *err)
+{
+    int pipefd[2], status = 0;
+    size_t stage = 0, cap = 0;
+    double start = now_s();
+    bool tty = isatty(STDERR_FILENO), killed = false;
+    pid_t pid;
+
+    memset(b, 0, sizeof(*b));
+    if (pipe2(pipefd, O_CLOEXEC) != 0)
+        return vt_err_set(err, -errno, "pipe: %s", strerror(errno));
+    pid = fork();
+    if (pid < 0) {
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return vt_err_set(err, -errno, "fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDONLY);
+
+        dup2(null, STDIN_FILENO);
+        dup2(pipefd[1], STDOUT_FILENO);
+        dup2(pipefd[1], STDERR_FILENO);
+        execv(argv[0], argv);
+        dprintf(STDERR_FILENO, "vtopo verify: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(pipefd[1]);
+    if (!quiet)
+        fprintf(stderr, "vtopo verify: booting%s", tty ? "..." : "\n");
+    for (;;) {
+        struct pollfd p = {pipefd[0], POLLIN, 0};
+        double elapsed = now_s() - start;
+        int r;
+
+        if (elapsed >= timeout_s ||
+            (kvm_grace_s && b->console_len == 0 && elapsed >= kvm_grace_s)) {
+            kill(pid, SIGKILL);
+            killed = true;
+            break;
+        }
+        r = poll(&p, 1, 250);
+        if (r < 0 && errno != EINTR)
+            break;
+        if (r > 0) {
+            char chunk[8192];
+            ssize_t n = read(pipefd[0], chunk, sizeof(chunk));
+
+            if (n <= 0)
+                break;
+            if (b->console_len + (size_t)n + 1 > cap) {
+                size_t ncap = cap ? cap * 2 : 1 << 16;
+                char *nc;
+
+                while (ncap < b->console_len + (size_t)n + 1)
+                    ncap *= 2;
+                if (!(nc = realloc(b->console, ncap))) {
+                    kill(pid, SIGKILL);
+                    waitpid(pid, NULL, 0);
+                    close(pipefd[0]);
+                    verify_boot_free(b);
+                    return vt_err_set(err, -ENOMEM, "out of memory");
+                }
+                b->console = nc;
+                cap = ncap;
+            }
+            memcpy(b->console + b->console_len, chunk, (size_t)n);
+            b->console_len += (size_t)n;
+            b->console[b->console_len] = '\0';
+            while (stage < sizeof(stages) / sizeof(stages[0]) &&
+                   strstr(b->console, stages[stage].marker)) {
+                if (!quiet)
+                    fprintf(stderr, tty ? " %s (%.1f s)..." : "vtopo verify: %s (%.1f s)\n",
+                            stages[stage].stage, now_s() - start);
+                stage++;
+            }
+        }
+    }
+    close(pipefd[0]);
+    waitpid(pid, &status, 0);
+    b->seconds = now_s() - start;
+    if (!b->console && !(b->console = strdup("")))
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    b->kernel_started = strstr(b->console, "Linux version") != NULL;
+    b->exit_code = killed ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (killed)
+        b->status = b->kernel_started || !kvm_grace_s ? VERIFY_BOOT_TIMEOUT : VERIFY_BOOT_FAILED;
+    else
+        b->status = b->kernel_started ? VERIFY_BOOT_DONE : VERIFY_BOOT_FAILED;
+    if (!quiet)
+        fprintf(stderr, tty ? " %s (%.1f s)\n" : "vtopo verify: %s (%.1f s)\n",
+                killed ? "killed" : "QEMU exited", b->seconds);
+    return 0;
+}
+
+void verify_boot_free(struct verify_boot *b)
+{
+    free(b->console);
+    memset(b, 0, sizeof(*b));
+}
