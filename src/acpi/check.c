@@ -32,6 +32,9 @@ struct ctx {
     const struct vt_check_input *in;
     bool oom;
     bool have_srat, have_madt;
+    /* The SRAT passed Linux's parse (acpi_numa >= 0): its PXM-to-node map
+     * stands even when the NUMA layout is rejected later for coverage. */
+    bool srat_parsed;
     struct vt_srat srat;
     struct vt_slit slit;
     struct vt_madt madt;
@@ -273,6 +276,7 @@ static void check_srat(struct ctx *x)
         return;
     }
     x->c->srat_used = true;
+    x->srat_parsed = true;
 }
 
 /* More than 1 MiB of RAM outside every enabled SRAT memory range: Linux
@@ -359,9 +363,11 @@ static void check_slit(struct ctx *x)
                 return;
             }
         }
-    x->c->slit_used = true;
+    /* Linux reads the SLIT only after a usable SRAT, and forgets its
+     * distances when it rejects the SRAT afterwards (numa_reset_distance). */
     if (!x->have_srat || !x->c->srat_used)
         return;
+    x->c->slit_used = true;
     for (size_t n = 0; n < x->numa.nnodes; n++)
         if (x->numa.pxm[n] >= max_pxm) {
             max_pxm = x->numa.pxm[n];
@@ -532,19 +538,26 @@ static void check_hmat(struct ctx *x)
         return;
     }
     free(copy);
-    if (!x->have_srat || !x->c->srat_used) {
+    if (!x->have_srat || !x->srat_parsed) {
         finding(x, VT_SEV_ERROR, "hmat.no_srat", "HMAT", -1,
-                "%s: Linux parses the HMAT only with a usable SRAT", name);
+                "%s: Linux parses the HMAT only after an SRAT it could parse", name);
         vt_hmat_free(&hmat);
         return;
     }
+    if (!x->c->srat_used)
+        finding(x, VT_SEV_WARNING, "hmat.rejected_srat", "HMAT", -1,
+                "%s: Linux rejected the SRAT's NUMA layout but still applies the HMAT through "
+                "the rejected SRAT's PXM-to-node map (observed with Linux 6.1): the one node "
+                "it fakes gets the attributes of the PXM that was node 0",
+                name);
     for (size_t i = 0; i < hmat.npds && ok; i++) {
         const struct vt_hmat_pd *pd = &hmat.pds[i];
 
         if (hmat.revision > 1 && !srat_memory_pxm(x, pd->memory_pd)) {
             finding(x, VT_SEV_ERROR, "hmat.memory_pd_missing", "HMAT", (long)pd->offset,
                     "%s: memory proximity domain %u has no enabled SRAT memory entry: Linux "
-                    "rejects the HMAT (\"Memory Domain missing from SRAT\")",
+                    "rejects the HMAT (\"Memory Domain missing from SRAT\" at debug level, then "
+                    "\"acpi/hmat: Ignoring: Invalid table\")",
                     name, pd->memory_pd);
             ok = false;
         } else if ((pd->flags & 1) && vt_linux_node_of_pxm(&x->numa, pd->initiator_pd) < 0) {

@@ -208,8 +208,9 @@ static int keep_line(char **slot, const char *text)
     return (*slot = strdup(text)) ? 0 : -ENOMEM;
 }
 
-/* A kernel log line: the SRAT's memory ranges and PXMs, and the verdicts. */
-static int kernel_line(struct vv_view *v, const char *text)
+/* A kernel log line: the SRAT's memory ranges and PXMs (into srat, merged
+ * into the probe's nodes at the end), and the verdicts. */
+static int kernel_line(struct vv_view *v, struct vv_view *srat, const char *text)
 {
     const char *p;
     int node, pxm;
@@ -217,7 +218,7 @@ static int kernel_line(struct vv_view *v, const char *text)
 
     if ((p = strstr(text, "ACPI: SRAT: Node ")) &&
         sscanf(p, "ACPI: SRAT: Node %d PXM %d [mem %llx-%llx]", &node, &pxm, &start, &end) == 4) {
-        struct vv_node *n = node_get(v, node);
+        struct vv_node *n = node_get(srat, node);
         struct vt_mem_range *r;
 
         if (!n)
@@ -236,7 +237,7 @@ static int kernel_line(struct vv_view *v, const char *text)
     }
     if ((p = strstr(text, "SRAT: PXM ")) &&
         sscanf(p, "SRAT: PXM %d -> APIC %llx -> Node %d", &pxm, &start, &node) == 3) {
-        struct vv_node *n = node_get(v, node);
+        struct vv_node *n = node_get(srat, node);
 
         if (!n)
             return -ENOMEM;
@@ -247,16 +248,44 @@ static int kernel_line(struct vv_view *v, const char *text)
         return keep_line(&v->srat_line, text);
     if (strstr(text, "SLIT table looks invalid"))
         return keep_line(&v->slit_line, text);
-    if (strstr(text, "Ignoring HMAT") || strstr(text, "missing from SRAT"))
+    if (strstr(text, "Ignoring HMAT") || strstr(text, "acpi/hmat: Ignoring") ||
+        strstr(text, "missing from SRAT"))
         return keep_line(&v->hmat_line, text);
     if (strstr(text, "Kernel panic") || strstr(text, "BUG: "))
         return keep_line(&v->panic_line, text);
     return 0;
 }
 
+/* Give the probe's nodes the PXM and SRAT ranges the kernel logged (when
+ * it kept the SRAT). */
+static int merge_srat(struct vv_view *v, struct vv_view *srat)
+{
+    if (v->srat_line)
+        return 0;
+    for (size_t i = 0; i < srat->nnodes; i++) {
+        struct vv_node *from = &srat->nodes[i], *to = NULL;
+
+        for (size_t j = 0; j < v->nnodes; j++)
+            if (v->nodes[j].id == from->id)
+                to = &v->nodes[j];
+        if (!to && !v->complete && !(to = node_get(v, from->id)))
+            return -ENOMEM;
+        if (!to)
+            continue;
+        to->pxm = from->pxm;
+        free(to->ranges);
+        to->ranges = from->ranges;
+        to->nranges = from->nranges;
+        from->ranges = NULL;
+        from->nranges = 0;
+    }
+    return 0;
+}
+
 int vv_parse_console(const char *console, struct vv_view *v, struct vt_err *err)
 {
     char *copy = strdup(console), *save, *line;
+    struct vv_view srat = {0};
     bool begun = false, any_access0 = false;
     int rc = 0;
 
@@ -267,20 +296,23 @@ int vv_parse_console(const char *console, struct vv_view *v, struct vt_err *err)
         char *vtp = strstr(line, "VTP ");
 
         if (vtp && !strncmp(vtp + 4, "kmsg ", 5)) {
-            rc = kernel_line(v, vtp + 9);
+            rc = kernel_line(v, &srat, vtp + 9);
         } else if (vtp) {
             begun |= !strncmp(vtp + 4, "begin", 5);
             rc = probe_line(v, vtp + 4);
         } else {
-            rc = kernel_line(v, line);
+            rc = kernel_line(v, &srat, line);
         }
     }
     free(copy);
+    v->complete = begun && v->complete;
+    if (!rc)
+        rc = merge_srat(v, &srat);
+    vv_free(&srat);
     if (rc < 0) {
         vv_free(v);
         return vt_err_set(err, rc, "out of memory");
     }
-    v->complete = begun && v->complete;
     for (size_t i = 0; i < v->nnodes; i++)
         any_access0 |= v->nodes[i].access0 == 1;
     for (size_t i = 0; v->complete && i < v->nnodes; i++)
@@ -288,9 +320,11 @@ int vv_parse_console(const char *console, struct vv_view *v, struct vt_err *err)
             v->nodes[i].access0 = 0;
     v->srat = v->srat_line ? VV_NOT_USED : v->complete ? VV_USED : VV_NOT_KNOWN;
     v->slit = v->slit_line || v->srat_line ? VV_NOT_USED : v->complete ? VV_USED : VV_NOT_KNOWN;
-    v->hmat = v->hmat_line || v->srat_line ? VV_NOT_USED
-              : v->complete                ? (any_access0 ? VV_USED : VV_NOT_USED)
-                                           : VV_NOT_KNOWN;
+    /* The HMAT is judged on its own: Linux applies it even after rejecting
+     * the SRAT's layout for coverage (through the SRAT's PXM map). */
+    v->hmat = v->hmat_line  ? VV_NOT_USED
+              : v->complete ? (any_access0 ? VV_USED : VV_NOT_USED)
+                            : VV_NOT_KNOWN;
     return 0;
 }
 
@@ -336,6 +370,7 @@ static int predict_llc(const struct vt_layout *l, struct vv_view *v)
 int vv_from_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_len,
                    struct vv_view *v, struct vt_err *err)
 {
+    const struct vt_apic_fields *f = vt_layout_apic_fields(l);
     size_t nlinux = 0, ncpu = vt_layout_vcpu_count(l);
     int rc;
 
@@ -378,7 +413,10 @@ int vv_from_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_l
         v->cpus[i].node = vt_layout_vnode(l, c->vnode)->linux_node;
         v->cpus[i].package = c->package;
         v->cpus[i].die = c->die;
-        v->cpus[i].core = c->core;
+        /* Linux's core_id: the APIC-ID bits between the thread and the
+         * package fields (the die bits included), as 6.1 computes it. */
+        v->cpus[i].core =
+            (c->apic_id >> f->core_shift) & ((1u << (f->pkg_shift - f->core_shift)) - 1);
     }
     if (predict_llc(l, v) < 0)
         goto oom;
@@ -388,8 +426,8 @@ oom:
     return vt_err_set(err, -ENOMEM, "out of memory");
 }
 
-int vv_from_check(const struct vt_check *c, const uint8_t *slit, size_t slit_len, struct vv_view *v,
-                  struct vt_err *err)
+int vv_from_check(const struct vt_check *c, const uint8_t *slit, size_t slit_len,
+                  uint64_t ram_bytes, struct vv_view *v, struct vt_err *err)
 {
     size_t n = vt_check_node_count(c);
     struct vt_slit s = {0};
@@ -402,6 +440,16 @@ int vv_from_check(const struct vt_check *c, const uint8_t *slit, size_t slit_len
     v->hmat = vt_check_hmat_used(c) ? VV_USED : VV_NOT_USED;
     if (v->slit == VV_USED && slit)
         have_slit = vt_slit_parse(slit, slit_len, "SLIT", &s, err) == 0;
+    if (v->srat == VV_NOT_USED) {
+        /* Linux fakes one node with every CPU and all RAM. */
+        if (alloc_nodes(v, 1) < 0 || !(v->nodes[0].dist = malloc(sizeof(*v->nodes[0].dist))))
+            goto oom;
+        v->nodes[0].dist[0] = 10;
+        v->nodes[0].memory_bytes = (long long)ram_bytes;
+        /* The HMAT still applies through the rejected SRAT's PXM map. */
+        v->nodes[0].access0 = v->hmat == VV_USED ? 1 : 0;
+        return 0;
+    }
     if (alloc_nodes(v, n) < 0)
         goto oom;
     for (size_t i = 0; i < n; i++) {

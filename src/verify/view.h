@@ -66,9 +66,10 @@ int vv_from_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_l
 
 /* The view `vtopo check` predicts for a set of tables: the SRAT, SLIT and
  * HMAT verdicts, the nodes with their PXM, CPU count and RAM, and the
- * distances (the SLIT's, or Linux's 10/20 without one). */
-int vv_from_check(const struct vt_check *c, const uint8_t *slit, size_t slit_len, struct vv_view *v,
-                  struct vt_err *err);
+ * distances (the SLIT's, or Linux's 10/20 without one); without a usable
+ * SRAT, the one node Linux fakes, holding ram_bytes. */
+int vv_from_check(const struct vt_check *c, const uint8_t *slit, size_t slit_len,
+                  uint64_t ram_bytes, struct vv_view *v, struct vt_err *err);
 
 /* Memory tolerance: a node's MemTotal may be below its RAM by the kernel's
  * own reservations (image, initramfs, memmap, SWIOTLB, page tables, per-CPU

@@ -1,0 +1,161 @@
+#!/bin/bash
+# One guest-boot case of `vtopo verify` (label guest): plan a layout on the
+# demo host, boot Debian's cloud kernel under QEMU with it, and require the
+# verdict the case names. Usage: run_case.sh VTOPO SRCDIR CASE
+# A guest that cannot boot (no kernel, no QEMU) fails the case with verify's
+# reason: nothing here skips.
+set -u
+
+VTOPO=$1
+SRC=$2
+CASE=$3
+HOST=(--host "$SRC/examples/hosts/demo-2s6c.json")
+Q35=(--mem-layout qemu-q35)
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/vtopo-guest.XXXXXX") || exit 3
+trap 'rm -rf "$T"' EXIT
+
+fail()
+{
+    echo "FAIL $CASE: $*" >&2
+    exit 1
+}
+
+# Overwrite one byte of a file (decimal value).
+patch_byte()
+{
+    printf "$(printf '\\%03o' "$3")" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# Recompute an ACPI table's checksum (byte 9): all bytes sum to 0 mod 256.
+fix_checksum()
+{
+    local sum
+    patch_byte "$1" 9 0
+    sum=$(od -An -v -tu1 "$1" | tr -s ' ' '\n' | awk '{ s += $1 } END { print s % 256 }')
+    patch_byte "$1" 9 $(((256 - sum) % 256))
+}
+
+# Run verify; its report is in $T/out, the console in $T/keep/console.log.
+verify()
+{
+    "$VTOPO" verify -q "${HOST[@]}" "${Q35[@]}" --keep "$T/keep" "$@" >"$T/out" 2>"$T/err"
+    RC=$?
+    cat "$T/out"
+    if [ -s "$T/err" ]; then
+        echo "--- stderr:"
+        cat "$T/err"
+    fi
+}
+
+# Expect a match with the plan (exit 0).
+expect_match()
+{
+    verify "$@"
+    [ "$RC" = 0 ] || fail "verify exited $RC, expected 0 (a match)"
+    grep -q '^verdict: the guest matches the plan' "$T/out" || fail "no matching verdict"
+}
+
+# Expect the guest to do what `vtopo check` predicted for broken tables, with
+# the kernel's own words for it in the console.
+expect_check_match()
+{
+    local want_row=$1 log_line=$2
+    shift 2
+    verify "$@"
+    [ "$RC" = 0 ] || fail "verify exited $RC, expected 0 (the guest does what check predicted)"
+    grep -q "^verdict: the guest matches the check's prediction" "$T/out" || fail "no verdict"
+    grep -Eq "$want_row" "$T/out" || fail "no row matching '$want_row'"
+    grep -q "$log_line" "$T/keep/console.log" || fail "the guest log lacks '$log_line'"
+}
+
+case $CASE in
+npot-2x3)
+    expect_match --vcpus 6 --vnodes 2 --shape sockets=2,cores=3 --memory 1G
+    ;;
+npot-3x5)
+    expect_match --vcpus 15 --vnodes 3 --shape sockets=3,cores=5 --memory 1536M
+    ;;
+unbalanced)
+    # 2 + 3 vCPUs: QEMU's -smp prefix holds 2, the rest are -device CPUs.
+    expect_match --vcpus 5 --vcpu-nodes 0-1:0,2-4:1 --memory 1G
+    ;;
+two-sockets-one-vnode)
+    expect_match --vcpus 6 --vcpu-nodes 0-3:0,4-5:1 --shape sockets=3,cores=2 --memory 1G
+    ;;
+vnode-inside-socket)
+    # One socket, two dies, a vnode per die: the LLC (QEMU: per die) stays
+    # inside a vnode while the package spans both.
+    expect_match --vcpus 6 --vnodes 2 --shape sockets=1,dies=2,cores=3 --allow-package-span \
+        --memory 1G
+    ;;
+memory-only-vnode)
+    expect_match --vcpus 4 --vcpu-nodes 0-1:0,2-3:2 --vnode-memory 1G,512M,512M --memory 2G
+    ;;
+memoryless-vnode)
+    expect_match --vcpus 4 --vnodes 2 --vnode-memory 1G,0 --memory 1G
+    ;;
+sparse-pxms)
+    expect_match --vcpus 6 --vnodes 3 --guest-pxms 0,2,5 --memory 1536M
+    ;;
+eight-vnodes)
+    expect_match --vcpus 8 --vnodes 8 --memory 2G
+    ;;
+asymmetric-distances)
+    expect_match --vcpus 6 --vnodes 3 --distances '10,20,30;25,10,20;30,22,10' --memory 1536M
+    ;;
+above-4g)
+    # q35 puts 2 GiB below the PCI hole and the rest above 4 GiB.
+    expect_match --vcpus 4 --vnodes 2 --memory 6G
+    ;;
+our-madt)
+    expect_match --vcpus 6 --vnodes 2 --shape sockets=2,cores=3 --memory 1G --madt
+    grep -q 'ACPI: BIOS bug: multiple APIC/MADT found, using 2' "$T/keep/console.log" ||
+        fail "the guest did not use our MADT"
+    ;;
+hmat)
+    expect_match --vcpus 4 --vnodes 2 --memory 1G --hmat-latency '90,200;200,90' \
+        --hmat-bandwidth '40000,20000;20000,40000'
+    grep -Eq 'node 0 read latency +90 +90 +ok' "$T/out" || fail "node 0's HMAT latency"
+    ;;
+qemu-native)
+    # QEMU builds the SRAT and SLIT from -numa options: its encoding of the
+    # plan must give the same guest.
+    expect_match --vcpus 6 --vnodes 2 --shape sockets=2,cores=3 --memory 1G --numa native
+    ;;
+mismatch-llc)
+    # A vnode boundary inside a single-die socket: QEMU reports one L3 for the
+    # whole die, the plan an LLC inside each vnode. verify must say so.
+    verify --vcpus 6 --vnodes 2 --shape sockets=1,cores=6 --allow-package-span --memory 1G
+    [ "$RC" = 1 ] || fail "verify exited $RC, expected 1 (the LLC differs)"
+    grep -Eq '^  cpu 0 LLC shared with +0-1 +0-5 +MISMATCH' "$T/out" ||
+        grep -Eq '^  cpu 0 LLC shared with .*MISMATCH' "$T/out" || fail "no LLC mismatch row"
+    ;;
+negative-coverage-hole)
+    # An SRAT planned for 512 MiB in a 1 GiB guest.
+    "$VTOPO" plan -q "${HOST[@]}" "${Q35[@]}" --vcpus 4 --vnodes 2 --memory 512M --out "$T/small" \
+        >/dev/null || fail "plan"
+    expect_check_match '^  SRAT +not used +not used +ok' 'No NUMA configuration found' \
+        --vcpus 4 --vnodes 2 --memory 1G --table "$T/small/srat.dat"
+    ;;
+negative-invalid-slit)
+    "$VTOPO" plan -q "${HOST[@]}" "${Q35[@]}" --vcpus 4 --vnodes 2 --memory 1G --out "$T/p" \
+        >/dev/null || fail "plan"
+    patch_byte "$T/p/slit.dat" 44 20 # entry [0][0] = 20: not 10
+    fix_checksum "$T/p/slit.dat"
+    expect_check_match '^  SLIT +not used +not used +ok' 'SLIT table looks invalid' \
+        --vcpus 4 --vnodes 2 --memory 1G --table "$T/p/slit.dat"
+    grep -Eq '^  node 0 distances +10 20 +10 20 +ok' "$T/out" || fail "no 10/20 distances"
+    ;;
+negative-hmat-missing-domain)
+    # An HMAT describing 3 memory domains given with a 2-domain SRAT.
+    "$VTOPO" plan -q "${HOST[@]}" "${Q35[@]}" --vcpus 6 --vnodes 3 --memory 1536M --out "$T/p3" \
+        >/dev/null || fail "plan"
+    expect_check_match '^  HMAT +not used +not used +ok' 'acpi/hmat: Ignoring: Invalid table' \
+        --vcpus 4 --vnodes 2 --memory 1G --table "$T/p3/hmat.dat"
+    ;;
+*)
+    fail "unknown case"
+    ;;
+esac
+echo "PASS $CASE"
