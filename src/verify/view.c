@@ -7,6 +7,7 @@
 
 #include "acpi/parse.h"
 #include "verify/view.h"
+#include "vtopo/cpuid.h"
 
 static void node_free(struct vv_node *n)
 {
@@ -367,6 +368,23 @@ static int predict_llc(const struct vt_layout *l, struct vv_view *v)
     return 0;
 }
 
+/* Linux's die_id: the die within the package on Intel; on AMD, the NodeId
+ * of CPUID 0x8000001E (amd_get_topology). */
+static long long linux_die_id(const struct vt_layout *l, const struct vt_vcpu *c)
+{
+    struct vt_cpuid_leaf leaves[64];
+    size_t needed = 0;
+    long n;
+
+    if (vt_layout_vendor(l) != VT_VENDOR_AMD)
+        return c->die;
+    n = vt_layout_cpuid(l, c->vcpu, leaves, 64, &needed);
+    for (long i = 0; i < n; i++)
+        if (leaves[i].leaf == 0x8000001e)
+            return leaves[i].ecx & 0xff;
+    return VV_UNKNOWN;
+}
+
 int vv_from_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_len,
                    struct vv_view *v, struct vt_err *err)
 {
@@ -412,7 +430,7 @@ int vv_from_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_l
         v->cpus[i].apic_id = c->apic_id;
         v->cpus[i].node = vt_layout_vnode(l, c->vnode)->linux_node;
         v->cpus[i].package = c->package;
-        v->cpus[i].die = c->die;
+        v->cpus[i].die = linux_die_id(l, c);
         /* Linux's core_id: the APIC-ID bits between the thread and the
          * package fields (the die bits included), as 6.1 computes it. */
         v->cpus[i].core =

@@ -118,6 +118,10 @@ hmat)
         --hmat-bandwidth '40000,20000;20000,40000'
     grep -Eq 'node 0 read latency +90 +90 +ok' "$T/out" || fail "node 0's HMAT latency"
     ;;
+amd-2x3)
+    # AMD CPUID: Linux takes the die id from 0x8000001E's NodeId.
+    expect_match --vcpus 6 --vnodes 2 --shape sockets=2,cores=3 --memory 1G --vendor amd
+    ;;
 qemu-native)
     # QEMU builds the SRAT and SLIT from -numa options: its encoding of the
     # plan must give the same guest.

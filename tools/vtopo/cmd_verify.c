@@ -521,7 +521,8 @@ static int run(const struct verify_opts *o, struct vt_request *r)
         rc = cli_fail("verify", &err);
         goto out;
     }
-    rc = o->ntables ? vv_from_check(check, (const uint8_t *)t.slit, t.slit_len, &want, &err)
+    rc = o->ntables ? vv_from_check(check, (const uint8_t *)t.slit, t.slit_len, vt_layout_memory(l),
+                                    &want, &err)
                     : vv_from_layout(l, opts.qo.hmat ? (const uint8_t *)t.hmat : NULL, t.hmat_len,
                                      &want, &err);
     if (rc < 0) {
