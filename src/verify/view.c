@@ -385,6 +385,27 @@ static long long linux_die_id(const struct vt_layout *l, const struct vt_vcpu *c
     return VV_UNKNOWN;
 }
 
+/* Linux's access class 0 of a memory node: the best attributes any
+ * initiator reaches it with (hmat_register_target_initiators) — the lowest
+ * latency, the highest bandwidth; our HMAT gives access (read = write)
+ * values. */
+static void predict_access0(const struct vt_layout *l, unsigned target, struct vv_node *n)
+{
+    long long lat = VV_UNKNOWN, bw = VV_UNKNOWN;
+
+    for (size_t i = 0; i < vt_layout_vnode_count(l); i++) {
+        long long li = vt_layout_hmat_latency(l, (unsigned)i, target);
+        long long bi = vt_layout_hmat_bandwidth(l, (unsigned)i, target);
+
+        if (li && (lat == VV_UNKNOWN || li < lat))
+            lat = li;
+        if (bi && (bw == VV_UNKNOWN || bi > bw))
+            bw = bi;
+    }
+    n->read_latency = n->write_latency = lat;
+    n->read_bandwidth = n->write_bandwidth = bw;
+}
+
 int vv_from_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_len,
                    struct vv_view *v, struct vt_err *err)
 {
@@ -416,9 +437,9 @@ int vv_from_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_l
         n->memory_bytes = (long long)vn->memory_bytes;
         memcpy(n->ranges, vn->ranges, vn->nranges * sizeof(*n->ranges));
         n->nranges = vn->nranges;
-        /* Linux registers access class 0 for every memory node the HMAT
-         * describes; the values are compared when the plan gives them. */
         n->access0 = v->hmat == VV_USED && vn->memory_bytes ? 1 : 0;
+        if (n->access0)
+            predict_access0(l, vn->vnode, n);
     }
     if (ncpu && !(v->cpus = calloc(ncpu, sizeof(*v->cpus))))
         goto oom;
