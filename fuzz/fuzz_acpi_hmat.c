@@ -4,7 +4,7 @@
  * bytes inside the table, proximity-domain attributes exactly 40 bytes,
  * locality structures holding their initiator and target lists and matrix,
  * at most 65536 of each); every kept structure lies inside the table, in
- * order, with the fields and PXM lists its bytes hold. */
+ * order, with the fields, PXM lists and entries its bytes hold. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +86,10 @@ static void check_hmat(const uint8_t *t, size_t size, const struct vt_hmat *h)
         for (uint64_t k = 0; k < (uint64_t)l->ninit + l->ntarg; k++)
             FUZZ_CHECK(l->pds[k] == fuzz_le(p + 32 + 4 * k, 4), "locality %zu: pd %llu is %u", i,
                        (unsigned long long)k, l->pds[k]);
+        for (uint64_t k = 0; k < (uint64_t)l->ninit * l->ntarg; k++)
+            FUZZ_CHECK(l->entries[k] ==
+                           fuzz_le(p + 32 + 4 * ((uint64_t)l->ninit + l->ntarg) + 2 * k, 2),
+                       "locality %zu: entry %llu is %u", i, (unsigned long long)k, l->entries[k]);
         prev = l->offset;
     }
 }

@@ -1,13 +1,17 @@
 /* Fuzz target: the vt_request_set_* option parsers that take text
  * (--vcpu-nodes, --pin, --vnode-pnodes, --vnode-memory, --shape, --vendor,
- * --apic, --mem-layout). The whole input goes to each setter, each on a fresh
+ * --apic, --mem-layout, --guest-pxms, --distances, --hmat-latency,
+ * --hmat-bandwidth). The whole input goes to each setter, each on a fresh
  * request and then once more on the same request (setters replace what an
  * earlier call set). Invariants: what a setter accepts is in range (vCPUs,
- * vnodes, pCPUs, pnodes, 2 MiB granules), has as many entries as the text has
- * items, and a second call with the same text gives the same request. */
+ * vnodes, pCPUs, pnodes, 2 MiB granules, distinct PXMs, distances 10 on the
+ * diagonal and 11-254 elsewhere, HMAT values with a 16-bit base unit), has as
+ * many entries as the text has items, and a second call with the same text
+ * gives the same request. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "acpi/hmat_unit.h"
 #include "fuzz_common.h"
 #include "plan/request_internal.h"
 #include "vtopo/size.h"
@@ -46,6 +50,34 @@ static void check_pin(const struct vt_request *r)
     for (size_t v = 0; v < r->nvcpu_pcpu; v++)
         FUZZ_CHECK(r->vcpu_pcpu[v] >= -1 && r->vcpu_pcpu[v] <= (int)VT_CPU_ID_MAX,
                    "vCPU %zu -> pCPU %d", v, r->vcpu_pcpu[v]);
+}
+
+/* An accepted matrix: a row per ';'-separated piece, every value in its
+ * option's range. */
+static void check_matrix(const struct request_matrix *m, const char *text, int which)
+{
+    size_t rows = 1;
+
+    for (const char *p = text; *p; p++)
+        rows += *p == ';';
+    /* rows x (cols - 1) commas in all. */
+    FUZZ_CHECK(m->rows == rows && m->cols >= 1 && m->rows <= VT_MAX_VNODES &&
+                   m->cols <= VT_MAX_VNODES && count_items(text) == m->rows * (m->cols - 1) + 1,
+               "%zux%zu matrix from %zu rows", m->rows, m->cols, rows);
+    for (size_t i = 0; i < m->rows; i++)
+        for (size_t j = 0; j < m->cols; j++) {
+            uint32_t v = m->values[i * m->cols + j];
+
+            if (which == 9)
+                FUZZ_CHECK(m->rows == m->cols && (i == j ? v == 10 : v >= 11 && v <= 254),
+                           "distance %zu->%zu is %u", i, j, v);
+            else
+                FUZZ_CHECK(v >= 1 && (which == 11 || v <= VT_HMAT_VALUE_MAX / 1000),
+                           "HMAT value %zu,%zu is %u", i, j, v);
+        }
+    if (which != 9)
+        FUZZ_CHECK(vt_hmat_entry_unit(m->values, m->rows * m->cols, NULL, NULL) != 0, "%s",
+                   "an HMAT matrix without a base unit was accepted");
 }
 
 static void check_accepted(int which, const struct vt_request *r, const char *text)
@@ -107,7 +139,30 @@ static void check_accepted(int which, const struct vt_request *r, const char *te
         else
             FUZZ_CHECK(r->e820_path == NULL && strncmp(text, "e820:", 5) != 0, "layout '%s'", text);
         break;
+    case 8:
+        FUZZ_CHECK(r->nvnode_guest_pxm == count_items(text) && r->nvnode_guest_pxm <= VT_MAX_VNODES,
+                   "%zu PXMs from '%s'", r->nvnode_guest_pxm, text);
+        for (size_t i = 0; i < r->nvnode_guest_pxm; i++)
+            for (size_t k = 0; k < i; k++)
+                FUZZ_CHECK(r->vnode_guest_pxm[i] != r->vnode_guest_pxm[k], "PXM %u twice",
+                           r->vnode_guest_pxm[i]);
+        break;
+    case 9:
+        check_matrix(&r->distances, text, which);
+        break;
+    case 10:
+        check_matrix(&r->hmat_latency, text, which);
+        break;
+    case 11:
+        check_matrix(&r->hmat_bandwidth, text, which);
+        break;
     }
+}
+
+static bool same_matrix(const struct request_matrix *a, const struct request_matrix *b)
+{
+    return a->rows == b->rows && a->cols == b->cols &&
+           (!a->rows || memcmp(a->values, b->values, a->rows * a->cols * sizeof(uint32_t)) == 0);
 }
 
 /* The parts of a request the setters write, compared after a second call. */
@@ -128,15 +183,22 @@ static bool same_request(const struct vt_request *a, const struct vt_request *b)
            a->have_shape == b->have_shape && memcmp(&a->shape, &b->shape, sizeof(a->shape)) == 0 &&
            a->vendor == b->vendor && a->apic == b->apic && a->mem_layout == b->mem_layout &&
            (a->e820_path == NULL) == (b->e820_path == NULL) &&
-           (!a->e820_path || strcmp(a->e820_path, b->e820_path) == 0);
+           (!a->e820_path || strcmp(a->e820_path, b->e820_path) == 0) &&
+           a->nvnode_guest_pxm == b->nvnode_guest_pxm &&
+           (!a->nvnode_guest_pxm || memcmp(a->vnode_guest_pxm, b->vnode_guest_pxm,
+                                           a->nvnode_guest_pxm * sizeof(uint32_t)) == 0) &&
+           same_matrix(&a->distances, &b->distances) &&
+           same_matrix(&a->hmat_latency, &b->hmat_latency) &&
+           same_matrix(&a->hmat_bandwidth, &b->hmat_bandwidth);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const setter setters[] = {
-        vt_request_set_vcpu_nodes,   vt_request_set_pin,        vt_request_set_vnode_pnodes,
-        vt_request_set_vnode_memory, vt_request_set_shape,      vt_request_set_vendor,
-        vt_request_set_apic,         vt_request_set_mem_layout,
+        vt_request_set_vcpu_nodes,   vt_request_set_pin,          vt_request_set_vnode_pnodes,
+        vt_request_set_vnode_memory, vt_request_set_shape,        vt_request_set_vendor,
+        vt_request_set_apic,         vt_request_set_mem_layout,   vt_request_set_guest_pxms,
+        vt_request_set_distances,    vt_request_set_hmat_latency, vt_request_set_hmat_bandwidth,
     };
     char *text = fuzz_strndup(data, size);
 

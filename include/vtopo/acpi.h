@@ -46,7 +46,9 @@ VT_API void vt_acpi_options_init(struct vt_acpi_options *o);
  *   (type 9) otherwise, UID = vCPU index, enabled; then IO-APIC, IRQ0->GSI2
  *   override and NMI entries unless madt_cpus_only.
  *  HMAT (revision 2): memory proximity domain attributes for vnodes with
- *   memory, access latency and bandwidth matrices derived from distances.
+ *   memory, access latency and bandwidth matrices from the vnodes with vCPUs
+ *   to the vnodes with memory (vt_layout_hmat_latency / _bandwidth), each
+ *   value an exact 16-bit entry times the smallest base unit that fits.
  */
 VT_API int vt_acpi_srat(const struct vt_layout *l, const struct vt_acpi_options *o, uint8_t **data,
                         size_t *len, struct vt_err *err);

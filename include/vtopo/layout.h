@@ -126,6 +126,33 @@ VT_API int vt_request_set_apic(struct vt_request *r, const char *encoding, struc
 VT_API int vt_request_set_mem_layout(struct vt_request *r, const char *layout, struct vt_err *err);
 /* Allow a package (socket) to span vnodes; the plan then warns what Linux does. */
 VT_API void vt_request_allow_package_span(struct vt_request *r, bool allow);
+/* "0,2,5": the proximity domain (guest_pxm) of each vnode, in vnode order —
+ * distinct, each from 0 to 4294967295, one per vnode (vt_plan checks the
+ * count). Default: guest_pxm = vnode. Not with pin_identity, where guest_pxm
+ * is the host PXM. */
+VT_API int vt_request_set_guest_pxms(struct vt_request *r, const char *list, struct vt_err *err);
+/*
+ * Matrices are written as rows separated by ';', values by ',' (blanks
+ * around a value ignored): "10,20,30;20,10,25;30,25,10". Rows and columns
+ * count from 0.
+ *
+ * distances: the vnode-to-vnode distances (row = from vnode, column = to
+ * vnode), replacing the derived ones; asymmetric allowed. Square, a row per
+ * vnode (vt_plan checks the size), 10 on the diagonal, 11 to 254 elsewhere.
+ */
+VT_API int vt_request_set_distances(struct vt_request *r, const char *matrix, struct vt_err *err);
+/*
+ * HMAT access latency in ns and bandwidth in MB/s, replacing the values
+ * derived from distances: a row per initiator (a vnode with vCPUs), a column
+ * per target (a vnode with memory), both in vnode order (vt_plan checks the
+ * dimensions). Latencies 1 to 4294967 ns, bandwidths 1 to 4294967295 MB/s,
+ * and one base unit (a whole number of ns or MB/s) must represent every
+ * value of the matrix exactly in the HMAT's 16-bit entries (up to 65534).
+ */
+VT_API int vt_request_set_hmat_latency(struct vt_request *r, const char *matrix,
+                                       struct vt_err *err);
+VT_API int vt_request_set_hmat_bandwidth(struct vt_request *r, const char *matrix,
+                                         struct vt_err *err);
 
 /* ---- planning -------------------------------------------------------- */
 
@@ -142,6 +169,17 @@ VT_API const struct vt_vnode *vt_layout_vnode(const struct vt_layout *l, size_t 
 /* Distance between two vnodes (10 on the diagonal). */
 VT_API uint32_t vt_layout_distance(const struct vt_layout *l, unsigned vnode_from,
                                    unsigned vnode_to);
+/*
+ * HMAT access latency (ns) and bandwidth (MB/s) from an initiator vnode (one
+ * with vCPUs) to a target vnode (one with memory): the request's matrices
+ * when given, else derived from the distance d: latency = d x 10 ns,
+ * bandwidth = 512000 / d MB/s. 0 when init_vnode has no vCPUs or
+ * target_vnode no memory (the pair has no HMAT entry).
+ */
+VT_API uint32_t vt_layout_hmat_latency(const struct vt_layout *l, unsigned init_vnode,
+                                       unsigned target_vnode);
+VT_API uint32_t vt_layout_hmat_bandwidth(const struct vt_layout *l, unsigned init_vnode,
+                                         unsigned target_vnode);
 VT_API const struct vt_shape *vt_layout_shape(const struct vt_layout *l);
 VT_API const struct vt_apic_fields *vt_layout_apic_fields(const struct vt_layout *l);
 VT_API enum vt_apic_encoding vt_layout_apic_encoding(const struct vt_layout *l);

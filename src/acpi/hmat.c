@@ -1,20 +1,54 @@
 /* HMAT of a layout (revision 2): memory proximity domain attributes for the
  * vnodes with memory, and access latency and bandwidth matrices from the
- * initiators (vnodes with vCPUs) to the targets (vnodes with memory), derived
- * from the distances: latency = distance x 10 ns, bandwidth = 512000 /
- * distance MB/s (so a local access is 100 ns and 51.2 GB/s). */
+ * initiators (vnodes with vCPUs) to the targets (vnodes with memory), with
+ * the values vt_layout_hmat_latency / vt_layout_hmat_bandwidth give (the
+ * request's, or derived from distances), each written as a 16-bit entry
+ * times the base unit src/acpi/hmat_unit.h chooses. */
 #include <errno.h>
 #include <stdlib.h>
 
+#include "acpi/hmat_unit.h"
 #include "acpi/table.h"
 
-#define HMAT_REVISION        2
-#define HMAT_INITIATOR_VALID 1u
-#define PS_PER_NS            1000u /* latency base unit: entries in ns */
+#define HMAT_REVISION         2
+#define HMAT_INITIATOR_VALID  1u
+#define HMAT_ACCESS_LATENCY   0
+#define HMAT_ACCESS_BANDWIDTH 3
+#define PS_PER_NS             1000u /* latency base units are picoseconds */
 
-static void locality(struct vt_buf *b, const struct vt_layout *l, uint8_t data_type,
-                     const unsigned *init, size_t ni, const unsigned *targ, size_t nt)
+/* The ni x nt values of one data type, initiator rows. */
+static uint32_t *locality_values(const struct vt_layout *l, uint8_t data_type, const unsigned *init,
+                                 size_t ni, const unsigned *targ, size_t nt)
 {
+    uint32_t *v = malloc(ni * nt * sizeof(*v));
+
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < ni; i++)
+        for (size_t t = 0; t < nt; t++)
+            v[i * nt + t] = data_type == HMAT_ACCESS_LATENCY
+                                ? vt_layout_hmat_latency(l, init[i], targ[t])
+                                : vt_layout_hmat_bandwidth(l, init[i], targ[t]);
+    return v;
+}
+
+static int locality(struct vt_buf *b, const struct vt_layout *l, uint8_t data_type,
+                    const unsigned *init, size_t ni, const unsigned *targ, size_t nt,
+                    struct vt_err *err)
+{
+    uint32_t *v = locality_values(l, data_type, init, ni, targ, nt);
+    uint64_t unit;
+
+    if (!v)
+        return vt_err_set(err, -ENOMEM, "out of memory building the HMAT");
+    /* The planner accepted only matrices a unit exists for. */
+    unit = vt_hmat_entry_unit(v, ni * nt, NULL, NULL);
+    if (unit == 0) {
+        free(v);
+        return vt_err_set(err, -EINVAL,
+                          "HMAT: no base unit represents the %s values in 16-bit entries",
+                          data_type == HMAT_ACCESS_LATENCY ? "latency" : "bandwidth");
+    }
     vt_buf_le(b, 1, 2); /* type: system locality latency and bandwidth */
     vt_buf_le(b, 0, 2);
     vt_buf_le(b, 32 + 4 * ni + 4 * nt + 2 * ni * nt, 4);
@@ -25,17 +59,32 @@ static void locality(struct vt_buf *b, const struct vt_layout *l, uint8_t data_t
     vt_buf_le(b, ni, 4);
     vt_buf_le(b, nt, 4);
     vt_buf_le(b, 0, 4);
-    vt_buf_le(b, data_type == 0 ? PS_PER_NS : 1, 8); /* ps, or MB/s */
+    vt_buf_le(b, data_type == HMAT_ACCESS_LATENCY ? unit * PS_PER_NS : unit, 8);
     for (size_t i = 0; i < ni; i++)
         vt_buf_le(b, vt_layout_vnode(l, init[i])->guest_pxm, 4);
     for (size_t t = 0; t < nt; t++)
         vt_buf_le(b, vt_layout_vnode(l, targ[t])->guest_pxm, 4);
-    for (size_t i = 0; i < ni; i++)
-        for (size_t t = 0; t < nt; t++) {
-            uint32_t d = vt_layout_distance(l, init[i], targ[t]);
+    for (size_t k = 0; k < ni * nt; k++)
+        vt_buf_le(b, v[k] / unit, 2);
+    free(v);
+    return 0;
+}
 
-            vt_buf_le(b, data_type == 0 ? d * 10 : 512000u / d, 2);
-        }
+/* The initiator of a target's attributes: the target itself when it has
+ * vCPUs, else the initiator with the lowest latency to it (lowest vnode on
+ * ties). */
+static unsigned nearest_initiator(const struct vt_layout *l, unsigned target, const unsigned *init,
+                                  size_t ni)
+{
+    unsigned best = init[0];
+
+    for (size_t i = 0; i < ni; i++) {
+        if (init[i] == target)
+            return target;
+        if (vt_layout_hmat_latency(l, init[i], target) < vt_layout_hmat_latency(l, best, target))
+            best = init[i];
+    }
+    return best;
 }
 
 int vt_acpi_hmat(const struct vt_layout *l, const struct vt_acpi_options *o, uint8_t **data,
@@ -45,6 +94,7 @@ int vt_acpi_hmat(const struct vt_layout *l, const struct vt_acpi_options *o, uin
     unsigned *init = malloc((nv ? nv : 1) * sizeof(*init));
     unsigned *targ = malloc((nv ? nv : 1) * sizeof(*targ));
     struct vt_buf b;
+    int rc = 0;
 
     if (!init || !targ) {
         free(init);
@@ -62,31 +112,30 @@ int vt_acpi_hmat(const struct vt_layout *l, const struct vt_acpi_options *o, uin
     vt_acpi_begin(&b, "HMAT", HMAT_REVISION, o);
     vt_buf_le(&b, 0, 4); /* reserved */
     /* Linux rejects the whole HMAT if a memory-less domain is a target here,
-     * so only vnodes with memory get one; the initiator is the vnode itself
-     * when it has vCPUs, else the nearest vnode that has. */
+     * so only vnodes with memory get one. */
     for (size_t t = 0; t < nt; t++) {
-        unsigned best = init[0];
-
-        for (size_t i = 0; i < ni; i++)
-            if (init[i] == targ[t] || (best != targ[t] && vt_layout_distance(l, targ[t], init[i]) <
-                                                              vt_layout_distance(l, targ[t], best)))
-                best = init[i];
         vt_buf_le(&b, 0, 2); /* type: memory proximity domain attributes */
         vt_buf_le(&b, 0, 2);
         vt_buf_le(&b, 40, 4);
         vt_buf_le(&b, ni ? HMAT_INITIATOR_VALID : 0, 2);
         vt_buf_le(&b, 0, 2);
-        vt_buf_le(&b, ni ? vt_layout_vnode(l, best)->guest_pxm : 0, 4);
+        vt_buf_le(
+            &b, ni ? vt_layout_vnode(l, nearest_initiator(l, targ[t], init, ni))->guest_pxm : 0, 4);
         vt_buf_le(&b, vt_layout_vnode(l, targ[t])->guest_pxm, 4);
         vt_buf_le(&b, 0, 4);
         vt_buf_le(&b, 0, 8);
         vt_buf_le(&b, 0, 8);
     }
     if (ni && nt) {
-        locality(&b, l, 0, init, ni, targ, nt); /* access latency */
-        locality(&b, l, 3, init, ni, targ, nt); /* access bandwidth */
+        rc = locality(&b, l, HMAT_ACCESS_LATENCY, init, ni, targ, nt, err);
+        if (rc == 0)
+            rc = locality(&b, l, HMAT_ACCESS_BANDWIDTH, init, ni, targ, nt, err);
     }
     free(init);
     free(targ);
+    if (rc < 0) {
+        vt_buf_free(&b);
+        return rc;
+    }
     return vt_acpi_end(&b, data, len, err);
 }

@@ -300,8 +300,10 @@ void vt_madt_free(struct vt_madt *madt)
 
 void vt_hmat_free(struct vt_hmat *hmat)
 {
-    for (size_t i = 0; i < hmat->nlocs; i++)
+    for (size_t i = 0; i < hmat->nlocs; i++) {
         free(hmat->locs[i].pds);
+        free(hmat->locs[i].entries);
+    }
     free(hmat->locs);
     free(hmat->pds);
     memset(hmat, 0, sizeof(*hmat));
@@ -383,14 +385,23 @@ int vt_hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_h
                                                   "the structure has %u",
                                                   name, idx, off, loc.ninit, loc.ntarg,
                                                   (unsigned long long)need, slen));
+            /* Both sizes are bounded by the bytes present (need <= slen). */
             loc.pds = malloc(((size_t)loc.ninit + loc.ntarg + 1) * sizeof(*loc.pds));
-            if (!loc.pds)
+            loc.entries = malloc(((size_t)loc.ninit * loc.ntarg + 1) * sizeof(*loc.entries));
+            if (!loc.pds || !loc.entries) {
+                free(loc.pds);
+                free(loc.entries);
                 return hmat_fail(hmat, vt_err_set(err, -ENOMEM, "%s: out of memory", name));
+            }
             for (uint32_t i = 0; i < loc.ninit + loc.ntarg; i++)
                 vt_rd_u32(&r, off + 32 + 4 * (size_t)i, &loc.pds[i]);
+            for (size_t k = 0; k < (size_t)loc.ninit * loc.ntarg; k++)
+                vt_rd_u16(&r, off + 32 + 4 * ((size_t)loc.ninit + loc.ntarg) + 2 * k,
+                          &loc.entries[k]);
             n = realloc(hmat->locs, (hmat->nlocs + 1) * sizeof(*n));
             if (!n) {
                 free(loc.pds);
+                free(loc.entries);
                 return hmat_fail(hmat, vt_err_set(err, -ENOMEM, "%s: out of memory", name));
             }
             hmat->locs = n;

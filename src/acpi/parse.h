@@ -97,8 +97,8 @@ int vt_madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_m
                   struct vt_err *err);
 void vt_madt_free(struct vt_madt *madt);
 
-/* HMAT (revision 1 or 2): memory proximity domain attributes and the PXM
- * lists of the locality structures (their entries are not kept). */
+/* HMAT (revision 1 or 2): memory proximity domain attributes, and the PXM
+ * lists and entries of the locality structures. */
 struct vt_hmat_pd {
     size_t offset;
     uint16_t flags; /* bit 0: initiator valid */
@@ -111,6 +111,7 @@ struct vt_hmat_locality {
     uint64_t base_unit;
     uint32_t *pds; /* ninit initiator PXMs, then ntarg target PXMs */
     uint32_t ninit, ntarg;
+    uint16_t *entries; /* ninit x ntarg, a row per initiator; value = entry x base_unit */
 };
 
 struct vt_hmat {

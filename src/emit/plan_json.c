@@ -100,6 +100,59 @@ static void distances_json(struct vt_buf *b, const struct vt_layout *l)
     vt_buf_printf(b, "  ],\n");
 }
 
+/* One HMAT matrix: a row per initiator vnode, a column per target vnode. */
+static void hmat_matrix_json(struct vt_buf *b, const struct vt_layout *l, const char *key,
+                             uint32_t (*value)(const struct vt_layout *, unsigned, unsigned),
+                             const char *after)
+{
+    size_t n = vt_layout_vnode_count(l);
+    bool first_row = true;
+
+    vt_buf_printf(b, "    \"%s\": [", key);
+    for (size_t i = 0; i < n; i++) {
+        bool first = true;
+
+        if (vt_bitmap_iszero(vt_layout_vnode(l, i)->vcpus))
+            continue;
+        vt_buf_printf(b, "%s\n      [", first_row ? "" : ",");
+        first_row = false;
+        for (size_t t = 0; t < n; t++) {
+            if (!vt_layout_vnode(l, t)->memory_bytes)
+                continue;
+            vt_buf_printf(b, "%s%u", first ? "" : ", ", value(l, (unsigned)i, (unsigned)t));
+            first = false;
+        }
+        vt_buf_printf(b, "]");
+    }
+    vt_buf_printf(b, "\n    ]%s\n", after);
+}
+
+/* The HMAT's initiators (vnodes with vCPUs), targets (vnodes with memory)
+ * and the latency and bandwidth between them. */
+static void hmat_json(struct vt_buf *b, const struct vt_layout *l)
+{
+    size_t n = vt_layout_vnode_count(l);
+    bool first = true;
+
+    vt_buf_printf(b, "  \"hmat\": {\n    \"initiators\": [");
+    for (size_t v = 0; v < n; v++)
+        if (!vt_bitmap_iszero(vt_layout_vnode(l, v)->vcpus)) {
+            vt_buf_printf(b, "%s%zu", first ? "" : ", ", v);
+            first = false;
+        }
+    vt_buf_printf(b, "],\n    \"targets\": [");
+    first = true;
+    for (size_t v = 0; v < n; v++)
+        if (vt_layout_vnode(l, v)->memory_bytes) {
+            vt_buf_printf(b, "%s%zu", first ? "" : ", ", v);
+            first = false;
+        }
+    vt_buf_printf(b, "],\n");
+    hmat_matrix_json(b, l, "latency_ns", vt_layout_hmat_latency, ",");
+    hmat_matrix_json(b, l, "bandwidth_mbps", vt_layout_hmat_bandwidth, "");
+    vt_buf_printf(b, "  },\n");
+}
+
 static void memory_map_json(struct vt_buf *b, const struct vt_layout *l)
 {
     const struct vt_e820_entry *e;
@@ -186,6 +239,7 @@ static int render_json(const struct vt_layout *l, struct vt_buf *b, struct vt_er
     vcpus_json(b, l);
     vnodes_json(b, l);
     distances_json(b, l);
+    hmat_json(b, l);
     memory_map_json(b, l);
     vt_buf_printf(b, "  \"warnings\": [");
     for (size_t i = 0; i < vt_layout_warning_count(l); i++) {

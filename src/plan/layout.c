@@ -7,6 +7,11 @@
 
 #include "plan/layout_internal.h"
 
+/* HMAT values derived from a distance d: d x 10 ns, 512000 / d MB/s (a local
+ * access, d = 10, is 100 ns and 51.2 GB/s). */
+#define HMAT_NS_PER_DISTANCE 10u
+#define HMAT_MBPS_X_DISTANCE 512000u
+
 struct vt_layout *layout_alloc(size_t nvcpus, size_t nvnodes)
 {
     struct vt_layout *l = calloc(1, sizeof(*l));
@@ -53,6 +58,10 @@ void vt_layout_free(struct vt_layout *l)
     free(l->vcpus);
     free(l->vnodes);
     free(l->dist);
+    free(l->hmat_row);
+    free(l->hmat_col);
+    free(l->hmat_latency);
+    free(l->hmat_bandwidth);
     free(l->map);
     free(l->gpa);
     free(l);
@@ -123,6 +132,27 @@ static int nodes_per_package(struct vt_layout *l)
     return 0;
 }
 
+/* Initiator rows and target columns of the HMAT matrices, in vnode order. */
+static int hmat_roles(struct vt_layout *l)
+{
+    size_t n = l->nvnodes ? l->nvnodes : 1;
+
+    free(l->hmat_row);
+    free(l->hmat_col);
+    l->hmat_row = malloc(n * sizeof(*l->hmat_row));
+    l->hmat_col = malloc(n * sizeof(*l->hmat_col));
+    if (!l->hmat_row || !l->hmat_col)
+        return -ENOMEM;
+    l->ninit = l->ntarg = 0;
+    for (size_t v = 0; v < l->nvnodes; v++) {
+        const struct vt_vnode *vn = &l->vnodes[v].pub;
+
+        l->hmat_row[v] = vt_bitmap_iszero(vn->vcpus) ? -1 : (int)l->ninit++;
+        l->hmat_col[v] = vn->memory_bytes ? (int)l->ntarg++ : -1;
+    }
+    return 0;
+}
+
 int layout_freeze(struct vt_layout *l, struct vt_err *err)
 {
     size_t total = 0, k = 0;
@@ -149,6 +179,8 @@ int layout_freeze(struct vt_layout *l, struct vt_err *err)
             k++;
         }
     l->ngpa = total;
+    if (hmat_roles(l) < 0)
+        return vt_err_set(err, -ENOMEM, "out of memory");
     if (total)
         qsort(l->gpa, total, sizeof(*l->gpa), cmp_gpa);
     for (size_t i = 1; i < total; i++)
@@ -188,6 +220,42 @@ uint32_t vt_layout_distance(const struct vt_layout *l, unsigned vnode_from, unsi
     if (vnode_from >= l->nvnodes || vnode_to >= l->nvnodes)
         return 0;
     return l->dist[(size_t)vnode_from * l->nvnodes + vnode_to];
+}
+
+/* The HMAT entry index of (init_vnode, target_vnode), or -1 when the pair has
+ * none. */
+static long hmat_index(const struct vt_layout *l, unsigned init_vnode, unsigned target_vnode)
+{
+    if (init_vnode >= l->nvnodes || target_vnode >= l->nvnodes || !l->hmat_row ||
+        l->hmat_row[init_vnode] < 0 || l->hmat_col[target_vnode] < 0)
+        return -1;
+    return (long)((size_t)l->hmat_row[init_vnode] * l->ntarg + (size_t)l->hmat_col[target_vnode]);
+}
+
+uint32_t vt_layout_hmat_latency(const struct vt_layout *l, unsigned init_vnode,
+                                unsigned target_vnode)
+{
+    long k = hmat_index(l, init_vnode, target_vnode);
+
+    if (k < 0)
+        return 0;
+    if (l->hmat_latency)
+        return l->hmat_latency[k];
+    return vt_layout_distance(l, init_vnode, target_vnode) * HMAT_NS_PER_DISTANCE;
+}
+
+uint32_t vt_layout_hmat_bandwidth(const struct vt_layout *l, unsigned init_vnode,
+                                  unsigned target_vnode)
+{
+    long k = hmat_index(l, init_vnode, target_vnode);
+    uint32_t d;
+
+    if (k < 0)
+        return 0;
+    if (l->hmat_bandwidth)
+        return l->hmat_bandwidth[k];
+    d = vt_layout_distance(l, init_vnode, target_vnode);
+    return d ? HMAT_MBPS_X_DISTANCE / d : 0;
 }
 
 const struct vt_shape *vt_layout_shape(const struct vt_layout *l)

@@ -24,6 +24,11 @@ struct vt_layout {
     struct layout_vnode *vnodes;
     size_t nvnodes;
     uint32_t *dist; /* nvnodes * nvnodes */
+    /* HMAT: initiators are the vnodes with vCPUs, targets those with memory,
+     * each in vnode order (set by layout_freeze). */
+    int *hmat_row, *hmat_col; /* per vnode: its initiator row / target column, or -1 */
+    size_t ninit, ntarg;
+    uint32_t *hmat_latency, *hmat_bandwidth; /* ninit x ntarg as given, or NULL: derived */
     struct vt_shape shape;
     struct vt_apic_fields fields;
     enum vt_apic_encoding apic;
@@ -43,7 +48,8 @@ struct vt_layout {
  * allocated, distances 0); NULL when out of memory. */
 struct vt_layout *layout_alloc(size_t nvcpus, size_t nvnodes);
 void layout_warn(struct vt_layout *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Point the public views at the private data and build the GPA index. */
+/* Point the public views at the private data, build the GPA index and
+ * number the HMAT initiators and targets. */
 int layout_freeze(struct vt_layout *l, struct vt_err *err);
 
 #endif

@@ -618,13 +618,48 @@ static int check_topology(struct planner *p)
     return 0;
 }
 
+/* ---- guest PXMs ------------------------------------------------------------ */
+
+/* --guest-pxms replaces the default guest_pxm = vnode (the setter checked
+ * the values; the count needs the plan's vnodes). */
+static int guest_pxms(struct planner *p)
+{
+    const struct vt_request *r = p->r;
+
+    if (!r->vnode_guest_pxm)
+        return 0;
+    if (r->placement == PLACE_PIN_IDENTITY)
+        return vt_err_set(p->err, -EINVAL,
+                          "--guest-pxms cannot be combined with --pin-identity: with "
+                          "--pin-identity each vnode's guest PXM is its host PXM");
+    if (r->nvnode_guest_pxm != p->nvnodes)
+        return vt_err_set(p->err, -EINVAL,
+                          "--guest-pxms lists %zu PXMs for %u vnodes (one per vnode, in vnode "
+                          "order)",
+                          r->nvnode_guest_pxm, p->nvnodes);
+    memcpy(p->vnode_guest_pxm, r->vnode_guest_pxm, p->nvnodes * sizeof(*p->vnode_guest_pxm));
+    return 0;
+}
+
 /* ---- distances ----------------------------------------------------------- */
 
-static void distances(struct planner *p)
+/* --distances as given (the setter checked the values), else derived from
+ * the host. */
+static int distances(struct planner *p)
 {
     struct vt_layout *l = p->l;
+    const struct request_matrix *given = &p->r->distances;
     unsigned n = p->nvnodes;
 
+    if (given->rows) {
+        if (given->rows != n)
+            return vt_err_set(p->err, -EINVAL,
+                              "--distances is a %zux%zu matrix but the plan has %u vnodes (a row "
+                              "and a column per vnode)",
+                              given->rows, given->cols, n);
+        memcpy(l->dist, given->values, (size_t)n * n * sizeof(*l->dist));
+        return 0;
+    }
     for (unsigned a = 0; a < n; a++)
         for (unsigned b = 0; b < n; b++) {
             int pa = p->vnode_pnode[a], pb = p->vnode_pnode[b];
@@ -647,6 +682,7 @@ static void distances(struct planner *p)
             }
             l->dist[(size_t)a * n + b] = d;
         }
+    return 0;
 }
 
 /* ---- memory map and ranges ------------------------------------------------- */
@@ -876,6 +912,64 @@ static void linux_nodes(struct vt_layout *l)
     }
 }
 
+/* ---- HMAT ------------------------------------------------------------------ */
+
+/* A given HMAT matrix must have a row per initiator and a column per target
+ * of the frozen layout; it is copied into *out. */
+static int take_hmat_matrix(struct planner *p, const char *opt, const struct request_matrix *m,
+                            uint32_t **out)
+{
+    const struct vt_layout *l = p->l;
+    bool rows_ok = m->rows == l->ninit;
+    struct vt_bitmap *which;
+    char *list;
+    int rc;
+
+    if (!m->rows)
+        return 0;
+    if (rows_ok && m->cols == l->ntarg) {
+        *out = malloc(m->rows * m->cols * sizeof(**out));
+        if (!*out)
+            return oom(p);
+        memcpy(*out, m->values, m->rows * m->cols * sizeof(**out));
+        return 0;
+    }
+    which = vt_bitmap_new();
+    if (!which)
+        return oom(p);
+    for (size_t v = 0; v < l->nvnodes; v++)
+        if ((rows_ok ? l->hmat_col[v] : l->hmat_row[v]) >= 0 &&
+            vt_bitmap_set(which, (unsigned)v) < 0) {
+            vt_bitmap_free(which);
+            return oom(p);
+        }
+    list = vt_bitmap_format_list(which);
+    vt_bitmap_free(which);
+    if (!list)
+        return oom(p);
+    if (!rows_ok)
+        rc = vt_err_set(p->err, -EINVAL,
+                        "%s has %zu rows but the plan has %zu initiators (vnodes with vCPUs: "
+                        "%s); a row per initiator, in vnode order",
+                        opt, m->rows, l->ninit, list);
+    else
+        rc = vt_err_set(p->err, -EINVAL,
+                        "%s has %zu columns but the plan has %zu targets (vnodes with memory: "
+                        "%s); a column per target, in vnode order",
+                        opt, m->cols, l->ntarg, list);
+    free(list);
+    return rc;
+}
+
+static int take_hmat_matrices(struct planner *p)
+{
+    int rc = take_hmat_matrix(p, "--hmat-latency", &p->r->hmat_latency, &p->l->hmat_latency);
+
+    if (rc < 0)
+        return rc;
+    return take_hmat_matrix(p, "--hmat-bandwidth", &p->r->hmat_bandwidth, &p->l->hmat_bandwidth);
+}
+
 /* ---- the plan -------------------------------------------------------------- */
 
 static void planner_free(struct planner *p)
@@ -924,6 +1018,8 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
     if (r->placement == PLACE_PIN_IDENTITY)
         for (unsigned v = 0; v < p.nvnodes; v++)
             p.vnode_guest_pxm[v] = v; /* = host PXM by construction */
+    if ((rc = guest_pxms(&p)) < 0)
+        goto out;
     p.l = layout_alloc(p.nvcpus, p.nvnodes);
     if (!p.l) {
         rc = oom(&p);
@@ -935,8 +1031,7 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
         goto out;
     for (unsigned i = 0; i < p.nvcpus; i++)
         p.l->vcpus[i].pcpu = p.vcpu_pcpu[i];
-    distances(&p);
-    if ((rc = memory_layout(&p)) < 0)
+    if ((rc = distances(&p)) < 0 || (rc = memory_layout(&p)) < 0)
         goto out;
     /* Host-shaped memory is the host's own ranges: nothing to fit. */
     if (p.mem_layout != VT_MEM_HOST && (rc = check_pnode_memory(&p)) < 0)
@@ -964,7 +1059,7 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
             rc = oom(&p);
             goto out;
         }
-    if ((rc = layout_freeze(p.l, err)) < 0)
+    if ((rc = layout_freeze(p.l, err)) < 0 || (rc = take_hmat_matrices(&p)) < 0)
         goto out;
     linux_nodes(p.l);
     *out = p.l;

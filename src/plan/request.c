@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acpi/hmat_unit.h"
 #include "plan/request_internal.h"
 #include "util/parse.h"
 #include "vtopo/size.h"
@@ -30,6 +31,10 @@ void vt_request_free(struct vt_request *r)
     free(r->vnode_pnode);
     free(r->vnode_memory);
     free(r->e820_path);
+    free(r->vnode_guest_pxm);
+    free(r->distances.values);
+    free(r->hmat_latency.values);
+    free(r->hmat_bandwidth.values);
     free(r);
 }
 
@@ -476,4 +481,246 @@ int vt_request_set_mem_layout(struct vt_request *r, const char *layout, struct v
 void vt_request_allow_package_span(struct vt_request *r, bool allow)
 {
     r->allow_package_span = allow;
+}
+
+/* ---- guest PXMs, distances, HMAT matrices ------------------------------- */
+
+static int guest_pxm_piece(void *ctx, size_t i, const char *piece, struct vt_err *err)
+{
+    uint32_t *pxm = ctx;
+    unsigned v = 0;
+    int rc = parse_uint("--guest-pxms", "PXM", piece, UINT32_MAX, &v, err);
+
+    if (rc < 0)
+        return rc;
+    for (size_t k = 0; k < i; k++)
+        if (pxm[k] == v)
+            return vt_err_set(err, -EINVAL,
+                              "--guest-pxms: PXM %u is given to vnodes %zu and %zu (each vnode "
+                              "needs its own proximity domain)",
+                              v, k, i);
+    pxm[i] = v;
+    return 0;
+}
+
+int vt_request_set_guest_pxms(struct vt_request *r, const char *list, struct vt_err *err)
+{
+    uint32_t *pxm = calloc(VT_MAX_VNODES, sizeof(*pxm));
+    size_t n = 0;
+    int rc;
+
+    if (!pxm)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    rc = for_each_piece("--guest-pxms", list, VT_MAX_VNODES, guest_pxm_piece, pxm, &n, err);
+    if (rc < 0) {
+        free(pxm);
+        return rc;
+    }
+    free(r->vnode_guest_pxm);
+    r->vnode_guest_pxm = pxm;
+    r->nvnode_guest_pxm = n;
+    return 0;
+}
+
+/* The rule one matrix value must follow (row, col counted from 0). */
+typedef int (*matrix_rule)(const char *opt, size_t row, size_t col, uint64_t v, struct vt_err *err);
+
+/* One matrix value, text [p, end) without blanks around it. */
+static int matrix_value(const char *opt, size_t row, size_t col, const char *p, const char *end,
+                        uint64_t *v, struct vt_err *err)
+{
+    char buf[32];
+    size_t len = (size_t)(end - p);
+
+    if (len < sizeof(buf)) {
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+        if (vt_parse_u64_base(buf, 10, v) == 0)
+            return 0;
+    }
+    return vt_err_set(err, -EINVAL, "%s: row %zu, column %zu: '%.*s' is not a number", opt, row,
+                      col, (int)(len > 40 ? 40 : len), p);
+}
+
+/*
+ * Parse "a,b,c;d,e,f": rows separated by ';', values by ',', blanks around a
+ * value ignored, every row as long as the first, at most VT_MAX_VNODES rows
+ * and columns; rule checks each value. *out is replaced only on success.
+ */
+static int parse_matrix(const char *opt, const char *text, matrix_rule rule,
+                        struct request_matrix *out, struct vt_err *err)
+{
+    struct request_matrix m = {0};
+    size_t n = 0, cap = 0, row = 0;
+    const char *p = text;
+    int rc = 0;
+
+    if (!*text)
+        return vt_err_set(err, -EINVAL,
+                          "%s: empty (expected rows of comma-separated values, the rows "
+                          "separated by ';')",
+                          opt);
+    for (;; row++) {
+        const char *row_end = strchr(p, ';');
+        size_t col = 0;
+
+        if (!row_end)
+            row_end = p + strlen(p);
+        if (row >= VT_MAX_VNODES) {
+            rc = vt_err_set(err, -EINVAL, "%s: more than %d rows", opt, VT_MAX_VNODES);
+            goto fail;
+        }
+        for (;; col++) {
+            const char *end = p, *last;
+            uint64_t v = 0;
+
+            while (end < row_end && *end != ',')
+                end++;
+            last = end;
+            while (p < last && isblank((unsigned char)*p))
+                p++;
+            while (last > p && isblank((unsigned char)last[-1]))
+                last--;
+            if (p == last) {
+                rc = col == 0 && end == row_end
+                         ? vt_err_set(err, -EINVAL, "%s: row %zu is empty", opt, row)
+                         : vt_err_set(err, -EINVAL, "%s: row %zu, column %zu is empty", opt, row,
+                                      col);
+                goto fail;
+            }
+            if (col >= VT_MAX_VNODES) {
+                rc = vt_err_set(err, -EINVAL, "%s: row %zu has more than %d values", opt, row,
+                                VT_MAX_VNODES);
+                goto fail;
+            }
+            if ((rc = matrix_value(opt, row, col, p, last, &v, err)) < 0 ||
+                (rc = rule(opt, row, col, v, err)) < 0)
+                goto fail;
+            if (n == cap) {
+                size_t ncap = cap ? cap * 2 : 16;
+                uint32_t *nv = realloc(m.values, ncap * sizeof(*nv));
+
+                if (!nv) {
+                    rc = vt_err_set(err, -ENOMEM, "out of memory");
+                    goto fail;
+                }
+                m.values = nv;
+                cap = ncap;
+            }
+            m.values[n++] = (uint32_t)v;
+            p = end;
+            if (p == row_end)
+                break;
+            p++;
+        }
+        if (row == 0)
+            m.cols = col + 1;
+        else if (col + 1 != m.cols) {
+            rc = vt_err_set(err, -EINVAL,
+                            "%s: row %zu has %zu values but row 0 has %zu (every row needs as "
+                            "many)",
+                            opt, row, col + 1, m.cols);
+            goto fail;
+        }
+        if (!*row_end)
+            break;
+        p = row_end + 1;
+    }
+    m.rows = row + 1;
+    free(out->values);
+    *out = m;
+    return 0;
+fail:
+    free(m.values);
+    return rc;
+}
+
+static int distance_rule(const char *opt, size_t row, size_t col, uint64_t v, struct vt_err *err)
+{
+    if (row == col && v != 10)
+        return vt_err_set(err, -EINVAL,
+                          "%s: row %zu, column %zu (vnode %zu to itself) is %llu; the diagonal "
+                          "must be 10",
+                          opt, row, col, row, (unsigned long long)v);
+    if (row != col && (v < 11 || v > 254))
+        return vt_err_set(err, -EINVAL,
+                          "%s: row %zu, column %zu (vnode %zu to vnode %zu) is %llu; distances "
+                          "between vnodes must be from 11 to 254 (Linux drops a SLIT with one of "
+                          "10 or less, and 255 means unreachable)",
+                          opt, row, col, row, col, (unsigned long long)v);
+    return 0;
+}
+
+int vt_request_set_distances(struct vt_request *r, const char *matrix, struct vt_err *err)
+{
+    struct request_matrix m = {0};
+    int rc = parse_matrix("--distances", matrix, distance_rule, &m, err);
+
+    if (rc < 0)
+        return rc;
+    if (m.rows != m.cols) {
+        free(m.values);
+        return vt_err_set(err, -EINVAL,
+                          "--distances: %zu rows of %zu values; the matrix must be square (a row "
+                          "and a column per vnode)",
+                          m.rows, m.cols);
+    }
+    free(r->distances.values);
+    r->distances = m;
+    return 0;
+}
+
+static int latency_rule(const char *opt, size_t row, size_t col, uint64_t v, struct vt_err *err)
+{
+    if (v < 1 || v > VT_HMAT_VALUE_MAX / 1000)
+        return vt_err_set(err, -EINVAL,
+                          "%s: row %zu, column %zu is %llu; latencies must be from 1 to %u ns "
+                          "(Linux reads an HMAT latency as a 32-bit count of picoseconds)",
+                          opt, row, col, (unsigned long long)v, VT_HMAT_VALUE_MAX / 1000);
+    return 0;
+}
+
+static int bandwidth_rule(const char *opt, size_t row, size_t col, uint64_t v, struct vt_err *err)
+{
+    if (v < 1 || v > VT_HMAT_VALUE_MAX)
+        return vt_err_set(err, -EINVAL,
+                          "%s: row %zu, column %zu is %llu; bandwidths must be from 1 to %u MB/s "
+                          "(Linux reads an HMAT bandwidth as a 32-bit number)",
+                          opt, row, col, (unsigned long long)v, VT_HMAT_VALUE_MAX);
+    return 0;
+}
+
+/* An HMAT matrix: parsed, each value in range, and one base unit that
+ * represents every value exactly in a 16-bit entry (src/acpi/hmat_unit.h). */
+static int set_hmat_matrix(const char *opt, const char *unit, const char *matrix, matrix_rule rule,
+                           struct request_matrix *out, struct vt_err *err)
+{
+    struct request_matrix m = {0};
+    uint64_t gcd = 0, need = 0;
+    int rc = parse_matrix(opt, matrix, rule, &m, err);
+
+    if (rc < 0)
+        return rc;
+    if (vt_hmat_entry_unit(m.values, m.rows * m.cols, &gcd, &need) == 0) {
+        free(m.values);
+        return vt_err_set(err, -EINVAL,
+                          "%s: no unit fits every value exactly in the HMAT's 16-bit entries: "
+                          "the largest needs a unit of at least %llu %s, but the values' "
+                          "greatest common divisor is %llu %s (round them to a coarser unit)",
+                          opt, (unsigned long long)need, unit, (unsigned long long)gcd, unit);
+    }
+    free(out->values);
+    *out = m;
+    return 0;
+}
+
+int vt_request_set_hmat_latency(struct vt_request *r, const char *matrix, struct vt_err *err)
+{
+    return set_hmat_matrix("--hmat-latency", "ns", matrix, latency_rule, &r->hmat_latency, err);
+}
+
+int vt_request_set_hmat_bandwidth(struct vt_request *r, const char *matrix, struct vt_err *err)
+{
+    return set_hmat_matrix("--hmat-bandwidth", "MB/s", matrix, bandwidth_rule, &r->hmat_bandwidth,
+                           err);
 }

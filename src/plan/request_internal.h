@@ -4,6 +4,13 @@
 
 #include "vtopo/layout.h"
 
+/* A matrix option (--distances, --hmat-latency, --hmat-bandwidth): rows x
+ * cols values, row-major; rows == 0 when not given. */
+struct request_matrix {
+    uint32_t *values;
+    size_t rows, cols;
+};
+
 enum placement_kind {
     PLACE_NONE,
     PLACE_VNODES,
@@ -32,6 +39,11 @@ struct vt_request {
     enum vt_mem_layout mem_layout;
     char *e820_path; /* VT_MEM_E820 */
     bool allow_package_span;
+    uint32_t *vnode_guest_pxm; /* --guest-pxms, or NULL */
+    size_t nvnode_guest_pxm;
+    struct request_matrix distances;      /* --distances: vnode x vnode */
+    struct request_matrix hmat_latency;   /* --hmat-latency: ns, initiator x target */
+    struct request_matrix hmat_bandwidth; /* --hmat-bandwidth: MB/s, initiator x target */
 };
 
 #endif

@@ -43,6 +43,19 @@ check() {
     echo "ok: $name"
 }
 
+# expect_dsl NAME TABLE TEXT...: iasl's disassembly of a table holds each
+# text (a value as ACPICA decodes it, independently of our parsers).
+expect_dsl() {
+    local name=$1 t=$2
+    shift 2
+    for text in "$@"; do
+        if ! grep -qF -- "$text" "$T/$name/$t.dsl" 2>/dev/null; then
+            echo "FAIL: $name: $t.dsl lacks '$text'"
+            fail=$((fail + 1))
+        fi
+    done
+}
+
 H2=(--synthetic 'sockets=2,cores=64,threads=2,mem=256G,distances=10:21')
 check sdm-2x3-q35 "${H2[@]}" --vcpus 6 --vnodes 2 --memory 4G --mem-layout qemu-q35
 check sdm-smt-pc "${H2[@]}" --vcpus 12 --vnodes 2 --memory 8G --shape sockets=2,cores=3,threads=2 \
@@ -58,6 +71,25 @@ check eight-vnodes --synthetic 'sockets=2,nodes-per-socket=4,cores=32,mem=256G' 
 check sparse-pxm-dom0 --synthetic 'sockets=2,cores=4,mem=8G,pxms=0,2' --vcpus 8 --pin-identity
 check x2apic-sdm-600 --synthetic 'sockets=4,cores=256,mem=512G' --vcpus 600 --vnodes 3 \
     --memory 60G --mem-layout qemu-q35
+check sparse-guest-pxms-user-hmat "${H2[@]}" --vcpus 8 --memory 6G \
+    --vcpu-nodes 0-3:0,4-7:2 --vnode-memory 2G,2G,2G --guest-pxms 9,2,40 \
+    --distances '10,15,31;16,10,27;30,26,10' --hmat-latency '95,180,310;300,170,90' \
+    --hmat-bandwidth '200000,96000,40000;40000,96000,200000' --mem-layout qemu-q35
+# PXMs 9, 2, 40 (vnodes 0-2; vnode 1 memory-only): latency in ns x 1000 ps,
+# bandwidth 200000 MB/s = 50000 (0xC350) x 4; SLIT row of PXM 2 holds 16
+# (0x10) to PXM 9 and 27 (0x1B) to PXM 40; 41 localities.
+expect_dsl sparse-guest-pxms-user-hmat hmat \
+    "Initiator Proximity Domain List : 00000028" "Target Proximity Domain List : 00000002" \
+    "Entry Base Unit : 00000000000003E8" "Entry : 0136" "Entry Base Unit : 0000000000000004" \
+    "Entry : C350" "Entry : 2710"
+expect_dsl sparse-guest-pxms-user-hmat slit "Localities : 0000000000000029" \
+    "Locality   2 : 14 14 0A 14 14 14 14 14 14 10 14"
+expect_dsl sparse-guest-pxms-user-hmat srat "Proximity Domain Low(8) : 28" \
+    "Proximity Domain : 00000002"
+# PXM 300 (0x12C): split over the LAPIC entry's low byte and high 24 bits.
+check guest-pxm-300 "${H2[@]}" --vcpus 4 --vnodes 2 --memory 4G --guest-pxms 0,300
+expect_dsl guest-pxm-300 srat "Proximity Domain Low(8) : 2C" \
+    "Proximity Domain High(24) : 000001" "Proximity Domain : 0000012C"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

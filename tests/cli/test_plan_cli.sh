@@ -18,9 +18,11 @@ HOST=(--synthetic 'sockets=2,cores=6,mem=16G,distances=10:21')
 t_begin "vtopo plan --help documents every long option of the getopt table"
 run "$VTOPO" plan --help
 expect_rc 0
-opts=$(sed -n 's/^ *{"\([a-z-]*\)", \(no\|required\)_argument.*/\1/p' "$SRC/tools/vtopo/cmd_plan.c")
+# cmd_plan.c's own options and the shared host and plan options (cli.h).
+opts=$(sed -n 's/^ *{"\([a-z-]*\)", \(no\|required\)_argument.*/\1/p' \
+    "$SRC/tools/vtopo/cmd_plan.c" "$SRC/tools/vtopo/cli.h")
 [ -n "$opts" ] || t_fail "could not read the getopt table (test defect)"
-for o in $opts fsroot host synthetic acpi; do
+for o in $opts fsroot host synthetic acpi guest-pxms distances hmat-latency hmat-bandwidth; do
     expect_out_has "--$o"
 done
 
@@ -101,5 +103,147 @@ run "$VTOPO" plan "${HOST[@]}" --vcpus 6 --memory 4G --vnodes 2 --shape sockets=
     --allow-package-span
 expect_rc 0
 expect_err_has "warning: package 0 spans vnodes 0 and 1" "x86_has_numa_in_package"
+
+# Byte N of FILE as an unsigned number of SIZE bytes (little-endian).
+byte_at()
+{
+    od -An -tu"$3" -j "$2" -N "$3" "$1" | tr -d ' '
+}
+
+P3=(--vcpus 6 --memory 4G --vnodes 3)
+
+t_begin "plan --guest-pxms: sparse PXMs in the output, the SRAT and the SLIT"
+run "$VTOPO" plan -q "${HOST[@]}" "${P3[@]}" --guest-pxms 4,0,9 --out "$T/pxm"
+expect_rc 0
+expect_out_line "vnode 0: guest_pxm 4, linux node 0, pnode 0 (host pxm 0)"
+expect_out_line "vnode 1: guest_pxm 0, linux node 1, pnode 1 (host pxm 1)"
+expect_out_line "vnode 2: guest_pxm 9, linux node 2, pnode 0 (host pxm 0)"
+grep -q '"vnode": 2, "guest_pxm": 9, "linux_node": 2,' "$T/pxm/plan.json" ||
+    t_fail "plan.json lacks vnode 2's guest PXM 9"
+# SLIT: 10 localities (highest PXM + 1), 44-byte prefix; vnodes 0 and 2
+# share pnode 0 (11), vnode 1 is across the sockets (21), PXM 1 is unused.
+[ "$(byte_at "$T/pxm/slit.dat" 36 8)" = 10 ] || t_fail "slit.dat: locality count is not 10"
+[ "$(byte_at "$T/pxm/slit.dat" $((44 + 4 * 10 + 9)) 1)" = 11 ] || t_fail "SLIT[4][9] is not 11"
+[ "$(byte_at "$T/pxm/slit.dat" $((44 + 0 * 10 + 4)) 1)" = 21 ] || t_fail "SLIT[0][4] is not 21"
+[ "$(byte_at "$T/pxm/slit.dat" $((44 + 1 * 10 + 1)) 1)" = 10 ] || t_fail "SLIT[1][1] is not 10"
+[ "$(byte_at "$T/pxm/slit.dat" $((44 + 1 * 10 + 4)) 1)" = 20 ] || t_fail "SLIT[1][4] is not 20"
+# What Linux makes of the tables (vtopo check replays its SRAT parsing).
+run "$VTOPO" check "$T/pxm"
+expect_rc 0
+expect_out_line "  node 0: PXM 4, 2 CPUs, 1366 MiB" "  node 2: PXM 9, 2 CPUs, 1364 MiB"
+expect_out_has "SLIT: used by Linux" "HMAT: used by Linux"
+
+t_begin "plan --guest-pxms: a PXM of 256 or more is warned about"
+run "$VTOPO" plan "${HOST[@]}" --vcpus 4 --memory 4G --vnodes 2 --guest-pxms 0,300
+expect_rc 0
+expect_err_has "vtopo plan: warning: vnode 1 has guest PXM 300: Linux ignores proximity domains of 256 and more (MAX_PXM_DOMAINS)"
+
+t_begin "plan --distances: an asymmetric matrix in the output, the JSON, the SLIT and the HMAT"
+run "$VTOPO" plan -q "${HOST[@]}" "${P3[@]}" --guest-pxms 4,0,9 \
+    --distances '10,20,30;20,10,25;31,25,10' --out "$T/dist"
+expect_rc 0
+expect_out_line "   0:   10   20   30" "   2:   31   25   10"
+expect_out_line "   2:  310  250  100"
+grep -q '^    \[31, 25, 10\]$' "$T/dist/plan.json" || t_fail "plan.json lacks the distance row [31, 25, 10]"
+[ "$(byte_at "$T/dist/slit.dat" $((44 + 4 * 10 + 9)) 1)" = 30 ] || t_fail "SLIT[4][9] is not 30"
+[ "$(byte_at "$T/dist/slit.dat" $((44 + 9 * 10 + 4)) 1)" = 31 ] || t_fail "SLIT[9][4] is not 31"
+[ "$(byte_at "$T/dist/slit.dat" $((44 + 0 * 10 + 9)) 1)" = 25 ] || t_fail "SLIT[0][9] is not 25"
+# HMAT: 40-byte prefix, 3 x 40 bytes of attributes, then the latency
+# structure (base unit at +24, 3 + 3 PXMs, entries at +56): 31 x 10 ns.
+[ "$(byte_at "$T/dist/hmat.dat" $((160 + 24)) 8)" = 1000 ] || t_fail "HMAT latency base unit is not 1000 ps"
+[ "$(byte_at "$T/dist/hmat.dat" $((160 + 56 + 2 * 6)) 2)" = 310 ] || t_fail "HMAT latency vnode 2 -> 0 is not 310"
+
+t_begin "plan --hmat-latency, --hmat-bandwidth: the given values in the output, the JSON and the HMAT"
+run "$VTOPO" plan -q "${HOST[@]}" --vcpus 4 --memory 3G --vcpu-nodes 0-1:0,2-3:2 \
+    --vnode-memory 0,1G,2G --guest-pxms 7,3,5 --hmat-latency '70000,140000;90000,130004' \
+    --hmat-bandwidth '200000,100000;4,8' --json --out "$T/hmat"
+expect_rc 0
+expect_out_has '    "initiators": [0, 2],
+    "targets": [1, 2],
+    "latency_ns": [
+      [70000, 140000],
+      [90000, 130004]
+    ],
+    "bandwidth_mbps": [
+      [200000, 100000],
+      [4, 8]
+    ]'
+# Two attribute structures (vnodes 1, 2): the latency structure at 120,
+# 2 + 2 PXMs, entries at +48; base units 4 ns and 4 MB/s.
+[ "$(byte_at "$T/hmat/hmat.dat" $((120 + 24)) 8)" = 4000 ] || t_fail "HMAT latency base unit is not 4000 ps"
+[ "$(byte_at "$T/hmat/hmat.dat" $((120 + 48 + 2 * 3)) 2)" = 32501 ] || t_fail "HMAT latency vnode 2 -> 2 is not 32501 x 4 ns"
+[ "$(byte_at "$T/hmat/hmat.dat" $((120 + 56 + 24)) 8)" = 4 ] || t_fail "HMAT bandwidth base unit is not 4 MB/s"
+[ "$(byte_at "$T/hmat/hmat.dat" $((120 + 56 + 48)) 2)" = 50000 ] || t_fail "HMAT bandwidth vnode 0 -> 1 is not 50000 x 4 MB/s"
+run "$VTOPO" plan -q "${HOST[@]}" --vcpus 4 --memory 3G --vcpu-nodes 0-1:0,2-3:2 \
+    --vnode-memory 0,1G,2G --hmat-latency '120,250;260,90'
+expect_rc 0
+expect_out_line "hmat latency in ns (rows: initiator vnodes, columns: target vnodes):" \
+    "vnode    1    2" "   0:  120  250" "   2:  260   90"
+
+# bad EXPECTED-MESSAGE PLAN-ARGS...: exit 2, exactly "vtopo plan: MESSAGE"
+# on stderr, nothing on stdout, no --out directory.
+bad()
+{
+    local msg=$1
+    shift
+    rm -rf "$T/bad"
+    run "$VTOPO" plan "${HOST[@]}" "$@" --out "$T/bad"
+    expect_rc 2
+    expect_out_empty
+    if [ "$ERR" != "vtopo plan: $msg" ]; then
+        t_fail "stderr is '$ERR', expected 'vtopo plan: $msg'"
+    fi
+    expect_file_absent "$T/bad"
+}
+
+t_begin "plan: bad --guest-pxms, --distances, --hmat-* inputs exit 2 with one sentence"
+bad "--guest-pxms: PXM '-1' is not a number from 0 to 4294967295" "${P3[@]}" --guest-pxms 0,-1,2
+bad "--guest-pxms: PXM '4294967296' is not a number from 0 to 4294967295" "${P3[@]}" \
+    --guest-pxms 0,4294967296,2
+bad "--guest-pxms '0,,2': an entry is empty" "${P3[@]}" --guest-pxms 0,,2
+bad "--guest-pxms: PXM 2 is given to vnodes 0 and 2 (each vnode needs its own proximity domain)" \
+    "${P3[@]}" --guest-pxms 2,1,2
+bad "--guest-pxms lists 2 PXMs for 3 vnodes (one per vnode, in vnode order)" "${P3[@]}" \
+    --guest-pxms 0,1
+bad "--guest-pxms cannot be combined with --pin-identity: with --pin-identity each vnode's guest PXM is its host PXM" \
+    --vcpus 4 --pin-identity --guest-pxms 0,1
+bad "--distances: empty (expected rows of comma-separated values, the rows separated by ';')" \
+    "${P3[@]}" --distances ''
+bad "--distances: row 1 has 2 values but row 0 has 3 (every row needs as many)" "${P3[@]}" \
+    --distances '10,20,30;20,10'
+bad "--distances: row 2 is empty" "${P3[@]}" --distances '10,20;20,10;'
+bad "--distances: row 0, column 1 is empty" "${P3[@]}" --distances '10,,30;20,10,25;30,25,10'
+bad "--distances: row 1, column 0: 'x' is not a number" "${P3[@]}" --distances '10,20;x,10'
+bad "--distances: 1 rows of 3 values; the matrix must be square (a row and a column per vnode)" \
+    "${P3[@]}" --distances '10,20,30'
+bad "--distances: row 1, column 1 (vnode 1 to itself) is 0; the diagonal must be 10" \
+    "${P3[@]}" --distances '10,20,30;20,0,25;30,25,10'
+bad "--distances: row 2, column 0 (vnode 2 to vnode 0) is 10; distances between vnodes must be from 11 to 254 (Linux drops a SLIT with one of 10 or less, and 255 means unreachable)" \
+    "${P3[@]}" --distances '10,20,30;20,10,25;10,25,10'
+bad "--distances: row 0, column 2 (vnode 0 to vnode 2) is 255; distances between vnodes must be from 11 to 254 (Linux drops a SLIT with one of 10 or less, and 255 means unreachable)" \
+    "${P3[@]}" --distances '10,20,255;20,10,25;30,25,10'
+bad "--distances is a 2x2 matrix but the plan has 3 vnodes (a row and a column per vnode)" \
+    "${P3[@]}" --distances '10,20;20,10'
+bad "--hmat-latency: row 0, column 1 is 0; latencies must be from 1 to 4294967 ns (Linux reads an HMAT latency as a 32-bit count of picoseconds)" \
+    "${P3[@]}" --hmat-latency '100,0'
+bad "--hmat-latency: no unit fits every value exactly in the HMAT's 16-bit entries: the largest needs a unit of at least 2 ns, but the values' greatest common divisor is 1 ns (round them to a coarser unit)" \
+    "${P3[@]}" --hmat-latency '70001,3'
+bad "--hmat-latency has 1 rows but the plan has 3 initiators (vnodes with vCPUs: 0-2); a row per initiator, in vnode order" \
+    "${P3[@]}" --hmat-latency '100,200,300'
+bad "--hmat-bandwidth: row 0, column 0 is 5000000000; bandwidths must be from 1 to 4294967295 MB/s (Linux reads an HMAT bandwidth as a 32-bit number)" \
+    "${P3[@]}" --hmat-bandwidth '5000000000'
+bad "--hmat-bandwidth has 2 columns but the plan has 3 targets (vnodes with memory: 0-2); a column per target, in vnode order" \
+    "${P3[@]}" --hmat-bandwidth '1,2;3,4;5,6'
+run "$VTOPO" plan "${HOST[@]}" "${P3[@]}" --hmat-latency
+expect_rc 2
+expect_err_has "vtopo plan: option '--hmat-latency' needs an argument"
+
+t_begin "plan --out: a guest PXM too large for a SLIT fails whole, writes nothing"
+rm -rf "$T/big"
+run "$VTOPO" plan -q "${HOST[@]}" --vcpus 2 --memory 2G --guest-pxms 5000 --out "$T/big"
+expect_rc 2
+expect_err_has "vtopo plan: SLIT: guest PXM 5000 needs 5001 localities, more than the 4096 vtopo emits"
+expect_file_absent "$T/big/plan.json"
+expect_file_absent "$T/big/srat.dat"
 
 vt_finish

@@ -12,12 +12,66 @@
 
 #include <cmocka.h>
 
+#include "acpi/hmat_unit.h"
 #include "acpi/parse.h"
 #include "unit/support.h"
 #include "vtopo/acpi.h"
 #include "vtopo/layout.h"
 
 #define M (UINT64_C(1) << 20)
+
+/* The HMAT's locality structures: latency (type 0) then bandwidth (type 3),
+ * initiators and targets the guest PXMs of the vnodes with vCPUs and with
+ * memory in vnode order, and every entry x base unit exactly the value the
+ * layout gives (latency in ps = ns x 1000). */
+static void check_hmat_localities(const struct vt_layout *l, const struct vt_hmat *hmat,
+                                  const char *what)
+{
+    size_t nv = vt_layout_vnode_count(l);
+
+    for (size_t k = 0; k < hmat->nlocs; k++) {
+        const struct vt_hmat_locality *loc = &hmat->locs[k];
+        size_t i = 0, t = 0;
+
+        assert_int_equal(loc->data_type, k == 0 ? 0 : 3);
+        for (size_t v = 0; v < nv; v++) {
+            const struct vt_vnode *vn = vt_layout_vnode(l, v);
+
+            if (!vt_bitmap_iszero(vn->vcpus) && (i >= loc->ninit || loc->pds[i++] != vn->guest_pxm))
+                fail_msg("%s: HMAT locality %zu: initiator %zu is not vnode %zu's PXM", what, k,
+                         i - 1, v);
+            if (vn->memory_bytes &&
+                (t >= loc->ntarg || loc->pds[loc->ninit + t++] != vn->guest_pxm))
+                fail_msg("%s: HMAT locality %zu: target %zu is not vnode %zu's PXM", what, k, t - 1,
+                         v);
+        }
+        assert_int_equal(i, loc->ninit);
+        assert_int_equal(t, loc->ntarg);
+        i = 0;
+        for (size_t a = 0; a < nv; a++) {
+            if (vt_bitmap_iszero(vt_layout_vnode(l, a)->vcpus))
+                continue;
+            t = 0;
+            for (size_t b = 0; b < nv; b++) {
+                uint64_t want, got;
+
+                if (!vt_layout_vnode(l, b)->memory_bytes)
+                    continue;
+                want = k == 0 ? (uint64_t)vt_layout_hmat_latency(l, (unsigned)a, (unsigned)b) * 1000
+                              : vt_layout_hmat_bandwidth(l, (unsigned)a, (unsigned)b);
+                got = loc->entries[i * loc->ntarg + t] * loc->base_unit;
+                if (want == 0 || got != want || loc->entries[i * loc->ntarg + t] > 0xfffe)
+                    fail_msg("%s: HMAT %s vnode %zu -> %zu: entry %u x unit %llu = %llu, the "
+                             "layout says %llu",
+                             what, k == 0 ? "latency" : "bandwidth", a, b,
+                             loc->entries[i * loc->ntarg + t], (unsigned long long)loc->base_unit,
+                             (unsigned long long)got, (unsigned long long)want);
+                t++;
+            }
+            i++;
+        }
+    }
+}
 
 /* Everything the tables say, compared with the layout. */
 static void check_tables(const struct vt_layout *l, const char *what, bool x2apic_all)
@@ -65,6 +119,7 @@ static void check_tables(const struct vt_layout *l, const char *what, bool x2api
                          hmat.pds[i].initiator_pd, hmat.pds[i].memory_pd);
         }
         assert_int_equal(hmat.nlocs, with_mem ? 2 : 0);
+        check_hmat_localities(l, &hmat, what);
         vt_hmat_free(&hmat);
     }
     if (vt_srat_parse(srat_d, srat_n, "srat", &srat, &err) ||
@@ -244,12 +299,132 @@ static void test_x2apic(void **state)
     vt_host_free(h);
 }
 
+/* A plan with given guest PXMs, distances and HMAT matrices. */
+static struct vt_layout *plan_numa(const struct vt_host *h, const char *vcpu_nodes,
+                                   const char *vnode_memory, const char *pxms, const char *dist,
+                                   const char *lat, const char *bw)
+{
+    struct vt_request *r = vt_request_new();
+    struct vt_layout *l = NULL;
+    struct vt_err err;
+
+    assert_non_null(r);
+    if (vt_request_set_vcpus(r, 4, &err) || vt_request_set_memory(r, 3072 * M, &err) ||
+        vt_request_set_vcpu_nodes(r, vcpu_nodes, &err) ||
+        vt_request_set_vnode_memory(r, vnode_memory, &err) ||
+        (pxms && vt_request_set_guest_pxms(r, pxms, &err)) ||
+        (dist && vt_request_set_distances(r, dist, &err)) ||
+        (lat && vt_request_set_hmat_latency(r, lat, &err)) ||
+        (bw && vt_request_set_hmat_bandwidth(r, bw, &err)) || vt_plan(h, r, &l, &err))
+        fail_msg("plan_numa: %s", err.msg);
+    vt_request_free(r);
+    return l;
+}
+
+/* Given HMAT values come back from the parsed table exactly: vnodes 0 and 2
+ * have vCPUs, 1 and 2 memory (vnode 0 is memory-less, vnode 1 memory-only),
+ * sparse guest PXMs 7, 3, 300. Latencies above 65534 ns need a base unit of
+ * 4 ns, bandwidths above 65534 MB/s one of 4 MB/s. */
+static void test_hmat_given(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,cores=4,mem=8G,distances=10:21");
+    struct vt_layout *l =
+        plan_numa(h, "0-1:0,2-3:2", "0,1G,2G", "7,3,300", "10,21,30;21,10,15;30,15,10",
+                  "70000,140000;90000,130004", "200000,100000;4,8");
+    uint8_t *d;
+    size_t n;
+    struct vt_hmat hmat;
+
+    (void)state;
+    assert_int_equal(vt_layout_hmat_latency(l, 0, 1), 70000);
+    assert_int_equal(vt_layout_hmat_latency(l, 2, 2), 130004);
+    assert_int_equal(vt_layout_hmat_bandwidth(l, 0, 2), 100000);
+    assert_int_equal(vt_layout_hmat_bandwidth(l, 2, 1), 4);
+    /* No entry: vnode 1 has no vCPUs, vnode 0 no memory. */
+    assert_int_equal(vt_layout_hmat_latency(l, 1, 1), 0);
+    assert_int_equal(vt_layout_hmat_bandwidth(l, 0, 0), 0);
+    check_tables(l, "given HMAT", false);
+    assert_int_equal(vt_acpi_hmat(l, NULL, &d, &n, NULL), 0);
+    assert_int_equal(vt_hmat_parse(d, n, "hmat", &hmat, NULL), 0);
+    assert_int_equal(hmat.nlocs, 2);
+    assert_int_equal(hmat.locs[0].base_unit, 4000); /* ps */
+    assert_int_equal(hmat.locs[0].entries[0], 17500);
+    assert_int_equal(hmat.locs[0].entries[3], 32501);
+    assert_int_equal(hmat.locs[1].base_unit, 4); /* MB/s */
+    assert_int_equal(hmat.locs[1].entries[0], 50000);
+    assert_int_equal(hmat.locs[1].entries[2], 1);
+    assert_int_equal(hmat.locs[0].pds[0], 7); /* initiators: vnodes 0, 2 */
+    assert_int_equal(hmat.locs[0].pds[1], 300);
+    assert_int_equal(hmat.locs[0].pds[2], 3); /* targets: vnodes 1, 2 */
+    assert_int_equal(hmat.locs[0].pds[3], 300);
+    /* Memory-only vnode 1: its nearest initiator by the given latency is
+     * vnode 0 (70000 < 90000 ns), though by distance vnode 2 is nearer. */
+    assert_int_equal(hmat.npds, 2);
+    assert_int_equal(hmat.pds[0].memory_pd, 3);
+    assert_int_equal(hmat.pds[0].initiator_pd, 7);
+    assert_int_equal(hmat.pds[1].memory_pd, 300);
+    assert_int_equal(hmat.pds[1].initiator_pd, 300);
+    vt_hmat_free(&hmat);
+    free(d);
+    vt_layout_free(l);
+    /* Derived values follow the given (asymmetric) distances, initiator to
+     * target: latency 10 x d(init, target), bandwidth 512000 / d. */
+    l = plan_numa(h, "0-1:0,2-3:2", "0,1G,2G", NULL, "10,21,30;22,10,15;31,16,10", NULL, NULL);
+    assert_int_equal(vt_layout_hmat_latency(l, 2, 1), 160);
+    assert_int_equal(vt_layout_hmat_latency(l, 0, 2), 300);
+    assert_int_equal(vt_layout_hmat_bandwidth(l, 2, 1), 32000);
+    check_tables(l, "derived from given distances", false);
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
+/* The base unit against a brute-force search: the smallest unit dividing
+ * every value with every quotient at most 65534, or none. */
+static void test_hmat_entry_unit(void **state)
+{
+    unsigned seed = t_seed("test_hmat_entry_unit");
+    const uint32_t small[] = {100, 210, 51200};
+    const uint32_t big[] = {70000, 140000};
+    const uint32_t prime[] = {70001, 3};
+    uint64_t gcd = 0, need = 0;
+
+    (void)state;
+    assert_int_equal(vt_hmat_entry_unit(small, 3, NULL, NULL), 1);
+    assert_int_equal(vt_hmat_entry_unit(big, 2, NULL, NULL), 4);
+    assert_int_equal(vt_hmat_entry_unit(prime, 2, &gcd, &need), 0);
+    assert_int_equal(gcd, 1);
+    assert_int_equal(need, 2);
+    for (int iter = 0; iter < 300; iter++) {
+        uint32_t v[4];
+        size_t n = 1 + (size_t)rand() % 4;
+        uint32_t scale = 1 + (uint32_t)rand() % 50, max = 0;
+        uint64_t want = 0, got;
+
+        for (size_t i = 0; i < n; i++) {
+            v[i] = scale * (1 + (uint32_t)rand() % 8000);
+            max = v[i] > max ? v[i] : max;
+        }
+        for (uint64_t u = 1; u <= max && !want; u++) {
+            bool ok = max / u <= VT_HMAT_ENTRY_MAX;
+
+            for (size_t i = 0; i < n && ok; i++)
+                ok = v[i] % u == 0;
+            if (ok)
+                want = u;
+        }
+        got = vt_hmat_entry_unit(v, n, NULL, NULL);
+        if (got != want)
+            fail_msg("seed %u: %zu values (first %u, largest %u): unit %llu, brute force %llu",
+                     seed, n, v[0], max, (unsigned long long)got, (unsigned long long)want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_random_roundtrip),
-        cmocka_unit_test(test_sparse_pxm),
-        cmocka_unit_test(test_x2apic),
+        cmocka_unit_test(test_random_roundtrip), cmocka_unit_test(test_sparse_pxm),
+        cmocka_unit_test(test_x2apic),           cmocka_unit_test(test_hmat_given),
+        cmocka_unit_test(test_hmat_entry_unit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

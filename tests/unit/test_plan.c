@@ -12,9 +12,12 @@
 
 #include <cmocka.h>
 
+#include "acpi/linux_numa.h"
+#include "acpi/parse.h"
 #include "cpuid/linux_topo.h"
 #include "unit/support.h"
 #include "util/file.h"
+#include "vtopo/acpi.h"
 #include "vtopo/cpuid.h"
 #include "vtopo/emit.h"
 #include "vtopo/layout.h"
@@ -24,7 +27,9 @@
 
 /* A request from "key=value;key=value" (keys: vcpus memory vnodes vcpu-nodes
  * pin pin-identity vnode-pnodes vnode-memory shape vendor apic mem-layout
- * allow-span); NULL with err set when a setter rejects. */
+ * allow-span guest-pxms distances hmat-latency hmat-bandwidth; in the
+ * matrices '/' stands for the row separator ';'); NULL with err set when a
+ * setter rejects. */
 static struct vt_request *request(const char *text, struct vt_err *err)
 {
     struct vt_request *r = vt_request_new();
@@ -35,10 +40,13 @@ static struct vt_request *request(const char *text, struct vt_err *err)
     assert_non_null(copy);
     for (tok = strtok_r(copy, ";", &save); tok && rc == 0; tok = strtok_r(NULL, ";", &save)) {
         char *eq = strchr(tok, '=');
-        const char *v = eq ? eq + 1 : "";
+        char *v = eq ? eq + 1 : tok + strlen(tok);
 
         if (eq)
             *eq = '\0';
+        if (strcmp(tok, "distances") == 0 || strncmp(tok, "hmat-", 5) == 0)
+            for (char *c = v; *c; c++)
+                *c = *c == '/' ? ';' : *c;
         if (strcmp(tok, "vcpus") == 0)
             rc = vt_request_set_vcpus(r, (unsigned)strtoul(v, NULL, 10), err);
         else if (strcmp(tok, "memory") == 0)
@@ -65,6 +73,14 @@ static struct vt_request *request(const char *text, struct vt_err *err)
             rc = vt_request_set_mem_layout(r, v, err);
         else if (strcmp(tok, "allow-span") == 0)
             vt_request_allow_package_span(r, true);
+        else if (strcmp(tok, "guest-pxms") == 0)
+            rc = vt_request_set_guest_pxms(r, v, err);
+        else if (strcmp(tok, "distances") == 0)
+            rc = vt_request_set_distances(r, v, err);
+        else if (strcmp(tok, "hmat-latency") == 0)
+            rc = vt_request_set_hmat_latency(r, v, err);
+        else if (strcmp(tok, "hmat-bandwidth") == 0)
+            rc = vt_request_set_hmat_bandwidth(r, v, err);
         else
             fail_msg("test defect: unknown key '%s'", tok);
     }
@@ -470,6 +486,379 @@ static void check_invariants(const struct vt_layout *l, const char *text, unsign
     }
 }
 
+/* The SRAT and SLIT of a plan, parsed back: every CPU and memory entry
+ * carries its vnode's guest PXM, the SLIT is indexed by guest PXM (unused
+ * PXMs: 10 on the diagonal, 20 elsewhere) and holds the layout's distances,
+ * and Linux's replay of the SRAT numbers the nodes as linux_node predicts —
+ * or, with a PXM of 256 or more in the SRAT, rejects it; the plan warns of
+ * every such PXM. */
+static void check_srat_slit(const struct vt_layout *l, const char *text, unsigned seed)
+{
+    size_t nc = vt_layout_vcpu_count(l), nv = vt_layout_vnode_count(l), k;
+    uint8_t *srat_d = NULL, *slit_d = NULL;
+    size_t srat_n = 0, slit_n = 0;
+    struct vt_srat srat;
+    struct vt_slit slit;
+    struct vt_linux_numa numa;
+    struct vt_err err;
+    uint32_t max_pxm = 0;
+    bool big_pxm = false, warn_pxm = false, warned = false;
+    int *vnode_of;
+
+    if (vt_acpi_srat(l, NULL, &srat_d, &srat_n, &err) ||
+        vt_acpi_slit(l, NULL, &slit_d, &slit_n, &err) ||
+        vt_srat_parse(srat_d, srat_n, "srat", &srat, &err) ||
+        vt_slit_parse(slit_d, slit_n, "slit", &slit, &err))
+        fail_msg("seed %u '%s': SRAT/SLIT: %s", seed, text, err.msg);
+    for (size_t v = 0; v < nv; v++) {
+        const struct vt_vnode *vn = vt_layout_vnode(l, v);
+
+        max_pxm = vn->guest_pxm > max_pxm ? vn->guest_pxm : max_pxm;
+        warn_pxm |= vn->guest_pxm >= 256;
+        /* An empty vnode has no SRAT entry: Linux never sees its PXM. */
+        big_pxm |= vn->guest_pxm >= 256 && (vn->memory_bytes || !vt_bitmap_iszero(vn->vcpus));
+    }
+    for (k = 0; k < nc; k++) {
+        const struct vt_vcpu *c = vt_layout_vcpu(l, k);
+
+        if (srat.entries[k].type == VT_SRAT_MEMORY || srat.entries[k].apic_id != c->apic_id ||
+            srat.entries[k].pxm != vt_layout_vnode(l, c->vnode)->guest_pxm)
+            fail_msg("seed %u '%s': SRAT entry %zu (PXM %u) does not describe vCPU %zu", seed, text,
+                     k, srat.entries[k].pxm, k);
+    }
+    for (; k < srat.n; k++) {
+        const struct vt_srat_entry *e = &srat.entries[k];
+        unsigned vnode = 0;
+
+        if (e->type != VT_SRAT_MEMORY || vt_layout_gpa_lookup(l, e->base, NULL, &vnode, NULL) ||
+            vt_layout_gpa_lookup(l, e->base + e->length_bytes - 1, NULL, &vnode, NULL) ||
+            e->pxm != vt_layout_vnode(l, vnode)->guest_pxm)
+            fail_msg("seed %u '%s': SRAT memory entry %zu (PXM %u) is not its vnode's", seed, text,
+                     k, e->pxm);
+    }
+    assert_int_equal(slit.count, (uint64_t)max_pxm + 1);
+    assert_true(vt_slit_valid(&slit));
+    vnode_of = malloc(((size_t)max_pxm + 1) * sizeof(*vnode_of));
+    assert_non_null(vnode_of);
+    for (uint32_t p = 0; p <= max_pxm; p++)
+        vnode_of[p] = -1;
+    for (size_t v = 0; v < nv; v++)
+        vnode_of[vt_layout_vnode(l, v)->guest_pxm] = (int)v;
+    for (uint32_t a = 0; a <= max_pxm; a++)
+        for (uint32_t b = 0; b <= max_pxm; b++) {
+            uint32_t want =
+                a == b ? 10
+                : vnode_of[a] < 0 || vnode_of[b] < 0
+                    ? 20
+                    : vt_layout_distance(l, (unsigned)vnode_of[a], (unsigned)vnode_of[b]);
+
+            if (slit.entries[(size_t)a * slit.count + b] != want)
+                fail_msg("seed %u '%s': SLIT[%u][%u] is %u, want %u", seed, text, a, b,
+                         slit.entries[(size_t)a * slit.count + b], want);
+        }
+    free(vnode_of);
+    vt_linux_srat(&srat, &numa);
+    for (size_t i = 0; i < vt_layout_warning_count(l); i++)
+        warned |= strstr(vt_layout_warning(l, i), "MAX_PXM_DOMAINS") != NULL;
+    if (warned != warn_pxm)
+        fail_msg("seed %u '%s': PXMs >= 256: %s, but the plan %s", seed, text,
+                 warn_pxm ? "some" : "none", warned ? "warned" : "did not warn");
+    if (big_pxm) {
+        if (numa.srat_used)
+            fail_msg("seed %u '%s': Linux uses an SRAT with a PXM >= 256", seed, text);
+    } else {
+        if (!numa.srat_used)
+            fail_msg("seed %u '%s': Linux would not use the SRAT: %s", seed, text, numa.why);
+        for (size_t v = 0; v < nv; v++) {
+            const struct vt_vnode *vn = vt_layout_vnode(l, v);
+
+            if (vt_linux_node_of_pxm(&numa, vn->guest_pxm) != vn->linux_node)
+                fail_msg("seed %u '%s': vnode %zu (PXM %u): Linux node %d, predicted %d", seed,
+                         text, v, vn->guest_pxm, vt_linux_node_of_pxm(&numa, vn->guest_pxm),
+                         vn->linux_node);
+        }
+    }
+    vt_srat_free(&srat);
+    vt_slit_free(&slit);
+    free(srat_d);
+    free(slit_d);
+}
+
+/* --guest-pxms: sparse, unordered proximity domains follow into every view. */
+static void test_guest_pxms(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,cores=8,mem=32G,distances=10:21");
+    struct vt_layout *l = plan(h, "vcpus=6;memory=3072;vnodes=3;guest-pxms=5,0,2");
+    char *json = NULL;
+
+    (void)state;
+    assert_int_equal(vt_layout_vnode(l, 0)->guest_pxm, 5);
+    assert_int_equal(vt_layout_vnode(l, 1)->guest_pxm, 0);
+    assert_int_equal(vt_layout_vnode(l, 2)->guest_pxm, 2);
+    /* Linux numbers by first appearance in the SRAT (vCPU 0 is in PXM 5). */
+    assert_int_equal(vt_layout_vnode(l, 0)->linux_node, 0);
+    assert_int_equal(vt_layout_vnode(l, 1)->linux_node, 1);
+    assert_int_equal(vt_layout_warning_count(l), 0);
+    check_srat_slit(l, "guest-pxms=5,0,2", 0);
+    assert_int_equal(vt_layout_to_json(l, &json, NULL), 0);
+    assert_non_null(strstr(json, "{\"vnode\": 0, \"guest_pxm\": 5, \"linux_node\": 0,"));
+    assert_non_null(strstr(json, "{\"vnode\": 2, \"guest_pxm\": 2, \"linux_node\": 2,"));
+    free(json);
+    vt_layout_free(l);
+    /* A PXM of 256 or more: warned (Linux drops the SRAT), tables still made. */
+    l = plan(h, "vcpus=4;memory=2048;vnodes=2;guest-pxms=1,256");
+    assert_int_equal(vt_layout_vnode(l, 1)->guest_pxm, 256);
+    assert_int_equal(vt_layout_warning_count(l), 1);
+    assert_non_null(strstr(vt_layout_warning(l, 0), "vnode 1 has guest PXM 256: Linux ignores"));
+    check_srat_slit(l, "guest-pxms=1,256", 0);
+    vt_layout_free(l);
+    /* The largest PXM a setter takes. */
+    l = plan(h, "vcpus=2;memory=2048;vnodes=1;guest-pxms=4294967295");
+    assert_int_equal(vt_layout_vnode(l, 0)->guest_pxm, UINT32_MAX);
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
+/* --distances: the given matrix, asymmetric too, replaces the host's. */
+static void test_distances(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,cores=8,mem=32G,distances=10:21");
+    struct vt_layout *l =
+        plan(h, "vcpus=6;memory=3072;vnodes=3;distances=10,20,30/20,10,25/31,26,10;"
+                "guest-pxms=0,3,1");
+
+    (void)state;
+    assert_int_equal(vt_layout_distance(l, 0, 2), 30);
+    assert_int_equal(vt_layout_distance(l, 2, 0), 31);
+    assert_int_equal(vt_layout_distance(l, 1, 2), 25);
+    assert_int_equal(vt_layout_distance(l, 2, 1), 26);
+    assert_int_equal(vt_layout_distance(l, 1, 1), 10);
+    /* Derived HMAT values follow them, initiator to target. */
+    assert_int_equal(vt_layout_hmat_latency(l, 2, 0), 310);
+    assert_int_equal(vt_layout_hmat_bandwidth(l, 0, 1), 25600);
+    check_srat_slit(l, "distances, guest-pxms=0,3,1", 0);
+    vt_layout_free(l);
+    /* Without --distances: the host's (the two vnodes are on two sockets). */
+    l = plan(h, "vcpus=4;memory=2048;vnodes=2");
+    assert_int_equal(vt_layout_distance(l, 0, 1), 21);
+    vt_layout_free(l);
+    /* With --pin-identity and a PXM gap the matrix covers the empty vnode. */
+    vt_host_free(h);
+    h = t_synthetic("sockets=2,cores=4,mem=8G,pxms=0,2");
+    l = plan(h, "vcpus=8;pin-identity;distances=10,40,50/40,10,60/50,60,10");
+    assert_int_equal(vt_layout_distance(l, 0, 2), 50);
+    assert_int_equal(vt_layout_vnode(l, 2)->guest_pxm, 2);
+    check_srat_slit(l, "pin-identity, distances", 0);
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
+/* --hmat-latency / --hmat-bandwidth: a row per vnode with vCPUs, a column per
+ * vnode with memory; the layout answers with the given values. */
+static void test_hmat_matrices(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,cores=8,mem=32G");
+    struct vt_layout *l =
+        plan(h, "vcpus=4;memory=3072;vcpu-nodes=0-1:0,2-3:2;vnode-memory=0,1G,2G;"
+                "hmat-latency=120,250/260,90;hmat-bandwidth=30000,12000/11000,40000");
+
+    (void)state;
+    assert_int_equal(vt_layout_hmat_latency(l, 0, 1), 120);
+    assert_int_equal(vt_layout_hmat_latency(l, 0, 2), 250);
+    assert_int_equal(vt_layout_hmat_latency(l, 2, 1), 260);
+    assert_int_equal(vt_layout_hmat_latency(l, 2, 2), 90);
+    assert_int_equal(vt_layout_hmat_bandwidth(l, 2, 1), 11000);
+    assert_int_equal(vt_layout_hmat_latency(l, 1, 1), 0); /* vnode 1: no vCPUs */
+    assert_int_equal(vt_layout_hmat_latency(l, 0, 0), 0); /* vnode 0: no memory */
+    assert_int_equal(vt_layout_hmat_latency(l, 9, 1), 0);
+    {
+        char *json = NULL;
+
+        assert_int_equal(vt_layout_to_json(l, &json, NULL), 0);
+        assert_non_null(strstr(json, "  \"hmat\": {\n    \"initiators\": [0, 2],\n"
+                                     "    \"targets\": [1, 2],\n"
+                                     "    \"latency_ns\": [\n      [120, 250],\n      [260, 90]\n"
+                                     "    ],\n    \"bandwidth_mbps\": [\n      [30000, 12000],\n"
+                                     "      [11000, 40000]\n    ]\n  },\n"));
+        free(json);
+    }
+    vt_layout_free(l);
+    /* Only the bandwidth given: the latency stays derived from distances. */
+    l = plan(h, "vcpus=4;memory=2048;vnodes=2;hmat-bandwidth=50000,20000/20000,50000");
+    assert_int_equal(vt_layout_hmat_bandwidth(l, 1, 0), 20000);
+    assert_int_equal(vt_layout_hmat_latency(l, 1, 0), vt_layout_distance(l, 1, 0) * 10);
+    assert_int_equal(vt_layout_hmat_latency(l, 1, 1), 100);
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
+/* Each bad --guest-pxms, --distances, --hmat-* input: one sentence naming
+ * the option, the entry and the rule. */
+static void test_numa_option_rejections(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,cores=8,mem=8G,pxms=0,2");
+    static const struct {
+        const char *request, *message;
+    } setter[] = {
+        {"guest-pxms=0,x", "--guest-pxms: PXM 'x' is not a number from 0 to 4294967295"},
+        {"guest-pxms=4294967296", "--guest-pxms: PXM '4294967296' is not a number from 0 to"},
+        {"guest-pxms=0,,1", "--guest-pxms '0,,1': an entry is empty"},
+        {"guest-pxms=3,1,3",
+         "--guest-pxms: PXM 3 is given to vnodes 0 and 2 (each vnode needs its own proximity "
+         "domain)"},
+        {"distances=", "--distances: empty (expected rows of comma-separated values"},
+        {"distances=10,20/20", "--distances: row 1 has 1 values but row 0 has 2"},
+        {"distances=10,20/20,10/", "--distances: row 2 is empty"},
+        {"distances=10,,20/20,10", "--distances: row 0, column 1 is empty"},
+        {"distances=10,2x/20,10", "--distances: row 0, column 1: '2x' is not a number"},
+        {"distances=10,20/20,10/30,30",
+         "--distances: 3 rows of 2 values; the matrix must be square"},
+        {"distances=10,20,30", "--distances: 1 rows of 3 values; the matrix must be square"},
+        {"distances=10,20/20,11",
+         "--distances: row 1, column 1 (vnode 1 to itself) is 11; the diagonal must be 10"},
+        {"distances=10,10/20,10",
+         "--distances: row 0, column 1 (vnode 0 to vnode 1) is 10; distances between vnodes "
+         "must be from 11 to 254 (Linux drops a SLIT with one of 10 or less, and 255 means "
+         "unreachable)"},
+        {"distances=10,20/255,10", "row 1, column 0 (vnode 1 to vnode 0) is 255; distances"},
+        {"hmat-latency=100,0", "--hmat-latency: row 0, column 1 is 0; latencies must be from 1 to "
+                               "4294967 ns"},
+        {"hmat-latency=4294968", "--hmat-latency: row 0, column 0 is 4294968; latencies must be"},
+        {"hmat-latency=70001,3",
+         "--hmat-latency: no unit fits every value exactly in the HMAT's 16-bit entries: the "
+         "largest needs a unit of at least 2 ns, but the values' greatest common divisor is 1 ns "
+         "(round them to a coarser unit)"},
+        {"hmat-bandwidth=0", "--hmat-bandwidth: row 0, column 0 is 0; bandwidths must be from 1 "
+                             "to 4294967295 MB/s"},
+        {"hmat-bandwidth=1,2/3", "--hmat-bandwidth: row 1 has 1 values but row 0 has 2"},
+        {"hmat-bandwidth=4294967295,1", "--hmat-bandwidth: no unit fits every value exactly"},
+    };
+    struct vt_err err;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(setter) / sizeof(setter[0]); i++) {
+        if (request(setter[i].request, &err))
+            fail_msg("'%s' was accepted", setter[i].request);
+        if (err.code != -EINVAL || !strstr(err.msg, setter[i].message))
+            fail_msg("'%s': got %d '%s', want '%s'", setter[i].request, err.code, err.msg,
+                     setter[i].message);
+    }
+    /* Rules that need the plan. */
+    expect_reject(h, "vcpus=4;memory=1024;vnodes=2;guest-pxms=0,1,2",
+                  "--guest-pxms lists 3 PXMs for 2 vnodes (one per vnode, in vnode order)");
+    expect_reject(h, "vcpus=8;pin-identity;guest-pxms=0,1,2",
+                  "--guest-pxms cannot be combined with --pin-identity: with --pin-identity "
+                  "each vnode's guest PXM is its host PXM");
+    expect_reject(h, "vcpus=4;memory=1024;vnodes=3;distances=10,20/20,10",
+                  "--distances is a 2x2 matrix but the plan has 3 vnodes (a row and a column per "
+                  "vnode)");
+    expect_reject(h, "vcpus=4;memory=1024;vcpu-nodes=0-3:0,4-7:2;hmat-latency=100,200",
+                  "--vcpu-nodes names vCPU 7");
+    expect_reject(h, "vcpus=4;memory=1024;vcpu-nodes=0-1:0,2-3:2;hmat-latency=100,200",
+                  "--hmat-latency has 1 rows but the plan has 2 initiators (vnodes with vCPUs: "
+                  "0,2); a row per initiator, in vnode order");
+    expect_reject(h,
+                  "vcpus=4;memory=1024;vcpu-nodes=0-1:0,2-3:2;vnode-memory=0,512M,512M;"
+                  "hmat-bandwidth=1,2,3/4,5,6",
+                  "--hmat-bandwidth has 3 columns but the plan has 2 targets (vnodes with memory: "
+                  "1-2); a column per target, in vnode order");
+    /* A setter that rejects leaves the earlier value in place. */
+    {
+        struct vt_request *r = request("vcpus=4;memory=1024;vnodes=2;guest-pxms=7,9", &err);
+        struct vt_layout *l = NULL;
+
+        assert_non_null(r);
+        assert_int_equal(vt_request_set_guest_pxms(r, "1,1", &err), -EINVAL);
+        assert_int_equal(vt_request_set_distances(r, "10,20;20,10", &err), 0);
+        assert_int_equal(vt_request_set_distances(r, "10,20;20,9", &err), -EINVAL);
+        assert_int_equal(vt_plan(h, r, &l, &err), 0);
+        assert_int_equal(vt_layout_vnode(l, 1)->guest_pxm, 9);
+        assert_int_equal(vt_layout_distance(l, 1, 0), 20);
+        vt_layout_free(l);
+        vt_request_free(r);
+    }
+    vt_host_free(h);
+}
+
+/* ";guest-pxms=..." with n distinct PXMs: dense, sparse, or (rarely) one
+ * of 256 and more. */
+static int random_guest_pxms(char *buf, size_t size, unsigned n)
+{
+    uint32_t pxm[16];
+    unsigned range = rand() % 8 == 0 ? 300 : n + (unsigned)rand() % (3 * n);
+    int len = snprintf(buf, size, ";guest-pxms=");
+
+    for (unsigned i = 0; i < n; i++) {
+        bool again;
+
+        do {
+            pxm[i] = (uint32_t)rand() % range;
+            again = false;
+            for (unsigned k = 0; k < i; k++)
+                again |= pxm[k] == pxm[i];
+        } while (again);
+        len += snprintf(buf + len, size - (size_t)len, "%s%u", i ? "," : "", pxm[i]);
+    }
+    return len;
+}
+
+/* ";key=..." a valid rows x cols matrix in the test syntax ('/' between
+ * rows): distances 10 on the diagonal and 11-254 elsewhere (symmetric or
+ * not); HMAT values all below 65535, or all multiples of 4 up to 240000
+ * (a base unit of 4). */
+static int random_matrix(char *buf, size_t size, const char *key, unsigned rows, unsigned cols)
+{
+    bool dist = strcmp(key, "distances") == 0, symmetric = rand() % 2, coarse = rand() % 2;
+    uint32_t m[16][16];
+    int len = snprintf(buf, size, ";%s=", key);
+
+    for (unsigned i = 0; i < rows; i++)
+        for (unsigned j = 0; j < cols; j++) {
+            if (dist)
+                m[i][j] = i == j ? 10 : symmetric && j < i ? m[j][i] : 11 + (uint32_t)rand() % 244;
+            else
+                m[i][j] =
+                    coarse ? 4 * (1 + (uint32_t)rand() % 60000) : 1 + (uint32_t)rand() % 65534;
+            len += snprintf(buf + len, size - (size_t)len, "%s%u", j ? "," : i ? "/" : "", m[i][j]);
+        }
+    return len;
+}
+
+/* The layout answers with the request's matrices, reread from the text. */
+static void check_given(const struct vt_layout *l, const char *text, unsigned seed)
+{
+    static const char *const keys[] = {"distances=", "hmat-latency=", "hmat-bandwidth="};
+    size_t nv = vt_layout_vnode_count(l);
+
+    for (int k = 0; k < 3; k++) {
+        const char *p = strstr(text, keys[k]);
+        unsigned rows[16], cols[16], nr = 0, nc = 0;
+
+        if (!p)
+            continue;
+        p += strlen(keys[k]);
+        for (size_t v = 0; v < nv; v++) {
+            if (k == 0 || !vt_bitmap_iszero(vt_layout_vnode(l, v)->vcpus))
+                rows[nr++] = (unsigned)v;
+            if (k == 0 || vt_layout_vnode(l, v)->memory_bytes)
+                cols[nc++] = (unsigned)v;
+        }
+        for (unsigned i = 0; i < nr; i++)
+            for (unsigned j = 0; j < nc; j++) {
+                char *end;
+                unsigned long want = strtoul(p, &end, 10);
+                uint32_t got = k == 0   ? vt_layout_distance(l, rows[i], cols[j])
+                               : k == 1 ? vt_layout_hmat_latency(l, rows[i], cols[j])
+                                        : vt_layout_hmat_bandwidth(l, rows[i], cols[j]);
+
+                if (got != want)
+                    fail_msg("seed %u '%s': %s vnode %u -> %u is %u, given %lu", seed, text,
+                             keys[k], rows[i], cols[j], got, want);
+                p = end + 1;
+            }
+    }
+}
+
 static void test_random_requests(void **state)
 {
     static const char *apics[] = {"sdm", "xen", "legacy"};
@@ -483,7 +872,7 @@ static void test_random_requests(void **state)
     for (int iter = 0; iter < 3000; iter++) {
         unsigned vcpus = 1 + (unsigned)rand() % 96, vnodes = 1 + (unsigned)rand() % 9;
         unsigned mem = 2 * (unsigned)(1 + rand() % 4096);
-        char text[512];
+        char text[4096];
         struct vt_err err;
         struct vt_request *r;
         struct vt_layout *l = NULL;
@@ -499,11 +888,26 @@ static void test_random_requests(void **state)
                 snprintf(text + n, sizeof(text) - (size_t)n, ";shape=sockets=%u,threads=%u%s", s, t,
                          rand() % 2 ? ";allow-span" : "");
         }
+        n = (int)strlen(text);
+        if (rand() % 3 == 0)
+            n += random_guest_pxms(text + n, sizeof(text) - (size_t)n, vnodes);
+        if (rand() % 3 == 0)
+            n += random_matrix(text + n, sizeof(text) - (size_t)n, "distances", vnodes, vnodes);
+        if (rand() % 6 == 0) {
+            /* Every vnode with vCPUs has memory unless memory is scarce; a
+             * mismatch is a rejection to count. */
+            unsigned used = vcpus < vnodes ? vcpus : vnodes;
+
+            n += random_matrix(text + n, sizeof(text) - (size_t)n, "hmat-latency", used, used);
+            n += random_matrix(text + n, sizeof(text) - (size_t)n, "hmat-bandwidth", used, used);
+        }
         r = request(text, &err);
         if (!r)
             fail_msg("seed %u '%s': %s", seed, text, err.msg);
         if (vt_plan(h, r, &l, &err) == 0) {
             check_invariants(l, text, seed);
+            check_srat_slit(l, text, seed);
+            check_given(l, text, seed);
             ok++;
         } else {
             if (err.code != -EINVAL || !err.msg[0])
@@ -616,6 +1020,10 @@ int main(void)
         cmocka_unit_test(test_pin_identity),
         cmocka_unit_test(test_nearest_first),
         cmocka_unit_test(test_rejections),
+        cmocka_unit_test(test_guest_pxms),
+        cmocka_unit_test(test_distances),
+        cmocka_unit_test(test_hmat_matrices),
+        cmocka_unit_test(test_numa_option_rejections),
         cmocka_unit_test(test_random_requests),
         cmocka_unit_test(test_gpa_lookup),
         cmocka_unit_test(test_write_dir),

@@ -16,6 +16,8 @@ void cmd_plan_usage(FILE *out)
             "                  --vcpus N --memory SIZE [placement] [--vnode-pnodes LIST]\n"
             "                  [--vnode-memory LIST] [--shape S] [--vendor intel|amd]\n"
             "                  [--apic sdm|xen|legacy] [--mem-layout L] [--allow-package-span]\n"
+            "                  [--guest-pxms LIST] [--distances MATRIX]\n"
+            "                  [--hmat-latency MATRIX] [--hmat-bandwidth MATRIX]\n"
             "                  [--json | --cpuid] [--out DIR] [--quiet]\n"
             "\n"
             "Plan a guest's virtual NUMA layout on a host: vCPUs to vnodes, vnodes to host\n"
@@ -32,6 +34,36 @@ void cmd_plan_usage(FILE *out)
                  "  -h, --help            show this help\n"
                  "\n"
                  "Exit status: 0 ok, 2 bad usage or input, 3 system error.\n");
+}
+
+/* An HMAT matrix: a row per initiator vnode (with vCPUs), a column per target
+ * vnode (with memory), labelled with vnode numbers. */
+static void print_hmat(const struct vt_layout *l, const char *title,
+                       uint32_t (*value)(const struct vt_layout *, unsigned, unsigned))
+{
+    size_t nv = vt_layout_vnode_count(l);
+    int w = 5;
+
+    for (size_t i = 0; i < nv; i++)
+        for (size_t t = 0; t < nv; t++) {
+            int digits = snprintf(NULL, 0, " %u", value(l, (unsigned)i, (unsigned)t));
+
+            w = digits > w ? digits : w;
+        }
+    printf("%s (rows: initiator vnodes, columns: target vnodes):\nvnode", title);
+    for (size_t t = 0; t < nv; t++)
+        if (vt_layout_vnode(l, t)->memory_bytes)
+            printf("%*zu", w, t);
+    printf("\n");
+    for (size_t i = 0; i < nv; i++) {
+        if (vt_bitmap_iszero(vt_layout_vnode(l, i)->vcpus))
+            continue;
+        printf("%4zu:", i);
+        for (size_t t = 0; t < nv; t++)
+            if (vt_layout_vnode(l, t)->memory_bytes)
+                printf("%*u", w, value(l, (unsigned)i, (unsigned)t));
+        printf("\n");
+    }
 }
 
 static void print_layout(const struct vt_layout *l)
@@ -96,6 +128,8 @@ static void print_layout(const struct vt_layout *l)
             printf("%5u", vt_layout_distance(l, (unsigned)i, (unsigned)j));
         printf("\n");
     }
+    print_hmat(l, "hmat latency in ns", vt_layout_hmat_latency);
+    print_hmat(l, "hmat bandwidth in MB/s", vt_layout_hmat_bandwidth);
     printf("memory map:\n");
     for (size_t i = 0; i < nmap; i++) {
         char tbuf[32];

@@ -51,6 +51,14 @@ int cli_plan_opt(struct vt_request *r, int opt, const char *arg, struct vt_err *
     case OPT_ALLOW_SPAN:
         vt_request_allow_package_span(r, true);
         return 0;
+    case OPT_GUEST_PXMS:
+        return vt_request_set_guest_pxms(r, arg, err);
+    case OPT_DISTANCES:
+        return vt_request_set_distances(r, arg, err);
+    case OPT_HMAT_LATENCY:
+        return vt_request_set_hmat_latency(r, arg, err);
+    case OPT_HMAT_BANDWIDTH:
+        return vt_request_set_hmat_bandwidth(r, arg, err);
     default:
         return 1;
     }
@@ -85,7 +93,20 @@ void cli_plan_usage_options(FILE *out)
                  "                        (vcpu*2)\n"
                  "  --allow-package-span  let a package hold vCPUs of several vnodes (warned)\n"
                  "  --mem-layout L        flat (default), qemu-pc, qemu-q35, xen-hvm, host, or\n"
-                 "                        e820:FILE\n");
+                 "                        e820:FILE\n"
+                 "Proximity domains, distances, HMAT (MATRIX: rows separated by ';', values by\n"
+                 "',', e.g. '10,20;20,10' -- quote it for the shell):\n"
+                 "  --guest-pxms LIST     guest PXM of each vnode, distinct, e.g. 0,2,5 (default:\n"
+                 "                        PXM = vnode; not with --pin-identity)\n"
+                 "  --distances MATRIX    vnode-to-vnode distances, a row and a column per vnode:\n"
+                 "                        10 on the diagonal, 11-254 elsewhere (default: from\n"
+                 "                        the host nodes)\n"
+                 "  --hmat-latency MATRIX HMAT access latency in ns, a row per vnode with vCPUs\n"
+                 "                        and a column per vnode with memory, in vnode order\n"
+                 "                        (default: distance x 10)\n"
+                 "  --hmat-bandwidth MATRIX\n"
+                 "                        HMAT access bandwidth in MB/s, rows and columns as\n"
+                 "                        for --hmat-latency (default: 512000 / distance)\n");
 }
 
 int cli_plan_layout(const char *cmd, const struct cli_host_opts *ho, const struct vt_request *r,
