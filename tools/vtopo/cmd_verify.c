@@ -251,26 +251,27 @@ static int qemu_argv(const struct vt_layout *l, const struct verify_opts *o,
     for (size_t i = 0; i < args.count; i++)
         if (vt_strlist_add(argv, args.items[i]) < 0)
             goto oom;
-    if (vt_strlist_add(argv, "-accel") < 0 ||
-        vt_strlist_add(argv, tcg ? "tcg,thread=single" : "kvm") < 0 ||
-        vt_strlist_add(argv, "-nodefaults") < 0 || vt_strlist_add(argv, "-display") < 0 ||
-        vt_strlist_add(argv, "none") < 0 || vt_strlist_add(argv, "-serial") < 0 ||
-        vt_strlist_add(argv, "stdio") < 0 || vt_strlist_add(argv, "-monitor") < 0 ||
-        vt_strlist_add(argv, "none") < 0 || vt_strlist_add(argv, "-no-reboot") < 0 ||
-        vt_strlist_add(argv, "-kernel") < 0 || vt_strlist_add(argv, a->kernel) < 0 ||
-        vt_strlist_add(argv, "-initrd") < 0 || vt_strlist_add(argv, initrd) < 0 ||
-        vt_strlist_add(argv, "-append") < 0)
-        goto oom;
     {
-        char *append;
+        char *append = NULL;
+        const char *boot[] = {"-accel",      tcg ? "tcg,thread=single" : "kvm",
+                              "-nodefaults", "-display",
+                              "none",        "-serial",
+                              "stdio",       "-monitor",
+                              "none",        "-no-reboot",
+                              "-kernel",     a->kernel,
+                              "-initrd",     initrd,
+                              "-append",     NULL};
 
         if (asprintf(&append, "%s%s%s%s%s", BASE_KERNEL_PARAMS, *params ? " " : "", params,
                      o->append ? " " : "", o->append ? o->append : "") < 0)
             goto oom;
-        rc = vt_strlist_add(argv, append);
+        boot[sizeof(boot) / sizeof(boot[0]) - 1] = append;
+        for (size_t i = 0; i < sizeof(boot) / sizeof(boot[0]); i++)
+            if (vt_strlist_add(argv, boot[i]) < 0) {
+                free(append);
+                goto oom;
+            }
         free(append);
-        if (rc < 0)
-            goto oom;
     }
     free(params);
     vt_strlist_free(&args);
@@ -501,7 +502,7 @@ static int run(const struct verify_opts *o, struct vt_request *r)
     }
     if (verify_find_assets(o->kernel, &a, &err) < 0) {
         cli_error("verify", "%s", err.msg);
-        rc = err.code == -ENOENT && o->kernel ? VT_EXIT_USAGE : VT_EXIT_SYSTEM;
+        rc = err.code == -EINVAL ? VT_EXIT_USAGE : VT_EXIT_SYSTEM; /* a bad --kernel */
         goto out;
     }
     if (work_dir(o, dir, sizeof(dir), &err) < 0) {

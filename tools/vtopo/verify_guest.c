@@ -124,7 +124,7 @@ static int find_kernel(const char *opt, char **out, struct vt_err *err)
         const char *path = opt ? opt : env;
 
         if (!is_file(path))
-            return vt_err_set(err, -ENOENT, "%s %s: no such kernel image",
+            return vt_err_set(err, opt ? -EINVAL : -ENOENT, "%s %s: no such kernel image",
                               opt ? "--kernel" : "VTOPO_KERNEL", path);
         return (*out = strdup(path)) ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
     }

@@ -21,7 +21,8 @@ struct verify_assets {
  * scripts/fetch-guest-kernel.sh fills; $VTOPO_BUSYBOX or busybox-static's
  * /bin/busybox; $VTOPO_PROBE or vtopo-probe next to this executable (or in
  * ../libexec/vtopo); $VTOPO_QEMU or qemu-system-x86_64 on the PATH. Each one
- * missing is one sentence saying how to get it. */
+ * missing is one sentence saying how to get it; -EINVAL for a bad --kernel,
+ * -ENOENT for anything else missing. */
 int verify_find_assets(const char *kernel_opt, struct verify_assets *a, struct vt_err *err);
 void verify_assets_free(struct verify_assets *a);
 
