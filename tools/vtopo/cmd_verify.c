@@ -321,6 +321,18 @@ static void print_guest_log(const char *console)
     }
 }
 
+/* The last non-empty line of text, without its newline (in place). */
+static const char *last_line(char *text)
+{
+    size_t n = strlen(text);
+    char *nl;
+
+    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        text[--n] = '\0';
+    nl = strrchr(text, '\n');
+    return nl ? nl + 1 : text;
+}
+
 /* Boot, falling back from KVM to TCG when KVM does not work. */
 static int boot(const struct vt_layout *l, const struct verify_opts *o,
                 const struct verify_assets *a, const char *dir, const char *initrd,
@@ -348,8 +360,11 @@ static int boot(const struct vt_layout *l, const struct verify_opts *o,
         if (*tcg || o->accel == ACCEL_KVM || b->status == VERIFY_BOOT_DONE)
             return 0;
         if (!o->ho.quiet)
-            fprintf(stderr, "vtopo verify: KVM did not boot the guest (%s); falling back to TCG\n",
-                    b->status == VERIFY_BOOT_TIMEOUT ? "no progress" : "QEMU failed");
+            fprintf(stderr,
+                    "vtopo verify: KVM did not boot the guest (%s%s%.*s); falling back "
+                    "to TCG\n",
+                    b->status == VERIFY_BOOT_TIMEOUT ? "no output" : "QEMU failed",
+                    *last_line(b->console) ? ": " : "", 200, last_line(b->console));
         verify_boot_free(b);
         *tcg = true;
     }
