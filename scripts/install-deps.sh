@@ -7,7 +7,10 @@
 set -eu
 
 build_pkgs="cmake make gcc libc6-dev clang pkg-config libcmocka-dev libjson-c-dev bzip2"
-test_pkgs="hwloc libclang-rt-14-dev binutils clang-format acpica-tools"
+# Test oracles: hwloc (lstopo), iasl (acpica-tools), QEMU (vtopo emit qemu's
+# arguments must start it), libvirt's schema (virt-xml-validate) and xmllint.
+test_pkgs="hwloc libclang-rt-14-dev binutils clang-format acpica-tools qemu-system-x86"
+test_pkgs="$test_pkgs libvirt-clients libxml2-utils"
 guest_pkgs="qemu-system-x86 busybox-static"
 
 case "${1:-all}" in

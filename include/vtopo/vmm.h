@@ -76,17 +76,34 @@ VT_API int vt_emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *o,
 VT_API int vt_emit_qemu_kernel_params(const struct vt_layout *l, const struct vt_qemu_opts *o,
                                       bool tcg, char **params, struct vt_err *err);
 
-/* cloud-hypervisor arguments: --cpus (boot, topology), --memory size=0 with
- * one --memory-zone per vnode with memory, and --numa per vnode. */
+/*
+ * The VMM views below, like vt_emit_qemu, return 0 or a negative errno with
+ * err set and the outputs untouched: -EINVAL, with one sentence naming the
+ * rule and the plan option to change, when the VMM cannot build the plan
+ * (docs/vmm-config.md lists every case); -ENOMEM. Warnings (what the VMM
+ * presents differently from the plan) are appended to *warnings when it is
+ * not NULL.
+ */
+
+/* cloud-hypervisor arguments: --cpus (boot, max, topology, affinity of pinned
+ * vCPUs), --memory size=0 with one --memory-zone per vnode with memory
+ * (host_numa_node= its pnode), and --numa per vnode (guest_numa_id, cpus,
+ * distances, memory_zones). Needs the sdm encoding, the plan's vCPUs in the
+ * shape's first slots, at most 2 threads per core, guest PXMs 0..n-1. */
 VT_API int vt_emit_cloud_hypervisor(const struct vt_layout *l, struct vt_strlist *args,
                                     struct vt_strlist *warnings, struct vt_err *err);
 
-/* A libvirt domain XML fragment (<vcpu>, <cputune>, <cpu> with <topology>
- * and <numa>, <numatune>), malloc'd. */
+/* A libvirt domain XML fragment (<memory>, <vcpu> and <vcpus>, <cputune>,
+ * <numatune>, <cpu> with <topology> and <numa>), malloc'd. libvirt drives
+ * QEMU: vt_emit_qemu's rules (native NUMA) hold, and every vnode needs
+ * memory. */
 VT_API int vt_emit_libvirt(const struct vt_layout *l, char **xml, struct vt_strlist *warnings,
                            struct vt_err *err);
 
-/* xl.cfg lines (vcpus, maxmem/memory, vnuma = [...], cpus = [...]), malloc'd. */
+/* xl.cfg lines of an HVM guest (type, vcpus/maxvcpus, memory/maxmem, vga,
+ * vnuma = [...], cpus = [...] for pinned vCPUs), malloc'd. Needs the xen or
+ * legacy encoding, the xen-hvm memory layout, at most 128 vCPUs with APIC IDs
+ * below 255, at most 32 vnodes, each with a pnode and vCPUs. */
 VT_API int vt_emit_xl(const struct vt_layout *l, char **cfg, struct vt_strlist *warnings,
                       struct vt_err *err);
 

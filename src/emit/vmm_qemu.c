@@ -9,22 +9,12 @@
 #include <string.h>
 
 #include "emit/strlist.h"
+#include "emit/vmm_common.h"
 #include "vtopo/vmm.h"
 
 static const char *vendor_id(enum vt_vendor v)
 {
     return v == VT_VENDOR_AMD ? "AuthenticAMD" : "GenuineIntel";
-}
-
-/* The slot QEMU gives these topology ids. */
-static size_t qemu_slot(const struct vt_shape *s, const struct vt_vcpu *c)
-{
-    return (((size_t)c->package * s->dies + c->die) * s->cores + c->core) * s->threads + c->thread;
-}
-
-static size_t slot_count(const struct vt_shape *s)
-{
-    return (size_t)s->sockets * s->dies * s->cores * s->threads;
 }
 
 /* The topology-id properties of a slot ("socket-id=1,core-id=2,thread-id=0";
@@ -66,70 +56,38 @@ static char *qemu_escape(const char *s)
 
 static int check_layout(const struct vt_layout *l, const struct vt_qemu_opts *o, struct vt_err *err)
 {
-    const struct vt_shape *s = vt_layout_shape(l);
-    enum vt_mem_layout ml = vt_layout_mem_layout(l);
+    int rc;
 
-    if (vt_layout_apic_encoding(l) != VT_APIC_SDM)
-        return vt_err_set(err, -EINVAL,
-                          "QEMU derives APIC IDs with the sdm encoding, but this plan uses the %s "
-                          "encoding (plan with --apic sdm)",
-                          vt_apic_encoding_name(vt_layout_apic_encoding(l)));
-    if (ml != VT_MEM_QEMU_Q35 && ml != VT_MEM_QEMU_PC)
-        return vt_err_set(err, -EINVAL,
-                          "QEMU builds the guest memory map itself, but this plan uses the %s "
-                          "memory layout (plan with --mem-layout qemu-q35 or qemu-pc)",
-                          vt_mem_layout_name(ml));
-    for (size_t i = 0; i < vt_layout_vcpu_count(l); i++) {
-        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
-
-        if (c->package >= s->sockets || c->die >= s->dies || c->core >= s->cores ||
-            c->thread >= s->threads)
-            return vt_err_set(err, -EINVAL,
-                              "vCPU %u's topology ids (package %u, die %u, core %u, thread %u) "
-                              "are outside the shape, which QEMU's -smp cannot express",
-                              c->vcpu, c->package, c->die, c->core, c->thread);
-        if (i > 0 && qemu_slot(s, c) <= qemu_slot(s, vt_layout_vcpu(l, i - 1)))
-            return vt_err_set(err, -EINVAL,
-                              "vCPU %u comes before vCPU %zu in QEMU's slot order; QEMU numbers "
-                              "vCPUs in APIC-ID order",
-                              c->vcpu, i - 1);
-    }
+    if ((rc = vt_vmm_check_slots(l, "QEMU", err)) < 0 ||
+        (rc = vt_vmm_check_qemu_memmap(l, "QEMU", err)) < 0)
+        return rc;
     if (o->numa == VT_QEMU_NUMA_NATIVE)
-        for (size_t v = 0; v < vt_layout_vnode_count(l); v++) {
-            const struct vt_vnode *n = vt_layout_vnode(l, v);
-
-            if (n->guest_pxm != v)
-                return vt_err_set(err, -EINVAL,
-                                  "QEMU's -numa node ids are the guest PXMs and must be 0..n-1, "
-                                  "but vnode %zu has guest PXM %" PRIu32
-                                  " (use the acpi NUMA mode, which passes our SRAT)",
-                                  v, n->guest_pxm);
-        }
+        return vt_vmm_check_dense_pxm(
+            l, "QEMU's -numa node ids are the guest PXMs",
+            "emit with --numa acpi, which passes our SRAT, or " VT_VMM_DENSE_PXM_FIX, err);
     return 0;
 }
 
 static int cpu_args(const struct vt_layout *l, const char *model, struct vt_strlist *a)
 {
     const struct vt_shape *s = vt_layout_shape(l);
-    size_t n = vt_layout_vcpu_count(l), prefix = 0;
+    size_t n = vt_layout_vcpu_count(l), prefix = vt_vmm_prefix(l);
     char ids[96];
     int rc = 0;
 
-    while (prefix < n && qemu_slot(s, vt_layout_vcpu(l, prefix)) == prefix)
-        prefix++;
     rc |= vt_strlist_addf(a, "-cpu");
     rc |= vt_strlist_addf(a, "%s,vendor=%s", model, vendor_id(vt_layout_vendor(l)));
     rc |= vt_strlist_addf(a, "-smp");
     if (s->dies > 1)
         rc |= vt_strlist_addf(a, "%zu,sockets=%u,dies=%u,cores=%u,threads=%u,maxcpus=%zu", prefix,
-                              s->sockets, s->dies, s->cores, s->threads, slot_count(s));
+                              s->sockets, s->dies, s->cores, s->threads, vt_vmm_slot_count(s));
     else
         rc |= vt_strlist_addf(a, "%zu,sockets=%u,cores=%u,threads=%u,maxcpus=%zu", prefix,
-                              s->sockets, s->cores, s->threads, slot_count(s));
+                              s->sockets, s->cores, s->threads, vt_vmm_slot_count(s));
     for (size_t i = prefix; i < n; i++) {
         const struct vt_vcpu *c = vt_layout_vcpu(l, i);
 
-        slot_ids(s, qemu_slot(s, c), ids, sizeof(ids));
+        slot_ids(s, vt_vmm_slot(s, c), ids, sizeof(ids));
         rc |= vt_strlist_addf(a, "-device");
         rc |= vt_strlist_addf(a, "%s-x86_64-cpu,id=vcpu%u,%s", model, c->vcpu, ids);
     }
@@ -140,7 +98,7 @@ static int native_numa_args(const struct vt_layout *l, const struct vt_qemu_opts
                             struct vt_strlist *a)
 {
     const struct vt_shape *s = vt_layout_shape(l);
-    size_t nv = vt_layout_vnode_count(l), n = vt_layout_vcpu_count(l), nslots = slot_count(s);
+    size_t nv = vt_layout_vnode_count(l), nslots = vt_vmm_slot_count(s);
     unsigned *slot_vnode;
     char ids[96];
     int rc = 0;
@@ -166,21 +124,10 @@ static int native_numa_args(const struct vt_layout *l, const struct vt_qemu_opts
         else
             rc |= vt_strlist_addf(a, "node,nodeid=%zu", v);
     }
-    /* Every slot gets a node, the empty ones that of the vCPU before them
-     * (or after, for leading empty slots), so QEMU has no unassigned CPU. */
-    if (!(slot_vnode = malloc(nslots * sizeof(*slot_vnode))))
+    /* Every slot gets a node, so QEMU has no unassigned CPU. */
+    if (!(slot_vnode = vt_vmm_slot_vnodes(l)))
         return -ENOMEM;
-    for (size_t i = 0; i < nslots; i++)
-        slot_vnode[i] = UINT32_MAX;
-    for (size_t i = 0; i < n; i++) {
-        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
-
-        slot_vnode[qemu_slot(s, c)] = c->vnode;
-    }
-    for (size_t i = 0, last = n ? vt_layout_vcpu(l, 0)->vnode : 0; i < nslots; i++) {
-        if (slot_vnode[i] == UINT32_MAX)
-            slot_vnode[i] = (unsigned)last;
-        last = slot_vnode[i];
+    for (size_t i = 0; i < nslots; i++) {
         slot_ids(s, i, ids, sizeof(ids));
         rc |= vt_strlist_addf(a, "-numa");
         rc |= vt_strlist_addf(a, "cpu,node-id=%u,%s", slot_vnode[i], ids);
@@ -224,36 +171,17 @@ static int acpi_numa_args(const struct vt_qemu_opts *o, struct vt_strlist *a)
     return rc ? -ENOMEM : 0;
 }
 
-static uint32_t max_apic_id(const struct vt_layout *l)
-{
-    uint32_t max = 0;
-
-    for (size_t i = 0; i < vt_layout_vcpu_count(l); i++)
-        if (vt_layout_vcpu(l, i)->apic_id > max)
-            max = vt_layout_vcpu(l, i)->apic_id;
-    return max;
-}
-
 static int qemu_warnings(const struct vt_layout *l, const struct vt_qemu_opts *o,
                          struct vt_strlist *w)
 {
-    const struct vt_apic_fields *f = vt_layout_apic_fields(l);
-    int rc = 0;
+    int rc = vt_vmm_warn_llc_per_die(l, "QEMU", w);
 
-    /* QEMU 7.2's CPUID leaf 4 (and 0x8000001D) share the L3 among the APIC
-     * IDs of one die. */
-    if (f->llc_shift != f->die_shift)
-        rc |= vt_strlist_addf(w,
-                              "QEMU reports one L3 cache per die (%u APIC IDs) where the plan's "
-                              "LLC is %u APIC IDs: the guest's LLC differs from cpuid.txt (give "
-                              "each vnode its own die or socket with --shape)",
-                              1u << f->die_shift, 1u << f->llc_shift);
-    if (max_apic_id(l) >= 255)
+    if (vt_vmm_max_apic_id(l) >= 255)
         rc |= vt_strlist_addf(w,
                               "APIC IDs up to %" PRIu32
                               " need x2APIC: an intel-iommu with interrupt remapping "
                               "is added, which QEMU supports under KVM only",
-                              max_apic_id(l));
+                              vt_vmm_max_apic_id(l));
     if (o->numa == VT_QEMU_NUMA_NATIVE && o->hmat)
         rc |= vt_strlist_addf(w, "the HMAT is passed in the acpi NUMA mode only; QEMU builds "
                                  "none from -numa here");
@@ -279,7 +207,7 @@ int vt_emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *o, struct
                           model);
     if ((rc = check_layout(l, o, err)) < 0)
         return rc;
-    x2apic = max_apic_id(l) >= 255;
+    x2apic = vt_vmm_max_apic_id(l) >= 255;
     rc |= vt_strlist_addf(&a, "-machine");
     rc |= vt_strlist_addf(&a, "%s%s", vt_layout_mem_layout(l) == VT_MEM_QEMU_PC ? "pc" : "q35",
                           x2apic ? ",kernel-irqchip=split" : "");
@@ -317,7 +245,7 @@ int vt_emit_qemu_kernel_params(const struct vt_layout *l, const struct vt_qemu_o
     const struct vt_shape *s = vt_layout_shape(l);
     /* The CPUs Linux counts as possible: our MADT lists the plan's vCPUs,
      * QEMU's lists every slot. */
-    size_t possible = o && o->madt ? vt_layout_vcpu_count(l) : slot_count(s);
+    size_t possible = o && o->madt ? vt_layout_vcpu_count(l) : vt_vmm_slot_count(s);
     bool madt = o && o->madt, fix_ipi = tcg && possible <= 8 && apic_id_holes(l);
 
     if (asprintf(params, "%s%s%s", madt ? "acpi_apic_instance=2" : "", madt && fix_ipi ? " " : "",

@@ -2,6 +2,7 @@
  * from a plan or from `vtopo check`, and comparing the two (docs/verify.md). */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,16 +87,24 @@ static struct vv_cpu *cpu_get(struct vv_view *v, int cpu)
     return &cpus[at];
 }
 
-static struct vt_bitmap *parse_list(const char *text)
+/* A cpulist ("-" = empty) into *out; a list that does not parse leaves *out
+ * NULL (not known). Only running out of memory is an error. */
+static int parse_list(const char *text, struct vt_bitmap **out)
 {
     struct vt_bitmap *b = vt_bitmap_new();
     struct vt_err err;
+    int rc;
 
-    if (b && strcmp(text, "-") != 0 && vt_bitmap_parse_list(b, text, 65535, &err) < 0) {
+    vt_bitmap_free(*out);
+    *out = NULL;
+    if (!b)
+        return -ENOMEM;
+    if (strcmp(text, "-") != 0 && (rc = vt_bitmap_parse_list(b, text, 65535, &err)) < 0) {
         vt_bitmap_free(b);
-        return NULL;
+        return rc == -ENOMEM ? rc : 0;
     }
-    return b;
+    *out = b;
+    return 0;
 }
 
 static long long num(const char *s)
@@ -107,6 +116,15 @@ static long long num(const char *s)
         return VV_UNKNOWN;
     v = strtoll(s, &end, 0);
     return end == s ? VV_UNKNOWN : v;
+}
+
+/* A node or CPU number (0 to 65535), or -1. */
+static int id_of(const char *s)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+
+    return end == s || *end || v < 0 || v > 65535 ? -1 : (int)v;
 }
 
 /* "VTP node N distance 10 21 ..." */
@@ -128,6 +146,7 @@ static int parse_distances(struct vv_node *n, char *rest)
     }
     free(n->dist);
     n->dist = d;
+    n->ndist = count;
     return 0;
 }
 
@@ -146,19 +165,20 @@ static int probe_line(struct vv_view *v, char *line)
     if (!strcmp(kind, "node")) {
         if (!(a = strtok_r(NULL, " ", &save)) || !(key = strtok_r(NULL, " ", &save)))
             return 0;
-        if (!(n = node_get(v, atoi(a))))
+        if (id_of(a) < 0)
+            return 0;
+        if (!(n = node_get(v, id_of(a))))
             return -ENOMEM;
         if (!strcmp(key, "cpus")) {
-            vt_bitmap_free(n->cpus);
-            if (!(n->cpus = parse_list(strtok_r(NULL, " ", &save) ?: "-")))
+            if (parse_list(strtok_r(NULL, " ", &save) ?: "-", &n->cpus) < 0)
                 return -ENOMEM;
-            n->ncpus = vt_bitmap_weight(n->cpus);
+            n->ncpus = n->cpus ? vt_bitmap_weight(n->cpus) : VV_UNKNOWN;
         } else if (!strcmp(key, "distance")) {
             return parse_distances(n, save);
         } else if (!strcmp(key, "memtotal_kb")) {
             long long kb = num(strtok_r(NULL, " ", &save));
 
-            n->memory_bytes = kb < 0 ? VV_UNKNOWN : kb * 1024;
+            n->memory_bytes = kb < 0 || kb > LLONG_MAX / 1024 ? VV_UNKNOWN : kb * 1024;
         } else if (!strcmp(key, "access0")) {
             char *k, *val;
 
@@ -179,8 +199,10 @@ static int probe_line(struct vv_view *v, char *line)
     if (!strcmp(kind, "cpu")) {
         char *k, *val;
 
-        if (!(a = strtok_r(NULL, " ", &save)) || !(c = cpu_get(v, atoi(a))))
-            return a ? -ENOMEM : 0;
+        if (!(a = strtok_r(NULL, " ", &save)) || id_of(a) < 0)
+            return 0;
+        if (!(c = cpu_get(v, id_of(a))))
+            return -ENOMEM;
         while ((k = strtok_r(NULL, " ", &save)) && (val = strtok_r(NULL, " ", &save))) {
             if (!strcmp(k, "apic"))
                 c->apic_id = num(val);
@@ -192,11 +214,8 @@ static int probe_line(struct vv_view *v, char *line)
                 c->die = num(val);
             else if (!strcmp(k, "core"))
                 c->core = num(val);
-            else if (!strcmp(k, "llc") && strcmp(val, "-") != 0) {
-                vt_bitmap_free(c->llc);
-                if (!(c->llc = parse_list(val)))
-                    return -ENOMEM;
-            }
+            else if (!strcmp(k, "llc") && strcmp(val, "-") != 0 && parse_list(val, &c->llc) < 0)
+                return -ENOMEM;
         }
     }
     return 0;
@@ -225,6 +244,8 @@ static int kernel_line(struct vv_view *v, struct vv_view *srat, const char *text
         if (!n)
             return -ENOMEM;
         n->pxm = pxm;
+        if (end < start || end == ULLONG_MAX)
+            return 0; /* not a range the kernel prints */
         /* The same line may come twice: on the console, and from the probe. */
         for (size_t i = 0; i < n->nranges; i++)
             if (n->ranges[i].start == start && n->ranges[i].end == end + 1)
@@ -432,6 +453,7 @@ int vv_from_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_l
             (vn->nranges && !(n->ranges = malloc(vn->nranges * sizeof(*n->ranges)))))
             goto oom;
         n->ncpus = vt_bitmap_weight(n->cpus);
+        n->ndist = nlinux;
         for (size_t j = 0; j < nlinux; j++)
             n->dist[j] = vt_layout_distance(l, vn->vnode, (unsigned)vnode_of_linux_node(l, (int)j));
         n->memory_bytes = (long long)vn->memory_bytes;
@@ -484,6 +506,7 @@ int vv_from_check(const struct vt_check *c, const uint8_t *slit, size_t slit_len
         if (alloc_nodes(v, 1) < 0 || !(v->nodes[0].dist = malloc(sizeof(*v->nodes[0].dist))))
             goto oom;
         v->nodes[0].dist[0] = 10;
+        v->nodes[0].ndist = 1;
         v->nodes[0].memory_bytes = (long long)ram_bytes;
         /* The HMAT still applies through the rejected SRAT's PXM map. */
         v->nodes[0].access0 = v->hmat == VV_USED ? 1 : 0;
@@ -503,6 +526,7 @@ int vv_from_check(const struct vt_check *c, const uint8_t *slit, size_t slit_len
             node->access0 = 0;
         if (!(node->dist = malloc(n * sizeof(*node->dist))))
             goto oom;
+        node->ndist = n;
         for (size_t j = 0; j < n; j++) {
             uint32_t pi = cn->pxm, pj = vt_check_node(c, j)->pxm;
 
@@ -611,7 +635,7 @@ static void cmp_ll(struct cmp *c, const char *item, long long want, long long go
     row(c, item, w, g, want == got);
 }
 
-static void cmp_node(struct cmp *c, const struct vv_node *w, const struct vv_node *g, size_t nnodes,
+static void cmp_node(struct cmp *c, const struct vv_node *w, const struct vv_node *g,
                      uint64_t total_ram)
 {
     char item[64], ws[512], gs[512];
@@ -629,8 +653,8 @@ static void cmp_node(struct cmp *c, const struct vv_node *w, const struct vv_nod
     }
     if (w->dist) {
         snprintf(item, sizeof(item), "node %d distances", w->id);
-        fmt_dist(ws, sizeof(ws), w->dist, nnodes);
-        fmt_dist(gs, sizeof(gs), g->dist, nnodes);
+        fmt_dist(ws, sizeof(ws), w->dist, w->ndist);
+        fmt_dist(gs, sizeof(gs), g->dist, g->ndist);
         row(c, item, ws, gs, !strcmp(ws, gs));
     }
     if (w->ranges || w->nranges) {
@@ -719,7 +743,7 @@ size_t vv_compare(const struct vv_view *want, const struct vv_view *got, uint64_
             node_init(&missing, want->nodes[i].id);
             g = &missing;
         }
-        cmp_node(&c, &want->nodes[i], g, want->nnodes, total_ram);
+        cmp_node(&c, &want->nodes[i], g, total_ram);
     }
     if (want->cpus) {
         snprintf(ws, sizeof(ws), "%zu", want->ncpus);

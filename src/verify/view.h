@@ -20,11 +20,12 @@
 enum vv_verdict { VV_NOT_KNOWN = -1, VV_NOT_USED = 0, VV_USED = 1 };
 
 struct vv_node {
-    int id;                      /* Linux node id */
-    long long pxm;               /* proximity domain, or VV_UNKNOWN */
-    struct vt_bitmap *cpus;      /* Linux CPU numbers, or NULL when not known */
-    long long ncpus;             /* CPU count, or VV_UNKNOWN */
-    uint32_t *dist;              /* distances to nodes[0..nnodes-1], or NULL */
+    int id;                 /* Linux node id */
+    long long pxm;          /* proximity domain, or VV_UNKNOWN */
+    struct vt_bitmap *cpus; /* Linux CPU numbers, or NULL when not known */
+    long long ncpus;        /* CPU count, or VV_UNKNOWN */
+    uint32_t *dist;         /* distances to the nodes in id order, or NULL */
+    size_t ndist;
     long long memory_bytes;      /* guest: MemTotal; predicted: the node's RAM */
     struct vt_mem_range *ranges; /* SRAT memory ranges Linux took, or NULL */
     size_t nranges;

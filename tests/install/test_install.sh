@@ -15,9 +15,29 @@ libdir=${libdir%/pkgconfig}
 for f in "$libdir/libvtopo.so.0" "$libdir/libvtopo.a" "$prefix/include/vtopo/vtopo.h" \
          "$prefix/bin/vtopo" "$libdir/pkgconfig/vtopo.pc" "$libdir/cmake/vtopo/vtopoConfig.cmake" \
          "$prefix/share/man/man1/vtopo.1" "$prefix/share/man/man1/vtopo-host.1" \
-         "$prefix/share/man/man1/vtopo-plan.1" "$prefix/share/man/man1/vtopo-check.1"; do
+         "$prefix/share/man/man1/vtopo-plan.1" "$prefix/share/man/man1/vtopo-check.1" \
+         "$prefix/share/man/man1/vtopo-emit.1" "$prefix/share/man/man1/vtopo-verify.1" \
+         "$prefix/libexec/vtopo/vtopo-probe"; do
     [ -e "$f" ] || { echo "FAIL: $f was not installed"; exit 1; }
 done
+# The installed vtopo finds its guest probe in ../libexec/vtopo: with a QEMU
+# that cannot start, verify gets as far as booting (exit 3, "QEMU could not").
+printf 'not a kernel' >"$work/bzImage"
+if [ -x /bin/busybox ]; then
+    rc=0
+    VTOPO_QEMU=/bin/false "$prefix/bin/vtopo" verify -q --synthetic sockets=2,cores=4,mem=8G \
+        --vcpus 2 --memory 1G --mem-layout qemu-q35 --kernel "$work/bzImage" --accel tcg \
+        2>"$work/verify.err" >/dev/null || rc=$?
+    grep -q "QEMU could not boot the guest" "$work/verify.err" && [ "$rc" = 3 ] || {
+        echo "FAIL: the installed vtopo verify did not reach the boot (exit $rc):"
+        cat "$work/verify.err"
+        exit 1
+    }
+else
+    echo "FAIL: /bin/busybox (busybox-static) is needed for the installed verify check"
+    exit 1
+fi
+
 soname=$(objdump -p "$libdir/libvtopo.so.0" 2>/dev/null | awk '/SONAME/ {print $2}')
 [ "$soname" = "libvtopo.so.0" ] || { echo "FAIL: SONAME is '$soname', expected libvtopo.so.0"; exit 1; }
 

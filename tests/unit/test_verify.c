@@ -216,6 +216,14 @@ static void test_kernel_verdicts(void **state)
     assert_non_null(v.panic_line);
     assert_int_equal(v.srat, VV_NOT_KNOWN);
     vv_free(&v);
+    /* a cpulist that does not parse is not known (a mismatch), not an error */
+    assert_int_equal(vv_parse_console("VTP begin 1\nVTP node 0 cpus 3-x\nVTP cpu 0 llc 9-1\n"
+                                      "VTP end\n",
+                                      &v, &err),
+                     0);
+    assert_null(v.nodes[0].cpus);
+    assert_null(v.cpus[0].llc);
+    vv_free(&v);
     /* garbage is no view, not a crash */
     assert_int_equal(
         vv_parse_console("VTP node\nVTP cpu\nVTP node x y\nVTP cpu 1 apic\n", &v, &err), 0);

@@ -11,10 +11,14 @@
 void cmd_emit_usage(FILE *out)
 {
     fprintf(out,
-            "Usage: vtopo emit qemu [plan options] [--numa native|acpi] [--tables DIR]\n"
+            "Usage: vtopo emit FORMAT [plan options] [--quiet]\n"
+            "       vtopo emit qemu [plan options] [--numa native|acpi] [--tables DIR]\n"
             "                  [--hmat] [--madt] [--bind] [--cpu MODEL] [--shell] [--quiet]\n"
+            "       vtopo emit cloud-hypervisor [plan options] [--shell] [--quiet]\n"
             "\n"
-            "Print the VMM configuration that builds the planned guest.\n"
+            "Print the VMM configuration that builds the planned guest, or refuse, naming\n"
+            "the plan option to change, when the VMM cannot build it. Warnings (what the\n"
+            "VMM presents differently from the plan) go to stderr.\n"
             "\n"
             "Formats:\n"
             "  qemu                  QEMU arguments, one per line (--shell: one quoted line):\n"
@@ -22,9 +26,25 @@ void cmd_emit_usage(FILE *out)
             "                        vCPUs outside QEMU's -smp prefix), -m and the NUMA\n"
             "                        options. The plan must use --apic sdm and --mem-layout\n"
             "                        qemu-q35 or qemu-pc.\n"
+            "  libvirt               a domain XML fragment: <memory>, <vcpu> (and <vcpus>\n"
+            "                        for vCPUs outside the prefix), <cputune> pins,\n"
+            "                        <numatune> memnodes, <cpu> with <topology> and <numa>\n"
+            "                        cells and distances. As for qemu, and every vnode\n"
+            "                        needs memory.\n"
+            "  xl                    xl.cfg lines of an HVM guest: vcpus, memory, vga,\n"
+            "                        vnuma = [...] and cpus = [...]. The plan must use\n"
+            "                        --apic xen (or legacy) and --mem-layout xen-hvm, at\n"
+            "                        most 128 vCPUs and 32 vnodes, and every vnode needs a\n"
+            "                        pnode and vCPUs.\n"
+            "  cloud-hypervisor      cloud-hypervisor arguments, one per line (--shell: one\n"
+            "                        quoted line): --cpus boot,max,topology(,affinity),\n"
+            "                        --memory size=0, a --memory-zone per vnode with\n"
+            "                        memory, a --numa per vnode. The plan must use --apic\n"
+            "                        sdm, its vCPUs must fill the shape's first slots, and\n"
+            "                        threads <= 2.\n"
             "\n");
     cli_plan_usage_options(out);
-    fprintf(out, "QEMU options:\n"
+    fprintf(out, "QEMU options (qemu only):\n"
                  "  --numa native         -numa node/cpu/dist: QEMU builds the SRAT and SLIT\n"
                  "                        (default; needs guest PXMs 0..n-1)\n"
                  "  --numa acpi           -acpitable file= our srat.dat and slit.dat from\n"
@@ -36,13 +56,15 @@ void cmd_emit_usage(FILE *out)
                  "  --bind                --numa native: bind each vnode's memory to its pnode\n"
                  "                        (memory-backend-ram host-nodes=, policy=bind)\n"
                  "  --cpu MODEL           QEMU CPU model (default max; the vendor is the plan's)\n"
-                 "  --shell               print one shell-quoted line instead of one argument\n"
-                 "                        per line\n"
-                 "  -q, --quiet           do not print warnings\n"
+                 "Output options:\n"
+                 "  --shell               qemu, cloud-hypervisor: print one shell-quoted line\n"
+                 "                        instead of one argument per line\n"
+                 "  -q, --quiet           do not print warnings and notes\n"
                  "  -h, --help            show this help\n"
                  "\n"
-                 "The kernel parameters the guest needs (acpi_apic_instance=2 with --madt) are\n"
-                 "printed on stderr as a note.\n"
+                 "The kernel parameters a QEMU guest needs (acpi_apic_instance=2 with --madt;\n"
+                 "under TCG possible_cpus=9 for <= 8 CPUs with APIC-ID holes) are printed on\n"
+                 "stderr as notes. docs/vmm-config.md has every rule.\n"
                  "\n"
                  "Exit status: 0 ok, 2 bad usage or input, 3 system error.\n");
 }
@@ -74,39 +96,133 @@ static void shell_word(FILE *out, const char *s)
     fputc('\'', out);
 }
 
-static int emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *qo, bool shell,
-                     bool quiet)
-{
-    struct vt_strlist args = {0}, warnings = {0};
-    char *params = NULL;
-    struct vt_err err;
+#define FORMAT_NAMES "qemu, libvirt, xl or cloud-hypervisor"
 
-    if (vt_emit_qemu(l, qo, &args, &warnings, &err) < 0 ||
-        vt_emit_qemu_kernel_params(l, qo, false, &params, &err) < 0) {
-        vt_strlist_free(&args);
-        vt_strlist_free(&warnings);
-        return cli_fail("emit", &err);
+enum emit_format {
+    FMT_QEMU,
+    FMT_LIBVIRT,
+    FMT_XL,
+    FMT_CHV,
+};
+
+static const struct {
+    const char *name;
+    enum emit_format format;
+} formats[] = {
+    {"qemu", FMT_QEMU},
+    {"libvirt", FMT_LIBVIRT},
+    {"xl", FMT_XL},
+    {"cloud-hypervisor", FMT_CHV},
+};
+
+/* The name of a qemu-only option, or NULL. */
+static const char *qemu_option(int opt)
+{
+    switch (opt) {
+    case OPT_NUMA:
+        return "--numa";
+    case OPT_TABLES:
+        return "--tables";
+    case OPT_HMAT:
+        return "--hmat";
+    case OPT_MADT:
+        return "--madt";
+    case OPT_BIND:
+        return "--bind";
+    case OPT_CPU:
+        return "--cpu";
+    default:
+        return NULL;
     }
-    if (!quiet) {
-        for (size_t i = 0; i < warnings.count; i++)
-            fprintf(stderr, "vtopo emit: warning: %s\n", warnings.items[i]);
-        if (*params)
-            fprintf(stderr, "vtopo emit: note: the guest kernel needs: %s\n", params);
-    }
-    for (size_t i = 0; i < args.count; i++) {
+}
+
+static void print_warnings(const struct vt_strlist *warnings, bool quiet)
+{
+    if (quiet)
+        return;
+    for (size_t i = 0; i < warnings->count; i++)
+        fprintf(stderr, "vtopo emit: warning: %s\n", warnings->items[i]);
+}
+
+/* One argument per line, or one shell-quoted line. */
+static void print_args(const struct vt_strlist *args, bool shell)
+{
+    for (size_t i = 0; i < args->count; i++) {
         if (shell) {
             if (i)
                 fputc(' ', stdout);
-            shell_word(stdout, args.items[i]);
+            shell_word(stdout, args->items[i]);
         } else {
-            fputs(args.items[i], stdout);
+            fputs(args->items[i], stdout);
             fputc('\n', stdout);
         }
     }
     if (shell)
         fputc('\n', stdout);
+}
+
+static int emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *qo, bool shell,
+                     bool quiet)
+{
+    struct vt_strlist args = {0}, warnings = {0};
+    char *params = NULL, *tcg_params = NULL;
+    struct vt_err err;
+
+    if (vt_emit_qemu(l, qo, &args, &warnings, &err) < 0 ||
+        vt_emit_qemu_kernel_params(l, qo, false, &params, &err) < 0 ||
+        vt_emit_qemu_kernel_params(l, qo, true, &tcg_params, &err) < 0) {
+        free(params);
+        vt_strlist_free(&args);
+        vt_strlist_free(&warnings);
+        return cli_fail("emit", &err);
+    }
+    print_warnings(&warnings, quiet);
+    if (!quiet && *params)
+        fprintf(stderr, "vtopo emit: note: the guest kernel needs: %s\n", params);
+    /* QEMU 7.2's TCG APIC and logical-destination IPIs (docs/vmm-config.md). */
+    if (!quiet && strcmp(params, tcg_params) != 0)
+        fprintf(stderr, "vtopo emit: note: under TCG (no KVM) the guest kernel needs: %s\n",
+                tcg_params);
+    print_args(&args, shell);
     free(params);
+    free(tcg_params);
     vt_strlist_free(&args);
+    vt_strlist_free(&warnings);
+    return VT_EXIT_OK;
+}
+
+static int emit_chv(const struct vt_layout *l, bool shell, bool quiet)
+{
+    struct vt_strlist args = {0}, warnings = {0};
+    struct vt_err err;
+
+    if (vt_emit_cloud_hypervisor(l, &args, &warnings, &err) < 0) {
+        vt_strlist_free(&warnings);
+        return cli_fail("emit", &err);
+    }
+    print_warnings(&warnings, quiet);
+    print_args(&args, shell);
+    vt_strlist_free(&args);
+    vt_strlist_free(&warnings);
+    return VT_EXIT_OK;
+}
+
+/* libvirt and xl: a text. */
+static int emit_text(const struct vt_layout *l, enum emit_format format, bool quiet)
+{
+    struct vt_strlist warnings = {0};
+    struct vt_err err;
+    char *text = NULL;
+    int rc = format == FMT_LIBVIRT ? vt_emit_libvirt(l, &text, &warnings, &err)
+                                   : vt_emit_xl(l, &text, &warnings, &err);
+
+    if (rc < 0) {
+        vt_strlist_free(&warnings);
+        return cli_fail("emit", &err);
+    }
+    print_warnings(&warnings, quiet);
+    fputs(text, stdout);
+    free(text);
     vt_strlist_free(&warnings);
     return VT_EXIT_OK;
 }
@@ -132,8 +248,9 @@ int cmd_emit(int argc, char **argv)
     struct vt_request *r = NULL;
     struct vt_host *h = NULL;
     struct vt_layout *l = NULL;
-    const char *format;
-    bool shell = false;
+    const char *name, *qemu_only = NULL;
+    enum emit_format format = FMT_QEMU;
+    bool shell = false, known = false;
     struct vt_err err;
     int opt, rc = VT_EXIT_OK;
 
@@ -142,10 +259,15 @@ int cmd_emit(int argc, char **argv)
         return VT_EXIT_OK;
     }
     if (argc < 2 || argv[1][0] == '-')
-        return cli_usage_error("emit", "missing the format (qemu)");
-    format = argv[1];
-    if (strcmp(format, "qemu") != 0)
-        return cli_usage_error("emit", "unknown format '%s' (qemu)", format);
+        return cli_usage_error("emit", "missing the format (%s)", FORMAT_NAMES);
+    name = argv[1];
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+        if (!strcmp(name, formats[i].name)) {
+            format = formats[i].format;
+            known = true;
+        }
+    if (!known)
+        return cli_usage_error("emit", "unknown format '%s' (%s)", name, FORMAT_NAMES);
     if (!(r = vt_request_new())) {
         cli_error("emit", "out of memory");
         return VT_EXIT_SYSTEM;
@@ -164,6 +286,8 @@ int cmd_emit(int argc, char **argv)
         }
         if (applied == 0)
             continue;
+        if (!qemu_only)
+            qemu_only = qemu_option(opt);
         switch (opt) {
         case OPT_NUMA:
             if (!strcmp(optarg, "native")) {
@@ -208,6 +332,17 @@ int cmd_emit(int argc, char **argv)
         rc = cli_usage_error("emit", "unexpected argument '%s'", argv[optind]);
         goto out;
     }
+    if (format != FMT_QEMU && qemu_only) {
+        rc = cli_usage_error("emit", "%s is a qemu option; %s does not take it", qemu_only, name);
+        goto out;
+    }
+    if (shell && (format == FMT_LIBVIRT || format == FMT_XL)) {
+        rc = cli_usage_error("emit",
+                             "--shell goes with qemu and cloud-hypervisor (%s prints a file, not "
+                             "arguments)",
+                             name);
+        goto out;
+    }
     if (qo.numa == VT_QEMU_NUMA_NATIVE && (qo.hmat || qo.madt || qo.tables_dir)) {
         rc = cli_usage_error("emit", "--hmat, --madt and --tables go with --numa acpi");
         goto out;
@@ -219,7 +354,17 @@ int cmd_emit(int argc, char **argv)
     }
     if ((rc = cli_plan_layout("emit", &ho, r, &h, &l)) != VT_EXIT_OK)
         goto out;
-    rc = emit_qemu(l, &qo, shell, ho.quiet);
+    switch (format) {
+    case FMT_QEMU:
+        rc = emit_qemu(l, &qo, shell, ho.quiet);
+        break;
+    case FMT_CHV:
+        rc = emit_chv(l, shell, ho.quiet);
+        break;
+    default:
+        rc = emit_text(l, format, ho.quiet);
+        break;
+    }
     if (rc == VT_EXIT_OK && (fflush(stdout) != 0 || ferror(stdout))) {
         cli_error("emit", "cannot write the output");
         rc = VT_EXIT_SYSTEM;

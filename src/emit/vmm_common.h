@@ -1,0 +1,54 @@
+/* What the VMM emitters share (internal): QEMU's and cloud-hypervisor's CPU
+ * slot numbering, and the checks and warnings of every QEMU-based view
+ * (QEMU itself, libvirt). */
+#ifndef VT_EMIT_VMM_COMMON_H
+#define VT_EMIT_VMM_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vtopo/vmm.h"
+
+/* The slot of a vCPU's topology ids: slots are numbered socket-major
+ * (socket, die, core, thread), as QEMU's x86_topo_ids_from_idx and
+ * cloud-hypervisor's get_x2apic_id split a CPU index. */
+size_t vt_vmm_slot(const struct vt_shape *s, const struct vt_vcpu *c);
+
+/* sockets x dies x cores x threads. */
+size_t vt_vmm_slot_count(const struct vt_shape *s);
+
+/* How many vCPUs sit in slots 0, 1, ... in vCPU order: vCPU i in slot i for
+ * every i below the result. */
+size_t vt_vmm_prefix(const struct vt_layout *l);
+
+/* The vnode of every slot, malloc'd (NULL when out of memory): a vCPU's slot
+ * has the vCPU's vnode, an empty slot that of the vCPU before it (or, before
+ * the first vCPU, of the first vCPU), so a VMM that needs every slot in a
+ * node puts a hot-pluggable slot next to its neighbours. */
+unsigned *vt_vmm_slot_vnodes(const struct vt_layout *l);
+
+uint32_t vt_vmm_max_apic_id(const struct vt_layout *l);
+
+/* A VMM that gives CPU slot i the sdm APIC ID of its topology ids and
+ * numbers vCPUs in slot order: the plan must use the sdm encoding, every
+ * vCPU's ids must lie inside the shape, vCPU 0 must be in slot 0 and the
+ * slots must ascend with the vCPU index. vmm names the VMM in messages. */
+int vt_vmm_check_slots(const struct vt_layout *l, const char *vmm, struct vt_err *err);
+
+/* QEMU builds the guest memory map itself: the plan's memory layout must be
+ * qemu-q35 or qemu-pc. */
+int vt_vmm_check_qemu_memmap(const struct vt_layout *l, const char *vmm, struct vt_err *err);
+
+/* How to change a plan whose guest PXMs are not 0..n-1. */
+#define VT_VMM_DENSE_PXM_FIX "plan without --pin-identity or a sparse --guest-pxms"
+
+/* Guest PXMs 0..n-1 in vnode order. what says why ("QEMU's -numa node ids
+ * are the guest PXMs"), fix how to change the plan. */
+int vt_vmm_check_dense_pxm(const struct vt_layout *l, const char *what, const char *fix,
+                           struct vt_err *err);
+
+/* QEMU 7.2 (and cloud-hypervisor) share the L3 of CPUID leaf 4/0x8000001D
+ * among the APIC IDs of one die: warn when the plan's LLC is narrower. */
+int vt_vmm_warn_llc_per_die(const struct vt_layout *l, const char *vmm, struct vt_strlist *w);
+
+#endif

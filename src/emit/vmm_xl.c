@@ -1,0 +1,182 @@
+/* xl.cfg lines for a layout (docs/vmm-config.md): an HVM guest with
+ * vnuma = [ [ "pnode=", "size=", "vcpus=", "vdistances=" ], ... ] and cpus=
+ * pinning. The rules are xl's (tools/xl/xl_parse.c, parse_vnuma_config: every
+ * VNODE_SPEC key mandatory, size in MiB, the vcpus of all vnodes = maxvcpus,
+ * the sizes = maxmem), libxl's (libxl_vnuma.c: each vCPU in one vnode; the
+ * HVM vmemranges laid out vnode by vnode around the MMIO hole, video RAM
+ * taken out of vnode 0) and Xen's (HVM_MAX_VCPUS 128, 8-bit APIC IDs in the
+ * libacpi MADT, the XSA-77 size cap of XEN_DOMCTL_setvnumainfo). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "emit/strlist.h"
+#include "emit/vmm_common.h"
+#include "util/bytes.h"
+#include "vtopo/vmm.h"
+
+#define XEN_HVM_MAX_VCPUS 128 /* public/hvm/hvm_info_table.h */
+/* vnuma_alloc() rejects nr_vnodes > PAGE_SIZE / sizeof(unsigned) / nr_vnodes
+ * (the distance table must fit a 4 KiB page): 32 vnodes at most. */
+#define XEN_MAX_VNODES 32
+
+static int check_layout(const struct vt_layout *l, struct vt_err *err)
+{
+    enum vt_apic_encoding enc = vt_layout_apic_encoding(l);
+    enum vt_mem_layout ml = vt_layout_mem_layout(l);
+    size_t n = vt_layout_vcpu_count(l), nv = vt_layout_vnode_count(l);
+    int rc;
+
+    if (enc == VT_APIC_SDM)
+        return vt_err_set(err, -EINVAL,
+                          "Xen gives vCPU N the APIC ID 2N (or, with vNUMA APIC topology, the "
+                          "xen encoding), not the sdm encoding of this plan (plan with --apic "
+                          "xen, or --apic legacy)");
+    if (ml != VT_MEM_XEN_HVM)
+        return vt_err_set(err, -EINVAL,
+                          "libxl builds the memory map of an HVM guest itself, but this plan "
+                          "uses the %s memory layout (plan with --mem-layout xen-hvm)",
+                          vt_mem_layout_name(ml));
+    if (n > XEN_HVM_MAX_VCPUS)
+        return vt_err_set(err, -EINVAL,
+                          "a Xen HVM guest has at most %d vCPUs (HVM_MAX_VCPUS), but this plan "
+                          "has %zu (plan with --vcpus %d or fewer)",
+                          XEN_HVM_MAX_VCPUS, n, XEN_HVM_MAX_VCPUS);
+    for (size_t i = 0; i < n; i++) {
+        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+
+        if (c->apic_id >= 255)
+            return vt_err_set(err, -EINVAL,
+                              "libxl's MADT holds 8-bit xAPIC IDs below 255, but vCPU %u has "
+                              "APIC ID %" PRIu32
+                              " (plan with fewer vCPUs per vnode, or --apic legacy)",
+                              c->vcpu, c->apic_id);
+    }
+    if (nv > XEN_MAX_VNODES)
+        return vt_err_set(err, -EINVAL,
+                          "Xen accepts at most %d vnodes (XEN_DOMCTL_setvnumainfo's distance "
+                          "table must fit a 4 KiB page), but this plan has %zu (plan with "
+                          "--vnodes %d or fewer)",
+                          XEN_MAX_VNODES, nv, XEN_MAX_VNODES);
+    if ((rc = vt_vmm_check_dense_pxm(l, "Xen's vNUMA proximity domains are the vnode numbers",
+                                     VT_VMM_DENSE_PXM_FIX, err)) < 0)
+        return rc;
+    for (size_t v = 0; v < nv; v++) {
+        const struct vt_vnode *vn = vt_layout_vnode(l, v);
+
+        if (vn->pnode < 0)
+            return vt_err_set(err, -EINVAL,
+                              "xl's vnuma needs a host node (pnode=) for every vnode, but vnode "
+                              "%zu has none (plan without --pin-identity, whose PXM gaps are such "
+                              "vnodes)",
+                              v);
+        if (vt_bitmap_iszero(vn->vcpus))
+            return vt_err_set(err, -EINVAL,
+                              "xl's vnuma needs vCPUs (vcpus=) in every vnode, but vnode %zu "
+                              "has none (give every vnode vCPUs with --vcpu-nodes)",
+                              v);
+    }
+    return 0;
+}
+
+static int warnings_of(const struct vt_layout *l, struct vt_strlist *w)
+{
+    int rc = 0;
+
+    if (vt_layout_vnode_count(l) > 1)
+        rc |= vt_strlist_addf(w, "upstream Xen derives the guest's CPUID topology from the host "
+                                 "and zeroes leaf 0xB, with no package per vnode: the guest's "
+                                 "topology differs from cpuid.txt unless the hypervisor has a "
+                                 "vNUMA CPUID topology (Edera's "
+                                 "XEN_DOMCTL_CDF_vnuma_apic_topology)");
+    for (size_t i = 0; i < vt_layout_vcpu_count(l); i++) {
+        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+
+        if (c->apic_id == 2 * c->vcpu)
+            continue;
+        rc |= vt_strlist_addf(w,
+                              "upstream Xen gives vCPU %u the APIC ID %u where the plan's xen "
+                              "encoding gives %" PRIu32
+                              ": only a hypervisor with vNUMA APIC IDs (Edera's "
+                              "XEN_DOMCTL_CDF_vnuma_apic_topology) builds the planned guest "
+                              "(plan with --apic legacy for upstream Xen)",
+                              c->vcpu, 2 * c->vcpu, c->apic_id);
+        break;
+    }
+    return rc ? -ENOMEM : 0;
+}
+
+static int vnuma(struct vt_buf *b, const struct vt_layout *l)
+{
+    size_t nv = vt_layout_vnode_count(l);
+
+    for (size_t v = 0; v < nv; v++) {
+        const struct vt_vnode *vn = vt_layout_vnode(l, v);
+        char *cpus = vt_bitmap_format_list(vn->vcpus);
+
+        if (!cpus)
+            return -ENOMEM;
+        vt_buf_printf(b, "%s[ \"pnode=%d\", \"size=%" PRIu64 "\", \"vcpus=%s\", \"vdistances=",
+                      v ? "          " : "vnuma = [ ", vn->pnode, vn->memory_bytes >> 20, cpus);
+        free(cpus);
+        for (size_t w = 0; w < nv; w++)
+            vt_buf_printf(b, "%s%u", w ? "," : "", vt_layout_distance(l, (unsigned)v, (unsigned)w));
+        vt_buf_printf(b, "\" ]%s\n", v + 1 < nv ? "," : " ]");
+    }
+    return 0;
+}
+
+/* cpus = [ "pCPU", ... ] up to the last pinned vCPU; "all" for the unpinned
+ * ones before it (xl leaves vCPUs past the list unpinned). */
+static void pinning(struct vt_buf *b, const struct vt_layout *l)
+{
+    size_t n = vt_layout_vcpu_count(l), end = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (vt_layout_vcpu(l, i)->pcpu >= 0)
+            end = i + 1;
+    if (!end)
+        return;
+    vt_buf_printf(b, "cpus = [ ");
+    for (size_t i = 0; i < end; i++) {
+        int pcpu = vt_layout_vcpu(l, i)->pcpu;
+
+        if (pcpu >= 0)
+            vt_buf_printf(b, "%s\"%d\"", i ? ", " : "", pcpu);
+        else
+            vt_buf_printf(b, "%s\"all\"", i ? ", " : "");
+    }
+    vt_buf_printf(b, " ]\n");
+}
+
+int vt_emit_xl(const struct vt_layout *l, char **cfg, struct vt_strlist *warnings,
+               struct vt_err *err)
+{
+    size_t n = vt_layout_vcpu_count(l);
+    uint64_t mib = vt_layout_memory(l) >> 20;
+    struct vt_buf b;
+    int rc;
+
+    if ((rc = check_layout(l, err)) < 0)
+        return rc;
+    vt_buf_init(&b);
+    vt_buf_printf(&b,
+                  "# vtopo emit xl: %zu vCPUs, %" PRIu64 " MiB, %zu vnodes (docs/vmm-config.md)\n",
+                  n, mib, vt_layout_vnode_count(l));
+    vt_buf_printf(&b, "type = \"hvm\"\n");
+    vt_buf_printf(&b, "vcpus = %zu\nmaxvcpus = %zu\n", n, n);
+    vt_buf_printf(&b, "memory = %" PRIu64 "\nmaxmem = %" PRIu64 "\n", mib, mib);
+    vt_buf_printf(&b, "# libxl takes the video RAM out of vnode 0; the plan has none\n");
+    vt_buf_printf(&b, "vga = \"none\"\n");
+    rc = vnuma(&b, l);
+    pinning(&b, l);
+    vt_buf_append(&b, "", 1);
+    if (rc == 0 && !b.oom && warnings)
+        rc = warnings_of(l, warnings);
+    if (rc < 0 || b.oom) {
+        vt_buf_free(&b);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    *cfg = (char *)b.data;
+    return 0;
+}

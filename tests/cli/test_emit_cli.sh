@@ -1,0 +1,614 @@
+#!/usr/bin/env bash
+# CLI behaviour of `vtopo emit FORMAT`: the known answer of every format for
+# the demo plan, the unbalanced plan (vCPUs QEMU's -smp prefix cannot place),
+# every refusal with its exact message and exit status, --shell quoting; and
+# external oracles: QEMU 7.2 starts (-S, never boots a kernel) with what we
+# emit and reports the planned nodes in 'info numa', libvirt's own schema
+# validates the XML fragment (virt-xml-validate), xmllint parses it.
+#
+# Usage: test_emit_cli.sh PATH-TO-vtopo SOURCE-DIR
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+VTOPO=${1:-}
+SRC=${2:-$(cd "$HERE/../.." && pwd)}
+vt_require_binary "$VTOPO"
+vt_mktemp
+
+HOST=(--host "$SRC/examples/hosts/demo-2s6c.json")
+# The demo plan: 6 vCPUs, 2 vnodes of one socket each, 1 GiB, QEMU q35.
+DEMO=(--vcpus 6 --vnodes 2 --shape sockets=2,cores=3 --memory 1G --mem-layout qemu-q35)
+# Unbalanced: 2 + 3 vCPUs in two sockets of 3 cores; slot 2 stays empty.
+UNBAL=(--vcpus 5 --vcpu-nodes 0-1:0,2-4:1 --memory 1G --mem-layout qemu-q35)
+
+# expect_out_file FILE: stdout is exactly FILE's content.
+expect_out_file()
+{
+    printf '%s\n' "$OUT" >"$T/.got"
+    expect_same "$1" "$T/.got" "stdout"
+}
+
+# refuse FORMAT MESSAGE ARGS...: exit 2, nothing on stdout, exactly one
+# stderr line "vtopo emit: MESSAGE".
+refuse()
+{
+    local format=$1 msg=$2
+    shift 2
+    t_begin "emit $format refuses: $msg"
+    run "$VTOPO" emit "$format" -q "$@"
+    expect_rc 2
+    expect_out_empty
+    expect_err_one_line "vtopo emit: "
+    if [ "$ERR" != "vtopo emit: $msg" ]; then
+        t_fail "stderr is '$ERR'"
+    fi
+}
+
+# usage_error MESSAGE ARGS...: a usage error (exit 2, the message, then the
+# hint), nothing on stdout.
+usage_error()
+{
+    local msg=$1
+    shift
+    t_begin "emit usage error: $msg"
+    run "$VTOPO" emit "$@"
+    expect_rc 2
+    expect_out_empty
+    if [ "$ERR" != "vtopo emit: $msg
+Try 'vtopo emit --help'." ]; then
+        t_fail "stderr is '$ERR'"
+    fi
+}
+
+# ---- help ------------------------------------------------------------------
+
+t_begin "vtopo emit --help names every format and documents every option"
+run "$VTOPO" emit --help
+expect_rc 0
+expect_out_has "  qemu " "  libvirt " "  xl " "  cloud-hypervisor "
+opts=$(sed -n 's/^ *{"\([a-z-]*\)", \(no\|required\)_argument.*/\1/p' "$SRC/tools/vtopo/cmd_emit.c")
+[ -n "$opts" ] || t_fail "could not read the getopt table (test defect)"
+for o in $opts fsroot host synthetic acpi vcpus memory vnodes shape apic mem-layout; do
+    expect_out_has "--$o"
+done
+
+# ---- known answers: the demo plan --------------------------------------------
+
+t_begin "emit qemu: the demo plan"
+run "$VTOPO" emit qemu -q "${HOST[@]}" "${DEMO[@]}"
+expect_rc 0
+expect_err_empty
+cat >"$T/want" <<'EOF'
+-machine
+q35
+-cpu
+max,vendor=GenuineIntel
+-smp
+6,sockets=2,cores=3,threads=1,maxcpus=6
+-m
+1024M
+-object
+memory-backend-ram,id=vnode0,size=512M
+-object
+memory-backend-ram,id=vnode1,size=512M
+-numa
+node,nodeid=0,memdev=vnode0
+-numa
+node,nodeid=1,memdev=vnode1
+-numa
+cpu,node-id=0,socket-id=0,core-id=0,thread-id=0
+-numa
+cpu,node-id=0,socket-id=0,core-id=1,thread-id=0
+-numa
+cpu,node-id=0,socket-id=0,core-id=2,thread-id=0
+-numa
+cpu,node-id=1,socket-id=1,core-id=0,thread-id=0
+-numa
+cpu,node-id=1,socket-id=1,core-id=1,thread-id=0
+-numa
+cpu,node-id=1,socket-id=1,core-id=2,thread-id=0
+-numa
+dist,src=0,dst=1,val=21
+-numa
+dist,src=1,dst=0,val=21
+EOF
+expect_out_file "$T/want"
+
+t_begin "emit qemu --bind: memory backends bound to the vnodes' pnodes"
+run "$VTOPO" emit qemu -q "${HOST[@]}" "${DEMO[@]}" --bind
+expect_rc 0
+expect_out_line "memory-backend-ram,id=vnode0,size=512M,host-nodes=0,policy=bind" \
+    "memory-backend-ram,id=vnode1,size=512M,host-nodes=1,policy=bind"
+
+t_begin "emit libvirt: the demo plan"
+run "$VTOPO" emit libvirt -q "${HOST[@]}" "${DEMO[@]}"
+expect_rc 0
+expect_err_empty
+cat >"$T/want" <<'EOF'
+<!-- vtopo emit libvirt: 6 vCPUs, 1024 MiB, 2 vnodes (docs/vmm-config.md).
+     The domain needs <os><type machine='q35'>hvm</type></os> and <features><acpi/></features>;
+     the plan's CPUID leaves are those of an intel CPU. -->
+<memory unit='MiB'>1024</memory>
+<vcpu placement='static'>6</vcpu>
+<numatune>
+  <memnode cellid='0' mode='strict' nodeset='0'/>
+  <memnode cellid='1' mode='strict' nodeset='1'/>
+</numatune>
+<cpu mode='maximum' check='none'>
+  <topology sockets='2' dies='1' cores='3' threads='1'/>
+  <numa>
+    <cell id='0' cpus='0-2' memory='512' unit='MiB'>
+      <distances>
+        <sibling id='0' value='10'/>
+        <sibling id='1' value='21'/>
+      </distances>
+    </cell>
+    <cell id='1' cpus='3-5' memory='512' unit='MiB'>
+      <distances>
+        <sibling id='0' value='21'/>
+        <sibling id='1' value='10'/>
+      </distances>
+    </cell>
+  </numa>
+</cpu>
+EOF
+expect_out_file "$T/want"
+cp "$T/.got" "$T/demo.xml"
+
+t_begin "emit xl: the demo plan in Xen's vNUMA encoding"
+run "$VTOPO" emit xl "${HOST[@]}" --vcpus 6 --vnodes 2 --memory 1G --apic xen \
+    --mem-layout xen-hvm
+expect_rc 0
+cat >"$T/want" <<'EOF'
+# vtopo emit xl: 6 vCPUs, 1024 MiB, 2 vnodes (docs/vmm-config.md)
+type = "hvm"
+vcpus = 6
+maxvcpus = 6
+memory = 1024
+maxmem = 1024
+# libxl takes the video RAM out of vnode 0; the plan has none
+vga = "none"
+vnuma = [ [ "pnode=0", "size=512", "vcpus=0-2", "vdistances=10,21" ],
+          [ "pnode=1", "size=512", "vcpus=3-5", "vdistances=21,10" ] ]
+EOF
+expect_out_file "$T/want"
+# 3 vCPUs per vnode: the xen encoding gives vnode 1 the package at APIC ID 8.
+expect_err_has "warning: upstream Xen derives the guest's CPUID topology from the host" \
+    "warning: upstream Xen gives vCPU 3 the APIC ID 6 where the plan's xen encoding gives 8"
+
+t_begin "emit xl: pinned vCPUs (cpus = [...]) in the legacy encoding"
+run "$VTOPO" emit xl -q "${HOST[@]}" --vcpus 6 --pin 0-2:0-2,3-5:6-8 --memory 1G \
+    --apic legacy --mem-layout xen-hvm
+expect_rc 0
+expect_out_line 'cpus = [ "0", "1", "2", "6", "7", "8" ]' \
+    '          [ "pnode=1", "size=512", "vcpus=3-5", "vdistances=21,10" ] ]'
+
+t_begin "emit cloud-hypervisor: the demo plan"
+run "$VTOPO" emit cloud-hypervisor "${HOST[@]}" "${DEMO[@]}"
+expect_rc 0
+cat >"$T/want" <<'EOF'
+--cpus
+boot=6,max=6,topology=1:3:1:2
+--memory
+size=0
+--memory-zone
+id=mem0,size=512M,host_numa_node=0
+--memory-zone
+id=mem1,size=512M,host_numa_node=1
+--numa
+guest_numa_id=0,cpus=[0-2],distances=[1@21],memory_zones=[mem0]
+--numa
+guest_numa_id=1,cpus=[3-5],distances=[0@21],memory_zones=[mem1]
+EOF
+expect_out_file "$T/want"
+if [ "$ERR" != "vtopo emit: warning: cloud-hypervisor places the memory zones in guest-physical memory itself: the vnodes' ranges differ from the plan's qemu-q35 memory map (their sizes do not)" ]; then
+    t_fail "stderr is '$ERR'"
+fi
+
+t_begin "emit cloud-hypervisor: pinned vCPUs go into --cpus affinity"
+run "$VTOPO" emit cloud-hypervisor -q "${HOST[@]}" --vcpus 4 --pin 0-1:0-1,2-3:6-7 --memory 1G
+expect_rc 0
+expect_out_line "boot=4,max=4,topology=1:2:1:2,affinity=[0@[0],1@[1],2@[6],3@[7]]"
+
+t_begin "--quiet silences warnings; without it they go to stderr"
+run "$VTOPO" emit cloud-hypervisor -q "${HOST[@]}" "${DEMO[@]}"
+expect_err_empty
+run "$VTOPO" emit qemu "${HOST[@]}" --vcpus 4 --vnodes 2 --shape sockets=1,cores=4 \
+    --allow-package-span --memory 1G --mem-layout qemu-q35
+expect_rc 0
+expect_err_has "vtopo emit: warning: QEMU reports one L3 cache per die (4 APIC IDs) where the plan's LLC is 2 APIC IDs"
+
+# ---- the unbalanced plan -------------------------------------------------------
+
+t_begin "emit qemu: vCPUs after QEMU's -smp prefix are plugged with -device"
+run "$VTOPO" emit qemu -q "${HOST[@]}" "${UNBAL[@]}"
+expect_rc 0
+cat >"$T/want" <<'EOF'
+-machine
+q35
+-cpu
+max,vendor=GenuineIntel
+-smp
+2,sockets=2,cores=3,threads=1,maxcpus=6
+-device
+max-x86_64-cpu,id=vcpu2,socket-id=1,core-id=0,thread-id=0
+-device
+max-x86_64-cpu,id=vcpu3,socket-id=1,core-id=1,thread-id=0
+-device
+max-x86_64-cpu,id=vcpu4,socket-id=1,core-id=2,thread-id=0
+-m
+1024M
+-object
+memory-backend-ram,id=vnode0,size=410M
+-object
+memory-backend-ram,id=vnode1,size=614M
+-numa
+node,nodeid=0,memdev=vnode0
+-numa
+node,nodeid=1,memdev=vnode1
+-numa
+cpu,node-id=0,socket-id=0,core-id=0,thread-id=0
+-numa
+cpu,node-id=0,socket-id=0,core-id=1,thread-id=0
+-numa
+cpu,node-id=0,socket-id=0,core-id=2,thread-id=0
+-numa
+cpu,node-id=1,socket-id=1,core-id=0,thread-id=0
+-numa
+cpu,node-id=1,socket-id=1,core-id=1,thread-id=0
+-numa
+cpu,node-id=1,socket-id=1,core-id=2,thread-id=0
+-numa
+dist,src=0,dst=1,val=21
+-numa
+dist,src=1,dst=0,val=21
+EOF
+expect_out_file "$T/want"
+
+t_begin "emit libvirt: the empty slot is a disabled hot-pluggable <vcpu>"
+run "$VTOPO" emit libvirt -q "${HOST[@]}" --vcpus 5 --pin 0-1:0-1,2-4:6-8 --memory 1G \
+    --mem-layout qemu-q35
+expect_rc 0
+cat >"$T/want" <<'EOF'
+<!-- vtopo emit libvirt: 5 vCPUs, 1024 MiB, 2 vnodes (docs/vmm-config.md).
+     The domain needs <os><type machine='q35'>hvm</type></os> and <features><acpi/></features>;
+     the plan's CPUID leaves are those of an intel CPU. -->
+<memory unit='MiB'>1024</memory>
+<vcpu placement='static' current='5'>6</vcpu>
+<vcpus>
+  <vcpu id='0' enabled='yes' hotpluggable='no'/>
+  <vcpu id='1' enabled='yes' hotpluggable='no'/>
+  <vcpu id='2' enabled='no' hotpluggable='yes'/>
+  <vcpu id='3' enabled='yes' hotpluggable='yes'/>
+  <vcpu id='4' enabled='yes' hotpluggable='yes'/>
+  <vcpu id='5' enabled='yes' hotpluggable='yes'/>
+</vcpus>
+<cputune>
+  <vcpupin vcpu='0' cpuset='0'/>
+  <vcpupin vcpu='1' cpuset='1'/>
+  <vcpupin vcpu='3' cpuset='6'/>
+  <vcpupin vcpu='4' cpuset='7'/>
+  <vcpupin vcpu='5' cpuset='8'/>
+</cputune>
+<numatune>
+  <memnode cellid='0' mode='strict' nodeset='0'/>
+  <memnode cellid='1' mode='strict' nodeset='1'/>
+</numatune>
+<cpu mode='maximum' check='none'>
+  <topology sockets='2' dies='1' cores='3' threads='1'/>
+  <numa>
+    <cell id='0' cpus='0-2' memory='410' unit='MiB'>
+      <distances>
+        <sibling id='0' value='10'/>
+        <sibling id='1' value='21'/>
+      </distances>
+    </cell>
+    <cell id='1' cpus='3-5' memory='614' unit='MiB'>
+      <distances>
+        <sibling id='0' value='21'/>
+        <sibling id='1' value='10'/>
+      </distances>
+    </cell>
+  </numa>
+</cpu>
+EOF
+expect_out_file "$T/want"
+cp "$T/.got" "$T/unbal.xml"
+
+t_begin "emit xl: the unbalanced plan"
+run "$VTOPO" emit xl -q "${HOST[@]}" --vcpus 5 --vcpu-nodes 0-1:0,2-4:1 --memory 1G \
+    --apic xen --mem-layout xen-hvm
+expect_rc 0
+expect_out_line 'vnuma = [ [ "pnode=0", "size=410", "vcpus=0-1", "vdistances=10,21" ],' \
+    '          [ "pnode=1", "size=614", "vcpus=2-4", "vdistances=21,10" ] ]'
+
+t_begin "emit cloud-hypervisor: a prefix of the slots boots, the rest is hot-pluggable"
+run "$VTOPO" emit cloud-hypervisor -q "${HOST[@]}" --vcpus 5 --vcpu-nodes 0-2:0,3-4:1 --memory 1G
+expect_rc 0
+expect_out_line "boot=5,max=6,topology=1:3:1:2" \
+    "guest_numa_id=0,cpus=[0-2],distances=[1@21],memory_zones=[mem0]" \
+    "guest_numa_id=1,cpus=[3-5],distances=[0@21],memory_zones=[mem1]"
+
+t_begin "emit cloud-hypervisor: CPU-less and memory-less vnodes"
+run "$VTOPO" emit cloud-hypervisor -q "${HOST[@]}" --vcpus 4 --vcpu-nodes 0-1:0,2-3:2 \
+    --vnode-memory 512M,512M,0 --memory 1G
+expect_rc 0
+expect_out_line "guest_numa_id=1,distances=[0@21,2@21],memory_zones=[mem1]" \
+    "guest_numa_id=2,cpus=[2-3],distances=[0@11,1@21]"
+
+# ---- --shell -------------------------------------------------------------------
+
+t_begin "--shell: one line, words with shell metacharacters quoted"
+run "$VTOPO" emit cloud-hypervisor -q "${HOST[@]}" "${DEMO[@]}" --shell
+expect_rc 0
+if [ "$OUT" != "--cpus boot=6,max=6,topology=1:3:1:2 --memory size=0 --memory-zone id=mem0,size=512M,host_numa_node=0 --memory-zone id=mem1,size=512M,host_numa_node=1 --numa 'guest_numa_id=0,cpus=[0-2],distances=[1@21],memory_zones=[mem0]' --numa 'guest_numa_id=1,cpus=[3-5],distances=[0@21],memory_zones=[mem1]'" ]; then
+    t_fail "stdout is '$OUT'"
+fi
+# The shell reads the line back into the same words.
+eval "set -- $OUT"
+[ "$#" = 12 ] && [ "${10}" = "guest_numa_id=0,cpus=[0-2],distances=[1@21],memory_zones=[mem0]" ] ||
+    t_fail "the quoted line does not read back into the 12 arguments"
+
+t_begin "--shell: a table directory with a space, a comma and a quote"
+run "$VTOPO" emit qemu -q "${HOST[@]}" "${UNBAL[@]}" --numa acpi --tables "/tmp/it's a,dir" \
+    --madt --shell
+expect_rc 0
+expect_out_has "-smp 2,sockets=2,cores=3,threads=1,maxcpus=6 -device max-x86_64-cpu,id=vcpu2," \
+    "-m 1024M -acpitable 'file=/tmp/it'\\''s a,,dir/srat.dat' -acpitable 'file=/tmp/it'\\''s a,,dir/slit.dat' -acpitable 'file=/tmp/it'\\''s a,,dir/madt.dat'"
+eval "set -- $OUT"
+[ "${*: -1}" = "file=/tmp/it's a,,dir/madt.dat" ] ||
+    t_fail "the quoted line does not read back: last word '${*: -1}'"
+
+t_begin "--madt: the note names the kernel parameter"
+run "$VTOPO" emit qemu "${HOST[@]}" "${UNBAL[@]}" --numa acpi --madt
+expect_rc 0
+expect_err_has "vtopo emit: note: the guest kernel needs: acpi_apic_instance=2"
+
+t_begin "the TCG note: possible_cpus=9 for at most 8 CPUs with APIC-ID holes"
+run "$VTOPO" emit qemu "${HOST[@]}" "${DEMO[@]}"
+expect_rc 0
+if [ "$ERR" != "vtopo emit: note: under TCG (no KVM) the guest kernel needs: possible_cpus=9" ]; then
+    t_fail "stderr is '$ERR'"
+fi
+run "$VTOPO" emit qemu "${HOST[@]}" --vcpus 4 --vnodes 2 --shape sockets=2,cores=2 --memory 1G \
+    --mem-layout qemu-q35
+expect_rc 0
+expect_err_empty
+
+# ---- refusals ------------------------------------------------------------------
+
+refuse qemu "QEMU derives APIC IDs with the sdm encoding, but this plan uses the xen encoding (plan with --apic sdm)" \
+    "${HOST[@]}" --vcpus 4 --vnodes 2 --apic xen --memory 1G --mem-layout qemu-q35
+refuse qemu "QEMU builds the guest memory map itself, but this plan uses the flat memory layout (plan with --mem-layout qemu-q35 or qemu-pc)" \
+    "${HOST[@]}" --vcpus 4 --memory 1G
+refuse qemu "QEMU numbers vCPUs in the order of its CPU slots (socket, die, core, thread), but vCPU 2 comes before vCPU 1 in that order (give each vnode a contiguous range of vCPUs with --vcpu-nodes)" \
+    "${HOST[@]}" --vcpus 6 --vcpu-nodes 0,2,4:0,1,3,5:1 --memory 1G --mem-layout qemu-q35
+refuse libvirt "libvirt (QEMU) derives APIC IDs with the sdm encoding, but this plan uses the legacy encoding (plan with --apic sdm)" \
+    "${HOST[@]}" --vcpus 4 --apic legacy --memory 1G --mem-layout qemu-q35
+refuse libvirt "libvirt (QEMU) builds the guest memory map itself, but this plan uses the xen-hvm memory layout (plan with --mem-layout qemu-q35 or qemu-pc)" \
+    "${HOST[@]}" --vcpus 4 --memory 1G --mem-layout xen-hvm
+refuse libvirt "libvirt backs every <cell> with a memory backend, which QEMU refuses at size 0, but vnode 1 has no memory (give every vnode memory with --vnode-memory)" \
+    "${HOST[@]}" --vcpus 4 --vcpu-nodes 0-1:0,2-3:1 --vnode-memory 1G,0 --memory 1G --mem-layout qemu-q35
+refuse xl "Xen gives vCPU N the APIC ID 2N (or, with vNUMA APIC topology, the xen encoding), not the sdm encoding of this plan (plan with --apic xen, or --apic legacy)" \
+    "${HOST[@]}" --vcpus 4 --vnodes 2 --memory 1G --mem-layout xen-hvm
+refuse xl "libxl builds the memory map of an HVM guest itself, but this plan uses the qemu-q35 memory layout (plan with --mem-layout xen-hvm)" \
+    "${HOST[@]}" --vcpus 4 --vnodes 2 --apic xen --memory 1G --mem-layout qemu-q35
+refuse xl "a Xen HVM guest has at most 128 vCPUs (HVM_MAX_VCPUS), but this plan has 130 (plan with --vcpus 128 or fewer)" \
+    "${HOST[@]}" --vcpus 130 --apic legacy --memory 1G --mem-layout xen-hvm
+refuse xl "libxl's MADT holds 8-bit xAPIC IDs below 255, but vCPU 67 has APIC ID 256 (plan with fewer vCPUs per vnode, or --apic legacy)" \
+    "${HOST[@]}" --vcpus 100 --vnodes 3 --apic xen --memory 1G --mem-layout xen-hvm
+refuse xl "Xen accepts at most 32 vnodes (XEN_DOMCTL_setvnumainfo's distance table must fit a 4 KiB page), but this plan has 33 (plan with --vnodes 32 or fewer)" \
+    "${HOST[@]}" --vcpus 33 --vnodes 33 --apic legacy --memory 66M --mem-layout xen-hvm
+refuse xl "xl's vnuma needs vCPUs (vcpus=) in every vnode, but vnode 1 has none (give every vnode vCPUs with --vcpu-nodes)" \
+    "${HOST[@]}" --vcpus 4 --vcpu-nodes 0-1:0,2-3:2 --apic xen --memory 1G --mem-layout xen-hvm
+refuse xl "xl's vnuma needs a host node (pnode=) for every vnode, but vnode 1 has none (plan without --pin-identity, whose PXM gaps are such vnodes)" \
+    --synthetic sockets=2,cores=2,mem=4G,pxms=0,2 --vcpus 4 --pin-identity --memory 1G \
+    --apic legacy --mem-layout xen-hvm
+refuse cloud-hypervisor "cloud-hypervisor derives APIC IDs with the sdm encoding, but this plan uses the legacy encoding (plan with --apic sdm)" \
+    "${HOST[@]}" --vcpus 4 --apic legacy --memory 1G
+refuse cloud-hypervisor "cloud-hypervisor boots vCPUs 0..N-1 in the order of its topology and cannot leave a CPU slot empty, but vCPU 2 is in slot 3 (plan with a --shape whose product is the vCPU count)" \
+    "${HOST[@]}" "${UNBAL[@]}"
+refuse cloud-hypervisor "cloud-hypervisor allows at most 2 threads per core on x86, but the plan's shape has 3 (plan with --shape threads=1 or threads=2)" \
+    "${HOST[@]}" --vcpus 6 --shape sockets=2,cores=1,threads=3 --memory 1G
+refuse cloud-hypervisor "cloud-hypervisor's --numa needs cpus or memory_zones, but vnode 1 has neither vCPUs nor memory (give it memory with --vnode-memory)" \
+    "${HOST[@]}" --vcpus 4 --vcpu-nodes 0-1:0,2-3:2 --memory 1G
+# Sparse guest PXMs, where the plan has --guest-pxms.
+if "$VTOPO" plan --help | grep -q -e '--guest-pxms'; then
+    SPARSE=(--vcpus 4 --vnodes 2 --guest-pxms 0,2 --memory 1G)
+    refuse qemu "QEMU's -numa node ids are the guest PXMs and must be 0..n-1, but vnode 1 has guest PXM 2 (emit with --numa acpi, which passes our SRAT, or plan without --pin-identity or a sparse --guest-pxms)" \
+        "${HOST[@]}" "${SPARSE[@]}" --mem-layout qemu-q35
+    refuse libvirt "libvirt's <cell id> values are QEMU's node ids and must be 0..n-1, but vnode 1 has guest PXM 2 (plan without --pin-identity or a sparse --guest-pxms)" \
+        "${HOST[@]}" "${SPARSE[@]}" --mem-layout qemu-q35
+    refuse xl "Xen's vNUMA proximity domains are the vnode numbers and must be 0..n-1, but vnode 1 has guest PXM 2 (plan without --pin-identity or a sparse --guest-pxms)" \
+        "${HOST[@]}" "${SPARSE[@]}" --apic xen --mem-layout xen-hvm
+    refuse cloud-hypervisor "cloud-hypervisor writes its SLIT in guest_numa_id order, which Linux reads by proximity domain, so the ids (the guest PXMs) must follow the vnodes and must be 0..n-1, but vnode 1 has guest PXM 2 (plan without --pin-identity or a sparse --guest-pxms)" \
+        "${HOST[@]}" "${SPARSE[@]}"
+    t_begin "emit qemu --numa acpi passes sparse guest PXMs in our SRAT"
+    run "$VTOPO" emit qemu -q "${HOST[@]}" "${SPARSE[@]}" --mem-layout qemu-q35 --numa acpi
+    expect_rc 0
+fi
+
+usage_error "missing the format (qemu, libvirt, xl or cloud-hypervisor)"
+usage_error "missing the format (qemu, libvirt, xl or cloud-hypervisor)" --vcpus 4
+usage_error "unknown format 'kvmtool' (qemu, libvirt, xl or cloud-hypervisor)" kvmtool --vcpus 4
+for f in libvirt xl cloud-hypervisor; do
+    usage_error "--numa is a qemu option; $f does not take it" "$f" --vcpus 4 --memory 1G --numa acpi
+    usage_error "--cpu is a qemu option; $f does not take it" "$f" --vcpus 4 --memory 1G --cpu host
+done
+usage_error "--bind is a qemu option; xl does not take it" xl --bind --tables x --vcpus 4
+usage_error "--shell goes with qemu and cloud-hypervisor (libvirt prints a file, not arguments)" \
+    libvirt --vcpus 4 --memory 1G --shell
+usage_error "--shell goes with qemu and cloud-hypervisor (xl prints a file, not arguments)" \
+    xl --vcpus 4 --memory 1G --shell
+usage_error "--numa kvm: must be native or acpi" qemu --numa kvm
+usage_error "--hmat, --madt and --tables go with --numa acpi" qemu --vcpus 4 --memory 1G --hmat
+usage_error "--bind goes with --numa native (the acpi mode has no memory backends)" \
+    qemu --vcpus 4 --memory 1G --numa acpi --bind
+usage_error "unexpected argument 'extra'" qemu --vcpus 4 --memory 1G extra
+
+t_begin "a plan error is reported as such, exit 2, nothing on stdout"
+run "$VTOPO" emit qemu -q "${HOST[@]}" --vcpus 4 --memory 1001M --mem-layout qemu-q35
+expect_rc 2
+expect_out_empty
+expect_err_one_line "vtopo emit: --memory 1001 MiB: must be a multiple of 2 MiB"
+
+# ---- QEMU 7.2 accepts what we emit ----------------------------------------------
+
+# qemu_accepts NAME 'NODES' EMIT-ARGS...: QEMU (TCG, stopped before the first
+# instruction, no kernel) starts with the emitted arguments, exits 0 on 'quit'
+# with nothing on stderr, and, when NODES is not empty, 'info numa' lists
+# exactly those "node N cpus: ..." / "node N size: ..." lines ('|' between
+# lines).
+QEMU=$(command -v qemu-system-x86_64 || true)
+qemu_accepts()
+{
+    local name=$1 nodes=$2 qrc got want
+    shift 2
+    t_begin "QEMU accepts emit qemu: $name"
+    if [ -z "$QEMU" ]; then
+        t_fail "qemu-system-x86_64 not found (Debian package qemu-system-x86; scripts/install-deps.sh installs it)"
+        return
+    fi
+    run "$VTOPO" emit qemu -q "$@"
+    expect_rc 0
+    [ "$RC" = 0 ] || return
+    mapfile -t QARGS <<<"$OUT"
+    printf 'info numa\nquit\n' | timeout 120 "$QEMU" -accel tcg -S -nodefaults -display none \
+        -monitor stdio "${QARGS[@]}" >"$T/qemu.out" 2>"$T/qemu.err"
+    qrc=$?
+    [ "$qrc" = 0 ] || t_fail "QEMU exit status $qrc"
+    [ -s "$T/qemu.err" ] && t_fail "QEMU stderr: $(head -c 400 "$T/qemu.err")"
+    if [ -n "$nodes" ]; then
+        got=$(tr -d '\r' <"$T/qemu.out" | grep -E '^node [0-9]+ (cpus|size):' | paste -sd'|')
+        want=$nodes
+        [ "$got" = "$want" ] || t_fail "QEMU's info numa: '$got', expected '$want'"
+    fi
+}
+
+qemu_accepts "the demo plan" \
+    "node 0 cpus: 0 1 2|node 0 size: 512 MB|node 1 cpus: 3 4 5|node 1 size: 512 MB" \
+    "${HOST[@]}" "${DEMO[@]}"
+qemu_accepts "-device vCPUs after the -smp prefix (slot 2 empty)" \
+    "node 0 cpus: 0 1|node 0 size: 410 MB|node 1 cpus: 3 4 5|node 1 size: 614 MB" \
+    "${HOST[@]}" "${UNBAL[@]}"
+qemu_accepts "pc machine, a memory-less vnode" \
+    "node 0 cpus: 0 1|node 0 size: 1024 MB|node 1 cpus: 2 3|node 1 size: 0 MB" \
+    "${HOST[@]}" --vcpus 4 --vcpu-nodes 0-1:0,2-3:1 --vnode-memory 1G,0 --memory 1G \
+    --mem-layout qemu-pc
+qemu_accepts "a CPU-less vnode and an empty one" \
+    "node 0 cpus: 0 1|node 0 size: 512 MB|node 1 cpus:|node 1 size: 512 MB|node 2 cpus:|node 2 size: 0 MB|node 3 cpus: 2 3|node 3 size: 0 MB" \
+    "${HOST[@]}" --vcpus 4 --vcpu-nodes 0-1:0,2-3:3 --vnode-memory 512M,512M,0,0 --memory 1G \
+    --mem-layout qemu-q35
+qemu_accepts "dies=2, threads=2" \
+    "node 0 cpus: 0 1 2 3 4 5 6 7|node 0 size: 1024 MB|node 1 cpus: 8 9 10 11 12 13 14 15|node 1 size: 1024 MB" \
+    "${HOST[@]}" --vcpus 16 --vnodes 2 --shape sockets=2,dies=2,cores=2,threads=2 --memory 2G \
+    --mem-layout qemu-q35
+qemu_accepts "3 vnodes over 2 pnodes, the empty slot 8 in vnode 2, -cpu qemu64" \
+    "node 0 cpus: 0 1 2|node 0 size: 384 MB|node 1 cpus: 3 4 5|node 1 size: 384 MB|node 2 cpus: 6 7|node 2 size: 256 MB" \
+    "${HOST[@]}" --vcpus 8 --vnodes 3 --memory 1G --mem-layout qemu-q35 --cpu qemu64
+
+# --numa acpi: the tables `vtopo plan --out` wrote; QEMU builds no SRAT then.
+for variant in "" "--hmat" "--madt" "--hmat --madt"; do
+    dir="$T/tables${variant// /}"
+    "$VTOPO" plan -q "${HOST[@]}" "${UNBAL[@]}" --out "$dir" >/dev/null 2>&1 ||
+        echo "note: vtopo plan --out failed for $dir"
+    # shellcheck disable=SC2086
+    qemu_accepts "--numa acpi $variant (-device vCPUs, tables by vtopo plan --out)" "" \
+        "${HOST[@]}" "${UNBAL[@]}" --numa acpi --tables "$dir" $variant
+done
+dir="$T/tables-dies"
+DIES=(--vcpus 8 --vnodes 2 --shape sockets=2,dies=2,cores=2 --memory 1G --mem-layout qemu-pc)
+"$VTOPO" plan -q "${HOST[@]}" "${DIES[@]}" --out "$dir" >/dev/null 2>&1
+qemu_accepts "--numa acpi --hmat --madt, dies=2, pc machine" "" \
+    "${HOST[@]}" "${DIES[@]}" --numa acpi --tables "$dir" --hmat --madt
+
+t_begin "QEMU refuses what it must: the oracle can fail (a zero-size memory backend)"
+if [ -n "$QEMU" ]; then
+    printf 'quit\n' | timeout 60 "$QEMU" -accel tcg -S -nodefaults -display none -monitor stdio \
+        -m 512M -object memory-backend-ram,id=m,size=0 -numa node,memdev=m \
+        >/dev/null 2>"$T/qemu.err"
+    [ "$?" != 0 ] || t_fail "QEMU accepted a zero-size memory backend"
+fi
+
+# ---- libvirt: the schema, and the XML itself --------------------------------------
+
+# wrap FRAGMENT DOMAIN: a minimal domain around a fragment, with the machine
+# type and the ACPI feature the fragment's comment asks for.
+wrap()
+{
+    local machine
+    machine=$(sed -n "s/.*<type machine='\([a-z0-9]*\)'.*/\1/p" "$1" | head -n 1)
+    {
+        echo "<domain type='qemu'>"
+        echo "  <name>vtopo-emit-test</name>"
+        echo "  <os><type arch='x86_64' machine='$machine'>hvm</type></os>"
+        echo "  <features><acpi/><apic/></features>"
+        cat "$1"
+        echo "  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>"
+        echo "</domain>"
+    } >"$2"
+}
+
+libvirt_valid()
+{
+    local name=$1
+    shift
+    t_begin "libvirt's schema accepts emit libvirt: $name"
+    run "$VTOPO" emit libvirt -q "$@"
+    expect_rc 0
+    printf '%s\n' "$OUT" >"$T/frag.xml"
+    wrap "$T/frag.xml" "$T/domain.xml"
+    if ! command -v xmllint >/dev/null 2>&1; then
+        t_fail "xmllint not found (Debian package libxml2-utils; scripts/install-deps.sh installs it)"
+        return
+    fi
+    # Well-formed, and the structure: one cell per vnode, ids 0..n-1.
+    xmllint --noout "$T/domain.xml" 2>"$T/xmllint.err" ||
+        t_fail "xmllint: $(head -c 300 "$T/xmllint.err")"
+    if ! command -v virt-xml-validate >/dev/null 2>&1; then
+        t_fail "virt-xml-validate not found (Debian package libvirt-clients; scripts/install-deps.sh installs it)"
+        return
+    fi
+    virt-xml-validate "$T/domain.xml" domain >"$T/vxv.out" 2>&1 ||
+        t_fail "virt-xml-validate: $(head -c 400 "$T/vxv.out")"
+}
+
+libvirt_valid "the demo plan" "${HOST[@]}" "${DEMO[@]}"
+libvirt_valid "<vcpus> for the unbalanced plan" "${HOST[@]}" "${UNBAL[@]}"
+libvirt_valid "pinned vCPUs (<cputune>)" "${HOST[@]}" --vcpus 5 --pin 0-1:0-1,2-4:6-8 \
+    --memory 1G --mem-layout qemu-q35
+libvirt_valid "a CPU-less cell, pc machine" "${HOST[@]}" --vcpus 4 --vcpu-nodes 0-1:0,2-3:2 \
+    --vnode-memory 256M,512M,256M --memory 1G --mem-layout qemu-pc
+libvirt_valid "dies and threads" "${HOST[@]}" --vcpus 16 --vnodes 2 \
+    --shape sockets=2,dies=2,cores=2,threads=2 --memory 2G --mem-layout qemu-q35
+
+t_begin "libvirt's schema rejects what it must: the oracle can fail"
+if command -v virt-xml-validate >/dev/null 2>&1; then
+    sed "s/<cell id='0' cpus='0-2' memory='512'/<cell id='0' cpus='0-2'/" "$T/demo.xml" \
+        >"$T/bad.xml"
+    wrap "$T/bad.xml" "$T/bad-domain.xml"
+    virt-xml-validate "$T/bad-domain.xml" domain >/dev/null 2>&1 &&
+        t_fail "virt-xml-validate accepted a cell without memory"
+fi
+
+t_begin "the libvirt fragment's structure (xmllint XPath)"
+if command -v xmllint >/dev/null 2>&1; then
+    wrap "$T/unbal.xml" "$T/unbal-domain.xml"
+    x()
+    {
+        xmllint --xpath "$1" "$T/unbal-domain.xml" 2>/dev/null
+    }
+    [ "$(x 'count(//cpu/numa/cell)')" = 2 ] || t_fail "not 2 cells"
+    [ "$(x 'string(//cpu/numa/cell[@id=1]/@cpus)')" = "3-5" ] || t_fail "cell 1 cpus"
+    [ "$(x 'string(//vcpu/@current)')" = 5 ] || t_fail "<vcpu current>"
+    [ "$(x 'count(//vcpus/vcpu[@enabled="yes"])')" = 5 ] || t_fail "5 enabled vCPUs"
+    [ "$(x 'string(//vcpus/vcpu[@enabled="no"]/@id)')" = 2 ] || t_fail "slot 2 disabled"
+    [ "$(x 'string(//cell[@id=1]/distances/sibling[@id=0]/@value)')" = 21 ] ||
+        t_fail "distance 1->0"
+    [ "$(x 'string(//vcpupin[@vcpu=3]/@cpuset)')" = 6 ] || t_fail "vCPU 2 (slot 3) pinned to 6"
+    [ "$(x 'string(//memnode[@cellid=1]/@nodeset)')" = 1 ] || t_fail "cell 1 bound to pnode 1"
+fi
+
+vt_finish
