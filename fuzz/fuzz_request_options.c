@@ -1,13 +1,16 @@
 /* Fuzz target: the vt_request_set_* option parsers that take text
  * (--vcpu-nodes, --pin, --vnode-pnodes, --vnode-memory, --shape, --vendor,
  * --apic, --mem-layout, --guest-pxms, --distances, --hmat-latency,
- * --hmat-bandwidth). The whole input goes to each setter, each on a fresh
- * request and then once more on the same request (setters replace what an
- * earlier call set). Invariants: what a setter accepts is in range (vCPUs,
- * vnodes, pCPUs, pnodes, 2 MiB granules, distinct PXMs, distances 10 on the
- * diagonal and 11-254 elsewhere, HMAT values with a 16-bit base unit), has as
- * many entries as the text has items, and a second call with the same text
- * gives the same request. */
+ * --hmat-bandwidth) and the two that add (--initiator, --hotplug-memory).
+ * The whole input goes to each setter, each on a fresh request and then once
+ * more on the same request (setters replace what an earlier call set; adders
+ * add). Invariants: what a setter accepts is in range (vCPUs, vnodes, pCPUs,
+ * pnodes, 2 MiB granules, distinct PXMs, distances 10 on the diagonal and
+ * 11-254 elsewhere, HMAT values with a 16-bit base unit, PCI addresses,
+ * distinct devices, 128 MiB blocks), has as many entries as the text has
+ * items, and a second call with the same text gives the same request — or,
+ * for the adders, twice the ranges and, for devices already given, a
+ * rejection that leaves the request as it was. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,6 +195,54 @@ static bool same_request(const struct vt_request *a, const struct vt_request *b)
            same_matrix(&a->hmat_bandwidth, &b->hmat_bandwidth);
 }
 
+/* --initiator and --hotplug-memory: accepted entries in range, one per item;
+ * a second call adds the ranges again, and rejects the devices (each is
+ * given once) without changing the request. */
+static void check_adders(const char *text)
+{
+    struct vt_request *r = vt_request_new();
+    struct vt_err err;
+    int rc;
+
+    if (!r)
+        abort();
+    rc = vt_request_add_initiators(r, text, &err);
+    fuzz_check_err(rc, &err);
+    if (rc == 0) {
+        FUZZ_CHECK(r->ninitiators == count_items(text), "%zu devices from '%s'", r->ninitiators,
+                   text);
+        for (size_t i = 0; i < r->ninitiators; i++) {
+            FUZZ_CHECK(r->initiators[i].vnode < VT_MAX_VNODES, "vnode %u", r->initiators[i].vnode);
+            for (size_t k = 0; k < i; k++)
+                FUZZ_CHECK(r->initiators[i].segment != r->initiators[k].segment ||
+                               r->initiators[i].bus != r->initiators[k].bus ||
+                               r->initiators[i].devfn != r->initiators[k].devfn,
+                           "device %zu twice", i);
+        }
+        rc = vt_request_add_initiators(r, text, &err);
+        fuzz_check_err(rc, &err);
+        FUZZ_CHECK(rc < 0 && r->ninitiators == count_items(text),
+                   "a device given twice was accepted (%zu)", r->ninitiators);
+    }
+    rc = vt_request_add_hotplug_memory(r, text, &err);
+    fuzz_check_err(rc, &err);
+    if (rc == 0) {
+        size_t n = r->nhotplug;
+
+        FUZZ_CHECK(n == count_items(text), "%zu ranges from '%s'", n, text);
+        for (size_t i = 0; i < n; i++)
+            FUZZ_CHECK(r->hotplug[i].bytes && r->hotplug[i].bytes % (UINT64_C(128) << 20) == 0 &&
+                           r->hotplug[i].vnode < VT_MAX_VNODES,
+                       "range %zu: %llu bytes at vnode %u", i,
+                       (unsigned long long)r->hotplug[i].bytes, r->hotplug[i].vnode);
+        rc = vt_request_add_hotplug_memory(r, text, &err);
+        FUZZ_CHECK(rc == 0 && r->nhotplug == 2 * n &&
+                       memcmp(r->hotplug, r->hotplug + n, n * sizeof(*r->hotplug)) == 0,
+                   "a second call gave %zu ranges", r->nhotplug);
+    }
+    vt_request_free(r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const setter setters[] = {
@@ -225,6 +276,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vt_request_free(r);
         vt_request_free(once);
     }
+    check_adders(text);
     free(text);
     return 0;
 }

@@ -36,19 +36,24 @@ VT_API void vt_acpi_options_init(struct vt_acpi_options *o);
  * Each emitter returns a malloc'd table in *data (length *len): the 36-byte
  * header with length and checksum filled in, then the body. o may be NULL for
  * the defaults. The layouts are docs/acpi-tables.md:
- *  SRAT (revision 3): a processor affinity entry per vCPU in vCPU order — LAPIC
- *   (type 0) for APIC IDs < 255, x2APIC (type 2) otherwise — then a memory
- *   affinity entry per vnode range in address order; guest_pxm of the vnode.
+ *  SRAT (revision 3): a processor affinity entry per vCPU in vCPU order, the
+ *   hot-pluggable ones after the present ones, all enabled — LAPIC (type 0)
+ *   for APIC IDs < 255, x2APIC (type 2) otherwise — then a generic initiator
+ *   affinity entry (type 5, PCI handle: segment, bus, devfn) per device in
+ *   the order given, then a memory affinity entry per range in address order,
+ *   the hot-pluggable ranges flagged hot-pluggable; guest_pxm of the vnode.
  *  SLIT (revision 1): indexed by guest_pxm, locality count = highest guest_pxm
  *   + 1; unused PXMs get 10 on the diagonal and 20 elsewhere.
- *  MADT (revision 3): local APIC address 0xfee00000, PCAT_COMPAT; a LAPIC
+ *  MADT (revision 5): local APIC address 0xfee00000, PCAT_COMPAT; a LAPIC
  *   (type 0) entry per vCPU with APIC ID < 255 and vCPU index < 255, x2APIC
- *   (type 9) otherwise, UID = vCPU index, enabled; then IO-APIC, IRQ0->GSI2
- *   override and NMI entries unless madt_cpus_only.
- *  HMAT (revision 2): memory proximity domain attributes for vnodes with
- *   memory, access latency and bandwidth matrices from the vnodes with vCPUs
- *   to the vnodes with memory (vt_layout_hmat_latency / _bandwidth), each
- *   value an exact 16-bit entry times the smallest base unit that fits.
+ *   (type 9) otherwise, UID = vCPU index, present vCPUs enabled, hot-pluggable
+ *   ones online-capable and not enabled; then IO-APIC, IRQ0->GSI2 override
+ *   and NMI entries unless madt_cpus_only.
+ *  HMAT (revision 2): memory proximity domain attributes for the targets,
+ *   access latency and bandwidth matrices from the initiators to the targets
+ *   (vt_layout_hmat_is_initiator / _is_target, vt_layout_hmat_latency /
+ *   _bandwidth), each value an exact 16-bit entry times the smallest base
+ *   unit that fits.
  */
 VT_API int vt_acpi_srat(const struct vt_layout *l, const struct vt_acpi_options *o, uint8_t **data,
                         size_t *len, struct vt_err *err);

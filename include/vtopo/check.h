@@ -45,8 +45,12 @@ struct vt_check_input {
 struct vt_check_node {
     int linux_node;
     uint32_t pxm;
-    size_t ncpus; /* CPUs (APIC IDs in SRAT and MADT) in the node */
-    uint64_t memory_bytes;
+    size_t ncpus;                  /* CPUs present at boot (SRAT APIC IDs enabled in the MADT) */
+    uint64_t memory_bytes;         /* enabled memory ranges not marked hot-pluggable */
+    size_t hotplug_cpus;           /* SRAT APIC IDs the MADT lists as hot-pluggable (Linux registers
+                                      them disabled: possible, not present) */
+    uint64_t hotplug_memory_bytes; /* enabled hot-pluggable memory ranges */
+    size_t generic_initiators;     /* enabled generic initiator entries Linux reads */
 };
 
 struct vt_check;

@@ -23,7 +23,9 @@ struct vt_cpuid_leaf {
  * Every topology-bearing leaf of one vCPU, in (leaf, subleaf) order, with
  * capacity-query semantics: leaves NULL or count 0 returns the number needed;
  * count too small returns -ENOBUFS with the number needed in *needed; else
- * fills leaves and returns the number written. -EINVAL for a vCPU out of range
+ * fills leaves and returns the number written. vcpu may be a present or a
+ * hot-pluggable vCPU (up to vt_layout_vcpu_count + vt_layout_hotplug_vcpu_count
+ * - 1): a VMM needs the leaves when it adds one. -EINVAL for a vCPU out of range
  * or a layout whose shifts break the contract in docs/cpuid.md (core_shift <=
  * llc_shift <= die or package shift, core_shift <= die_shift <= pkg_shift <= 31).
  * Intel: 0x1, 0x4 (L1d, L1i, L2, L3, then a null subleaf), 0xB and 0x1F (each
@@ -37,7 +39,7 @@ VT_API long vt_layout_cpuid(const struct vt_layout *l, unsigned vcpu, struct vt_
                             size_t count, size_t *needed);
 
 /*
- * The leaves of every vCPU as text (what `vtopo plan --cpuid` prints): '#'
+ * The leaves of every present vCPU as text (what `vtopo plan --cpuid` prints): '#'
  * header lines, then one line per (vCPU, leaf, subleaf):
  * "VCPU 0xLEAF 0xSUBLEAF 0xEAX 0xEBX 0xECX 0xEDX" (decimal vCPU, the rest
  * 0x%08x). *text is malloc'd; returns 0, -EINVAL as vt_layout_cpuid, or

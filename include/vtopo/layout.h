@@ -1,9 +1,10 @@
-/* vt_layout: one guest's virtual NUMA layout — vCPUs with their APIC IDs and
- * topology ids, vnodes with their proximity domain (guest_pxm), predicted
- * Linux node id, host node (pnode, host_pxm), memory and guest-physical
- * ranges, distances, and the guest memory map. Planned once from a host and a
- * request (vt_plan); immutable; every guest-visible view (CPUID, ACPI, E820,
- * VMM configuration) is derived from it. */
+/* vt_layout: one guest's virtual NUMA layout — vCPUs (present and
+ * hot-pluggable) with their APIC IDs and topology ids, vnodes with their
+ * proximity domain (guest_pxm), predicted Linux node id, host node (pnode,
+ * host_pxm), memory and guest-physical ranges (boot and hot-pluggable),
+ * generic initiators, distances, and the guest memory map. Planned once from
+ * a host and a request (vt_plan); immutable; every guest-visible view (CPUID,
+ * ACPI, E820, VMM configuration) is derived from it. */
 #ifndef VTOPO_LAYOUT_H
 #define VTOPO_LAYOUT_H
 
@@ -74,16 +75,37 @@ struct vt_vcpu {
 };
 
 struct vt_vnode {
-    unsigned vnode;     /* dense 0..n-1 */
-    uint32_t guest_pxm; /* proximity domain in the guest's tables */
-    int linux_node;     /* node id a Linux guest assigns (order of first appearance in
-                           the SRAT), or -1 for an empty vnode Linux makes no node of */
-    int pnode;          /* host node backing it, or -1 (no host binding) */
-    uint32_t host_pxm;  /* that node's firmware PXM, VT_PXM_UNKNOWN if unknown */
-    const struct vt_bitmap *vcpus;
-    uint64_t memory_bytes;
+    unsigned vnode;                /* dense 0..n-1 */
+    uint32_t guest_pxm;            /* proximity domain in the guest's tables */
+    int linux_node;                /* node id a Linux guest assigns (order of first appearance in
+                                      the SRAT), or -1 for an empty vnode Linux makes no node of */
+    int pnode;                     /* host node backing it, or -1 (no host binding) */
+    uint32_t host_pxm;             /* that node's firmware PXM, VT_PXM_UNKNOWN if unknown */
+    const struct vt_bitmap *vcpus; /* the vCPUs present at boot */
+    uint64_t memory_bytes;         /* boot memory (in the E820) */
     const struct vt_mem_range *ranges; /* guest-physical, address order */
     size_t nranges;
+    /* Hot-pluggable vCPUs (--max-vcpus): planned in this vnode, not present
+     * at boot; vcpus above holds only the present ones. */
+    const struct vt_bitmap *hotplug_vcpus;
+    uint64_t hotplug_memory_bytes; /* --hotplug-memory (SRAT only, not in the E820) */
+    size_t ninitiators;            /* generic initiators (--initiator) in this vnode */
+};
+
+/* A generic initiator (SRAT type 5, PCI device handle): a device that
+ * initiates memory accesses from the proximity domain of its vnode. */
+struct vt_initiator {
+    uint16_t segment; /* PCI segment (domain) */
+    uint8_t bus;
+    uint8_t devfn; /* device << 3 | function */
+    unsigned vnode;
+};
+
+/* A hot-pluggable memory range: in the SRAT (hot-pluggable, enabled), not in
+ * the E820 (nothing is there at boot). */
+struct vt_hotplug_memory {
+    uint64_t start, end; /* guest-physical [start, end) */
+    unsigned vnode;
 };
 
 /* How APIC IDs are split into fields: ids >> core_shift is the core-level id,
@@ -143,15 +165,39 @@ VT_API int vt_request_set_guest_pxms(struct vt_request *r, const char *list, str
 VT_API int vt_request_set_distances(struct vt_request *r, const char *matrix, struct vt_err *err);
 /*
  * HMAT access latency in ns and bandwidth in MB/s, replacing the values
- * derived from distances: a row per initiator (a vnode with vCPUs), a column
- * per target (a vnode with memory), both in vnode order (vt_plan checks the
- * dimensions). Latencies 1 to 4294967 ns, bandwidths 1 to 4294967295 MB/s,
- * and one base unit (a whole number of ns or MB/s) must represent every
- * value of the matrix exactly in the HMAT's 16-bit entries (up to 65534).
+ * derived from distances: a row per initiator (a vnode with vCPUs or generic
+ * initiators), a column per target (a vnode with memory, hot-pluggable
+ * included), both in vnode order (vt_plan checks the dimensions). Latencies 1 to 4294967 ns,
+ * bandwidths 1 to 4294967295 MB/s, and one base unit (a whole number of ns or MB/s) must represent
+ * every value of the matrix exactly in the HMAT's 16-bit entries (up to 65534).
  */
 VT_API int vt_request_set_hmat_latency(struct vt_request *r, const char *matrix,
                                        struct vt_err *err);
 VT_API int vt_request_set_hmat_bandwidth(struct vt_request *r, const char *matrix,
+                                         struct vt_err *err);
+/*
+ * Hot-pluggable vCPUs: max is the number of vCPUs the guest may ever have,
+ * at least --vcpus (vt_plan checks). vCPUs vcpus..max-1 are planned like the
+ * present ones (placement, APIC IDs, topology, CPUID; --vcpu-nodes, --pin and
+ * --shape count them) but are not present at boot. 1 to 8192.
+ */
+VT_API int vt_request_set_max_vcpus(struct vt_request *r, unsigned max, struct vt_err *err);
+/*
+ * Generic initiators, added to those of earlier calls: "BDF@VNODE[,...]",
+ * BDF = SEGMENT:BUS:DEVICE.FUNCTION in hex, 4, 2, 2 and 1 digits (device up
+ * to 1f, function up to 7), e.g. "0000:00:04.0@1". Each device once. VNODE is a vnode of the plan,
+ * or a new one holding only generic initiators: new vnodes are numbered on from the placement's,
+ * without gaps (vt_plan checks).
+ */
+VT_API int vt_request_add_initiators(struct vt_request *r, const char *list, struct vt_err *err);
+/*
+ * Hot-pluggable memory, added to that of earlier calls: "SIZE@VNODE[,...]",
+ * e.g. "4G@1"; SIZE a non-zero multiple of 128 MiB (Linux hot-adds memory in
+ * 128 MiB blocks), VNODE a vnode of the plan (vt_plan checks). Each range
+ * starts at a 1 GiB boundary above the guest's memory map, at or above 4 GiB
+ * (QEMU's device-memory region), in the order given.
+ */
+VT_API int vt_request_add_hotplug_memory(struct vt_request *r, const char *list,
                                          struct vt_err *err);
 
 /* ---- planning -------------------------------------------------------- */
@@ -162,19 +208,36 @@ VT_API int vt_plan(const struct vt_host *h, const struct vt_request *r, struct v
                    struct vt_err *err);
 VT_API void vt_layout_free(struct vt_layout *l);
 
+/* The vCPUs present at boot, 0..count-1. */
 VT_API size_t vt_layout_vcpu_count(const struct vt_layout *l);
 VT_API const struct vt_vcpu *vt_layout_vcpu(const struct vt_layout *l, size_t vcpu);
+/* The hot-pluggable vCPUs (--max-vcpus): the i-th is vCPU
+ * vt_layout_vcpu_count(l) + i; NULL beyond the count. */
+VT_API size_t vt_layout_hotplug_vcpu_count(const struct vt_layout *l);
+VT_API const struct vt_vcpu *vt_layout_hotplug_vcpu(const struct vt_layout *l, size_t i);
+/* Generic initiators, in the order given. */
+VT_API size_t vt_layout_initiator_count(const struct vt_layout *l);
+VT_API const struct vt_initiator *vt_layout_initiator(const struct vt_layout *l, size_t i);
+/* Hot-pluggable memory ranges, in address order. */
+VT_API size_t vt_layout_hotplug_memory_count(const struct vt_layout *l);
+VT_API const struct vt_hotplug_memory *vt_layout_hotplug_memory(const struct vt_layout *l,
+                                                                size_t i);
 VT_API size_t vt_layout_vnode_count(const struct vt_layout *l);
 VT_API const struct vt_vnode *vt_layout_vnode(const struct vt_layout *l, size_t vnode);
 /* Distance between two vnodes (10 on the diagonal). */
 VT_API uint32_t vt_layout_distance(const struct vt_layout *l, unsigned vnode_from,
                                    unsigned vnode_to);
+/* HMAT roles: an initiator is a vnode with vCPUs (present or hot-pluggable)
+ * or generic initiators, a target a vnode with memory (present or
+ * hot-pluggable). */
+VT_API bool vt_layout_hmat_is_initiator(const struct vt_layout *l, unsigned vnode);
+VT_API bool vt_layout_hmat_is_target(const struct vt_layout *l, unsigned vnode);
 /*
- * HMAT access latency (ns) and bandwidth (MB/s) from an initiator vnode (one
- * with vCPUs) to a target vnode (one with memory): the request's matrices
- * when given, else derived from the distance d: latency = d x 10 ns,
- * bandwidth = 512000 / d MB/s. 0 when init_vnode has no vCPUs or
- * target_vnode no memory (the pair has no HMAT entry).
+ * HMAT access latency (ns) and bandwidth (MB/s) from an initiator vnode to a
+ * target vnode: the request's matrices when given, else derived from the
+ * distance d: latency = d x 10 ns, bandwidth = 512000 / d MB/s. 0 when
+ * init_vnode is no initiator or target_vnode no target (the pair has no HMAT
+ * entry).
  */
 VT_API uint32_t vt_layout_hmat_latency(const struct vt_layout *l, unsigned init_vnode,
                                        unsigned target_vnode);
@@ -192,10 +255,10 @@ VT_API size_t vt_layout_warning_count(const struct vt_layout *l);
 VT_API const char *vt_layout_warning(const struct vt_layout *l, size_t index);
 
 /*
- * APIC IDs of every vCPU in vCPU order, with capacity-query semantics: with
- * ids NULL or count 0, returns the number needed; with count too small,
- * returns -ENOBUFS and stores the number needed in *needed (if not NULL);
- * otherwise fills ids and returns the number written.
+ * APIC IDs of every present vCPU in vCPU order, with capacity-query
+ * semantics: with ids NULL or count 0, returns the number needed; with count
+ * too small, returns -ENOBUFS and stores the number needed in *needed (if not
+ * NULL); otherwise fills ids and returns the number written.
  */
 VT_API long vt_layout_apic_ids(const struct vt_layout *l, uint32_t *ids, size_t count,
                                size_t *needed);
@@ -206,11 +269,11 @@ struct vt_gpa_cursor {
 };
 
 /*
- * The vnode (and its pnode, -1 if unbound) whose guest-physical range holds
- * gpa: returns 0, or -ENOENT when gpa is in no vnode's range. O(log n) in the
- * number of ranges; with a cursor (may be NULL), O(1) for an address in the
- * same or the next range as the previous lookup, as when populating guest
- * memory in address order.
+ * The vnode (and its pnode, -1 if unbound) whose guest-physical range (boot
+ * or hot-pluggable memory) holds gpa: returns 0, or -ENOENT when gpa is in no
+ * vnode's range. O(log n) in the number of ranges; with a cursor (may be
+ * NULL), O(1) for an address in the same or the next range as the previous
+ * lookup, as when populating guest memory in address order.
  */
 VT_API int vt_layout_gpa_lookup(const struct vt_layout *l, uint64_t gpa,
                                 struct vt_gpa_cursor *cursor, unsigned *vnode, int *pnode);

@@ -40,7 +40,7 @@ struct ctx {
     struct vt_madt madt;
     struct vt_linux_numa numa;
     /* Indexes, so that every rule is linear in the CPUs: */
-    struct idmap *madt_ids;         /* enabled MADT APIC IDs -> entry */
+    struct idmap *madt_ids;         /* MADT APIC IDs Linux counts as CPUs -> entry */
     struct idmap *madt_uids;        /* MADT UIDs -> entry */
     struct idmap *srat_ids;         /* enabled SRAT processor APIC IDs -> entry */
     bool mem_pxm[VT_LINUX_MAX_PXM]; /* PXMs with an enabled SRAT memory entry */
@@ -235,7 +235,6 @@ static void check_srat(struct ctx *x)
     }
     free(copy);
     x->have_srat = true;
-    index_srat(x);
     if (x->srat.revision < 2)
         for (size_t i = 0; i < x->srat.n; i++)
             if (x->srat.entries[i].type == VT_SRAT_LAPIC ||
@@ -268,6 +267,19 @@ static void check_srat(struct ctx *x)
             x->mem_pxm[e->pxm] = true;
     }
     vt_linux_srat(&x->srat, &x->numa);
+    index_srat(x);
+    if (x->numa.gi_error != SIZE_MAX) {
+        const struct vt_srat_entry *e = &x->srat.entries[x->numa.gi_error];
+        bool off = !(e->flags & VT_SRAT_ENABLED);
+
+        finding(x, VT_SEV_WARNING, "srat.gi_error", "SRAT", (long)e->offset,
+                "%s: the generic initiator at offset %zu %s %u: Linux's acpi_parse_gi_affinity "
+                "fails, so it gets no node, and acpi_parse_entries_array() calls no handler "
+                "after a failure: the %zu processor and generic initiator entries after it are "
+                "not read (their CPUs get nodes round-robin)",
+                name, e->offset, off ? "is disabled (flags" : "has proximity domain",
+                off ? e->flags : e->pxm, x->numa.gi_skipped);
+    }
     if (!x->numa.srat_used) {
         finding(x, VT_SEV_ERROR, "srat.rejected", "SRAT",
                 x->numa.bad_offset == SIZE_MAX ? -1 : (long)x->numa.bad_offset,
@@ -383,13 +395,33 @@ static void check_slit(struct ctx *x)
 
 /* ---- MADT ---------------------------------------------------------------- */
 
-static bool madt_has(const struct ctx *x, uint32_t apic_id)
+/*
+ * Whether Linux counts a MADT processor entry as a CPU: enabled ones as
+ * present; disabled ones as possible (hot-pluggable) when online-capable, or
+ * in a MADT before revision 5, where Linux 5.18-6.3 do not read the flag and
+ * count every disabled entry, as older kernels do. (Later kernels decide by
+ * the FADT revision, 6.3, instead.)
+ */
+static bool madt_counted(const struct vt_madt *m, const struct vt_madt_cpu *c)
 {
-    return idmap_get(x->madt_ids, apic_id) != SIZE_MAX;
+    return (c->flags & (VT_MADT_ENABLED | VT_MADT_ONLINE_CAPABLE)) || m->revision < 5;
 }
 
-/* Index the MADT by APIC ID (enabled or online-capable entries; a second
- * enabled entry for an ID is reported) and by UID. */
+/* The MADT entry Linux counts for an APIC ID, or NULL. */
+static const struct vt_madt_cpu *madt_cpu(const struct ctx *x, uint32_t apic_id)
+{
+    size_t k = idmap_get(x->madt_ids, apic_id);
+
+    return k != SIZE_MAX ? &x->madt.cpus[k] : NULL;
+}
+
+static bool madt_has(const struct ctx *x, uint32_t apic_id)
+{
+    return madt_cpu(x, apic_id) != NULL;
+}
+
+/* Index the MADT by APIC ID (the entries Linux counts, enabled ones first;
+ * a second enabled entry for an ID is reported) and by UID. */
 static void index_madt(struct ctx *x, const char *name)
 {
     x->madt_ids = idmap_new(x->madt.ncpus);
@@ -398,22 +430,65 @@ static void index_madt(struct ctx *x, const char *name)
         x->oom = true;
         return;
     }
-    for (size_t i = 0; i < x->madt.ncpus; i++) {
-        const struct vt_madt_cpu *c = &x->madt.cpus[i];
+    for (int enabled = 1; enabled >= 0; enabled--)
+        for (size_t i = 0; i < x->madt.ncpus; i++) {
+            const struct vt_madt_cpu *c = &x->madt.cpus[i];
+            size_t prev;
 
-        if (c->flags & 3) {
-            size_t prev = idmap_put(x->madt_ids, c->apic_id, i);
-
-            if (prev != SIZE_MAX && (c->flags & 1) && (x->madt.cpus[prev].flags & 1))
+            if (!(c->flags & VT_MADT_ENABLED) != !enabled || !madt_counted(&x->madt, c))
+                continue;
+            prev = idmap_put(x->madt_ids, c->apic_id, i);
+            if (prev != SIZE_MAX && enabled)
                 finding(x, VT_SEV_ERROR, "madt.duplicate", "APIC", (long)c->offset,
                         "%s: APIC ID %u is listed twice (offsets %zu and %zu)", name, c->apic_id,
                         x->madt.cpus[prev].offset, c->offset);
         }
-        idmap_put(x->madt_uids, c->uid, i);
-    }
+    for (size_t i = 0; i < x->madt.ncpus; i++)
+        idmap_put(x->madt_uids, x->madt.cpus[i].uid, i);
 }
 
-/* Index the SRAT's enabled processor entries by APIC ID. */
+/* The online-capable flag against the MADT revision. */
+static void check_online_capable(struct ctx *x, const char *name)
+{
+    const struct vt_madt *m = &x->madt;
+    size_t old_rev = 0, not_capable = 0, both = 0;
+    const struct vt_madt_cpu *first_old = NULL, *first_not = NULL, *first_both = NULL;
+
+    for (size_t i = 0; i < m->ncpus; i++) {
+        const struct vt_madt_cpu *c = &m->cpus[i];
+        bool en = c->flags & VT_MADT_ENABLED, oc = c->flags & VT_MADT_ONLINE_CAPABLE;
+
+        if (oc && m->revision < 5 && !old_rev++)
+            first_old = c;
+        if (!en && !oc && m->revision >= 5 && !not_capable++)
+            first_not = c;
+        if (en && oc && !both++)
+            first_both = c;
+    }
+    if (old_rev)
+        finding(x, VT_SEV_WARNING, "madt.online_capable_revision", "APIC", (long)first_old->offset,
+                "%s: %zu processor entries (first: APIC ID %u) set the online-capable flag, but "
+                "the MADT is revision %u and the flag exists from revision 5 (ACPI 6.3) on: "
+                "Linux 5.18-6.3 read it only from revision 5 (later kernels: from FADT 6.3), so "
+                "here it is ignored (every disabled entry counts as a hot-pluggable CPU), and "
+                "fwts reports a reserved bit",
+                name, old_rev, first_old->apic_id, m->revision);
+    if (not_capable)
+        finding(x, VT_SEV_WARNING, "madt.not_online_capable", "APIC", (long)first_not->offset,
+                "%s: %zu disabled processor entries (first: APIC ID %u) lack the online-capable "
+                "flag in a revision %u MADT: Linux (from 5.18) does not count them as possible "
+                "CPUs, so they can never be hot-added",
+                name, not_capable, first_not->apic_id, m->revision);
+    if (both)
+        finding(x, VT_SEV_NOTE, "madt.online_capable_enabled", "APIC", (long)first_both->offset,
+                "%s: %zu processor entries (first: APIC ID %u) are both enabled and "
+                "online-capable; the spec wants online-capable clear on an enabled entry (Linux "
+                "ignores it)",
+                name, both, first_both->apic_id);
+}
+
+/* Index the SRAT's enabled processor entries Linux reads (those before a
+ * failed generic initiator) by APIC ID. */
 static void index_srat(struct ctx *x)
 {
     x->srat_ids = idmap_new(x->srat.n);
@@ -421,7 +496,7 @@ static void index_srat(struct ctx *x)
         x->oom = true;
         return;
     }
-    for (size_t i = 0; i < x->srat.n; i++) {
+    for (size_t i = 0; i < x->srat.n && i < x->numa.gi_error; i++) {
         const struct vt_srat_entry *e = &x->srat.entries[i];
 
         if ((e->type == VT_SRAT_LAPIC || e->type == VT_SRAT_X2APIC) && (e->flags & VT_SRAT_ENABLED))
@@ -450,6 +525,7 @@ static void check_madt(struct ctx *x)
     index_madt(x, name);
     if (x->oom)
         return;
+    check_online_capable(x, name);
     for (size_t i = 0; i < x->madt.ncpus; i++)
         has_lapic |= x->madt.cpus[i].type == 0 && x->madt.cpus[i].apic_id != 0xff;
     for (size_t i = 0; i < x->madt.ncpus; i++) {
@@ -499,7 +575,7 @@ static void check_cross(struct ctx *x)
         const struct vt_madt_cpu *c = &x->madt.cpus[i];
         bool found = false;
 
-        if (!(c->flags & 3))
+        if (!madt_counted(&x->madt, c))
             continue;
         found = idmap_get(x->srat_ids, c->apic_id) != SIZE_MAX;
         if (!found && !no_node++)
@@ -790,24 +866,51 @@ static void predict_nodes(struct ctx *x)
     for (size_t i = 0; i < x->srat.n; i++) {
         const struct vt_srat_entry *e = &x->srat.entries[i];
         int nd = vt_linux_node_of_pxm(&x->numa, e->pxm);
+        struct vt_check_node *cn = nd >= 0 ? &c->nodes[nd] : NULL;
+        const struct vt_madt_cpu *m;
 
-        if (!(e->flags & VT_SRAT_ENABLED) || nd < 0)
+        if (!(e->flags & VT_SRAT_ENABLED) || !cn)
             continue;
-        if (e->type == VT_SRAT_MEMORY)
-            c->nodes[nd].memory_bytes += e->length_bytes;
-        else if ((e->type == VT_SRAT_LAPIC || e->type == VT_SRAT_X2APIC) &&
-                 (!x->have_madt || madt_has(x, e->apic_id)))
-            c->nodes[nd].ncpus++;
+        /* Processor and GI entries after a failed GI are never read. */
+        if (e->type != VT_SRAT_MEMORY && i >= x->numa.gi_error)
+            continue;
+        if (e->type == VT_SRAT_MEMORY) {
+            if (e->flags & VT_SRAT_MEM_HOTPLUGGABLE)
+                cn->hotplug_memory_bytes += e->length_bytes;
+            else
+                cn->memory_bytes += e->length_bytes;
+        } else if (e->type == VT_SRAT_GENERIC_INITIATOR) {
+            cn->generic_initiators++;
+        } else if (e->type == VT_SRAT_LAPIC || e->type == VT_SRAT_X2APIC) {
+            if (!x->have_madt)
+                cn->ncpus++;
+            else if ((m = madt_cpu(x, e->apic_id)))
+                (*(m->flags & VT_MADT_ENABLED ? &cn->ncpus : &cn->hotplug_cpus))++;
+        }
     }
     for (size_t n = 0; n < c->nnodes; n++) {
-        if (!c->nodes[n].ncpus && c->nodes[n].memory_bytes)
+        const struct vt_check_node *cn = &c->nodes[n];
+        bool cpus = cn->ncpus || cn->hotplug_cpus;
+
+        if (!cpus && cn->memory_bytes)
             finding(x, VT_SEV_NOTE, "node.cpu_less", "", -1,
-                    "Linux node %zu (PXM %u) has memory but no CPU", n, c->nodes[n].pxm);
-        else if (c->nodes[n].ncpus && !c->nodes[n].memory_bytes)
+                    "Linux node %zu (PXM %u) has memory but no CPU", n, cn->pxm);
+        else if (cn->ncpus && !cn->memory_bytes)
             finding(x, VT_SEV_NOTE, "node.memory_less", "", -1,
                     "Linux node %zu (PXM %u) has CPUs but no memory: Linux onlines it late "
                     "(init_cpu_to_node) and allocates its memory from the nearest node",
-                    n, c->nodes[n].pxm);
+                    n, cn->pxm);
+        else if (!cpus && !cn->memory_bytes && !cn->hotplug_memory_bytes && cn->generic_initiators)
+            finding(x, VT_SEV_NOTE, "node.initiator_only", "", -1,
+                    "Linux node %zu (PXM %u) has only generic initiators: Linux onlines it "
+                    "without CPUs or memory (\"Initializing node %zu as memoryless\", "
+                    "init_gi_nodes) and lists it in has_generic_initiator",
+                    n, cn->pxm, n);
+        else if (!cn->ncpus && !cn->memory_bytes && !cn->generic_initiators)
+            finding(x, VT_SEV_NOTE, "node.hotplug_only", "", -1,
+                    "Linux node %zu (PXM %u) has only hot-pluggable CPUs or memory: it is a "
+                    "possible node, not online until a CPU or memory is added",
+                    n, cn->pxm);
     }
 }
 
@@ -958,9 +1061,11 @@ int vt_check_to_json(const struct vt_check *c, char **json, struct vt_err *err)
     for (size_t i = 0; i < c->nnodes; i++)
         vt_buf_printf(&b,
                       "%s\n    {\"linux_node\": %d, \"pxm\": %" PRIu32 ", \"cpus\": %zu, "
-                      "\"memory_bytes\": %" PRIu64 "}",
+                      "\"memory_bytes\": %" PRIu64 ", \"hotplug_cpus\": %zu, "
+                      "\"hotplug_memory_bytes\": %" PRIu64 ", \"generic_initiators\": %zu}",
                       i ? "," : "", c->nodes[i].linux_node, c->nodes[i].pxm, c->nodes[i].ncpus,
-                      c->nodes[i].memory_bytes);
+                      c->nodes[i].memory_bytes, c->nodes[i].hotplug_cpus,
+                      c->nodes[i].hotplug_memory_bytes, c->nodes[i].generic_initiators);
     vt_buf_printf(&b, "%s],\n  \"findings\": [", c->nnodes ? "\n  " : "");
     for (size_t i = 0; i < c->nf; i++) {
         vt_buf_printf(&b,

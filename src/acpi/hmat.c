@@ -1,6 +1,7 @@
 /* HMAT of a layout (revision 2): memory proximity domain attributes for the
- * vnodes with memory, and access latency and bandwidth matrices from the
- * initiators (vnodes with vCPUs) to the targets (vnodes with memory), with
+ * targets, and access latency and bandwidth matrices from the initiators
+ * (vnodes with vCPUs or generic initiators) to the targets (vnodes with
+ * memory, hot-pluggable included), with
  * the values vt_layout_hmat_latency / vt_layout_hmat_bandwidth give (the
  * request's, or derived from distances), each written as a 16-bit entry
  * times the base unit src/acpi/hmat_unit.h chooses. */
@@ -70,9 +71,9 @@ static int locality(struct vt_buf *b, const struct vt_layout *l, uint8_t data_ty
     return 0;
 }
 
-/* The initiator of a target's attributes: the target itself when it has
- * vCPUs, else the initiator with the lowest latency to it (lowest vnode on
- * ties). */
+/* The initiator of a target's attributes: the target itself when it is an
+ * initiator, else the initiator with the lowest latency to it (lowest vnode
+ * on ties). */
 static unsigned nearest_initiator(const struct vt_layout *l, unsigned target, const unsigned *init,
                                   size_t ni)
 {
@@ -102,17 +103,16 @@ int vt_acpi_hmat(const struct vt_layout *l, const struct vt_acpi_options *o, uin
         return vt_err_set(err, -ENOMEM, "out of memory building the HMAT");
     }
     for (size_t v = 0; v < nv; v++) {
-        const struct vt_vnode *vn = vt_layout_vnode(l, v);
-
-        if (!vt_bitmap_iszero(vn->vcpus))
+        if (vt_layout_hmat_is_initiator(l, (unsigned)v))
             init[ni++] = (unsigned)v;
-        if (vn->memory_bytes)
+        if (vt_layout_hmat_is_target(l, (unsigned)v))
             targ[nt++] = (unsigned)v;
     }
     vt_acpi_begin(&b, "HMAT", HMAT_REVISION, o);
     vt_buf_le(&b, 0, 4); /* reserved */
-    /* Linux rejects the whole HMAT if a memory-less domain is a target here,
-     * so only vnodes with memory get one. */
+    /* Linux rejects the whole HMAT if a domain without an SRAT memory entry
+     * is a target here, so only vnodes with memory (boot or hot-pluggable)
+     * get one. */
     for (size_t t = 0; t < nt; t++) {
         vt_buf_le(&b, 0, 2); /* type: memory proximity domain attributes */
         vt_buf_le(&b, 0, 2);

@@ -77,30 +77,59 @@ static bool overlap(const struct vt_srat *srat, struct vt_linux_numa *m)
     return bad;
 }
 
+size_t vt_linux_srat_order(const struct vt_srat *srat, size_t *order, size_t *gi_error)
+{
+    size_t n = 0;
+
+    *gi_error = SIZE_MAX;
+    for (size_t i = 0; i < srat->n; i++) {
+        const struct vt_srat_entry *e = &srat->entries[i];
+
+        if (e->type == VT_SRAT_MEMORY)
+            continue;
+        if (e->type == VT_SRAT_GENERIC_INITIATOR &&
+            (!(e->flags & VT_SRAT_ENABLED) || e->pxm >= VT_LINUX_MAX_PXM)) {
+            *gi_error = i;
+            break;
+        }
+        if (e->flags & VT_SRAT_ENABLED)
+            order[n++] = i;
+    }
+    for (size_t i = 0; i < srat->n; i++) {
+        const struct vt_srat_entry *e = &srat->entries[i];
+
+        if (e->type == VT_SRAT_MEMORY && (e->flags & VT_SRAT_ENABLED))
+            order[n++] = i;
+    }
+    return n;
+}
+
 void vt_linux_srat(const struct vt_srat *srat, struct vt_linux_numa *m)
 {
+    size_t *order = malloc((srat->n ? srat->n : 1) * sizeof(*order)), n;
     bool any_mem = false;
 
     memset(m, 0, sizeof(*m));
     memset(m->node_of, 0xff, sizeof(m->node_of)); /* -1 */
     m->bad_offset = SIZE_MAX;
-    for (size_t i = 0; i < srat->n; i++) {
-        const struct vt_srat_entry *e = &srat->entries[i];
-
-        if (e->type == VT_SRAT_MEMORY || !(e->flags & VT_SRAT_ENABLED))
-            continue;
-        if (!map_pxm(m, e))
-            return;
+    if (!order) {
+        snprintf(m->why, sizeof(m->why), "out of memory while reading the SRAT");
+        return;
     }
-    for (size_t i = 0; i < srat->n; i++) {
-        const struct vt_srat_entry *e = &srat->entries[i];
+    n = vt_linux_srat_order(srat, order, &m->gi_error);
+    if (m->gi_error != SIZE_MAX)
+        for (size_t i = m->gi_error + 1; i < srat->n; i++)
+            m->gi_skipped += srat->entries[i].type != VT_SRAT_MEMORY;
+    for (size_t k = 0; k < n; k++) {
+        const struct vt_srat_entry *e = &srat->entries[order[k]];
 
-        if (e->type != VT_SRAT_MEMORY || !(e->flags & VT_SRAT_ENABLED))
-            continue;
-        if (!map_pxm(m, e))
+        if (!map_pxm(m, e)) {
+            free(order);
             return;
-        any_mem = true;
+        }
+        any_mem |= e->type == VT_SRAT_MEMORY;
     }
+    free(order);
     if (!any_mem) {
         snprintf(m->why, sizeof(m->why),
                  "it has no enabled memory affinity entry (acpi_numa_init returns -ENOENT)");

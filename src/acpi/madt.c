@@ -1,12 +1,39 @@
-/* MADT of a layout: a processor entry per vCPU (UID = vCPU index), then what
- * a whole MADT needs (IO-APIC, IRQ0 override, NMIs). */
+/* MADT of a layout: a processor entry per vCPU (UID = vCPU index), the
+ * present ones enabled, the hot-pluggable ones online-capable, then what a
+ * whole MADT needs (IO-APIC, IRQ0 override, NMIs). */
 #include "acpi/table.h"
 
-#define MADT_REVISION  3
-#define LAPIC_ADDRESS  0xfee00000u
-#define IOAPIC_ADDRESS 0xfec00000u
-#define PCAT_COMPAT    1u
-#define MADT_ENABLED   1u
+/* Revision 5 (ACPI 6.3): the first with the online-capable flag, which Linux
+ * 5.18 to 6.3 read only from a MADT of revision 5 or more (later kernels:
+ * from FADT 6.3). */
+#define MADT_REVISION       5
+#define LAPIC_ADDRESS       0xfee00000u
+#define IOAPIC_ADDRESS      0xfec00000u
+#define PCAT_COMPAT         1u
+#define MADT_ENABLED        1u
+#define MADT_ONLINE_CAPABLE 2u
+
+/* One processor entry; returns whether it is an x2APIC entry. */
+static bool cpu_entry(struct vt_buf *b, const struct vt_vcpu *c, uint32_t flags)
+{
+    /* The spec: APIC IDs below 255 use the local APIC structure (whose UID
+     * is one byte), 255 and above the x2APIC structure. */
+    if (c->apic_id < 255 && c->vcpu < 255) {
+        vt_buf_le(b, 0, 1);
+        vt_buf_le(b, 8, 1);
+        vt_buf_le(b, c->vcpu, 1);
+        vt_buf_le(b, c->apic_id, 1);
+        vt_buf_le(b, flags, 4);
+        return false;
+    }
+    vt_buf_le(b, 9, 1);
+    vt_buf_le(b, 16, 1);
+    vt_buf_le(b, 0, 2);
+    vt_buf_le(b, c->apic_id, 4);
+    vt_buf_le(b, flags, 4);
+    vt_buf_le(b, c->vcpu, 4);
+    return true;
+}
 
 int vt_acpi_madt(const struct vt_layout *l, const struct vt_acpi_options *o, uint8_t **data,
                  size_t *len, struct vt_err *err)
@@ -17,27 +44,12 @@ int vt_acpi_madt(const struct vt_layout *l, const struct vt_acpi_options *o, uin
     vt_acpi_begin(&b, "APIC", MADT_REVISION, o);
     vt_buf_le(&b, LAPIC_ADDRESS, 4);
     vt_buf_le(&b, PCAT_COMPAT, 4);
-    for (size_t i = 0; i < vt_layout_vcpu_count(l); i++) {
-        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
-
-        /* The spec: APIC IDs below 255 use the local APIC structure (whose
-         * UID is one byte), 255 and above the x2APIC structure. */
-        if (c->apic_id < 255 && c->vcpu < 255) {
-            vt_buf_le(&b, 0, 1);
-            vt_buf_le(&b, 8, 1);
-            vt_buf_le(&b, c->vcpu, 1);
-            vt_buf_le(&b, c->apic_id, 1);
-            vt_buf_le(&b, MADT_ENABLED, 4);
-        } else {
-            any_x2apic = true;
-            vt_buf_le(&b, 9, 1);
-            vt_buf_le(&b, 16, 1);
-            vt_buf_le(&b, 0, 2);
-            vt_buf_le(&b, c->apic_id, 4);
-            vt_buf_le(&b, MADT_ENABLED, 4);
-            vt_buf_le(&b, c->vcpu, 4);
-        }
-    }
+    for (size_t i = 0; i < vt_layout_vcpu_count(l); i++)
+        any_x2apic |= cpu_entry(&b, vt_layout_vcpu(l, i), MADT_ENABLED);
+    /* Not enabled but online-capable: Linux counts them as possible CPUs to
+     * hot-add (QEMU: "omitting non present CPU from MADT breaks hotplug"). */
+    for (size_t i = 0; i < vt_layout_hotplug_vcpu_count(l); i++)
+        any_x2apic |= cpu_entry(&b, vt_layout_hotplug_vcpu(l, i), MADT_ONLINE_CAPABLE);
     if (!(o && o->madt_cpus_only)) {
         vt_buf_le(&b, 1, 1); /* IO-APIC */
         vt_buf_le(&b, 12, 1);

@@ -1,4 +1,5 @@
-/* Bounds-checked ACPI table readers: header, SRAT, SLIT. */
+/* Bounds-checked ACPI table readers: header, SRAT, SLIT, MADT, HMAT, and the
+ * tables of a memory image. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,11 @@ int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
             vt_rd_u32(&r, off + 4, &e.pxm);
             memcpy(e.handle, data + off + 8, 16);
             vt_rd_u32(&r, off + 24, &e.flags);
+            if (e.handle_type == VT_SRAT_GI_HANDLE_PCI) {
+                vt_rd_u16(&r, off + 8, &e.pci_segment);
+                vt_rd_u8(&r, off + 10, &e.pci_bus);
+                vt_rd_u8(&r, off + 11, &e.pci_devfn);
+            }
             break;
         default:
             off += e.length;

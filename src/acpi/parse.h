@@ -36,6 +36,8 @@ enum vt_srat_type {
 
 #define VT_SRAT_ENABLED          1u
 #define VT_SRAT_MEM_HOTPLUGGABLE 2u
+#define VT_SRAT_GI_HANDLE_ACPI   0u
+#define VT_SRAT_GI_HANDLE_PCI    1u
 
 struct vt_srat_entry {
     uint8_t type;
@@ -47,6 +49,10 @@ struct vt_srat_entry {
     uint64_t base, length_bytes; /* memory affinity */
     uint8_t handle_type;         /* generic initiator: 0 ACPI, 1 PCI */
     uint8_t handle[16];
+    /* Generic initiator with a PCI handle: segment (bytes 0-1), bus (byte 2),
+     * devfn = device << 3 | function (byte 3). */
+    uint16_t pci_segment;
+    uint8_t pci_bus, pci_devfn;
 };
 
 struct vt_srat {
@@ -62,6 +68,23 @@ int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
                   struct vt_err *err);
 void vt_srat_free(struct vt_srat *srat);
 
+struct vt_layout;
+#define VT_SRAT_X2APIC_ALL 1u /* x2APIC entries for every vCPU (vt_acpi_options) */
+#define VT_SRAT_NUMBERING                                                                          \
+    2u /* leave out processor entries that repeat the PXM of                                       \
+          the processor entry before them: what Linux's                                            \
+          numbering needs, without an entry per vCPU */
+/* The SRAT vt_acpi_srat writes for a layout, entry by entry as vt_srat_parse
+ * reads them back from its bytes (offsets included): the one place the
+ * table's order is decided (src/acpi/srat.c). how: VT_SRAT_* flags. The walk
+ * calls fn for each entry in table order and stops at the first negative
+ * return (out of memory: err set); vt_srat_of_layout collects them. */
+typedef int (*vt_srat_visit)(const struct vt_srat_entry *e, void *ctx);
+int vt_srat_walk_layout(const struct vt_layout *l, unsigned how, vt_srat_visit fn, void *ctx,
+                        struct vt_err *err);
+int vt_srat_of_layout(const struct vt_layout *l, unsigned how, struct vt_srat *srat,
+                      struct vt_err *err);
+
 struct vt_slit {
     uint64_t count;   /* locality count */
     uint8_t *entries; /* count * count, row-major */
@@ -73,6 +96,9 @@ int vt_slit_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
 /* Linux's slit_valid(): diagonal 10, everything else above 10. */
 bool vt_slit_valid(const struct vt_slit *slit);
 void vt_slit_free(struct vt_slit *slit);
+
+#define VT_MADT_ENABLED        1u
+#define VT_MADT_ONLINE_CAPABLE 2u /* from MADT revision 5 (ACPI 6.3) */
 
 /* MADT processor entries (LAPIC type 0, x2APIC type 9) in table order. */
 struct vt_madt_cpu {

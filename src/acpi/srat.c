@@ -1,18 +1,26 @@
-/* SRAT of a layout: processor affinity per vCPU (vCPU order), then memory
- * affinity per range (address order) — the order the layout's linux_node
- * prediction assumes. */
+/* SRAT of a layout: processor affinity per vCPU (vCPU order, the
+ * hot-pluggable ones after the present), generic initiator affinity per
+ * device (the order given), then memory affinity per range (address order,
+ * hot-pluggable ranges flagged). The order is decided once, in
+ * vt_srat_walk_layout: the emitter writes the entries it visits, and the
+ * layout's linux_node prediction replays them (vt_srat_of_layout,
+ * src/plan/plan.c with src/acpi/linux_numa.c) without writing and reparsing
+ * bytes. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "acpi/parse.h"
 #include "acpi/table.h"
 
 #define SRAT_REVISION 3
-#define SRAT_ENABLED  1u
+#define SRAT_HEADER   48
 
-/* Ranges of every vnode, sorted by address. */
+/* Ranges of every vnode, boot and hot-pluggable, sorted by address. */
 struct srat_mem {
     uint64_t start, end;
     uint32_t pxm;
+    uint32_t flags;
 };
 
 static int cmp_mem(const void *a, const void *b)
@@ -22,12 +30,80 @@ static int cmp_mem(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
-int vt_acpi_srat(const struct vt_layout *l, const struct vt_acpi_options *o, uint8_t **data,
-                 size_t *len, struct vt_err *err)
+/* A walk over the entries of a layout's SRAT, in table order. */
+struct walk {
+    const struct vt_layout *l;
+    unsigned how;
+    size_t off; /* offset of the next entry */
+    vt_srat_visit fn;
+    void *ctx;
+    bool last_cpu;     /* the last entry visited was a processor entry... */
+    uint32_t last_pxm; /* ...of this PXM */
+};
+
+static int visit(struct walk *w, struct vt_srat_entry *e)
 {
-    size_t nv = vt_layout_vnode_count(l), nmem = 0, k = 0;
+    e->offset = w->off;
+    w->off += e->length;
+    return w->fn(e, w->ctx);
+}
+
+/* Hot-pluggable vCPUs are enabled too, so Linux knows their node when they
+ * are added (QEMU lists every possible CPU the same way). */
+static int cpu_entry(struct walk *w, const struct vt_vcpu *c)
+{
+    struct vt_srat_entry e;
+    uint32_t pxm = vt_layout_vnode(w->l, c->vnode)->guest_pxm;
+    bool lapic = c->apic_id < 255 && !(w->how & VT_SRAT_X2APIC_ALL);
+
+    /* The same PXM right after another processor entry numbers nothing. */
+    if ((w->how & VT_SRAT_NUMBERING) && w->last_cpu && w->last_pxm == pxm) {
+        w->off += lapic ? 16 : 24;
+        return 0;
+    }
+    memset(&e, 0, sizeof(e));
+    e.type = lapic ? VT_SRAT_LAPIC : VT_SRAT_X2APIC;
+    e.length = lapic ? 16 : 24; /* Linux: LAPIC exactly 16 */
+    e.pxm = pxm;
+    e.apic_id = c->apic_id;
+    e.flags = VT_SRAT_ENABLED;
+    w->last_cpu = true;
+    w->last_pxm = pxm;
+    return visit(w, &e);
+}
+
+/* Generic initiator with a PCI device handle: segment (u16), then bus in
+ * byte 2 and devfn in byte 3, then 12 zero bytes (ACPI 6.3 5.2.16.6; QEMU's
+ * build_srat_pci_generic_initiator). */
+static int gi_entry(struct walk *w, const struct vt_initiator *gi)
+{
+    struct vt_srat_entry e;
+
+    memset(&e, 0, sizeof(e));
+    e.type = VT_SRAT_GENERIC_INITIATOR;
+    e.length = 32;
+    e.pxm = vt_layout_vnode(w->l, gi->vnode)->guest_pxm;
+    e.flags = VT_SRAT_ENABLED;
+    e.handle_type = VT_SRAT_GI_HANDLE_PCI;
+    e.pci_segment = gi->segment;
+    e.pci_bus = gi->bus;
+    e.pci_devfn = gi->devfn;
+    e.handle[0] = (uint8_t)gi->segment;
+    e.handle[1] = (uint8_t)(gi->segment >> 8);
+    e.handle[2] = gi->bus;
+    e.handle[3] = gi->devfn;
+    w->last_cpu = false;
+    return visit(w, &e);
+}
+
+int vt_srat_walk_layout(const struct vt_layout *l, unsigned how, vt_srat_visit fn, void *ctx,
+                        struct vt_err *err)
+{
+    size_t nv = vt_layout_vnode_count(l), nhot = vt_layout_hotplug_memory_count(l);
+    size_t nmem = nhot, k = 0;
+    struct walk w = {l, how, SRAT_HEADER, fn, ctx, false, 0};
     struct srat_mem *mem;
-    struct vt_buf b;
+    int rc = 0;
 
     for (size_t v = 0; v < nv; v++)
         nmem += vt_layout_vnode(l, v)->nranges;
@@ -41,48 +117,126 @@ int vt_acpi_srat(const struct vt_layout *l, const struct vt_acpi_options *o, uin
             mem[k].start = vn->ranges[r].start;
             mem[k].end = vn->ranges[r].end;
             mem[k].pxm = vn->guest_pxm;
+            mem[k].flags = VT_SRAT_ENABLED;
         }
     }
+    for (size_t h = 0; h < nhot; h++, k++) {
+        const struct vt_hotplug_memory *hm = vt_layout_hotplug_memory(l, h);
+
+        mem[k].start = hm->start;
+        mem[k].end = hm->end;
+        mem[k].pxm = vt_layout_vnode(l, hm->vnode)->guest_pxm;
+        mem[k].flags = VT_SRAT_ENABLED | VT_SRAT_MEM_HOTPLUGGABLE;
+    }
     qsort(mem, nmem, sizeof(*mem), cmp_mem);
+    for (size_t i = 0; rc == 0 && i < vt_layout_vcpu_count(l); i++)
+        rc = cpu_entry(&w, vt_layout_vcpu(l, i));
+    for (size_t i = 0; rc == 0 && i < vt_layout_hotplug_vcpu_count(l); i++)
+        rc = cpu_entry(&w, vt_layout_hotplug_vcpu(l, i));
+    for (size_t i = 0; rc == 0 && i < vt_layout_initiator_count(l); i++)
+        rc = gi_entry(&w, vt_layout_initiator(l, i));
+    for (size_t i = 0; rc == 0 && i < nmem; i++) {
+        struct vt_srat_entry e;
+
+        memset(&e, 0, sizeof(e));
+        e.type = VT_SRAT_MEMORY;
+        e.length = 40;
+        e.pxm = mem[i].pxm;
+        e.base = mem[i].start;
+        e.length_bytes = mem[i].end - mem[i].start;
+        e.flags = mem[i].flags;
+        rc = visit(&w, &e);
+    }
+    free(mem);
+    return rc < 0 ? vt_err_set(err, rc, "out of memory building the SRAT") : 0;
+}
+
+static int collect(const struct vt_srat_entry *e, void *ctx)
+{
+    struct vt_srat *srat = ctx;
+
+    if ((srat->n & (srat->n - 1)) == 0) { /* 0, 1, 2, 4, ...: grow */
+        struct vt_srat_entry *n = realloc(srat->entries, (srat->n ? 2 * srat->n : 1) * sizeof(*n));
+
+        if (!n)
+            return -ENOMEM;
+        srat->entries = n;
+    }
+    srat->entries[srat->n++] = *e;
+    return 0;
+}
+
+int vt_srat_of_layout(const struct vt_layout *l, unsigned how, struct vt_srat *srat,
+                      struct vt_err *err)
+{
+    int rc;
+
+    memset(srat, 0, sizeof(*srat));
+    srat->revision = SRAT_REVISION;
+    if ((rc = vt_srat_walk_layout(l, how, collect, srat, err)) < 0)
+        vt_srat_free(srat);
+    return rc;
+}
+
+/* Write one entry, as vt_srat_parse reads it. */
+static int write_entry(const struct vt_srat_entry *e, void *ctx)
+{
+    struct vt_buf *b = ctx;
+
+    vt_buf_le(b, e->type, 1);
+    vt_buf_le(b, e->length, 1);
+    switch (e->type) {
+    case VT_SRAT_LAPIC:
+        vt_buf_le(b, e->pxm & 0xff, 1);
+        vt_buf_le(b, e->apic_id, 1);
+        vt_buf_le(b, e->flags, 4);
+        vt_buf_le(b, 0, 1);           /* local SAPIC EID */
+        vt_buf_le(b, e->pxm >> 8, 3); /* PXM bits 8-31, read from revision 2 on */
+        vt_buf_le(b, 0, 4);           /* clock domain */
+        break;
+    case VT_SRAT_X2APIC:
+        vt_buf_le(b, 0, 2);
+        vt_buf_le(b, e->pxm, 4);
+        vt_buf_le(b, e->apic_id, 4);
+        vt_buf_le(b, e->flags, 4);
+        vt_buf_le(b, 0, 4); /* clock domain */
+        vt_buf_le(b, 0, 4);
+        break;
+    case VT_SRAT_GENERIC_INITIATOR:
+        vt_buf_le(b, 0, 1); /* reserved */
+        vt_buf_le(b, e->handle_type, 1);
+        vt_buf_le(b, e->pxm, 4);
+        vt_buf_append(b, e->handle, sizeof(e->handle));
+        vt_buf_le(b, e->flags, 4);
+        vt_buf_le(b, 0, 4); /* reserved */
+        break;
+    default: /* VT_SRAT_MEMORY */
+        vt_buf_le(b, e->pxm, 4);
+        vt_buf_le(b, 0, 2);
+        vt_buf_le(b, e->base, 8);
+        vt_buf_le(b, e->length_bytes, 8);
+        vt_buf_le(b, 0, 4);
+        vt_buf_le(b, e->flags, 4);
+        vt_buf_le(b, 0, 8);
+        break;
+    }
+    return 0;
+}
+
+int vt_acpi_srat(const struct vt_layout *l, const struct vt_acpi_options *o, uint8_t **data,
+                 size_t *len, struct vt_err *err)
+{
+    struct vt_buf b;
+    int rc;
 
     vt_acpi_begin(&b, "SRAT", SRAT_REVISION, o);
     vt_buf_le(&b, 1, 4); /* table revision: "must be 1" */
     vt_buf_le(&b, 0, 8); /* reserved */
-    for (size_t i = 0; i < vt_layout_vcpu_count(l); i++) {
-        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
-        uint32_t pxm = vt_layout_vnode(l, c->vnode)->guest_pxm;
-
-        if (c->apic_id < 255 && !(o && o->srat_x2apic_all)) {
-            vt_buf_le(&b, 0, 1);  /* LAPIC affinity */
-            vt_buf_le(&b, 16, 1); /* Linux: exactly 16 */
-            vt_buf_le(&b, pxm & 0xff, 1);
-            vt_buf_le(&b, c->apic_id, 1);
-            vt_buf_le(&b, SRAT_ENABLED, 4);
-            vt_buf_le(&b, 0, 1);        /* local SAPIC EID */
-            vt_buf_le(&b, pxm >> 8, 3); /* PXM bits 8-31, read from revision 2 on */
-            vt_buf_le(&b, 0, 4);        /* clock domain */
-        } else {
-            vt_buf_le(&b, 2, 1); /* x2APIC affinity */
-            vt_buf_le(&b, 24, 1);
-            vt_buf_le(&b, 0, 2);
-            vt_buf_le(&b, pxm, 4);
-            vt_buf_le(&b, c->apic_id, 4);
-            vt_buf_le(&b, SRAT_ENABLED, 4);
-            vt_buf_le(&b, 0, 4); /* clock domain */
-            vt_buf_le(&b, 0, 4);
-        }
+    rc = vt_srat_walk_layout(l, o && o->srat_x2apic_all ? VT_SRAT_X2APIC_ALL : 0, write_entry, &b,
+                             err);
+    if (rc < 0) {
+        vt_buf_free(&b);
+        return rc;
     }
-    for (size_t i = 0; i < nmem; i++) {
-        vt_buf_le(&b, 1, 1); /* memory affinity */
-        vt_buf_le(&b, 40, 1);
-        vt_buf_le(&b, mem[i].pxm, 4);
-        vt_buf_le(&b, 0, 2);
-        vt_buf_le(&b, mem[i].start, 8);
-        vt_buf_le(&b, mem[i].end - mem[i].start, 8);
-        vt_buf_le(&b, 0, 4);
-        vt_buf_le(&b, SRAT_ENABLED, 4);
-        vt_buf_le(&b, 0, 8);
-    }
-    free(mem);
     return vt_acpi_end(&b, data, len, err);
 }

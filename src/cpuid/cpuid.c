@@ -229,7 +229,7 @@ static size_t build(const struct vt_layout *l, const struct cpuid_ctx *ctx, unsi
                     struct vt_cpuid_leaf *out)
 {
     struct emit e = {out, 0};
-    const struct vt_vcpu *c = vt_layout_vcpu(l, vcpu);
+    const struct vt_vcpu *c = &l->vcpus[vcpu]; /* present or hot-pluggable */
 
     if (vt_layout_vendor(l) == VT_VENDOR_AMD)
         put_amd(&e, l, ctx, c);
@@ -244,7 +244,7 @@ long vt_layout_cpuid(const struct vt_layout *l, unsigned vcpu, struct vt_cpuid_l
     struct cpuid_ctx ctx;
     size_t n;
 
-    if (!l || vcpu >= vt_layout_vcpu_count(l) || check_layout(l) < 0)
+    if (!l || vcpu >= l->nvcpus || check_layout(l) < 0)
         return -EINVAL;
     n = leaf_count(l);
     if (needed)

@@ -28,13 +28,14 @@ static void json_list(struct vt_buf *b, const struct vt_bitmap *set)
     free(s);
 }
 
-static void vcpus_json(struct vt_buf *b, const struct vt_layout *l)
+/* The present vCPUs ("vcpus") or the hot-pluggable ones ("hotplug_vcpus"). */
+static void vcpus_json(struct vt_buf *b, const struct vt_layout *l, bool hotplug)
 {
-    size_t n = vt_layout_vcpu_count(l);
+    size_t n = hotplug ? vt_layout_hotplug_vcpu_count(l) : vt_layout_vcpu_count(l);
 
-    vt_buf_printf(b, "  \"vcpus\": [\n");
+    vt_buf_printf(b, "  \"%s\": [%s", hotplug ? "hotplug_vcpus" : "vcpus", n ? "\n" : "");
     for (size_t i = 0; i < n; i++) {
-        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+        const struct vt_vcpu *c = hotplug ? vt_layout_hotplug_vcpu(l, i) : vt_layout_vcpu(l, i);
 
         vt_buf_printf(b,
                       "    {\"vcpu\": %u, \"apic_id\": %u, \"vnode\": %u, \"package\": %u, "
@@ -46,7 +47,7 @@ static void vcpus_json(struct vt_buf *b, const struct vt_layout *l)
             vt_buf_printf(b, "null}");
         vt_buf_printf(b, "%s\n", i + 1 < n ? "," : "");
     }
-    vt_buf_printf(b, "  ],\n");
+    vt_buf_printf(b, "%s],\n", n ? "  " : "");
 }
 
 static void vnodes_json(struct vt_buf *b, const struct vt_layout *l)
@@ -80,9 +81,40 @@ static void vnodes_json(struct vt_buf *b, const struct vt_layout *l)
         for (size_t r = 0; r < v->nranges; r++)
             vt_buf_printf(b, "%s{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64 "\"}",
                           r ? ", " : "", v->ranges[r].start, v->ranges[r].end);
-        vt_buf_printf(b, "]}%s\n", i + 1 < n ? "," : "");
+        vt_buf_printf(b, "], \"hotplug_cpus\": ");
+        json_list(b, v->hotplug_vcpus);
+        vt_buf_printf(b,
+                      ", \"hotplug_memory_bytes\": %" PRIu64 ", \"generic_initiators\": %zu}%s\n",
+                      v->hotplug_memory_bytes, v->ninitiators, i + 1 < n ? "," : "");
     }
     vt_buf_printf(b, "  ],\n");
+}
+
+/* Generic initiators (in the order given) and hot-pluggable memory ranges
+ * (in address order). */
+static void devices_json(struct vt_buf *b, const struct vt_layout *l)
+{
+    size_t ngi = vt_layout_initiator_count(l), nhot = vt_layout_hotplug_memory_count(l);
+
+    vt_buf_printf(b, "  \"initiators\": [%s", ngi ? "\n" : "");
+    for (size_t i = 0; i < ngi; i++) {
+        const struct vt_initiator *gi = vt_layout_initiator(l, i);
+
+        vt_buf_printf(b,
+                      "    {\"device\": \"%04x:%02x:%02x.%x\", \"segment\": %u, \"bus\": %u, "
+                      "\"devfn\": %u, \"vnode\": %u}%s\n",
+                      gi->segment, gi->bus, gi->devfn >> 3, gi->devfn & 7, gi->segment, gi->bus,
+                      gi->devfn, gi->vnode, i + 1 < ngi ? "," : "");
+    }
+    vt_buf_printf(b, "%s],\n  \"hotplug_memory\": [%s", ngi ? "  " : "", nhot ? "\n" : "");
+    for (size_t i = 0; i < nhot; i++) {
+        const struct vt_hotplug_memory *h = vt_layout_hotplug_memory(l, i);
+
+        vt_buf_printf(
+            b, "    {\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64 "\", \"vnode\": %u}%s\n",
+            h->start, h->end, h->vnode, i + 1 < nhot ? "," : "");
+    }
+    vt_buf_printf(b, "%s],\n", nhot ? "  " : "");
 }
 
 static void distances_json(struct vt_buf *b, const struct vt_layout *l)
@@ -112,12 +144,12 @@ static void hmat_matrix_json(struct vt_buf *b, const struct vt_layout *l, const 
     for (size_t i = 0; i < n; i++) {
         bool first = true;
 
-        if (vt_bitmap_iszero(vt_layout_vnode(l, i)->vcpus))
+        if (!vt_layout_hmat_is_initiator(l, (unsigned)i))
             continue;
         vt_buf_printf(b, "%s\n      [", first_row ? "" : ",");
         first_row = false;
         for (size_t t = 0; t < n; t++) {
-            if (!vt_layout_vnode(l, t)->memory_bytes)
+            if (!vt_layout_hmat_is_target(l, (unsigned)t))
                 continue;
             vt_buf_printf(b, "%s%u", first ? "" : ", ", value(l, (unsigned)i, (unsigned)t));
             first = false;
@@ -127,8 +159,9 @@ static void hmat_matrix_json(struct vt_buf *b, const struct vt_layout *l, const 
     vt_buf_printf(b, "\n    ]%s\n", after);
 }
 
-/* The HMAT's initiators (vnodes with vCPUs), targets (vnodes with memory)
- * and the latency and bandwidth between them. */
+/* The HMAT's initiators (vnodes with vCPUs or generic initiators), targets
+ * (vnodes with memory, hot-pluggable included) and the latency and bandwidth
+ * between them. */
 static void hmat_json(struct vt_buf *b, const struct vt_layout *l)
 {
     size_t n = vt_layout_vnode_count(l);
@@ -136,14 +169,14 @@ static void hmat_json(struct vt_buf *b, const struct vt_layout *l)
 
     vt_buf_printf(b, "  \"hmat\": {\n    \"initiators\": [");
     for (size_t v = 0; v < n; v++)
-        if (!vt_bitmap_iszero(vt_layout_vnode(l, v)->vcpus)) {
+        if (vt_layout_hmat_is_initiator(l, (unsigned)v)) {
             vt_buf_printf(b, "%s%zu", first ? "" : ", ", v);
             first = false;
         }
     vt_buf_printf(b, "],\n    \"targets\": [");
     first = true;
     for (size_t v = 0; v < n; v++)
-        if (vt_layout_vnode(l, v)->memory_bytes) {
+        if (vt_layout_hmat_is_target(l, (unsigned)v)) {
             vt_buf_printf(b, "%s%zu", first ? "" : ", ", v);
             first = false;
         }
@@ -171,9 +204,10 @@ static void memory_map_json(struct vt_buf *b, const struct vt_layout *l)
     vt_buf_printf(b, "  ],\n");
 }
 
+/* Every planned vCPU's leaves: the present ones, then the hot-pluggable. */
 static int cpuid_json(struct vt_buf *b, const struct vt_layout *l, struct vt_err *err)
 {
-    size_t n = vt_layout_vcpu_count(l), cap = 0;
+    size_t n = vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l), cap = 0;
     struct vt_cpuid_leaf *leaves = NULL;
 
     vt_buf_printf(b, "  \"cpuid\": [\n");
@@ -236,8 +270,10 @@ static int render_json(const struct vt_layout *l, struct vt_buf *b, struct vt_er
                   "\"llc_shift\": %u},\n",
                   f->core_shift, f->die_shift, f->pkg_shift, f->llc_shift);
     vt_buf_printf(b, "  \"memory_bytes\": %" PRIu64 ",\n", vt_layout_memory(l));
-    vcpus_json(b, l);
+    vcpus_json(b, l, false);
+    vcpus_json(b, l, true);
     vnodes_json(b, l);
+    devices_json(b, l);
     distances_json(b, l);
     hmat_json(b, l);
     memory_map_json(b, l);

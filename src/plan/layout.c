@@ -25,7 +25,7 @@ struct vt_layout *layout_alloc(size_t nvcpus, size_t nvnodes)
         vt_layout_free(l);
         return NULL;
     }
-    l->nvcpus = nvcpus;
+    l->nvcpus = l->npresent = nvcpus;
     l->nvnodes = nvnodes;
     l->nodes_per_pkg = 1; /* until layout_freeze counts them */
     for (size_t i = 0; i < nvcpus; i++) {
@@ -36,7 +36,8 @@ struct vt_layout *layout_alloc(size_t nvcpus, size_t nvnodes)
         l->vnodes[i].pub.vnode = (unsigned)i;
         l->vnodes[i].pub.pnode = -1;
         l->vnodes[i].pub.host_pxm = VT_PXM_UNKNOWN;
-        if (!(l->vnodes[i].vcpus = vt_bitmap_new())) {
+        if (!(l->vnodes[i].vcpus = vt_bitmap_new()) ||
+            !(l->vnodes[i].hotplug_vcpus = vt_bitmap_new())) {
             vt_layout_free(l);
             return NULL;
         }
@@ -50,6 +51,7 @@ void vt_layout_free(struct vt_layout *l)
         return;
     for (size_t i = 0; i < l->nvnodes; i++) {
         vt_bitmap_free(l->vnodes[i].vcpus);
+        vt_bitmap_free(l->vnodes[i].hotplug_vcpus);
         free(l->vnodes[i].ranges);
     }
     for (size_t i = 0; i < l->nwarnings; i++)
@@ -64,6 +66,8 @@ void vt_layout_free(struct vt_layout *l)
     free(l->hmat_bandwidth);
     free(l->map);
     free(l->gpa);
+    free(l->initiators);
+    free(l->hotplug);
     free(l);
 }
 
@@ -145,17 +149,30 @@ static int hmat_roles(struct vt_layout *l)
         return -ENOMEM;
     l->ninit = l->ntarg = 0;
     for (size_t v = 0; v < l->nvnodes; v++) {
-        const struct vt_vnode *vn = &l->vnodes[v].pub;
-
-        l->hmat_row[v] = vt_bitmap_iszero(vn->vcpus) ? -1 : (int)l->ninit++;
-        l->hmat_col[v] = vn->memory_bytes ? (int)l->ntarg++ : -1;
+        l->hmat_row[v] = vt_layout_hmat_is_initiator(l, (unsigned)v) ? (int)l->ninit++ : -1;
+        l->hmat_col[v] = vt_layout_hmat_is_target(l, (unsigned)v) ? (int)l->ntarg++ : -1;
     }
     return 0;
 }
 
+bool vt_layout_hmat_is_initiator(const struct vt_layout *l, unsigned vnode)
+{
+    const struct layout_vnode *v = vnode < l->nvnodes ? &l->vnodes[vnode] : NULL;
+
+    return v && (!vt_bitmap_iszero(v->vcpus) || !vt_bitmap_iszero(v->hotplug_vcpus) ||
+                 v->pub.ninitiators);
+}
+
+bool vt_layout_hmat_is_target(const struct vt_layout *l, unsigned vnode)
+{
+    const struct layout_vnode *v = vnode < l->nvnodes ? &l->vnodes[vnode] : NULL;
+
+    return v && (v->pub.memory_bytes || v->pub.hotplug_memory_bytes);
+}
+
 int layout_freeze(struct vt_layout *l, struct vt_err *err)
 {
-    size_t total = 0, k = 0;
+    size_t total = l->nhotplug, k = 0;
 
     if (nodes_per_package(l) < 0)
         return vt_err_set(err, -ENOMEM, "out of memory");
@@ -163,10 +180,15 @@ int layout_freeze(struct vt_layout *l, struct vt_err *err)
         struct layout_vnode *v = &l->vnodes[i];
 
         v->pub.vcpus = v->vcpus;
+        v->pub.hotplug_vcpus = v->hotplug_vcpus;
         v->pub.ranges = v->ranges;
         v->pub.nranges = v->nranges;
+        v->pub.ninitiators = 0;
+        v->pub.hotplug_memory_bytes = 0;
         total += v->nranges;
     }
+    for (size_t i = 0; i < l->ninitiators; i++)
+        l->vnodes[l->initiators[i].vnode].pub.ninitiators++;
     free(l->gpa);
     l->gpa = calloc(total ? total : 1, sizeof(*l->gpa));
     if (!l->gpa)
@@ -178,6 +200,13 @@ int layout_freeze(struct vt_layout *l, struct vt_err *err)
             l->gpa[k].vnode = (unsigned)i;
             k++;
         }
+    for (size_t h = 0; h < l->nhotplug; h++, k++) {
+        l->gpa[k].start = l->hotplug[h].start;
+        l->gpa[k].end = l->hotplug[h].end;
+        l->gpa[k].vnode = l->hotplug[h].vnode;
+        l->vnodes[l->hotplug[h].vnode].pub.hotplug_memory_bytes +=
+            l->hotplug[h].end - l->hotplug[h].start;
+    }
     l->ngpa = total;
     if (hmat_roles(l) < 0)
         return vt_err_set(err, -ENOMEM, "out of memory");
@@ -197,12 +226,42 @@ int layout_freeze(struct vt_layout *l, struct vt_err *err)
 
 size_t vt_layout_vcpu_count(const struct vt_layout *l)
 {
-    return l->nvcpus;
+    return l->npresent;
 }
 
 const struct vt_vcpu *vt_layout_vcpu(const struct vt_layout *l, size_t vcpu)
 {
-    return vcpu < l->nvcpus ? &l->vcpus[vcpu] : NULL;
+    return vcpu < l->npresent ? &l->vcpus[vcpu] : NULL;
+}
+
+size_t vt_layout_hotplug_vcpu_count(const struct vt_layout *l)
+{
+    return l->nvcpus - l->npresent;
+}
+
+const struct vt_vcpu *vt_layout_hotplug_vcpu(const struct vt_layout *l, size_t i)
+{
+    return i < l->nvcpus - l->npresent ? &l->vcpus[l->npresent + i] : NULL;
+}
+
+size_t vt_layout_initiator_count(const struct vt_layout *l)
+{
+    return l->ninitiators;
+}
+
+const struct vt_initiator *vt_layout_initiator(const struct vt_layout *l, size_t i)
+{
+    return i < l->ninitiators ? &l->initiators[i] : NULL;
+}
+
+size_t vt_layout_hotplug_memory_count(const struct vt_layout *l)
+{
+    return l->nhotplug;
+}
+
+const struct vt_hotplug_memory *vt_layout_hotplug_memory(const struct vt_layout *l, size_t i)
+{
+    return i < l->nhotplug ? &l->hotplug[i] : NULL;
 }
 
 size_t vt_layout_vnode_count(const struct vt_layout *l)
@@ -308,14 +367,14 @@ const char *vt_layout_warning(const struct vt_layout *l, size_t index)
 long vt_layout_apic_ids(const struct vt_layout *l, uint32_t *ids, size_t count, size_t *needed)
 {
     if (needed)
-        *needed = l->nvcpus;
+        *needed = l->npresent;
     if (!ids || count == 0)
-        return (long)l->nvcpus;
-    if (count < l->nvcpus)
+        return (long)l->npresent;
+    if (count < l->npresent)
         return -ENOBUFS;
-    for (size_t i = 0; i < l->nvcpus; i++)
+    for (size_t i = 0; i < l->npresent; i++)
         ids[i] = l->vcpus[i].apic_id;
-    return (long)l->nvcpus;
+    return (long)l->npresent;
 }
 
 int vt_layout_gpa_lookup(const struct vt_layout *l, uint64_t gpa, struct vt_gpa_cursor *cursor,

@@ -7,7 +7,8 @@
 
 struct layout_vnode {
     struct vt_vnode pub;
-    struct vt_bitmap *vcpus;
+    struct vt_bitmap *vcpus;         /* present */
+    struct vt_bitmap *hotplug_vcpus; /* hot-pluggable */
     struct vt_mem_range *ranges;
     size_t nranges;
 };
@@ -19,13 +20,18 @@ struct gpa_range {
 };
 
 struct vt_layout {
-    struct vt_vcpu *vcpus;
-    size_t nvcpus;
+    struct vt_vcpu *vcpus; /* every planned vCPU: the present ones, then the hot-pluggable */
+    size_t nvcpus;         /* all of them */
+    size_t npresent;       /* vCPUs 0..npresent-1 are present at boot */
+    struct vt_initiator *initiators;
+    size_t ninitiators;
+    struct vt_hotplug_memory *hotplug; /* address order */
+    size_t nhotplug;
     struct layout_vnode *vnodes;
     size_t nvnodes;
     uint32_t *dist; /* nvnodes * nvnodes */
-    /* HMAT: initiators are the vnodes with vCPUs, targets those with memory,
-     * each in vnode order (set by layout_freeze). */
+    /* HMAT: initiators (vt_layout_hmat_is_initiator) and targets
+     * (vt_layout_hmat_is_target), each in vnode order (set by layout_freeze). */
     int *hmat_row, *hmat_col; /* per vnode: its initiator row / target column, or -1 */
     size_t ninit, ntarg;
     uint32_t *hmat_latency, *hmat_bandwidth; /* ninit x ntarg as given, or NULL: derived */
@@ -44,12 +50,13 @@ struct vt_layout {
     size_t nwarnings;
 };
 
-/* An empty layout with room for nvcpus vCPUs and nvnodes vnodes (bitmaps
- * allocated, distances 0); NULL when out of memory. */
+/* An empty layout with room for nvcpus vCPUs (all present until the planner
+ * lowers npresent) and nvnodes vnodes (bitmaps allocated, distances 0); NULL
+ * when out of memory. */
 struct vt_layout *layout_alloc(size_t nvcpus, size_t nvnodes);
 void layout_warn(struct vt_layout *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Point the public views at the private data, build the GPA index and
- * number the HMAT initiators and targets. */
+/* Point the public views at the private data, build the GPA index (boot
+ * and hot-pluggable ranges) and number the HMAT initiators and targets. */
 int layout_freeze(struct vt_layout *l, struct vt_err *err);
 
 #endif

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acpi/linux_numa.h"
+#include "acpi/parse.h"
 #include "plan/layout_internal.h"
 #include "plan/memmap.h"
 #include "plan/request_internal.h"
@@ -20,14 +22,20 @@
 #define DIST_UNBOUND    20 /* a vnode without a pnode (an empty PXM gap) */
 #define DIST_MAX        254
 
+#define GIB      (UINT64_C(1) << 30)
+#define FOUR_GIB (UINT64_C(4) << 30)
+
 struct planner {
     const struct vt_host *h;
     const struct vt_request *r;
     struct vt_err *err;
-    unsigned nvcpus, nvnodes;
-    int *vcpu_vnode;           /* per vCPU */
-    int *vcpu_pcpu;            /* per vCPU, -1 unpinned */
-    int *vnode_pnode;          /* per vnode, -1 unbound */
+    unsigned nvcpus;   /* every planned vCPU, hot-pluggable ones included */
+    unsigned npresent; /* vCPUs present at boot: 0..npresent-1 */
+    unsigned nvnodes;
+    unsigned nplaced; /* vnodes the placement made; the rest hold only generic initiators */
+    int *vcpu_vnode;  /* per vCPU */
+    int *vcpu_pcpu;   /* per vCPU, -1 unpinned */
+    int *vnode_pnode; /* per vnode, -1 unbound */
     uint32_t *vnode_guest_pxm; /* guest_pxm per vnode */
     uint64_t *vnode_mem;       /* bytes per vnode */
     unsigned *vnode_count;     /* vCPUs per vnode */
@@ -39,6 +47,23 @@ struct planner {
 static int oom(struct planner *p)
 {
     return vt_err_set(p->err, -ENOMEM, "out of memory");
+}
+
+/* How messages count the vCPUs: hot-pluggable ones included with --max-vcpus. */
+static const char *vcpu_option(const struct planner *p)
+{
+    return p->r->max_vcpus ? "--max-vcpus" : "--vcpus";
+}
+
+static const char *hotplug_note(const struct planner *p)
+{
+    return p->r->max_vcpus ? ", hot-pluggable ones included" : "";
+}
+
+/* The same inside a sentence. */
+static const char *hotplug_aside(const struct planner *p)
+{
+    return p->r->max_vcpus ? ", hot-pluggable ones included," : "";
 }
 
 /* Bit width of a field holding count values: ceil(log2(count)). */
@@ -97,14 +122,14 @@ static int place_map(struct planner *p)
 
     if (r->nvcpu_vnode > p->nvcpus)
         return vt_err_set(p->err, -EINVAL,
-                          "--vcpu-nodes names vCPU %zu but the guest has %u vCPUs (0-%u)",
-                          r->nvcpu_vnode - 1, p->nvcpus, p->nvcpus - 1);
+                          "--vcpu-nodes names vCPU %zu but the guest has %u vCPUs (0-%u%s)",
+                          r->nvcpu_vnode - 1, p->nvcpus, p->nvcpus - 1, hotplug_note(p));
     for (unsigned i = 0; i < p->nvcpus; i++) {
         if (i >= r->nvcpu_vnode || r->vcpu_vnode[i] < 0)
             return vt_err_set(p->err, -EINVAL,
-                              "--vcpu-nodes does not assign vCPU %u to a vnode (every vCPU "
+                              "--vcpu-nodes does not assign vCPU %u to a vnode (every vCPU%s "
                               "needs exactly one)",
-                              i);
+                              i, hotplug_aside(p));
         p->vcpu_vnode[i] = r->vcpu_vnode[i];
         if (r->vcpu_vnode[i] > max)
             max = r->vcpu_vnode[i];
@@ -124,15 +149,16 @@ static int place_pinned(struct planner *p, bool identity)
     for (unsigned i = 0; i <= VT_NODE_ID_MAX; i++)
         pnode_vnode[i] = -1;
     if (!identity && r->nvcpu_pcpu > p->nvcpus)
-        return vt_err_set(p->err, -EINVAL, "--pin names vCPU %zu but the guest has %u vCPUs",
-                          r->nvcpu_pcpu - 1, p->nvcpus);
+        return vt_err_set(p->err, -EINVAL, "--pin names vCPU %zu but the guest has %u vCPUs%s",
+                          r->nvcpu_pcpu - 1, p->nvcpus, hotplug_note(p));
     for (unsigned i = 0; i < p->nvcpus; i++) {
         int pcpu = identity ? (int)i : i < r->nvcpu_pcpu ? r->vcpu_pcpu[i] : -1;
         int pnode;
 
         if (pcpu < 0)
             return vt_err_set(p->err, -EINVAL,
-                              "--pin does not pin vCPU %u (with --pin every vCPU needs a pCPU)", i);
+                              "--pin does not pin vCPU %u (with --pin every vCPU%s needs a pCPU)",
+                              i, hotplug_aside(p));
         if (!vt_bitmap_isset(hc->online, (unsigned)pcpu))
             return vt_err_set(p->err, -EINVAL,
                               "%s: pCPU %d (for vCPU %u) is not an online CPU of "
@@ -209,6 +235,82 @@ static int place_vcpus(struct planner *p)
     return vt_err_set(p->err, -EINVAL, "unknown placement");
 }
 
+/* ---- generic initiators ---------------------------------------------------- */
+
+/* Grow the per-vnode arrays to n vnodes: the new ones unbound, guest_pxm =
+ * vnode, without vCPUs or memory. */
+static int grow_vnodes(struct planner *p, unsigned n)
+{
+    int *pnode = realloc(p->vnode_pnode, n * sizeof(*pnode));
+    uint32_t *pxm = pnode ? realloc(p->vnode_guest_pxm, n * sizeof(*pxm)) : NULL;
+    uint64_t *mem = pxm ? realloc(p->vnode_mem, n * sizeof(*mem)) : NULL;
+    unsigned *count = mem ? realloc(p->vnode_count, n * sizeof(*count)) : NULL;
+
+    /* Each array that moved is already the planner's, so a failure frees all. */
+    if (pnode)
+        p->vnode_pnode = pnode;
+    if (pxm)
+        p->vnode_guest_pxm = pxm;
+    if (mem)
+        p->vnode_mem = mem;
+    if (!count)
+        return oom(p);
+    p->vnode_count = count;
+    for (unsigned v = p->nvnodes; v < n; v++) {
+        pnode[v] = -1;
+        pxm[v] = v;
+        mem[v] = 0;
+        count[v] = 0;
+    }
+    p->nvnodes = n;
+    return 0;
+}
+
+static void bdf_text(const struct request_initiator *gi, char *buf, size_t size)
+{
+    snprintf(buf, size, "%04x:%02x:%02x.%x", gi->segment, gi->bus, gi->devfn >> 3, gi->devfn & 7);
+}
+
+/* --initiator: a device's vnode is one of the placement's, or a new vnode of
+ * generic initiators only; new vnodes follow the placement's without a gap. */
+static int initiator_vnodes(struct planner *p)
+{
+    const struct vt_request *r = p->r;
+    unsigned top = p->nvnodes;
+    bool *named;
+
+    p->nplaced = p->nvnodes;
+    for (size_t i = 0; i < r->ninitiators; i++)
+        if (r->initiators[i].vnode + 1 > top)
+            top = r->initiators[i].vnode + 1;
+    if (top == p->nvnodes)
+        return 0;
+    named = calloc(top, sizeof(*named));
+    if (!named)
+        return oom(p);
+    for (size_t i = 0; i < r->ninitiators; i++)
+        named[r->initiators[i].vnode] = true;
+    for (unsigned v = p->nvnodes; v < top; v++) {
+        char bdf[32];
+
+        if (named[v])
+            continue;
+        /* v is a gap: name the first device beyond it. */
+        for (size_t i = 0; i < r->ninitiators; i++)
+            if (r->initiators[i].vnode > v) {
+                bdf_text(&r->initiators[i], bdf, sizeof(bdf));
+                free(named);
+                return vt_err_set(p->err, -EINVAL,
+                                  "--initiator %s@%u: the plan has vnodes 0-%u, so a new vnode of "
+                                  "generic initiators must be %u (new vnodes follow without a "
+                                  "gap)",
+                                  bdf, r->initiators[i].vnode, p->nvnodes - 1, v);
+            }
+    }
+    free(named);
+    return grow_vnodes(p, top);
+}
+
 /* ---- vnodes to pnodes -------------------------------------------------- */
 
 /*
@@ -270,7 +372,7 @@ static int choose_pnodes(struct planner *p)
             cand[ncand++] = (int)i;
     }
     {
-        size_t want = p->nvnodes < ncand ? p->nvnodes : ncand;
+        size_t want = p->nplaced < ncand ? p->nplaced : ncand;
 
         while (nchosen < want) {
             size_t best = 0;
@@ -292,7 +394,9 @@ static int choose_pnodes(struct planner *p)
     }
     free(sum);
     free(taken);
-    for (unsigned v = 0; v < p->nvnodes; v++)
+    /* Vnodes of generic initiators only stay unbound: adding a device moves
+     * no other vnode. */
+    for (unsigned v = 0; v < p->nplaced; v++)
         p->vnode_pnode[v] = order[v % ncand];
     free(cand);
     free(order);
@@ -418,9 +522,9 @@ static int topology(struct planner *p)
             if (product != p->nvcpus) {
                 rc = vt_err_set(p->err, -EINVAL,
                                 "--shape sockets=%u,dies=%u,cores=%u,threads=%u makes %llu "
-                                "vCPUs but --vcpus is %u (the product must equal the vCPU count)",
+                                "vCPUs but %s is %u (the product must equal the vCPU count%s)",
                                 s.sockets, s.dies, s.cores, s.threads, (unsigned long long)product,
-                                p->nvcpus);
+                                vcpu_option(p), p->nvcpus, hotplug_note(p));
                 goto out;
             }
         }
@@ -861,27 +965,81 @@ static int memory_layout(struct planner *p)
     return rc;
 }
 
-/* Host nodes must hold what their vnodes ask for. */
+/* ---- hot-pluggable memory ---------------------------------------------------- */
+
+/*
+ * --hotplug-memory: QEMU puts its device-memory region (DIMMs, virtio-mem) at
+ * the end of the RAM above 4 GiB rounded up to 1 GiB (pc.c,
+ * pc_get_device_memory_range), and reserves 1 GiB of alignment per slot; so
+ * here each range starts at the next 1 GiB boundary at or above 4 GiB and
+ * above the whole memory map, in the order given. The E820 is unchanged:
+ * nothing is there at boot.
+ */
+static int place_hotplug(struct planner *p)
+{
+    const struct vt_request *r = p->r;
+    struct vt_layout *l = p->l;
+    uint64_t next = FOUR_GIB;
+
+    if (!r->nhotplug)
+        return 0;
+    for (size_t i = 0; i < l->nmap; i++)
+        if (l->map[i].end > next)
+            next = l->map[i].end;
+    l->hotplug = calloc(r->nhotplug, sizeof(*l->hotplug));
+    if (!l->hotplug)
+        return oom(p);
+    for (size_t i = 0; i < r->nhotplug; i++) {
+        const struct request_hotplug *h = &r->hotplug[i];
+        uint64_t start = (next + GIB - 1) / GIB * GIB;
+        char sz[32];
+
+        vt_size_format(sz, sizeof(sz), h->bytes);
+        if (h->vnode >= p->nvnodes)
+            return vt_err_set(p->err, -EINVAL,
+                              "--hotplug-memory: vnode %u (of range %zu, %s) is not a vnode of "
+                              "the plan (vnodes 0-%u)",
+                              h->vnode, i, sz, p->nvnodes - 1);
+        if (start > VT_PHYS_ADDR_LIMIT || h->bytes > VT_PHYS_ADDR_LIMIT - start)
+            return vt_err_set(p->err, -EINVAL,
+                              "--hotplug-memory: range %zu (%s for vnode %u) would end beyond the "
+                              "52-bit guest-physical address space (it starts at 0x%llx)",
+                              i, sz, h->vnode, (unsigned long long)start);
+        l->hotplug[i].start = start;
+        l->hotplug[i].end = start + h->bytes;
+        l->hotplug[i].vnode = h->vnode;
+        next = start + h->bytes;
+    }
+    l->nhotplug = r->nhotplug;
+    return 0;
+}
+
+/* Host nodes must hold what their vnodes ask for, hot-pluggable memory
+ * included. */
 static int check_pnode_memory(struct planner *p)
 {
     size_t nh = vt_host_node_count(p->h);
 
     for (size_t i = 0; i < nh; i++) {
         const struct vt_host_node *hn = vt_host_node(p->h, i);
-        uint64_t want = 0;
+        uint64_t want = 0, hot = 0;
 
         for (unsigned v = 0; v < p->nvnodes; v++)
             if (p->vnode_pnode[v] == (int)hn->pnode)
                 want += p->vnode_mem[v];
-        if (want > hn->memory_bytes) {
+        for (size_t k = 0; k < p->r->nhotplug; k++)
+            if (p->vnode_pnode[p->r->hotplug[k].vnode] == (int)hn->pnode)
+                hot += p->r->hotplug[k].bytes;
+        if (want + hot > hn->memory_bytes) {
             char a[32], b[32];
 
-            vt_size_format(a, sizeof(a), want);
+            vt_size_format(a, sizeof(a), want + hot);
             vt_size_format(b, sizeof(b), hn->memory_bytes);
             return vt_err_set(p->err, -EINVAL,
-                              "host node %u would back %s of guest memory but has %s (choose "
-                              "other pnodes with --vnode-pnodes, or less --memory)",
-                              hn->pnode, a, b);
+                              "host node %u would back %s of guest memory%s but has %s (choose "
+                              "other pnodes with --vnode-pnodes, or less --memory%s)",
+                              hn->pnode, a, hot ? ", hot-pluggable included," : "", b,
+                              hot ? " or --hotplug-memory" : "");
         }
     }
     return 0;
@@ -889,27 +1047,64 @@ static int check_pnode_memory(struct planner *p)
 
 /* ---- Linux node numbering -------------------------------------------------- */
 
-/* A Linux guest numbers nodes in order of first appearance in the SRAT. Our
- * SRAT lists the CPU entries in vCPU order, then memory entries in address
- * order (src/acpi); vnodes in neither get no node. */
-static void linux_nodes(struct vt_layout *l)
+struct pxm_vnode {
+    uint32_t pxm;
+    unsigned vnode;
+};
+
+static int cmp_pxm_vnode(const void *a, const void *b)
 {
-    int next = 0;
+    const struct pxm_vnode *x = a, *y = b;
 
-    for (size_t v = 0; v < l->nvnodes; v++)
+    return x->pxm < y->pxm ? -1 : x->pxm > y->pxm;
+}
+
+/*
+ * A Linux guest numbers nodes in order of first appearance of their PXM, in
+ * the order acpi_numa_init() reads the SRAT: the entries of the plan's SRAT
+ * (vt_srat_of_layout, the emitter's own walk) go through the one model of
+ * that order (vt_linux_srat_order, src/acpi/linux_numa.c), so the prediction
+ * follows whatever order src/acpi/srat.c writes. A vnode Linux never meets
+ * gets no node. (With a PXM of 256 or more Linux drops the SRAT, which the
+ * plan warns about; the numbering is then the one the SRAT would have given.)
+ */
+static int linux_nodes(struct planner *p)
+{
+    struct vt_layout *l = p->l;
+    struct pxm_vnode *by_pxm = malloc((l->nvnodes ? l->nvnodes : 1) * sizeof(*by_pxm));
+    struct vt_srat srat = {0};
+    size_t *order = NULL, n, gi_error;
+    int next = 0, rc;
+
+    if (!by_pxm)
+        return oom(p);
+    for (size_t v = 0; v < l->nvnodes; v++) {
         l->vnodes[v].pub.linux_node = -1;
-    for (size_t i = 0; i < l->nvcpus; i++) {
-        struct vt_vnode *vn = &l->vnodes[l->vcpus[i].vnode].pub;
+        by_pxm[v].pxm = l->vnodes[v].pub.guest_pxm;
+        by_pxm[v].vnode = (unsigned)v;
+    }
+    qsort(by_pxm, l->nvnodes, sizeof(*by_pxm), cmp_pxm_vnode);
+    if ((rc = vt_srat_of_layout(l, VT_SRAT_NUMBERING, &srat, p->err)) < 0)
+        goto out;
+    if (!(order = malloc((srat.n ? srat.n : 1) * sizeof(*order)))) {
+        rc = oom(p);
+        goto out;
+    }
+    n = vt_linux_srat_order(&srat, order, &gi_error);
+    for (size_t k = 0; k < n; k++) {
+        struct pxm_vnode key = {srat.entries[order[k]].pxm, 0};
+        const struct pxm_vnode *hit =
+            bsearch(&key, by_pxm, l->nvnodes, sizeof(*by_pxm), cmp_pxm_vnode);
+        struct vt_vnode *vn = hit ? &l->vnodes[hit->vnode].pub : NULL;
 
-        if (vn->linux_node < 0)
+        if (vn && vn->linux_node < 0)
             vn->linux_node = next++;
     }
-    for (size_t k = 0; k < l->ngpa; k++) {
-        struct vt_vnode *vn = &l->vnodes[l->gpa[k].vnode].pub;
-
-        if (vn->linux_node < 0)
-            vn->linux_node = next++;
-    }
+out:
+    free(order);
+    free(by_pxm);
+    vt_srat_free(&srat);
+    return rc;
 }
 
 /* ---- HMAT ------------------------------------------------------------------ */
@@ -949,13 +1144,13 @@ static int take_hmat_matrix(struct planner *p, const char *opt, const struct req
         return oom(p);
     if (!rows_ok)
         rc = vt_err_set(p->err, -EINVAL,
-                        "%s has %zu rows but the plan has %zu initiators (vnodes with vCPUs: "
-                        "%s); a row per initiator, in vnode order",
+                        "%s has %zu rows but the plan has %zu initiators (vnodes with vCPUs or "
+                        "generic initiators: %s); a row per initiator, in vnode order",
                         opt, m->rows, l->ninit, list);
     else
         rc = vt_err_set(p->err, -EINVAL,
-                        "%s has %zu columns but the plan has %zu targets (vnodes with memory: "
-                        "%s); a column per target, in vnode order",
+                        "%s has %zu columns but the plan has %zu targets (vnodes with memory, "
+                        "hot-pluggable included: %s); a column per target, in vnode order",
                         opt, m->cols, l->ntarg, list);
     free(list);
     return rc;
@@ -1000,7 +1195,13 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
     p.memory = r->memory;
     if (!p.memory && p.mem_layout != VT_MEM_E820 && p.mem_layout != VT_MEM_HOST)
         return vt_err_set(err, -EINVAL, "--memory is required");
-    p.nvcpus = r->vcpus;
+    if (r->max_vcpus && r->max_vcpus < r->vcpus)
+        return vt_err_set(err, -EINVAL,
+                          "--max-vcpus %u is below --vcpus %u (it counts every vCPU the guest "
+                          "may have, the present ones included)",
+                          r->max_vcpus, r->vcpus);
+    p.npresent = r->vcpus;
+    p.nvcpus = r->max_vcpus ? r->max_vcpus : r->vcpus;
     p.vcpu_vnode = malloc(p.nvcpus * sizeof(*p.vcpu_vnode));
     p.vcpu_pcpu = malloc(p.nvcpus * sizeof(*p.vcpu_pcpu));
     if (!p.vcpu_vnode || !p.vcpu_pcpu) {
@@ -1009,8 +1210,9 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
     }
     for (unsigned i = 0; i < p.nvcpus; i++)
         p.vcpu_pcpu[i] = -1;
-    if ((rc = place_vcpus(&p)) < 0)
+    if ((rc = place_vcpus(&p)) < 0 || (rc = initiator_vnodes(&p)) < 0)
         goto out;
+    /* Memory follows every planned vCPU, hot-pluggable ones included. */
     for (unsigned i = 0; i < p.nvcpus; i++)
         p.vnode_count[p.vcpu_vnode[i]]++;
     if ((rc = choose_pnodes(&p)) < 0)
@@ -1025,13 +1227,30 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
         rc = oom(&p);
         goto out;
     }
+    p.l->npresent = p.npresent;
     p.l->apic = r->apic;
     p.l->vendor = r->vendor;
+    if (r->ninitiators) {
+        p.l->initiators = calloc(r->ninitiators, sizeof(*p.l->initiators));
+        if (!p.l->initiators) {
+            rc = oom(&p);
+            goto out;
+        }
+        for (size_t i = 0; i < r->ninitiators; i++) {
+            struct vt_initiator *gi = &p.l->initiators[i];
+
+            gi->segment = r->initiators[i].segment;
+            gi->bus = r->initiators[i].bus;
+            gi->devfn = r->initiators[i].devfn;
+            gi->vnode = r->initiators[i].vnode;
+        }
+        p.l->ninitiators = r->ninitiators;
+    }
     if ((rc = topology(&p)) < 0 || (rc = check_topology(&p)) < 0)
         goto out;
     for (unsigned i = 0; i < p.nvcpus; i++)
         p.l->vcpus[i].pcpu = p.vcpu_pcpu[i];
-    if ((rc = distances(&p)) < 0 || (rc = memory_layout(&p)) < 0)
+    if ((rc = distances(&p)) < 0 || (rc = memory_layout(&p)) < 0 || (rc = place_hotplug(&p)) < 0)
         goto out;
     /* Host-shaped memory is the host's own ranges: nothing to fit. */
     if (p.mem_layout != VT_MEM_HOST && (rc = check_pnode_memory(&p)) < 0)
@@ -1054,14 +1273,17 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
                         v, lv->pub.guest_pxm);
         }
     }
-    for (unsigned i = 0; i < p.nvcpus; i++)
-        if (vt_bitmap_set(p.l->vnodes[p.vcpu_vnode[i]].vcpus, i) < 0) {
+    for (unsigned i = 0; i < p.nvcpus; i++) {
+        struct layout_vnode *lv = &p.l->vnodes[p.vcpu_vnode[i]];
+
+        if (vt_bitmap_set(i < p.npresent ? lv->vcpus : lv->hotplug_vcpus, i) < 0) {
             rc = oom(&p);
             goto out;
         }
-    if ((rc = layout_freeze(p.l, err)) < 0 || (rc = take_hmat_matrices(&p)) < 0)
+    }
+    if ((rc = layout_freeze(p.l, err)) < 0 || (rc = take_hmat_matrices(&p)) < 0 ||
+        (rc = linux_nodes(&p)) < 0)
         goto out;
-    linux_nodes(p.l);
     *out = p.l;
     p.l = NULL;
 out:

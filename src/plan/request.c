@@ -10,6 +10,9 @@
 #include "util/parse.h"
 #include "vtopo/size.h"
 
+/* Linux hot-adds memory in memory blocks of 128 MiB (x86-64's smallest). */
+#define HOTPLUG_GRANULE (UINT64_C(128) << 20)
+
 struct vt_request *vt_request_new(void)
 {
     struct vt_request *r = calloc(1, sizeof(*r));
@@ -35,6 +38,8 @@ void vt_request_free(struct vt_request *r)
     free(r->distances.values);
     free(r->hmat_latency.values);
     free(r->hmat_bandwidth.values);
+    free(r->initiators);
+    free(r->hotplug);
     free(r);
 }
 
@@ -723,4 +728,162 @@ int vt_request_set_hmat_bandwidth(struct vt_request *r, const char *matrix, stru
 {
     return set_hmat_matrix("--hmat-bandwidth", "MB/s", matrix, bandwidth_rule, &r->hmat_bandwidth,
                            err);
+}
+
+/* ---- hot-pluggable vCPUs, generic initiators, hot-pluggable memory ------- */
+
+int vt_request_set_max_vcpus(struct vt_request *r, unsigned max, struct vt_err *err)
+{
+    if (max < 1 || max > VT_MAX_VCPUS)
+        return vt_err_set(err, -EINVAL, "--max-vcpus %u: must be from 1 to %d", max, VT_MAX_VCPUS);
+    r->max_vcpus = max;
+    return 0;
+}
+
+/* "LEFT@RIGHT" split at its one '@'; the piece is modified. */
+static int split_at(const char *opt, char *piece, const char *want, char **right,
+                    struct vt_err *err)
+{
+    char *at = strchr(piece, '@');
+
+    if (!at || strchr(at + 1, '@') || at == piece || !at[1])
+        return vt_err_set(err, -EINVAL, "%s '%s': expected %s", opt, piece, want);
+    *at = '\0';
+    *right = at + 1;
+    return 0;
+}
+
+/* The entries one call adds, checked before any is kept. */
+struct new_initiators {
+    const struct vt_request *r;
+    struct request_initiator *add;
+};
+
+static const struct request_initiator *find_initiator(const struct request_initiator *a, size_t n,
+                                                      const struct request_initiator *gi)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i].segment == gi->segment && a[i].bus == gi->bus && a[i].devfn == gi->devfn)
+            return &a[i];
+    return NULL;
+}
+
+static int initiator_piece(void *ctx, size_t i, const char *piece, struct vt_err *err)
+{
+    struct new_initiators *n = ctx;
+    struct request_initiator gi = {0};
+    const struct request_initiator *dup;
+    char buf[64], *vnode_text = NULL;
+    uint32_t segment = 0;
+    uint8_t dev = 0, fn = 0;
+    unsigned vnode = 0;
+    int rc;
+
+    if (strlen(piece) >= sizeof(buf))
+        return vt_err_set(err, -EINVAL,
+                          "--initiator '%.40s...': expected DEVICE@VNODE, e.g. 0000:00:04.0@1",
+                          piece);
+    strcpy(buf, piece);
+    if ((rc = split_at("--initiator", buf, "DEVICE@VNODE, e.g. 0000:00:04.0@1", &vnode_text, err)) <
+        0)
+        return rc;
+    if (vt_parse_bdf(buf, &segment, &gi.bus, &dev, &fn) < 0 || segment > UINT16_MAX)
+        return vt_err_set(err, -EINVAL,
+                          "--initiator '%s': '%s' is not a PCI address SEGMENT:BUS:DEVICE.FUNCTION "
+                          "in hex (4, 2, 2 and 1 digits; device up to 1f, function up to 7), e.g. "
+                          "0000:00:04.0",
+                          piece, buf);
+    if ((rc = parse_uint("--initiator", "vnode", vnode_text, VT_MAX_VNODES - 1, &vnode, err)) < 0)
+        return rc;
+    gi.segment = (uint16_t)segment;
+    gi.devfn = (uint8_t)(dev << 3 | fn);
+    gi.vnode = vnode;
+    if ((dup = find_initiator(n->r->initiators, n->r->ninitiators, &gi)) ||
+        (dup = find_initiator(n->add, i, &gi)))
+        return vt_err_set(
+            err, -EINVAL,
+            "--initiator: device %04x:%02x:%02x.%x is given twice (vnodes %u and %u); "
+            "a device has one proximity domain",
+            gi.segment, gi.bus, dev, fn, dup->vnode, vnode);
+    n->add[i] = gi;
+    return 0;
+}
+
+int vt_request_add_initiators(struct vt_request *r, const char *list, struct vt_err *err)
+{
+    struct new_initiators ni = {r, calloc(VT_MAX_INITIATORS, sizeof(*ni.add))};
+    struct request_initiator *all;
+    size_t n = 0;
+    int rc;
+
+    if (!ni.add)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    rc = for_each_piece("--initiator", list, VT_MAX_INITIATORS, initiator_piece, &ni, &n, err);
+    if (rc == 0 && r->ninitiators + n > VT_MAX_INITIATORS)
+        rc =
+            vt_err_set(err, -EINVAL, "--initiator: more than %d devices in all", VT_MAX_INITIATORS);
+    if (rc == 0 && !(all = realloc(r->initiators, (r->ninitiators + n) * sizeof(*all))))
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+    if (rc == 0) {
+        memcpy(all + r->ninitiators, ni.add, n * sizeof(*all));
+        r->initiators = all;
+        r->ninitiators += n;
+    }
+    free(ni.add);
+    return rc;
+}
+
+static int hotplug_piece(void *ctx, size_t i, const char *piece, struct vt_err *err)
+{
+    struct request_hotplug *add = ctx;
+    char buf[64], *vnode_text = NULL;
+    unsigned vnode = 0;
+    uint64_t bytes = 0;
+    int rc;
+
+    if (strlen(piece) >= sizeof(buf))
+        return vt_err_set(err, -EINVAL,
+                          "--hotplug-memory '%.40s...': expected SIZE@VNODE, e.g. 4G@1", piece);
+    strcpy(buf, piece);
+    if ((rc = split_at("--hotplug-memory", buf, "SIZE@VNODE, e.g. 4G@1", &vnode_text, err)) < 0)
+        return rc;
+    if ((rc = vt_size_parse(buf, &bytes, err)) < 0) {
+        vt_err_prefix(err, "--hotplug-memory '%s': ", piece);
+        return rc;
+    }
+    if (bytes == 0 || bytes % HOTPLUG_GRANULE)
+        return vt_err_set(err, -EINVAL,
+                          "--hotplug-memory '%s': the size must be a non-zero multiple of 128 MiB "
+                          "(Linux hot-adds memory in blocks of 128 MiB)",
+                          piece);
+    if ((rc = parse_uint("--hotplug-memory", "vnode", vnode_text, VT_MAX_VNODES - 1, &vnode, err)) <
+        0)
+        return rc;
+    add[i].bytes = bytes;
+    add[i].vnode = vnode;
+    return 0;
+}
+
+int vt_request_add_hotplug_memory(struct vt_request *r, const char *list, struct vt_err *err)
+{
+    struct request_hotplug *add = calloc(VT_MAX_HOTPLUG_RANGES, sizeof(*add)), *all;
+    size_t n = 0;
+    int rc;
+
+    if (!add)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    rc = for_each_piece("--hotplug-memory", list, VT_MAX_HOTPLUG_RANGES, hotplug_piece, add, &n,
+                        err);
+    if (rc == 0 && r->nhotplug + n > VT_MAX_HOTPLUG_RANGES)
+        rc = vt_err_set(err, -EINVAL, "--hotplug-memory: more than %d ranges in all",
+                        VT_MAX_HOTPLUG_RANGES);
+    if (rc == 0 && !(all = realloc(r->hotplug, (r->nhotplug + n) * sizeof(*all))))
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+    if (rc == 0) {
+        memcpy(all + r->nhotplug, add, n * sizeof(*all));
+        r->hotplug = all;
+        r->nhotplug += n;
+    }
+    free(add);
+    return rc;
 }

@@ -4,6 +4,10 @@
 
 #include "vtopo/layout.h"
 
+/* The most --initiator devices and --hotplug-memory ranges a request holds. */
+#define VT_MAX_INITIATORS     1024
+#define VT_MAX_HOTPLUG_RANGES 1024
+
 /* A matrix option (--distances, --hmat-latency, --hmat-bandwidth): rows x
  * cols values, row-major; rows == 0 when not given. */
 struct request_matrix {
@@ -19,8 +23,22 @@ enum placement_kind {
     PLACE_PIN_IDENTITY,
 };
 
+/* --initiator: one generic initiator. */
+struct request_initiator {
+    uint16_t segment;
+    uint8_t bus, devfn;
+    unsigned vnode;
+};
+
+/* --hotplug-memory: one hot-pluggable range. */
+struct request_hotplug {
+    uint64_t bytes;
+    unsigned vnode;
+};
+
 struct vt_request {
     unsigned vcpus;
+    unsigned max_vcpus; /* --max-vcpus, 0 = not given (no hot-pluggable vCPUs) */
     uint64_t memory;
     enum placement_kind placement;
     unsigned vnodes;    /* PLACE_VNODES */
@@ -44,6 +62,10 @@ struct vt_request {
     struct request_matrix distances;      /* --distances: vnode x vnode */
     struct request_matrix hmat_latency;   /* --hmat-latency: ns, initiator x target */
     struct request_matrix hmat_bandwidth; /* --hmat-bandwidth: MB/s, initiator x target */
+    struct request_initiator *initiators; /* --initiator, in the order given */
+    size_t ninitiators;
+    struct request_hotplug *hotplug; /* --hotplug-memory, in the order given */
+    size_t nhotplug;
 };
 
 #endif

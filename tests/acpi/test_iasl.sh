@@ -91,5 +91,31 @@ check guest-pxm-300 "${H2[@]}" --vcpus 4 --vnodes 2 --memory 4G --guest-pxms 0,3
 expect_dsl guest-pxm-300 srat "Proximity Domain Low(8) : 2C" \
     "Proximity Domain High(24) : 000001" "Proximity Domain : 0000012C"
 
+# Hot-plug and generic initiators: vCPUs 100-149 hot-pluggable in vnode 0
+# (local APIC entries, online-capable), 150-299 in vnode 1 (x2APIC entries,
+# APIC IDs from 256); two PCI generic initiators, one in a new vnode 2; two
+# hot-pluggable ranges from the end of q35's RAM (18 GiB), 1 GiB aligned.
+check hotplug-gi --synthetic 'sockets=4,cores=256,mem=512G' --vcpus 100 --max-vcpus 300 \
+    --vnodes 2 --memory 16G --mem-layout qemu-q35 \
+    --initiator 0000:00:04.0@2,0001:3b:1f.7@0 --hotplug-memory 4G@1,1G@2
+expect_dsl hotplug-gi madt "Revision : 05" "Runtime Online Capable : 1" \
+    "Processor x2Apic ID : 00000195" "Flags (decoded below) : 00000002" \
+    "Processor UID : 0000012B"
+expect_dsl hotplug-gi srat "Subtable Type : 05 [Generic Initiator Affinity]" \
+    "Device Handle Type : 01" \
+    "Device Handle : 00 00 00 20 00 00 00 00 00 00 00 00 00 00 00 00" \
+    "Device Handle : 01 00 3B FF 00 00 00 00 00 00 00 00 00 00 00 00" \
+    "Base Address : 0000000480000000" "Base Address : 0000000580000000" \
+    "Address Length : 0000000100000000" "Hot Pluggable : 1"
+n=$(grep -c "Hot Pluggable : 1" "$T/hotplug-gi/srat.dsl" 2>/dev/null)
+[ "$n" = 2 ] || { echo "FAIL: hotplug-gi: srat.dsl has $n hot-pluggable ranges, want 2"; fail=$((fail + 1)); }
+n=$(grep -c "Runtime Online Capable : 1" "$T/hotplug-gi/madt.dsl" 2>/dev/null)
+[ "$n" = 50 ] || { echo "FAIL: hotplug-gi: madt.dsl has $n online-capable local APICs, want 50"; fail=$((fail + 1)); }
+# The HMAT: vnode 2 (generic initiator, hot-pluggable memory) is both an
+# initiator and a target; the SLIT has its row.
+expect_dsl hotplug-gi hmat "Initiator Proximity Domain List : 00000002" \
+    "Target Proximity Domain List : 00000002"
+expect_dsl hotplug-gi slit "Localities : 0000000000000003"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

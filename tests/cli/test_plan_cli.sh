@@ -228,15 +228,85 @@ bad "--hmat-latency: row 0, column 1 is 0; latencies must be from 1 to 4294967 n
     "${P3[@]}" --hmat-latency '100,0'
 bad "--hmat-latency: no unit fits every value exactly in the HMAT's 16-bit entries: the largest needs a unit of at least 2 ns, but the values' greatest common divisor is 1 ns (round them to a coarser unit)" \
     "${P3[@]}" --hmat-latency '70001,3'
-bad "--hmat-latency has 1 rows but the plan has 3 initiators (vnodes with vCPUs: 0-2); a row per initiator, in vnode order" \
+bad "--hmat-latency has 1 rows but the plan has 3 initiators (vnodes with vCPUs or generic initiators: 0-2); a row per initiator, in vnode order" \
     "${P3[@]}" --hmat-latency '100,200,300'
 bad "--hmat-bandwidth: row 0, column 0 is 5000000000; bandwidths must be from 1 to 4294967295 MB/s (Linux reads an HMAT bandwidth as a 32-bit number)" \
     "${P3[@]}" --hmat-bandwidth '5000000000'
-bad "--hmat-bandwidth has 2 columns but the plan has 3 targets (vnodes with memory: 0-2); a column per target, in vnode order" \
+bad "--hmat-bandwidth has 2 columns but the plan has 3 targets (vnodes with memory, hot-pluggable included: 0-2); a column per target, in vnode order" \
     "${P3[@]}" --hmat-bandwidth '1,2;3,4;5,6'
 run "$VTOPO" plan "${HOST[@]}" "${P3[@]}" --hmat-latency
 expect_rc 2
 expect_err_has "vtopo plan: option '--hmat-latency' needs an argument"
+
+HP=(--vcpus 4 --max-vcpus 6 --vnodes 2 --memory 4G --mem-layout qemu-q35)
+
+t_begin "plan --max-vcpus, --initiator, --hotplug-memory: the output, the JSON, the tables, check"
+run "$VTOPO" plan -q "${HOST[@]}" "${HP[@]}" --initiator 0000:00:04.0@2 \
+    --hotplug-memory 1G@1 --out "$T/hp"
+expect_rc 0
+expect_out_line "plan: 4 vCPUs (+2 hot-pluggable), 4 GiB, 3 vnodes; shape 2 socket(s) x 1 die(s) x 3 core(s) x 1 thread(s); APIC sdm; vendor intel" \
+    "  hot-pluggable vcpus: 4-5" \
+    "  hot-pluggable memory: 1024 MiB, ranges: 0x180000000-0x1bfffffff" \
+    "vnode 2: guest_pxm 2, linux node 2, no pnode" "  generic initiators: 0000:00:04.0" \
+    "      3        4      1        1    0     0       0     -" \
+    "      5        6      1        1    0     2       0     -  hot-pluggable" \
+    "   2:   20   20   10"
+if command -v python3 >/dev/null 2>&1; then
+    python3 - "$T/hp/plan.json" <<'PY' || t_fail "plan.json lacks the hot-pluggable vCPUs, the initiator or the hot-pluggable range"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["vcpus"]) == 4 and len(d["hotplug_vcpus"]) == 2 and len(d["cpuid"]) == 6
+assert d["hotplug_vcpus"][1] == {"vcpu": 5, "apic_id": 6, "vnode": 1, "package": 1, "die": 0,
+                                 "core": 2, "thread": 0, "pcpu": None}
+assert d["initiators"] == [{"device": "0000:00:04.0", "segment": 0, "bus": 0, "devfn": 32,
+                            "vnode": 2}]
+assert d["hotplug_memory"] == [{"start": "0x180000000", "end": "0x1c0000000", "vnode": 1}]
+assert d["vnodes"][1]["hotplug_cpus"] == "4-5" and d["vnodes"][2]["generic_initiators"] == 1
+assert d["hmat"]["initiators"] == [0, 1, 2] and d["hmat"]["targets"] == [0, 1]
+PY
+fi
+# SRAT: 6 LAPIC entries (48..143), the generic initiator at 144 (handle type
+# 1, PXM 2, segment 0, bus 0, devfn 0x20 in byte 3 of the handle, enabled),
+# memory from 176: the fourth, at 296, is the hot-pluggable range at 6 GiB,
+# flags enabled | hot-pluggable.
+[ "$(byte_at "$T/hp/srat.dat" 144 1)" = 5 ] || t_fail "srat.dat: no generic initiator at 144"
+[ "$(byte_at "$T/hp/srat.dat" 147 1)" = 1 ] || t_fail "srat.dat: GI handle type is not PCI"
+[ "$(byte_at "$T/hp/srat.dat" 148 4)" = 2 ] || t_fail "srat.dat: GI PXM is not 2"
+[ "$(byte_at "$T/hp/srat.dat" 154 1)" = 0 ] || t_fail "srat.dat: GI bus is not 0"
+[ "$(byte_at "$T/hp/srat.dat" 155 1)" = 32 ] || t_fail "srat.dat: GI devfn is not 0x20"
+[ "$(byte_at "$T/hp/srat.dat" 168 4)" = 1 ] || t_fail "srat.dat: GI is not enabled"
+[ "$(byte_at "$T/hp/srat.dat" 304 8)" = 6442450944 ] || t_fail "srat.dat: hot-pluggable range not at 6 GiB"
+[ "$(byte_at "$T/hp/srat.dat" 324 4)" = 3 ] || t_fail "srat.dat: hot-pluggable range not flagged"
+# MADT revision 5; vCPU 3 enabled, vCPU 4 online-capable only.
+[ "$(byte_at "$T/hp/madt.dat" 8 1)" = 5 ] || t_fail "madt.dat: revision is not 5"
+[ "$(byte_at "$T/hp/madt.dat" 72 4)" = 1 ] || t_fail "madt.dat: vCPU 3 is not enabled"
+[ "$(byte_at "$T/hp/madt.dat" 80 4)" = 2 ] || t_fail "madt.dat: vCPU 4 is not online-capable"
+# The E820 does not hold the hot-pluggable range.
+grep -q 0x0000000180000000 "$T/hp/e820.txt" && t_fail "e820.txt holds the hot-pluggable range"
+run "$VTOPO" check "$T/hp"
+expect_rc 0
+expect_out_line "  node 1: PXM 1, 1 CPUs, 2048 MiB, 2 hot-pluggable CPUs, 1024 MiB hot-pluggable" \
+    "  node 2: PXM 2, 0 CPUs, 0 MiB, 1 generic initiator(s)"
+expect_out_has "node.initiator_only"
+
+t_begin "plan: bad --max-vcpus, --initiator, --hotplug-memory inputs exit 2 with one sentence"
+bad "--max-vcpus 0: must be a number from 1 to 8192" "${P3[@]}" --max-vcpus 0
+bad "--max-vcpus 5 is below --vcpus 6 (it counts every vCPU the guest may have, the present ones included)" \
+    "${P3[@]}" --max-vcpus 5
+bad "--shape sockets=2,dies=1,cores=3,threads=1 makes 6 vCPUs but --max-vcpus is 8 (the product must equal the vCPU count, hot-pluggable ones included)" \
+    "${P3[@]}" --max-vcpus 8 --shape sockets=2,cores=3
+bad "--initiator '0000:00:04.0': expected DEVICE@VNODE, e.g. 0000:00:04.0@1" "${P3[@]}" \
+    --initiator 0000:00:04.0
+bad "--initiator '0000:00:04.8@1': '0000:00:04.8' is not a PCI address SEGMENT:BUS:DEVICE.FUNCTION in hex (4, 2, 2 and 1 digits; device up to 1f, function up to 7), e.g. 0000:00:04.0" \
+    "${P3[@]}" --initiator 0000:00:04.8@1
+bad "--initiator: device 0000:00:04.0 is given twice (vnodes 1 and 0); a device has one proximity domain" \
+    "${P3[@]}" --initiator 0000:00:04.0@1 --initiator 0000:00:04.0@0
+bad "--initiator 0000:00:04.0@4: the plan has vnodes 0-2, so a new vnode of generic initiators must be 3 (new vnodes follow without a gap)" \
+    "${P3[@]}" --initiator 0000:00:04.0@4
+bad "--hotplug-memory '100M@0': the size must be a non-zero multiple of 128 MiB (Linux hot-adds memory in blocks of 128 MiB)" \
+    "${P3[@]}" --hotplug-memory 100M@0
+bad "--hotplug-memory: vnode 3 (of range 0, 1 GiB) is not a vnode of the plan (vnodes 0-2)" "${P3[@]}" \
+    --hotplug-memory 1G@3
 
 t_begin "plan --out: a guest PXM too large for a SLIT fails whole, writes nothing"
 rm -rf "$T/big"

@@ -16,9 +16,46 @@
 #include "acpi/parse.h"
 #include "unit/support.h"
 #include "vtopo/acpi.h"
+#include "vtopo/check.h"
+#include "vtopo/emit.h"
 #include "vtopo/layout.h"
 
 #define M (UINT64_C(1) << 20)
+#define G (UINT64_C(1) << 30)
+
+/* The HMAT roles, derived here from the vnode's vCPUs, the generic
+ * initiators and the hot-pluggable ranges (not from the layout's own
+ * answer, which is compared with them). */
+static bool initiator_of(const struct vt_layout *l, size_t v)
+{
+    const struct vt_vnode *vn = vt_layout_vnode(l, v);
+    bool yes = !vt_bitmap_iszero(vn->vcpus) || !vt_bitmap_iszero(vn->hotplug_vcpus);
+
+    for (size_t i = 0; i < vt_layout_initiator_count(l); i++)
+        yes |= vt_layout_initiator(l, i)->vnode == v;
+    if (yes != vt_layout_hmat_is_initiator(l, (unsigned)v))
+        fail_msg("vnode %zu: vt_layout_hmat_is_initiator says %d", v, !yes);
+    return yes;
+}
+
+static bool target_of(const struct vt_layout *l, size_t v)
+{
+    bool yes = vt_layout_vnode(l, v)->memory_bytes > 0;
+
+    for (size_t i = 0; i < vt_layout_hotplug_memory_count(l); i++)
+        yes |= vt_layout_hotplug_memory(l, i)->vnode == v;
+    if (yes != vt_layout_hmat_is_target(l, (unsigned)v))
+        fail_msg("vnode %zu: vt_layout_hmat_is_target says %d", v, !yes);
+    return yes;
+}
+
+/* Every planned vCPU: the present ones, then the hot-pluggable ones. */
+static const struct vt_vcpu *any_vcpu(const struct vt_layout *l, size_t i)
+{
+    size_t np = vt_layout_vcpu_count(l);
+
+    return i < np ? vt_layout_vcpu(l, i) : vt_layout_hotplug_vcpu(l, i - np);
+}
 
 /* The HMAT's locality structures: latency (type 0) then bandwidth (type 3),
  * initiators and targets the guest PXMs of the vnodes with vCPUs and with
@@ -37,11 +74,10 @@ static void check_hmat_localities(const struct vt_layout *l, const struct vt_hma
         for (size_t v = 0; v < nv; v++) {
             const struct vt_vnode *vn = vt_layout_vnode(l, v);
 
-            if (!vt_bitmap_iszero(vn->vcpus) && (i >= loc->ninit || loc->pds[i++] != vn->guest_pxm))
+            if (initiator_of(l, v) && (i >= loc->ninit || loc->pds[i++] != vn->guest_pxm))
                 fail_msg("%s: HMAT locality %zu: initiator %zu is not vnode %zu's PXM", what, k,
                          i - 1, v);
-            if (vn->memory_bytes &&
-                (t >= loc->ntarg || loc->pds[loc->ninit + t++] != vn->guest_pxm))
+            if (target_of(l, v) && (t >= loc->ntarg || loc->pds[loc->ninit + t++] != vn->guest_pxm))
                 fail_msg("%s: HMAT locality %zu: target %zu is not vnode %zu's PXM", what, k, t - 1,
                          v);
         }
@@ -49,13 +85,13 @@ static void check_hmat_localities(const struct vt_layout *l, const struct vt_hma
         assert_int_equal(t, loc->ntarg);
         i = 0;
         for (size_t a = 0; a < nv; a++) {
-            if (vt_bitmap_iszero(vt_layout_vnode(l, a)->vcpus))
+            if (!initiator_of(l, a))
                 continue;
             t = 0;
             for (size_t b = 0; b < nv; b++) {
                 uint64_t want, got;
 
-                if (!vt_layout_vnode(l, b)->memory_bytes)
+                if (!target_of(l, b))
                     continue;
                 want = k == 0 ? (uint64_t)vt_layout_hmat_latency(l, (unsigned)a, (unsigned)b) * 1000
                               : vt_layout_hmat_bandwidth(l, (unsigned)a, (unsigned)b);
@@ -73,102 +109,84 @@ static void check_hmat_localities(const struct vt_layout *l, const struct vt_hma
     }
 }
 
-/* Everything the tables say, compared with the layout. */
-static void check_tables(const struct vt_layout *l, const char *what, bool x2apic_all)
+/* The SRAT's entries after the CPUs: a generic initiator entry per device
+ * in the order given (PCI handle: segment, bus, devfn, zeros), then the
+ * memory entries in address order, boot ranges enabled, hot-pluggable ranges
+ * enabled and flagged, each exactly one of the layout's. */
+static void check_srat_rest(const struct vt_layout *l, const struct vt_srat *srat, size_t k,
+                            const char *what)
 {
-    struct vt_acpi_options o;
-    uint8_t *srat_d = NULL, *slit_d = NULL, *madt_d = NULL, *hmat_d = NULL;
-    size_t srat_n = 0, slit_n = 0, madt_n = 0, hmat_n = 0, nc = vt_layout_vcpu_count(l);
-    size_t nv = vt_layout_vnode_count(l), k = 0;
-    struct vt_srat srat;
-    struct vt_slit slit;
-    struct vt_madt madt;
-    struct vt_err err;
-    uint32_t first_seen[64];
-    size_t nseen = 0;
+    size_t nv = vt_layout_vnode_count(l), nhot = vt_layout_hotplug_memory_count(l);
+    uint64_t last_end = 0, boot = 0, ranges = 0, hot = 0, hot_want = 0;
 
-    vt_acpi_options_init(&o);
-    o.srat_x2apic_all = x2apic_all;
-    if (vt_acpi_srat(l, &o, &srat_d, &srat_n, &err) ||
-        vt_acpi_slit(l, &o, &slit_d, &slit_n, &err) ||
-        vt_acpi_madt(l, &o, &madt_d, &madt_n, &err) || vt_acpi_hmat(l, &o, &hmat_d, &hmat_n, &err))
-        fail_msg("%s: emit: %s", what, err.msg);
-    {
-        /* HMAT: an attribute structure per vnode with memory, each memory
-         * domain an SRAT memory PXM, the initiator one with vCPUs. */
-        struct vt_hmat hmat;
-        size_t with_mem = 0;
+    for (size_t i = 0; i < vt_layout_initiator_count(l); i++, k++) {
+        const struct vt_initiator *gi = vt_layout_initiator(l, i);
+        const struct vt_srat_entry *e = k < srat->n ? &srat->entries[k] : NULL;
+        bool zeros = true;
 
-        if (vt_hmat_parse(hmat_d, hmat_n, "hmat", &hmat, &err) != 0)
-            fail_msg("%s: HMAT: %s", what, err.msg);
-        for (size_t v = 0; v < nv; v++)
-            with_mem += vt_layout_vnode(l, v)->memory_bytes > 0;
-        assert_int_equal(hmat.npds, with_mem);
-        for (size_t i = 0; i < hmat.npds; i++) {
-            bool mem_ok = false, init_ok = false;
-
-            for (size_t v = 0; v < nv; v++) {
-                const struct vt_vnode *vn = vt_layout_vnode(l, v);
-
-                mem_ok |= vn->guest_pxm == hmat.pds[i].memory_pd && vn->memory_bytes;
-                init_ok |=
-                    vn->guest_pxm == hmat.pds[i].initiator_pd && !vt_bitmap_iszero(vn->vcpus);
-            }
-            if (!mem_ok || !init_ok || !(hmat.pds[i].flags & 1))
-                fail_msg("%s: HMAT attribute structure %zu names domains %u/%u", what, i,
-                         hmat.pds[i].initiator_pd, hmat.pds[i].memory_pd);
-        }
-        assert_int_equal(hmat.nlocs, with_mem ? 2 : 0);
-        check_hmat_localities(l, &hmat, what);
-        vt_hmat_free(&hmat);
-    }
-    if (vt_srat_parse(srat_d, srat_n, "srat", &srat, &err) ||
-        vt_slit_parse(slit_d, slit_n, "slit", &slit, &err) ||
-        vt_madt_parse(madt_d, madt_n, "madt", &madt, &err))
-        fail_msg("%s: parse: %s", what, err.msg);
-
-    /* SRAT: one CPU entry per vCPU in order, then the ranges in address order. */
-    assert_int_equal(srat.revision, 3);
-    for (size_t i = 0; i < nc; i++, k++) {
-        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
-        const struct vt_srat_entry *e = &srat.entries[k];
-
-        if (e->apic_id != c->apic_id || e->pxm != vt_layout_vnode(l, c->vnode)->guest_pxm ||
-            e->type != (c->apic_id < 255 && !x2apic_all ? VT_SRAT_LAPIC : VT_SRAT_X2APIC) ||
-            !(e->flags & VT_SRAT_ENABLED))
-            fail_msg("%s: SRAT entry %zu does not describe vCPU %zu", what, k, i);
-    }
-    {
-        uint64_t last_end = 0, bytes = 0, ranges = 0;
-
-        for (size_t v = 0; v < nv; v++) {
-            const struct vt_vnode *vn = vt_layout_vnode(l, v);
-
-            for (size_t r = 0; r < vn->nranges; r++)
-                ranges += vn->ranges[r].end - vn->ranges[r].start;
-        }
-        for (; k < srat.n; k++) {
-            const struct vt_srat_entry *e = &srat.entries[k];
-
-            assert_int_equal(e->type, VT_SRAT_MEMORY);
-            if (e->base < last_end)
-                fail_msg("%s: SRAT memory entries not in address order", what);
-            last_end = e->base + e->length_bytes;
-            bytes += e->length_bytes;
-        }
-        assert_int_equal(bytes, ranges);
-    }
-    /* Linux numbers nodes by first appearance: the layout's prediction. */
-    for (size_t i = 0; i < srat.n; i++) {
-        size_t s;
-
-        for (s = 0; s < nseen; s++)
-            if (first_seen[s] == srat.entries[i].pxm)
-                break;
-        if (s == nseen && nseen < 64)
-            first_seen[nseen++] = srat.entries[i].pxm;
+        for (int b = 4; e && b < 16; b++)
+            zeros &= e->handle[b] == 0;
+        if (!e || e->type != VT_SRAT_GENERIC_INITIATOR || e->length != 32 ||
+            e->handle_type != VT_SRAT_GI_HANDLE_PCI || e->pci_segment != gi->segment ||
+            e->pci_bus != gi->bus || e->pci_devfn != gi->devfn || e->handle[2] != gi->bus ||
+            e->handle[3] != gi->devfn || !zeros || e->flags != VT_SRAT_ENABLED ||
+            e->pxm != vt_layout_vnode(l, gi->vnode)->guest_pxm)
+            fail_msg("%s: SRAT entry %zu does not describe generic initiator %zu", what, k, i);
     }
     for (size_t v = 0; v < nv; v++) {
+        const struct vt_vnode *vn = vt_layout_vnode(l, v);
+
+        for (size_t r = 0; r < vn->nranges; r++)
+            ranges += vn->ranges[r].end - vn->ranges[r].start;
+        hot_want += vn->hotplug_memory_bytes;
+    }
+    for (; k < srat->n; k++) {
+        const struct vt_srat_entry *e = &srat->entries[k];
+        bool is_hot = false;
+
+        assert_int_equal(e->type, VT_SRAT_MEMORY);
+        if (e->base < last_end)
+            fail_msg("%s: SRAT memory entries not in address order", what);
+        last_end = e->base + e->length_bytes;
+        for (size_t h = 0; h < nhot; h++) {
+            const struct vt_hotplug_memory *hm = vt_layout_hotplug_memory(l, h);
+
+            if (hm->start == e->base && hm->end == e->base + e->length_bytes &&
+                vt_layout_vnode(l, hm->vnode)->guest_pxm == e->pxm)
+                is_hot = true;
+        }
+        if (e->flags != (is_hot ? VT_SRAT_ENABLED | VT_SRAT_MEM_HOTPLUGGABLE : VT_SRAT_ENABLED))
+            fail_msg("%s: SRAT memory entry %zu (0x%llx) has flags %u", what, k,
+                     (unsigned long long)e->base, e->flags);
+        *(is_hot ? &hot : &boot) += e->length_bytes;
+    }
+    assert_int_equal(boot, ranges);
+    assert_int_equal(hot, hot_want);
+}
+
+/* Linux's numbering, replayed here from its rule (not from
+ * src/acpi/linux_numa.c): processor and generic initiator entries in one
+ * pass in table order, then memory entries; a PXM takes the next node the
+ * first time it is met. It must equal the layout's linux_node. */
+static void check_linux_nodes(const struct vt_layout *l, const struct vt_srat *srat,
+                              const char *what)
+{
+    uint32_t first_seen[80];
+    size_t nseen = 0;
+
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < srat->n; i++) {
+            size_t s;
+
+            if ((srat->entries[i].type == VT_SRAT_MEMORY) != (pass == 1))
+                continue;
+            for (s = 0; s < nseen; s++)
+                if (first_seen[s] == srat->entries[i].pxm)
+                    break;
+            if (s == nseen && nseen < 80)
+                first_seen[nseen++] = srat->entries[i].pxm;
+        }
+    for (size_t v = 0; v < vt_layout_vnode_count(l); v++) {
         const struct vt_vnode *vn = vt_layout_vnode(l, v);
         int node = -1;
 
@@ -179,6 +197,146 @@ static void check_tables(const struct vt_layout *l, const char *what, bool x2api
             fail_msg("%s: vnode %zu: Linux numbers it %d, the layout predicts %d", what, v, node,
                      vn->linux_node);
     }
+}
+
+/* Hot-pluggable ranges: each at a 1 GiB boundary at or above 4 GiB, above
+ * every entry of the memory map and above the range before it. */
+static void check_hotplug_placement(const struct vt_layout *l, const char *what)
+{
+    const struct vt_e820_entry *map;
+    size_t nmap = vt_layout_memory_map(l, &map);
+    uint64_t floor = 4 * G;
+
+    for (size_t i = 0; i < nmap; i++)
+        floor = map[i].end > floor ? map[i].end : floor;
+    for (size_t h = 0; h < vt_layout_hotplug_memory_count(l); h++) {
+        const struct vt_hotplug_memory *hm = vt_layout_hotplug_memory(l, h);
+
+        if (hm->start % G || hm->start < floor || hm->end <= hm->start || hm->start - floor >= G)
+            fail_msg("%s: hot-pluggable range %zu at 0x%llx-0x%llx (floor 0x%llx)", what, h,
+                     (unsigned long long)hm->start, (unsigned long long)hm->end,
+                     (unsigned long long)floor);
+        floor = hm->end;
+    }
+}
+
+/* What vtopo check predicts from the tables: clean, and per Linux node the
+ * vnode's present and hot-pluggable CPUs, memory and generic initiators. */
+static void check_check(const struct vt_layout *l, const uint8_t *srat, size_t srat_n,
+                        const uint8_t *slit, size_t slit_n, const uint8_t *madt, size_t madt_n,
+                        const uint8_t *hmat, size_t hmat_n, const char *what)
+{
+    char *e820 = NULL;
+    struct vt_check_input in = {.srat = srat,
+                                .slit = slit,
+                                .madt = madt,
+                                .hmat = hmat,
+                                .srat_len = srat_n,
+                                .slit_len = slit_n,
+                                .madt_len = madt_n,
+                                .hmat_len = hmat_n};
+    struct vt_check *c = NULL;
+    struct vt_err err;
+
+    assert_int_equal(vt_layout_e820_text(l, &e820, NULL), 0);
+    in.e820_text = e820;
+    if (vt_check_run(&in, &c, &err) != 0)
+        fail_msg("%s: check: %s", what, err.msg);
+    for (size_t i = 0; i < vt_check_finding_count(c); i++) {
+        const struct vt_finding *f = vt_check_finding(c, i);
+
+        if (f->severity != VT_SEV_NOTE)
+            fail_msg("%s: check: %s %s: %s", what, vt_severity_name(f->severity), f->rule,
+                     f->message);
+    }
+    for (size_t v = 0; v < vt_layout_vnode_count(l); v++) {
+        const struct vt_vnode *vn = vt_layout_vnode(l, v);
+        const struct vt_check_node *cn = NULL;
+        uint64_t ranges = 0;
+
+        if (vn->linux_node < 0)
+            continue;
+        cn = vt_check_node(c, (size_t)vn->linux_node);
+        for (size_t r = 0; r < vn->nranges; r++)
+            ranges += vn->ranges[r].end - vn->ranges[r].start;
+        if (!cn || cn->pxm != vn->guest_pxm || cn->ncpus != vt_bitmap_weight(vn->vcpus) ||
+            cn->hotplug_cpus != vt_bitmap_weight(vn->hotplug_vcpus) || cn->memory_bytes != ranges ||
+            cn->hotplug_memory_bytes != vn->hotplug_memory_bytes ||
+            cn->generic_initiators != vn->ninitiators)
+            fail_msg("%s: vnode %zu: check's Linux node %d differs", what, v, vn->linux_node);
+    }
+    vt_check_free(c);
+    free(e820);
+}
+
+/* Everything the tables say, compared with the layout. */
+static void check_tables(const struct vt_layout *l, const char *what, bool x2apic_all)
+{
+    struct vt_acpi_options o;
+    uint8_t *srat_d = NULL, *slit_d = NULL, *madt_d = NULL, *hmat_d = NULL;
+    size_t srat_n = 0, slit_n = 0, madt_n = 0, hmat_n = 0, np = vt_layout_vcpu_count(l);
+    size_t nc = np + vt_layout_hotplug_vcpu_count(l);
+    size_t nv = vt_layout_vnode_count(l), k = 0;
+    struct vt_srat srat;
+    struct vt_slit slit;
+    struct vt_madt madt;
+    struct vt_err err;
+
+    vt_acpi_options_init(&o);
+    o.srat_x2apic_all = x2apic_all;
+    if (vt_acpi_srat(l, &o, &srat_d, &srat_n, &err) ||
+        vt_acpi_slit(l, &o, &slit_d, &slit_n, &err) ||
+        vt_acpi_madt(l, &o, &madt_d, &madt_n, &err) || vt_acpi_hmat(l, &o, &hmat_d, &hmat_n, &err))
+        fail_msg("%s: emit: %s", what, err.msg);
+    {
+        /* HMAT: an attribute structure per target, each memory domain an
+         * SRAT memory PXM, the initiator one of the initiators. */
+        struct vt_hmat hmat;
+        size_t targets = 0;
+
+        if (vt_hmat_parse(hmat_d, hmat_n, "hmat", &hmat, &err) != 0)
+            fail_msg("%s: HMAT: %s", what, err.msg);
+        for (size_t v = 0; v < nv; v++)
+            targets += target_of(l, v);
+        assert_int_equal(hmat.npds, targets);
+        for (size_t i = 0; i < hmat.npds; i++) {
+            bool mem_ok = false, init_ok = false;
+
+            for (size_t v = 0; v < nv; v++) {
+                const struct vt_vnode *vn = vt_layout_vnode(l, v);
+
+                mem_ok |= vn->guest_pxm == hmat.pds[i].memory_pd && target_of(l, v);
+                init_ok |= vn->guest_pxm == hmat.pds[i].initiator_pd && initiator_of(l, v);
+            }
+            if (!mem_ok || !init_ok || !(hmat.pds[i].flags & 1))
+                fail_msg("%s: HMAT attribute structure %zu names domains %u/%u", what, i,
+                         hmat.pds[i].initiator_pd, hmat.pds[i].memory_pd);
+        }
+        assert_int_equal(hmat.nlocs, targets ? 2 : 0);
+        check_hmat_localities(l, &hmat, what);
+        vt_hmat_free(&hmat);
+    }
+    if (vt_srat_parse(srat_d, srat_n, "srat", &srat, &err) ||
+        vt_slit_parse(slit_d, slit_n, "slit", &slit, &err) ||
+        vt_madt_parse(madt_d, madt_n, "madt", &madt, &err))
+        fail_msg("%s: parse: %s", what, err.msg);
+
+    /* SRAT: one enabled CPU entry per vCPU in order (the hot-pluggable ones
+     * too), then the generic initiators, then the memory ranges. */
+    assert_int_equal(srat.revision, 3);
+    for (size_t i = 0; i < nc; i++, k++) {
+        const struct vt_vcpu *c = any_vcpu(l, i);
+        const struct vt_srat_entry *e = &srat.entries[k];
+
+        if (c->vcpu != i || e->apic_id != c->apic_id ||
+            e->pxm != vt_layout_vnode(l, c->vnode)->guest_pxm ||
+            e->type != (c->apic_id < 255 && !x2apic_all ? VT_SRAT_LAPIC : VT_SRAT_X2APIC) ||
+            e->flags != VT_SRAT_ENABLED)
+            fail_msg("%s: SRAT entry %zu does not describe vCPU %zu", what, k, i);
+    }
+    check_srat_rest(l, &srat, k, what);
+    check_linux_nodes(l, &srat, what);
+    check_hotplug_placement(l, what);
     /* SLIT: valid for Linux, indexed by guest PXM. */
     assert_true(vt_slit_valid(&slit));
     for (size_t a = 0; a < nv; a++)
@@ -190,24 +348,35 @@ static void check_tables(const struct vt_layout *l, const char *what, bool x2api
                 fail_msg("%s: SLIT[%u][%u] differs from the distance of vnodes %zu, %zu", what, pa,
                          pb, a, b);
         }
-    /* MADT: a processor entry per vCPU, UID = vCPU index, LAPIC below 255. */
+    /* MADT (revision 5): a processor entry per vCPU, UID = vCPU index, LAPIC
+     * below 255; present ones enabled, hot-pluggable ones online-capable. */
+    assert_int_equal(madt.revision, 5);
     assert_int_equal(madt.ncpus, nc);
     assert_int_equal(madt.lapic_address, 0xfee00000u);
     {
         bool any_x2apic = false;
 
         for (size_t i = 0; i < nc; i++)
-            any_x2apic |= vt_layout_vcpu(l, i)->apic_id >= 255 || i >= 255;
+            any_x2apic |= any_vcpu(l, i)->apic_id >= 255 || i >= 255;
         /* IO-APIC, IRQ0 override, LAPIC NMI, and the x2APIC NMI if needed. */
         assert_int_equal(madt.nother, 3 + any_x2apic);
     }
     for (size_t i = 0; i < nc; i++) {
-        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+        const struct vt_vcpu *c = any_vcpu(l, i);
         const struct vt_madt_cpu *m = &madt.cpus[i];
 
-        if (m->apic_id != c->apic_id || m->uid != c->vcpu || !(m->flags & 1) ||
+        if (m->apic_id != c->apic_id || m->uid != c->vcpu ||
+            m->flags != (i < np ? VT_MADT_ENABLED : VT_MADT_ONLINE_CAPABLE) ||
             m->type != (c->apic_id < 255 && c->vcpu < 255 ? 0 : 9))
             fail_msg("%s: MADT entry %zu does not describe vCPU %zu", what, i, i);
+    }
+    {
+        bool big_pxm = false;
+
+        for (size_t v = 0; v < nv; v++)
+            big_pxm |= vt_layout_vnode(l, v)->guest_pxm >= 256; /* Linux drops the SRAT */
+        if (!big_pxm)
+            check_check(l, srat_d, srat_n, slit_d, slit_n, madt_d, madt_n, hmat_d, hmat_n, what);
     }
     vt_srat_free(&srat);
     vt_slit_free(&slit);
@@ -218,20 +387,78 @@ static void check_tables(const struct vt_layout *l, const char *what, bool x2api
     free(hmat_d);
 }
 
-static struct vt_layout *plan_text(const struct vt_host *h, unsigned vcpus, unsigned vnodes,
-                                   const char *apic, const char *layout, uint64_t mem)
+/* A plan; extra is "" or the hot-plug and device options as
+ * "max=N;gi=LIST;hot=LIST" (any of them). */
+static struct vt_layout *plan_extra(const struct vt_host *h, unsigned vcpus, unsigned vnodes,
+                                    const char *apic, const char *layout, uint64_t mem,
+                                    const char *extra)
 {
     struct vt_request *r = vt_request_new();
     struct vt_layout *l = NULL;
+    char *copy = strdup(extra), *save = NULL;
     struct vt_err err;
+    int rc = 0;
 
     assert_non_null(r);
-    if (vt_request_set_vcpus(r, vcpus, &err) || vt_request_set_memory(r, mem, &err) ||
+    assert_non_null(copy);
+    for (char *tok = strtok_r(copy, ";", &save); tok && !rc; tok = strtok_r(NULL, ";", &save)) {
+        if (!strncmp(tok, "max=", 4))
+            rc = vt_request_set_max_vcpus(r, (unsigned)atoi(tok + 4), &err);
+        else if (!strncmp(tok, "gi=", 3))
+            rc = vt_request_add_initiators(r, tok + 3, &err);
+        else if (!strncmp(tok, "hot=", 4))
+            rc = vt_request_add_hotplug_memory(r, tok + 4, &err);
+        else
+            fail_msg("test defect: '%s'", tok);
+    }
+    if (rc || vt_request_set_vcpus(r, vcpus, &err) || vt_request_set_memory(r, mem, &err) ||
         vt_request_set_vnodes(r, vnodes, &err) || vt_request_set_apic(r, apic, &err) ||
         vt_request_set_mem_layout(r, layout, &err) || vt_plan(h, r, &l, &err))
-        fail_msg("plan %u/%u/%s/%s: %s", vcpus, vnodes, apic, layout, err.msg);
+        fail_msg("plan %u/%u/%s/%s/%s: %s", vcpus, vnodes, apic, layout, extra, err.msg);
+    free(copy);
     vt_request_free(r);
     return l;
+}
+
+static struct vt_layout *plan_text(const struct vt_host *h, unsigned vcpus, unsigned vnodes,
+                                   const char *apic, const char *layout, uint64_t mem)
+{
+    return plan_extra(h, vcpus, vnodes, apic, layout, mem, "");
+}
+
+/* Random hot-plug and device options for a plan of vcpus over vnodes:
+ * hot-pluggable vCPUs, generic initiators (in the plan's vnodes or in one
+ * new vnode of their own) and hot-pluggable ranges. */
+static void random_extra(char *buf, size_t size, unsigned vcpus, unsigned vnodes)
+{
+    size_t n = 0;
+    unsigned total = vnodes;
+
+    buf[0] = '\0';
+    if (rand() % 3 == 0)
+        n += (size_t)snprintf(buf + n, size - n, "max=%u;", vcpus + (unsigned)rand() % 40);
+    if (rand() % 3 == 0) {
+        unsigned ngi = 1 + (unsigned)rand() % 3, new_vnode = (unsigned)rand() % 2;
+
+        total += new_vnode;
+        n += (size_t)snprintf(buf + n, size - n, "gi=");
+        for (unsigned i = 0; i < ngi; i++) {
+            unsigned v = i == 0 && new_vnode ? vnodes : (unsigned)rand() % total;
+
+            n += (size_t)snprintf(buf + n, size - n, "%s%04x:%02x:%02x.%x@%u", i ? "," : "",
+                                  (unsigned)rand() % 3, i, (unsigned)rand() % 32,
+                                  (unsigned)rand() % 8, v);
+        }
+        n += (size_t)snprintf(buf + n, size - n, ";");
+    }
+    if (rand() % 3 == 0) {
+        unsigned nh = 1 + (unsigned)rand() % 3;
+
+        n += (size_t)snprintf(buf + n, size - n, "hot=");
+        for (unsigned i = 0; i < nh; i++)
+            n += (size_t)snprintf(buf + n, size - n, "%s%uM@%u", i ? "," : "",
+                                  128 * (1 + (unsigned)rand() % 24), (unsigned)rand() % total);
+    }
 }
 
 static void test_random_roundtrip(void **state)
@@ -246,11 +473,13 @@ static void test_random_roundtrip(void **state)
         unsigned vcpus = 1 + (unsigned)rand() % 300, vnodes = 1 + (unsigned)rand() % 8;
         const char *apic = apics[rand() % 3], *layout = layouts[rand() % 4];
         uint64_t mem = 2 * M * (uint64_t)(1 + rand() % 8192);
-        struct vt_layout *l = plan_text(h, vcpus, vnodes, apic, layout, mem);
-        char what[160];
+        char extra[256], what[400];
+        struct vt_layout *l;
 
-        snprintf(what, sizeof(what), "seed %u: %u vCPUs, %u vnodes, %s, %s", seed, vcpus, vnodes,
-                 apic, layout);
+        random_extra(extra, sizeof(extra), vcpus, vnodes);
+        l = plan_extra(h, vcpus, vnodes, apic, layout, mem, extra);
+        snprintf(what, sizeof(what), "seed %u: %u vCPUs, %u vnodes, %s, %s, '%s'", seed, vcpus,
+                 vnodes, apic, layout, extra);
         check_tables(l, what, rand() % 4 == 0);
         vt_layout_free(l);
     }

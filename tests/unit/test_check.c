@@ -58,6 +58,12 @@ static struct vt_layout *plan(const char *host_spec, const char *opts)
             rc = vt_request_set_mem_layout(r, v, &err);
         else if (!strcmp(tok, "span"))
             vt_request_allow_package_span(r, true);
+        else if (!strcmp(tok, "max"))
+            rc = vt_request_set_max_vcpus(r, (unsigned)atoi(v), &err);
+        else if (!strcmp(tok, "gi"))
+            rc = vt_request_add_initiators(r, v, &err);
+        else if (!strcmp(tok, "hot"))
+            rc = vt_request_add_hotplug_memory(r, v, &err);
     }
     if (rc || vt_plan(h, r, &l, &err))
         fail_msg("'%s': %s", opts, err.msg);
@@ -140,7 +146,9 @@ static void test_ours_are_clean(void **state)
         "vcpus=300;memory=16384;vnodes=3;apic=xen",
         "vcpus=12;memory=8192;vnodes=2;shape=sockets=2,cores=3,threads=2;layout=qemu-pc",
         "vcpus=64;memory=65536;vnodes=8;layout=qemu-q35",
-        "vcpus=32;memory=8192;vnodes=4;apic=legacy"};
+        "vcpus=32;memory=8192;vnodes=4;apic=legacy",
+        "vcpus=6;max=12;memory=4096;vnodes=3;layout=qemu-pc;gi=0000:00:04.0@3;hot=2G@1",
+        "vcpus=250;max=300;memory=8192;vnodes=2;apic=xen;gi=0001:80:00.0@0;hot=1G@0"};
 
     (void)state;
     for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
@@ -166,6 +174,9 @@ static void test_ours_are_clean(void **state)
             assert_non_null(vn);
             assert_int_equal(cn->pxm, vn->guest_pxm);
             assert_int_equal(cn->ncpus, vt_bitmap_weight(vn->vcpus));
+            assert_int_equal(cn->hotplug_cpus, vt_bitmap_weight(vn->hotplug_vcpus));
+            assert_int_equal(cn->hotplug_memory_bytes, vn->hotplug_memory_bytes);
+            assert_int_equal(cn->generic_initiators, vn->ninitiators);
         }
         vt_check_free(c);
         tables_free(&t);
@@ -479,13 +490,156 @@ static void test_memory_image(void **state)
     vt_layout_free(l);
 }
 
+/* Hot-pluggable vCPUs and memory and generic initiators: our tables are
+ * clean and the predicted nodes count them apart; each broken flag gives its
+ * rule. */
+static void test_hotplug_and_initiators(void **state)
+{
+    struct vt_layout *l =
+        plan("sockets=2,cores=8,mem=16G", "vcpus=2;max=4;memory=4096;vnodes=2;layout=qemu-q35;"
+                                          "gi=0000:00:04.0@2;hot=1G@1");
+    struct tables t = {0};
+    struct vt_check *c;
+    const struct vt_check_node *n;
+    /* MADT: 44 header, 4 LAPIC entries of 8; the hot-pluggable vCPUs 2 and 3
+     * (vnode 1) at 60 and 68. */
+    const size_t madt_cpu2_flags = 44 + 2 * 8 + 4;
+
+    (void)state;
+    emit(l, &t);
+    c = run(&t);
+    if (vt_check_count(c, VT_SEV_ERROR) || vt_check_count(c, VT_SEV_WARNING)) {
+        dump(c);
+        fail_msg("our own tables with hot-plug and a generic initiator have problems");
+    }
+    assert_int_equal(vt_check_node_count(c), 3);
+    n = vt_check_node(c, 0);
+    assert_int_equal(n->ncpus, 2);
+    assert_int_equal(n->hotplug_cpus, 0);
+    n = vt_check_node(c, 1);
+    assert_int_equal(n->ncpus, 0);
+    assert_int_equal(n->hotplug_cpus, 2);
+    assert_int_equal(n->memory_bytes, 2048 * M);
+    assert_int_equal(n->hotplug_memory_bytes, 1024 * M);
+    n = vt_check_node(c, 2);
+    assert_int_equal(n->pxm, 2);
+    assert_int_equal(n->generic_initiators, 1);
+    assert_int_equal(n->ncpus + n->hotplug_cpus + n->memory_bytes + n->hotplug_memory_bytes, 0);
+    assert_true(has_rule(c, "node.initiator_only"));
+    {
+        char *json = NULL;
+
+        assert_int_equal(vt_check_to_json(c, &json, NULL), 0);
+        assert_non_null(strstr(json,
+                               "{\"linux_node\": 1, \"pxm\": 1, \"cpus\": 0, \"memory_bytes\": "
+                               "2147483648, \"hotplug_cpus\": 2, \"hotplug_memory_bytes\": "
+                               "1073741824, \"generic_initiators\": 0}"));
+        free(json);
+    }
+    vt_check_free(c);
+    /* The online-capable flag in a revision 3 MADT: ignored by Linux. */
+    t.t[2][8] = 3;
+    fix_checksum(t.t[2], t.len[2]);
+    c = run(&t);
+    assert_true(has_rule(c, "madt.online_capable_revision"));
+    assert_false(has_rule(c, "cross.srat_cpu_not_in_madt"));
+    vt_check_free(c);
+    /* Revision 3, flags 0 (QEMU's way): still counted as hot-pluggable. */
+    t.t[2][madt_cpu2_flags] = 0;
+    t.t[2][madt_cpu2_flags + 8] = 0;
+    fix_checksum(t.t[2], t.len[2]);
+    c = run(&t);
+    assert_false(has_rule(c, "madt.online_capable_revision"));
+    assert_false(has_rule(c, "cross.srat_cpu_not_in_madt"));
+    assert_int_equal(vt_check_node(c, 1)->hotplug_cpus, 2);
+    vt_check_free(c);
+    /* Revision 5, flags 0: Linux never counts the CPU. */
+    t.t[2][8] = 5;
+    fix_checksum(t.t[2], t.len[2]);
+    c = run(&t);
+    assert_true(has_rule(c, "madt.not_online_capable"));
+    assert_true(has_rule(c, "cross.srat_cpu_not_in_madt"));
+    assert_int_equal(vt_check_node(c, 1)->hotplug_cpus, 0);
+    vt_check_free(c);
+    /* Enabled and online-capable at once: a note. */
+    t.t[2][44 + 4] = 3;
+    fix_checksum(t.t[2], t.len[2]);
+    c = run(&t);
+    assert_true(has_rule(c, "madt.online_capable_enabled"));
+    vt_check_free(c);
+    tables_free(&t);
+    vt_layout_free(l);
+}
+
+/* Linux reads processor and generic initiator entries in one pass in table
+ * order, memory after; a failing generic initiator ends that pass. */
+static void test_initiator_order(void **state)
+{
+    struct vt_layout *l = plan("sockets=2,cores=8,mem=16G", "vcpus=2;memory=4096;vnodes=2");
+    struct tables t = {0};
+    struct vt_check *c;
+    struct vt_buf s;
+
+    (void)state;
+    /* LAPIC 0 in PXM 5, a GI in PXM 7, LAPIC 1 in PXM 9, memory of 5 and 9:
+     * nodes 5, 7, 9 (with the GI read among the memory, 7 would be last). */
+    emit(l, &t);
+    free(t.t[3]);
+    t.t[3] = NULL;
+    free(t.cpuid);
+    t.cpuid = NULL;
+    t_srat_begin(&s, 3);
+    t_srat_lapic(&s, 5, 0, 1);
+    t_srat_gi(&s, 7, 1);
+    t_srat_lapic(&s, 9, 1, 1);
+    t_srat_mem(&s, 5, 0, 2048 * M, 1);
+    t_srat_mem(&s, 9, 2048 * M, 2048 * M, 1);
+    t_acpi_end(&s);
+    free(t.t[0]);
+    t.t[0] = s.data;
+    t.len[0] = s.len;
+    c = run(&t);
+    assert_true(vt_check_srat_used(c));
+    assert_int_equal(vt_check_node_count(c), 3);
+    assert_int_equal(vt_check_node(c, 0)->pxm, 5);
+    assert_int_equal(vt_check_node(c, 1)->pxm, 7);
+    assert_int_equal(vt_check_node(c, 1)->generic_initiators, 1);
+    assert_int_equal(vt_check_node(c, 2)->pxm, 9);
+    assert_int_equal(vt_check_node(c, 2)->ncpus, 1);
+    assert_false(has_rule(c, "srat.gi_error"));
+    vt_check_free(c);
+    /* The GI disabled: its handler fails and LAPIC 1 is never read: PXM 9
+     * is numbered from its memory, without the CPU. */
+    t.t[0][48 + 16 + 24] = 0;
+    fix_checksum(t.t[0], t.len[0]);
+    c = run(&t);
+    assert_true(has_rule(c, "srat.gi_error"));
+    assert_true(has_rule(c, "cross.cpu_without_node"));
+    assert_true(vt_check_srat_used(c));
+    assert_int_equal(vt_check_node_count(c), 2);
+    assert_int_equal(vt_check_node(c, 1)->pxm, 9);
+    assert_int_equal(vt_check_node(c, 1)->ncpus, 0);
+    vt_check_free(c);
+    /* Enabled, but PXM 300: "Too many proximity domains" ends the pass the
+     * same way; the SRAT is still used. */
+    t.t[0][48 + 16 + 24] = 1;
+    t.t[0][48 + 16 + 5] = 1; /* PXM 7 + 256 */
+    fix_checksum(t.t[0], t.len[0]);
+    c = run(&t);
+    assert_true(has_rule(c, "srat.gi_error"));
+    assert_true(vt_check_srat_used(c));
+    assert_int_equal(vt_check_node_count(c), 2);
+    vt_check_free(c);
+    tables_free(&t);
+    vt_layout_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ours_are_clean),
-        cmocka_unit_test(test_negative_corpus),
-        cmocka_unit_test(test_real_world_bugs),
-        cmocka_unit_test(test_memory_image),
+        cmocka_unit_test(test_ours_are_clean),         cmocka_unit_test(test_negative_corpus),
+        cmocka_unit_test(test_real_world_bugs),        cmocka_unit_test(test_memory_image),
+        cmocka_unit_test(test_hotplug_and_initiators), cmocka_unit_test(test_initiator_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,8 @@
 
 /* A request from "key=value;key=value" (keys: vcpus memory vnodes vcpu-nodes
  * pin pin-identity vnode-pnodes vnode-memory shape vendor apic mem-layout
- * allow-span guest-pxms distances hmat-latency hmat-bandwidth; in the
+ * allow-span guest-pxms distances hmat-latency hmat-bandwidth max-vcpus
+ * initiator hotplug-memory (the last two may repeat); in the
  * matrices '/' stands for the row separator ';'); NULL with err set when a
  * setter rejects. */
 static struct vt_request *request(const char *text, struct vt_err *err)
@@ -81,6 +82,12 @@ static struct vt_request *request(const char *text, struct vt_err *err)
             rc = vt_request_set_hmat_latency(r, v, err);
         else if (strcmp(tok, "hmat-bandwidth") == 0)
             rc = vt_request_set_hmat_bandwidth(r, v, err);
+        else if (strcmp(tok, "max-vcpus") == 0)
+            rc = vt_request_set_max_vcpus(r, (unsigned)strtoul(v, NULL, 10), err);
+        else if (strcmp(tok, "initiator") == 0)
+            rc = vt_request_add_initiators(r, v, err);
+        else if (strcmp(tok, "hotplug-memory") == 0)
+            rc = vt_request_add_hotplug_memory(r, v, err);
         else
             fail_msg("test defect: unknown key '%s'", tok);
     }
@@ -494,7 +501,8 @@ static void check_invariants(const struct vt_layout *l, const char *text, unsign
  * every such PXM. */
 static void check_srat_slit(const struct vt_layout *l, const char *text, unsigned seed)
 {
-    size_t nc = vt_layout_vcpu_count(l), nv = vt_layout_vnode_count(l), k;
+    size_t np = vt_layout_vcpu_count(l), nc = np + vt_layout_hotplug_vcpu_count(l);
+    size_t nv = vt_layout_vnode_count(l), k;
     uint8_t *srat_d = NULL, *slit_d = NULL;
     size_t srat_n = 0, slit_n = 0;
     struct vt_srat srat;
@@ -516,16 +524,23 @@ static void check_srat_slit(const struct vt_layout *l, const char *text, unsigne
         max_pxm = vn->guest_pxm > max_pxm ? vn->guest_pxm : max_pxm;
         warn_pxm |= vn->guest_pxm >= 256;
         /* An empty vnode has no SRAT entry: Linux never sees its PXM. */
-        big_pxm |= vn->guest_pxm >= 256 && (vn->memory_bytes || !vt_bitmap_iszero(vn->vcpus));
+        big_pxm |= vn->guest_pxm >= 256 &&
+                   (vn->memory_bytes || vn->hotplug_memory_bytes || !vt_bitmap_iszero(vn->vcpus) ||
+                    !vt_bitmap_iszero(vn->hotplug_vcpus));
     }
     for (k = 0; k < nc; k++) {
-        const struct vt_vcpu *c = vt_layout_vcpu(l, k);
+        const struct vt_vcpu *c = k < np ? vt_layout_vcpu(l, k) : vt_layout_hotplug_vcpu(l, k - np);
 
         if (srat.entries[k].type == VT_SRAT_MEMORY || srat.entries[k].apic_id != c->apic_id ||
             srat.entries[k].pxm != vt_layout_vnode(l, c->vnode)->guest_pxm)
             fail_msg("seed %u '%s': SRAT entry %zu (PXM %u) does not describe vCPU %zu", seed, text,
                      k, srat.entries[k].pxm, k);
     }
+    /* Generic initiators (a vnode's PXM), then memory. */
+    for (size_t i = 0; i < vt_layout_initiator_count(l); i++, k++)
+        if (srat.entries[k].type != VT_SRAT_GENERIC_INITIATOR ||
+            srat.entries[k].pxm != vt_layout_vnode(l, vt_layout_initiator(l, i)->vnode)->guest_pxm)
+            fail_msg("seed %u '%s': SRAT entry %zu is not generic initiator %zu", seed, text, k, i);
     for (; k < srat.n; k++) {
         const struct vt_srat_entry *e = &srat.entries[k];
         unsigned vnode = 0;
@@ -755,13 +770,13 @@ static void test_numa_option_rejections(void **state)
     expect_reject(h, "vcpus=4;memory=1024;vcpu-nodes=0-3:0,4-7:2;hmat-latency=100,200",
                   "--vcpu-nodes names vCPU 7");
     expect_reject(h, "vcpus=4;memory=1024;vcpu-nodes=0-1:0,2-3:2;hmat-latency=100,200",
-                  "--hmat-latency has 1 rows but the plan has 2 initiators (vnodes with vCPUs: "
-                  "0,2); a row per initiator, in vnode order");
+                  "--hmat-latency has 1 rows but the plan has 2 initiators (vnodes with vCPUs or "
+                  "generic initiators: 0,2); a row per initiator, in vnode order");
     expect_reject(h,
                   "vcpus=4;memory=1024;vcpu-nodes=0-1:0,2-3:2;vnode-memory=0,512M,512M;"
                   "hmat-bandwidth=1,2,3/4,5,6",
-                  "--hmat-bandwidth has 3 columns but the plan has 2 targets (vnodes with memory: "
-                  "1-2); a column per target, in vnode order");
+                  "--hmat-bandwidth has 3 columns but the plan has 2 targets (vnodes with memory, "
+                  "hot-pluggable included: 1-2); a column per target, in vnode order");
     /* A setter that rejects leaves the earlier value in place. */
     {
         struct vt_request *r = request("vcpus=4;memory=1024;vnodes=2;guest-pxms=7,9", &err);
@@ -1009,6 +1024,276 @@ static void test_write_dir(void **state)
     t_rmtree(dir);
 }
 
+/* --max-vcpus: the hot-pluggable vCPUs are placed, numbered and given CPUID
+ * like the present ones; the layout's vCPU count stays the present ones. */
+static void test_hotplug_vcpus(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,cores=8,mem=32G");
+    struct vt_layout *l = plan(h, "vcpus=4;max-vcpus=8;memory=4096;vnodes=2");
+    const struct vt_vnode *v0, *v1;
+    struct vt_cpuid_leaf leaves[64];
+    uint32_t ids[8];
+    char *json = NULL, *text = NULL;
+
+    (void)state;
+    assert_int_equal(vt_layout_vcpu_count(l), 4);
+    assert_int_equal(vt_layout_hotplug_vcpu_count(l), 4);
+    assert_null(vt_layout_vcpu(l, 4));
+    assert_null(vt_layout_hotplug_vcpu(l, 4));
+    /* --vnodes splits all 8: vCPUs 0-3 in vnode 0, the hot-pluggable 4-7 in
+     * vnode 1, a package of their own (APIC IDs 4-7). */
+    assert_int_equal(vt_layout_hotplug_vcpu(l, 0)->vcpu, 4);
+    assert_int_equal(vt_layout_hotplug_vcpu(l, 0)->vnode, 1);
+    assert_int_equal(vt_layout_hotplug_vcpu(l, 0)->apic_id, 4);
+    assert_int_equal(vt_layout_hotplug_vcpu(l, 3)->apic_id, 7);
+    assert_int_equal(vt_layout_hotplug_vcpu(l, 3)->package, 1);
+    v0 = vt_layout_vnode(l, 0);
+    v1 = vt_layout_vnode(l, 1);
+    assert_int_equal(vt_bitmap_weight(v0->vcpus), 4);
+    assert_int_equal(vt_bitmap_weight(v0->hotplug_vcpus), 0);
+    assert_int_equal(vt_bitmap_weight(v1->vcpus), 0);
+    assert_int_equal(vt_bitmap_first(v1->hotplug_vcpus), 4);
+    assert_int_equal(vt_bitmap_weight(v1->hotplug_vcpus), 4);
+    /* Memory follows every planned vCPU: half each; vnode 1 is an HMAT
+     * initiator through its hot-pluggable vCPUs, and Linux numbers it from
+     * their SRAT entries. */
+    assert_int_equal(v1->memory_bytes, 2 * G);
+    assert_true(vt_layout_hmat_is_initiator(l, 1));
+    assert_int_equal(vt_layout_hmat_latency(l, 1, 0), vt_layout_distance(l, 1, 0) * 10);
+    assert_int_equal(v1->linux_node, 1);
+    /* APIC IDs and the CPUID text: the present vCPUs; the CPUID of a
+     * hot-pluggable vCPU on request, none beyond. */
+    assert_int_equal(vt_layout_apic_ids(l, ids, 8, NULL), 4);
+    assert_true(vt_layout_cpuid(l, 7, leaves, 64, NULL) > 0);
+    assert_int_equal(vt_layout_cpuid(l, 8, leaves, 64, NULL), -EINVAL);
+    assert_int_equal(vt_cpuid_format(l, &text), 0);
+    assert_non_null(strstr(text, "\n3 0x"));
+    assert_null(strstr(text, "\n4 0x"));
+    assert_int_equal(vt_layout_to_json(l, &json, NULL), 0);
+    assert_non_null(strstr(json, "  \"hotplug_vcpus\": [\n    {\"vcpu\": 4, \"apic_id\": 4, "
+                                 "\"vnode\": 1, \"package\": 1,"));
+    assert_non_null(strstr(json, "\"hotplug_cpus\": \"4-7\", \"hotplug_memory_bytes\": 0"));
+    assert_non_null(strstr(json, "    {\"vcpu\": 7, \"leaves\": ["));
+    free(json);
+    free(text);
+    vt_layout_free(l);
+    /* --vcpu-nodes and --shape count the hot-pluggable vCPUs: here two of
+     * them join vnode 0's package. */
+    l = plan(h, "vcpus=2;max-vcpus=8;memory=4096;vcpu-nodes=0-3:0,4-7:1;"
+                "shape=sockets=2,cores=4");
+    assert_int_equal(vt_layout_hotplug_vcpu(l, 1)->vnode, 0);
+    assert_int_equal(vt_layout_hotplug_vcpu(l, 1)->apic_id, 3);
+    assert_int_equal(vt_layout_hotplug_vcpu(l, 2)->apic_id, 4);
+    assert_int_equal(vt_bitmap_weight(vt_layout_vnode(l, 0)->hotplug_vcpus), 2);
+    vt_layout_free(l);
+    /* --max-vcpus equal to --vcpus: nothing hot-pluggable. */
+    l = plan(h, "vcpus=4;max-vcpus=4;memory=4096;vnodes=2");
+    assert_int_equal(vt_layout_hotplug_vcpu_count(l), 0);
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
+/* --initiator: generic initiators in a vnode of the plan or in new vnodes of
+ * their own, which are unbound (distance 20), HMAT initiators and, in
+ * Linux's order, numbered after the CPU vnodes and before the memory-only
+ * ones. */
+static void test_initiators(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,cores=8,mem=32G,distances=10:21");
+    struct vt_layout *l =
+        plan(h, "vcpus=4;memory=4096;vnodes=2;initiator=0000:00:04.0@2,0001:3b:1f.7@0");
+    const struct vt_initiator *gi;
+    char *json = NULL;
+
+    (void)state;
+    assert_int_equal(vt_layout_vnode_count(l), 3);
+    assert_int_equal(vt_layout_initiator_count(l), 2);
+    gi = vt_layout_initiator(l, 0);
+    assert_int_equal(gi->segment, 0);
+    assert_int_equal(gi->bus, 0);
+    assert_int_equal(gi->devfn, 0x20);
+    assert_int_equal(gi->vnode, 2);
+    gi = vt_layout_initiator(l, 1);
+    assert_int_equal(gi->segment, 1);
+    assert_int_equal(gi->bus, 0x3b);
+    assert_int_equal(gi->devfn, 0x1f << 3 | 7);
+    assert_null(vt_layout_initiator(l, 2));
+    assert_int_equal(vt_layout_vnode(l, 2)->pnode, -1);
+    assert_int_equal(vt_layout_vnode(l, 2)->memory_bytes, 0);
+    assert_int_equal(vt_layout_vnode(l, 2)->ninitiators, 1);
+    assert_int_equal(vt_layout_vnode(l, 0)->ninitiators, 1);
+    assert_int_equal(vt_layout_vnode(l, 2)->guest_pxm, 2);
+    assert_int_equal(vt_layout_vnode(l, 2)->linux_node, 2);
+    assert_int_equal(vt_layout_distance(l, 2, 0), 20);
+    assert_int_equal(vt_layout_distance(l, 1, 0), 21); /* the placement is unchanged */
+    assert_true(vt_layout_hmat_is_initiator(l, 2));
+    assert_false(vt_layout_hmat_is_target(l, 2));
+    assert_int_equal(vt_layout_hmat_latency(l, 2, 1), 200);
+    assert_int_equal(vt_layout_hmat_latency(l, 0, 2), 0);
+    check_srat_slit(l, "initiators", 0);
+    assert_int_equal(vt_layout_to_json(l, &json, NULL), 0);
+    assert_non_null(strstr(json, "  \"initiators\": [\n    {\"device\": \"0000:00:04.0\", "
+                                 "\"segment\": 0, \"bus\": 0, \"devfn\": 32, \"vnode\": 2},\n"));
+    assert_non_null(strstr(json, "    \"initiators\": [0, 1, 2],\n    \"targets\": [0, 1],\n"));
+    free(json);
+    vt_layout_free(l);
+    /* Linux's order: CPU vnodes 0 and 3, then vnode 2 (its generic
+     * initiator is read with the CPUs), then memory-only vnode 1; by address
+     * alone vnode 1 would come before vnode 2. */
+    l = plan(h, "vcpus=4;memory=4096;vcpu-nodes=0-1:0,2-3:3;vnode-memory=1G,1G,1G,1G;"
+                "initiator=0000:00:04.0@2");
+    assert_int_equal(vt_layout_vnode(l, 0)->linux_node, 0);
+    assert_int_equal(vt_layout_vnode(l, 3)->linux_node, 1);
+    assert_int_equal(vt_layout_vnode(l, 2)->linux_node, 2);
+    assert_int_equal(vt_layout_vnode(l, 1)->linux_node, 3);
+    vt_layout_free(l);
+    /* The per-vnode options count the new vnodes; --vnode-pnodes binds them. */
+    l = plan(h, "vcpus=4;memory=4096;vnodes=2;initiator=0000:00:04.0@2;"
+                "initiator=0000:00:05.0@3;vnode-pnodes=0,1,1,0;guest-pxms=4,5,6,7;"
+                "vnode-memory=2G,2G,0,0");
+    assert_int_equal(vt_layout_vnode_count(l), 4);
+    assert_int_equal(vt_layout_vnode(l, 3)->pnode, 0);
+    assert_int_equal(vt_layout_vnode(l, 3)->guest_pxm, 7);
+    assert_int_equal(vt_layout_distance(l, 3, 0), 11);
+    assert_int_equal(vt_layout_distance(l, 2, 0), 21);
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
+/* --hotplug-memory: ranges at 1 GiB boundaries from the end of the memory map
+ * or 4 GiB, whichever is higher (QEMU's device-memory region), in the SRAT
+ * and the GPA index, not in the E820. */
+static void test_hotplug_memory(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,cores=8,mem=32G");
+    struct vt_layout *l = plan(h, "vcpus=4;memory=4096;vnodes=2;mem-layout=qemu-q35;"
+                                  "hotplug-memory=2G@1,128M@0;hotplug-memory=1G@1");
+    const struct vt_e820_entry *map;
+    size_t nmap;
+    unsigned vnode = 9;
+    char *json = NULL;
+
+    (void)state;
+    /* q35 with 4 GiB: 2 GiB below 4 GiB, RAM up to 6 GiB. */
+    nmap = vt_layout_memory_map(l, &map);
+    assert_int_equal(map[nmap - 1].end, 6 * G);
+    assert_int_equal(vt_layout_hotplug_memory_count(l), 3);
+    assert_int_equal(vt_layout_hotplug_memory(l, 0)->start, 6 * G);
+    assert_int_equal(vt_layout_hotplug_memory(l, 0)->end, 8 * G);
+    assert_int_equal(vt_layout_hotplug_memory(l, 0)->vnode, 1);
+    assert_int_equal(vt_layout_hotplug_memory(l, 1)->start, 8 * G);
+    assert_int_equal(vt_layout_hotplug_memory(l, 1)->end, 8 * G + 128 * M);
+    assert_int_equal(vt_layout_hotplug_memory(l, 2)->start, 9 * G);
+    assert_null(vt_layout_hotplug_memory(l, 3));
+    assert_int_equal(vt_layout_vnode(l, 1)->hotplug_memory_bytes, 3 * G);
+    assert_int_equal(vt_layout_vnode(l, 0)->hotplug_memory_bytes, 128 * M);
+    assert_int_equal(vt_layout_vnode(l, 1)->memory_bytes, 2 * G);
+    assert_int_equal(vt_layout_memory(l), 4 * G);
+    assert_int_equal(vt_layout_gpa_lookup(l, 7 * G, NULL, &vnode, NULL), 0);
+    assert_int_equal(vnode, 1);
+    assert_int_equal(vt_layout_gpa_lookup(l, 8 * G + 128 * M, NULL, &vnode, NULL), -ENOENT);
+    assert_int_equal(vt_layout_to_json(l, &json, NULL), 0);
+    assert_non_null(strstr(json, "  \"hotplug_memory\": [\n    {\"start\": \"0x180000000\", "
+                                 "\"end\": \"0x200000000\", \"vnode\": 1},\n"));
+    free(json);
+    vt_layout_free(l);
+    /* All RAM below 4 GiB: the region starts at 4 GiB. */
+    l = plan(h, "vcpus=2;memory=2048;mem-layout=qemu-pc;hotplug-memory=1G@0");
+    assert_int_equal(vt_layout_hotplug_memory(l, 0)->start, 4 * G);
+    vt_layout_free(l);
+    /* RAM ending past a boundary rounds up: flat 4098 MiB ends at 4 GiB +
+     * 2 MiB, the range starts at 5 GiB. */
+    l = plan(h, "vcpus=2;memory=4098;hotplug-memory=256M@0");
+    assert_int_equal(vt_layout_hotplug_memory(l, 0)->start, 5 * G);
+    /* A vnode with only hot-pluggable memory is still a target. */
+    vt_layout_free(l);
+    l = plan(h, "vcpus=2;memory=2048;vcpu-nodes=0-1:0;vnode-memory=2G,0;"
+                "initiator=0000:00:04.0@1;hotplug-memory=1G@1");
+    assert_true(vt_layout_hmat_is_target(l, 1));
+    assert_int_equal(vt_layout_hmat_latency(l, 0, 1), 200);
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
+/* Every bad hot-plug or device input: one sentence naming the option and the
+ * rule, at the setter or at vt_plan. */
+static void test_hotplug_rejections(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,cores=8,mem=8G");
+    static const struct {
+        const char *request, *message;
+    } setter[] = {
+        {"max-vcpus=0", "--max-vcpus 0: must be from 1 to 8192"},
+        {"initiator=0000:00:04.0", "--initiator '0000:00:04.0': expected DEVICE@VNODE, e.g. "
+                                   "0000:00:04.0@1"},
+        {"initiator=0000:00:04.0@1@2", "--initiator '0000:00:04.0@1@2': expected DEVICE@VNODE"},
+        {"initiator=00:04.0@1", "--initiator '00:04.0@1': '00:04.0' is not a PCI address "
+                                "SEGMENT:BUS:DEVICE.FUNCTION in hex (4, 2, 2 and 1 digits; "
+                                "device up to 1f, function up to 7), e.g. 0000:00:04.0"},
+        {"initiator=0000:00:20.0@1", "'0000:00:20.0' is not a PCI address"},
+        {"initiator=10000:00:04.0@1", "'10000:00:04.0' is not a PCI address"},
+        {"initiator=0000:00:04.0@x", "--initiator: vnode 'x' is not a number from 0 to 4095"},
+        {"initiator=0000:00:04.0@1,0000:00:04.0@2",
+         "--initiator: device 0000:00:04.0 is given twice (vnodes 1 and 2); a device has one "
+         "proximity domain"},
+        {"initiator=0000:00:04.0@1;initiator=0000:00:04.0@1",
+         "--initiator: device 0000:00:04.0 is given twice"},
+        {"initiator=0000:00:04.0@1,", "--initiator '0000:00:04.0@1,': an entry is empty"},
+        {"hotplug-memory=100M@0", "--hotplug-memory '100M@0': the size must be a non-zero "
+                                  "multiple of 128 MiB (Linux hot-adds memory in blocks of "
+                                  "128 MiB)"},
+        {"hotplug-memory=0@0", "the size must be a non-zero multiple of 128 MiB"},
+        {"hotplug-memory=1X@0", "--hotplug-memory '1X@0': "},
+        {"hotplug-memory=1G", "--hotplug-memory '1G': expected SIZE@VNODE, e.g. 4G@1"},
+        {"hotplug-memory=1G@-1", "--hotplug-memory: vnode '-1' is not a number from 0 to 4095"},
+    };
+    static const struct {
+        const char *request, *message;
+    } planner[] = {
+        {"vcpus=4;max-vcpus=3;memory=1024",
+         "--max-vcpus 3 is below --vcpus 4 (it counts every vCPU the guest may have, the present "
+         "ones included)"},
+        {"vcpus=4;max-vcpus=8;memory=1024;vcpu-nodes=0-3:0",
+         "--vcpu-nodes does not assign vCPU 4 to a vnode (every vCPU, hot-pluggable ones "
+         "included, needs exactly one)"},
+        {"vcpus=4;max-vcpus=6;memory=1024;vcpu-nodes=0-7:0",
+         "--vcpu-nodes names vCPU 7 but the guest has 6 vCPUs (0-5, hot-pluggable ones "
+         "included)"},
+        {"vcpus=4;max-vcpus=8;memory=1024;shape=sockets=2,cores=2",
+         "--shape sockets=2,dies=1,cores=2,threads=1 makes 4 vCPUs but --max-vcpus is 8 (the "
+         "product must equal the vCPU count, hot-pluggable ones included)"},
+        {"vcpus=2;max-vcpus=4;memory=1024;pin=0-1:0-1",
+         "--pin does not pin vCPU 2 (with --pin every vCPU, hot-pluggable ones included, needs "
+         "a pCPU)"},
+        {"vcpus=4;memory=1024;vnodes=2;initiator=0000:00:04.0@3",
+         "--initiator 0000:00:04.0@3: the plan has vnodes 0-1, so a new vnode of generic "
+         "initiators must be 2 (new vnodes follow without a gap)"},
+        {"vcpus=4;memory=1024;vnodes=2;initiator=0000:00:04.0@2;vnode-memory=512M,512M",
+         "--vnode-memory lists 2 sizes for 3 vnodes"},
+        {"vcpus=4;memory=1024;vnodes=2;hotplug-memory=1G@2",
+         "--hotplug-memory: vnode 2 (of range 0, 1 GiB) is not a vnode of the plan (vnodes "
+         "0-1)"},
+        {"vcpus=4;memory=1024;vnodes=2;hotplug-memory=1G@0,4096T@1",
+         "--hotplug-memory: range 1 (4 PiB for vnode 1) would end beyond the 52-bit "
+         "guest-physical address space (it starts at 0x140000000)"},
+        {"vcpus=4;memory=2048;vnodes=2;hotplug-memory=4G@0",
+         "host node 0 would back 5 GiB of guest memory, hot-pluggable included, but has 4 GiB "
+         "(choose other pnodes with --vnode-pnodes, or less --memory or --hotplug-memory)"},
+    };
+    struct vt_err err;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(setter) / sizeof(setter[0]); i++) {
+        if (request(setter[i].request, &err))
+            fail_msg("'%s' was accepted", setter[i].request);
+        if (err.code != -EINVAL || !strstr(err.msg, setter[i].message))
+            fail_msg("'%s': '%s', want '%s'", setter[i].request, err.msg, setter[i].message);
+    }
+    for (size_t i = 0; i < sizeof(planner) / sizeof(planner[0]); i++)
+        expect_reject(h, planner[i].request, planner[i].message);
+    vt_host_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1027,6 +1312,10 @@ int main(void)
         cmocka_unit_test(test_random_requests),
         cmocka_unit_test(test_gpa_lookup),
         cmocka_unit_test(test_write_dir),
+        cmocka_unit_test(test_hotplug_vcpus),
+        cmocka_unit_test(test_initiators),
+        cmocka_unit_test(test_hotplug_memory),
+        cmocka_unit_test(test_hotplug_rejections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

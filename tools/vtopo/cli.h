@@ -38,6 +38,8 @@ int cmd_emit(int argc, char **argv);
 void cmd_emit_usage(FILE *out);
 int cmd_verify(int argc, char **argv);
 void cmd_verify_usage(FILE *out);
+int cmd_exec(int argc, char **argv);
+void cmd_exec_usage(FILE *out);
 
 /* A whole decimal number from 1 to max; -EINVAL otherwise. */
 int cli_parse_uint(const char *text, unsigned max, unsigned *out);
@@ -98,6 +100,9 @@ enum {
     OPT_DISTANCES,
     OPT_HMAT_LATENCY,
     OPT_HMAT_BANDWIDTH,
+    OPT_MAX_VCPUS,
+    OPT_INITIATOR,
+    OPT_HOTPLUG_MEMORY,
     OPT_PLAN_LAST,
 };
 /* clang-format off */
@@ -118,7 +123,10 @@ enum {
     {"guest-pxms", required_argument, NULL, OPT_GUEST_PXMS},                                       \
     {"distances", required_argument, NULL, OPT_DISTANCES},                                         \
     {"hmat-latency", required_argument, NULL, OPT_HMAT_LATENCY},                                   \
-    {"hmat-bandwidth", required_argument, NULL, OPT_HMAT_BANDWIDTH}
+    {"hmat-bandwidth", required_argument, NULL, OPT_HMAT_BANDWIDTH},                               \
+    {"max-vcpus", required_argument, NULL, OPT_MAX_VCPUS},                                         \
+    {"initiator", required_argument, NULL, OPT_INITIATOR},                                         \
+    {"hotplug-memory", required_argument, NULL, OPT_HOTPLUG_MEMORY}
 /* clang-format on */
 /* Apply one plan option to r; returns 0, a negative error (err set), or 1
  * when opt is not a plan option. */

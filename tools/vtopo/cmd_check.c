@@ -191,8 +191,15 @@ static void print_report(const struct vt_check *c, bool quiet)
             for (size_t i = 0; i < vt_check_node_count(c); i++) {
                 const struct vt_check_node *n = vt_check_node(c, i);
 
-                printf("  node %d: PXM %" PRIu32 ", %zu CPUs, %" PRIu64 " MiB\n", n->linux_node,
+                printf("  node %d: PXM %" PRIu32 ", %zu CPUs, %" PRIu64 " MiB", n->linux_node,
                        n->pxm, n->ncpus, n->memory_bytes >> 20);
+                if (n->hotplug_cpus)
+                    printf(", %zu hot-pluggable CPUs", n->hotplug_cpus);
+                if (n->hotplug_memory_bytes)
+                    printf(", %" PRIu64 " MiB hot-pluggable", n->hotplug_memory_bytes >> 20);
+                if (n->generic_initiators)
+                    printf(", %zu generic initiator(s)", n->generic_initiators);
+                printf("\n");
             }
         } else {
             printf("Linux nodes: one fake node (no usable SRAT)\n");

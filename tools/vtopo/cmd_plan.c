@@ -18,11 +18,14 @@ void cmd_plan_usage(FILE *out)
             "                  [--apic sdm|xen|legacy] [--mem-layout L] [--allow-package-span]\n"
             "                  [--guest-pxms LIST] [--distances MATRIX]\n"
             "                  [--hmat-latency MATRIX] [--hmat-bandwidth MATRIX]\n"
+            "                  [--max-vcpus N] [--initiator BDF@VNODE]...\n"
+            "                  [--hotplug-memory SIZE@VNODE]...\n"
             "                  [--json | --cpuid] [--out DIR] [--quiet]\n"
             "\n"
             "Plan a guest's virtual NUMA layout on a host: vCPUs to vnodes, vnodes to host\n"
             "nodes, memory per vnode and its guest-physical ranges, APIC IDs, CPUID,\n"
-            "distances and the node numbering a Linux guest will see.\n"
+            "distances, hot-pluggable vCPUs and memory, generic initiators and the node\n"
+            "numbering a Linux guest will see.\n"
             "\n");
     cli_plan_usage_options(out);
     fprintf(out, "Output:\n"
@@ -36,8 +39,8 @@ void cmd_plan_usage(FILE *out)
                  "Exit status: 0 ok, 2 bad usage or input, 3 system error.\n");
 }
 
-/* An HMAT matrix: a row per initiator vnode (with vCPUs), a column per target
- * vnode (with memory), labelled with vnode numbers. */
+/* An HMAT matrix: a row per initiator vnode, a column per target vnode,
+ * labelled with vnode numbers. */
 static void print_hmat(const struct vt_layout *l, const char *title,
                        uint32_t (*value)(const struct vt_layout *, unsigned, unsigned))
 {
@@ -52,18 +55,61 @@ static void print_hmat(const struct vt_layout *l, const char *title,
         }
     printf("%s (rows: initiator vnodes, columns: target vnodes):\nvnode", title);
     for (size_t t = 0; t < nv; t++)
-        if (vt_layout_vnode(l, t)->memory_bytes)
+        if (vt_layout_hmat_is_target(l, (unsigned)t))
             printf("%*zu", w, t);
     printf("\n");
     for (size_t i = 0; i < nv; i++) {
-        if (vt_bitmap_iszero(vt_layout_vnode(l, i)->vcpus))
+        if (!vt_layout_hmat_is_initiator(l, (unsigned)i))
             continue;
         printf("%4zu:", i);
         for (size_t t = 0; t < nv; t++)
-            if (vt_layout_vnode(l, t)->memory_bytes)
+            if (vt_layout_hmat_is_target(l, (unsigned)t))
                 printf("%*u", w, value(l, (unsigned)i, (unsigned)t));
         printf("\n");
     }
+}
+
+/* A vnode's hot-pluggable vCPUs and memory and its generic initiators, when
+ * it has any. */
+static void print_vnode_extras(const struct vt_layout *l, const struct vt_vnode *v)
+{
+    if (!vt_bitmap_iszero(v->hotplug_vcpus)) {
+        char *cpus = vt_bitmap_format_list(v->hotplug_vcpus);
+
+        printf("  hot-pluggable vcpus: %s\n", cpus ? cpus : "?");
+        free(cpus);
+    }
+    if (v->hotplug_memory_bytes) {
+        printf("  hot-pluggable memory: %" PRIu64 " MiB, ranges:", v->hotplug_memory_bytes >> 20);
+        for (size_t k = 0; k < vt_layout_hotplug_memory_count(l); k++) {
+            const struct vt_hotplug_memory *h = vt_layout_hotplug_memory(l, k);
+
+            if (h->vnode == v->vnode)
+                printf(" 0x%" PRIx64 "-0x%" PRIx64, h->start, h->end - 1);
+        }
+        printf("\n");
+    }
+    if (v->ninitiators) {
+        printf("  generic initiators:");
+        for (size_t k = 0; k < vt_layout_initiator_count(l); k++) {
+            const struct vt_initiator *gi = vt_layout_initiator(l, k);
+
+            if (gi->vnode == v->vnode)
+                printf(" %04x:%02x:%02x.%x", gi->segment, gi->bus, gi->devfn >> 3, gi->devfn & 7);
+        }
+        printf("\n");
+    }
+}
+
+static void print_vcpu(const struct vt_vcpu *c, bool hotplug)
+{
+    printf("  %5u  %7u  %5u  %7u  %3u  %4u  %6u  ", c->vcpu, c->apic_id, c->vnode, c->package,
+           c->die, c->core, c->thread);
+    if (c->pcpu >= 0)
+        printf("%4d", c->pcpu);
+    else
+        printf("%4s", "-");
+    printf("%s\n", hotplug ? "  hot-pluggable" : "");
 }
 
 static void print_layout(const struct vt_layout *l)
@@ -71,13 +117,16 @@ static void print_layout(const struct vt_layout *l)
     const struct vt_shape *s = vt_layout_shape(l);
     const struct vt_e820_entry *map;
     size_t nv = vt_layout_vnode_count(l), nc = vt_layout_vcpu_count(l);
+    size_t nhot = vt_layout_hotplug_vcpu_count(l);
     size_t nmap = vt_layout_memory_map(l, &map);
-    char sz[32];
+    char sz[32], hot[48] = "";
 
     vt_size_format(sz, sizeof(sz), vt_layout_memory(l));
-    printf("plan: %zu vCPUs, %s, %zu vnodes; shape %u socket(s) x %u die(s) x %u core(s) x %u "
+    if (nhot)
+        snprintf(hot, sizeof(hot), " (+%zu hot-pluggable)", nhot);
+    printf("plan: %zu vCPUs%s, %s, %zu vnodes; shape %u socket(s) x %u die(s) x %u core(s) x %u "
            "thread(s); APIC %s; vendor %s\n",
-           nc, sz, nv, s->sockets, s->dies, s->cores, s->threads,
+           nc, hot, sz, nv, s->sockets, s->dies, s->cores, s->threads,
            vt_apic_encoding_name(vt_layout_apic_encoding(l)), vt_vendor_name(vt_layout_vendor(l)));
     for (size_t i = 0; i < nv; i++) {
         const struct vt_vnode *v = vt_layout_vnode(l, i);
@@ -106,18 +155,13 @@ static void print_layout(const struct vt_layout *l)
                 printf(" 0x%" PRIx64 "-0x%" PRIx64, v->ranges[r].start, v->ranges[r].end - 1);
             printf("\n");
         }
+        print_vnode_extras(l, v);
     }
     printf("vcpus:\n   vcpu  apic_id  vnode  package  die  core  thread  pcpu\n");
-    for (size_t i = 0; i < nc; i++) {
-        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
-
-        printf("  %5u  %7u  %5u  %7u  %3u  %4u  %6u  ", c->vcpu, c->apic_id, c->vnode, c->package,
-               c->die, c->core, c->thread);
-        if (c->pcpu >= 0)
-            printf("%4d\n", c->pcpu);
-        else
-            printf("%4s\n", "-");
-    }
+    for (size_t i = 0; i < nc; i++)
+        print_vcpu(vt_layout_vcpu(l, i), false);
+    for (size_t i = 0; i < nhot; i++)
+        print_vcpu(vt_layout_hotplug_vcpu(l, i), true);
     printf("distances:\nvnode");
     for (size_t j = 0; j < nv; j++)
         printf("%5zu", j);

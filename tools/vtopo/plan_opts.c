@@ -59,6 +59,15 @@ int cli_plan_opt(struct vt_request *r, int opt, const char *arg, struct vt_err *
         return vt_request_set_hmat_latency(r, arg, err);
     case OPT_HMAT_BANDWIDTH:
         return vt_request_set_hmat_bandwidth(r, arg, err);
+    case OPT_MAX_VCPUS:
+        if (cli_parse_uint(arg, VT_MAX_VCPUS, &u) < 0)
+            return vt_err_set(err, -EINVAL, "--max-vcpus %s: must be a number from 1 to %d", arg,
+                              VT_MAX_VCPUS);
+        return vt_request_set_max_vcpus(r, u, err);
+    case OPT_INITIATOR:
+        return vt_request_add_initiators(r, arg, err);
+    case OPT_HOTPLUG_MEMORY:
+        return vt_request_add_hotplug_memory(r, arg, err);
     default:
         return 1;
     }
@@ -70,7 +79,7 @@ void cli_plan_usage_options(FILE *out)
                  "--acpi, as for 'vtopo host'.\n"
                  "\n"
                  "Guest:\n"
-                 "  --vcpus N             vCPUs (1-8192)\n"
+                 "  --vcpus N             vCPUs present at boot (1-8192)\n"
                  "  --memory SIZE         guest memory, e.g. 16G (a multiple of 2 MiB); optional\n"
                  "                        with --mem-layout host or e820:FILE\n"
                  "Placement (one of; default: one vnode):\n"
@@ -106,7 +115,20 @@ void cli_plan_usage_options(FILE *out)
                  "                        (default: distance x 10)\n"
                  "  --hmat-bandwidth MATRIX\n"
                  "                        HMAT access bandwidth in MB/s, rows and columns as\n"
-                 "                        for --hmat-latency (default: 512000 / distance)\n");
+                 "                        for --hmat-latency (default: 512000 / distance)\n"
+                 "Hot-plug and devices (--initiator and --hotplug-memory repeat and take\n"
+                 "comma-separated lists):\n"
+                 "  --max-vcpus N         vCPUs the guest may have (>= --vcpus): vCPUs from\n"
+                 "                        --vcpus on are planned like the others (placement,\n"
+                 "                        APIC IDs, CPUID) but hot-pluggable: MADT\n"
+                 "                        online-capable, not enabled\n"
+                 "  --initiator BDF@VNODE a PCI device as an SRAT generic initiator, e.g.\n"
+                 "                        0000:00:04.0@1; VNODE a vnode of the plan, or the\n"
+                 "                        next new one for a node of generic initiators only\n"
+                 "  --hotplug-memory SIZE@VNODE\n"
+                 "                        hot-pluggable memory of a vnode, e.g. 4G@1 (a multiple\n"
+                 "                        of 128 MiB): SRAT only, from 1 GiB boundaries above\n"
+                 "                        the memory map and 4 GiB, not in the E820\n");
 }
 
 int cli_plan_layout(const char *cmd, const struct cli_host_opts *ho, const struct vt_request *r,
