@@ -3,10 +3,11 @@
 
 BUILD      ?= build
 SAN_BUILD  ?= build-sanitize
+TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure build check test sanitize demo install format clean
+.PHONY: all deps configure build check test sanitize tsan demo install format clean
 
 all: build
 
@@ -22,10 +23,12 @@ build: configure
 # Every suite: unit, datasets, hwloc comparison, CLI, install, the fuzz corpus
 # replay — then the unit, CLI and fuzz-replay suites again under
 # AddressSanitizer + UndefinedBehaviorSanitizer, built with clang (which also
-# proves the clang build is warning-free). Fuzzing itself: docs/fuzzing.md.
+# proves the clang build is warning-free), and the exec runtime's tests under
+# ThreadSanitizer. Fuzzing itself: docs/fuzzing.md.
 check: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 	$(MAKE) sanitize
+	$(MAKE) tsan
 
 sanitize: deps
 	CC=clang cmake -S . -B $(SAN_BUILD) -DVT_WERROR=ON -DVT_SANITIZE=ON \
@@ -33,7 +36,16 @@ sanitize: deps
 	cmake --build $(SAN_BUILD) -j$(JOBS)
 	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    ctest --output-on-failure -j$(JOBS) -L 'unit|datasets|cli|fuzz'
+	    ctest --output-on-failure -j$(JOBS) -L 'unit|datasets|cli|fuzz|exec'
+
+# The execution runtime's tests (label exec: threads, handoffs, concurrency)
+# under ThreadSanitizer, built with clang -Werror in a tree of their own.
+tsan: deps
+	CC=clang cmake -S . -B $(TSAN_BUILD) -DVT_WERROR=ON -DVT_TSAN=ON \
+	    -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS)
+	cmake --build $(TSAN_BUILD) -j$(JOBS) --target test_exec
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	    ctest --output-on-failure -L exec
 
 test: check
 
@@ -47,4 +59,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD)

@@ -11,8 +11,13 @@
 # Planner (bench_plan): the `vtopo plan` process, vt_plan + CPUID in-process
 # and GPA lookups; then, when valgrind is installed, callgrind's instruction
 # count of `vtopo plan ... --cpuid` for 8192 vCPUs, per vCPU. Both benches
-# take --runs, --lookups, --reps and --seed. Environment:
-#   VT_BENCH         host, plan or all (default: all)
+# take --runs, --lookups, --reps and --seed.
+# Exec (bench_exec): the exec runtime's worker, migrate and fast paths against
+# a futex ping-pong, a thread per call and a direct call, interleaved in one
+# run on the first two CPUs this process may use; it takes --rounds,
+# --samples, --batches and --batch (passed on only with VT_BENCH=exec).
+# Environment:
+#   VT_BENCH         host, plan, exec or all (default: all)
 #   VT_HWLOC_DATA    tarball directory (default: ../shared/data/hwloc-linux)
 #   VT_BENCH_FSROOT  fsroot to use instead of the largest dataset
 #   LSTOPO           lstopo-no-graphics to compare with (default: from PATH)
@@ -33,9 +38,10 @@ which=${VT_BENCH:-all}
 case $which in
 host) benches=bench_host ;;
 plan) benches=bench_plan ;;
-all) benches="bench_host bench_plan" ;;
+exec) benches=bench_exec ;;
+all) benches="bench_host bench_plan bench_exec" ;;
 *)
-    echo "run.sh: VT_BENCH=$which: expected host, plan or all" >&2
+    echo "run.sh: VT_BENCH=$which: expected host, plan, exec or all" >&2
     exit 2
     ;;
 esac
@@ -45,12 +51,12 @@ for f in "$build/vtopo" $(for b in $benches; do echo "$build/bench/$b"; done); d
         exit 2
     fi
 done
-if [ "$which" != plan ] && ! command -v "$lstopo" >/dev/null 2>&1; then
+if { [ "$which" = host ] || [ "$which" = all ]; } && ! command -v "$lstopo" >/dev/null 2>&1; then
     echo "run.sh: $lstopo not found (apt-get install hwloc)" >&2
     exit 2
 fi
 
-if [ "$which" != plan ]; then
+if [ "$which" = host ] || [ "$which" = all ]; then
     if [ -n "${VT_BENCH_FSROOT:-}" ]; then
         fsroot=$VT_BENCH_FSROOT
     else
@@ -108,12 +114,12 @@ count_instructions() {
 }
 
 status=0
-if [ "$which" != plan ]; then
+if [ "$which" = host ] || [ "$which" = all ]; then
     echo "hwloc: $("$lstopo" --version)"
     "$build/bench/bench_host" --vtopo "$build/vtopo" --lstopo "$lstopo" --fsroot "$fsroot" \
         --runs 200 --lookups 1000000 --reps 9 "$@" || status=1
 fi
-if [ "$which" != host ]; then
+if [ "$which" = plan ] || [ "$which" = all ]; then
     "$build/bench/bench_plan" --vtopo "$build/vtopo" --runs 100 --plan-reps 201 \
         --lookups 1000000 --reps 9 "$@" || status=1
     if [ "$valgrind" = none ] || ! command -v "$valgrind" >/dev/null 2>&1; then
@@ -123,5 +129,10 @@ if [ "$which" != host ]; then
         count_instructions intel || status=1
         count_instructions amd || status=1
     fi
+fi
+if [ "$which" = exec ]; then
+    "$build/bench/bench_exec" "$@" || status=1
+elif [ "$which" = all ]; then
+    "$build/bench/bench_exec" || status=1
 fi
 exit "$status"

@@ -6,7 +6,7 @@
 # Debian cloud kernel it boots (scripts/fetch-guest-kernel.sh, into a cache).
 set -eu
 
-build_pkgs="cmake make gcc libc6-dev clang pkg-config libcmocka-dev libjson-c-dev bzip2"
+build_pkgs="cmake make gcc libc6-dev clang pkg-config libcmocka-dev libjson-c-dev libnuma-dev bzip2"
 # Test oracles: hwloc (lstopo), iasl (acpica-tools), QEMU (vtopo emit qemu's
 # arguments must start it), libvirt's schema (virt-xml-validate) and xmllint.
 test_pkgs="hwloc libclang-rt-14-dev binutils clang-format acpica-tools qemu-system-x86"

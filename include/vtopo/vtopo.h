@@ -9,6 +9,7 @@
 #include "vtopo/emit.h"
 #include "vtopo/vmm.h"
 #include "vtopo/err.h"
+#include "vtopo/exec.h"
 #include "vtopo/export.h"
 #include "vtopo/host.h"
 #include "vtopo/layout.h"

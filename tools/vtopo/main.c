@@ -14,6 +14,8 @@ const struct vt_cmd vt_cmds[] = {
      cmd_emit_usage},
     {"verify", "boot a Linux guest under QEMU with a plan and compare what it sees", cmd_verify,
      cmd_verify_usage},
+    {"exec", "run a command on a node's (or a PCI device's) housekeeping CPUs and memory", cmd_exec,
+     cmd_exec_usage},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,200 @@
+/* vtopo exec: run a command on a node's housekeeping CPUs (or a PCI device's
+ * node), with its memory bound to or preferring that node — numactl's
+ * --cpunodebind/--membind, aware of isolated CPUs, cpusets and devices. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+void cmd_exec_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: vtopo exec [--fsroot DIR | --host FILE | --synthetic SPEC] [--acpi DIR]\n"
+            "                  (--node N | --device BDF) [--membind | --mempref] [--quiet]\n"
+            "                  -- COMMAND [ARG...]\n"
+            "\n"
+            "Run COMMAND on the housekeeping CPUs of host node N (online, not isolated, not\n"
+            "nohz_full, allowed to this process), or of PCI device BDF's node, with its\n"
+            "memory bound to or preferring that node. A node without CPUs runs on the\n"
+            "nearest node that has some, preferring its own memory. vtopo replaces itself\n"
+            "with COMMAND, which keeps the CPU affinity and memory policy.\n"
+            "\n"
+            "Target (exactly one):\n"
+            "  --node N          host node N (a pnode, /sys/devices/system/node/nodeN)\n"
+            "  --device BDF      the node of PCI device BDF (DDDD:BB:DD.F or BB:DD.F); a\n"
+            "                    device with numa_node -1 runs on its local_cpulist when that\n"
+            "                    is narrower than all CPUs, else unbound (with a warning)\n"
+            "\n"
+            "Memory (default: unchanged, except preferred for a node without CPUs):\n"
+            "  --membind         allocate only on the node (MPOL_BIND)\n"
+            "  --mempref         allocate on the node first (MPOL_PREFERRED)\n"
+            "\n"
+            "Host source (default: this machine's /sys):\n"
+            "  --fsroot DIR      read sysfs under DIR; its node and CPU ids are taken as\n"
+            "                    this machine's\n"
+            "  --host FILE       read a host file (docs/host-format.md)\n"
+            "  --synthetic SPEC  build a host from a spec (docs/synthetic-hosts.md)\n"
+            "  --acpi DIR        take SRAT/SLIT from DIR\n"
+            "\n"
+            "  -q, --quiet       do not print warnings\n"
+            "  -h, --help        show this help\n"
+            "\n"
+            "Exit status: COMMAND's own; 2 bad usage or a node/device that cannot be used\n"
+            "(one sentence says why); 3 system error; 126 COMMAND cannot be run, 127 it\n"
+            "was not found.\n");
+}
+
+enum {
+    OPT_NODE = OPT_HOST_LAST + 1,
+    OPT_DEVICE,
+    OPT_MEMBIND,
+    OPT_MEMPREF,
+};
+
+/* A node number: decimal digits, as a pnode (range checked by the library). */
+static int parse_node(const char *text, int *out)
+{
+    long v = 0;
+
+    if (!*text)
+        return -EINVAL;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -EINVAL;
+        v = v * 10 + (*p - '0');
+        if (v > INT_MAX)
+            return -EINVAL;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int make_source(const struct cli_host_opts *ho, struct vt_host_source *src)
+{
+    int given = !!ho->fsroot + !!ho->host_file + !!ho->synthetic;
+
+    if (given > 1)
+        return cli_usage_error("exec", "--fsroot, --host and --synthetic are alternatives; give "
+                                       "at most one");
+    src->kind = VT_HOST_SYSFS;
+    src->arg = ho->fsroot;
+    src->acpi_dir = ho->acpi_dir;
+    if (ho->host_file) {
+        src->kind = VT_HOST_FILE;
+        src->arg = ho->host_file;
+    } else if (ho->synthetic) {
+        src->kind = VT_HOST_SYNTHETIC;
+        src->arg = ho->synthetic;
+    }
+    return VT_EXIT_OK;
+}
+
+/* What the caller should know about where COMMAND will run. */
+static void warn_placement(const char *target, const struct vt_exec_info *info)
+{
+    if (info->reason == VT_EXEC_REASON_DEVICE_NO_NODE)
+        fprintf(stderr,
+                "vtopo exec: warning: device %s has no NUMA node (numa_node -1) and its local "
+                "CPUs are all CPUs; the command runs unbound\n",
+                target);
+    if (info->flags & VT_EXEC_F_MEMPOLICY_SKIPPED)
+        fprintf(stderr,
+                "vtopo exec: warning: node %d has no CPUs and its memory is not available to "
+                "this process; the command runs on node %d without a memory policy\n",
+                info->mem_pnode, info->pnode);
+}
+
+int cmd_exec(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_HOST_LONG_OPTIONS,
+        {"node", required_argument, NULL, OPT_NODE},
+        {"device", required_argument, NULL, OPT_DEVICE},
+        {"membind", no_argument, NULL, OPT_MEMBIND},
+        {"mempref", no_argument, NULL, OPT_MEMPREF},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct vt_exec_options eo = {.flags = VT_EXEC_LAZY}; /* binds this thread: no workers */
+    struct cli_host_opts ho = {0};
+    struct vt_host_source src;
+    enum vt_exec_mem mem = VT_EXEC_MEM_DEFAULT;
+    const char *node_arg = NULL, *device = NULL;
+    struct vt_exec_info info;
+    const struct vt_host *h;
+    struct vt_exec *rt;
+    struct vt_err err;
+    int opt, rc, node = -1, e;
+
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "+:qh", longopts, NULL)) != -1) {
+        if (cli_host_opt(&ho, opt, optarg))
+            continue;
+        switch (opt) {
+        case OPT_NODE:
+            node_arg = optarg;
+            break;
+        case OPT_DEVICE:
+            device = optarg;
+            break;
+        case OPT_MEMBIND:
+        case OPT_MEMPREF:
+            if (mem != VT_EXEC_MEM_DEFAULT)
+                return cli_usage_error("exec", "--membind and --mempref are alternatives; give "
+                                               "at most one");
+            mem = opt == OPT_MEMBIND ? VT_EXEC_MEM_BIND : VT_EXEC_MEM_PREFERRED;
+            break;
+        case 'q':
+            ho.quiet = true;
+            break;
+        case 'h':
+            cmd_exec_usage(stdout);
+            return VT_EXIT_OK;
+        default:
+            return cli_bad_option("exec", opt, argv);
+        }
+    }
+    if (node_arg && device)
+        return cli_usage_error("exec", "--node and --device are alternatives; give one");
+    if (!node_arg && !device)
+        return cli_usage_error("exec", "say where to run: --node N or --device BDF");
+    if (node_arg && parse_node(node_arg, &node) < 0)
+        return cli_usage_error("exec", "--node '%s' is not a node number", node_arg);
+    if (optind >= argc)
+        return cli_usage_error("exec", "no command to run: give it after '--'");
+    if (strcmp(argv[optind - 1], "--") != 0)
+        return cli_usage_error("exec", "the command must follow '--' (vtopo exec ... -- %s)",
+                               argv[optind]);
+    if ((rc = make_source(&ho, &src)) != VT_EXIT_OK)
+        return rc;
+
+    if (vt_exec_new(&src, &eo, &rt, &err) < 0)
+        return cli_fail("exec", &err);
+    h = vt_exec_host(rt);
+    if (!ho.quiet)
+        for (size_t i = 0; i < vt_host_warning_count(h); i++)
+            fprintf(stderr, "vtopo exec: warning: %s\n", vt_host_warning(h, i));
+    if (device)
+        rc = vt_exec_bind_device(rt, device, mem, &info, &err);
+    else
+        rc = vt_exec_bind_node(rt, node, mem, &info, &err);
+    vt_exec_free(rt);
+    if (rc < 0)
+        return cli_fail("exec", &err);
+    if (!ho.quiet)
+        warn_placement(device, &info);
+
+    fflush(stdout);
+    fflush(stderr);
+    execvp(argv[optind], argv + optind);
+    e = errno;
+    cli_error("exec", "cannot run '%s': %s", argv[optind], strerror(e));
+    return e == ENOENT ? 127 : 126;
+}
