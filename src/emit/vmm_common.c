@@ -43,6 +43,13 @@ unsigned *vt_vmm_slot_vnodes(const struct vt_layout *l)
 
         slot_vnode[vt_vmm_slot(s, c)] = c->vnode;
     }
+    /* Hot-pluggable vCPUs keep their slots for their vnodes. */
+    for (size_t i = 0; i < vt_layout_hotplug_vcpu_count(l); i++) {
+        const struct vt_vcpu *c = vt_layout_hotplug_vcpu(l, i);
+
+        if (vt_vmm_slot(s, c) < nslots)
+            slot_vnode[vt_vmm_slot(s, c)] = c->vnode;
+    }
     for (size_t i = 0; i < nslots; i++) {
         if (slot_vnode[i] == UINT32_MAX)
             slot_vnode[i] = last;

@@ -22,9 +22,10 @@ size_t vt_vmm_slot_count(const struct vt_shape *s);
 size_t vt_vmm_prefix(const struct vt_layout *l);
 
 /* The vnode of every slot, malloc'd (NULL when out of memory): a vCPU's slot
- * has the vCPU's vnode, an empty slot that of the vCPU before it (or, before
- * the first vCPU, of the first vCPU), so a VMM that needs every slot in a
- * node puts a hot-pluggable slot next to its neighbours. */
+ * (present or hot-pluggable, --max-vcpus) has the vCPU's vnode, any other
+ * empty slot that of the vCPU before it (or, before the first vCPU, of the
+ * first vCPU), so a VMM that needs every slot in a node puts it next to its
+ * neighbours. */
 unsigned *vt_vmm_slot_vnodes(const struct vt_layout *l);
 
 uint32_t vt_vmm_max_apic_id(const struct vt_layout *l);

@@ -61,6 +61,18 @@ static int check_layout(const struct vt_layout *l, const struct vt_qemu_opts *o,
     if ((rc = vt_vmm_check_slots(l, "QEMU", err)) < 0 ||
         (rc = vt_vmm_check_qemu_memmap(l, "QEMU", err)) < 0)
         return rc;
+    if (o->numa == VT_QEMU_NUMA_NATIVE && vt_layout_initiator_count(l))
+        return vt_err_set(err, -EINVAL,
+                          "QEMU 7.2's -numa options cannot describe generic initiators "
+                          "(--initiator); emit with --numa acpi, which passes our SRAT");
+    if (o->numa == VT_QEMU_NUMA_NATIVE)
+        for (size_t i = 0; i < vt_layout_hotplug_memory_count(l); i++)
+            if (vt_layout_hotplug_memory(l, i)->vnode + 1 != vt_layout_vnode_count(l))
+                return vt_err_set(err, -EINVAL,
+                                  "QEMU's own SRAT gives all hot-pluggable memory to its last "
+                                  "node, but --hotplug-memory puts some in vnode %u; emit with "
+                                  "--numa acpi, which passes our SRAT",
+                                  vt_layout_hotplug_memory(l, i)->vnode);
     if (o->numa == VT_QEMU_NUMA_NATIVE)
         return vt_vmm_check_dense_pxm(
             l, "QEMU's -numa node ids are the guest PXMs",
@@ -182,6 +194,11 @@ static int qemu_warnings(const struct vt_layout *l, const struct vt_qemu_opts *o
                               " need x2APIC: an intel-iommu with interrupt remapping "
                               "is added, which QEMU supports under KVM only",
                               vt_vmm_max_apic_id(l));
+    if (o->numa == VT_QEMU_NUMA_ACPI && vt_layout_hotplug_memory_count(l))
+        rc |= vt_strlist_addf(w, "the hot-pluggable memory is in our SRAT only: with -m slots= "
+                                 "and maxmem= QEMU would turn NUMA on and build its own SRAT, "
+                                 "hiding ours, so QEMU cannot hot-add it in the acpi mode (the "
+                                 "native mode can, into its last node)");
     if (o->numa == VT_QEMU_NUMA_NATIVE && o->hmat)
         rc |= vt_strlist_addf(w, "the HMAT is passed in the acpi NUMA mode only; QEMU builds "
                                  "none from -numa here");
@@ -217,7 +234,21 @@ int vt_emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *o, struct
     }
     rc |= cpu_args(l, model, &a);
     rc |= vt_strlist_addf(&a, "-m");
-    rc |= vt_strlist_addf(&a, "%" PRIu64 "M", vt_layout_memory(l) >> 20);
+    if (vt_layout_hotplug_memory_count(l) && o->numa == VT_QEMU_NUMA_NATIVE) {
+        /* QEMU's device-memory region (where the plan put the hot-pluggable
+         * ranges) exists only with slots and maxmem. Not in the acpi mode:
+         * with memory hotplug QEMU turns NUMA on by itself and builds an
+         * SRAT, which hides ours (qemu_warnings says so). */
+        uint64_t hot = 0;
+
+        for (size_t i = 0; i < vt_layout_hotplug_memory_count(l); i++)
+            hot += vt_layout_hotplug_memory(l, i)->end - vt_layout_hotplug_memory(l, i)->start;
+        rc |= vt_strlist_addf(&a, "%" PRIu64 "M,slots=%zu,maxmem=%" PRIu64 "M",
+                              vt_layout_memory(l) >> 20, vt_layout_hotplug_memory_count(l),
+                              (vt_layout_memory(l) + hot) >> 20);
+    } else {
+        rc |= vt_strlist_addf(&a, "%" PRIu64 "M", vt_layout_memory(l) >> 20);
+    }
     rc |= o->numa == VT_QEMU_NUMA_NATIVE ? native_numa_args(l, o, &a) : acpi_numa_args(o, &a);
     if (!rc && warnings)
         rc = qemu_warnings(l, o, warnings);

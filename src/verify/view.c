@@ -23,6 +23,7 @@ void vv_free(struct vv_view *v)
         node_free(&v->nodes[i]);
     for (size_t i = 0; i < v->ncpus; i++)
         vt_bitmap_free(v->cpus[i].llc);
+    vt_bitmap_free(v->gi_nodes);
     free(v->nodes);
     free(v->cpus);
     free(v->srat_line);
@@ -160,6 +161,11 @@ static int probe_line(struct vv_view *v, char *line)
         return 0;
     if (!strcmp(kind, "end")) {
         v->complete = true;
+        return 0;
+    }
+    if (!strcmp(kind, "nodes")) {
+        if ((a = strtok_r(NULL, " ", &save)) && !strcmp(a, "has_generic_initiator"))
+            return parse_list(strtok_r(NULL, " ", &save) ?: "-", &v->gi_nodes);
         return 0;
     }
     if (!strcmp(kind, "node")) {
@@ -362,15 +368,6 @@ static int alloc_nodes(struct vv_view *v, size_t n)
     return 0;
 }
 
-/* The vnode Linux numbers as node id, or -1. */
-static int vnode_of_linux_node(const struct vt_layout *l, int id)
-{
-    for (size_t v = 0; v < vt_layout_vnode_count(l); v++)
-        if (vt_layout_vnode(l, v)->linux_node == id)
-            return (int)v;
-    return -1;
-}
-
 static int predict_llc(const struct vt_layout *l, struct vv_view *v)
 {
     unsigned shift = vt_layout_apic_fields(l)->llc_shift;
@@ -427,42 +424,95 @@ static void predict_access0(const struct vt_layout *l, unsigned target, struct v
     n->read_bandwidth = n->write_bandwidth = bw;
 }
 
+/* Whether Linux brings the vnode's node online at boot: it has vCPUs
+ * (present, or hot-pluggable: init_cpu_to_node onlines their nodes as
+ * memory-less), RAM, or a generic initiator. A node with only hot-pluggable
+ * memory gets its id but stays offline until that memory is added. */
+static bool online_at_boot(const struct vt_vnode *vn)
+{
+    return vn->linux_node >= 0 && (!vt_bitmap_iszero(vn->vcpus) ||
+                                   (vn->hotplug_vcpus && !vt_bitmap_iszero(vn->hotplug_vcpus)) ||
+                                   vn->memory_bytes || vn->ninitiators);
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+    const struct vt_mem_range *x = a, *y = b;
+
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The SRAT memory ranges Linux logs for a vnode: its RAM ranges and its
+ * hot-pluggable ones, by address. */
+static int predict_ranges(const struct vt_layout *l, const struct vt_vnode *vn, struct vv_node *n)
+{
+    size_t nhot = vt_layout_hotplug_memory_count(l), count = vn->nranges;
+
+    for (size_t i = 0; i < nhot; i++)
+        count += vt_layout_hotplug_memory(l, i)->vnode == vn->vnode;
+    if (count && !(n->ranges = malloc(count * sizeof(*n->ranges))))
+        return -ENOMEM;
+    memcpy(n->ranges, vn->ranges, vn->nranges * sizeof(*n->ranges));
+    n->nranges = vn->nranges;
+    for (size_t i = 0; i < nhot; i++) {
+        const struct vt_hotplug_memory *h = vt_layout_hotplug_memory(l, i);
+
+        if (h->vnode == vn->vnode) {
+            n->ranges[n->nranges].start = h->start;
+            n->ranges[n->nranges++].end = h->end;
+        }
+    }
+    qsort(n->ranges, n->nranges, sizeof(*n->ranges), cmp_range);
+    return 0;
+}
+
 int vv_from_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_len,
                    struct vv_view *v, struct vt_err *err)
 {
     const struct vt_apic_fields *f = vt_layout_apic_fields(l);
-    size_t nlinux = 0, ncpu = vt_layout_vcpu_count(l);
-    int rc;
+    size_t nv = vt_layout_vnode_count(l), ncpu = vt_layout_vcpu_count(l), nonline = 0;
+    const struct vt_vnode **online;
 
     memset(v, 0, sizeof(*v));
     v->complete = true;
     v->srat = v->slit = VV_USED;
     v->hmat = hmat && hmat_len ? VV_USED : VV_NOT_USED;
-    for (size_t i = 0; i < vt_layout_vnode_count(l); i++)
-        if (vt_layout_vnode(l, i)->linux_node >= 0)
-            nlinux++;
-    if ((rc = alloc_nodes(v, nlinux)) < 0)
+    /* The online nodes in Linux node order (sysfs lists and distance rows). */
+    if (!(online = calloc(nv ? nv : 1, sizeof(*online))) || !(v->gi_nodes = vt_bitmap_new()))
         goto oom;
-    for (size_t id = 0; id < nlinux; id++) {
-        struct vv_node *n = &v->nodes[id];
-        const struct vt_vnode *vn = vt_layout_vnode(l, (size_t)vnode_of_linux_node(l, (int)id));
+    for (int id = 0; (size_t)id < nv; id++)
+        for (size_t i = 0; i < nv; i++)
+            if (vt_layout_vnode(l, i)->linux_node == id && online_at_boot(vt_layout_vnode(l, i)))
+                online[nonline++] = vt_layout_vnode(l, i);
+    if (alloc_nodes(v, nonline) < 0)
+        goto oom;
+    for (size_t k = 0; k < nonline; k++) {
+        struct vv_node *n = &v->nodes[k];
+        const struct vt_vnode *vn = online[k];
+        bool cpu_entries = !vt_bitmap_iszero(vn->vcpus) ||
+                           (vn->hotplug_vcpus && !vt_bitmap_iszero(vn->hotplug_vcpus));
 
-        n->pxm = vn->guest_pxm;
+        n->id = vn->linux_node;
+        /* Linux logs a PXM only for CPU and memory entries, not for a
+         * generic initiator (pr_debug): a GI-only node's PXM is not seen. */
+        n->pxm =
+            cpu_entries || vn->nranges || vn->hotplug_memory_bytes ? vn->guest_pxm : VV_UNKNOWN;
         if (!(n->cpus = vt_bitmap_dup(vn->vcpus)) ||
-            !(n->dist = malloc(nlinux * sizeof(*n->dist))) ||
-            (vn->nranges && !(n->ranges = malloc(vn->nranges * sizeof(*n->ranges)))))
+            !(n->dist = malloc(nonline * sizeof(*n->dist))) || predict_ranges(l, vn, n) < 0)
             goto oom;
         n->ncpus = vt_bitmap_weight(n->cpus);
-        n->ndist = nlinux;
-        for (size_t j = 0; j < nlinux; j++)
-            n->dist[j] = vt_layout_distance(l, vn->vnode, (unsigned)vnode_of_linux_node(l, (int)j));
+        n->ndist = nonline;
+        for (size_t j = 0; j < nonline; j++)
+            n->dist[j] = vt_layout_distance(l, vn->vnode, online[j]->vnode);
         n->memory_bytes = (long long)vn->memory_bytes;
-        memcpy(n->ranges, vn->ranges, vn->nranges * sizeof(*n->ranges));
-        n->nranges = vn->nranges;
         n->access0 = v->hmat == VV_USED && vn->memory_bytes ? 1 : 0;
         if (n->access0)
             predict_access0(l, vn->vnode, n);
+        if (vn->ninitiators && vt_bitmap_set(v->gi_nodes, (unsigned)vn->linux_node) < 0)
+            goto oom;
     }
+    free(online);
+    online = NULL;
     if (ncpu && !(v->cpus = calloc(ncpu, sizeof(*v->cpus))))
         goto oom;
     v->ncpus = ncpu;
@@ -483,6 +533,7 @@ int vv_from_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_l
         goto oom;
     return 0;
 oom:
+    free(online);
     vv_free(v);
     return vt_err_set(err, -ENOMEM, "out of memory");
 }
@@ -501,6 +552,8 @@ int vv_from_check(const struct vt_check *c, const uint8_t *slit, size_t slit_len
     v->hmat = vt_check_hmat_used(c) ? VV_USED : VV_NOT_USED;
     if (v->slit == VV_USED && slit)
         have_slit = vt_slit_parse(slit, slit_len, "SLIT", &s, err) == 0;
+    if (!(v->gi_nodes = vt_bitmap_new()))
+        goto oom;
     if (v->srat == VV_NOT_USED) {
         /* Linux fakes one node with every CPU and all RAM. */
         if (alloc_nodes(v, 1) < 0 || !(v->nodes[0].dist = malloc(sizeof(*v->nodes[0].dist))))
@@ -520,6 +573,8 @@ int vv_from_check(const struct vt_check *c, const uint8_t *slit, size_t slit_len
 
         node->id = cn->linux_node;
         node->pxm = cn->pxm;
+        if (cn->generic_initiators && vt_bitmap_set(v->gi_nodes, (unsigned)cn->linux_node) < 0)
+            goto oom;
         node->ncpus = (long long)cn->ncpus;
         node->memory_bytes = (long long)cn->memory_bytes;
         if (v->hmat == VV_NOT_USED)
@@ -744,6 +799,14 @@ size_t vv_compare(const struct vv_view *want, const struct vv_view *got, uint64_
             g = &missing;
         }
         cmp_node(&c, &want->nodes[i], g, total_ram);
+    }
+    if (got->gi_nodes || (want->gi_nodes && !vt_bitmap_iszero(want->gi_nodes))) {
+        char wl[256], gl[256];
+
+        fmt_list(wl, sizeof(wl), want->gi_nodes);
+        fmt_list(gl, sizeof(gl), got->gi_nodes);
+        row(&c, "generic initiator nodes", wl, gl,
+            want->gi_nodes && got->gi_nodes && vt_bitmap_equal(want->gi_nodes, got->gi_nodes));
     }
     if (want->cpus) {
         snprintf(ws, sizeof(ws), "%zu", want->ncpus);

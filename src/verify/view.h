@@ -45,8 +45,9 @@ struct vv_view {
     enum vv_verdict srat, slit, hmat;
     /* The kernel log line behind each "not used" verdict, or NULL. */
     char *srat_line, *slit_line, *hmat_line;
-    char *panic_line;      /* guest: the kernel panicked (first line), or NULL */
-    struct vv_node *nodes; /* by Linux node id order */
+    char *panic_line;           /* guest: the kernel panicked (first line), or NULL */
+    struct vt_bitmap *gi_nodes; /* nodes with a generic initiator, or NULL */
+    struct vv_node *nodes;      /* by Linux node id order */
     size_t nnodes;
     struct vv_cpu *cpus; /* by Linux CPU number; NULL when not known */
     size_t ncpus;

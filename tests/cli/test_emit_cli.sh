@@ -20,6 +20,7 @@ vt_mktemp
 HOST=(--host "$SRC/examples/hosts/demo-2s6c.json")
 # The demo plan: 6 vCPUs, 2 vnodes of one socket each, 1 GiB, QEMU q35.
 DEMO=(--vcpus 6 --vnodes 2 --shape sockets=2,cores=3 --memory 1G --mem-layout qemu-q35)
+HOT=(--vcpus 2 --max-vcpus 4 --vnodes 2 --memory 2G --mem-layout qemu-q35)
 # Unbalanced: 2 + 3 vCPUs in two sockets of 3 cores; slot 2 stays empty.
 UNBAL=(--vcpus 5 --vcpu-nodes 0-1:0,2-4:1 --memory 1G --mem-layout qemu-q35)
 
@@ -508,6 +509,9 @@ qemu_accepts "dies=2, threads=2" \
 qemu_accepts "3 vnodes over 2 pnodes, the empty slot 8 in vnode 2, -cpu qemu64" \
     "node 0 cpus: 0 1 2|node 0 size: 384 MB|node 1 cpus: 3 4 5|node 1 size: 384 MB|node 2 cpus: 6 7|node 2 size: 256 MB" \
     "${HOST[@]}" --vcpus 8 --vnodes 3 --memory 1G --mem-layout qemu-q35 --cpu qemu64
+qemu_accepts "hot-pluggable vCPUs (slots 2-3 of vnode 1) and 1 GiB of hotplug memory (slots/maxmem)" \
+    "node 0 cpus: 0 1|node 0 size: 1024 MB|node 1 cpus:|node 1 size: 1024 MB" \
+    "${HOST[@]}" "${HOT[@]}" --hotplug-memory 1G@1
 
 # --numa acpi: the tables `vtopo plan --out` wrote; QEMU builds no SRAT then.
 for variant in "" "--hmat" "--madt" "--hmat --madt"; do
@@ -583,6 +587,31 @@ libvirt_valid "a CPU-less cell, pc machine" "${HOST[@]}" --vcpus 4 --vcpu-nodes 
     --vnode-memory 256M,512M,256M --memory 1G --mem-layout qemu-pc
 libvirt_valid "dies and threads" "${HOST[@]}" --vcpus 16 --vnodes 2 \
     --shape sockets=2,dies=2,cores=2,threads=2 --memory 2G --mem-layout qemu-q35
+
+t_begin "qemu: hot-pluggable vCPUs keep their slots and vnodes; hotplug memory gets slots/maxmem"
+run "$VTOPO" emit qemu -q "${HOST[@]}" "${HOT[@]}" --hotplug-memory 1G@1
+expect_rc 0
+expect_out_line "2,sockets=2,cores=2,threads=1,maxcpus=4" "2048M,slots=1,maxmem=3072M" \
+    "cpu,node-id=1,socket-id=1,core-id=0,thread-id=0" \
+    "cpu,node-id=1,socket-id=1,core-id=1,thread-id=0"
+
+t_begin "qemu --numa acpi: hotplug memory stays in our SRAT only (QEMU would build its own), warned"
+run "$VTOPO" emit qemu "${HOST[@]}" "${HOT[@]}" --hotplug-memory 1G@1 --numa acpi --tables t
+expect_rc 0
+expect_out_line "2048M"
+expect_err_has "the hot-pluggable memory is in our SRAT only"
+
+t_begin "qemu native: hotplug memory outside the last vnode is refused"
+run "$VTOPO" emit qemu "${HOST[@]}" "${HOT[@]}" --hotplug-memory 1G@0
+expect_rc 2
+expect_err_has "QEMU's own SRAT gives all hot-pluggable memory to its last node, but --hotplug-memory puts some in vnode 0; emit with --numa acpi, which passes our SRAT"
+expect_out_empty
+
+t_begin "qemu native: generic initiators are refused"
+run "$VTOPO" emit qemu "${HOST[@]}" "${HOT[@]}" --initiator 0000:00:04.0@2
+expect_rc 2
+expect_err_has "QEMU 7.2's -numa options cannot describe generic initiators (--initiator); emit with --numa acpi, which passes our SRAT"
+expect_out_empty
 
 t_begin "libvirt's schema rejects what it must: the oracle can fail"
 if command -v virt-xml-validate >/dev/null 2>&1; then

@@ -118,6 +118,28 @@ hmat)
         --hmat-bandwidth '40000,20000;20000,40000'
     grep -Eq 'node 0 read latency +90 +90 +ok' "$T/out" || fail "node 0's HMAT latency"
     ;;
+hotplug-and-gi)
+    # 2 of 4 vCPUs present (vnode 1's two are online-capable in our MADT, so
+    # vnode 1 boots with memory and no CPU), 1 GiB of hot-pluggable memory in
+    # vnode 1, and a PCI generic initiator as a node of its own: Linux counts
+    # the hotplug CPUs, logs the hotplug range, and onlines the GI's node as
+    # memory-less with has_generic_initiator. (APIC IDs 0 and 1: no TCG
+    # possible_cpus workaround to hide the count.)
+    expect_match --vcpus 2 --max-vcpus 4 --vnodes 2 --memory 2G \
+        --hotplug-memory 1G@1 --initiator 0000:00:04.0@2 --madt
+    grep -q 'smpboot: Allowing 4 CPUs, 2 hotplug CPUs' "$T/keep/console.log" ||
+        fail "the guest did not count 2 hotplug CPUs"
+    grep -Eq 'ACPI: SRAT: Node 1 PXM 1 \[mem 0x100000000-0x13fffffff\] hotplug' \
+        "$T/keep/console.log" || fail "the guest did not log the hotplug range"
+    grep -Eq '^  generic initiator nodes +2 +2 +ok' "$T/out" || fail "no generic initiator row"
+    ;;
+hotplug-memory-only-vnode)
+    # A vnode with nothing but hot-pluggable memory takes a node id (2) but
+    # stays offline until the memory is added.
+    expect_match --vcpus 4 --vcpu-nodes 0-1:0,2-3:2 --vnode-memory 1G,0,1G --memory 2G \
+        --hotplug-memory 512M@1
+    grep -Eq '^  nodes +2 +2 +ok' "$T/out" || fail "the hotplug-only node is online"
+    ;;
 amd-2x3)
     # AMD CPUID: Linux takes the die id from 0x8000001E's NodeId.
     expect_match --vcpus 6 --vnodes 2 --shape sockets=2,cores=3 --memory 1G --vendor amd

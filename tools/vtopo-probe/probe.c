@@ -107,6 +107,8 @@ static void print_nodes(void)
         return;
     }
     printf("VTP nodes online %s\n", buf);
+    if (read_text("/sys/devices/system/node/has_generic_initiator", path, sizeof(path)))
+        printf("VTP nodes has_generic_initiator %s\n", *path ? path : "-");
     n = parse_list(buf, ids, 4096);
     for (int i = 0; i < n; i++) {
         char *mt;
