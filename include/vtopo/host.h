@@ -89,6 +89,9 @@ struct vt_host_source {
     /* Directory with the host's SRAT/SLIT (as "SRAT" or "srat.dat"). NULL:
      * for sysfs, <fsroot>/sys/firmware/acpi/tables if readable; otherwise none. */
     const char *acpi_dir;
+    /* With acpi_dir NULL: read no firmware tables at all, so the PXMs are
+     * unknown without a warning (for users that need no PXM). */
+    bool skip_acpi;
 };
 
 /*

@@ -436,7 +436,7 @@ int vt_host_load(const struct vt_host_source *src, struct vt_host **out, struct 
     rc = sources[src->kind].load(h, arg, err);
     if (rc == 0 && src->acpi_dir) {
         rc = host_apply_acpi(h, src->acpi_dir, true, err);
-    } else if (rc == 0 && src->kind == VT_HOST_SYSFS) {
+    } else if (rc == 0 && src->kind == VT_HOST_SYSFS && !src->skip_acpi) {
         /* The live system's or the dump's own tables, if readable. */
         char dir[4096];
 

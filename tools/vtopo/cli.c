@@ -82,22 +82,35 @@ bool cli_host_opt(struct cli_host_opts *o, int opt, const char *arg)
     }
 }
 
-int cli_load_host(const char *cmd, const struct cli_host_opts *o, struct vt_host **host)
+int cli_host_source(const char *cmd, const struct cli_host_opts *o, struct vt_host_source *src)
 {
-    struct vt_host_source src = {VT_HOST_SYSFS, o->fsroot, o->acpi_dir};
-    struct vt_err err;
     int given = !!o->fsroot + !!o->host_file + !!o->synthetic;
 
     if (given > 1)
         return cli_usage_error(cmd, "--fsroot, --host and --synthetic are alternatives; give "
                                     "at most one");
+    memset(src, 0, sizeof(*src));
+    src->kind = VT_HOST_SYSFS;
+    src->arg = o->fsroot;
+    src->acpi_dir = o->acpi_dir;
     if (o->host_file) {
-        src.kind = VT_HOST_FILE;
-        src.arg = o->host_file;
+        src->kind = VT_HOST_FILE;
+        src->arg = o->host_file;
     } else if (o->synthetic) {
-        src.kind = VT_HOST_SYNTHETIC;
-        src.arg = o->synthetic;
+        src->kind = VT_HOST_SYNTHETIC;
+        src->arg = o->synthetic;
     }
+    return VT_EXIT_OK;
+}
+
+int cli_load_host(const char *cmd, const struct cli_host_opts *o, struct vt_host **host)
+{
+    struct vt_host_source src;
+    struct vt_err err;
+    int rc;
+
+    if ((rc = cli_host_source(cmd, o, &src)) != VT_EXIT_OK)
+        return rc;
     if (vt_host_load(&src, host, &err) < 0)
         return cli_fail(cmd, &err);
     if (!o->quiet)

@@ -77,6 +77,9 @@ enum {
 /* clang-format on */
 /* Handle one host option; returns false when opt is not one of them. */
 bool cli_host_opt(struct cli_host_opts *o, int opt, const char *arg);
+/* The host source the options name (live sysfs by default); 0 or an exit
+ * status after a usage error. */
+int cli_host_source(const char *cmd, const struct cli_host_opts *o, struct vt_host_source *src);
 /* Load the host the options name (live sysfs by default); warnings go to
  * stderr unless quiet. Returns 0 or an exit status. */
 int cli_load_host(const char *cmd, const struct cli_host_opts *o, struct vt_host **host);

@@ -74,26 +74,6 @@ static int parse_node(const char *text, int *out)
     return 0;
 }
 
-static int make_source(const struct cli_host_opts *ho, struct vt_host_source *src)
-{
-    int given = !!ho->fsroot + !!ho->host_file + !!ho->synthetic;
-
-    if (given > 1)
-        return cli_usage_error("exec", "--fsroot, --host and --synthetic are alternatives; give "
-                                       "at most one");
-    src->kind = VT_HOST_SYSFS;
-    src->arg = ho->fsroot;
-    src->acpi_dir = ho->acpi_dir;
-    if (ho->host_file) {
-        src->kind = VT_HOST_FILE;
-        src->arg = ho->host_file;
-    } else if (ho->synthetic) {
-        src->kind = VT_HOST_SYNTHETIC;
-        src->arg = ho->synthetic;
-    }
-    return VT_EXIT_OK;
-}
-
 /* What the caller should know about where COMMAND will run. */
 static void warn_placement(const char *target, const struct vt_exec_info *info)
 {
@@ -172,8 +152,11 @@ int cmd_exec(int argc, char **argv)
     if (strcmp(argv[optind - 1], "--") != 0)
         return cli_usage_error("exec", "the command must follow '--' (vtopo exec ... -- %s)",
                                argv[optind]);
-    if ((rc = make_source(&ho, &src)) != VT_EXIT_OK)
+    if ((rc = cli_host_source("exec", &ho, &src)) != VT_EXIT_OK)
         return rc;
+    /* exec needs no firmware PXMs: unless --acpi names tables, do not read
+     * (and warn about) the SRAT. */
+    src.skip_acpi = !ho.acpi_dir;
 
     if (vt_exec_new(&src, &eo, &rt, &err) < 0)
         return cli_fail("exec", &err);
