@@ -134,6 +134,14 @@ enum {
 /* Apply one plan option to r; returns 0, a negative error (err set), or 1
  * when opt is not a plan option. */
 int cli_plan_opt(struct vt_request *r, int opt, const char *arg, struct vt_err *err);
+/* getopt_long over argv ("+:qh"), applying the host and plan options itself:
+ * returns the next other option (getopt's ':' and '?' included), -1 at the
+ * end, or CLI_OPT_FAILED after reporting a bad plan option (*rc is then the
+ * exit status). The caller sets opterr and optind. */
+#define CLI_OPT_FAILED (-2)
+struct option;
+int cli_plan_getopt(const char *cmd, int argc, char **argv, const struct option *longopts,
+                    struct cli_host_opts *ho, struct vt_request *r, int *rc);
 /* The help text of the host, guest, placement and shape options. */
 void cli_plan_usage_options(FILE *out);
 /* Load the host, plan r on it and print the plan's warnings (unless quiet).

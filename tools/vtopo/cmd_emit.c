@@ -251,7 +251,6 @@ int cmd_emit(int argc, char **argv)
     const char *name, *qemu_only = NULL;
     enum emit_format format = FMT_QEMU;
     bool shell = false, known = false;
-    struct vt_err err;
     int opt, rc = VT_EXIT_OK;
 
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -274,18 +273,9 @@ int cmd_emit(int argc, char **argv)
     }
     opterr = 0;
     optind = 2;
-    while ((opt = getopt_long(argc, argv, "+:qh", longopts, NULL)) != -1) {
-        int applied;
-
-        if (cli_host_opt(&ho, opt, optarg))
-            continue;
-        applied = cli_plan_opt(r, opt, optarg, &err);
-        if (applied < 0) {
-            rc = cli_fail("emit", &err);
+    while ((opt = cli_plan_getopt("emit", argc, argv, longopts, &ho, r, &rc)) != -1) {
+        if (opt == CLI_OPT_FAILED)
             goto out;
-        }
-        if (applied == 0)
-            continue;
         if (!qemu_only)
             qemu_only = qemu_option(opt);
         switch (opt) {

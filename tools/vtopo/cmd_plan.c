@@ -216,18 +216,9 @@ int cmd_plan(int argc, char **argv)
     }
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "+:qh", longopts, NULL)) != -1) {
-        int applied;
-
-        if (cli_host_opt(&ho, opt, optarg))
-            continue;
-        applied = cli_plan_opt(r, opt, optarg, &err);
-        if (applied < 0) {
-            rc = cli_fail("plan", &err);
+    while ((opt = cli_plan_getopt("plan", argc, argv, longopts, &ho, r, &rc)) != -1) {
+        if (opt == CLI_OPT_FAILED)
             goto out;
-        }
-        if (applied == 0)
-            continue;
         switch (opt) {
         case OPT_JSON:
             json = true;

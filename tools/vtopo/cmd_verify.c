@@ -387,20 +387,14 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct vt_err err;
+    int rc = VT_EXIT_OK;
     int opt;
 
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "+:qh", longopts, NULL)) != -1) {
-        int applied;
-
-        if (cli_host_opt(&o->ho, opt, optarg))
-            continue;
-        if ((applied = cli_plan_opt(r, opt, optarg, &err)) < 0)
-            return cli_fail("verify", &err);
-        if (applied == 0)
-            continue;
+    while ((opt = cli_plan_getopt("verify", argc, argv, longopts, &o->ho, r, &rc)) != -1) {
+        if (opt == CLI_OPT_FAILED)
+            return rc;
         switch (opt) {
         case OPT_KERNEL:
             o->kernel = optarg;

@@ -1,6 +1,7 @@
 /* The plan options shared by every command that plans a guest (plan, emit,
  * verify): parsing into a vt_request, and loading the host and planning. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -129,6 +130,25 @@ void cli_plan_usage_options(FILE *out)
                  "                        hot-pluggable memory of a vnode, e.g. 4G@1 (a multiple\n"
                  "                        of 128 MiB): SRAT only, from 1 GiB boundaries above\n"
                  "                        the memory map and 4 GiB, not in the E820\n");
+}
+
+int cli_plan_getopt(const char *cmd, int argc, char **argv, const struct option *longopts,
+                    struct cli_host_opts *ho, struct vt_request *r, int *rc)
+{
+    struct vt_err err;
+    int opt, applied;
+
+    while ((opt = getopt_long(argc, argv, "+:qh", longopts, NULL)) != -1) {
+        if (cli_host_opt(ho, opt, optarg))
+            continue;
+        if ((applied = cli_plan_opt(r, opt, optarg, &err)) < 0) {
+            *rc = cli_fail(cmd, &err);
+            return CLI_OPT_FAILED;
+        }
+        if (applied == 1)
+            return opt;
+    }
+    return -1;
 }
 
 int cli_plan_layout(const char *cmd, const struct cli_host_opts *ho, const struct vt_request *r,
