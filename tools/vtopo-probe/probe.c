@@ -16,6 +16,7 @@
 #include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define MAX_CPUS 8192
@@ -290,5 +291,8 @@ int main(void)
     print_kmsg();
     printf("VTP end\n");
     fflush(stdout);
+    /* The console is a UART the kernel drains in the background: wait until
+     * everything is sent, or the poweroff that follows can cut the tail off. */
+    tcdrain(STDOUT_FILENO);
     return 0;
 }
