@@ -30,7 +30,11 @@ extern "C" {
  * Housekeeping CPUs of a node are its CPUs that are online, not isolated
  * (isolcpus=), not nohz_full, and inside the process's allowed CPUs: the
  * affinity mask of the process (its main thread), which the kernel keeps
- * inside the process's cgroup cpuset. The host model's node and CPU ids are
+ * inside the process's cgroup cpuset. Pinning the main thread yourself (as
+ * DPDK-style programs do, or with vt_exec_bind_node) therefore narrows what
+ * every thread may reach from the next vt_exec_new or refresh on: pin
+ * another thread, or pin the main one only after the last refresh. The host
+ * model's node and CPU ids are
  * taken as this kernel's, also for a sysfs dump (--fsroot): CPUs the model
  * names that this process may not use are simply not housekeeping CPUs.
  *
@@ -198,6 +202,8 @@ VT_API int vt_exec_submit_device(struct vt_exec *rt, struct vt_exec_req *req, co
  * Wait for a submitted call and return fn's value; info as for
  * vt_exec_on_node. A worker waiting for a call that no worker has started yet
  * runs it itself (VT_EXEC_F_STOLEN), so waiting inside fn cannot deadlock.
+ * Wait in the process that submitted: a child after fork() has no workers,
+ * and a parent's request never completes there.
  */
 VT_API int vt_exec_wait(struct vt_exec_req *req, struct vt_exec_info *info);
 

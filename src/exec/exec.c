@@ -52,14 +52,31 @@ struct tls_aff {
 static __thread struct tls_aff tls_aff;
 static __thread pid_t tls_tid;
 
+/* The runtimes alive, so that fork() can take their locks: a child must not
+ * inherit a runtime's lock held by a thread (a refresh) it does not have. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vt_exec *live_rts;
+
+/* Lock order: live_lock, then a runtime's lock, then main_lock. */
 static void atfork_prepare(void)
 {
+    pthread_mutex_lock(&live_lock);
+    for (struct vt_exec *rt = live_rts; rt; rt = rt->next_live)
+        pthread_mutex_lock(&rt->lock);
     pthread_mutex_lock(&main_lock);
+}
+
+static void atfork_unlock(void)
+{
+    pthread_mutex_unlock(&main_lock);
+    for (struct vt_exec *rt = live_rts; rt; rt = rt->next_live)
+        pthread_mutex_unlock(&rt->lock);
+    pthread_mutex_unlock(&live_lock);
 }
 
 static void atfork_parent(void)
 {
-    pthread_mutex_unlock(&main_lock);
+    atfork_unlock();
 }
 
 static void atfork_child(void)
@@ -68,7 +85,7 @@ static void atfork_child(void)
     atomic_store(&main_pid, (int)getpid());
     tls_tid = 0;
     main_depth = 0;
-    pthread_mutex_unlock(&main_lock);
+    atfork_unlock();
 }
 
 static void sys_init(void)
@@ -300,18 +317,16 @@ void exec_run_request(struct exec_worker *w, struct exec_req *r)
     /* Re-bind when the set changed (a refresh) or the kernel moved the worker
      * off it (a CPU went offline). */
     if (w->bound_gen != r->snap->gen || !set_has(cpus, words, cpu)) {
-        bool same = w->bound_gen && memcmp(w->bound, cpus, cpu_bytes()) == 0;
-
-        if (!same || !set_has(cpus, words, cpu)) {
-            if (sched_setaffinity(0, cpu_bytes(), (const cpu_set_t *)cpus) < 0) {
-                w->bound_gen = 0;
-                exec_tls_set_affinity(NULL);
-                r->bounced = true; /* fn not run: the caller refreshes and retries */
-                return;
-            }
-            memcpy(w->bound, cpus, cpu_bytes());
-            exec_tls_set_affinity(w->bound);
+        /* Also to the same set: whatever changed the view (a cpuset change,
+         * hotplug) may have rewritten this thread's mask behind its back. */
+        if (sched_setaffinity(0, cpu_bytes(), (const cpu_set_t *)cpus) < 0) {
+            w->bound_gen = 0;
+            exec_tls_set_affinity(NULL);
+            r->bounced = true; /* fn not run: the caller refreshes and retries */
+            return;
         }
+        memcpy(w->bound, cpus, cpu_bytes());
+        exec_tls_set_affinity(w->bound);
         w->bound_gen = r->snap->gen;
     }
     r->info.path = VT_EXEC_PATH_WORKER;
@@ -631,9 +646,12 @@ static int refresh(struct vt_exec *rt, struct vt_err *err)
             s = old;
         } else {
             s->prev = old;
-            atomic_store_explicit(&rt->snap, s, memory_order_release);
         }
+        /* Workers first, then the view: a caller that finds a new pool in it
+         * must find its workers too, not fall back with NO_WORKER. */
         start_workers(rt, s);
+        if (s != old)
+            atomic_store_explicit(&rt->snap, s, memory_order_release);
     }
     pthread_mutex_unlock(&rt->lock);
     /* Threads whose mask changed behind the cache's back re-read it. */
@@ -664,6 +682,13 @@ void vt_exec_free(struct vt_exec *rt)
 
     if (!rt)
         return;
+    pthread_mutex_lock(&live_lock);
+    for (struct vt_exec **pp = &live_rts; *pp; pp = &(*pp)->next_live)
+        if (*pp == rt) {
+            *pp = rt->next_live;
+            break;
+        }
+    pthread_mutex_unlock(&live_lock);
     /* In a child after fork() the workers do not exist: nothing to join. */
     join = !forked(rt);
     for (size_t i = 0; i < rt->npools; i++)
@@ -743,6 +768,10 @@ int vt_exec_new(const struct vt_host_source *src, const struct vt_exec_options *
         vt_exec_free(rt);
         return rc;
     }
+    pthread_mutex_lock(&live_lock);
+    rt->next_live = live_rts;
+    live_rts = rt;
+    pthread_mutex_unlock(&live_lock);
     *out = rt;
     return 0;
 }
@@ -795,6 +824,11 @@ static int bind_refusal(const struct exec_snap *s, const struct exec_target *t, 
         return vt_err_set(err, -EINVAL, "%snode %d is offline (possible but not online)", what, p);
     case VT_EXEC_REASON_NO_HOUSEKEEPING:
         set_list(allowed, sizeof(allowed), s->allowed, exec_sys()->cpu_words);
+        if (p < 0) /* a device without a node, narrowed to its local CPUs */
+            return vt_err_set(err, -EINVAL,
+                              "%snone of its local CPUs (local_cpulist) is a housekeeping CPU "
+                              "this process may use (it may use %s)",
+                              what, allowed);
         a = list_of(n ? n->cpus : NULL);
         b = list_of(n ? n->housekeeping_cpus : NULL);
         rc = vt_err_set(err, -EINVAL,

@@ -152,6 +152,7 @@ struct vt_exec {
     _Atomic(struct exec_snap *) snap;
     struct exec_pool **pools;
     size_t npools, cap_pools;
+    struct vt_exec *next_live; /* the list of runtimes fork() locks (exec.c) */
 };
 
 /* ---- between the files --------------------------------------------------- */

@@ -240,6 +240,12 @@ expect_rc 2
 expect_err_one_line "vtopo exec: node $b has no housekeeping CPU this process may use"
 expect_err_has "online CPUs 1, housekeeping none"
 
+t_begin "a device with no node whose local CPUs are all isolated"
+add_device "$DI" 0000:5e:00.0 -1 1
+run "$VTOPO" exec -q --fsroot "$DI" --device 0000:5e:00.0 -- true
+expect_rc 2
+expect_err_one_line "vtopo exec: device 0000:5e:00.0 (no NUMA node): none of its local CPUs (local_cpulist) is a housekeeping CPU this process may use (it may use"
+
 t_begin "an offline node"
 DO=$T/offline
 make_dump "$DO" 0-1 "" "$a 0-1 1048576 10"

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -681,6 +682,118 @@ static void test_hotplug_refresh(void **state)
     probe_reset(&p, 0);
     vt_exec_on_node(rt, 0, probe_fn, &p, &info);
     assert_int_equal(info.reason, VT_EXEC_REASON_NO_CPU_NODE);
+    vt_exec_free(rt);
+    t_rmtree(root);
+}
+
+/* A refresh that brings a node its first pool starts the pool's workers
+ * before publishing the view: a caller racing it never finds a pool without
+ * workers (NO_WORKER, fn run on the caller although workers can start). */
+struct race {
+    struct vt_exec *rt;
+    atomic_int stop;
+    atomic_int calls, no_worker;
+};
+
+static void *race_main(void *arg)
+{
+    struct race *r = arg;
+    cpu_set_t s;
+
+    CPU_ZERO(&s);
+    CPU_SET(0, &s);
+    sched_setaffinity(0, sizeof(s), &s); /* this thread only: never inline on node 1 */
+    while (!atomic_load(&r->stop)) {
+        struct vt_exec_info info;
+        atomic_int runs;
+
+        atomic_init(&runs, 0);
+        vt_exec_on_node(r->rt, 1, count_fn, &runs, &info);
+        if (atomic_load(&runs) != 1 || info.reason == VT_EXEC_REASON_NO_WORKER)
+            atomic_fetch_add(&r->no_worker, 1);
+        atomic_fetch_add(&r->calls, 1);
+    }
+    return NULL;
+}
+
+static void test_refresh_new_pool_race(void **state)
+{
+    struct vt_err err;
+
+    (void)state;
+    require_cpus01();
+    /* The refreshing thread on CPU 1, the caller on CPU 0: truly concurrent. */
+    pin_self(1, -1);
+    for (int i = 0; i < 20; i++) {
+        char *root = fx_two("1", NULL); /* node 1 all isolated: no pool yet */
+        struct race r = {rt_new(root, NULL)};
+        pthread_t t;
+
+        assert_int_equal(pthread_create(&t, NULL, race_main, &r), 0);
+        while (atomic_load(&r.calls) < 100)
+            sched_yield();
+        fx_put(root, "sys/devices/system/cpu/isolated", "");
+        assert_int_equal(vt_exec_refresh(r.rt, &err), 0);
+        usleep(1000);
+        atomic_store(&r.stop, 1);
+        pthread_join(t, NULL);
+        if (atomic_load(&r.no_worker))
+            fail_msg("round %d: %d calls ran on the caller with NO_WORKER (or not once) while a "
+                     "refresh started node 1's workers",
+                     i, atomic_load(&r.no_worker));
+        vt_exec_free(r.rt);
+        t_rmtree(root);
+    }
+    pin_self(0, 1);
+}
+
+struct tid_probe {
+    pid_t tid;
+    cpu_set_t affinity;
+};
+
+static int tid_fn(void *arg)
+{
+    struct tid_probe *t = arg;
+
+    t->tid = (pid_t)syscall(SYS_gettid);
+    sched_getaffinity(0, sizeof(t->affinity), &t->affinity);
+    return sched_getcpu();
+}
+
+/* A cpuset change can rewrite every thread's mask (to the whole cpuset, on
+ * kernels before 6.2): after the refresh that follows, workers re-bind before
+ * their next call, also when their node's set itself did not change. */
+static void test_refresh_rebinds_workers(void **state)
+{
+    char *root = fx_two(NULL, NULL);
+    struct vt_exec *rt;
+    struct vt_exec_info info;
+    struct tid_probe tp;
+    struct vt_err err;
+    cpu_set_t both;
+
+    (void)state;
+    require_cpus01();
+    pin_self(0, 1);
+    rt = rt_new(root, NULL);
+    assert_int_equal(vt_exec_on_node(rt, 1, tid_fn, &tp, &info), 1);
+    assert_int_equal(info.path, VT_EXEC_PATH_WORKER);
+    assert_int_equal(CPU_COUNT(&tp.affinity), 1);
+    /* Someone else widens the worker; then a change elsewhere, a refresh. */
+    CPU_ZERO(&both);
+    CPU_SET(0, &both);
+    CPU_SET(1, &both);
+    assert_int_equal(sched_setaffinity(tp.tid, sizeof(both), &both), 0);
+    fx_put(root, "sys/devices/system/cpu/nohz_full", "0");
+    assert_int_equal(vt_exec_refresh(rt, &err), 0);
+    for (int i = 0; i < 10; i++) {
+        memset(&tp.affinity, 0, sizeof(tp.affinity));
+        assert_int_equal(vt_exec_on_node(rt, 1, tid_fn, &tp, &info), 1);
+        assert_int_equal(info.path, VT_EXEC_PATH_WORKER);
+        assert_int_equal(CPU_COUNT(&tp.affinity), 1);
+        assert_true(CPU_ISSET(1, &tp.affinity));
+    }
     vt_exec_free(rt);
     t_rmtree(root);
 }
@@ -1357,6 +1470,68 @@ static void test_fork_child(void **state)
     t_rmtree(root);
 }
 
+/* fork() while another thread refreshes: the child must not inherit the
+ * runtime's lock held by a thread it does not have. */
+struct refresher {
+    struct vt_exec *rt;
+    atomic_int stop, rounds;
+};
+
+static void *refresher_main(void *arg)
+{
+    struct refresher *r = arg;
+
+    while (!atomic_load(&r->stop)) {
+        vt_exec_refresh(r->rt, NULL);
+        atomic_fetch_add(&r->rounds, 1);
+    }
+    return NULL;
+}
+
+static void test_fork_during_refresh(void **state)
+{
+    char *root = fx_two(NULL, NULL);
+    struct refresher r = {0};
+    pthread_t t;
+
+    (void)state;
+    require_cpus01();
+    pin_self(0, 1);
+    r.rt = rt_new(root, NULL);
+    assert_int_equal(pthread_create(&t, NULL, refresher_main, &r), 0);
+    for (int i = 0; i < 10; i++) {
+        int status;
+        pid_t pid;
+
+        while (atomic_load(&r.rounds) < i + 1)
+            sched_yield();
+        fflush(NULL);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            struct vt_err err;
+            struct probe p;
+
+            alarm(20); /* a deadlock ends the child with SIGALRM */
+            CHILD_CHECK(vt_exec_refresh(r.rt, &err) == 0);
+            probe_reset(&p, 6);
+            CHILD_CHECK(vt_exec_on_node(r.rt, 1, probe_fn, &p, NULL) == 6 && p.cpu == 1);
+            vt_exec_free(r.rt);
+            _exit(0);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            fail_msg("fork %d: the child %s", i,
+                     WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM
+                         ? "deadlocked in vt_exec_refresh"
+                         : "failed (see its message)");
+    }
+    atomic_store(&r.stop, 1);
+    pthread_join(t, NULL);
+    vt_exec_free(r.rt);
+    t_rmtree(root);
+}
+
 /* ---- binding for good ------------------------------------------------------------ */
 
 struct bind_job {
@@ -1625,6 +1800,8 @@ int main(void)
         cmocka_unit_test(test_process_affinity_limits_housekeeping),
         cmocka_unit_test(test_memory_only_node),
         cmocka_unit_test(test_hotplug_refresh),
+        cmocka_unit_test(test_refresh_new_pool_race),
+        cmocka_unit_test(test_refresh_rebinds_workers),
         cmocka_unit_test(test_affinity_failure_refreshes),
         cmocka_unit_test(test_devices),
         cmocka_unit_test(test_device_pool),
@@ -1634,6 +1811,7 @@ int main(void)
         cmocka_unit_test(test_return_values_and_errors),
         cmocka_unit_test(test_worker_start_failure),
         cmocka_unit_test(test_fork_child),
+        cmocka_unit_test(test_fork_during_refresh),
         cmocka_unit_test(test_bind),
         cmocka_unit_test(test_query_nodes),
         cmocka_unit_test(test_no_allocation_on_call_path),
