@@ -46,7 +46,9 @@ VT_API void vt_acpi_options_init(struct vt_acpi_options *o);
  *   + 1; unused PXMs get 10 on the diagonal and 20 elsewhere.
  *  MADT (revision 5): local APIC address 0xfee00000, PCAT_COMPAT; a LAPIC
  *   (type 0) entry per vCPU with APIC ID < 255 and vCPU index < 255, x2APIC
- *   (type 9) otherwise, UID = vCPU index, present vCPUs enabled, hot-pluggable
+ *   (type 9) otherwise — every vCPU x2APIC when one has an APIC ID < 255 but
+ *   an index >= 255 (Linux ignores x2APIC entries below 255 next to LAPIC
+ *   ones) — UID = vCPU index, present vCPUs enabled, hot-pluggable
  *   ones online-capable and not enabled; then IO-APIC, IRQ0->GSI2 override
  *   and NMI entries unless madt_cpus_only.
  *  HMAT (revision 2): memory proximity domain attributes for the targets,

@@ -68,7 +68,8 @@ VT_API int vt_emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *o,
  * Linux kernel parameters the guest needs under QEMU with these options, as
  * one space-separated string (possibly empty, malloc'd): acpi_apic_instance=2
  * when o->madt, and, when tcg is true, possible_cpus=9 for guests of at most
- * 8 vCPUs with APIC-ID holes — QEMU 7.2's TCG APIC stops delivering
+ * 8 possible CPUs (with o->madt the plan's vCPUs, hot-pluggable ones
+ * included; else every CPU slot) with APIC-ID holes — QEMU 7.2's TCG APIC stops delivering
  * logical-destination IPIs at the first unused APIC ID, which hangs Linux's
  * default flat (logical) mode; more than 8 possible CPUs switch Linux to
  * physical flat mode.
@@ -89,21 +90,25 @@ VT_API int vt_emit_qemu_kernel_params(const struct vt_layout *l, const struct vt
  * vCPUs), --memory size=0 with one --memory-zone per vnode with memory
  * (host_numa_node= its pnode), and --numa per vnode (guest_numa_id, cpus,
  * distances, memory_zones). Needs the sdm encoding, the plan's vCPUs in the
- * shape's first slots, at most 2 threads per core, guest PXMs 0..n-1. */
+ * shape's first slots, at most 2 threads per core, guest PXMs 0..n-1, no
+ * generic initiators and no hot-pluggable memory. */
 VT_API int vt_emit_cloud_hypervisor(const struct vt_layout *l, struct vt_strlist *args,
                                     struct vt_strlist *warnings, struct vt_err *err);
 
 /* A libvirt domain XML fragment (<memory>, <vcpu> and <vcpus>, <cputune>,
  * <numatune>, <cpu> with <topology> and <numa>), malloc'd. libvirt drives
- * QEMU: vt_emit_qemu's rules (native NUMA) hold, and every vnode needs
- * memory. */
+ * QEMU: vt_emit_qemu's rules (native NUMA) hold, every vnode needs memory,
+ * and there is no hot-pluggable memory. */
 VT_API int vt_emit_libvirt(const struct vt_layout *l, char **xml, struct vt_strlist *warnings,
                            struct vt_err *err);
 
-/* xl.cfg lines of an HVM guest (type, vcpus/maxvcpus, memory/maxmem, vga,
- * vnuma = [...], cpus = [...] for pinned vCPUs), malloc'd. Needs the xen or
- * legacy encoding, the xen-hvm memory layout, at most 128 vCPUs with APIC IDs
- * below 255, at most 32 vnodes, each with a pnode and vCPUs. */
+/* xl.cfg lines of an HVM guest (type, vcpus = present / maxvcpus = present
+ * and hot-pluggable vCPUs, memory/maxmem, vga, vnuma = [...] with every
+ * vnode's vCPUs, hot-pluggable ones included, cpus = [...] for pinned vCPUs),
+ * malloc'd. Needs the xen or legacy encoding, the xen-hvm memory layout, at
+ * most 128 vCPUs (hot-pluggable ones included) with APIC IDs below 255, at
+ * most 32 vnodes, each with a pnode and vCPUs, no generic initiators and no
+ * hot-pluggable memory. */
 VT_API int vt_emit_xl(const struct vt_layout *l, char **cfg, struct vt_strlist *warnings,
                       struct vt_err *err);
 

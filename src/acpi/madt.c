@@ -14,11 +14,11 @@
 #define MADT_ONLINE_CAPABLE 2u
 
 /* One processor entry; returns whether it is an x2APIC entry. */
-static bool cpu_entry(struct vt_buf *b, const struct vt_vcpu *c, uint32_t flags)
+static bool cpu_entry(struct vt_buf *b, const struct vt_vcpu *c, uint32_t flags, bool all_x2apic)
 {
     /* The spec: APIC IDs below 255 use the local APIC structure (whose UID
      * is one byte), 255 and above the x2APIC structure. */
-    if (c->apic_id < 255 && c->vcpu < 255) {
+    if (c->apic_id < 255 && c->vcpu < 255 && !all_x2apic) {
         vt_buf_le(b, 0, 1);
         vt_buf_le(b, 8, 1);
         vt_buf_le(b, c->vcpu, 1);
@@ -38,18 +38,29 @@ static bool cpu_entry(struct vt_buf *b, const struct vt_vcpu *c, uint32_t flags)
 int vt_acpi_madt(const struct vt_layout *l, const struct vt_acpi_options *o, uint8_t **data,
                  size_t *len, struct vt_err *err)
 {
-    bool any_x2apic = false;
+    bool any_x2apic = false, all_x2apic = false;
     struct vt_buf b;
+
+    /* A vCPU with an APIC ID below 255 but a UID of 255 or more fits no
+     * local APIC entry, and Linux (6.7+, "x86/acpi: Ignore invalid x2APIC
+     * entries") ignores an x2APIC entry below 255 when the MADT has local
+     * APIC entries: the CPU would be lost. Such a MADT lists every CPU as
+     * x2APIC, which every Linux reads. */
+    for (size_t i = 0; i < vt_layout_vcpu_count(l); i++)
+        all_x2apic |= vt_layout_vcpu(l, i)->apic_id < 255 && vt_layout_vcpu(l, i)->vcpu >= 255;
+    for (size_t i = 0; i < vt_layout_hotplug_vcpu_count(l); i++)
+        all_x2apic |= vt_layout_hotplug_vcpu(l, i)->apic_id < 255 &&
+                      vt_layout_hotplug_vcpu(l, i)->vcpu >= 255;
 
     vt_acpi_begin(&b, "APIC", MADT_REVISION, o);
     vt_buf_le(&b, LAPIC_ADDRESS, 4);
     vt_buf_le(&b, PCAT_COMPAT, 4);
     for (size_t i = 0; i < vt_layout_vcpu_count(l); i++)
-        any_x2apic |= cpu_entry(&b, vt_layout_vcpu(l, i), MADT_ENABLED);
+        any_x2apic |= cpu_entry(&b, vt_layout_vcpu(l, i), MADT_ENABLED, all_x2apic);
     /* Not enabled but online-capable: Linux counts them as possible CPUs to
      * hot-add (QEMU: "omitting non present CPU from MADT breaks hotplug"). */
     for (size_t i = 0; i < vt_layout_hotplug_vcpu_count(l); i++)
-        any_x2apic |= cpu_entry(&b, vt_layout_hotplug_vcpu(l, i), MADT_ONLINE_CAPABLE);
+        any_x2apic |= cpu_entry(&b, vt_layout_hotplug_vcpu(l, i), MADT_ONLINE_CAPABLE, all_x2apic);
     if (!(o && o->madt_cpus_only)) {
         vt_buf_le(&b, 1, 1); /* IO-APIC */
         vt_buf_le(&b, 12, 1);

@@ -22,6 +22,16 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
 
     if ((rc = vt_vmm_check_slots(l, "cloud-hypervisor", err)) < 0)
         return rc;
+    if (vt_layout_initiator_count(l))
+        return vt_err_set(err, -EINVAL,
+                          "cloud-hypervisor names a generic initiator by the id of its --device "
+                          "(--numa device_id=), which the plan does not know, and writes its own "
+                          "SRAT handle layout (plan without --initiator)");
+    if (vt_layout_hotplug_memory_count(l))
+        return vt_err_set(err, -EINVAL,
+                          "cloud-hypervisor hot-adds memory with virtio-mem (--memory-zone "
+                          "hotplug_size=) at addresses of its own choosing, which these arguments "
+                          "do not set up (plan without --hotplug-memory)");
     if ((prefix = vt_vmm_prefix(l)) < n)
         return vt_err_set(err, -EINVAL,
                           "cloud-hypervisor boots vCPUs 0..N-1 in the order of its topology and "

@@ -65,6 +65,10 @@ uint32_t vt_vmm_max_apic_id(const struct vt_layout *l)
     for (size_t i = 0; i < vt_layout_vcpu_count(l); i++)
         if (vt_layout_vcpu(l, i)->apic_id > max)
             max = vt_layout_vcpu(l, i)->apic_id;
+    /* A hot-pluggable vCPU needs x2APIC as much as a present one. */
+    for (size_t i = 0; i < vt_layout_hotplug_vcpu_count(l); i++)
+        if (vt_layout_hotplug_vcpu(l, i)->apic_id > max)
+            max = vt_layout_hotplug_vcpu(l, i)->apic_id;
     return max;
 }
 
@@ -140,4 +144,42 @@ int vt_vmm_warn_llc_per_die(const struct vt_layout *l, const char *vmm, struct v
                            "is %u APIC IDs: the guest's LLC differs from cpuid.txt (give each "
                            "vnode its own die or socket with --shape)",
                            vmm, 1u << f->die_shift, 1u << f->llc_shift);
+}
+
+int vt_vmm_check_qemu_node_order(const struct vt_layout *l, const char *vmm, const char *fix,
+                                 struct vt_err *err)
+{
+    size_t nv = vt_layout_vnode_count(l), nslots = vt_vmm_slot_count(vt_layout_shape(l));
+    unsigned *slot_vnode = vt_vmm_slot_vnodes(l);
+    int *node = malloc((nv ? nv : 1) * sizeof(*node)), next = 0, rc = 0;
+
+    if (!slot_vnode || !node) {
+        free(slot_vnode);
+        free(node);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    for (size_t v = 0; v < nv; v++)
+        node[v] = -1;
+    /* QEMU's build_srat: a processor entry per CPU slot in slot order, then
+     * the memory of each node in node order, then the device-memory region
+     * in the last node. */
+    for (size_t i = 0; i < nslots; i++)
+        if (slot_vnode[i] < nv && node[slot_vnode[i]] < 0)
+            node[slot_vnode[i]] = next++;
+    for (size_t v = 0; v < nv; v++)
+        if (vt_layout_vnode(l, v)->memory_bytes && node[v] < 0)
+            node[v] = next++;
+    if (nv && vt_layout_hotplug_memory_count(l) && node[nv - 1] < 0)
+        node[nv - 1] = next++;
+    for (size_t v = 0; v < nv && rc == 0; v++)
+        if (node[v] != vt_layout_vnode(l, v)->linux_node)
+            rc = vt_err_set(err, -EINVAL,
+                            "%s builds its own SRAT with a processor entry per CPU slot in slot "
+                            "order, hot-pluggable ones included, so Linux would number vnode %zu "
+                            "as node %d, but the plan (whose SRAT lists the present vCPUs first) "
+                            "predicts node %d (%s)",
+                            vmm, v, node[v], vt_layout_vnode(l, v)->linux_node, fix);
+    free(slot_vnode);
+    free(node);
+    return rc;
 }

@@ -28,6 +28,7 @@ size_t vt_vmm_prefix(const struct vt_layout *l);
  * neighbours. */
 unsigned *vt_vmm_slot_vnodes(const struct vt_layout *l);
 
+/* The highest APIC ID of the planned vCPUs, hot-pluggable ones included. */
 uint32_t vt_vmm_max_apic_id(const struct vt_layout *l);
 
 /* A VMM that gives CPU slot i the sdm APIC ID of its topology ids and
@@ -47,6 +48,19 @@ int vt_vmm_check_qemu_memmap(const struct vt_layout *l, const char *vmm, struct 
  * are the guest PXMs"), fix how to change the plan. */
 int vt_vmm_check_dense_pxm(const struct vt_layout *l, const char *what, const char *fix,
                            struct vt_err *err);
+
+/* How a plan with hot-pluggable vCPUs keeps QEMU's node numbering (libvirt). */
+#define VT_VMM_NODE_ORDER_FIX                                                                      \
+    "with --vcpu-nodes giving each vnode one contiguous range of vCPUs, hot-pluggable ones "       \
+    "included, the vnodes with vCPUs present at boot first"
+
+/* With -numa, QEMU builds the SRAT itself (processor entries in CPU-slot
+ * order, every slot, then memory in node order): Linux must number its nodes
+ * as the plan's linux_node predicts. They differ when hot-pluggable vCPUs of
+ * a vnode sit in slots before the present vCPUs of vnodes the plan numbers
+ * first. vmm names the VMM, fix how to change the plan or the options. */
+int vt_vmm_check_qemu_node_order(const struct vt_layout *l, const char *vmm, const char *fix,
+                                 struct vt_err *err);
 
 /* QEMU 7.2 (and cloud-hypervisor) share the L3 of CPUID leaf 4/0x8000001D
  * among the APIC IDs of one die: warn when the plan's LLC is narrower. */

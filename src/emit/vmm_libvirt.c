@@ -23,6 +23,17 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
         (rc = vt_vmm_check_dense_pxm(l, "libvirt's <cell id> values are QEMU's node ids",
                                      VT_VMM_DENSE_PXM_FIX, err)) < 0)
         return rc;
+    /* Before the memory rule, which a vnode of generic initiators breaks too. */
+    if (vt_layout_initiator_count(l))
+        return vt_err_set(err, -EINVAL,
+                          "libvirt starts QEMU with -numa options, which cannot describe generic "
+                          "initiators (--initiator); plan without --initiator, or emit qemu "
+                          "with --numa acpi, which passes our SRAT");
+    if (vt_layout_hotplug_memory_count(l))
+        return vt_err_set(err, -EINVAL,
+                          "the libvirt fragment has no memory hot-plug (<maxMemory slots=>), so "
+                          "the hot-pluggable memory of --hotplug-memory would be lost; plan "
+                          "without --hotplug-memory, or emit qemu");
     for (size_t v = 0; v < vt_layout_vnode_count(l); v++)
         if (!vt_layout_vnode(l, v)->memory_bytes)
             return vt_err_set(err, -EINVAL,
@@ -30,7 +41,7 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
                               "refuses at size 0, but vnode %zu has no memory (give every vnode "
                               "memory with --vnode-memory)",
                               v);
-    return 0;
+    return vt_vmm_check_qemu_node_order(l, "libvirt (QEMU)", "plan " VT_VMM_NODE_ORDER_FIX, err);
 }
 
 /* The slots of a vnode as a cpulist, malloc'd. */

@@ -12,6 +12,10 @@
 #include "emit/vmm_common.h"
 #include "vtopo/vmm.h"
 
+/* ACPI_MAX_RAM_SLOTS (include/hw/acpi/acpi.h): QEMU refuses -m slots= above it
+ * ("unsupported amount of memory slots"). */
+#define QEMU_MAX_RAM_SLOTS 256
+
 static const char *vendor_id(enum vt_vendor v)
 {
     return v == VT_VENDOR_AMD ? "AuthenticAMD" : "GenuineIntel";
@@ -73,10 +77,28 @@ static int check_layout(const struct vt_layout *l, const struct vt_qemu_opts *o,
                                   "node, but --hotplug-memory puts some in vnode %u; emit with "
                                   "--numa acpi, which passes our SRAT",
                                   vt_layout_hotplug_memory(l, i)->vnode);
+    if (o->numa == VT_QEMU_NUMA_NATIVE && vt_layout_hotplug_memory_count(l) > QEMU_MAX_RAM_SLOTS)
+        return vt_err_set(err, -EINVAL,
+                          "QEMU has at most %d memory slots (ACPI_MAX_RAM_SLOTS), one per "
+                          "hot-pluggable range, but --hotplug-memory plans %zu ranges (give "
+                          "fewer, larger ranges)",
+                          QEMU_MAX_RAM_SLOTS, vt_layout_hotplug_memory_count(l));
+    if (o->numa == VT_QEMU_NUMA_ACPI && o->tables_dir && strchr(o->tables_dir, ':'))
+        return vt_err_set(err, -EINVAL,
+                          "QEMU's -acpitable file= splits its value into files at ':', but the "
+                          "tables directory '%s' has one (write the tables to a directory "
+                          "without ':')",
+                          o->tables_dir);
+    if (o->numa == VT_QEMU_NUMA_NATIVE &&
+        (rc = vt_vmm_check_dense_pxm(
+             l, "QEMU's -numa node ids are the guest PXMs",
+             "emit with --numa acpi, which passes our SRAT, or " VT_VMM_DENSE_PXM_FIX, err)) < 0)
+        return rc;
     if (o->numa == VT_QEMU_NUMA_NATIVE)
-        return vt_vmm_check_dense_pxm(
-            l, "QEMU's -numa node ids are the guest PXMs",
-            "emit with --numa acpi, which passes our SRAT, or " VT_VMM_DENSE_PXM_FIX, err);
+        return vt_vmm_check_qemu_node_order(l, "QEMU",
+                                            "emit with --numa acpi, which passes our SRAT, or "
+                                            "plan " VT_VMM_NODE_ORDER_FIX,
+                                            err);
     return 0;
 }
 
@@ -199,6 +221,22 @@ static int qemu_warnings(const struct vt_layout *l, const struct vt_qemu_opts *o
                                  "and maxmem= QEMU would turn NUMA on and build its own SRAT, "
                                  "hiding ours, so QEMU cannot hot-add it in the acpi mode (the "
                                  "native mode can, into its last node)");
+    if (o->numa == VT_QEMU_NUMA_NATIVE && vt_layout_hotplug_memory_count(l)) {
+        /* pc_memory_init: the device-memory region is maxmem - RAM plus
+         * 1 GiB of alignment per slot, from the first range's 1 GiB
+         * boundary; build_srat covers all of it. */
+        uint64_t start = vt_layout_hotplug_memory(l, 0)->start, end = start;
+
+        for (size_t i = 0; i < vt_layout_hotplug_memory_count(l); i++)
+            end += vt_layout_hotplug_memory(l, i)->end - vt_layout_hotplug_memory(l, i)->start +
+                   (UINT64_C(1) << 30);
+        rc |= vt_strlist_addf(w,
+                              "QEMU's own SRAT gives vnode %zu one hot-pluggable range over its "
+                              "whole device-memory region, 0x%" PRIx64 "-0x%" PRIx64
+                              " (1 GiB of alignment per slot included), not the plan's ranges "
+                              "(emit with --numa acpi for ours)",
+                              vt_layout_vnode_count(l) - 1, start, end - 1);
+    }
     if (o->numa == VT_QEMU_NUMA_NATIVE && o->hmat)
         rc |= vt_strlist_addf(w, "the HMAT is passed in the acpi NUMA mode only; QEMU builds "
                                  "none from -numa here");
@@ -275,8 +313,9 @@ int vt_emit_qemu_kernel_params(const struct vt_layout *l, const struct vt_qemu_o
 {
     const struct vt_shape *s = vt_layout_shape(l);
     /* The CPUs Linux counts as possible: our MADT lists the plan's vCPUs,
-     * QEMU's lists every slot. */
-    size_t possible = o && o->madt ? vt_layout_vcpu_count(l) : vt_vmm_slot_count(s);
+     * hot-pluggable ones included, QEMU's lists every slot. */
+    size_t possible = o && o->madt ? vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l)
+                                   : vt_vmm_slot_count(s);
     bool madt = o && o->madt, fix_ipi = tcg && possible <= 8 && apic_id_holes(l);
 
     if (asprintf(params, "%s%s%s", madt ? "acpi_apic_instance=2" : "", madt && fix_ipi ? " " : "",

@@ -20,11 +20,21 @@
  * (the distance table must fit a 4 KiB page): 32 vnodes at most. */
 #define XEN_MAX_VNODES 32
 
+/* vCPU i of the plan, present (i < vt_layout_vcpu_count) or hot-pluggable:
+ * Xen's vCPU i either way (xl brings up vcpus = N of maxvcpus, the first). */
+static const struct vt_vcpu *any_vcpu(const struct vt_layout *l, size_t i)
+{
+    size_t n = vt_layout_vcpu_count(l);
+
+    return i < n ? vt_layout_vcpu(l, i) : vt_layout_hotplug_vcpu(l, i - n);
+}
+
 static int check_layout(const struct vt_layout *l, struct vt_err *err)
 {
     enum vt_apic_encoding enc = vt_layout_apic_encoding(l);
     enum vt_mem_layout ml = vt_layout_mem_layout(l);
-    size_t n = vt_layout_vcpu_count(l), nv = vt_layout_vnode_count(l);
+    size_t n = vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l),
+           nv = vt_layout_vnode_count(l);
     int rc;
 
     if (enc == VT_APIC_SDM)
@@ -37,13 +47,24 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
                           "libxl builds the memory map of an HVM guest itself, but this plan "
                           "uses the %s memory layout (plan with --mem-layout xen-hvm)",
                           vt_mem_layout_name(ml));
+    if (vt_layout_initiator_count(l))
+        return vt_err_set(err, -EINVAL,
+                          "Xen's SRAT (libacpi) has no generic initiator entries (plan without "
+                          "--initiator)");
+    if (vt_layout_hotplug_memory_count(l))
+        return vt_err_set(err, -EINVAL,
+                          "Xen's SRAT (libacpi) has no hot-pluggable memory ranges, and an HVM "
+                          "guest with maxmem above memory uses populate-on-demand, which vNUMA "
+                          "refuses (plan without --hotplug-memory)");
     if (n > XEN_HVM_MAX_VCPUS)
         return vt_err_set(err, -EINVAL,
                           "a Xen HVM guest has at most %d vCPUs (HVM_MAX_VCPUS), but this plan "
-                          "has %zu (plan with --vcpus %d or fewer)",
-                          XEN_HVM_MAX_VCPUS, n, XEN_HVM_MAX_VCPUS);
+                          "has %zu (plan with %s %d or fewer)",
+                          XEN_HVM_MAX_VCPUS, n,
+                          vt_layout_hotplug_vcpu_count(l) ? "--max-vcpus" : "--vcpus",
+                          XEN_HVM_MAX_VCPUS);
     for (size_t i = 0; i < n; i++) {
-        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+        const struct vt_vcpu *c = any_vcpu(l, i);
 
         if (c->apic_id >= 255)
             return vt_err_set(err, -EINVAL,
@@ -70,7 +91,7 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
                               "%zu has none (plan without --pin-identity, whose PXM gaps are such "
                               "vnodes)",
                               v);
-        if (vt_bitmap_iszero(vn->vcpus))
+        if (vt_bitmap_iszero(vn->vcpus) && vt_bitmap_iszero(vn->hotplug_vcpus))
             return vt_err_set(err, -EINVAL,
                               "xl's vnuma needs vCPUs (vcpus=) in every vnode, but vnode %zu "
                               "has none (give every vnode vCPUs with --vcpu-nodes)",
@@ -89,8 +110,8 @@ static int warnings_of(const struct vt_layout *l, struct vt_strlist *w)
                                  "topology differs from cpuid.txt unless the hypervisor has a "
                                  "vNUMA CPUID topology (Edera's "
                                  "XEN_DOMCTL_CDF_vnuma_apic_topology)");
-    for (size_t i = 0; i < vt_layout_vcpu_count(l); i++) {
-        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+    for (size_t i = 0; i < vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l); i++) {
+        const struct vt_vcpu *c = any_vcpu(l, i);
 
         if (c->apic_id == 2 * c->vcpu)
             continue;
@@ -112,8 +133,13 @@ static int vnuma(struct vt_buf *b, const struct vt_layout *l)
 
     for (size_t v = 0; v < nv; v++) {
         const struct vt_vnode *vn = vt_layout_vnode(l, v);
-        char *cpus = vt_bitmap_format_list(vn->vcpus);
+        struct vt_bitmap *all = vt_bitmap_new();
+        char *cpus = NULL;
 
+        /* xl: the vnodes' vcpus= lists add up to maxvcpus. */
+        if (all && vt_bitmap_or(all, vn->vcpus) == 0 && vt_bitmap_or(all, vn->hotplug_vcpus) == 0)
+            cpus = vt_bitmap_format_list(all);
+        vt_bitmap_free(all);
         if (!cpus)
             return -ENOMEM;
         vt_buf_printf(b, "%s[ \"pnode=%d\", \"size=%" PRIu64 "\", \"vcpus=%s\", \"vdistances=",
@@ -130,16 +156,16 @@ static int vnuma(struct vt_buf *b, const struct vt_layout *l)
  * ones before it (xl leaves vCPUs past the list unpinned). */
 static void pinning(struct vt_buf *b, const struct vt_layout *l)
 {
-    size_t n = vt_layout_vcpu_count(l), end = 0;
+    size_t n = vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l), end = 0;
 
     for (size_t i = 0; i < n; i++)
-        if (vt_layout_vcpu(l, i)->pcpu >= 0)
+        if (any_vcpu(l, i)->pcpu >= 0)
             end = i + 1;
     if (!end)
         return;
     vt_buf_printf(b, "cpus = [ ");
     for (size_t i = 0; i < end; i++) {
-        int pcpu = vt_layout_vcpu(l, i)->pcpu;
+        int pcpu = any_vcpu(l, i)->pcpu;
 
         if (pcpu >= 0)
             vt_buf_printf(b, "%s\"%d\"", i ? ", " : "", pcpu);
@@ -152,7 +178,7 @@ static void pinning(struct vt_buf *b, const struct vt_layout *l)
 int vt_emit_xl(const struct vt_layout *l, char **cfg, struct vt_strlist *warnings,
                struct vt_err *err)
 {
-    size_t n = vt_layout_vcpu_count(l);
+    size_t n = vt_layout_vcpu_count(l), max = n + vt_layout_hotplug_vcpu_count(l);
     uint64_t mib = vt_layout_memory(l) >> 20;
     struct vt_buf b;
     int rc;
@@ -164,7 +190,8 @@ int vt_emit_xl(const struct vt_layout *l, char **cfg, struct vt_strlist *warning
                   "# vtopo emit xl: %zu vCPUs, %" PRIu64 " MiB, %zu vnodes (docs/vmm-config.md)\n",
                   n, mib, vt_layout_vnode_count(l));
     vt_buf_printf(&b, "type = \"hvm\"\n");
-    vt_buf_printf(&b, "vcpus = %zu\nmaxvcpus = %zu\n", n, n);
+    /* vCPUs n..max-1 start offline: hot-pluggable (xl vcpu-set). */
+    vt_buf_printf(&b, "vcpus = %zu\nmaxvcpus = %zu\n", n, max);
     vt_buf_printf(&b, "memory = %" PRIu64 "\nmaxmem = %" PRIu64 "\n", mib, mib);
     vt_buf_printf(&b, "# libxl takes the video RAM out of vnode 0; the plan has none\n");
     vt_buf_printf(&b, "vga = \"none\"\n");

@@ -514,10 +514,12 @@ static int topology(struct planner *p)
             s.sockets = s.sockets ? s.sockets : 1;
             s.dies = s.dies ? s.dies : 1;
             s.threads = s.threads ? s.threads : 1;
-            if (!s.cores)
-                s.cores = p->nvcpus / (s.sockets * s.dies * s.threads)
-                              ? p->nvcpus / (s.sockets * s.dies * s.threads)
-                              : 1;
+            if (!s.cores) {
+                /* 64 bits: three fields of up to 8192 overflow 32. */
+                uint64_t others = (uint64_t)s.sockets * s.dies * s.threads;
+
+                s.cores = p->nvcpus / others ? (unsigned)(p->nvcpus / others) : 1;
+            }
             product = (uint64_t)s.sockets * s.dies * s.cores * s.threads;
             if (product != p->nvcpus) {
                 rc = vt_err_set(p->err, -EINVAL,

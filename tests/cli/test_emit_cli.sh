@@ -595,6 +595,12 @@ expect_out_line "2,sockets=2,cores=2,threads=1,maxcpus=4" "2048M,slots=1,maxmem=
     "cpu,node-id=1,socket-id=1,core-id=0,thread-id=0" \
     "cpu,node-id=1,socket-id=1,core-id=1,thread-id=0"
 
+t_begin "qemu native: QEMU's one SRAT range over its whole device-memory region is warned"
+run "$VTOPO" emit qemu "${HOST[@]}" "${HOT[@]}" --hotplug-memory 1G@1,512M@1
+expect_rc 0
+# 1.5 GiB plus 1 GiB per slot from 4 GiB (read back from QEMU 7.2's SRAT).
+expect_err_has "QEMU's own SRAT gives vnode 1 one hot-pluggable range over its whole device-memory region, 0x100000000-0x1dfffffff (1 GiB of alignment per slot included), not the plan's ranges (emit with --numa acpi for ours)"
+
 t_begin "qemu --numa acpi: hotplug memory stays in our SRAT only (QEMU would build its own), warned"
 run "$VTOPO" emit qemu "${HOST[@]}" "${HOT[@]}" --hotplug-memory 1G@1 --numa acpi --tables t
 expect_rc 0
@@ -612,6 +618,39 @@ run "$VTOPO" emit qemu "${HOST[@]}" "${HOT[@]}" --initiator 0000:00:04.0@2
 expect_rc 2
 expect_err_has "QEMU 7.2's -numa options cannot describe generic initiators (--initiator); emit with --numa acpi, which passes our SRAT"
 expect_out_empty
+
+# Hot-plug and devices in the views that cannot carry them: refused, not
+# left out of the output.
+refuse libvirt "libvirt starts QEMU with -numa options, which cannot describe generic initiators (--initiator); plan without --initiator, or emit qemu with --numa acpi, which passes our SRAT" \
+    "${HOST[@]}" "${HOT[@]}" --initiator 0000:00:04.0@2 --vnode-memory 1G,512M,512M
+refuse libvirt "the libvirt fragment has no memory hot-plug (<maxMemory slots=>), so the hot-pluggable memory of --hotplug-memory would be lost; plan without --hotplug-memory, or emit qemu" \
+    "${HOST[@]}" "${HOT[@]}" --hotplug-memory 1G@1
+refuse xl "Xen's SRAT (libacpi) has no generic initiator entries (plan without --initiator)" \
+    "${HOST[@]}" --vcpus 4 --vnodes 2 --memory 2G --apic xen --mem-layout xen-hvm \
+    --initiator 0000:00:04.0@1
+refuse cloud-hypervisor "cloud-hypervisor hot-adds memory with virtio-mem (--memory-zone hotplug_size=) at addresses of its own choosing, which these arguments do not set up (plan without --hotplug-memory)" \
+    "${HOST[@]}" --vcpus 4 --vnodes 2 --shape sockets=2,cores=2 --memory 2G --hotplug-memory 1G@1
+# vnode 1's only vCPU is hot-pluggable and sits in a slot before vnode 2's
+# present one: QEMU's SRAT, in slot order, numbers it before vnode 2.
+refuse qemu "QEMU builds its own SRAT with a processor entry per CPU slot in slot order, hot-pluggable ones included, so Linux would number vnode 1 as node 1, but the plan (whose SRAT lists the present vCPUs first) predicts node 2 (emit with --numa acpi, which passes our SRAT, or plan with --vcpu-nodes giving each vnode one contiguous range of vCPUs, hot-pluggable ones included, the vnodes with vCPUs present at boot first)" \
+    "${HOST[@]}" --vcpus 2 --max-vcpus 3 --vcpu-nodes 0:0,2:1,1:2 --memory 3G --mem-layout qemu-q35
+refuse qemu "QEMU's -acpitable file= splits its value into files at ':', but the tables directory 'a:b' has one (write the tables to a directory without ':')" \
+    "${HOST[@]}" "${DEMO[@]}" --numa acpi --tables a:b
+
+t_begin "xl: hot-pluggable vCPUs count in maxvcpus and in their vnodes' vcpus= lists"
+run "$VTOPO" emit xl -q "${HOST[@]}" --vcpus 4 --max-vcpus 8 --vcpu-nodes 0-1,4-5:0,2-3,6-7:1 \
+    --memory 2G --apic legacy --mem-layout xen-hvm
+expect_rc 0
+expect_out_line "vcpus = 4" "maxvcpus = 8" \
+    'vnuma = [ [ "pnode=0", "size=1024", "vcpus=0-1,4-5", "vdistances=10,21" ],' \
+    '          [ "pnode=1", "size=1024", "vcpus=2-3,6-7", "vdistances=21,10" ] ]'
+
+t_begin "qemu --madt: the possible CPUs of our MADT include the hot-pluggable ones (no possible_cpus=9 below them)"
+run "$VTOPO" emit qemu "${HOST[@]}" --vcpus 4 --max-vcpus 10 --vcpu-nodes 0-1,4-6:0,2-3,7-9:1 \
+    --memory 2G --mem-layout qemu-q35 --numa acpi --madt --tables t
+expect_rc 0
+expect_err_has "vtopo emit: note: the guest kernel needs: acpi_apic_instance=2"
+case $ERR in *possible_cpus*) t_fail "possible_cpus in '$ERR'" ;; esac
 
 t_begin "libvirt's schema rejects what it must: the oracle can fail"
 if command -v virt-xml-validate >/dev/null 2>&1; then

@@ -289,6 +289,12 @@ expect_out_line "  node 1: PXM 1, 1 CPUs, 2048 MiB, 2 hot-pluggable CPUs, 1024 M
     "  node 2: PXM 2, 0 CPUs, 0 MiB, 1 generic initiator(s)"
 expect_out_has "node.initiator_only"
 
+t_begin "plan: a generic-initiator vnode Linux gets no node from is not called empty"
+run "$VTOPO" plan -q "${HOST[@]}" --vcpus 2 --vnodes 2 --memory 2G \
+    --initiator 0000:00:04.0@2 --guest-pxms 0,1,300
+expect_rc 0
+expect_out_line "vnode 2: guest_pxm 300, no linux node (Linux reads none of its SRAT entries), no pnode"
+
 t_begin "plan: bad --max-vcpus, --initiator, --hotplug-memory inputs exit 2 with one sentence"
 bad "--max-vcpus 0: must be a number from 1 to 8192" "${P3[@]}" --max-vcpus 0
 bad "--max-vcpus 5 is below --vcpus 6 (it counts every vCPU the guest may have, the present ones included)" \

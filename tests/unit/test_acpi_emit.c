@@ -353,8 +353,15 @@ static void check_tables(const struct vt_layout *l, const char *what, bool x2api
     assert_int_equal(madt.revision, 5);
     assert_int_equal(madt.ncpus, nc);
     assert_int_equal(madt.lapic_address, 0xfee00000u);
+    /* A vCPU whose APIC ID is below 255 but whose UID is not fits no LAPIC
+     * entry, and Linux 6.7+ drops x2APIC entries below 255 next to LAPIC
+     * ones: then every entry is x2APIC. */
+    bool all_x2apic = false;
+
+    for (size_t i = 0; i < nc; i++)
+        all_x2apic |= any_vcpu(l, i)->apic_id < 255 && i >= 255;
     {
-        bool any_x2apic = false;
+        bool any_x2apic = all_x2apic;
 
         for (size_t i = 0; i < nc; i++)
             any_x2apic |= any_vcpu(l, i)->apic_id >= 255 || i >= 255;
@@ -367,7 +374,7 @@ static void check_tables(const struct vt_layout *l, const char *what, bool x2api
 
         if (m->apic_id != c->apic_id || m->uid != c->vcpu ||
             m->flags != (i < np ? VT_MADT_ENABLED : VT_MADT_ONLINE_CAPABLE) ||
-            m->type != (c->apic_id < 255 && c->vcpu < 255 ? 0 : 9))
+            m->type != (c->apic_id < 255 && c->vcpu < 255 && !all_x2apic ? 0 : 9))
             fail_msg("%s: MADT entry %zu does not describe vCPU %zu", what, i, i);
     }
     {
@@ -528,6 +535,41 @@ static void test_x2apic(void **state)
     vt_host_free(h);
 }
 
+/* Hot-pluggable vCPUs 255-299 spread into vnode 0 get APIC IDs 155-199:
+ * below 255 with a UID that is not, which no LAPIC entry can hold, and an
+ * x2APIC entry below 255 next to LAPIC entries Linux 6.7+ ignores (vtopo
+ * check: madt.x2apic_below_255). The MADT then lists every CPU as x2APIC. */
+static void test_x2apic_uid(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,cores=200,mem=64G");
+    struct vt_request *r = vt_request_new();
+    struct vt_layout *l = NULL;
+    struct vt_madt madt;
+    struct vt_err err;
+    uint8_t *d;
+    size_t n;
+
+    (void)state;
+    assert_non_null(r);
+    if (vt_request_set_vcpus(r, 200, &err) || vt_request_set_max_vcpus(r, 300, &err) ||
+        vt_request_set_memory(r, 4096 * M, &err) ||
+        vt_request_set_vcpu_nodes(r, "0-99,200-299:0,100-199:1", &err) || vt_plan(h, r, &l, &err))
+        fail_msg("plan: %s", err.msg);
+    vt_request_free(r);
+    assert_int_equal(vt_layout_hotplug_vcpu(l, 55)->vcpu, 255);
+    assert_true(vt_layout_hotplug_vcpu(l, 55)->apic_id < 255);
+    check_tables(l, "UID 255 with APIC ID below 255", false);
+    assert_int_equal(vt_acpi_madt(l, NULL, &d, &n, NULL), 0);
+    assert_int_equal(vt_madt_parse(d, n, "madt", &madt, NULL), 0);
+    assert_int_equal(madt.ncpus, 300);
+    for (size_t i = 0; i < madt.ncpus; i++)
+        assert_int_equal(madt.cpus[i].type, 9);
+    vt_madt_free(&madt);
+    free(d);
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
 /* A plan with given guest PXMs, distances and HMAT matrices. */
 static struct vt_layout *plan_numa(const struct vt_host *h, const char *vcpu_nodes,
                                    const char *vnode_memory, const char *pxms, const char *dist,
@@ -653,7 +695,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_roundtrip), cmocka_unit_test(test_sparse_pxm),
         cmocka_unit_test(test_x2apic),           cmocka_unit_test(test_hmat_given),
-        cmocka_unit_test(test_hmat_entry_unit),
+        cmocka_unit_test(test_x2apic_uid),       cmocka_unit_test(test_hmat_entry_unit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -337,6 +337,11 @@ static void test_rejections(void **state)
     expect_reject(h, "vcpus=4", "--memory is required");
     expect_reject(h, "vcpus=6;memory=1024;shape=sockets=2,cores=2",
                   "makes 4 vCPUs but --vcpus is 6");
+    /* Without cores=, sockets x dies x threads (2^32 here) must not wrap
+     * to a division by zero. */
+    expect_reject(h, "vcpus=4;memory=1024;shape=sockets=8192,dies=8192,threads=64",
+                  "--shape sockets=8192,dies=8192,cores=1,threads=64 makes 4294967296 vCPUs but "
+                  "--vcpus is 4");
     expect_reject(h, "vcpus=6;memory=1024;vnodes=2;shape=sockets=1,cores=6",
                   "package 0 holds vCPUs of vnodes 0 and 1");
     expect_reject(h,

@@ -28,6 +28,9 @@ struct preq {
     uint64_t memory;
     const char *vnodes, *vcpu_nodes, *pin, *vnode_memory, *shape, *apic, *mem_layout, *vendor;
     bool span;
+    /* Hot-plug and devices (0 / NULL: none). */
+    unsigned max_vcpus;
+    const char *initiators, *hotplug_memory;
 };
 
 /* Plan p on h; NULL (with err set) when the planner refuses. */
@@ -58,6 +61,12 @@ static struct vt_layout *plan(const struct vt_host *h, const struct preq *p, str
     if (!rc && p->mem_layout)
         rc = vt_request_set_mem_layout(r, p->mem_layout, err);
     vt_request_allow_package_span(r, p->span);
+    if (!rc && p->max_vcpus)
+        rc = vt_request_set_max_vcpus(r, p->max_vcpus, err);
+    if (!rc && p->initiators)
+        rc = vt_request_add_initiators(r, p->initiators, err);
+    if (!rc && p->hotplug_memory)
+        rc = vt_request_add_hotplug_memory(r, p->hotplug_memory, err);
     if (!rc)
         rc = vt_plan(h, r, &l, err);
     vt_request_free(r);
@@ -345,6 +354,44 @@ static void test_refusals(void **state)
         {{4, 1024 * M, NULL, "0-1:0,2-3:2", NULL, NULL, NULL, NULL, NULL, NULL, false},
          3,
          "but vnode 1 has neither vCPUs nor memory (give it memory with --vnode-memory)"},
+        /* Hot-plug and devices: refused where the VMM view would drop them,
+         * not left out silently. */
+        {{4, 1024 * M, "2", NULL, NULL, "512M,256M,256M", NULL, NULL, "qemu-q35", NULL, false, 0,
+          "0000:00:04.0@2"},
+         1,
+         "cannot describe generic initiators (--initiator); plan without --initiator, or emit "
+         "qemu with --numa acpi"},
+        {{4, 1024 * M, "2", NULL, NULL, NULL, NULL, NULL, "qemu-q35", NULL, false, 0, NULL, "1G@1"},
+         1,
+         "plan without --hotplug-memory, or emit qemu"},
+        {{4, 1024 * M, "2", NULL, NULL, NULL, NULL, "xen", "xen-hvm", NULL, false, 0,
+          "0000:00:04.0@1"},
+         2,
+         "Xen's SRAT (libacpi) has no generic initiator entries (plan without --initiator)"},
+        {{4, 1024 * M, "2", NULL, NULL, NULL, NULL, "xen", "xen-hvm", NULL, false, 0, NULL, "1G@1"},
+         2,
+         "(plan without --hotplug-memory)"},
+        {{100, 1024 * M, "2", NULL, NULL, NULL, NULL, "legacy", "xen-hvm", NULL, false, 130},
+         2,
+         "has 130 (plan with --max-vcpus 128 or fewer)"},
+        {{4, 1024 * M, "2", NULL, NULL, NULL, "sockets=2,cores=2", NULL, NULL, NULL, false, 0,
+          "0000:00:04.0@1"},
+         3,
+         "(plan without --initiator)"},
+        {{4, 1024 * M, "2", NULL, NULL, NULL, "sockets=2,cores=2", NULL, NULL, NULL, false, 0, NULL,
+          "1G@1"},
+         3,
+         "(plan without --hotplug-memory)"},
+        /* vnode 1 has only a hot-pluggable vCPU, in a slot before vnode 2's
+         * present one: QEMU's SRAT (slot order) makes it node 1, ours
+         * (present vCPUs first) node 2. */
+        {{2, 1536 * M, NULL, "0:0,2:1,1:2", NULL, NULL, NULL, NULL, "qemu-q35", NULL, false, 3},
+         0,
+         "so Linux would number vnode 1 as node 1, but the plan (whose SRAT lists the present "
+         "vCPUs first) predicts node 2 (emit with --numa acpi"},
+        {{2, 1536 * M, NULL, "0:0,2:1,1:2", NULL, NULL, NULL, NULL, "qemu-q35", NULL, false, 3},
+         1,
+         "so Linux would number vnode 1 as node 1"},
     };
     struct vt_host *h = t_synthetic("sockets=2,cores=64,mem=64G,distances=10:21");
 
@@ -402,6 +449,112 @@ static void test_kernel_params(void **state)
     assert_int_equal(vt_emit_qemu_kernel_params(l, &acpi, true, &p, &err), 0);
     assert_string_equal(p, "acpi_apic_instance=2 possible_cpus=9");
     free(p);
+    vt_layout_free(l);
+    /* 4 present vCPUs (APIC IDs 0, 1, 8, 9) and 6 hot-pluggable ones: our
+     * MADT lists 10 possible CPUs, so Linux already uses physical flat mode,
+     * and possible_cpus=9 would keep one hot-pluggable vCPU from ever being
+     * added. */
+    {
+        struct preq hp = {.vcpus = 4,
+                          .memory = 1024 * M,
+                          .vcpu_nodes = "0-1,4-6:0,2-3,7-9:1",
+                          .mem_layout = "qemu-q35",
+                          .max_vcpus = 10};
+
+        l = plan_ok(h, &hp);
+    }
+    assert_int_equal(vt_emit_qemu_kernel_params(l, &acpi, true, &p, &err), 0);
+    assert_string_equal(p, "acpi_apic_instance=2");
+    free(p);
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
+/* Hot-pluggable vCPUs and memory in the views that can express them. */
+static void test_hotplug_views(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,cores=64,mem=1024G,distances=10:21");
+    struct preq p = {.vcpus = 4,
+                     .memory = 1024 * M,
+                     .vcpu_nodes = "0-1,4-5:0,2-3,6-7:1",
+                     .apic = "legacy",
+                     .mem_layout = "xen-hvm",
+                     .max_vcpus = 8};
+    struct vt_qemu_opts acpi = {.numa = VT_QEMU_NUMA_ACPI, .tables_dir = "a:b"};
+    struct vt_strlist args = {0}, warnings = {0};
+    struct vt_layout *l = plan_ok(h, &p);
+    struct vt_err err;
+    char *cfg = NULL, *text, list[300 * 7];
+    size_t off = 0;
+
+    (void)state;
+    /* xl: maxvcpus counts the hot-pluggable vCPUs, and the vnodes' vcpus=
+     * lists hold them (xl: the lists add up to maxvcpus). */
+    assert_int_equal(vt_emit_xl(l, &cfg, NULL, &err), 0);
+    assert_non_null(strstr(cfg, "vcpus = 4\nmaxvcpus = 8\n"));
+    assert_non_null(strstr(cfg, "\"vcpus=0-1,4-5\""));
+    assert_non_null(strstr(cfg, "\"vcpus=2-3,6-7\""));
+    free(cfg);
+    vt_layout_free(l);
+    /* xl: a vnode whose vCPUs are all hot-pluggable is a vnode with vCPUs. */
+    p.vcpu_nodes = NULL;
+    p.vnodes = "2";
+    l = plan_ok(h, &p);
+    cfg = NULL;
+    assert_int_equal(vt_emit_xl(l, &cfg, NULL, &err), 0);
+    assert_non_null(strstr(cfg, "\"vcpus=4-7\""));
+    free(cfg);
+    vt_layout_free(l);
+
+    /* QEMU: hot-pluggable vCPUs with APIC IDs >= 255 need x2APIC as much
+     * as present ones (vCPU 130 gets APIC ID 256). */
+    p = (struct preq){.vcpus = 4,
+                      .memory = 1024 * M,
+                      .vnodes = "2",
+                      .shape = "sockets=2,cores=130",
+                      .mem_layout = "qemu-q35",
+                      .max_vcpus = 260};
+    l = plan_ok(h, &p);
+    assert_int_equal(vt_emit_qemu(l, NULL, &args, &warnings, &err), 0);
+    text = joined(&args);
+    assert_non_null(strstr(text, "-machine\nq35,kernel-irqchip=split\n"));
+    assert_non_null(strstr(text, "-device\nintel-iommu,intremap=on,eim=on\n"));
+    free(text);
+    vt_strlist_free(&args);
+    vt_strlist_free(&warnings);
+    assert_int_equal(vt_emit_libvirt(l, &cfg, &warnings, &err), 0);
+    assert_int_equal(warnings.count, 1);
+    assert_non_null(strstr(warnings.items[0], "APIC IDs up to 385 need x2APIC"));
+    free(cfg);
+    vt_strlist_free(&warnings);
+    /* QEMU's -acpitable file= splits at ':'. */
+    assert_int_equal(vt_emit_qemu(l, &acpi, &args, NULL, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "the tables directory 'a:b' has one"));
+    assert_int_equal(args.count, 0);
+    vt_layout_free(l);
+
+    /* QEMU has 256 memory slots: one DIMM per hot-pluggable range. */
+    for (int i = 0; i < 257; i++)
+        off += (size_t)snprintf(list + off, sizeof(list) - off, "%s128M@1", i ? "," : "");
+    p = (struct preq){.vcpus = 2,
+                      .memory = 1024 * M,
+                      .vnodes = "2",
+                      .mem_layout = "qemu-q35",
+                      .hotplug_memory = list};
+    l = plan_ok(h, &p);
+    assert_int_equal(vt_emit_qemu(l, NULL, &args, NULL, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "QEMU has at most 256 memory slots (ACPI_MAX_RAM_SLOTS), one "
+                                    "per hot-pluggable range, but --hotplug-memory plans 257 "
+                                    "ranges"));
+    assert_int_equal(args.count, 0);
+    vt_layout_free(l);
+    list[strlen("128M@1") * 256 + 255] = '\0'; /* 256 ranges */
+    l = plan_ok(h, &p);
+    assert_int_equal(vt_emit_qemu(l, NULL, &args, NULL, &err), 0);
+    text = joined(&args);
+    assert_non_null(strstr(text, "-m\n1024M,slots=256,maxmem=33792M\n"));
+    free(text);
+    vt_strlist_free(&args);
     vt_layout_free(l);
     vt_host_free(h);
 }
@@ -832,7 +985,7 @@ int main(void)
         cmocka_unit_test(test_demo_xl),       cmocka_unit_test(test_demo_chv),
         cmocka_unit_test(test_unbalanced),    cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_kernel_params), cmocka_unit_test(test_random_qemu_family),
-        cmocka_unit_test(test_random_xl),
+        cmocka_unit_test(test_random_xl),     cmocka_unit_test(test_hotplug_views),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -135,8 +135,11 @@ static void print_layout(const struct vt_layout *l)
         printf("vnode %u: guest_pxm %" PRIu32, v->vnode, v->guest_pxm);
         if (v->linux_node >= 0)
             printf(", linux node %d", v->linux_node);
-        else
+        else if (vt_bitmap_iszero(v->vcpus) && vt_bitmap_iszero(v->hotplug_vcpus) &&
+                 !v->memory_bytes && !v->hotplug_memory_bytes && !v->ninitiators)
             printf(", no linux node (empty)");
+        else /* a generic initiator Linux does not read (a PXM of 256 or more) */
+            printf(", no linux node (Linux reads none of its SRAT entries)");
         if (v->pnode >= 0) {
             printf(", pnode %d", v->pnode);
             if (v->host_pxm != VT_PXM_UNKNOWN)
