@@ -58,6 +58,22 @@ unsigned *vt_vmm_slot_vnodes(const struct vt_layout *l)
     return slot_vnode;
 }
 
+bool vt_qemu_device_memory(const struct vt_layout *l, uint64_t *start, uint64_t *end)
+{
+    size_t n = vt_layout_hotplug_memory_count(l);
+
+    if (!n)
+        return false;
+    /* pc_memory_init: the device-memory region is maxmem - RAM plus 1 GiB of
+     * alignment per slot, from the first range's 1 GiB boundary (where the
+     * planner put it); build_srat covers all of it. */
+    *start = *end = vt_layout_hotplug_memory(l, 0)->start;
+    for (size_t i = 0; i < n; i++)
+        *end += vt_layout_hotplug_memory(l, i)->end - vt_layout_hotplug_memory(l, i)->start +
+                (UINT64_C(1) << 30);
+    return true;
+}
+
 uint32_t vt_vmm_max_apic_id(const struct vt_layout *l)
 {
     uint32_t max = 0;

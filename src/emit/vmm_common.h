@@ -29,6 +29,10 @@ size_t vt_vmm_prefix(const struct vt_layout *l);
 unsigned *vt_vmm_slot_vnodes(const struct vt_layout *l);
 
 /* The highest APIC ID of the planned vCPUs, hot-pluggable ones included. */
+/* QEMU's device-memory region [*start, *end) for the plan's hot-pluggable
+ * memory (native -numa: its own SRAT gives all of it to its last node as one
+ * hot-pluggable range); false without hot-pluggable memory. */
+bool vt_qemu_device_memory(const struct vt_layout *l, uint64_t *start, uint64_t *end);
 uint32_t vt_vmm_max_apic_id(const struct vt_layout *l);
 
 /* A VMM that gives CPU slot i the sdm APIC ID of its topology ids and

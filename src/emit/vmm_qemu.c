@@ -221,15 +221,9 @@ static int qemu_warnings(const struct vt_layout *l, const struct vt_qemu_opts *o
                                  "and maxmem= QEMU would turn NUMA on and build its own SRAT, "
                                  "hiding ours, so QEMU cannot hot-add it in the acpi mode (the "
                                  "native mode can, into its last node)");
-    if (o->numa == VT_QEMU_NUMA_NATIVE && vt_layout_hotplug_memory_count(l)) {
-        /* pc_memory_init: the device-memory region is maxmem - RAM plus
-         * 1 GiB of alignment per slot, from the first range's 1 GiB
-         * boundary; build_srat covers all of it. */
-        uint64_t start = vt_layout_hotplug_memory(l, 0)->start, end = start;
+    uint64_t start, end;
 
-        for (size_t i = 0; i < vt_layout_hotplug_memory_count(l); i++)
-            end += vt_layout_hotplug_memory(l, i)->end - vt_layout_hotplug_memory(l, i)->start +
-                   (UINT64_C(1) << 30);
+    if (o->numa == VT_QEMU_NUMA_NATIVE && vt_qemu_device_memory(l, &start, &end)) {
         rc |= vt_strlist_addf(w,
                               "QEMU's own SRAT gives vnode %zu one hot-pluggable range over its "
                               "whole device-memory region, 0x%" PRIx64 "-0x%" PRIx64

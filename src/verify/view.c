@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "acpi/parse.h"
+#include "emit/vmm_common.h"
 #include "verify/view.h"
 #include "vtopo/cpuid.h"
 
@@ -444,9 +445,28 @@ static int cmp_range(const void *a, const void *b)
 
 /* The SRAT memory ranges Linux logs for a vnode: its RAM ranges and its
  * hot-pluggable ones, by address. */
-static int predict_ranges(const struct vt_layout *l, const struct vt_vnode *vn, struct vv_node *n)
+static int predict_ranges(const struct vt_layout *l, const struct vt_vnode *vn, bool qemu_native,
+                          struct vv_node *n)
 {
     size_t nhot = vt_layout_hotplug_memory_count(l), count = vn->nranges;
+    uint64_t qstart, qend;
+
+    if (qemu_native) {
+        /* QEMU's own SRAT: one range over its device-memory region, in its
+         * last node. */
+        bool last = vn->vnode + 1 == vt_layout_vnode_count(l);
+        bool dev = last && vt_qemu_device_memory(l, &qstart, &qend);
+
+        if (!(n->ranges = malloc((vn->nranges + 1) * sizeof(*n->ranges))))
+            return -ENOMEM;
+        memcpy(n->ranges, vn->ranges, vn->nranges * sizeof(*n->ranges));
+        n->nranges = vn->nranges;
+        if (dev) {
+            n->ranges[n->nranges].start = qstart;
+            n->ranges[n->nranges++].end = qend;
+        }
+        return 0;
+    }
 
     for (size_t i = 0; i < nhot; i++)
         count += vt_layout_hotplug_memory(l, i)->vnode == vn->vnode;
@@ -467,7 +487,7 @@ static int predict_ranges(const struct vt_layout *l, const struct vt_vnode *vn, 
 }
 
 int vv_from_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_len,
-                   struct vv_view *v, struct vt_err *err)
+                   bool qemu_native, struct vv_view *v, struct vt_err *err)
 {
     const struct vt_apic_fields *f = vt_layout_apic_fields(l);
     size_t nv = vt_layout_vnode_count(l), ncpu = vt_layout_vcpu_count(l), nonline = 0;
@@ -498,7 +518,8 @@ int vv_from_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_l
         n->pxm =
             cpu_entries || vn->nranges || vn->hotplug_memory_bytes ? vn->guest_pxm : VV_UNKNOWN;
         if (!(n->cpus = vt_bitmap_dup(vn->vcpus)) ||
-            !(n->dist = malloc(nonline * sizeof(*n->dist))) || predict_ranges(l, vn, n) < 0)
+            !(n->dist = malloc(nonline * sizeof(*n->dist))) ||
+            predict_ranges(l, vn, qemu_native, n) < 0)
             goto oom;
         n->ncpus = vt_bitmap_weight(n->cpus);
         n->ndist = nonline;

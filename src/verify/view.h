@@ -62,9 +62,11 @@ int vv_parse_console(const char *console, struct vv_view *v, struct vt_err *err)
  * vCPUs (Linux CPU n = vCPU n), distances, RAM and SRAT ranges, and each
  * vCPU's APIC ID, package, die, core and LLC (vCPUs whose APIC IDs agree
  * above llc_shift). hmat (optional) is the HMAT given to the guest, whose
- * best attributes per memory node predict access class 0. */
+ * best attributes per memory node predict access class 0. qemu_native: QEMU
+ * built the SRAT from -numa, so the hot-pluggable memory is its one
+ * device-memory range in the last node. */
 int vv_from_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_len,
-                   struct vv_view *v, struct vt_err *err);
+                   bool qemu_native, struct vv_view *v, struct vt_err *err);
 
 /* The view `vtopo check` predicts for a set of tables: the SRAT, SLIT and
  * HMAT verdicts, the nodes with their PXM, CPU count and RAM, and the

@@ -149,6 +149,15 @@ qemu-native)
     # plan must give the same guest.
     expect_match --vcpus 6 --vnodes 2 --shape sockets=2,cores=3 --memory 1G --numa native
     ;;
+qemu-native-hotplug)
+    # QEMU's own SRAT with hot-pluggable vCPUs (slots 2-3, vnode 1) and
+    # memory: one range over its whole device-memory region in its last node
+    # (1.5 GiB + 1 GiB of alignment per slot), as verify predicts for QEMU.
+    expect_match --vcpus 2 --max-vcpus 4 --vnodes 2 --memory 2G --hotplug-memory 1G@1,512M@1 \
+        --numa native
+    grep -Eq '^  node 1 SRAT memory +.*100000000-1dfffffff' "$T/out" ||
+        fail "QEMU's device-memory range is not the one predicted"
+    ;;
 mismatch-llc)
     # A vnode boundary inside a single-die socket: QEMU reports one L3 for the
     # whole die, the plan an LLC inside each vnode. verify must say so.

@@ -79,7 +79,7 @@ static void predict(const struct vt_layout *l, struct vv_view *want)
     struct vt_err err;
 
     assert_int_equal(vt_acpi_hmat(l, NULL, &hmat, &len, &err), 0);
-    assert_int_equal(vv_from_layout(l, hmat, len, want, &err), 0);
+    assert_int_equal(vv_from_layout(l, hmat, len, false, want, &err), 0);
     free(hmat);
 }
 

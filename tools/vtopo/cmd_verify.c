@@ -534,7 +534,7 @@ static int run(const struct verify_opts *o, struct vt_request *r)
     rc = o->ntables ? vv_from_check(check, (const uint8_t *)t.slit, t.slit_len, vt_layout_memory(l),
                                     &want, &err)
                     : vv_from_layout(l, opts.qo.hmat ? (const uint8_t *)t.hmat : NULL, t.hmat_len,
-                                     &want, &err);
+                                     opts.qo.numa == VT_QEMU_NUMA_NATIVE, &want, &err);
     if (rc < 0) {
         rc = cli_fail("verify", &err);
         goto out;
