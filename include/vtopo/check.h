@@ -30,6 +30,23 @@ struct vt_finding {
     const char *message;
 };
 
+/* The most each text input may hold, so that no input eats memory: a
+ * cpuid.txt (8192 vCPUs take 7 MiB in vtopo's form; a dump of every leaf
+ * several times more), an E820 text, and a memory image. A table:
+ * VT_ACPI_TABLE_MAX. */
+#define VT_CHECK_CPUID_TEXT_MAX ((size_t)64 << 20)
+#define VT_CHECK_E820_TEXT_MAX  ((size_t)1 << 20)
+#define VT_CHECK_IMAGE_MAX      ((size_t)4 << 30)
+
+/* A root-table (XSDT or RSDT) entry of a memory image whose table could not
+ * be read. */
+struct vt_check_image_skip {
+    unsigned entry;   /* index in the root table */
+    uint64_t address; /* the physical address it holds */
+    char why[64];
+};
+#define VT_CHECK_IMAGE_SKIPS_MAX 16
+
 /* What to check. Any table may be absent (NULL); names are used in messages. */
 struct vt_check_input {
     const uint8_t *srat, *slit, *madt, *hmat;
@@ -39,7 +56,40 @@ struct vt_check_input {
     const char *e820_name;
     const char *cpuid_text; /* cpuid.txt (docs/cpuid.md), or NULL */
     const char *cpuid_name;
+    /* Set by vt_check_input_from_image: the root table and the entries it
+     * could not follow (each an "image.table_skipped" warning; beyond
+     * VT_CHECK_IMAGE_SKIPS_MAX only counted). */
+    const char *image_root; /* "XSDT" or "RSDT", NULL when not from an image */
+    size_t image_nskipped;
+    struct vt_check_image_skip image_skipped[VT_CHECK_IMAGE_SKIPS_MAX];
+    /* What vt_check_input_add_* read (freed by vt_check_input_release). */
+    void *owned;
 };
+
+/* What a file given to vt_check_input_add_file holds. */
+enum vt_check_file {
+    VT_CHECK_FILE_TABLE, /* an SRAT, SLIT, MADT or HMAT, recognised by its signature */
+    VT_CHECK_FILE_CPUID, /* cpuid.txt */
+    VT_CHECK_FILE_E820,  /* the E820 text */
+    VT_CHECK_FILE_IMAGE, /* a memory image from physical address 0 (vt_check_input_from_image) */
+};
+
+/*
+ * Read inputs into in (zeroed by the caller first), as `vtopo check` does.
+ * Only regular files are read (never a FIFO, a device or a directory), each
+ * kind up to its limit. A table is recognised by its signature; a second
+ * table of a kind, a second CPUID or E820 text, or a file that is no table,
+ * is -EINVAL with a sentence. A directory gives its tables under any of their
+ * names (SRAT, srat.dat, SRAT.dat; madt.dat for the MADT; two different
+ * files for one table are -EINVAL) and its cpuid.txt and e820.txt unless in
+ * has them already, all read through one open descriptor, so that a
+ * directory replaced meanwhile (vtopo plan --out) gives the old set or the
+ * new one, never a mix. vt_check_input_release frees what they read.
+ */
+VT_API int vt_check_input_add_file(struct vt_check_input *in, enum vt_check_file kind,
+                                   const char *path, struct vt_err *err);
+VT_API int vt_check_input_add_dir(struct vt_check_input *in, const char *dir, struct vt_err *err);
+VT_API void vt_check_input_release(struct vt_check_input *in);
 
 /* A node as Linux will number it. */
 struct vt_check_node {
@@ -57,8 +107,11 @@ struct vt_check;
 
 /* Point in's SRAT, SLIT, MADT and HMAT at the tables found in a memory image
  * (physical memory from address base, e.g. a QEMU "pmemsave" of low RAM):
- * the RSDP, the XSDT or RSDT it names, and the tables they list. The image
- * must outlive in. Fails when the image holds no valid RSDP and root table. */
+ * the RSDP, the XSDT or RSDT it names, and the tables they list; entries
+ * whose table cannot be read are recorded in in->image_skipped. The image
+ * must outlive in. Fails when the image holds no valid RSDP and root table
+ * (-ENOENT), or when the root table lists two tables of one kind (-EINVAL,
+ * as two SRAT files given to vtopo check). */
 VT_API int vt_check_input_from_image(struct vt_check_input *in, const uint8_t *image, size_t len,
                                      uint64_t base, struct vt_err *err);
 

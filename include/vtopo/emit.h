@@ -20,11 +20,25 @@ VT_API int vt_layout_to_json(const struct vt_layout *l, char **json, struct vt_e
  * ("BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] usable"). */
 VT_API int vt_layout_e820_text(const struct vt_layout *l, char **text, struct vt_err *err);
 
-/* Write plan.json, cpuid.txt, e820.txt and the ACPI tables srat.dat,
- * slit.dat, madt.dat and hmat.dat (acpidump/acpixtract naming, default
- * options) into dir (created if missing); all files are renamed into place
- * together once every one is written. */
+/*
+ * A plan directory: plan.json, cpuid.txt, e820.txt and the ACPI tables
+ * srat.dat, slit.dat, madt.dat and hmat.dat (acpidump/acpixtract naming,
+ * default options). vt_layout_write_dir makes or replaces dir as one set: the
+ * files are written into a new sibling directory that one rename
+ * (renameat2 RENAME_EXCHANGE) puts in place of dir, so a reader sees the old
+ * plan or the new one, never a mix, and concurrent writers serialise (the
+ * last wins whole). dir may exist only as a directory holding nothing but
+ * plan files (anything else is refused, never deleted); a symlink is
+ * followed. On failure dir is as it was and nothing new is left.
+ */
 VT_API int vt_layout_write_dir(const struct vt_layout *l, const char *dir, struct vt_err *err);
+
+/* The same files written into dir, an existing directory the caller owns
+ * (e.g. a work directory), each replaced atomically on its own. */
+VT_API int vt_layout_write_files(const struct vt_layout *l, const char *dir, struct vt_err *err);
+
+/* The names of a plan directory's files, i from 0; NULL past the last. */
+VT_API const char *vt_layout_file_name(size_t i);
 
 #ifdef __cplusplus
 }

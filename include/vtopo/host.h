@@ -29,6 +29,10 @@ extern "C" {
 #define VT_HOST_MAX_NODES   4096
 #define VT_HOST_MAX_DEVICES 65536
 #define VT_HOST_MAX_RANGES  65536
+/* The largest host file read back: what a host at these limits saves (a
+ * distance row per node on one line, at most 8 bytes per distance), with
+ * 64 MiB for the CPUs, ranges, devices and warnings. */
+#define VT_HOST_FILE_MAX ((size_t)VT_HOST_MAX_NODES * VT_HOST_MAX_NODES * 8 + ((size_t)64 << 20))
 
 /* A physical address range [start, end). */
 struct vt_mem_range {

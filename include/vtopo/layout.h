@@ -21,8 +21,10 @@
 extern "C" {
 #endif
 
-#define VT_MAX_VCPUS  8192
-#define VT_MAX_VNODES 4096
+#define VT_MAX_VCPUS 8192
+/* What Linux accepts: a distribution kernel has 1024 nodes (MAX_NUMNODES,
+ * NODES_SHIFT 10); more vnodes could never all be nodes of one guest. */
+#define VT_MAX_VNODES 1024
 /* Guest memory is split in whole granules of 2 MiB (x86 large pages). */
 #define VT_MEM_GRANULE (UINT64_C(2) << 20)
 

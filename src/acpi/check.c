@@ -13,6 +13,7 @@
 #include "cpuid/linux_topo.h"
 #include "plan/memmap.h"
 #include "util/bytes.h"
+#include "util/text.h"
 #include "vtopo/check.h"
 
 #define MIB (UINT64_C(1) << 20)
@@ -154,7 +155,7 @@ __attribute__((format(printf, 6, 7))) static void finding(struct ctx *x, enum vt
     va_start(ap, fmt);
     rc = vasprintf(&msg, fmt, ap);
     va_end(ap);
-    if (rc < 0) {
+    if (rc < 0 || !(msg = vt_text_take_safe(msg))) {
         x->oom = true;
         return;
     }
@@ -183,12 +184,7 @@ static const uint8_t *header_check(struct ctx *x, const char *sig, const uint8_t
     uint32_t hlen;
 
     *copy = NULL;
-    if (len < 36 || memcmp(data, sig, 4) != 0) {
-        finding(x, VT_SEV_ERROR, "table.header", sig, 0,
-                "%s: not a %s table (%zu bytes, signature '%.4s')", name, sig, len,
-                len >= 4 ? (const char *)data : "");
-        return NULL;
-    }
+    (void)sig; /* vt_check_run made sure the table is one (is_table) */
     hlen = (uint32_t)data[4] | (uint32_t)data[5] << 8 | (uint32_t)data[6] << 16 |
            (uint32_t)data[7] << 24;
     if (hlen != len) {
@@ -289,6 +285,15 @@ static void check_srat(struct ctx *x)
     }
     x->c->srat_used = true;
     x->srat_parsed = true;
+    for (size_t i = 0; i < x->numa.nnodes; i++)
+        if (x->numa.pxm[i] >= VT_LINUX_SMALL_MAX_PXM) {
+            finding(x, VT_SEV_NOTE, "srat.pxm_above_255", "SRAT", -1,
+                    "%s: proximity domain %u: distribution kernels (1024 nodes) use it, but a "
+                    "kernel built with fewer than 512 nodes (NODES_SHIFT below 9; upstream's "
+                    "x86-64 default is 64 nodes) has MAX_PXM_DOMAINS 256 and drops this SRAT",
+                    name, x->numa.pxm[i]);
+            break;
+        }
 }
 
 /* More than 1 MiB of RAM outside every enabled SRAT memory range: Linux
@@ -733,6 +738,12 @@ static int parse_cpuid(struct ctx *x, struct cpu_leaves **out, size_t *ncpus,
                 *vendor = VT_VENDOR_AMD;
         }
     }
+    if (n == 0) {
+        /* As an E820 without entries: a named input that says nothing. */
+        finding(x, VT_SEV_ERROR, "cpuid.format", "", -1,
+                "%s: no CPUID leaves (expected lines 'vcpu leaf subleaf eax ebx ecx edx')", name);
+        return -EINVAL;
+    }
     *out = cpus;
     *ncpus = n;
     return 0;
@@ -914,51 +925,120 @@ static void predict_nodes(struct ctx *x)
     }
 }
 
+struct image_walk {
+    struct vt_check_input *in;
+    const uint8_t *image;
+    uint64_t base;
+    struct vt_err *err;
+};
+
 static int take_image_table(const char *sig, const uint8_t *data, size_t len, void *ctx)
 {
-    struct vt_check_input *in = ctx;
+    struct image_walk *w = ctx;
+    struct vt_check_input *in = w->in;
+    static const char *const sigs[] = {"SRAT", "SLIT", "APIC", "HMAT"};
+    static const char *const names[] = {"SRAT (from the image)", "SLIT (from the image)",
+                                        "MADT (from the image)", "HMAT (from the image)"};
+    const uint8_t **slot[] = {&in->srat, &in->slit, &in->madt, &in->hmat};
+    size_t *lens[] = {&in->srat_len, &in->slit_len, &in->madt_len, &in->hmat_len};
+    const char **name[] = {&in->srat_name, &in->slit_name, &in->madt_name, &in->hmat_name};
 
-    if (!strcmp(sig, "SRAT")) {
-        in->srat = data;
-        in->srat_len = len;
-        in->srat_name = "SRAT (from the image)";
-    } else if (!strcmp(sig, "SLIT")) {
-        in->slit = data;
-        in->slit_len = len;
-        in->slit_name = "SLIT (from the image)";
-    } else if (!strcmp(sig, "APIC")) {
-        in->madt = data;
-        in->madt_len = len;
-        in->madt_name = "MADT (from the image)";
-    } else if (!strcmp(sig, "HMAT")) {
-        in->hmat = data;
-        in->hmat_len = len;
-        in->hmat_name = "HMAT (from the image)";
+    for (size_t t = 0; t < 4; t++) {
+        if (strcmp(sig, sigs[t]))
+            continue;
+        if (*slot[t])
+            return vt_err_set(w->err, -EINVAL,
+                              "the %s lists two %s tables (at %#" PRIx64 " and %#" PRIx64
+                              "): which one is meant? (as two %s files given to vtopo check)",
+                              in->image_root, sig, w->base + (uint64_t)(*slot[t] - w->image),
+                              w->base + (uint64_t)(data - w->image), sig);
+        *slot[t] = data;
+        *lens[t] = len;
+        *name[t] = names[t];
     }
     return 0;
+}
+
+static void skip_image_table(unsigned entry, uint64_t address, const char *why, void *ctx)
+{
+    struct image_walk *w = ctx;
+    struct vt_check_input *in = w->in;
+
+    if (in->image_nskipped < VT_CHECK_IMAGE_SKIPS_MAX) {
+        struct vt_check_image_skip *s = &in->image_skipped[in->image_nskipped];
+
+        s->entry = entry;
+        s->address = address;
+        snprintf(s->why, sizeof(s->why), "%s", why);
+    }
+    in->image_nskipped++;
 }
 
 int vt_check_input_from_image(struct vt_check_input *in, const uint8_t *image, size_t len,
                               uint64_t base, struct vt_err *err)
 {
-    size_t missing;
+    struct image_walk w = {in, image, base, err};
 
-    return vt_acpi_image_tables(image, len, base, take_image_table, in, &missing, err);
+    in->image_nskipped = 0;
+    return vt_acpi_image_tables(image, len, base, take_image_table, skip_image_table, &w,
+                                &in->image_root, err);
+}
+
+/* A table given as sig must be one: at least its header, with its
+ * signature. Anything else is not a broken table but another file (an empty
+ * file, a text file, a table put where another kind goes), unusable input. */
+static int is_table(const uint8_t *data, size_t len, const char *name, const char *sig,
+                    const char *what, struct vt_err *err)
+{
+    char found[5] = "";
+
+    if (!data || (len >= VT_ACPI_HEADER_LEN && memcmp(data, sig, 4) == 0))
+        return 0;
+    if (len >= 4)
+        memcpy(found, data, 4);
+    if (len < VT_ACPI_HEADER_LEN)
+        return vt_err_set(err, -EINVAL,
+                          "%s: %zu bytes, not %s table (an ACPI table starts with a 36-byte "
+                          "header)",
+                          name ? name : sig, len, what);
+    return vt_err_set(err, -EINVAL, "%s: signature '%s', not %s table (its signature is '%s')",
+                      name ? name : sig, found, what, sig);
 }
 
 int vt_check_run(const struct vt_check_input *in, struct vt_check **out, struct vt_err *err)
 {
     struct ctx x = {0};
+    int rc;
 
     *out = NULL;
     if (!in->srat && !in->slit && !in->madt && !in->hmat)
         return vt_err_set(err, -EINVAL, "no ACPI table to check (SRAT, SLIT, MADT or HMAT)");
+    if ((rc = is_table(in->srat, in->srat_len, in->srat_name, "SRAT", "an SRAT", err)) < 0 ||
+        (rc = is_table(in->slit, in->slit_len, in->slit_name, "SLIT", "a SLIT", err)) < 0 ||
+        (rc = is_table(in->madt, in->madt_len, in->madt_name, "APIC", "a MADT", err)) < 0 ||
+        (rc = is_table(in->hmat, in->hmat_len, in->hmat_name, "HMAT", "an HMAT", err)) < 0)
+        return rc;
     x.c = calloc(1, sizeof(*x.c));
     if (!x.c)
         return vt_err_set(err, -ENOMEM, "out of memory");
     x.in = in;
+    for (size_t i = 0; i < in->image_nskipped && i < VT_CHECK_IMAGE_SKIPS_MAX; i++)
+        finding(&x, VT_SEV_WARNING, "image.table_skipped", "", -1,
+                "%s entry %u points at %#" PRIx64 ": %s, so that table is not checked",
+                in->image_root, in->image_skipped[i].entry, in->image_skipped[i].address,
+                in->image_skipped[i].why);
+    if (in->image_nskipped > VT_CHECK_IMAGE_SKIPS_MAX)
+        finding(&x, VT_SEV_WARNING, "image.table_skipped", "", -1,
+                "and %zu more %s entries whose tables cannot be read",
+                in->image_nskipped - VT_CHECK_IMAGE_SKIPS_MAX, in->image_root);
     if (in->srat)
         check_srat(&x);
+    else if (in->image_nskipped)
+        finding(&x, VT_SEV_NOTE, "srat.absent", "", -1,
+                "no SRAT among the tables read (%zu %s entr%s could not be read, see "
+                "image.table_skipped): if none of them is an SRAT, Linux makes one node of "
+                "everything",
+                in->image_nskipped, in->image_root, in->image_nskipped == 1 ? "y" : "ies");
     else
         finding(&x, VT_SEV_NOTE, "srat.absent", "", -1,
                 "no SRAT: Linux makes one node of everything");

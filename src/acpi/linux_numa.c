@@ -14,11 +14,19 @@ static bool map_pxm(struct vt_linux_numa *m, const struct vt_srat_entry *e)
 {
     if (vt_linux_node_of_pxm(m, e->pxm) >= 0)
         return true;
-    if (e->pxm >= VT_LINUX_MAX_PXM || m->nnodes >= VT_LINUX_MAX_PXM) {
+    if (e->pxm >= VT_LINUX_MAX_PXM) {
         snprintf(m->why, sizeof(m->why),
-                 "the entry at offset %zu has proximity domain %u, and PXMs of 256 or more get no "
+                 "the entry at offset %zu has proximity domain %u, and PXMs of %u or more get no "
                  "node (\"SRAT: Too many proximity domains\")",
-                 e->offset, e->pxm);
+                 e->offset, e->pxm, VT_LINUX_MAX_PXM);
+        m->bad_offset = e->offset;
+        return false;
+    }
+    if (m->nnodes >= VT_LINUX_MAX_NUMNODES) {
+        snprintf(m->why, sizeof(m->why),
+                 "the entry at offset %zu has proximity domain %u, beyond the first %u distinct "
+                 "ones, and Linux has %u nodes (\"SRAT: Too many proximity domains\")",
+                 e->offset, e->pxm, VT_LINUX_MAX_NUMNODES, VT_LINUX_MAX_NUMNODES);
         m->bad_offset = e->offset;
         return false;
     }

@@ -12,8 +12,19 @@
 
 #include "acpi/parse.h"
 
-/* Linux's MAX_PXM_DOMAINS: a PXM at or above it gets no node. */
-#define VT_LINUX_MAX_PXM 256u
+/*
+ * The kernel modelled is a distribution's x86-64 kernel (Debian, Ubuntu,
+ * RHEL and SUSE build with CONFIG_MAXSMP, NODES_SHIFT 10): MAX_NUMNODES is
+ * 1024, and MAX_PXM_DOMAINS (include/acpi/acpi_numa.h: 256, or MAX_NUMNODES
+ * when that is larger) is 1024 too. A PXM at or above it, or a PXM beyond the
+ * first 1024 distinct ones, gets no node ("SRAT: Too many proximity
+ * domains"). Seen in Debian's 6.1 cloud kernel: PXM 300 -> Node 1.
+ * A kernel built with NODES_SHIFT below 9 (upstream's x86-64 default is 6:
+ * 64 nodes) keeps MAX_PXM_DOMAINS at 256: VT_LINUX_SMALL_MAX_PXM.
+ */
+#define VT_LINUX_MAX_NUMNODES  1024u
+#define VT_LINUX_MAX_PXM       VT_LINUX_MAX_NUMNODES
+#define VT_LINUX_SMALL_MAX_PXM 256u
 
 struct vt_linux_numa {
     uint32_t pxm[VT_LINUX_MAX_PXM];    /* PXM of Linux node i */
@@ -35,7 +46,8 @@ struct vt_linux_numa {
  * generic initiator entries together, in table order
  * (acpi_table_parse_entries_array), then a pass over the memory entries.
  * Disabled processor and memory entries are skipped. A generic initiator
- * that is disabled or has a PXM of 256 or more makes its handler fail, and
+ * that is disabled or has a PXM of VT_LINUX_MAX_PXM or more makes its
+ * handler fail, and
  * acpi_parse_entries_array() calls no handler after a failure: the first
  * pass ends there. Writes the indexes (into srat->entries) of the entries
  * Linux maps a PXM for, in that order, into order (room for srat->n) and
@@ -47,8 +59,9 @@ size_t vt_linux_srat_order(const struct vt_srat *srat, size_t *order, size_t *gi
 /*
  * Replay acpi_numa_init() in vt_linux_srat_order's order; a PXM gets the
  * next node id the first time it is seen. Linux does not use the SRAT
- * (bad_srat or -ENOENT) when a processor or memory entry has a PXM of 256 or
- * more, when no enabled memory entry exists, or when memory ranges of
+ * (bad_srat or -ENOENT) when a processor or memory entry has a PXM that gets
+ * no node (VT_LINUX_MAX_PXM or more, or beyond VT_LINUX_MAX_NUMNODES distinct
+ * ones), when no enabled memory entry exists, or when memory ranges of
  * different PXMs overlap.
  */
 void vt_linux_srat(const struct vt_srat *srat, struct vt_linux_numa *out);

@@ -1,11 +1,17 @@
 /* Bounds-checked ACPI table readers: header, SRAT, SLIT, MADT, HMAT, and the
  * tables of a memory image. */
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "acpi/parse.h"
 #include "util/bytes.h"
+#include "util/file.h"
+#include "vtopo/acpi.h"
 
 int vt_acpi_header_parse(const uint8_t *data, size_t len, const char *name, const char *want_sig,
                          struct vt_acpi_header *hdr, struct vt_err *err)
@@ -85,7 +91,14 @@ int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
                               idx, off);
         }
         e.offset = off;
-        if (e.length < 2 || e.length > len - off) {
+        if (e.length < 2) {
+            vt_srat_free(srat);
+            return vt_err_set(err, -EINVAL,
+                              "%s: entry %zu (%s) at offset %zu: length %u is below 2 (the "
+                              "entry's own type and length bytes)",
+                              name, idx, srat_type_name(e.type), off, e.length);
+        }
+        if (e.length > len - off) {
             vt_srat_free(srat);
             return vt_err_set(err, -EINVAL,
                               "%s: entry %zu (%s) at offset %zu: length %u runs past the table "
@@ -189,13 +202,21 @@ int vt_slit_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
     if (!vt_rd_u64(&r, 36, &count))
         return vt_err_set(err, -EINVAL, "%s: %zu bytes, too short for the locality count", name,
                           len);
-    if (count == 0 || count > SLIT_MAX_LOCALITIES || count * count > len - 44)
+    if (count == 0)
         return vt_err_set(err, -EINVAL,
-                          "%s: locality count %llu needs %llu matrix bytes but %zu are present",
-                          name, (unsigned long long)count,
-                          count > SLIT_MAX_LOCALITIES ? (unsigned long long)-1
-                                                      : (unsigned long long)(count * count),
-                          len - 44);
+                          "%s: locality count 0 (a SLIT has at least one locality, its own "
+                          "distance 10)",
+                          name);
+    if (count <= UINT32_MAX && count * count > len - 44)
+        return vt_err_set(
+            err, -EINVAL, "%s: locality count %llu needs %llu matrix bytes but %zu are present",
+            name, (unsigned long long)count, (unsigned long long)(count * count), len - 44);
+    if (count > SLIT_MAX_LOCALITIES || count * count > len - 44)
+        return vt_err_set(err, -EINVAL,
+                          "%s: locality count %llu needs a %llu x %llu matrix, far more than the "
+                          "%zu bytes present",
+                          name, (unsigned long long)count, (unsigned long long)count,
+                          (unsigned long long)count, len - 44);
     slit->entries = malloc(count * count);
     if (!slit->entries)
         return vt_err_set(err, -ENOMEM, "%s: out of memory", name);
@@ -244,12 +265,23 @@ int vt_madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_m
         struct vt_madt_cpu c = {0};
         uint8_t type = 0, slen = 0;
 
-        if (!vt_rd_u8(&r, off, &type) || !vt_rd_u8(&r, off + 1, &slen) || slen < 2 ||
-            slen > len - off) {
+        if (!vt_rd_u8(&r, off, &type) || !vt_rd_u8(&r, off + 1, &slen)) {
+            vt_madt_free(madt);
+            return vt_err_set(err, -EINVAL, "%s: entry %zu at offset %zu: truncated header", name,
+                              idx, off);
+        }
+        if (slen < 2) {
+            vt_madt_free(madt);
+            return vt_err_set(err, -EINVAL,
+                              "%s: entry %zu at offset %zu: length %u is below 2 (the entry's "
+                              "own type and length bytes)",
+                              name, idx, off, slen);
+        }
+        if (slen > len - off) {
             vt_madt_free(madt);
             return vt_err_set(err, -EINVAL,
                               "%s: entry %zu at offset %zu: length %u runs past the table (%zu "
-                              "bytes left) or is below 2",
+                              "bytes left)",
                               name, idx, off, slen, len - off);
         }
         if ((type == 0 && slen < 8) || (type == 9 && slen < 16)) {
@@ -344,11 +376,20 @@ int vt_hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_h
         uint16_t type = 0;
         uint32_t slen = 0;
 
-        if (!vt_rd_u16(&r, off, &type) || !vt_rd_u32(&r, off + 4, &slen) || slen < 8 ||
-            slen > len - off)
+        if (!vt_rd_u16(&r, off, &type) || !vt_rd_u32(&r, off + 4, &slen))
+            return hmat_fail(hmat, vt_err_set(err, -EINVAL,
+                                              "%s: structure %zu at offset %zu: truncated header "
+                                              "(%zu bytes left, 8 needed)",
+                                              name, idx, off, len - off));
+        if (slen < 8)
+            return hmat_fail(hmat, vt_err_set(err, -EINVAL,
+                                              "%s: structure %zu at offset %zu: length %u is "
+                                              "below 8 (the structure's own header)",
+                                              name, idx, off, slen));
+        if (slen > len - off)
             return hmat_fail(hmat, vt_err_set(err, -EINVAL,
                                               "%s: structure %zu at offset %zu: length %u runs "
-                                              "past the table (%zu bytes left) or is below 8",
+                                              "past the table (%zu bytes left)",
                                               name, idx, off, slen, len - off));
         if (type == 0) {
             struct vt_hmat_pd pd = {off, 0, 0, 0};
@@ -418,19 +459,66 @@ int vt_hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_h
     return 0;
 }
 
-/* The table at physical address pa, if it lies whole inside the image. */
+int vt_acpi_read_dir_table(int dirfd, const char *dir, const char *sig, char **data, size_t *len,
+                           char *path, size_t psize, struct vt_err *err)
+{
+    char names[4][16];
+    size_t nnames = 3;
+    int first = -1;
+    struct stat st, first_st;
+
+    snprintf(names[0], sizeof(names[0]), "%.4s", sig);
+    snprintf(names[1], sizeof(names[1]), "%.4s.dat", sig);
+    for (char *p = names[1]; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    snprintf(names[2], sizeof(names[2]), "%.4s.dat", sig);
+    if (!strcmp(sig, "APIC"))
+        snprintf(names[nnames++], sizeof(names[0]), "madt.dat");
+    for (size_t i = 0; i < nnames; i++) {
+        if (fstatat(dirfd, names[i], &st, 0) < 0)
+            continue;
+        if (first < 0) {
+            first = (int)i;
+            first_st = st;
+        } else if (st.st_ino != first_st.st_ino || st.st_dev != first_st.st_dev) {
+            return vt_err_set(err, -EINVAL,
+                              "%s holds both %s and %s: which one is the %s? Name the table "
+                              "file instead",
+                              dir, names[first], names[i], sig);
+        }
+    }
+    if (first < 0) {
+        snprintf(path, psize, "%s/%s", dir, names[0]);
+        return -ENOENT;
+    }
+    if (vt_path_fmt(path, psize, err, "%s/%s", dir, names[first]) < 0)
+        return -ENAMETOOLONG;
+    return vt_read_file_at(dirfd, names[first], path, VT_ACPI_TABLE_MAX, 0, data, len, err);
+}
+
+/* The table at physical address pa, if it lies whole inside the image;
+ * else NULL and why not. */
 static const uint8_t *image_table(const uint8_t *image, size_t len, uint64_t base, uint64_t pa,
-                                  size_t *tlen)
+                                  size_t *tlen, const char **why)
 {
     struct vt_rd r = {image, len};
-    uint32_t l32;
+    uint32_t l32 = 0;
     uint64_t off;
 
-    if (pa < base || pa - base > len)
+    if (pa < base || pa - base >= len || len - (pa - base) < VT_ACPI_HEADER_LEN) {
+        *why = "the address is outside the image";
         return NULL;
+    }
     off = pa - base;
-    if (!vt_rd_u32(&r, (size_t)off + 4, &l32) || l32 < VT_ACPI_HEADER_LEN || l32 > len - off)
+    vt_rd_u32(&r, (size_t)off + 4, &l32);
+    if (l32 < VT_ACPI_HEADER_LEN) {
+        *why = "its Length is below the 36-byte header";
         return NULL;
+    }
+    if (l32 > len - off) {
+        *why = "its Length runs past the end of the image";
+        return NULL;
+    }
     *tlen = l32;
     return image + off;
 }
@@ -446,13 +534,15 @@ static bool sum_zero(const uint8_t *d, size_t n)
 
 int vt_acpi_image_tables(const uint8_t *image, size_t len, uint64_t base,
                          int (*found)(const char *sig, const uint8_t *data, size_t len, void *ctx),
-                         void *ctx, size_t *missing, struct vt_err *err)
+                         void (*skipped)(unsigned entry, uint64_t address, const char *why,
+                                         void *ctx),
+                         void *ctx, const char **root_sig, struct vt_err *err)
 {
     const uint8_t *root = NULL;
+    const char *why;
     size_t rlen = 0, width = 0;
     int rc;
 
-    *missing = 0;
     for (size_t off = 0; off + 36 <= len && !root; off += 16) {
         struct vt_rd r = {image + off, len - off};
         uint8_t rev = 0;
@@ -466,9 +556,9 @@ int vt_acpi_image_tables(const uint8_t *image, size_t len, uint64_t base,
         vt_rd_u64(&r, 24, &xsdt);
         /* ACPICA: the XSDT if revision > 1 and its address is set. */
         if (rev >= 2 && sum_zero(image + off, 36) && xsdt &&
-            (root = image_table(image, len, base, xsdt, &rlen)) && !memcmp(root, "XSDT", 4)) {
+            (root = image_table(image, len, base, xsdt, &rlen, &why)) && !memcmp(root, "XSDT", 4)) {
             width = 8;
-        } else if ((root = image_table(image, len, base, rsdt, &rlen)) &&
+        } else if ((root = image_table(image, len, base, rsdt, &rlen, &why)) &&
                    !memcmp(root, "RSDT", 4)) {
             width = 4;
         } else {
@@ -478,6 +568,8 @@ int vt_acpi_image_tables(const uint8_t *image, size_t len, uint64_t base,
     if (!root)
         return vt_err_set(err, -ENOENT,
                           "no valid RSDP with a root table (RSDT/XSDT) inside the image");
+    if (root_sig)
+        *root_sig = width == 8 ? "XSDT" : "RSDT";
     for (size_t off = VT_ACPI_HEADER_LEN; off + width <= rlen; off += width) {
         struct vt_rd r = {root, rlen};
         uint64_t pa = 0;
@@ -486,8 +578,9 @@ int vt_acpi_image_tables(const uint8_t *image, size_t len, uint64_t base,
         char sig[5];
 
         vt_rd_le(&r, off, (unsigned)width, &pa);
-        if (!(t = image_table(image, len, base, pa, &tlen))) {
-            (*missing)++;
+        if (!(t = image_table(image, len, base, pa, &tlen, &why))) {
+            if (skipped)
+                skipped((unsigned)((off - VT_ACPI_HEADER_LEN) / width), pa, why, ctx);
             continue;
         }
         memcpy(sig, t, 4);

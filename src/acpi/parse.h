@@ -156,17 +156,33 @@ int vt_hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_h
 void vt_hmat_free(struct vt_hmat *hmat);
 
 /*
+ * Read the table with signature sig from a directory (open as dirfd, named
+ * dir in messages) under any name it goes by: "SRAT" (sysfs), "srat.dat"
+ * (acpidump -b), "SRAT.dat" (acpixtract), and for the MADT ("APIC") also
+ * "madt.dat" (vtopo plan --out). At most VT_ACPI_TABLE_MAX bytes, a regular
+ * file. Returns -ENOENT (path set to dir/SIG, err untouched) when there is
+ * none, -EINVAL when two different files are there (which one is meant?).
+ * path receives the file's path.
+ */
+int vt_acpi_read_dir_table(int dirfd, const char *dir, const char *sig, char **data, size_t *len,
+                           char *path, size_t psize, struct vt_err *err);
+
+/*
  * Find the ACPI tables in a memory image (physical memory from base, e.g. a
  * QEMU pmemsave of low RAM): the RSDP ("RSD PTR ", 16-byte aligned, checksum
  * of the first 20 bytes and, from revision 2, of all 36), then the XSDT (or
  * the RSDT) it points to, then each table it lists. Calls found(sig, data,
  * len, ctx) for every table found whole inside the image, checksum or not;
- * the table's own checks are the caller's. Entries pointing outside the
- * image are skipped and counted in *missing. Fails when there is no valid
- * RSDP or root table.
+ * the table's own checks are the caller's. An entry whose table cannot be
+ * read (outside the image, a Length below the header or past the image) is
+ * handed to skipped(entry, address, why, ctx) instead (skipped may be
+ * NULL). *root (may be NULL) is set to "XSDT" or "RSDT" before the first
+ * callback. Fails when there is no valid RSDP or root table.
  */
 int vt_acpi_image_tables(const uint8_t *image, size_t len, uint64_t base,
                          int (*found)(const char *sig, const uint8_t *data, size_t len, void *ctx),
-                         void *ctx, size_t *missing, struct vt_err *err);
+                         void (*skipped)(unsigned entry, uint64_t address, const char *why,
+                                         void *ctx),
+                         void *ctx, const char **root_sig, struct vt_err *err);
 
 #endif

@@ -323,81 +323,91 @@ static int atomic_sink(void *ctx, const void *data, size_t len)
     return vt_atomic_write(ctx, data, len, NULL);
 }
 
-/* Begin DIR/name; path must outlive the struct vt_atomic. */
-static int begin(struct vt_atomic *a, char *path, size_t size, const char *dir, const char *name,
-                 struct vt_err *err)
+static const char *const plan_files[] = {"cpuid.txt", "e820.txt", "plan.json", "srat.dat",
+                                         "slit.dat",  "madt.dat", "hmat.dat",  NULL};
+
+const char *vt_layout_file_name(size_t i)
 {
-    if (vt_path_fmt(path, size, err, "%s/%s", dir, name) < 0)
-        return -ENAMETOOLONG;
-    return vt_atomic_begin(a, path, err);
+    return i < sizeof(plan_files) / sizeof(plan_files[0]) ? plan_files[i] : NULL;
 }
 
-/* Each file is rendered straight into its temporary file (the JSON streams in
- * 64 KiB pieces), and all are renamed into place only once all are written:
- * a failure leaves none of them half-written. */
-int vt_layout_write_dir(const struct vt_layout *l, const char *dir, struct vt_err *err)
+/* One file of the plan rendered into f (the JSON streams in 64 KiB pieces). */
+static int render_file(const struct vt_layout *l, size_t i, struct vt_atomic *f, struct vt_err *err)
 {
-    static const char *const names[] = {"cpuid.txt", "e820.txt", "plan.json", "srat.dat",
-                                        "slit.dat",  "madt.dat", "hmat.dat"};
     static int (*const tables[])(const struct vt_layout *, const struct vt_acpi_options *,
                                  uint8_t **, size_t *, struct vt_err *) = {
         vt_acpi_srat, vt_acpi_slit, vt_acpi_madt, vt_acpi_hmat};
-    enum { NFILES = sizeof(names) / sizeof(names[0]) };
-    struct vt_atomic files[NFILES];
-    char paths[NFILES][4096];
-    size_t begun = 0;
     char *text = NULL;
+    uint8_t *table;
+    size_t tlen;
     int rc;
 
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-        return vt_err_set(err, -errno, "%s: cannot create the directory: %s", dir, strerror(errno));
-    for (; begun < NFILES; begun++)
-        if ((rc = begin(&files[begun], paths[begun], sizeof(paths[begun]), dir, names[begun],
-                        err)) < 0)
-            goto fail;
-    if ((rc = vt_cpuid_format(l, &text)) < 0) {
-        vt_err_set(err, rc, "out of memory");
-        goto fail;
-    }
-    rc = vt_atomic_write(&files[0], text, strlen(text), err);
-    free(text);
-    text = NULL;
-    if (rc < 0 || (rc = vt_layout_e820_text(l, &text, err)) < 0 ||
-        (rc = vt_atomic_write(&files[1], text, strlen(text), err)) < 0)
-        goto fail;
-    {
+    switch (i) {
+    case 0:
+        if ((rc = vt_cpuid_format(l, &text)) < 0)
+            return vt_err_set(err, rc, "out of memory");
+        break;
+    case 1:
+        if ((rc = vt_layout_e820_text(l, &text, err)) < 0)
+            return rc;
+        break;
+    case 2: {
         struct vt_buf b;
 
-        vt_buf_init_sink(&b, atomic_sink, &files[2]);
+        vt_buf_init_sink(&b, atomic_sink, f);
         rc = render_json(l, &b, err);
         if (rc == 0 && (rc = vt_buf_flush(&b)) < 0)
-            vt_err_set(err, rc, "%s: cannot write", paths[2]);
+            vt_err_set(err, rc, "%s: cannot write", f->path);
         vt_buf_free(&b);
-        if (rc < 0)
-            goto fail;
+        return rc;
     }
-    for (size_t t = 0; t < 4; t++) {
-        uint8_t *table;
-        size_t tlen;
-
-        if ((rc = tables[t](l, NULL, &table, &tlen, err)) < 0)
-            goto fail;
-        rc = vt_atomic_write(&files[3 + t], table, tlen, err);
+    default:
+        if ((rc = tables[i - 3](l, NULL, &table, &tlen, err)) < 0)
+            return rc;
+        rc = vt_atomic_write(f, table, tlen, err);
         free(table);
-        if (rc < 0)
-            goto fail;
+        return rc;
     }
-    for (size_t i = 0; i < NFILES; i++)
-        if ((rc = vt_atomic_close(&files[i], err)) < 0)
-            goto fail;
-    for (size_t i = 0; i < NFILES; i++)
-        if ((rc = vt_atomic_commit(&files[i], err)) < 0)
-            goto fail;
+    rc = vt_atomic_write(f, text, strlen(text), err);
     free(text);
-    return 0;
-fail:
-    free(text);
-    for (size_t i = 0; i < begun; i++)
-        vt_atomic_abort(&files[i]);
     return rc;
+}
+
+/* The files into dir: each replaced atomically, or with fresh (dir is a new
+ * set's directory) created in place. */
+static int write_files(const struct vt_layout *l, const char *dir, bool fresh, struct vt_err *err)
+{
+    for (size_t i = 0; plan_files[i]; i++) {
+        char path[PATH_MAX];
+        struct vt_atomic f;
+        int rc;
+
+        if ((rc = vt_path_fmt(path, sizeof(path), err, "%s/%s", dir, plan_files[i])) < 0 ||
+            (rc = (fresh ? vt_atomic_begin_new : vt_atomic_begin)(&f, path, err)) < 0)
+            return rc;
+        if ((rc = render_file(l, i, &f, err)) < 0 || (rc = vt_atomic_commit(&f, err)) < 0) {
+            vt_atomic_abort(&f);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int vt_layout_write_files(const struct vt_layout *l, const char *dir, struct vt_err *err)
+{
+    return write_files(l, dir, false, err);
+}
+
+int vt_layout_write_dir(const struct vt_layout *l, const char *dir, struct vt_err *err)
+{
+    struct vt_dirset s;
+    int rc;
+
+    if ((rc = vt_dirset_begin(&s, dir, plan_files, err)) < 0)
+        return rc;
+    if ((rc = write_files(l, s.tmp, true, err)) < 0 || (rc = vt_dirset_commit(&s, err)) < 0) {
+        vt_dirset_abort(&s);
+        return rc;
+    }
+    return 0;
 }

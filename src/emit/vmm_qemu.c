@@ -10,6 +10,7 @@
 
 #include "emit/strlist.h"
 #include "emit/vmm_common.h"
+#include "vtopo/acpi.h"
 #include "vtopo/vmm.h"
 
 /* ACPI_MAX_RAM_SLOTS (include/hw/acpi/acpi.h): QEMU refuses -m slots= above it
@@ -58,6 +59,44 @@ static char *qemu_escape(const char *s)
     return out;
 }
 
+/* QEMU's -acpitable refuses a table above 65535 bytes ("ACPI table too big",
+ * hw/acpi/core.c acpi_table_add). */
+#define QEMU_ACPITABLE_MAX 65535u
+
+/* Every table the acpi mode passes must fit -acpitable. */
+static int check_table_sizes(const struct vt_layout *l, const struct vt_qemu_opts *o,
+                             struct vt_err *err)
+{
+    static const struct {
+        const char *name, *fix;
+        int (*emit)(const struct vt_layout *, const struct vt_acpi_options *, uint8_t **, size_t *,
+                    struct vt_err *);
+    } tables[] = {
+        {"SRAT", "fewer vCPUs or memory ranges", vt_acpi_srat},
+        {"SLIT", "denser --guest-pxms: the SLIT has a row per PXM up to the highest", vt_acpi_slit},
+        {"HMAT", "fewer vnodes, or emit without --hmat", vt_acpi_hmat},
+        {"MADT", "fewer vCPUs, or emit without --madt", vt_acpi_madt},
+    };
+
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        uint8_t *data;
+        size_t len;
+        int rc;
+
+        if ((i == 2 && !o->hmat) || (i == 3 && !o->madt))
+            continue;
+        if ((rc = tables[i].emit(l, NULL, &data, &len, err)) < 0)
+            return rc;
+        free(data);
+        if (len > QEMU_ACPITABLE_MAX)
+            return vt_err_set(err, -EINVAL,
+                              "QEMU's -acpitable takes tables of at most %u bytes, but the "
+                              "plan's %s is %zu bytes (plan %s)",
+                              QEMU_ACPITABLE_MAX, tables[i].name, len, tables[i].fix);
+    }
+    return 0;
+}
+
 static int check_layout(const struct vt_layout *l, const struct vt_qemu_opts *o, struct vt_err *err)
 {
     int rc;
@@ -83,6 +122,8 @@ static int check_layout(const struct vt_layout *l, const struct vt_qemu_opts *o,
                           "hot-pluggable range, but --hotplug-memory plans %zu ranges (give "
                           "fewer, larger ranges)",
                           QEMU_MAX_RAM_SLOTS, vt_layout_hotplug_memory_count(l));
+    if (o->numa == VT_QEMU_NUMA_ACPI && (rc = check_table_sizes(l, o, err)) < 0)
+        return rc;
     if (o->numa == VT_QEMU_NUMA_ACPI && o->tables_dir && strchr(o->tables_dir, ':'))
         return vt_err_set(err, -EINVAL,
                           "QEMU's -acpitable file= splits its value into files at ':', but the "

@@ -2,38 +2,35 @@
  * (host_pxm) and physical ranges from the host's SRAT by replaying Linux's
  * node numbering, and cross-check distances against its SLIT. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "acpi/linux_numa.h"
 #include "acpi/parse.h"
 #include "host/host_internal.h"
 #include "util/file.h"
 
-#define ACPI_TABLE_MAX (16u << 20)
-
-/* Find and read a table as <dir>/<SIG>, <dir>/<sig>.dat or <dir>/<SIG>.dat. */
+/* Find and read a table of dir under any of its names (SRAT, srat.dat,
+ * SRAT.dat). */
 static int read_table(const char *dir, const char *sig, char **data, size_t *len, char *path,
                       size_t path_size, struct vt_err *err)
 {
-    char lower[8];
-    int rc = -ENOENT;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
 
-    for (size_t i = 0; i < 4 && sig[i]; i++)
-        lower[i] = (char)(sig[i] | 0x20);
-    lower[4] = '\0';
-    for (size_t i = 0; i < 3; i++) {
-        if (vt_path_fmt(path, path_size, err, "%s/%s%s", dir, i == 1 ? lower : sig,
-                        i ? ".dat" : "") < 0)
-            return -ENAMETOOLONG;
-        rc = vt_read_file(path, ACPI_TABLE_MAX, 0, data, len, err);
+    if (dfd < 0) {
+        snprintf(path, path_size, "%s/%s", dir, sig);
+        rc = -errno;
         if (rc != -ENOENT)
-            return rc;
+            vt_err_set(err, rc, "%s: cannot open: %s", dir, strerror(-rc));
+        return rc;
     }
-    vt_path_fmt(path, path_size, NULL, "%s/%s", dir, sig);
-    return -ENOENT;
+    rc = vt_acpi_read_dir_table(dfd, dir, sig, data, len, path, path_size, err);
+    close(dfd);
+    return rc;
 }
 
 /* The kernel command line in the dump disables or fakes NUMA: SRAT numbering

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "host/host_internal.h"
+#include "util/text.h"
+#include "vtopo/size.h"
 
 /* The host-wide bitmaps, for allocating and freeing them together. */
 static struct vt_bitmap **host_bitmap(struct vt_host *h, unsigned i)
@@ -29,6 +31,7 @@ struct vt_host *host_new(const char *desc_fmt, ...)
     if (vasprintf(&h->desc, desc_fmt, ap) < 0)
         h->desc = NULL;
     va_end(ap);
+    h->desc = vt_text_take_safe(h->desc); /* it names an input path */
     if (!h->desc)
         goto fail;
     for (unsigned i = 0; (b = host_bitmap(h, i)); i++)
@@ -152,8 +155,14 @@ void host_warn(struct vt_host *h, const char *fmt, ...)
     va_start(ap, fmt);
     rc = vasprintf(&msg, fmt, ap);
     va_end(ap);
-    if (rc < 0)
+    if (rc < 0 || !(msg = vt_text_take_safe(msg)))
         return;
+    /* A host file keeps its source's warnings; loading it says them once. */
+    for (size_t i = 0; i < h->nwarnings; i++)
+        if (!strcmp(h->warnings[i], msg)) {
+            free(msg);
+            return;
+        }
     if (grow_array((void **)&h->warnings, &h->cap_warnings, h->nwarnings, sizeof(*h->warnings)) <
         0) {
         free(msg);
@@ -324,6 +333,51 @@ out:
     return rc;
 }
 
+/* What a source can say that no Linux host shows: warned about, since a plan
+ * built on it is built on a host that does not exist. */
+static int check_consistency(struct vt_host *h, struct vt_err *err)
+{
+    struct vt_bitmap *nodeless = vt_bitmap_new();
+
+    if (!nodeless || vt_bitmap_copy(nodeless, h->cpu_online) < 0) {
+        vt_bitmap_free(nodeless);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < h->nnodes; i++)
+        vt_bitmap_andnot(nodeless, h->nodes[i].cpus);
+    if (!vt_bitmap_iszero(nodeless)) {
+        char *list = vt_bitmap_format_list(nodeless);
+
+        host_warn(h,
+                  "online CPUs %s are in no node (Linux puts every online CPU in a node; a "
+                  "node's cpulist is missing?); plans cannot place vCPUs on them",
+                  list ? list : "?");
+        free(list);
+    }
+    vt_bitmap_free(nodeless);
+    for (size_t i = 0; i < h->nnodes; i++) {
+        const struct host_node *n = &h->nodes[i];
+        uint64_t ranged = 0;
+
+        for (size_t r = 0; r < n->nranges; r++)
+            ranged += n->ranges[r].end - n->ranges[r].start;
+        /* MemTotal counts managed pages, always less than the node's ranges
+         * (the kernel reserves some); more than a memory block above them is
+         * memory the ranges do not hold. */
+        if (n->nranges && n->pub.memory_bytes > ranged + HOST_MEMORY_BLOCK_MIN) {
+            char a[32], b[32];
+
+            vt_size_format(a, sizeof(a), n->pub.memory_bytes);
+            vt_size_format(b, sizeof(b), ranged);
+            host_warn(h,
+                      "node %u: its memory (MemTotal) is %s but its physical ranges hold only "
+                      "%s; ranges and memory come from different machines or a partial dump?",
+                      n->pub.pnode, a, b);
+        }
+    }
+    return 0;
+}
+
 int host_finalize(struct vt_host *h, struct vt_err *err)
 {
     int rc;
@@ -374,7 +428,7 @@ int host_finalize(struct vt_host *h, struct vt_err *err)
         n->pub.has_memory = n->pub.memory_bytes > 0;
         n->pub.distances = h->dist + i * h->nnodes;
     }
-    if ((rc = build_pfn_index(h, err)) < 0)
+    if ((rc = check_consistency(h, err)) < 0 || (rc = build_pfn_index(h, err)) < 0)
         return rc;
 
     if (h->ndevs)

@@ -5,6 +5,10 @@
 
 #include "vtopo/host.h"
 
+/* The smallest memory block Linux x86-64 hot-plugs and lists in
+ * /sys/devices/system/memory: the granularity of a node's known ranges. */
+#define HOST_MEMORY_BLOCK_MIN (UINT64_C(128) << 20)
+
 struct host_node {
     struct vt_host_node pub;
     struct vt_bitmap *listed; /* CPUs the source says the node has (maybe offline) */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
 
 #include "host/host_internal.h"
 #include "util/file.h"
@@ -15,7 +16,6 @@
 
 #define HOST_FORMAT         "vtopo-host"
 #define HOST_FORMAT_VERSION 1
-#define HOST_FILE_MAX       (64u << 20)
 
 /* ---- writing ---------------------------------------------------------- */
 
@@ -55,10 +55,59 @@ static void push(struct json_object *a, struct json_object *v, bool *oom)
     }
 }
 
+/* A node's distance row, printed on one line straight from the host's matrix:
+ * at 4096 nodes that is 16 M numbers, which as json-c objects, one per line,
+ * would take gigabytes to build and 200 MB to store. */
+struct dist_row {
+    const uint32_t *row;
+    size_t n;
+};
+
+static int dist_row_to_json(struct json_object *jso, struct printbuf *pb, int level, int flags)
+{
+    const struct dist_row *d = json_object_get_userdata(jso);
+
+    (void)level;
+    (void)flags;
+    printbuf_strappend(pb, "[");
+    for (size_t j = 0; j < d->n; j++) {
+        char num[16];
+        int len = d->row[j] ? snprintf(num, sizeof(num), "%s%" PRIu32, j ? ", " : "", d->row[j])
+                            : snprintf(num, sizeof(num), "%snull", j ? ", " : "");
+
+        if (printbuf_memappend(pb, num, len) < 0)
+            return -1;
+    }
+    printbuf_strappend(pb, "]");
+    return 0;
+}
+
+static void dist_row_free(struct json_object *jso, void *userdata)
+{
+    (void)jso;
+    free(userdata);
+}
+
+static struct json_object *dist_json(const struct vt_host *h, size_t i)
+{
+    struct json_object *o = json_object_new_array();
+    struct dist_row *d = malloc(sizeof(*d));
+
+    if (!o || !d) {
+        json_object_put(o);
+        free(d);
+        return NULL;
+    }
+    d->row = h->nodes[i].pub.distances;
+    d->n = h->nnodes;
+    json_object_set_serializer(o, dist_row_to_json, d, dist_row_free);
+    return o;
+}
+
 static struct json_object *node_json(const struct vt_host *h, size_t i, bool *oom)
 {
     const struct vt_host_node *n = &h->nodes[i].pub;
-    struct json_object *o = json_object_new_object(), *ranges, *dist;
+    struct json_object *o = json_object_new_object(), *ranges;
 
     if (!o)
         return NULL;
@@ -85,14 +134,7 @@ static struct json_object *node_json(const struct vt_host *h, size_t i, bool *oo
     put(o, "has_cpu", json_object_new_boolean(n->has_cpu), oom);
     put(o, "has_memory", json_object_new_boolean(n->has_memory), oom);
     put(o, "has_generic_initiator", json_object_new_boolean(n->has_generic_initiator), oom);
-    dist = json_object_new_array();
-    for (size_t j = 0; dist && j < h->nnodes; j++) {
-        if (n->distances[j])
-            push(dist, json_object_new_int64(n->distances[j]), oom);
-        else if (json_object_array_add(dist, NULL) < 0) /* unknown: null */
-            *oom = true;
-    }
-    put(o, "distances", dist, oom);
+    put(o, "distances", dist_json(h, i), oom); /* unknown: null */
     return o;
 }
 
@@ -501,6 +543,49 @@ static int read_device(const struct reader *r, struct vt_host *h, struct json_ob
     return 0;
 }
 
+/* Two nodes with one firmware proximity domain would be one node to Linux
+ * (it numbers nodes by PXM), and a plan could not tell them apart. */
+struct pxm_node {
+    uint32_t pxm;
+    size_t idx;
+};
+
+static int cmp_pxm_node(const void *a, const void *b)
+{
+    const struct pxm_node *x = a, *y = b;
+
+    if (x->pxm != y->pxm)
+        return x->pxm < y->pxm ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int unique_pxms(const struct reader *r, const struct vt_host *h)
+{
+    struct pxm_node *v = malloc((h->nnodes ? h->nnodes : 1) * sizeof(*v));
+    size_t n = 0;
+    int rc = 0;
+
+    if (!v)
+        return vt_err_set(r->err, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < h->nnodes; i++)
+        if (h->nodes[i].pub.host_pxm != VT_PXM_UNKNOWN)
+            v[n++] = (struct pxm_node){h->nodes[i].pub.host_pxm, i};
+    qsort(v, n, sizeof(*v), cmp_pxm_node);
+    for (size_t k = 1; k < n && rc == 0; k++)
+        if (v[k].pxm == v[k - 1].pxm) {
+            char w[64], m[160];
+
+            snprintf(w, sizeof(w), "nodes[%zu].host_pxm", v[k].idx);
+            snprintf(m, sizeof(m),
+                     "%u is nodes[%zu]'s too; each node has a proximity domain of its own (Linux "
+                     "makes one node of one PXM)",
+                     v[k].pxm, v[k - 1].idx);
+            rc = bad(r, w, "%s", m);
+        }
+    free(v);
+    return rc;
+}
+
 static int read_root(const struct reader *r, struct vt_host *h, struct json_object *root)
 {
     static const char *const keys[] = {"format",         "version",  "source",
@@ -548,6 +633,8 @@ static int read_root(const struct reader *r, struct vt_host *h, struct json_obje
     for (size_t i = 0; i < json_object_array_length(nodes); i++)
         if ((rc = read_node(r, h, json_object_array_get_idx(nodes, i), i)) < 0)
             return rc;
+    if ((rc = unique_pxms(r, h)) < 0)
+        return rc;
     if (host_alloc_distances(h) < 0)
         return vt_err_set(r->err, -ENOMEM, "out of memory");
     if ((rc = read_distances(r, h, nodes)) < 0)
@@ -584,6 +671,94 @@ static int read_root(const struct reader *r, struct vt_host *h, struct json_obje
     return 0;
 }
 
+/*
+ * json-c keeps the last of two equal keys in one object, other parsers the
+ * first: a host file that says two things must not be read as either. The
+ * text is valid JSON here (json-c took it), so a scan of strings and
+ * brackets finds each object's keys. Keys are compared as written.
+ */
+struct key_frame {
+    bool object, want_key;
+    const char **keys; /* each points at the key's opening quote */
+    size_t *lens, n, cap;
+};
+
+static int duplicate_key(const char *path, const char *text, size_t len, struct vt_err *err)
+{
+    struct key_frame *stack = NULL;
+    size_t depth = 0, cap = 0, line = 1;
+    int rc = 0;
+
+    for (size_t i = 0; i < len && rc == 0; i++) {
+        char c = text[i];
+
+        if (c == '\n') {
+            line++;
+        } else if (c == '{' || c == '[') {
+            if (depth == cap) {
+                size_t ncap = cap ? cap * 2 : 16;
+                struct key_frame *ns = realloc(stack, ncap * sizeof(*ns));
+
+                if (!ns) {
+                    rc = vt_err_set(err, -ENOMEM, "out of memory");
+                    break;
+                }
+                stack = ns;
+                cap = ncap;
+            }
+            stack[depth++] = (struct key_frame){c == '{', c == '{', NULL, NULL, 0, 0};
+        } else if ((c == '}' || c == ']') && depth) {
+            depth--;
+            free(stack[depth].keys);
+            free(stack[depth].lens);
+        } else if (c == ',' && depth && stack[depth - 1].object) {
+            stack[depth - 1].want_key = true;
+        } else if (c == '"') {
+            size_t start = i++;
+            struct key_frame *f = depth ? &stack[depth - 1] : NULL;
+
+            while (i < len && text[i] != '"')
+                i += text[i] == '\\' ? 2 : 1;
+            if (!f || !f->want_key)
+                continue;
+            f->want_key = false;
+            for (size_t k = 0; k < f->n; k++)
+                if (f->lens[k] == i - start && !memcmp(f->keys[k], text + start, i - start)) {
+                    rc = vt_err_set(err, -EINVAL,
+                                    "%s: line %zu: key %.*s is given twice in one object (JSON "
+                                    "parsers disagree on which one counts)",
+                                    path, line, (int)(i - start + 1 > 80 ? 80 : i - start + 1),
+                                    text + start);
+                    break;
+                }
+            if (rc == 0 && f->n == f->cap) {
+                size_t ncap = f->cap ? f->cap * 2 : 16;
+                const char **nk = realloc(f->keys, ncap * sizeof(*nk));
+                size_t *nl = nk ? realloc(f->lens, ncap * sizeof(*nl)) : NULL;
+
+                if (nk)
+                    f->keys = nk;
+                if (!nl) {
+                    rc = vt_err_set(err, -ENOMEM, "out of memory");
+                    break;
+                }
+                f->lens = nl;
+                f->cap = ncap;
+            }
+            if (rc == 0) {
+                f->keys[f->n] = text + start;
+                f->lens[f->n++] = i - start;
+            }
+        }
+    }
+    while (depth--) {
+        free(stack[depth].keys);
+        free(stack[depth].lens);
+    }
+    free(stack);
+    return rc;
+}
+
 int host_load_file(struct vt_host *h, const char *path, struct vt_err *err)
 {
     struct reader r = {path, err};
@@ -593,13 +768,15 @@ int host_load_file(struct vt_host *h, const char *path, struct vt_err *err)
     size_t len;
     int rc;
 
-    if ((rc = vt_read_file(path, HOST_FILE_MAX, 0, &text, &len, err)) < 0)
+    if ((rc = vt_read_file(path, VT_HOST_FILE_MAX, VT_READ_STREAM, &text, &len, err)) < 0)
         return rc;
     tok = json_tokener_new();
     if (!tok) {
         free(text);
         return vt_err_set(err, -ENOMEM, "out of memory");
     }
+    /* A host file is written back by --json: its strings must be UTF-8. */
+    json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
     root = len > INT32_MAX ? NULL : json_tokener_parse_ex(tok, text, (int)len);
     size_t end = json_tokener_get_parse_end(tok);
     while (end < len &&
@@ -613,13 +790,19 @@ int host_load_file(struct vt_host *h, const char *path, struct vt_err *err)
             line += text[i] == '\n';
         if (jerr == json_tokener_success && root)
             rc = vt_err_set(err, -EINVAL, "%s: line %zu: text after the JSON document", path, line);
+        else if (jerr == json_tokener_success) /* the document is the literal null */
+            rc = vt_err_set(err, -EINVAL, "%s: the top level is null, not an object", path);
+        else if (jerr == json_tokener_continue && end == 0)
+            rc = vt_err_set(err, -EINVAL, "%s: empty (a host file is a JSON object)", path);
         else
             rc = vt_err_set(err, -EINVAL, "%s: line %zu: not valid JSON (%s)", path, line,
                             jerr == json_tokener_continue ? "unexpected end of file"
                                                           : json_tokener_error_desc(jerr));
         json_object_put(root);
-    } else {
+    } else if ((rc = duplicate_key(path, text, len, err)) == 0) {
         rc = read_root(&r, h, root);
+        json_object_put(root);
+    } else {
         json_object_put(root);
     }
     json_tokener_free(tok);

@@ -145,7 +145,7 @@ static int set_key(struct spec *sp, const char *key, const char *val, struct vt_
         int rc = vt_size_parse(val, &sp->mem, err);
 
         if (rc < 0)
-            vt_err_prefix(err, "synthetic spec: mem=: ");
+            vt_err_prefix(err, "synthetic spec: mem: ");
         sp->have_mem = true;
         return rc;
     }

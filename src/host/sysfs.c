@@ -571,8 +571,11 @@ static int load_device(const struct sysfs *parent, int devices_fd, const char *n
 static bool uevent_value(const char *text, const char *key, char *val, size_t size)
 {
     size_t klen = strlen(key);
+    const char *line = text;
 
-    for (const char *line = text; line && *line; line = strchr(line, '\n'), line += !!line) {
+    while (*line) {
+        const char *eol = strchr(line, '\n');
+
         if (strncmp(line, key, klen) == 0 && line[klen] == '=') {
             size_t len = strcspn(line + klen + 1, "\n");
 
@@ -582,6 +585,9 @@ static bool uevent_value(const char *text, const char *key, char *val, size_t si
             val[len] = '\0';
             return true;
         }
+        if (!eol)
+            break;
+        line = eol + 1;
     }
     return false;
 }

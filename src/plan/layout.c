@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "plan/layout_internal.h"
+#include "util/text.h"
 
 /* HMAT values derived from a distance d: d x 10 ns, 512000 / d MB/s (a local
  * access, d = 10, is 100 ns and 51.2 GB/s). */
@@ -84,7 +85,7 @@ void layout_warn(struct vt_layout *l, const char *fmt, ...)
     va_start(ap, fmt);
     rc = vasprintf(&msg, fmt, ap);
     va_end(ap);
-    if (rc >= 0)
+    if (rc >= 0 && (msg = vt_text_take_safe(msg)))
         l->warnings[l->nwarnings++] = msg;
 }
 

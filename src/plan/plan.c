@@ -15,7 +15,11 @@
 #include "plan/memmap.h"
 #include "plan/request_internal.h"
 #include "util/file.h"
+#include "vtopo/check.h"
 #include "vtopo/size.h"
+
+_Static_assert(VT_MAX_VNODES == VT_LINUX_MAX_NUMNODES,
+               "a plan has at most as many vnodes as the modelled Linux has nodes");
 
 #define DIST_LOCAL      10
 #define DIST_SAME_PNODE 11 /* two vnodes on one pnode: the nearest value Linux accepts */
@@ -309,6 +313,66 @@ static int initiator_vnodes(struct planner *p)
     }
     free(named);
     return grow_vnodes(p, top);
+}
+
+/* ---- empty vnodes --------------------------------------------------------- */
+
+/* Whether an option other than the placement names vnode v. */
+static bool vnode_named(const struct vt_request *r, unsigned v)
+{
+    if (v < r->nvnode_memory || v < r->nvnode_pnode || v < r->nvnode_guest_pxm ||
+        v < r->distances.rows)
+        return true;
+    for (size_t i = 0; i < r->ninitiators; i++)
+        if (r->initiators[i].vnode == v)
+            return true;
+    for (size_t i = 0; i < r->nhotplug; i++)
+        if (r->hotplug[i].vnode == v)
+            return true;
+    return false;
+}
+
+/*
+ * --vcpu-nodes makes vnodes up to the highest it names; one that gets no
+ * vCPU and that no other option names is a gap nobody asked for (0-3:4095
+ * would make 4095 empty vnodes: a 68 MB plan and an SRAT Linux rejects).
+ */
+static int unnamed_vnodes(struct planner *p)
+{
+    if (p->r->placement != PLACE_VCPU_NODES)
+        return 0;
+    for (unsigned v = 0; v < p->nplaced; v++)
+        if (!p->vnode_count[v] && !vnode_named(p->r, v))
+            return vt_err_set(p->err, -EINVAL,
+                              "--vcpu-nodes: vnode %u gets no vCPU and no other option names it "
+                              "(vnodes are numbered from 0 without gaps: renumber them, or give "
+                              "vnode %u memory with --vnode-memory)",
+                              v, v);
+    return 0;
+}
+
+/* An empty vnode (no vCPU, memory, hot-pluggable memory or generic
+ * initiator) has nothing in the SRAT: Linux never makes a node of it, so the
+ * guest has fewer nodes than the plan says. Allowed where asked for (--vnodes
+ * beyond the vCPUs, a per-vnode list, --pin-identity's PXM gaps), never
+ * silently. */
+static void warn_empty_vnodes(struct planner *p)
+{
+    for (size_t v = 0; v < p->l->nvnodes; v++) {
+        const struct vt_vnode *vn = &p->l->vnodes[v].pub;
+
+        if (!vt_bitmap_iszero(vn->vcpus) || !vt_bitmap_iszero(vn->hotplug_vcpus) ||
+            vn->memory_bytes || vn->hotplug_memory_bytes || vn->ninitiators)
+            continue;
+        layout_warn(p->l,
+                    "vnode %zu is empty (no vCPU, memory or generic initiator%s): the SRAT "
+                    "holds nothing of it, so the guest has no node for it",
+                    v,
+                    p->r->placement == PLACE_PIN_IDENTITY
+                        ? "; a gap in the host's PXMs that --pin-identity keeps"
+                    : p->r->placement == PLACE_VNODES ? "; --vnodes is above what the vCPUs fill"
+                                                      : "");
+    }
 }
 
 /* ---- vnodes to pnodes -------------------------------------------------- */
@@ -829,25 +893,29 @@ static int memory_host_shaped(struct planner *p)
         if (p->vnode_pnode[v] < 0)
             continue;
         for (unsigned w = 0; w < v; w++)
-            if (p->vnode_pnode[w] == p->vnode_pnode[v])
-                return vt_err_set(p->err, -EINVAL,
-                                  "--mem-layout host: vnodes %u and %u share pnode %d; a "
-                                  "host-shaped layout needs one pnode per vnode",
-                                  w, v, p->vnode_pnode[v]);
+            if (p->vnode_pnode[w] == p->vnode_pnode[v]) {
+                rc = vt_err_set(p->err, -EINVAL,
+                                "--mem-layout host: vnodes %u and %u share pnode %d; a "
+                                "host-shaped layout needs one pnode per vnode",
+                                w, v, p->vnode_pnode[v]);
+                goto out;
+            }
         hn = vt_host_node(p->h, (size_t)vt_host_node_index(p->h, (unsigned)p->vnode_pnode[v]));
-        if (hn->has_memory && hn->nranges == 0)
-            return vt_err_set(p->err, -EINVAL,
-                              "--mem-layout host needs the host's physical memory ranges, and "
-                              "node %u has none (no SRAT and no memory/block_size_bytes)",
-                              hn->pnode);
+        if (hn->has_memory && hn->nranges == 0) {
+            rc = vt_err_set(p->err, -EINVAL,
+                            "--mem-layout host needs the host's physical memory ranges, and "
+                            "node %u has none (no SRAT and no memory/block_size_bytes)",
+                            hn->pnode);
+            goto out;
+        }
         for (size_t k = 0; k < hn->nranges; k++) {
             if (host.n == cap) {
                 size_t ncap = cap ? cap * 2 : 16;
                 struct vt_e820_entry *e = realloc(host.entries, ncap * sizeof(*e));
 
                 if (!e) {
-                    vt_e820_free(&host);
-                    return oom(p);
+                    rc = oom(p);
+                    goto out;
                 }
                 host.entries = e;
                 cap = ncap;
@@ -859,9 +927,9 @@ static int memory_host_shaped(struct planner *p)
         }
     }
     if (host.n == 0) {
-        vt_e820_free(&host);
-        return vt_err_set(p->err, -EINVAL,
-                          "--mem-layout host: the vnodes' host nodes have no memory ranges");
+        rc = vt_err_set(p->err, -EINVAL,
+                        "--mem-layout host: the vnodes' host nodes have no memory ranges");
+        goto out;
     }
     /* Sorted input for the trim. */
     for (size_t i = 1; i < host.n; i++)
@@ -928,12 +996,20 @@ static int memory_layout(struct planner *p)
         char *text;
         struct vt_e820 file = {0};
 
-        if ((rc = vt_read_file(p->r->e820_path, 1u << 20, VT_READ_TEXT, &text, NULL, p->err)) < 0)
+        if ((rc = vt_read_file(p->r->e820_path, VT_CHECK_E820_TEXT_MAX, VT_READ_TEXT, &text, NULL,
+                               p->err)) < 0)
             return rc;
         rc = vt_e820_parse(text, p->r->e820_path, &file, p->err);
         free(text);
         if (rc < 0)
             return rc;
+        if (vt_e820_ram_bytes(&file) < VT_MEM_GRANULE) {
+            vt_e820_free(&file);
+            return vt_err_set(p->err, -EINVAL,
+                              "%s: less than 2 MiB of usable RAM (entries of type 'usable'); a "
+                              "guest's memory is whole 2 MiB granules of it",
+                              p->r->e820_path);
+        }
         if (!p->r->memory)
             p->memory = vt_e820_ram_bytes(&file) / VT_MEM_GRANULE * VT_MEM_GRANULE;
         if (vt_e820_ram_bytes(&file) < p->memory) {
@@ -1067,7 +1143,7 @@ static int cmp_pxm_vnode(const void *a, const void *b)
  * (vt_srat_of_layout, the emitter's own walk) go through the one model of
  * that order (vt_linux_srat_order, src/acpi/linux_numa.c), so the prediction
  * follows whatever order src/acpi/srat.c writes. A vnode Linux never meets
- * gets no node. (With a PXM of 256 or more Linux drops the SRAT, which the
+ * gets no node. (With a PXM of VT_LINUX_MAX_PXM or more Linux drops the SRAT, which the
  * plan warns about; the numbering is then the one the SRAT would have given.)
  */
 static int linux_nodes(struct planner *p)
@@ -1217,7 +1293,7 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
     /* Memory follows every planned vCPU, hot-pluggable ones included. */
     for (unsigned i = 0; i < p.nvcpus; i++)
         p.vnode_count[p.vcpu_vnode[i]]++;
-    if ((rc = choose_pnodes(&p)) < 0)
+    if ((rc = unnamed_vnodes(&p)) < 0 || (rc = choose_pnodes(&p)) < 0)
         goto out;
     if (r->placement == PLACE_PIN_IDENTITY)
         for (unsigned v = 0; v < p.nvnodes; v++)
@@ -1268,12 +1344,17 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
             lv->pub.host_pxm =
                 vt_host_node(h, (size_t)vt_host_node_index(h, (unsigned)lv->pub.pnode))->host_pxm;
         lv->pub.memory_bytes = p.vnode_mem[v];
-        if (lv->pub.guest_pxm >= 256) {
+        if (lv->pub.guest_pxm >= VT_LINUX_MAX_PXM)
             layout_warn(p.l,
-                        "vnode %u has guest PXM %u: Linux ignores proximity domains of 256 and "
-                        "more (MAX_PXM_DOMAINS)",
+                        "vnode %u has guest PXM %u: Linux gives proximity domains of %u and more "
+                        "no node (MAX_PXM_DOMAINS) and does not use the SRAT",
+                        v, lv->pub.guest_pxm, VT_LINUX_MAX_PXM);
+        else if (lv->pub.guest_pxm >= VT_LINUX_SMALL_MAX_PXM)
+            layout_warn(p.l,
+                        "vnode %u has guest PXM %u: distribution kernels (1024 nodes) use it, but "
+                        "a kernel built with fewer than 512 nodes has MAX_PXM_DOMAINS 256 and "
+                        "drops the SRAT",
                         v, lv->pub.guest_pxm);
-        }
     }
     for (unsigned i = 0; i < p.nvcpus; i++) {
         struct layout_vnode *lv = &p.l->vnodes[p.vcpu_vnode[i]];
@@ -1286,6 +1367,7 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
     if ((rc = layout_freeze(p.l, err)) < 0 || (rc = take_hmat_matrices(&p)) < 0 ||
         (rc = linux_nodes(&p)) < 0)
         goto out;
+    warn_empty_vnodes(&p);
     *out = p.l;
     p.l = NULL;
 out:

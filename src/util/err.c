@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/text.h"
 #include "vtopo/err.h"
 
 void vt_err_clear(struct vt_err *err)
@@ -21,6 +22,9 @@ int vt_err_set(struct vt_err *err, int code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
         va_end(ap);
+        /* Messages carry values from input: a file name or a field may hold
+         * terminal controls or bytes that are not UTF-8. */
+        vt_text_escape_inplace(err->msg, sizeof(err->msg));
     }
     return code;
 }
@@ -45,4 +49,5 @@ void vt_err_prefix(struct vt_err *err, const char *fmt, ...)
         olen = sizeof(err->msg) - 1 - plen;
     memcpy(err->msg + plen, old, olen);
     err->msg[plen + olen] = '\0';
+    vt_text_escape_inplace(err->msg, sizeof(err->msg));
 }

@@ -5,41 +5,85 @@
 #include <stdbool.h>
 #include <limits.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "vtopo/err.h"
 
 /*
  * Read all of path (read() until EOF, never trusting st_size: sysfs bin
  * attributes report a fixed size) into a NUL-terminated malloc'd buffer.
- * More than max bytes is an error. With VT_READ_TEXT the trailing NUL bytes
- * and white space that sysfs files carry are stripped; *len is the length
- * after stripping. Errors carry -errno and name the path.
+ * More than max bytes is an error (-EFBIG). The open never blocks: only a
+ * regular file is read, or with VT_READ_STREAM also a pipe or socket (e.g.
+ * /dev/stdin), which is then read as the stream it is; a FIFO, a device or a
+ * directory is refused with a sentence (-EINVAL, -EISDIR). With VT_READ_TEXT
+ * the trailing NUL bytes and white space that sysfs files carry are
+ * stripped; *len is the length after stripping. Errors carry -errno and name
+ * the path.
  */
-#define VT_READ_TEXT 1u
+#define VT_READ_TEXT   1u
+#define VT_READ_STREAM 2u
 int vt_read_file(const char *path, size_t max, unsigned flags, char **out, size_t *len,
                  struct vt_err *err);
 /* The same for path relative to dirfd (openat); messages name `name`. */
 int vt_read_file_at(int dirfd, const char *path, const char *name, size_t max, unsigned flags,
                     char **out, size_t *len, struct vt_err *err);
 
-/* Write data to path atomically: a temporary file in the same directory,
- * fsync, rename. On failure nothing is left behind and path is untouched. */
+/* "a FIFO", "a character device", ... for messages. */
+const char *vt_file_type_name(mode_t mode);
+
+/*
+ * Outputs never destroy what they write to and are never seen half-written.
+ * A path that is a symlink is followed to the file it names; a path that
+ * names something other than a regular file (a device such as /dev/null, a
+ * FIFO, a directory) is refused. The new content goes into a temporary name
+ * next to the target, "<name>.tmp.XXXXXX", which one rename puts in place; a
+ * replaced file keeps its mode (and owner, for root), a new one gets 0666
+ * less the umask. A temporary name whose writer died (kill -9) is removed by
+ * the next write of the same target.
+ */
 int vt_write_file_atomic(const char *path, const void *data, size_t len, struct vt_err *err);
 
-/* The same in steps, so that several files are written first and renamed
- * into place last: begin (temporary file next to path), write, then commit
- * (fsync, close, rename) or abort (remove the temporary file). */
+/* The same in steps: begin (temporary file next to path), write, then commit
+ * (fsync, rename) or abort (remove the temporary file). */
 struct vt_atomic {
     int fd;
-    const char *path;
-    char tmp[PATH_MAX];
+    const char *path;   /* as given, for messages */
+    char dir[PATH_MAX]; /* where the target is (symlinks followed) */
+    char base[NAME_MAX + 1];
+    char tmp[PATH_MAX]; /* the temporary file; "" once renamed or removed */
 };
 int vt_atomic_begin(struct vt_atomic *a, const char *path, struct vt_err *err);
+/* Instead of begin: a new file at path, which must not exist, in a directory
+ * no one reads yet (a vt_dirset's): written in place, no rename. */
+int vt_atomic_begin_new(struct vt_atomic *a, const char *path, struct vt_err *err);
 int vt_atomic_write(struct vt_atomic *a, const void *data, size_t len, struct vt_err *err);
-/* fsync and close, leaving the rename for vt_atomic_commit. */
-int vt_atomic_close(struct vt_atomic *a, struct vt_err *err);
 int vt_atomic_commit(struct vt_atomic *a, struct vt_err *err);
 void vt_atomic_abort(struct vt_atomic *a);
+
+/*
+ * A directory of files replaced as one set: the files are written into a new
+ * sibling directory "<path>.tmp.XXXXXX" (vt_dirset_begin; s->tmp is its
+ * path), and commit puts it in place with one renameat2(RENAME_EXCHANGE) of
+ * the whole directory, then removes the old set. A reader that opens the
+ * directory sees the old set or the new one, never a mix; concurrent writers
+ * of one path serialise on a lock of the parent directory, and the last to
+ * commit wins whole. An existing path must be a directory holding only names
+ * of the set (`names`, NULL-terminated) or temporary names of them: the
+ * directory is replaced as a whole, so anything else in it is refused, never
+ * deleted. A failure, or abort, leaves the old set and no new directory.
+ */
+struct vt_dirset {
+    int fd; /* the new directory, open and locked while it is being written */
+    const char *path;
+    const char *const *names;
+    char dir[PATH_MAX];
+    char base[NAME_MAX + 1];
+    char tmp[PATH_MAX];
+};
+int vt_dirset_begin(struct vt_dirset *s, const char *path, const char *const *names,
+                    struct vt_err *err);
+int vt_dirset_commit(struct vt_dirset *s, struct vt_err *err);
+void vt_dirset_abort(struct vt_dirset *s);
 
 /* snprintf into buf; -ENAMETOOLONG (with a message) when it does not fit. */
 int vt_path_fmt(char *buf, size_t size, struct vt_err *err, const char *fmt, ...)

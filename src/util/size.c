@@ -21,7 +21,8 @@ int vt_size_parse(const char *text, uint64_t *bytes, struct vt_err *err)
         uint64_t d = (uint64_t)(*p - '0');
 
         if (whole > (UINT64_MAX - d) / 10)
-            return vt_err_set(err, -ERANGE, "size '%s' does not fit in 64 bits", text);
+            return vt_err_set(err, -ERANGE,
+                              "size '%s' does not fit in 64 bits (the most is 16 EiB - 1)", text);
         whole = whole * 10 + d;
     }
     if (*p == '.') {
@@ -51,7 +52,8 @@ int vt_size_parse(const char *text, uint64_t *bytes, struct vt_err *err)
             return vt_err_set(err, -EINVAL, "size '%s': unknown unit suffix '%s'", text, p);
     }
     if (whole > UINT64_MAX / mult)
-        return vt_err_set(err, -ERANGE, "size '%s' does not fit in 64 bits", text);
+        return vt_err_set(err, -ERANGE,
+                          "size '%s' does not fit in 64 bits (the most is 16 EiB - 1)", text);
     whole *= mult;
     if (frac_num) {
         /* 128 bits: frac_num * mult cannot overflow before the division. */
@@ -60,7 +62,8 @@ int vt_size_parse(const char *text, uint64_t *bytes, struct vt_err *err)
             return vt_err_set(err, -EINVAL, "size '%s' is not a whole number of bytes", text);
         f /= frac_den;
         if (f > UINT64_MAX - whole)
-            return vt_err_set(err, -ERANGE, "size '%s' does not fit in 64 bits", text);
+            return vt_err_set(err, -ERANGE,
+                              "size '%s' does not fit in 64 bits (the most is 16 EiB - 1)", text);
         whole += (uint64_t)f;
     }
     *bytes = whole;

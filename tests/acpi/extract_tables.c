@@ -33,7 +33,7 @@ static int save(const char *sig, const uint8_t *data, size_t len, void *ctx)
 int main(int argc, char **argv)
 {
     char *image;
-    size_t len, missing;
+    size_t len;
     struct vt_err err;
 
     if (argc != 3) {
@@ -42,7 +42,7 @@ int main(int argc, char **argv)
     }
     dir = argv[2];
     if (vt_read_file(argv[1], (size_t)4 << 30, 0, &image, &len, &err) < 0 ||
-        vt_acpi_image_tables((const uint8_t *)image, len, 0, save, NULL, &missing, &err) < 0) {
+        vt_acpi_image_tables((const uint8_t *)image, len, 0, save, NULL, NULL, NULL, &err) < 0) {
         fprintf(stderr, "extract_tables: %s\n", err.msg);
         return 1;
     }

@@ -459,7 +459,7 @@ json_bad "warnings not strings" 's/"source": "test",/"source": "test", "warnings
 t_begin "host file: empty file"
 : >"$T/empty.json"
 run "$VTOPO" host --host "$T/empty.json" --save "$SAVE"
-expect_rejected "empty.json: line 1: not valid JSON"
+expect_rejected "empty.json: empty (a host file is a JSON object)"
 
 t_begin "host file: binary garbage"
 printf '\377\376\000\001' >"$T/binary.json"
@@ -495,9 +495,9 @@ spec_bad "mem not splittable over the nodes" 'sockets=3,mem=1G' \
     "synthetic spec: mem=1 GiB does not split into 3 nodes of whole MiB"
 spec_bad "mem below a MiB per node" 'mem=1000K' "synthetic spec: mem=1000 KiB does not split"
 spec_bad "mem=0" 'mem=0' "synthetic spec: mem=0 B does not split"
-spec_bad "bad size mem=12Q" 'mem=12Q' "synthetic spec: mem=: size '12Q': unknown unit 'Q'"
+spec_bad "bad size mem=12Q" 'mem=12Q' "synthetic spec: mem: size '12Q': unknown unit 'Q'"
 spec_bad "bad size suffix mem=12GX" 'mem=12GX' "size '12GX': unknown unit suffix 'X'"
-spec_bad "empty size" 'mem=' "synthetic spec: mem=: size '' must start with a digit"
+spec_bad "empty size" 'mem=' "synthetic spec: mem: size '' must start with a digit"
 spec_bad "fractional bytes" 'mem=1.5B' "size '1.5B' is not a whole number of bytes"
 spec_bad "distances=10:9 (remote below local)" 'distances=10:9' \
     "synthetic spec: distances=10:9: remote distances must be above the local one"

@@ -403,7 +403,8 @@ refuse xl "libxl's MADT holds 8-bit xAPIC IDs below 255, but vCPU 67 has APIC ID
 refuse xl "Xen accepts at most 32 vnodes (XEN_DOMCTL_setvnumainfo's distance table must fit a 4 KiB page), but this plan has 33 (plan with --vnodes 32 or fewer)" \
     "${HOST[@]}" --vcpus 33 --vnodes 33 --apic legacy --memory 66M --mem-layout xen-hvm
 refuse xl "xl's vnuma needs vCPUs (vcpus=) in every vnode, but vnode 1 has none (give every vnode vCPUs with --vcpu-nodes)" \
-    "${HOST[@]}" --vcpus 4 --vcpu-nodes 0-1:0,2-3:2 --apic xen --memory 1G --mem-layout xen-hvm
+    "${HOST[@]}" --vcpus 4 --vcpu-nodes 0-1:0,2-3:2 --vnode-memory 512M,0,512M --apic xen \
+    --memory 1G --mem-layout xen-hvm
 refuse xl "xl's vnuma needs a host node (pnode=) for every vnode, but vnode 1 has none (plan without --pin-identity, whose PXM gaps are such vnodes)" \
     --synthetic sockets=2,cores=2,mem=4G,pxms=0,2 --vcpus 4 --pin-identity --memory 1G \
     --apic legacy --mem-layout xen-hvm
@@ -414,7 +415,7 @@ refuse cloud-hypervisor "cloud-hypervisor boots vCPUs 0..N-1 in the order of its
 refuse cloud-hypervisor "cloud-hypervisor allows at most 2 threads per core on x86, but the plan's shape has 3 (plan with --shape threads=1 or threads=2)" \
     "${HOST[@]}" --vcpus 6 --shape sockets=2,cores=1,threads=3 --memory 1G
 refuse cloud-hypervisor "cloud-hypervisor's --numa needs cpus or memory_zones, but vnode 1 has neither vCPUs nor memory (give it memory with --vnode-memory)" \
-    "${HOST[@]}" --vcpus 4 --vcpu-nodes 0-1:0,2-3:2 --memory 1G
+    "${HOST[@]}" --vcpus 4 --vcpu-nodes 0-1:0,2-3:2 --vnode-memory 512M,0,512M --memory 1G
 # Sparse guest PXMs, where the plan has --guest-pxms.
 if "$VTOPO" plan --help | grep -q -e '--guest-pxms'; then
     SPARSE=(--vcpus 4 --vnodes 2 --guest-pxms 0,2 --memory 1G)

@@ -133,10 +133,14 @@ expect_rc 0
 expect_out_line "  node 0: PXM 4, 2 CPUs, 1366 MiB" "  node 2: PXM 9, 2 CPUs, 1364 MiB"
 expect_out_has "SLIT: used by Linux" "HMAT: used by Linux"
 
-t_begin "plan --guest-pxms: a PXM of 256 or more is warned about"
+t_begin "plan --guest-pxms: a PXM of 256 or more is warned about (1024 or more: Linux drops the SRAT)"
 run "$VTOPO" plan "${HOST[@]}" --vcpus 4 --memory 4G --vnodes 2 --guest-pxms 0,300
 expect_rc 0
-expect_err_has "vtopo plan: warning: vnode 1 has guest PXM 300: Linux ignores proximity domains of 256 and more (MAX_PXM_DOMAINS)"
+expect_err_has "vtopo plan: warning: vnode 1 has guest PXM 300: distribution kernels (1024 nodes) use it, but a kernel built with fewer than 512 nodes has MAX_PXM_DOMAINS 256 and drops the SRAT"
+expect_out_line "vnode 1: guest_pxm 300, linux node 1, pnode 1 (host pxm 1)"
+run "$VTOPO" plan "${HOST[@]}" --vcpus 4 --memory 4G --vnodes 2 --guest-pxms 0,1024
+expect_rc 0
+expect_err_has "vtopo plan: warning: vnode 1 has guest PXM 1024: Linux gives proximity domains of 1024 and more no node (MAX_PXM_DOMAINS) and does not use the SRAT"
 
 t_begin "plan --distances: an asymmetric matrix in the output, the JSON, the SLIT and the HMAT"
 run "$VTOPO" plan -q "${HOST[@]}" "${P3[@]}" --guest-pxms 4,0,9 \
@@ -291,9 +295,9 @@ expect_out_has "node.initiator_only"
 
 t_begin "plan: a generic-initiator vnode Linux gets no node from is not called empty"
 run "$VTOPO" plan -q "${HOST[@]}" --vcpus 2 --vnodes 2 --memory 2G \
-    --initiator 0000:00:04.0@2 --guest-pxms 0,1,300
+    --initiator 0000:00:04.0@2 --guest-pxms 0,1,1100
 expect_rc 0
-expect_out_line "vnode 2: guest_pxm 300, no linux node (Linux reads none of its SRAT entries), no pnode"
+expect_out_line "vnode 2: guest_pxm 1100, no linux node (Linux reads none of its SRAT entries), no pnode"
 
 t_begin "plan: bad --max-vcpus, --initiator, --hotplug-memory inputs exit 2 with one sentence"
 bad "--max-vcpus 0: must be a number from 1 to 8192" "${P3[@]}" --max-vcpus 0

@@ -96,8 +96,9 @@ static void test_generic_initiator_order(void **state)
 }
 
 /* LAPIC PXM high bytes count only from SRAT revision 2; memory PXMs are
- * masked to 8 bits up to revision 1. So PXM 0x104 is domain 4 in a revision 1
- * table and "too many proximity domains" (>= 256) in a revision 3 one. */
+ * masked to 8 bits up to revision 1. So PXM 0x404 is domain 4 in a revision 1
+ * table and "too many proximity domains" (>= 1024, a distribution kernel's
+ * MAX_PXM_DOMAINS) in a revision 3 one. */
 static void test_revision_masking(void **state)
 {
     struct vt_buf b;
@@ -106,8 +107,8 @@ static void test_revision_masking(void **state)
     (void)state;
     for (int rev = 1; rev <= 3; rev += 2) {
         t_srat_begin(&b, (uint8_t)rev);
-        t_srat_lapic(&b, 0x104, 0, EN);
-        t_srat_mem(&b, 0x104, 0, G, EN);
+        t_srat_lapic(&b, 0x404, 0, EN);
+        t_srat_mem(&b, 0x404, 0, G, EN);
         t_acpi_end(&b);
         assert_int_equal(load_with("cores=1,mem=1G,pxms=77", &b, NULL, &h, NULL), 0);
         vt_buf_free(&b);
@@ -115,7 +116,7 @@ static void test_revision_masking(void **state)
             assert_int_equal(vt_host_node(h, 0)->host_pxm, 4);
         } else {
             assert_int_equal(vt_host_node(h, 0)->host_pxm, 77);
-            assert_true(has_warning(h, "256 or more"));
+            assert_true(has_warning(h, "1024 or more"));
         }
         vt_host_free(h);
     }
@@ -158,13 +159,22 @@ static void test_rejected_srats(void **state)
     assert_true(has_warning(h, "maps 1 proximity domains, but node 1 exists"));
     vt_host_free(h);
 
-    /* PXM 256 in memory: "Too many proximity domains". */
+    /* PXM 1024 in memory: "Too many proximity domains". */
     t_srat_begin(&b, 3);
-    t_srat_mem(&b, 256, 0, 2 * G, EN);
+    t_srat_mem(&b, 1024, 0, 2 * G, EN);
     t_acpi_end(&b);
     assert_int_equal(load_with("cores=1,mem=2G", &b, NULL, &h, &err), 0);
     vt_buf_free(&b);
-    assert_true(has_warning(h, "256 or more"));
+    assert_true(has_warning(h, "1024 or more"));
+    vt_host_free(h);
+
+    /* PXM 300 is a node on a distribution kernel (seen in Debian's 6.1). */
+    t_srat_begin(&b, 3);
+    t_srat_mem(&b, 300, 0, 2 * G, EN);
+    t_acpi_end(&b);
+    assert_int_equal(load_with("cores=1,mem=2G", &b, NULL, &h, &err), 0);
+    vt_buf_free(&b);
+    assert_int_equal(vt_host_node(h, 0)->host_pxm, 300);
     vt_host_free(h);
 }
 

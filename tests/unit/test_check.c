@@ -206,15 +206,17 @@ static const struct mutation corpus[] = {
     {"HMAT checksum", 3, 9, 0x00, true, "table.checksum"},
     {"SRAT length field", 0, 4, 0x00, false, "table.length"},
     {"MADT length field", 2, 5, 0x10, false, "table.length"},
-    {"SRAT signature", 0, 0, 'X', false, "table.header"},
+    {"SRAT subtable length 1", 0, 49, 1, false, "srat.structure"},
     {"SRAT LAPIC length 15", 0, 49, 15, false, "srat.structure"},
     {"SRAT LAPIC length 17", 0, 65, 17, false, "srat.structure"},
     {"SRAT memory length 39", 0, 113, 39, false, "srat.structure"},
     {"SRAT memory length runs past the end", 0, 153, 200, false, "srat.structure"},
     {"SRAT zero-length subtable", 0, 49, 0, false, "srat.structure"},
     {"SRAT memory entries disabled (1)", 0, 140, 0, false, "srat.coverage"},
-    {"SRAT CPU PXM 256 (rev 3 high byte)", 0, 57, 1, false, "srat.rejected"},
-    {"SRAT memory PXM 300", 0, 115, 1, false, "srat.rejected"},
+    {"SRAT CPU PXM 65536 (rev 3 high bytes)", 0, 58, 1, false, "srat.rejected"},
+    {"SRAT memory PXM 65536", 0, 116, 1, false, "srat.rejected"},
+    {"SRAT CPU PXM 256 (a node on 1024-node kernels)", 0, 57, 1, false, "srat.pxm_above_255"},
+    {"SRAT memory PXM 256", 0, 115, 1, false, "srat.pxm_above_255"},
     {"SRAT memory ranges overlap", 0, 163, 0x7f, false, "srat.rejected"},
     {"SRAT memory base moved: RAM uncovered", 0, 124, 0x10, false, "srat.coverage"},
     {"SRAT CPU entry disabled: CPU without node", 0, 52, 0, false, "cross.cpu_without_node"},
@@ -259,6 +261,66 @@ static void test_negative_corpus(void **state)
             fail_msg("'%s': no %s finding", m->name, m->rule);
         }
         printf("  %-45s -> %s\n", m->name, m->rule);
+        vt_check_free(c);
+        tables_free(&t);
+    }
+    vt_layout_free(l);
+}
+
+/* A file that is not the table its slot says is not a broken table but
+ * unusable input: vt_check_run fails with a sentence (vtopo check: exit 2),
+ * whether the table came by name (a directory) or by signature. Entries
+ * whose length is below the 2-byte entry header say so. */
+static void test_not_a_table(void **state)
+{
+    struct vt_layout *l = plan("sockets=2,cores=8,mem=16G", "vcpus=4;memory=4096;vnodes=2");
+    static const char *const what[4] = {"not an SRAT", "not a SLIT", "not a MADT", "not an HMAT"};
+    struct tables t = {0};
+    struct vt_check *c = NULL;
+    struct vt_err err;
+
+    (void)state;
+    for (int k = 0; k < 4; k++) {
+        struct vt_check_input in = {0};
+        const uint8_t **slot[4] = {&in.srat, &in.slit, &in.madt, &in.hmat};
+        size_t *len[4] = {&in.srat_len, &in.slit_len, &in.madt_len, &in.hmat_len};
+
+        emit(l, &t);
+        /* Another table's signature. */
+        t.t[k][0] = 'X';
+        *slot[k] = t.t[k];
+        *len[k] = t.len[k];
+        assert_int_equal(vt_check_run(&in, &c, &err), -EINVAL);
+        assert_null(c);
+        assert_non_null(strstr(err.msg, what[k]));
+        assert_non_null(strstr(err.msg, "signature 'X"));
+        /* Shorter than the header (an empty file, too). */
+        *len[k] = 35;
+        assert_int_equal(vt_check_run(&in, &c, &err), -EINVAL);
+        assert_non_null(strstr(err.msg, "35 bytes"));
+        *len[k] = 0;
+        assert_int_equal(vt_check_run(&in, &c, &err), -EINVAL);
+        assert_non_null(strstr(err.msg, "0 bytes"));
+        tables_free(&t);
+    }
+    /* SRAT and MADT entries of length 0 or 1: below the entry header. */
+    for (uint8_t bad = 0; bad < 2; bad++) {
+        emit(l, &t);
+        t.t[0][49] = bad;
+        fix_checksum(t.t[0], t.len[0]);
+        t.t[2][45] = bad;
+        fix_checksum(t.t[2], t.len[2]);
+        c = run(&t);
+        for (size_t i = 0; i < vt_check_finding_count(c); i++) {
+            const struct vt_finding *f = vt_check_finding(c, i);
+
+            if (!strcmp(f->rule, "srat.structure") || !strcmp(f->rule, "madt.structure")) {
+                assert_non_null(strstr(f->message, "below 2"));
+                assert_null(strstr(f->message, "runs past"));
+            }
+        }
+        assert_true(has_rule(c, "srat.structure"));
+        assert_true(has_rule(c, "madt.structure"));
         vt_check_free(c);
         tables_free(&t);
     }
@@ -620,10 +682,10 @@ static void test_initiator_order(void **state)
     assert_int_equal(vt_check_node(c, 1)->pxm, 9);
     assert_int_equal(vt_check_node(c, 1)->ncpus, 0);
     vt_check_free(c);
-    /* Enabled, but PXM 300: "Too many proximity domains" ends the pass the
+    /* Enabled, but PXM 65543: "Too many proximity domains" ends the pass the
      * same way; the SRAT is still used. */
     t.t[0][48 + 16 + 24] = 1;
-    t.t[0][48 + 16 + 5] = 1; /* PXM 7 + 256 */
+    t.t[0][48 + 16 + 6] = 1; /* PXM 7 + 65536 */
     fix_checksum(t.t[0], t.len[0]);
     c = run(&t);
     assert_true(has_rule(c, "srat.gi_error"));
@@ -637,9 +699,10 @@ static void test_initiator_order(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ours_are_clean),         cmocka_unit_test(test_negative_corpus),
-        cmocka_unit_test(test_real_world_bugs),        cmocka_unit_test(test_memory_image),
-        cmocka_unit_test(test_hotplug_and_initiators), cmocka_unit_test(test_initiator_order),
+        cmocka_unit_test(test_ours_are_clean),  cmocka_unit_test(test_negative_corpus),
+        cmocka_unit_test(test_not_a_table),     cmocka_unit_test(test_real_world_bugs),
+        cmocka_unit_test(test_memory_image),    cmocka_unit_test(test_hotplug_and_initiators),
+        cmocka_unit_test(test_initiator_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

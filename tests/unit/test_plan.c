@@ -502,8 +502,9 @@ static void check_invariants(const struct vt_layout *l, const char *text, unsign
  * carries its vnode's guest PXM, the SLIT is indexed by guest PXM (unused
  * PXMs: 10 on the diagonal, 20 elsewhere) and holds the layout's distances,
  * and Linux's replay of the SRAT numbers the nodes as linux_node predicts —
- * or, with a PXM of 256 or more in the SRAT, rejects it; the plan warns of
- * every such PXM. */
+ * or, with a PXM of VT_LINUX_MAX_PXM (1024) or more in the SRAT, rejects
+ * it; the plan warns of every such PXM, and of PXMs from 256 (which kernels
+ * smaller than a distribution's reject). */
 static void check_srat_slit(const struct vt_layout *l, const char *text, unsigned seed)
 {
     size_t np = vt_layout_vcpu_count(l), nc = np + vt_layout_hotplug_vcpu_count(l);
@@ -515,7 +516,7 @@ static void check_srat_slit(const struct vt_layout *l, const char *text, unsigne
     struct vt_linux_numa numa;
     struct vt_err err;
     uint32_t max_pxm = 0;
-    bool big_pxm = false, warn_pxm = false, warned = false;
+    bool big_pxm = false, warn_pxm = false, warned = false, small_pxm = false, warned_small = false;
     int *vnode_of;
 
     if (vt_acpi_srat(l, NULL, &srat_d, &srat_n, &err) ||
@@ -527,9 +528,10 @@ static void check_srat_slit(const struct vt_layout *l, const char *text, unsigne
         const struct vt_vnode *vn = vt_layout_vnode(l, v);
 
         max_pxm = vn->guest_pxm > max_pxm ? vn->guest_pxm : max_pxm;
-        warn_pxm |= vn->guest_pxm >= 256;
+        warn_pxm |= vn->guest_pxm >= VT_LINUX_MAX_PXM;
+        small_pxm |= vn->guest_pxm >= VT_LINUX_SMALL_MAX_PXM && vn->guest_pxm < VT_LINUX_MAX_PXM;
         /* An empty vnode has no SRAT entry: Linux never sees its PXM. */
-        big_pxm |= vn->guest_pxm >= 256 &&
+        big_pxm |= vn->guest_pxm >= VT_LINUX_MAX_PXM &&
                    (vn->memory_bytes || vn->hotplug_memory_bytes || !vt_bitmap_iszero(vn->vcpus) ||
                     !vt_bitmap_iszero(vn->hotplug_vcpus));
     }
@@ -578,14 +580,20 @@ static void check_srat_slit(const struct vt_layout *l, const char *text, unsigne
         }
     free(vnode_of);
     vt_linux_srat(&srat, &numa);
-    for (size_t i = 0; i < vt_layout_warning_count(l); i++)
-        warned |= strstr(vt_layout_warning(l, i), "MAX_PXM_DOMAINS") != NULL;
+    for (size_t i = 0; i < vt_layout_warning_count(l); i++) {
+        warned |= strstr(vt_layout_warning(l, i), "no node (MAX_PXM_DOMAINS)") != NULL;
+        warned_small |= strstr(vt_layout_warning(l, i), "distribution kernels") != NULL;
+    }
     if (warned != warn_pxm)
-        fail_msg("seed %u '%s': PXMs >= 256: %s, but the plan %s", seed, text,
+        fail_msg("seed %u '%s': PXMs >= %u: %s, but the plan %s", seed, text, VT_LINUX_MAX_PXM,
                  warn_pxm ? "some" : "none", warned ? "warned" : "did not warn");
+    if (warned_small != small_pxm)
+        fail_msg("seed %u '%s': PXMs from 256 to 1023: %s, but the plan %s", seed, text,
+                 small_pxm ? "some" : "none", warned_small ? "warned" : "did not warn");
     if (big_pxm) {
         if (numa.srat_used)
-            fail_msg("seed %u '%s': Linux uses an SRAT with a PXM >= 256", seed, text);
+            fail_msg("seed %u '%s': Linux uses an SRAT with a PXM >= %u", seed, text,
+                     VT_LINUX_MAX_PXM);
     } else {
         if (!numa.srat_used)
             fail_msg("seed %u '%s': Linux would not use the SRAT: %s", seed, text, numa.why);
@@ -625,16 +633,65 @@ static void test_guest_pxms(void **state)
     assert_non_null(strstr(json, "{\"vnode\": 2, \"guest_pxm\": 2, \"linux_node\": 2,"));
     free(json);
     vt_layout_free(l);
-    /* A PXM of 256 or more: warned (Linux drops the SRAT), tables still made. */
-    l = plan(h, "vcpus=4;memory=2048;vnodes=2;guest-pxms=1,256");
-    assert_int_equal(vt_layout_vnode(l, 1)->guest_pxm, 256);
+    /* A PXM of 1024 or more: warned (Linux drops the SRAT), tables still made. */
+    l = plan(h, "vcpus=4;memory=2048;vnodes=2;guest-pxms=1,1024");
+    assert_int_equal(vt_layout_vnode(l, 1)->guest_pxm, 1024);
     assert_int_equal(vt_layout_warning_count(l), 1);
-    assert_non_null(strstr(vt_layout_warning(l, 0), "vnode 1 has guest PXM 256: Linux ignores"));
+    assert_non_null(strstr(vt_layout_warning(l, 0),
+                           "vnode 1 has guest PXM 1024: Linux gives proximity domains of 1024 "
+                           "and more no node"));
+    check_srat_slit(l, "guest-pxms=1,1024", 0);
+    vt_layout_free(l);
+    /* 256 to 1023: a node on distribution kernels, not on small ones. */
+    l = plan(h, "vcpus=4;memory=2048;vnodes=2;guest-pxms=1,256");
+    assert_int_equal(vt_layout_vnode(l, 1)->linux_node, 1);
+    assert_int_equal(vt_layout_warning_count(l), 1);
+    assert_non_null(strstr(vt_layout_warning(l, 0),
+                           "vnode 1 has guest PXM 256: distribution kernels (1024 nodes) use it"));
     check_srat_slit(l, "guest-pxms=1,256", 0);
     vt_layout_free(l);
     /* The largest PXM a setter takes. */
     l = plan(h, "vcpus=2;memory=2048;vnodes=1;guest-pxms=4294967295");
     assert_int_equal(vt_layout_vnode(l, 0)->guest_pxm, UINT32_MAX);
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
+/* Empty vnodes: a --vcpu-nodes gap no option names is refused (0-3:1023
+ * would make 1023 empty vnodes); one asked for is made and warned about,
+ * with no SRAT entry and no Linux node. */
+static void test_empty_vnodes(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,cores=8,mem=32G");
+    struct vt_layout *l;
+
+    (void)state;
+    expect_reject(h, "vcpus=4;memory=1024;vcpu-nodes=0-3:1023",
+                  "--vcpu-nodes: vnode 0 gets no vCPU and no other option names it");
+    expect_reject(h, "vcpus=4;memory=1024;vcpu-nodes=0-1:0,2-3:2",
+                  "--vcpu-nodes: vnode 1 gets no vCPU and no other option names it");
+    expect_reject(h, "vcpus=4;memory=1024;vcpu-nodes=0-3:1024",
+                  "--vcpu-nodes: vnode '1024' is not a number from 0 to 1023");
+    expect_reject(h, "vcpus=4;memory=1024;vnodes=1025", "--vnodes 1025: must be from 1 to 1024");
+    /* Named by --vnode-memory: a memory-only vnode, no warning. */
+    l = plan(h, "vcpus=4;memory=1536;vcpu-nodes=0-1:0,2-3:2;vnode-memory=512M,512M,512M");
+    assert_int_equal(vt_layout_vnode_count(l), 3);
+    assert_int_equal(vt_layout_warning_count(l), 0);
+    vt_layout_free(l);
+    /* Named, but empty: made, warned, no Linux node. */
+    l = plan(h, "vcpus=4;memory=1024;vcpu-nodes=0-1:0,2-3:2;vnode-pnodes=0,1,1");
+    assert_int_equal(vt_layout_vnode_count(l), 3);
+    assert_int_equal(vt_layout_vnode(l, 1)->linux_node, -1);
+    assert_int_equal(vt_layout_warning_count(l), 1);
+    assert_non_null(strstr(vt_layout_warning(l, 0), "vnode 1 is empty"));
+    check_srat_slit(l, "vcpu-nodes=0-1:0,2-3:2;vnode-pnodes=0,1,1", 0);
+    vt_layout_free(l);
+    /* --vnodes above the vCPUs. */
+    l = plan(h, "vcpus=2;memory=1024;vnodes=3");
+    assert_int_equal(vt_layout_warning_count(l), 1);
+    assert_non_null(strstr(vt_layout_warning(l, 0),
+                           "vnode 2 is empty (no vCPU, memory or generic initiator; --vnodes is "
+                           "above what the vCPUs fill)"));
     vt_layout_free(l);
     vt_host_free(h);
 }
@@ -774,7 +831,9 @@ static void test_numa_option_rejections(void **state)
                   "vnode)");
     expect_reject(h, "vcpus=4;memory=1024;vcpu-nodes=0-3:0,4-7:2;hmat-latency=100,200",
                   "--vcpu-nodes names vCPU 7");
-    expect_reject(h, "vcpus=4;memory=1024;vcpu-nodes=0-1:0,2-3:2;hmat-latency=100,200",
+    expect_reject(h,
+                  "vcpus=4;memory=1024;vcpu-nodes=0-1:0,2-3:2;vnode-memory=512M,0,512M;"
+                  "hmat-latency=100,200",
                   "--hmat-latency has 1 rows but the plan has 2 initiators (vnodes with vCPUs or "
                   "generic initiators: 0,2); a row per initiator, in vnode order");
     expect_reject(h,
@@ -801,11 +860,13 @@ static void test_numa_option_rejections(void **state)
 }
 
 /* ";guest-pxms=..." with n distinct PXMs: dense, sparse, or (rarely) one
- * of 256 and more. */
+ * of 256 and more, or of 1024 and more. */
 static int random_guest_pxms(char *buf, size_t size, unsigned n)
 {
     uint32_t pxm[16];
-    unsigned range = rand() % 8 == 0 ? 300 : n + (unsigned)rand() % (3 * n);
+    unsigned range = rand() % 8 == 0    ? 300
+                     : rand() % 16 == 0 ? 1100
+                                        : n + (unsigned)rand() % (3 * n);
     int len = snprintf(buf, size, ";guest-pxms=");
 
     for (unsigned i = 0; i < n; i++) {
@@ -1237,7 +1298,7 @@ static void test_hotplug_rejections(void **state)
                                 "device up to 1f, function up to 7), e.g. 0000:00:04.0"},
         {"initiator=0000:00:20.0@1", "'0000:00:20.0' is not a PCI address"},
         {"initiator=10000:00:04.0@1", "'10000:00:04.0' is not a PCI address"},
-        {"initiator=0000:00:04.0@x", "--initiator: vnode 'x' is not a number from 0 to 4095"},
+        {"initiator=0000:00:04.0@x", "--initiator: vnode 'x' is not a number from 0 to 1023"},
         {"initiator=0000:00:04.0@1,0000:00:04.0@2",
          "--initiator: device 0000:00:04.0 is given twice (vnodes 1 and 2); a device has one "
          "proximity domain"},
@@ -1250,7 +1311,7 @@ static void test_hotplug_rejections(void **state)
         {"hotplug-memory=0@0", "the size must be a non-zero multiple of 128 MiB"},
         {"hotplug-memory=1X@0", "--hotplug-memory '1X@0': "},
         {"hotplug-memory=1G", "--hotplug-memory '1G': expected SIZE@VNODE, e.g. 4G@1"},
-        {"hotplug-memory=1G@-1", "--hotplug-memory: vnode '-1' is not a number from 0 to 4095"},
+        {"hotplug-memory=1G@-1", "--hotplug-memory: vnode '-1' is not a number from 0 to 1023"},
     };
     static const struct {
         const char *request, *message;
@@ -1311,6 +1372,7 @@ int main(void)
         cmocka_unit_test(test_nearest_first),
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_guest_pxms),
+        cmocka_unit_test(test_empty_vnodes),
         cmocka_unit_test(test_distances),
         cmocka_unit_test(test_hmat_matrices),
         cmocka_unit_test(test_numa_option_rejections),

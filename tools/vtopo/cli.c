@@ -1,21 +1,46 @@
 /* Shared pieces of the vtopo CLI: exit codes, messages, host options. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "util/text.h"
 
-void cli_error(const char *cmd, const char *fmt, ...)
+/* One line on f: prefix, then the message with every byte that could drive a
+ * terminal escaped (messages carry file names and values from input). */
+static void vline(FILE *f, const char *prefix, const char *fmt, va_list ap)
+{
+    char *msg = NULL, *safe;
+
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    safe = vt_text_take_safe(msg);
+    fprintf(f, "%s%s\n", prefix, safe ? safe : "out of memory");
+    free(safe);
+}
+
+void cli_line(FILE *f, const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "vtopo %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vline(f, "", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+}
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    char prefix[64];
+    va_list ap;
+
+    snprintf(prefix, sizeof(prefix), "vtopo %s: ", cmd);
+    va_start(ap, fmt);
+    vline(stderr, prefix, fmt, ap);
+    va_end(ap);
 }
 
 int cli_fail(const char *cmd, const struct vt_err *err)
@@ -38,13 +63,14 @@ int cli_fail(const char *cmd, const struct vt_err *err)
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+    char prefix[64];
     va_list ap;
 
-    fprintf(stderr, "vtopo %s: ", cmd);
+    snprintf(prefix, sizeof(prefix), "vtopo %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vline(stderr, prefix, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'vtopo %s --help'.\n", cmd);
+    fprintf(stderr, "Try 'vtopo %s --help'.\n", cmd);
     return VT_EXIT_USAGE;
 }
 
@@ -117,6 +143,48 @@ int cli_load_host(const char *cmd, const struct cli_host_opts *o, struct vt_host
         for (size_t i = 0; i < vt_host_warning_count(*host); i++)
             fprintf(stderr, "vtopo %s: warning: %s\n", cmd, vt_host_warning(*host, i));
     return VT_EXIT_OK;
+}
+
+/* ---- termination signals while files are being written ---------------- */
+
+static const int deferred_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static volatile sig_atomic_t pending_signal;
+static struct sigaction saved_actions[3];
+
+static void record_signal(int sig)
+{
+    pending_signal = sig;
+}
+
+void cli_defer_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = record_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < 3; i++)
+        sigaction(deferred_signals[i], &sa, &saved_actions[i]);
+}
+
+bool cli_interrupted(void)
+{
+    return pending_signal != 0;
+}
+
+void cli_end_deferral(void)
+{
+    int sig = pending_signal;
+
+    for (size_t i = 0; i < 3; i++)
+        sigaction(deferred_signals[i], &saved_actions[i], NULL);
+    if (sig) {
+        /* Die of it now, as the caller of vtopo expects. */
+        fflush(stdout);
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
 }
 
 int cli_parse_uint(const char *text, unsigned max, unsigned *out)

@@ -41,10 +41,22 @@ void cmd_verify_usage(FILE *out);
 int cmd_exec(int argc, char **argv);
 void cmd_exec_usage(FILE *out);
 
+/* Termination signals (SIGINT, SIGTERM, SIGHUP) are recorded, not acted on,
+ * from cli_defer_signals to cli_end_deferral, which then re-raises the one
+ * recorded: files being written are finished or cleaned up first, never left
+ * half-made. Long waits poll cli_interrupted(). */
+void cli_defer_signals(void);
+bool cli_interrupted(void);
+void cli_end_deferral(void);
+
 /* A whole decimal number from 1 to max; -EINVAL otherwise. */
 int cli_parse_uint(const char *text, unsigned max, unsigned *out);
 
-/* "vtopo <cmd>: <message>" on stderr. */
+/* A line on f (the newline added), the formatted text made safe to print:
+ * bytes that could drive a terminal become "\xNN". For every line that shows
+ * a value from input (file names, guest output). */
+void cli_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "vtopo <cmd>: <message>" on stderr, made safe as cli_line does. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print err and map its code to an exit status (input errors 2, others 3). */
 int cli_fail(const char *cmd, const struct vt_err *err);
@@ -134,7 +146,7 @@ enum {
 /* Apply one plan option to r; returns 0, a negative error (err set), or 1
  * when opt is not a plan option. */
 int cli_plan_opt(struct vt_request *r, int opt, const char *arg, struct vt_err *err);
-/* getopt_long over argv ("+:qh"), applying the host and plan options itself:
+/* getopt_long over argv (":qh": options anywhere), applying the host and plan options itself:
  * returns the next other option (getopt's ':' and '?' included), -1 at the
  * end, or CLI_OPT_FAILED after reporting a bad plan option (*rc is then the
  * exit status). The caller sets opterr and optind. */

@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
-
-#define FILE_MAX ((size_t)4 << 30) /* memory images can be large */
 
 void cmd_check_usage(FILE *out)
 {
@@ -37,143 +37,12 @@ void cmd_check_usage(FILE *out)
             "  -q, --quiet       print only the verdict line\n"
             "  -h, --help        show this help\n"
             "\n"
+            "Options may come before or after DIR or the files. Every input is a regular\n"
+            "file; one that is not the table its name says (shorter than the 36-byte header,\n"
+            "or another signature) is unusable input.\n"
+            "\n"
             "Exit status: 0 no problem, 1 problems found (errors or warnings), 2 bad usage or\n"
             "unusable input, 3 system error.\n");
-}
-
-/* Read a whole file (bounded); -errno with a message on failure. */
-static int slurp(const char *path, uint8_t **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    size_t cap = 4096, n = 0;
-    uint8_t *buf;
-
-    if (!f) {
-        cli_error("check", "%s: cannot open: %s", path, strerror(errno));
-        return errno == ENOENT ? VT_EXIT_USAGE : VT_EXIT_SYSTEM;
-    }
-    buf = malloc(cap + 1);
-    while (buf) {
-        size_t r = fread(buf + n, 1, cap - n, f);
-
-        n += r;
-        if (r == 0)
-            break;
-        if (n == cap) {
-            uint8_t *nb;
-
-            if (cap >= FILE_MAX) {
-                fclose(f);
-                free(buf);
-                cli_error("check", "%s: larger than %zu bytes", path, FILE_MAX);
-                return VT_EXIT_USAGE;
-            }
-            cap *= 2;
-            nb = realloc(buf, cap + 1);
-            if (!nb)
-                free(buf);
-            buf = nb;
-        }
-    }
-    if (!buf || ferror(f)) {
-        fclose(f);
-        free(buf);
-        cli_error("check", "%s: cannot read", path);
-        return VT_EXIT_SYSTEM;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *data = buf;
-    *len = n;
-    return VT_EXIT_OK;
-}
-
-struct loaded {
-    uint8_t *data[4]; /* SRAT, SLIT, APIC, HMAT */
-    size_t len[4];
-    char *name[4];
-    uint8_t *cpuid, *e820;
-    char *cpuid_name, *e820_name;
-};
-
-static const char *const sigs[4] = {"SRAT", "SLIT", "APIC", "HMAT"};
-static const char *const lower[4] = {"srat", "slit", "madt", "hmat"};
-
-static int take(struct loaded *ld, const char *path, uint8_t *data, size_t len)
-{
-    for (int t = 0; t < 4; t++)
-        if (len >= 4 && memcmp(data, sigs[t], 4) == 0) {
-            if (ld->data[t]) {
-                free(data);
-                return cli_usage_error("check", "two %s tables given (%s and %s)", sigs[t],
-                                       ld->name[t], path);
-            }
-            ld->data[t] = data;
-            ld->len[t] = len;
-            ld->name[t] = strdup(path);
-            return VT_EXIT_OK;
-        }
-    {
-        char sig[5] = "";
-        int rc;
-
-        if (len >= 4)
-            memcpy(sig, data, 4);
-        free(data);
-        rc = cli_usage_error("check", "%s: not an SRAT, SLIT, MADT or HMAT (signature '%.4s')",
-                             path, sig);
-        return rc;
-    }
-}
-
-static bool exists(const char *path)
-{
-    struct stat st;
-
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static int load_dir(struct loaded *ld, const char *dir)
-{
-    char path[4096];
-    int rc;
-
-    for (int t = 0; t < 4; t++) {
-        const char *forms[] = {sigs[t], lower[t], sigs[t]};
-        const char *suffix[] = {"", ".dat", ".dat"};
-
-        for (int f = 0; f < 3; f++) {
-            uint8_t *data;
-            size_t len;
-
-            snprintf(path, sizeof(path), "%s/%s%s", dir, forms[f], suffix[f]);
-            if (!exists(path))
-                continue;
-            if ((rc = slurp(path, &data, &len)) != VT_EXIT_OK)
-                return rc;
-            ld->data[t] = data;
-            ld->len[t] = len;
-            ld->name[t] = strdup(path);
-            break;
-        }
-    }
-    snprintf(path, sizeof(path), "%s/cpuid.txt", dir);
-    if (!ld->cpuid && exists(path)) {
-        size_t len;
-
-        if ((rc = slurp(path, &ld->cpuid, &len)) != VT_EXIT_OK)
-            return rc;
-        ld->cpuid_name = strdup(path);
-    }
-    snprintf(path, sizeof(path), "%s/e820.txt", dir);
-    if (!ld->e820 && exists(path)) {
-        size_t len;
-
-        if ((rc = slurp(path, &ld->e820, &len)) != VT_EXIT_OK)
-            return rc;
-        ld->e820_name = strdup(path);
-    }
-    return VT_EXIT_OK;
 }
 
 static void print_report(const struct vt_check *c, bool quiet)
@@ -232,10 +101,8 @@ int cmd_check(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct loaded ld = {0};
+    struct vt_check_input in = {0};
     const char *cpuid_path = NULL, *e820_path = NULL, *image_path = NULL;
-    uint8_t *image = NULL;
-    size_t image_len = 0;
     bool json = false, quiet = false;
     struct vt_check *c = NULL;
     struct vt_err err;
@@ -243,7 +110,8 @@ int cmd_check(int argc, char **argv)
 
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "+:qh", longopts, NULL)) != -1) {
+    /* Options anywhere, before or after DIR or the files (GNU getopt). */
+    while ((opt = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c':
             cpuid_path = optarg;
@@ -271,71 +139,33 @@ int cmd_check(int argc, char **argv)
         return cli_usage_error("check", "name a directory of tables or table files");
     if (optind < argc && image_path)
         return cli_usage_error("check", "--memory-image and table files are alternatives");
-    if (cpuid_path) {
-        size_t len;
+    for (int i = optind; i < argc; i++) {
+        struct stat st;
 
-        if ((rc = slurp(cpuid_path, &ld.cpuid, &len)) != VT_EXIT_OK)
-            goto out;
-        ld.cpuid_name = strdup(cpuid_path);
+        if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode) && argc - optind > 1)
+            return cli_usage_error("check", "give one directory, or table files");
     }
-    if (e820_path) {
-        size_t len;
-
-        if ((rc = slurp(e820_path, &ld.e820, &len)) != VT_EXIT_OK)
-            goto out;
-        ld.e820_name = strdup(e820_path);
+    /* The explicit --cpuid and --e820 first: a directory's own come only
+     * when these are not given. */
+    if ((cpuid_path && vt_check_input_add_file(&in, VT_CHECK_FILE_CPUID, cpuid_path, &err) < 0) ||
+        (e820_path && vt_check_input_add_file(&in, VT_CHECK_FILE_E820, e820_path, &err) < 0) ||
+        (image_path && vt_check_input_add_file(&in, VT_CHECK_FILE_IMAGE, image_path, &err) < 0)) {
+        rc = cli_fail("check", &err);
+        goto out;
     }
     for (int i = optind; i < argc; i++) {
         struct stat st;
 
-        if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            if (argc - optind > 1) {
-                rc = cli_usage_error("check", "give one directory, or table files");
-                goto out;
-            }
-            rc = load_dir(&ld, argv[i]);
-        } else {
-            uint8_t *data;
-            size_t len;
-
-            rc = slurp(argv[i], &data, &len);
-            if (rc == VT_EXIT_OK)
-                rc = take(&ld, argv[i], data, len);
-        }
-        if (rc != VT_EXIT_OK)
-            goto out;
-    }
-    {
-        struct vt_check_input in = {.srat = ld.data[0],
-                                    .slit = ld.data[1],
-                                    .madt = ld.data[2],
-                                    .hmat = ld.data[3],
-                                    .srat_len = ld.len[0],
-                                    .slit_len = ld.len[1],
-                                    .madt_len = ld.len[2],
-                                    .hmat_len = ld.len[3],
-                                    .srat_name = ld.name[0],
-                                    .slit_name = ld.name[1],
-                                    .madt_name = ld.name[2],
-                                    .hmat_name = ld.name[3],
-                                    .e820_text = (char *)ld.e820,
-                                    .e820_name = ld.e820_name,
-                                    .cpuid_text = (char *)ld.cpuid,
-                                    .cpuid_name = ld.cpuid_name};
-
-        if (image_path) {
-            if ((rc = slurp(image_path, &image, &image_len)) != VT_EXIT_OK)
-                goto out;
-            if (vt_check_input_from_image(&in, image, image_len, 0, &err) < 0) {
-                vt_err_prefix(&err, "%s: ", image_path);
-                rc = cli_fail("check", &err);
-                goto out;
-            }
-        }
-        if (vt_check_run(&in, &c, &err) < 0) {
+        if ((stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)
+                 ? vt_check_input_add_dir(&in, argv[i], &err)
+                 : vt_check_input_add_file(&in, VT_CHECK_FILE_TABLE, argv[i], &err)) < 0) {
             rc = cli_fail("check", &err);
             goto out;
         }
+    }
+    if (vt_check_run(&in, &c, &err) < 0) {
+        rc = cli_fail("check", &err);
+        goto out;
     }
     if (json) {
         char *text;
@@ -356,15 +186,7 @@ int cmd_check(int argc, char **argv)
         rc = VT_EXIT_SYSTEM;
     }
 out:
-    free(image);
     vt_check_free(c);
-    for (int t = 0; t < 4; t++) {
-        free(ld.data[t]);
-        free(ld.name[t]);
-    }
-    free(ld.cpuid);
-    free(ld.e820);
-    free(ld.cpuid_name);
-    free(ld.e820_name);
+    vt_check_input_release(&in);
     return rc;
 }

@@ -141,7 +141,20 @@ static void print_warnings(const struct vt_strlist *warnings, bool quiet)
     if (quiet)
         return;
     for (size_t i = 0; i < warnings->count; i++)
-        fprintf(stderr, "vtopo emit: warning: %s\n", warnings->items[i]);
+        cli_line(stderr, "vtopo emit: warning: %s", warnings->items[i]);
+}
+
+/* An argument holding a newline (from a --tables path) cannot be a line of
+ * the one argument per line output. */
+static int printable(const struct vt_strlist *args, bool shell)
+{
+    for (size_t i = 0; i < args->count && !shell; i++)
+        if (strchr(args->items[i], '\n'))
+            return cli_usage_error("emit",
+                                   "argument '%s' holds a newline, which the one argument per "
+                                   "line output cannot carry (use --shell, which quotes it)",
+                                   args->items[i]);
+    return VT_EXIT_OK;
 }
 
 /* One argument per line, or one shell-quoted line. */
@@ -167,6 +180,7 @@ static int emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *qo, b
     struct vt_strlist args = {0}, warnings = {0};
     char *params = NULL, *tcg_params = NULL;
     struct vt_err err;
+    int rc;
 
     if (vt_emit_qemu(l, qo, &args, &warnings, &err) < 0 ||
         vt_emit_qemu_kernel_params(l, qo, false, &params, &err) < 0 ||
@@ -175,6 +189,13 @@ static int emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *qo, b
         vt_strlist_free(&args);
         vt_strlist_free(&warnings);
         return cli_fail("emit", &err);
+    }
+    if ((rc = printable(&args, shell)) != VT_EXIT_OK) {
+        free(params);
+        free(tcg_params);
+        vt_strlist_free(&args);
+        vt_strlist_free(&warnings);
+        return rc;
     }
     print_warnings(&warnings, quiet);
     if (!quiet && *params)
@@ -195,16 +216,19 @@ static int emit_chv(const struct vt_layout *l, bool shell, bool quiet)
 {
     struct vt_strlist args = {0}, warnings = {0};
     struct vt_err err;
+    int rc;
 
     if (vt_emit_cloud_hypervisor(l, &args, &warnings, &err) < 0) {
         vt_strlist_free(&warnings);
         return cli_fail("emit", &err);
     }
-    print_warnings(&warnings, quiet);
-    print_args(&args, shell);
+    if ((rc = printable(&args, shell)) == VT_EXIT_OK) {
+        print_warnings(&warnings, quiet);
+        print_args(&args, shell);
+    }
     vt_strlist_free(&args);
     vt_strlist_free(&warnings);
-    return VT_EXIT_OK;
+    return rc;
 }
 
 /* libvirt and xl: a text. */

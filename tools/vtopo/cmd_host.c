@@ -191,7 +191,7 @@ int cmd_host(int argc, char **argv)
 
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "+:qh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
         if (cli_host_opt(&ho, opt, optarg))
             continue;
         switch (opt) {
@@ -215,10 +215,14 @@ int cmd_host(int argc, char **argv)
         return cli_usage_error("host", "unexpected argument '%s'", argv[optind]);
     if ((rc = cli_load_host("host", &ho, &h)) != VT_EXIT_OK)
         return rc;
-    if (save && vt_host_save(h, save, &err) < 0) {
-        rc = cli_fail("host", &err);
-        vt_host_free(h);
-        return rc;
+    if (save) {
+        cli_defer_signals();
+        rc = vt_host_save(h, save, &err) < 0 ? cli_fail("host", &err) : VT_EXIT_OK;
+        cli_end_deferral();
+        if (rc != VT_EXIT_OK) {
+            vt_host_free(h);
+            return rc;
+        }
     }
     if (json) {
         char *text;

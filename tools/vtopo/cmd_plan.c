@@ -254,9 +254,12 @@ int cmd_plan(int argc, char **argv)
     }
     if ((rc = cli_plan_layout("plan", &ho, r, &h, &l)) != VT_EXIT_OK)
         goto out;
-    if (out_dir && vt_layout_write_dir(l, out_dir, &err) < 0) {
-        rc = cli_fail("plan", &err);
-        goto out;
+    if (out_dir) {
+        cli_defer_signals();
+        rc = vt_layout_write_dir(l, out_dir, &err) < 0 ? cli_fail("plan", &err) : VT_EXIT_OK;
+        cli_end_deferral();
+        if (rc != VT_EXIT_OK)
+            goto out;
     }
     if (json || cpuid) {
         char *text = NULL;

@@ -292,16 +292,26 @@ static void save_text(const char *dir, const char *name, const char *text, size_
         vt_write_file_atomic(path, text, len, &err);
 }
 
-static void save_argv(const char *dir, const struct vt_strlist *argv)
+/* qemu.args, one argument per line, naming the files where they end up:
+ * the --keep directory (shown), not the work directory (dir) that becomes it
+ * at the end. */
+static void save_argv(const char *dir, const char *shown, const struct vt_strlist *argv)
 {
+    size_t dlen = strlen(dir), len = 0;
     char *text = NULL;
-    size_t len = 0;
     FILE *f = open_memstream(&text, &len);
 
     if (!f)
         return;
-    for (size_t i = 0; i < argv->count; i++)
-        fprintf(f, "%s\n", argv->items[i]);
+    for (size_t i = 0; i < argv->count; i++) {
+        const char *arg = argv->items[i], *at;
+
+        while ((at = strstr(arg, dir))) {
+            fprintf(f, "%.*s%s", (int)(at - arg), arg, shown);
+            arg = at + dlen;
+        }
+        fprintf(f, "%s\n", arg);
+    }
     fclose(f);
     save_text(dir, "qemu.args", text, len);
     free(text);
@@ -316,7 +326,7 @@ static void print_guest_log(const char *console)
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
 
-        fprintf(stderr, "guest| %.*s\n", (int)n, p);
+        cli_line(stderr, "guest| %.*s", (int)n, p);
         p += n + (nl ? 1 : 0);
     }
 }
@@ -351,7 +361,7 @@ static int boot(const struct vt_layout *l, const struct verify_opts *o,
             return vt_err_set(err, -ENOMEM, "out of memory");
         }
         argv.count--; /* the NULL terminator stays in the array */
-        save_argv(dir, &argv);
+        save_argv(dir, o->keep ? o->keep : dir, &argv);
         rc = verify_boot_run(argv.items, o->timeout, *tcg || o->accel == ACCEL_KVM ? 0 : 30,
                              o->ho.quiet, b, err);
         vt_strlist_free(&argv);
@@ -360,11 +370,11 @@ static int boot(const struct vt_layout *l, const struct verify_opts *o,
         if (*tcg || o->accel == ACCEL_KVM || b->status == VERIFY_BOOT_DONE)
             return 0;
         if (!o->ho.quiet)
-            fprintf(stderr,
-                    "vtopo verify: KVM did not boot the guest (%s%s%.*s); falling back "
-                    "to TCG\n",
-                    b->status == VERIFY_BOOT_TIMEOUT ? "no output" : "QEMU failed",
-                    *last_line(b->console) ? ": " : "", 200, last_line(b->console));
+            cli_line(stderr,
+                     "vtopo verify: KVM did not boot the guest (%s%s%.*s); falling back "
+                     "to TCG",
+                     b->status == VERIFY_BOOT_TIMEOUT ? "no output" : "QEMU failed",
+                     *last_line(b->console) ? ": " : "", 200, last_line(b->console));
         verify_boot_free(b);
         *tcg = true;
     }
@@ -462,13 +472,34 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
     return VT_EXIT_OK;
 }
 
-/* The work directory: --keep DIR (created), or a temporary one. */
-static int work_dir(const struct verify_opts *o, char *dir, size_t size, struct vt_err *err)
+/* What a --keep directory holds: the plan's files and verify's own. */
+#define KEEP_FILES_MAX 16
+static void keep_names(const char **names)
 {
+    static const char *const own[] = {"initramfs.cpio", "qemu.args", "console.log"};
+    size_t n = 0;
+
+    for (const char *name; (name = vt_layout_file_name(n)) && n < KEEP_FILES_MAX - 4; n++)
+        names[n] = name;
+    for (size_t i = 0; i < 3; i++)
+        names[n++] = own[i];
+    names[n] = NULL;
+}
+
+/* The work directory: with --keep DIR, the new set that replaces DIR as a
+ * whole at the end (keep); else a temporary directory. */
+static int work_dir(const struct verify_opts *o, struct vt_dirset *keep, const char **names,
+                    char *dir, size_t size, struct vt_err *err)
+{
+    int rc;
+
     if (o->keep) {
-        if (mkdir(o->keep, 0755) != 0 && errno != EEXIST)
-            return vt_err_set(err, -errno, "--keep %s: %s", o->keep, strerror(errno));
-        snprintf(dir, size, "%s", o->keep);
+        keep_names(names);
+        if ((rc = vt_dirset_begin(keep, o->keep, names, err)) < 0) {
+            vt_err_prefix(err, "--keep: ");
+            return rc;
+        }
+        snprintf(dir, size, "%s", keep->tmp);
         return 0;
     }
     snprintf(dir, size, "%s/vtopo-verify.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -490,13 +521,19 @@ static int run(const struct verify_opts *o, struct vt_request *r)
     char dir[4096] = "", initrd[4200];
     double t0 = now_ms(), t_plan, t_prep, t_cmp;
     size_t initrd_size = 0, mismatches;
-    bool tcg = false, madt = o->qo.madt, made_dir = false;
+    bool tcg = false, madt = o->qo.madt, made_dir = false, keeping = false, deferred = false;
+    struct vt_dirset keep;
+    const char *keep_files[KEEP_FILES_MAX];
     struct verify_opts opts = *o;
     struct vt_err err;
     int rc;
 
     if ((rc = cli_plan_layout("verify", &o->ho, r, &h, &l)) != VT_EXIT_OK)
         goto out;
+    /* From here files are made: a termination signal stops the boot, the
+     * files are cleaned up or kept whole, and then it acts. */
+    cli_defer_signals();
+    deferred = true;
     t_plan = now_ms() - t0;
     t0 = now_ms();
     /* Refuse what QEMU cannot build before any work. */
@@ -514,15 +551,18 @@ static int run(const struct verify_opts *o, struct vt_request *r)
         rc = err.code == -EINVAL ? VT_EXIT_USAGE : VT_EXIT_SYSTEM; /* a bad --kernel */
         goto out;
     }
-    if (work_dir(o, dir, sizeof(dir), &err) < 0) {
+    if (work_dir(o, &keep, keep_files, dir, sizeof(dir), &err) < 0) {
         rc = cli_fail("verify", &err);
         goto out;
     }
     made_dir = !o->keep;
-    if (vt_layout_write_dir(l, dir, &err) < 0 || apply_tables(o, dir, &madt, &err) < 0) {
+    if (vt_layout_write_files(l, dir, &err) < 0 || apply_tables(o, dir, &madt, &err) < 0) {
         rc = cli_fail("verify", &err);
+        if (o->keep)
+            vt_dirset_abort(&keep);
         goto out;
     }
+    keeping = o->keep;
     opts.qo.madt = madt;
     opts.qo.hmat = opts.qo.numa == VT_QEMU_NUMA_ACPI;
     opts.qo.tables_dir = dir;
@@ -587,10 +627,19 @@ static int run(const struct verify_opts *o, struct vt_request *r)
         printf("verdict: the guest matches the %s\n", o->ntables ? "check's prediction" : "plan");
         rc = VT_EXIT_OK;
     }
-    if (o->keep && !o->ho.quiet)
-        fprintf(stderr, "vtopo verify: kept %s (tables, initramfs.cpio, qemu.args, console.log)\n",
-                dir);
 out:
+    /* What was made is kept, whatever the verdict: it is for looking into. */
+    if (keeping) {
+        if (vt_dirset_commit(&keep, &err) < 0) {
+            vt_dirset_abort(&keep);
+            rc = cli_fail("verify", &err);
+        } else if (!o->ho.quiet) {
+            cli_line(stderr,
+                     "vtopo verify: kept %s (the plan's files, initramfs.cpio, "
+                     "qemu.args, console.log)",
+                     o->keep);
+        }
+    }
     if (made_dir)
         nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     vv_free(&want);
@@ -601,6 +650,8 @@ out:
     verify_assets_free(&a);
     vt_layout_free(l);
     vt_host_free(h);
+    if (deferred)
+        cli_end_deferral();
     return rc;
 }
 

@@ -1,5 +1,8 @@
 /* vtopo: git-style dispatch to one cmd_*.c per subcommand. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "cli.h"
@@ -42,7 +45,36 @@ static const struct vt_cmd *find_cmd(const char *name)
     return NULL;
 }
 
-int main(int argc, char **argv)
+/* A closed standard descriptor gets /dev/null opened the wrong way round, so
+ * that no file vtopo opens takes its number and every use of it fails (and
+ * is reported) instead of writing into that file. */
+static void reserve_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            int nfd = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+
+            if (nfd >= 0 && nfd != fd) {
+                dup2(nfd, fd);
+                close(nfd);
+            }
+        }
+}
+
+/* Whatever printed, the output must have reached its destination: a full
+ * disk, /dev/full or a closed stdout is a system error (3), for --help and
+ * --version as for any output. */
+static int finish(int rc)
+{
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc != VT_EXIT_SYSTEM) {
+        /* (a command that checked its own output has said so already) */
+        fprintf(stderr, "vtopo: cannot write the output\n");
+        return VT_EXIT_SYSTEM;
+    }
+    return rc;
+}
+
+static int run(int argc, char **argv)
 {
     const struct vt_cmd *c;
 
@@ -65,7 +97,7 @@ int main(int argc, char **argv)
         }
         c = find_cmd(argv[2]);
         if (!c) {
-            fprintf(stderr, "vtopo: no command '%s'. See 'vtopo --help'.\n", argv[2]);
+            cli_line(stderr, "vtopo: no command '%s'. See 'vtopo --help'.", argv[2]);
             return VT_EXIT_USAGE;
         }
         c->usage(stdout);
@@ -73,8 +105,14 @@ int main(int argc, char **argv)
     }
     c = find_cmd(argv[1]);
     if (!c) {
-        fprintf(stderr, "vtopo: '%s' is not a vtopo command. See 'vtopo --help'.\n", argv[1]);
+        cli_line(stderr, "vtopo: '%s' is not a vtopo command. See 'vtopo --help'.", argv[1]);
         return VT_EXIT_USAGE;
     }
     return c->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+    reserve_std_fds();
+    return finish(run(argc, argv));
 }

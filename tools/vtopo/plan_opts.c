@@ -139,7 +139,7 @@ int cli_plan_getopt(const char *cmd, int argc, char **argv, const struct option 
     struct vt_err err;
     int opt, applied;
 
-    while ((opt = getopt_long(argc, argv, "+:qh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
         if (cli_host_opt(ho, opt, optarg))
             continue;
         if ((applied = cli_plan_opt(r, opt, optarg, &err)) < 0) {

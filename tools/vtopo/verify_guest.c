@@ -15,6 +15,7 @@
 
 #include "util/bytes.h"
 #include "util/file.h"
+#include "cli.h"
 #include "verify_guest.h"
 
 /* ---- assets ---------------------------------------------------------------- */
@@ -347,6 +348,10 @@ int verify_boot_run(char *const *argv, unsigned timeout_s, unsigned kvm_grace_s,
         double elapsed = now_s() - start;
         int r;
 
+        if (cli_interrupted()) {
+            kill(pid, SIGKILL);
+            break;
+        }
         if (elapsed >= timeout_s ||
             (kvm_grace_s && b->console_len == 0 && elapsed >= kvm_grace_s)) {
             kill(pid, SIGKILL);
@@ -396,6 +401,12 @@ int verify_boot_run(char *const *argv, unsigned timeout_s, unsigned kvm_grace_s,
     }
     close(pipefd[0]);
     waitpid(pid, &status, 0);
+    if (cli_interrupted()) { /* QEMU may have had the terminal's SIGINT too */
+        verify_boot_free(b);
+        if (!quiet && tty)
+            fputc('\n', stderr);
+        return vt_err_set(err, -EINTR, "interrupted; QEMU stopped");
+    }
     b->seconds = now_s() - start;
     if (!b->console && !(b->console = strdup("")))
         return vt_err_set(err, -ENOMEM, "out of memory");

@@ -1,0 +1,195 @@
+/* vt_check_input from files: tables, cpuid.txt, E820 text, memory images and
+ * directories of them, each kind read with its own limit, never blocking. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acpi/parse.h"
+#include "util/file.h"
+#include "vtopo/acpi.h"
+#include "vtopo/check.h"
+
+/* Everything the input owns: the buffers and the names that point at them. */
+struct owned {
+    char **items;
+    size_t n;
+};
+
+static int own(struct vt_check_input *in, char *p, struct vt_err *err)
+{
+    struct owned *o = in->owned;
+    char **items;
+
+    if (!o && !(o = in->owned = calloc(1, sizeof(*o)))) {
+        free(p);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    if (!(items = realloc(o->items, (o->n + 1) * sizeof(*items)))) {
+        free(p);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    o->items = items;
+    o->items[o->n++] = p;
+    return 0;
+}
+
+static int own_name(struct vt_check_input *in, const char *path, const char **name,
+                    struct vt_err *err)
+{
+    char *copy = strdup(path);
+    int rc;
+
+    if (!copy)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    if ((rc = own(in, copy, err)) < 0)
+        return rc;
+    *name = copy;
+    return 0;
+}
+
+void vt_check_input_release(struct vt_check_input *in)
+{
+    struct owned *o;
+
+    if (!in || !(o = in->owned))
+        return;
+    for (size_t i = 0; i < o->n; i++)
+        free(o->items[i]);
+    free(o->items);
+    free(o);
+    in->owned = NULL;
+}
+
+static const char *const table_sigs[] = {"SRAT", "SLIT", "APIC", "HMAT"};
+
+struct slot {
+    const uint8_t **data;
+    size_t *len;
+    const char **name;
+};
+
+static struct slot table_slot(struct vt_check_input *in, size_t t)
+{
+    switch (t) {
+    case 0:
+        return (struct slot){&in->srat, &in->srat_len, &in->srat_name};
+    case 1:
+        return (struct slot){&in->slit, &in->slit_len, &in->slit_name};
+    case 2:
+        return (struct slot){&in->madt, &in->madt_len, &in->madt_name};
+    default:
+        return (struct slot){&in->hmat, &in->hmat_len, &in->hmat_name};
+    }
+}
+
+/* Put a table read from path into its slot (the data is the input's now):
+ * slot `named` when its name said which table it is (vt_check_run then
+ * refuses a file that is not that table), else the slot of its signature. */
+static int take_table(struct vt_check_input *in, const char *path, char *data, size_t len,
+                      int named, struct vt_err *err)
+{
+    char sig[5] = "";
+    int rc;
+
+    if ((rc = own(in, data, err)) < 0)
+        return rc;
+    for (size_t t = 0; t < 4; t++) {
+        struct slot s = table_slot(in, t);
+
+        if (named >= 0 ? (int)t != named : len < 4 || memcmp(data, table_sigs[t], 4) != 0)
+            continue;
+        if (*s.data)
+            return vt_err_set(err, -EINVAL, "two %s tables given (%s and %s)", table_sigs[t],
+                              *s.name, path);
+        *s.data = (const uint8_t *)data;
+        *s.len = len;
+        return own_name(in, path, s.name, err);
+    }
+    if (len >= 4)
+        memcpy(sig, data, 4);
+    return vt_err_set(err, -EINVAL,
+                      "%s: not an SRAT, SLIT, MADT or HMAT (%zu bytes, signature '%s')", path, len,
+                      sig);
+}
+
+/* A text input (cpuid.txt or E820) into its place, once. */
+static int take_text(struct vt_check_input *in, const char *what, const char **text,
+                     const char **name, int dirfd, const char *rel, const char *path, size_t max,
+                     struct vt_err *err)
+{
+    char *data;
+    int rc;
+
+    if (*text)
+        return vt_err_set(err, -EINVAL, "two %s inputs given (%s and %s)", what, *name, path);
+    if ((rc = vt_read_file_at(dirfd, rel, path, max, 0, &data, NULL, err)) < 0 ||
+        (rc = own(in, data, err)) < 0)
+        return rc;
+    *text = data;
+    return own_name(in, path, name, err);
+}
+
+int vt_check_input_add_file(struct vt_check_input *in, enum vt_check_file kind, const char *path,
+                            struct vt_err *err)
+{
+    char *data;
+    size_t len;
+    int rc;
+
+    switch (kind) {
+    case VT_CHECK_FILE_TABLE:
+        if ((rc = vt_read_file(path, VT_ACPI_TABLE_MAX, 0, &data, &len, err)) < 0)
+            return rc;
+        return take_table(in, path, data, len, -1, err);
+    case VT_CHECK_FILE_CPUID:
+        return take_text(in, "CPUID", &in->cpuid_text, &in->cpuid_name, AT_FDCWD, path, path,
+                         VT_CHECK_CPUID_TEXT_MAX, err);
+    case VT_CHECK_FILE_E820:
+        return take_text(in, "E820", &in->e820_text, &in->e820_name, AT_FDCWD, path, path,
+                         VT_CHECK_E820_TEXT_MAX, err);
+    case VT_CHECK_FILE_IMAGE:
+        if (in->srat || in->slit || in->madt || in->hmat || in->image_root)
+            return vt_err_set(err, -EINVAL, "%s: a memory image and table files are alternatives",
+                              path);
+        if ((rc = vt_read_file(path, VT_CHECK_IMAGE_MAX, 0, &data, &len, err)) < 0 ||
+            (rc = own(in, data, err)) < 0)
+            return rc;
+        if ((rc = vt_check_input_from_image(in, (const uint8_t *)data, len, 0, err)) < 0)
+            vt_err_prefix(err, "%s: ", path);
+        return rc;
+    }
+    return vt_err_set(err, -EINVAL, "%s: unknown kind of input", path);
+}
+
+int vt_check_input_add_dir(struct vt_check_input *in, const char *dir, struct vt_err *err)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char path[PATH_MAX];
+    int rc = 0;
+
+    if (dfd < 0)
+        return vt_err_set(err, -errno, "%s: cannot open: %s", dir, strerror(errno));
+    for (size_t t = 0; t < 4 && rc == 0; t++) {
+        char *data;
+        size_t len;
+
+        rc = vt_acpi_read_dir_table(dfd, dir, table_sigs[t], &data, &len, path, sizeof(path), err);
+        if (rc == -ENOENT)
+            rc = 0;
+        else if (rc == 0)
+            rc = take_table(in, path, data, len, (int)t, err);
+    }
+    if (rc == 0 && !in->cpuid_text && faccessat(dfd, "cpuid.txt", F_OK, 0) == 0 &&
+        (rc = vt_path_fmt(path, sizeof(path), err, "%s/cpuid.txt", dir)) == 0)
+        rc = take_text(in, "CPUID", &in->cpuid_text, &in->cpuid_name, dfd, "cpuid.txt", path,
+                       VT_CHECK_CPUID_TEXT_MAX, err);
+    if (rc == 0 && !in->e820_text && faccessat(dfd, "e820.txt", F_OK, 0) == 0 &&
+        (rc = vt_path_fmt(path, sizeof(path), err, "%s/e820.txt", dir)) == 0)
+        rc = take_text(in, "E820", &in->e820_text, &in->e820_name, dfd, "e820.txt", path,
+                       VT_CHECK_E820_TEXT_MAX, err);
+    close(dfd);
+    return rc;
+}
