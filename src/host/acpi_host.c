@@ -128,12 +128,15 @@ int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struc
 
         if (tail && (size_t)(tail - dir) + 12 < sizeof(cl)) {
             snprintf(cl, sizeof(cl), "%.*sproc/cmdline", (int)(tail - dir), dir);
-            if (vt_read_file(cl, 1 << 16, VT_READ_TEXT, &cmdline, NULL, NULL) == 0 &&
-                (why = numa_override(cmdline)))
+            rc = vt_read_file(cl, 1 << 16, VT_READ_TEXT, &cmdline, NULL, &e);
+            if (rc == 0 && (why = numa_override(cmdline)))
                 host_warn(h,
                           "the kernel ran with %s, so node ids do not follow the SRAT; "
                           "host_pxm unknown",
                           why);
+            else if (rc < 0 && rc != -ENOENT)
+                host_warn(h, "%s; whether the kernel ran with numa=off or numa=fake is unknown",
+                          e.msg);
             free(cmdline);
             if (why)
                 goto out;

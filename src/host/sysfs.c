@@ -567,31 +567,6 @@ static int load_device(const struct sysfs *parent, int devices_fd, const char *n
 }
 
 /* The files of one device directory (s->dfd). */
-/* "KEY=value" line of a uevent text, copied into val; false if absent. */
-static bool uevent_value(const char *text, const char *key, char *val, size_t size)
-{
-    size_t klen = strlen(key);
-    const char *line = text;
-
-    while (*line) {
-        const char *eol = strchr(line, '\n');
-
-        if (strncmp(line, key, klen) == 0 && line[klen] == '=') {
-            size_t len = strcspn(line + klen + 1, "\n");
-
-            if (len >= size)
-                len = size - 1;
-            memcpy(val, line + klen + 1, len);
-            val[len] = '\0';
-            return true;
-        }
-        if (!eol)
-            break;
-        line = eol + 1;
-    }
-    return false;
-}
-
 /* Vendor, device and class from the device's uevent in one read (what the
  * three separate files say too). Returns 1 when uevent does not have them. */
 static int load_device_uevent(const struct sysfs *s, struct host_dev *d)
@@ -605,8 +580,8 @@ static int load_device_uevent(const struct sysfs *s, struct host_dev *d)
         return 1;
     if (rc < 0)
         return rc;
-    if (!uevent_value(text, "PCI_ID", id, sizeof(id)) ||
-        !uevent_value(text, "PCI_CLASS", cls, sizeof(cls))) {
+    if (!vt_parse_key_value(text, "PCI_ID", id, sizeof(id)) ||
+        !vt_parse_key_value(text, "PCI_CLASS", cls, sizeof(cls))) {
         free(text);
         return 1;
     }

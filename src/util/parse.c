@@ -99,3 +99,28 @@ int vt_parse_bdf(const char *text, uint32_t *domain, uint8_t *bus, uint8_t *dev,
     *fn = (uint8_t)f;
     return 0;
 }
+
+bool vt_parse_key_value(const char *text, const char *key, char *val, size_t size)
+{
+    size_t klen = strlen(key);
+    const char *line = text;
+
+    while (*line) {
+        const char *eol = strchr(line, '\n');
+
+        if (strncmp(line, key, klen) == 0 && line[klen] == '=') {
+            size_t len = strcspn(line + klen + 1, "\n");
+
+            if (size) {
+                len = len < size ? len : size - 1;
+                memcpy(val, line + klen + 1, len);
+                val[len] = '\0';
+            }
+            return true;
+        }
+        if (!eol)
+            break;
+        line = eol + 1;
+    }
+    return false;
+}

@@ -252,3 +252,91 @@ vt_require_binary()
         exit 2
     fi
 }
+
+# ---- valid inputs that cases break --------------------------------------
+
+S=sys/devices/system
+PCI=sys/bus/pci/devices
+
+# A valid sysfs tree (vt_make_fsroot DIR): two nodes, CPUs 0-3, 1 GiB each
+# in 1 GiB memory blocks, distances, two PCI devices (one on node 1, one with
+# no node).
+vt_make_fsroot()
+{
+    local r=$1 n
+    mkdir -p "$r/$S/cpu" "$r/$S/memory" "$r/$S/node"
+    for n in 0 1 2 3; do
+        mkdir -p "$r/$S/cpu/cpu$n"
+    done
+    echo 0-3 >"$r/$S/cpu/online"
+    echo 0-3 >"$r/$S/cpu/possible"
+    echo 0-3 >"$r/$S/cpu/present"
+    echo 0-1 >"$r/$S/node/online"
+    echo 0-1 >"$r/$S/node/possible"
+    echo 40000000 >"$r/$S/memory/block_size_bytes"
+    for n in 0 1; do
+        mkdir -p "$r/$S/node/node$n/memory$n"
+        printf 'Node %d MemTotal:        1048576 kB\nNode %d MemFree:          524288 kB\n' \
+            "$n" "$n" >"$r/$S/node/node$n/meminfo"
+    done
+    echo 0-1 >"$r/$S/node/node0/cpulist"
+    echo 3 >"$r/$S/node/node0/cpumap"
+    echo 2-3 >"$r/$S/node/node1/cpulist"
+    echo c >"$r/$S/node/node1/cpumap"
+    echo "10 20" >"$r/$S/node/node0/distance"
+    echo "20 10" >"$r/$S/node/node1/distance"
+
+    mkdir -p "$r/$PCI/0000:00:01.0/msi_irqs/24" "$r/$PCI/0000:00:01.0/msi_irqs/25"
+    echo 0x8086 >"$r/$PCI/0000:00:01.0/vendor"
+    echo 0x1234 >"$r/$PCI/0000:00:01.0/device"
+    echo 0x020000 >"$r/$PCI/0000:00:01.0/class"
+    echo 1 >"$r/$PCI/0000:00:01.0/numa_node"
+    echo 2-3 >"$r/$PCI/0000:00:01.0/local_cpulist"
+    mkdir -p "$r/$PCI/0000:00:02.0"
+    echo 0x1af4 >"$r/$PCI/0000:00:02.0/vendor"
+    echo 0x1042 >"$r/$PCI/0000:00:02.0/device"
+    echo 0x018000 >"$r/$PCI/0000:00:02.0/class"
+    echo -1 >"$r/$PCI/0000:00:02.0/numa_node"
+}
+
+# A valid host file (vt_write_host_json FILE); values are unique per node so a
+# sed expression hits the one meant.
+vt_write_host_json()
+{
+    cat >"$1" <<'EOF'
+{
+  "format": "vtopo-host",
+  "version": 1,
+  "source": "test",
+  "possible_nodes": "0-1",
+  "cpus": {
+    "possible": "0-3",
+    "online": "0-3",
+    "isolated": "",
+    "nohz_full": ""
+  },
+  "nodes": [
+    {
+      "pnode": 0,
+      "host_pxm": 0,
+      "cpus": "0-1",
+      "memory_bytes": 1073741824,
+      "memory_ranges": [ { "start": "0x0", "end": "0x40000000" } ],
+      "distances": [ 10, 20 ]
+    },
+    {
+      "pnode": 1,
+      "host_pxm": null,
+      "cpus": "2-3",
+      "memory_bytes": 2147483648,
+      "memory_ranges": [ { "start": "0x40000000", "end": "0xc0000000" } ],
+      "distances": [ 21, 11 ]
+    }
+  ],
+  "devices": [
+    { "bdf": "0000:3b:00.0", "vendor": "0x8086", "device": "0x1234", "class": "0x020000",
+      "pnode": 1, "local_cpus": "2-3", "msi_irqs": 4 }
+  ]
+}
+EOF
+}

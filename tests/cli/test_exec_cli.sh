@@ -19,9 +19,6 @@ VTOPO=${1:-}
 vt_require_binary "$VTOPO"
 vt_mktemp
 
-S=sys/devices/system
-PCI=sys/bus/pci/devices
-
 # in_list N LIST: N is in the cpulist LIST ("0-3,8").
 in_list()
 {

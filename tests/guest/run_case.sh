@@ -166,6 +166,16 @@ mismatch-llc)
     grep -Eq '^  cpu 0 LLC shared with +0-1 +0-5 +MISMATCH' "$T/out" ||
         grep -Eq '^  cpu 0 LLC shared with .*MISMATCH' "$T/out" || fail "no LLC mismatch row"
     ;;
+pxm-above-255)
+    # PXM 300: a node on a distribution kernel (NODES_SHIFT 10: MAX_PXM_DOMAINS
+    # 1024), as vtopo check predicts; a 256-PXM model would say the SRAT is
+    # dropped. Through --table: QEMU's -acpitable cannot carry the plan's own
+    # 301-locality SLIT (64 KiB at most), so the SLIT is the 0,1 plan's.
+    "$VTOPO" plan -q "${HOST[@]}" "${Q35[@]}" --vcpus 4 --vnodes 2 --memory 1G --guest-pxms 0,300 \
+        --out "$T/p300" >/dev/null || fail "plan"
+    expect_check_match '^  node 1 pxm +300 +300 +ok' 'SRAT: PXM 300 -> APIC 0x02 -> Node 1' \
+        --vcpus 4 --vnodes 2 --memory 1G --table "$T/p300/srat.dat"
+    ;;
 negative-coverage-hole)
     # An SRAT planned for 512 MiB in a 1 GiB guest.
     "$VTOPO" plan -q "${HOST[@]}" "${Q35[@]}" --vcpus 4 --vnodes 2 --memory 512M --out "$T/small" \

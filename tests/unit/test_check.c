@@ -533,9 +533,51 @@ static void test_memory_image(void **state)
         assert_int_equal(vt_check_run(&in, &ci, &err), 0);
         assert_int_equal(vt_check_node_count(ci), vt_check_node_count(c));
         assert_int_equal(vt_check_count(ci, VT_SEV_ERROR), 0);
+        /* The XSDT entry outside the image is said, not only counted. */
+        assert_string_equal(in.image_root, "XSDT");
+        assert_int_equal(in.image_nskipped, 1);
+        assert_int_equal(in.image_skipped[0].entry, 4);
+        assert_true(in.image_skipped[0].address == UINT64_C(0x7fff0000000));
+        assert_true(has_rule(ci, "image.table_skipped"));
         vt_check_free(ci);
     }
     vt_check_free(c);
+    /* Only the SLIT, and an entry whose Length runs past the image: no SRAT
+     * is read, and the note says the SRAT may be among the skipped. */
+    {
+        struct vt_check *ci;
+
+        t_acpi_begin(&x, "XSDT", 1);
+        vt_buf_le(&x, addr[1], 8);
+        vt_buf_le(&x, size - 40, 8);
+        t_acpi_end(&x);
+        memcpy(img + 0x180000, x.data, x.len);
+        vt_buf_free(&x);
+        put32(img + size - 40 + 4, 4096); /* Length past the end */
+        memset(&in, 0, sizeof(in));
+        assert_int_equal(vt_check_input_from_image(&in, img, size, 0, &err), 0);
+        assert_null(in.srat);
+        assert_int_equal(in.image_nskipped, 1);
+        assert_non_null(strstr(in.image_skipped[0].why, "runs past the end of the image"));
+        assert_int_equal(vt_check_run(&in, &ci, &err), 0);
+        assert_true(has_rule(ci, "image.table_skipped"));
+        for (size_t i = 0; i < vt_check_finding_count(ci); i++)
+            if (!strcmp(vt_check_finding(ci, i)->rule, "srat.absent"))
+                assert_non_null(
+                    strstr(vt_check_finding(ci, i)->message, "1 XSDT entry could not be read"));
+        vt_check_free(ci);
+    }
+    /* The SRAT listed twice: two SRATs, as two SRAT files are (-EINVAL). */
+    t_acpi_begin(&x, "XSDT", 1);
+    vt_buf_le(&x, addr[0], 8);
+    vt_buf_le(&x, addr[1], 8);
+    vt_buf_le(&x, addr[0], 8);
+    t_acpi_end(&x);
+    memcpy(img + 0x180000, x.data, x.len);
+    vt_buf_free(&x);
+    memset(&in, 0, sizeof(in));
+    assert_int_equal(vt_check_input_from_image(&in, img, size, 0, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "the XSDT lists two SRAT tables (at 0x100000 and 0x100000)"));
     /* Revision 0: the RSDT (the XSDT's address is not read). */
     rsdp[15] = 0;
     rsdp[8] = (uint8_t)(rsdp[8] + 2);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "util/bytes.h"
 #include "util/file.h"
 #include "util/parse.h"
+#include "util/text.h"
 #include "vtopo/err.h"
 
 static char tmpdir[64];
@@ -164,6 +166,165 @@ static void test_atomic_write(void **state)
     rmdir(bad);
 }
 
+/* Inputs never block and never eat memory: a FIFO, a device, a directory
+ * are refused at once; a pipe is read only where a stream is allowed. */
+static void test_read_kinds(void **state)
+{
+    char path[128], *buf;
+    size_t len;
+    struct vt_err err;
+    int fds[2];
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/fifo", tmpdir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(vt_read_file(path, 100, 0, &buf, &len, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "fifo: a FIFO, not a regular file"));
+    /* With streams allowed, a FIFO nobody writes is an empty stream. */
+    assert_int_equal(vt_read_file(path, 100, VT_READ_STREAM, &buf, &len, &err), 0);
+    assert_int_equal(len, 0);
+    free(buf);
+    assert_int_equal(vt_read_file("/dev/zero", 100, 0, &buf, &len, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "/dev/zero: a character device, not a regular file"));
+    assert_int_equal(vt_read_file(tmpdir, 100, 0, &buf, &len, &err), -EISDIR);
+    assert_non_null(strstr(err.msg, "is a directory"));
+    /* A pipe with a writer, as /dev/stdin. */
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], "{}", 2), 2);
+    close(fds[1]);
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+    assert_int_equal(vt_read_file(path, 100, 0, &buf, &len, &err), -EINVAL);
+    assert_int_equal(vt_read_file(path, 100, VT_READ_STREAM, &buf, &len, &err), 0);
+    assert_string_equal(buf, "{}");
+    free(buf);
+    close(fds[0]);
+    /* A regular file above the limit is refused by its size, unread. */
+    snprintf(path, sizeof(path), "%s/big", tmpdir);
+    write_raw(path, "0123456789", 10);
+    assert_int_equal(vt_read_file(path, 9, 0, &buf, &len, &err), -EFBIG);
+}
+
+/* Outputs never destroy what they name: a symlink is followed, a device,
+ * FIFO or dangling link refused; modes are kept or follow the umask; a
+ * stale temporary file of the target (its writer killed) is removed. */
+static void test_atomic_targets(void **state)
+{
+    char path[128], link[128], tmp[160], *buf;
+    size_t len;
+    struct vt_err err;
+    struct stat st;
+    mode_t old;
+
+    (void)state;
+    /* A null device of our own where we may make one (root): should the
+     * refusal ever break, the system's /dev/null is not the casualty. */
+    snprintf(path, sizeof(path), "%s/null", tmpdir);
+    if (mknod(path, S_IFCHR | 0666, makedev(1, 3)) != 0)
+        snprintf(path, sizeof(path), "/dev/null");
+    assert_true(vt_write_file_atomic(path, "x", 1, &err) < 0);
+    assert_non_null(strstr(err.msg, "null: a character device, not a regular file"));
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(S_ISCHR(st.st_mode));
+    snprintf(path, sizeof(path), "%s/target", tmpdir);
+    snprintf(link, sizeof(link), "%s/link", tmpdir);
+    write_raw(path, "old", 3);
+    assert_int_equal(chmod(path, 0640), 0);
+    assert_int_equal(symlink("target", link), 0);
+    assert_int_equal(vt_write_file_atomic(link, "new", 3, &err), 0);
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(vt_read_file(path, 100, 0, &buf, &len, &err), 0);
+    assert_string_equal(buf, "new");
+    free(buf);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    unlink(link);
+    assert_int_equal(symlink("nowhere", link), 0);
+    assert_int_equal(vt_write_file_atomic(link, "x", 1, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "a symbolic link to nothing"));
+    unlink(link);
+    /* A new file: 0666 less the umask. */
+    old = umask(027);
+    snprintf(path, sizeof(path), "%s/new", tmpdir);
+    assert_int_equal(vt_write_file_atomic(path, "x", 1, &err), 0);
+    umask(old);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    /* A stale temporary name (no writer holds it) goes with the next write;
+     * another file's stays. */
+    snprintf(tmp, sizeof(tmp), "%s.tmp.AbCd12", path);
+    write_raw(tmp, "stale", 5);
+    snprintf(link, sizeof(link), "%s/other.tmp.AbCd12", tmpdir);
+    write_raw(link, "other", 5);
+    assert_int_equal(vt_write_file_atomic(path, "y", 1, &err), 0);
+    assert_int_equal(access(tmp, F_OK), -1);
+    assert_int_equal(access(link, F_OK), 0);
+    unlink(link);
+}
+
+/* A directory set: replaced whole, foreign entries refused and kept, an
+ * abort leaves nothing. */
+static void test_dirset(void **state)
+{
+    static const char *const names[] = {"a", "b", NULL};
+    char dir[128], path[PATH_MAX + 8], *buf;
+    struct vt_dirset s;
+    struct vt_err err;
+    size_t len;
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "%s/set", tmpdir);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(vt_dirset_begin(&s, dir, names, &err), 0);
+        snprintf(path, sizeof(path), "%s/a", s.tmp);
+        write_raw(path, round ? "A2" : "A1", 2);
+        assert_int_equal(vt_dirset_commit(&s, &err), 0);
+    }
+    snprintf(path, sizeof(path), "%s/a", dir);
+    assert_int_equal(vt_read_file(path, 100, 0, &buf, &len, &err), 0);
+    assert_string_equal(buf, "A2");
+    free(buf);
+    /* An abort: the old set stays, no temporary directory. */
+    assert_int_equal(vt_dirset_begin(&s, dir, names, &err), 0);
+    snprintf(path, sizeof(path), "%s/b", s.tmp);
+    write_raw(path, "B", 1);
+    vt_dirset_abort(&s);
+    snprintf(path, sizeof(path), "%s/b", dir);
+    assert_int_equal(access(path, F_OK), -1);
+    assert_int_equal(access(s.tmp, F_OK), -1);
+    /* Something foreign inside: refused before any work, left alone. */
+    snprintf(path, sizeof(path), "%s/mine", dir);
+    write_raw(path, "keep", 4);
+    assert_int_equal(vt_dirset_begin(&s, dir, names, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "holds 'mine', which vtopo did not write there"));
+    assert_int_equal(access(path, F_OK), 0);
+    /* A regular file where the directory goes. */
+    assert_int_equal(vt_dirset_begin(&s, path, names, &err), -ENOTDIR);
+}
+
+/* Escaping: printable ASCII and UTF-8 stay, controls, DEL, C1 and broken
+ * UTF-8 become \xNN, truncation never splits an escape. */
+static void test_escape(void **state)
+{
+    char out[64];
+
+    (void)state;
+    vt_text_escape(out, sizeof(out), "plain \xe2\x89\xa5 256");
+    assert_string_equal(out, "plain \xe2\x89\xa5 256");
+    vt_text_escape(out, sizeof(out), "\x1b[31m\x7f\n\t");
+    assert_string_equal(out, "\\x1b[31m\\x7f\\x0a\\x09");
+    vt_text_escape(out, sizeof(out),
+                   "\xc2\x9b"
+                   "1;2H \xff \xc0\xaf \xed\xa0\x80");
+    assert_string_equal(out, "\\xc2\\x9b1;2H \\xff \\xc0\\xaf \\xed\\xa0\\x80");
+    vt_text_escape(out, 6,
+                   "ab\x01"
+                   "cd");
+    assert_string_equal(out, "ab");
+    assert_true(vt_text_is_safe("node 0 \xe2\x89\xa5"));
+    assert_false(vt_text_is_safe("\x1b"));
+}
+
 static void test_parsers(void **state)
 {
     unsigned u;
@@ -252,9 +413,15 @@ static void test_bytes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_err),          cmocka_unit_test(test_read_text),
-        cmocka_unit_test(test_atomic_write), cmocka_unit_test(test_parsers),
+        cmocka_unit_test(test_err),
+        cmocka_unit_test(test_read_text),
+        cmocka_unit_test(test_atomic_write),
+        cmocka_unit_test(test_parsers),
         cmocka_unit_test(test_bytes),
+        cmocka_unit_test(test_read_kinds),
+        cmocka_unit_test(test_atomic_targets),
+        cmocka_unit_test(test_dirset),
+        cmocka_unit_test(test_escape),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -12,7 +12,8 @@
 
 /* One line on f: prefix, then the message with every byte that could drive a
  * terminal escaped (messages carry file names and values from input). */
-static void vline(FILE *f, const char *prefix, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vline(FILE *f, const char *prefix,
+                                                        const char *fmt, va_list ap)
 {
     char *msg = NULL, *safe;
 
@@ -51,6 +52,7 @@ int cli_fail(const char *cmd, const struct vt_err *err)
     case ERANGE:
     case ENOENT:
     case ENOTDIR:
+    case ELOOP:
     case E2BIG:
     case EFBIG:
     case ENAMETOOLONG:

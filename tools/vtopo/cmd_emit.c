@@ -277,26 +277,13 @@ int cmd_emit(int argc, char **argv)
     bool shell = false, known = false;
     int opt, rc = VT_EXIT_OK;
 
-    if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        cmd_emit_usage(stdout);
-        return VT_EXIT_OK;
-    }
-    if (argc < 2 || argv[1][0] == '-')
-        return cli_usage_error("emit", "missing the format (%s)", FORMAT_NAMES);
-    name = argv[1];
-    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-        if (!strcmp(name, formats[i].name)) {
-            format = formats[i].format;
-            known = true;
-        }
-    if (!known)
-        return cli_usage_error("emit", "unknown format '%s' (%s)", name, FORMAT_NAMES);
     if (!(r = vt_request_new())) {
         cli_error("emit", "out of memory");
         return VT_EXIT_SYSTEM;
     }
+    /* The format is the one operand; options may come before or after it. */
     opterr = 0;
-    optind = 2;
+    optind = 1;
     while ((opt = cli_plan_getopt("emit", argc, argv, longopts, &ho, r, &rc)) != -1) {
         if (opt == CLI_OPT_FAILED)
             goto out;
@@ -342,8 +329,22 @@ int cmd_emit(int argc, char **argv)
             goto out;
         }
     }
-    if (optind < argc) {
-        rc = cli_usage_error("emit", "unexpected argument '%s'", argv[optind]);
+    if (optind >= argc) {
+        rc = cli_usage_error("emit", "missing the format (%s)", FORMAT_NAMES);
+        goto out;
+    }
+    name = argv[optind];
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+        if (!strcmp(name, formats[i].name)) {
+            format = formats[i].format;
+            known = true;
+        }
+    if (!known) {
+        rc = cli_usage_error("emit", "unknown format '%s' (%s)", name, FORMAT_NAMES);
+        goto out;
+    }
+    if (optind + 1 < argc) {
+        rc = cli_usage_error("emit", "unexpected argument '%s'", argv[optind + 1]);
         goto out;
     }
     if (format != FMT_QEMU && qemu_only) {
