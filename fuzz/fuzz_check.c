@@ -4,11 +4,12 @@
  * byte, a 16-bit little-endian length, that many bytes. Tags: 'S' SRAT,
  * 'L' SLIT, 'M' MADT, 'H' HMAT with Length and checksum fixed; 's', 'l', 'm',
  * 'h' the same tables as given; 'E' E820 text; 'C' cpuid.txt. The last
- * record of a kind wins. Invariants: the check fails only when no table is
- * given; every finding has a severity, a rule, a message and an offset inside
- * its table; severity counts add up; predicted nodes are numbered 0..n-1 and
- * exist only when the SRAT is used; the JSON report is valid JSON; a second
- * run on the same input gives the same report. */
+ * record of a kind wins. Invariants: the check fails exactly when no table is
+ * given or a given one is not its kind's (shorter than the 36-byte header,
+ * or another signature: unusable input); every finding has a severity, a rule, a message and an
+ * offset inside its table; severity counts add up; predicted nodes are numbered 0..n-1 and exist
+ * only when the SRAT is used; the JSON report is valid JSON; a second run on the same input gives
+ * the same report. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,13 @@ static void split(const uint8_t *data, size_t size, struct record rec[6])
     }
 }
 
-static char *run(const struct vt_check_input *in, bool any_table)
+/* The record is a table of signature sig (or absent). */
+static bool is_kind(const uint8_t *data, size_t len, const char *sig)
+{
+    return !data || (len >= 36 && !memcmp(data, sig, 4));
+}
+
+static char *run(const struct vt_check_input *in, bool usable)
 {
     struct vt_check *c = NULL;
     struct vt_err err;
@@ -72,8 +79,7 @@ static char *run(const struct vt_check_input *in, bool any_table)
     fuzz_check_err(rc, &err);
     if (rc == -ENOMEM)
         return NULL;
-    FUZZ_CHECK((rc == 0) == any_table && (rc == 0) == (c != NULL), "check says %d (%s)", rc,
-               err.msg);
+    FUZZ_CHECK((rc == 0) == usable && (rc == 0) == (c != NULL), "check says %d (%s)", rc, err.msg);
     if (rc < 0)
         return NULL;
     total = vt_check_finding_count(c);
@@ -134,7 +140,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     in.hmat = rec[3].data, in.hmat_len = rec[3].len, in.hmat_name = "hmat.dat";
     in.e820_text = (const char *)rec[4].data, in.e820_name = "e820.txt";
     in.cpuid_text = (const char *)rec[5].data, in.cpuid_name = "cpuid.txt";
-    first = run(&in, in.srat || in.slit || in.madt || in.hmat);
+    first = run(
+        &in, (in.srat || in.slit || in.madt || in.hmat) && is_kind(in.srat, in.srat_len, "SRAT") &&
+                 is_kind(in.slit, in.slit_len, "SLIT") && is_kind(in.madt, in.madt_len, "APIC") &&
+                 is_kind(in.hmat, in.hmat_len, "HMAT"));
     if (first) {
         second = run(&in, true);
         FUZZ_CHECK(second && strcmp(first, second) == 0, "%s", "a second run reports differently");

@@ -132,8 +132,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Hosts of at most a few nodes: vt_host_load has its own target. */
     src.arg = line && strlen(line) < 200 ? line : "sockets=2,cores=4";
     vt_err_clear(&err);
-    if (vt_host_load(&src, &h, &err) < 0) {
-        fuzz_check_err(-1, &err);
+    if ((rc = vt_host_load(&src, &h, &err)) < 0) {
+        fuzz_check_err(rc, &err);
         goto out;
     }
     if (vt_host_node_count(h) > 64)

@@ -35,6 +35,11 @@ enum vt_qemu_numa {
     VT_QEMU_NUMA_ACPI,
 };
 
+/* QEMU's -acpitable takes a table of at most 65535 bytes ("ACPI table too
+ * big", hw/acpi/core.c acpi_table_add): vt_emit_qemu refuses a plan whose
+ * tables exceed it in the acpi mode. */
+#define VT_QEMU_ACPITABLE_MAX 65535u
+
 struct vt_qemu_opts {
     enum vt_qemu_numa numa;
     /* VT_QEMU_NUMA_ACPI: the directory holding the tables (NULL = "."). */

@@ -59,10 +59,6 @@ static char *qemu_escape(const char *s)
     return out;
 }
 
-/* QEMU's -acpitable refuses a table above 65535 bytes ("ACPI table too big",
- * hw/acpi/core.c acpi_table_add). */
-#define QEMU_ACPITABLE_MAX 65535u
-
 /* Every table the acpi mode passes must fit -acpitable. */
 static int check_table_sizes(const struct vt_layout *l, const struct vt_qemu_opts *o,
                              struct vt_err *err)
@@ -88,11 +84,11 @@ static int check_table_sizes(const struct vt_layout *l, const struct vt_qemu_opt
         if ((rc = tables[i].emit(l, NULL, &data, &len, err)) < 0)
             return rc;
         free(data);
-        if (len > QEMU_ACPITABLE_MAX)
+        if (len > VT_QEMU_ACPITABLE_MAX)
             return vt_err_set(err, -EINVAL,
                               "QEMU's -acpitable takes tables of at most %u bytes, but the "
                               "plan's %s is %zu bytes (plan %s)",
-                              QEMU_ACPITABLE_MAX, tables[i].name, len, tables[i].fix);
+                              VT_QEMU_ACPITABLE_MAX, tables[i].name, len, tables[i].fix);
     }
     return 0;
 }

@@ -1,14 +1,10 @@
 /* vtopo check: lint a guest's ACPI tables (and E820, CPUID) and predict what
  * Linux does with them. */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -24,9 +20,9 @@ void cmd_check_usage(FILE *out)
             "tables that disagree with each other (docs/check.md lists every rule).\n"
             "\n"
             "  DIR               a directory of tables named SRAT, srat.dat or SRAT.dat (the\n"
-            "                    same for SLIT, APIC/madt.dat, HMAT), e.g. /sys/firmware/acpi/\n"
-            "                    tables or 'vtopo plan --out'; its cpuid.txt and e820.txt are\n"
-            "                    used too\n"
+            "                    same for SLIT, HMAT, and APIC, apic.dat, APIC.dat or madt.dat\n"
+            "                    for the MADT), e.g. /sys/firmware/acpi/tables or 'vtopo plan\n"
+            "                    --out'; its cpuid.txt and e820.txt are used too\n"
             "  FILE...           table files, recognised by their signature\n"
             "  --cpuid FILE      the guest's CPUID leaves (cpuid.txt format, docs/cpuid.md):\n"
             "                    APIC IDs against the MADT, packages and caches spanning nodes\n"

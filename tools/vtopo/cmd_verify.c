@@ -122,8 +122,14 @@ static int apply_tables(const struct verify_opts *o, const char *dir, bool *madt
         size_t len;
         int rc;
 
-        if ((rc = vt_read_file(o->tables[i], 16u << 20, 0, &data, &len, err)) < 0)
+        if ((rc = vt_read_file(o->tables[i], VT_ACPI_TABLE_MAX, 0, &data, &len, err)) < 0)
             return rc;
+        if (len > VT_QEMU_ACPITABLE_MAX) {
+            free(data);
+            return vt_err_set(err, -EINVAL,
+                              "--table %s: %zu bytes, but QEMU's -acpitable takes at most %u",
+                              o->tables[i], len, VT_QEMU_ACPITABLE_MAX);
+        }
         if (len < 36 || !(name = table_file(data))) {
             free(data);
             return vt_err_set(err, -EINVAL,
@@ -155,7 +161,7 @@ static int read_table(const char *dir, const char *name, char **data, size_t *le
         return rc;
     if (!vt_path_exists(path))
         return 0;
-    return vt_read_file(path, 16u << 20, 0, data, len, err);
+    return vt_read_file(path, VT_ACPI_TABLE_MAX, 0, data, len, err);
 }
 
 struct tables {
@@ -562,7 +568,7 @@ static int run(const struct verify_opts *o, struct vt_request *r)
             vt_dirset_abort(&keep);
         goto out;
     }
-    keeping = o->keep;
+    keeping = o->keep != NULL;
     opts.qo.madt = madt;
     opts.qo.hmat = opts.qo.numa == VT_QEMU_NUMA_ACPI;
     opts.qo.tables_dir = dir;
