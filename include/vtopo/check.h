@@ -30,13 +30,10 @@ struct vt_finding {
     const char *message;
 };
 
-/* The most each text input may hold, so that no input eats memory: a
- * cpuid.txt (8192 vCPUs take 7 MiB in vtopo's form; a dump of every leaf
- * several times more), an E820 text, and a memory image. A table:
- * VT_ACPI_TABLE_MAX. */
-#define VT_CHECK_CPUID_TEXT_MAX ((size_t)64 << 20)
-#define VT_CHECK_E820_TEXT_MAX  ((size_t)1 << 20)
-#define VT_CHECK_IMAGE_MAX      ((size_t)4 << 30)
+/* The most a memory image may hold (what a guest's tables below 4 GiB
+ * need). The other inputs' limits live with their formats:
+ * VT_ACPI_TABLE_MAX, VT_CPUID_TEXT_MAX, VT_E820_TEXT_MAX. */
+#define VT_CHECK_IMAGE_MAX ((size_t)4 << 30)
 
 /* A root-table (XSDT or RSDT) entry of a memory image whose table could not
  * be read. */

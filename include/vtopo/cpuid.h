@@ -14,6 +14,10 @@
 extern "C" {
 #endif
 
+/* The largest cpuid.txt vtopo reads (vtopo check --cpuid): 8192 vCPUs take
+ * 7 MiB in vtopo's form, a dump of every leaf several times more. */
+#define VT_CPUID_TEXT_MAX ((size_t)64 << 20)
+
 struct vt_cpuid_leaf {
     uint32_t leaf, subleaf;
     uint32_t eax, ebx, ecx, edx;

@@ -48,6 +48,10 @@ enum vt_mem_layout {
     VT_MEM_HOST,     /* host-shaped: the host's physical ranges of the vnodes' pnodes */
 };
 
+/* The largest E820 text vtopo reads (--mem-layout e820:FILE, vtopo check
+ * --e820): a guest's map has tens of entries, a host's a few thousand. */
+#define VT_E820_TEXT_MAX ((size_t)1 << 20)
+
 /* E820 types (ACPI address range types). */
 enum vt_e820_type {
     VT_E820_RAM = 1,

@@ -11,6 +11,7 @@
 #include "util/file.h"
 #include "vtopo/acpi.h"
 #include "vtopo/check.h"
+#include "vtopo/cpuid.h"
 
 /* Everything the input owns: the buffers and the names that point at them. */
 struct owned {
@@ -146,10 +147,10 @@ int vt_check_input_add_file(struct vt_check_input *in, enum vt_check_file kind, 
         return take_table(in, path, data, len, -1, err);
     case VT_CHECK_FILE_CPUID:
         return take_text(in, "CPUID", &in->cpuid_text, &in->cpuid_name, AT_FDCWD, path, path,
-                         VT_CHECK_CPUID_TEXT_MAX, err);
+                         VT_CPUID_TEXT_MAX, err);
     case VT_CHECK_FILE_E820:
         return take_text(in, "E820", &in->e820_text, &in->e820_name, AT_FDCWD, path, path,
-                         VT_CHECK_E820_TEXT_MAX, err);
+                         VT_E820_TEXT_MAX, err);
     case VT_CHECK_FILE_IMAGE:
         if (in->srat || in->slit || in->madt || in->hmat || in->image_root)
             return vt_err_set(err, -EINVAL, "%s: a memory image and table files are alternatives",
@@ -185,11 +186,11 @@ int vt_check_input_add_dir(struct vt_check_input *in, const char *dir, struct vt
     if (rc == 0 && !in->cpuid_text && faccessat(dfd, "cpuid.txt", F_OK, 0) == 0 &&
         (rc = vt_path_fmt(path, sizeof(path), err, "%s/cpuid.txt", dir)) == 0)
         rc = take_text(in, "CPUID", &in->cpuid_text, &in->cpuid_name, dfd, "cpuid.txt", path,
-                       VT_CHECK_CPUID_TEXT_MAX, err);
+                       VT_CPUID_TEXT_MAX, err);
     if (rc == 0 && !in->e820_text && faccessat(dfd, "e820.txt", F_OK, 0) == 0 &&
         (rc = vt_path_fmt(path, sizeof(path), err, "%s/e820.txt", dir)) == 0)
         rc = take_text(in, "E820", &in->e820_text, &in->e820_name, dfd, "e820.txt", path,
-                       VT_CHECK_E820_TEXT_MAX, err);
+                       VT_E820_TEXT_MAX, err);
     close(dfd);
     return rc;
 }

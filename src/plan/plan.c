@@ -15,7 +15,6 @@
 #include "plan/memmap.h"
 #include "plan/request_internal.h"
 #include "util/file.h"
-#include "vtopo/check.h"
 #include "vtopo/size.h"
 
 _Static_assert(VT_MAX_VNODES == VT_LINUX_MAX_NUMNODES,
@@ -334,8 +333,8 @@ static bool vnode_named(const struct vt_request *r, unsigned v)
 
 /*
  * --vcpu-nodes makes vnodes up to the highest it names; one that gets no
- * vCPU and that no other option names is a gap nobody asked for (0-3:4095
- * would make 4095 empty vnodes: a 68 MB plan and an SRAT Linux rejects).
+ * vCPU and that no other option names is a gap nobody asked for (0-3:1023
+ * would make 1023 empty vnodes).
  */
 static int unnamed_vnodes(struct planner *p)
 {
@@ -996,7 +995,7 @@ static int memory_layout(struct planner *p)
         char *text;
         struct vt_e820 file = {0};
 
-        if ((rc = vt_read_file(p->r->e820_path, VT_CHECK_E820_TEXT_MAX, VT_READ_TEXT, &text, NULL,
+        if ((rc = vt_read_file(p->r->e820_path, VT_E820_TEXT_MAX, VT_READ_TEXT, &text, NULL,
                                p->err)) < 0)
             return rc;
         rc = vt_e820_parse(text, p->r->e820_path, &file, p->err);
@@ -1143,8 +1142,9 @@ static int cmp_pxm_vnode(const void *a, const void *b)
  * (vt_srat_of_layout, the emitter's own walk) go through the one model of
  * that order (vt_linux_srat_order, src/acpi/linux_numa.c), so the prediction
  * follows whatever order src/acpi/srat.c writes. A vnode Linux never meets
- * gets no node. (With a PXM of VT_LINUX_MAX_PXM or more Linux drops the SRAT, which the
- * plan warns about; the numbering is then the one the SRAT would have given.)
+ * gets no node. (With a PXM of VT_LINUX_MAX_PXM or more Linux drops the
+ * SRAT, which the plan warns about; the numbering is then the one the SRAT
+ * would have given.)
  */
 static int linux_nodes(struct planner *p)
 {
