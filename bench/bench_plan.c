@@ -87,11 +87,11 @@ static long count_lines(const char *path)
 
 static void remove_out_dir(const char *dir)
 {
-    static const char *const files[] = {"plan.json", "cpuid.txt", "e820.txt"};
     char path[4096 + 32];
+    const char *name;
 
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+    for (size_t i = 0; (name = vt_layout_file_name(i)); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
         unlink(path);
     }
     rmdir(dir);
@@ -144,7 +144,7 @@ static int bench_processes(const char *vtopo, size_t runs)
     printf("  vtopo %s\n", vtopo);
     printf("  cpuid     ... --cpuid >/dev/null (Intel: 12 leaves per vCPU)\n"
            "  cpuid-amd ... --vendor amd --cpuid >/dev/null (19 leaves per vCPU)\n"
-           "  out       ... --out DIR on %s (plan.json, cpuid.txt, e820.txt; the summary "
+           "  out       ... --out DIR on %s (the seven plan files, one directory set; the summary "
            "to /dev/null)\n"
            "  1-vcpu    ... --cpuid with --vcpus 1 --memory 2G instead (start-up, host, a "
            "1-vCPU plan)\n"
