@@ -16,10 +16,10 @@ extern "C" {
 #endif
 
 /* The largest ACPI table vtopo reads (a file, a sysfs table): the largest a
- * guest or host of 4096 nodes and 8192 CPUs needs is an HMAT with access
- * latency and bandwidth matrices, 2 x 4096 x 4096 x 2 bytes (64 MiB); twice
- * that. */
-#define VT_ACPI_TABLE_MAX ((size_t)128 << 20)
+ * guest or host of 4096 nodes and 8192 CPUs needs is an HMAT with access,
+ * read and write latency and bandwidth matrices, 6 x 4096 x 4096 x 2 bytes
+ * (192 MiB); rounded up. */
+#define VT_ACPI_TABLE_MAX ((size_t)256 << 20)
 
 /* What goes into every table header and the choices an emitter offers. */
 struct vt_acpi_options {

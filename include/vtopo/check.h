@@ -79,9 +79,11 @@ enum vt_check_file {
  * is -EINVAL with a sentence. A directory gives its tables under any of their
  * names (SRAT, srat.dat, SRAT.dat; madt.dat for the MADT; two different
  * files for one table are -EINVAL) and its cpuid.txt and e820.txt unless in
- * has them already, all read through one open descriptor, so that a
- * directory replaced meanwhile (vtopo plan --out) gives the old set or the
- * new one, never a mix. vt_check_input_release frees what they read.
+ * has them already, all read through one open descriptor and read again when
+ * the path no longer names that directory afterwards, so that a directory
+ * replaced meanwhile (vtopo plan --out) gives the old set or the new one,
+ * never a mix (-EAGAIN after 8 replacements in a row).
+ * vt_check_input_release frees what they read.
  */
 VT_API int vt_check_input_add_file(struct vt_check_input *in, enum vt_check_file kind,
                                    const char *path, struct vt_err *err);

@@ -285,15 +285,20 @@ static void check_srat(struct ctx *x)
     }
     x->c->srat_used = true;
     x->srat_parsed = true;
-    for (size_t i = 0; i < x->numa.nnodes; i++)
-        if (x->numa.pxm[i] >= VT_LINUX_SMALL_MAX_PXM) {
+    {
+        size_t n = 0, first = 0;
+
+        for (size_t i = 0; i < x->numa.nnodes; i++)
+            if (x->numa.pxm[i] >= VT_LINUX_SMALL_MAX_PXM && n++ == 0)
+                first = i;
+        if (n)
             finding(x, VT_SEV_NOTE, "srat.pxm_above_255", "SRAT", -1,
-                    "%s: proximity domain %u: distribution kernels (1024 nodes) use it, but a "
-                    "kernel built with fewer than 512 nodes (NODES_SHIFT below 9; upstream's "
-                    "x86-64 default is 64 nodes) has MAX_PXM_DOMAINS 256 and drops this SRAT",
-                    name, x->numa.pxm[i]);
-            break;
-        }
+                    "%s: %zu proximity domain%s from %u (the first: %u): distribution kernels "
+                    "(%u nodes) use them, but a kernel built with %u nodes or fewer (upstream's "
+                    "x86-64 default is 64) has MAX_PXM_DOMAINS %u and drops this SRAT",
+                    name, n, n == 1 ? "" : "s", VT_LINUX_SMALL_MAX_PXM, x->numa.pxm[first],
+                    VT_LINUX_MAX_NUMNODES, VT_LINUX_SMALL_MAX_PXM, VT_LINUX_SMALL_MAX_PXM);
+    }
 }
 
 /* More than 1 MiB of RAM outside every enabled SRAT memory range: Linux

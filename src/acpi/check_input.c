@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "acpi/parse.h"
+#include "acpi/table_file.h"
 #include "util/file.h"
 #include "vtopo/acpi.h"
 #include "vtopo/check.h"
@@ -165,12 +167,28 @@ int vt_check_input_add_file(struct vt_check_input *in, enum vt_check_file kind, 
     return vt_err_set(err, -EINVAL, "%s: unknown kind of input", path);
 }
 
-int vt_check_input_add_dir(struct vt_check_input *in, const char *dir, struct vt_err *err)
+/* Whether the directory open as dfd is still the one dir names. A plan
+ * directory replaced meanwhile (vtopo plan --out swaps in a new one) is not,
+ * and the old one's files go right after the swap: what was read of it may
+ * lack some. */
+static bool still_there(int dfd, const char *dir)
+{
+    struct stat a, b;
+
+    return fstat(dfd, &a) == 0 && a.st_nlink > 0 && stat(dir, &b) == 0 && a.st_ino == b.st_ino &&
+           a.st_dev == b.st_dev;
+}
+
+/* One read of the directory into s (the texts only where in has none);
+ * *moved when it was replaced meanwhile, whatever the read gave. */
+static int read_dir_once(struct vt_check_input *s, const struct vt_check_input *in, const char *dir,
+                         bool *moved, struct vt_err *err)
 {
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     char path[PATH_MAX];
     int rc = 0;
 
+    *moved = false;
     if (dfd < 0)
         return vt_err_set(err, -errno, "%s: cannot open: %s", dir, strerror(errno));
     for (size_t t = 0; t < 4 && rc == 0; t++) {
@@ -181,16 +199,84 @@ int vt_check_input_add_dir(struct vt_check_input *in, const char *dir, struct vt
         if (rc == -ENOENT)
             rc = 0;
         else if (rc == 0)
-            rc = take_table(in, path, data, len, (int)t, err);
+            rc = take_table(s, path, data, len, (int)t, err);
     }
     if (rc == 0 && !in->cpuid_text && faccessat(dfd, "cpuid.txt", F_OK, 0) == 0 &&
         (rc = vt_path_fmt(path, sizeof(path), err, "%s/cpuid.txt", dir)) == 0)
-        rc = take_text(in, "CPUID", &in->cpuid_text, &in->cpuid_name, dfd, "cpuid.txt", path,
+        rc = take_text(s, "CPUID", &s->cpuid_text, &s->cpuid_name, dfd, "cpuid.txt", path,
                        VT_CPUID_TEXT_MAX, err);
     if (rc == 0 && !in->e820_text && faccessat(dfd, "e820.txt", F_OK, 0) == 0 &&
         (rc = vt_path_fmt(path, sizeof(path), err, "%s/e820.txt", dir)) == 0)
-        rc = take_text(in, "E820", &in->e820_text, &in->e820_name, dfd, "e820.txt", path,
+        rc = take_text(s, "E820", &s->e820_text, &s->e820_name, dfd, "e820.txt", path,
                        VT_E820_TEXT_MAX, err);
+    *moved = !still_there(dfd, dir);
     close(dfd);
     return rc;
+}
+
+/* Move what s read into in (s is empty after). */
+static int merge(struct vt_check_input *in, struct vt_check_input *s, struct vt_err *err)
+{
+    struct owned *so = s->owned;
+    int rc = 0;
+
+    for (size_t t = 0; t < 4 && rc == 0; t++) {
+        struct slot a = table_slot(in, t), b = table_slot(s, t);
+
+        if (!*b.data)
+            continue;
+        if (*a.data)
+            rc = vt_err_set(err, -EINVAL, "two %s tables given (%s and %s)", table_sigs[t], *a.name,
+                            *b.name);
+        *a.data = *b.data;
+        *a.len = *b.len;
+        *a.name = *b.name;
+    }
+    if (s->cpuid_text) {
+        in->cpuid_text = s->cpuid_text;
+        in->cpuid_name = s->cpuid_name;
+    }
+    if (s->e820_text) {
+        in->e820_text = s->e820_text;
+        in->e820_name = s->e820_name;
+    }
+    /* The buffers are in's now, whatever the outcome. */
+    for (size_t i = 0; so && i < so->n; i++) {
+        if (own(in, so->items[i], err) < 0) {
+            for (size_t k = i + 1; k < so->n; k++)
+                free(so->items[k]);
+            rc = -ENOMEM;
+            break;
+        }
+    }
+    if (so) {
+        free(so->items);
+        free(so);
+    }
+    memset(s, 0, sizeof(*s));
+    return rc;
+}
+
+/* A directory replaced while it is read is read again, from the new one. */
+#define DIR_READ_TRIES 8
+
+int vt_check_input_add_dir(struct vt_check_input *in, const char *dir, struct vt_err *err)
+{
+    for (int tries = 0; tries < DIR_READ_TRIES; tries++) {
+        struct vt_check_input s = {0};
+        bool moved;
+        int rc = read_dir_once(&s, in, dir, &moved, err);
+
+        if (moved) {
+            vt_check_input_release(&s);
+            continue;
+        }
+        if (rc < 0) {
+            vt_check_input_release(&s);
+            return rc;
+        }
+        return merge(in, &s, err);
+    }
+    return vt_err_set(err, -EAGAIN, "%s: replaced %d times while it was read; try again", dir,
+                      DIR_READ_TRIES);
 }

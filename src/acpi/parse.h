@@ -156,18 +156,6 @@ int vt_hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_h
 void vt_hmat_free(struct vt_hmat *hmat);
 
 /*
- * Read the table with signature sig from a directory (open as dirfd, named
- * dir in messages) under any name it goes by: "SRAT" (sysfs), "srat.dat"
- * (acpidump -b), "SRAT.dat" (acpixtract), and for the MADT ("APIC") also
- * "madt.dat" (vtopo plan --out). At most VT_ACPI_TABLE_MAX bytes, a regular
- * file. Returns -ENOENT (path set to dir/SIG, err untouched) when there is
- * none, -EINVAL when two different files are there (which one is meant?).
- * path receives the file's path.
- */
-int vt_acpi_read_dir_table(int dirfd, const char *dir, const char *sig, char **data, size_t *len,
-                           char *path, size_t psize, struct vt_err *err);
-
-/*
  * Find the ACPI tables in a memory image (physical memory from base, e.g. a
  * QEMU pmemsave of low RAM): the RSDP ("RSD PTR ", 16-byte aligned, checksum
  * of the first 20 bytes and, from revision 2, of all 36), then the XSDT (or

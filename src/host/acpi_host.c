@@ -11,6 +11,7 @@
 
 #include "acpi/linux_numa.h"
 #include "acpi/parse.h"
+#include "acpi/table_file.h"
 #include "host/host_internal.h"
 #include "util/file.h"
 

@@ -224,6 +224,14 @@ int vt_host_save(const struct vt_host *h, const char *path, struct vt_err *err)
 
     if (rc < 0)
         return rc;
+    /* What is saved must load back. */
+    if (strlen(json) > VT_HOST_FILE_MAX) {
+        free(json);
+        return vt_err_set(err, -EFBIG,
+                          "%s: the host file would be larger than %zu bytes, the most a host "
+                          "file may be to load back",
+                          path, VT_HOST_FILE_MAX);
+    }
     rc = vt_write_file_atomic(path, json, strlen(json), err);
     free(json);
     return rc;
@@ -675,13 +683,49 @@ static int read_root(const struct reader *r, struct vt_host *h, struct json_obje
  * json-c keeps the last of two equal keys in one object, other parsers the
  * first: a host file that says two things must not be read as either. The
  * text is valid JSON here (json-c took it), so a scan of strings and
- * brackets finds each object's keys. Keys are compared as written.
+ * brackets finds each object's keys; when an object closes its keys are
+ * sorted and neighbours compared (n log n: an object of a million keys is
+ * fine). Keys are compared as written.
  */
+struct json_key {
+    const char *at; /* the opening quote */
+    size_t len;     /* up to the closing quote */
+    size_t line;
+};
+
 struct key_frame {
     bool object, want_key;
-    const char **keys; /* each points at the key's opening quote */
-    size_t *lens, n, cap;
+    struct json_key *keys;
+    size_t n, cap;
 };
+
+static int cmp_json_key(const void *a, const void *b)
+{
+    const struct json_key *x = a, *y = b;
+    int c;
+
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    if ((c = memcmp(x->at, y->at, x->len)) != 0)
+        return c;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* The object's keys, each once; else the sentence. */
+static int unique_keys(const char *path, struct key_frame *f, struct vt_err *err)
+{
+    qsort(f->keys, f->n, sizeof(*f->keys), cmp_json_key);
+    for (size_t k = 1; k < f->n; k++)
+        if (f->keys[k].len == f->keys[k - 1].len &&
+            !memcmp(f->keys[k].at, f->keys[k - 1].at, f->keys[k].len))
+            return vt_err_set(err, -EINVAL,
+                              "%s: line %zu: key %.*s is given twice in one object (JSON "
+                              "parsers disagree on which one counts)",
+                              path, f->keys[k].line,
+                              (int)(f->keys[k].len + 1 > 80 ? 80 : f->keys[k].len + 1),
+                              f->keys[k].at);
+    return 0;
+}
 
 static int duplicate_key(const char *path, const char *text, size_t len, struct vt_err *err)
 {
@@ -706,11 +750,11 @@ static int duplicate_key(const char *path, const char *text, size_t len, struct 
                 stack = ns;
                 cap = ncap;
             }
-            stack[depth++] = (struct key_frame){c == '{', c == '{', NULL, NULL, 0, 0};
+            stack[depth++] = (struct key_frame){c == '{', c == '{', NULL, 0, 0};
         } else if ((c == '}' || c == ']') && depth) {
             depth--;
+            rc = unique_keys(path, &stack[depth], err);
             free(stack[depth].keys);
-            free(stack[depth].lens);
         } else if (c == ',' && depth && stack[depth - 1].object) {
             stack[depth - 1].want_key = true;
         } else if (c == '"') {
@@ -722,39 +766,22 @@ static int duplicate_key(const char *path, const char *text, size_t len, struct 
             if (!f || !f->want_key)
                 continue;
             f->want_key = false;
-            for (size_t k = 0; k < f->n; k++)
-                if (f->lens[k] == i - start && !memcmp(f->keys[k], text + start, i - start)) {
-                    rc = vt_err_set(err, -EINVAL,
-                                    "%s: line %zu: key %.*s is given twice in one object (JSON "
-                                    "parsers disagree on which one counts)",
-                                    path, line, (int)(i - start + 1 > 80 ? 80 : i - start + 1),
-                                    text + start);
-                    break;
-                }
-            if (rc == 0 && f->n == f->cap) {
+            if (f->n == f->cap) {
                 size_t ncap = f->cap ? f->cap * 2 : 16;
-                const char **nk = realloc(f->keys, ncap * sizeof(*nk));
-                size_t *nl = nk ? realloc(f->lens, ncap * sizeof(*nl)) : NULL;
+                struct json_key *nk = realloc(f->keys, ncap * sizeof(*nk));
 
-                if (nk)
-                    f->keys = nk;
-                if (!nl) {
+                if (!nk) {
                     rc = vt_err_set(err, -ENOMEM, "out of memory");
                     break;
                 }
-                f->lens = nl;
+                f->keys = nk;
                 f->cap = ncap;
             }
-            if (rc == 0) {
-                f->keys[f->n] = text + start;
-                f->lens[f->n++] = i - start;
-            }
+            f->keys[f->n++] = (struct json_key){text + start, i - start, line};
         }
     }
-    while (depth--) {
+    while (depth--)
         free(stack[depth].keys);
-        free(stack[depth].lens);
-    }
     free(stack);
     return rc;
 }

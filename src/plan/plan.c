@@ -350,28 +350,105 @@ static int unnamed_vnodes(struct planner *p)
     return 0;
 }
 
-/* An empty vnode (no vCPU, memory, hot-pluggable memory or generic
- * initiator) has nothing in the SRAT: Linux never makes a node of it, so the
- * guest has fewer nodes than the plan says. Allowed where asked for (--vnodes
- * beyond the vCPUs, a per-vnode list, --pin-identity's PXM gaps), never
- * silently. */
-static void warn_empty_vnodes(struct planner *p)
+/* One warning for the vnodes in set: "vnode 2 <one>" or "vnodes 1-3 <many>". */
+static void warn_vnodes(struct planner *p, const struct vt_bitmap *set, const char *one,
+                        const char *many)
 {
-    for (size_t v = 0; v < p->l->nvnodes; v++) {
+    char *list;
+
+    if (vt_bitmap_iszero(set))
+        return;
+    list = vt_bitmap_format_list(set);
+    if (vt_bitmap_weight(set) == 1)
+        layout_warn(p->l, "vnode %s %s", list ? list : "?", one);
+    else
+        layout_warn(p->l, "vnodes %s %s", list ? list : "?", many);
+    free(list);
+}
+
+/*
+ * The vnodes the guest will not see as planned, one warning per kind, so a
+ * plan of 1024 vnodes says it in three lines, not a thousand:
+ * - empty (no vCPU, memory, hot-pluggable memory or generic initiator):
+ *   the SRAT holds nothing of them, Linux never makes a node of them.
+ *   Allowed where asked for (--vnodes beyond the vCPUs, a per-vnode list,
+ *   --pin-identity's PXM gaps), never silently;
+ * - a guest PXM Linux gives no node (VT_LINUX_MAX_PXM and above): the SRAT
+ *   is dropped;
+ * - a guest PXM only kernels with fewer nodes drop (from
+ *   VT_LINUX_SMALL_MAX_PXM).
+ */
+static int warn_vnodes_unseen(struct planner *p)
+{
+    struct vt_bitmap *empty = vt_bitmap_new(), *big = vt_bitmap_new(), *small = vt_bitmap_new();
+    const char *why = p->r->placement == PLACE_PIN_IDENTITY
+                          ? "; gaps in the host's PXMs that --pin-identity keeps"
+                      : p->r->placement == PLACE_VNODES ? "; --vnodes is above what the vCPUs fill"
+                                                        : "";
+    char one[320], many[320];
+    int rc = 0;
+
+    if (!empty || !big || !small) {
+        rc = oom(p);
+        goto out;
+    }
+    for (size_t v = 0; v < p->l->nvnodes && rc == 0; v++) {
         const struct vt_vnode *vn = &p->l->vnodes[v].pub;
 
-        if (!vt_bitmap_iszero(vn->vcpus) || !vt_bitmap_iszero(vn->hotplug_vcpus) ||
-            vn->memory_bytes || vn->hotplug_memory_bytes || vn->ninitiators)
-            continue;
-        layout_warn(p->l,
-                    "vnode %zu is empty (no vCPU, memory or generic initiator%s): the SRAT "
-                    "holds nothing of it, so the guest has no node for it",
-                    v,
-                    p->r->placement == PLACE_PIN_IDENTITY
-                        ? "; a gap in the host's PXMs that --pin-identity keeps"
-                    : p->r->placement == PLACE_VNODES ? "; --vnodes is above what the vCPUs fill"
-                                                      : "");
+        if (vt_bitmap_iszero(vn->vcpus) && vt_bitmap_iszero(vn->hotplug_vcpus) &&
+            !vn->memory_bytes && !vn->hotplug_memory_bytes && !vn->ninitiators)
+            rc = vt_bitmap_set(empty, (unsigned)v);
+        if (rc == 0 && vn->guest_pxm >= VT_LINUX_MAX_PXM)
+            rc = vt_bitmap_set(big, (unsigned)v);
+        else if (rc == 0 && vn->guest_pxm >= VT_LINUX_SMALL_MAX_PXM)
+            rc = vt_bitmap_set(small, (unsigned)v);
     }
+    if (rc < 0) {
+        rc = oom(p);
+        goto out;
+    }
+    snprintf(one, sizeof(one),
+             "is empty (no vCPU, memory or generic initiator%s): the SRAT holds nothing of it, "
+             "so the guest has no node for it",
+             why);
+    snprintf(many, sizeof(many),
+             "are empty (no vCPU, memory or generic initiator%s): the SRAT holds nothing of "
+             "them, so the guest has no node for them",
+             why);
+    warn_vnodes(p, empty, one, many);
+    if (!vt_bitmap_iszero(big)) {
+        unsigned pxm = p->l->vnodes[vt_bitmap_first(big)].pub.guest_pxm;
+
+        snprintf(one, sizeof(one),
+                 "has guest PXM %u: Linux gives PXMs of %u and more no node (MAX_PXM_DOMAINS) "
+                 "and does not use the SRAT",
+                 pxm, VT_LINUX_MAX_PXM);
+        snprintf(many, sizeof(many),
+                 "have guest PXMs of %u and more (the first: %u): Linux gives them no node "
+                 "(MAX_PXM_DOMAINS) and does not use the SRAT",
+                 VT_LINUX_MAX_PXM, pxm);
+        warn_vnodes(p, big, one, many);
+    }
+    if (!vt_bitmap_iszero(small)) {
+        unsigned pxm = p->l->vnodes[vt_bitmap_first(small)].pub.guest_pxm;
+
+        snprintf(one, sizeof(one),
+                 "has guest PXM %u: distribution kernels (%u nodes) use it, but a kernel built "
+                 "with %u nodes or fewer has MAX_PXM_DOMAINS %u and drops the SRAT",
+                 pxm, VT_LINUX_MAX_NUMNODES, VT_LINUX_SMALL_MAX_PXM, VT_LINUX_SMALL_MAX_PXM);
+        snprintf(many, sizeof(many),
+                 "have guest PXMs from %u to %u (the first: %u): distribution kernels (%u "
+                 "nodes) use them, but a kernel built with %u nodes or fewer has "
+                 "MAX_PXM_DOMAINS %u and drops the SRAT",
+                 VT_LINUX_SMALL_MAX_PXM, VT_LINUX_MAX_PXM - 1, pxm, VT_LINUX_MAX_NUMNODES,
+                 VT_LINUX_SMALL_MAX_PXM, VT_LINUX_SMALL_MAX_PXM);
+        warn_vnodes(p, small, one, many);
+    }
+out:
+    vt_bitmap_free(empty);
+    vt_bitmap_free(big);
+    vt_bitmap_free(small);
+    return rc;
 }
 
 /* ---- vnodes to pnodes -------------------------------------------------- */
@@ -1344,17 +1421,6 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
             lv->pub.host_pxm =
                 vt_host_node(h, (size_t)vt_host_node_index(h, (unsigned)lv->pub.pnode))->host_pxm;
         lv->pub.memory_bytes = p.vnode_mem[v];
-        if (lv->pub.guest_pxm >= VT_LINUX_MAX_PXM)
-            layout_warn(p.l,
-                        "vnode %u has guest PXM %u: Linux gives proximity domains of %u and more "
-                        "no node (MAX_PXM_DOMAINS) and does not use the SRAT",
-                        v, lv->pub.guest_pxm, VT_LINUX_MAX_PXM);
-        else if (lv->pub.guest_pxm >= VT_LINUX_SMALL_MAX_PXM)
-            layout_warn(p.l,
-                        "vnode %u has guest PXM %u: distribution kernels (1024 nodes) use it, but "
-                        "a kernel built with fewer than 512 nodes has MAX_PXM_DOMAINS 256 and "
-                        "drops the SRAT",
-                        v, lv->pub.guest_pxm);
     }
     for (unsigned i = 0; i < p.nvcpus; i++) {
         struct layout_vnode *lv = &p.l->vnodes[p.vcpu_vnode[i]];
@@ -1365,9 +1431,8 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
         }
     }
     if ((rc = layout_freeze(p.l, err)) < 0 || (rc = take_hmat_matrices(&p)) < 0 ||
-        (rc = linux_nodes(&p)) < 0)
+        (rc = linux_nodes(&p)) < 0 || (rc = warn_vnodes_unseen(&p)) < 0)
         goto out;
-    warn_empty_vnodes(&p);
     *out = p.l;
     p.l = NULL;
 out:

@@ -46,7 +46,7 @@ int vt_read_file(const char *path, size_t max, unsigned flags, char **out, size_
  * forever) and accept only what can be read to its end: a regular file, or
  * with VT_READ_STREAM a pipe or socket, which then blocks as a stream does. */
 static int open_input(int dirfd, const char *relpath, const char *path, size_t max, unsigned flags,
-                      struct vt_err *err)
+                      size_t *size_hint, struct vt_err *err)
 {
     int fd = openat(dirfd, relpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     struct stat st;
@@ -65,6 +65,7 @@ static int open_input(int dirfd, const char *relpath, const char *path, size_t m
             close(fd);
             return vt_err_set(err, -EFBIG, "%s: larger than the limit of %zu bytes", path, max);
         }
+        *size_hint = (size_t)st.st_size;
         return fd;
     }
     if ((flags & VT_READ_STREAM) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
@@ -86,12 +87,16 @@ static int open_input(int dirfd, const char *relpath, const char *path, size_t m
 int vt_read_file_at(int dirfd, const char *relpath, const char *path, size_t max, unsigned flags,
                     char **out, size_t *len, struct vt_err *err)
 {
-    size_t cap = 4096, n = 0;
+    size_t cap = 4096, n = 0, hint = 0;
     char *buf;
-    int fd = open_input(dirfd, relpath, path, max, flags, err);
+    int fd = open_input(dirfd, relpath, path, max, flags, &hint, err);
 
     if (fd < 0)
         return fd;
+    /* A regular file's size, when it has one, is the first guess: a 4 GiB
+     * image then takes 4 GiB, not the 8 that doubling would ask for. */
+    if (hint >= cap)
+        cap = hint + 2;
     buf = malloc(cap);
     if (!buf) {
         close(fd);
@@ -155,169 +160,43 @@ int vt_read_file_at(int dirfd, const char *relpath, const char *path, size_t max
 /* ---- writing: where, and the temporary names ---------------------------- */
 
 /*
- * Every output is first written under a temporary name next to it,
- * "<target>.tmp.XXXXXX", held with flock(LOCK_EX) while its writer lives.
- * Temporary names are created, and stale ones (whose writer died: nobody
- * holds the lock) removed, with the parent directory locked, so a writer's
- * name is never taken for stale between its creation and its lock.
+ * Every output is first written under a temporary name beside its target,
+ * ".<name>.vtopo-new.XXXXXX", held with flock(LOCK_EX) while its writer
+ * lives; where a filesystem cannot exchange two directories, the replaced set
+ * waits under ".<name>.vtopo-old.XXXXXX" until the new one is in place. The
+ * next write of the same target removes such names whose writer died (nobody
+ * holds the lock): of a file, the file; of a directory, only the set's own
+ * files, and the directory when nothing else is left in it. A user's file is
+ * never removed, whatever its name. An old set whose target is missing (a
+ * writer killed between the two renames) is put back instead.
  */
-#define TMP_INFIX  ".tmp."
+#define TMP_NEW    "new"
+#define TMP_OLD    "old"
 #define TMP_RANDOM 6
+/* A temporary name is the target's and 18 bytes more; its buffer has room. */
+#define TMP_EXTRA    18
+#define TMP_NAME_MAX (NAME_MAX + TMP_EXTRA + 1)
 
 static const char tmp_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-/* Whether name is "<base>.tmp.XXXXXX". */
-static bool is_tmp_of(const char *name, const char *base)
+/* Whether name is ".<base>.vtopo-<kind>.XXXXXX". */
+static bool is_tmp_of(const char *name, const char *base, const char *kind)
 {
-    size_t blen = strlen(base), ilen = sizeof(TMP_INFIX) - 1;
+    size_t blen = strlen(base), klen = strlen(kind);
+    const char *p = name;
 
-    if (strncmp(name, base, blen) != 0 || strncmp(name + blen, TMP_INFIX, ilen) != 0 ||
-        strlen(name + blen + ilen) != TMP_RANDOM)
+    if (*p++ != '.' || strncmp(p, base, blen) != 0)
         return false;
-    for (const char *p = name + blen + ilen; *p; p++)
+    p += blen;
+    if (strncmp(p, ".vtopo-", 7) != 0 || strncmp(p + 7, kind, klen) != 0 || p[7 + klen] != '.')
+        return false;
+    p += 8 + klen;
+    if (strlen(p) != TMP_RANDOM)
+        return false;
+    for (; *p; p++)
         if (!strchr(tmp_chars, *p))
             return false;
     return true;
-}
-
-/* Split path into its directory and its last component (trailing slashes
- * dropped). */
-static int split_path(const char *path, char *dir, size_t dsize, char *base, size_t bsize,
-                      struct vt_err *err)
-{
-    size_t len = strlen(path);
-    const char *slash;
-
-    while (len > 1 && path[len - 1] == '/')
-        len--;
-    if (len == 0 || (len == 1 && path[0] == '/'))
-        return vt_err_set(err, -EINVAL, "'%s': not a file name", path);
-    slash = memrchr(path, '/', len);
-    if (!slash) {
-        if (vt_path_fmt(dir, dsize, err, ".") < 0)
-            return -ENAMETOOLONG;
-        return vt_path_fmt(base, bsize, err, "%.*s", (int)len, path);
-    }
-    if (vt_path_fmt(dir, dsize, err, "%.*s", slash == path ? 1 : (int)(slash - path), path) < 0)
-        return -ENAMETOOLONG;
-    if (vt_path_fmt(base, bsize, err, "%.*s", (int)(len - (size_t)(slash + 1 - path)), slash + 1) <
-        0)
-        return -ENAMETOOLONG;
-    if (!strcmp(base, ".") || !strcmp(base, ".."))
-        return vt_err_set(err, -EINVAL, "%s: name the file or directory itself, not '%s'", path,
-                          base);
-    return 0;
-}
-
-/*
- * What an output at path replaces: with symlinks followed, the file (or
- * directory, with want_dir) they lead to. Fills dir and base (where the
- * temporary name goes and what the rename replaces) and *st when it exists.
- * Refuses what is of another type (a device, a FIFO, ...): writing there
- * must never replace it with a regular file.
- */
-static int resolve_output(const char *path, bool want_dir, char *dir, size_t dsize, char *base,
-                          size_t bsize, struct stat *st, bool *exists, struct vt_err *err)
-{
-    char *real = NULL;
-    int rc;
-
-    *exists = false;
-    if (lstat(path, st) < 0) {
-        if (errno != ENOENT)
-            return vt_err_set(err, -errno, "%s: %s", path, strerror(errno));
-        return split_path(path, dir, dsize, base, bsize, err);
-    }
-    if (S_ISLNK(st->st_mode)) {
-        if (!(real = realpath(path, NULL)))
-            return errno == ENOENT
-                       ? vt_err_set(err, -EINVAL,
-                                    "%s: a symbolic link to nothing; name the file itself", path)
-                       : vt_err_set(err, -errno, "%s: %s", path, strerror(errno));
-        if (stat(real, st) < 0) {
-            rc = vt_err_set(err, -errno, "%s: %s", path, strerror(errno));
-            free(real);
-            return rc;
-        }
-    }
-    *exists = true;
-    if (want_dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode)) {
-        rc = vt_err_set(err, want_dir ? -ENOTDIR : -EINVAL,
-                        "%s: %s, not a %s; vtopo replaces only %s", path,
-                        S_ISREG(st->st_mode) ? "a regular file" : vt_file_type_name(st->st_mode),
-                        want_dir ? "directory" : "regular file",
-                        want_dir ? "directories it wrote" : "regular files");
-        free(real);
-        return rc;
-    }
-    rc = split_path(real ? real : path, dir, dsize, base, bsize, err);
-    free(real);
-    return rc;
-}
-
-/* The parent directory of the output path, open, and locked exclusively
- * (*lock_fd); *lock_fd is -1 when it cannot be locked (a filesystem without
- * flock): writing then goes on without the cleanup of stale names. */
-static int lock_dir(const char *dir, const char *path, int *lock_fd, struct vt_err *err)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-    *lock_fd = -1;
-    if (fd < 0)
-        return vt_err_set(err, -errno, "%s: cannot write into %s: %s", path, dir, strerror(errno));
-    while (flock(fd, LOCK_EX) < 0) {
-        if (errno == EINTR)
-            continue;
-        *lock_fd = -1;
-        return fd; /* unlocked, but usable */
-    }
-    *lock_fd = fd;
-    return fd;
-}
-
-/* Remove every entry of the open directory fd (regular files and symlinks;
- * a subdirectory stays, and so does fd's directory then). */
-static void empty_dir(int fd)
-{
-    struct vt_dir d;
-    const char *name;
-
-    if (vt_dir_open(&d, fd, ".") < 0)
-        return;
-    while ((name = vt_dir_next(&d)))
-        unlinkat(fd, name, 0);
-    vt_dir_close(&d);
-}
-
-/* Remove the temporary names of base in directory dfd that no live writer
- * holds locked: what a killed writer left. */
-static void remove_stale(int dfd, const char *base)
-{
-    struct vt_dir d;
-    const char *name;
-
-    if (vt_dir_open(&d, dfd, ".") < 0)
-        return;
-    while ((name = vt_dir_next(&d))) {
-        struct stat st;
-        int fd;
-
-        if (!is_tmp_of(name, base))
-            continue;
-        fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-        if (fd < 0)
-            continue;
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &st) == 0) {
-            if (S_ISDIR(st.st_mode)) {
-                empty_dir(fd);
-                unlinkat(dfd, name, AT_REMOVEDIR);
-            } else if (S_ISREG(st.st_mode)) {
-                unlinkat(dfd, name, 0);
-            }
-        }
-        close(fd);
-    }
-    vt_dir_close(&d);
 }
 
 static void random_suffix(char *out)
@@ -338,22 +217,185 @@ static void random_suffix(char *out)
     out[TMP_RANDOM] = '\0';
 }
 
-/* A new temporary name "<base>.tmp.XXXXXX" in tmp; fn tries to make it and
- * returns 0, or -EEXIST to try another. */
-static int make_tmp_name(const char *base, char *tmp, size_t tsize,
-                         int (*fn)(const char *name, void *ctx), void *ctx, struct vt_err *err)
+/* A new temporary name of base, of a kind, into name (TMP_NAME_MAX). */
+static void tmp_name(char *name, const char *base, const char *kind)
 {
-    int rc = -EEXIST;
+    char sfx[TMP_RANDOM + 1];
 
-    for (int tries = 0; tries < 100 && rc == -EEXIST; tries++) {
-        char sfx[TMP_RANDOM + 1];
+    random_suffix(sfx);
+    snprintf(name, TMP_NAME_MAX, ".%.*s.vtopo-%.3s.%s", NAME_MAX, base, kind, sfx);
+}
 
-        random_suffix(sfx);
-        if ((rc = vt_path_fmt(tmp, tsize, err, "%s" TMP_INFIX "%s", base, sfx)) < 0)
-            return rc;
-        rc = fn(tmp, ctx);
+/* Whether name is one of names, or a temporary name of one (a file of the
+ * set written on its own, vt_write_file_atomic, by a writer that died; or,
+ * from vtopo before the sets, "<name>.tmp.XXXXXX"). */
+static bool is_set_member(const char *name, const char *const *names)
+{
+    for (size_t i = 0; names[i]; i++) {
+        size_t n = strlen(names[i]);
+
+        if (!strcmp(name, names[i]) || is_tmp_of(name, names[i], TMP_NEW) ||
+            (!strncmp(name, names[i], n) && !strncmp(name + n, ".tmp.", 5) &&
+             strlen(name + n + 5) == TMP_RANDOM))
+            return true;
     }
-    return rc;
+    return false;
+}
+
+/*
+ * What an output at path replaces: with symlinks, ".", ".." and a trailing
+ * slash resolved, the directory it is in (dir) and its name there (base),
+ * and *st when it exists. Refuses what is of another type (a device, a FIFO,
+ * a directory where a file goes): writing there must never replace it.
+ */
+static int resolve_output(const char *path, bool want_dir, char *dir, char *base, struct stat *st,
+                          bool *exists, struct vt_err *err)
+{
+    size_t len = strlen(path);
+    char parent[PATH_MAX], *real, *slash;
+    int rc;
+
+    *exists = lstat(path, st) == 0;
+    if (!*exists && errno != ENOENT)
+        return vt_err_set(err, -errno, "%s: %s", path, strerror(errno));
+    if (*exists) {
+        if (!(real = realpath(path, NULL)))
+            return errno == ENOENT
+                       ? vt_err_set(err, -EINVAL,
+                                    "%s: a symbolic link to nothing; name the file itself", path)
+                       : vt_err_set(err, -errno, "%s: %s", path, strerror(errno));
+        if (stat(real, st) < 0) {
+            rc = vt_err_set(err, -errno, "%s: %s", path, strerror(errno));
+            free(real);
+            return rc;
+        }
+        if (want_dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode)) {
+            free(real);
+            return vt_err_set(
+                err, want_dir ? -ENOTDIR : -EINVAL, "%s: %s, not a %s; vtopo replaces only %s",
+                path, S_ISREG(st->st_mode) ? "a regular file" : vt_file_type_name(st->st_mode),
+                want_dir ? "directory" : "regular file",
+                want_dir ? "directories it wrote" : "regular files");
+        }
+        slash = strrchr(real, '/');
+        if (slash == real && !real[1]) {
+            free(real);
+            return vt_err_set(err, -EINVAL, "%s: the root directory cannot be replaced", path);
+        }
+        snprintf(dir, PATH_MAX, "%.*s", slash == real ? 1 : (int)(slash - real), real);
+        snprintf(base, NAME_MAX + 1, "%s", slash + 1);
+        free(real);
+        if (strlen(base) > NAME_MAX - TMP_EXTRA)
+            return vt_err_set(err, -ENAMETOOLONG,
+                              "%s: the name is too long (at most %d bytes: its temporary name is "
+                              "%d more)",
+                              path, NAME_MAX - TMP_EXTRA, TMP_EXTRA);
+        return 0;
+    }
+    /* A new name: its parent must exist; the name is the last component. */
+    if (len && path[len - 1] == '/' && !want_dir)
+        return vt_err_set(err, -EINVAL, "%s: names a directory, not a file", path);
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    slash = memrchr(path, '/', len);
+    if (vt_path_fmt(parent, sizeof(parent), err, "%.*s",
+                    !slash          ? 1
+                    : slash == path ? 1
+                                    : (int)(slash - path),
+                    slash ? path : ".") < 0)
+        return -ENAMETOOLONG;
+    if (len - (size_t)(slash ? slash + 1 - path : 0) > NAME_MAX - TMP_EXTRA)
+        return vt_err_set(err, -ENAMETOOLONG,
+                          "%s: the name is too long (at most %d bytes: its temporary name is "
+                          "%d more)",
+                          path, NAME_MAX - TMP_EXTRA, TMP_EXTRA);
+    snprintf(base, NAME_MAX + 1, "%.*s", (int)(len - (size_t)(slash ? slash + 1 - path : 0)),
+             slash ? slash + 1 : path);
+    if (!(real = realpath(parent, NULL)))
+        return vt_err_set(err, -errno, "%s: cannot write into %s: %s", path, parent,
+                          strerror(errno));
+    snprintf(dir, PATH_MAX, "%s", real);
+    free(real);
+    return 0;
+}
+
+/* The directory dir, open, and locked exclusively. A filesystem without
+ * flock leaves it unlocked (*locked false): writing then goes on without the
+ * cleanup of stale names. A signal while waiting for another writer ends the
+ * wait: -EINTR, so that Ctrl-C stops a writer stuck behind another. */
+static int lock_dir(const char *dir, const char *path, bool *locked, struct vt_err *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    *locked = false;
+    if (fd < 0)
+        return vt_err_set(err, -errno, "%s: cannot write into %s: %s", path, dir, strerror(errno));
+    if (flock(fd, LOCK_EX) == 0) {
+        *locked = true;
+    } else if (errno == EINTR) {
+        close(fd);
+        return vt_err_set(err, -EINTR,
+                          "%s: interrupted while waiting for another writer in %s to finish", path,
+                          dir);
+    }
+    return fd;
+}
+
+/* Remove the set's files from the directory fd; then the directory itself
+ * (name in dfd) when nothing else is in it. */
+static void remove_set(int dfd, const char *name, int fd, const char *const *names)
+{
+    struct vt_dir d;
+    const char *entry;
+
+    if (vt_dir_open(&d, fd, ".") == 0) {
+        while ((entry = vt_dir_next(&d)))
+            if (is_set_member(entry, names))
+                unlinkat(fd, entry, 0);
+        vt_dir_close(&d);
+    }
+    unlinkat(dfd, name, AT_REMOVEDIR); /* fails, harmlessly, on anything left */
+}
+
+/*
+ * What dead writers of base left in the directory dfd: with names (a set,
+ * dfd locked), an old set is put back where the target is missing, and the
+ * other sets lose their files (the directories go when empty); without (a
+ * file), a regular temporary file goes. Only names nobody holds locked.
+ */
+static void remove_stale(int dfd, const char *base, const char *const *names)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        struct vt_dir d;
+        const char *name;
+
+        if (vt_dir_open(&d, dfd, ".") < 0)
+            return;
+        while ((name = vt_dir_next(&d))) {
+            bool old = names && is_tmp_of(name, base, TMP_OLD);
+            struct stat st;
+            int fd;
+
+            /* Pass 0 restores old sets, pass 1 removes the rest. */
+            if (pass == 0 ? !old : !old && !is_tmp_of(name, base, TMP_NEW))
+                continue;
+            fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+            if (fd < 0)
+                continue;
+            if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &st) == 0) {
+                if (names && S_ISDIR(st.st_mode)) {
+                    if (pass == 0 && faccessat(dfd, base, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+                        renameat(dfd, name, dfd, base);
+                    else
+                        remove_set(dfd, name, fd, names);
+                } else if (!names && S_ISREG(st.st_mode)) {
+                    unlinkat(dfd, name, 0);
+                }
+            }
+            close(fd);
+        }
+        vt_dir_close(&d);
+    }
 }
 
 struct tmp_ctx {
@@ -403,50 +445,65 @@ static int create_dir(const char *name, void *p)
     return 0;
 }
 
-/*
- * Create "<dir>/<base>.tmp.XXXXXX" (a file, or a directory with want_dir)
- * with mode (less the umask, as any new file), open and locked in *fd, its
- * name in tmp (relative to dir); stale names of base are removed first.
- *
- * A file is made unnamed (O_TMPFILE), locked, then linked to its name, so no
- * directory lock is needed (a file write inside a directory set being
- * written must not wait for the set's own lock). A directory cannot be made
- * locked, so it is made, and stale ones removed, with the parent locked.
- */
-static int create_tmp(const char *path, const char *dir, const char *base, bool want_dir,
-                      mode_t mode, char *tmp, size_t tsize, int *fd, struct vt_err *err)
+/* A new temporary name of base in tmp (TMP_NAME_MAX): fn makes it, or
+ * returns -EEXIST to try another. */
+static int make_tmp(const char *base, char *tmp, int (*fn)(const char *name, void *ctx), void *ctx)
 {
-    struct tmp_ctx c = {-1, -1, mode};
-    int lock_fd = -1, rc;
+    int rc = -EEXIST;
+
+    for (int tries = 0; tries < 100 && rc == -EEXIST; tries++) {
+        tmp_name(tmp, base, TMP_NEW);
+        rc = fn(tmp, ctx);
+    }
+    return rc;
+}
+
+/*
+ * Create the temporary name of base in dir (a file, or a directory when
+ * names is a set's members) with mode (less the umask, as any new file),
+ * open and locked in *fd, its name in tmp (TMP_NAME_MAX); stale names of base
+ * are dealt with first.
+ *
+ * A file is made unnamed (O_TMPFILE), locked, then linked to its name, so it
+ * is never seen unlocked and no directory lock is needed (a file written
+ * inside a set being written must not wait for the set's own lock). Where
+ * the filesystem has no O_TMPFILE, the file is named first and locked next,
+ * and stale names are left alone, since one could be a writer's between the
+ * two. A directory cannot be made locked, so it is made, and stale names
+ * dealt with, with dir locked.
+ */
+static int create_tmp(const char *path, const char *dir, const char *base, const char *const *names,
+                      char *tmp, int *fd, struct vt_err *err)
+{
+    struct tmp_ctx c = {-1, -1, names ? 0777 : 0666};
+    bool locked = false;
+    int rc;
 
     *fd = -1;
-    if (want_dir) {
-        if ((c.dfd = lock_dir(dir, path, &lock_fd, err)) < 0)
+    if (names) {
+        if ((c.dfd = lock_dir(dir, path, &locked, err)) < 0)
             return c.dfd;
+        if (locked)
+            remove_stale(c.dfd, base, names);
+        rc = make_tmp(base, tmp, create_dir, &c);
     } else if ((c.dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
         return vt_err_set(err, -errno, "%s: cannot write into %s: %s", path, dir, strerror(errno));
-    }
-    if (!want_dir || lock_fd >= 0)
-        remove_stale(c.dfd, base);
-    if (want_dir) {
-        rc = make_tmp_name(base, tmp, tsize, create_dir, &c, err);
-    } else if ((c.fd = openat(c.dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode)) >= 0) {
+    } else if ((c.fd = openat(c.dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, c.mode)) >= 0) {
         flock(c.fd, LOCK_EX);
-        if ((rc = make_tmp_name(base, tmp, tsize, link_tmpfile, &c, err)) < 0) {
+        remove_stale(c.dfd, base, NULL);
+        if ((rc = make_tmp(base, tmp, link_tmpfile, &c)) < 0) {
             close(c.fd);
             c.fd = -1;
         }
     } else {
-        /* No O_TMPFILE on this filesystem: a named file, locked at once. */
-        rc = make_tmp_name(base, tmp, tsize, create_file, &c, err);
+        rc = make_tmp(base, tmp, create_file, &c);
     }
     close(c.dfd);
-    if (rc < 0) {
-        if (rc == -ENAMETOOLONG)
-            return rc;
-        return vt_err_set(err, rc, "%s: cannot create a temporary %s in %s: %s", path,
-                          want_dir ? "directory" : "file", dir, strerror(-rc));
-    }
+    if (rc < 0)
+        return vt_err_set(err, rc,
+                          "%s: cannot make the new %s beside it in %s: %s (the directory must be "
+                          "writable)",
+                          path, names ? "directory" : "file", dir, strerror(-rc));
     *fd = c.fd;
     return 0;
 }
@@ -461,46 +518,91 @@ static void keep_attributes(int fd, const struct stat *st)
         fchmod(fd, st->st_mode & 0777); /* no set-id bits on a file root now owns */
 }
 
-/* ---- one file ----------------------------------------------------------- */
+/* The directory dfd holds nothing but members of the set. */
+static int check_members(int dfd, const char *path, const char *const *names, struct vt_err *err)
+{
+    struct vt_dir d;
+    const char *name;
+    int rc = 0;
 
-static bool is_set_member(const char *name, const char *const *names);
+    if ((rc = vt_dir_open(&d, dfd, ".")) < 0)
+        return vt_err_set(err, rc, "%s: cannot list the directory: %s", path, strerror(-rc));
+    while ((name = vt_dir_next(&d)))
+        if (!is_set_member(name, names)) {
+            rc = vt_err_set(err, -EINVAL,
+                            "%s: holds '%s', which is not one of its files; the directory is "
+                            "replaced as a whole, so name a new or empty directory, or one "
+                            "written as this one is",
+                            path, name);
+            break;
+        }
+    vt_dir_close(&d);
+    return rc;
+}
+
 static int check_members_at(const char *dir, const char *base, const char *path,
-                            const char *const *names, struct vt_err *err);
+                            const char *const *names, struct vt_err *err)
+{
+    char full[PATH_MAX];
+    int fd, rc;
+
+    if (vt_path_fmt(full, sizeof(full), err, "%s/%s", dir, base) < 0)
+        return -ENAMETOOLONG;
+    if ((fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return vt_err_set(err, -errno, "%s: cannot open the directory: %s", path, strerror(errno));
+    rc = check_members(fd, path, names, err);
+    close(fd);
+    return rc;
+}
 
 /*
  * Where an output at path goes (dir, base) and its temporary name (tmp, a
  * path; *fd open and locked), for a file, or for a directory set when names
- * is its members. What the output may not replace is refused first; a
- * replaced one's mode (and owner) carries over.
+ * is its members. What the output may not replace is refused first: for a
+ * set, also a directory holding anything else, and a mount point (it cannot
+ * be renamed). A replaced one's mode (and owner) carries over.
  */
 static int begin_output(const char *path, const char *const *names, char *dir, char *base,
                         char *tmp, int *fd, struct vt_err *err)
 {
-    bool want_dir = names != NULL, exists;
-    char rel[NAME_MAX + 32];
-    struct stat st;
+    char rel[TMP_NAME_MAX];
+    struct stat st, pst;
+    bool exists;
     int rc;
 
     *fd = -1;
     tmp[0] = '\0';
-    if ((rc = resolve_output(path, want_dir, dir, PATH_MAX, base, NAME_MAX + 1, &st, &exists,
-                             err)) < 0)
+    if ((rc = resolve_output(path, names != NULL, dir, base, &st, &exists, err)) < 0)
         return rc;
-    if (exists && want_dir && (rc = check_members_at(dir, base, path, names, err)) < 0)
-        return rc;
-    if ((rc = create_tmp(path, dir, base, want_dir, want_dir ? 0777 : 0666, rel, sizeof(rel), fd,
-                         err)) < 0)
-        return rc;
-    if (vt_path_fmt(tmp, PATH_MAX, err, "%s/%s", dir, rel) < 0) {
-        /* (not reached: rel fits NAME_MAX beside dir, which fits PATH_MAX) */
-        close(*fd);
-        *fd = -1;
-        return -ENAMETOOLONG;
+    if (exists && names) {
+        if (stat(dir, &pst) == 0 && pst.st_dev != st.st_dev)
+            return vt_err_set(err, -EINVAL,
+                              "%s: a mount point; the directory is replaced as a whole, so "
+                              "name a directory inside it",
+                              path);
+        if ((rc = check_members_at(dir, base, path, names, err)) < 0)
+            return rc;
     }
+    if ((rc = create_tmp(path, dir, base, names, rel, fd, err)) < 0)
+        return rc;
+    snprintf(tmp, PATH_MAX, "%s/%s", dir, rel); /* fits: rel is a name beside base */
     if (exists)
         keep_attributes(*fd, &st);
     return 0;
 }
+
+/* fsync the directory, so that a rename in it is durable. */
+static void sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+/* ---- one file ----------------------------------------------------------- */
 
 int vt_atomic_begin(struct vt_atomic *a, const char *path, struct vt_err *err)
 {
@@ -537,17 +639,6 @@ int vt_atomic_write(struct vt_atomic *a, const void *data, size_t len, struct vt
         len -= (size_t)w;
     }
     return 0;
-}
-
-/* fsync the directory, so that a rename in it is durable. */
-static void sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
 }
 
 int vt_atomic_commit(struct vt_atomic *a, struct vt_err *err)
@@ -605,72 +696,28 @@ int vt_write_file_atomic(const char *path, const void *data, size_t len, struct 
 
 /* ---- a directory as a set ----------------------------------------------- */
 
-/* Whether name is one of names, or a temporary name of one (left inside by
- * a writer that wrote the files one by one). */
-static bool is_set_member(const char *name, const char *const *names)
-{
-    for (size_t i = 0; names[i]; i++)
-        if (!strcmp(name, names[i]) || is_tmp_of(name, names[i]))
-            return true;
-    return false;
-}
-
-/* The directory dfd holds nothing but members of the set. */
-static int check_members(int dfd, const char *path, const char *const *names, struct vt_err *err)
-{
-    struct vt_dir d;
-    const char *name;
-    int rc = 0;
-
-    if ((rc = vt_dir_open(&d, dfd, ".")) < 0)
-        return vt_err_set(err, rc, "%s: cannot list the directory: %s", path, strerror(-rc));
-    while ((name = vt_dir_next(&d)))
-        if (!is_set_member(name, names)) {
-            rc = vt_err_set(err, -EINVAL,
-                            "%s: holds '%s', which vtopo did not write there; the directory "
-                            "is replaced as a whole, so name a new or empty directory, or one "
-                            "vtopo wrote",
-                            path, name);
-            break;
-        }
-    vt_dir_close(&d);
-    return rc;
-}
-
-static int check_members_at(const char *dir, const char *base, const char *path,
-                            const char *const *names, struct vt_err *err)
-{
-    char full[PATH_MAX];
-    int fd, rc;
-
-    if (vt_path_fmt(full, sizeof(full), err, "%s/%s", dir, base) < 0)
-        return -ENAMETOOLONG;
-    if ((fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        return vt_err_set(err, -errno, "%s: cannot open the directory: %s", path, strerror(errno));
-    rc = check_members(fd, path, names, err);
-    close(fd);
-    return rc;
-}
-
 int vt_dirset_begin(struct vt_dirset *s, const char *path, const char *const *names,
                     struct vt_err *err)
 {
     s->path = path;
     s->names = names;
-    /* Refuses before any work what commit would refuse (foreign entries). */
     return begin_output(path, names, s->dir, s->base, s->tmp, &s->fd, err);
 }
 
-/* Replace dir/base by dir/tmp_base (both in the locked directory dfd): one
- * exchange where the filesystem has it, else two renames (a reader then may
- * find no directory for a moment, but never a mix). The old set ends at
- * *old (relative to dfd), or old is "" when there was none. */
-static int swap_in(int dfd, const char *tmp_base, const char *base, char *old, size_t osize)
+/*
+ * Replace base by tmp_base (both in the locked directory dfd): one exchange
+ * where the filesystem has it, else two renames, the old set first under an
+ * "old" name (a reader may then find no directory for a moment, but never a
+ * mix; a writer killed between them has its old set put back by the next).
+ * The replaced set ends at old (TMP_NAME_MAX, relative to dfd), or old is ""
+ * when there was none.
+ */
+static int swap_in(int dfd, const char *tmp_base, const char *base, char *old)
 {
-    struct stat st;
+    int rc = -EEXIST;
 
     old[0] = '\0';
-    if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+    if (faccessat(dfd, base, F_OK, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno != ENOENT)
             return -errno;
         if (renameat2(dfd, tmp_base, dfd, base, RENAME_NOREPLACE) == 0)
@@ -679,37 +726,27 @@ static int swap_in(int dfd, const char *tmp_base, const char *base, char *old, s
             return -errno;
         return renameat(dfd, tmp_base, dfd, base) < 0 ? -errno : 0; /* no NOREPLACE here */
     }
-    if (!S_ISDIR(st.st_mode))
-        return -ENOTDIR;
     if (renameat2(dfd, tmp_base, dfd, base, RENAME_EXCHANGE) == 0) {
-        snprintf(old, osize, "%s", tmp_base);
+        snprintf(old, TMP_NAME_MAX, "%s", tmp_base);
         return 0;
     }
     if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
         return -errno;
-    for (int tries = 0; tries < 100; tries++) {
-        char sfx[TMP_RANDOM + 1];
-
-        random_suffix(sfx);
-        snprintf(old, osize, "%s" TMP_INFIX "%s", base, sfx);
-        if (renameat2(dfd, base, dfd, old, RENAME_NOREPLACE) == 0)
-            break;
-        if (errno != EEXIST && errno != EINVAL) {
-            old[0] = '\0';
-            return -errno;
-        }
-        if (errno == EINVAL && renameat(dfd, base, dfd, old) == 0) /* no NOREPLACE either */
-            break;
-        old[0] = '\0';
+    for (int tries = 0; tries < 100 && rc == -EEXIST; tries++) {
+        tmp_name(old, base, TMP_OLD);
+        if (faccessat(dfd, old, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+            continue;
+        rc = renameat(dfd, base, dfd, old) < 0 ? -errno : 0;
     }
-    if (!old[0])
-        return -EEXIST;
+    if (rc < 0) {
+        old[0] = '\0';
+        return rc;
+    }
     if (renameat(dfd, tmp_base, dfd, base) < 0) {
-        int e = errno;
-
+        rc = -errno;
         renameat(dfd, old, dfd, base); /* put the old set back */
         old[0] = '\0';
-        return -e;
+        return rc;
     }
     return 0;
 }
@@ -717,24 +754,25 @@ static int swap_in(int dfd, const char *tmp_base, const char *base, char *old, s
 int vt_dirset_commit(struct vt_dirset *s, struct vt_err *err)
 {
     const char *tmp_base = strrchr(s->tmp, '/') + 1;
-    char old[NAME_MAX + 32];
-    int lock_fd, dfd, rc;
+    char old[TMP_NAME_MAX];
+    bool locked;
+    int dfd, rc;
 
     if (fsync(s->fd) < 0)
         return vt_err_set(err, -errno, "%s: cannot write: %s", s->path, strerror(errno));
-    if ((dfd = lock_dir(s->dir, s->path, &lock_fd, err)) < 0)
+    if ((dfd = lock_dir(s->dir, s->path, &locked, err)) < 0)
         return dfd;
     /* Again, under the lock: the directory may have changed since begin. */
     {
         struct stat st;
 
-        if (fstatat(dfd, s->base, &st, 0) == 0 && S_ISDIR(st.st_mode) &&
+        if (fstatat(dfd, s->base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
             (rc = check_members_at(s->dir, s->base, s->path, s->names, err)) < 0) {
             close(dfd);
             return rc;
         }
     }
-    rc = swap_in(dfd, tmp_base, s->base, old, sizeof(old));
+    rc = swap_in(dfd, tmp_base, s->base, old);
     if (rc < 0) {
         close(dfd);
         return vt_err_set(err, rc, "%s: cannot put the new directory in place: %s", s->path,
@@ -744,21 +782,12 @@ int vt_dirset_commit(struct vt_dirset *s, struct vt_err *err)
     fsync(dfd);
     if (old[0]) {
         /* The old set, now under a temporary name: its files go, and the
-         * directory with them unless something foreign appeared there. */
+         * directory with them unless something else is in it. */
         int ofd = openat(dfd, old, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
         if (ofd >= 0) {
-            struct vt_dir d;
-            const char *name;
-
-            if (vt_dir_open(&d, ofd, ".") == 0) {
-                while ((name = vt_dir_next(&d)))
-                    if (is_set_member(name, s->names))
-                        unlinkat(ofd, name, 0);
-                vt_dir_close(&d);
-            }
+            remove_set(dfd, old, ofd, s->names);
             close(ofd);
-            unlinkat(dfd, old, AT_REMOVEDIR);
         }
     }
     close(dfd); /* the parent's lock */
@@ -770,7 +799,16 @@ int vt_dirset_commit(struct vt_dirset *s, struct vt_err *err)
 void vt_dirset_abort(struct vt_dirset *s)
 {
     if (s->fd >= 0 && s->tmp[0]) {
-        empty_dir(s->fd);
+        struct vt_dir d;
+        const char *name;
+
+        /* Only what the writer put there: the set's files. */
+        if (vt_dir_open(&d, s->fd, ".") == 0) {
+            while ((name = vt_dir_next(&d)))
+                if (is_set_member(name, s->names))
+                    unlinkat(s->fd, name, 0);
+            vt_dir_close(&d);
+        }
         rmdir(s->tmp);
     }
     s->tmp[0] = '\0';

@@ -33,13 +33,14 @@ const char *vt_file_type_name(mode_t mode);
 
 /*
  * Outputs never destroy what they write to and are never seen half-written.
- * A path that is a symlink is followed to the file it names; a path that
- * names something other than a regular file (a device such as /dev/null, a
- * FIFO, a directory) is refused. The new content goes into a temporary name
- * next to the target, "<name>.tmp.XXXXXX", which one rename puts in place; a
- * replaced file keeps its mode (and owner, for root), a new one gets 0666
- * less the umask. A temporary name whose writer died (kill -9) is removed by
- * the next write of the same target.
+ * A path is resolved (symlinks, ".", "..", a trailing slash) to what it
+ * names; something other than a regular file (a device such as /dev/null, a
+ * FIFO, a directory) is refused, and so is a new name ending in '/'. The new
+ * content goes into a temporary name next to the target,
+ * ".<name>.vtopo-new.XXXXXX", which one rename puts in place; a replaced file
+ * keeps its mode (and owner, for root), a new one gets 0666 less the umask.
+ * A temporary name whose writer died (kill -9) is removed by the next write
+ * of the same target; a user's file is never removed, whatever its name.
  */
 int vt_write_file_atomic(const char *path, const void *data, size_t len, struct vt_err *err);
 
@@ -62,15 +63,20 @@ void vt_atomic_abort(struct vt_atomic *a);
 
 /*
  * A directory of files replaced as one set: the files are written into a new
- * sibling directory "<path>.tmp.XXXXXX" (vt_dirset_begin; s->tmp is its
- * path), and commit puts it in place with one renameat2(RENAME_EXCHANGE) of
- * the whole directory, then removes the old set. A reader that opens the
- * directory sees the old set or the new one, never a mix; concurrent writers
- * of one path serialise on a lock of the parent directory, and the last to
- * commit wins whole. An existing path must be a directory holding only names
- * of the set (`names`, NULL-terminated) or temporary names of them: the
- * directory is replaced as a whole, so anything else in it is refused, never
- * deleted. A failure, or abort, leaves the old set and no new directory.
+ * sibling directory ".<name>.vtopo-new.XXXXXX" (vt_dirset_begin; s->tmp is
+ * its path), and commit puts it in place with one renameat2(RENAME_EXCHANGE)
+ * of the whole directory (two renames where the filesystem has no exchange;
+ * a writer killed between them has the old set put back by the next one),
+ * then removes the old set's files. A reader that opens the directory once
+ * sees the old set or the new one (and can tell which it read: the old one
+ * is no longer what the path names, vt_check_input_add_dir); concurrent
+ * writers of one path serialise on a lock of the parent directory, and the
+ * last to commit wins whole. An existing path must be a directory holding
+ * only names of the set (`names`, NULL-terminated) or temporary names of
+ * them, and not a mount point: the directory is replaced as a whole, so
+ * anything else in it is refused, never deleted. The parent directory must
+ * be writable. A failure, or abort, leaves the old set and no new directory.
+ * A signal while waiting for another writer's lock ends the wait (-EINTR).
  */
 struct vt_dirset {
     int fd; /* the new directory, open and locked while it is being written */

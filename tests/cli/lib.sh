@@ -237,7 +237,7 @@ expect_file_absent()
 expect_no_temp()
 {
     local f
-    for f in "$1/$2".tmp.* "$1"/.*"$2"*tmp*; do
+    for f in "$1/$2".tmp.* "$1"/.*"$2"*tmp* "$1/.$2".vtopo-*; do
         if [ -e "$f" ]; then
             t_fail "temporary file left behind: $f"
         fi

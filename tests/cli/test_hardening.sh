@@ -18,6 +18,9 @@ VTOPO=${1:-}
 SRC=${2:-}
 vt_require_binary "$VTOPO"
 vt_mktemp
+# Absolute paths: some cases run in another directory.
+VTOPO=$(realpath "$VTOPO")
+SRC=$(realpath "$SRC")
 
 HOST=(--host "$SRC/examples/hosts/demo-2s6c.json")
 # Two plans that differ in every file.
@@ -66,7 +69,7 @@ expect_one_plan()
 expect_no_tmp()
 {
     local left
-    left=$(find "$1" -maxdepth 2 -name '*.tmp.*' | head -n 3)
+    left=$(find "$1" -maxdepth 2 -name '.*.vtopo-*' | head -n 3)
     if [ -n "$left" ]; then
         t_fail "temporary names left: $left"
     fi
@@ -136,6 +139,22 @@ run "$VTOPO" plan -q "${PLAN_A[@]}" --out "$T/rand/p"
 expect_rc 0
 expect_no_tmp "$T/rand"
 
+t_begin "plan --out: a writer slowed at its renames while another writes: one plan whole"
+rm -rf "$T/slow"
+mkdir "$T/slow"
+"$VTOPO" plan -q "${PLAN_A[@]}" --out "$T/slow/p" >/dev/null
+for i in 1 2 3; do
+    # Writer A waits 50 ms before each rename (the old code renamed its files
+    # one by one: B's whole write landed between them, a mix).
+    (strace -f -o /dev/null -e 'inject=rename,renameat,renameat2:delay_enter=50000' \
+        "$VTOPO" plan -q "${PLAN_A[@]}" --out "$T/slow/p" && :) >/dev/null 2>&1 &
+    pa=$!
+    sleep 0.02
+    "$VTOPO" plan -q "${PLAN_B[@]}" --out "$T/slow/p" >/dev/null 2>&1 || t_fail "writer B failed"
+    wait "$pa" || t_fail "writer A failed"
+    expect_one_plan "$T/slow/p"
+done
+
 t_begin "plan --out: concurrent writers serialise, both exit 0, the last wins whole (20 rounds)"
 rm -rf "$T/race"
 mkdir "$T/race"
@@ -181,7 +200,7 @@ echo keep >"$T/foreign/notes.txt"
 run "$VTOPO" plan -q "${PLAN_A[@]}" --out "$T/foreign"
 expect_rc 2
 expect_err_one_line "vtopo plan: "
-expect_err_has "holds 'notes.txt', which vtopo did not write there"
+expect_err_has "holds 'notes.txt', which is not one of its files"
 [ "$(cat "$T/foreign/notes.txt")" = keep ] || t_fail "notes.txt changed"
 [ ! -e "$T/foreign/plan.json" ] || t_fail "plan.json written next to a foreign file"
 expect_no_temp "$T" foreign
@@ -210,25 +229,105 @@ chmod 700 "$T/mode/p"
 "$VTOPO" plan -q "${PLAN_B[@]}" --out "$T/mode/p" >/dev/null
 [ "$(stat -c %a "$T/mode/p")" = 700 ] || t_fail "replaced directory mode $(stat -c %a "$T/mode/p"), want 700"
 
-t_begin "check DIR while plan --out replaces it (100 reads): the old tables or the new, never a mix"
+t_begin "check DIR while plan --out replaces it: the report of the old tables or of the new"
 rm -rf "$T/read"
 mkdir "$T/read"
+"$VTOPO" check "$T/ref-a" >"$T/check-a.ref" 2>&1
+"$VTOPO" check "$T/ref-b" >"$T/check-b.ref" 2>&1
 "$VTOPO" plan -q "${PLAN_A[@]}" --out "$T/read/p" >/dev/null
-(for i in $(seq 1 40); do
+# same_report OUT: the report of A or of B (the directory's name aside).
+same_report()
+{
+    sed "s|$T/read/p|DIR|g" "$1" >"$1.n"
+    sed "s|$T/ref-a|DIR|g" "$T/check-a.ref" | cmp -s - "$1.n" ||
+        sed "s|$T/ref-b|DIR|g" "$T/check-b.ref" | cmp -s - "$1.n"
+}
+# A reader slowed at every open (so the swap and the removal of the old
+# set's files fall inside its read), then a fast one, while writers swap.
+for i in 1 2 3 4 5 6; do
+    (strace -f -o /dev/null -e 'inject=openat:delay_exit=30000' \
+        "$VTOPO" check "$T/read/p" >"$T/read.$i" 2>&1 && :) &
+    reader=$!
+    sleep 0.1
+    "$VTOPO" plan -q "${PLAN_B[@]}" --out "$T/read/p" >/dev/null 2>&1
+    "$VTOPO" plan -q "${PLAN_A[@]}" --out "$T/read/p" >/dev/null 2>&1
+    wait "$reader"
+    same_report "$T/read.$i" || t_fail "read $i is neither A's report nor B's: $(head -c 300 "$T/read.$i")"
+done
+(for i in $(seq 1 30); do
     "$VTOPO" plan -q "${PLAN_B[@]}" --out "$T/read/p" >/dev/null 2>&1
     "$VTOPO" plan -q "${PLAN_A[@]}" --out "$T/read/p" >/dev/null 2>&1
 done) &
 writer=$!
-mixed=0
-for i in $(seq 1 100); do
-    "$VTOPO" check -q "$T/read/p" >"$T/read.out" 2>&1
-    case $? in
-    0) ;;
-    *) grep -q "No such file\|cannot open" "$T/read.out" || mixed=$((mixed + 1)) ;;
-    esac
+for i in $(seq 1 60); do
+    "$VTOPO" check "$T/read/p" >"$T/read.f" 2>&1
+    same_report "$T/read.f" || t_fail "read $i is neither A's report nor B's: $(head -c 300 "$T/read.f")"
 done
 wait "$writer"
-[ "$mixed" = 0 ] || t_fail "$mixed reads saw tables that disagree: $(cat "$T/read.out")"
+
+t_begin "plan --out where the filesystem cannot exchange directories, killed between the renames"
+rm -rf "$T/fb"
+mkdir "$T/fb"
+"$VTOPO" plan -q "${PLAN_A[@]}" --out "$T/fb/p" >/dev/null
+# renameat2's exchange fails as on NFS: DIR goes aside, then the new set in.
+(strace -f -o /dev/null -e 'inject=renameat2:error=EINVAL:when=1' \
+    -e 'inject=renameat:signal=SIGKILL:when=2' "$VTOPO" plan -q "${PLAN_B[@]}" --out "$T/fb/p" &&
+    :) >/dev/null 2>&1
+[ ! -e "$T/fb/p" ] || t_fail "the kill did not fall between the two renames"
+# The next write, even one that fails, puts the old set back first.
+run "$VTOPO" plan -q "${HOST[@]}" --vcpus 2 --vnodes 2 --memory 2G --guest-pxms 0,5000 \
+    --out "$T/fb/p"
+expect_rc 2
+same_dir "$T/fb/p" "$T/ref-a" || t_fail "the old plan was not put back whole"
+expect_no_tmp "$T/fb"
+# Without the kill, the fallback replaces the plan whole.
+(strace -f -o /dev/null -e 'inject=renameat2:error=EINVAL:when=1' \
+    "$VTOPO" plan -q "${PLAN_B[@]}" --out "$T/fb/p" && :) >/dev/null 2>&1
+same_dir "$T/fb/p" "$T/ref-b" || t_fail "the fallback did not replace the plan whole"
+expect_no_tmp "$T/fb"
+
+t_begin "a user's own names beside a target survive every cleanup"
+rm -rf "$T/own"
+mkdir -p "$T/own/p.tmp.backup" "$T/own/.p.vtopo-new.ABCDEF"
+echo precious >"$T/own/p.tmp.backup/notes.txt"
+echo precious >"$T/own/.p.vtopo-new.ABCDEF/notes.txt"
+echo precious >"$T/own/h.json.tmp.backup"
+"$VTOPO" plan -q "${PLAN_A[@]}" --out "$T/own/p" >/dev/null
+"$VTOPO" host "${HOST[@]}" --save "$T/own/h.json" >/dev/null
+for f in p.tmp.backup/notes.txt .p.vtopo-new.ABCDEF/notes.txt h.json.tmp.backup; do
+    [ "$(cat "$T/own/$f" 2>/dev/null)" = precious ] || t_fail "$f was removed or changed"
+done
+
+t_begin "plan --out: '.', a symlink with a trailing slash, a mount point"
+rm -rf "$T/dot"
+mkdir "$T/dot"
+(cd "$T/dot" && "$VTOPO" plan -q "${PLAN_A[@]}" --out . >/dev/null) || t_fail "--out . failed"
+same_dir "$T/dot" "$T/ref-a" || t_fail "--out . did not write plan A"
+"$VTOPO" plan -q "${PLAN_A[@]}" --out "$T/real2" >/dev/null
+ln -s real2 "$T/link2"
+run "$VTOPO" plan -q "${PLAN_B[@]}" --out "$T/link2/"
+expect_rc 0
+same_dir "$T/real2" "$T/ref-b" || t_fail "the symlink's target is not plan B"
+run "$VTOPO" plan -q "${PLAN_B[@]}" --out /proc
+expect_rc 2
+expect_err_has "/proc: a mount point"
+
+t_begin "plan --out: Ctrl-C while waiting for another writer's lock ends the wait"
+rm -rf "$T/lk"
+mkdir "$T/lk"
+exec 9<"$T/lk"
+flock 9
+"$VTOPO" plan -q "${PLAN_A[@]}" --out "$T/lk/p" >/dev/null 2>"$T/lk.err" &
+pid=$!
+sleep 0.3
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+exec 9<&-
+[ "$rc" = 130 ] || t_fail "exit status $rc, expected 130 (SIGINT, the wait ended)"
+grep -q "interrupted while waiting for another writer" "$T/lk.err" || t_fail "no sentence: $(cat "$T/lk.err")"
+[ ! -e "$T/lk/p" ] || t_fail "the plan was written after Ctrl-C"
+expect_no_tmp "$T/lk"
 
 # ---- 2. saving never destroys what it writes to ---------------------------
 
@@ -276,7 +375,7 @@ t_begin "host --save killed at its rename: the old file whole, and the next save
 cp "$T/k.json" "$T/k.ref"
 killed rename 1 host --synthetic sockets=3 --save "$T/k.json"
 cmp -s "$T/k.json" "$T/k.ref" || t_fail "the saved file changed"
-ls "$T"/k.json.tmp.* >/dev/null 2>&1 || t_fail "the kill left no temporary file to clean"
+ls "$T"/.k.json.vtopo-new.* >/dev/null 2>&1 || t_fail "the kill left no temporary file to clean"
 run "$VTOPO" host "${HOST[@]}" --save "$T/k.json"
 expect_rc 0
 expect_no_temp "$T" k.json
@@ -360,10 +459,10 @@ truncate -s 2M "$T/big-e820.txt"
 run "$VTOPO" check "$T/ref-a/srat.dat" --e820 "$T/big-e820.txt"
 expect_rc 2
 expect_err_has "big-e820.txt: larger than the limit of 1048576 bytes"
-truncate -s 200M "$T/big-table.dat"
+truncate -s 300M "$T/big-table.dat"
 run "$VTOPO" check "$T/big-table.dat"
 expect_rc 2
-expect_err_has "big-table.dat: larger than the limit of 134217728 bytes"
+expect_err_has "big-table.dat: larger than the limit of 268435456 bytes"
 rm -f "$T/big-table.dat"
 
 # ---- 4. options where the man page shows them -----------------------------
@@ -590,14 +689,28 @@ run "$VTOPO" check "$T/count.dat"
 case $OUT in *18446744073709551615*) t_fail "the count's size printed as 2^64-1" ;; esac
 expect_out_has "locality count 4294967296 needs a 4294967296 x 4294967296 matrix"
 
-t_begin "emit qemu --tables with a newline is refused (one argument per line)"
-run "$VTOPO" emit qemu "${HOST[@]}" --vcpus 2 --memory 1G --mem-layout qemu-q35 --numa acpi \
-    --tables $'x\ny'
+t_begin "emit: a --tables path with a newline or ESC is refused per line, quoted with --shell"
+for bad in $'x\ny' $'x\e[31my'; do
+    run "$VTOPO" emit qemu "${HOST[@]}" --vcpus 2 --memory 1G --mem-layout qemu-q35 --numa acpi \
+        --tables "$bad"
+    expect_rc 2
+    expect_out_empty
+    expect_err_has "holds a control character"
+    case $ERR in *$'\e'*) t_fail "a raw ESC byte reached the terminal" ;; esac
+    run "$VTOPO" emit qemu -q "${HOST[@]}" --vcpus 2 --memory 1G --mem-layout qemu-q35 \
+        --numa acpi --tables "$bad" --shell
+    expect_rc 0
+    case $OUT in *$'\e'* | *$'\n'*x*) t_fail "a raw control byte in the --shell line" ;; esac
+    # The quoting gives the path back to bash byte for byte.
+    arg=$(printf '%s\n' "$OUT" | grep -o "\$'file=[^']*/srat.dat'" | head -n 1)
+    back=$(bash -c "printf '%s' $arg")
+    [ "$back" = "file=$bad/srat.dat" ] || t_fail "--shell quoting does not give the path back"
+done
+
+t_begin "host --save DIR/ (a directory that does not exist) is refused, nothing made"
+run "$VTOPO" host "${HOST[@]}" --save "$T/nosuchdir/"
 expect_rc 2
-expect_out_empty
-expect_err_has "holds a newline"
-run "$VTOPO" emit qemu -q "${HOST[@]}" --vcpus 2 --memory 1G --mem-layout qemu-q35 --numa acpi \
-    --tables $'x\ny' --shell
-expect_rc 0
+expect_err_has "nosuchdir/: names a directory, not a file"
+expect_file_absent "$T/nosuchdir"
 
 vt_finish

@@ -136,11 +136,11 @@ expect_out_has "SLIT: used by Linux" "HMAT: used by Linux"
 t_begin "plan --guest-pxms: a PXM of 256 or more is warned about (1024 or more: Linux drops the SRAT)"
 run "$VTOPO" plan "${HOST[@]}" --vcpus 4 --memory 4G --vnodes 2 --guest-pxms 0,300
 expect_rc 0
-expect_err_has "vtopo plan: warning: vnode 1 has guest PXM 300: distribution kernels (1024 nodes) use it, but a kernel built with fewer than 512 nodes has MAX_PXM_DOMAINS 256 and drops the SRAT"
+expect_err_has "vtopo plan: warning: vnode 1 has guest PXM 300: distribution kernels (1024 nodes) use it, but a kernel built with 256 nodes or fewer has MAX_PXM_DOMAINS 256 and drops the SRAT"
 expect_out_line "vnode 1: guest_pxm 300, linux node 1, pnode 1 (host pxm 1)"
 run "$VTOPO" plan "${HOST[@]}" --vcpus 4 --memory 4G --vnodes 2 --guest-pxms 0,1024
 expect_rc 0
-expect_err_has "vtopo plan: warning: vnode 1 has guest PXM 1024: Linux gives proximity domains of 1024 and more no node (MAX_PXM_DOMAINS) and does not use the SRAT"
+expect_err_has "vtopo plan: warning: vnode 1 has guest PXM 1024: Linux gives PXMs of 1024 and more no node (MAX_PXM_DOMAINS) and does not use the SRAT"
 
 t_begin "plan --distances: an asymmetric matrix in the output, the JSON, the SLIT and the HMAT"
 run "$VTOPO" plan -q "${HOST[@]}" "${P3[@]}" --guest-pxms 4,0,9 \

@@ -638,8 +638,8 @@ static void test_guest_pxms(void **state)
     assert_int_equal(vt_layout_vnode(l, 1)->guest_pxm, 1024);
     assert_int_equal(vt_layout_warning_count(l), 1);
     assert_non_null(strstr(vt_layout_warning(l, 0),
-                           "vnode 1 has guest PXM 1024: Linux gives proximity domains of 1024 "
-                           "and more no node"));
+                           "vnode 1 has guest PXM 1024: Linux gives PXMs of 1024 and more no "
+                           "node"));
     check_srat_slit(l, "guest-pxms=1,1024", 0);
     vt_layout_free(l);
     /* 256 to 1023: a node on distribution kernels, not on small ones. */

@@ -252,9 +252,9 @@ static void test_atomic_targets(void **state)
     assert_int_equal(st.st_mode & 07777, 0640);
     /* A stale temporary name (no writer holds it) goes with the next write;
      * another file's stays. */
-    snprintf(tmp, sizeof(tmp), "%s.tmp.AbCd12", path);
+    snprintf(tmp, sizeof(tmp), "%s/.new.vtopo-new.AbCd12", tmpdir);
     write_raw(tmp, "stale", 5);
-    snprintf(link, sizeof(link), "%s/other.tmp.AbCd12", tmpdir);
+    snprintf(link, sizeof(link), "%s/.other.vtopo-new.AbCd12", tmpdir);
     write_raw(link, "other", 5);
     assert_int_equal(vt_write_file_atomic(path, "y", 1, &err), 0);
     assert_int_equal(access(tmp, F_OK), -1);
@@ -296,7 +296,7 @@ static void test_dirset(void **state)
     snprintf(path, sizeof(path), "%s/mine", dir);
     write_raw(path, "keep", 4);
     assert_int_equal(vt_dirset_begin(&s, dir, names, &err), -EINVAL);
-    assert_non_null(strstr(err.msg, "holds 'mine', which vtopo did not write there"));
+    assert_non_null(strstr(err.msg, "holds 'mine', which is not one of its files"));
     assert_int_equal(access(path, F_OK), 0);
     /* A regular file where the directory goes. */
     assert_int_equal(vt_dirset_begin(&s, path, names, &err), -ENOTDIR);

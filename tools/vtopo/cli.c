@@ -164,7 +164,7 @@ void cli_defer_signals(void)
 
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = record_signal;
-    sa.sa_flags = SA_RESTART;
+    sa.sa_flags = 0; /* no SA_RESTART: a wait for a lock ends, see lock_dir */
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < 3; i++)
         sigaction(deferred_signals[i], &sa, &saved_actions[i]);

@@ -87,6 +87,19 @@ static void shell_word(FILE *out, const char *s)
         fputs(s, out);
         return;
     }
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            /* A control byte (from a --tables path) is never written raw to
+             * a terminal: bash's $'...' with \xNN. */
+            fputs("$'", out);
+            for (; *s; s++)
+                if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '\'' || *s == '\\')
+                    fprintf(out, "\\x%02x", (unsigned char)*s);
+                else
+                    fputc(*s, out);
+            fputc('\'', out);
+            return;
+        }
     fputc('\'', out);
     for (; *s; s++)
         if (*s == '\'')
@@ -144,16 +157,18 @@ static void print_warnings(const struct vt_strlist *warnings, bool quiet)
         cli_line(stderr, "vtopo emit: warning: %s", warnings->items[i]);
 }
 
-/* An argument holding a newline (from a --tables path) cannot be a line of
- * the one argument per line output. */
+/* An argument holding a control byte (a newline or ESC from a --tables path)
+ * cannot be a line of the one argument per line output. */
 static int printable(const struct vt_strlist *args, bool shell)
 {
     for (size_t i = 0; i < args->count && !shell; i++)
-        if (strchr(args->items[i], '\n'))
-            return cli_usage_error("emit",
-                                   "argument '%s' holds a newline, which the one argument per "
-                                   "line output cannot carry (use --shell, which quotes it)",
-                                   args->items[i]);
+        for (const char *p = args->items[i]; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                return cli_usage_error("emit",
+                                       "argument '%s' holds a control character, which the one "
+                                       "argument per line output cannot carry (use --shell, "
+                                       "which quotes it)",
+                                       args->items[i]);
     return VT_EXIT_OK;
 }
 

@@ -478,19 +478,21 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
     return VT_EXIT_OK;
 }
 
-/* What a --keep directory holds: the plan's files and verify's own. */
+/* What a --keep directory holds: the plan's files and verify's own, in
+ * names (room for KEEP_FILES_MAX and the NULL). */
 #define KEEP_FILES_MAX 16
 static void keep_names(const char **names)
 {
-    static const char *const own[] = {"initramfs.cpio", "qemu.args", "console.log"};
+    static const char *const own[] = {"initramfs.cpio", "qemu.args", "console.log", NULL};
     size_t n = 0;
 
-    for (const char *name; (name = vt_layout_file_name(n)) && n < KEEP_FILES_MAX - 4; n++)
+    for (const char *name; (name = vt_layout_file_name(n)); n++)
         names[n] = name;
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; own[i]; i++)
         names[n++] = own[i];
     names[n] = NULL;
 }
+_Static_assert(KEEP_FILES_MAX >= 7 + 3, "the plan's seven files and verify's three");
 
 /* The work directory: with --keep DIR, the new set that replaces DIR as a
  * whole at the end (keep); else a temporary directory. */
@@ -529,7 +531,7 @@ static int run(const struct verify_opts *o, struct vt_request *r)
     size_t initrd_size = 0, mismatches;
     bool tcg = false, madt = o->qo.madt, made_dir = false, keeping = false, deferred = false;
     struct vt_dirset keep;
-    const char *keep_files[KEEP_FILES_MAX];
+    const char *keep_files[KEEP_FILES_MAX + 1];
     struct verify_opts opts = *o;
     struct vt_err err;
     int rc;
@@ -619,7 +621,7 @@ static int run(const struct verify_opts *o, struct vt_request *r)
     if (b.status == VERIFY_BOOT_TIMEOUT)
         printf("guest: timed out after %u s\n", o->timeout);
     if (got.panic_line)
-        printf("guest: %s\n", got.panic_line);
+        cli_line(stdout, "guest: %s", got.panic_line);
     printf("time: plan %.1f ms, tables+initramfs %.1f ms (%zu KiB), boot %.2f s, compare "
            "%.1f ms; outside the boot %.2f%%\n",
            t_plan, t_prep, initrd_size >> 10, b.seconds, t_cmp,

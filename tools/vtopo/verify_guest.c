@@ -123,10 +123,15 @@ static int find_kernel(const char *opt, char **out, struct vt_err *err)
 
     if (opt || (env && *env)) {
         const char *path = opt ? opt : env;
+        struct stat st;
 
-        if (!is_file(path))
+        if (stat(path, &st) < 0)
             return vt_err_set(err, opt ? -EINVAL : -ENOENT, "%s %s: no such kernel image",
                               opt ? "--kernel" : "VTOPO_KERNEL", path);
+        if (!S_ISREG(st.st_mode))
+            return vt_err_set(err, opt ? -EINVAL : -ENOENT, "%s %s: %s, not a kernel image",
+                              opt ? "--kernel" : "VTOPO_KERNEL", path,
+                              vt_file_type_name(st.st_mode));
         return (*out = strdup(path)) ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
     }
     if (!(cache = cache_dir()) || asprintf(&p, "%s/kernel/vmlinuz", cache) < 0) {
@@ -377,7 +382,8 @@ int verify_boot_run(char *const *argv, unsigned timeout_s, unsigned kvm_grace_s,
                     ncap *= 2;
                 if (!(nc = realloc(b->console, ncap))) {
                     kill(pid, SIGKILL);
-                    waitpid(pid, NULL, 0);
+                    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
                     close(pipefd[0]);
                     verify_boot_free(b);
                     return vt_err_set(err, -ENOMEM, "out of memory");
@@ -400,7 +406,9 @@ int verify_boot_run(char *const *argv, unsigned timeout_s, unsigned kvm_grace_s,
         }
     }
     close(pipefd[0]);
-    waitpid(pid, &status, 0);
+    /* (the CLI's signal handlers do not restart system calls) */
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
     if (cli_interrupted()) { /* QEMU may have had the terminal's SIGINT too */
         verify_boot_free(b);
         if (!quiet && tty)

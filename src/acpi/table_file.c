@@ -1,0 +1,48 @@
+/* A table of a directory under any of its names. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "acpi/table_file.h"
+#include "util/file.h"
+#include "vtopo/acpi.h"
+
+int vt_acpi_read_dir_table(int dirfd, const char *dir, const char *sig, char **data, size_t *len,
+                           char *path, size_t psize, struct vt_err *err)
+{
+    char names[4][16];
+    size_t nnames = 3;
+    int first = -1;
+    struct stat st, first_st;
+
+    snprintf(names[0], sizeof(names[0]), "%.4s", sig);
+    snprintf(names[1], sizeof(names[1]), "%.4s.dat", sig);
+    for (char *p = names[1]; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    snprintf(names[2], sizeof(names[2]), "%.4s.dat", sig);
+    if (!strcmp(sig, "APIC"))
+        snprintf(names[nnames++], sizeof(names[0]), "madt.dat");
+    for (size_t i = 0; i < nnames; i++) {
+        if (fstatat(dirfd, names[i], &st, 0) < 0)
+            continue;
+        if (first < 0) {
+            first = (int)i;
+            first_st = st;
+        } else if (st.st_ino != first_st.st_ino || st.st_dev != first_st.st_dev) {
+            return vt_err_set(err, -EINVAL,
+                              "%s holds both %s and %s: which one is the %s? Name the table "
+                              "file instead",
+                              dir, names[first], names[i], sig);
+        }
+    }
+    if (first < 0) {
+        snprintf(path, psize, "%s/%s", dir, names[0]);
+        return -ENOENT;
+    }
+    if (vt_path_fmt(path, psize, err, "%s/%s", dir, names[first]) < 0)
+        return -ENAMETOOLONG;
+    return vt_read_file_at(dirfd, names[first], path, VT_ACPI_TABLE_MAX, 0, data, len, err);
+}
