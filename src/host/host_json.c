@@ -714,6 +714,8 @@ static int cmp_json_key(const void *a, const void *b)
 /* The object's keys, each once; else the sentence. */
 static int unique_keys(const char *path, struct key_frame *f, struct vt_err *err)
 {
+    if (f->n < 2) /* (an empty object has no array at all) */
+        return 0;
     qsort(f->keys, f->n, sizeof(*f->keys), cmp_json_key);
     for (size_t k = 1; k < f->n; k++)
         if (f->keys[k].len == f->keys[k - 1].len &&
