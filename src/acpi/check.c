@@ -930,65 +930,6 @@ static void predict_nodes(struct ctx *x)
     }
 }
 
-struct image_walk {
-    struct vt_check_input *in;
-    const uint8_t *image;
-    uint64_t base;
-    struct vt_err *err;
-};
-
-static int take_image_table(const char *sig, const uint8_t *data, size_t len, void *ctx)
-{
-    struct image_walk *w = ctx;
-    struct vt_check_input *in = w->in;
-    static const char *const sigs[] = {"SRAT", "SLIT", "APIC", "HMAT"};
-    static const char *const names[] = {"SRAT (from the image)", "SLIT (from the image)",
-                                        "MADT (from the image)", "HMAT (from the image)"};
-    const uint8_t **slot[] = {&in->srat, &in->slit, &in->madt, &in->hmat};
-    size_t *lens[] = {&in->srat_len, &in->slit_len, &in->madt_len, &in->hmat_len};
-    const char **name[] = {&in->srat_name, &in->slit_name, &in->madt_name, &in->hmat_name};
-
-    for (size_t t = 0; t < 4; t++) {
-        if (strcmp(sig, sigs[t]))
-            continue;
-        if (*slot[t])
-            return vt_err_set(w->err, -EINVAL,
-                              "the %s lists two %s tables (at %#" PRIx64 " and %#" PRIx64
-                              "): which one is meant? (as two %s files given to vtopo check)",
-                              in->image_root, sig, w->base + (uint64_t)(*slot[t] - w->image),
-                              w->base + (uint64_t)(data - w->image), sig);
-        *slot[t] = data;
-        *lens[t] = len;
-        *name[t] = names[t];
-    }
-    return 0;
-}
-
-static void skip_image_table(unsigned entry, uint64_t address, const char *why, void *ctx)
-{
-    struct image_walk *w = ctx;
-    struct vt_check_input *in = w->in;
-
-    if (in->image_nskipped < VT_CHECK_IMAGE_SKIPS_MAX) {
-        struct vt_check_image_skip *s = &in->image_skipped[in->image_nskipped];
-
-        s->entry = entry;
-        s->address = address;
-        snprintf(s->why, sizeof(s->why), "%s", why);
-    }
-    in->image_nskipped++;
-}
-
-int vt_check_input_from_image(struct vt_check_input *in, const uint8_t *image, size_t len,
-                              uint64_t base, struct vt_err *err)
-{
-    struct image_walk w = {in, image, base, err};
-
-    in->image_nskipped = 0;
-    return vt_acpi_image_tables(image, len, base, take_image_table, skip_image_table, &w,
-                                &in->image_root, err);
-}
-
 /* A table given as sig must be one: at least its header, with its
  * signature. Anything else is not a broken table but another file (an empty
  * file, a text file, a table put where another kind goes), unusable input. */

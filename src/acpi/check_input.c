@@ -1,7 +1,9 @@
-/* vt_check_input from files: tables, cpuid.txt, E820 text, memory images and
- * directories of them, each kind read with its own limit, never blocking. */
+/* vt_check_input from what holds the tables: files (tables, cpuid.txt, E820
+ * text), memory images and directories, each kind read with its own limit,
+ * never blocking. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +119,67 @@ static int take_table(struct vt_check_input *in, const char *path, char *data, s
                       "%s: not an SRAT, SLIT, MADT or HMAT (%zu bytes, signature '%s')", path, len,
                       sig);
 }
+
+/* ---- a memory image ----------------------------------------------------- */
+
+struct image_walk {
+    struct vt_check_input *in;
+    const uint8_t *image;
+    uint64_t base;
+    struct vt_err *err;
+};
+
+static int take_image_table(const char *sig, const uint8_t *data, size_t len, void *ctx)
+{
+    static const char *const names[] = {"SRAT (from the image)", "SLIT (from the image)",
+                                        "MADT (from the image)", "HMAT (from the image)"};
+    struct image_walk *w = ctx;
+    struct vt_check_input *in = w->in;
+
+    for (size_t t = 0; t < 4; t++) {
+        struct slot s = table_slot(in, t);
+
+        if (strcmp(sig, table_sigs[t]))
+            continue;
+        if (*s.data)
+            return vt_err_set(w->err, -EINVAL,
+                              "the %s lists two %s tables (at %#" PRIx64 " and %#" PRIx64
+                              "): which one is meant? (as two %s files given to vtopo check)",
+                              in->image_root, sig, w->base + (uint64_t)(*s.data - w->image),
+                              w->base + (uint64_t)(data - w->image), sig);
+        *s.data = data;
+        *s.len = len;
+        *s.name = names[t];
+    }
+    return 0;
+}
+
+static void skip_image_table(unsigned entry, uint64_t address, const char *why, void *ctx)
+{
+    struct image_walk *w = ctx;
+    struct vt_check_input *in = w->in;
+
+    if (in->image_nskipped < VT_CHECK_IMAGE_SKIPS_MAX) {
+        struct vt_check_image_skip *s = &in->image_skipped[in->image_nskipped];
+
+        s->entry = entry;
+        s->address = address;
+        snprintf(s->why, sizeof(s->why), "%s", why);
+    }
+    in->image_nskipped++;
+}
+
+int vt_check_input_from_image(struct vt_check_input *in, const uint8_t *image, size_t len,
+                              uint64_t base, struct vt_err *err)
+{
+    struct image_walk w = {in, image, base, err};
+
+    in->image_nskipped = 0;
+    return vt_acpi_image_tables(image, len, base, take_image_table, skip_image_table, &w,
+                                &in->image_root, err);
+}
+
+/* ---- files and directories --------------------------------------------- */
 
 /* A text input (cpuid.txt or E820) into its place, once. */
 static int take_text(struct vt_check_input *in, const char *what, const char **text,

@@ -417,30 +417,30 @@ static int warn_vnodes_unseen(struct planner *p)
              why);
     warn_vnodes(p, empty, one, many);
     if (!vt_bitmap_iszero(big)) {
-        unsigned pxm = p->l->vnodes[vt_bitmap_first(big)].pub.guest_pxm;
+        uint32_t guest_pxm = p->l->vnodes[vt_bitmap_first(big)].pub.guest_pxm;
 
         snprintf(one, sizeof(one),
                  "has guest PXM %u: Linux gives PXMs of %u and more no node (MAX_PXM_DOMAINS) "
                  "and does not use the SRAT",
-                 pxm, VT_LINUX_MAX_PXM);
+                 guest_pxm, VT_LINUX_MAX_PXM);
         snprintf(many, sizeof(many),
                  "have guest PXMs of %u and more (the first: %u): Linux gives them no node "
                  "(MAX_PXM_DOMAINS) and does not use the SRAT",
-                 VT_LINUX_MAX_PXM, pxm);
+                 VT_LINUX_MAX_PXM, guest_pxm);
         warn_vnodes(p, big, one, many);
     }
     if (!vt_bitmap_iszero(small)) {
-        unsigned pxm = p->l->vnodes[vt_bitmap_first(small)].pub.guest_pxm;
+        uint32_t guest_pxm = p->l->vnodes[vt_bitmap_first(small)].pub.guest_pxm;
 
         snprintf(one, sizeof(one),
                  "has guest PXM %u: distribution kernels (%u nodes) use it, but a kernel built "
                  "with %u nodes or fewer has MAX_PXM_DOMAINS %u and drops the SRAT",
-                 pxm, VT_LINUX_MAX_NUMNODES, VT_LINUX_SMALL_MAX_PXM, VT_LINUX_SMALL_MAX_PXM);
+                 guest_pxm, VT_LINUX_MAX_NUMNODES, VT_LINUX_SMALL_MAX_PXM, VT_LINUX_SMALL_MAX_PXM);
         snprintf(many, sizeof(many),
                  "have guest PXMs from %u to %u (the first: %u): distribution kernels (%u "
                  "nodes) use them, but a kernel built with %u nodes or fewer has "
                  "MAX_PXM_DOMAINS %u and drops the SRAT",
-                 VT_LINUX_SMALL_MAX_PXM, VT_LINUX_MAX_PXM - 1, pxm, VT_LINUX_MAX_NUMNODES,
+                 VT_LINUX_SMALL_MAX_PXM, VT_LINUX_MAX_PXM - 1, guest_pxm, VT_LINUX_MAX_NUMNODES,
                  VT_LINUX_SMALL_MAX_PXM, VT_LINUX_SMALL_MAX_PXM);
         warn_vnodes(p, small, one, many);
     }

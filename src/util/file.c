@@ -60,7 +60,8 @@ static int open_input(int dirfd, const char *relpath, const char *path, size_t m
         return vt_err_set(err, -e, "%s: cannot read: %s", path, strerror(e));
     }
     if (S_ISREG(st.st_mode)) {
-        /* sysfs and procfs sizes are nominal, but never above the truth. */
+        /* A sysfs text attribute says 4096 (a page) whatever it holds, procfs
+         * 0: the size is a bound, and every kind's limit is above a page. */
         if ((uint64_t)st.st_size > max) {
             close(fd);
             return vt_err_set(err, -EFBIG, "%s: larger than the limit of %zu bytes", path, max);
@@ -161,13 +162,14 @@ int vt_read_file_at(int dirfd, const char *relpath, const char *path, size_t max
 
 /*
  * Every output is first written under a temporary name beside its target,
- * ".<name>.vtopo-new.XXXXXX", held with flock(LOCK_EX) while its writer
- * lives; where a filesystem cannot exchange two directories, the replaced set
- * waits under ".<name>.vtopo-old.XXXXXX" until the new one is in place. The
- * next write of the same target removes such names whose writer died (nobody
- * holds the lock): of a file, the file; of a directory, only the set's own
- * files, and the directory when nothing else is left in it. A user's file is
- * never removed, whatever its name. An old set whose target is missing (a
+ * ".<name>.vtopo-new.<6 random letters>", held with flock(LOCK_EX) while its
+ * writer lives; where a filesystem cannot exchange two directories, the
+ * replaced set waits under ".<name>.vtopo-old.<6 random letters>" until the
+ * new one is in place. The next write of the same target removes such names
+ * whose writer died (nobody holds the lock): of a file, the file; of a
+ * directory, only the set's own files, and the directory when nothing else
+ * is left in it. Nothing else is ever removed: no other name, and nothing a
+ * user put inside such a directory. An old set whose target is missing (a
  * writer killed between the two renames) is put back instead.
  */
 #define TMP_NEW    "new"
@@ -179,7 +181,7 @@ int vt_read_file_at(int dirfd, const char *relpath, const char *path, size_t max
 
 static const char tmp_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-/* Whether name is ".<base>.vtopo-<kind>.XXXXXX". */
+/* Whether name is ".<base>.vtopo-<kind>.<6 random letters>". */
 static bool is_tmp_of(const char *name, const char *base, const char *kind)
 {
     size_t blen = strlen(base), klen = strlen(kind);
@@ -227,18 +229,12 @@ static void tmp_name(char *name, const char *base, const char *kind)
 }
 
 /* Whether name is one of names, or a temporary name of one (a file of the
- * set written on its own, vt_write_file_atomic, by a writer that died; or,
- * from vtopo before the sets, "<name>.tmp.XXXXXX"). */
+ * set written on its own, vt_write_file_atomic, by a writer that died). */
 static bool is_set_member(const char *name, const char *const *names)
 {
-    for (size_t i = 0; names[i]; i++) {
-        size_t n = strlen(names[i]);
-
-        if (!strcmp(name, names[i]) || is_tmp_of(name, names[i], TMP_NEW) ||
-            (!strncmp(name, names[i], n) && !strncmp(name + n, ".tmp.", 5) &&
-             strlen(name + n + 5) == TMP_RANDOM))
+    for (size_t i = 0; names[i]; i++)
+        if (!strcmp(name, names[i]) || is_tmp_of(name, names[i], TMP_NEW))
             return true;
-    }
     return false;
 }
 
@@ -251,8 +247,9 @@ static bool is_set_member(const char *name, const char *const *names)
 static int resolve_output(const char *path, bool want_dir, char *dir, char *base, struct stat *st,
                           bool *exists, struct vt_err *err)
 {
-    size_t len = strlen(path);
+    size_t len = strlen(path), nlen;
     char parent[PATH_MAX], *real, *slash;
+    const char *name;
     int rc;
 
     *exists = lstat(path, st) == 0;
@@ -283,40 +280,35 @@ static int resolve_output(const char *path, bool want_dir, char *dir, char *base
             return vt_err_set(err, -EINVAL, "%s: the root directory cannot be replaced", path);
         }
         snprintf(dir, PATH_MAX, "%.*s", slash == real ? 1 : (int)(slash - real), real);
-        snprintf(base, NAME_MAX + 1, "%s", slash + 1);
-        free(real);
-        if (strlen(base) > NAME_MAX - TMP_EXTRA)
-            return vt_err_set(err, -ENAMETOOLONG,
-                              "%s: the name is too long (at most %d bytes: its temporary name is "
-                              "%d more)",
-                              path, NAME_MAX - TMP_EXTRA, TMP_EXTRA);
-        return 0;
+        name = slash + 1;
+        nlen = strlen(name);
+    } else {
+        /* A new name: its parent must exist; the name is the last component. */
+        if (len && path[len - 1] == '/' && !want_dir)
+            return vt_err_set(err, -EINVAL, "%s: names a directory, not a file", path);
+        while (len > 1 && path[len - 1] == '/')
+            len--;
+        slash = memrchr(path, '/', len);
+        if (vt_path_fmt(parent, sizeof(parent), err, "%.*s",
+                        !slash || slash == path ? 1 : (int)(slash - path), slash ? path : ".") < 0)
+            return -ENAMETOOLONG;
+        if (!(real = realpath(parent, NULL)))
+            return vt_err_set(err, -errno, "%s: cannot write into %s: %s", path, parent,
+                              strerror(errno));
+        snprintf(dir, PATH_MAX, "%s", real);
+        name = slash ? slash + 1 : path;
+        nlen = len - (size_t)(name - path);
     }
-    /* A new name: its parent must exist; the name is the last component. */
-    if (len && path[len - 1] == '/' && !want_dir)
-        return vt_err_set(err, -EINVAL, "%s: names a directory, not a file", path);
-    while (len > 1 && path[len - 1] == '/')
-        len--;
-    slash = memrchr(path, '/', len);
-    if (vt_path_fmt(parent, sizeof(parent), err, "%.*s",
-                    !slash          ? 1
-                    : slash == path ? 1
-                                    : (int)(slash - path),
-                    slash ? path : ".") < 0)
-        return -ENAMETOOLONG;
-    if (len - (size_t)(slash ? slash + 1 - path : 0) > NAME_MAX - TMP_EXTRA)
-        return vt_err_set(err, -ENAMETOOLONG,
+    rc = nlen > NAME_MAX - TMP_EXTRA
+             ? vt_err_set(err, -ENAMETOOLONG,
                           "%s: the name is too long (at most %d bytes: its temporary name is "
                           "%d more)",
-                          path, NAME_MAX - TMP_EXTRA, TMP_EXTRA);
-    snprintf(base, NAME_MAX + 1, "%.*s", (int)(len - (size_t)(slash ? slash + 1 - path : 0)),
-             slash ? slash + 1 : path);
-    if (!(real = realpath(parent, NULL)))
-        return vt_err_set(err, -errno, "%s: cannot write into %s: %s", path, parent,
-                          strerror(errno));
-    snprintf(dir, PATH_MAX, "%s", real);
+                          path, NAME_MAX - TMP_EXTRA, TMP_EXTRA)
+             : 0;
+    if (rc == 0)
+        snprintf(base, NAME_MAX + 1, "%.*s", (int)nlen, name);
     free(real);
-    return 0;
+    return rc;
 }
 
 /* The directory dir, open, and locked exclusively. A filesystem without
@@ -518,14 +510,18 @@ static void keep_attributes(int fd, const struct stat *st)
         fchmod(fd, st->st_mode & 0777); /* no set-id bits on a file root now owns */
 }
 
-/* The directory dfd holds nothing but members of the set. */
-static int check_members(int dfd, const char *path, const char *const *names, struct vt_err *err)
+/* The directory dir/base holds nothing but members of the set. */
+static int check_members(const char *dir, const char *base, const char *path,
+                         const char *const *names, struct vt_err *err)
 {
+    char full[PATH_MAX];
     struct vt_dir d;
     const char *name;
-    int rc = 0;
+    int rc;
 
-    if ((rc = vt_dir_open(&d, dfd, ".")) < 0)
+    if (vt_path_fmt(full, sizeof(full), err, "%s/%s", dir, base) < 0)
+        return -ENAMETOOLONG;
+    if ((rc = vt_dir_open(&d, AT_FDCWD, full)) < 0)
         return vt_err_set(err, rc, "%s: cannot list the directory: %s", path, strerror(-rc));
     while ((name = vt_dir_next(&d)))
         if (!is_set_member(name, names)) {
@@ -537,21 +533,6 @@ static int check_members(int dfd, const char *path, const char *const *names, st
             break;
         }
     vt_dir_close(&d);
-    return rc;
-}
-
-static int check_members_at(const char *dir, const char *base, const char *path,
-                            const char *const *names, struct vt_err *err)
-{
-    char full[PATH_MAX];
-    int fd, rc;
-
-    if (vt_path_fmt(full, sizeof(full), err, "%s/%s", dir, base) < 0)
-        return -ENAMETOOLONG;
-    if ((fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        return vt_err_set(err, -errno, "%s: cannot open the directory: %s", path, strerror(errno));
-    rc = check_members(fd, path, names, err);
-    close(fd);
     return rc;
 }
 
@@ -580,7 +561,7 @@ static int begin_output(const char *path, const char *const *names, char *dir, c
                               "%s: a mount point; the directory is replaced as a whole, so "
                               "name a directory inside it",
                               path);
-        if ((rc = check_members_at(dir, base, path, names, err)) < 0)
+        if ((rc = check_members(dir, base, path, names, err)) < 0)
             return rc;
     }
     if ((rc = create_tmp(path, dir, base, names, rel, fd, err)) < 0)
@@ -767,7 +748,7 @@ int vt_dirset_commit(struct vt_dirset *s, struct vt_err *err)
         struct stat st;
 
         if (fstatat(dfd, s->base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
-            (rc = check_members_at(s->dir, s->base, s->path, s->names, err)) < 0) {
+            (rc = check_members(s->dir, s->base, s->path, s->names, err)) < 0) {
             close(dfd);
             return rc;
         }

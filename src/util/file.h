@@ -37,10 +37,10 @@ const char *vt_file_type_name(mode_t mode);
  * names; something other than a regular file (a device such as /dev/null, a
  * FIFO, a directory) is refused, and so is a new name ending in '/'. The new
  * content goes into a temporary name next to the target,
- * ".<name>.vtopo-new.XXXXXX", which one rename puts in place; a replaced file
- * keeps its mode (and owner, for root), a new one gets 0666 less the umask.
- * A temporary name whose writer died (kill -9) is removed by the next write
- * of the same target; a user's file is never removed, whatever its name.
+ * ".<name>.vtopo-new.<6 random letters>", which one rename puts in place; a
+ * replaced file keeps its mode (and owner, for root), a new one gets 0666
+ * less the umask. A temporary name whose writer died (kill -9) is removed by
+ * the next write of the same target; no other name ever is.
  */
 int vt_write_file_atomic(const char *path, const void *data, size_t len, struct vt_err *err);
 
@@ -63,8 +63,8 @@ void vt_atomic_abort(struct vt_atomic *a);
 
 /*
  * A directory of files replaced as one set: the files are written into a new
- * sibling directory ".<name>.vtopo-new.XXXXXX" (vt_dirset_begin; s->tmp is
- * its path), and commit puts it in place with one renameat2(RENAME_EXCHANGE)
+ * sibling directory ".<name>.vtopo-new.<6 random letters>" (vt_dirset_begin;
+ * s->tmp is its path), and commit puts it in place with one renameat2(RENAME_EXCHANGE)
  * of the whole directory (two renames where the filesystem has no exchange;
  * a writer killed between them has the old set put back by the next one),
  * then removes the old set's files. A reader that opens the directory once

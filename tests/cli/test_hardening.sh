@@ -301,7 +301,14 @@ echo precious >"$T/own/.p.vtopo-new.ABCDEF/notes.txt"
 echo precious >"$T/own/h.json.tmp.backup"
 "$VTOPO" plan -q "${PLAN_A[@]}" --out "$T/own/p" >/dev/null
 "$VTOPO" host "${HOST[@]}" --save "$T/own/h.json" >/dev/null
-for f in p.tmp.backup/notes.txt .p.vtopo-new.ABCDEF/notes.txt h.json.tmp.backup; do
+# Inside the plan directory, a name that only looks like a plan file's
+# temporary one is the user's: the replacement is refused, the file kept.
+echo precious >"$T/own/p/plan.json.tmp.backup"
+run "$VTOPO" plan -q "${PLAN_B[@]}" --out "$T/own/p"
+expect_rc 2
+expect_err_has "holds 'plan.json.tmp.backup', which is not one of its files"
+for f in p.tmp.backup/notes.txt .p.vtopo-new.ABCDEF/notes.txt h.json.tmp.backup \
+    p/plan.json.tmp.backup; do
     [ "$(cat "$T/own/$f" 2>/dev/null)" = precious ] || t_fail "$f was removed or changed"
 done
 

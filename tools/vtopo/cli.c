@@ -150,8 +150,9 @@ int cli_load_host(const char *cmd, const struct cli_host_opts *o, struct vt_host
 /* ---- termination signals while files are being written ---------------- */
 
 static const int deferred_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define NDEFERRED (sizeof(deferred_signals) / sizeof(deferred_signals[0]))
 static volatile sig_atomic_t pending_signal;
-static struct sigaction saved_actions[3];
+static struct sigaction saved_actions[NDEFERRED];
 
 static void record_signal(int sig)
 {
@@ -166,7 +167,7 @@ void cli_defer_signals(void)
     sa.sa_handler = record_signal;
     sa.sa_flags = 0; /* no SA_RESTART: a wait for a lock ends, see lock_dir */
     sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < NDEFERRED; i++)
         sigaction(deferred_signals[i], &sa, &saved_actions[i]);
 }
 
@@ -179,7 +180,7 @@ void cli_end_deferral(void)
 {
     int sig = pending_signal;
 
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < NDEFERRED; i++)
         sigaction(deferred_signals[i], &saved_actions[i], NULL);
     if (sig) {
         /* Die of it now, as the caller of vtopo expects. */
