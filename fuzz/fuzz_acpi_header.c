@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acpi/parse.h"
+#include "format/acpi_parse.h"
 #include "fuzz_common.h"
 
 static void check_header(const uint8_t *t, size_t size, const char *want_sig)

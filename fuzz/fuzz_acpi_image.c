@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acpi/parse.h"
+#include "format/acpi_parse.h"
 #include "fuzz_common.h"
 #include "vtopo/check.h"
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acpi/parse.h"
+#include "format/acpi_parse.h"
 #include "fuzz_common.h"
 
 #define MADT_BODY 44

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "plan/memmap.h"
+#include "format/e820.h"
 
 static void check_map(const struct vt_e820 *map)
 {

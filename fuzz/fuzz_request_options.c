@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acpi/hmat_unit.h"
+#include "model/linux/hmat_unit.h"
 #include "fuzz_common.h"
 #include "plan/request_internal.h"
 #include "vtopo/size.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "plan/memmap.h"
+#include "format/e820.h"
 #include "util/file.h"
 #include "util/bytes.h"
 #include "vtopo/acpi.h"

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "acpi/linux_numa.h"
-#include "acpi/parse.h"
-#include "acpi/table_file.h"
+#include "model/linux/numa.h"
+#include "format/acpi_parse.h"
+#include "format/acpi_file.h"
 #include "host/host_internal.h"
 #include "util/file.h"
 

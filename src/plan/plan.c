@@ -9,10 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acpi/linux_numa.h"
-#include "acpi/parse.h"
+#include "model/linux/numa.h"
+#include "format/acpi_parse.h"
 #include "plan/layout_internal.h"
-#include "plan/memmap.h"
+#include "model/vmm/memmap.h"
+#include "plan/e820_trim.h"
 #include "plan/request_internal.h"
 #include "util/file.h"
 #include "vtopo/size.h"
@@ -1217,8 +1218,8 @@ static int cmp_pxm_vnode(const void *a, const void *b)
  * A Linux guest numbers nodes in order of first appearance of their PXM, in
  * the order acpi_numa_init() reads the SRAT: the entries of the plan's SRAT
  * (vt_srat_of_layout, the emitter's own walk) go through the one model of
- * that order (vt_linux_srat_order, src/acpi/linux_numa.c), so the prediction
- * follows whatever order src/acpi/srat.c writes. A vnode Linux never meets
+ * that order (vt_linux_srat_order, src/model/linux/numa.c), so the prediction
+ * follows whatever order src/emit/srat.c writes. A vnode Linux never meets
  * gets no node. (With a PXM of VT_LINUX_MAX_PXM or more Linux drops the
  * SRAT, which the plan warns about; the numbering is then the one the SRAT
  * would have given.)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acpi/hmat_unit.h"
+#include "model/linux/hmat_unit.h"
 #include "plan/request_internal.h"
 #include "util/parse.h"
 #include "vtopo/size.h"
@@ -696,7 +696,7 @@ static int bandwidth_rule(const char *opt, size_t row, size_t col, uint64_t v, s
 }
 
 /* An HMAT matrix: parsed, each value in range, and one base unit that
- * represents every value exactly in a 16-bit entry (src/acpi/hmat_unit.h). */
+ * represents every value exactly in a 16-bit entry (src/model/linux/hmat_unit.h). */
 static int set_hmat_matrix(const char *opt, const char *unit, const char *matrix, matrix_rule rule,
                            struct request_matrix *out, struct vt_err *err)
 {

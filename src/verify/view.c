@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acpi/parse.h"
+#include "format/acpi_parse.h"
 #include "emit/vmm_common.h"
 #include "verify/view.h"
 #include "vtopo/cpuid.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acpi/parse.h"
+#include "format/acpi_parse.h"
 #include "util/file.h"
 
 static const char *dir;

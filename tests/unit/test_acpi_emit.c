@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "acpi/hmat_unit.h"
-#include "acpi/parse.h"
+#include "model/linux/hmat_unit.h"
+#include "format/acpi_parse.h"
 #include "unit/support.h"
 #include "vtopo/acpi.h"
 #include "vtopo/check.h"
@@ -165,7 +165,7 @@ static void check_srat_rest(const struct vt_layout *l, const struct vt_srat *sra
 }
 
 /* Linux's numbering, replayed here from its rule (not from
- * src/acpi/linux_numa.c): processor and generic initiator entries in one
+ * src/model/linux/numa.c): processor and generic initiator entries in one
  * pass in table order, then memory entries; a PXM takes the next node the
  * first time it is met. It must equal the layout's linux_node. */
 static void check_linux_nodes(const struct vt_layout *l, const struct vt_srat *srat,

@@ -1,4 +1,4 @@
-/* Unit tests: CPUID leaves from a layout (src/cpuid/cpuid.c), decoded the way
+/* Unit tests: CPUID leaves from a layout (src/emit/cpuid.c), decoded the way
  * Linux does (linux_topo.h): known answers from QEMU's and Edera's encodings,
  * the peer bugs the checks must catch, thousands of random layouts in every
  * encoding and vendor, bad layouts, capacity queries and the text format. */
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "cpuid/linux_topo.h"
+#include "model/linux/cpu_topo.h"
 #include "plan/layout_internal.h"
 #include "support.h"
 #include "vtopo/cpuid.h"

@@ -12,7 +12,8 @@
 
 #include <cmocka.h>
 
-#include "plan/memmap.h"
+#include "model/vmm/memmap.h"
+#include "plan/e820_trim.h"
 #include "support.h"
 
 #define K(x) ((uint64_t)(x) << 10)

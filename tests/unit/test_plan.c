@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "acpi/linux_numa.h"
-#include "acpi/parse.h"
-#include "cpuid/linux_topo.h"
+#include "model/linux/numa.h"
+#include "format/acpi_parse.h"
+#include "model/linux/cpu_topo.h"
 #include "unit/support.h"
 #include "util/file.h"
 #include "vtopo/acpi.h"

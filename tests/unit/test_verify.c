@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "acpi/parse.h"
+#include "format/acpi_parse.h"
 #include "support.h"
 #include "util/file.h"
 #include "verify/view.h"

@@ -4,12 +4,12 @@
  * memory, hot-pluggable included), with
  * the values vt_layout_hmat_latency / vt_layout_hmat_bandwidth give (the
  * request's, or derived from distances), each written as a 16-bit entry
- * times the base unit src/acpi/hmat_unit.h chooses. */
+ * times the base unit src/model/linux/hmat_unit.h chooses. */
 #include <errno.h>
 #include <stdlib.h>
 
-#include "acpi/hmat_unit.h"
-#include "acpi/table.h"
+#include "model/linux/hmat_unit.h"
+#include "format/acpi_table.h"
 
 #define HMAT_REVISION         2
 #define HMAT_INITIATOR_VALID  1u

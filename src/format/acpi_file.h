@@ -1,6 +1,6 @@
 /* ACPI table files (internal): a table of a directory under any of the
  * names the tools that dump tables give it. File input, kept apart from the
- * byte codecs of acpi/parse.c. */
+ * byte codecs of format/acpi_parse.c. */
 #ifndef VT_ACPI_TABLE_FILE_H
 #define VT_ACPI_TABLE_FILE_H
 

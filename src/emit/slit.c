@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "acpi/table.h"
+#include "format/acpi_table.h"
 
 #define SLIT_REVISION       1
 #define SLIT_MAX_LOCALITIES 4096u

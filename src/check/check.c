@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acpi/linux_numa.h"
-#include "acpi/parse.h"
-#include "cpuid/linux_topo.h"
-#include "plan/memmap.h"
+#include "model/linux/numa.h"
+#include "format/acpi_parse.h"
+#include "model/linux/cpu_topo.h"
+#include "format/e820.h"
 #include "util/bytes.h"
 #include "util/text.h"
 #include "vtopo/check.h"

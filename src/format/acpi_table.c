@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "acpi/table.h"
+#include "format/acpi_table.h"
 
 void vt_acpi_options_init(struct vt_acpi_options *o)
 {

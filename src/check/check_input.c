@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "acpi/parse.h"
-#include "acpi/table_file.h"
+#include "format/acpi_parse.h"
+#include "format/acpi_file.h"
 #include "util/file.h"
 #include "vtopo/acpi.h"
 #include "vtopo/check.h"

@@ -1,58 +1,18 @@
-/* Guest physical memory maps (E820) and the placement of vnode memory on
- * them (internal): QEMU pc/q35, Xen HVM, flat, custom E820 files and
- * host-shaped maps; the proportional trim of a map to a memory budget.
- * The rule of each kind, with its source, is in memmap.c and
- * docs/memory-maps.md. */
-#ifndef VT_PLAN_MEMMAP_H
-#define VT_PLAN_MEMMAP_H
+/* Guest physical memory maps of each VMM kind and the placement of vnode
+ * memory on them, as each VMM lays out its SRAT (internal): QEMU pc/q35, Xen
+ * HVM, flat and custom E820 maps. The rule of each kind, with its source, is
+ * in memmap.c and docs/memory-maps.md. */
+#ifndef VT_MODEL_VMM_MEMMAP_H
+#define VT_MODEL_VMM_MEMMAP_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vtopo/err.h"
-#include "vtopo/layout.h"
+#include "format/e820.h"
 
-/* More entries than this in an E820 text is an error (Linux's own table
- * holds 128 + 3 * MAX_NUMNODES). */
-#define VT_E820_MAX_ENTRIES 4096
-/* Types without a name in enum vt_e820_type: Linux's E820_TYPE_PRAM and
- * E820_TYPE_SOFT_RESERVED (arch/x86/include/asm/e820/types.h). */
-#define VT_E820_PRAM          12
-#define VT_E820_SOFT_RESERVED UINT32_C(0xefffffff)
 /* The legacy VGA/BIOS region the QEMU and Xen kinds mark reserved. */
 #define VT_LEGACY_HOLE_START UINT64_C(0xa0000)
 #define VT_LEGACY_HOLE_END   UINT64_C(0x100000)
-/* x86-64 guest-physical addresses have at most 52 bits. */
-#define VT_PHYS_ADDR_LIMIT (UINT64_C(1) << 52)
-/* Trims work in whole pages of this size. */
-#define VT_E820_PAGE UINT64_C(4096)
-
-struct vt_e820 {
-    struct vt_e820_entry *entries; /* sorted by start, non-overlapping */
-    size_t n;
-};
-
-/* Free the entries and reset *map to empty; map may be NULL. */
-void vt_e820_free(struct vt_e820 *map);
-/* Total bytes of VT_E820_RAM entries. */
-uint64_t vt_e820_ram_bytes(const struct vt_e820 *map);
-
-/* Parse E820 text: lines in the kernel's boot-log form
- * "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable" (the prefix
- * up to "[mem " may be anything, e.g. a dmesg timestamp; end inclusive),
- * which vt_e820_format writes. Type names: usable, reserved, ACPI data,
- * ACPI NVS, unusable, persistent (type N), soft reserved, type N, and the
- * names newer kernels print (System RAM, device reserved, persistent RAM
- * (type N));
- * case-insensitive. Blank lines, '#' comments, "[gap ...]" lines and the
- * "... physical RAM map:" header are ignored. Sorts; rejects overlaps,
- * inverted entries, addresses beyond 52 bits, unknown type names, more than
- * VT_E820_MAX_ENTRIES entries and texts without entries, with
- * "NAME: line N: ..." messages. *map is written only on success. */
-int vt_e820_parse(const char *text, const char *name, struct vt_e820 *map, struct vt_err *err);
-/* The kernel's (classic) form, one entry per line, malloc'd; "" for n == 0.
- * -EINVAL for an empty or inverted entry, -ENOMEM. */
-int vt_e820_format(const struct vt_e820_entry *entries, size_t n, char **text);
 
 /*
  * The below/above-4G split of ram_bytes for VT_MEM_QEMU_PC, VT_MEM_QEMU_Q35
@@ -120,22 +80,5 @@ int vt_memmap_place(enum vt_mem_layout kind, const struct vt_e820 *map, const ui
  * (memblock_validate_numa_coverage(SZ_1M)). */
 uint64_t vt_e820_uncovered_ram(const struct vt_e820 *map, const struct vt_placed_range *ranges,
                                size_t nranges);
-
-/*
- * Proportional trim of a (host-shaped or file) map to budget bytes of RAM,
- * counted in whole 4 KiB pages: every RAM entry keeps its share
- * budget * pages / total_pages from its first whole page, remainders carried
- * over Bresenham-style so the result totals exactly budget and each entry
- * keeps within one page of its exact share; what is cut off each RAM entry
- * (its top part, and any sliver outside whole pages, as in "usable up to
- * 0x9fbff") becomes VT_E820_UNUSABLE. The first-fit trim (keep RAM from the
- * lowest address up to the budget) is provided for comparison. budget must
- * be a non-zero multiple of 4 KiB and at most the map's RAM in whole pages.
- * *out is written only on success.
- */
-int vt_e820_trim_proportional(const struct vt_e820 *in, uint64_t budget, struct vt_e820 *out,
-                              struct vt_err *err);
-int vt_e820_trim_first_fit(const struct vt_e820 *in, uint64_t budget, struct vt_e820 *out,
-                           struct vt_err *err);
 
 #endif

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acpi/linux_numa.h"
+#include "model/linux/numa.h"
 
 int vt_linux_node_of_pxm(const struct vt_linux_numa *numa, uint32_t pxm)
 {

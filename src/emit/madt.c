@@ -1,7 +1,7 @@
 /* MADT of a layout: a processor entry per vCPU (UID = vCPU index), the
  * present ones enabled, the hot-pluggable ones online-capable, then what a
  * whole MADT needs (IO-APIC, IRQ0 override, NMIs). */
-#include "acpi/table.h"
+#include "format/acpi_table.h"
 
 /* Revision 5 (ACPI 6.3): the first with the online-capable flag, which Linux
  * 5.18 to 6.3 read only from a MADT of revision 5 or more (later kernels:

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "acpi/table_file.h"
+#include "format/acpi_file.h"
 #include "util/file.h"
 #include "vtopo/acpi.h"
 

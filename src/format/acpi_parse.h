@@ -76,7 +76,7 @@ struct vt_layout;
           numbering needs, without an entry per vCPU */
 /* The SRAT vt_acpi_srat writes for a layout, entry by entry as vt_srat_parse
  * reads them back from its bytes (offsets included): the one place the
- * table's order is decided (src/acpi/srat.c). how: VT_SRAT_* flags. The walk
+ * table's order is decided (src/emit/srat.c). how: VT_SRAT_* flags. The walk
  * calls fn for each entry in table order and stops at the first negative
  * return (out of memory: err set); vt_srat_of_layout collects them. */
 typedef int (*vt_srat_visit)(const struct vt_srat_entry *e, void *ctx);

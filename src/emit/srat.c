@@ -4,14 +4,14 @@
  * hot-pluggable ranges flagged). The order is decided once, in
  * vt_srat_walk_layout: the emitter writes the entries it visits, and the
  * layout's linux_node prediction replays them (vt_srat_of_layout,
- * src/plan/plan.c with src/acpi/linux_numa.c) without writing and reparsing
+ * src/plan/plan.c with src/model/linux/numa.c) without writing and reparsing
  * bytes. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "acpi/parse.h"
-#include "acpi/table.h"
+#include "format/acpi_parse.h"
+#include "format/acpi_table.h"
 
 #define SRAT_REVISION 3
 #define SRAT_HEADER   48

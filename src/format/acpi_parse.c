@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acpi/parse.h"
+#include "format/acpi_parse.h"
 #include "util/bytes.h"
 
 int vt_acpi_header_parse(const uint8_t *data, size_t len, const char *name, const char *want_sig,

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "acpi/parse.h"
+#include "format/acpi_parse.h"
 
 /*
  * The kernel modelled is a distribution's x86-64 kernel (Debian, Ubuntu,
