@@ -1,4 +1,4 @@
-/* Fuzz target: vv_parse_console (a verify guest's console: the probe's "VTP"
+/* Fuzz target: verify_parse_console (a verify guest's console: the probe's "VTP"
  * lines mixed with the kernel's log). Invariants: a parse never fails but for
  * memory; nodes and CPUs come out sorted by id without duplicates; node SRAT
  * ranges are non-empty; a rejection verdict comes with its log line; the
@@ -10,18 +10,18 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "verify/view.h"
+#include "verify_view.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = fuzz_strndup(data, size);
-    struct vv_view v, none = {0};
+    struct vt_guest_view v, none = {0};
     struct vt_err err;
     FILE *devnull;
     int rc;
 
     vt_err_clear(&err);
-    rc = vv_parse_console(text, &v, &err);
+    rc = verify_parse_console(text, &v, &err);
     FUZZ_CHECK(rc == 0 || rc == -ENOMEM, "parse failed with %d: %s", rc, err.msg);
     free(text);
     if (rc < 0)
@@ -34,17 +34,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (size_t i = 1; i < v.ncpus; i++)
         FUZZ_CHECK(v.cpus[i - 1].cpu < v.cpus[i].cpu, "cpus out of order at %zu", i);
-    FUZZ_CHECK(v.srat != VV_NOT_USED || v.srat_line, "SRAT not used without a log line");
-    FUZZ_CHECK(v.slit != VV_NOT_USED || v.slit_line || v.srat_line,
+    FUZZ_CHECK(v.srat != VT_GUEST_NOT_USED || v.srat_line, "SRAT not used without a log line");
+    FUZZ_CHECK(v.slit != VT_GUEST_NOT_USED || v.slit_line || v.srat_line,
                "SLIT not used without a log line");
     devnull = fopen("/dev/null", "w");
     if (devnull) {
         if (v.complete)
-            FUZZ_CHECK(vv_compare(&v, &v, 1u << 30, devnull) == 0,
+            FUZZ_CHECK(verify_compare(&v, &v, 1u << 30, devnull) == 0,
                        "a complete view differs from itself");
-        vv_compare(&none, &v, 0, devnull);
+        verify_compare(&none, &v, 0, devnull);
         fclose(devnull);
     }
-    vv_free(&v);
+    vt_guest_view_free(&v);
     return 0;
 }

@@ -10,6 +10,7 @@
 #include "vtopo/vmm.h"
 #include "vtopo/err.h"
 #include "vtopo/exec.h"
+#include "vtopo/guest.h"
 #include "vtopo/export.h"
 #include "vtopo/host.h"
 #include "vtopo/layout.h"

@@ -415,4 +415,3 @@ out:
     free(ents);
     return rc;
 }
-

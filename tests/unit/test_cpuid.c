@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "model/linux/cpu_topo.h"
+#include "linux_topo_check.h"
 #include "plan/layout_internal.h"
 #include "support.h"
 #include "vtopo/cpuid.h"

@@ -14,7 +14,7 @@
 
 #include "model/linux/numa.h"
 #include "format/acpi_parse.h"
-#include "model/linux/cpu_topo.h"
+#include "linux_topo_check.h"
 #include "unit/support.h"
 #include "util/file.h"
 #include "vtopo/acpi.h"

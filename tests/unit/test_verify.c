@@ -15,7 +15,7 @@
 #include "format/acpi_parse.h"
 #include "support.h"
 #include "util/file.h"
-#include "verify/view.h"
+#include "verify_view.h"
 #include "vtopo/acpi.h"
 #include "vtopo/vtopo.h"
 
@@ -61,40 +61,41 @@ static struct vt_layout *demo_layout(const char *extra_vcpu_nodes)
     return l;
 }
 
-static size_t compare_quiet(const struct vv_view *want, const struct vv_view *got, uint64_t ram)
+static size_t compare_quiet(const struct vt_guest_view *want, const struct vt_guest_view *got,
+                            uint64_t ram)
 {
     FILE *devnull = fopen("/dev/null", "w");
     size_t n;
 
     assert_non_null(devnull);
-    n = vv_compare(want, got, ram, devnull);
+    n = verify_compare(want, got, ram, devnull);
     fclose(devnull);
     return n;
 }
 
-static void predict(const struct vt_layout *l, struct vv_view *want)
+static void predict(const struct vt_layout *l, struct vt_guest_view *want)
 {
     uint8_t *hmat;
     size_t len;
     struct vt_err err;
 
     assert_int_equal(vt_acpi_hmat(l, NULL, &hmat, &len, &err), 0);
-    assert_int_equal(vv_from_layout(l, hmat, len, false, want, &err), 0);
+    assert_int_equal(vt_guest_view_of_layout(l, hmat, len, false, want, &err), 0);
     free(hmat);
 }
 
 static void test_fixture_parses(void **state)
 {
     char *text = read_fixture();
-    struct vv_view v;
+    struct vt_guest_view v;
     struct vt_err err;
 
     (void)state;
-    assert_int_equal(vv_parse_console(text, &v, &err), 0);
+    assert_int_equal(verify_parse_console(text, &v, &err), 0);
     assert_true(v.complete);
-    assert_int_equal(v.srat, VV_USED);
-    assert_int_equal(v.slit, VV_USED);
-    assert_int_equal(v.hmat, VV_USED);
+    assert_int_equal(v.srat, VT_GUEST_USED);
+    assert_int_equal(v.slit, VT_GUEST_USED);
+    assert_int_equal(v.hmat, VT_GUEST_USED);
     assert_int_equal(v.nnodes, 2);
     assert_int_equal(v.nodes[1].pxm, 1);
     assert_int_equal(vt_bitmap_weight(v.nodes[1].cpus), 3);
@@ -111,7 +112,7 @@ static void test_fixture_parses(void **state)
     assert_int_equal(v.nodes[0].read_latency, 100);
     assert_int_equal(v.nodes[0].read_bandwidth, 51200);
     assert_true(v.nodes[0].memory_bytes > (1800LL << 20));
-    vv_free(&v);
+    vt_guest_view_free(&v);
     free(text);
 }
 
@@ -120,15 +121,15 @@ static void test_fixture_matches_plan(void **state)
 {
     char *text = read_fixture();
     struct vt_layout *l = demo_layout(NULL);
-    struct vv_view want, got;
+    struct vt_guest_view want, got;
     struct vt_err err;
 
     (void)state;
     predict(l, &want);
-    assert_int_equal(vv_parse_console(text, &got, &err), 0);
+    assert_int_equal(verify_parse_console(text, &got, &err), 0);
     assert_int_equal(compare_quiet(&want, &got, vt_layout_memory(l)), 0);
-    vv_free(&want);
-    vv_free(&got);
+    vt_guest_view_free(&want);
+    vt_guest_view_free(&got);
     vt_layout_free(l);
     free(text);
 }
@@ -148,17 +149,17 @@ static size_t mismatches_after(const char *from, const char *to, const char *vcp
 {
     char *text = read_fixture();
     struct vt_layout *l = demo_layout(vcpu_nodes);
-    struct vv_view want, got;
+    struct vt_guest_view want, got;
     struct vt_err err;
     size_t n;
 
     if (from)
         edit(text, from, to);
     predict(l, &want);
-    assert_int_equal(vv_parse_console(text, &got, &err), 0);
+    assert_int_equal(verify_parse_console(text, &got, &err), 0);
     n = compare_quiet(&want, &got, vt_layout_memory(l));
-    vv_free(&want);
-    vv_free(&got);
+    vt_guest_view_free(&want);
+    vt_guest_view_free(&got);
     vt_layout_free(l);
     free(text);
     return n;
@@ -191,44 +192,45 @@ static void test_mismatches(void **state)
 /* Rejections in the kernel log are verdicts; a panic is kept. */
 static void test_kernel_verdicts(void **state)
 {
-    struct vv_view v;
+    struct vt_guest_view v;
     struct vt_err err;
 
     (void)state;
-    assert_int_equal(vv_parse_console("[    0.000000] NUMA: nodes only cover 511MB of your 1023MB "
-                                      "e820 RAM. Not used.\n"
-                                      "[    0.000000] SRAT: PXM 1 -> APIC 0x02 -> Node 1\n"
-                                      "VTP begin 1\nVTP nodes online 0\nVTP node 0 cpus 0-3\n"
-                                      "VTP node 0 distance 10\nVTP end\n",
-                                      &v, &err),
-                     0);
-    assert_int_equal(v.srat, VV_NOT_USED);
-    assert_int_equal(v.slit, VV_NOT_USED);
+    assert_int_equal(
+        verify_parse_console("[    0.000000] NUMA: nodes only cover 511MB of your 1023MB "
+                             "e820 RAM. Not used.\n"
+                             "[    0.000000] SRAT: PXM 1 -> APIC 0x02 -> Node 1\n"
+                             "VTP begin 1\nVTP nodes online 0\nVTP node 0 cpus 0-3\n"
+                             "VTP node 0 distance 10\nVTP end\n",
+                             &v, &err),
+        0);
+    assert_int_equal(v.srat, VT_GUEST_NOT_USED);
+    assert_int_equal(v.slit, VT_GUEST_NOT_USED);
     assert_int_equal(v.nnodes, 1); /* the rejected SRAT's node 1 is not a node */
-    assert_int_equal(v.nodes[0].pxm, VV_UNKNOWN);
-    vv_free(&v);
-    assert_int_equal(vv_parse_console("acpi/hmat: Ignoring: Invalid table\r\n"
-                                      "Kernel panic - not syncing: Attempted to kill init!\r\n",
-                                      &v, &err),
+    assert_int_equal(v.nodes[0].pxm, VT_GUEST_UNKNOWN);
+    vt_guest_view_free(&v);
+    assert_int_equal(verify_parse_console("acpi/hmat: Ignoring: Invalid table\r\n"
+                                          "Kernel panic - not syncing: Attempted to kill init!\r\n",
+                                          &v, &err),
                      0);
     assert_false(v.complete);
-    assert_int_equal(v.hmat, VV_NOT_USED);
+    assert_int_equal(v.hmat, VT_GUEST_NOT_USED);
     assert_non_null(v.panic_line);
-    assert_int_equal(v.srat, VV_NOT_KNOWN);
-    vv_free(&v);
+    assert_int_equal(v.srat, VT_GUEST_NOT_KNOWN);
+    vt_guest_view_free(&v);
     /* a cpulist that does not parse is not known (a mismatch), not an error */
-    assert_int_equal(vv_parse_console("VTP begin 1\nVTP node 0 cpus 3-x\nVTP cpu 0 llc 9-1\n"
-                                      "VTP end\n",
-                                      &v, &err),
+    assert_int_equal(verify_parse_console("VTP begin 1\nVTP node 0 cpus 3-x\nVTP cpu 0 llc 9-1\n"
+                                          "VTP end\n",
+                                          &v, &err),
                      0);
     assert_null(v.nodes[0].cpus);
     assert_null(v.cpus[0].llc);
-    vv_free(&v);
+    vt_guest_view_free(&v);
     /* garbage is no view, not a crash */
     assert_int_equal(
-        vv_parse_console("VTP node\nVTP cpu\nVTP node x y\nVTP cpu 1 apic\n", &v, &err), 0);
+        verify_parse_console("VTP node\nVTP cpu\nVTP node x y\nVTP cpu 1 apic\n", &v, &err), 0);
     assert_false(v.complete);
-    vv_free(&v);
+    vt_guest_view_free(&v);
 }
 
 /* The check's prediction for the plan's own tables is the plan's nodes. */
@@ -239,7 +241,7 @@ static void test_from_check(void **state)
     size_t srat_len, slit_len;
     struct vt_check_input in = {0};
     struct vt_check *c;
-    struct vv_view v;
+    struct vt_guest_view v;
     struct vt_err err;
 
     (void)state;
@@ -250,8 +252,8 @@ static void test_from_check(void **state)
     in.slit = slit;
     in.slit_len = slit_len;
     assert_int_equal(vt_check_run(&in, &c, &err), 0);
-    assert_int_equal(vv_from_check(c, slit, slit_len, vt_layout_memory(l), &v, &err), 0);
-    assert_int_equal(v.srat, VV_USED);
+    assert_int_equal(vt_guest_view_of_check(c, slit, slit_len, vt_layout_memory(l), &v, &err), 0);
+    assert_int_equal(v.srat, VT_GUEST_USED);
     assert_int_equal(v.nnodes, 2);
     assert_int_equal(v.nodes[1].ncpus, 3);
     assert_int_equal(v.nodes[1].dist[0], 21);
@@ -259,7 +261,7 @@ static void test_from_check(void **state)
     assert_int_equal(v.nodes[0].memory_bytes,
                      (long long)vt_layout_vnode(l, 0)->memory_bytes - (384 << 10));
     assert_int_equal(v.nodes[1].memory_bytes, (long long)vt_layout_vnode(l, 1)->memory_bytes);
-    vv_free(&v);
+    vt_guest_view_free(&v);
     vt_check_free(c);
     free(srat);
     free(slit);
@@ -267,7 +269,7 @@ static void test_from_check(void **state)
 }
 
 /* Render a prediction as the probe would print it. */
-static char *render(const struct vv_view *v)
+static char *render(const struct vt_guest_view *v)
 {
     char *text = NULL, list[4096];
     size_t len = 0;
@@ -276,7 +278,7 @@ static char *render(const struct vv_view *v)
     assert_non_null(f);
     fprintf(f, "VTP begin 1\nVTP nodes online 0-%zu\n", v->nnodes - 1);
     for (size_t i = 0; i < v->nnodes; i++) {
-        const struct vv_node *n = &v->nodes[i];
+        const struct vt_guest_node *n = &v->nodes[i];
 
         vt_bitmap_snprint_list(list, sizeof(list), n->cpus);
         fprintf(f, "VTP node %d cpus %s\nVTP node %d distance", n->id, *list ? list : "-", n->id);
@@ -297,7 +299,7 @@ static char *render(const struct vv_view *v)
                     n->write_bandwidth);
     }
     for (size_t i = 0; i < v->ncpus; i++) {
-        const struct vv_cpu *c = &v->cpus[i];
+        const struct vt_guest_cpu *c = &v->cpus[i];
 
         vt_bitmap_snprint_list(list, sizeof(list), c->llc);
         fprintf(f, "VTP cpu %d apic %lld node %lld package %lld die %lld core %lld llc %s\n",
@@ -321,7 +323,7 @@ static void test_random_round_trip(void **state)
         unsigned vcpus = 1 + (unsigned)rand() % 48, vnodes = 1 + (unsigned)rand() % 6;
         struct vt_request *r = vt_request_new();
         struct vt_layout *l = NULL;
-        struct vv_view want, got;
+        struct vt_guest_view want, got;
         struct vt_err err;
         char *text;
 
@@ -338,9 +340,9 @@ static void test_random_round_trip(void **state)
             fail_msg("vcpus %u vnodes %u: %s", vcpus, vnodes, err.msg);
         predict(l, &want);
         text = render(&want);
-        assert_int_equal(vv_parse_console(text, &got, &err), 0);
+        assert_int_equal(verify_parse_console(text, &got, &err), 0);
         if (compare_quiet(&want, &got, vt_layout_memory(l)) != 0) {
-            vv_compare(&want, &got, vt_layout_memory(l), stdout);
+            verify_compare(&want, &got, vt_layout_memory(l), stdout);
             fail_msg("vcpus %u vnodes %u: the rendered prediction does not compare equal", vcpus,
                      vnodes);
         }
@@ -349,8 +351,8 @@ static void test_random_round_trip(void **state)
             assert_int_equal(compare_quiet(&want, &got, vt_layout_memory(l)), 1);
         }
         free(text);
-        vv_free(&want);
-        vv_free(&got);
+        vt_guest_view_free(&want);
+        vt_guest_view_free(&got);
         vt_layout_free(l);
         vt_request_free(r);
     }

@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "emit/strlist.h"
 #include "util/file.h"
-#include "verify/view.h"
+#include "verify_view.h"
 #include "verify_guest.h"
 
 #define BASE_KERNEL_PARAMS "console=ttyS0 nowatchdog tsc=reliable no_timer_check panic=-1"
@@ -524,7 +524,7 @@ static int run(const struct verify_opts *o, struct vt_request *r)
     struct verify_assets a = {0};
     struct verify_boot b = {0};
     struct vt_check *check = NULL;
-    struct vv_view want = {0}, got = {0};
+    struct vt_guest_view want = {0}, got = {0};
     struct tables t = {0};
     char dir[4096] = "", initrd[4200];
     double t0 = now_ms(), t_plan, t_prep, t_cmp;
@@ -579,10 +579,11 @@ static int run(const struct verify_opts *o, struct vt_request *r)
         rc = cli_fail("verify", &err);
         goto out;
     }
-    rc = o->ntables ? vv_from_check(check, (const uint8_t *)t.slit, t.slit_len, vt_layout_memory(l),
-                                    &want, &err)
-                    : vv_from_layout(l, opts.qo.hmat ? (const uint8_t *)t.hmat : NULL, t.hmat_len,
-                                     opts.qo.numa == VT_QEMU_NUMA_NATIVE, &want, &err);
+    rc = o->ntables
+             ? vt_guest_view_of_check(check, (const uint8_t *)t.slit, t.slit_len,
+                                      vt_layout_memory(l), &want, &err)
+             : vt_guest_view_of_layout(l, opts.qo.hmat ? (const uint8_t *)t.hmat : NULL, t.hmat_len,
+                                       opts.qo.numa == VT_QEMU_NUMA_NATIVE, &want, &err);
     if (rc < 0) {
         rc = cli_fail("verify", &err);
         goto out;
@@ -606,7 +607,7 @@ static int run(const struct verify_opts *o, struct vt_request *r)
         goto out;
     }
     t0 = now_ms();
-    if (vv_parse_console(b.console, &got, &err) < 0) {
+    if (verify_parse_console(b.console, &got, &err) < 0) {
         rc = cli_fail("verify", &err);
         goto out;
     }
@@ -616,7 +617,7 @@ static int run(const struct verify_opts *o, struct vt_request *r)
            madt ? " incl. our MADT" : "", o->ntables ? " with --table overrides" : "");
     printf("prediction: %s\n",
            o->ntables ? "what 'vtopo check' says Linux does with the tables" : "the plan");
-    mismatches = vv_compare(&want, &got, vt_layout_memory(l), stdout);
+    mismatches = verify_compare(&want, &got, vt_layout_memory(l), stdout);
     t_cmp = now_ms() - t0;
     if (b.status == VERIFY_BOOT_TIMEOUT)
         printf("guest: timed out after %u s\n", o->timeout);
@@ -650,8 +651,8 @@ out:
     }
     if (made_dir)
         nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    vv_free(&want);
-    vv_free(&got);
+    vt_guest_view_free(&want);
+    vt_guest_view_free(&got);
     vt_check_free(check);
     tables_free(&t);
     verify_boot_free(&b);

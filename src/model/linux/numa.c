@@ -147,3 +147,8 @@ void vt_linux_srat(const struct vt_srat *srat, struct vt_linux_numa *m)
         return;
     m->srat_used = true;
 }
+
+bool linux_node_online_at_boot(bool cpus, bool ram, bool generic_initiators)
+{
+    return cpus || ram || generic_initiators;
+}

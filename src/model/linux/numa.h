@@ -3,8 +3,8 @@
  * arch/x86/mm/srat.c, mm/numa_memblks.c). One implementation for the host
  * model's PXM recovery, for `vtopo check` and for the planner's linux_node
  * prediction. */
-#ifndef VT_ACPI_LINUX_NUMA_H
-#define VT_ACPI_LINUX_NUMA_H
+#ifndef VT_MODEL_LINUX_NUMA_H
+#define VT_MODEL_LINUX_NUMA_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -65,6 +65,12 @@ size_t vt_linux_srat_order(const struct vt_srat *srat, size_t *order, size_t *gi
  * different PXMs overlap.
  */
 void vt_linux_srat(const struct vt_srat *srat, struct vt_linux_numa *out);
+/* Whether Linux brings a node online at boot: it has CPUs (present, or
+ * hot-pluggable: init_cpu_to_node() onlines the node of every possible CPU,
+ * as memory-less), RAM, or a generic initiator (init_gi_nodes()). A node with
+ * only hot-pluggable memory gets its id but stays offline until that memory
+ * is added. */
+bool linux_node_online_at_boot(bool cpus, bool ram, bool generic_initiators);
 /* Linux node of a PXM, or -1. */
 int vt_linux_node_of_pxm(const struct vt_linux_numa *numa, uint32_t pxm);
 

@@ -1,61 +1,20 @@
-/* Guest NUMA views: parsing a verify guest's console, predicting the view
- * from a plan or from `vtopo check`, and comparing the two (docs/verify.md). */
+/* verify's side of a guest's NUMA view: parsing a verify guest's console
+ * into a struct vt_guest_view, and comparing it with the predicted one
+ * (docs/verify.md). */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "format/acpi_parse.h"
-#include "emit/vmm_common.h"
-#include "verify/view.h"
-#include "vtopo/cpuid.h"
-
-static void node_free(struct vv_node *n)
-{
-    vt_bitmap_free(n->cpus);
-    free(n->dist);
-    free(n->ranges);
-}
-
-void vv_free(struct vv_view *v)
-{
-    for (size_t i = 0; i < v->nnodes; i++)
-        node_free(&v->nodes[i]);
-    for (size_t i = 0; i < v->ncpus; i++)
-        vt_bitmap_free(v->cpus[i].llc);
-    vt_bitmap_free(v->gi_nodes);
-    free(v->nodes);
-    free(v->cpus);
-    free(v->srat_line);
-    free(v->slit_line);
-    free(v->hmat_line);
-    free(v->panic_line);
-    memset(v, 0, sizeof(*v));
-}
-
-static void node_init(struct vv_node *n, int id)
-{
-    memset(n, 0, sizeof(*n));
-    n->id = id;
-    n->pxm = n->ncpus = n->memory_bytes = VV_UNKNOWN;
-    n->read_latency = n->write_latency = n->read_bandwidth = n->write_bandwidth = VV_UNKNOWN;
-    n->access0 = -1;
-}
-
-static void cpu_init(struct vv_cpu *c, int cpu)
-{
-    memset(c, 0, sizeof(*c));
-    c->cpu = cpu;
-    c->apic_id = c->node = c->package = c->die = c->core = VV_UNKNOWN;
-}
+#include "verify_view.h"
 
 /* ---- parsing the console ------------------------------------------------ */
 
 /* The node with this id, added (in id order) when absent; NULL on ENOMEM. */
-static struct vv_node *node_get(struct vv_view *v, int id)
+static struct vt_guest_node *node_get(struct vt_guest_view *v, int id)
 {
-    struct vv_node *nodes;
+    struct vt_guest_node *nodes;
     size_t at = 0;
 
     while (at < v->nnodes && v->nodes[at].id < id)
@@ -67,13 +26,13 @@ static struct vv_node *node_get(struct vv_view *v, int id)
     v->nodes = nodes;
     memmove(&nodes[at + 1], &nodes[at], (v->nnodes - at) * sizeof(*nodes));
     v->nnodes++;
-    node_init(&nodes[at], id);
+    vt_guest_node_init(&nodes[at], id);
     return &nodes[at];
 }
 
-static struct vv_cpu *cpu_get(struct vv_view *v, int cpu)
+static struct vt_guest_cpu *cpu_get(struct vt_guest_view *v, int cpu)
 {
-    struct vv_cpu *cpus;
+    struct vt_guest_cpu *cpus;
     size_t at = 0;
 
     while (at < v->ncpus && v->cpus[at].cpu < cpu)
@@ -85,7 +44,7 @@ static struct vv_cpu *cpu_get(struct vv_view *v, int cpu)
     v->cpus = cpus;
     memmove(&cpus[at + 1], &cpus[at], (v->ncpus - at) * sizeof(*cpus));
     v->ncpus++;
-    cpu_init(&cpus[at], cpu);
+    vt_guest_cpu_init(&cpus[at], cpu);
     return &cpus[at];
 }
 
@@ -115,9 +74,9 @@ static long long num(const char *s)
     long long v;
 
     if (!s || !strcmp(s, "-"))
-        return VV_UNKNOWN;
+        return VT_GUEST_UNKNOWN;
     v = strtoll(s, &end, 0);
-    return end == s ? VV_UNKNOWN : v;
+    return end == s ? VT_GUEST_UNKNOWN : v;
 }
 
 /* A node or CPU number (0 to 65535), or -1. */
@@ -130,7 +89,7 @@ static int id_of(const char *s)
 }
 
 /* "VTP node N distance 10 21 ..." */
-static int parse_distances(struct vv_node *n, char *rest)
+static int parse_distances(struct vt_guest_node *n, char *rest)
 {
     size_t count = 0;
     char *save, *tok;
@@ -152,11 +111,11 @@ static int parse_distances(struct vv_node *n, char *rest)
     return 0;
 }
 
-static int probe_line(struct vv_view *v, char *line)
+static int probe_line(struct vt_guest_view *v, char *line)
 {
     char *save, *kind = strtok_r(line, " ", &save), *a, *key;
-    struct vv_node *n;
-    struct vv_cpu *c;
+    struct vt_guest_node *n;
+    struct vt_guest_cpu *c;
 
     if (!kind)
         return 0;
@@ -179,13 +138,13 @@ static int probe_line(struct vv_view *v, char *line)
         if (!strcmp(key, "cpus")) {
             if (parse_list(strtok_r(NULL, " ", &save) ?: "-", &n->cpus) < 0)
                 return -ENOMEM;
-            n->ncpus = n->cpus ? vt_bitmap_weight(n->cpus) : VV_UNKNOWN;
+            n->ncpus = n->cpus ? vt_bitmap_weight(n->cpus) : VT_GUEST_UNKNOWN;
         } else if (!strcmp(key, "distance")) {
             return parse_distances(n, save);
         } else if (!strcmp(key, "memtotal_kb")) {
             long long kb = num(strtok_r(NULL, " ", &save));
 
-            n->memory_bytes = kb < 0 || kb > LLONG_MAX / 1024 ? VV_UNKNOWN : kb * 1024;
+            n->memory_bytes = kb < 0 || kb > LLONG_MAX / 1024 ? VT_GUEST_UNKNOWN : kb * 1024;
         } else if (!strcmp(key, "access0")) {
             char *k, *val;
 
@@ -237,7 +196,7 @@ static int keep_line(char **slot, const char *text)
 
 /* A kernel log line: the SRAT's memory ranges and PXMs (into srat, merged
  * into the probe's nodes at the end), and the verdicts. */
-static int kernel_line(struct vv_view *v, struct vv_view *srat, const char *text)
+static int kernel_line(struct vt_guest_view *v, struct vt_guest_view *srat, const char *text)
 {
     const char *p;
     int node, pxm;
@@ -245,7 +204,7 @@ static int kernel_line(struct vv_view *v, struct vv_view *srat, const char *text
 
     if ((p = strstr(text, "ACPI: SRAT: Node ")) &&
         sscanf(p, "ACPI: SRAT: Node %d PXM %d [mem %llx-%llx]", &node, &pxm, &start, &end) == 4) {
-        struct vv_node *n = node_get(srat, node);
+        struct vt_guest_node *n = node_get(srat, node);
         struct vt_mem_range *r;
 
         if (!n)
@@ -266,7 +225,7 @@ static int kernel_line(struct vv_view *v, struct vv_view *srat, const char *text
     }
     if ((p = strstr(text, "SRAT: PXM ")) &&
         sscanf(p, "SRAT: PXM %d -> APIC %llx -> Node %d", &pxm, &start, &node) == 3) {
-        struct vv_node *n = node_get(srat, node);
+        struct vt_guest_node *n = node_get(srat, node);
 
         if (!n)
             return -ENOMEM;
@@ -287,12 +246,12 @@ static int kernel_line(struct vv_view *v, struct vv_view *srat, const char *text
 
 /* Give the probe's nodes the PXM and SRAT ranges the kernel logged (when
  * it kept the SRAT). */
-static int merge_srat(struct vv_view *v, struct vv_view *srat)
+static int merge_srat(struct vt_guest_view *v, struct vt_guest_view *srat)
 {
     if (v->srat_line)
         return 0;
     for (size_t i = 0; i < srat->nnodes; i++) {
-        struct vv_node *from = &srat->nodes[i], *to = NULL;
+        struct vt_guest_node *from = &srat->nodes[i], *to = NULL;
 
         for (size_t j = 0; j < v->nnodes; j++)
             if (v->nodes[j].id == from->id)
@@ -311,10 +270,10 @@ static int merge_srat(struct vv_view *v, struct vv_view *srat)
     return 0;
 }
 
-int vv_parse_console(const char *console, struct vv_view *v, struct vt_err *err)
+int verify_parse_console(const char *console, struct vt_guest_view *v, struct vt_err *err)
 {
     char *copy = strdup(console), *save, *line;
-    struct vv_view srat = {0};
+    struct vt_guest_view srat = {0};
     bool begun = false, any_access0 = false;
     int rc = 0;
 
@@ -337,9 +296,9 @@ int vv_parse_console(const char *console, struct vv_view *v, struct vt_err *err)
     v->complete = begun && v->complete;
     if (!rc)
         rc = merge_srat(v, &srat);
-    vv_free(&srat);
+    vt_guest_view_free(&srat);
     if (rc < 0) {
-        vv_free(v);
+        vt_guest_view_free(v);
         return vt_err_set(err, rc, "out of memory");
     }
     for (size_t i = 0; i < v->nnodes; i++)
@@ -347,282 +306,23 @@ int vv_parse_console(const char *console, struct vv_view *v, struct vt_err *err)
     for (size_t i = 0; v->complete && i < v->nnodes; i++)
         if (v->nodes[i].access0 < 0)
             v->nodes[i].access0 = 0;
-    v->srat = v->srat_line ? VV_NOT_USED : v->complete ? VV_USED : VV_NOT_KNOWN;
-    v->slit = v->slit_line || v->srat_line ? VV_NOT_USED : v->complete ? VV_USED : VV_NOT_KNOWN;
+    v->srat = v->srat_line ? VT_GUEST_NOT_USED : v->complete ? VT_GUEST_USED : VT_GUEST_NOT_KNOWN;
+    v->slit = v->slit_line || v->srat_line ? VT_GUEST_NOT_USED
+              : v->complete                ? VT_GUEST_USED
+                                           : VT_GUEST_NOT_KNOWN;
     /* The HMAT is judged on its own: Linux applies it even after rejecting
      * the SRAT's layout for coverage (through the SRAT's PXM map). */
-    v->hmat = v->hmat_line  ? VV_NOT_USED
-              : v->complete ? (any_access0 ? VV_USED : VV_NOT_USED)
-                            : VV_NOT_KNOWN;
+    v->hmat = v->hmat_line  ? VT_GUEST_NOT_USED
+              : v->complete ? (any_access0 ? VT_GUEST_USED : VT_GUEST_NOT_USED)
+                            : VT_GUEST_NOT_KNOWN;
     return 0;
 }
 
 /* ---- predictions --------------------------------------------------------- */
 
-static int alloc_nodes(struct vv_view *v, size_t n)
-{
-    if (n && !(v->nodes = calloc(n, sizeof(*v->nodes))))
-        return -ENOMEM;
-    v->nnodes = n;
-    for (size_t i = 0; i < n; i++)
-        node_init(&v->nodes[i], (int)i);
-    return 0;
-}
-
-static int predict_llc(const struct vt_layout *l, struct vv_view *v)
-{
-    unsigned shift = vt_layout_apic_fields(l)->llc_shift;
-    size_t n = vt_layout_vcpu_count(l);
-
-    for (size_t i = 0; i < n; i++) {
-        uint32_t group = vt_layout_vcpu(l, i)->apic_id >> shift;
-
-        if (!(v->cpus[i].llc = vt_bitmap_new()))
-            return -ENOMEM;
-        for (size_t j = 0; j < n; j++)
-            if (vt_layout_vcpu(l, j)->apic_id >> shift == group &&
-                vt_bitmap_set(v->cpus[i].llc, (unsigned)j) < 0)
-                return -ENOMEM;
-    }
-    return 0;
-}
-
-/* Linux's die_id: the die within the package on Intel; on AMD, the NodeId
- * of CPUID 0x8000001E (amd_get_topology). */
-static long long linux_die_id(const struct vt_layout *l, const struct vt_vcpu *c)
-{
-    struct vt_cpuid_leaf leaves[64];
-    size_t needed = 0;
-    long n;
-
-    if (vt_layout_vendor(l) != VT_VENDOR_AMD)
-        return c->die;
-    n = vt_layout_cpuid(l, c->vcpu, leaves, 64, &needed);
-    for (long i = 0; i < n; i++)
-        if (leaves[i].leaf == 0x8000001e)
-            return leaves[i].ecx & 0xff;
-    return VV_UNKNOWN;
-}
-
-/* Linux's access class 0 of a memory node: the best attributes any
- * initiator reaches it with (hmat_register_target_initiators) — the lowest
- * latency, the highest bandwidth; our HMAT gives access (read = write)
- * values. */
-static void predict_access0(const struct vt_layout *l, unsigned target, struct vv_node *n)
-{
-    long long lat = VV_UNKNOWN, bw = VV_UNKNOWN;
-
-    for (size_t i = 0; i < vt_layout_vnode_count(l); i++) {
-        long long li = vt_layout_hmat_latency(l, (unsigned)i, target);
-        long long bi = vt_layout_hmat_bandwidth(l, (unsigned)i, target);
-
-        if (li && (lat == VV_UNKNOWN || li < lat))
-            lat = li;
-        if (bi && (bw == VV_UNKNOWN || bi > bw))
-            bw = bi;
-    }
-    n->read_latency = n->write_latency = lat;
-    n->read_bandwidth = n->write_bandwidth = bw;
-}
-
-/* Whether Linux brings the vnode's node online at boot: it has vCPUs
- * (present, or hot-pluggable: init_cpu_to_node onlines their nodes as
- * memory-less), RAM, or a generic initiator. A node with only hot-pluggable
- * memory gets its id but stays offline until that memory is added. */
-static bool online_at_boot(const struct vt_vnode *vn)
-{
-    return vn->linux_node >= 0 && (!vt_bitmap_iszero(vn->vcpus) ||
-                                   (vn->hotplug_vcpus && !vt_bitmap_iszero(vn->hotplug_vcpus)) ||
-                                   vn->memory_bytes || vn->ninitiators);
-}
-
-static int cmp_range(const void *a, const void *b)
-{
-    const struct vt_mem_range *x = a, *y = b;
-
-    return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/* The SRAT memory ranges Linux logs for a vnode: its RAM ranges and its
- * hot-pluggable ones, by address. */
-static int predict_ranges(const struct vt_layout *l, const struct vt_vnode *vn, bool qemu_native,
-                          struct vv_node *n)
-{
-    size_t nhot = vt_layout_hotplug_memory_count(l), count = vn->nranges;
-    uint64_t qstart, qend;
-
-    if (qemu_native) {
-        /* QEMU's own SRAT: one range over its device-memory region, in its
-         * last node. */
-        bool last = vn->vnode + 1 == vt_layout_vnode_count(l);
-        bool dev = last && vt_qemu_device_memory(l, &qstart, &qend);
-
-        if (!(n->ranges = malloc((vn->nranges + 1) * sizeof(*n->ranges))))
-            return -ENOMEM;
-        memcpy(n->ranges, vn->ranges, vn->nranges * sizeof(*n->ranges));
-        n->nranges = vn->nranges;
-        if (dev) {
-            n->ranges[n->nranges].start = qstart;
-            n->ranges[n->nranges++].end = qend;
-        }
-        return 0;
-    }
-
-    for (size_t i = 0; i < nhot; i++)
-        count += vt_layout_hotplug_memory(l, i)->vnode == vn->vnode;
-    if (count && !(n->ranges = malloc(count * sizeof(*n->ranges))))
-        return -ENOMEM;
-    memcpy(n->ranges, vn->ranges, vn->nranges * sizeof(*n->ranges));
-    n->nranges = vn->nranges;
-    for (size_t i = 0; i < nhot; i++) {
-        const struct vt_hotplug_memory *h = vt_layout_hotplug_memory(l, i);
-
-        if (h->vnode == vn->vnode) {
-            n->ranges[n->nranges].start = h->start;
-            n->ranges[n->nranges++].end = h->end;
-        }
-    }
-    qsort(n->ranges, n->nranges, sizeof(*n->ranges), cmp_range);
-    return 0;
-}
-
-int vv_from_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_len,
-                   bool qemu_native, struct vv_view *v, struct vt_err *err)
-{
-    const struct vt_apic_fields *f = vt_layout_apic_fields(l);
-    size_t nv = vt_layout_vnode_count(l), ncpu = vt_layout_vcpu_count(l), nonline = 0;
-    const struct vt_vnode **online;
-
-    memset(v, 0, sizeof(*v));
-    v->complete = true;
-    v->srat = v->slit = VV_USED;
-    v->hmat = hmat && hmat_len ? VV_USED : VV_NOT_USED;
-    /* The online nodes in Linux node order (sysfs lists and distance rows). */
-    if (!(online = calloc(nv ? nv : 1, sizeof(*online))) || !(v->gi_nodes = vt_bitmap_new()))
-        goto oom;
-    for (int id = 0; (size_t)id < nv; id++)
-        for (size_t i = 0; i < nv; i++)
-            if (vt_layout_vnode(l, i)->linux_node == id && online_at_boot(vt_layout_vnode(l, i)))
-                online[nonline++] = vt_layout_vnode(l, i);
-    if (alloc_nodes(v, nonline) < 0)
-        goto oom;
-    for (size_t k = 0; k < nonline; k++) {
-        struct vv_node *n = &v->nodes[k];
-        const struct vt_vnode *vn = online[k];
-        bool cpu_entries = !vt_bitmap_iszero(vn->vcpus) ||
-                           (vn->hotplug_vcpus && !vt_bitmap_iszero(vn->hotplug_vcpus));
-
-        n->id = vn->linux_node;
-        /* Linux logs a PXM only for CPU and memory entries, not for a
-         * generic initiator (pr_debug): a GI-only node's PXM is not seen. */
-        n->pxm =
-            cpu_entries || vn->nranges || vn->hotplug_memory_bytes ? vn->guest_pxm : VV_UNKNOWN;
-        if (!(n->cpus = vt_bitmap_dup(vn->vcpus)) ||
-            !(n->dist = malloc(nonline * sizeof(*n->dist))) ||
-            predict_ranges(l, vn, qemu_native, n) < 0)
-            goto oom;
-        n->ncpus = vt_bitmap_weight(n->cpus);
-        n->ndist = nonline;
-        for (size_t j = 0; j < nonline; j++)
-            n->dist[j] = vt_layout_distance(l, vn->vnode, online[j]->vnode);
-        n->memory_bytes = (long long)vn->memory_bytes;
-        n->access0 = v->hmat == VV_USED && vn->memory_bytes ? 1 : 0;
-        if (n->access0)
-            predict_access0(l, vn->vnode, n);
-        if (vn->ninitiators && vt_bitmap_set(v->gi_nodes, (unsigned)vn->linux_node) < 0)
-            goto oom;
-    }
-    free(online);
-    online = NULL;
-    if (ncpu && !(v->cpus = calloc(ncpu, sizeof(*v->cpus))))
-        goto oom;
-    v->ncpus = ncpu;
-    for (size_t i = 0; i < ncpu; i++) {
-        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
-
-        cpu_init(&v->cpus[i], (int)i);
-        v->cpus[i].apic_id = c->apic_id;
-        v->cpus[i].node = vt_layout_vnode(l, c->vnode)->linux_node;
-        v->cpus[i].package = c->package;
-        v->cpus[i].die = linux_die_id(l, c);
-        /* Linux's core_id: the APIC-ID bits between the thread and the
-         * package fields (the die bits included), as 6.1 computes it. */
-        v->cpus[i].core =
-            (c->apic_id >> f->core_shift) & ((1u << (f->pkg_shift - f->core_shift)) - 1);
-    }
-    if (predict_llc(l, v) < 0)
-        goto oom;
-    return 0;
-oom:
-    free(online);
-    vv_free(v);
-    return vt_err_set(err, -ENOMEM, "out of memory");
-}
-
-int vv_from_check(const struct vt_check *c, const uint8_t *slit, size_t slit_len,
-                  uint64_t ram_bytes, struct vv_view *v, struct vt_err *err)
-{
-    size_t n = vt_check_node_count(c);
-    struct vt_slit s = {0};
-    bool have_slit = false;
-
-    memset(v, 0, sizeof(*v));
-    v->complete = true;
-    v->srat = vt_check_srat_used(c) ? VV_USED : VV_NOT_USED;
-    v->slit = vt_check_slit_used(c) ? VV_USED : VV_NOT_USED;
-    v->hmat = vt_check_hmat_used(c) ? VV_USED : VV_NOT_USED;
-    if (v->slit == VV_USED && slit)
-        have_slit = vt_slit_parse(slit, slit_len, "SLIT", &s, err) == 0;
-    if (!(v->gi_nodes = vt_bitmap_new()))
-        goto oom;
-    if (v->srat == VV_NOT_USED) {
-        /* Linux fakes one node with every CPU and all RAM. */
-        if (alloc_nodes(v, 1) < 0 || !(v->nodes[0].dist = malloc(sizeof(*v->nodes[0].dist))))
-            goto oom;
-        v->nodes[0].dist[0] = 10;
-        v->nodes[0].ndist = 1;
-        v->nodes[0].memory_bytes = (long long)ram_bytes;
-        /* The HMAT still applies through the rejected SRAT's PXM map. */
-        v->nodes[0].access0 = v->hmat == VV_USED ? 1 : 0;
-        return 0;
-    }
-    if (alloc_nodes(v, n) < 0)
-        goto oom;
-    for (size_t i = 0; i < n; i++) {
-        const struct vt_check_node *cn = vt_check_node(c, i);
-        struct vv_node *node = &v->nodes[i];
-
-        node->id = cn->linux_node;
-        node->pxm = cn->pxm;
-        if (cn->generic_initiators && vt_bitmap_set(v->gi_nodes, (unsigned)cn->linux_node) < 0)
-            goto oom;
-        node->ncpus = (long long)cn->ncpus;
-        node->memory_bytes = (long long)cn->memory_bytes;
-        if (v->hmat == VV_NOT_USED)
-            node->access0 = 0;
-        if (!(node->dist = malloc(n * sizeof(*node->dist))))
-            goto oom;
-        node->ndist = n;
-        for (size_t j = 0; j < n; j++) {
-            uint32_t pi = cn->pxm, pj = vt_check_node(c, j)->pxm;
-
-            if (have_slit && pi < s.count && pj < s.count)
-                node->dist[j] = s.entries[pi * s.count + pj];
-            else
-                node->dist[j] = i == j ? 10 : 20;
-        }
-    }
-    vt_slit_free(&s);
-    return 0;
-oom:
-    vt_slit_free(&s);
-    vv_free(v);
-    return vt_err_set(err, -ENOMEM, "out of memory");
-}
-
 /* ---- comparison ---------------------------------------------------------- */
 
-uint64_t vv_memory_tolerance(uint64_t total_ram)
+uint64_t verify_memory_tolerance(uint64_t total_ram)
 {
     /* Measured on Debian's 6.1 cloud kernel (docs/verify.md): the image and
      * initramfs (~40 MiB), the 64 MiB SWIOTLB, memmap (1/64 of RAM), page
@@ -642,14 +342,14 @@ static void row(struct cmp *c, const char *item, const char *want, const char *g
         c->mismatches++;
 }
 
-static const char *verdict_name(enum vv_verdict v)
+static const char *verdict_name(enum vt_guest_verdict v)
 {
-    return v == VV_USED ? "used" : v == VV_NOT_USED ? "not used" : "?";
+    return v == VT_GUEST_USED ? "used" : v == VT_GUEST_NOT_USED ? "not used" : "?";
 }
 
 static void fmt_ll(char *buf, size_t size, long long v)
 {
-    if (v == VV_UNKNOWN)
+    if (v == VT_GUEST_UNKNOWN)
         snprintf(buf, size, "-");
     else
         snprintf(buf, size, "%lld", v);
@@ -690,7 +390,7 @@ static void fmt_ranges(char *buf, size_t size, const struct vt_mem_range *r, siz
         snprintf(buf, size, "(none)");
 }
 
-static bool ranges_equal(const struct vv_node *a, const struct vv_node *b)
+static bool ranges_equal(const struct vt_guest_node *a, const struct vt_guest_node *b)
 {
     if (a->nranges != b->nranges)
         return false;
@@ -704,14 +404,14 @@ static void cmp_ll(struct cmp *c, const char *item, long long want, long long go
 {
     char w[32], g[32];
 
-    if (want == VV_UNKNOWN)
+    if (want == VT_GUEST_UNKNOWN)
         return;
     fmt_ll(w, sizeof(w), want);
     fmt_ll(g, sizeof(g), got);
     row(c, item, w, g, want == got);
 }
 
-static void cmp_node(struct cmp *c, const struct vv_node *w, const struct vv_node *g,
+static void cmp_node(struct cmp *c, const struct vt_guest_node *w, const struct vt_guest_node *g,
                      uint64_t total_ram)
 {
     char item[64], ws[512], gs[512];
@@ -739,19 +439,20 @@ static void cmp_node(struct cmp *c, const struct vv_node *w, const struct vv_nod
         fmt_ranges(gs, sizeof(gs), g->ranges, g->nranges);
         row(c, item, ws, gs, ranges_equal(w, g));
     }
-    if (w->memory_bytes != VV_UNKNOWN) {
-        uint64_t tol = vv_memory_tolerance(total_ram);
+    if (w->memory_bytes != VT_GUEST_UNKNOWN) {
+        uint64_t tol = verify_memory_tolerance(total_ram);
         long long diff = w->memory_bytes - g->memory_bytes;
 
         long long low = w->memory_bytes - (long long)tol;
 
         snprintf(item, sizeof(item), "node %d MemTotal (MiB)", w->id);
         snprintf(ws, sizeof(ws), "%lld..%lld", low > 0 ? low >> 20 : 0, w->memory_bytes >> 20);
-        if (g->memory_bytes == VV_UNKNOWN)
+        if (g->memory_bytes == VT_GUEST_UNKNOWN)
             snprintf(gs, sizeof(gs), "-");
         else
             snprintf(gs, sizeof(gs), "%lld", g->memory_bytes >> 20);
-        row(c, item, ws, gs, g->memory_bytes != VV_UNKNOWN && diff >= 0 && (uint64_t)diff <= tol);
+        row(c, item, ws, gs,
+            g->memory_bytes != VT_GUEST_UNKNOWN && diff >= 0 && (uint64_t)diff <= tol);
     }
     if (w->access0 >= 0) {
         snprintf(item, sizeof(item), "node %d HMAT access0", w->id);
@@ -768,14 +469,14 @@ static void cmp_node(struct cmp *c, const struct vv_node *w, const struct vv_nod
     }
 }
 
-static void cmp_cpu(struct cmp *c, const struct vv_cpu *w, const struct vv_cpu *g)
+static void cmp_cpu(struct cmp *c, const struct vt_guest_cpu *w, const struct vt_guest_cpu *g)
 {
     char item[64], ws[512], gs[512];
 
     snprintf(item, sizeof(item), "cpu %d apic id", w->cpu);
-    cmp_ll(c, item, w->apic_id, g ? g->apic_id : VV_UNKNOWN);
+    cmp_ll(c, item, w->apic_id, g ? g->apic_id : VT_GUEST_UNKNOWN);
     snprintf(item, sizeof(item), "cpu %d node", w->cpu);
-    cmp_ll(c, item, w->node, g ? g->node : VV_UNKNOWN);
+    cmp_ll(c, item, w->node, g ? g->node : VT_GUEST_UNKNOWN);
     snprintf(item, sizeof(item), "cpu %d package/die/core", w->cpu);
     snprintf(ws, sizeof(ws), "%lld/%lld/%lld", w->package, w->die, w->core);
     if (g)
@@ -791,8 +492,8 @@ static void cmp_cpu(struct cmp *c, const struct vv_cpu *w, const struct vv_cpu *
     }
 }
 
-size_t vv_compare(const struct vv_view *want, const struct vv_view *got, uint64_t total_ram,
-                  FILE *out)
+size_t verify_compare(const struct vt_guest_view *want, const struct vt_guest_view *got,
+                      uint64_t total_ram, FILE *out)
 {
     struct cmp c = {out, 0};
     char ws[32], gs[32];
@@ -809,14 +510,14 @@ size_t vv_compare(const struct vv_view *want, const struct vv_view *got, uint64_
     snprintf(gs, sizeof(gs), "%zu", got->nnodes);
     row(&c, "nodes", ws, gs, want->nnodes == got->nnodes);
     for (size_t i = 0; i < want->nnodes; i++) {
-        const struct vv_node *g = NULL;
-        struct vv_node missing;
+        const struct vt_guest_node *g = NULL;
+        struct vt_guest_node missing;
 
         for (size_t j = 0; j < got->nnodes; j++)
             if (got->nodes[j].id == want->nodes[i].id)
                 g = &got->nodes[j];
         if (!g) {
-            node_init(&missing, want->nodes[i].id);
+            vt_guest_node_init(&missing, want->nodes[i].id);
             g = &missing;
         }
         cmp_node(&c, &want->nodes[i], g, total_ram);
@@ -834,7 +535,7 @@ size_t vv_compare(const struct vv_view *want, const struct vv_view *got, uint64_
         snprintf(gs, sizeof(gs), "%zu", got->ncpus);
         row(&c, "online cpus", ws, gs, want->ncpus == got->ncpus);
         for (size_t i = 0; i < want->ncpus; i++) {
-            const struct vv_cpu *g = NULL;
+            const struct vt_guest_cpu *g = NULL;
 
             for (size_t j = 0; j < got->ncpus; j++)
                 if (got->cpus[j].cpu == want->cpus[i].cpu)

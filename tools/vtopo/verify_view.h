@@ -1,0 +1,24 @@
+/* verify's side of a guest's NUMA view: the console parser and the
+ * comparison with the prediction (docs/verify.md). */
+#ifndef VTOPO_CLI_VERIFY_VIEW_H
+#define VTOPO_CLI_VERIFY_VIEW_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vtopo/guest.h"
+
+/* Parse a verify guest's console output (probe lines and kernel log). */
+int verify_parse_console(const char *console, struct vt_guest_view *v, struct vt_err *err);
+
+/* Memory tolerance: a node's MemTotal may be below its RAM by the kernel's
+ * own reservations (image, initramfs, memmap, SWIOTLB, page tables, per-CPU
+ * areas), at most this much (docs/verify.md). */
+uint64_t verify_memory_tolerance(uint64_t total_ram);
+
+/* Compare the predicted view with the guest's, print the side-by-side table
+ * to out, and return the number of mismatches. */
+size_t verify_compare(const struct vt_guest_view *want, const struct vt_guest_view *got,
+                      uint64_t total_ram, FILE *out);
+
+#endif
