@@ -72,6 +72,14 @@ struct vt_shape {
     unsigned sockets, dies, cores, threads;
 };
 
+/* The highest xAPIC ID: local APIC IDs are 8 bits and 255 is the broadcast
+ * ID, so a CPU with an APIC ID above this needs x2APIC (an x2APIC MADT and
+ * SRAT entry, interrupt remapping or the extended destination ID). */
+#define VT_XAPIC_MAX_ID 254u
+/* The highest ACPI processor UID a local APIC MADT entry holds (one byte,
+ * 255 kept out as for the APIC ID). */
+#define VT_MADT_LAPIC_MAX_UID 254u
+
 struct vt_vcpu {
     unsigned vcpu;    /* guest vCPU index (= ACPI processor UID) */
     uint32_t apic_id; /* x2APIC ID */

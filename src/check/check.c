@@ -544,7 +544,7 @@ static void check_madt(struct ctx *x)
         if (c->type == 0 && c->apic_id == 0xff)
             finding(x, VT_SEV_WARNING, "madt.lapic_ff", "APIC", (long)c->offset,
                     "%s: local APIC entry with APIC ID 0xff: Linux ignores it", name);
-        if (c->type == 9 && c->apic_id < 255 && has_lapic)
+        if (c->type == 9 && c->apic_id <= VT_XAPIC_MAX_ID && has_lapic)
             finding(x, VT_SEV_ERROR, "madt.x2apic_below_255", "APIC", (long)c->offset,
                     "%s: x2APIC entry with APIC ID %u below 255 next to local APIC entries: "
                     "Linux ignores it (the spec wants a local APIC entry), so the CPU never "

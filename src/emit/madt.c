@@ -18,7 +18,7 @@ static bool cpu_entry(struct vt_buf *b, const struct vt_vcpu *c, uint32_t flags,
 {
     /* The spec: APIC IDs below 255 use the local APIC structure (whose UID
      * is one byte), 255 and above the x2APIC structure. */
-    if (c->apic_id < 255 && c->vcpu < 255 && !all_x2apic) {
+    if (c->apic_id <= VT_XAPIC_MAX_ID && c->vcpu <= VT_MADT_LAPIC_MAX_UID && !all_x2apic) {
         vt_buf_le(b, 0, 1);
         vt_buf_le(b, 8, 1);
         vt_buf_le(b, c->vcpu, 1);
@@ -47,10 +47,11 @@ int vt_acpi_madt(const struct vt_layout *l, const struct vt_acpi_options *o, uin
      * APIC entries: the CPU would be lost. Such a MADT lists every CPU as
      * x2APIC, which every Linux reads. */
     for (size_t i = 0; i < vt_layout_vcpu_count(l); i++)
-        all_x2apic |= vt_layout_vcpu(l, i)->apic_id < 255 && vt_layout_vcpu(l, i)->vcpu >= 255;
+        all_x2apic |= vt_layout_vcpu(l, i)->apic_id <= VT_XAPIC_MAX_ID &&
+                      vt_layout_vcpu(l, i)->vcpu > VT_MADT_LAPIC_MAX_UID;
     for (size_t i = 0; i < vt_layout_hotplug_vcpu_count(l); i++)
-        all_x2apic |= vt_layout_hotplug_vcpu(l, i)->apic_id < 255 &&
-                      vt_layout_hotplug_vcpu(l, i)->vcpu >= 255;
+        all_x2apic |= vt_layout_hotplug_vcpu(l, i)->apic_id <= VT_XAPIC_MAX_ID &&
+                      vt_layout_hotplug_vcpu(l, i)->vcpu > VT_MADT_LAPIC_MAX_UID;
 
     vt_acpi_begin(&b, "APIC", MADT_REVISION, o);
     vt_buf_le(&b, LAPIC_ADDRESS, 4);

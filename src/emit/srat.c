@@ -54,7 +54,7 @@ static int cpu_entry(struct walk *w, const struct vt_vcpu *c)
 {
     struct vt_srat_entry e;
     uint32_t pxm = vt_layout_vnode(w->l, c->vnode)->guest_pxm;
-    bool lapic = c->apic_id < 255 && !(w->how & VT_SRAT_X2APIC_ALL);
+    bool lapic = c->apic_id <= VT_XAPIC_MAX_ID && !(w->how & VT_SRAT_X2APIC_ALL);
 
     /* The same PXM right after another processor entry numbers nothing. */
     if ((w->how & VT_SRAT_NUMBERING) && w->last_cpu && w->last_pxm == pxm) {

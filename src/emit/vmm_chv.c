@@ -74,7 +74,7 @@ static int warnings_of(const struct vt_layout *l, struct vt_strlist *w)
     if (vt_layout_vendor(l) == VT_VENDOR_AMD && vt_layout_vnode_count(l) > 1)
         rc |= vt_strlist_addf(w, "cloud-hypervisor's AMD leaf 0x8000001E gives every vCPU the "
                                  "same NodeId, where the plan gives each vCPU its vnode's");
-    if (vt_vmm_slot_count(vt_layout_shape(l)) > 256)
+    if (qemu_slot_count(vt_layout_shape(l)) > 256)
         rc |= vt_strlist_addf(w, "cloud-hypervisor releases that keep vCPU ids in 8 bits (as "
                                  "its --numa cpus list did) take at most 256 vCPUs");
     return rc ? -ENOMEM : 0;
@@ -89,7 +89,7 @@ static int cpus_arg(const struct vt_layout *l, struct vt_strlist *a)
     int rc;
 
     vt_buf_init(&b);
-    vt_buf_printf(&b, "boot=%zu,max=%zu,topology=%u:%u:%u:%u", n, vt_vmm_slot_count(s), s->threads,
+    vt_buf_printf(&b, "boot=%zu,max=%zu,topology=%u:%u:%u:%u", n, qemu_slot_count(s), s->threads,
                   s->cores, s->dies, s->sockets);
     /* vCPU i is CH's vCPU i (the plan's vCPUs are the slot prefix). */
     for (size_t i = 0; i < n; i++) {
@@ -111,7 +111,7 @@ static int cpus_arg(const struct vt_layout *l, struct vt_strlist *a)
 
 static int numa_args(const struct vt_layout *l, const unsigned *slot_vnode, struct vt_strlist *a)
 {
-    size_t nv = vt_layout_vnode_count(l), nslots = vt_vmm_slot_count(vt_layout_shape(l));
+    size_t nv = vt_layout_vnode_count(l), nslots = qemu_slot_count(vt_layout_shape(l));
     int rc = 0;
 
     rc |= vt_strlist_addf(a, "--memory");

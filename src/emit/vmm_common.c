@@ -6,15 +6,14 @@
 
 #include "emit/strlist.h"
 #include "emit/vmm_common.h"
+#include "model/linux/numa.h"
+#include "model/vmm/qemu.h"
 
 size_t vt_vmm_slot(const struct vt_shape *s, const struct vt_vcpu *c)
 {
-    return (((size_t)c->package * s->dies + c->die) * s->cores + c->core) * s->threads + c->thread;
-}
+    struct qemu_topo_ids ids = {c->package, c->die, c->core, c->thread};
 
-size_t vt_vmm_slot_count(const struct vt_shape *s)
-{
-    return (size_t)s->sockets * s->dies * s->cores * s->threads;
+    return qemu_slot_of(s, &ids);
 }
 
 size_t vt_vmm_prefix(const struct vt_layout *l)
@@ -30,7 +29,7 @@ size_t vt_vmm_prefix(const struct vt_layout *l)
 unsigned *vt_vmm_slot_vnodes(const struct vt_layout *l)
 {
     const struct vt_shape *s = vt_layout_shape(l);
-    size_t nslots = vt_vmm_slot_count(s), n = vt_layout_vcpu_count(l);
+    size_t nslots = qemu_slot_count(s), n = vt_layout_vcpu_count(l);
     unsigned *slot_vnode = malloc((nslots ? nslots : 1) * sizeof(*slot_vnode));
     unsigned last = n ? vt_layout_vcpu(l, 0)->vnode : 0;
 
@@ -64,13 +63,12 @@ bool vt_qemu_device_memory(const struct vt_layout *l, uint64_t *start, uint64_t 
 
     if (!n)
         return false;
-    /* pc_memory_init: the device-memory region is maxmem - RAM plus 1 GiB of
-     * alignment per slot, from the first range's 1 GiB boundary (where the
-     * planner put it); build_srat covers all of it. */
+    /* The planner put the first range at the region's base; the region
+     * covers every range and a slot's alignment for each. */
     *start = *end = vt_layout_hotplug_memory(l, 0)->start;
     for (size_t i = 0; i < n; i++)
         *end += vt_layout_hotplug_memory(l, i)->end - vt_layout_hotplug_memory(l, i)->start +
-                (UINT64_C(1) << 30);
+                QEMU_DEVICE_MEMORY_ALIGN;
     return true;
 }
 
@@ -165,37 +163,50 @@ int vt_vmm_warn_llc_per_die(const struct vt_layout *l, const char *vmm, struct v
 int vt_vmm_check_qemu_node_order(const struct vt_layout *l, const char *vmm, const char *fix,
                                  struct vt_err *err)
 {
-    size_t nv = vt_layout_vnode_count(l), nslots = vt_vmm_slot_count(vt_layout_shape(l));
+    size_t nv = vt_layout_vnode_count(l), nslots = qemu_slot_count(vt_layout_shape(l)), nr = 0;
     unsigned *slot_vnode = vt_vmm_slot_vnodes(l);
-    int *node = malloc((nv ? nv : 1) * sizeof(*node)), next = 0, rc = 0;
+    struct qemu_srat_range *ranges = NULL;
+    struct vt_linux_numa *numa = malloc(sizeof(*numa));
+    struct vt_srat srat = {0};
+    uint64_t dev_start = 0, dev_end = 0;
+    int rc = 0;
 
-    if (!slot_vnode || !node) {
-        free(slot_vnode);
-        free(node);
-        return vt_err_set(err, -ENOMEM, "out of memory");
+    for (size_t v = 0; v < nv; v++)
+        nr += vt_layout_vnode(l, v)->nranges;
+    if (!slot_vnode || !numa || !(ranges = calloc(nr ? nr : 1, sizeof(*ranges)))) {
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+        goto out;
     }
-    for (size_t v = 0; v < nv; v++)
-        node[v] = -1;
-    /* QEMU's build_srat: a processor entry per CPU slot in slot order, then
-     * the memory of each node in node order, then the device-memory region
-     * in the last node. */
-    for (size_t i = 0; i < nslots; i++)
-        if (slot_vnode[i] < nv && node[slot_vnode[i]] < 0)
-            node[slot_vnode[i]] = next++;
-    for (size_t v = 0; v < nv; v++)
-        if (vt_layout_vnode(l, v)->memory_bytes && node[v] < 0)
-            node[v] = next++;
-    if (nv && vt_layout_hotplug_memory_count(l) && node[nv - 1] < 0)
-        node[nv - 1] = next++;
-    for (size_t v = 0; v < nv && rc == 0; v++)
-        if (node[v] != vt_layout_vnode(l, v)->linux_node)
+    nr = 0;
+    for (size_t v = 0; v < nv; v++) {
+        const struct vt_vnode *vn = vt_layout_vnode(l, v);
+
+        for (size_t k = 0; k < vn->nranges; k++)
+            ranges[nr++] =
+                (struct qemu_srat_range){vn->ranges[k].start, vn->ranges[k].end, (unsigned)v};
+    }
+    vt_qemu_device_memory(l, &dev_start, &dev_end);
+    if (qemu_srat(slot_vnode, nslots, ranges, nr, (unsigned)nv, dev_start, dev_end, &srat) < 0) {
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+        goto out;
+    }
+    /* QEMU's node ids are its PXMs, and dense: vnode v is PXM v. */
+    vt_linux_srat(&srat, numa);
+    for (size_t v = 0; v < nv && rc == 0; v++) {
+        int node = vt_linux_node_of_pxm(numa, (uint32_t)v);
+
+        if (node != vt_layout_vnode(l, v)->linux_node)
             rc = vt_err_set(err, -EINVAL,
                             "%s builds its own SRAT with a processor entry per CPU slot in slot "
                             "order, hot-pluggable ones included, so Linux would number vnode %zu "
                             "as node %d, but the plan (whose SRAT lists the present vCPUs first) "
                             "predicts node %d (%s)",
-                            vmm, v, node[v], vt_layout_vnode(l, v)->linux_node, fix);
+                            vmm, v, node, vt_layout_vnode(l, v)->linux_node, fix);
+    }
+out:
+    vt_srat_free(&srat);
+    free(ranges);
+    free(numa);
     free(slot_vnode);
-    free(node);
     return rc;
 }

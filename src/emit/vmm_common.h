@@ -7,15 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/vmm/qemu.h"
 #include "vtopo/vmm.h"
 
-/* The slot of a vCPU's topology ids: slots are numbered socket-major
- * (socket, die, core, thread), as QEMU's x86_topo_ids_from_idx and
- * cloud-hypervisor's get_x2apic_id split a CPU index. */
+/* The slot of a vCPU's topology ids (model/vmm/qemu.h, qemu_slot_of):
+ * slots are numbered socket-major (socket, die, core, thread), as QEMU's
+ * x86_topo_ids_from_idx and cloud-hypervisor's get_x2apic_id split a CPU
+ * index. The slot count is qemu_slot_count(). */
 size_t vt_vmm_slot(const struct vt_shape *s, const struct vt_vcpu *c);
-
-/* sockets x dies x cores x threads. */
-size_t vt_vmm_slot_count(const struct vt_shape *s);
 
 /* How many vCPUs sit in slots 0, 1, ... in vCPU order: vCPU i in slot i for
  * every i below the result. */

@@ -63,7 +63,7 @@ out:
 
 static int cells(struct vt_buf *b, const struct vt_layout *l, const unsigned *slot_vnode)
 {
-    size_t nv = vt_layout_vnode_count(l), nslots = vt_vmm_slot_count(vt_layout_shape(l));
+    size_t nv = vt_layout_vnode_count(l), nslots = qemu_slot_count(vt_layout_shape(l));
 
     vt_buf_printf(b, "  <numa>\n");
     for (size_t v = 0; v < nv; v++) {
@@ -90,7 +90,7 @@ static int cells(struct vt_buf *b, const struct vt_layout *l, const unsigned *sl
 static void vcpus(struct vt_buf *b, const struct vt_layout *l)
 {
     const struct vt_shape *s = vt_layout_shape(l);
-    size_t n = vt_layout_vcpu_count(l), nslots = vt_vmm_slot_count(s), prefix = vt_vmm_prefix(l);
+    size_t n = vt_layout_vcpu_count(l), nslots = qemu_slot_count(s), prefix = vt_vmm_prefix(l);
 
     if (n == nslots) {
         vt_buf_printf(b, "<vcpu placement='static'>%zu</vcpu>\n", nslots);
@@ -151,7 +151,7 @@ static int warnings_of(const struct vt_layout *l, struct vt_strlist *w)
 {
     int rc = vt_vmm_warn_llc_per_die(l, "QEMU (under libvirt)", w);
 
-    if (vt_vmm_max_apic_id(l) >= 255)
+    if (vt_vmm_max_apic_id(l) > VT_XAPIC_MAX_ID)
         rc |= vt_strlist_addf(w,
                               "APIC IDs up to %" PRIu32
                               " need x2APIC: the domain needs <features><ioapic "

@@ -27,16 +27,14 @@ static const char *vendor_id(enum vt_vendor v)
  * machines). */
 static void slot_ids(const struct vt_shape *s, size_t slot, char *buf, size_t size)
 {
-    unsigned thread = (unsigned)(slot % s->threads);
-    unsigned core = (unsigned)(slot / s->threads % s->cores);
-    unsigned die = (unsigned)(slot / s->threads / s->cores % s->dies);
-    unsigned socket = (unsigned)(slot / s->threads / s->cores / s->dies);
+    struct qemu_topo_ids id;
 
+    qemu_slot_ids(s, slot, &id);
     if (s->dies > 1)
-        snprintf(buf, size, "socket-id=%u,die-id=%u,core-id=%u,thread-id=%u", socket, die, core,
-                 thread);
+        snprintf(buf, size, "socket-id=%u,die-id=%u,core-id=%u,thread-id=%u", id.package, id.die,
+                 id.core, id.thread);
     else
-        snprintf(buf, size, "socket-id=%u,core-id=%u,thread-id=%u", socket, core, thread);
+        snprintf(buf, size, "socket-id=%u,core-id=%u,thread-id=%u", id.package, id.core, id.thread);
 }
 
 /* A path as a QEMU option value: ',' doubled. */
@@ -151,10 +149,10 @@ static int cpu_args(const struct vt_layout *l, const char *model, struct vt_strl
     rc |= vt_strlist_addf(a, "-smp");
     if (s->dies > 1)
         rc |= vt_strlist_addf(a, "%zu,sockets=%u,dies=%u,cores=%u,threads=%u,maxcpus=%zu", prefix,
-                              s->sockets, s->dies, s->cores, s->threads, vt_vmm_slot_count(s));
+                              s->sockets, s->dies, s->cores, s->threads, qemu_slot_count(s));
     else
         rc |= vt_strlist_addf(a, "%zu,sockets=%u,cores=%u,threads=%u,maxcpus=%zu", prefix,
-                              s->sockets, s->cores, s->threads, vt_vmm_slot_count(s));
+                              s->sockets, s->cores, s->threads, qemu_slot_count(s));
     for (size_t i = prefix; i < n; i++) {
         const struct vt_vcpu *c = vt_layout_vcpu(l, i);
 
@@ -169,7 +167,7 @@ static int native_numa_args(const struct vt_layout *l, const struct vt_qemu_opts
                             struct vt_strlist *a)
 {
     const struct vt_shape *s = vt_layout_shape(l);
-    size_t nv = vt_layout_vnode_count(l), nslots = vt_vmm_slot_count(s);
+    size_t nv = vt_layout_vnode_count(l), nslots = qemu_slot_count(s);
     unsigned *slot_vnode;
     char ids[96];
     int rc = 0;
@@ -247,7 +245,7 @@ static int qemu_warnings(const struct vt_layout *l, const struct vt_qemu_opts *o
 {
     int rc = vt_vmm_warn_llc_per_die(l, "QEMU", w);
 
-    if (vt_vmm_max_apic_id(l) >= 255)
+    if (vt_vmm_max_apic_id(l) > VT_XAPIC_MAX_ID)
         rc |= vt_strlist_addf(w,
                               "APIC IDs up to %" PRIu32
                               " need x2APIC: an intel-iommu with interrupt remapping "
@@ -293,7 +291,7 @@ int vt_emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *o, struct
                           model);
     if ((rc = check_layout(l, o, err)) < 0)
         return rc;
-    x2apic = vt_vmm_max_apic_id(l) >= 255;
+    x2apic = vt_vmm_max_apic_id(l) > VT_XAPIC_MAX_ID;
     rc |= vt_strlist_addf(&a, "-machine");
     rc |= vt_strlist_addf(&a, "%s%s", vt_layout_mem_layout(l) == VT_MEM_QEMU_PC ? "pc" : "q35",
                           x2apic ? ",kernel-irqchip=split" : "");
@@ -346,7 +344,7 @@ int vt_emit_qemu_kernel_params(const struct vt_layout *l, const struct vt_qemu_o
     /* The CPUs Linux counts as possible: our MADT lists the plan's vCPUs,
      * hot-pluggable ones included, QEMU's lists every slot. */
     size_t possible = o && o->madt ? vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l)
-                                   : vt_vmm_slot_count(s);
+                                   : qemu_slot_count(s);
     bool madt = o && o->madt, fix_ipi = tcg && possible <= 8 && apic_id_holes(l);
 
     if (asprintf(params, "%s%s%s", madt ? "acpi_apic_instance=2" : "", madt && fix_ipi ? " " : "",

@@ -66,7 +66,7 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
     for (size_t i = 0; i < n; i++) {
         const struct vt_vcpu *c = any_vcpu(l, i);
 
-        if (c->apic_id >= 255)
+        if (c->apic_id > VT_XAPIC_MAX_ID)
             return vt_err_set(err, -EINVAL,
                               "libxl's MADT holds 8-bit xAPIC IDs below 255, but vCPU %u has "
                               "APIC ID %" PRIu32

@@ -13,6 +13,7 @@
 #include "format/acpi_parse.h"
 #include "plan/layout_internal.h"
 #include "model/vmm/memmap.h"
+#include "model/vmm/qemu.h"
 #include "plan/e820_trim.h"
 #include "plan/request_internal.h"
 #include "util/file.h"
@@ -25,9 +26,6 @@ _Static_assert(VT_MAX_VNODES == VT_LINUX_MAX_NUMNODES,
 #define DIST_SAME_PNODE 11 /* two vnodes on one pnode: the nearest value Linux accepts */
 #define DIST_UNBOUND    20 /* a vnode without a pnode (an empty PXM gap) */
 #define DIST_MAX        254
-
-#define GIB      (UINT64_C(1) << 30)
-#define FOUR_GIB (UINT64_C(4) << 30)
 
 struct planner {
     const struct vt_host *h;
@@ -685,11 +683,13 @@ static int topology(struct planner *p)
                 c->core = index[v]++;
                 c->thread = 0;
             } else {
-                /* QEMU's x86_topo_ids_from_idx. */
-                c->package = i / (s.dies * s.cores * s.threads);
-                c->die = i / (s.cores * s.threads) % s.dies;
-                c->core = i / s.threads % s.cores;
-                c->thread = i % s.threads;
+                struct qemu_topo_ids ids;
+
+                qemu_slot_ids(&s, i, &ids);
+                c->package = ids.package;
+                c->die = ids.die;
+                c->core = ids.core;
+                c->thread = ids.thread;
             }
             c->apic_id = c->package << l->fields.pkg_shift | c->die << l->fields.die_shift |
                          c->core << l->fields.core_shift | c->thread;
@@ -855,7 +855,7 @@ static int check_topology(struct planner *p)
                     "group of %u APIC IDs (no cache is shared across vnodes)",
                     l->shape.dies > 1 ? "die" : "package", 1u << f->llc_shift);
     for (size_t i = 0; i < l->nvcpus; i++)
-        if (l->vcpus[i].apic_id >= 255) {
+        if (l->vcpus[i].apic_id > VT_XAPIC_MAX_ID) {
             layout_warn(l,
                         "vCPU %zu has APIC ID %u (>= 255): the guest needs x2APIC, and QEMU a "
                         "kernel irqchip with the x2APIC API",
@@ -1134,19 +1134,21 @@ static int place_hotplug(struct planner *p)
 {
     const struct vt_request *r = p->r;
     struct vt_layout *l = p->l;
-    uint64_t next = FOUR_GIB;
+    uint64_t next = 0;
 
     if (!r->nhotplug)
         return 0;
     for (size_t i = 0; i < l->nmap; i++)
         if (l->map[i].end > next)
             next = l->map[i].end;
+    next = qemu_device_memory_base(next);
     l->hotplug = calloc(r->nhotplug, sizeof(*l->hotplug));
     if (!l->hotplug)
         return oom(p);
     for (size_t i = 0; i < r->nhotplug; i++) {
         const struct request_hotplug *h = &r->hotplug[i];
-        uint64_t start = (next + GIB - 1) / GIB * GIB;
+        uint64_t start = (next + QEMU_DEVICE_MEMORY_ALIGN - 1) / QEMU_DEVICE_MEMORY_ALIGN *
+                         QEMU_DEVICE_MEMORY_ALIGN;
         char sz[32];
 
         vt_size_format(sz, sizeof(sz), h->bytes);

@@ -1,0 +1,57 @@
+/* QEMU's x86 facts, each in one place (internal): its CPU slots and their
+ * topology ids, the SRAT it builds itself from -numa options, and its
+ * device-memory region. Plain data in and out; the emitters and the planner
+ * map their layouts onto these. Sources: hw/i386/x86-common.c
+ * (x86_topo_ids_from_idx), hw/i386/acpi-build.c (build_srat), hw/i386/pc.c
+ * (pc_memory_init, pc_get_device_memory_range). */
+#ifndef VT_MODEL_VMM_QEMU_H
+#define VT_MODEL_VMM_QEMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format/acpi_parse.h"
+#include "vtopo/err.h"
+#include "vtopo/layout.h"
+
+/* A CPU slot's topology ids. */
+struct qemu_topo_ids {
+    unsigned package, die, core, thread;
+};
+
+/* CPU slots of a shape: QEMU's maxcpus, sockets x dies x cores x threads. */
+size_t qemu_slot_count(const struct vt_shape *s);
+/* The slot (QEMU's CPU index, libvirt's vcpu id) of a CPU with these ids, and
+ * the inverse, x86_topo_ids_from_idx(). */
+size_t qemu_slot_of(const struct vt_shape *s, const struct qemu_topo_ids *ids);
+void qemu_slot_ids(const struct vt_shape *s, size_t slot, struct qemu_topo_ids *ids);
+
+/* QEMU's device-memory region (DIMMs, virtio-mem) begins at the first 1 GiB
+ * boundary at or above both 4 GiB and the end of RAM; each slot of it is
+ * given 1 GiB of alignment on top of its size. */
+#define QEMU_DEVICE_MEMORY_ALIGN (UINT64_C(1) << 30)
+uint64_t qemu_device_memory_base(uint64_t ram_end);
+
+/* One node's memory as QEMU's SRAT lists it: [start, end). */
+struct qemu_srat_range {
+    uint64_t start, end;
+    unsigned node;
+};
+
+/*
+ * The SRAT QEMU builds from -numa options (build_srat), as far as Linux's
+ * node numbering reads it (model/linux/numa.h): a processor entry per CPU
+ * slot in slot order, hot-pluggable slots included (enabled: QEMU lists every
+ * possible CPU), with the node of the slot (slot_node[i]); then the memory
+ * ranges in the order given (node order, as QEMU walks its nodes); then,
+ * when device_memory_end > device_memory_start, one hot-pluggable entry over
+ * the device-memory region in the last node. PXM = node id. APIC IDs are not
+ * filled in (the numbering does not read them). srat->entries is malloc'd;
+ * 0 or -ENOMEM.
+ */
+int qemu_srat(const unsigned *slot_node, size_t nslots, const struct qemu_srat_range *ranges,
+              size_t nranges, unsigned nnodes, uint64_t device_memory_start,
+              uint64_t device_memory_end, struct vt_srat *srat);
+
+#endif
