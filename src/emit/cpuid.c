@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plan/layout_internal.h"
+#include "plan/layout_query.h"
 #include "vtopo/cpuid.h"
 
 #define MAX_LEAVES 24
@@ -229,7 +229,7 @@ static size_t build(const struct vt_layout *l, const struct cpuid_ctx *ctx, unsi
                     struct vt_cpuid_leaf *out)
 {
     struct emit e = {out, 0};
-    const struct vt_vcpu *c = &l->vcpus[vcpu]; /* present or hot-pluggable */
+    const struct vt_vcpu *c = layout_all_vcpu(l, vcpu); /* present or hot-pluggable */
 
     if (vt_layout_vendor(l) == VT_VENDOR_AMD)
         put_amd(&e, l, ctx, c);
@@ -244,7 +244,7 @@ long vt_layout_cpuid(const struct vt_layout *l, unsigned vcpu, struct vt_cpuid_l
     struct cpuid_ctx ctx;
     size_t n;
 
-    if (!l || vcpu >= l->nvcpus || check_layout(l) < 0)
+    if (!l || vcpu >= layout_all_vcpu_count(l) || check_layout(l) < 0)
         return -EINVAL;
     n = leaf_count(l);
     if (needed)
@@ -253,7 +253,7 @@ long vt_layout_cpuid(const struct vt_layout *l, unsigned vcpu, struct vt_cpuid_l
         return (long)n;
     if (count < n)
         return -ENOBUFS;
-    ctx.nodes_per_pkg = l->nodes_per_pkg;
+    ctx.nodes_per_pkg = layout_nodes_per_package(l);
     return (long)build(l, &ctx, vcpu, leaves);
 }
 
@@ -291,7 +291,7 @@ int vt_cpuid_format(const struct vt_layout *l, char **text)
     *text = NULL;
     if (!l || check_layout(l) < 0)
         return -EINVAL;
-    ctx.nodes_per_pkg = l->nodes_per_pkg;
+    ctx.nodes_per_pkg = layout_nodes_per_package(l);
     f = vt_layout_apic_fields(l);
     hlen = (size_t)snprintf(
         head, sizeof(head),

@@ -19,210 +19,11 @@ _Static_assert(sizeof(struct exec_req) <= sizeof(struct vt_exec_req),
 _Static_assert(_Alignof(struct exec_req) <= _Alignof(struct vt_exec_req),
                "struct vt_exec_req is not aligned enough for a request");
 
-#define DEFAULT_SPIN_NS 50000u
-#define MAX_WORKERS     1024u
-#define TLS_WORDS       16u /* fast-path cache: machines up to 1024 CPUs */
-/* How long a thread's cached affinity mask is believed: 2^21 TSC ticks, about
- * a millisecond (0.5-1 ms at 2-4 GHz); 2^21 ns where there is no TSC. */
-#define AFFINITY_TRUST    (1u << 21)
+#define DEFAULT_SPIN_NS   50000u
+#define MAX_WORKERS       1024u
 #define KNOWN_FLAGS       (VT_EXEC_LAZY | VT_EXEC_NO_SPIN)
 #define NO_DEVICE         UINT64_MAX
 #define KEPT_ACROSS_TRIES (VT_EXEC_F_REFRESHED | VT_EXEC_F_NESTED | VT_EXEC_F_STOLEN)
-
-/* ---- process-wide state (the only global mutable state of libvtopo) ------ */
-
-static pthread_once_t sys_once = PTHREAD_ONCE_INIT;
-static struct exec_sys sys_info;
-static atomic_uint fork_gen;
-static atomic_int main_pid;
-static atomic_ulong aff_epoch = 1;
-/* While vtopo narrows the main thread's affinity (migrate path), what it was:
- * the process's allowed CPUs are read from here instead of from the kernel. */
-static pthread_mutex_t main_lock = PTHREAD_MUTEX_INITIALIZER;
-static int main_depth;
-static unsigned long main_saved[EXEC_MAX_CPU_WORDS];
-
-/* Per thread: a cache of the thread's own affinity mask for the fast path. */
-struct tls_aff {
-    bool valid;
-    unsigned long epoch;
-    uint64_t stamp; /* when the mask was read (stamp()) */
-    unsigned long mask[TLS_WORDS];
-};
-static __thread struct tls_aff tls_aff;
-static __thread pid_t tls_tid;
-
-/* The runtimes alive, so that fork() can take their locks: a child must not
- * inherit a runtime's lock held by a thread (a refresh) it does not have. */
-static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct vt_exec *live_rts;
-
-/* Lock order: live_lock, then a runtime's lock, then main_lock. */
-static void atfork_prepare(void)
-{
-    pthread_mutex_lock(&live_lock);
-    for (struct vt_exec *rt = live_rts; rt; rt = rt->next_live)
-        pthread_mutex_lock(&rt->lock);
-    pthread_mutex_lock(&main_lock);
-}
-
-static void atfork_unlock(void)
-{
-    pthread_mutex_unlock(&main_lock);
-    for (struct vt_exec *rt = live_rts; rt; rt = rt->next_live)
-        pthread_mutex_unlock(&rt->lock);
-    pthread_mutex_unlock(&live_lock);
-}
-
-static void atfork_parent(void)
-{
-    atfork_unlock();
-}
-
-static void atfork_child(void)
-{
-    atomic_fetch_add(&fork_gen, 1);
-    atomic_store(&main_pid, (int)getpid());
-    tls_tid = 0;
-    main_depth = 0;
-    atfork_unlock();
-}
-
-static void sys_init(void)
-{
-    static unsigned long buf[EXEC_MAX_CPU_WORDS];
-    long conf = sysconf(_SC_NPROCESSORS_CONF);
-    size_t words = conf > 0 ? ((size_t)conf + WORD_BITS - 1) / WORD_BITS : 1;
-
-    /* The kernel refuses masks smaller than its nr_cpu_ids (EINVAL). */
-    for (; words <= EXEC_MAX_CPU_WORDS; words *= 2)
-        if (sched_getaffinity(0, words * sizeof(*buf), (cpu_set_t *)buf) == 0 || errno != EINVAL)
-            break;
-    sys_info.cpu_words = words <= EXEC_MAX_CPU_WORDS ? words : 0;
-    /* The same for node masks; without NUMA system calls no policy is set. */
-    for (size_t bits = WORD_BITS; bits <= EXEC_MAX_MEM_WORDS * WORD_BITS; bits *= 2) {
-        if (syscall(SYS_get_mempolicy, NULL, buf, bits + 1, NULL, MPOL_F_MEMS_ALLOWED) == 0) {
-            sys_info.mem_bits = bits;
-            break;
-        }
-        if (errno != EINVAL)
-            break;
-    }
-    atomic_store(&main_pid, (int)getpid());
-    pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
-}
-
-const struct exec_sys *exec_sys(void)
-{
-    return &sys_info;
-}
-
-unsigned exec_fork_gen(void)
-{
-    return atomic_load_explicit(&fork_gen, memory_order_relaxed);
-}
-
-void exec_epoch_bump(void)
-{
-    atomic_fetch_add(&aff_epoch, 1);
-}
-
-static size_t cpu_bytes(void)
-{
-    return sys_info.cpu_words * sizeof(unsigned long);
-}
-
-static bool thread_is_main(void)
-{
-    if (!tls_tid)
-        tls_tid = (pid_t)syscall(SYS_gettid);
-    return tls_tid == atomic_load_explicit(&main_pid, memory_order_relaxed);
-}
-
-int exec_process_affinity(unsigned long *set)
-{
-    int rc = 0;
-
-    pthread_mutex_lock(&main_lock);
-    if (main_depth > 0)
-        memcpy(set, main_saved, cpu_bytes());
-    else if (sched_getaffinity(atomic_load(&main_pid), cpu_bytes(), (cpu_set_t *)set) < 0)
-        rc = -errno;
-    pthread_mutex_unlock(&main_lock);
-    return rc;
-}
-
-static void main_enter(const unsigned long *saved)
-{
-    pthread_mutex_lock(&main_lock);
-    if (main_depth++ == 0)
-        memcpy(main_saved, saved, cpu_bytes());
-    pthread_mutex_unlock(&main_lock);
-}
-
-static void main_leave(void)
-{
-    pthread_mutex_lock(&main_lock);
-    if (main_depth > 0)
-        main_depth--;
-    pthread_mutex_unlock(&main_lock);
-}
-
-static inline uint64_t stamp(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    return __builtin_ia32_rdtsc();
-#else
-    return exec_now_ns();
-#endif
-}
-
-void exec_tls_set_affinity(const unsigned long *set)
-{
-    size_t words = sys_info.cpu_words;
-
-    if (!set || words > TLS_WORDS) {
-        tls_aff.valid = false;
-        return;
-    }
-    memcpy(tls_aff.mask, set, words * sizeof(*set));
-    tls_aff.valid = true;
-    tls_aff.epoch = atomic_load_explicit(&aff_epoch, memory_order_relaxed);
-    tls_aff.stamp = stamp();
-}
-
-/*
- * Is the calling thread's affinity mask inside cpus? cpu: where it runs now.
- * sched_getaffinity costs a few hundred ns, more than the whole fast path, so
- * the mask is cached per thread and believed for about a millisecond
- * (AFFINITY_TRUST) while the thread runs on one of its CPUs. vtopo's own
- * changes (migrate, bind, workers) update the cache at once; a refresh
- * (exec_epoch_bump) makes every thread read its mask again; a change made by
- * anyone else is noticed within that millisecond.
- */
-static bool thread_inside(const unsigned long *cpus, int cpu)
-{
-    size_t words = sys_info.cpu_words;
-
-    if (!set_has(cpus, words, cpu))
-        return false;
-    if (words > TLS_WORDS) {
-        unsigned long m[EXEC_MAX_CPU_WORDS];
-
-        return sched_getaffinity(0, cpu_bytes(), (cpu_set_t *)m) == 0 && set_subset(m, cpus, words);
-    }
-    if (!tls_aff.valid || tls_aff.epoch != atomic_load_explicit(&aff_epoch, memory_order_relaxed) ||
-        !set_has(tls_aff.mask, words, cpu) || stamp() - tls_aff.stamp >= AFFINITY_TRUST) {
-        if (sched_getaffinity(0, cpu_bytes(), (cpu_set_t *)tls_aff.mask) < 0) {
-            tls_aff.valid = false;
-            return false;
-        }
-        tls_aff.valid = true;
-        tls_aff.epoch = atomic_load_explicit(&aff_epoch, memory_order_relaxed);
-        tls_aff.stamp = stamp();
-    }
-    return set_subset(tls_aff.mask, cpus, words);
-}
 
 /* ---- memory policy ------------------------------------------------------- */
 
@@ -236,13 +37,14 @@ static int mpol_set(int mode, int node)
     unsigned long mask[EXEC_MAX_MEM_WORDS] = {0};
 
     mask[(unsigned)node / WORD_BITS] = 1ul << ((unsigned)node % WORD_BITS);
-    return (int)syscall(SYS_set_mempolicy, mode, mask, sys_info.mem_bits + 1);
+    return (int)syscall(SYS_set_mempolicy, mode, mask, exec_sys()->mem_bits + 1);
 }
 
 /* Prefer kernel node `node` for the calling thread, saving its policy. */
 static unsigned mpol_prefer(int node, struct mpol_save *save)
 {
-    if (syscall(SYS_get_mempolicy, &save->mode, save->mask, sys_info.mem_bits + 1, NULL, 0) < 0 ||
+    if (syscall(SYS_get_mempolicy, &save->mode, save->mask, exec_sys()->mem_bits + 1, NULL, 0) <
+            0 ||
         mpol_set(MPOL_PREFERRED, node) < 0)
         return VT_EXEC_F_MEMPOLICY_FAILED;
     return VT_EXEC_F_MEMPOLICY;
@@ -255,7 +57,7 @@ static void mpol_restore(const struct mpol_save *save)
     if (base == MPOL_DEFAULT || base == MPOL_LOCAL)
         syscall(SYS_set_mempolicy, save->mode, NULL, 0);
     else
-        syscall(SYS_set_mempolicy, save->mode, save->mask, sys_info.mem_bits + 1);
+        syscall(SYS_set_mempolicy, save->mode, save->mask, exec_sys()->mem_bits + 1);
 }
 
 /* ---- running fn ---------------------------------------------------------- */
@@ -308,10 +110,10 @@ static int run_local(const struct exec_snap *snap, const struct exec_target *t, 
     return run_here(snap, t, fn, arg, info);
 }
 
-void exec_run_request(struct exec_worker *w, struct exec_req *r)
+static void run_request(struct exec_worker *w, struct exec_req *r)
 {
     const unsigned long *cpus = r->t->cpus;
-    size_t words = sys_info.cpu_words;
+    size_t words = exec_sys()->cpu_words;
     int cpu = sched_getcpu();
 
     /* Re-bind when the set changed (a refresh) or the kernel moved the worker
@@ -319,13 +121,13 @@ void exec_run_request(struct exec_worker *w, struct exec_req *r)
     if (w->bound_gen != r->snap->gen || !set_has(cpus, words, cpu)) {
         /* Also to the same set: whatever changed the view (a cpuset change,
          * hotplug) may have rewritten this thread's mask behind its back. */
-        if (sched_setaffinity(0, cpu_bytes(), (const cpu_set_t *)cpus) < 0) {
+        if (sched_setaffinity(0, exec_cpu_bytes(), (const cpu_set_t *)cpus) < 0) {
             w->bound_gen = 0;
             exec_tls_set_affinity(NULL);
             r->bounced = true; /* fn not run: the caller refreshes and retries */
             return;
         }
-        memcpy(w->bound, cpus, cpu_bytes());
+        memcpy(w->bound, cpus, exec_cpu_bytes());
         exec_tls_set_affinity(w->bound);
         w->bound_gen = r->snap->gen;
     }
@@ -339,36 +141,36 @@ static int run_migrate(const struct exec_snap *snap, const struct exec_target *t
                        void *arg, struct vt_exec_info *info, bool *retry)
 {
     unsigned long saved[EXEC_MAX_CPU_WORDS];
-    bool is_main = thread_is_main();
+    bool is_main = exec_thread_is_main();
     int ret;
 
-    if (sched_getaffinity(0, cpu_bytes(), (cpu_set_t *)saved) < 0) {
+    if (sched_getaffinity(0, exec_cpu_bytes(), (cpu_set_t *)saved) < 0) {
         *retry = true;
         return 0;
     }
     if (is_main)
-        main_enter(saved);
-    if (sched_setaffinity(0, cpu_bytes(), (const cpu_set_t *)t->cpus) < 0) {
+        exec_main_enter(saved);
+    if (sched_setaffinity(0, exec_cpu_bytes(), (const cpu_set_t *)t->cpus) < 0) {
         if (is_main)
-            main_leave();
+            exec_main_leave();
         *retry = true;
         return 0;
     }
     exec_tls_set_affinity(t->cpus);
     info->path = VT_EXEC_PATH_MIGRATE;
     ret = run_here(snap, t, fn, arg, info);
-    if (sched_setaffinity(0, cpu_bytes(), (const cpu_set_t *)saved) == 0) {
+    if (sched_setaffinity(0, exec_cpu_bytes(), (const cpu_set_t *)saved) == 0) {
         exec_tls_set_affinity(saved);
     } else {
         /* Its old CPUs are gone: give the thread what the process may use. */
         info->flags |= VT_EXEC_F_RESTORE_FAILED;
-        sched_setaffinity(0, cpu_bytes(), (const cpu_set_t *)snap->allowed);
+        sched_setaffinity(0, exec_cpu_bytes(), (const cpu_set_t *)snap->allowed);
         exec_tls_set_affinity(NULL);
         if (exec_current_worker())
             exec_current_worker()->bound_gen = 0;
     }
     if (is_main)
-        main_leave();
+        exec_main_leave();
     return ret;
 }
 
@@ -434,7 +236,7 @@ static int run_worker(struct vt_exec *rt, const struct exec_snap *snap, const st
     r.info = *info;
     exec_pool_post(t->pool, &r);
     /* Spinning next to the worker's only CPU would keep it from running. */
-    exec_req_wait(&r, !set_has(t->cpus, sys_info.cpu_words, cpu), rt->spin_ns);
+    exec_req_wait(&r, !set_has(t->cpus, exec_sys()->cpu_words, cpu), rt->spin_ns);
     if (r.bounced) {
         *retry = true;
         return 0;
@@ -462,7 +264,7 @@ static int exec_call(struct vt_exec *rt, int pnode, uint64_t dev, vt_exec_fn *fn
         if (!t->pool)
             return run_local(snap, t, fn, arg, info, t->reason);
         cpu = sched_getcpu();
-        if (thread_inside(t->cpus, cpu)) {
+        if (exec_thread_inside(t->cpus, cpu)) {
             info->path = VT_EXEC_PATH_INLINE;
             return run_here(snap, t, fn, arg, info);
         }
@@ -600,7 +402,7 @@ int vt_exec_wait(struct vt_exec_req *ureq, struct vt_exec_info *info)
             r->ret = run_migrate(r->snap, r->t, r->fn, r->arg, &r->info, &retry);
             r->bounced = retry;
         } else {
-            exec_req_wait(r, !set_has(r->t->cpus, sys_info.cpu_words, sched_getcpu()),
+            exec_req_wait(r, !set_has(r->t->cpus, exec_sys()->cpu_words, sched_getcpu()),
                           r->rt->spin_ns);
         }
         if (r->bounced) {
@@ -682,13 +484,7 @@ void vt_exec_free(struct vt_exec *rt)
 
     if (!rt)
         return;
-    pthread_mutex_lock(&live_lock);
-    for (struct vt_exec **pp = &live_rts; *pp; pp = &(*pp)->next_live)
-        if (*pp == rt) {
-            *pp = rt->next_live;
-            break;
-        }
-    pthread_mutex_unlock(&live_lock);
+    exec_live_remove(rt);
     /* In a child after fork() the workers do not exist: nothing to join. */
     join = !forked(rt);
     for (size_t i = 0; i < rt->npools; i++)
@@ -723,8 +519,7 @@ int vt_exec_new(const struct vt_host_source *src, const struct vt_exec_options *
     if (!out)
         return vt_err_set(err, -EINVAL, "no place for the runtime (out is NULL)");
     *out = NULL;
-    pthread_once(&sys_once, sys_init);
-    if (!sys_info.cpu_words)
+    if (!exec_sys_init()->cpu_words)
         return vt_err_set(err, -ENOTSUP,
                           "this kernel's CPU masks are larger than the %u CPUs vtopo handles",
                           VT_CPU_ID_MAX + 1);
@@ -751,6 +546,7 @@ int vt_exec_new(const struct vt_host_source *src, const struct vt_exec_options *
     rt->spin_ns = o.flags & VT_EXEC_NO_SPIN ? 0 : o.spin_ns ? o.spin_ns : DEFAULT_SPIN_NS;
     rt->lazy = (o.flags & VT_EXEC_LAZY) || o.mode == VT_EXEC_MODE_MIGRATE;
     rt->fork_gen = exec_fork_gen();
+    rt->run_request = run_request;
     if (oom || pthread_mutex_init(&rt->lock, NULL) != 0) {
         free(rt->src_arg);
         free(rt->src_acpi);
@@ -768,10 +564,7 @@ int vt_exec_new(const struct vt_host_source *src, const struct vt_exec_options *
         vt_exec_free(rt);
         return rc;
     }
-    pthread_mutex_lock(&live_lock);
-    rt->next_live = live_rts;
-    live_rts = rt;
-    pthread_mutex_unlock(&live_lock);
+    exec_live_add(rt);
     *out = rt;
     return 0;
 }
@@ -900,8 +693,8 @@ static int bind_target(const struct exec_snap *s, const struct exec_target *t, i
                                   what, mem_node, cpus);
             }
         } else {
-            if (syscall(SYS_get_mempolicy, &save.mode, save.mask, sys_info.mem_bits + 1, NULL, 0) <
-                    0 ||
+            if (syscall(SYS_get_mempolicy, &save.mode, save.mask, exec_sys()->mem_bits + 1, NULL,
+                        0) < 0 ||
                 mpol_set(mode, mem_node) < 0)
                 return vt_err_set(err, -errno, "%sset_mempolicy(%s node %d): %s", what,
                                   mode == MPOL_BIND ? "MPOL_BIND" : "MPOL_PREFERRED", mem_node,
@@ -910,12 +703,12 @@ static int bind_target(const struct exec_snap *s, const struct exec_target *t, i
             info->flags |= VT_EXEC_F_MEMPOLICY;
         }
     }
-    if (sched_setaffinity(0, cpu_bytes(), (const cpu_set_t *)t->cpus) < 0) {
+    if (sched_setaffinity(0, exec_cpu_bytes(), (const cpu_set_t *)t->cpus) < 0) {
         int e = errno;
 
         if (policy)
             mpol_restore(&save);
-        set_list(cpus, sizeof(cpus), t->cpus, sys_info.cpu_words);
+        set_list(cpus, sizeof(cpus), t->cpus, exec_sys()->cpu_words);
         return vt_err_set(err, -e, "%scannot run on CPUs %s: %s", what, cpus, strerror(e));
     }
     exec_tls_set_affinity(t->cpus);

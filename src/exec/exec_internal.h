@@ -152,7 +152,10 @@ struct vt_exec {
     _Atomic(struct exec_snap *) snap;
     struct exec_pool **pools;
     size_t npools, cap_pools;
-    struct vt_exec *next_live; /* the list of runtimes fork() locks (exec.c) */
+    struct vt_exec *next_live; /* the list of runtimes fork() locks (state.c) */
+    /* Runs a request on a worker thread (exec.c's exec_run_request): the
+     * workers call up through this, so worker.c does not depend on exec.c. */
+    void (*run_request)(struct exec_worker *w, struct exec_req *r);
 };
 
 /* ---- between the files --------------------------------------------------- */
@@ -168,9 +171,6 @@ const struct exec_target *exec_snap_dev(const struct exec_snap *s, uint64_t key)
 int exec_snap_cpu_pnode(const struct exec_snap *s, int cpu);
 /* A PCI address ("DDDD:BB:DD.F" or "BB:DD.F") as a device key; -EINVAL. */
 int exec_bdf_key(const char *bdf, uint64_t *key);
-/* The process's allowed CPUs (its main thread's affinity, consistently read
- * while that thread may be migrating). */
-int exec_process_affinity(unsigned long *set);
 
 /* worker.c */
 struct exec_pool *exec_pool_new(struct vt_exec *rt, int pnode, const unsigned long *key);
@@ -186,15 +186,30 @@ void exec_req_wait(struct exec_req *r, bool may_spin, uint64_t spin_ns);
 /* The worker running on this thread, or NULL. */
 struct exec_worker *exec_current_worker(void);
 
-/* exec.c: run r's function on the calling (worker) thread with its policy;
- * used by workers. */
-void exec_run_request(struct exec_worker *w, struct exec_req *r);
+/* state.c: the process-wide state. */
+/* The process's allowed CPUs (its main thread's affinity, consistently read
+ * while that thread may be migrating). */
+int exec_process_affinity(unsigned long *set);
+/* The kernel's mask sizes, read once (the first call reads them). */
+const struct exec_sys *exec_sys_init(void);
+size_t exec_cpu_bytes(void);
+/* The runtimes alive, whose locks fork() takes. */
+void exec_live_add(struct vt_exec *rt);
+void exec_live_remove(struct vt_exec *rt);
+/* Whether the calling thread's affinity mask lies inside cpus (cpu: where it
+ * runs now), from a per-thread cache believed for about a millisecond. */
+bool exec_thread_inside(const unsigned long *cpus, int cpu);
 /* The thread's affinity changed to set (NULL: unknown): the fast-path cache. */
 void exec_tls_set_affinity(const unsigned long *set);
 /* Process-wide: bumped by refreshes so that every thread re-reads its mask. */
 void exec_epoch_bump(void);
 /* Fork generation (bumped in the child of every fork). */
 unsigned exec_fork_gen(void);
+/* The main thread narrows its affinity (migrate path) with saved as what it
+ * was, and leaves again; exec_process_affinity reads saved meanwhile. */
+bool exec_thread_is_main(void);
+void exec_main_enter(const unsigned long *saved);
+void exec_main_leave(void);
 uint64_t exec_now_ns(void);
 
 /* futex on a 32-bit atomic. */

@@ -23,14 +23,6 @@ struct exec_worker *exec_current_worker(void)
     return current_worker;
 }
 
-uint64_t exec_now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 void exec_futex_wait(atomic_uint *addr, unsigned val)
 {
     /* EAGAIN (the value changed) and EINTR both mean: look again. */
@@ -221,7 +213,7 @@ static void *worker_main(void *arg)
         struct exec_req *r = pool_pop(p);
 
         if (r) {
-            exec_run_request(w, r);
+            w->pool->rt->run_request(w, r);
             req_complete(r);
             continue;
         }

@@ -68,23 +68,6 @@ int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
                   struct vt_err *err);
 void vt_srat_free(struct vt_srat *srat);
 
-struct vt_layout;
-#define VT_SRAT_X2APIC_ALL 1u /* x2APIC entries for every vCPU (vt_acpi_options) */
-#define VT_SRAT_NUMBERING                                                                          \
-    2u /* leave out processor entries that repeat the PXM of                                       \
-          the processor entry before them: what Linux's                                            \
-          numbering needs, without an entry per vCPU */
-/* The SRAT vt_acpi_srat writes for a layout, entry by entry as vt_srat_parse
- * reads them back from its bytes (offsets included): the one place the
- * table's order is decided (src/emit/srat.c). how: VT_SRAT_* flags. The walk
- * calls fn for each entry in table order and stops at the first negative
- * return (out of memory: err set); vt_srat_of_layout collects them. */
-typedef int (*vt_srat_visit)(const struct vt_srat_entry *e, void *ctx);
-int vt_srat_walk_layout(const struct vt_layout *l, unsigned how, vt_srat_visit fn, void *ctx,
-                        struct vt_err *err);
-int vt_srat_of_layout(const struct vt_layout *l, unsigned how, struct vt_srat *srat,
-                      struct vt_err *err);
-
 struct vt_slit {
     uint64_t count;   /* locality count */
     uint8_t *entries; /* count * count, row-major */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "plan/layout_internal.h"
+#include "plan/layout_query.h"
 #include "util/text.h"
 
 /* HMAT values derived from a distance d: d x 10 ns, 512000 / d MB/s (a local
@@ -439,4 +440,19 @@ const char *vt_mem_layout_name(enum vt_mem_layout m)
     static const char *names[] = {"flat", "qemu-pc", "qemu-q35", "xen-hvm", "e820", "host"};
 
     return (unsigned)m < sizeof(names) / sizeof(names[0]) ? names[m] : "?";
+}
+
+size_t layout_all_vcpu_count(const struct vt_layout *l)
+{
+    return l->nvcpus;
+}
+
+const struct vt_vcpu *layout_all_vcpu(const struct vt_layout *l, size_t i)
+{
+    return i < l->nvcpus ? &l->vcpus[i] : NULL;
+}
+
+unsigned layout_nodes_per_package(const struct vt_layout *l)
+{
+    return l->nodes_per_pkg;
 }

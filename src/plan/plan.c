@@ -16,6 +16,7 @@
 #include "model/vmm/qemu.h"
 #include "plan/e820_trim.h"
 #include "plan/request_internal.h"
+#include "plan/srat_walk.h"
 #include "util/file.h"
 #include "vtopo/size.h"
 
