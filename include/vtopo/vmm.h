@@ -23,6 +23,9 @@ struct vt_strlist {
 
 /* Free the strings and the array; the list is left empty. */
 VT_API void vt_strlist_free(struct vt_strlist *s);
+/* Append a copy of str (NULL appends a NULL item, e.g. an argv terminator);
+ * 0 or -ENOMEM. */
+VT_API int vt_strlist_add(struct vt_strlist *s, const char *str);
 
 /* How QEMU learns the NUMA layout. */
 enum vt_qemu_numa {

@@ -13,8 +13,10 @@
 #include "vtopo/guest.h"
 #include "vtopo/export.h"
 #include "vtopo/host.h"
+#include "vtopo/io.h"
 #include "vtopo/layout.h"
 #include "vtopo/size.h"
+#include "vtopo/text.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -9,7 +9,4 @@
 int vt_strlist_addf(struct vt_strlist *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Append a copy of str (NULL appends a NULL item, e.g. an argv terminator). */
-int vt_strlist_add(struct vt_strlist *s, const char *str);
-
 #endif

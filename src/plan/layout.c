@@ -417,31 +417,6 @@ int vt_layout_gpa_lookup(const struct vt_layout *l, uint64_t gpa, struct vt_gpa_
     return 0;
 }
 
-const char *vt_apic_encoding_name(enum vt_apic_encoding e)
-{
-    switch (e) {
-    case VT_APIC_SDM:
-        return "sdm";
-    case VT_APIC_XEN:
-        return "xen";
-    case VT_APIC_LEGACY:
-        return "legacy";
-    }
-    return "?";
-}
-
-const char *vt_vendor_name(enum vt_vendor v)
-{
-    return v == VT_VENDOR_AMD ? "amd" : "intel";
-}
-
-const char *vt_mem_layout_name(enum vt_mem_layout m)
-{
-    static const char *names[] = {"flat", "qemu-pc", "qemu-q35", "xen-hvm", "e820", "host"};
-
-    return (unsigned)m < sizeof(names) / sizeof(names[0]) ? names[m] : "?";
-}
-
 size_t layout_all_vcpu_count(const struct vt_layout *l)
 {
     return l->nvcpus;

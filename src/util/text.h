@@ -1,31 +1,7 @@
-/* Making text from input safe to print (internal): bytes that could drive a
- * terminal or break UTF-8 and JSON become visible escapes. */
+/* Making text from input safe to print: the public API is vtopo/text.h. */
 #ifndef VT_UTIL_TEXT_H
 #define VT_UTIL_TEXT_H
 
-#include <stdbool.h>
-#include <stddef.h>
-
-/*
- * Copy src into dst (size bytes, always NUL-terminated, truncated at a whole
- * escape) with every byte that is not printable text written as "\xNN": C0
- * controls (newline and tab included), DEL, the C1 controls U+0080-U+009F
- * and bytes that are not part of a valid UTF-8 sequence. Printable ASCII and
- * valid UTF-8 (e.g. "≥") are kept. Returns the length written.
- */
-size_t vt_text_escape(char *dst, size_t size, const char *src);
-
-/* The same in place, for a NUL-terminated buffer of size bytes. */
-void vt_text_escape_inplace(char *buf, size_t size);
-
-/* A malloc'd escaped copy of src, or NULL when out of memory. */
-char *vt_text_escape_dup(const char *src);
-
-/* s (malloc'd) made safe: s itself when it is, else an escaped copy (s is
- * freed). NULL when out of memory. */
-char *vt_text_take_safe(char *s);
-
-/* Whether src is already safe (vt_text_escape would copy it unchanged). */
-bool vt_text_is_safe(const char *src);
+#include "vtopo/text.h"
 
 #endif

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "util/text.h"
 
 /* One line on f: prefix, then the message with every byte that could drive a
  * terminal escaped (messages carry file names and values from input). */
@@ -206,5 +205,14 @@ int cli_parse_uint(const char *text, unsigned max, unsigned *out)
     if (v == 0)
         return -EINVAL;
     *out = (unsigned)v;
+    return 0;
+}
+
+int cli_path(char *buf, size_t size, const char *dir, const char *name, struct vt_err *err)
+{
+    int n = snprintf(buf, size, "%s/%s", dir, name);
+
+    if (n < 0 || (size_t)n >= size)
+        return vt_err_set(err, -ENAMETOOLONG, "path too long: %.80s...", buf);
     return 0;
 }

@@ -161,4 +161,7 @@ void cli_plan_usage_options(FILE *out);
 int cli_plan_layout(const char *cmd, const struct cli_host_opts *ho, const struct vt_request *r,
                     struct vt_host **h, struct vt_layout **l);
 
+/* dir/name into buf; -ENAMETOOLONG (with a message) when it does not fit. */
+int cli_path(char *buf, size_t size, const char *dir, const char *name, struct vt_err *err);
+
 #endif

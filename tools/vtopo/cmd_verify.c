@@ -14,8 +14,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "emit/strlist.h"
-#include "util/file.h"
 #include "verify_view.h"
 #include "verify_guest.h"
 
@@ -138,7 +136,7 @@ static int apply_tables(const struct verify_opts *o, const char *dir, bool *madt
                               o->tables[i]);
         }
         *madt |= !strcmp(name, "madt.dat");
-        if ((rc = vt_path_fmt(path, sizeof(path), err, "%s/%s", dir, name)) < 0 ||
+        if ((rc = cli_path(path, sizeof(path), dir, name, err)) < 0 ||
             (rc = vt_write_file_atomic(path, data, len, err)) < 0) {
             free(data);
             return rc;
@@ -157,9 +155,9 @@ static int read_table(const char *dir, const char *name, char **data, size_t *le
 
     *data = NULL;
     *len = 0;
-    if ((rc = vt_path_fmt(path, sizeof(path), err, "%s/%s", dir, name)) < 0)
+    if ((rc = cli_path(path, sizeof(path), dir, name, err)) < 0)
         return rc;
-    if (!vt_path_exists(path))
+    if (access(path, F_OK) != 0)
         return 0;
     return vt_read_file(path, VT_ACPI_TABLE_MAX, 0, data, len, err);
 }
@@ -294,7 +292,7 @@ static void save_text(const char *dir, const char *name, const char *text, size_
     char path[4096];
     struct vt_err err;
 
-    if (vt_path_fmt(path, sizeof(path), &err, "%s/%s", dir, name) == 0)
+    if (cli_path(path, sizeof(path), dir, name, &err) == 0)
         vt_write_file_atomic(path, text, len, &err);
 }
 

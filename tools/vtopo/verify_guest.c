@@ -13,8 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util/bytes.h"
-#include "util/file.h"
 #include "cli.h"
 #include "verify_guest.h"
 
@@ -244,18 +242,19 @@ static const char init_script[] = "#!/bin/busybox sh\n"
                                   "/bin/vtopo-probe\n"
                                   "/bin/busybox poweroff -f\n";
 
-static void cpio_entry(struct vt_buf *b, unsigned ino, unsigned mode, unsigned rdev_major,
+static void cpio_entry(FILE *b, unsigned ino, unsigned mode, unsigned rdev_major,
                        unsigned rdev_minor, const char *name, const void *data, size_t len)
 {
     static const char zeros[4] = {0};
     size_t namesize = strlen(name) + 1;
 
-    vt_buf_printf(b, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X", ino, mode, 0u,
-                  0u, 1u, 0u, len, 0u, 0u, rdev_major, rdev_minor, namesize, 0u);
-    vt_buf_append(b, name, namesize);
-    vt_buf_append(b, zeros, (4 - (110 + namesize) % 4) % 4);
-    vt_buf_append(b, data, len);
-    vt_buf_append(b, zeros, (4 - len % 4) % 4);
+    fprintf(b, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X", ino, mode, 0u, 0u,
+            1u, 0u, len, 0u, 0u, rdev_major, rdev_minor, namesize, 0u);
+    fwrite(name, 1, namesize, b);
+    fwrite(zeros, 1, (4 - (110 + namesize) % 4) % 4, b);
+    if (len)
+        fwrite(data, 1, len, b);
+    fwrite(zeros, 1, (4 - len % 4) % 4, b);
 }
 
 int verify_write_initramfs(const struct verify_assets *a, const char *path, size_t *size,
@@ -263,7 +262,9 @@ int verify_write_initramfs(const struct verify_assets *a, const char *path, size
 {
     char *busybox = NULL, *probe = NULL;
     size_t bb_len, probe_len;
-    struct vt_buf b;
+    char *data = NULL;
+    size_t len = 0;
+    FILE *b;
     int rc;
 
     if ((rc = vt_read_file(a->busybox, 64u << 20, 0, &busybox, &bb_len, err)) < 0)
@@ -272,25 +273,29 @@ int verify_write_initramfs(const struct verify_assets *a, const char *path, size
         free(busybox);
         return rc;
     }
-    vt_buf_init(&b);
-    cpio_entry(&b, 1, 040755, 0, 0, "bin", NULL, 0);
-    cpio_entry(&b, 2, 040755, 0, 0, "dev", NULL, 0);
-    cpio_entry(&b, 3, 040755, 0, 0, "proc", NULL, 0);
-    cpio_entry(&b, 4, 040755, 0, 0, "sys", NULL, 0);
-    cpio_entry(&b, 5, 020600, 5, 1, "dev/console", NULL, 0);
-    cpio_entry(&b, 6, 0100755, 0, 0, "init", init_script, sizeof(init_script) - 1);
-    cpio_entry(&b, 7, 0100755, 0, 0, "bin/busybox", busybox, bb_len);
-    cpio_entry(&b, 8, 0100755, 0, 0, "bin/vtopo-probe", probe, probe_len);
-    cpio_entry(&b, 0, 0, 0, 0, "TRAILER!!!", NULL, 0);
-    free(busybox);
-    free(probe);
-    if (b.oom) {
-        vt_buf_free(&b);
+    if (!(b = open_memstream(&data, &len))) {
+        free(busybox);
+        free(probe);
         return vt_err_set(err, -ENOMEM, "out of memory");
     }
-    rc = vt_write_file_atomic(path, b.data, b.len, err);
-    *size = b.len;
-    vt_buf_free(&b);
+    cpio_entry(b, 1, 040755, 0, 0, "bin", NULL, 0);
+    cpio_entry(b, 2, 040755, 0, 0, "dev", NULL, 0);
+    cpio_entry(b, 3, 040755, 0, 0, "proc", NULL, 0);
+    cpio_entry(b, 4, 040755, 0, 0, "sys", NULL, 0);
+    cpio_entry(b, 5, 020600, 5, 1, "dev/console", NULL, 0);
+    cpio_entry(b, 6, 0100755, 0, 0, "init", init_script, sizeof(init_script) - 1);
+    cpio_entry(b, 7, 0100755, 0, 0, "bin/busybox", busybox, bb_len);
+    cpio_entry(b, 8, 0100755, 0, 0, "bin/vtopo-probe", probe, probe_len);
+    cpio_entry(b, 0, 0, 0, 0, "TRAILER!!!", NULL, 0);
+    free(busybox);
+    free(probe);
+    if (ferror(b) | fclose(b)) {
+        free(data);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    rc = vt_write_file_atomic(path, data, len, err);
+    *size = len;
+    free(data);
     return rc;
 }
 
