@@ -1,4 +1,4 @@
-/* Fuzz target: vt_acpi_header_parse on a table of any signature, then the
+/* Fuzz target: acpi_header_parse on a table of any signature, then the
  * table's own parser when vtopo has one (SRAT, SLIT, APIC), as a checker
  * reading an unknown table dump would. Invariants: the header is accepted
  * exactly when it is at least 36 bytes, its Length is the size and its bytes
@@ -19,7 +19,7 @@ static void check_header(const uint8_t *t, size_t size, const char *want_sig)
 
     vt_err_clear(&err);
     memset(&hdr, 0xa5, sizeof(hdr));
-    rc = vt_acpi_header_parse(t, size, "table.dat", want_sig, &hdr, &err);
+    rc = acpi_header_parse(t, size, "table.dat", want_sig, &hdr, &err);
     fuzz_check_err(rc, &err);
     FUZZ_CHECK((rc == 0) == want, "parser says %d (%s), the reference says %s", rc,
                rc ? err.msg : "", want ? "valid" : "invalid");
@@ -44,20 +44,20 @@ static void parse_body(const uint8_t *t, size_t size)
     if (memcmp(t, "SRAT", 4) == 0) {
         struct vt_srat srat;
 
-        if ((rc = vt_srat_parse(t, size, "table.dat", &srat, &err)) == 0)
-            vt_srat_free(&srat);
+        if ((rc = srat_parse(t, size, "table.dat", &srat, &err)) == 0)
+            srat_free(&srat);
     } else if (memcmp(t, "SLIT", 4) == 0) {
         struct vt_slit slit;
 
-        if ((rc = vt_slit_parse(t, size, "table.dat", &slit, &err)) == 0) {
-            (void)vt_slit_valid(&slit);
-            vt_slit_free(&slit);
+        if ((rc = slit_parse(t, size, "table.dat", &slit, &err)) == 0) {
+            (void)slit_valid(&slit);
+            slit_free(&slit);
         }
     } else if (memcmp(t, "APIC", 4) == 0) {
         struct vt_madt madt;
 
-        if ((rc = vt_madt_parse(t, size, "table.dat", &madt, &err)) == 0)
-            vt_madt_free(&madt);
+        if ((rc = madt_parse(t, size, "table.dat", &madt, &err)) == 0)
+            madt_free(&madt);
     }
     fuzz_check_err(rc, &err);
 }

@@ -1,4 +1,4 @@
-/* Fuzz target: vt_hmat_parse. The input is a whole HMAT, parsed as given and
+/* Fuzz target: hmat_parse. The input is a whole HMAT, parsed as given and
  * with Length and checksum fixed. Invariants: success exactly when an
  * independent walk accepts it (revision 1 or 2, structures of at least 8
  * bytes inside the table, proximity-domain attributes exactly 40 bytes,
@@ -103,7 +103,7 @@ static void parse_one(const uint8_t *t, size_t size)
     int rc;
 
     vt_err_clear(&err);
-    rc = vt_hmat_parse(t, size, "hmat.dat", &hmat, &err);
+    rc = hmat_parse(t, size, "hmat.dat", &hmat, &err);
     fuzz_check_err(rc, &err);
     want = fuzz_acpi_header_ok(t, size, "HMAT") && reference_walk(t, size, &npds, &nlocs);
     FUZZ_CHECK((rc == 0) == want, "parser says %d, the reference walk says %s (%s)", rc,
@@ -117,8 +117,8 @@ static void parse_one(const uint8_t *t, size_t size)
                "%zu attributes + %zu localities, the reference finds %zu + %zu", hmat.npds,
                hmat.nlocs, npds, nlocs);
     check_hmat(t, size, &hmat);
-    vt_hmat_free(&hmat);
-    FUZZ_CHECK(hmat.pds == NULL && hmat.locs == NULL, "%s", "vt_hmat_free left structures");
+    hmat_free(&hmat);
+    FUZZ_CHECK(hmat.pds == NULL && hmat.locs == NULL, "%s", "hmat_free left structures");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,4 +1,4 @@
-/* Fuzz target: vt_acpi_image_tables and vt_check_input_from_image, which find
+/* Fuzz target: acpi_image_tables and vt_check_input_from_image, which find
  * the ACPI tables in a guest memory image (`vtopo check --memory-image`):
  * the RSDP, its RSDT or XSDT, the tables they list. The input is the image's
  * base physical address (8 bytes, little-endian) and the image. Invariants:
@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(image, data + 8, size - 8);
     w = (struct walk){image, size - 8, 0, 0};
     vt_err_clear(&err);
-    rc = vt_acpi_image_tables(image, size - 8, base, found, skipped, &w, NULL, &err);
+    rc = acpi_image_tables(image, size - 8, base, found, skipped, &w, NULL, &err);
     fuzz_check_err(rc, &err);
     FUZZ_CHECK(rc == 0 || w.found == 0, "failure %d after %zu tables", rc, w.found);
 

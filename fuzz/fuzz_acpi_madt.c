@@ -1,4 +1,4 @@
-/* Fuzz target: vt_madt_parse. The input is a whole MADT ("APIC"), parsed as
+/* Fuzz target: madt_parse. The input is a whole MADT ("APIC"), parsed as
  * given and with Length and checksum fixed. Invariants: success exactly when
  * an independent walk accepts every subtable; processor entries (LAPIC,
  * x2APIC) lie inside the table in order and hold the bytes at their offset;
@@ -77,7 +77,7 @@ static void parse_one(const uint8_t *t, size_t size)
     int rc;
 
     vt_err_clear(&err);
-    rc = vt_madt_parse(t, size, "madt.dat", &madt, &err);
+    rc = madt_parse(t, size, "madt.dat", &madt, &err);
     fuzz_check_err(rc, &err);
     want = fuzz_acpi_header_ok(t, size, "APIC") && reference_walk(t, size, &ncpus, &nother);
     FUZZ_CHECK((rc == 0) == want, "parser says %d, the reference walk says %s (%s)", rc,
@@ -91,8 +91,8 @@ static void parse_one(const uint8_t *t, size_t size)
                "%zu cpus + %zu other subtables, the reference finds %zu + %zu", madt.ncpus,
                madt.nother, ncpus, nother);
     check_cpus(t, size, &madt);
-    vt_madt_free(&madt);
-    FUZZ_CHECK(madt.cpus == NULL && madt.ncpus == 0, "%s", "vt_madt_free left cpus");
+    madt_free(&madt);
+    FUZZ_CHECK(madt.cpus == NULL && madt.ncpus == 0, "%s", "madt_free left cpus");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,7 +1,7 @@
-/* Fuzz target: vt_slit_parse and vt_slit_valid. The input is a whole SLIT,
+/* Fuzz target: slit_parse and slit_valid. The input is a whole SLIT,
  * parsed as given and with Length and checksum fixed. Invariants: success
  * exactly when the locality count is 1..65536 and its matrix is present; the
- * matrix is the bytes after the count; vt_slit_valid agrees with Linux's
+ * matrix is the bytes after the count; slit_valid agrees with Linux's
  * slit_valid() rule computed here. */
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +21,7 @@ static void parse_one(const uint8_t *t, size_t size)
     int rc;
 
     vt_err_clear(&err);
-    rc = vt_slit_parse(t, size, "slit.dat", &slit, &err);
+    rc = slit_parse(t, size, "slit.dat", &slit, &err);
     fuzz_check_err(rc, &err);
     FUZZ_CHECK((rc == 0) == want, "parser says %d, the reference says %s (count %llu, %zu bytes)",
                rc, want ? "valid" : "invalid", (unsigned long long)count, size);
@@ -43,11 +43,11 @@ static void parse_one(const uint8_t *t, size_t size)
                 if (i == j ? v != 10 : v <= 10)
                     valid = false;
             }
-        FUZZ_CHECK(vt_slit_valid(&slit) == valid, "vt_slit_valid %d, reference %d",
-                   vt_slit_valid(&slit), valid);
+        FUZZ_CHECK(slit_valid(&slit) == valid, "slit_valid %d, reference %d", slit_valid(&slit),
+                   valid);
     }
-    vt_slit_free(&slit);
-    FUZZ_CHECK(slit.entries == NULL && slit.count == 0, "%s", "vt_slit_free left a matrix");
+    slit_free(&slit);
+    FUZZ_CHECK(slit.entries == NULL && slit.count == 0, "%s", "slit_free left a matrix");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

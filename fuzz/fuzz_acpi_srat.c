@@ -1,4 +1,4 @@
-/* Fuzz target: vt_srat_parse. The input is a whole SRAT; it is parsed as
+/* Fuzz target: srat_parse. The input is a whole SRAT; it is parsed as
  * given (header checks) and with Length and checksum fixed (the body).
  * Invariants: success exactly when an independent walk of the subtables
  * accepts the table; every entry lies inside the table, in order, with the
@@ -130,7 +130,7 @@ static void parse_one(const uint8_t *t, size_t size)
     int rc;
 
     vt_err_clear(&err);
-    rc = vt_srat_parse(t, size, "srat.dat", &srat, &err);
+    rc = srat_parse(t, size, "srat.dat", &srat, &err);
     fuzz_check_err(rc, &err);
     want = fuzz_acpi_header_ok(t, size, "SRAT") && reference_walk(t, size, &nknown);
     FUZZ_CHECK((rc == 0) == want, "parser says %d, the reference walk says %s (%s)", rc,
@@ -139,8 +139,8 @@ static void parse_one(const uint8_t *t, size_t size)
         FUZZ_CHECK(srat.n == nknown, "%zu entries kept, the reference finds %zu", srat.n, nknown);
     if (rc == 0) {
         check_entries(t, size, &srat);
-        vt_srat_free(&srat);
-        FUZZ_CHECK(srat.entries == NULL && srat.n == 0, "%s", "vt_srat_free left entries");
+        srat_free(&srat);
+        FUZZ_CHECK(srat.entries == NULL && srat.n == 0, "%s", "srat_free left entries");
     } else {
         FUZZ_CHECK(srat.entries == NULL && srat.n == 0, "failure %d left %zu entries", rc, srat.n);
     }

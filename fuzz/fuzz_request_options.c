@@ -79,7 +79,7 @@ static void check_matrix(const struct request_matrix *m, const char *text, int w
                            "HMAT value %zu,%zu is %u", i, j, v);
         }
     if (which != 9)
-        FUZZ_CHECK(vt_hmat_entry_unit(m->values, m->rows * m->cols, NULL, NULL) != 0, "%s",
+        FUZZ_CHECK(hmat_entry_unit(m->values, m->rows * m->cols, NULL, NULL) != 0, "%s",
                    "an HMAT matrix without a base unit was accepted");
 }
 

@@ -1,4 +1,4 @@
-/* Fuzz target: vt_parse_key_value, which reads "KEY=value" lines of a PCI
+/* Fuzz target: parse_key_value, which reads "KEY=value" lines of a PCI
  * device's uevent (PCI_ID, PCI_CLASS) in the sysfs host source. The input is
  * the text. Invariants: a key is found exactly when some line starts with
  * "KEY=", and then the value is the start of the first such line's rest,
@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
         const char *want = first_line(text, keys[k]);
         char val[8];
-        bool found = vt_parse_key_value(text, keys[k], val, sizeof(val));
+        bool found = parse_key_value(text, keys[k], val, sizeof(val));
 
         FUZZ_CHECK(found == (want != NULL), "key %s: found %d", keys[k], found);
         if (found) {

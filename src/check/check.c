@@ -39,7 +39,7 @@ struct ctx {
     struct vt_srat srat;
     struct vt_slit slit;
     struct vt_madt madt;
-    struct vt_linux_numa numa;
+    struct linux_numa numa;
     /* Indexes, so that every rule is linear in the CPUs: */
     struct idmap *madt_ids;         /* MADT APIC IDs Linux counts as CPUs -> entry */
     struct idmap *madt_uids;        /* MADT UIDs -> entry */
@@ -223,7 +223,7 @@ static void check_srat(struct ctx *x)
 
     if (!d)
         return;
-    if (vt_srat_parse(d, in->srat_len, name, &x->srat, &err) < 0) {
+    if (srat_parse(d, in->srat_len, name, &x->srat, &err) < 0) {
         finding(x, VT_SEV_ERROR, "srat.structure", "SRAT", offset_in(err.msg),
                 "%s; Linux calls bad_srat() and ignores the whole SRAT", err.msg);
         free(copy);
@@ -262,7 +262,7 @@ static void check_srat(struct ctx *x)
         if (e->type == VT_SRAT_MEMORY && (e->flags & VT_SRAT_ENABLED) && e->pxm < VT_LINUX_MAX_PXM)
             x->mem_pxm[e->pxm] = true;
     }
-    vt_linux_srat(&x->srat, &x->numa);
+    linux_srat(&x->srat, &x->numa);
     index_srat(x);
     if (x->numa.gi_error != SIZE_MAX) {
         const struct vt_srat_entry *e = &x->srat.entries[x->numa.gi_error];
@@ -306,18 +306,18 @@ static void check_srat(struct ctx *x)
 static void check_coverage(struct ctx *x)
 {
     uint64_t ram = 0, covered = 0;
-    struct vt_e820 map;
+    struct e820_map map;
     struct vt_err err;
 
     if (!x->in->e820_text)
         return;
-    if (vt_e820_parse(x->in->e820_text, x->in->e820_name ? x->in->e820_name : "e820", &map, &err) <
+    if (e820_parse(x->in->e820_text, x->in->e820_name ? x->in->e820_name : "e820", &map, &err) <
         0) {
         finding(x, VT_SEV_ERROR, "e820.format", "", -1, "%s", err.msg);
         return;
     }
     if (!x->c->srat_used) {
-        vt_e820_free(&map);
+        e820_free(&map);
         return;
     }
     for (size_t i = 0; i < map.n; i++) {
@@ -347,7 +347,7 @@ static void check_coverage(struct ctx *x)
                 covered >> 20, ram >> 20);
         x->c->srat_used = false;
     }
-    vt_e820_free(&map);
+    e820_free(&map);
 }
 
 /* ---- SLIT ---------------------------------------------------------------- */
@@ -364,7 +364,7 @@ static void check_slit(struct ctx *x)
 
     if (!d)
         return;
-    if (vt_slit_parse(d, in->slit_len, name, &x->slit, &err) < 0) {
+    if (slit_parse(d, in->slit_len, name, &x->slit, &err) < 0) {
         finding(x, VT_SEV_ERROR, "slit.structure", "SLIT", 36,
                 "%s; Linux ignores the SLIT (distances 10/20)", err.msg);
         free(copy);
@@ -525,7 +525,7 @@ static void check_madt(struct ctx *x)
 
     if (!d)
         return;
-    if (vt_madt_parse(d, in->madt_len, name, &x->madt, &err) < 0) {
+    if (madt_parse(d, in->madt_len, name, &x->madt, &err) < 0) {
         finding(x, VT_SEV_ERROR, "madt.structure", "APIC", offset_in(err.msg), "%s", err.msg);
         free(copy);
         return;
@@ -617,7 +617,7 @@ static void check_hmat(struct ctx *x)
 
     if (!d)
         return;
-    if (vt_hmat_parse(d, in->hmat_len, name, &hmat, &err) < 0) {
+    if (hmat_parse(d, in->hmat_len, name, &hmat, &err) < 0) {
         finding(x, VT_SEV_ERROR, "hmat.structure", "HMAT", offset_in(err.msg),
                 "%s; Linux ignores the HMAT", err.msg);
         free(copy);
@@ -627,7 +627,7 @@ static void check_hmat(struct ctx *x)
     if (!x->have_srat || !x->srat_parsed) {
         finding(x, VT_SEV_ERROR, "hmat.no_srat", "HMAT", -1,
                 "%s: Linux parses the HMAT only after an SRAT it could parse", name);
-        vt_hmat_free(&hmat);
+        hmat_free(&hmat);
         return;
     }
     if (!x->c->srat_used)
@@ -646,7 +646,7 @@ static void check_hmat(struct ctx *x)
                     "\"acpi/hmat: Ignoring: Invalid table\")",
                     name, pd->memory_pd);
             ok = false;
-        } else if ((pd->flags & 1) && vt_linux_node_of_pxm(&x->numa, pd->initiator_pd) < 0) {
+        } else if ((pd->flags & 1) && linux_node_of_pxm(&x->numa, pd->initiator_pd) < 0) {
             finding(x, VT_SEV_ERROR, "hmat.initiator_missing", "HMAT", (long)pd->offset,
                     "%s: initiator proximity domain %u is not in the SRAT: Linux rejects the "
                     "HMAT",
@@ -660,7 +660,7 @@ static void check_hmat(struct ctx *x)
                     "%s: locality structure with entry base unit 0: every value reads as 0", name);
         }
     x->c->hmat_used = ok;
-    vt_hmat_free(&hmat);
+    hmat_free(&hmat);
 }
 
 /* ---- CPUID ------------------------------------------------------------------ */
@@ -765,7 +765,7 @@ static int node_of_apic(const struct ctx *x, uint32_t apic_id)
 {
     size_t k = idmap_get(x->srat_ids, apic_id);
 
-    return k != SIZE_MAX ? vt_linux_node_of_pxm(&x->numa, x->srat.entries[k].pxm) : -1;
+    return k != SIZE_MAX ? linux_node_of_pxm(&x->numa, x->srat.entries[k].pxm) : -1;
 }
 
 /* Two CPUs in one group (package or LLC) but different nodes: sort by group,
@@ -881,7 +881,7 @@ static void predict_nodes(struct ctx *x)
     }
     for (size_t i = 0; i < x->srat.n; i++) {
         const struct vt_srat_entry *e = &x->srat.entries[i];
-        int nd = vt_linux_node_of_pxm(&x->numa, e->pxm);
+        int nd = linux_node_of_pxm(&x->numa, e->pxm);
         struct vt_check_node *cn = nd >= 0 ? &c->nodes[nd] : NULL;
         const struct vt_madt_cpu *m;
 
@@ -998,9 +998,9 @@ int vt_check_run(const struct vt_check_input *in, struct vt_check **out, struct 
         check_hmat(&x);
     check_cpuid(&x);
     predict_nodes(&x);
-    vt_srat_free(&x.srat);
-    vt_slit_free(&x.slit);
-    vt_madt_free(&x.madt);
+    srat_free(&x.srat);
+    slit_free(&x.slit);
+    madt_free(&x.madt);
     idmap_free(x.madt_ids);
     idmap_free(x.madt_uids);
     idmap_free(x.srat_ids);
@@ -1074,46 +1074,45 @@ const char *vt_severity_name(enum vt_severity s)
 
 int vt_check_to_json(const struct vt_check *c, char **json, struct vt_err *err)
 {
-    struct vt_buf b;
+    struct buf b;
 
-    vt_buf_init(&b);
-    vt_buf_printf(&b,
-                  "{\n  \"format\": \"vtopo-check\",\n  \"version\": 1,\n  \"srat_used\": %s,\n"
-                  "  \"slit_used\": %s,\n  \"hmat_used\": %s,\n  \"errors\": %zu,\n"
-                  "  \"warnings\": %zu,\n  \"linux_nodes\": [",
-                  c->srat_used ? "true" : "false", c->slit_used ? "true" : "false",
-                  c->hmat_used ? "true" : "false", vt_check_count(c, VT_SEV_ERROR),
-                  vt_check_count(c, VT_SEV_WARNING));
+    buf_init(&b);
+    buf_printf(&b,
+               "{\n  \"format\": \"vtopo-check\",\n  \"version\": 1,\n  \"srat_used\": %s,\n"
+               "  \"slit_used\": %s,\n  \"hmat_used\": %s,\n  \"errors\": %zu,\n"
+               "  \"warnings\": %zu,\n  \"linux_nodes\": [",
+               c->srat_used ? "true" : "false", c->slit_used ? "true" : "false",
+               c->hmat_used ? "true" : "false", vt_check_count(c, VT_SEV_ERROR),
+               vt_check_count(c, VT_SEV_WARNING));
     for (size_t i = 0; i < c->nnodes; i++)
-        vt_buf_printf(&b,
-                      "%s\n    {\"linux_node\": %d, \"pxm\": %" PRIu32 ", \"cpus\": %zu, "
-                      "\"memory_bytes\": %" PRIu64 ", \"hotplug_cpus\": %zu, "
-                      "\"hotplug_memory_bytes\": %" PRIu64 ", \"generic_initiators\": %zu}",
-                      i ? "," : "", c->nodes[i].linux_node, c->nodes[i].pxm, c->nodes[i].ncpus,
-                      c->nodes[i].memory_bytes, c->nodes[i].hotplug_cpus,
-                      c->nodes[i].hotplug_memory_bytes, c->nodes[i].generic_initiators);
-    vt_buf_printf(&b, "%s],\n  \"findings\": [", c->nnodes ? "\n  " : "");
+        buf_printf(&b,
+                   "%s\n    {\"linux_node\": %d, \"pxm\": %" PRIu32 ", \"cpus\": %zu, "
+                   "\"memory_bytes\": %" PRIu64 ", \"hotplug_cpus\": %zu, "
+                   "\"hotplug_memory_bytes\": %" PRIu64 ", \"generic_initiators\": %zu}",
+                   i ? "," : "", c->nodes[i].linux_node, c->nodes[i].pxm, c->nodes[i].ncpus,
+                   c->nodes[i].memory_bytes, c->nodes[i].hotplug_cpus,
+                   c->nodes[i].hotplug_memory_bytes, c->nodes[i].generic_initiators);
+    buf_printf(&b, "%s],\n  \"findings\": [", c->nnodes ? "\n  " : "");
     for (size_t i = 0; i < c->nf; i++) {
-        vt_buf_printf(&b,
-                      "%s\n    {\"severity\": \"%s\", \"rule\": \"%s\", \"table\": ", i ? "," : "",
-                      vt_severity_name(c->f[i].severity), c->f[i].rule);
+        buf_printf(&b, "%s\n    {\"severity\": \"%s\", \"rule\": \"%s\", \"table\": ", i ? "," : "",
+                   vt_severity_name(c->f[i].severity), c->f[i].rule);
         if (c->f[i].table[0])
-            vt_buf_json_string(&b, c->f[i].table);
+            buf_json_string(&b, c->f[i].table);
         else
-            vt_buf_printf(&b, "null");
-        vt_buf_printf(&b, ", \"offset\": ");
+            buf_printf(&b, "null");
+        buf_printf(&b, ", \"offset\": ");
         if (c->f[i].offset >= 0)
-            vt_buf_printf(&b, "%ld", c->f[i].offset);
+            buf_printf(&b, "%ld", c->f[i].offset);
         else
-            vt_buf_printf(&b, "null");
-        vt_buf_printf(&b, ", \"message\": ");
-        vt_buf_json_string(&b, c->f[i].message);
-        vt_buf_printf(&b, "}");
+            buf_printf(&b, "null");
+        buf_printf(&b, ", \"message\": ");
+        buf_json_string(&b, c->f[i].message);
+        buf_printf(&b, "}");
     }
-    vt_buf_printf(&b, "%s]\n}\n", c->nf ? "\n  " : "");
-    vt_buf_append(&b, "", 1);
+    buf_printf(&b, "%s]\n}\n", c->nf ? "\n  " : "");
+    buf_append(&b, "", 1);
     if (b.oom) {
-        vt_buf_free(&b);
+        buf_free(&b);
         return vt_err_set(err, -ENOMEM, "out of memory");
     }
     *json = (char *)b.data;

@@ -175,8 +175,8 @@ int vt_check_input_from_image(struct vt_check_input *in, const uint8_t *image, s
     struct image_walk w = {in, image, base, err};
 
     in->image_nskipped = 0;
-    return vt_acpi_image_tables(image, len, base, take_image_table, skip_image_table, &w,
-                                &in->image_root, err);
+    return acpi_image_tables(image, len, base, take_image_table, skip_image_table, &w,
+                             &in->image_root, err);
 }
 
 /* ---- files and directories --------------------------------------------- */
@@ -191,7 +191,7 @@ static int take_text(struct vt_check_input *in, const char *what, const char **t
 
     if (*text)
         return vt_err_set(err, -EINVAL, "two %s inputs given (%s and %s)", what, *name, path);
-    if ((rc = vt_read_file_at(dirfd, rel, path, max, 0, &data, NULL, err)) < 0 ||
+    if ((rc = read_file_at(dirfd, rel, path, max, 0, &data, NULL, err)) < 0 ||
         (rc = own(in, data, err)) < 0)
         return rc;
     *text = data;
@@ -258,18 +258,18 @@ static int read_dir_once(struct vt_check_input *s, const struct vt_check_input *
         char *data;
         size_t len;
 
-        rc = vt_acpi_read_dir_table(dfd, dir, table_sigs[t], &data, &len, path, sizeof(path), err);
+        rc = acpi_read_dir_table(dfd, dir, table_sigs[t], &data, &len, path, sizeof(path), err);
         if (rc == -ENOENT)
             rc = 0;
         else if (rc == 0)
             rc = take_table(s, path, data, len, (int)t, err);
     }
     if (rc == 0 && !in->cpuid_text && faccessat(dfd, "cpuid.txt", F_OK, 0) == 0 &&
-        (rc = vt_path_fmt(path, sizeof(path), err, "%s/cpuid.txt", dir)) == 0)
+        (rc = path_fmt(path, sizeof(path), err, "%s/cpuid.txt", dir)) == 0)
         rc = take_text(s, "CPUID", &s->cpuid_text, &s->cpuid_name, dfd, "cpuid.txt", path,
                        VT_CPUID_TEXT_MAX, err);
     if (rc == 0 && !in->e820_text && faccessat(dfd, "e820.txt", F_OK, 0) == 0 &&
-        (rc = vt_path_fmt(path, sizeof(path), err, "%s/e820.txt", dir)) == 0)
+        (rc = path_fmt(path, sizeof(path), err, "%s/e820.txt", dir)) == 0)
         rc = take_text(s, "E820", &s->e820_text, &s->e820_name, dfd, "e820.txt", path,
                        VT_E820_TEXT_MAX, err);
     *moved = !still_there(dfd, dir);

@@ -151,7 +151,7 @@ static int predict_ranges(const struct vt_layout *l, const struct vt_vnode *vn, 
         /* QEMU's own SRAT: one range over its device-memory region, in its
          * last node. */
         bool last = vn->vnode + 1 == vt_layout_vnode_count(l);
-        bool dev = last && vt_qemu_device_memory(l, &qstart, &qend);
+        bool dev = last && vmm_qemu_device_memory(l, &qstart, &qend);
 
         if (!(n->ranges = malloc((vn->nranges + 1) * sizeof(*n->ranges))))
             return -ENOMEM;
@@ -267,7 +267,7 @@ int vt_guest_view_of_check(const struct vt_check *c, const uint8_t *slit, size_t
     v->slit = vt_check_slit_used(c) ? VT_GUEST_USED : VT_GUEST_NOT_USED;
     v->hmat = vt_check_hmat_used(c) ? VT_GUEST_USED : VT_GUEST_NOT_USED;
     if (v->slit == VT_GUEST_USED && slit)
-        have_slit = vt_slit_parse(slit, slit_len, "SLIT", &s, err) == 0;
+        have_slit = slit_parse(slit, slit_len, "SLIT", &s, err) == 0;
     if (!(v->gi_nodes = vt_bitmap_new()))
         goto oom;
     if (v->srat == VT_GUEST_NOT_USED) {
@@ -307,10 +307,10 @@ int vt_guest_view_of_check(const struct vt_check *c, const uint8_t *slit, size_t
                 node->dist[j] = i == j ? 10 : 20;
         }
     }
-    vt_slit_free(&s);
+    slit_free(&s);
     return 0;
 oom:
-    vt_slit_free(&s);
+    slit_free(&s);
     vt_guest_view_free(v);
     return vt_err_set(err, -ENOMEM, "out of memory");
 }

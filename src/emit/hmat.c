@@ -33,7 +33,7 @@ static uint32_t *locality_values(const struct vt_layout *l, uint8_t data_type, c
     return v;
 }
 
-static int locality(struct vt_buf *b, const struct vt_layout *l, uint8_t data_type,
+static int locality(struct buf *b, const struct vt_layout *l, uint8_t data_type,
                     const unsigned *init, size_t ni, const unsigned *targ, size_t nt,
                     struct vt_err *err)
 {
@@ -43,30 +43,30 @@ static int locality(struct vt_buf *b, const struct vt_layout *l, uint8_t data_ty
     if (!v)
         return vt_err_set(err, -ENOMEM, "out of memory building the HMAT");
     /* The planner accepted only matrices a unit exists for. */
-    unit = vt_hmat_entry_unit(v, ni * nt, NULL, NULL);
+    unit = hmat_entry_unit(v, ni * nt, NULL, NULL);
     if (unit == 0) {
         free(v);
         return vt_err_set(err, -EINVAL,
                           "HMAT: no base unit represents the %s values in 16-bit entries",
                           data_type == HMAT_ACCESS_LATENCY ? "latency" : "bandwidth");
     }
-    vt_buf_le(b, 1, 2); /* type: system locality latency and bandwidth */
-    vt_buf_le(b, 0, 2);
-    vt_buf_le(b, 32 + 4 * ni + 4 * nt + 2 * ni * nt, 4);
-    vt_buf_le(b, 0, 1); /* flags: memory */
-    vt_buf_le(b, data_type, 1);
-    vt_buf_le(b, 0, 1); /* min transfer size */
-    vt_buf_le(b, 0, 1);
-    vt_buf_le(b, ni, 4);
-    vt_buf_le(b, nt, 4);
-    vt_buf_le(b, 0, 4);
-    vt_buf_le(b, data_type == HMAT_ACCESS_LATENCY ? unit * PS_PER_NS : unit, 8);
+    buf_le(b, 1, 2); /* type: system locality latency and bandwidth */
+    buf_le(b, 0, 2);
+    buf_le(b, 32 + 4 * ni + 4 * nt + 2 * ni * nt, 4);
+    buf_le(b, 0, 1); /* flags: memory */
+    buf_le(b, data_type, 1);
+    buf_le(b, 0, 1); /* min transfer size */
+    buf_le(b, 0, 1);
+    buf_le(b, ni, 4);
+    buf_le(b, nt, 4);
+    buf_le(b, 0, 4);
+    buf_le(b, data_type == HMAT_ACCESS_LATENCY ? unit * PS_PER_NS : unit, 8);
     for (size_t i = 0; i < ni; i++)
-        vt_buf_le(b, vt_layout_vnode(l, init[i])->guest_pxm, 4);
+        buf_le(b, vt_layout_vnode(l, init[i])->guest_pxm, 4);
     for (size_t t = 0; t < nt; t++)
-        vt_buf_le(b, vt_layout_vnode(l, targ[t])->guest_pxm, 4);
+        buf_le(b, vt_layout_vnode(l, targ[t])->guest_pxm, 4);
     for (size_t k = 0; k < ni * nt; k++)
-        vt_buf_le(b, v[k] / unit, 2);
+        buf_le(b, v[k] / unit, 2);
     free(v);
     return 0;
 }
@@ -94,7 +94,7 @@ int vt_acpi_hmat(const struct vt_layout *l, const struct vt_acpi_options *o, uin
     size_t nv = vt_layout_vnode_count(l), ni = 0, nt = 0;
     unsigned *init = malloc((nv ? nv : 1) * sizeof(*init));
     unsigned *targ = malloc((nv ? nv : 1) * sizeof(*targ));
-    struct vt_buf b;
+    struct buf b;
     int rc = 0;
 
     if (!init || !targ) {
@@ -108,23 +108,23 @@ int vt_acpi_hmat(const struct vt_layout *l, const struct vt_acpi_options *o, uin
         if (vt_layout_hmat_is_target(l, (unsigned)v))
             targ[nt++] = (unsigned)v;
     }
-    vt_acpi_begin(&b, "HMAT", HMAT_REVISION, o);
-    vt_buf_le(&b, 0, 4); /* reserved */
+    acpi_begin(&b, "HMAT", HMAT_REVISION, o);
+    buf_le(&b, 0, 4); /* reserved */
     /* Linux rejects the whole HMAT if a domain without an SRAT memory entry
      * is a target here, so only vnodes with memory (boot or hot-pluggable)
      * get one. */
     for (size_t t = 0; t < nt; t++) {
-        vt_buf_le(&b, 0, 2); /* type: memory proximity domain attributes */
-        vt_buf_le(&b, 0, 2);
-        vt_buf_le(&b, 40, 4);
-        vt_buf_le(&b, ni ? HMAT_INITIATOR_VALID : 0, 2);
-        vt_buf_le(&b, 0, 2);
-        vt_buf_le(
-            &b, ni ? vt_layout_vnode(l, nearest_initiator(l, targ[t], init, ni))->guest_pxm : 0, 4);
-        vt_buf_le(&b, vt_layout_vnode(l, targ[t])->guest_pxm, 4);
-        vt_buf_le(&b, 0, 4);
-        vt_buf_le(&b, 0, 8);
-        vt_buf_le(&b, 0, 8);
+        buf_le(&b, 0, 2); /* type: memory proximity domain attributes */
+        buf_le(&b, 0, 2);
+        buf_le(&b, 40, 4);
+        buf_le(&b, ni ? HMAT_INITIATOR_VALID : 0, 2);
+        buf_le(&b, 0, 2);
+        buf_le(&b, ni ? vt_layout_vnode(l, nearest_initiator(l, targ[t], init, ni))->guest_pxm : 0,
+               4);
+        buf_le(&b, vt_layout_vnode(l, targ[t])->guest_pxm, 4);
+        buf_le(&b, 0, 4);
+        buf_le(&b, 0, 8);
+        buf_le(&b, 0, 8);
     }
     if (ni && nt) {
         rc = locality(&b, l, HMAT_ACCESS_LATENCY, init, ni, targ, nt, err);
@@ -134,8 +134,8 @@ int vt_acpi_hmat(const struct vt_layout *l, const struct vt_acpi_options *o, uin
     free(init);
     free(targ);
     if (rc < 0) {
-        vt_buf_free(&b);
+        buf_free(&b);
         return rc;
     }
-    return vt_acpi_end(&b, data, len, err);
+    return acpi_end(&b, data, len, err);
 }

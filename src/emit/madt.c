@@ -14,24 +14,24 @@
 #define MADT_ONLINE_CAPABLE 2u
 
 /* One processor entry; returns whether it is an x2APIC entry. */
-static bool cpu_entry(struct vt_buf *b, const struct vt_vcpu *c, uint32_t flags, bool all_x2apic)
+static bool cpu_entry(struct buf *b, const struct vt_vcpu *c, uint32_t flags, bool all_x2apic)
 {
     /* The spec: APIC IDs below 255 use the local APIC structure (whose UID
      * is one byte), 255 and above the x2APIC structure. */
     if (c->apic_id <= VT_XAPIC_MAX_ID && c->vcpu <= VT_MADT_LAPIC_MAX_UID && !all_x2apic) {
-        vt_buf_le(b, 0, 1);
-        vt_buf_le(b, 8, 1);
-        vt_buf_le(b, c->vcpu, 1);
-        vt_buf_le(b, c->apic_id, 1);
-        vt_buf_le(b, flags, 4);
+        buf_le(b, 0, 1);
+        buf_le(b, 8, 1);
+        buf_le(b, c->vcpu, 1);
+        buf_le(b, c->apic_id, 1);
+        buf_le(b, flags, 4);
         return false;
     }
-    vt_buf_le(b, 9, 1);
-    vt_buf_le(b, 16, 1);
-    vt_buf_le(b, 0, 2);
-    vt_buf_le(b, c->apic_id, 4);
-    vt_buf_le(b, flags, 4);
-    vt_buf_le(b, c->vcpu, 4);
+    buf_le(b, 9, 1);
+    buf_le(b, 16, 1);
+    buf_le(b, 0, 2);
+    buf_le(b, c->apic_id, 4);
+    buf_le(b, flags, 4);
+    buf_le(b, c->vcpu, 4);
     return true;
 }
 
@@ -39,7 +39,7 @@ int vt_acpi_madt(const struct vt_layout *l, const struct vt_acpi_options *o, uin
                  size_t *len, struct vt_err *err)
 {
     bool any_x2apic = false, all_x2apic = false;
-    struct vt_buf b;
+    struct buf b;
 
     /* A vCPU with an APIC ID below 255 but a UID of 255 or more fits no
      * local APIC entry, and Linux (6.7+, "x86/acpi: Ignore invalid x2APIC
@@ -53,9 +53,9 @@ int vt_acpi_madt(const struct vt_layout *l, const struct vt_acpi_options *o, uin
         all_x2apic |= vt_layout_hotplug_vcpu(l, i)->apic_id <= VT_XAPIC_MAX_ID &&
                       vt_layout_hotplug_vcpu(l, i)->vcpu > VT_MADT_LAPIC_MAX_UID;
 
-    vt_acpi_begin(&b, "APIC", MADT_REVISION, o);
-    vt_buf_le(&b, LAPIC_ADDRESS, 4);
-    vt_buf_le(&b, PCAT_COMPAT, 4);
+    acpi_begin(&b, "APIC", MADT_REVISION, o);
+    buf_le(&b, LAPIC_ADDRESS, 4);
+    buf_le(&b, PCAT_COMPAT, 4);
     for (size_t i = 0; i < vt_layout_vcpu_count(l); i++)
         any_x2apic |= cpu_entry(&b, vt_layout_vcpu(l, i), MADT_ENABLED, all_x2apic);
     /* Not enabled but online-capable: Linux counts them as possible CPUs to
@@ -63,31 +63,31 @@ int vt_acpi_madt(const struct vt_layout *l, const struct vt_acpi_options *o, uin
     for (size_t i = 0; i < vt_layout_hotplug_vcpu_count(l); i++)
         any_x2apic |= cpu_entry(&b, vt_layout_hotplug_vcpu(l, i), MADT_ONLINE_CAPABLE, all_x2apic);
     if (!(o && o->madt_cpus_only)) {
-        vt_buf_le(&b, 1, 1); /* IO-APIC */
-        vt_buf_le(&b, 12, 1);
-        vt_buf_le(&b, 0, 1); /* IO-APIC id */
-        vt_buf_le(&b, 0, 1);
-        vt_buf_le(&b, IOAPIC_ADDRESS, 4);
-        vt_buf_le(&b, 0, 4); /* GSI base */
-        vt_buf_le(&b, 2, 1); /* interrupt source override: ISA IRQ0 -> GSI 2 */
-        vt_buf_le(&b, 10, 1);
-        vt_buf_le(&b, 0, 1); /* bus: ISA */
-        vt_buf_le(&b, 0, 1); /* source IRQ */
-        vt_buf_le(&b, 2, 4); /* GSI */
-        vt_buf_le(&b, 0, 2); /* flags: conforms to the bus */
-        vt_buf_le(&b, 4, 1); /* local APIC NMI, all processors, LINT1 */
-        vt_buf_le(&b, 6, 1);
-        vt_buf_le(&b, 0xff, 1);
-        vt_buf_le(&b, 0, 2);
-        vt_buf_le(&b, 1, 1);
+        buf_le(&b, 1, 1); /* IO-APIC */
+        buf_le(&b, 12, 1);
+        buf_le(&b, 0, 1); /* IO-APIC id */
+        buf_le(&b, 0, 1);
+        buf_le(&b, IOAPIC_ADDRESS, 4);
+        buf_le(&b, 0, 4); /* GSI base */
+        buf_le(&b, 2, 1); /* interrupt source override: ISA IRQ0 -> GSI 2 */
+        buf_le(&b, 10, 1);
+        buf_le(&b, 0, 1); /* bus: ISA */
+        buf_le(&b, 0, 1); /* source IRQ */
+        buf_le(&b, 2, 4); /* GSI */
+        buf_le(&b, 0, 2); /* flags: conforms to the bus */
+        buf_le(&b, 4, 1); /* local APIC NMI, all processors, LINT1 */
+        buf_le(&b, 6, 1);
+        buf_le(&b, 0xff, 1);
+        buf_le(&b, 0, 2);
+        buf_le(&b, 1, 1);
         if (any_x2apic) {
-            vt_buf_le(&b, 10, 1); /* local x2APIC NMI, all processors, LINT1 */
-            vt_buf_le(&b, 12, 1);
-            vt_buf_le(&b, 0, 2);
-            vt_buf_le(&b, 0xffffffffu, 4);
-            vt_buf_le(&b, 1, 1);
-            vt_buf_le(&b, 0, 3);
+            buf_le(&b, 10, 1); /* local x2APIC NMI, all processors, LINT1 */
+            buf_le(&b, 12, 1);
+            buf_le(&b, 0, 2);
+            buf_le(&b, 0xffffffffu, 4);
+            buf_le(&b, 1, 1);
+            buf_le(&b, 0, 3);
         }
     }
-    return vt_acpi_end(&b, data, len, err);
+    return acpi_end(&b, data, len, err);
 }

@@ -16,7 +16,7 @@
 #define PLAN_FORMAT         "vtopo-plan"
 #define PLAN_FORMAT_VERSION 1
 
-static void json_list(struct vt_buf *b, const struct vt_bitmap *set)
+static void json_list(struct buf *b, const struct vt_bitmap *set)
 {
     char *s = vt_bitmap_format_list(set);
 
@@ -24,193 +24,189 @@ static void json_list(struct vt_buf *b, const struct vt_bitmap *set)
         b->oom = true;
         return;
     }
-    vt_buf_json_string(b, s);
+    buf_json_string(b, s);
     free(s);
 }
 
 /* The present vCPUs ("vcpus") or the hot-pluggable ones ("hotplug_vcpus"). */
-static void vcpus_json(struct vt_buf *b, const struct vt_layout *l, bool hotplug)
+static void vcpus_json(struct buf *b, const struct vt_layout *l, bool hotplug)
 {
     size_t n = hotplug ? vt_layout_hotplug_vcpu_count(l) : vt_layout_vcpu_count(l);
 
-    vt_buf_printf(b, "  \"%s\": [%s", hotplug ? "hotplug_vcpus" : "vcpus", n ? "\n" : "");
+    buf_printf(b, "  \"%s\": [%s", hotplug ? "hotplug_vcpus" : "vcpus", n ? "\n" : "");
     for (size_t i = 0; i < n; i++) {
         const struct vt_vcpu *c = hotplug ? vt_layout_hotplug_vcpu(l, i) : vt_layout_vcpu(l, i);
 
-        vt_buf_printf(b,
-                      "    {\"vcpu\": %u, \"apic_id\": %u, \"vnode\": %u, \"package\": %u, "
-                      "\"die\": %u, \"core\": %u, \"thread\": %u, \"pcpu\": ",
-                      c->vcpu, c->apic_id, c->vnode, c->package, c->die, c->core, c->thread);
+        buf_printf(b,
+                   "    {\"vcpu\": %u, \"apic_id\": %u, \"vnode\": %u, \"package\": %u, "
+                   "\"die\": %u, \"core\": %u, \"thread\": %u, \"pcpu\": ",
+                   c->vcpu, c->apic_id, c->vnode, c->package, c->die, c->core, c->thread);
         if (c->pcpu >= 0)
-            vt_buf_printf(b, "%d}", c->pcpu);
+            buf_printf(b, "%d}", c->pcpu);
         else
-            vt_buf_printf(b, "null}");
-        vt_buf_printf(b, "%s\n", i + 1 < n ? "," : "");
+            buf_printf(b, "null}");
+        buf_printf(b, "%s\n", i + 1 < n ? "," : "");
     }
-    vt_buf_printf(b, "%s],\n", n ? "  " : "");
+    buf_printf(b, "%s],\n", n ? "  " : "");
 }
 
-static void vnodes_json(struct vt_buf *b, const struct vt_layout *l)
+static void vnodes_json(struct buf *b, const struct vt_layout *l)
 {
     size_t n = vt_layout_vnode_count(l);
 
-    vt_buf_printf(b, "  \"vnodes\": [\n");
+    buf_printf(b, "  \"vnodes\": [\n");
     for (size_t i = 0; i < n; i++) {
         const struct vt_vnode *v = vt_layout_vnode(l, i);
 
-        vt_buf_printf(b,
-                      "    {\"vnode\": %u, \"guest_pxm\": %" PRIu32 ", \"linux_node\": ", v->vnode,
-                      v->guest_pxm);
+        buf_printf(b, "    {\"vnode\": %u, \"guest_pxm\": %" PRIu32 ", \"linux_node\": ", v->vnode,
+                   v->guest_pxm);
         if (v->linux_node >= 0)
-            vt_buf_printf(b, "%d", v->linux_node);
+            buf_printf(b, "%d", v->linux_node);
         else
-            vt_buf_printf(b, "null");
-        vt_buf_printf(b, ", \"pnode\": ");
+            buf_printf(b, "null");
+        buf_printf(b, ", \"pnode\": ");
         if (v->pnode >= 0)
-            vt_buf_printf(b, "%d", v->pnode);
+            buf_printf(b, "%d", v->pnode);
         else
-            vt_buf_printf(b, "null");
-        vt_buf_printf(b, ", \"host_pxm\": ");
+            buf_printf(b, "null");
+        buf_printf(b, ", \"host_pxm\": ");
         if (v->host_pxm != VT_PXM_UNKNOWN)
-            vt_buf_printf(b, "%" PRIu32, v->host_pxm);
+            buf_printf(b, "%" PRIu32, v->host_pxm);
         else
-            vt_buf_printf(b, "null");
-        vt_buf_printf(b, ", \"cpus\": ");
+            buf_printf(b, "null");
+        buf_printf(b, ", \"cpus\": ");
         json_list(b, v->vcpus);
-        vt_buf_printf(b, ", \"memory_bytes\": %" PRIu64 ", \"ranges\": [", v->memory_bytes);
+        buf_printf(b, ", \"memory_bytes\": %" PRIu64 ", \"ranges\": [", v->memory_bytes);
         for (size_t r = 0; r < v->nranges; r++)
-            vt_buf_printf(b, "%s{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64 "\"}",
-                          r ? ", " : "", v->ranges[r].start, v->ranges[r].end);
-        vt_buf_printf(b, "], \"hotplug_cpus\": ");
+            buf_printf(b, "%s{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64 "\"}",
+                       r ? ", " : "", v->ranges[r].start, v->ranges[r].end);
+        buf_printf(b, "], \"hotplug_cpus\": ");
         json_list(b, v->hotplug_vcpus);
-        vt_buf_printf(b,
-                      ", \"hotplug_memory_bytes\": %" PRIu64 ", \"generic_initiators\": %zu}%s\n",
-                      v->hotplug_memory_bytes, v->ninitiators, i + 1 < n ? "," : "");
+        buf_printf(b, ", \"hotplug_memory_bytes\": %" PRIu64 ", \"generic_initiators\": %zu}%s\n",
+                   v->hotplug_memory_bytes, v->ninitiators, i + 1 < n ? "," : "");
     }
-    vt_buf_printf(b, "  ],\n");
+    buf_printf(b, "  ],\n");
 }
 
 /* Generic initiators (in the order given) and hot-pluggable memory ranges
  * (in address order). */
-static void devices_json(struct vt_buf *b, const struct vt_layout *l)
+static void devices_json(struct buf *b, const struct vt_layout *l)
 {
     size_t ngi = vt_layout_initiator_count(l), nhot = vt_layout_hotplug_memory_count(l);
 
-    vt_buf_printf(b, "  \"initiators\": [%s", ngi ? "\n" : "");
+    buf_printf(b, "  \"initiators\": [%s", ngi ? "\n" : "");
     for (size_t i = 0; i < ngi; i++) {
         const struct vt_initiator *gi = vt_layout_initiator(l, i);
 
-        vt_buf_printf(b,
-                      "    {\"device\": \"%04x:%02x:%02x.%x\", \"segment\": %u, \"bus\": %u, "
-                      "\"devfn\": %u, \"vnode\": %u}%s\n",
-                      gi->segment, gi->bus, gi->devfn >> 3, gi->devfn & 7, gi->segment, gi->bus,
-                      gi->devfn, gi->vnode, i + 1 < ngi ? "," : "");
+        buf_printf(b,
+                   "    {\"device\": \"%04x:%02x:%02x.%x\", \"segment\": %u, \"bus\": %u, "
+                   "\"devfn\": %u, \"vnode\": %u}%s\n",
+                   gi->segment, gi->bus, gi->devfn >> 3, gi->devfn & 7, gi->segment, gi->bus,
+                   gi->devfn, gi->vnode, i + 1 < ngi ? "," : "");
     }
-    vt_buf_printf(b, "%s],\n  \"hotplug_memory\": [%s", ngi ? "  " : "", nhot ? "\n" : "");
+    buf_printf(b, "%s],\n  \"hotplug_memory\": [%s", ngi ? "  " : "", nhot ? "\n" : "");
     for (size_t i = 0; i < nhot; i++) {
         const struct vt_hotplug_memory *h = vt_layout_hotplug_memory(l, i);
 
-        vt_buf_printf(
+        buf_printf(
             b, "    {\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64 "\", \"vnode\": %u}%s\n",
             h->start, h->end, h->vnode, i + 1 < nhot ? "," : "");
     }
-    vt_buf_printf(b, "%s],\n", nhot ? "  " : "");
+    buf_printf(b, "%s],\n", nhot ? "  " : "");
 }
 
-static void distances_json(struct vt_buf *b, const struct vt_layout *l)
+static void distances_json(struct buf *b, const struct vt_layout *l)
 {
     size_t n = vt_layout_vnode_count(l);
 
-    vt_buf_printf(b, "  \"distances\": [\n");
+    buf_printf(b, "  \"distances\": [\n");
     for (size_t i = 0; i < n; i++) {
-        vt_buf_printf(b, "    [");
+        buf_printf(b, "    [");
         for (size_t j = 0; j < n; j++)
-            vt_buf_printf(b, "%s%u", j ? ", " : "",
-                          vt_layout_distance(l, (unsigned)i, (unsigned)j));
-        vt_buf_printf(b, "]%s\n", i + 1 < n ? "," : "");
+            buf_printf(b, "%s%u", j ? ", " : "", vt_layout_distance(l, (unsigned)i, (unsigned)j));
+        buf_printf(b, "]%s\n", i + 1 < n ? "," : "");
     }
-    vt_buf_printf(b, "  ],\n");
+    buf_printf(b, "  ],\n");
 }
 
 /* One HMAT matrix: a row per initiator vnode, a column per target vnode. */
-static void hmat_matrix_json(struct vt_buf *b, const struct vt_layout *l, const char *key,
+static void hmat_matrix_json(struct buf *b, const struct vt_layout *l, const char *key,
                              uint32_t (*value)(const struct vt_layout *, unsigned, unsigned),
                              const char *after)
 {
     size_t n = vt_layout_vnode_count(l);
     bool first_row = true;
 
-    vt_buf_printf(b, "    \"%s\": [", key);
+    buf_printf(b, "    \"%s\": [", key);
     for (size_t i = 0; i < n; i++) {
         bool first = true;
 
         if (!vt_layout_hmat_is_initiator(l, (unsigned)i))
             continue;
-        vt_buf_printf(b, "%s\n      [", first_row ? "" : ",");
+        buf_printf(b, "%s\n      [", first_row ? "" : ",");
         first_row = false;
         for (size_t t = 0; t < n; t++) {
             if (!vt_layout_hmat_is_target(l, (unsigned)t))
                 continue;
-            vt_buf_printf(b, "%s%u", first ? "" : ", ", value(l, (unsigned)i, (unsigned)t));
+            buf_printf(b, "%s%u", first ? "" : ", ", value(l, (unsigned)i, (unsigned)t));
             first = false;
         }
-        vt_buf_printf(b, "]");
+        buf_printf(b, "]");
     }
-    vt_buf_printf(b, "\n    ]%s\n", after);
+    buf_printf(b, "\n    ]%s\n", after);
 }
 
 /* The HMAT's initiators (vnodes with vCPUs or generic initiators), targets
  * (vnodes with memory, hot-pluggable included) and the latency and bandwidth
  * between them. */
-static void hmat_json(struct vt_buf *b, const struct vt_layout *l)
+static void hmat_json(struct buf *b, const struct vt_layout *l)
 {
     size_t n = vt_layout_vnode_count(l);
     bool first = true;
 
-    vt_buf_printf(b, "  \"hmat\": {\n    \"initiators\": [");
+    buf_printf(b, "  \"hmat\": {\n    \"initiators\": [");
     for (size_t v = 0; v < n; v++)
         if (vt_layout_hmat_is_initiator(l, (unsigned)v)) {
-            vt_buf_printf(b, "%s%zu", first ? "" : ", ", v);
+            buf_printf(b, "%s%zu", first ? "" : ", ", v);
             first = false;
         }
-    vt_buf_printf(b, "],\n    \"targets\": [");
+    buf_printf(b, "],\n    \"targets\": [");
     first = true;
     for (size_t v = 0; v < n; v++)
         if (vt_layout_hmat_is_target(l, (unsigned)v)) {
-            vt_buf_printf(b, "%s%zu", first ? "" : ", ", v);
+            buf_printf(b, "%s%zu", first ? "" : ", ", v);
             first = false;
         }
-    vt_buf_printf(b, "],\n");
+    buf_printf(b, "],\n");
     hmat_matrix_json(b, l, "latency_ns", vt_layout_hmat_latency, ",");
     hmat_matrix_json(b, l, "bandwidth_mbps", vt_layout_hmat_bandwidth, "");
-    vt_buf_printf(b, "  },\n");
+    buf_printf(b, "  },\n");
 }
 
-static void memory_map_json(struct vt_buf *b, const struct vt_layout *l)
+static void memory_map_json(struct buf *b, const struct vt_layout *l)
 {
     const struct vt_e820_entry *e;
     size_t n = vt_layout_memory_map(l, &e);
 
-    vt_buf_printf(b, "  \"memory_map\": [\n");
+    buf_printf(b, "  \"memory_map\": [\n");
     for (size_t i = 0; i < n; i++) {
-        vt_buf_printf(b,
-                      "    {\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64 "\", \"type\": ",
-                      e[i].start, e[i].end);
+        buf_printf(b, "    {\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64 "\", \"type\": ",
+                   e[i].start, e[i].end);
         char tbuf[32];
 
-        vt_buf_json_string(b, vt_e820_type_name(e[i].type, tbuf, sizeof(tbuf)));
-        vt_buf_printf(b, "}%s\n", i + 1 < n ? "," : "");
+        buf_json_string(b, vt_e820_type_name(e[i].type, tbuf, sizeof(tbuf)));
+        buf_printf(b, "}%s\n", i + 1 < n ? "," : "");
     }
-    vt_buf_printf(b, "  ],\n");
+    buf_printf(b, "  ],\n");
 }
 
 /* Every planned vCPU's leaves: the present ones, then the hot-pluggable. */
-static int cpuid_json(struct vt_buf *b, const struct vt_layout *l, struct vt_err *err)
+static int cpuid_json(struct buf *b, const struct vt_layout *l, struct vt_err *err)
 {
     size_t n = vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l), cap = 0;
     struct vt_cpuid_leaf *leaves = NULL;
 
-    vt_buf_printf(b, "  \"cpuid\": [\n");
+    buf_printf(b, "  \"cpuid\": [\n");
     for (size_t i = 0; i < n; i++) {
         size_t need = 0;
         long got = vt_layout_cpuid(l, (unsigned)i, NULL, 0, &need);
@@ -234,42 +230,41 @@ static int cpuid_json(struct vt_buf *b, const struct vt_layout *l, struct vt_err
             free(leaves);
             return vt_err_set(err, (int)got, "CPUID of vCPU %zu could not be derived", i);
         }
-        vt_buf_printf(b, "    {\"vcpu\": %zu, \"leaves\": [", i);
+        buf_printf(b, "    {\"vcpu\": %zu, \"leaves\": [", i);
         for (long k = 0; k < got; k++) {
             const struct vt_cpuid_leaf *c = &leaves[k];
 
-            vt_buf_printf(b,
-                          "%s[\"0x%08" PRIx32 "\", \"0x%" PRIx32 "\", \"0x%08" PRIx32
-                          "\", \"0x%08" PRIx32 "\", \"0x%08" PRIx32 "\", \"0x%08" PRIx32 "\"]",
-                          k ? ", " : "", c->leaf, c->subleaf, c->eax, c->ebx, c->ecx, c->edx);
+            buf_printf(b,
+                       "%s[\"0x%08" PRIx32 "\", \"0x%" PRIx32 "\", \"0x%08" PRIx32
+                       "\", \"0x%08" PRIx32 "\", \"0x%08" PRIx32 "\", \"0x%08" PRIx32 "\"]",
+                       k ? ", " : "", c->leaf, c->subleaf, c->eax, c->ebx, c->ecx, c->edx);
         }
-        vt_buf_printf(b, "]}%s\n", i + 1 < n ? "," : "");
+        buf_printf(b, "]}%s\n", i + 1 < n ? "," : "");
     }
-    vt_buf_printf(b, "  ]\n");
+    buf_printf(b, "  ]\n");
     free(leaves);
     return 0;
 }
 
 /* Render the JSON into b (a memory buffer or a sink). */
-static int render_json(const struct vt_layout *l, struct vt_buf *b, struct vt_err *err)
+static int render_json(const struct vt_layout *l, struct buf *b, struct vt_err *err)
 {
     const struct vt_shape *s = vt_layout_shape(l);
     const struct vt_apic_fields *f = vt_layout_apic_fields(l);
     int rc;
 
-    vt_buf_printf(b, "{\n  \"format\": \"%s\",\n  \"version\": %d,\n", PLAN_FORMAT,
-                  PLAN_FORMAT_VERSION);
-    vt_buf_printf(b, "  \"apic_encoding\": \"%s\",\n  \"vendor\": \"%s\",\n",
-                  vt_apic_encoding_name(vt_layout_apic_encoding(l)),
-                  vt_vendor_name(vt_layout_vendor(l)));
-    vt_buf_printf(b,
-                  "  \"shape\": {\"sockets\": %u, \"dies\": %u, \"cores\": %u, \"threads\": %u},\n",
-                  s->sockets, s->dies, s->cores, s->threads);
-    vt_buf_printf(b,
-                  "  \"apic_fields\": {\"core_shift\": %u, \"die_shift\": %u, \"pkg_shift\": %u, "
-                  "\"llc_shift\": %u},\n",
-                  f->core_shift, f->die_shift, f->pkg_shift, f->llc_shift);
-    vt_buf_printf(b, "  \"memory_bytes\": %" PRIu64 ",\n", vt_layout_memory(l));
+    buf_printf(b, "{\n  \"format\": \"%s\",\n  \"version\": %d,\n", PLAN_FORMAT,
+               PLAN_FORMAT_VERSION);
+    buf_printf(b, "  \"apic_encoding\": \"%s\",\n  \"vendor\": \"%s\",\n",
+               vt_apic_encoding_name(vt_layout_apic_encoding(l)),
+               vt_vendor_name(vt_layout_vendor(l)));
+    buf_printf(b, "  \"shape\": {\"sockets\": %u, \"dies\": %u, \"cores\": %u, \"threads\": %u},\n",
+               s->sockets, s->dies, s->cores, s->threads);
+    buf_printf(b,
+               "  \"apic_fields\": {\"core_shift\": %u, \"die_shift\": %u, \"pkg_shift\": %u, "
+               "\"llc_shift\": %u},\n",
+               f->core_shift, f->die_shift, f->pkg_shift, f->llc_shift);
+    buf_printf(b, "  \"memory_bytes\": %" PRIu64 ",\n", vt_layout_memory(l));
     vcpus_json(b, l, false);
     vcpus_json(b, l, true);
     vnodes_json(b, l);
@@ -277,31 +272,31 @@ static int render_json(const struct vt_layout *l, struct vt_buf *b, struct vt_er
     distances_json(b, l);
     hmat_json(b, l);
     memory_map_json(b, l);
-    vt_buf_printf(b, "  \"warnings\": [");
+    buf_printf(b, "  \"warnings\": [");
     for (size_t i = 0; i < vt_layout_warning_count(l); i++) {
-        vt_buf_printf(b, "%s\n    ", i ? "," : "");
-        vt_buf_json_string(b, vt_layout_warning(l, i));
+        buf_printf(b, "%s\n    ", i ? "," : "");
+        buf_json_string(b, vt_layout_warning(l, i));
     }
-    vt_buf_printf(b, "%s],\n", vt_layout_warning_count(l) ? "\n  " : "");
+    buf_printf(b, "%s],\n", vt_layout_warning_count(l) ? "\n  " : "");
     rc = cpuid_json(b, l, err);
-    vt_buf_printf(b, "}\n");
+    buf_printf(b, "}\n");
     return rc;
 }
 
 int vt_layout_to_json(const struct vt_layout *l, char **json, struct vt_err *err)
 {
-    struct vt_buf b;
+    struct buf b;
     int rc;
 
     *json = NULL;
-    vt_buf_init(&b);
+    buf_init(&b);
     if ((rc = render_json(l, &b, err)) < 0) {
-        vt_buf_free(&b);
+        buf_free(&b);
         return rc;
     }
-    vt_buf_append(&b, "", 1);
+    buf_append(&b, "", 1);
     if (b.oom) {
-        vt_buf_free(&b);
+        buf_free(&b);
         return vt_err_set(err, -ENOMEM, "out of memory");
     }
     *json = (char *)b.data;
@@ -313,14 +308,14 @@ int vt_layout_e820_text(const struct vt_layout *l, char **text, struct vt_err *e
     const struct vt_e820_entry *e;
     size_t n = vt_layout_memory_map(l, &e);
 
-    if (vt_e820_format(e, n, text) < 0)
+    if (e820_format(e, n, text) < 0)
         return vt_err_set(err, -ENOMEM, "out of memory");
     return 0;
 }
 
 static int atomic_sink(void *ctx, const void *data, size_t len)
 {
-    return vt_atomic_write(ctx, data, len, NULL);
+    return atomic_file_write(ctx, data, len, NULL);
 }
 
 static const char *const plan_files[] = {"cpuid.txt", "e820.txt", "plan.json", "srat.dat",
@@ -332,7 +327,8 @@ const char *vt_layout_file_name(size_t i)
 }
 
 /* One file of the plan rendered into f (the JSON streams in 64 KiB pieces). */
-static int render_file(const struct vt_layout *l, size_t i, struct vt_atomic *f, struct vt_err *err)
+static int render_file(const struct vt_layout *l, size_t i, struct atomic_file *f,
+                       struct vt_err *err)
 {
     static int (*const tables[])(const struct vt_layout *, const struct vt_acpi_options *,
                                  uint8_t **, size_t *, struct vt_err *) = {
@@ -352,23 +348,23 @@ static int render_file(const struct vt_layout *l, size_t i, struct vt_atomic *f,
             return rc;
         break;
     case 2: {
-        struct vt_buf b;
+        struct buf b;
 
-        vt_buf_init_sink(&b, atomic_sink, f);
+        buf_init_sink(&b, atomic_sink, f);
         rc = render_json(l, &b, err);
-        if (rc == 0 && (rc = vt_buf_flush(&b)) < 0)
+        if (rc == 0 && (rc = buf_flush(&b)) < 0)
             vt_err_set(err, rc, "%s: cannot write", f->path);
-        vt_buf_free(&b);
+        buf_free(&b);
         return rc;
     }
     default:
         if ((rc = tables[i - 3](l, NULL, &table, &tlen, err)) < 0)
             return rc;
-        rc = vt_atomic_write(f, table, tlen, err);
+        rc = atomic_file_write(f, table, tlen, err);
         free(table);
         return rc;
     }
-    rc = vt_atomic_write(f, text, strlen(text), err);
+    rc = atomic_file_write(f, text, strlen(text), err);
     free(text);
     return rc;
 }
@@ -379,14 +375,14 @@ static int write_files(const struct vt_layout *l, const char *dir, bool fresh, s
 {
     for (size_t i = 0; plan_files[i]; i++) {
         char path[PATH_MAX];
-        struct vt_atomic f;
+        struct atomic_file f;
         int rc;
 
-        if ((rc = vt_path_fmt(path, sizeof(path), err, "%s/%s", dir, plan_files[i])) < 0 ||
-            (rc = (fresh ? vt_atomic_begin_new : vt_atomic_begin)(&f, path, err)) < 0)
+        if ((rc = path_fmt(path, sizeof(path), err, "%s/%s", dir, plan_files[i])) < 0 ||
+            (rc = (fresh ? atomic_file_begin_new : atomic_file_begin)(&f, path, err)) < 0)
             return rc;
-        if ((rc = render_file(l, i, &f, err)) < 0 || (rc = vt_atomic_commit(&f, err)) < 0) {
-            vt_atomic_abort(&f);
+        if ((rc = render_file(l, i, &f, err)) < 0 || (rc = atomic_file_commit(&f, err)) < 0) {
+            atomic_file_abort(&f);
             return rc;
         }
     }

@@ -13,7 +13,7 @@ int vt_acpi_slit(const struct vt_layout *l, const struct vt_acpi_options *o, uin
     size_t nv = vt_layout_vnode_count(l);
     uint32_t count = 0;
     int *vnode_of; /* per PXM, -1 = unused */
-    struct vt_buf b;
+    struct buf b;
 
     for (size_t v = 0; v < nv; v++)
         if (vt_layout_vnode(l, v)->guest_pxm + 1 > count)
@@ -31,8 +31,8 @@ int vt_acpi_slit(const struct vt_layout *l, const struct vt_acpi_options *o, uin
     for (size_t v = 0; v < nv; v++)
         vnode_of[vt_layout_vnode(l, v)->guest_pxm] = (int)v;
 
-    vt_acpi_begin(&b, "SLIT", SLIT_REVISION, o);
-    vt_buf_le(&b, count, 8);
+    acpi_begin(&b, "SLIT", SLIT_REVISION, o);
+    buf_le(&b, count, 8);
     for (uint32_t i = 0; i < count; i++)
         for (uint32_t j = 0; j < count; j++) {
             uint32_t d;
@@ -43,8 +43,8 @@ int vt_acpi_slit(const struct vt_layout *l, const struct vt_acpi_options *o, uin
                 d = 20; /* a PXM no vnode uses: Linux needs > 10 everywhere */
             else
                 d = vt_layout_distance(l, (unsigned)vnode_of[i], (unsigned)vnode_of[j]);
-            vt_buf_le(&b, d > 254 ? 254 : d, 1);
+            buf_le(&b, d > 254 ? 254 : d, 1);
         }
     free(vnode_of);
-    return vt_acpi_end(&b, data, len, err);
+    return acpi_end(&b, data, len, err);
 }

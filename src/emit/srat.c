@@ -1,6 +1,6 @@
 /* SRAT of a layout: the entries of the layout's SRAT walk
  * (src/plan/srat_walk.c, which decides their order once for this emitter and
- * the planner's linux_node prediction), written as vt_srat_parse reads
+ * the planner's linux_node prediction), written as srat_parse reads
  * them. */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,46 +10,46 @@
 #include "format/acpi_table.h"
 #include "plan/srat_walk.h"
 
-/* Write one entry, as vt_srat_parse reads it. */
+/* Write one entry, as srat_parse reads it. */
 static int write_entry(const struct vt_srat_entry *e, void *ctx)
 {
-    struct vt_buf *b = ctx;
+    struct buf *b = ctx;
 
-    vt_buf_le(b, e->type, 1);
-    vt_buf_le(b, e->length, 1);
+    buf_le(b, e->type, 1);
+    buf_le(b, e->length, 1);
     switch (e->type) {
     case VT_SRAT_LAPIC:
-        vt_buf_le(b, e->pxm & 0xff, 1);
-        vt_buf_le(b, e->apic_id, 1);
-        vt_buf_le(b, e->flags, 4);
-        vt_buf_le(b, 0, 1);           /* local SAPIC EID */
-        vt_buf_le(b, e->pxm >> 8, 3); /* PXM bits 8-31, read from revision 2 on */
-        vt_buf_le(b, 0, 4);           /* clock domain */
+        buf_le(b, e->pxm & 0xff, 1);
+        buf_le(b, e->apic_id, 1);
+        buf_le(b, e->flags, 4);
+        buf_le(b, 0, 1);           /* local SAPIC EID */
+        buf_le(b, e->pxm >> 8, 3); /* PXM bits 8-31, read from revision 2 on */
+        buf_le(b, 0, 4);           /* clock domain */
         break;
     case VT_SRAT_X2APIC:
-        vt_buf_le(b, 0, 2);
-        vt_buf_le(b, e->pxm, 4);
-        vt_buf_le(b, e->apic_id, 4);
-        vt_buf_le(b, e->flags, 4);
-        vt_buf_le(b, 0, 4); /* clock domain */
-        vt_buf_le(b, 0, 4);
+        buf_le(b, 0, 2);
+        buf_le(b, e->pxm, 4);
+        buf_le(b, e->apic_id, 4);
+        buf_le(b, e->flags, 4);
+        buf_le(b, 0, 4); /* clock domain */
+        buf_le(b, 0, 4);
         break;
     case VT_SRAT_GENERIC_INITIATOR:
-        vt_buf_le(b, 0, 1); /* reserved */
-        vt_buf_le(b, e->handle_type, 1);
-        vt_buf_le(b, e->pxm, 4);
-        vt_buf_append(b, e->handle, sizeof(e->handle));
-        vt_buf_le(b, e->flags, 4);
-        vt_buf_le(b, 0, 4); /* reserved */
+        buf_le(b, 0, 1); /* reserved */
+        buf_le(b, e->handle_type, 1);
+        buf_le(b, e->pxm, 4);
+        buf_append(b, e->handle, sizeof(e->handle));
+        buf_le(b, e->flags, 4);
+        buf_le(b, 0, 4); /* reserved */
         break;
     default: /* VT_SRAT_MEMORY */
-        vt_buf_le(b, e->pxm, 4);
-        vt_buf_le(b, 0, 2);
-        vt_buf_le(b, e->base, 8);
-        vt_buf_le(b, e->length_bytes, 8);
-        vt_buf_le(b, 0, 4);
-        vt_buf_le(b, e->flags, 4);
-        vt_buf_le(b, 0, 8);
+        buf_le(b, e->pxm, 4);
+        buf_le(b, 0, 2);
+        buf_le(b, e->base, 8);
+        buf_le(b, e->length_bytes, 8);
+        buf_le(b, 0, 4);
+        buf_le(b, e->flags, 4);
+        buf_le(b, 0, 8);
         break;
     }
     return 0;
@@ -58,17 +58,17 @@ static int write_entry(const struct vt_srat_entry *e, void *ctx)
 int vt_acpi_srat(const struct vt_layout *l, const struct vt_acpi_options *o, uint8_t **data,
                  size_t *len, struct vt_err *err)
 {
-    struct vt_buf b;
+    struct buf b;
     int rc;
 
-    vt_acpi_begin(&b, "SRAT", SRAT_WALK_REVISION, o);
-    vt_buf_le(&b, 1, 4); /* table revision: "must be 1" */
-    vt_buf_le(&b, 0, 8); /* reserved */
-    rc = vt_srat_walk_layout(l, o && o->srat_x2apic_all ? VT_SRAT_X2APIC_ALL : 0, write_entry, &b,
-                             err);
+    acpi_begin(&b, "SRAT", SRAT_WALK_REVISION, o);
+    buf_le(&b, 1, 4); /* table revision: "must be 1" */
+    buf_le(&b, 0, 8); /* reserved */
+    rc =
+        srat_walk_layout(l, o && o->srat_x2apic_all ? VT_SRAT_X2APIC_ALL : 0, write_entry, &b, err);
     if (rc < 0) {
-        vt_buf_free(&b);
+        buf_free(&b);
         return rc;
     }
-    return vt_acpi_end(&b, data, len, err);
+    return acpi_end(&b, data, len, err);
 }

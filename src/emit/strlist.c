@@ -18,7 +18,7 @@ void vt_strlist_free(struct vt_strlist *s)
     s->count = 0;
 }
 
-int vt_strlist_addf(struct vt_strlist *s, const char *fmt, ...)
+int strlist_addf(struct vt_strlist *s, const char *fmt, ...)
 {
     va_list ap;
     char *str, **items;

@@ -6,7 +6,6 @@
 
 /* Append a printf-formatted string; -ENOMEM when out of memory. A NULL list
  * is accepted and ignored (for optional warning lists). */
-int vt_strlist_addf(struct vt_strlist *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int strlist_addf(struct vt_strlist *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -20,7 +20,7 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
     size_t n = vt_layout_vcpu_count(l), prefix;
     int rc;
 
-    if ((rc = vt_vmm_check_slots(l, "cloud-hypervisor", err)) < 0)
+    if ((rc = vmm_check_slots(l, "cloud-hypervisor", err)) < 0)
         return rc;
     if (vt_layout_initiator_count(l))
         return vt_err_set(err, -EINVAL,
@@ -32,22 +32,22 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
                           "cloud-hypervisor hot-adds memory with virtio-mem (--memory-zone "
                           "hotplug_size=) at addresses of its own choosing, which these arguments "
                           "do not set up (plan without --hotplug-memory)");
-    if ((prefix = vt_vmm_prefix(l)) < n)
+    if ((prefix = vmm_prefix(l)) < n)
         return vt_err_set(err, -EINVAL,
                           "cloud-hypervisor boots vCPUs 0..N-1 in the order of its topology and "
                           "cannot leave a CPU slot empty, but vCPU %zu is in slot %zu (plan with "
                           "a --shape whose product is the vCPU count)",
-                          prefix, vt_vmm_slot(s, vt_layout_vcpu(l, prefix)));
+                          prefix, vmm_slot(s, vt_layout_vcpu(l, prefix)));
     if (s->threads > 2)
         return vt_err_set(err, -EINVAL,
                           "cloud-hypervisor allows at most 2 threads per core on x86, but the "
                           "plan's shape has %u (plan with --shape threads=1 or threads=2)",
                           s->threads);
-    if ((rc = vt_vmm_check_dense_pxm(l,
-                                     "cloud-hypervisor writes its SLIT in guest_numa_id order, "
-                                     "which Linux reads by proximity domain, so the ids (the "
-                                     "guest PXMs) must follow the vnodes",
-                                     VT_VMM_DENSE_PXM_FIX, err)) < 0)
+    if ((rc = vmm_check_dense_pxm(l,
+                                  "cloud-hypervisor writes its SLIT in guest_numa_id order, "
+                                  "which Linux reads by proximity domain, so the ids (the "
+                                  "guest PXMs) must follow the vnodes",
+                                  VT_VMM_DENSE_PXM_FIX, err)) < 0)
         return rc;
     for (size_t v = 0; v < vt_layout_vnode_count(l); v++) {
         const struct vt_vnode *vn = vt_layout_vnode(l, v);
@@ -64,19 +64,19 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
 
 static int warnings_of(const struct vt_layout *l, struct vt_strlist *w)
 {
-    int rc = vt_strlist_addf(w,
-                             "cloud-hypervisor places the memory zones in guest-physical memory "
-                             "itself: the vnodes' ranges differ from the plan's %s memory map "
-                             "(their sizes do not)",
-                             vt_mem_layout_name(vt_layout_mem_layout(l)));
+    int rc = strlist_addf(w,
+                          "cloud-hypervisor places the memory zones in guest-physical memory "
+                          "itself: the vnodes' ranges differ from the plan's %s memory map "
+                          "(their sizes do not)",
+                          vt_mem_layout_name(vt_layout_mem_layout(l)));
 
-    rc |= vt_vmm_warn_llc_per_die(l, "cloud-hypervisor", w);
+    rc |= vmm_warn_llc_per_die(l, "cloud-hypervisor", w);
     if (vt_layout_vendor(l) == VT_VENDOR_AMD && vt_layout_vnode_count(l) > 1)
-        rc |= vt_strlist_addf(w, "cloud-hypervisor's AMD leaf 0x8000001E gives every vCPU the "
-                                 "same NodeId, where the plan gives each vCPU its vnode's");
+        rc |= strlist_addf(w, "cloud-hypervisor's AMD leaf 0x8000001E gives every vCPU the "
+                              "same NodeId, where the plan gives each vCPU its vnode's");
     if (qemu_slot_count(vt_layout_shape(l)) > 256)
-        rc |= vt_strlist_addf(w, "cloud-hypervisor releases that keep vCPU ids in 8 bits (as "
-                                 "its --numa cpus list did) take at most 256 vCPUs");
+        rc |= strlist_addf(w, "cloud-hypervisor releases that keep vCPU ids in 8 bits (as "
+                              "its --numa cpus list did) take at most 256 vCPUs");
     return rc ? -ENOMEM : 0;
 }
 
@@ -84,28 +84,28 @@ static int cpus_arg(const struct vt_layout *l, struct vt_strlist *a)
 {
     const struct vt_shape *s = vt_layout_shape(l);
     size_t n = vt_layout_vcpu_count(l);
-    struct vt_buf b;
+    struct buf b;
     bool any = false;
     int rc;
 
-    vt_buf_init(&b);
-    vt_buf_printf(&b, "boot=%zu,max=%zu,topology=%u:%u:%u:%u", n, qemu_slot_count(s), s->threads,
-                  s->cores, s->dies, s->sockets);
+    buf_init(&b);
+    buf_printf(&b, "boot=%zu,max=%zu,topology=%u:%u:%u:%u", n, qemu_slot_count(s), s->threads,
+               s->cores, s->dies, s->sockets);
     /* vCPU i is CH's vCPU i (the plan's vCPUs are the slot prefix). */
     for (size_t i = 0; i < n; i++) {
         const struct vt_vcpu *c = vt_layout_vcpu(l, i);
 
         if (c->pcpu < 0)
             continue;
-        vt_buf_printf(&b, "%s%u@[%d]", any ? "," : ",affinity=[", c->vcpu, c->pcpu);
+        buf_printf(&b, "%s%u@[%d]", any ? "," : ",affinity=[", c->vcpu, c->pcpu);
         any = true;
     }
     if (any)
-        vt_buf_printf(&b, "]");
-    vt_buf_append(&b, "", 1);
-    rc = b.oom ? -ENOMEM : vt_strlist_addf(a, "--cpus");
-    rc |= b.oom ? 0 : vt_strlist_addf(a, "%s", (const char *)b.data);
-    vt_buf_free(&b);
+        buf_printf(&b, "]");
+    buf_append(&b, "", 1);
+    rc = b.oom ? -ENOMEM : strlist_addf(a, "--cpus");
+    rc |= b.oom ? 0 : strlist_addf(a, "%s", (const char *)b.data);
+    buf_free(&b);
     return rc ? -ENOMEM : 0;
 }
 
@@ -114,25 +114,25 @@ static int numa_args(const struct vt_layout *l, const unsigned *slot_vnode, stru
     size_t nv = vt_layout_vnode_count(l), nslots = qemu_slot_count(vt_layout_shape(l));
     int rc = 0;
 
-    rc |= vt_strlist_addf(a, "--memory");
-    rc |= vt_strlist_addf(a, "size=0");
+    rc |= strlist_addf(a, "--memory");
+    rc |= strlist_addf(a, "size=0");
     for (size_t v = 0; v < nv; v++) {
         const struct vt_vnode *vn = vt_layout_vnode(l, v);
 
         if (!vn->memory_bytes)
             continue;
-        rc |= vt_strlist_addf(a, "--memory-zone");
+        rc |= strlist_addf(a, "--memory-zone");
         if (vn->pnode >= 0)
-            rc |= vt_strlist_addf(a, "id=mem%zu,size=%" PRIu64 "M,host_numa_node=%d", v,
-                                  vn->memory_bytes >> 20, vn->pnode);
+            rc |= strlist_addf(a, "id=mem%zu,size=%" PRIu64 "M,host_numa_node=%d", v,
+                               vn->memory_bytes >> 20, vn->pnode);
         else
-            rc |= vt_strlist_addf(a, "id=mem%zu,size=%" PRIu64 "M", v, vn->memory_bytes >> 20);
+            rc |= strlist_addf(a, "id=mem%zu,size=%" PRIu64 "M", v, vn->memory_bytes >> 20);
     }
     for (size_t v = 0; v < nv; v++) {
         const struct vt_vnode *vn = vt_layout_vnode(l, v);
         struct vt_bitmap *cpus = vt_bitmap_new();
         char *list = NULL;
-        struct vt_buf b;
+        struct buf b;
 
         for (size_t i = 0; cpus && i < nslots; i++)
             if (slot_vnode[i] == v && vt_bitmap_set(cpus, (unsigned)i) < 0) {
@@ -144,30 +144,30 @@ static int numa_args(const struct vt_layout *l, const unsigned *slot_vnode, stru
             return -ENOMEM;
         }
         vt_bitmap_free(cpus);
-        vt_buf_init(&b);
-        vt_buf_printf(&b, "guest_numa_id=%zu", v);
+        buf_init(&b);
+        buf_printf(&b, "guest_numa_id=%zu", v);
         if (*list)
-            vt_buf_printf(&b, ",cpus=[%s]", list);
+            buf_printf(&b, ",cpus=[%s]", list);
         free(list);
         for (size_t w = 0, first = 1; w < nv; w++) {
             if (w == v)
                 continue;
-            vt_buf_printf(&b, "%s%zu@%u", first ? ",distances=[" : ",", w,
-                          vt_layout_distance(l, (unsigned)v, (unsigned)w));
+            buf_printf(&b, "%s%zu@%u", first ? ",distances=[" : ",", w,
+                       vt_layout_distance(l, (unsigned)v, (unsigned)w));
             first = 0;
         }
         if (nv > 1)
-            vt_buf_printf(&b, "]");
+            buf_printf(&b, "]");
         if (vn->memory_bytes)
-            vt_buf_printf(&b, ",memory_zones=[mem%zu]", v);
-        vt_buf_append(&b, "", 1);
+            buf_printf(&b, ",memory_zones=[mem%zu]", v);
+        buf_append(&b, "", 1);
         if (b.oom) {
-            vt_buf_free(&b);
+            buf_free(&b);
             return -ENOMEM;
         }
-        rc |= vt_strlist_addf(a, "--numa");
-        rc |= vt_strlist_addf(a, "%s", (const char *)b.data);
-        vt_buf_free(&b);
+        rc |= strlist_addf(a, "--numa");
+        rc |= strlist_addf(a, "%s", (const char *)b.data);
+        buf_free(&b);
     }
     return rc ? -ENOMEM : 0;
 }
@@ -181,7 +181,7 @@ int vt_emit_cloud_hypervisor(const struct vt_layout *l, struct vt_strlist *args,
 
     if ((rc = check_layout(l, err)) < 0)
         return rc;
-    if (!(slot_vnode = vt_vmm_slot_vnodes(l)))
+    if (!(slot_vnode = vmm_slot_vnodes(l)))
         return vt_err_set(err, -ENOMEM, "out of memory");
     rc = cpus_arg(l, &a);
     if (!rc)

@@ -9,24 +9,24 @@
 #include "model/linux/numa.h"
 #include "model/vmm/qemu.h"
 
-size_t vt_vmm_slot(const struct vt_shape *s, const struct vt_vcpu *c)
+size_t vmm_slot(const struct vt_shape *s, const struct vt_vcpu *c)
 {
     struct qemu_topo_ids ids = {c->package, c->die, c->core, c->thread};
 
     return qemu_slot_of(s, &ids);
 }
 
-size_t vt_vmm_prefix(const struct vt_layout *l)
+size_t vmm_prefix(const struct vt_layout *l)
 {
     const struct vt_shape *s = vt_layout_shape(l);
     size_t n = vt_layout_vcpu_count(l), prefix = 0;
 
-    while (prefix < n && vt_vmm_slot(s, vt_layout_vcpu(l, prefix)) == prefix)
+    while (prefix < n && vmm_slot(s, vt_layout_vcpu(l, prefix)) == prefix)
         prefix++;
     return prefix;
 }
 
-unsigned *vt_vmm_slot_vnodes(const struct vt_layout *l)
+unsigned *vmm_slot_vnodes(const struct vt_layout *l)
 {
     const struct vt_shape *s = vt_layout_shape(l);
     size_t nslots = qemu_slot_count(s), n = vt_layout_vcpu_count(l);
@@ -40,14 +40,14 @@ unsigned *vt_vmm_slot_vnodes(const struct vt_layout *l)
     for (size_t i = 0; i < n; i++) {
         const struct vt_vcpu *c = vt_layout_vcpu(l, i);
 
-        slot_vnode[vt_vmm_slot(s, c)] = c->vnode;
+        slot_vnode[vmm_slot(s, c)] = c->vnode;
     }
     /* Hot-pluggable vCPUs keep their slots for their vnodes. */
     for (size_t i = 0; i < vt_layout_hotplug_vcpu_count(l); i++) {
         const struct vt_vcpu *c = vt_layout_hotplug_vcpu(l, i);
 
-        if (vt_vmm_slot(s, c) < nslots)
-            slot_vnode[vt_vmm_slot(s, c)] = c->vnode;
+        if (vmm_slot(s, c) < nslots)
+            slot_vnode[vmm_slot(s, c)] = c->vnode;
     }
     for (size_t i = 0; i < nslots; i++) {
         if (slot_vnode[i] == UINT32_MAX)
@@ -57,7 +57,7 @@ unsigned *vt_vmm_slot_vnodes(const struct vt_layout *l)
     return slot_vnode;
 }
 
-bool vt_qemu_device_memory(const struct vt_layout *l, uint64_t *start, uint64_t *end)
+bool vmm_qemu_device_memory(const struct vt_layout *l, uint64_t *start, uint64_t *end)
 {
     size_t n = vt_layout_hotplug_memory_count(l);
 
@@ -72,7 +72,7 @@ bool vt_qemu_device_memory(const struct vt_layout *l, uint64_t *start, uint64_t 
     return true;
 }
 
-uint32_t vt_vmm_max_apic_id(const struct vt_layout *l)
+uint32_t vmm_max_apic_id(const struct vt_layout *l)
 {
     uint32_t max = 0;
 
@@ -86,7 +86,7 @@ uint32_t vt_vmm_max_apic_id(const struct vt_layout *l)
     return max;
 }
 
-int vt_vmm_check_slots(const struct vt_layout *l, const char *vmm, struct vt_err *err)
+int vmm_check_slots(const struct vt_layout *l, const char *vmm, struct vt_err *err)
 {
     const struct vt_shape *s = vt_layout_shape(l);
     enum vt_apic_encoding enc = vt_layout_apic_encoding(l);
@@ -106,12 +106,12 @@ int vt_vmm_check_slots(const struct vt_layout *l, const char *vmm, struct vt_err
                               "lie outside the plan's shape, which %s cannot express (plan with "
                               "--shape)",
                               c->vcpu, c->package, c->die, c->core, c->thread, vmm);
-        if (i == 0 && vt_vmm_slot(s, c) != 0)
+        if (i == 0 && vmm_slot(s, c) != 0)
             return vt_err_set(err, -EINVAL,
                               "%s boots vCPU 0 in its first CPU slot, but the plan puts vCPU 0 "
                               "at package %u, die %u, core %u, thread %u (plan with --shape)",
                               vmm, c->package, c->die, c->core, c->thread);
-        if (i > 0 && vt_vmm_slot(s, c) <= vt_vmm_slot(s, vt_layout_vcpu(l, i - 1)))
+        if (i > 0 && vmm_slot(s, c) <= vmm_slot(s, vt_layout_vcpu(l, i - 1)))
             return vt_err_set(err, -EINVAL,
                               "%s numbers vCPUs in the order of its CPU slots (socket, die, core, "
                               "thread), but vCPU %u comes before vCPU %zu in that order (give "
@@ -121,7 +121,7 @@ int vt_vmm_check_slots(const struct vt_layout *l, const char *vmm, struct vt_err
     return 0;
 }
 
-int vt_vmm_check_qemu_memmap(const struct vt_layout *l, const char *vmm, struct vt_err *err)
+int vmm_check_qemu_memmap(const struct vt_layout *l, const char *vmm, struct vt_err *err)
 {
     enum vt_mem_layout ml = vt_layout_mem_layout(l);
 
@@ -133,8 +133,8 @@ int vt_vmm_check_qemu_memmap(const struct vt_layout *l, const char *vmm, struct 
     return 0;
 }
 
-int vt_vmm_check_dense_pxm(const struct vt_layout *l, const char *what, const char *fix,
-                           struct vt_err *err)
+int vmm_check_dense_pxm(const struct vt_layout *l, const char *what, const char *fix,
+                        struct vt_err *err)
 {
     for (size_t v = 0; v < vt_layout_vnode_count(l); v++) {
         const struct vt_vnode *n = vt_layout_vnode(l, v);
@@ -147,26 +147,26 @@ int vt_vmm_check_dense_pxm(const struct vt_layout *l, const char *what, const ch
     return 0;
 }
 
-int vt_vmm_warn_llc_per_die(const struct vt_layout *l, const char *vmm, struct vt_strlist *w)
+int vmm_warn_llc_per_die(const struct vt_layout *l, const char *vmm, struct vt_strlist *w)
 {
     const struct vt_apic_fields *f = vt_layout_apic_fields(l);
 
     if (f->llc_shift == f->die_shift)
         return 0;
-    return vt_strlist_addf(w,
-                           "%s reports one L3 cache per die (%u APIC IDs) where the plan's LLC "
-                           "is %u APIC IDs: the guest's LLC differs from cpuid.txt (give each "
-                           "vnode its own die or socket with --shape)",
-                           vmm, 1u << f->die_shift, 1u << f->llc_shift);
+    return strlist_addf(w,
+                        "%s reports one L3 cache per die (%u APIC IDs) where the plan's LLC "
+                        "is %u APIC IDs: the guest's LLC differs from cpuid.txt (give each "
+                        "vnode its own die or socket with --shape)",
+                        vmm, 1u << f->die_shift, 1u << f->llc_shift);
 }
 
-int vt_vmm_check_qemu_node_order(const struct vt_layout *l, const char *vmm, const char *fix,
-                                 struct vt_err *err)
+int vmm_check_qemu_node_order(const struct vt_layout *l, const char *vmm, const char *fix,
+                              struct vt_err *err)
 {
     size_t nv = vt_layout_vnode_count(l), nslots = qemu_slot_count(vt_layout_shape(l)), nr = 0;
-    unsigned *slot_vnode = vt_vmm_slot_vnodes(l);
+    unsigned *slot_vnode = vmm_slot_vnodes(l);
     struct qemu_srat_range *ranges = NULL;
-    struct vt_linux_numa *numa = malloc(sizeof(*numa));
+    struct linux_numa *numa = malloc(sizeof(*numa));
     struct vt_srat srat = {0};
     uint64_t dev_start = 0, dev_end = 0;
     int rc = 0;
@@ -185,15 +185,15 @@ int vt_vmm_check_qemu_node_order(const struct vt_layout *l, const char *vmm, con
             ranges[nr++] =
                 (struct qemu_srat_range){vn->ranges[k].start, vn->ranges[k].end, (unsigned)v};
     }
-    vt_qemu_device_memory(l, &dev_start, &dev_end);
+    vmm_qemu_device_memory(l, &dev_start, &dev_end);
     if (qemu_srat(slot_vnode, nslots, ranges, nr, (unsigned)nv, dev_start, dev_end, &srat) < 0) {
         rc = vt_err_set(err, -ENOMEM, "out of memory");
         goto out;
     }
     /* QEMU's node ids are its PXMs, and dense: vnode v is PXM v. */
-    vt_linux_srat(&srat, numa);
+    linux_srat(&srat, numa);
     for (size_t v = 0; v < nv && rc == 0; v++) {
-        int node = vt_linux_node_of_pxm(numa, (uint32_t)v);
+        int node = linux_node_of_pxm(numa, (uint32_t)v);
 
         if (node != vt_layout_vnode(l, v)->linux_node)
             rc = vt_err_set(err, -EINVAL,
@@ -204,7 +204,7 @@ int vt_vmm_check_qemu_node_order(const struct vt_layout *l, const char *vmm, con
                             vmm, v, node, vt_layout_vnode(l, v)->linux_node, fix);
     }
 out:
-    vt_srat_free(&srat);
+    srat_free(&srat);
     free(ranges);
     free(numa);
     free(slot_vnode);

@@ -14,43 +14,43 @@
  * slots are numbered socket-major (socket, die, core, thread), as QEMU's
  * x86_topo_ids_from_idx and cloud-hypervisor's get_x2apic_id split a CPU
  * index. The slot count is qemu_slot_count(). */
-size_t vt_vmm_slot(const struct vt_shape *s, const struct vt_vcpu *c);
+size_t vmm_slot(const struct vt_shape *s, const struct vt_vcpu *c);
 
 /* How many vCPUs sit in slots 0, 1, ... in vCPU order: vCPU i in slot i for
  * every i below the result. */
-size_t vt_vmm_prefix(const struct vt_layout *l);
+size_t vmm_prefix(const struct vt_layout *l);
 
 /* The vnode of every slot, malloc'd (NULL when out of memory): a vCPU's slot
  * (present or hot-pluggable, --max-vcpus) has the vCPU's vnode, any other
  * empty slot that of the vCPU before it (or, before the first vCPU, of the
  * first vCPU), so a VMM that needs every slot in a node puts it next to its
  * neighbours. */
-unsigned *vt_vmm_slot_vnodes(const struct vt_layout *l);
+unsigned *vmm_slot_vnodes(const struct vt_layout *l);
 
 /* The highest APIC ID of the planned vCPUs, hot-pluggable ones included. */
 /* QEMU's device-memory region [*start, *end) for the plan's hot-pluggable
  * memory (native -numa: its own SRAT gives all of it to its last node as one
  * hot-pluggable range); false without hot-pluggable memory. */
-bool vt_qemu_device_memory(const struct vt_layout *l, uint64_t *start, uint64_t *end);
-uint32_t vt_vmm_max_apic_id(const struct vt_layout *l);
+bool vmm_qemu_device_memory(const struct vt_layout *l, uint64_t *start, uint64_t *end);
+uint32_t vmm_max_apic_id(const struct vt_layout *l);
 
 /* A VMM that gives CPU slot i the sdm APIC ID of its topology ids and
  * numbers vCPUs in slot order: the plan must use the sdm encoding, every
  * vCPU's ids must lie inside the shape, vCPU 0 must be in slot 0 and the
  * slots must ascend with the vCPU index. vmm names the VMM in messages. */
-int vt_vmm_check_slots(const struct vt_layout *l, const char *vmm, struct vt_err *err);
+int vmm_check_slots(const struct vt_layout *l, const char *vmm, struct vt_err *err);
 
 /* QEMU builds the guest memory map itself: the plan's memory layout must be
  * qemu-q35 or qemu-pc. */
-int vt_vmm_check_qemu_memmap(const struct vt_layout *l, const char *vmm, struct vt_err *err);
+int vmm_check_qemu_memmap(const struct vt_layout *l, const char *vmm, struct vt_err *err);
 
 /* How to change a plan whose guest PXMs are not 0..n-1. */
 #define VT_VMM_DENSE_PXM_FIX "plan without --pin-identity or a sparse --guest-pxms"
 
 /* Guest PXMs 0..n-1 in vnode order. what says why ("QEMU's -numa node ids
  * are the guest PXMs"), fix how to change the plan. */
-int vt_vmm_check_dense_pxm(const struct vt_layout *l, const char *what, const char *fix,
-                           struct vt_err *err);
+int vmm_check_dense_pxm(const struct vt_layout *l, const char *what, const char *fix,
+                        struct vt_err *err);
 
 /* How a plan with hot-pluggable vCPUs keeps QEMU's node numbering (libvirt). */
 #define VT_VMM_NODE_ORDER_FIX                                                                      \
@@ -62,11 +62,11 @@ int vt_vmm_check_dense_pxm(const struct vt_layout *l, const char *what, const ch
  * as the plan's linux_node predicts. They differ when hot-pluggable vCPUs of
  * a vnode sit in slots before the present vCPUs of vnodes the plan numbers
  * first. vmm names the VMM, fix how to change the plan or the options. */
-int vt_vmm_check_qemu_node_order(const struct vt_layout *l, const char *vmm, const char *fix,
-                                 struct vt_err *err);
+int vmm_check_qemu_node_order(const struct vt_layout *l, const char *vmm, const char *fix,
+                              struct vt_err *err);
 
 /* QEMU 7.2 (and cloud-hypervisor) share the L3 of CPUID leaf 4/0x8000001D
  * among the APIC IDs of one die: warn when the plan's LLC is narrower. */
-int vt_vmm_warn_llc_per_die(const struct vt_layout *l, const char *vmm, struct vt_strlist *w);
+int vmm_warn_llc_per_die(const struct vt_layout *l, const char *vmm, struct vt_strlist *w);
 
 #endif

@@ -18,10 +18,10 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
 {
     int rc;
 
-    if ((rc = vt_vmm_check_slots(l, "libvirt (QEMU)", err)) < 0 ||
-        (rc = vt_vmm_check_qemu_memmap(l, "libvirt (QEMU)", err)) < 0 ||
-        (rc = vt_vmm_check_dense_pxm(l, "libvirt's <cell id> values are QEMU's node ids",
-                                     VT_VMM_DENSE_PXM_FIX, err)) < 0)
+    if ((rc = vmm_check_slots(l, "libvirt (QEMU)", err)) < 0 ||
+        (rc = vmm_check_qemu_memmap(l, "libvirt (QEMU)", err)) < 0 ||
+        (rc = vmm_check_dense_pxm(l, "libvirt's <cell id> values are QEMU's node ids",
+                                  VT_VMM_DENSE_PXM_FIX, err)) < 0)
         return rc;
     /* Before the memory rule, which a vnode of generic initiators breaks too. */
     if (vt_layout_initiator_count(l))
@@ -41,7 +41,7 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
                               "refuses at size 0, but vnode %zu has no memory (give every vnode "
                               "memory with --vnode-memory)",
                               v);
-    return vt_vmm_check_qemu_node_order(l, "libvirt (QEMU)", "plan " VT_VMM_NODE_ORDER_FIX, err);
+    return vmm_check_qemu_node_order(l, "libvirt (QEMU)", "plan " VT_VMM_NODE_ORDER_FIX, err);
 }
 
 /* The slots of a vnode as a cpulist, malloc'd. */
@@ -61,11 +61,11 @@ out:
     return list;
 }
 
-static int cells(struct vt_buf *b, const struct vt_layout *l, const unsigned *slot_vnode)
+static int cells(struct buf *b, const struct vt_layout *l, const unsigned *slot_vnode)
 {
     size_t nv = vt_layout_vnode_count(l), nslots = qemu_slot_count(vt_layout_shape(l));
 
-    vt_buf_printf(b, "  <numa>\n");
+    buf_printf(b, "  <numa>\n");
     for (size_t v = 0; v < nv; v++) {
         const struct vt_vnode *vn = vt_layout_vnode(l, v);
         char *cpus = cell_cpus(slot_vnode, nslots, (unsigned)v);
@@ -73,44 +73,44 @@ static int cells(struct vt_buf *b, const struct vt_layout *l, const unsigned *sl
         if (!cpus)
             return -ENOMEM;
         /* A CPU-less cell has no cpus attribute (libvirt 6.5 and later). */
-        vt_buf_printf(b, "    <cell id='%zu'%s%s%s memory='%" PRIu64 "' unit='MiB'>\n", v,
-                      *cpus ? " cpus='" : "", cpus, *cpus ? "'" : "", vn->memory_bytes >> 20);
+        buf_printf(b, "    <cell id='%zu'%s%s%s memory='%" PRIu64 "' unit='MiB'>\n", v,
+                   *cpus ? " cpus='" : "", cpus, *cpus ? "'" : "", vn->memory_bytes >> 20);
         free(cpus);
-        vt_buf_printf(b, "      <distances>\n");
+        buf_printf(b, "      <distances>\n");
         for (size_t w = 0; w < nv; w++)
-            vt_buf_printf(b, "        <sibling id='%zu' value='%u'/>\n", w,
-                          vt_layout_distance(l, (unsigned)v, (unsigned)w));
-        vt_buf_printf(b, "      </distances>\n");
-        vt_buf_printf(b, "    </cell>\n");
+            buf_printf(b, "        <sibling id='%zu' value='%u'/>\n", w,
+                       vt_layout_distance(l, (unsigned)v, (unsigned)w));
+        buf_printf(b, "      </distances>\n");
+        buf_printf(b, "    </cell>\n");
     }
-    vt_buf_printf(b, "  </numa>\n");
+    buf_printf(b, "  </numa>\n");
     return 0;
 }
 
-static void vcpus(struct vt_buf *b, const struct vt_layout *l)
+static void vcpus(struct buf *b, const struct vt_layout *l)
 {
     const struct vt_shape *s = vt_layout_shape(l);
-    size_t n = vt_layout_vcpu_count(l), nslots = qemu_slot_count(s), prefix = vt_vmm_prefix(l);
+    size_t n = vt_layout_vcpu_count(l), nslots = qemu_slot_count(s), prefix = vmm_prefix(l);
 
     if (n == nslots) {
-        vt_buf_printf(b, "<vcpu placement='static'>%zu</vcpu>\n", nslots);
+        buf_printf(b, "<vcpu placement='static'>%zu</vcpu>\n", nslots);
         return;
     }
-    vt_buf_printf(b, "<vcpu placement='static' current='%zu'>%zu</vcpu>\n", n, nslots);
+    buf_printf(b, "<vcpu placement='static' current='%zu'>%zu</vcpu>\n", n, nslots);
     if (prefix == n)
         return; /* libvirt enables the first 'current' vCPUs */
-    vt_buf_printf(b, "<vcpus>\n");
+    buf_printf(b, "<vcpus>\n");
     for (size_t slot = 0, i = 0; slot < nslots; slot++) {
-        bool present = i < n && vt_vmm_slot(s, vt_layout_vcpu(l, i)) == slot;
+        bool present = i < n && vmm_slot(s, vt_layout_vcpu(l, i)) == slot;
 
-        vt_buf_printf(b, "  <vcpu id='%zu' enabled='%s' hotpluggable='%s'/>\n", slot,
-                      present ? "yes" : "no", present && slot < prefix ? "no" : "yes");
+        buf_printf(b, "  <vcpu id='%zu' enabled='%s' hotpluggable='%s'/>\n", slot,
+                   present ? "yes" : "no", present && slot < prefix ? "no" : "yes");
         i += present;
     }
-    vt_buf_printf(b, "</vcpus>\n");
+    buf_printf(b, "</vcpus>\n");
 }
 
-static void cputune(struct vt_buf *b, const struct vt_layout *l)
+static void cputune(struct buf *b, const struct vt_layout *l)
 {
     const struct vt_shape *s = vt_layout_shape(l);
     bool any = false;
@@ -121,15 +121,15 @@ static void cputune(struct vt_buf *b, const struct vt_layout *l)
         if (c->pcpu < 0)
             continue;
         if (!any)
-            vt_buf_printf(b, "<cputune>\n");
+            buf_printf(b, "<cputune>\n");
         any = true;
-        vt_buf_printf(b, "  <vcpupin vcpu='%zu' cpuset='%d'/>\n", vt_vmm_slot(s, c), c->pcpu);
+        buf_printf(b, "  <vcpupin vcpu='%zu' cpuset='%d'/>\n", vmm_slot(s, c), c->pcpu);
     }
     if (any)
-        vt_buf_printf(b, "</cputune>\n");
+        buf_printf(b, "</cputune>\n");
 }
 
-static void numatune(struct vt_buf *b, const struct vt_layout *l)
+static void numatune(struct buf *b, const struct vt_layout *l)
 {
     bool any = false;
 
@@ -139,26 +139,26 @@ static void numatune(struct vt_buf *b, const struct vt_layout *l)
         if (vn->pnode < 0)
             continue;
         if (!any)
-            vt_buf_printf(b, "<numatune>\n");
+            buf_printf(b, "<numatune>\n");
         any = true;
-        vt_buf_printf(b, "  <memnode cellid='%zu' mode='strict' nodeset='%d'/>\n", v, vn->pnode);
+        buf_printf(b, "  <memnode cellid='%zu' mode='strict' nodeset='%d'/>\n", v, vn->pnode);
     }
     if (any)
-        vt_buf_printf(b, "</numatune>\n");
+        buf_printf(b, "</numatune>\n");
 }
 
 static int warnings_of(const struct vt_layout *l, struct vt_strlist *w)
 {
-    int rc = vt_vmm_warn_llc_per_die(l, "QEMU (under libvirt)", w);
+    int rc = vmm_warn_llc_per_die(l, "QEMU (under libvirt)", w);
 
-    if (vt_vmm_max_apic_id(l) > VT_XAPIC_MAX_ID)
-        rc |= vt_strlist_addf(w,
-                              "APIC IDs up to %" PRIu32
-                              " need x2APIC: the domain needs <features><ioapic "
-                              "driver='qemu'/></features> and <iommu model='intel'><driver "
-                              "intremap='on' eim='on'/></iommu>, which QEMU supports under KVM "
-                              "only",
-                              vt_vmm_max_apic_id(l));
+    if (vmm_max_apic_id(l) > VT_XAPIC_MAX_ID)
+        rc |= strlist_addf(w,
+                           "APIC IDs up to %" PRIu32
+                           " need x2APIC: the domain needs <features><ioapic "
+                           "driver='qemu'/></features> and <iommu model='intel'><driver "
+                           "intremap='on' eim='on'/></iommu>, which QEMU supports under KVM "
+                           "only",
+                           vmm_max_apic_id(l));
     return rc ? -ENOMEM : 0;
 }
 
@@ -167,38 +167,38 @@ int vt_emit_libvirt(const struct vt_layout *l, char **xml, struct vt_strlist *wa
 {
     const struct vt_shape *s = vt_layout_shape(l);
     unsigned *slot_vnode = NULL;
-    struct vt_buf b;
+    struct buf b;
     int rc;
 
     if ((rc = check_layout(l, err)) < 0)
         return rc;
-    if (!(slot_vnode = vt_vmm_slot_vnodes(l)))
+    if (!(slot_vnode = vmm_slot_vnodes(l)))
         return vt_err_set(err, -ENOMEM, "out of memory");
-    vt_buf_init(&b);
-    vt_buf_printf(&b,
-                  "<!-- vtopo emit libvirt: %zu vCPUs, %" PRIu64
-                  " MiB, %zu vnodes (docs/vmm-config.md).\n"
-                  "     The domain needs <os><type machine='%s'>hvm</type></os> and "
-                  "<features><acpi/></features>;\n"
-                  "     the plan's CPUID leaves are those of an %s CPU. -->\n",
-                  vt_layout_vcpu_count(l), vt_layout_memory(l) >> 20, vt_layout_vnode_count(l),
-                  vt_layout_mem_layout(l) == VT_MEM_QEMU_PC ? "pc" : "q35",
-                  vt_vendor_name(vt_layout_vendor(l)));
-    vt_buf_printf(&b, "<memory unit='MiB'>%" PRIu64 "</memory>\n", vt_layout_memory(l) >> 20);
+    buf_init(&b);
+    buf_printf(&b,
+               "<!-- vtopo emit libvirt: %zu vCPUs, %" PRIu64
+               " MiB, %zu vnodes (docs/vmm-config.md).\n"
+               "     The domain needs <os><type machine='%s'>hvm</type></os> and "
+               "<features><acpi/></features>;\n"
+               "     the plan's CPUID leaves are those of an %s CPU. -->\n",
+               vt_layout_vcpu_count(l), vt_layout_memory(l) >> 20, vt_layout_vnode_count(l),
+               vt_layout_mem_layout(l) == VT_MEM_QEMU_PC ? "pc" : "q35",
+               vt_vendor_name(vt_layout_vendor(l)));
+    buf_printf(&b, "<memory unit='MiB'>%" PRIu64 "</memory>\n", vt_layout_memory(l) >> 20);
     vcpus(&b, l);
     cputune(&b, l);
     numatune(&b, l);
-    vt_buf_printf(&b, "<cpu mode='maximum' check='none'>\n");
-    vt_buf_printf(&b, "  <topology sockets='%u' dies='%u' cores='%u' threads='%u'/>\n", s->sockets,
-                  s->dies, s->cores, s->threads);
+    buf_printf(&b, "<cpu mode='maximum' check='none'>\n");
+    buf_printf(&b, "  <topology sockets='%u' dies='%u' cores='%u' threads='%u'/>\n", s->sockets,
+               s->dies, s->cores, s->threads);
     rc = cells(&b, l, slot_vnode);
-    vt_buf_printf(&b, "</cpu>\n");
-    vt_buf_append(&b, "", 1);
+    buf_printf(&b, "</cpu>\n");
+    buf_append(&b, "", 1);
     free(slot_vnode);
     if (rc == 0 && !b.oom && warnings)
         rc = warnings_of(l, warnings);
     if (rc < 0 || b.oom) {
-        vt_buf_free(&b);
+        buf_free(&b);
         return vt_err_set(err, -ENOMEM, "out of memory");
     }
     *xml = (char *)b.data;

@@ -95,8 +95,8 @@ static int check_layout(const struct vt_layout *l, const struct vt_qemu_opts *o,
 {
     int rc;
 
-    if ((rc = vt_vmm_check_slots(l, "QEMU", err)) < 0 ||
-        (rc = vt_vmm_check_qemu_memmap(l, "QEMU", err)) < 0)
+    if ((rc = vmm_check_slots(l, "QEMU", err)) < 0 ||
+        (rc = vmm_check_qemu_memmap(l, "QEMU", err)) < 0)
         return rc;
     if (o->numa == VT_QEMU_NUMA_NATIVE && vt_layout_initiator_count(l))
         return vt_err_set(err, -EINVAL,
@@ -125,40 +125,40 @@ static int check_layout(const struct vt_layout *l, const struct vt_qemu_opts *o,
                           "without ':')",
                           o->tables_dir);
     if (o->numa == VT_QEMU_NUMA_NATIVE &&
-        (rc = vt_vmm_check_dense_pxm(
+        (rc = vmm_check_dense_pxm(
              l, "QEMU's -numa node ids are the guest PXMs",
              "emit with --numa acpi, which passes our SRAT, or " VT_VMM_DENSE_PXM_FIX, err)) < 0)
         return rc;
     if (o->numa == VT_QEMU_NUMA_NATIVE)
-        return vt_vmm_check_qemu_node_order(l, "QEMU",
-                                            "emit with --numa acpi, which passes our SRAT, or "
-                                            "plan " VT_VMM_NODE_ORDER_FIX,
-                                            err);
+        return vmm_check_qemu_node_order(l, "QEMU",
+                                         "emit with --numa acpi, which passes our SRAT, or "
+                                         "plan " VT_VMM_NODE_ORDER_FIX,
+                                         err);
     return 0;
 }
 
 static int cpu_args(const struct vt_layout *l, const char *model, struct vt_strlist *a)
 {
     const struct vt_shape *s = vt_layout_shape(l);
-    size_t n = vt_layout_vcpu_count(l), prefix = vt_vmm_prefix(l);
+    size_t n = vt_layout_vcpu_count(l), prefix = vmm_prefix(l);
     char ids[96];
     int rc = 0;
 
-    rc |= vt_strlist_addf(a, "-cpu");
-    rc |= vt_strlist_addf(a, "%s,vendor=%s", model, vendor_id(vt_layout_vendor(l)));
-    rc |= vt_strlist_addf(a, "-smp");
+    rc |= strlist_addf(a, "-cpu");
+    rc |= strlist_addf(a, "%s,vendor=%s", model, vendor_id(vt_layout_vendor(l)));
+    rc |= strlist_addf(a, "-smp");
     if (s->dies > 1)
-        rc |= vt_strlist_addf(a, "%zu,sockets=%u,dies=%u,cores=%u,threads=%u,maxcpus=%zu", prefix,
-                              s->sockets, s->dies, s->cores, s->threads, qemu_slot_count(s));
+        rc |= strlist_addf(a, "%zu,sockets=%u,dies=%u,cores=%u,threads=%u,maxcpus=%zu", prefix,
+                           s->sockets, s->dies, s->cores, s->threads, qemu_slot_count(s));
     else
-        rc |= vt_strlist_addf(a, "%zu,sockets=%u,cores=%u,threads=%u,maxcpus=%zu", prefix,
-                              s->sockets, s->cores, s->threads, qemu_slot_count(s));
+        rc |= strlist_addf(a, "%zu,sockets=%u,cores=%u,threads=%u,maxcpus=%zu", prefix, s->sockets,
+                           s->cores, s->threads, qemu_slot_count(s));
     for (size_t i = prefix; i < n; i++) {
         const struct vt_vcpu *c = vt_layout_vcpu(l, i);
 
-        slot_ids(s, vt_vmm_slot(s, c), ids, sizeof(ids));
-        rc |= vt_strlist_addf(a, "-device");
-        rc |= vt_strlist_addf(a, "%s-x86_64-cpu,id=vcpu%u,%s", model, c->vcpu, ids);
+        slot_ids(s, vmm_slot(s, c), ids, sizeof(ids));
+        rc |= strlist_addf(a, "-device");
+        rc |= strlist_addf(a, "%s-x86_64-cpu,id=vcpu%u,%s", model, c->vcpu, ids);
     }
     return rc ? -ENOMEM : 0;
 }
@@ -177,38 +177,38 @@ static int native_numa_args(const struct vt_layout *l, const struct vt_qemu_opts
 
         if (!vn->memory_bytes)
             continue;
-        rc |= vt_strlist_addf(a, "-object");
+        rc |= strlist_addf(a, "-object");
         if (o->bind && vn->pnode >= 0)
-            rc |= vt_strlist_addf(
+            rc |= strlist_addf(
                 a, "memory-backend-ram,id=vnode%zu,size=%" PRIu64 "M,host-nodes=%d,policy=bind", v,
                 vn->memory_bytes >> 20, vn->pnode);
         else
-            rc |= vt_strlist_addf(a, "memory-backend-ram,id=vnode%zu,size=%" PRIu64 "M", v,
-                                  vn->memory_bytes >> 20);
+            rc |= strlist_addf(a, "memory-backend-ram,id=vnode%zu,size=%" PRIu64 "M", v,
+                               vn->memory_bytes >> 20);
     }
     for (size_t v = 0; v < nv; v++) {
-        rc |= vt_strlist_addf(a, "-numa");
+        rc |= strlist_addf(a, "-numa");
         if (vt_layout_vnode(l, v)->memory_bytes)
-            rc |= vt_strlist_addf(a, "node,nodeid=%zu,memdev=vnode%zu", v, v);
+            rc |= strlist_addf(a, "node,nodeid=%zu,memdev=vnode%zu", v, v);
         else
-            rc |= vt_strlist_addf(a, "node,nodeid=%zu", v);
+            rc |= strlist_addf(a, "node,nodeid=%zu", v);
     }
     /* Every slot gets a node, so QEMU has no unassigned CPU. */
-    if (!(slot_vnode = vt_vmm_slot_vnodes(l)))
+    if (!(slot_vnode = vmm_slot_vnodes(l)))
         return -ENOMEM;
     for (size_t i = 0; i < nslots; i++) {
         slot_ids(s, i, ids, sizeof(ids));
-        rc |= vt_strlist_addf(a, "-numa");
-        rc |= vt_strlist_addf(a, "cpu,node-id=%u,%s", slot_vnode[i], ids);
+        rc |= strlist_addf(a, "-numa");
+        rc |= strlist_addf(a, "cpu,node-id=%u,%s", slot_vnode[i], ids);
     }
     free(slot_vnode);
     for (size_t i = 0; i < nv; i++)
         for (size_t j = 0; j < nv; j++) {
             if (i == j)
                 continue;
-            rc |= vt_strlist_addf(a, "-numa");
-            rc |= vt_strlist_addf(a, "dist,src=%zu,dst=%zu,val=%u", i, j,
-                                  vt_layout_distance(l, (unsigned)i, (unsigned)j));
+            rc |= strlist_addf(a, "-numa");
+            rc |= strlist_addf(a, "dist,src=%zu,dst=%zu,val=%u", i, j,
+                               vt_layout_distance(l, (unsigned)i, (unsigned)j));
         }
     return rc ? -ENOMEM : 0;
 }
@@ -220,8 +220,8 @@ static int acpi_table_arg(struct vt_strlist *a, const char *dir, const char *nam
 
     if (!esc)
         return -ENOMEM;
-    rc = vt_strlist_addf(a, "-acpitable");
-    rc |= vt_strlist_addf(a, "file=%s/%s", esc, name);
+    rc = strlist_addf(a, "-acpitable");
+    rc |= strlist_addf(a, "file=%s/%s", esc, name);
     free(esc);
     return rc ? -ENOMEM : 0;
 }
@@ -243,32 +243,32 @@ static int acpi_numa_args(const struct vt_qemu_opts *o, struct vt_strlist *a)
 static int qemu_warnings(const struct vt_layout *l, const struct vt_qemu_opts *o,
                          struct vt_strlist *w)
 {
-    int rc = vt_vmm_warn_llc_per_die(l, "QEMU", w);
+    int rc = vmm_warn_llc_per_die(l, "QEMU", w);
 
-    if (vt_vmm_max_apic_id(l) > VT_XAPIC_MAX_ID)
-        rc |= vt_strlist_addf(w,
-                              "APIC IDs up to %" PRIu32
-                              " need x2APIC: an intel-iommu with interrupt remapping "
-                              "is added, which QEMU supports under KVM only",
-                              vt_vmm_max_apic_id(l));
+    if (vmm_max_apic_id(l) > VT_XAPIC_MAX_ID)
+        rc |= strlist_addf(w,
+                           "APIC IDs up to %" PRIu32
+                           " need x2APIC: an intel-iommu with interrupt remapping "
+                           "is added, which QEMU supports under KVM only",
+                           vmm_max_apic_id(l));
     if (o->numa == VT_QEMU_NUMA_ACPI && vt_layout_hotplug_memory_count(l))
-        rc |= vt_strlist_addf(w, "the hot-pluggable memory is in our SRAT only: with -m slots= "
-                                 "and maxmem= QEMU would turn NUMA on and build its own SRAT, "
-                                 "hiding ours, so QEMU cannot hot-add it in the acpi mode (the "
-                                 "native mode can, into its last node)");
+        rc |= strlist_addf(w, "the hot-pluggable memory is in our SRAT only: with -m slots= "
+                              "and maxmem= QEMU would turn NUMA on and build its own SRAT, "
+                              "hiding ours, so QEMU cannot hot-add it in the acpi mode (the "
+                              "native mode can, into its last node)");
     uint64_t start, end;
 
-    if (o->numa == VT_QEMU_NUMA_NATIVE && vt_qemu_device_memory(l, &start, &end)) {
-        rc |= vt_strlist_addf(w,
-                              "QEMU's own SRAT gives vnode %zu one hot-pluggable range over its "
-                              "whole device-memory region, 0x%" PRIx64 "-0x%" PRIx64
-                              " (1 GiB of alignment per slot included), not the plan's ranges "
-                              "(emit with --numa acpi for ours)",
-                              vt_layout_vnode_count(l) - 1, start, end - 1);
+    if (o->numa == VT_QEMU_NUMA_NATIVE && vmm_qemu_device_memory(l, &start, &end)) {
+        rc |= strlist_addf(w,
+                           "QEMU's own SRAT gives vnode %zu one hot-pluggable range over its "
+                           "whole device-memory region, 0x%" PRIx64 "-0x%" PRIx64
+                           " (1 GiB of alignment per slot included), not the plan's ranges "
+                           "(emit with --numa acpi for ours)",
+                           vt_layout_vnode_count(l) - 1, start, end - 1);
     }
     if (o->numa == VT_QEMU_NUMA_NATIVE && o->hmat)
-        rc |= vt_strlist_addf(w, "the HMAT is passed in the acpi NUMA mode only; QEMU builds "
-                                 "none from -numa here");
+        rc |= strlist_addf(w, "the HMAT is passed in the acpi NUMA mode only; QEMU builds "
+                              "none from -numa here");
     return rc ? -ENOMEM : 0;
 }
 
@@ -291,16 +291,16 @@ int vt_emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *o, struct
                           model);
     if ((rc = check_layout(l, o, err)) < 0)
         return rc;
-    x2apic = vt_vmm_max_apic_id(l) > VT_XAPIC_MAX_ID;
-    rc |= vt_strlist_addf(&a, "-machine");
-    rc |= vt_strlist_addf(&a, "%s%s", vt_layout_mem_layout(l) == VT_MEM_QEMU_PC ? "pc" : "q35",
-                          x2apic ? ",kernel-irqchip=split" : "");
+    x2apic = vmm_max_apic_id(l) > VT_XAPIC_MAX_ID;
+    rc |= strlist_addf(&a, "-machine");
+    rc |= strlist_addf(&a, "%s%s", vt_layout_mem_layout(l) == VT_MEM_QEMU_PC ? "pc" : "q35",
+                       x2apic ? ",kernel-irqchip=split" : "");
     if (x2apic) {
-        rc |= vt_strlist_addf(&a, "-device");
-        rc |= vt_strlist_addf(&a, "intel-iommu,intremap=on,eim=on");
+        rc |= strlist_addf(&a, "-device");
+        rc |= strlist_addf(&a, "intel-iommu,intremap=on,eim=on");
     }
     rc |= cpu_args(l, model, &a);
-    rc |= vt_strlist_addf(&a, "-m");
+    rc |= strlist_addf(&a, "-m");
     if (vt_layout_hotplug_memory_count(l) && o->numa == VT_QEMU_NUMA_NATIVE) {
         /* QEMU's device-memory region (where the plan put the hot-pluggable
          * ranges) exists only with slots and maxmem. Not in the acpi mode:
@@ -310,11 +310,11 @@ int vt_emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *o, struct
 
         for (size_t i = 0; i < vt_layout_hotplug_memory_count(l); i++)
             hot += vt_layout_hotplug_memory(l, i)->end - vt_layout_hotplug_memory(l, i)->start;
-        rc |= vt_strlist_addf(&a, "%" PRIu64 "M,slots=%zu,maxmem=%" PRIu64 "M",
-                              vt_layout_memory(l) >> 20, vt_layout_hotplug_memory_count(l),
-                              (vt_layout_memory(l) + hot) >> 20);
+        rc |= strlist_addf(&a, "%" PRIu64 "M,slots=%zu,maxmem=%" PRIu64 "M",
+                           vt_layout_memory(l) >> 20, vt_layout_hotplug_memory_count(l),
+                           (vt_layout_memory(l) + hot) >> 20);
     } else {
-        rc |= vt_strlist_addf(&a, "%" PRIu64 "M", vt_layout_memory(l) >> 20);
+        rc |= strlist_addf(&a, "%" PRIu64 "M", vt_layout_memory(l) >> 20);
     }
     rc |= o->numa == VT_QEMU_NUMA_NATIVE ? native_numa_args(l, o, &a) : acpi_numa_args(o, &a);
     if (!rc && warnings)

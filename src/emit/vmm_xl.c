@@ -79,8 +79,8 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
                           "table must fit a 4 KiB page), but this plan has %zu (plan with "
                           "--vnodes %d or fewer)",
                           XEN_MAX_VNODES, nv, XEN_MAX_VNODES);
-    if ((rc = vt_vmm_check_dense_pxm(l, "Xen's vNUMA proximity domains are the vnode numbers",
-                                     VT_VMM_DENSE_PXM_FIX, err)) < 0)
+    if ((rc = vmm_check_dense_pxm(l, "Xen's vNUMA proximity domains are the vnode numbers",
+                                  VT_VMM_DENSE_PXM_FIX, err)) < 0)
         return rc;
     for (size_t v = 0; v < nv; v++) {
         const struct vt_vnode *vn = vt_layout_vnode(l, v);
@@ -105,29 +105,29 @@ static int warnings_of(const struct vt_layout *l, struct vt_strlist *w)
     int rc = 0;
 
     if (vt_layout_vnode_count(l) > 1)
-        rc |= vt_strlist_addf(w, "upstream Xen derives the guest's CPUID topology from the host "
-                                 "and zeroes leaf 0xB, with no package per vnode: the guest's "
-                                 "topology differs from cpuid.txt unless the hypervisor has a "
-                                 "vNUMA CPUID topology (Edera's "
-                                 "XEN_DOMCTL_CDF_vnuma_apic_topology)");
+        rc |= strlist_addf(w, "upstream Xen derives the guest's CPUID topology from the host "
+                              "and zeroes leaf 0xB, with no package per vnode: the guest's "
+                              "topology differs from cpuid.txt unless the hypervisor has a "
+                              "vNUMA CPUID topology (Edera's "
+                              "XEN_DOMCTL_CDF_vnuma_apic_topology)");
     for (size_t i = 0; i < vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l); i++) {
         const struct vt_vcpu *c = any_vcpu(l, i);
 
         if (c->apic_id == 2 * c->vcpu)
             continue;
-        rc |= vt_strlist_addf(w,
-                              "upstream Xen gives vCPU %u the APIC ID %u where the plan's xen "
-                              "encoding gives %" PRIu32
-                              ": only a hypervisor with vNUMA APIC IDs (Edera's "
-                              "XEN_DOMCTL_CDF_vnuma_apic_topology) builds the planned guest "
-                              "(plan with --apic legacy for upstream Xen)",
-                              c->vcpu, 2 * c->vcpu, c->apic_id);
+        rc |= strlist_addf(w,
+                           "upstream Xen gives vCPU %u the APIC ID %u where the plan's xen "
+                           "encoding gives %" PRIu32
+                           ": only a hypervisor with vNUMA APIC IDs (Edera's "
+                           "XEN_DOMCTL_CDF_vnuma_apic_topology) builds the planned guest "
+                           "(plan with --apic legacy for upstream Xen)",
+                           c->vcpu, 2 * c->vcpu, c->apic_id);
         break;
     }
     return rc ? -ENOMEM : 0;
 }
 
-static int vnuma(struct vt_buf *b, const struct vt_layout *l)
+static int vnuma(struct buf *b, const struct vt_layout *l)
 {
     size_t nv = vt_layout_vnode_count(l);
 
@@ -142,19 +142,19 @@ static int vnuma(struct vt_buf *b, const struct vt_layout *l)
         vt_bitmap_free(all);
         if (!cpus)
             return -ENOMEM;
-        vt_buf_printf(b, "%s[ \"pnode=%d\", \"size=%" PRIu64 "\", \"vcpus=%s\", \"vdistances=",
-                      v ? "          " : "vnuma = [ ", vn->pnode, vn->memory_bytes >> 20, cpus);
+        buf_printf(b, "%s[ \"pnode=%d\", \"size=%" PRIu64 "\", \"vcpus=%s\", \"vdistances=",
+                   v ? "          " : "vnuma = [ ", vn->pnode, vn->memory_bytes >> 20, cpus);
         free(cpus);
         for (size_t w = 0; w < nv; w++)
-            vt_buf_printf(b, "%s%u", w ? "," : "", vt_layout_distance(l, (unsigned)v, (unsigned)w));
-        vt_buf_printf(b, "\" ]%s\n", v + 1 < nv ? "," : " ]");
+            buf_printf(b, "%s%u", w ? "," : "", vt_layout_distance(l, (unsigned)v, (unsigned)w));
+        buf_printf(b, "\" ]%s\n", v + 1 < nv ? "," : " ]");
     }
     return 0;
 }
 
 /* cpus = [ "pCPU", ... ] up to the last pinned vCPU; "all" for the unpinned
  * ones before it (xl leaves vCPUs past the list unpinned). */
-static void pinning(struct vt_buf *b, const struct vt_layout *l)
+static void pinning(struct buf *b, const struct vt_layout *l)
 {
     size_t n = vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l), end = 0;
 
@@ -163,16 +163,16 @@ static void pinning(struct vt_buf *b, const struct vt_layout *l)
             end = i + 1;
     if (!end)
         return;
-    vt_buf_printf(b, "cpus = [ ");
+    buf_printf(b, "cpus = [ ");
     for (size_t i = 0; i < end; i++) {
         int pcpu = any_vcpu(l, i)->pcpu;
 
         if (pcpu >= 0)
-            vt_buf_printf(b, "%s\"%d\"", i ? ", " : "", pcpu);
+            buf_printf(b, "%s\"%d\"", i ? ", " : "", pcpu);
         else
-            vt_buf_printf(b, "%s\"all\"", i ? ", " : "");
+            buf_printf(b, "%s\"all\"", i ? ", " : "");
     }
-    vt_buf_printf(b, " ]\n");
+    buf_printf(b, " ]\n");
 }
 
 int vt_emit_xl(const struct vt_layout *l, char **cfg, struct vt_strlist *warnings,
@@ -180,28 +180,27 @@ int vt_emit_xl(const struct vt_layout *l, char **cfg, struct vt_strlist *warning
 {
     size_t n = vt_layout_vcpu_count(l), max = n + vt_layout_hotplug_vcpu_count(l);
     uint64_t mib = vt_layout_memory(l) >> 20;
-    struct vt_buf b;
+    struct buf b;
     int rc;
 
     if ((rc = check_layout(l, err)) < 0)
         return rc;
-    vt_buf_init(&b);
-    vt_buf_printf(&b,
-                  "# vtopo emit xl: %zu vCPUs, %" PRIu64 " MiB, %zu vnodes (docs/vmm-config.md)\n",
-                  n, mib, vt_layout_vnode_count(l));
-    vt_buf_printf(&b, "type = \"hvm\"\n");
+    buf_init(&b);
+    buf_printf(&b, "# vtopo emit xl: %zu vCPUs, %" PRIu64 " MiB, %zu vnodes (docs/vmm-config.md)\n",
+               n, mib, vt_layout_vnode_count(l));
+    buf_printf(&b, "type = \"hvm\"\n");
     /* vCPUs n..max-1 start offline: hot-pluggable (xl vcpu-set). */
-    vt_buf_printf(&b, "vcpus = %zu\nmaxvcpus = %zu\n", n, max);
-    vt_buf_printf(&b, "memory = %" PRIu64 "\nmaxmem = %" PRIu64 "\n", mib, mib);
-    vt_buf_printf(&b, "# libxl takes the video RAM out of vnode 0; the plan has none\n");
-    vt_buf_printf(&b, "vga = \"none\"\n");
+    buf_printf(&b, "vcpus = %zu\nmaxvcpus = %zu\n", n, max);
+    buf_printf(&b, "memory = %" PRIu64 "\nmaxmem = %" PRIu64 "\n", mib, mib);
+    buf_printf(&b, "# libxl takes the video RAM out of vnode 0; the plan has none\n");
+    buf_printf(&b, "vga = \"none\"\n");
     rc = vnuma(&b, l);
     pinning(&b, l);
-    vt_buf_append(&b, "", 1);
+    buf_append(&b, "", 1);
     if (rc == 0 && !b.oom && warnings)
         rc = warnings_of(l, warnings);
     if (rc < 0 || b.oom) {
-        vt_buf_free(&b);
+        buf_free(&b);
         return vt_err_set(err, -ENOMEM, "out of memory");
     }
     *cfg = (char *)b.data;

@@ -55,10 +55,10 @@ int exec_bdf_key(const char *bdf, uint64_t *key)
 
     if (!bdf)
         return -EINVAL;
-    if (vt_parse_bdf(bdf, &domain, &bus, &dev, &fn) < 0) {
+    if (parse_bdf(bdf, &domain, &bus, &dev, &fn) < 0) {
         /* lspci's short form, domain 0. */
         if (strlen(bdf) > 7 || snprintf(full, sizeof(full), "0000:%s", bdf) >= (int)sizeof(full) ||
-            vt_parse_bdf(full, &domain, &bus, &dev, &fn) < 0)
+            parse_bdf(full, &domain, &bus, &dev, &fn) < 0)
             return -EINVAL;
     }
     *key = (uint64_t)domain << 16 | (unsigned)bus << 8 | (unsigned)dev << 3 | fn;

@@ -10,8 +10,8 @@
 #include "util/file.h"
 #include "vtopo/acpi.h"
 
-int vt_acpi_read_dir_table(int dirfd, const char *dir, const char *sig, char **data, size_t *len,
-                           char *path, size_t psize, struct vt_err *err)
+int acpi_read_dir_table(int dirfd, const char *dir, const char *sig, char **data, size_t *len,
+                        char *path, size_t psize, struct vt_err *err)
 {
     char names[4][16];
     size_t nnames = 3;
@@ -42,7 +42,7 @@ int vt_acpi_read_dir_table(int dirfd, const char *dir, const char *sig, char **d
         snprintf(path, psize, "%s/%s", dir, names[0]);
         return -ENOENT;
     }
-    if (vt_path_fmt(path, psize, err, "%s/%s", dir, names[first]) < 0)
+    if (path_fmt(path, psize, err, "%s/%s", dir, names[first]) < 0)
         return -ENAMETOOLONG;
-    return vt_read_file_at(dirfd, names[first], path, VT_ACPI_TABLE_MAX, 0, data, len, err);
+    return read_file_at(dirfd, names[first], path, VT_ACPI_TABLE_MAX, 0, data, len, err);
 }

@@ -17,7 +17,7 @@
  * none, -EINVAL when two different files are there (which one is meant?).
  * path receives the file's path.
  */
-int vt_acpi_read_dir_table(int dirfd, const char *dir, const char *sig, char **data, size_t *len,
-                           char *path, size_t psize, struct vt_err *err);
+int acpi_read_dir_table(int dirfd, const char *dir, const char *sig, char **data, size_t *len,
+                        char *path, size_t psize, struct vt_err *err);
 
 #endif

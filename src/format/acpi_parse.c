@@ -7,8 +7,8 @@
 #include "format/acpi_parse.h"
 #include "util/bytes.h"
 
-int vt_acpi_header_parse(const uint8_t *data, size_t len, const char *name, const char *want_sig,
-                         struct vt_acpi_header *hdr, struct vt_err *err)
+int acpi_header_parse(const uint8_t *data, size_t len, const char *name, const char *want_sig,
+                      struct vt_acpi_header *hdr, struct vt_err *err)
 {
     struct vt_rd r = {data, len};
     uint8_t sum = 0;
@@ -21,13 +21,13 @@ int vt_acpi_header_parse(const uint8_t *data, size_t len, const char *name, cons
     if (want_sig && memcmp(data, want_sig, 4) != 0)
         return vt_err_set(err, -EINVAL, "%s: signature '%.4s', expected '%s'", name,
                           (const char *)data, want_sig);
-    vt_rd_u32(&r, 4, &hdr->length);
-    vt_rd_u8(&r, 8, &hdr->revision);
+    rd_u32(&r, 4, &hdr->length);
+    rd_u8(&r, 8, &hdr->revision);
     memcpy(hdr->oem_id, data + 10, 6);
     hdr->oem_id[6] = '\0';
     memcpy(hdr->oem_table_id, data + 16, 8);
     hdr->oem_table_id[8] = '\0';
-    vt_rd_u32(&r, 24, &hdr->oem_revision);
+    rd_u32(&r, 24, &hdr->oem_revision);
     if (hdr->length != len)
         return vt_err_set(err, -EINVAL, "%s: header length %u but the table has %zu bytes", name,
                           hdr->length, len);
@@ -59,8 +59,8 @@ static const char *srat_type_name(uint8_t type)
     }
 }
 
-int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_srat *srat,
-                  struct vt_err *err)
+int srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_srat *srat,
+               struct vt_err *err)
 {
     struct vt_acpi_header hdr;
     struct vt_rd r = {data, len};
@@ -68,7 +68,7 @@ int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
     int rc;
 
     memset(srat, 0, sizeof(*srat));
-    if ((rc = vt_acpi_header_parse(data, len, name, "SRAT", &hdr, err)) < 0)
+    if ((rc = acpi_header_parse(data, len, name, "SRAT", &hdr, err)) < 0)
         return rc;
     if (len < 48)
         return vt_err_set(err, -EINVAL, "%s: %zu bytes, shorter than the 48-byte SRAT header", name,
@@ -79,21 +79,21 @@ int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
         static const uint8_t min_len[] = {[0] = 16, [1] = 40, [2] = 24, [3] = 18, [5] = 32};
         uint8_t lo = 0;
 
-        if (!vt_rd_u8(&r, off, &e.type) || !vt_rd_u8(&r, off + 1, &e.length)) {
-            vt_srat_free(srat);
+        if (!rd_u8(&r, off, &e.type) || !rd_u8(&r, off + 1, &e.length)) {
+            srat_free(srat);
             return vt_err_set(err, -EINVAL, "%s: entry %zu at offset %zu: truncated header", name,
                               idx, off);
         }
         e.offset = off;
         if (e.length < 2) {
-            vt_srat_free(srat);
+            srat_free(srat);
             return vt_err_set(err, -EINVAL,
                               "%s: entry %zu (%s) at offset %zu: length %u is below 2 (the "
                               "entry's own type and length bytes)",
                               name, idx, srat_type_name(e.type), off, e.length);
         }
         if (e.length > len - off) {
-            vt_srat_free(srat);
+            srat_free(srat);
             return vt_err_set(err, -EINVAL,
                               "%s: entry %zu (%s) at offset %zu: length %u runs past the table "
                               "(%zu bytes left)",
@@ -101,7 +101,7 @@ int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
         }
         if (e.type < sizeof(min_len) && min_len[e.type] &&
             (e.type == VT_SRAT_LAPIC ? e.length != 16 : e.length < min_len[e.type])) {
-            vt_srat_free(srat);
+            srat_free(srat);
             return vt_err_set(err, -EINVAL, "%s: entry %zu (%s) at offset %zu: length %u, %s %u",
                               name, idx, srat_type_name(e.type), off, e.length,
                               e.type == VT_SRAT_LAPIC ? "expected" : "expected at least",
@@ -111,11 +111,11 @@ int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
         case VT_SRAT_LAPIC: {
             uint8_t apic = 0, hi[3] = {0};
 
-            vt_rd_u8(&r, off + 2, &lo);
-            vt_rd_u8(&r, off + 3, &apic);
-            vt_rd_u32(&r, off + 4, &e.flags);
+            rd_u8(&r, off + 2, &lo);
+            rd_u8(&r, off + 3, &apic);
+            rd_u32(&r, off + 4, &e.flags);
             for (int i = 0; i < 3; i++)
-                vt_rd_u8(&r, off + 9 + (size_t)i, &hi[i]);
+                rd_u8(&r, off + 9 + (size_t)i, &hi[i]);
             e.apic_id = apic;
             e.pxm = lo;
             /* Linux takes the high PXM bytes only from revision 2 on. */
@@ -124,32 +124,32 @@ int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
             break;
         }
         case VT_SRAT_MEMORY:
-            vt_rd_u32(&r, off + 2, &e.pxm);
-            vt_rd_u64(&r, off + 8, &e.base);
-            vt_rd_u64(&r, off + 16, &e.length_bytes);
-            vt_rd_u32(&r, off + 28, &e.flags);
+            rd_u32(&r, off + 2, &e.pxm);
+            rd_u64(&r, off + 8, &e.base);
+            rd_u64(&r, off + 16, &e.length_bytes);
+            rd_u32(&r, off + 28, &e.flags);
             if (srat->revision <= 1)
                 e.pxm &= 0xff;
             break;
         case VT_SRAT_X2APIC:
-            vt_rd_u32(&r, off + 4, &e.pxm);
-            vt_rd_u32(&r, off + 8, &e.apic_id);
-            vt_rd_u32(&r, off + 12, &e.flags);
+            rd_u32(&r, off + 4, &e.pxm);
+            rd_u32(&r, off + 8, &e.apic_id);
+            rd_u32(&r, off + 12, &e.flags);
             break;
         case VT_SRAT_GICC:
-            vt_rd_u32(&r, off + 2, &e.pxm);
-            vt_rd_u32(&r, off + 6, &e.apic_id);
-            vt_rd_u32(&r, off + 10, &e.flags);
+            rd_u32(&r, off + 2, &e.pxm);
+            rd_u32(&r, off + 6, &e.apic_id);
+            rd_u32(&r, off + 10, &e.flags);
             break;
         case VT_SRAT_GENERIC_INITIATOR:
-            vt_rd_u8(&r, off + 3, &e.handle_type);
-            vt_rd_u32(&r, off + 4, &e.pxm);
+            rd_u8(&r, off + 3, &e.handle_type);
+            rd_u32(&r, off + 4, &e.pxm);
             memcpy(e.handle, data + off + 8, 16);
-            vt_rd_u32(&r, off + 24, &e.flags);
+            rd_u32(&r, off + 24, &e.flags);
             if (e.handle_type == VT_SRAT_GI_HANDLE_PCI) {
-                vt_rd_u16(&r, off + 8, &e.pci_segment);
-                vt_rd_u8(&r, off + 10, &e.pci_bus);
-                vt_rd_u8(&r, off + 11, &e.pci_devfn);
+                rd_u16(&r, off + 8, &e.pci_segment);
+                rd_u8(&r, off + 10, &e.pci_bus);
+                rd_u8(&r, off + 11, &e.pci_devfn);
             }
             break;
         default:
@@ -161,7 +161,7 @@ int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
             struct vt_srat_entry *ne = realloc(srat->entries, ncap * sizeof(*ne));
 
             if (!ne) {
-                vt_srat_free(srat);
+                srat_free(srat);
                 return vt_err_set(err, -ENOMEM, "%s: out of memory", name);
             }
             srat->entries = ne;
@@ -173,7 +173,7 @@ int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
     return 0;
 }
 
-void vt_srat_free(struct vt_srat *srat)
+void srat_free(struct vt_srat *srat)
 {
     free(srat->entries);
     srat->entries = NULL;
@@ -182,8 +182,8 @@ void vt_srat_free(struct vt_srat *srat)
 
 #define SLIT_MAX_LOCALITIES 65536u
 
-int vt_slit_parse(const uint8_t *data, size_t len, const char *name, struct vt_slit *slit,
-                  struct vt_err *err)
+int slit_parse(const uint8_t *data, size_t len, const char *name, struct vt_slit *slit,
+               struct vt_err *err)
 {
     struct vt_acpi_header hdr;
     struct vt_rd r = {data, len};
@@ -191,9 +191,9 @@ int vt_slit_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
     int rc;
 
     memset(slit, 0, sizeof(*slit));
-    if ((rc = vt_acpi_header_parse(data, len, name, "SLIT", &hdr, err)) < 0)
+    if ((rc = acpi_header_parse(data, len, name, "SLIT", &hdr, err)) < 0)
         return rc;
-    if (!vt_rd_u64(&r, 36, &count))
+    if (!rd_u64(&r, 36, &count))
         return vt_err_set(err, -EINVAL, "%s: %zu bytes, too short for the locality count", name,
                           len);
     if (count == 0)
@@ -219,7 +219,7 @@ int vt_slit_parse(const uint8_t *data, size_t len, const char *name, struct vt_s
     return 0;
 }
 
-bool vt_slit_valid(const struct vt_slit *slit)
+bool slit_valid(const struct vt_slit *slit)
 {
     for (uint64_t i = 0; i < slit->count; i++)
         for (uint64_t j = 0; j < slit->count; j++) {
@@ -231,15 +231,15 @@ bool vt_slit_valid(const struct vt_slit *slit)
     return true;
 }
 
-void vt_slit_free(struct vt_slit *slit)
+void slit_free(struct vt_slit *slit)
 {
     free(slit->entries);
     slit->entries = NULL;
     slit->count = 0;
 }
 
-int vt_madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_madt *madt,
-                  struct vt_err *err)
+int madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_madt *madt,
+               struct vt_err *err)
 {
     struct vt_acpi_header hdr;
     struct vt_rd r = {data, len};
@@ -247,39 +247,39 @@ int vt_madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_m
     int rc;
 
     memset(madt, 0, sizeof(*madt));
-    if ((rc = vt_acpi_header_parse(data, len, name, "APIC", &hdr, err)) < 0)
+    if ((rc = acpi_header_parse(data, len, name, "APIC", &hdr, err)) < 0)
         return rc;
     if (len < 44)
         return vt_err_set(err, -EINVAL, "%s: %zu bytes, shorter than the 44-byte MADT header", name,
                           len);
     madt->revision = hdr.revision;
-    vt_rd_u32(&r, 36, &madt->lapic_address);
-    vt_rd_u32(&r, 40, &madt->flags);
+    rd_u32(&r, 36, &madt->lapic_address);
+    rd_u32(&r, 40, &madt->flags);
     for (; off < len; idx++) {
         struct vt_madt_cpu c = {0};
         uint8_t type = 0, slen = 0;
 
-        if (!vt_rd_u8(&r, off, &type) || !vt_rd_u8(&r, off + 1, &slen)) {
-            vt_madt_free(madt);
+        if (!rd_u8(&r, off, &type) || !rd_u8(&r, off + 1, &slen)) {
+            madt_free(madt);
             return vt_err_set(err, -EINVAL, "%s: entry %zu at offset %zu: truncated header", name,
                               idx, off);
         }
         if (slen < 2) {
-            vt_madt_free(madt);
+            madt_free(madt);
             return vt_err_set(err, -EINVAL,
                               "%s: entry %zu at offset %zu: length %u is below 2 (the entry's "
                               "own type and length bytes)",
                               name, idx, off, slen);
         }
         if (slen > len - off) {
-            vt_madt_free(madt);
+            madt_free(madt);
             return vt_err_set(err, -EINVAL,
                               "%s: entry %zu at offset %zu: length %u runs past the table (%zu "
                               "bytes left)",
                               name, idx, off, slen, len - off);
         }
         if ((type == 0 && slen < 8) || (type == 9 && slen < 16)) {
-            vt_madt_free(madt);
+            madt_free(madt);
             return vt_err_set(
                 err, -EINVAL, "%s: entry %zu (%s) at offset %zu: length %u, expected %u", name, idx,
                 type == 0 ? "local APIC" : "local x2APIC", off, slen, type == 0 ? 8 : 16);
@@ -294,22 +294,22 @@ int vt_madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_m
         if (type == 0) {
             uint8_t uid = 0, id = 0;
 
-            vt_rd_u8(&r, off + 2, &uid);
-            vt_rd_u8(&r, off + 3, &id);
-            vt_rd_u32(&r, off + 4, &c.flags);
+            rd_u8(&r, off + 2, &uid);
+            rd_u8(&r, off + 3, &id);
+            rd_u32(&r, off + 4, &c.flags);
             c.uid = uid;
             c.apic_id = id;
         } else {
-            vt_rd_u32(&r, off + 4, &c.apic_id);
-            vt_rd_u32(&r, off + 8, &c.flags);
-            vt_rd_u32(&r, off + 12, &c.uid);
+            rd_u32(&r, off + 4, &c.apic_id);
+            rd_u32(&r, off + 8, &c.flags);
+            rd_u32(&r, off + 12, &c.uid);
         }
         if (madt->ncpus == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             struct vt_madt_cpu *n = realloc(madt->cpus, ncap * sizeof(*n));
 
             if (!n) {
-                vt_madt_free(madt);
+                madt_free(madt);
                 return vt_err_set(err, -ENOMEM, "%s: out of memory", name);
             }
             madt->cpus = n;
@@ -321,7 +321,7 @@ int vt_madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_m
     return 0;
 }
 
-void vt_madt_free(struct vt_madt *madt)
+void madt_free(struct vt_madt *madt)
 {
     free(madt->cpus);
     madt->cpus = NULL;
@@ -330,7 +330,7 @@ void vt_madt_free(struct vt_madt *madt)
 
 #define HMAT_MAX_PDS 65536u
 
-void vt_hmat_free(struct vt_hmat *hmat)
+void hmat_free(struct vt_hmat *hmat)
 {
     for (size_t i = 0; i < hmat->nlocs; i++) {
         free(hmat->locs[i].pds);
@@ -343,12 +343,12 @@ void vt_hmat_free(struct vt_hmat *hmat)
 
 static int hmat_fail(struct vt_hmat *hmat, int rc)
 {
-    vt_hmat_free(hmat);
+    hmat_free(hmat);
     return rc;
 }
 
-int vt_hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_hmat *hmat,
-                  struct vt_err *err)
+int hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_hmat *hmat,
+               struct vt_err *err)
 {
     struct vt_acpi_header hdr;
     struct vt_rd r = {data, len};
@@ -356,7 +356,7 @@ int vt_hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_h
     int rc;
 
     memset(hmat, 0, sizeof(*hmat));
-    if ((rc = vt_acpi_header_parse(data, len, name, "HMAT", &hdr, err)) < 0)
+    if ((rc = acpi_header_parse(data, len, name, "HMAT", &hdr, err)) < 0)
         return rc;
     if (hdr.revision != 1 && hdr.revision != 2)
         return vt_err_set(err, -EINVAL,
@@ -370,7 +370,7 @@ int vt_hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_h
         uint16_t type = 0;
         uint32_t slen = 0;
 
-        if (!vt_rd_u16(&r, off, &type) || !vt_rd_u32(&r, off + 4, &slen))
+        if (!rd_u16(&r, off, &type) || !rd_u32(&r, off + 4, &slen))
             return hmat_fail(hmat, vt_err_set(err, -EINVAL,
                                               "%s: structure %zu at offset %zu: truncated header "
                                               "(%zu bytes left, 8 needed)",
@@ -395,9 +395,9 @@ int vt_hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_h
                                                   "attributes) at offset %zu: length %u, "
                                                   "expected 40",
                                                   name, idx, off, slen));
-            vt_rd_u16(&r, off + 8, &pd.flags);
-            vt_rd_u32(&r, off + 12, &pd.initiator_pd);
-            vt_rd_u32(&r, off + 16, &pd.memory_pd);
+            rd_u16(&r, off + 8, &pd.flags);
+            rd_u32(&r, off + 12, &pd.initiator_pd);
+            rd_u32(&r, off + 16, &pd.memory_pd);
             n = realloc(hmat->pds, (hmat->npds + 1) * sizeof(*n));
             if (!n)
                 return hmat_fail(hmat, vt_err_set(err, -ENOMEM, "%s: out of memory", name));
@@ -414,10 +414,10 @@ int vt_hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_h
                                                   "%s: structure %zu (locality) at offset %zu: "
                                                   "length %u, below 32",
                                                   name, idx, off, slen));
-            vt_rd_u8(&r, off + 9, &loc.data_type);
-            vt_rd_u32(&r, off + 12, &loc.ninit);
-            vt_rd_u32(&r, off + 16, &loc.ntarg);
-            vt_rd_u64(&r, off + 24, &loc.base_unit);
+            rd_u8(&r, off + 9, &loc.data_type);
+            rd_u32(&r, off + 12, &loc.ninit);
+            rd_u32(&r, off + 16, &loc.ntarg);
+            rd_u64(&r, off + 24, &loc.base_unit);
             need = 32 + 4 * ((uint64_t)loc.ninit + loc.ntarg) + 2 * (uint64_t)loc.ninit * loc.ntarg;
             if (loc.ninit > HMAT_MAX_PDS || loc.ntarg > HMAT_MAX_PDS || need > slen)
                 return hmat_fail(hmat, vt_err_set(err, -EINVAL,
@@ -435,10 +435,9 @@ int vt_hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_h
                 return hmat_fail(hmat, vt_err_set(err, -ENOMEM, "%s: out of memory", name));
             }
             for (uint32_t i = 0; i < loc.ninit + loc.ntarg; i++)
-                vt_rd_u32(&r, off + 32 + 4 * (size_t)i, &loc.pds[i]);
+                rd_u32(&r, off + 32 + 4 * (size_t)i, &loc.pds[i]);
             for (size_t k = 0; k < (size_t)loc.ninit * loc.ntarg; k++)
-                vt_rd_u16(&r, off + 32 + 4 * ((size_t)loc.ninit + loc.ntarg) + 2 * k,
-                          &loc.entries[k]);
+                rd_u16(&r, off + 32 + 4 * ((size_t)loc.ninit + loc.ntarg) + 2 * k, &loc.entries[k]);
             n = realloc(hmat->locs, (hmat->nlocs + 1) * sizeof(*n));
             if (!n) {
                 free(loc.pds);
@@ -467,7 +466,7 @@ static const uint8_t *image_table(const uint8_t *image, size_t len, uint64_t bas
         return NULL;
     }
     off = pa - base;
-    vt_rd_u32(&r, (size_t)off + 4, &l32);
+    rd_u32(&r, (size_t)off + 4, &l32);
     if (l32 < VT_ACPI_HEADER_LEN) {
         *why = "its Length is below the 36-byte header";
         return NULL;
@@ -489,11 +488,10 @@ static bool sum_zero(const uint8_t *d, size_t n)
     return s == 0;
 }
 
-int vt_acpi_image_tables(const uint8_t *image, size_t len, uint64_t base,
-                         int (*found)(const char *sig, const uint8_t *data, size_t len, void *ctx),
-                         void (*skipped)(unsigned entry, uint64_t address, const char *why,
-                                         void *ctx),
-                         void *ctx, const char **root_sig, struct vt_err *err)
+int acpi_image_tables(const uint8_t *image, size_t len, uint64_t base,
+                      int (*found)(const char *sig, const uint8_t *data, size_t len, void *ctx),
+                      void (*skipped)(unsigned entry, uint64_t address, const char *why, void *ctx),
+                      void *ctx, const char **root_sig, struct vt_err *err)
 {
     const uint8_t *root = NULL;
     const char *why;
@@ -508,9 +506,9 @@ int vt_acpi_image_tables(const uint8_t *image, size_t len, uint64_t base,
 
         if (memcmp(image + off, "RSD PTR ", 8) != 0 || !sum_zero(image + off, 20))
             continue;
-        vt_rd_u8(&r, 15, &rev);
-        vt_rd_u32(&r, 16, &rsdt);
-        vt_rd_u64(&r, 24, &xsdt);
+        rd_u8(&r, 15, &rev);
+        rd_u32(&r, 16, &rsdt);
+        rd_u64(&r, 24, &xsdt);
         /* ACPICA: the XSDT if revision > 1 and its address is set. */
         if (rev >= 2 && sum_zero(image + off, 36) && xsdt &&
             (root = image_table(image, len, base, xsdt, &rlen, &why)) && !memcmp(root, "XSDT", 4)) {
@@ -534,7 +532,7 @@ int vt_acpi_image_tables(const uint8_t *image, size_t len, uint64_t base,
         size_t tlen;
         char sig[5];
 
-        vt_rd_le(&r, off, (unsigned)width, &pa);
+        rd_le(&r, off, (unsigned)width, &pa);
         if (!(t = image_table(image, len, base, pa, &tlen, &why))) {
             if (skipped)
                 skipped((unsigned)((off - VT_ACPI_HEADER_LEN) / width), pa, why, ctx);

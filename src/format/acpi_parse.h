@@ -23,8 +23,8 @@ struct vt_acpi_header {
 /* Check a whole table: at least a header, the expected signature (if not
  * NULL), Length equal to the bytes given, and a zero checksum. name is how
  * messages refer to the table ("srat.dat"). */
-int vt_acpi_header_parse(const uint8_t *data, size_t len, const char *name, const char *want_sig,
-                         struct vt_acpi_header *hdr, struct vt_err *err);
+int acpi_header_parse(const uint8_t *data, size_t len, const char *name, const char *want_sig,
+                      struct vt_acpi_header *hdr, struct vt_err *err);
 
 enum vt_srat_type {
     VT_SRAT_LAPIC = 0,
@@ -64,9 +64,9 @@ struct vt_srat {
 /* Parse an SRAT. Rejects what Linux's bad_srat() rejects: a LAPIC entry whose
  * length is not 16, x2APIC shorter than 24, memory shorter than 40, and any
  * subtable running past the table. */
-int vt_srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_srat *srat,
-                  struct vt_err *err);
-void vt_srat_free(struct vt_srat *srat);
+int srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_srat *srat,
+               struct vt_err *err);
+void srat_free(struct vt_srat *srat);
 
 struct vt_slit {
     uint64_t count;   /* locality count */
@@ -74,11 +74,11 @@ struct vt_slit {
 };
 
 /* Parse a SLIT; count is limited to 65536 localities (and to the bytes present). */
-int vt_slit_parse(const uint8_t *data, size_t len, const char *name, struct vt_slit *slit,
-                  struct vt_err *err);
+int slit_parse(const uint8_t *data, size_t len, const char *name, struct vt_slit *slit,
+               struct vt_err *err);
 /* Linux's slit_valid(): diagonal 10, everything else above 10. */
-bool vt_slit_valid(const struct vt_slit *slit);
-void vt_slit_free(struct vt_slit *slit);
+bool slit_valid(const struct vt_slit *slit);
+void slit_free(struct vt_slit *slit);
 
 #define VT_MADT_ENABLED        1u
 #define VT_MADT_ONLINE_CAPABLE 2u /* from MADT revision 5 (ACPI 6.3) */
@@ -102,9 +102,9 @@ struct vt_madt {
 
 /* Parse a MADT; rejects subtables shorter than their type's size or running
  * past the table. */
-int vt_madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_madt *madt,
-                  struct vt_err *err);
-void vt_madt_free(struct vt_madt *madt);
+int madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_madt *madt,
+               struct vt_err *err);
+void madt_free(struct vt_madt *madt);
 
 /* HMAT (revision 1 or 2): memory proximity domain attributes, and the PXM
  * lists and entries of the locality structures. */
@@ -134,9 +134,9 @@ struct vt_hmat {
 /* Parse an HMAT; rejects what Linux's hmat.c rejects structurally: a
  * revision other than 1 or 2, a proximity-domain structure not 40 bytes long,
  * a locality structure shorter than its lists, anything past the table. */
-int vt_hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_hmat *hmat,
-                  struct vt_err *err);
-void vt_hmat_free(struct vt_hmat *hmat);
+int hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_hmat *hmat,
+               struct vt_err *err);
+void hmat_free(struct vt_hmat *hmat);
 
 /*
  * Find the ACPI tables in a memory image (physical memory from base, e.g. a
@@ -150,10 +150,9 @@ void vt_hmat_free(struct vt_hmat *hmat);
  * NULL). *root (may be NULL) is set to "XSDT" or "RSDT" before the first
  * callback. Fails when there is no valid RSDP or root table.
  */
-int vt_acpi_image_tables(const uint8_t *image, size_t len, uint64_t base,
-                         int (*found)(const char *sig, const uint8_t *data, size_t len, void *ctx),
-                         void (*skipped)(unsigned entry, uint64_t address, const char *why,
-                                         void *ctx),
-                         void *ctx, const char **root_sig, struct vt_err *err);
+int acpi_image_tables(const uint8_t *image, size_t len, uint64_t base,
+                      int (*found)(const char *sig, const uint8_t *data, size_t len, void *ctx),
+                      void (*skipped)(unsigned entry, uint64_t address, const char *why, void *ctx),
+                      void *ctx, const char **root_sig, struct vt_err *err);
 
 #endif

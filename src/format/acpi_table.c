@@ -15,14 +15,13 @@ void vt_acpi_options_init(struct vt_acpi_options *o)
 }
 
 /* A fixed-width, space-padded ASCII field. */
-static void put_field(struct vt_buf *b, const char *s, size_t width)
+static void put_field(struct buf *b, const char *s, size_t width)
 {
     for (size_t i = 0; i < width; i++)
-        vt_buf_le(b, s && i < strlen(s) ? (uint8_t)s[i] : ' ', 1);
+        buf_le(b, s && i < strlen(s) ? (uint8_t)s[i] : ' ', 1);
 }
 
-void vt_acpi_begin(struct vt_buf *b, const char *sig, uint8_t revision,
-                   const struct vt_acpi_options *o)
+void acpi_begin(struct buf *b, const char *sig, uint8_t revision, const struct vt_acpi_options *o)
 {
     struct vt_acpi_options dflt;
 
@@ -30,34 +29,34 @@ void vt_acpi_begin(struct vt_buf *b, const char *sig, uint8_t revision,
         vt_acpi_options_init(&dflt);
         o = &dflt;
     }
-    vt_buf_init(b);
-    vt_buf_append(b, sig, 4);
-    vt_buf_le(b, 0, 4); /* length, patched by vt_acpi_end */
-    vt_buf_le(b, revision, 1);
-    vt_buf_le(b, 0, 1); /* checksum, patched by vt_acpi_end */
+    buf_init(b);
+    buf_append(b, sig, 4);
+    buf_le(b, 0, 4); /* length, patched by acpi_end */
+    buf_le(b, revision, 1);
+    buf_le(b, 0, 1); /* checksum, patched by acpi_end */
     put_field(b, o->oem_id, 6);
     put_field(b, o->oem_table_id, 8);
-    vt_buf_le(b, o->oem_revision, 4);
+    buf_le(b, o->oem_revision, 4);
     put_field(b, o->creator_id, 4);
-    vt_buf_le(b, o->creator_revision, 4);
+    buf_le(b, o->creator_revision, 4);
 }
 
-int vt_acpi_end(struct vt_buf *b, uint8_t **data, size_t *len, struct vt_err *err)
+int acpi_end(struct buf *b, uint8_t **data, size_t *len, struct vt_err *err)
 {
     uint8_t sum = 0;
 
     *data = NULL;
     *len = 0;
     if (b->oom || b->len > UINT32_MAX) {
-        vt_buf_free(b);
+        buf_free(b);
         return vt_err_set(err, -ENOMEM, "out of memory building an ACPI table");
     }
-    vt_buf_patch_le(b, 4, b->len, 4);
+    buf_patch_le(b, 4, b->len, 4);
     for (size_t i = 0; i < b->len; i++)
         sum = (uint8_t)(sum + b->data[i]);
     b->data[9] = (uint8_t)(0 - sum);
     *data = b->data;
     *len = b->len;
-    vt_buf_init(b);
+    buf_init(b);
     return 0;
 }

@@ -10,10 +10,9 @@
 #include "vtopo/acpi.h"
 
 /* Start a table in b (initialised here). o may be NULL for the defaults. */
-void vt_acpi_begin(struct vt_buf *b, const char *sig, uint8_t revision,
-                   const struct vt_acpi_options *o);
+void acpi_begin(struct buf *b, const char *sig, uint8_t revision, const struct vt_acpi_options *o);
 /* Patch length and checksum and hand the bytes to data and len; b is left
  * empty. Fails only when an append ran out of memory (nothing is returned). */
-int vt_acpi_end(struct vt_buf *b, uint8_t **data, size_t *len, struct vt_err *err);
+int acpi_end(struct buf *b, uint8_t **data, size_t *len, struct vt_err *err);
 
 #endif

@@ -40,7 +40,7 @@ int e820_buf_add(struct e820_buf *b, uint64_t start, uint64_t end, uint32_t type
     return 0;
 }
 
-void vt_e820_free(struct vt_e820 *map)
+void e820_free(struct e820_map *map)
 {
     if (!map)
         return;
@@ -49,7 +49,7 @@ void vt_e820_free(struct vt_e820 *map)
     map->n = 0;
 }
 
-uint64_t vt_e820_ram_bytes(const struct vt_e820 *map)
+uint64_t e820_ram_bytes(const struct e820_map *map)
 {
     uint64_t total = 0;
 
@@ -61,7 +61,7 @@ uint64_t vt_e820_ram_bytes(const struct vt_e820 *map)
     return total;
 }
 
-int e820_check_map(const struct vt_e820 *map, struct vt_err *err)
+int e820_check_map(const struct e820_map *map, struct vt_err *err)
 {
     if (!map || (map->n && !map->entries))
         return vt_err_set(err, -EINVAL, "memory map: no map given");
@@ -112,7 +112,7 @@ const char *vt_e820_type_name(uint32_t type, char *buf, size_t size)
     }
 }
 
-int vt_e820_format(const struct vt_e820_entry *entries, size_t n, char **text)
+int e820_format(const struct vt_e820_entry *entries, size_t n, char **text)
 {
     /* "BIOS-e820: [mem 0x%016-0x%016] " is 48 bytes; names are below 32. */
     const size_t line_max = 96;
@@ -327,7 +327,7 @@ static int cmp_parsed(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
-int vt_e820_parse(const char *text, const char *name, struct vt_e820 *map, struct vt_err *err)
+int e820_parse(const char *text, const char *name, struct e820_map *map, struct vt_err *err)
 {
     struct parsed *ents = NULL;
     size_t n = 0, cap = 0;

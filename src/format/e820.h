@@ -21,19 +21,19 @@
 /* Trims work in whole pages of this size. */
 #define VT_E820_PAGE UINT64_C(4096)
 
-struct vt_e820 {
+struct e820_map {
     struct vt_e820_entry *entries; /* sorted by start, non-overlapping */
     size_t n;
 };
 
 /* Free the entries and reset *map to empty; map may be NULL. */
-void vt_e820_free(struct vt_e820 *map);
+void e820_free(struct e820_map *map);
 /* Total bytes of VT_E820_RAM entries. */
-uint64_t vt_e820_ram_bytes(const struct vt_e820 *map);
+uint64_t e820_ram_bytes(const struct e820_map *map);
 
 /* A map handed in by a caller: sorted, non-empty, non-overlapping entries;
  * -EINVAL with a "memory map: ..." sentence otherwise. */
-int e820_check_map(const struct vt_e820 *map, struct vt_err *err);
+int e820_check_map(const struct e820_map *map, struct vt_err *err);
 
 /* A growable array of entries. */
 struct e820_buf {
@@ -47,7 +47,7 @@ int e820_buf_add(struct e820_buf *b, uint64_t start, uint64_t end, uint32_t type
 /* Parse E820 text: lines in the kernel's boot-log form
  * "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable" (the prefix
  * up to "[mem " may be anything, e.g. a dmesg timestamp; end inclusive),
- * which vt_e820_format writes. Type names: usable, reserved, ACPI data,
+ * which e820_format writes. Type names: usable, reserved, ACPI data,
  * ACPI NVS, unusable, persistent (type N), soft reserved, type N, and the
  * names newer kernels print (System RAM, device reserved, persistent RAM
  * (type N));
@@ -56,9 +56,9 @@ int e820_buf_add(struct e820_buf *b, uint64_t start, uint64_t end, uint32_t type
  * inverted entries, addresses beyond 52 bits, unknown type names, more than
  * VT_E820_MAX_ENTRIES entries and texts without entries, with
  * "NAME: line N: ..." messages. *map is written only on success. */
-int vt_e820_parse(const char *text, const char *name, struct vt_e820 *map, struct vt_err *err);
+int e820_parse(const char *text, const char *name, struct e820_map *map, struct vt_err *err);
 /* The kernel's (classic) form, one entry per line, malloc'd; "" for n == 0.
  * -EINVAL for an empty or inverted entry, -ENOMEM. */
-int vt_e820_format(const struct vt_e820_entry *entries, size_t n, char **text);
+int e820_format(const struct vt_e820_entry *entries, size_t n, char **text);
 
 #endif

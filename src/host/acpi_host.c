@@ -29,7 +29,7 @@ static int read_table(const char *dir, const char *sig, char **data, size_t *len
             vt_err_set(err, rc, "%s: cannot open: %s", dir, strerror(-rc));
         return rc;
     }
-    rc = vt_acpi_read_dir_table(dfd, dir, sig, data, len, path, path_size, err);
+    rc = acpi_read_dir_table(dfd, dir, sig, data, len, path, path_size, err);
     close(dfd);
     return rc;
 }
@@ -51,16 +51,16 @@ static void apply_slit(struct vt_host *h, const char *path, const uint8_t *data,
     struct vt_err e;
     size_t filled = 0, differ = 0;
 
-    if (vt_slit_parse(data, len, path, &slit, &e) < 0) {
+    if (slit_parse(data, len, path, &slit, &e) < 0) {
         host_warn(h, "%s; host distances not cross-checked", e.msg);
         return;
     }
-    if (!vt_slit_valid(&slit)) {
+    if (!slit_valid(&slit)) {
         host_warn(h,
                   "%s: Linux rejects this SLIT (diagonal must be 10, other entries above "
                   "10); not used",
                   path);
-        vt_slit_free(&slit);
+        slit_free(&slit);
         return;
     }
     for (size_t i = 0; i < h->nnodes; i++)
@@ -84,14 +84,14 @@ static void apply_slit(struct vt_host *h, const char *path, const uint8_t *data,
         host_warn(h, "%s: %zu distances differ from sysfs; sysfs values kept", path, differ);
     if (filled)
         host_warn(h, "%s: %zu distances unknown to sysfs taken from the SLIT", path, filled);
-    vt_slit_free(&slit);
+    slit_free(&slit);
 }
 
 int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struct vt_err *err)
 {
     char path[PATH_MAX], *data = NULL, *cmdline = NULL;
     struct vt_srat srat = {0};
-    struct vt_linux_numa map;
+    struct linux_numa map;
     struct vt_err e;
     const char *why = NULL;
     size_t len;
@@ -112,7 +112,7 @@ int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struc
             host_warn(h, "%s; host_pxm unknown", e.msg);
         return 0;
     }
-    rc = vt_srat_parse((const uint8_t *)data, len, path, &srat, &e);
+    rc = srat_parse((const uint8_t *)data, len, path, &srat, &e);
     free(data);
     data = NULL;
     if (rc < 0) {
@@ -143,7 +143,7 @@ int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struc
                 goto out;
         }
     }
-    vt_linux_srat(&srat, &map);
+    linux_srat(&srat, &map);
     if (!map.srat_used) {
         host_warn(h, "%s: Linux does not use this SRAT: %s; host_pxm not taken from it", path,
                   map.why);
@@ -189,6 +189,6 @@ int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struc
     rc = 0;
 out:
     free(data);
-    vt_srat_free(&srat);
+    srat_free(&srat);
     return rc;
 }

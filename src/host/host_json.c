@@ -340,7 +340,7 @@ static int get_hex_string(const struct reader *r, const char *where, struct json
     if (rc < 0)
         return rc;
     if (strncmp(json_object_get_string(v), "0x", 2) != 0 ||
-        vt_parse_u64_base(json_object_get_string(v), 16, out) < 0 || *out > max)
+        parse_u64_base(json_object_get_string(v), 16, out) < 0 || *out > max)
         return bad(r, where, "'%s' is not a hex value in range", json_object_get_string(v));
     return 0;
 }
@@ -509,8 +509,8 @@ static int read_device(const struct reader *r, struct vt_host *h, struct json_ob
         return bad(r, wf, "%s", "is missing");
     if ((rc = need_type(r, wf, v, json_type_string, "a PCI address \"DDDD:BB:DD.F\"")) < 0)
         return rc;
-    if (vt_parse_bdf(json_object_get_string(v), &d->pub.pci_domain, &d->pub.bus, &d->pub.dev,
-                     &d->pub.fn) < 0)
+    if (parse_bdf(json_object_get_string(v), &d->pub.pci_domain, &d->pub.bus, &d->pub.dev,
+                  &d->pub.fn) < 0)
         return bad(r, wf, "'%s' is not a PCI address DDDD:BB:DD.F", json_object_get_string(v));
     snprintf(d->pub.bdf, sizeof(d->pub.bdf), "%04x:%02x:%02x.%x", d->pub.pci_domain, d->pub.bus,
              d->pub.dev, d->pub.fn);

@@ -42,7 +42,7 @@ static int get_count(const char *key, const char *val, uint64_t max, uint64_t *o
     char lim[32];
 
     snprintf(lim, sizeof(lim), "%llu", (unsigned long long)max);
-    if (vt_parse_u64_base(val, 10, out) < 0 || *out < 1 || *out > max)
+    if (parse_u64_base(val, 10, out) < 0 || *out < 1 || *out > max)
         return vt_err_set(err, -EINVAL,
                           "synthetic spec: %s=%s: must be a whole number from 1 to %s", key, val,
                           lim);
@@ -63,7 +63,7 @@ static int get_distances(const char *val, struct spec *sp, struct vt_err *err)
             return spec_err(err, "distances=%s: expected LOCAL:REMOTE or LOCAL:SOCKET:REMOTE", val);
         memcpy(num, p, len);
         num[len] = '\0';
-        if (vt_parse_u64_base(num, 10, &v[n]) < 0 || v[n] < 1 || v[n] > 254)
+        if (parse_u64_base(num, 10, &v[n]) < 0 || v[n] < 1 || v[n] > 254)
             return spec_err(err, "distances=%s: '%s' is not a distance from 1 to 254", val, num);
         n++;
         p += len;
@@ -111,7 +111,7 @@ static int get_pxms(const char *val, struct spec *sp, struct vt_err *err)
     for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         uint64_t v;
 
-        if (vt_parse_u64_base(tok, 10, &v) < 0 || v >= VT_PXM_INVALID) {
+        if (parse_u64_base(tok, 10, &v) < 0 || v >= VT_PXM_INVALID) {
             rc = spec_err(err, "pxms=%s: '%s' is not a proximity domain number", val, tok);
             break;
         }

@@ -33,8 +33,8 @@ struct sysfs {
 static int spath(const struct sysfs *s, char *buf, size_t size, const char *rel)
 {
     if (s->dfd >= 0)
-        return vt_path_fmt(buf, size, s->err, "%s/%s/%s", s->root, s->drel, rel);
-    return vt_path_fmt(buf, size, s->err, "%s/%s", s->root, rel);
+        return path_fmt(buf, size, s->err, "%s/%s/%s", s->root, s->drel, rel);
+    return path_fmt(buf, size, s->err, "%s/%s", s->root, rel);
 }
 
 /* Read a text file. Returns 0, -ENOENT (quietly, with no error recorded) when
@@ -47,8 +47,8 @@ static int read_text(const struct sysfs *s, const char *rel, bool allow_missing,
 
     if ((rc = spath(s, path, sizeof(path), rel)) < 0)
         return rc;
-    rc = vt_read_file_at(s->dfd >= 0 ? s->dfd : AT_FDCWD, s->dfd >= 0 ? rel : path, path,
-                         SYSFS_MAX_FILE, VT_READ_TEXT, out, NULL, &tmp);
+    rc = read_file_at(s->dfd >= 0 ? s->dfd : AT_FDCWD, s->dfd >= 0 ? rel : path, path,
+                      SYSFS_MAX_FILE, VT_READ_TEXT, out, NULL, &tmp);
     if (rc == -ENOENT && allow_missing)
         return rc;
     if (rc < 0 && s->err)
@@ -109,19 +109,19 @@ static int fail_oom(const struct sysfs *s)
 static int cpus_from_dirs(const struct sysfs *s)
 {
     char path[PATH_MAX];
-    struct vt_dir d;
+    struct dir_reader d;
     const char *name;
     int rc = 0;
 
     if ((rc = spath(s, path, sizeof(path), "sys/devices/system/cpu")) < 0)
         return rc;
-    if ((rc = vt_dir_open(&d, AT_FDCWD, path)) < 0)
+    if ((rc = dir_reader_open(&d, AT_FDCWD, path)) < 0)
         return vt_err_set(s->err, rc, "%s: cannot list CPUs: %s", path, strerror(-rc));
-    while ((name = vt_dir_next(&d))) {
+    while ((name = dir_reader_next(&d))) {
         char rel[64], *text;
         unsigned cpu;
 
-        if (vt_parse_prefixed_uint(name, "cpu", VT_CPU_ID_MAX, &cpu) < 0)
+        if (parse_prefixed_uint(name, "cpu", VT_CPU_ID_MAX, &cpu) < 0)
             continue;
         snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu%u/online", cpu);
         rc = read_text(s, rel, true, &text);
@@ -141,7 +141,7 @@ static int cpus_from_dirs(const struct sysfs *s)
             break;
         }
     }
-    vt_dir_close(&d);
+    dir_reader_close(&d);
     return rc;
 }
 
@@ -221,19 +221,19 @@ static int read_memtotal(const struct sysfs *s, const char *rel, uint64_t *bytes
 static int load_node_blocks(const struct sysfs *s, struct host_node *n, uint64_t block_size)
 {
     char rel[64], path[PATH_MAX];
-    struct vt_dir d;
+    struct dir_reader d;
     const char *name;
     int rc = 0;
 
     snprintf(rel, sizeof(rel), "sys/devices/system/node/node%u", n->pub.pnode);
     if ((rc = spath(s, path, sizeof(path), rel)) < 0)
         return rc;
-    if ((rc = vt_dir_open(&d, AT_FDCWD, path)) < 0)
+    if ((rc = dir_reader_open(&d, AT_FDCWD, path)) < 0)
         return vt_err_set(s->err, rc, "%s: cannot list: %s", path, strerror(-rc));
-    while ((name = vt_dir_next(&d))) {
+    while ((name = dir_reader_next(&d))) {
         unsigned block;
 
-        if (vt_parse_prefixed_uint(name, "memory", UINT_MAX, &block) < 0)
+        if (parse_prefixed_uint(name, "memory", UINT_MAX, &block) < 0)
             continue;
         if ((uint64_t)block > UINT64_MAX / block_size - 1) {
             rc = vt_err_set(s->err, -ERANGE, "%s/%s: memory block %u is beyond 2^64 bytes", path,
@@ -246,7 +246,7 @@ static int load_node_blocks(const struct sysfs *s, struct host_node *n, uint64_t
             break;
         }
     }
-    vt_dir_close(&d);
+    dir_reader_close(&d);
     return rc;
 }
 
@@ -366,27 +366,27 @@ static int load_distances(const struct sysfs *s, const struct vt_bitmap *possibl
 static int node_ids_from_dirs(const struct sysfs *s, struct vt_bitmap *online, bool *have_dir)
 {
     char path[PATH_MAX];
-    struct vt_dir d;
+    struct dir_reader d;
     const char *name;
     int rc;
 
     if ((rc = spath(s, path, sizeof(path), "sys/devices/system/node")) < 0)
         return rc;
-    if (vt_dir_open(&d, AT_FDCWD, path) < 0) {
+    if (dir_reader_open(&d, AT_FDCWD, path) < 0) {
         *have_dir = false;
         return 0;
     }
     *have_dir = true;
-    while ((name = vt_dir_next(&d))) {
+    while ((name = dir_reader_next(&d))) {
         unsigned id;
 
-        if (vt_parse_prefixed_uint(name, "node", VT_NODE_ID_MAX, &id) == 0 &&
+        if (parse_prefixed_uint(name, "node", VT_NODE_ID_MAX, &id) == 0 &&
             vt_bitmap_set(online, id) < 0) {
-            vt_dir_close(&d);
+            dir_reader_close(&d);
             return fail_oom(s);
         }
     }
-    vt_dir_close(&d);
+    dir_reader_close(&d);
     return 0;
 }
 
@@ -451,7 +451,7 @@ static int load_nodes(const struct sysfs *s)
 
     rc = read_text(s, "sys/devices/system/memory/block_size_bytes", true, &text);
     if (rc == 0) {
-        rc = vt_parse_u64_base(text, 16, &block_size);
+        rc = parse_u64_base(text, 16, &block_size);
         if (rc < 0 || block_size == 0 || (block_size & (block_size - 1))) {
             rc = vt_err_set(s->err, -EINVAL,
                             "%s/sys/devices/system/memory/block_size_bytes: '%s' is not a "
@@ -472,7 +472,7 @@ static int load_nodes(const struct sysfs *s)
         snprintf(rel, sizeof(rel), "sys/devices/system/node/node%d", pnode);
         if ((rc = spath(s, path, sizeof(path), rel)) < 0)
             goto out;
-        if (!vt_path_exists(path)) {
+        if (!path_exists(path)) {
             host_warn(h, "node %d is listed online but %s does not exist; ignored", pnode, path);
             continue;
         }
@@ -515,7 +515,7 @@ static int read_hex_field(const struct sysfs *s, const char *rel, uint64_t max, 
 
     if (rc < 0)
         return rc;
-    rc = vt_parse_u64_base(text, 16, v);
+    rc = parse_u64_base(text, 16, v);
     if (rc < 0 || *v > max)
         rc = prefix_path(s, rel,
                          vt_err_set(s->err, -EINVAL, "'%s' is not a hex value up to %#llx", text,
@@ -527,14 +527,14 @@ static int read_hex_field(const struct sysfs *s, const char *rel, uint64_t max, 
 /* Entries of a subdirectory of the open device directory (0 if absent). */
 static int count_entries(const struct sysfs *s, const char *rel, unsigned *count)
 {
-    struct vt_dir d;
+    struct dir_reader d;
 
     *count = 0;
-    if (vt_dir_open(&d, s->dfd, rel) < 0)
+    if (dir_reader_open(&d, s->dfd, rel) < 0)
         return 0;
-    while (vt_dir_next(&d))
+    while (dir_reader_next(&d))
         (*count)++;
-    vt_dir_close(&d);
+    dir_reader_close(&d);
     return 0;
 }
 
@@ -549,7 +549,7 @@ static int load_device(const struct sysfs *parent, int devices_fd, const char *n
 
     if (!(d = host_add_device(s->h)))
         return vt_err_set(s->err, -E2BIG, "too many PCI devices (limit %d)", VT_HOST_MAX_DEVICES);
-    if (vt_parse_bdf(name, &d->pub.pci_domain, &d->pub.bus, &d->pub.dev, &d->pub.fn) < 0)
+    if (parse_bdf(name, &d->pub.pci_domain, &d->pub.bus, &d->pub.dev, &d->pub.fn) < 0)
         return vt_err_set(s->err, -EINVAL,
                           "%s/sys/bus/pci/devices/%s: not a PCI address DDDD:BB:DD.F", s->root,
                           name);
@@ -580,8 +580,8 @@ static int load_device_uevent(const struct sysfs *s, struct host_dev *d)
         return 1;
     if (rc < 0)
         return rc;
-    if (!vt_parse_key_value(text, "PCI_ID", id, sizeof(id)) ||
-        !vt_parse_key_value(text, "PCI_CLASS", cls, sizeof(cls))) {
+    if (!parse_key_value(text, "PCI_ID", id, sizeof(id)) ||
+        !parse_key_value(text, "PCI_CLASS", cls, sizeof(cls))) {
         free(text);
         return 1;
     }
@@ -590,12 +590,12 @@ static int load_device_uevent(const struct sysfs *s, struct host_dev *d)
         return prefix_path(s, "uevent",
                            vt_err_set(s->err, -EINVAL, "PCI_ID '%s' is not VVVV:DDDD", id));
     id[4] = '\0';
-    if (vt_parse_u64_base(id, 16, &vendor) < 0 || vt_parse_u64_base(id + 5, 16, &device) < 0) {
+    if (parse_u64_base(id, 16, &vendor) < 0 || parse_u64_base(id + 5, 16, &device) < 0) {
         id[4] = ':';
         return prefix_path(s, "uevent",
                            vt_err_set(s->err, -EINVAL, "PCI_ID '%s' is not VVVV:DDDD", id));
     }
-    if (vt_parse_u64_base(cls, 16, &class_code) < 0 || class_code > 0xffffff)
+    if (parse_u64_base(cls, 16, &class_code) < 0 || class_code > 0xffffff)
         return prefix_path(
             s, "uevent",
             vt_err_set(s->err, -EINVAL, "PCI_CLASS '%s' is not a 24-bit hex value", cls));
@@ -641,7 +641,7 @@ static int load_device_files(const struct sysfs *s, struct host_dev *d)
     if (rc == 0) {
         long node;
 
-        rc = vt_parse_long(text, &node);
+        rc = parse_long(text, &node);
         if (rc < 0 || node < -1 || node > (long)VT_NODE_ID_MAX)
             rc = prefix_path(s, "numa_node",
                              vt_err_set(s->err, -EINVAL, "'%s' is not -1 or a node id up to %u",
@@ -674,21 +674,21 @@ static int load_device_files(const struct sysfs *s, struct host_dev *d)
 static int load_devices(const struct sysfs *s)
 {
     char path[PATH_MAX];
-    struct vt_dir d;
+    struct dir_reader d;
     const char *name;
     int rc;
 
     if ((rc = spath(s, path, sizeof(path), "sys/bus/pci/devices")) < 0)
         return rc;
-    if (vt_dir_open(&d, AT_FDCWD, path) < 0)
+    if (dir_reader_open(&d, AT_FDCWD, path) < 0)
         return 0; /* no PCI bus (or a dump without it) */
-    while ((name = vt_dir_next(&d))) {
+    while ((name = dir_reader_next(&d))) {
         if (name[0] == '.')
             continue;
         if ((rc = load_device(s, d.fd, name)) < 0)
             break;
     }
-    vt_dir_close(&d);
+    dir_reader_close(&d);
     return rc;
 }
 

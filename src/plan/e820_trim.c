@@ -26,7 +26,7 @@ static uint64_t whole_pages(const struct vt_e820_entry *e, uint64_t *first)
 }
 
 /* Validates the arguments; *total_pages is the whole pages of RAM. */
-static int trim_check(const struct vt_e820 *in, uint64_t budget, struct vt_e820 *out,
+static int trim_check(const struct e820_map *in, uint64_t budget, struct e820_map *out,
                       uint64_t *total_pages, struct vt_err *err)
 {
     struct size_str a, c;
@@ -56,7 +56,7 @@ static int trim_check(const struct vt_e820 *in, uint64_t budget, struct vt_e820 
 /* keep[i] bytes from the first whole page of each RAM entry stay RAM; the
  * rest of the entry (slivers outside whole pages, the cut-off top) becomes
  * unusable. Other entries are copied. */
-static int trim_emit(const struct vt_e820 *in, const uint64_t *keep, struct vt_e820 *out,
+static int trim_emit(const struct e820_map *in, const uint64_t *keep, struct e820_map *out,
                      struct vt_err *err)
 {
     struct e820_buf b = {0};
@@ -88,8 +88,8 @@ static int trim_emit(const struct vt_e820 *in, const uint64_t *keep, struct vt_e
 
 __extension__ typedef unsigned __int128 u128;
 
-int vt_e820_trim_proportional(const struct vt_e820 *in, uint64_t budget, struct vt_e820 *out,
-                              struct vt_err *err)
+int e820_trim_proportional(const struct e820_map *in, uint64_t budget, struct e820_map *out,
+                           struct vt_err *err)
 {
     uint64_t total, *keep, pages_b = budget / VT_E820_PAGE;
     u128 acc = 0;
@@ -122,8 +122,8 @@ int vt_e820_trim_proportional(const struct vt_e820 *in, uint64_t budget, struct 
     return rc;
 }
 
-int vt_e820_trim_first_fit(const struct vt_e820 *in, uint64_t budget, struct vt_e820 *out,
-                           struct vt_err *err)
+int e820_trim_first_fit(const struct e820_map *in, uint64_t budget, struct e820_map *out,
+                        struct vt_err *err)
 {
     uint64_t total, *keep, left = budget / VT_E820_PAGE;
     int rc;

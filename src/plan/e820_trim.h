@@ -16,9 +16,9 @@
  * be a non-zero multiple of 4 KiB and at most the map's RAM in whole pages.
  * *out is written only on success.
  */
-int vt_e820_trim_proportional(const struct vt_e820 *in, uint64_t budget, struct vt_e820 *out,
-                              struct vt_err *err);
-int vt_e820_trim_first_fit(const struct vt_e820 *in, uint64_t budget, struct vt_e820 *out,
+int e820_trim_proportional(const struct e820_map *in, uint64_t budget, struct e820_map *out,
                            struct vt_err *err);
+int e820_trim_first_fit(const struct e820_map *in, uint64_t budget, struct e820_map *out,
+                        struct vt_err *err);
 
 #endif

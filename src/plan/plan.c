@@ -948,7 +948,7 @@ static int add_range(struct layout_vnode *v, uint64_t start, uint64_t end)
     return 0;
 }
 
-static int take_map(struct planner *p, struct vt_e820 *map)
+static int take_map(struct planner *p, struct e820_map *map)
 {
     p->l->map = map->entries;
     p->l->nmap = map->n;
@@ -961,7 +961,7 @@ static int take_map(struct planner *p, struct vt_e820 *map)
  * vnodes' pnodes, trimmed proportionally to the memory budget. */
 static int memory_host_shaped(struct planner *p)
 {
-    struct vt_e820 host = {0}, trimmed = {0};
+    struct e820_map host = {0}, trimmed = {0};
     size_t cap = 0;
     int rc = 0;
 
@@ -1018,8 +1018,8 @@ static int memory_host_shaped(struct planner *p)
             host.entries[j - 1] = t;
         }
     if (!p->r->memory)
-        p->memory = vt_e820_ram_bytes(&host) / VT_MEM_GRANULE * VT_MEM_GRANULE;
-    if ((rc = vt_e820_trim_proportional(&host, p->memory, &trimmed, p->err)) < 0) {
+        p->memory = e820_ram_bytes(&host) / VT_MEM_GRANULE * VT_MEM_GRANULE;
+    if ((rc = e820_trim_proportional(&host, p->memory, &trimmed, p->err)) < 0) {
         vt_err_prefix(p->err, "--mem-layout host: ");
         goto out;
     }
@@ -1051,14 +1051,14 @@ static int memory_host_shaped(struct planner *p)
     }
     take_map(p, &trimmed);
 out:
-    vt_e820_free(&host);
-    vt_e820_free(&trimmed);
+    e820_free(&host);
+    e820_free(&trimmed);
     return rc;
 }
 
 static int memory_layout(struct planner *p)
 {
-    struct vt_e820 map = {0};
+    struct e820_map map = {0};
     struct vt_placed_range *placed = NULL;
     size_t nplaced = 0;
     int rc;
@@ -1072,52 +1072,52 @@ static int memory_layout(struct planner *p)
     }
     if (p->mem_layout == VT_MEM_E820) {
         char *text;
-        struct vt_e820 file = {0};
+        struct e820_map file = {0};
 
         if ((rc = vt_read_file(p->r->e820_path, VT_E820_TEXT_MAX, VT_READ_TEXT, &text, NULL,
                                p->err)) < 0)
             return rc;
-        rc = vt_e820_parse(text, p->r->e820_path, &file, p->err);
+        rc = e820_parse(text, p->r->e820_path, &file, p->err);
         free(text);
         if (rc < 0)
             return rc;
-        if (vt_e820_ram_bytes(&file) < VT_MEM_GRANULE) {
-            vt_e820_free(&file);
+        if (e820_ram_bytes(&file) < VT_MEM_GRANULE) {
+            e820_free(&file);
             return vt_err_set(p->err, -EINVAL,
                               "%s: less than 2 MiB of usable RAM (entries of type 'usable'); a "
                               "guest's memory is whole 2 MiB granules of it",
                               p->r->e820_path);
         }
         if (!p->r->memory)
-            p->memory = vt_e820_ram_bytes(&file) / VT_MEM_GRANULE * VT_MEM_GRANULE;
-        if (vt_e820_ram_bytes(&file) < p->memory) {
+            p->memory = e820_ram_bytes(&file) / VT_MEM_GRANULE * VT_MEM_GRANULE;
+        if (e820_ram_bytes(&file) < p->memory) {
             char a[32], b[32];
 
-            vt_size_format(a, sizeof(a), vt_e820_ram_bytes(&file));
+            vt_size_format(a, sizeof(a), e820_ram_bytes(&file));
             vt_size_format(b, sizeof(b), p->memory);
-            vt_e820_free(&file);
+            e820_free(&file);
             return vt_err_set(p->err, -EINVAL, "%s has %s of RAM, less than --memory %s",
                               p->r->e820_path, a, b);
         }
-        rc = vt_e820_trim_proportional(&file, p->memory, &map, p->err);
-        vt_e820_free(&file);
+        rc = e820_trim_proportional(&file, p->memory, &map, p->err);
+        e820_free(&file);
         if (rc < 0)
             return rc;
-    } else if ((rc = vt_memmap_build(p->mem_layout, p->memory, &map, p->err)) < 0) {
+    } else if ((rc = memmap_build(p->mem_layout, p->memory, &map, p->err)) < 0) {
         return rc;
     }
     if ((rc = split_memory(p)) < 0) {
-        vt_e820_free(&map);
+        e820_free(&map);
         return rc;
     }
-    rc = vt_memmap_place(p->mem_layout, &map, p->vnode_mem, p->nvnodes, &placed, &nplaced, p->err);
+    rc = memmap_place(p->mem_layout, &map, p->vnode_mem, p->nvnodes, &placed, &nplaced, p->err);
     for (size_t i = 0; rc == 0 && i < nplaced; i++)
         if (add_range(&p->l->vnodes[placed[i].vnode], placed[i].start, placed[i].end) < 0)
             rc = oom(p);
     free(placed);
     if (rc == 0)
         take_map(p, &map);
-    vt_e820_free(&map);
+    e820_free(&map);
     return rc;
 }
 
@@ -1220,8 +1220,8 @@ static int cmp_pxm_vnode(const void *a, const void *b)
 /*
  * A Linux guest numbers nodes in order of first appearance of their PXM, in
  * the order acpi_numa_init() reads the SRAT: the entries of the plan's SRAT
- * (vt_srat_of_layout, the emitter's own walk) go through the one model of
- * that order (vt_linux_srat_order, src/model/linux/numa.c), so the prediction
+ * (srat_of_layout, the emitter's own walk) go through the one model of
+ * that order (linux_srat_order, src/model/linux/numa.c), so the prediction
  * follows whatever order src/emit/srat.c writes. A vnode Linux never meets
  * gets no node. (With a PXM of VT_LINUX_MAX_PXM or more Linux drops the
  * SRAT, which the plan warns about; the numbering is then the one the SRAT
@@ -1243,13 +1243,13 @@ static int linux_nodes(struct planner *p)
         by_pxm[v].vnode = (unsigned)v;
     }
     qsort(by_pxm, l->nvnodes, sizeof(*by_pxm), cmp_pxm_vnode);
-    if ((rc = vt_srat_of_layout(l, VT_SRAT_NUMBERING, &srat, p->err)) < 0)
+    if ((rc = srat_of_layout(l, VT_SRAT_NUMBERING, &srat, p->err)) < 0)
         goto out;
     if (!(order = malloc((srat.n ? srat.n : 1) * sizeof(*order)))) {
         rc = oom(p);
         goto out;
     }
-    n = vt_linux_srat_order(&srat, order, &gi_error);
+    n = linux_srat_order(&srat, order, &gi_error);
     for (size_t k = 0; k < n; k++) {
         struct pxm_vnode key = {srat.entries[order[k]].pxm, 0};
         const struct pxm_vnode *hit =
@@ -1262,7 +1262,7 @@ static int linux_nodes(struct planner *p)
 out:
     free(order);
     free(by_pxm);
-    vt_srat_free(&srat);
+    srat_free(&srat);
     return rc;
 }
 

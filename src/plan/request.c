@@ -188,7 +188,7 @@ static int parse_uint(const char *opt, const char *what, const char *text, unsig
 {
     uint64_t v;
 
-    if (vt_parse_u64_base(text, 10, &v) < 0 || v > max)
+    if (parse_u64_base(text, 10, &v) < 0 || v > max)
         return vt_err_set(err, -EINVAL, "%s: %s '%s' is not a number from 0 to %u", opt, what, text,
                           max);
     *out = (unsigned)v;
@@ -540,7 +540,7 @@ static int matrix_value(const char *opt, size_t row, size_t col, const char *p, 
     if (len < sizeof(buf)) {
         memcpy(buf, p, len);
         buf[len] = '\0';
-        if (vt_parse_u64_base(buf, 10, v) == 0)
+        if (parse_u64_base(buf, 10, v) == 0)
             return 0;
     }
     return vt_err_set(err, -EINVAL, "%s: row %zu, column %zu: '%.*s' is not a number", opt, row,
@@ -706,7 +706,7 @@ static int set_hmat_matrix(const char *opt, const char *unit, const char *matrix
 
     if (rc < 0)
         return rc;
-    if (vt_hmat_entry_unit(m.values, m.rows * m.cols, &gcd, &need) == 0) {
+    if (hmat_entry_unit(m.values, m.rows * m.cols, &gcd, &need) == 0) {
         free(m.values);
         return vt_err_set(err, -EINVAL,
                           "%s: no unit fits every value exactly in the HMAT's 16-bit entries: "
@@ -787,7 +787,7 @@ static int initiator_piece(void *ctx, size_t i, const char *piece, struct vt_err
     if ((rc = split_at("--initiator", buf, "DEVICE@VNODE, e.g. 0000:00:04.0@1", &vnode_text, err)) <
         0)
         return rc;
-    if (vt_parse_bdf(buf, &segment, &gi.bus, &dev, &fn) < 0 || segment > UINT16_MAX)
+    if (parse_bdf(buf, &segment, &gi.bus, &dev, &fn) < 0 || segment > UINT16_MAX)
         return vt_err_set(err, -EINVAL,
                           "--initiator '%s': '%s' is not a PCI address SEGMENT:BUS:DEVICE.FUNCTION "
                           "in hex (4, 2, 2 and 1 digits; device up to 1f, function up to 7), e.g. "

@@ -91,8 +91,8 @@ static int gi_entry(struct walk *w, const struct vt_initiator *gi)
     return visit(w, &e);
 }
 
-int vt_srat_walk_layout(const struct vt_layout *l, unsigned how, vt_srat_visit fn, void *ctx,
-                        struct vt_err *err)
+int srat_walk_layout(const struct vt_layout *l, unsigned how, vt_srat_visit fn, void *ctx,
+                     struct vt_err *err)
 {
     size_t nv = vt_layout_vnode_count(l), nhot = vt_layout_hotplug_memory_count(l);
     size_t nmem = nhot, k = 0;
@@ -161,14 +161,14 @@ static int collect(const struct vt_srat_entry *e, void *ctx)
     return 0;
 }
 
-int vt_srat_of_layout(const struct vt_layout *l, unsigned how, struct vt_srat *srat,
-                      struct vt_err *err)
+int srat_of_layout(const struct vt_layout *l, unsigned how, struct vt_srat *srat,
+                   struct vt_err *err)
 {
     int rc;
 
     memset(srat, 0, sizeof(*srat));
     srat->revision = SRAT_WALK_REVISION;
-    if ((rc = vt_srat_walk_layout(l, how, collect, srat, err)) < 0)
-        vt_srat_free(srat);
+    if ((rc = srat_walk_layout(l, how, collect, srat, err)) < 0)
+        srat_free(srat);
     return rc;
 }

@@ -15,15 +15,15 @@
     2u /* leave out processor entries that repeat the PXM of                                       \
           the processor entry before them: what Linux's                                            \
           numbering needs, without an entry per vCPU */
-/* The SRAT vt_acpi_srat writes for a layout, entry by entry as vt_srat_parse
+/* The SRAT vt_acpi_srat writes for a layout, entry by entry as srat_parse
  * reads them back from its bytes (offsets included): the one place the
  * table's order is decided (src/plan/srat_walk.c). how: VT_SRAT_* flags. The walk
  * calls fn for each entry in table order and stops at the first negative
- * return (out of memory: err set); vt_srat_of_layout collects them. */
+ * return (out of memory: err set); srat_of_layout collects them. */
 typedef int (*vt_srat_visit)(const struct vt_srat_entry *e, void *ctx);
-int vt_srat_walk_layout(const struct vt_layout *l, unsigned how, vt_srat_visit fn, void *ctx,
-                        struct vt_err *err);
-int vt_srat_of_layout(const struct vt_layout *l, unsigned how, struct vt_srat *srat,
-                      struct vt_err *err);
+int srat_walk_layout(const struct vt_layout *l, unsigned how, vt_srat_visit fn, void *ctx,
+                     struct vt_err *err);
+int srat_of_layout(const struct vt_layout *l, unsigned how, struct vt_srat *srat,
+                   struct vt_err *err);
 
 #endif

@@ -7,22 +7,21 @@
 
 #include "util/bytes.h"
 
-void vt_buf_init(struct vt_buf *b)
+void buf_init(struct buf *b)
 {
     memset(b, 0, sizeof(*b));
 }
 
 #define SINK_CHUNK 65536
 
-void vt_buf_init_sink(struct vt_buf *b, int (*sink)(void *ctx, const void *data, size_t len),
-                      void *ctx)
+void buf_init_sink(struct buf *b, int (*sink)(void *ctx, const void *data, size_t len), void *ctx)
 {
-    vt_buf_init(b);
+    buf_init(b);
     b->sink = sink;
     b->sink_ctx = ctx;
 }
 
-int vt_buf_flush(struct vt_buf *b)
+int buf_flush(struct buf *b)
 {
     if (b->sink && b->len && !b->sink_rc) {
         b->sink_rc = b->sink(b->sink_ctx, b->data, b->len);
@@ -33,17 +32,17 @@ int vt_buf_flush(struct vt_buf *b)
     return b->sink_rc ? b->sink_rc : b->oom ? -ENOMEM : 0;
 }
 
-void vt_buf_free(struct vt_buf *b)
+void buf_free(struct buf *b)
 {
     free(b->data);
-    vt_buf_init(b);
+    buf_init(b);
 }
 
-void vt_buf_append(struct vt_buf *b, const void *data, size_t n)
+void buf_append(struct buf *b, const void *data, size_t n)
 {
     if (b->oom || n == 0)
         return;
-    if (b->sink && b->len + n > SINK_CHUNK && vt_buf_flush(b) < 0)
+    if (b->sink && b->len + n > SINK_CHUNK && buf_flush(b) < 0)
         return;
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
@@ -63,7 +62,7 @@ void vt_buf_append(struct vt_buf *b, const void *data, size_t n)
     b->len += n;
 }
 
-void vt_buf_le(struct vt_buf *b, uint64_t v, unsigned size)
+void buf_le(struct buf *b, uint64_t v, unsigned size)
 {
     uint8_t tmp[8];
 
@@ -76,10 +75,10 @@ void vt_buf_le(struct vt_buf *b, uint64_t v, unsigned size)
     }
     for (unsigned i = 0; i < size; i++)
         tmp[i] = (uint8_t)(v >> (8 * i));
-    vt_buf_append(b, tmp, size);
+    buf_append(b, tmp, size);
 }
 
-void vt_buf_patch_le(struct vt_buf *b, size_t off, uint64_t v, unsigned size)
+void buf_patch_le(struct buf *b, size_t off, uint64_t v, unsigned size)
 {
     if (b->oom || off + size > b->len)
         return;
@@ -87,7 +86,7 @@ void vt_buf_patch_le(struct vt_buf *b, size_t off, uint64_t v, unsigned size)
         b->data[off + i] = (uint8_t)(v >> (8 * i));
 }
 
-bool vt_rd_le(const struct vt_rd *r, size_t off, unsigned size, uint64_t *v)
+bool rd_le(const struct vt_rd *r, size_t off, unsigned size, uint64_t *v)
 {
     uint64_t x = 0;
 
@@ -99,7 +98,7 @@ bool vt_rd_le(const struct vt_rd *r, size_t off, unsigned size, uint64_t *v)
     return true;
 }
 
-void vt_buf_printf(struct vt_buf *b, const char *fmt, ...)
+void buf_printf(struct buf *b, const char *fmt, ...)
 {
     char small[256];
     va_list ap;
@@ -113,7 +112,7 @@ void vt_buf_printf(struct vt_buf *b, const char *fmt, ...)
         return;
     }
     if ((size_t)n < sizeof(small)) {
-        vt_buf_append(b, small, (size_t)n);
+        buf_append(b, small, (size_t)n);
         return;
     }
     {
@@ -126,24 +125,24 @@ void vt_buf_printf(struct vt_buf *b, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(big, (size_t)n + 1, fmt, ap);
         va_end(ap);
-        vt_buf_append(b, big, (size_t)n);
+        buf_append(b, big, (size_t)n);
         free(big);
     }
 }
 
-void vt_buf_json_string(struct vt_buf *b, const char *s)
+void buf_json_string(struct buf *b, const char *s)
 {
-    vt_buf_append(b, "\"", 1);
+    buf_append(b, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\') {
             char esc[2] = {'\\', (char)*p};
 
-            vt_buf_append(b, esc, 2);
+            buf_append(b, esc, 2);
         } else if (*p < 0x20) {
-            vt_buf_printf(b, "\\u%04x", *p);
+            buf_printf(b, "\\u%04x", *p);
         } else {
-            vt_buf_append(b, p, 1);
+            buf_append(b, p, 1);
         }
     }
-    vt_buf_append(b, "\"", 1);
+    buf_append(b, "\"", 1);
 }

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct vt_buf {
+struct buf {
     uint8_t *data;
     size_t len, cap;
     bool oom; /* set once an append failed; later appends are no-ops */
@@ -18,22 +18,21 @@ struct vt_buf {
     int sink_rc; /* the sink's first error */
 };
 
-void vt_buf_init(struct vt_buf *b);
-void vt_buf_init_sink(struct vt_buf *b, int (*sink)(void *ctx, const void *data, size_t len),
-                      void *ctx);
+void buf_init(struct buf *b);
+void buf_init_sink(struct buf *b, int (*sink)(void *ctx, const void *data, size_t len), void *ctx);
 /* Hand what is gathered to the sink; returns its first error (or -ENOMEM). */
-int vt_buf_flush(struct vt_buf *b);
-void vt_buf_free(struct vt_buf *b);
-void vt_buf_append(struct vt_buf *b, const void *data, size_t n);
+int buf_flush(struct buf *b);
+void buf_free(struct buf *b);
+void buf_append(struct buf *b, const void *data, size_t n);
 /* Append the low `size` bytes (1, 2, 4 or 8) of v, little-endian. */
-void vt_buf_le(struct vt_buf *b, uint64_t v, unsigned size);
+void buf_le(struct buf *b, uint64_t v, unsigned size);
 /* Overwrite `size` bytes at off, little-endian (off + size <= len). */
-void vt_buf_patch_le(struct vt_buf *b, size_t off, uint64_t v, unsigned size);
+void buf_patch_le(struct buf *b, size_t off, uint64_t v, unsigned size);
 
 /* Append printf-formatted text (no NUL). */
-void vt_buf_printf(struct vt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append s as a JSON string literal, quoted and escaped. */
-void vt_buf_json_string(struct vt_buf *b, const char *s);
+void buf_json_string(struct buf *b, const char *s);
 
 /* A read-only view. Getters return false, leaving *v alone, when
  * [off, off + size) is not inside the view. */
@@ -42,34 +41,34 @@ struct vt_rd {
     size_t len;
 };
 
-bool vt_rd_le(const struct vt_rd *r, size_t off, unsigned size, uint64_t *v);
-static inline bool vt_rd_u8(const struct vt_rd *r, size_t off, uint8_t *v)
+bool rd_le(const struct vt_rd *r, size_t off, unsigned size, uint64_t *v);
+static inline bool rd_u8(const struct vt_rd *r, size_t off, uint8_t *v)
 {
     uint64_t x;
-    if (!vt_rd_le(r, off, 1, &x))
+    if (!rd_le(r, off, 1, &x))
         return false;
     *v = (uint8_t)x;
     return true;
 }
-static inline bool vt_rd_u16(const struct vt_rd *r, size_t off, uint16_t *v)
+static inline bool rd_u16(const struct vt_rd *r, size_t off, uint16_t *v)
 {
     uint64_t x;
-    if (!vt_rd_le(r, off, 2, &x))
+    if (!rd_le(r, off, 2, &x))
         return false;
     *v = (uint16_t)x;
     return true;
 }
-static inline bool vt_rd_u32(const struct vt_rd *r, size_t off, uint32_t *v)
+static inline bool rd_u32(const struct vt_rd *r, size_t off, uint32_t *v)
 {
     uint64_t x;
-    if (!vt_rd_le(r, off, 4, &x))
+    if (!rd_le(r, off, 4, &x))
         return false;
     *v = (uint32_t)x;
     return true;
 }
-static inline bool vt_rd_u64(const struct vt_rd *r, size_t off, uint64_t *v)
+static inline bool rd_u64(const struct vt_rd *r, size_t off, uint64_t *v)
 {
-    return vt_rd_le(r, off, 8, v);
+    return rd_le(r, off, 8, v);
 }
 
 #endif

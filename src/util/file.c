@@ -39,7 +39,7 @@ const char *vt_file_type_name(mode_t mode)
 int vt_read_file(const char *path, size_t max, unsigned flags, char **out, size_t *len,
                  struct vt_err *err)
 {
-    return vt_read_file_at(AT_FDCWD, path, path, max, flags, out, len, err);
+    return read_file_at(AT_FDCWD, path, path, max, flags, out, len, err);
 }
 
 /* Open an input without blocking (a FIFO without a writer would block open()
@@ -85,8 +85,8 @@ static int open_input(int dirfd, const char *relpath, const char *path, size_t m
                       vt_file_type_name(st.st_mode));
 }
 
-int vt_read_file_at(int dirfd, const char *relpath, const char *path, size_t max, unsigned flags,
-                    char **out, size_t *len, struct vt_err *err)
+int read_file_at(int dirfd, const char *relpath, const char *path, size_t max, unsigned flags,
+                 char **out, size_t *len, struct vt_err *err)
 {
     size_t cap = 4096, n = 0, hint = 0;
     char *buf;
@@ -289,8 +289,8 @@ static int resolve_output(const char *path, bool want_dir, char *dir, char *base
         while (len > 1 && path[len - 1] == '/')
             len--;
         slash = memrchr(path, '/', len);
-        if (vt_path_fmt(parent, sizeof(parent), err, "%.*s",
-                        !slash || slash == path ? 1 : (int)(slash - path), slash ? path : ".") < 0)
+        if (path_fmt(parent, sizeof(parent), err, "%.*s",
+                     !slash || slash == path ? 1 : (int)(slash - path), slash ? path : ".") < 0)
             return -ENAMETOOLONG;
         if (!(real = realpath(parent, NULL)))
             return vt_err_set(err, -errno, "%s: cannot write into %s: %s", path, parent,
@@ -337,14 +337,14 @@ static int lock_dir(const char *dir, const char *path, bool *locked, struct vt_e
  * (name in dfd) when nothing else is in it. */
 static void remove_set(int dfd, const char *name, int fd, const char *const *names)
 {
-    struct vt_dir d;
+    struct dir_reader d;
     const char *entry;
 
-    if (vt_dir_open(&d, fd, ".") == 0) {
-        while ((entry = vt_dir_next(&d)))
+    if (dir_reader_open(&d, fd, ".") == 0) {
+        while ((entry = dir_reader_next(&d)))
             if (is_set_member(entry, names))
                 unlinkat(fd, entry, 0);
-        vt_dir_close(&d);
+        dir_reader_close(&d);
     }
     unlinkat(dfd, name, AT_REMOVEDIR); /* fails, harmlessly, on anything left */
 }
@@ -358,12 +358,12 @@ static void remove_set(int dfd, const char *name, int fd, const char *const *nam
 static void remove_stale(int dfd, const char *base, const char *const *names)
 {
     for (int pass = 0; pass < 2; pass++) {
-        struct vt_dir d;
+        struct dir_reader d;
         const char *name;
 
-        if (vt_dir_open(&d, dfd, ".") < 0)
+        if (dir_reader_open(&d, dfd, ".") < 0)
             return;
-        while ((name = vt_dir_next(&d))) {
+        while ((name = dir_reader_next(&d))) {
             bool old = names && is_tmp_of(name, base, TMP_OLD);
             struct stat st;
             int fd;
@@ -386,7 +386,7 @@ static void remove_stale(int dfd, const char *base, const char *const *names)
             }
             close(fd);
         }
-        vt_dir_close(&d);
+        dir_reader_close(&d);
     }
 }
 
@@ -515,15 +515,15 @@ static int check_members(const char *dir, const char *base, const char *path,
                          const char *const *names, struct vt_err *err)
 {
     char full[PATH_MAX];
-    struct vt_dir d;
+    struct dir_reader d;
     const char *name;
     int rc;
 
-    if (vt_path_fmt(full, sizeof(full), err, "%s/%s", dir, base) < 0)
+    if (path_fmt(full, sizeof(full), err, "%s/%s", dir, base) < 0)
         return -ENAMETOOLONG;
-    if ((rc = vt_dir_open(&d, AT_FDCWD, full)) < 0)
+    if ((rc = dir_reader_open(&d, AT_FDCWD, full)) < 0)
         return vt_err_set(err, rc, "%s: cannot list the directory: %s", path, strerror(-rc));
-    while ((name = vt_dir_next(&d)))
+    while ((name = dir_reader_next(&d)))
         if (!is_set_member(name, names)) {
             rc = vt_err_set(err, -EINVAL,
                             "%s: holds '%s', which is not one of its files; the directory is "
@@ -532,7 +532,7 @@ static int check_members(const char *dir, const char *base, const char *path,
                             path, name);
             break;
         }
-    vt_dir_close(&d);
+    dir_reader_close(&d);
     return rc;
 }
 
@@ -585,27 +585,27 @@ static void sync_dir(const char *dir)
 
 /* ---- one file ----------------------------------------------------------- */
 
-int vt_atomic_begin(struct vt_atomic *a, const char *path, struct vt_err *err)
+int atomic_file_begin(struct atomic_file *a, const char *path, struct vt_err *err)
 {
     a->path = path;
     return begin_output(path, NULL, a->dir, a->base, a->tmp, &a->fd, err);
 }
 
-int vt_atomic_begin_new(struct vt_atomic *a, const char *path, struct vt_err *err)
+int atomic_file_begin_new(struct atomic_file *a, const char *path, struct vt_err *err)
 {
     a->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     a->path = path;
     a->dir[0] = a->base[0] = '\0';
     if (a->fd < 0)
         return vt_err_set(err, -errno, "%s: cannot create: %s", path, strerror(errno));
-    if (vt_path_fmt(a->tmp, sizeof(a->tmp), err, "%s", path) < 0) {
-        vt_atomic_abort(a);
+    if (path_fmt(a->tmp, sizeof(a->tmp), err, "%s", path) < 0) {
+        atomic_file_abort(a);
         return -ENAMETOOLONG;
     }
     return 0;
 }
 
-int vt_atomic_write(struct vt_atomic *a, const void *data, size_t len, struct vt_err *err)
+int atomic_file_write(struct atomic_file *a, const void *data, size_t len, struct vt_err *err)
 {
     const char *p = data;
 
@@ -622,7 +622,7 @@ int vt_atomic_write(struct vt_atomic *a, const void *data, size_t len, struct vt
     return 0;
 }
 
-int vt_atomic_commit(struct vt_atomic *a, struct vt_err *err)
+int atomic_file_commit(struct atomic_file *a, struct vt_err *err)
 {
     char target[PATH_MAX];
     int e;
@@ -631,13 +631,13 @@ int vt_atomic_commit(struct vt_atomic *a, struct vt_err *err)
         e = errno;
         return vt_err_set(err, -e, "%s: cannot write: %s", a->path, strerror(e));
     }
-    if (!a->base[0]) { /* vt_atomic_begin_new: already in place */
+    if (!a->base[0]) { /* atomic_file_begin_new: already in place */
         a->tmp[0] = '\0';
         e = close(a->fd) < 0 ? errno : 0;
         a->fd = -1;
         return e ? vt_err_set(err, -e, "%s: cannot write: %s", a->path, strerror(e)) : 0;
     }
-    if (vt_path_fmt(target, sizeof(target), err, "%s/%s", a->dir, a->base) < 0)
+    if (path_fmt(target, sizeof(target), err, "%s/%s", a->dir, a->base) < 0)
         return -ENAMETOOLONG;
     /* Renamed while still open and locked: never taken for stale. */
     if (rename(a->tmp, target) < 0) {
@@ -653,7 +653,7 @@ int vt_atomic_commit(struct vt_atomic *a, struct vt_err *err)
     return 0;
 }
 
-void vt_atomic_abort(struct vt_atomic *a)
+void atomic_file_abort(struct atomic_file *a)
 {
     if (a->tmp[0])
         unlink(a->tmp);
@@ -665,13 +665,13 @@ void vt_atomic_abort(struct vt_atomic *a)
 
 int vt_write_file_atomic(const char *path, const void *data, size_t len, struct vt_err *err)
 {
-    struct vt_atomic a;
+    struct atomic_file a;
     int rc;
 
-    if ((rc = vt_atomic_begin(&a, path, err)) < 0)
+    if ((rc = atomic_file_begin(&a, path, err)) < 0)
         return rc;
-    if ((rc = vt_atomic_write(&a, data, len, err)) < 0 || (rc = vt_atomic_commit(&a, err)) < 0)
-        vt_atomic_abort(&a);
+    if ((rc = atomic_file_write(&a, data, len, err)) < 0 || (rc = atomic_file_commit(&a, err)) < 0)
+        atomic_file_abort(&a);
     return rc;
 }
 
@@ -780,15 +780,15 @@ int vt_dirset_commit(struct vt_dirset *s, struct vt_err *err)
 void vt_dirset_abort(struct vt_dirset *s)
 {
     if (s->fd >= 0 && s->tmp[0]) {
-        struct vt_dir d;
+        struct dir_reader d;
         const char *name;
 
         /* Only what the writer put there: the set's files. */
-        if (vt_dir_open(&d, s->fd, ".") == 0) {
-            while ((name = vt_dir_next(&d)))
+        if (dir_reader_open(&d, s->fd, ".") == 0) {
+            while ((name = dir_reader_next(&d)))
                 if (is_set_member(name, s->names))
                     unlinkat(s->fd, name, 0);
-            vt_dir_close(&d);
+            dir_reader_close(&d);
         }
         rmdir(s->tmp);
     }
@@ -800,7 +800,7 @@ void vt_dirset_abort(struct vt_dirset *s)
 
 /* ---- paths and listing -------------------------------------------------- */
 
-int vt_path_fmt(char *buf, size_t size, struct vt_err *err, const char *fmt, ...)
+int path_fmt(char *buf, size_t size, struct vt_err *err, const char *fmt, ...)
 {
     va_list ap;
     int n;
@@ -813,19 +813,19 @@ int vt_path_fmt(char *buf, size_t size, struct vt_err *err, const char *fmt, ...
     return 0;
 }
 
-bool vt_path_exists(const char *path)
+bool path_exists(const char *path)
 {
     return access(path, F_OK) == 0;
 }
 
-int vt_dir_open(struct vt_dir *d, int dirfd, const char *path)
+int dir_reader_open(struct dir_reader *d, int dirfd, const char *path)
 {
     d->pos = d->len = 0;
     d->fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     return d->fd < 0 ? -errno : 0;
 }
 
-const char *vt_dir_next(struct vt_dir *d)
+const char *dir_reader_next(struct dir_reader *d)
 {
     for (;;) {
         if (d->pos >= d->len) {
@@ -852,7 +852,7 @@ const char *vt_dir_next(struct vt_dir *d)
     }
 }
 
-void vt_dir_close(struct vt_dir *d)
+void dir_reader_close(struct dir_reader *d)
 {
     if (d->fd >= 0)
         close(d->fd);

@@ -6,18 +6,18 @@
 
 #include "util/parse.h"
 
-int vt_parse_prefixed_uint(const char *name, const char *prefix, unsigned max, unsigned *out)
+int parse_prefixed_uint(const char *name, const char *prefix, unsigned max, unsigned *out)
 {
     size_t plen = strlen(prefix);
     uint64_t v;
 
-    if (strncmp(name, prefix, plen) != 0 || vt_parse_u64_base(name + plen, 10, &v) < 0 || v > max)
+    if (strncmp(name, prefix, plen) != 0 || parse_u64_base(name + plen, 10, &v) < 0 || v > max)
         return -EINVAL;
     *out = (unsigned)v;
     return 0;
 }
 
-int vt_parse_u64_base(const char *text, int base, uint64_t *out)
+int parse_u64_base(const char *text, int base, uint64_t *out)
 {
     const char *p = text;
     uint64_t v = 0;
@@ -43,7 +43,7 @@ int vt_parse_u64_base(const char *text, int base, uint64_t *out)
     return 0;
 }
 
-int vt_parse_long(const char *text, long *out)
+int parse_long(const char *text, long *out)
 {
     char *end;
     long v;
@@ -83,7 +83,7 @@ static int hex_field(const char **pp, unsigned digits, int min_only, char term, 
     return 0;
 }
 
-int vt_parse_bdf(const char *text, uint32_t *domain, uint8_t *bus, uint8_t *dev, uint8_t *fn)
+int parse_bdf(const char *text, uint32_t *domain, uint8_t *bus, uint8_t *dev, uint8_t *fn)
 {
     const char *p = text;
     uint64_t d, b, s, f;
@@ -100,7 +100,7 @@ int vt_parse_bdf(const char *text, uint32_t *domain, uint8_t *bus, uint8_t *dev,
     return 0;
 }
 
-bool vt_parse_key_value(const char *text, const char *key, char *val, size_t size)
+bool parse_key_value(const char *text, const char *key, char *val, size_t size)
 {
     size_t klen = strlen(key);
     const char *line = text;

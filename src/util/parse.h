@@ -7,16 +7,16 @@
 #include <stdint.h>
 
 /* "<prefix><decimal>" exactly, value <= max (e.g. "node33", "memory7"). */
-int vt_parse_prefixed_uint(const char *name, const char *prefix, unsigned max, unsigned *out);
+int parse_prefixed_uint(const char *name, const char *prefix, unsigned max, unsigned *out);
 /* A whole string as an unsigned number in base 10 or 16 ("0x" allowed for 16). */
-int vt_parse_u64_base(const char *text, int base, uint64_t *out);
+int parse_u64_base(const char *text, int base, uint64_t *out);
 /* A whole string as a signed decimal number. */
-int vt_parse_long(const char *text, long *out);
+int parse_long(const char *text, long *out);
 /* The value of the first "KEY=value" line of text (a uevent file), copied
  * into val (size bytes, truncated, NUL-terminated); false when no line
  * starts with "KEY=". */
-bool vt_parse_key_value(const char *text, const char *key, char *val, size_t size);
+bool parse_key_value(const char *text, const char *key, char *val, size_t size);
 /* "DDDD:BB:DD.F" (domain of 4 or more hex digits), device <= 31, function <= 7. */
-int vt_parse_bdf(const char *text, uint32_t *domain, uint8_t *bus, uint8_t *dev, uint8_t *fn);
+int parse_bdf(const char *text, uint32_t *domain, uint8_t *bus, uint8_t *dev, uint8_t *fn);
 
 #endif

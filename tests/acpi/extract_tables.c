@@ -42,7 +42,7 @@ int main(int argc, char **argv)
     }
     dir = argv[2];
     if (vt_read_file(argv[1], (size_t)4 << 30, 0, &image, &len, &err) < 0 ||
-        vt_acpi_image_tables((const uint8_t *)image, len, 0, save, NULL, NULL, NULL, &err) < 0) {
+        acpi_image_tables((const uint8_t *)image, len, 0, save, NULL, NULL, NULL, &err) < 0) {
         fprintf(stderr, "extract_tables: %s\n", err.msg);
         return 1;
     }

@@ -94,93 +94,93 @@ static inline unsigned t_seed(const char *test)
 
 /* ACPI table writer for tests: header, then t_acpi_end patches length and
  * checksum (the begin/end pattern). */
-static inline void t_acpi_begin(struct vt_buf *b, const char *sig, uint8_t rev)
+static inline void t_acpi_begin(struct buf *b, const char *sig, uint8_t rev)
 {
-    vt_buf_init(b);
-    vt_buf_append(b, sig, 4);
-    vt_buf_le(b, 0, 4); /* length, patched */
-    vt_buf_le(b, rev, 1);
-    vt_buf_le(b, 0, 1); /* checksum, patched */
-    vt_buf_append(b, "VTOPO ", 6);
-    vt_buf_append(b, "VTTEST  ", 8);
-    vt_buf_le(b, 1, 4);
-    vt_buf_append(b, "VTOP", 4);
-    vt_buf_le(b, 1, 4);
+    buf_init(b);
+    buf_append(b, sig, 4);
+    buf_le(b, 0, 4); /* length, patched */
+    buf_le(b, rev, 1);
+    buf_le(b, 0, 1); /* checksum, patched */
+    buf_append(b, "VTOPO ", 6);
+    buf_append(b, "VTTEST  ", 8);
+    buf_le(b, 1, 4);
+    buf_append(b, "VTOP", 4);
+    buf_le(b, 1, 4);
 }
 
-static inline void t_acpi_end(struct vt_buf *b)
+static inline void t_acpi_end(struct buf *b)
 {
     uint8_t sum = 0;
 
-    vt_buf_patch_le(b, 4, b->len, 4);
+    buf_patch_le(b, 4, b->len, 4);
     for (size_t i = 0; i < b->len; i++)
         sum = (uint8_t)(sum + b->data[i]);
     b->data[9] = (uint8_t)(0 - sum);
 }
 
-static inline void t_srat_begin(struct vt_buf *b, uint8_t rev)
+static inline void t_srat_begin(struct buf *b, uint8_t rev)
 {
     t_acpi_begin(b, "SRAT", rev);
-    vt_buf_le(b, 1, 4); /* table revision */
-    vt_buf_le(b, 0, 8); /* reserved */
+    buf_le(b, 1, 4); /* table revision */
+    buf_le(b, 0, 8); /* reserved */
 }
 
-static inline void t_srat_lapic(struct vt_buf *b, uint32_t pxm, uint8_t apic, uint32_t flags)
+static inline void t_srat_lapic(struct buf *b, uint32_t pxm, uint8_t apic, uint32_t flags)
 {
-    vt_buf_le(b, 0, 1);
-    vt_buf_le(b, 16, 1);
-    vt_buf_le(b, pxm & 0xff, 1);
-    vt_buf_le(b, apic, 1);
-    vt_buf_le(b, flags, 4);
-    vt_buf_le(b, 0, 1);
-    vt_buf_le(b, pxm >> 8, 3);
-    vt_buf_le(b, 0, 4);
+    buf_le(b, 0, 1);
+    buf_le(b, 16, 1);
+    buf_le(b, pxm & 0xff, 1);
+    buf_le(b, apic, 1);
+    buf_le(b, flags, 4);
+    buf_le(b, 0, 1);
+    buf_le(b, pxm >> 8, 3);
+    buf_le(b, 0, 4);
 }
 
-static inline void t_srat_x2apic(struct vt_buf *b, uint32_t pxm, uint32_t apic, uint32_t flags)
+static inline void t_srat_x2apic(struct buf *b, uint32_t pxm, uint32_t apic, uint32_t flags)
 {
-    vt_buf_le(b, 2, 1);
-    vt_buf_le(b, 24, 1);
-    vt_buf_le(b, 0, 2);
-    vt_buf_le(b, pxm, 4);
-    vt_buf_le(b, apic, 4);
-    vt_buf_le(b, flags, 4);
-    vt_buf_le(b, 0, 4);
-    vt_buf_le(b, 0, 4);
+    buf_le(b, 2, 1);
+    buf_le(b, 24, 1);
+    buf_le(b, 0, 2);
+    buf_le(b, pxm, 4);
+    buf_le(b, apic, 4);
+    buf_le(b, flags, 4);
+    buf_le(b, 0, 4);
+    buf_le(b, 0, 4);
 }
 
-static inline void t_srat_mem(struct vt_buf *b, uint32_t pxm, uint64_t base, uint64_t len,
+static inline void t_srat_mem(struct buf *b, uint32_t pxm, uint64_t base, uint64_t len,
                               uint32_t flags)
 {
-    vt_buf_le(b, 1, 1);
-    vt_buf_le(b, 40, 1);
-    vt_buf_le(b, pxm, 4);
-    vt_buf_le(b, 0, 2);
-    vt_buf_le(b, base, 8);
-    vt_buf_le(b, len, 8);
-    vt_buf_le(b, 0, 4);
-    vt_buf_le(b, flags, 4);
-    vt_buf_le(b, 0, 8);
+    buf_le(b, 1, 1);
+    buf_le(b, 40, 1);
+    buf_le(b, pxm, 4);
+    buf_le(b, 0, 2);
+    buf_le(b, base, 8);
+    buf_le(b, len, 8);
+    buf_le(b, 0, 4);
+    buf_le(b, flags, 4);
+    buf_le(b, 0, 8);
 }
 
-static inline void t_srat_gi(struct vt_buf *b, uint32_t pxm, uint32_t flags)
+static inline void t_srat_gi(struct buf *b, uint32_t pxm, uint32_t flags)
 {
-    vt_buf_le(b, 5, 1);
-    vt_buf_le(b, 32, 1);
-    vt_buf_le(b, 0, 1);
-    vt_buf_le(b, 1, 1); /* PCI handle */
-    vt_buf_le(b, pxm, 4);
+    buf_le(b, 5, 1);
+    buf_le(b, 32, 1);
+    buf_le(b, 0, 1);
+    buf_le(b, 1, 1); /* PCI handle */
+    buf_le(b, pxm, 4);
     for (int i = 0; i < 16; i++)
-        vt_buf_le(b, 0, 1);
-    vt_buf_le(b, flags, 4);
-    vt_buf_le(b, 0, 4);
+        buf_le(b, 0, 1);
+    buf_le(b, flags, 4);
+    buf_le(b, 0, 4);
 }
 
-static inline void t_slit(struct vt_buf *b, unsigned n, const uint8_t *m)
+static inline void t_slit(struct buf *b, unsigned n, const uint8_t *m)
 {
     t_acpi_begin(b, "SLIT", 1);
-    vt_buf_le(b, n, 8);
-    vt_buf_append(b, m, (size_t)n * n);
+    buf_le(b, n, 8);
+    buf_append(b, m, (size_t)n * n);
     t_acpi_end(b);
 }
 

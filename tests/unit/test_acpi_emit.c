@@ -294,7 +294,7 @@ static void check_tables(const struct vt_layout *l, const char *what, bool x2api
         struct vt_hmat hmat;
         size_t targets = 0;
 
-        if (vt_hmat_parse(hmat_d, hmat_n, "hmat", &hmat, &err) != 0)
+        if (hmat_parse(hmat_d, hmat_n, "hmat", &hmat, &err) != 0)
             fail_msg("%s: HMAT: %s", what, err.msg);
         for (size_t v = 0; v < nv; v++)
             targets += target_of(l, v);
@@ -314,11 +314,11 @@ static void check_tables(const struct vt_layout *l, const char *what, bool x2api
         }
         assert_int_equal(hmat.nlocs, targets ? 2 : 0);
         check_hmat_localities(l, &hmat, what);
-        vt_hmat_free(&hmat);
+        hmat_free(&hmat);
     }
-    if (vt_srat_parse(srat_d, srat_n, "srat", &srat, &err) ||
-        vt_slit_parse(slit_d, slit_n, "slit", &slit, &err) ||
-        vt_madt_parse(madt_d, madt_n, "madt", &madt, &err))
+    if (srat_parse(srat_d, srat_n, "srat", &srat, &err) ||
+        slit_parse(slit_d, slit_n, "slit", &slit, &err) ||
+        madt_parse(madt_d, madt_n, "madt", &madt, &err))
         fail_msg("%s: parse: %s", what, err.msg);
 
     /* SRAT: one enabled CPU entry per vCPU in order (the hot-pluggable ones
@@ -338,7 +338,7 @@ static void check_tables(const struct vt_layout *l, const char *what, bool x2api
     check_linux_nodes(l, &srat, what);
     check_hotplug_placement(l, what);
     /* SLIT: valid for Linux, indexed by guest PXM. */
-    assert_true(vt_slit_valid(&slit));
+    assert_true(slit_valid(&slit));
     for (size_t a = 0; a < nv; a++)
         for (size_t b = 0; b < nv; b++) {
             uint32_t pa = vt_layout_vnode(l, a)->guest_pxm, pb = vt_layout_vnode(l, b)->guest_pxm;
@@ -385,9 +385,9 @@ static void check_tables(const struct vt_layout *l, const char *what, bool x2api
         if (!big_pxm)
             check_check(l, srat_d, srat_n, slit_d, slit_n, madt_d, madt_n, hmat_d, hmat_n, what);
     }
-    vt_srat_free(&srat);
-    vt_slit_free(&slit);
-    vt_madt_free(&madt);
+    srat_free(&srat);
+    slit_free(&slit);
+    madt_free(&madt);
     free(srat_d);
     free(slit_d);
     free(madt_d);
@@ -510,12 +510,12 @@ static void test_sparse_pxm(void **state)
     assert_int_equal(vt_plan(h, r, &l, NULL), 0);
     check_tables(l, "pin-identity", false);
     assert_int_equal(vt_acpi_slit(l, NULL, &d, &n, NULL), 0);
-    assert_int_equal(vt_slit_parse(d, n, "slit", &slit, NULL), 0);
+    assert_int_equal(slit_parse(d, n, "slit", &slit, NULL), 0);
     assert_int_equal(slit.count, 3);
     assert_int_equal(slit.entries[1 * 3 + 1], 10);
     assert_int_equal(slit.entries[0 * 3 + 1], 20);
     assert_int_equal(slit.entries[0 * 3 + 2], 21);
-    vt_slit_free(&slit);
+    slit_free(&slit);
     free(d);
     vt_layout_free(l);
     vt_request_free(r);
@@ -560,11 +560,11 @@ static void test_x2apic_uid(void **state)
     assert_true(vt_layout_hotplug_vcpu(l, 55)->apic_id < 255);
     check_tables(l, "UID 255 with APIC ID below 255", false);
     assert_int_equal(vt_acpi_madt(l, NULL, &d, &n, NULL), 0);
-    assert_int_equal(vt_madt_parse(d, n, "madt", &madt, NULL), 0);
+    assert_int_equal(madt_parse(d, n, "madt", &madt, NULL), 0);
     assert_int_equal(madt.ncpus, 300);
     for (size_t i = 0; i < madt.ncpus; i++)
         assert_int_equal(madt.cpus[i].type, 9);
-    vt_madt_free(&madt);
+    madt_free(&madt);
     free(d);
     vt_layout_free(l);
     vt_host_free(h);
@@ -616,7 +616,7 @@ static void test_hmat_given(void **state)
     assert_int_equal(vt_layout_hmat_bandwidth(l, 0, 0), 0);
     check_tables(l, "given HMAT", false);
     assert_int_equal(vt_acpi_hmat(l, NULL, &d, &n, NULL), 0);
-    assert_int_equal(vt_hmat_parse(d, n, "hmat", &hmat, NULL), 0);
+    assert_int_equal(hmat_parse(d, n, "hmat", &hmat, NULL), 0);
     assert_int_equal(hmat.nlocs, 2);
     assert_int_equal(hmat.locs[0].base_unit, 4000); /* ps */
     assert_int_equal(hmat.locs[0].entries[0], 17500);
@@ -635,7 +635,7 @@ static void test_hmat_given(void **state)
     assert_int_equal(hmat.pds[0].initiator_pd, 7);
     assert_int_equal(hmat.pds[1].memory_pd, 300);
     assert_int_equal(hmat.pds[1].initiator_pd, 300);
-    vt_hmat_free(&hmat);
+    hmat_free(&hmat);
     free(d);
     vt_layout_free(l);
     /* Derived values follow the given (asymmetric) distances, initiator to
@@ -660,9 +660,9 @@ static void test_hmat_entry_unit(void **state)
     uint64_t gcd = 0, need = 0;
 
     (void)state;
-    assert_int_equal(vt_hmat_entry_unit(small, 3, NULL, NULL), 1);
-    assert_int_equal(vt_hmat_entry_unit(big, 2, NULL, NULL), 4);
-    assert_int_equal(vt_hmat_entry_unit(prime, 2, &gcd, &need), 0);
+    assert_int_equal(hmat_entry_unit(small, 3, NULL, NULL), 1);
+    assert_int_equal(hmat_entry_unit(big, 2, NULL, NULL), 4);
+    assert_int_equal(hmat_entry_unit(prime, 2, &gcd, &need), 0);
     assert_int_equal(gcd, 1);
     assert_int_equal(need, 2);
     for (int iter = 0; iter < 300; iter++) {
@@ -683,7 +683,7 @@ static void test_hmat_entry_unit(void **state)
             if (ok)
                 want = u;
         }
-        got = vt_hmat_entry_unit(v, n, NULL, NULL);
+        got = hmat_entry_unit(v, n, NULL, NULL);
         if (got != want)
             fail_msg("seed %u: %zu values (first %u, largest %u): unit %llu, brute force %llu",
                      seed, n, v[0], max, (unsigned long long)got, (unsigned long long)want);

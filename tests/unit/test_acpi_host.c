@@ -17,7 +17,7 @@
 
 /* Write the SRAT (and optional SLIT) into a fresh directory and load a
  * synthetic host with it as --acpi. */
-static int load_with(const char *spec, struct vt_buf *srat, struct vt_buf *slit, struct vt_host **h,
+static int load_with(const char *spec, struct buf *srat, struct buf *slit, struct vt_host **h,
                      struct vt_err *err)
 {
     char *dir = t_mkdtemp();
@@ -46,7 +46,7 @@ static bool has_warning(const struct vt_host *h, const char *fragment)
  * then memory entries; disabled entries do not count. */
 static void test_first_appearance(void **state)
 {
-    struct vt_buf b;
+    struct buf b;
     struct vt_host *h;
     struct vt_err err;
 
@@ -62,7 +62,7 @@ static void test_first_appearance(void **state)
     t_srat_mem(&b, 9, 8 * G, 1 * G, 0); /* disabled */
     t_acpi_end(&b);
     assert_int_equal(load_with("sockets=3,cores=2,mem=6G", &b, NULL, &h, &err), 0);
-    vt_buf_free(&b);
+    buf_free(&b);
     assert_int_equal(vt_host_node(h, 0)->host_pxm, 7);
     assert_int_equal(vt_host_node(h, 1)->host_pxm, 3);
     assert_int_equal(vt_host_node(h, 2)->host_pxm, 5);
@@ -77,7 +77,7 @@ static void test_first_appearance(void **state)
 /* The generic initiator counts as a CPU-type entry. */
 static void test_generic_initiator_order(void **state)
 {
-    struct vt_buf b;
+    struct buf b;
     struct vt_host *h;
 
     (void)state;
@@ -88,7 +88,7 @@ static void test_generic_initiator_order(void **state)
     t_srat_gi(&b, 1, EN); /* before memory-only PXM 2, though later in the table */
     t_acpi_end(&b);
     assert_int_equal(load_with("sockets=3,cores=1,mem=3G", &b, NULL, &h, NULL), 0);
-    vt_buf_free(&b);
+    buf_free(&b);
     assert_int_equal(vt_host_node(h, 0)->host_pxm, 0);
     assert_int_equal(vt_host_node(h, 1)->host_pxm, 1);
     assert_int_equal(vt_host_node(h, 2)->host_pxm, 2);
@@ -101,7 +101,7 @@ static void test_generic_initiator_order(void **state)
  * MAX_PXM_DOMAINS) in a revision 3 one. */
 static void test_revision_masking(void **state)
 {
-    struct vt_buf b;
+    struct buf b;
     struct vt_host *h;
 
     (void)state;
@@ -111,7 +111,7 @@ static void test_revision_masking(void **state)
         t_srat_mem(&b, 0x404, 0, G, EN);
         t_acpi_end(&b);
         assert_int_equal(load_with("cores=1,mem=1G,pxms=77", &b, NULL, &h, NULL), 0);
-        vt_buf_free(&b);
+        buf_free(&b);
         if (rev == 1) {
             assert_int_equal(vt_host_node(h, 0)->host_pxm, 4);
         } else {
@@ -124,7 +124,7 @@ static void test_revision_masking(void **state)
 
 static void test_rejected_srats(void **state)
 {
-    struct vt_buf b;
+    struct buf b;
     struct vt_host *h;
     struct vt_err err;
 
@@ -135,7 +135,7 @@ static void test_rejected_srats(void **state)
     t_srat_mem(&b, 4, 0, G, 0);
     t_acpi_end(&b);
     assert_int_equal(load_with("cores=1,mem=1G,pxms=9", &b, NULL, &h, &err), 0);
-    vt_buf_free(&b);
+    buf_free(&b);
     assert_true(has_warning(h, "no enabled memory affinity entry"));
     assert_int_equal(vt_host_node(h, 0)->host_pxm, 9); /* kept from the spec */
     vt_host_free(h);
@@ -146,7 +146,7 @@ static void test_rejected_srats(void **state)
     t_srat_mem(&b, 1, G, 2 * G, EN);
     t_acpi_end(&b);
     assert_int_equal(load_with("sockets=2,cores=1,mem=2G", &b, NULL, &h, &err), 0);
-    vt_buf_free(&b);
+    buf_free(&b);
     assert_true(has_warning(h, "overlap"));
     vt_host_free(h);
 
@@ -155,7 +155,7 @@ static void test_rejected_srats(void **state)
     t_srat_mem(&b, 0, 0, 2 * G, EN);
     t_acpi_end(&b);
     assert_int_equal(load_with("sockets=2,cores=1,mem=2G", &b, NULL, &h, &err), 0);
-    vt_buf_free(&b);
+    buf_free(&b);
     assert_true(has_warning(h, "maps 1 proximity domains, but node 1 exists"));
     vt_host_free(h);
 
@@ -164,7 +164,7 @@ static void test_rejected_srats(void **state)
     t_srat_mem(&b, 1024, 0, 2 * G, EN);
     t_acpi_end(&b);
     assert_int_equal(load_with("cores=1,mem=2G", &b, NULL, &h, &err), 0);
-    vt_buf_free(&b);
+    buf_free(&b);
     assert_true(has_warning(h, "1024 or more"));
     vt_host_free(h);
 
@@ -173,7 +173,7 @@ static void test_rejected_srats(void **state)
     t_srat_mem(&b, 300, 0, 2 * G, EN);
     t_acpi_end(&b);
     assert_int_equal(load_with("cores=1,mem=2G", &b, NULL, &h, &err), 0);
-    vt_buf_free(&b);
+    buf_free(&b);
     assert_int_equal(vt_host_node(h, 0)->host_pxm, 300);
     vt_host_free(h);
 }
@@ -181,7 +181,7 @@ static void test_rejected_srats(void **state)
 /* Structurally broken tables from an explicit --acpi directory are errors. */
 static void test_broken_tables(void **state)
 {
-    struct vt_buf b;
+    struct buf b;
     struct vt_host *h = NULL;
     struct vt_err err;
 
@@ -194,7 +194,7 @@ static void test_broken_tables(void **state)
     assert_int_equal(load_with("cores=1,mem=1G", &b, NULL, &h, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "srat.dat: checksum wrong"));
     assert_null(h);
-    vt_buf_free(&b);
+    buf_free(&b);
 
     /* LAPIC entry of 15 bytes (Linux: must be exactly 16). */
     t_srat_begin(&b, 3);
@@ -206,7 +206,7 @@ static void test_broken_tables(void **state)
     assert_int_equal(load_with("cores=1,mem=1G", &b, NULL, &h, &err), -EINVAL);
     assert_non_null(
         strstr(err.msg, "entry 0 (LAPIC affinity) at offset 48: length 15, expected 16"));
-    vt_buf_free(&b);
+    buf_free(&b);
 
     /* Memory entry running past the end of the table. */
     t_srat_begin(&b, 3);
@@ -215,32 +215,32 @@ static void test_broken_tables(void **state)
     t_acpi_end(&b);
     assert_int_equal(load_with("cores=1,mem=1G", &b, NULL, &h, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "length 80 runs past the table (40 bytes left)"));
-    vt_buf_free(&b);
+    buf_free(&b);
 
     /* Zero-length subtable (would loop forever if trusted). */
     t_srat_begin(&b, 3);
-    vt_buf_le(&b, 1, 1);
-    vt_buf_le(&b, 0, 1);
+    buf_le(&b, 1, 1);
+    buf_le(&b, 0, 1);
     t_acpi_end(&b);
     assert_int_equal(load_with("cores=1,mem=1G", &b, NULL, &h, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "length 0"));
-    vt_buf_free(&b);
+    buf_free(&b);
 
     /* Header length disagreeing with the file. */
     t_srat_begin(&b, 3);
     t_srat_mem(&b, 0, 0, G, EN);
     t_acpi_end(&b);
-    vt_buf_le(&b, 0, 4);
+    buf_le(&b, 0, 4);
     assert_int_equal(load_with("cores=1,mem=1G", &b, NULL, &h, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "header length 88 but the table has 92 bytes"));
-    vt_buf_free(&b);
+    buf_free(&b);
 
     /* Wrong signature. */
     t_acpi_begin(&b, "SLIT", 1);
     t_acpi_end(&b);
     assert_int_equal(load_with("cores=1,mem=1G", &b, NULL, &h, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "signature 'SLIT', expected 'SRAT'"));
-    vt_buf_free(&b);
+    buf_free(&b);
 
     /* No SRAT at all in an explicit directory. */
     assert_int_equal(load_with("cores=1,mem=1G", NULL, NULL, &h, &err), -ENOENT);
@@ -251,7 +251,7 @@ static void test_slit_crosscheck(void **state)
 {
     static const uint8_t good[] = {10, 21, 21, 10};
     static const uint8_t bad[] = {10, 21, 21, 9};
-    struct vt_buf b, s;
+    struct buf b, s;
     struct vt_host *h;
 
     (void)state;
@@ -264,13 +264,13 @@ static void test_slit_crosscheck(void **state)
     assert_true(has_warning(h, "2 distances differ from sysfs"));
     assert_int_equal(vt_host_distance(h, 0, 1), 30);
     vt_host_free(h);
-    vt_buf_free(&s);
+    buf_free(&s);
     t_slit(&s, 2, bad);
     assert_int_equal(load_with("sockets=2,cores=1,mem=2G,distances=10:30", &b, &s, &h, NULL), 0);
     assert_true(has_warning(h, "Linux rejects this SLIT"));
     vt_host_free(h);
-    vt_buf_free(&s);
-    vt_buf_free(&b);
+    buf_free(&s);
+    buf_free(&b);
 }
 
 /* A sysfs fsroot: the SRAT is found under sys/firmware/acpi/tables; a missing
@@ -281,7 +281,7 @@ static void test_sysfs_default_dir(void **state)
     struct vt_host_source src = {VT_HOST_SYSFS, root, NULL};
     struct vt_host *h;
     struct vt_err err;
-    struct vt_buf b;
+    struct buf b;
 
     (void)state;
     t_write(root, "sys/devices/system/cpu/online", "0-3\n", -1);
@@ -305,7 +305,7 @@ static void test_sysfs_default_dir(void **state)
     t_srat_mem(&b, 0, G, G, EN);
     t_acpi_end(&b);
     t_write(root, "sys/firmware/acpi/tables/SRAT", b.data, (long)b.len);
-    vt_buf_free(&b);
+    buf_free(&b);
     assert_int_equal(vt_host_load(&src, &h, &err), 0);
     assert_int_equal(vt_host_node(h, 0)->host_pxm, 2);
     assert_int_equal(vt_host_node(h, 1)->host_pxm, 0);

@@ -373,7 +373,7 @@ static void test_real_world_bugs(void **state)
     /* 3. SLIT rows in node order with sparse PXMs (0, 2, 5), as
      * cloud-hypervisor wrote them: locality count 3. */
     {
-        struct vt_buf s;
+        struct buf s;
         static const uint8_t m3[] = {10, 20, 20, 20, 10, 20, 20, 20, 10};
 
         emit(sdm, &a);
@@ -405,7 +405,7 @@ static void test_real_world_bugs(void **state)
     /* 4. A generic initiator with a non-standard PCI handle layout
      * (bus in bytes 2-3, device in 4-5, function in 6-7). */
     {
-        struct vt_buf s;
+        struct buf s;
 
         emit(sdm, &a);
         t_srat_begin(&s, 3);
@@ -480,7 +480,7 @@ static void test_memory_image(void **state)
     struct vt_check_input in = {0};
     struct vt_check *c;
     struct vt_err err;
-    struct vt_buf x;
+    struct buf x;
 
     (void)state;
     assert_non_null(img);
@@ -493,17 +493,17 @@ static void test_memory_image(void **state)
     /* XSDT at 0x180000, RSDT at 0x181000. */
     t_acpi_begin(&x, "XSDT", 1);
     for (int i = 0; i < 4; i++)
-        vt_buf_le(&x, addr[i], 8);
-    vt_buf_le(&x, UINT64_C(0x7fff0000000), 8); /* outside the image */
+        buf_le(&x, addr[i], 8);
+    buf_le(&x, UINT64_C(0x7fff0000000), 8); /* outside the image */
     t_acpi_end(&x);
     memcpy(img + 0x180000, x.data, x.len);
-    vt_buf_free(&x);
+    buf_free(&x);
     t_acpi_begin(&x, "RSDT", 1);
     for (int i = 0; i < 4; i++)
-        vt_buf_le(&x, addr[i], 4);
+        buf_le(&x, addr[i], 4);
     t_acpi_end(&x);
     memcpy(img + 0x181000, x.data, x.len);
-    vt_buf_free(&x);
+    buf_free(&x);
     memcpy(rsdp, "RSD PTR ", 8);
     memcpy(rsdp + 9, "VTOPO ", 6);
     rsdp[15] = 2;
@@ -548,11 +548,11 @@ static void test_memory_image(void **state)
         struct vt_check *ci;
 
         t_acpi_begin(&x, "XSDT", 1);
-        vt_buf_le(&x, addr[1], 8);
-        vt_buf_le(&x, size - 40, 8);
+        buf_le(&x, addr[1], 8);
+        buf_le(&x, size - 40, 8);
         t_acpi_end(&x);
         memcpy(img + 0x180000, x.data, x.len);
-        vt_buf_free(&x);
+        buf_free(&x);
         put32(img + size - 40 + 4, 4096); /* Length past the end */
         memset(&in, 0, sizeof(in));
         assert_int_equal(vt_check_input_from_image(&in, img, size, 0, &err), 0);
@@ -569,12 +569,12 @@ static void test_memory_image(void **state)
     }
     /* The SRAT listed twice: two SRATs, as two SRAT files are (-EINVAL). */
     t_acpi_begin(&x, "XSDT", 1);
-    vt_buf_le(&x, addr[0], 8);
-    vt_buf_le(&x, addr[1], 8);
-    vt_buf_le(&x, addr[0], 8);
+    buf_le(&x, addr[0], 8);
+    buf_le(&x, addr[1], 8);
+    buf_le(&x, addr[0], 8);
     t_acpi_end(&x);
     memcpy(img + 0x180000, x.data, x.len);
-    vt_buf_free(&x);
+    buf_free(&x);
     memset(&in, 0, sizeof(in));
     assert_int_equal(vt_check_input_from_image(&in, img, size, 0, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "the XSDT lists two SRAT tables (at 0x100000 and 0x100000)"));
@@ -682,7 +682,7 @@ static void test_initiator_order(void **state)
     struct vt_layout *l = plan("sockets=2,cores=8,mem=16G", "vcpus=2;memory=4096;vnodes=2");
     struct tables t = {0};
     struct vt_check *c;
-    struct vt_buf s;
+    struct buf s;
 
     (void)state;
     /* LAPIC 0 in PXM 5, a GI in PXM 7, LAPIC 1 in PXM 9, memory of 5 and 9:

@@ -51,7 +51,7 @@ static uint64_t rng_below(uint64_t n)
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void expect_map(const struct vt_e820 *m, const struct vt_e820_entry *want, size_t n,
+static void expect_map(const struct e820_map *m, const struct vt_e820_entry *want, size_t n,
                        const char *what)
 {
     if (m->n != n)
@@ -79,17 +79,17 @@ static void expect_ranges(const struct vt_placed_range *r, size_t n,
 }
 
 /* Build and place in one go; fails the test on error. */
-static void place_ok(enum vt_mem_layout kind, const uint64_t *bytes, size_t nv, struct vt_e820 *map,
-                     struct vt_placed_range **r, size_t *n)
+static void place_ok(enum vt_mem_layout kind, const uint64_t *bytes, size_t nv,
+                     struct e820_map *map, struct vt_placed_range **r, size_t *n)
 {
     uint64_t total = 0;
     struct vt_err err;
 
     for (size_t i = 0; i < nv; i++)
         total += bytes[i];
-    if (vt_memmap_build(kind, total, map, &err) != 0)
+    if (memmap_build(kind, total, map, &err) != 0)
         fail_msg("build %s %" PRIu64 ": %s", vt_mem_layout_name(kind), total, err.msg);
-    if (vt_memmap_place(kind, map, bytes, nv, r, n, &err) != 0)
+    if (memmap_place(kind, map, bytes, nv, r, n, &err) != 0)
         fail_msg("place %s: %s", vt_mem_layout_name(kind), err.msg);
 }
 
@@ -144,22 +144,22 @@ static void test_build_known(void **state)
             {G4, G4 + c->above, VT_E820_RAM},
         };
         uint64_t below = 1, above = 1;
-        struct vt_e820 m;
+        struct e820_map m;
         struct vt_err err;
         char what[64];
 
         snprintf(what, sizeof(what), "%s %" PRIu64 " MiB", vt_mem_layout_name(c->kind),
                  c->ram >> 20);
-        if (vt_memmap_split(c->kind, c->ram, &below, &above, &err) != 0)
+        if (memmap_split(c->kind, c->ram, &below, &above, &err) != 0)
             fail_msg("%s: %s", what, err.msg);
         if (below != c->below || above != c->above)
             fail_msg("%s: split 0x%" PRIx64 "/0x%" PRIx64 ", want 0x%" PRIx64 "/0x%" PRIx64, what,
                      below, above, c->below, c->above);
-        assert_int_equal(vt_memmap_build(c->kind, c->ram, &m, &err), 0);
+        assert_int_equal(memmap_build(c->kind, c->ram, &m, &err), 0);
         expect_map(&m, want, c->above ? 4 : 3, what);
         /* The legacy hole is inside ram_size. */
-        assert_int_equal(vt_e820_ram_bytes(&m), c->ram - K(384));
-        vt_e820_free(&m);
+        assert_int_equal(e820_ram_bytes(&m), c->ram - K(384));
+        e820_free(&m);
         assert_null(m.entries);
         assert_int_equal(m.n, 0);
     }
@@ -168,17 +168,17 @@ static void test_build_known(void **state)
 static void test_build_flat(void **state)
 {
     static const struct vt_e820_entry want[] = {{0, G(6), VT_E820_RAM}};
-    struct vt_e820 m;
+    struct e820_map m;
     struct vt_err err;
 
     (void)state;
-    assert_int_equal(vt_memmap_build(VT_MEM_FLAT, G(6), &m, &err), 0);
+    assert_int_equal(memmap_build(VT_MEM_FLAT, G(6), &m, &err), 0);
     expect_map(&m, want, 1, "flat 6G");
-    assert_int_equal(vt_e820_ram_bytes(&m), G(6));
-    vt_e820_free(&m);
-    vt_e820_free(NULL);
+    assert_int_equal(e820_ram_bytes(&m), G(6));
+    e820_free(&m);
+    e820_free(NULL);
     /* Flat has no split. */
-    assert_int_equal(vt_memmap_split(VT_MEM_FLAT, G(6), NULL, NULL, &err), -EINVAL);
+    assert_int_equal(memmap_split(VT_MEM_FLAT, G(6), NULL, NULL, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "flat has no below/above-4G split"));
 }
 
@@ -203,9 +203,9 @@ static void test_build_bad(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct vt_e820 m = {(struct vt_e820_entry *)&m, 77};
+        struct e820_map m = {(struct vt_e820_entry *)&m, 77};
         struct vt_err err;
-        int rc = vt_memmap_build(cases[i].kind, cases[i].ram, &m, &err);
+        int rc = memmap_build(cases[i].kind, cases[i].ram, &m, &err);
 
         if (rc != cases[i].code || !strstr(err.msg, cases[i].frag))
             fail_msg("case %zu: got %d '%s', want %d '%s'", i, rc, err.msg, cases[i].code,
@@ -216,10 +216,10 @@ static void test_build_bad(void **state)
     }
     /* The largest flat size is fine. */
     {
-        struct vt_e820 m;
+        struct e820_map m;
 
-        assert_int_equal(vt_memmap_build(VT_MEM_FLAT, UINT64_C(1) << 52, &m, NULL), 0);
-        vt_e820_free(&m);
+        assert_int_equal(memmap_build(VT_MEM_FLAT, UINT64_C(1) << 52, &m, NULL), 0);
+        e820_free(&m);
     }
 }
 
@@ -227,7 +227,7 @@ static void test_build_bad(void **state)
 
 static void test_place_known(void **state)
 {
-    struct vt_e820 m;
+    struct e820_map m;
     struct vt_placed_range *r;
     size_t n;
 
@@ -242,7 +242,7 @@ static void test_place_known(void **state)
         place_ok(VT_MEM_QEMU_Q35, b, 2, &m, &r, &n);
         expect_ranges(r, n, want, 3, "q35 2x2G");
         free(r);
-        vt_e820_free(&m);
+        e820_free(&m);
     }
     {
         /* pc -m 4G, two nodes of 2G: lowmem 3G, node 1 split at 3G. */
@@ -253,7 +253,7 @@ static void test_place_known(void **state)
         place_ok(VT_MEM_QEMU_PC, b, 2, &m, &r, &n);
         expect_ranges(r, n, want, 4, "pc 2x2G");
         free(r);
-        vt_e820_free(&m);
+        e820_free(&m);
     }
     {
         /* pc -m 4G, nodes 1G, 1G, 2G. */
@@ -264,7 +264,7 @@ static void test_place_known(void **state)
         place_ok(VT_MEM_QEMU_PC, b, 3, &m, &r, &n);
         expect_ranges(r, n, want, 5, "pc 1G+1G+2G");
         free(r);
-        vt_e820_free(&m);
+        e820_free(&m);
     }
     {
         /* q35 with an empty vnode 0: vnode 1 takes the legacy hole. */
@@ -275,7 +275,7 @@ static void test_place_known(void **state)
         place_ok(VT_MEM_QEMU_Q35, b, 3, &m, &r, &n);
         expect_ranges(r, n, want, 3, "q35 0+2G+2G");
         free(r);
-        vt_e820_free(&m);
+        e820_free(&m);
     }
     {
         /* q35 -m 8G, nodes 3G, 5G: node 0 crosses the 2G split. */
@@ -286,7 +286,7 @@ static void test_place_known(void **state)
         place_ok(VT_MEM_QEMU_Q35, b, 2, &m, &r, &n);
         expect_ranges(r, n, want, 4, "q35 3G+5G");
         free(r);
-        vt_e820_free(&m);
+        e820_free(&m);
     }
     {
         /* Xen HVM 4G, two vnodes of 2G: libxl splits vnode 1 at 0xf0000000;
@@ -298,7 +298,7 @@ static void test_place_known(void **state)
         place_ok(VT_MEM_XEN_HVM, b, 2, &m, &r, &n);
         expect_ranges(r, n, want, 3, "xen 2x2G");
         free(r);
-        vt_e820_free(&m);
+        e820_free(&m);
     }
     {
         static const uint64_t b[] = {G(1), 0, G(1)};
@@ -307,7 +307,7 @@ static void test_place_known(void **state)
         place_ok(VT_MEM_FLAT, b, 3, &m, &r, &n);
         expect_ranges(r, n, want, 2, "flat 1G+0+1G");
         free(r);
-        vt_e820_free(&m);
+        e820_free(&m);
     }
     {
         /* A custom E820: RAM entries 0-640K, 1M-3G (two adjacent entries),
@@ -324,31 +324,31 @@ static void test_place_known(void **state)
             {0, LEG0, 0}, {LEG1, G(1) + K(384), 0}, {G(1) + K(384), G(3), 1}, {G4, G4 + G(2), 1}};
         struct vt_err err;
 
-        assert_int_equal(vt_e820_parse(text, "custom", &m, &err), 0);
-        if (vt_memmap_place(VT_MEM_E820, &m, b, 2, &r, &n, &err) != 0)
+        assert_int_equal(e820_parse(text, "custom", &m, &err), 0);
+        if (memmap_place(VT_MEM_E820, &m, b, 2, &r, &n, &err) != 0)
             fail_msg("%s", err.msg);
         /* vnode 1's pieces in the two adjacent entries are merged. */
         expect_ranges(r, n, want, 4, "e820");
-        assert_int_equal(vt_e820_uncovered_ram(&m, r, n), 0);
+        assert_int_equal(e820_uncovered_ram(&m, r, n), 0);
         free(r);
-        vt_e820_free(&m);
+        e820_free(&m);
     }
 }
 
 static void test_place_bad(void **state)
 {
-    struct vt_e820 q35, pc;
+    struct e820_map q35, pc;
     struct vt_placed_range *r = (struct vt_placed_range *)&q35;
     size_t n = 99;
     struct vt_err err;
     static const uint64_t two2g[] = {G(2), G(2)};
 
     (void)state;
-    assert_int_equal(vt_memmap_build(VT_MEM_QEMU_Q35, G(4), &q35, NULL), 0);
-    assert_int_equal(vt_memmap_build(VT_MEM_QEMU_PC, G(4), &pc, NULL), 0);
+    assert_int_equal(memmap_build(VT_MEM_QEMU_Q35, G(4), &q35, NULL), 0);
+    assert_int_equal(memmap_build(VT_MEM_QEMU_PC, G(4), &pc, NULL), 0);
 #define BAD(kind, map, b, nv, code, frag)                                                          \
     do {                                                                                           \
-        int rc_ = vt_memmap_place(kind, map, b, nv, &r, &n, &err);                                 \
+        int rc_ = memmap_place(kind, map, b, nv, &r, &n, &err);                                    \
         if (rc_ != (code) || !strstr(err.msg, frag))                                               \
             fail_msg("line %d: got %d '%s', want %d '%s'", __LINE__, rc_, err.msg, code, frag);    \
         assert_ptr_equal(r, (struct vt_placed_range *)&q35);                                       \
@@ -370,12 +370,12 @@ static void test_place_bad(void **state)
     {
         /* vnode 0 of 800K ends inside the legacy hole. */
         static const uint64_t b[] = {K(800), G(4) - K(800)};
-        struct vt_e820 m;
+        struct e820_map m;
 
-        assert_int_equal(vt_memmap_build(VT_MEM_QEMU_Q35, G(4), &m, NULL), 0);
+        assert_int_equal(memmap_build(VT_MEM_QEMU_Q35, G(4), &m, NULL), 0);
         BAD(VT_MEM_QEMU_Q35, &m, b, 2, -EINVAL,
             "vnode 0: its memory ends at 800 KiB, inside the 640K-1M legacy hole");
-        vt_e820_free(&m);
+        e820_free(&m);
     }
     {
         static const uint64_t b[] = {0, 0};
@@ -395,21 +395,21 @@ static void test_place_bad(void **state)
     {
         /* An unsorted map handed in by a caller. */
         struct vt_e820_entry e[] = {{G(1), G(2), VT_E820_RAM}, {0, G(1), VT_E820_RAM}};
-        struct vt_e820 bad = {e, 2};
+        struct e820_map bad = {e, 2};
 
         BAD(VT_MEM_E820, &bad, two2g, 2, -EINVAL,
             "memory map: entry 1 (0x0-0x40000000) overlaps or precedes entry 0");
     }
 #undef BAD
-    vt_e820_free(&q35);
-    vt_e820_free(&pc);
+    e820_free(&q35);
+    e820_free(&pc);
 }
 
 /* ---- placement: properties --------------------------------------------- */
 
 /* A random E820 map: 1-12 RAM entries with reserved entries and gaps between
  * them, page-aligned, from a random base. */
-static void random_e820(struct vt_e820 *m)
+static void random_e820(struct e820_map *m)
 {
     size_t cap = 40, n = 0, nram = 1 + (size_t)rng_below(12);
     uint64_t pos = rng_below(4) * M(1);
@@ -469,8 +469,8 @@ static uint64_t overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
 }
 
 /* RAM of the map not covered by the ranges, computed page by page in
- * entry-sized steps (independent of vt_e820_uncovered_ram). */
-static uint64_t uncovered(const struct vt_e820 *m, const struct vt_placed_range *r, size_t n)
+ * entry-sized steps (independent of e820_uncovered_ram). */
+static uint64_t uncovered(const struct e820_map *m, const struct vt_placed_range *r, size_t n)
 {
     uint64_t total = 0;
 
@@ -487,7 +487,7 @@ static uint64_t uncovered(const struct vt_e820 *m, const struct vt_placed_range 
     return total;
 }
 
-static bool inside_ram(const struct vt_e820 *m, uint64_t s, uint64_t e, bool legacy_ok)
+static bool inside_ram(const struct e820_map *m, uint64_t s, uint64_t e, bool legacy_ok)
 {
     uint64_t pos = s;
 
@@ -506,7 +506,7 @@ static bool inside_ram(const struct vt_e820 *m, uint64_t s, uint64_t e, bool leg
     return pos >= e;
 }
 
-static void check_placement(enum vt_mem_layout kind, const struct vt_e820 *m, const uint64_t *b,
+static void check_placement(enum vt_mem_layout kind, const struct e820_map *m, const uint64_t *b,
                             size_t nv, const struct vt_placed_range *r, size_t n, unsigned seed)
 {
     uint64_t got[64] = {0}, share0 = 0;
@@ -543,9 +543,9 @@ static void check_placement(enum vt_mem_layout kind, const struct vt_e820 *m, co
         share0 += b[v];
     }
     /* Every byte of RAM is covered (Linux tolerates at most 1 MiB). */
-    if (uncovered(m, r, n) != 0 || vt_e820_uncovered_ram(m, r, n) != 0)
+    if (uncovered(m, r, n) != 0 || e820_uncovered_ram(m, r, n) != 0)
         fail_msg("seed %u %s: %" PRIu64 " bytes of RAM uncovered (library says %" PRIu64 ")", seed,
-                 vt_mem_layout_name(kind), uncovered(m, r, n), vt_e820_uncovered_ram(m, r, n));
+                 vt_mem_layout_name(kind), uncovered(m, r, n), e820_uncovered_ram(m, r, n));
 }
 
 static void test_place_property(void **state)
@@ -560,7 +560,7 @@ static void test_place_property(void **state)
         enum vt_mem_layout kind;
         size_t nv, n;
         uint64_t b[64], total, unit;
-        struct vt_e820 m;
+        struct e820_map m;
         struct vt_placed_range *r;
         struct vt_err err;
         int rc;
@@ -572,7 +572,7 @@ static void test_place_property(void **state)
         unit = rng_below(4) ? M(2) : 4096;
         if (kind == VT_MEM_E820) {
             random_e820(&m);
-            total = vt_e820_ram_bytes(&m);
+            total = e820_ram_bytes(&m);
             unit = 4096;
         } else {
             /* Sizes around the split points, and up to 64G. */
@@ -582,10 +582,10 @@ static void test_place_property(void **state)
                                  : (1 + rng_below(G(64) / unit)) * unit;
             if (total <= M(2))
                 total = M(4);
-            assert_int_equal(vt_memmap_build(kind, total, &m, &err), 0);
+            assert_int_equal(memmap_build(kind, total, &m, &err), 0);
         }
         random_split(total, unit, b, nv);
-        rc = vt_memmap_place(kind, &m, b, nv, &r, &n, &err);
+        rc = memmap_place(kind, &m, b, nv, &r, &n, &err);
         if (rc != 0) {
             /* Only a QEMU vnode ending inside the legacy hole may be refused. */
             uint64_t end = 0;
@@ -604,7 +604,7 @@ static void test_place_property(void **state)
             free(r);
             placed++;
         }
-        vt_e820_free(&m);
+        e820_free(&m);
     }
     assert_true(placed > 5000);
     printf("placement: %u placed, %u refused (vnode ending inside 640K-1M)\n", placed, rejected);
@@ -615,20 +615,20 @@ static void test_place_property(void **state)
 static void test_trim_known(void **state)
 {
     struct vt_err err;
-    struct vt_e820 out;
+    struct e820_map out;
 
     (void)state;
     {
         /* Three RAM pages, budget two: the carry gives 0, 1, 1. */
         struct vt_e820_entry in_e[] = {
             {0, 4096, VT_E820_RAM}, {8192, 12288, VT_E820_RAM}, {16384, 20480, VT_E820_RAM}};
-        struct vt_e820 in = {in_e, 3};
+        struct e820_map in = {in_e, 3};
         static const struct vt_e820_entry want[] = {
             {0, 4096, VT_E820_UNUSABLE}, {8192, 12288, VT_E820_RAM}, {16384, 20480, VT_E820_RAM}};
 
-        assert_int_equal(vt_e820_trim_proportional(&in, 8192, &out, &err), 0);
+        assert_int_equal(e820_trim_proportional(&in, 8192, &out, &err), 0);
         expect_map(&out, want, 3, "proportional 1+1+1 pages to 2");
-        vt_e820_free(&out);
+        e820_free(&out);
     }
     {
         /* Two host nodes of 64G each, a 32G guest: 16G from each,
@@ -636,7 +636,7 @@ static void test_trim_known(void **state)
         struct vt_e820_entry in_e[] = {{0, LEG0, VT_E820_RESERVED},
                                        {G4, G4 + G(64), VT_E820_RAM},
                                        {G4 + G(64), G4 + G(128), VT_E820_RAM}};
-        struct vt_e820 in = {in_e, 3};
+        struct e820_map in = {in_e, 3};
         static const struct vt_e820_entry prop[] = {{0, LEG0, VT_E820_RESERVED},
                                                     {G4, G4 + G(16), VT_E820_RAM},
                                                     {G4 + G(16), G4 + G(64), VT_E820_UNUSABLE},
@@ -647,16 +647,16 @@ static void test_trim_known(void **state)
                                                   {G4 + G(32), G4 + G(64), VT_E820_UNUSABLE},
                                                   {G4 + G(64), G4 + G(128), VT_E820_UNUSABLE}};
 
-        assert_int_equal(vt_e820_trim_proportional(&in, G(32), &out, &err), 0);
+        assert_int_equal(e820_trim_proportional(&in, G(32), &out, &err), 0);
         expect_map(&out, prop, 5, "proportional 64G+64G to 32G");
-        vt_e820_free(&out);
-        assert_int_equal(vt_e820_trim_first_fit(&in, G(32), &out, &err), 0);
+        e820_free(&out);
+        assert_int_equal(e820_trim_first_fit(&in, G(32), &out, &err), 0);
         expect_map(&out, ff, 4, "first fit 64G+64G to 32G");
-        vt_e820_free(&out);
+        e820_free(&out);
         /* The whole budget keeps the map as it is. */
-        assert_int_equal(vt_e820_trim_proportional(&in, G(128), &out, &err), 0);
+        assert_int_equal(e820_trim_proportional(&in, G(128), &out, &err), 0);
         expect_map(&out, in_e, 3, "proportional to all");
-        vt_e820_free(&out);
+        e820_free(&out);
     }
 }
 
@@ -667,7 +667,7 @@ static void test_trim_unaligned(void **state)
                                    {0x9fc00, 0xa0000, VT_E820_RESERVED},
                                    {0xf0800, 0xf0c00, VT_E820_RAM},
                                    {M(1) + 0x10, M(4), VT_E820_RAM}};
-    struct vt_e820 in = {in_e, 4}, out;
+    struct e820_map in = {in_e, 4}, out;
     static const struct vt_e820_entry all[] = {{0, 0x9f000, VT_E820_RAM},
                                                {0x9f000, 0x9fc00, VT_E820_UNUSABLE},
                                                {0x9fc00, 0xa0000, VT_E820_RESERVED},
@@ -686,13 +686,13 @@ static void test_trim_unaligned(void **state)
     const uint64_t pages = 159 + 767;
 
     (void)state;
-    assert_int_equal(vt_e820_trim_proportional(&in, pages * 4096, &out, &err), 0);
+    assert_int_equal(e820_trim_proportional(&in, pages * 4096, &out, &err), 0);
     expect_map(&out, all, 6, "proportional, unaligned, whole budget");
-    assert_int_equal(vt_e820_ram_bytes(&out), pages * 4096);
-    vt_e820_free(&out);
-    assert_int_equal(vt_e820_trim_first_fit(&in, 0x9f000 + M(1) - 0x1000, &out, &err), 0);
+    assert_int_equal(e820_ram_bytes(&out), pages * 4096);
+    e820_free(&out);
+    assert_int_equal(e820_trim_first_fit(&in, 0x9f000 + M(1) - 0x1000, &out, &err), 0);
     expect_map(&out, ff, 7, "first fit, unaligned");
-    vt_e820_free(&out);
+    e820_free(&out);
 }
 
 static void test_trim_bad(void **state)
@@ -700,7 +700,7 @@ static void test_trim_bad(void **state)
     struct vt_e820_entry ok_e[] = {{0, M(4), VT_E820_RAM}};
     struct vt_e820_entry unal_e[] = {{0, 0x9fc00, VT_E820_RAM}, {M(1), M(4), VT_E820_RAM}};
     struct vt_e820_entry ovl_e[] = {{0, M(4), VT_E820_RAM}, {M(2), M(8), VT_E820_RAM}};
-    struct vt_e820 ok = {ok_e, 1}, unal = {unal_e, 2}, ovl = {ovl_e, 2};
+    struct e820_map ok = {ok_e, 1}, unal = {unal_e, 2}, ovl = {ovl_e, 2};
     static const struct {
         int which;
         uint64_t budget;
@@ -716,13 +716,13 @@ static void test_trim_bad(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        const struct vt_e820 *in = cases[i].which == 0 ? &ok : cases[i].which == 1 ? &unal : &ovl;
+        const struct e820_map *in = cases[i].which == 0 ? &ok : cases[i].which == 1 ? &unal : &ovl;
 
         for (int ff = 0; ff < 2; ff++) {
-            struct vt_e820 out = {NULL, 55};
+            struct e820_map out = {NULL, 55};
             struct vt_err err;
-            int rc = ff ? vt_e820_trim_first_fit(in, cases[i].budget, &out, &err)
-                        : vt_e820_trim_proportional(in, cases[i].budget, &out, &err);
+            int rc = ff ? e820_trim_first_fit(in, cases[i].budget, &out, &err)
+                        : e820_trim_proportional(in, cases[i].budget, &out, &err);
 
             if (rc != -EINVAL || !strstr(err.msg, cases[i].frag))
                 fail_msg("case %zu (%s): got %d '%s', want '%s'", i, ff ? "first fit" : "prop", rc,
@@ -744,7 +744,7 @@ static uint64_t first_page(const struct vt_e820_entry *e, uint64_t *pages)
 /* The trimmed map is the input with each RAM entry cut into an unusable
  * sliver before its first whole page, a kept RAM part and an unusable rest;
  * returns the kept bytes of input entry i in keep[i]. */
-static void check_trim_shape(const struct vt_e820 *in, const struct vt_e820 *out, uint64_t *keep,
+static void check_trim_shape(const struct e820_map *in, const struct e820_map *out, uint64_t *keep,
                              unsigned seed)
 {
     size_t j = 0;
@@ -791,7 +791,7 @@ static void test_trim_property(void **state)
     (void)state;
     for (unsigned iter = 0; iter < 3000; iter++) {
         unsigned seed = seed_base + iter;
-        struct vt_e820 in, prop, ff;
+        struct e820_map in, prop, ff;
         uint64_t total, budget, kp[64], kf[64], sum_p = 0, sum_f = 0;
         struct vt_err err;
         size_t first_ram = SIZE_MAX, partial = 0;
@@ -821,19 +821,19 @@ static void test_trim_property(void **state)
             }
         }
         if (total == 0) {
-            vt_e820_free(&in);
+            e820_free(&in);
             continue;
         }
         budget = (1 + rng_below(total / 4096)) * 4096;
-        if (vt_e820_trim_proportional(&in, budget, &prop, &err) != 0 ||
-            vt_e820_trim_first_fit(&in, budget, &ff, &err) != 0)
+        if (e820_trim_proportional(&in, budget, &prop, &err) != 0 ||
+            e820_trim_first_fit(&in, budget, &ff, &err) != 0)
             fail_msg("seed %u: %s", seed, err.msg);
         assert_true(in.n <= 64);
         check_trim_shape(&in, &prop, kp, seed);
         check_trim_shape(&in, &ff, kf, seed);
-        if (vt_e820_ram_bytes(&prop) != budget || vt_e820_ram_bytes(&ff) != budget)
+        if (e820_ram_bytes(&prop) != budget || e820_ram_bytes(&ff) != budget)
             fail_msg("seed %u: trimmed RAM %" PRIu64 " / %" PRIu64 ", want %" PRIu64, seed,
-                     vt_e820_ram_bytes(&prop), vt_e820_ram_bytes(&ff), budget);
+                     e820_ram_bytes(&prop), e820_ram_bytes(&ff), budget);
         for (size_t i = 0; i < in.n; i++) {
             const struct vt_e820_entry *e = &in.entries[i];
             uint64_t size;
@@ -868,9 +868,9 @@ static void test_trim_property(void **state)
         assert_int_equal(sum_f, budget);
         /* First fit piles onto the lowest entry: never less than its share. */
         assert_true(kf[first_ram] >= kp[first_ram]);
-        vt_e820_free(&in);
-        vt_e820_free(&prop);
-        vt_e820_free(&ff);
+        e820_free(&in);
+        e820_free(&prop);
+        e820_free(&ff);
     }
 }
 
@@ -905,29 +905,29 @@ static void test_format_known(void **state)
                               "BIOS-e820: [mem 0x0000000180000000-0x00000001bfffffff] soft "
                               "reserved\n"
                               "BIOS-e820: [mem 0x00000001c0000000-0x00000001ffffffff] type 9\n";
-    struct vt_e820 m;
+    struct e820_map m;
     struct vt_err err;
     char *text;
 
     (void)state;
-    assert_int_equal(vt_e820_format(e, 11, &text), 0);
+    assert_int_equal(e820_format(e, 11, &text), 0);
     assert_string_equal(text, want);
-    assert_int_equal(vt_e820_parse(text, "fmt", &m, &err), 0);
+    assert_int_equal(e820_parse(text, "fmt", &m, &err), 0);
     expect_map(&m, e, 11, "parse(format)");
-    vt_e820_free(&m);
+    e820_free(&m);
     free(text);
 
-    assert_int_equal(vt_e820_format(e, 0, &text), 0);
+    assert_int_equal(e820_format(e, 0, &text), 0);
     assert_string_equal(text, "");
     free(text);
     {
         struct vt_e820_entry bad[] = {{0x1000, 0x1000, VT_E820_RAM}};
 
         text = (char *)bad;
-        assert_int_equal(vt_e820_format(bad, 1, &text), -EINVAL);
+        assert_int_equal(e820_format(bad, 1, &text), -EINVAL);
         assert_ptr_equal(text, (char *)bad);
     }
-    assert_int_equal(vt_e820_format(NULL, 1, &text), -EINVAL);
+    assert_int_equal(e820_format(NULL, 1, &text), -EINVAL);
 }
 
 static void test_parse_forms(void **state)
@@ -969,19 +969,19 @@ static void test_parse_forms(void **state)
         {0x240000000, 0x250000000, UINT32_MAX},
         {0x250000000, 0x250001000, VT_E820_NVS},
     };
-    struct vt_e820 m;
+    struct e820_map m;
     struct vt_err err;
 
     (void)state;
-    if (vt_e820_parse(old_log, "old", &m, &err) != 0)
+    if (e820_parse(old_log, "old", &m, &err) != 0)
         fail_msg("%s", err.msg);
     expect_map(&m, old_want, 5, "old log");
-    assert_int_equal(vt_e820_ram_bytes(&m), 0x9fc00 + 0xbfee0000 + G(5));
-    vt_e820_free(&m);
-    if (vt_e820_parse(new_log, NULL, &m, &err) != 0)
+    assert_int_equal(e820_ram_bytes(&m), 0x9fc00 + 0xbfee0000 + G(5));
+    e820_free(&m);
+    if (e820_parse(new_log, NULL, &m, &err) != 0)
         fail_msg("%s", err.msg);
     expect_map(&m, new_want, 7, "new log");
-    vt_e820_free(&m);
+    e820_free(&m);
 }
 
 static void test_parse_roundtrip(void **state)
@@ -997,7 +997,7 @@ static void test_parse_roundtrip(void **state)
         struct vt_e820_entry e[32];
         size_t n = 1 + (size_t)rng_below(32);
         uint64_t pos;
-        struct vt_e820 m, m2;
+        struct e820_map m, m2;
         struct vt_err err;
         char *text, *text2;
 
@@ -1017,16 +1017,16 @@ static void test_parse_roundtrip(void **state)
         }
         if (n == 0)
             continue;
-        assert_int_equal(vt_e820_format(e, n, &text), 0);
-        if (vt_e820_parse(text, "rt", &m, &err) != 0)
+        assert_int_equal(e820_format(e, n, &text), 0);
+        if (e820_parse(text, "rt", &m, &err) != 0)
             fail_msg("seed %u: %s\n%s", seed, err.msg, text);
         expect_map(&m, e, n, "round trip");
-        assert_int_equal(vt_e820_format(m.entries, m.n, &text2), 0);
+        assert_int_equal(e820_format(m.entries, m.n, &text2), 0);
         assert_string_equal(text, text2);
-        assert_int_equal(vt_e820_parse(text2, "rt2", &m2, &err), 0);
+        assert_int_equal(e820_parse(text2, "rt2", &m2, &err), 0);
         expect_map(&m2, m.entries, m.n, "round trip 2");
-        vt_e820_free(&m);
-        vt_e820_free(&m2);
+        e820_free(&m);
+        e820_free(&m2);
         free(text);
         free(text2);
     }
@@ -1085,9 +1085,9 @@ static void test_parse_malformed(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct vt_e820 m = {(struct vt_e820_entry *)&m, 33};
+        struct e820_map m = {(struct vt_e820_entry *)&m, 33};
         struct vt_err err;
-        int rc = vt_e820_parse(cases[i].text, "t.e820", &m, &err);
+        int rc = e820_parse(cases[i].text, "t.e820", &m, &err);
 
         if (rc != cases[i].code || !strstr(err.msg, cases[i].frag))
             fail_msg("case %zu: got %d '%s', want %d '%s'", i, rc, err.msg, cases[i].code,
@@ -1101,20 +1101,20 @@ static void test_parse_limits(void **state)
 {
     size_t per = 64, n = VT_E820_MAX_ENTRIES + 1;
     char *text = malloc(n * per + 1), *p = text;
-    struct vt_e820 m;
+    struct e820_map m;
     struct vt_err err;
 
     (void)state;
     assert_non_null(text);
     for (size_t i = 0; i < n; i++)
         p += sprintf(p, "[mem 0x%zx-0x%zx] usable\n", i * 0x1000, i * 0x1000 + 0xfff);
-    assert_int_equal(vt_e820_parse(text, "big", &m, &err), -E2BIG);
+    assert_int_equal(e820_parse(text, "big", &m, &err), -E2BIG);
     assert_string_equal(err.msg, "big: line 4097: more than 4096 entries");
     /* Exactly the limit is fine. */
     *strstr(text, "[mem 0x1000000-") = '\0';
-    assert_int_equal(vt_e820_parse(text, "big", &m, &err), 0);
+    assert_int_equal(e820_parse(text, "big", &m, &err), 0);
     assert_int_equal(m.n, VT_E820_MAX_ENTRIES);
-    vt_e820_free(&m);
+    e820_free(&m);
     free(text);
 
     /* A very long garbage line is quoted short. */
@@ -1122,11 +1122,11 @@ static void test_parse_limits(void **state)
     assert_non_null(text);
     memset(text, 'x', 100000);
     text[100000] = '\0';
-    assert_int_equal(vt_e820_parse(text, "long", &m, &err), -EINVAL);
+    assert_int_equal(e820_parse(text, "long", &m, &err), -EINVAL);
     assert_true(strlen(err.msg) < 200);
     free(text);
 
-    assert_int_equal(vt_e820_parse(NULL, "none", &m, &err), -EINVAL);
+    assert_int_equal(e820_parse(NULL, "none", &m, &err), -EINVAL);
     assert_string_equal(err.msg, "none: no text given");
 }
 
@@ -1163,7 +1163,7 @@ static void test_parse_fuzz(void **state)
     for (unsigned iter = 0; iter < 20000; iter++) {
         char text[512];
         size_t len = 0;
-        struct vt_e820 m;
+        struct e820_map m;
         struct vt_err err;
 
         rng_seed(seed_base + iter);
@@ -1177,14 +1177,14 @@ static void test_parse_fuzz(void **state)
             len += l;
         }
         text[len] = '\0';
-        if (vt_e820_parse(text, "fz", &m, &err) == 0) {
+        if (e820_parse(text, "fz", &m, &err) == 0) {
             assert_true(m.n > 0);
             for (size_t i = 0; i < m.n; i++) {
                 assert_true(m.entries[i].start < m.entries[i].end);
                 if (i)
                     assert_true(m.entries[i].start >= m.entries[i - 1].end);
             }
-            vt_e820_free(&m);
+            e820_free(&m);
         } else {
             assert_true(strncmp(err.msg, "fz: ", 4) == 0);
         }
@@ -1193,7 +1193,7 @@ static void test_parse_fuzz(void **state)
 
 static void test_uncovered(void **state)
 {
-    struct vt_e820 m;
+    struct e820_map m;
     static const struct vt_placed_range r[] = {
         /* Out of order and overlapping on purpose. */
         {G4, G4 + G(1), 1},
@@ -1203,11 +1203,11 @@ static void test_uncovered(void **state)
     };
 
     (void)state;
-    assert_int_equal(vt_memmap_build(VT_MEM_QEMU_Q35, G(4), &m, NULL), 0);
+    assert_int_equal(memmap_build(VT_MEM_QEMU_Q35, G(4), &m, NULL), 0);
     /* Uncovered: [1M, 2M), [1G, 2G) and [4G + 1G, 4G + 2G). */
-    assert_int_equal(vt_e820_uncovered_ram(&m, r, 4), M(1) + G(1) + G(1));
-    assert_int_equal(vt_e820_uncovered_ram(&m, NULL, 0), vt_e820_ram_bytes(&m));
-    vt_e820_free(&m);
+    assert_int_equal(e820_uncovered_ram(&m, r, 4), M(1) + G(1) + G(1));
+    assert_int_equal(e820_uncovered_ram(&m, NULL, 0), e820_ram_bytes(&m));
+    e820_free(&m);
 }
 
 int main(void)

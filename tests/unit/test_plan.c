@@ -513,7 +513,7 @@ static void check_srat_slit(const struct vt_layout *l, const char *text, unsigne
     size_t srat_n = 0, slit_n = 0;
     struct vt_srat srat;
     struct vt_slit slit;
-    struct vt_linux_numa numa;
+    struct linux_numa numa;
     struct vt_err err;
     uint32_t max_pxm = 0;
     bool big_pxm = false, warn_pxm = false, warned = false, small_pxm = false, warned_small = false;
@@ -521,8 +521,8 @@ static void check_srat_slit(const struct vt_layout *l, const char *text, unsigne
 
     if (vt_acpi_srat(l, NULL, &srat_d, &srat_n, &err) ||
         vt_acpi_slit(l, NULL, &slit_d, &slit_n, &err) ||
-        vt_srat_parse(srat_d, srat_n, "srat", &srat, &err) ||
-        vt_slit_parse(slit_d, slit_n, "slit", &slit, &err))
+        srat_parse(srat_d, srat_n, "srat", &srat, &err) ||
+        slit_parse(slit_d, slit_n, "slit", &slit, &err))
         fail_msg("seed %u '%s': SRAT/SLIT: %s", seed, text, err.msg);
     for (size_t v = 0; v < nv; v++) {
         const struct vt_vnode *vn = vt_layout_vnode(l, v);
@@ -559,7 +559,7 @@ static void check_srat_slit(const struct vt_layout *l, const char *text, unsigne
                      k, e->pxm);
     }
     assert_int_equal(slit.count, (uint64_t)max_pxm + 1);
-    assert_true(vt_slit_valid(&slit));
+    assert_true(slit_valid(&slit));
     vnode_of = malloc(((size_t)max_pxm + 1) * sizeof(*vnode_of));
     assert_non_null(vnode_of);
     for (uint32_t p = 0; p <= max_pxm; p++)
@@ -579,7 +579,7 @@ static void check_srat_slit(const struct vt_layout *l, const char *text, unsigne
                          slit.entries[(size_t)a * slit.count + b], want);
         }
     free(vnode_of);
-    vt_linux_srat(&srat, &numa);
+    linux_srat(&srat, &numa);
     for (size_t i = 0; i < vt_layout_warning_count(l); i++) {
         warned |= strstr(vt_layout_warning(l, i), "no node (MAX_PXM_DOMAINS)") != NULL;
         warned_small |= strstr(vt_layout_warning(l, i), "distribution kernels") != NULL;
@@ -600,14 +600,14 @@ static void check_srat_slit(const struct vt_layout *l, const char *text, unsigne
         for (size_t v = 0; v < nv; v++) {
             const struct vt_vnode *vn = vt_layout_vnode(l, v);
 
-            if (vt_linux_node_of_pxm(&numa, vn->guest_pxm) != vn->linux_node)
+            if (linux_node_of_pxm(&numa, vn->guest_pxm) != vn->linux_node)
                 fail_msg("seed %u '%s': vnode %zu (PXM %u): Linux node %d, predicted %d", seed,
-                         text, v, vn->guest_pxm, vt_linux_node_of_pxm(&numa, vn->guest_pxm),
+                         text, v, vn->guest_pxm, linux_node_of_pxm(&numa, vn->guest_pxm),
                          vn->linux_node);
         }
     }
-    vt_srat_free(&srat);
-    vt_slit_free(&slit);
+    srat_free(&srat);
+    slit_free(&slit);
     free(srat_d);
     free(slit_d);
 }

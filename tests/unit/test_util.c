@@ -334,80 +334,80 @@ static void test_parsers(void **state)
     uint8_t bus, dev, fn;
 
     (void)state;
-    assert_int_equal(vt_parse_prefixed_uint("node33", "node", 4095, &u), 0);
+    assert_int_equal(parse_prefixed_uint("node33", "node", 4095, &u), 0);
     assert_int_equal(u, 33);
-    assert_int_equal(vt_parse_prefixed_uint("node", "node", 4095, &u), -EINVAL);
-    assert_int_equal(vt_parse_prefixed_uint("node4096", "node", 4095, &u), -EINVAL);
-    assert_int_equal(vt_parse_prefixed_uint("nodex", "node", 4095, &u), -EINVAL);
-    assert_int_equal(vt_parse_prefixed_uint("node1x", "node", 4095, &u), -EINVAL);
-    assert_int_equal(vt_parse_prefixed_uint("memory7", "node", 4095, &u), -EINVAL);
+    assert_int_equal(parse_prefixed_uint("node", "node", 4095, &u), -EINVAL);
+    assert_int_equal(parse_prefixed_uint("node4096", "node", 4095, &u), -EINVAL);
+    assert_int_equal(parse_prefixed_uint("nodex", "node", 4095, &u), -EINVAL);
+    assert_int_equal(parse_prefixed_uint("node1x", "node", 4095, &u), -EINVAL);
+    assert_int_equal(parse_prefixed_uint("memory7", "node", 4095, &u), -EINVAL);
 
-    assert_int_equal(vt_parse_u64_base("8000000", 16, &v), 0);
+    assert_int_equal(parse_u64_base("8000000", 16, &v), 0);
     assert_int_equal(v, 0x8000000);
-    assert_int_equal(vt_parse_u64_base("0x8086", 16, &v), 0);
+    assert_int_equal(parse_u64_base("0x8086", 16, &v), 0);
     assert_int_equal(v, 0x8086);
-    assert_int_equal(vt_parse_u64_base("ffffffffffffffff", 16, &v), 0);
-    assert_int_equal(vt_parse_u64_base("10000000000000000", 16, &v), -ERANGE);
-    assert_int_equal(vt_parse_u64_base("", 10, &v), -EINVAL);
-    assert_int_equal(vt_parse_u64_base("0x", 16, &v), -EINVAL);
-    assert_int_equal(vt_parse_u64_base("12a", 10, &v), -EINVAL);
+    assert_int_equal(parse_u64_base("ffffffffffffffff", 16, &v), 0);
+    assert_int_equal(parse_u64_base("10000000000000000", 16, &v), -ERANGE);
+    assert_int_equal(parse_u64_base("", 10, &v), -EINVAL);
+    assert_int_equal(parse_u64_base("0x", 16, &v), -EINVAL);
+    assert_int_equal(parse_u64_base("12a", 10, &v), -EINVAL);
 
-    assert_int_equal(vt_parse_long("-1", &l), 0);
+    assert_int_equal(parse_long("-1", &l), 0);
     assert_int_equal(l, -1);
-    assert_int_equal(vt_parse_long(" 1", &l), -EINVAL);
-    assert_int_equal(vt_parse_long("1 ", &l), -EINVAL);
-    assert_int_equal(vt_parse_long("", &l), -EINVAL);
+    assert_int_equal(parse_long(" 1", &l), -EINVAL);
+    assert_int_equal(parse_long("1 ", &l), -EINVAL);
+    assert_int_equal(parse_long("", &l), -EINVAL);
 
-    assert_int_equal(vt_parse_bdf("0000:3b:00.0", &dom, &bus, &dev, &fn), 0);
+    assert_int_equal(parse_bdf("0000:3b:00.0", &dom, &bus, &dev, &fn), 0);
     assert_int_equal(dom, 0);
     assert_int_equal(bus, 0x3b);
     assert_int_equal(dev, 0);
     assert_int_equal(fn, 0);
-    assert_int_equal(vt_parse_bdf("10000:e1:1f.7", &dom, &bus, &dev, &fn), 0);
+    assert_int_equal(parse_bdf("10000:e1:1f.7", &dom, &bus, &dev, &fn), 0);
     assert_int_equal(dom, 0x10000);
     assert_int_equal(dev, 31);
     assert_int_equal(fn, 7);
-    assert_int_equal(vt_parse_bdf("0000:3b:20.0", &dom, &bus, &dev, &fn), -EINVAL);
-    assert_int_equal(vt_parse_bdf("0000:3b:00.8", &dom, &bus, &dev, &fn), -EINVAL);
-    assert_int_equal(vt_parse_bdf("000:3b:00.0", &dom, &bus, &dev, &fn), -EINVAL);
-    assert_int_equal(vt_parse_bdf("0000:3b:00.0x", &dom, &bus, &dev, &fn), -EINVAL);
-    assert_int_equal(vt_parse_bdf("0000:3b:00", &dom, &bus, &dev, &fn), -EINVAL);
-    assert_int_equal(vt_parse_bdf("3b:00.0", &dom, &bus, &dev, &fn), -EINVAL);
+    assert_int_equal(parse_bdf("0000:3b:20.0", &dom, &bus, &dev, &fn), -EINVAL);
+    assert_int_equal(parse_bdf("0000:3b:00.8", &dom, &bus, &dev, &fn), -EINVAL);
+    assert_int_equal(parse_bdf("000:3b:00.0", &dom, &bus, &dev, &fn), -EINVAL);
+    assert_int_equal(parse_bdf("0000:3b:00.0x", &dom, &bus, &dev, &fn), -EINVAL);
+    assert_int_equal(parse_bdf("0000:3b:00", &dom, &bus, &dev, &fn), -EINVAL);
+    assert_int_equal(parse_bdf("3b:00.0", &dom, &bus, &dev, &fn), -EINVAL);
 }
 
 static void test_bytes(void **state)
 {
-    struct vt_buf b;
+    struct buf b;
     struct vt_rd r;
     uint64_t v;
     uint32_t u32;
     uint8_t u8;
 
     (void)state;
-    vt_buf_init(&b);
-    vt_buf_append(&b, "SRAT", 4);
-    vt_buf_le(&b, 0x11223344, 4);
-    vt_buf_le(&b, 0x0102030405060708ull, 8);
-    vt_buf_le(&b, 0xab, 1);
-    vt_buf_patch_le(&b, 4, 0xdeadbeef, 4);
-    vt_buf_patch_le(&b, 100, 1, 4); /* out of range: ignored */
+    buf_init(&b);
+    buf_append(&b, "SRAT", 4);
+    buf_le(&b, 0x11223344, 4);
+    buf_le(&b, 0x0102030405060708ull, 8);
+    buf_le(&b, 0xab, 1);
+    buf_patch_le(&b, 4, 0xdeadbeef, 4);
+    buf_patch_le(&b, 100, 1, 4); /* out of range: ignored */
     assert_false(b.oom);
     assert_int_equal(b.len, 17);
     r.p = b.data;
     r.len = b.len;
-    assert_true(vt_rd_u32(&r, 4, &u32));
+    assert_true(rd_u32(&r, 4, &u32));
     assert_int_equal(u32, 0xdeadbeef);
-    assert_true(vt_rd_u64(&r, 8, &v));
+    assert_true(rd_u64(&r, 8, &v));
     assert_int_equal(v, 0x0102030405060708ull);
-    assert_true(vt_rd_u8(&r, 16, &u8));
+    assert_true(rd_u8(&r, 16, &u8));
     assert_int_equal(u8, 0xab);
     /* Reads that run past the end fail and leave the output alone. */
     u32 = 7;
-    assert_false(vt_rd_u32(&r, 14, &u32));
+    assert_false(rd_u32(&r, 14, &u32));
     assert_int_equal(u32, 7);
-    assert_false(vt_rd_u8(&r, 17, &u8));
-    assert_false(vt_rd_u64(&r, SIZE_MAX - 2, &v));
-    vt_buf_free(&b);
+    assert_false(rd_u8(&r, 17, &u8));
+    assert_false(rd_u64(&r, SIZE_MAX - 2, &v));
+    buf_free(&b);
 }
 
 int main(void)

@@ -14,7 +14,7 @@
  * latency (4294967 ns) or MB/s of bandwidth. */
 #define VT_HMAT_VALUE_MAX UINT32_MAX
 
-static inline uint64_t vt_hmat_gcd(uint64_t a, uint64_t b)
+static inline uint64_t hmat_gcd(uint64_t a, uint64_t b)
 {
     while (b) {
         uint64_t t = a % b;
@@ -32,13 +32,13 @@ static inline uint64_t vt_hmat_gcd(uint64_t a, uint64_t b)
  * *gcd (the largest unit dividing them all) and *need (the smallest unit the
  * largest value fits with) may be NULL; they explain a 0.
  */
-static inline uint64_t vt_hmat_entry_unit(const uint32_t *values, size_t n, uint64_t *gcd,
-                                          uint64_t *need)
+static inline uint64_t hmat_entry_unit(const uint32_t *values, size_t n, uint64_t *gcd,
+                                       uint64_t *need)
 {
     uint64_t g = 0, max = 0, min_unit, best = 0;
 
     for (size_t i = 0; i < n; i++) {
-        g = vt_hmat_gcd(g, values[i]);
+        g = hmat_gcd(g, values[i]);
         if (values[i] > max)
             max = values[i];
     }

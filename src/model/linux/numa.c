@@ -5,14 +5,14 @@
 
 #include "model/linux/numa.h"
 
-int vt_linux_node_of_pxm(const struct vt_linux_numa *numa, uint32_t pxm)
+int linux_node_of_pxm(const struct linux_numa *numa, uint32_t pxm)
 {
     return pxm < VT_LINUX_MAX_PXM ? numa->node_of[pxm] : -1;
 }
 
-static bool map_pxm(struct vt_linux_numa *m, const struct vt_srat_entry *e)
+static bool map_pxm(struct linux_numa *m, const struct vt_srat_entry *e)
 {
-    if (vt_linux_node_of_pxm(m, e->pxm) >= 0)
+    if (linux_node_of_pxm(m, e->pxm) >= 0)
         return true;
     if (e->pxm >= VT_LINUX_MAX_PXM) {
         snprintf(m->why, sizeof(m->why),
@@ -49,7 +49,7 @@ static int cmp_range(const void *a, const void *b)
 }
 
 /* Different PXMs' ranges overlapping make numa_cleanup_meminfo fail. */
-static bool overlap(const struct vt_srat *srat, struct vt_linux_numa *m)
+static bool overlap(const struct vt_srat *srat, struct linux_numa *m)
 {
     struct mem_range *r = calloc(srat->n ? srat->n : 1, sizeof(*r));
     size_t n = 0;
@@ -85,7 +85,7 @@ static bool overlap(const struct vt_srat *srat, struct vt_linux_numa *m)
     return bad;
 }
 
-size_t vt_linux_srat_order(const struct vt_srat *srat, size_t *order, size_t *gi_error)
+size_t linux_srat_order(const struct vt_srat *srat, size_t *order, size_t *gi_error)
 {
     size_t n = 0;
 
@@ -112,7 +112,7 @@ size_t vt_linux_srat_order(const struct vt_srat *srat, size_t *order, size_t *gi
     return n;
 }
 
-void vt_linux_srat(const struct vt_srat *srat, struct vt_linux_numa *m)
+void linux_srat(const struct vt_srat *srat, struct linux_numa *m)
 {
     size_t *order = malloc((srat->n ? srat->n : 1) * sizeof(*order)), n;
     bool any_mem = false;
@@ -124,7 +124,7 @@ void vt_linux_srat(const struct vt_srat *srat, struct vt_linux_numa *m)
         snprintf(m->why, sizeof(m->why), "out of memory while reading the SRAT");
         return;
     }
-    n = vt_linux_srat_order(srat, order, &m->gi_error);
+    n = linux_srat_order(srat, order, &m->gi_error);
     if (m->gi_error != SIZE_MAX)
         for (size_t i = m->gi_error + 1; i < srat->n; i++)
             m->gi_skipped += srat->entries[i].type != VT_SRAT_MEMORY;

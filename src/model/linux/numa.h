@@ -26,7 +26,7 @@
 #define VT_LINUX_MAX_PXM       VT_LINUX_MAX_NUMNODES
 #define VT_LINUX_SMALL_MAX_PXM 256u
 
-struct vt_linux_numa {
+struct linux_numa {
     uint32_t pxm[VT_LINUX_MAX_PXM];    /* PXM of Linux node i */
     int16_t node_of[VT_LINUX_MAX_PXM]; /* Linux node of PXM p, or -1 */
     size_t nnodes;
@@ -54,17 +54,17 @@ struct vt_linux_numa {
  * returns their count; *gi_error is the index of the generic initiator that
  * ended the first pass, or SIZE_MAX.
  */
-size_t vt_linux_srat_order(const struct vt_srat *srat, size_t *order, size_t *gi_error);
+size_t linux_srat_order(const struct vt_srat *srat, size_t *order, size_t *gi_error);
 
 /*
- * Replay acpi_numa_init() in vt_linux_srat_order's order; a PXM gets the
+ * Replay acpi_numa_init() in linux_srat_order's order; a PXM gets the
  * next node id the first time it is seen. Linux does not use the SRAT
  * (bad_srat or -ENOENT) when a processor or memory entry has a PXM that gets
  * no node (VT_LINUX_MAX_PXM or more, or beyond VT_LINUX_MAX_NUMNODES distinct
  * ones), when no enabled memory entry exists, or when memory ranges of
  * different PXMs overlap.
  */
-void vt_linux_srat(const struct vt_srat *srat, struct vt_linux_numa *out);
+void linux_srat(const struct vt_srat *srat, struct linux_numa *out);
 /* Whether Linux brings a node online at boot: it has CPUs (present, or
  * hot-pluggable: init_cpu_to_node() onlines the node of every possible CPU,
  * as memory-less), RAM, or a generic initiator (init_gi_nodes()). A node with
@@ -72,6 +72,6 @@ void vt_linux_srat(const struct vt_srat *srat, struct vt_linux_numa *out);
  * is added. */
 bool linux_node_online_at_boot(bool cpus, bool ram, bool generic_initiators);
 /* Linux node of a PXM, or -1. */
-int vt_linux_node_of_pxm(const struct vt_linux_numa *numa, uint32_t pxm);
+int linux_node_of_pxm(const struct linux_numa *numa, uint32_t pxm);
 
 #endif

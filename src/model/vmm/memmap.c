@@ -94,8 +94,8 @@ static int check_ram(enum vt_mem_layout kind, uint64_t ram, struct vt_err *err)
     return 0;
 }
 
-int vt_memmap_split(enum vt_mem_layout kind, uint64_t ram, uint64_t *below_4g, uint64_t *above_4g,
-                    struct vt_err *err)
+int memmap_split(enum vt_mem_layout kind, uint64_t ram, uint64_t *below_4g, uint64_t *above_4g,
+                 struct vt_err *err)
 {
     uint64_t lowmem, below, above;
     struct size_str a;
@@ -132,7 +132,7 @@ int vt_memmap_split(enum vt_mem_layout kind, uint64_t ram, uint64_t *below_4g, u
     return 0;
 }
 
-int vt_memmap_build(enum vt_mem_layout kind, uint64_t ram, struct vt_e820 *map, struct vt_err *err)
+int memmap_build(enum vt_mem_layout kind, uint64_t ram, struct e820_map *map, struct vt_err *err)
 {
     struct e820_buf b = {0};
     uint64_t below, above;
@@ -155,7 +155,7 @@ int vt_memmap_build(enum vt_mem_layout kind, uint64_t ram, struct vt_e820 *map, 
     case VT_MEM_QEMU_PC:
     case VT_MEM_QEMU_Q35:
     case VT_MEM_XEN_HVM:
-        if ((rc = vt_memmap_split(kind, ram, &below, &above, err)) < 0)
+        if ((rc = memmap_split(kind, ram, &below, &above, err)) < 0)
             return rc;
         rc = e820_buf_add(&b, 0, VT_LEGACY_HOLE_START, VT_E820_RAM);
         if (rc == 0)
@@ -270,7 +270,7 @@ static void place_xen(uint64_t lowmem_end, const uint64_t *bytes, size_t nvnodes
 }
 
 /* Plain address order over the RAM entries; the total equals the map's RAM. */
-static void place_e820(const struct vt_e820 *map, const uint64_t *bytes, size_t nvnodes,
+static void place_e820(const struct e820_map *map, const uint64_t *bytes, size_t nvnodes,
                        struct rbuf *b)
 {
     size_t i = 0;
@@ -304,7 +304,7 @@ static void place_e820(const struct vt_e820 *map, const uint64_t *bytes, size_t 
     }
 }
 
-static bool same_map(const struct vt_e820 *a, const struct vt_e820 *b)
+static bool same_map(const struct e820_map *a, const struct e820_map *b)
 {
     if (a->n != b->n)
         return false;
@@ -315,9 +315,9 @@ static bool same_map(const struct vt_e820 *a, const struct vt_e820 *b)
     return true;
 }
 
-int vt_memmap_place(enum vt_mem_layout kind, const struct vt_e820 *map, const uint64_t *bytes,
-                    size_t nvnodes, struct vt_placed_range **ranges, size_t *nranges,
-                    struct vt_err *err)
+int memmap_place(enum vt_mem_layout kind, const struct e820_map *map, const uint64_t *bytes,
+                 size_t nvnodes, struct vt_placed_range **ranges, size_t *nranges,
+                 struct vt_err *err)
 {
     struct rbuf b = {0};
     uint64_t total = 0, below = 0;
@@ -349,30 +349,30 @@ int vt_memmap_place(enum vt_mem_layout kind, const struct vt_e820 *map, const ui
     case VT_MEM_QEMU_PC:
     case VT_MEM_QEMU_Q35:
     case VT_MEM_XEN_HVM: {
-        struct vt_e820 want;
+        struct e820_map want;
         bool same;
 
-        if ((rc = vt_memmap_build(kind, total, &want, err)) < 0) {
+        if ((rc = memmap_build(kind, total, &want, err)) < 0) {
             vt_err_prefix(err, "vnode memory totals %s: ", size_str(&a, total));
             return rc;
         }
         same = same_map(map, &want);
-        vt_e820_free(&want);
+        e820_free(&want);
         if (!same)
             return vt_err_set(err, -EINVAL,
                               "vnode memory totals %s, but the memory map is not the %s map "
                               "for that size (it has %s of RAM)",
                               size_str(&a, total), vt_mem_layout_name(kind),
-                              size_str(&c, vt_e820_ram_bytes(map)));
-        if (kind != VT_MEM_FLAT && (rc = vt_memmap_split(kind, total, &below, NULL, err)) < 0)
+                              size_str(&c, e820_ram_bytes(map)));
+        if (kind != VT_MEM_FLAT && (rc = memmap_split(kind, total, &below, NULL, err)) < 0)
             return rc;
         break;
     }
     case VT_MEM_E820:
-        if (total != vt_e820_ram_bytes(map))
+        if (total != e820_ram_bytes(map))
             return vt_err_set(err, -EINVAL,
                               "vnode memory totals %s, but the E820 map has %s of RAM",
-                              size_str(&a, total), size_str(&c, vt_e820_ram_bytes(map)));
+                              size_str(&a, total), size_str(&c, e820_ram_bytes(map)));
         break;
     case VT_MEM_HOST:
         return vt_err_set(err, -EINVAL,
@@ -409,8 +409,8 @@ static int cmp_range(const void *x, const void *y)
     return a->start < b->start ? -1 : a->start > b->start;
 }
 
-uint64_t vt_e820_uncovered_ram(const struct vt_e820 *map, const struct vt_placed_range *ranges,
-                               size_t nranges)
+uint64_t e820_uncovered_ram(const struct e820_map *map, const struct vt_placed_range *ranges,
+                            size_t nranges)
 {
     struct vt_placed_range *r = NULL;
     uint64_t uncovered = 0;
@@ -421,7 +421,7 @@ uint64_t vt_e820_uncovered_ram(const struct vt_e820 *map, const struct vt_placed
     if (nranges) {
         r = malloc(nranges * sizeof(*r));
         if (!r)
-            return vt_e820_ram_bytes(map); /* cannot tell: claim nothing is covered */
+            return e820_ram_bytes(map); /* cannot tell: claim nothing is covered */
         memcpy(r, ranges, nranges * sizeof(*r));
         qsort(r, nranges, sizeof(*r), cmp_range);
     }

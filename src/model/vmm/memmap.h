@@ -18,10 +18,10 @@
  * The below/above-4G split of ram_bytes for VT_MEM_QEMU_PC, VT_MEM_QEMU_Q35
  * and VT_MEM_XEN_HVM (the rules are in memmap.c): RAM [1M, below_4g) and
  * [4G, 4G + above_4g); below_4g + above_4g == ram_bytes. -EINVAL for other
- * kinds and for the sizes vt_memmap_build rejects.
+ * kinds and for the sizes memmap_build rejects.
  */
-int vt_memmap_split(enum vt_mem_layout kind, uint64_t ram_bytes, uint64_t *below_4g,
-                    uint64_t *above_4g, struct vt_err *err);
+int memmap_split(enum vt_mem_layout kind, uint64_t ram_bytes, uint64_t *below_4g,
+                 uint64_t *above_4g, struct vt_err *err);
 
 /*
  * The guest memory map of a given kind for ram_bytes of RAM:
@@ -39,8 +39,8 @@ int vt_memmap_split(enum vt_mem_layout kind, uint64_t ram_bytes, uint64_t *below
  * VT_MEM_E820 / VT_MEM_HOST maps are not built here (parsed or host-shaped).
  * *map is written only on success.
  */
-int vt_memmap_build(enum vt_mem_layout kind, uint64_t ram_bytes, struct vt_e820 *map,
-                    struct vt_err *err);
+int memmap_build(enum vt_mem_layout kind, uint64_t ram_bytes, struct e820_map *map,
+                 struct vt_err *err);
 
 /* One placed range: [start, end) of vnode. */
 struct vt_placed_range {
@@ -65,20 +65,20 @@ struct vt_placed_range {
  *    vnode 0's bytes without it.
  *  - VT_MEM_FLAT and VT_MEM_E820: plain address order over the RAM entries.
  *  - VT_MEM_HOST is rejected: host-shaped vnodes take their pnodes' ranges.
- * For the built kinds the map must be the one vt_memmap_build makes for the
+ * For the built kinds the map must be the one memmap_build makes for the
  * sum of bytes; for VT_MEM_E820 the sum must equal the map's RAM. Every
  * vnode's bytes must be a multiple of 4 KiB. Zero-byte vnodes get no range;
  * contiguous pieces of one vnode are merged. *ranges is malloc'd, sorted by
  * start, written only on success.
  */
-int vt_memmap_place(enum vt_mem_layout kind, const struct vt_e820 *map, const uint64_t *bytes,
-                    size_t nvnodes, struct vt_placed_range **ranges, size_t *nranges,
-                    struct vt_err *err);
+int memmap_place(enum vt_mem_layout kind, const struct e820_map *map, const uint64_t *bytes,
+                 size_t nvnodes, struct vt_placed_range **ranges, size_t *nranges,
+                 struct vt_err *err);
 
 /* Bytes of the map's RAM that no range covers (ranges in any order, may
  * overlap). Linux rejects the SRAT when this exceeds 1 MiB
  * (memblock_validate_numa_coverage(SZ_1M)). */
-uint64_t vt_e820_uncovered_ram(const struct vt_e820 *map, const struct vt_placed_range *ranges,
-                               size_t nranges);
+uint64_t e820_uncovered_ram(const struct e820_map *map, const struct vt_placed_range *ranges,
+                            size_t nranges);
 
 #endif
