@@ -282,8 +282,8 @@ static struct vt_request *big_request(const struct plan_config *c)
     if (vt_request_set_vcpus(r, BIG_VCPUS, &err) < 0 ||
         vt_request_set_vnodes(r, BIG_VNODES, &err) < 0 ||
         vt_request_set_memory(r, BIG_MEMORY, &err) < 0 ||
-        vt_request_set_vendor(r, c->vendor, &err) < 0 ||
-        vt_request_set_apic(r, c->apic, &err) < 0) {
+        vt_request_parse_vendor(r, c->vendor, &err) < 0 ||
+        vt_request_parse_apic(r, c->apic, &err) < 0) {
         fprintf(stderr, "bench_plan: request %s/%s: %s\n", c->vendor, c->apic, err.msg);
         vt_request_free(r);
         return NULL;
@@ -553,9 +553,9 @@ static struct vt_layout *plan_lookup_layout(const struct vt_host *h, uint64_t *r
         goto out;
     if (vt_request_set_vcpus(r, LK_VNODES, &err) < 0 ||
         vt_request_set_vnodes(r, LK_VNODES, &err) < 0 ||
-        vt_request_set_mem_layout(r, layout, &err) < 0 ||
-        vt_request_set_vnode_memory(r, vnode_mem, &err) < 0 ||
-        vt_request_set_vnode_pnodes(r, pnodes, &err) < 0 || vt_plan(h, r, &l, &err) < 0) {
+        vt_request_parse_mem_layout(r, layout, &err) < 0 ||
+        vt_request_parse_vnode_memory(r, vnode_mem, &err) < 0 ||
+        vt_request_parse_vnode_pnodes(r, pnodes, &err) < 0 || vt_plan(h, r, &l, &err) < 0) {
         fprintf(stderr, "bench_plan: planning the lookup layout: %s\n", err.msg);
         goto out;
     }

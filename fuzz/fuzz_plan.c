@@ -34,35 +34,35 @@ static int apply(struct vt_request *r, const char *key, const char *v, struct vt
     if (!strcmp(key, "vnodes"))
         return vt_request_set_vnodes(r, (unsigned)(n % 2048), err);
     if (!strcmp(key, "vcpu-nodes"))
-        return vt_request_set_vcpu_nodes(r, v, err);
+        return vt_request_parse_vcpu_vnodes(r, v, err);
     if (!strcmp(key, "pin"))
-        return vt_request_set_pin(r, v, err);
+        return vt_request_parse_pins(r, v, err);
     if (!strcmp(key, "pin-identity"))
         return vt_request_set_pin_identity(r, err);
     if (!strcmp(key, "vnode-pnodes"))
-        return vt_request_set_vnode_pnodes(r, v, err);
+        return vt_request_parse_vnode_pnodes(r, v, err);
     if (!strcmp(key, "vnode-memory"))
-        return vt_request_set_vnode_memory(r, v, err);
+        return vt_request_parse_vnode_memory(r, v, err);
     if (!strcmp(key, "shape"))
-        return vt_request_set_shape(r, v, err);
+        return vt_request_parse_shape(r, v, err);
     if (!strcmp(key, "vendor"))
-        return vt_request_set_vendor(r, v, err);
+        return vt_request_parse_vendor(r, v, err);
     if (!strcmp(key, "apic"))
-        return vt_request_set_apic(r, v, err);
+        return vt_request_parse_apic(r, v, err);
     if (!strcmp(key, "mem-layout") && strncmp(v, "e820:", 5) != 0)
-        return vt_request_set_mem_layout(r, v, err);
+        return vt_request_parse_mem_layout(r, v, err);
     if (!strcmp(key, "guest-pxms"))
-        return vt_request_set_guest_pxms(r, v, err);
+        return vt_request_parse_guest_pxms(r, v, err);
     if (!strcmp(key, "distances"))
-        return vt_request_set_distances(r, v, err);
+        return vt_request_parse_distances(r, v, err);
     if (!strcmp(key, "hmat-latency"))
-        return vt_request_set_hmat_latency(r, v, err);
+        return vt_request_parse_hmat_latency(r, v, err);
     if (!strcmp(key, "hmat-bandwidth"))
-        return vt_request_set_hmat_bandwidth(r, v, err);
+        return vt_request_parse_hmat_bandwidth(r, v, err);
     if (!strcmp(key, "initiator"))
-        return vt_request_add_initiators(r, v, err);
+        return vt_request_parse_initiators(r, v, err);
     if (!strcmp(key, "hotplug-memory"))
-        return vt_request_add_hotplug_memory(r, v, err);
+        return vt_request_parse_hotplug_memory(r, v, err);
     if (!strcmp(key, "allow-package-span"))
         vt_request_allow_package_span(r, true);
     return 0;

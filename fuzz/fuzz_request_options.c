@@ -1,4 +1,4 @@
-/* Fuzz target: the vt_request_set_* option parsers that take text
+/* Fuzz target: the vt_request_parse_* option parsers that take text
  * (--vcpu-nodes, --pin, --vnode-pnodes, --vnode-memory, --shape, --vendor,
  * --apic, --mem-layout, --guest-pxms, --distances, --hmat-latency,
  * --hmat-bandwidth) and the two that add (--initiator, --hotplug-memory).
@@ -206,7 +206,7 @@ static void check_adders(const char *text)
 
     if (!r)
         abort();
-    rc = vt_request_add_initiators(r, text, &err);
+    rc = vt_request_parse_initiators(r, text, &err);
     fuzz_check_err(rc, &err);
     if (rc == 0) {
         FUZZ_CHECK(r->ninitiators == count_items(text), "%zu devices from '%s'", r->ninitiators,
@@ -219,12 +219,12 @@ static void check_adders(const char *text)
                                r->initiators[i].devfn != r->initiators[k].devfn,
                            "device %zu twice", i);
         }
-        rc = vt_request_add_initiators(r, text, &err);
+        rc = vt_request_parse_initiators(r, text, &err);
         fuzz_check_err(rc, &err);
         FUZZ_CHECK(rc < 0 && r->ninitiators == count_items(text),
                    "a device given twice was accepted (%zu)", r->ninitiators);
     }
-    rc = vt_request_add_hotplug_memory(r, text, &err);
+    rc = vt_request_parse_hotplug_memory(r, text, &err);
     fuzz_check_err(rc, &err);
     if (rc == 0) {
         size_t n = r->nhotplug;
@@ -235,7 +235,7 @@ static void check_adders(const char *text)
                            r->hotplug[i].vnode < VT_MAX_VNODES,
                        "range %zu: %llu bytes at vnode %u", i,
                        (unsigned long long)r->hotplug[i].bytes, r->hotplug[i].vnode);
-        rc = vt_request_add_hotplug_memory(r, text, &err);
+        rc = vt_request_parse_hotplug_memory(r, text, &err);
         FUZZ_CHECK(rc == 0 && r->nhotplug == 2 * n &&
                        memcmp(r->hotplug, r->hotplug + n, n * sizeof(*r->hotplug)) == 0,
                    "a second call gave %zu ranges", r->nhotplug);
@@ -246,10 +246,12 @@ static void check_adders(const char *text)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const setter setters[] = {
-        vt_request_set_vcpu_nodes,   vt_request_set_pin,          vt_request_set_vnode_pnodes,
-        vt_request_set_vnode_memory, vt_request_set_shape,        vt_request_set_vendor,
-        vt_request_set_apic,         vt_request_set_mem_layout,   vt_request_set_guest_pxms,
-        vt_request_set_distances,    vt_request_set_hmat_latency, vt_request_set_hmat_bandwidth,
+        vt_request_parse_vcpu_vnodes,  vt_request_parse_pins,
+        vt_request_parse_vnode_pnodes, vt_request_parse_vnode_memory,
+        vt_request_parse_shape,        vt_request_parse_vendor,
+        vt_request_parse_apic,         vt_request_parse_mem_layout,
+        vt_request_parse_guest_pxms,   vt_request_parse_distances,
+        vt_request_parse_hmat_latency, vt_request_parse_hmat_bandwidth,
     };
     char *text = fuzz_strndup(data, size);
 

@@ -134,85 +134,204 @@ struct vt_layout;
 
 /* ---- request --------------------------------------------------------- */
 
-/* A guest request, filled by setters; each setter validates its own input and
- * returns 0 or -EINVAL with a sentence naming the option and the rule. */
+/*
+ * A guest request, filled by typed setters; each setter validates its own
+ * input and returns 0 or -EINVAL with a sentence naming the request field and
+ * the rule (-ENOMEM when out of memory). vt_plan checks what needs the whole
+ * request and the host. Each field is named after its setter (vcpus,
+ * vcpu_vnodes, pins, ...: vt_request_field_name); a program that takes the
+ * request from its own options (a command line, a config file) names the
+ * fields its own way in every message with vt_request_name_fields.
+ */
+enum vt_request_field {
+    VT_FIELD_VCPUS,
+    VT_FIELD_MEMORY,
+    VT_FIELD_VNODES,
+    VT_FIELD_VCPU_VNODES,
+    VT_FIELD_PINS,
+    VT_FIELD_PIN_IDENTITY,
+    VT_FIELD_VNODE_PNODES,
+    VT_FIELD_VNODE_MEMORY,
+    VT_FIELD_SHAPE,
+    VT_FIELD_VENDOR,
+    VT_FIELD_APIC,
+    VT_FIELD_MEM_LAYOUT,
+    VT_FIELD_ALLOW_PACKAGE_SPAN,
+    VT_FIELD_GUEST_PXMS,
+    VT_FIELD_DISTANCES,
+    VT_FIELD_HMAT_LATENCY,
+    VT_FIELD_HMAT_BANDWIDTH,
+    VT_FIELD_MAX_VCPUS,
+    VT_FIELD_INITIATORS,
+    VT_FIELD_HOTPLUG_MEMORY,
+    /* The host source's ACPI tables (struct vt_host_source, acpi_dir). */
+    VT_FIELD_HOST_ACPI,
+    /* The options of the QEMU emitter (struct vt_qemu_opts). */
+    VT_FIELD_QEMU_NUMA,
+    VT_FIELD_QEMU_HMAT,
+    VT_FIELD_QEMU_MADT,
+    VT_FIELD_COUNT
+};
+
 VT_API struct vt_request *vt_request_new(void);
 VT_API void vt_request_free(struct vt_request *r);
 
+/* The field's own name: "vcpus", "vcpu_vnodes", ...; "?" beyond the enum. */
+VT_API const char *vt_request_field_name(enum vt_request_field f);
+/* How messages about this request, and about layouts planned from it, name
+ * the fields: names[f] for field f (VT_FIELD_COUNT entries, e.g. a CLI's
+ * option names); NULL restores the field names. The table is not copied: it
+ * must outlive the request and its layouts (a static table does). */
+VT_API void vt_request_name_fields(struct vt_request *r, const char *const *names);
+
+/* vCPUs present at boot, 1 to VT_MAX_VCPUS. */
 VT_API int vt_request_set_vcpus(struct vt_request *r, unsigned vcpus, struct vt_err *err);
+/* Guest memory in bytes: a non-zero multiple of VT_MEM_GRANULE. Optional
+ * with VT_MEM_HOST and VT_MEM_E820 (the map's RAM). */
 VT_API int vt_request_set_memory(struct vt_request *r, uint64_t bytes, struct vt_err *err);
-/* Placement: exactly one of vnodes / vcpu_nodes / pin / pin_identity. */
+
+/* Placement: exactly one of vnodes / vcpu_vnodes / pins / pin_identity. */
+/* vnodes vnodes, the vCPUs split evenly (49 over 2: 25/24). 1 to
+ * VT_MAX_VNODES. */
 VT_API int vt_request_set_vnodes(struct vt_request *r, unsigned vnodes, struct vt_err *err);
-/* "0-24:0,25-48:1": vCPU list ':' vnode, comma separated. */
-VT_API int vt_request_set_vcpu_nodes(struct vt_request *r, const char *map, struct vt_err *err);
-/* "0-15:0-15,16-31:32-47": vCPU list ':' pCPU list of the same size; vnodes
- * follow the host nodes of the pinned pCPUs. */
-VT_API int vt_request_set_pin(struct vt_request *r, const char *map, struct vt_err *err);
-/* dom0: vCPU N on pCPU N, one vnode per spanned host node, guest_pxm = host_pxm. */
+/* The vnode of each vCPU: vnode_of_vcpu[i] for vCPU i (count entries, at
+ * most VT_MAX_VCPUS), -1 for a vCPU left unassigned, vnodes up to
+ * VT_MAX_VNODES - 1. vt_plan checks that every vCPU has one and that no vnode
+ * number is skipped. */
+VT_API int vt_request_set_vcpu_vnodes(struct vt_request *r, const int *vnode_of_vcpu, size_t count,
+                                      struct vt_err *err);
+/* The host CPU (pCPU) of each vCPU: pcpu_of_vcpu[i] for vCPU i (count
+ * entries), -1 for an unpinned vCPU, pCPUs up to VT_CPU_ID_MAX; vnodes follow
+ * the host nodes of the pinned pCPUs. */
+VT_API int vt_request_set_pins(struct vt_request *r, const int *pcpu_of_vcpu, size_t count,
+                               struct vt_err *err);
+/* dom0: vCPU N on pCPU N, one vnode per spanned host node, guest_pxm =
+ * host_pxm. */
 VT_API int vt_request_set_pin_identity(struct vt_request *r, struct vt_err *err);
-/* "0,1,1,2": the pnode of each vnode. */
-VT_API int vt_request_set_vnode_pnodes(struct vt_request *r, const char *list, struct vt_err *err);
-/* "4G,4G,0,8G": the memory of each vnode (sum = --memory). */
-VT_API int vt_request_set_vnode_memory(struct vt_request *r, const char *list, struct vt_err *err);
-/* "sockets=2,dies=1,cores=3,threads=1" (any subset; the rest default). */
-VT_API int vt_request_set_shape(struct vt_request *r, const char *shape, struct vt_err *err);
-VT_API int vt_request_set_vendor(struct vt_request *r, const char *vendor, struct vt_err *err);
-VT_API int vt_request_set_apic(struct vt_request *r, const char *encoding, struct vt_err *err);
-/* "flat", "qemu-pc", "qemu-q35", "xen-hvm", "host", or "e820:FILE". */
-VT_API int vt_request_set_mem_layout(struct vt_request *r, const char *layout, struct vt_err *err);
+
+/* The pnode of each vnode (count entries, at most VT_MAX_VNODES, each up to
+ * VT_NODE_ID_MAX). Default: spread nearest-first over nodes with CPUs and
+ * memory. */
+VT_API int vt_request_set_vnode_pnodes(struct vt_request *r, const unsigned *pnodes, size_t count,
+                                       struct vt_err *err);
+/* The memory of each vnode in bytes (count entries, each a multiple of
+ * VT_MEM_GRANULE; the sum is the memory, vt_plan checks). */
+VT_API int vt_request_set_vnode_memory(struct vt_request *r, const uint64_t *bytes, size_t count,
+                                       struct vt_err *err);
+/* The vCPU topology: sockets x dies x cores x threads = vCPUs; a field of 0
+ * takes its default (1; cores: what makes the product). Each up to
+ * VT_MAX_VCPUS. */
+VT_API int vt_request_set_shape(struct vt_request *r, const struct vt_shape *shape,
+                                struct vt_err *err);
+VT_API int vt_request_set_vendor(struct vt_request *r, enum vt_vendor vendor, struct vt_err *err);
+VT_API int vt_request_set_apic(struct vt_request *r, enum vt_apic_encoding encoding,
+                               struct vt_err *err);
+/* The guest memory map; e820_path (a file of E820 text) with VT_MEM_E820
+ * only, and required there. */
+VT_API int vt_request_set_mem_layout(struct vt_request *r, enum vt_mem_layout layout,
+                                     const char *e820_path, struct vt_err *err);
 /* Allow a package (socket) to span vnodes; the plan then warns what Linux does. */
 VT_API void vt_request_allow_package_span(struct vt_request *r, bool allow);
-/* "0,2,5": the proximity domain (guest_pxm) of each vnode, in vnode order —
- * distinct, each from 0 to 4294967295, one per vnode (vt_plan checks the
- * count). Default: guest_pxm = vnode. Not with pin_identity, where guest_pxm
- * is the host PXM. */
-VT_API int vt_request_set_guest_pxms(struct vt_request *r, const char *list, struct vt_err *err);
+/* The proximity domain (guest_pxm) of each vnode, in vnode order: distinct,
+ * one per vnode (vt_plan checks the count), at most VT_MAX_VNODES. Default:
+ * guest_pxm = vnode. Not with pin_identity, where guest_pxm is the host PXM. */
+VT_API int vt_request_set_guest_pxms(struct vt_request *r, const uint32_t *pxms, size_t count,
+                                     struct vt_err *err);
 /*
- * Matrices are written as rows separated by ';', values by ',' (blanks
- * around a value ignored): "10,20,30;20,10,25;30,25,10". Rows and columns
- * count from 0.
+ * Matrices are row-major, rows x cols values, each dimension 1 to
+ * VT_MAX_VNODES, counted from 0.
  *
  * distances: the vnode-to-vnode distances (row = from vnode, column = to
  * vnode), replacing the derived ones; asymmetric allowed. Square, a row per
  * vnode (vt_plan checks the size), 10 on the diagonal, 11 to 254 elsewhere.
  */
-VT_API int vt_request_set_distances(struct vt_request *r, const char *matrix, struct vt_err *err);
+VT_API int vt_request_set_distances(struct vt_request *r, const uint32_t *matrix, size_t rows,
+                                    size_t cols, struct vt_err *err);
 /*
  * HMAT access latency in ns and bandwidth in MB/s, replacing the values
  * derived from distances: a row per initiator (a vnode with vCPUs or generic
  * initiators), a column per target (a vnode with memory, hot-pluggable
- * included), both in vnode order (vt_plan checks the dimensions). Latencies 1 to 4294967 ns,
- * bandwidths 1 to 4294967295 MB/s, and one base unit (a whole number of ns or MB/s) must represent
- * every value of the matrix exactly in the HMAT's 16-bit entries (up to 65534).
+ * included), both in vnode order (vt_plan checks the dimensions). Latencies
+ * 1 to 4294967 ns, bandwidths 1 to 4294967295 MB/s, and one base unit (a
+ * whole number of ns or MB/s) must represent every value of the matrix
+ * exactly in the HMAT's 16-bit entries (up to 65534).
  */
-VT_API int vt_request_set_hmat_latency(struct vt_request *r, const char *matrix,
-                                       struct vt_err *err);
-VT_API int vt_request_set_hmat_bandwidth(struct vt_request *r, const char *matrix,
-                                         struct vt_err *err);
+VT_API int vt_request_set_hmat_latency(struct vt_request *r, const uint32_t *matrix, size_t rows,
+                                       size_t cols, struct vt_err *err);
+VT_API int vt_request_set_hmat_bandwidth(struct vt_request *r, const uint32_t *matrix, size_t rows,
+                                         size_t cols, struct vt_err *err);
 /*
  * Hot-pluggable vCPUs: max is the number of vCPUs the guest may ever have,
- * at least --vcpus (vt_plan checks). vCPUs vcpus..max-1 are planned like the
- * present ones (placement, APIC IDs, topology, CPUID; --vcpu-nodes, --pin and
- * --shape count them) but are not present at boot. 1 to 8192.
+ * at least vcpus (vt_plan checks). vCPUs vcpus..max-1 are planned like the
+ * present ones (placement, APIC IDs, topology, CPUID; vcpu_vnodes, pins and
+ * shape count them) but are not present at boot. 1 to VT_MAX_VCPUS.
  */
 VT_API int vt_request_set_max_vcpus(struct vt_request *r, unsigned max, struct vt_err *err);
 /*
- * Generic initiators, added to those of earlier calls: "BDF@VNODE[,...]",
- * BDF = SEGMENT:BUS:DEVICE.FUNCTION in hex, 4, 2, 2 and 1 digits (device up
- * to 1f, function up to 7), e.g. "0000:00:04.0@1". Each device once. VNODE is a vnode of the plan,
- * or a new one holding only generic initiators: new vnodes are numbered on from the placement's,
- * without gaps (vt_plan checks).
+ * Generic initiators (PCI devices), added to those of earlier calls, all or
+ * none: each device once, at most VT_MAX_INITIATORS in all. A vnode is a vnode
+ * of the plan, or a new one holding only generic initiators: new vnodes are
+ * numbered on from the placement's, without gaps (vt_plan checks).
  */
-VT_API int vt_request_add_initiators(struct vt_request *r, const char *list, struct vt_err *err);
+#define VT_MAX_INITIATORS 1024
+VT_API int vt_request_add_initiators(struct vt_request *r, const struct vt_initiator *devices,
+                                     size_t count, struct vt_err *err);
 /*
- * Hot-pluggable memory, added to that of earlier calls: "SIZE@VNODE[,...]",
- * e.g. "4G@1"; SIZE a non-zero multiple of 128 MiB (Linux hot-adds memory in
- * 128 MiB blocks), VNODE a vnode of the plan (vt_plan checks). Each range
- * starts at a 1 GiB boundary above the guest's memory map, at or above 4 GiB
- * (QEMU's device-memory region), in the order given.
+ * Hot-pluggable memory, added to that of earlier calls, all or none: each
+ * range a non-zero multiple of 128 MiB (Linux hot-adds memory in 128 MiB
+ * blocks) for a vnode of the plan (vt_plan checks), at most
+ * VT_MAX_HOTPLUG_RANGES in all. Each range starts at a 1 GiB boundary above
+ * the guest's memory map, at or above 4 GiB (QEMU's device-memory region), in
+ * the order given.
  */
-VT_API int vt_request_add_hotplug_memory(struct vt_request *r, const char *list,
+#define VT_MAX_HOTPLUG_RANGES 1024
+struct vt_hotplug_request {
+    uint64_t bytes;
+    unsigned vnode;
+};
+VT_API int vt_request_add_hotplug_memory(struct vt_request *r,
+                                         const struct vt_hotplug_request *ranges, size_t count,
                                          struct vt_err *err);
+
+/*
+ * The same fields from text, in the grammar of vtopo's command line
+ * (vtopo-plan(1)): each parses its text and calls the typed setter, so the
+ * messages name the field as that setter does.
+ *   vcpu_vnodes   "0-24:0,25-48:1" (vCPU list ':' vnode, comma separated)
+ *   pins          "0-15:0-15,16-31:32-47" (vCPU list ':' pCPU list of the
+ *                 same size)
+ *   vnode_pnodes  "0,1,1,2"          vnode_memory   "4G,4G,0,8G"
+ *   shape         "sockets=2,dies=1,cores=3,threads=1" (any subset)
+ *   vendor        "intel" | "amd"    apic  "sdm" | "xen" | "legacy"
+ *   mem_layout    "flat" | "qemu-pc" | "qemu-q35" | "xen-hvm" | "host" |
+ *                 "e820:FILE"
+ *   guest_pxms    "0,2,5"
+ *   matrices      rows separated by ';', values by ',' (blanks around a value
+ *                 ignored): "10,20,30;20,10,25;30,25,10"
+ *   initiators    "BDF@VNODE[,...]", BDF = SEGMENT:BUS:DEVICE.FUNCTION in
+ *                 hex, 4, 2, 2 and 1 digits, e.g. "0000:00:04.0@1"
+ *   hotplug_memory "SIZE@VNODE[,...]", e.g. "4G@1"
+ */
+VT_API int vt_request_parse_vcpu_vnodes(struct vt_request *r, const char *map, struct vt_err *err);
+VT_API int vt_request_parse_pins(struct vt_request *r, const char *map, struct vt_err *err);
+VT_API int vt_request_parse_vnode_pnodes(struct vt_request *r, const char *list,
+                                         struct vt_err *err);
+VT_API int vt_request_parse_vnode_memory(struct vt_request *r, const char *list,
+                                         struct vt_err *err);
+VT_API int vt_request_parse_shape(struct vt_request *r, const char *shape, struct vt_err *err);
+VT_API int vt_request_parse_vendor(struct vt_request *r, const char *vendor, struct vt_err *err);
+VT_API int vt_request_parse_apic(struct vt_request *r, const char *encoding, struct vt_err *err);
+VT_API int vt_request_parse_mem_layout(struct vt_request *r, const char *layout,
+                                       struct vt_err *err);
+VT_API int vt_request_parse_guest_pxms(struct vt_request *r, const char *list, struct vt_err *err);
+VT_API int vt_request_parse_distances(struct vt_request *r, const char *matrix, struct vt_err *err);
+VT_API int vt_request_parse_hmat_latency(struct vt_request *r, const char *matrix,
+                                         struct vt_err *err);
+VT_API int vt_request_parse_hmat_bandwidth(struct vt_request *r, const char *matrix,
+                                           struct vt_err *err);
+VT_API int vt_request_parse_initiators(struct vt_request *r, const char *list, struct vt_err *err);
+VT_API int vt_request_parse_hotplug_memory(struct vt_request *r, const char *list,
+                                           struct vt_err *err);
 
 /* ---- planning -------------------------------------------------------- */
 

@@ -14,6 +14,9 @@
 #include "util/bytes.h"
 #include "vtopo/vmm.h"
 
+/* How messages name a request field (as the plan's request named them). */
+#define F(f) layout_field(l, f)
+
 static int check_layout(const struct vt_layout *l, struct vt_err *err)
 {
     const struct vt_shape *s = vt_layout_shape(l);
@@ -26,28 +29,30 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
         return vt_err_set(err, -EINVAL,
                           "cloud-hypervisor names a generic initiator by the id of its --device "
                           "(--numa device_id=), which the plan does not know, and writes its own "
-                          "SRAT handle layout (plan without --initiator)");
+                          "SRAT handle layout (plan without %s)",
+                          F(VT_FIELD_INITIATORS));
     if (vt_layout_hotplug_memory_count(l))
         return vt_err_set(err, -EINVAL,
                           "cloud-hypervisor hot-adds memory with virtio-mem (--memory-zone "
                           "hotplug_size=) at addresses of its own choosing, which these arguments "
-                          "do not set up (plan without --hotplug-memory)");
+                          "do not set up (plan without %s)",
+                          F(VT_FIELD_HOTPLUG_MEMORY));
     if ((prefix = vmm_prefix(l)) < n)
         return vt_err_set(err, -EINVAL,
                           "cloud-hypervisor boots vCPUs 0..N-1 in the order of its topology and "
                           "cannot leave a CPU slot empty, but vCPU %zu is in slot %zu (plan with "
-                          "a --shape whose product is the vCPU count)",
-                          prefix, vmm_slot(s, vt_layout_vcpu(l, prefix)));
+                          "a %s whose product is the vCPU count)",
+                          prefix, vmm_slot(s, vt_layout_vcpu(l, prefix)), F(VT_FIELD_SHAPE));
     if (s->threads > 2)
         return vt_err_set(err, -EINVAL,
                           "cloud-hypervisor allows at most 2 threads per core on x86, but the "
-                          "plan's shape has %u (plan with --shape threads=1 or threads=2)",
-                          s->threads);
+                          "plan's shape has %u (plan with %s threads=1 or threads=2)",
+                          s->threads, F(VT_FIELD_SHAPE));
     if ((rc = vmm_check_dense_pxm(l,
                                   "cloud-hypervisor writes its SLIT in guest_numa_id order, "
                                   "which Linux reads by proximity domain, so the ids (the "
                                   "guest PXMs) must follow the vnodes",
-                                  VT_VMM_DENSE_PXM_FIX, err)) < 0)
+                                  false, err)) < 0)
         return rc;
     for (size_t v = 0; v < vt_layout_vnode_count(l); v++) {
         const struct vt_vnode *vn = vt_layout_vnode(l, v);
@@ -56,8 +61,8 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
             return vt_err_set(err, -EINVAL,
                               "cloud-hypervisor's --numa needs cpus or memory_zones, but vnode "
                               "%zu has neither vCPUs nor memory (give it memory with "
-                              "--vnode-memory)",
-                              v);
+                              "%s)",
+                              v, F(VT_FIELD_VNODE_MEMORY));
     }
     return 0;
 }

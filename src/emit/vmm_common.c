@@ -2,12 +2,15 @@
  * (docs/vmm-config.md). */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "emit/strlist.h"
 #include "emit/vmm_common.h"
 #include "model/linux/numa.h"
 #include "model/vmm/qemu.h"
+
+#define F(f) layout_field(l, f)
 
 size_t vmm_slot(const struct vt_shape *s, const struct vt_vcpu *c)
 {
@@ -94,8 +97,8 @@ int vmm_check_slots(const struct vt_layout *l, const char *vmm, struct vt_err *e
     if (enc != VT_APIC_SDM)
         return vt_err_set(err, -EINVAL,
                           "%s derives APIC IDs with the sdm encoding, but this plan uses the %s "
-                          "encoding (plan with --apic sdm)",
-                          vmm, vt_apic_encoding_name(enc));
+                          "encoding (plan with %s sdm)",
+                          vmm, vt_apic_encoding_name(enc), F(VT_FIELD_APIC));
     for (size_t i = 0; i < vt_layout_vcpu_count(l); i++) {
         const struct vt_vcpu *c = vt_layout_vcpu(l, i);
 
@@ -104,19 +107,20 @@ int vmm_check_slots(const struct vt_layout *l, const char *vmm, struct vt_err *e
             return vt_err_set(err, -EINVAL,
                               "vCPU %u's topology ids (package %u, die %u, core %u, thread %u) "
                               "lie outside the plan's shape, which %s cannot express (plan with "
-                              "--shape)",
-                              c->vcpu, c->package, c->die, c->core, c->thread, vmm);
+                              "%s)",
+                              c->vcpu, c->package, c->die, c->core, c->thread, vmm,
+                              F(VT_FIELD_SHAPE));
         if (i == 0 && vmm_slot(s, c) != 0)
             return vt_err_set(err, -EINVAL,
                               "%s boots vCPU 0 in its first CPU slot, but the plan puts vCPU 0 "
-                              "at package %u, die %u, core %u, thread %u (plan with --shape)",
-                              vmm, c->package, c->die, c->core, c->thread);
+                              "at package %u, die %u, core %u, thread %u (plan with %s)",
+                              vmm, c->package, c->die, c->core, c->thread, F(VT_FIELD_SHAPE));
         if (i > 0 && vmm_slot(s, c) <= vmm_slot(s, vt_layout_vcpu(l, i - 1)))
             return vt_err_set(err, -EINVAL,
                               "%s numbers vCPUs in the order of its CPU slots (socket, die, core, "
                               "thread), but vCPU %u comes before vCPU %zu in that order (give "
-                              "each vnode a contiguous range of vCPUs with --vcpu-nodes)",
-                              vmm, c->vcpu, i - 1);
+                              "each vnode a contiguous range of vCPUs with %s)",
+                              vmm, c->vcpu, i - 1, F(VT_FIELD_VCPU_VNODES));
     }
     return 0;
 }
@@ -128,21 +132,34 @@ int vmm_check_qemu_memmap(const struct vt_layout *l, const char *vmm, struct vt_
     if (ml != VT_MEM_QEMU_Q35 && ml != VT_MEM_QEMU_PC)
         return vt_err_set(err, -EINVAL,
                           "%s builds the guest memory map itself, but this plan uses the %s "
-                          "memory layout (plan with --mem-layout qemu-q35 or qemu-pc)",
-                          vmm, vt_mem_layout_name(ml));
+                          "memory layout (plan with %s qemu-q35 or qemu-pc)",
+                          vmm, vt_mem_layout_name(ml), F(VT_FIELD_MEM_LAYOUT));
     return 0;
 }
 
-int vmm_check_dense_pxm(const struct vt_layout *l, const char *what, const char *fix,
+const char *vmm_numa_acpi_way(const struct vt_layout *l, bool numa_acpi, char *buf, size_t size)
+{
+    if (!numa_acpi)
+        return "";
+    snprintf(buf, size, "emit with %s acpi, which passes our SRAT, or ", F(VT_FIELD_QEMU_NUMA));
+    return buf;
+}
+
+int vmm_check_dense_pxm(const struct vt_layout *l, const char *what, bool numa_acpi,
                         struct vt_err *err)
 {
+    char way[96];
+
     for (size_t v = 0; v < vt_layout_vnode_count(l); v++) {
         const struct vt_vnode *n = vt_layout_vnode(l, v);
 
         if (n->guest_pxm != v)
             return vt_err_set(err, -EINVAL,
-                              "%s and must be 0..n-1, but vnode %zu has guest PXM %" PRIu32 " (%s)",
-                              what, v, n->guest_pxm, fix);
+                              "%s and must be 0..n-1, but vnode %zu has guest PXM %" PRIu32
+                              " (%splan without %s or a sparse %s)",
+                              what, v, n->guest_pxm,
+                              vmm_numa_acpi_way(l, numa_acpi, way, sizeof(way)),
+                              F(VT_FIELD_PIN_IDENTITY), F(VT_FIELD_GUEST_PXMS));
     }
     return 0;
 }
@@ -156,13 +173,14 @@ int vmm_warn_llc_per_die(const struct vt_layout *l, const char *vmm, struct vt_s
     return strlist_addf(w,
                         "%s reports one L3 cache per die (%u APIC IDs) where the plan's LLC "
                         "is %u APIC IDs: the guest's LLC differs from cpuid.txt (give each "
-                        "vnode its own die or socket with --shape)",
-                        vmm, 1u << f->die_shift, 1u << f->llc_shift);
+                        "vnode its own die or socket with %s)",
+                        vmm, 1u << f->die_shift, 1u << f->llc_shift, F(VT_FIELD_SHAPE));
 }
 
-int vmm_check_qemu_node_order(const struct vt_layout *l, const char *vmm, const char *fix,
+int vmm_check_qemu_node_order(const struct vt_layout *l, const char *vmm, bool numa_acpi,
                               struct vt_err *err)
 {
+    char way[96];
     size_t nv = vt_layout_vnode_count(l), nslots = qemu_slot_count(vt_layout_shape(l)), nr = 0;
     unsigned *slot_vnode = vmm_slot_vnodes(l);
     struct qemu_srat_range *ranges = NULL;
@@ -200,8 +218,12 @@ int vmm_check_qemu_node_order(const struct vt_layout *l, const char *vmm, const 
                             "%s builds its own SRAT with a processor entry per CPU slot in slot "
                             "order, hot-pluggable ones included, so Linux would number vnode %zu "
                             "as node %d, but the plan (whose SRAT lists the present vCPUs first) "
-                            "predicts node %d (%s)",
-                            vmm, v, node, vt_layout_vnode(l, v)->linux_node, fix);
+                            "predicts node %d (%splan with %s giving each vnode one contiguous "
+                            "range of vCPUs, hot-pluggable ones included, the vnodes with vCPUs "
+                            "present at boot first)",
+                            vmm, v, node, vt_layout_vnode(l, v)->linux_node,
+                            vmm_numa_acpi_way(l, numa_acpi, way, sizeof(way)),
+                            F(VT_FIELD_VCPU_VNODES));
     }
 out:
     srat_free(&srat);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "model/vmm/qemu.h"
+#include "plan/layout_query.h"
 #include "vtopo/vmm.h"
 
 /* The slot of a vCPU's topology ids (model/vmm/qemu.h, qemu_slot_of):
@@ -44,29 +45,26 @@ int vmm_check_slots(const struct vt_layout *l, const char *vmm, struct vt_err *e
  * qemu-q35 or qemu-pc. */
 int vmm_check_qemu_memmap(const struct vt_layout *l, const char *vmm, struct vt_err *err);
 
-/* How to change a plan whose guest PXMs are not 0..n-1. */
-#define VT_VMM_DENSE_PXM_FIX "plan without --pin-identity or a sparse --guest-pxms"
-
 /* Guest PXMs 0..n-1 in vnode order. what says why ("QEMU's -numa node ids
- * are the guest PXMs"), fix how to change the plan. */
-int vmm_check_dense_pxm(const struct vt_layout *l, const char *what, const char *fix,
+ * are the guest PXMs"); the message says how to change the plan, and with
+ * numa_acpi that emitting with QEMU's acpi mode is the other way out. */
+int vmm_check_dense_pxm(const struct vt_layout *l, const char *what, bool numa_acpi,
                         struct vt_err *err);
-
-/* How a plan with hot-pluggable vCPUs keeps QEMU's node numbering (libvirt). */
-#define VT_VMM_NODE_ORDER_FIX                                                                      \
-    "with --vcpu-nodes giving each vnode one contiguous range of vCPUs, hot-pluggable ones "       \
-    "included, the vnodes with vCPUs present at boot first"
 
 /* With -numa, QEMU builds the SRAT itself (processor entries in CPU-slot
  * order, every slot, then memory in node order): Linux must number its nodes
  * as the plan's linux_node predicts. They differ when hot-pluggable vCPUs of
  * a vnode sit in slots before the present vCPUs of vnodes the plan numbers
- * first. vmm names the VMM, fix how to change the plan or the options. */
-int vmm_check_qemu_node_order(const struct vt_layout *l, const char *vmm, const char *fix,
+ * first. vmm names the VMM; numa_acpi as for vmm_check_dense_pxm. */
+int vmm_check_qemu_node_order(const struct vt_layout *l, const char *vmm, bool numa_acpi,
                               struct vt_err *err);
 
 /* QEMU 7.2 (and cloud-hypervisor) share the L3 of CPUID leaf 4/0x8000001D
  * among the APIC IDs of one die: warn when the plan's LLC is narrower. */
 int vmm_warn_llc_per_die(const struct vt_layout *l, const char *vmm, struct vt_strlist *w);
+
+/* "emit with --numa acpi, which passes our SRAT, or " (flags as the layout's
+ * request names them) when numa_acpi, else "". */
+const char *vmm_numa_acpi_way(const struct vt_layout *l, bool numa_acpi, char *buf, size_t size);
 
 #endif

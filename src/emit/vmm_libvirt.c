@@ -14,34 +14,39 @@
 #include "util/bytes.h"
 #include "vtopo/vmm.h"
 
+/* How messages name a request field (as the plan's request named them). */
+#define F(f) layout_field(l, f)
+
 static int check_layout(const struct vt_layout *l, struct vt_err *err)
 {
     int rc;
 
     if ((rc = vmm_check_slots(l, "libvirt (QEMU)", err)) < 0 ||
         (rc = vmm_check_qemu_memmap(l, "libvirt (QEMU)", err)) < 0 ||
-        (rc = vmm_check_dense_pxm(l, "libvirt's <cell id> values are QEMU's node ids",
-                                  VT_VMM_DENSE_PXM_FIX, err)) < 0)
+        (rc = vmm_check_dense_pxm(l, "libvirt's <cell id> values are QEMU's node ids", false,
+                                  err)) < 0)
         return rc;
     /* Before the memory rule, which a vnode of generic initiators breaks too. */
     if (vt_layout_initiator_count(l))
         return vt_err_set(err, -EINVAL,
                           "libvirt starts QEMU with -numa options, which cannot describe generic "
-                          "initiators (--initiator); plan without --initiator, or emit qemu "
-                          "with --numa acpi, which passes our SRAT");
+                          "initiators (%s); plan without %s, or emit qemu "
+                          "with %s acpi, which passes our SRAT",
+                          F(VT_FIELD_INITIATORS), F(VT_FIELD_INITIATORS), F(VT_FIELD_QEMU_NUMA));
     if (vt_layout_hotplug_memory_count(l))
         return vt_err_set(err, -EINVAL,
                           "the libvirt fragment has no memory hot-plug (<maxMemory slots=>), so "
-                          "the hot-pluggable memory of --hotplug-memory would be lost; plan "
-                          "without --hotplug-memory, or emit qemu");
+                          "the hot-pluggable memory of %s would be lost; plan "
+                          "without %s, or emit qemu",
+                          F(VT_FIELD_HOTPLUG_MEMORY), F(VT_FIELD_HOTPLUG_MEMORY));
     for (size_t v = 0; v < vt_layout_vnode_count(l); v++)
         if (!vt_layout_vnode(l, v)->memory_bytes)
             return vt_err_set(err, -EINVAL,
                               "libvirt backs every <cell> with a memory backend, which QEMU "
                               "refuses at size 0, but vnode %zu has no memory (give every vnode "
-                              "memory with --vnode-memory)",
-                              v);
-    return vmm_check_qemu_node_order(l, "libvirt (QEMU)", "plan " VT_VMM_NODE_ORDER_FIX, err);
+                              "memory with %s)",
+                              v, F(VT_FIELD_VNODE_MEMORY));
+    return vmm_check_qemu_node_order(l, "libvirt (QEMU)", false, err);
 }
 
 /* The slots of a vnode as a cpulist, malloc'd. */

@@ -13,6 +13,9 @@
 #include "vtopo/acpi.h"
 #include "vtopo/vmm.h"
 
+/* How messages name a request field (as the plan's request named them). */
+#define F(f) layout_field(l, f)
+
 /* ACPI_MAX_RAM_SLOTS (include/hw/acpi/acpi.h): QEMU refuses -m slots= above it
  * ("unsupported amount of memory slots"). */
 #define QEMU_MAX_RAM_SLOTS 256
@@ -61,15 +64,20 @@ static char *qemu_escape(const char *s)
 static int check_table_sizes(const struct vt_layout *l, const struct vt_qemu_opts *o,
                              struct vt_err *err)
 {
+    /* How to make the table smaller: fix, then the field it names (if any)
+     * and what follows it. */
     static const struct {
         const char *name, *fix;
+        enum vt_request_field field;
+        const char *fix_end;
         int (*emit)(const struct vt_layout *, const struct vt_acpi_options *, uint8_t **, size_t *,
                     struct vt_err *);
     } tables[] = {
-        {"SRAT", "fewer vCPUs or memory ranges", vt_acpi_srat},
-        {"SLIT", "denser --guest-pxms: the SLIT has a row per PXM up to the highest", vt_acpi_slit},
-        {"HMAT", "fewer vnodes, or emit without --hmat", vt_acpi_hmat},
-        {"MADT", "fewer vCPUs, or emit without --madt", vt_acpi_madt},
+        {"SRAT", "fewer vCPUs or memory ranges", VT_FIELD_COUNT, "", vt_acpi_srat},
+        {"SLIT", "denser ", VT_FIELD_GUEST_PXMS, ": the SLIT has a row per PXM up to the highest",
+         vt_acpi_slit},
+        {"HMAT", "fewer vnodes, or emit without ", VT_FIELD_QEMU_HMAT, "", vt_acpi_hmat},
+        {"MADT", "fewer vCPUs, or emit without ", VT_FIELD_QEMU_MADT, "", vt_acpi_madt},
     };
 
     for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
@@ -85,8 +93,10 @@ static int check_table_sizes(const struct vt_layout *l, const struct vt_qemu_opt
         if (len > VT_QEMU_ACPITABLE_MAX)
             return vt_err_set(err, -EINVAL,
                               "QEMU's -acpitable takes tables of at most %u bytes, but the "
-                              "plan's %s is %zu bytes (plan %s)",
-                              VT_QEMU_ACPITABLE_MAX, tables[i].name, len, tables[i].fix);
+                              "plan's %s is %zu bytes (plan %s%s%s)",
+                              VT_QEMU_ACPITABLE_MAX, tables[i].name, len, tables[i].fix,
+                              tables[i].field < VT_FIELD_COUNT ? F(tables[i].field) : "",
+                              tables[i].fix_end);
     }
     return 0;
 }
@@ -101,21 +111,24 @@ static int check_layout(const struct vt_layout *l, const struct vt_qemu_opts *o,
     if (o->numa == VT_QEMU_NUMA_NATIVE && vt_layout_initiator_count(l))
         return vt_err_set(err, -EINVAL,
                           "QEMU 7.2's -numa options cannot describe generic initiators "
-                          "(--initiator); emit with --numa acpi, which passes our SRAT");
+                          "(%s); emit with %s acpi, which passes our SRAT",
+                          F(VT_FIELD_INITIATORS), F(VT_FIELD_QEMU_NUMA));
     if (o->numa == VT_QEMU_NUMA_NATIVE)
         for (size_t i = 0; i < vt_layout_hotplug_memory_count(l); i++)
             if (vt_layout_hotplug_memory(l, i)->vnode + 1 != vt_layout_vnode_count(l))
                 return vt_err_set(err, -EINVAL,
                                   "QEMU's own SRAT gives all hot-pluggable memory to its last "
-                                  "node, but --hotplug-memory puts some in vnode %u; emit with "
-                                  "--numa acpi, which passes our SRAT",
-                                  vt_layout_hotplug_memory(l, i)->vnode);
+                                  "node, but %s puts some in vnode %u; emit with "
+                                  "%s acpi, which passes our SRAT",
+                                  F(VT_FIELD_HOTPLUG_MEMORY), vt_layout_hotplug_memory(l, i)->vnode,
+                                  F(VT_FIELD_QEMU_NUMA));
     if (o->numa == VT_QEMU_NUMA_NATIVE && vt_layout_hotplug_memory_count(l) > QEMU_MAX_RAM_SLOTS)
         return vt_err_set(err, -EINVAL,
                           "QEMU has at most %d memory slots (ACPI_MAX_RAM_SLOTS), one per "
-                          "hot-pluggable range, but --hotplug-memory plans %zu ranges (give "
+                          "hot-pluggable range, but %s plans %zu ranges (give "
                           "fewer, larger ranges)",
-                          QEMU_MAX_RAM_SLOTS, vt_layout_hotplug_memory_count(l));
+                          QEMU_MAX_RAM_SLOTS, F(VT_FIELD_HOTPLUG_MEMORY),
+                          vt_layout_hotplug_memory_count(l));
     if (o->numa == VT_QEMU_NUMA_ACPI && (rc = check_table_sizes(l, o, err)) < 0)
         return rc;
     if (o->numa == VT_QEMU_NUMA_ACPI && o->tables_dir && strchr(o->tables_dir, ':'))
@@ -125,15 +138,10 @@ static int check_layout(const struct vt_layout *l, const struct vt_qemu_opts *o,
                           "without ':')",
                           o->tables_dir);
     if (o->numa == VT_QEMU_NUMA_NATIVE &&
-        (rc = vmm_check_dense_pxm(
-             l, "QEMU's -numa node ids are the guest PXMs",
-             "emit with --numa acpi, which passes our SRAT, or " VT_VMM_DENSE_PXM_FIX, err)) < 0)
+        (rc = vmm_check_dense_pxm(l, "QEMU's -numa node ids are the guest PXMs", true, err)) < 0)
         return rc;
     if (o->numa == VT_QEMU_NUMA_NATIVE)
-        return vmm_check_qemu_node_order(l, "QEMU",
-                                         "emit with --numa acpi, which passes our SRAT, or "
-                                         "plan " VT_VMM_NODE_ORDER_FIX,
-                                         err);
+        return vmm_check_qemu_node_order(l, "QEMU", true, err);
     return 0;
 }
 
@@ -263,8 +271,8 @@ static int qemu_warnings(const struct vt_layout *l, const struct vt_qemu_opts *o
                            "QEMU's own SRAT gives vnode %zu one hot-pluggable range over its "
                            "whole device-memory region, 0x%" PRIx64 "-0x%" PRIx64
                            " (1 GiB of alignment per slot included), not the plan's ranges "
-                           "(emit with --numa acpi for ours)",
-                           vt_layout_vnode_count(l) - 1, start, end - 1);
+                           "(emit with %s acpi for ours)",
+                           vt_layout_vnode_count(l) - 1, start, end - 1, F(VT_FIELD_QEMU_NUMA));
     }
     if (o->numa == VT_QEMU_NUMA_NATIVE && o->hmat)
         rc |= strlist_addf(w, "the HMAT is passed in the acpi NUMA mode only; QEMU builds "

@@ -15,6 +15,9 @@
 #include "util/bytes.h"
 #include "vtopo/vmm.h"
 
+/* How messages name a request field (as the plan's request named them). */
+#define F(f) layout_field(l, f)
+
 #define XEN_HVM_MAX_VCPUS 128 /* public/hvm/hvm_info_table.h */
 /* vnuma_alloc() rejects nr_vnodes > PAGE_SIZE / sizeof(unsigned) / nr_vnodes
  * (the distance table must fit a 4 KiB page): 32 vnodes at most. */
@@ -40,28 +43,31 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
     if (enc == VT_APIC_SDM)
         return vt_err_set(err, -EINVAL,
                           "Xen gives vCPU N the APIC ID 2N (or, with vNUMA APIC topology, the "
-                          "xen encoding), not the sdm encoding of this plan (plan with --apic "
-                          "xen, or --apic legacy)");
+                          "xen encoding), not the sdm encoding of this plan (plan with %s "
+                          "xen, or %s legacy)",
+                          F(VT_FIELD_APIC), F(VT_FIELD_APIC));
     if (ml != VT_MEM_XEN_HVM)
         return vt_err_set(err, -EINVAL,
                           "libxl builds the memory map of an HVM guest itself, but this plan "
-                          "uses the %s memory layout (plan with --mem-layout xen-hvm)",
-                          vt_mem_layout_name(ml));
+                          "uses the %s memory layout (plan with %s xen-hvm)",
+                          vt_mem_layout_name(ml), F(VT_FIELD_MEM_LAYOUT));
     if (vt_layout_initiator_count(l))
         return vt_err_set(err, -EINVAL,
                           "Xen's SRAT (libacpi) has no generic initiator entries (plan without "
-                          "--initiator)");
+                          "%s)",
+                          F(VT_FIELD_INITIATORS));
     if (vt_layout_hotplug_memory_count(l))
         return vt_err_set(err, -EINVAL,
                           "Xen's SRAT (libacpi) has no hot-pluggable memory ranges, and an HVM "
                           "guest with maxmem above memory uses populate-on-demand, which vNUMA "
-                          "refuses (plan without --hotplug-memory)");
+                          "refuses (plan without %s)",
+                          F(VT_FIELD_HOTPLUG_MEMORY));
     if (n > XEN_HVM_MAX_VCPUS)
         return vt_err_set(err, -EINVAL,
                           "a Xen HVM guest has at most %d vCPUs (HVM_MAX_VCPUS), but this plan "
                           "has %zu (plan with %s %d or fewer)",
                           XEN_HVM_MAX_VCPUS, n,
-                          vt_layout_hotplug_vcpu_count(l) ? "--max-vcpus" : "--vcpus",
+                          F(vt_layout_hotplug_vcpu_count(l) ? VT_FIELD_MAX_VCPUS : VT_FIELD_VCPUS),
                           XEN_HVM_MAX_VCPUS);
     for (size_t i = 0; i < n; i++) {
         const struct vt_vcpu *c = any_vcpu(l, i);
@@ -69,18 +75,17 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
         if (c->apic_id > VT_XAPIC_MAX_ID)
             return vt_err_set(err, -EINVAL,
                               "libxl's MADT holds 8-bit xAPIC IDs below 255, but vCPU %u has "
-                              "APIC ID %" PRIu32
-                              " (plan with fewer vCPUs per vnode, or --apic legacy)",
-                              c->vcpu, c->apic_id);
+                              "APIC ID %" PRIu32 " (plan with fewer vCPUs per vnode, or %s legacy)",
+                              c->vcpu, c->apic_id, F(VT_FIELD_APIC));
     }
     if (nv > XEN_MAX_VNODES)
         return vt_err_set(err, -EINVAL,
                           "Xen accepts at most %d vnodes (XEN_DOMCTL_setvnumainfo's distance "
                           "table must fit a 4 KiB page), but this plan has %zu (plan with "
-                          "--vnodes %d or fewer)",
-                          XEN_MAX_VNODES, nv, XEN_MAX_VNODES);
-    if ((rc = vmm_check_dense_pxm(l, "Xen's vNUMA proximity domains are the vnode numbers",
-                                  VT_VMM_DENSE_PXM_FIX, err)) < 0)
+                          "%s %d or fewer)",
+                          XEN_MAX_VNODES, nv, F(VT_FIELD_VNODES), XEN_MAX_VNODES);
+    if ((rc = vmm_check_dense_pxm(l, "Xen's vNUMA proximity domains are the vnode numbers", false,
+                                  err)) < 0)
         return rc;
     for (size_t v = 0; v < nv; v++) {
         const struct vt_vnode *vn = vt_layout_vnode(l, v);
@@ -88,14 +93,14 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
         if (vn->pnode < 0)
             return vt_err_set(err, -EINVAL,
                               "xl's vnuma needs a host node (pnode=) for every vnode, but vnode "
-                              "%zu has none (plan without --pin-identity, whose PXM gaps are such "
+                              "%zu has none (plan without %s, whose PXM gaps are such "
                               "vnodes)",
-                              v);
+                              v, F(VT_FIELD_PIN_IDENTITY));
         if (vt_bitmap_iszero(vn->vcpus) && vt_bitmap_iszero(vn->hotplug_vcpus))
             return vt_err_set(err, -EINVAL,
                               "xl's vnuma needs vCPUs (vcpus=) in every vnode, but vnode %zu "
-                              "has none (give every vnode vCPUs with --vcpu-nodes)",
-                              v);
+                              "has none (give every vnode vCPUs with %s)",
+                              v, F(VT_FIELD_VCPU_VNODES));
     }
     return 0;
 }
@@ -120,8 +125,8 @@ static int warnings_of(const struct vt_layout *l, struct vt_strlist *w)
                            "encoding gives %" PRIu32
                            ": only a hypervisor with vNUMA APIC IDs (Edera's "
                            "XEN_DOMCTL_CDF_vnuma_apic_topology) builds the planned guest "
-                           "(plan with --apic legacy for upstream Xen)",
-                           c->vcpu, 2 * c->vcpu, c->apic_id);
+                           "(plan with %s legacy for upstream Xen)",
+                           c->vcpu, 2 * c->vcpu, c->apic_id, F(VT_FIELD_APIC));
         break;
     }
     return rc ? -ENOMEM : 0;

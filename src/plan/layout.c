@@ -7,6 +7,7 @@
 
 #include "plan/layout_internal.h"
 #include "plan/layout_query.h"
+#include "plan/request_internal.h"
 #include "util/text.h"
 
 /* HMAT values derived from a distance d: d x 10 ns, 512000 / d MB/s (a local
@@ -430,4 +431,9 @@ const struct vt_vcpu *layout_all_vcpu(const struct vt_layout *l, size_t i)
 unsigned layout_nodes_per_package(const struct vt_layout *l)
 {
     return l->nodes_per_pkg;
+}
+
+const char *layout_field(const struct vt_layout *l, enum vt_request_field f)
+{
+    return field_name(l->names, f);
 }

@@ -13,4 +13,8 @@ const struct vt_vcpu *layout_all_vcpu(const struct vt_layout *l, size_t i);
 /* The most vnodes in one package, up to 8 (AMD's NodesPerProcessor). */
 unsigned layout_nodes_per_package(const struct vt_layout *l);
 
+/* How messages about this layout name request field f: as its request
+ * named them (vt_request_name_fields), else the field's own name. */
+const char *layout_field(const struct vt_layout *l, enum vt_request_field f);
+
 #endif

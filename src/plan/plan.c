@@ -20,6 +20,9 @@
 #include "util/file.h"
 #include "vtopo/size.h"
 
+/* How messages name a request field (the request's names: flags for the CLI). */
+#define F(f) request_name(p->r, f)
+
 _Static_assert(VT_MAX_VNODES == VT_LINUX_MAX_NUMNODES,
                "a plan has at most as many vnodes as the modelled Linux has nodes");
 
@@ -55,7 +58,7 @@ static int oom(struct planner *p)
 /* How messages count the vCPUs: hot-pluggable ones included with --max-vcpus. */
 static const char *vcpu_option(const struct planner *p)
 {
-    return p->r->max_vcpus ? "--max-vcpus" : "--vcpus";
+    return F(p->r->max_vcpus ? VT_FIELD_MAX_VCPUS : VT_FIELD_VCPUS);
 }
 
 static const char *hotplug_note(const struct planner *p)
@@ -124,15 +127,15 @@ static int place_map(struct planner *p)
     int max = -1;
 
     if (r->nvcpu_vnode > p->nvcpus)
-        return vt_err_set(p->err, -EINVAL,
-                          "--vcpu-nodes names vCPU %zu but the guest has %u vCPUs (0-%u%s)",
-                          r->nvcpu_vnode - 1, p->nvcpus, p->nvcpus - 1, hotplug_note(p));
+        return vt_err_set(p->err, -EINVAL, "%s names vCPU %zu but the guest has %u vCPUs (0-%u%s)",
+                          F(VT_FIELD_VCPU_VNODES), r->nvcpu_vnode - 1, p->nvcpus, p->nvcpus - 1,
+                          hotplug_note(p));
     for (unsigned i = 0; i < p->nvcpus; i++) {
         if (i >= r->nvcpu_vnode || r->vcpu_vnode[i] < 0)
             return vt_err_set(p->err, -EINVAL,
-                              "--vcpu-nodes does not assign vCPU %u to a vnode (every vCPU%s "
+                              "%s does not assign vCPU %u to a vnode (every vCPU%s "
                               "needs exactly one)",
-                              i, hotplug_aside(p));
+                              F(VT_FIELD_VCPU_VNODES), i, hotplug_aside(p));
         p->vcpu_vnode[i] = r->vcpu_vnode[i];
         if (r->vcpu_vnode[i] > max)
             max = r->vcpu_vnode[i];
@@ -152,25 +155,25 @@ static int place_pinned(struct planner *p, bool identity)
     for (unsigned i = 0; i <= VT_NODE_ID_MAX; i++)
         pnode_vnode[i] = -1;
     if (!identity && r->nvcpu_pcpu > p->nvcpus)
-        return vt_err_set(p->err, -EINVAL, "--pin names vCPU %zu but the guest has %u vCPUs%s",
-                          r->nvcpu_pcpu - 1, p->nvcpus, hotplug_note(p));
+        return vt_err_set(p->err, -EINVAL, "%s names vCPU %zu but the guest has %u vCPUs%s",
+                          F(VT_FIELD_PINS), r->nvcpu_pcpu - 1, p->nvcpus, hotplug_note(p));
     for (unsigned i = 0; i < p->nvcpus; i++) {
         int pcpu = identity ? (int)i : i < r->nvcpu_pcpu ? r->vcpu_pcpu[i] : -1;
         int pnode;
 
         if (pcpu < 0)
             return vt_err_set(p->err, -EINVAL,
-                              "--pin does not pin vCPU %u (with --pin every vCPU%s needs a pCPU)",
-                              i, hotplug_aside(p));
+                              "%s does not pin vCPU %u (with %s every vCPU%s needs a pCPU)",
+                              F(VT_FIELD_PINS), i, F(VT_FIELD_PINS), hotplug_aside(p));
         if (!vt_bitmap_isset(hc->online, (unsigned)pcpu))
             return vt_err_set(p->err, -EINVAL,
                               "%s: pCPU %d (for vCPU %u) is not an online CPU of "
                               "the host",
-                              identity ? "--pin-identity" : "--pin", pcpu, i);
+                              F(identity ? VT_FIELD_PIN_IDENTITY : VT_FIELD_PINS), pcpu, i);
         pnode = vt_host_cpu_pnode(p->h, (unsigned)pcpu);
         if (pnode < 0)
             return vt_err_set(p->err, -EINVAL, "%s: pCPU %d is in no host node",
-                              identity ? "--pin-identity" : "--pin", pcpu);
+                              F(identity ? VT_FIELD_PIN_IDENTITY : VT_FIELD_PINS), pcpu);
         p->vcpu_pcpu[i] = pcpu;
         if (pnode_vnode[pnode] < 0)
             pnode_vnode[pnode] = (int)n++;
@@ -196,15 +199,15 @@ static int place_pinned(struct planner *p, bool identity)
             hn = vt_host_node(p->h, (size_t)vt_host_node_index(p->h, pn));
             if (hn->host_pxm == VT_PXM_UNKNOWN)
                 return vt_err_set(p->err, -EINVAL,
-                                  "--pin-identity needs each host node's firmware PXM, and node "
+                                  "%s needs each host node's firmware PXM, and node "
                                   "%u's is unknown (run as root so the SRAT is readable, or give "
-                                  "--acpi DIR)",
-                                  pn);
+                                  "%s DIR)",
+                                  F(VT_FIELD_PIN_IDENTITY), pn, F(VT_FIELD_HOST_ACPI));
             if (hn->host_pxm >= VT_MAX_VNODES)
                 return vt_err_set(p->err, -EINVAL,
-                                  "--pin-identity: host node %u has PXM %u, above the %d vnodes a "
+                                  "%s: host node %u has PXM %u, above the %d vnodes a "
                                   "plan may have",
-                                  pn, hn->host_pxm, VT_MAX_VNODES);
+                                  F(VT_FIELD_PIN_IDENTITY), pn, hn->host_pxm, VT_MAX_VNODES);
             if (hn->host_pxm > max_pxm)
                 max_pxm = hn->host_pxm;
         }
@@ -304,10 +307,11 @@ static int initiator_vnodes(struct planner *p)
                 bdf_text(&r->initiators[i], bdf, sizeof(bdf));
                 free(named);
                 return vt_err_set(p->err, -EINVAL,
-                                  "--initiator %s@%u: the plan has vnodes 0-%u, so a new vnode of "
+                                  "%s %s@%u: the plan has vnodes 0-%u, so a new vnode of "
                                   "generic initiators must be %u (new vnodes follow without a "
                                   "gap)",
-                                  bdf, r->initiators[i].vnode, p->nvnodes - 1, v);
+                                  F(VT_FIELD_INITIATORS), bdf, r->initiators[i].vnode,
+                                  p->nvnodes - 1, v);
             }
     }
     free(named);
@@ -343,10 +347,10 @@ static int unnamed_vnodes(struct planner *p)
     for (unsigned v = 0; v < p->nplaced; v++)
         if (!p->vnode_count[v] && !vnode_named(p->r, v))
             return vt_err_set(p->err, -EINVAL,
-                              "--vcpu-nodes: vnode %u gets no vCPU and no other option names it "
+                              "%s: vnode %u gets no vCPU and no other option names it "
                               "(vnodes are numbered from 0 without gaps: renumber them, or give "
-                              "vnode %u memory with --vnode-memory)",
-                              v, v);
+                              "vnode %u memory with %s)",
+                              F(VT_FIELD_VCPU_VNODES), v, v, F(VT_FIELD_VNODE_MEMORY));
     return 0;
 }
 
@@ -381,11 +385,7 @@ static void warn_vnodes(struct planner *p, const struct vt_bitmap *set, const ch
 static int warn_vnodes_unseen(struct planner *p)
 {
     struct vt_bitmap *empty = vt_bitmap_new(), *big = vt_bitmap_new(), *small = vt_bitmap_new();
-    const char *why = p->r->placement == PLACE_PIN_IDENTITY
-                          ? "; gaps in the host's PXMs that --pin-identity keeps"
-                      : p->r->placement == PLACE_VNODES ? "; --vnodes is above what the vCPUs fill"
-                                                        : "";
-    char one[320], many[320];
+    char one[320], many[320], why[96] = "";
     int rc = 0;
 
     if (!empty || !big || !small) {
@@ -407,6 +407,11 @@ static int warn_vnodes_unseen(struct planner *p)
         rc = oom(p);
         goto out;
     }
+    if (p->r->placement == PLACE_PIN_IDENTITY)
+        snprintf(why, sizeof(why), "; gaps in the host's PXMs that %s keeps",
+                 F(VT_FIELD_PIN_IDENTITY));
+    else if (p->r->placement == PLACE_VNODES)
+        snprintf(why, sizeof(why), "; %s is above what the vCPUs fill", F(VT_FIELD_VNODES));
     snprintf(one, sizeof(one),
              "is empty (no vCPU, memory or generic initiator%s): the SRAT holds nothing of it, "
              "so the guest has no node for it",
@@ -470,21 +475,22 @@ static int choose_pnodes(struct planner *p)
     if (r->placement == PLACE_PIN || r->placement == PLACE_PIN_IDENTITY) {
         if (r->vnode_pnode)
             return vt_err_set(p->err, -EINVAL,
-                              "--vnode-pnodes cannot be combined with %s: the pinned pCPUs "
+                              "%s cannot be combined with %s: the pinned pCPUs "
                               "decide each vnode's host node",
-                              r->placement == PLACE_PIN ? "--pin" : "--pin-identity");
+                              F(VT_FIELD_VNODE_PNODES),
+                              F(r->placement == PLACE_PIN ? VT_FIELD_PINS : VT_FIELD_PIN_IDENTITY));
         return 0;
     }
     if (r->vnode_pnode) {
         if (r->nvnode_pnode != p->nvnodes)
-            return vt_err_set(p->err, -EINVAL, "--vnode-pnodes lists %zu pnodes for %u vnodes",
-                              r->nvnode_pnode, p->nvnodes);
+            return vt_err_set(p->err, -EINVAL, "%s lists %zu pnodes for %u vnodes",
+                              F(VT_FIELD_VNODE_PNODES), r->nvnode_pnode, p->nvnodes);
         for (unsigned v = 0; v < p->nvnodes; v++) {
             if (vt_host_node_index(p->h, (unsigned)r->vnode_pnode[v]) < 0)
                 return vt_err_set(p->err, -EINVAL,
-                                  "--vnode-pnodes: pnode %d (for vnode %u) is not a node of the "
+                                  "%s: pnode %d (for vnode %u) is not a node of the "
                                   "host",
-                                  r->vnode_pnode[v], v);
+                                  F(VT_FIELD_VNODE_PNODES), r->vnode_pnode[v], v);
             p->vnode_pnode[v] = r->vnode_pnode[v];
         }
         return 0;
@@ -597,8 +603,8 @@ static int split_memory(struct planner *p)
         char a[32], b[32];
 
         if (r->nvnode_memory != p->nvnodes)
-            return vt_err_set(p->err, -EINVAL, "--vnode-memory lists %zu sizes for %u vnodes",
-                              r->nvnode_memory, p->nvnodes);
+            return vt_err_set(p->err, -EINVAL, "%s lists %zu sizes for %u vnodes",
+                              F(VT_FIELD_VNODE_MEMORY), r->nvnode_memory, p->nvnodes);
         for (unsigned v = 0; v < p->nvnodes; v++) {
             p->vnode_mem[v] = r->vnode_memory[v];
             sum += r->vnode_memory[v];
@@ -607,9 +613,9 @@ static int split_memory(struct planner *p)
             vt_size_format(a, sizeof(a), sum);
             vt_size_format(b, sizeof(b), p->memory);
             return vt_err_set(p->err, -EINVAL,
-                              "--vnode-memory adds up to %s but --memory is %s (they must be "
+                              "%s adds up to %s but %s is %s (they must be "
                               "equal)",
-                              a, b);
+                              F(VT_FIELD_VNODE_MEMORY), a, F(VT_FIELD_MEMORY), b);
         }
         return 0;
     }
@@ -663,10 +669,11 @@ static int topology(struct planner *p)
             product = (uint64_t)s.sockets * s.dies * s.cores * s.threads;
             if (product != p->nvcpus) {
                 rc = vt_err_set(p->err, -EINVAL,
-                                "--shape sockets=%u,dies=%u,cores=%u,threads=%u makes %llu "
+                                "%s sockets=%u,dies=%u,cores=%u,threads=%u makes %llu "
                                 "vCPUs but %s is %u (the product must equal the vCPU count%s)",
-                                s.sockets, s.dies, s.cores, s.threads, (unsigned long long)product,
-                                vcpu_option(p), p->nvcpus, hotplug_note(p));
+                                F(VT_FIELD_SHAPE), s.sockets, s.dies, s.cores, s.threads,
+                                (unsigned long long)product, vcpu_option(p), p->nvcpus,
+                                hotplug_note(p));
                 goto out;
             }
         }
@@ -701,9 +708,9 @@ static int topology(struct planner *p)
 
         if (r->have_shape) {
             rc = vt_err_set(p->err, -EINVAL,
-                            "--shape cannot be combined with --apic %s: that encoding puts each "
+                            "%s cannot be combined with %s %s: that encoding puts each "
                             "vnode in its own package of max-vCPUs-per-vnode cores",
-                            vt_apic_encoding_name(r->apic));
+                            F(VT_FIELD_SHAPE), F(VT_FIELD_APIC), vt_apic_encoding_name(r->apic));
             goto out;
         }
         for (unsigned i = 0; i < p->nvcpus; i++) {
@@ -735,11 +742,11 @@ static int topology(struct planner *p)
             l->fields.die_shift = l->fields.pkg_shift = pkg_shift;
             if (with_cpus > 1)
                 layout_warn(l,
-                            "--apic legacy: vcpu*2 APIC IDs cannot give each vnode its own "
+                            "%s legacy: vcpu*2 APIC IDs cannot give each vnode its own "
                             "package here (vnodes are not power-of-two sized and in vCPU order), "
                             "so all vCPUs are one package spanning %u vnodes; Linux then drops "
                             "the package scheduling level (x86_has_numa_in_package)",
-                            with_cpus);
+                            F(VT_FIELD_APIC), with_cpus);
         }
     }
     for (unsigned i = 0; i < p->nvcpus; i++)
@@ -801,8 +808,8 @@ static int check_topology(struct planner *p)
             vt_bitmap_free(seen);
             return vt_err_set(p->err, -EINVAL,
                               "vCPU %zu would get APIC ID %u, beyond the %u this planner "
-                              "supports; use a denser --shape",
-                              i, id, VT_BITMAP_ID_MAX);
+                              "supports; use a denser %s",
+                              i, id, VT_BITMAP_ID_MAX, F(VT_FIELD_SHAPE));
         }
         if (vt_bitmap_isset(seen, id)) {
             vt_bitmap_free(seen);
@@ -830,14 +837,14 @@ static int check_topology(struct planner *p)
         if (!p->r->allow_package_span)
             return vt_err_set(p->err, -EINVAL,
                               "package %ld holds vCPUs of vnodes %u and %u; a package spanning "
-                              "vnodes must be asked for with --allow-package-span (or change "
-                              "--shape or the placement)",
-                              g, va, vb);
+                              "vnodes must be asked for with %s (or change "
+                              "%s or the placement)",
+                              g, va, vb, F(VT_FIELD_ALLOW_PACKAGE_SPAN), F(VT_FIELD_SHAPE));
         layout_warn(l,
-                    "package %ld spans vnodes %u and %u (allowed by --allow-package-span): Linux "
+                    "package %ld spans vnodes %u and %u (allowed by %s): Linux "
                     "sets x86_has_numa_in_package and drops the package scheduling level; "
                     "caches are split so no cache spans a vnode",
-                    g, va, vb);
+                    g, va, vb, F(VT_FIELD_ALLOW_PACKAGE_SPAN));
     }
     /* The LLC: the widest APIC-aligned group up to the die (or package) that
      * stays inside one vnode. */
@@ -878,13 +885,15 @@ static int guest_pxms(struct planner *p)
         return 0;
     if (r->placement == PLACE_PIN_IDENTITY)
         return vt_err_set(p->err, -EINVAL,
-                          "--guest-pxms cannot be combined with --pin-identity: with "
-                          "--pin-identity each vnode's guest PXM is its host PXM");
+                          "%s cannot be combined with %s: with "
+                          "%s each vnode's guest PXM is its host PXM",
+                          F(VT_FIELD_GUEST_PXMS), F(VT_FIELD_PIN_IDENTITY),
+                          F(VT_FIELD_PIN_IDENTITY));
     if (r->nvnode_guest_pxm != p->nvnodes)
         return vt_err_set(p->err, -EINVAL,
-                          "--guest-pxms lists %zu PXMs for %u vnodes (one per vnode, in vnode "
+                          "%s lists %zu PXMs for %u vnodes (one per vnode, in vnode "
                           "order)",
-                          r->nvnode_guest_pxm, p->nvnodes);
+                          F(VT_FIELD_GUEST_PXMS), r->nvnode_guest_pxm, p->nvnodes);
     memcpy(p->vnode_guest_pxm, r->vnode_guest_pxm, p->nvnodes * sizeof(*p->vnode_guest_pxm));
     return 0;
 }
@@ -902,9 +911,9 @@ static int distances(struct planner *p)
     if (given->rows) {
         if (given->rows != n)
             return vt_err_set(p->err, -EINVAL,
-                              "--distances is a %zux%zu matrix but the plan has %u vnodes (a row "
+                              "%s is a %zux%zu matrix but the plan has %u vnodes (a row "
                               "and a column per vnode)",
-                              given->rows, given->cols, n);
+                              F(VT_FIELD_DISTANCES), given->rows, given->cols, n);
         memcpy(l->dist, given->values, (size_t)n * n * sizeof(*l->dist));
         return 0;
     }
@@ -973,17 +982,17 @@ static int memory_host_shaped(struct planner *p)
         for (unsigned w = 0; w < v; w++)
             if (p->vnode_pnode[w] == p->vnode_pnode[v]) {
                 rc = vt_err_set(p->err, -EINVAL,
-                                "--mem-layout host: vnodes %u and %u share pnode %d; a "
+                                "%s host: vnodes %u and %u share pnode %d; a "
                                 "host-shaped layout needs one pnode per vnode",
-                                w, v, p->vnode_pnode[v]);
+                                F(VT_FIELD_MEM_LAYOUT), w, v, p->vnode_pnode[v]);
                 goto out;
             }
         hn = vt_host_node(p->h, (size_t)vt_host_node_index(p->h, (unsigned)p->vnode_pnode[v]));
         if (hn->has_memory && hn->nranges == 0) {
             rc = vt_err_set(p->err, -EINVAL,
-                            "--mem-layout host needs the host's physical memory ranges, and "
+                            "%s host needs the host's physical memory ranges, and "
                             "node %u has none (no SRAT and no memory/block_size_bytes)",
-                            hn->pnode);
+                            F(VT_FIELD_MEM_LAYOUT), hn->pnode);
             goto out;
         }
         for (size_t k = 0; k < hn->nranges; k++) {
@@ -1005,8 +1014,8 @@ static int memory_host_shaped(struct planner *p)
         }
     }
     if (host.n == 0) {
-        rc = vt_err_set(p->err, -EINVAL,
-                        "--mem-layout host: the vnodes' host nodes have no memory ranges");
+        rc = vt_err_set(p->err, -EINVAL, "%s host: the vnodes' host nodes have no memory ranges",
+                        F(VT_FIELD_MEM_LAYOUT));
         goto out;
     }
     /* Sorted input for the trim. */
@@ -1020,7 +1029,7 @@ static int memory_host_shaped(struct planner *p)
     if (!p->r->memory)
         p->memory = e820_ram_bytes(&host) / VT_MEM_GRANULE * VT_MEM_GRANULE;
     if ((rc = e820_trim_proportional(&host, p->memory, &trimmed, p->err)) < 0) {
-        vt_err_prefix(p->err, "--mem-layout host: ");
+        vt_err_prefix(p->err, "%s host: ", F(VT_FIELD_MEM_LAYOUT));
         goto out;
     }
     /* Each kept RAM entry belongs to the vnode whose pnode's range holds it. */
@@ -1066,8 +1075,9 @@ static int memory_layout(struct planner *p)
     if (p->mem_layout == VT_MEM_HOST) {
         if (p->r->vnode_memory)
             return vt_err_set(p->err, -EINVAL,
-                              "--vnode-memory cannot be combined with --mem-layout host: the "
-                              "host's ranges, trimmed to --memory, decide each vnode's memory");
+                              "%s cannot be combined with %s host: the "
+                              "host's ranges, trimmed to %s, decide each vnode's memory",
+                              F(VT_FIELD_VNODE_MEMORY), F(VT_FIELD_MEM_LAYOUT), F(VT_FIELD_MEMORY));
         return memory_host_shaped(p);
     }
     if (p->mem_layout == VT_MEM_E820) {
@@ -1096,8 +1106,8 @@ static int memory_layout(struct planner *p)
             vt_size_format(a, sizeof(a), e820_ram_bytes(&file));
             vt_size_format(b, sizeof(b), p->memory);
             e820_free(&file);
-            return vt_err_set(p->err, -EINVAL, "%s has %s of RAM, less than --memory %s",
-                              p->r->e820_path, a, b);
+            return vt_err_set(p->err, -EINVAL, "%s has %s of RAM, less than %s %s", p->r->e820_path,
+                              a, F(VT_FIELD_MEMORY), b);
         }
         rc = e820_trim_proportional(&file, p->memory, &map, p->err);
         e820_free(&file);
@@ -1155,14 +1165,15 @@ static int place_hotplug(struct planner *p)
         vt_size_format(sz, sizeof(sz), h->bytes);
         if (h->vnode >= p->nvnodes)
             return vt_err_set(p->err, -EINVAL,
-                              "--hotplug-memory: vnode %u (of range %zu, %s) is not a vnode of "
+                              "%s: vnode %u (of range %zu, %s) is not a vnode of "
                               "the plan (vnodes 0-%u)",
-                              h->vnode, i, sz, p->nvnodes - 1);
+                              F(VT_FIELD_HOTPLUG_MEMORY), h->vnode, i, sz, p->nvnodes - 1);
         if (start > VT_PHYS_ADDR_LIMIT || h->bytes > VT_PHYS_ADDR_LIMIT - start)
             return vt_err_set(p->err, -EINVAL,
-                              "--hotplug-memory: range %zu (%s for vnode %u) would end beyond the "
+                              "%s: range %zu (%s for vnode %u) would end beyond the "
                               "52-bit guest-physical address space (it starts at 0x%llx)",
-                              i, sz, h->vnode, (unsigned long long)start);
+                              F(VT_FIELD_HOTPLUG_MEMORY), i, sz, h->vnode,
+                              (unsigned long long)start);
         l->hotplug[i].start = start;
         l->hotplug[i].end = start + h->bytes;
         l->hotplug[i].vnode = h->vnode;
@@ -1195,9 +1206,10 @@ static int check_pnode_memory(struct planner *p)
             vt_size_format(b, sizeof(b), hn->memory_bytes);
             return vt_err_set(p->err, -EINVAL,
                               "host node %u would back %s of guest memory%s but has %s (choose "
-                              "other pnodes with --vnode-pnodes, or less --memory%s)",
+                              "other pnodes with %s, or less %s%s%s)",
                               hn->pnode, a, hot ? ", hot-pluggable included," : "", b,
-                              hot ? " or --hotplug-memory" : "");
+                              F(VT_FIELD_VNODE_PNODES), F(VT_FIELD_MEMORY), hot ? " or " : "",
+                              hot ? F(VT_FIELD_HOTPLUG_MEMORY) : "");
         }
     }
     return 0;
@@ -1317,11 +1329,13 @@ static int take_hmat_matrix(struct planner *p, const char *opt, const struct req
 
 static int take_hmat_matrices(struct planner *p)
 {
-    int rc = take_hmat_matrix(p, "--hmat-latency", &p->r->hmat_latency, &p->l->hmat_latency);
+    int rc =
+        take_hmat_matrix(p, F(VT_FIELD_HMAT_LATENCY), &p->r->hmat_latency, &p->l->hmat_latency);
 
     if (rc < 0)
         return rc;
-    return take_hmat_matrix(p, "--hmat-bandwidth", &p->r->hmat_bandwidth, &p->l->hmat_bandwidth);
+    return take_hmat_matrix(p, F(VT_FIELD_HMAT_BANDWIDTH), &p->r->hmat_bandwidth,
+                            &p->l->hmat_bandwidth);
 }
 
 /* ---- the plan -------------------------------------------------------------- */
@@ -1347,18 +1361,19 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
     if (!h)
         return vt_err_set(err, -EINVAL, "no host to plan on");
     if (!r->vcpus)
-        return vt_err_set(err, -EINVAL, "--vcpus is required");
+        return vt_err_set(err, -EINVAL, "%s is required", request_name(r, VT_FIELD_VCPUS));
     p.mem_layout = r->mem_layout;
     if (r->placement == PLACE_PIN_IDENTITY && r->mem_layout == VT_MEM_FLAT)
         p.mem_layout = VT_MEM_HOST; /* dom0 default: host-shaped */
     p.memory = r->memory;
     if (!p.memory && p.mem_layout != VT_MEM_E820 && p.mem_layout != VT_MEM_HOST)
-        return vt_err_set(err, -EINVAL, "--memory is required");
+        return vt_err_set(err, -EINVAL, "%s is required", request_name(r, VT_FIELD_MEMORY));
     if (r->max_vcpus && r->max_vcpus < r->vcpus)
         return vt_err_set(err, -EINVAL,
-                          "--max-vcpus %u is below --vcpus %u (it counts every vCPU the guest "
+                          "%s %u is below %s %u (it counts every vCPU the guest "
                           "may have, the present ones included)",
-                          r->max_vcpus, r->vcpus);
+                          request_name(r, VT_FIELD_MAX_VCPUS), r->max_vcpus,
+                          request_name(r, VT_FIELD_VCPUS), r->vcpus);
     p.npresent = r->vcpus;
     p.nvcpus = r->max_vcpus ? r->max_vcpus : r->vcpus;
     p.vcpu_vnode = malloc(p.nvcpus * sizeof(*p.vcpu_vnode));
@@ -1382,6 +1397,8 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
     if ((rc = guest_pxms(&p)) < 0)
         goto out;
     p.l = layout_alloc(p.nvcpus, p.nvnodes);
+    if (p.l)
+        p.l->names = request_names(r);
     if (!p.l) {
         rc = oom(&p);
         goto out;

@@ -4,11 +4,7 @@
 
 #include "vtopo/layout.h"
 
-/* The most --initiator devices and --hotplug-memory ranges a request holds. */
-#define VT_MAX_INITIATORS     1024
-#define VT_MAX_HOTPLUG_RANGES 1024
-
-/* A matrix option (--distances, --hmat-latency, --hmat-bandwidth): rows x
+/* A matrix field (distances, hmat_latency, hmat_bandwidth): rows x
  * cols values, row-major; rows == 0 when not given. */
 struct request_matrix {
     uint32_t *values;
@@ -23,20 +19,21 @@ enum placement_kind {
     PLACE_PIN_IDENTITY,
 };
 
-/* --initiator: one generic initiator. */
+/* initiators: one generic initiator. */
 struct request_initiator {
     uint16_t segment;
     uint8_t bus, devfn;
     unsigned vnode;
 };
 
-/* --hotplug-memory: one hot-pluggable range. */
+/* hotplug_memory: one hot-pluggable range. */
 struct request_hotplug {
     uint64_t bytes;
     unsigned vnode;
 };
 
 struct vt_request {
+    const char *const *names; /* how messages name the fields; NULL: their own names */
     unsigned vcpus;
     unsigned max_vcpus; /* --max-vcpus, 0 = not given (no hot-pluggable vCPUs) */
     uint64_t memory;
@@ -67,5 +64,26 @@ struct vt_request {
     struct request_hotplug *hotplug; /* --hotplug-memory, in the order given */
     size_t nhotplug;
 };
+
+/* Linux hot-adds memory in memory blocks of 128 MiB (x86-64's smallest):
+ * hot-pluggable ranges are non-zero multiples of it. */
+#define HOTPLUG_GRANULE (UINT64_C(128) << 20)
+static inline bool hotplug_size_ok(uint64_t bytes)
+{
+    return bytes && bytes % HOTPLUG_GRANULE == 0;
+}
+
+/* How messages name field f of r (vt_request_name_fields). */
+const char *request_name(const struct vt_request *r, enum vt_request_field f);
+/* The names table of r, for a layout planned from it (may be NULL). */
+const char *const *request_names(const struct vt_request *r);
+/* Field f named by a names table (NULL: the field's own name). */
+const char *field_name(const char *const *names, enum vt_request_field f);
+/* The rule of one value of matrix field f (distances, hmat_latency,
+ * hmat_bandwidth): 0, or -EINVAL with the rule's sentence. */
+int request_check_matrix_value(const struct vt_request *r, enum vt_request_field f, size_t row,
+                               size_t col, uint64_t v, struct vt_err *err);
+/* 0 when placement k may be set: none set yet, or k itself. */
+int request_check_placement(const struct vt_request *r, enum placement_kind k, struct vt_err *err);
 
 #endif

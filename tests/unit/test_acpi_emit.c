@@ -15,6 +15,7 @@
 #include "model/linux/hmat_unit.h"
 #include "format/acpi_parse.h"
 #include "unit/support.h"
+#include "fields.h"
 #include "vtopo/acpi.h"
 #include "vtopo/check.h"
 #include "vtopo/emit.h"
@@ -400,7 +401,7 @@ static struct vt_layout *plan_extra(const struct vt_host *h, unsigned vcpus, uns
                                     const char *apic, const char *layout, uint64_t mem,
                                     const char *extra)
 {
-    struct vt_request *r = vt_request_new();
+    struct vt_request *r = cli_request_new();
     struct vt_layout *l = NULL;
     char *copy = strdup(extra), *save = NULL;
     struct vt_err err;
@@ -412,15 +413,15 @@ static struct vt_layout *plan_extra(const struct vt_host *h, unsigned vcpus, uns
         if (!strncmp(tok, "max=", 4))
             rc = vt_request_set_max_vcpus(r, (unsigned)atoi(tok + 4), &err);
         else if (!strncmp(tok, "gi=", 3))
-            rc = vt_request_add_initiators(r, tok + 3, &err);
+            rc = vt_request_parse_initiators(r, tok + 3, &err);
         else if (!strncmp(tok, "hot=", 4))
-            rc = vt_request_add_hotplug_memory(r, tok + 4, &err);
+            rc = vt_request_parse_hotplug_memory(r, tok + 4, &err);
         else
             fail_msg("test defect: '%s'", tok);
     }
     if (rc || vt_request_set_vcpus(r, vcpus, &err) || vt_request_set_memory(r, mem, &err) ||
-        vt_request_set_vnodes(r, vnodes, &err) || vt_request_set_apic(r, apic, &err) ||
-        vt_request_set_mem_layout(r, layout, &err) || vt_plan(h, r, &l, &err))
+        vt_request_set_vnodes(r, vnodes, &err) || vt_request_parse_apic(r, apic, &err) ||
+        vt_request_parse_mem_layout(r, layout, &err) || vt_plan(h, r, &l, &err))
         fail_msg("plan %u/%u/%s/%s/%s: %s", vcpus, vnodes, apic, layout, extra, err.msg);
     free(copy);
     vt_request_free(r);
@@ -498,7 +499,7 @@ static void test_random_roundtrip(void **state)
 static void test_sparse_pxm(void **state)
 {
     struct vt_host *h = t_synthetic("sockets=2,cores=4,mem=8G,pxms=0,2");
-    struct vt_request *r = vt_request_new();
+    struct vt_request *r = cli_request_new();
     struct vt_layout *l = NULL;
     uint8_t *d;
     size_t n;
@@ -542,7 +543,7 @@ static void test_x2apic(void **state)
 static void test_x2apic_uid(void **state)
 {
     struct vt_host *h = t_synthetic("sockets=2,cores=200,mem=64G");
-    struct vt_request *r = vt_request_new();
+    struct vt_request *r = cli_request_new();
     struct vt_layout *l = NULL;
     struct vt_madt madt;
     struct vt_err err;
@@ -553,7 +554,8 @@ static void test_x2apic_uid(void **state)
     assert_non_null(r);
     if (vt_request_set_vcpus(r, 200, &err) || vt_request_set_max_vcpus(r, 300, &err) ||
         vt_request_set_memory(r, 4096 * M, &err) ||
-        vt_request_set_vcpu_nodes(r, "0-99,200-299:0,100-199:1", &err) || vt_plan(h, r, &l, &err))
+        vt_request_parse_vcpu_vnodes(r, "0-99,200-299:0,100-199:1", &err) ||
+        vt_plan(h, r, &l, &err))
         fail_msg("plan: %s", err.msg);
     vt_request_free(r);
     assert_int_equal(vt_layout_hotplug_vcpu(l, 55)->vcpu, 255);
@@ -575,18 +577,18 @@ static struct vt_layout *plan_numa(const struct vt_host *h, const char *vcpu_nod
                                    const char *vnode_memory, const char *pxms, const char *dist,
                                    const char *lat, const char *bw)
 {
-    struct vt_request *r = vt_request_new();
+    struct vt_request *r = cli_request_new();
     struct vt_layout *l = NULL;
     struct vt_err err;
 
     assert_non_null(r);
     if (vt_request_set_vcpus(r, 4, &err) || vt_request_set_memory(r, 3072 * M, &err) ||
-        vt_request_set_vcpu_nodes(r, vcpu_nodes, &err) ||
-        vt_request_set_vnode_memory(r, vnode_memory, &err) ||
-        (pxms && vt_request_set_guest_pxms(r, pxms, &err)) ||
-        (dist && vt_request_set_distances(r, dist, &err)) ||
-        (lat && vt_request_set_hmat_latency(r, lat, &err)) ||
-        (bw && vt_request_set_hmat_bandwidth(r, bw, &err)) || vt_plan(h, r, &l, &err))
+        vt_request_parse_vcpu_vnodes(r, vcpu_nodes, &err) ||
+        vt_request_parse_vnode_memory(r, vnode_memory, &err) ||
+        (pxms && vt_request_parse_guest_pxms(r, pxms, &err)) ||
+        (dist && vt_request_parse_distances(r, dist, &err)) ||
+        (lat && vt_request_parse_hmat_latency(r, lat, &err)) ||
+        (bw && vt_request_parse_hmat_bandwidth(r, bw, &err)) || vt_plan(h, r, &l, &err))
         fail_msg("plan_numa: %s", err.msg);
     vt_request_free(r);
     return l;

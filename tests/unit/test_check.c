@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "unit/support.h"
+#include "fields.h"
 #include "vtopo/acpi.h"
 #include "vtopo/check.h"
 #include "vtopo/cpuid.h"
@@ -33,7 +34,7 @@ static struct vt_layout *plan(const char *host_spec, const char *opts)
 {
     struct vt_host_source src = {VT_HOST_SYNTHETIC, host_spec, NULL};
     struct vt_host *h;
-    struct vt_request *r = vt_request_new();
+    struct vt_request *r = cli_request_new();
     struct vt_layout *l = NULL;
     struct vt_err err;
     char *copy = strdup(opts), *save = NULL;
@@ -51,19 +52,19 @@ static struct vt_layout *plan(const char *host_spec, const char *opts)
         else if (!strcmp(tok, "vnodes"))
             rc = vt_request_set_vnodes(r, (unsigned)atoi(v), &err);
         else if (!strcmp(tok, "apic"))
-            rc = vt_request_set_apic(r, v, &err);
+            rc = vt_request_parse_apic(r, v, &err);
         else if (!strcmp(tok, "shape"))
-            rc = vt_request_set_shape(r, v, &err);
+            rc = vt_request_parse_shape(r, v, &err);
         else if (!strcmp(tok, "layout"))
-            rc = vt_request_set_mem_layout(r, v, &err);
+            rc = vt_request_parse_mem_layout(r, v, &err);
         else if (!strcmp(tok, "span"))
             vt_request_allow_package_span(r, true);
         else if (!strcmp(tok, "max"))
             rc = vt_request_set_max_vcpus(r, (unsigned)atoi(v), &err);
         else if (!strcmp(tok, "gi"))
-            rc = vt_request_add_initiators(r, v, &err);
+            rc = vt_request_parse_initiators(r, v, &err);
         else if (!strcmp(tok, "hot"))
-            rc = vt_request_add_hotplug_memory(r, v, &err);
+            rc = vt_request_parse_hotplug_memory(r, v, &err);
     }
     if (rc || vt_plan(h, r, &l, &err))
         fail_msg("'%s': %s", opts, err.msg);

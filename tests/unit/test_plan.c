@@ -17,6 +17,8 @@
 #include "linux_topo_check.h"
 #include "unit/support.h"
 #include "util/file.h"
+#include "fields.h"
+#include "vtopo/vmm.h"
 #include "vtopo/acpi.h"
 #include "vtopo/cpuid.h"
 #include "vtopo/emit.h"
@@ -33,7 +35,7 @@
  * setter rejects. */
 static struct vt_request *request(const char *text, struct vt_err *err)
 {
-    struct vt_request *r = vt_request_new();
+    struct vt_request *r = cli_request_new();
     char *copy = strdup(text), *save = NULL, *tok;
     int rc = 0;
 
@@ -55,39 +57,39 @@ static struct vt_request *request(const char *text, struct vt_err *err)
         else if (strcmp(tok, "vnodes") == 0)
             rc = vt_request_set_vnodes(r, (unsigned)strtoul(v, NULL, 10), err);
         else if (strcmp(tok, "vcpu-nodes") == 0)
-            rc = vt_request_set_vcpu_nodes(r, v, err);
+            rc = vt_request_parse_vcpu_vnodes(r, v, err);
         else if (strcmp(tok, "pin") == 0)
-            rc = vt_request_set_pin(r, v, err);
+            rc = vt_request_parse_pins(r, v, err);
         else if (strcmp(tok, "pin-identity") == 0)
             rc = vt_request_set_pin_identity(r, err);
         else if (strcmp(tok, "vnode-pnodes") == 0)
-            rc = vt_request_set_vnode_pnodes(r, v, err);
+            rc = vt_request_parse_vnode_pnodes(r, v, err);
         else if (strcmp(tok, "vnode-memory") == 0)
-            rc = vt_request_set_vnode_memory(r, v, err);
+            rc = vt_request_parse_vnode_memory(r, v, err);
         else if (strcmp(tok, "shape") == 0)
-            rc = vt_request_set_shape(r, v, err);
+            rc = vt_request_parse_shape(r, v, err);
         else if (strcmp(tok, "vendor") == 0)
-            rc = vt_request_set_vendor(r, v, err);
+            rc = vt_request_parse_vendor(r, v, err);
         else if (strcmp(tok, "apic") == 0)
-            rc = vt_request_set_apic(r, v, err);
+            rc = vt_request_parse_apic(r, v, err);
         else if (strcmp(tok, "mem-layout") == 0)
-            rc = vt_request_set_mem_layout(r, v, err);
+            rc = vt_request_parse_mem_layout(r, v, err);
         else if (strcmp(tok, "allow-span") == 0)
             vt_request_allow_package_span(r, true);
         else if (strcmp(tok, "guest-pxms") == 0)
-            rc = vt_request_set_guest_pxms(r, v, err);
+            rc = vt_request_parse_guest_pxms(r, v, err);
         else if (strcmp(tok, "distances") == 0)
-            rc = vt_request_set_distances(r, v, err);
+            rc = vt_request_parse_distances(r, v, err);
         else if (strcmp(tok, "hmat-latency") == 0)
-            rc = vt_request_set_hmat_latency(r, v, err);
+            rc = vt_request_parse_hmat_latency(r, v, err);
         else if (strcmp(tok, "hmat-bandwidth") == 0)
-            rc = vt_request_set_hmat_bandwidth(r, v, err);
+            rc = vt_request_parse_hmat_bandwidth(r, v, err);
         else if (strcmp(tok, "max-vcpus") == 0)
             rc = vt_request_set_max_vcpus(r, (unsigned)strtoul(v, NULL, 10), err);
         else if (strcmp(tok, "initiator") == 0)
-            rc = vt_request_add_initiators(r, v, err);
+            rc = vt_request_parse_initiators(r, v, err);
         else if (strcmp(tok, "hotplug-memory") == 0)
-            rc = vt_request_add_hotplug_memory(r, v, err);
+            rc = vt_request_parse_hotplug_memory(r, v, err);
         else
             fail_msg("test defect: unknown key '%s'", tok);
     }
@@ -847,9 +849,9 @@ static void test_numa_option_rejections(void **state)
         struct vt_layout *l = NULL;
 
         assert_non_null(r);
-        assert_int_equal(vt_request_set_guest_pxms(r, "1,1", &err), -EINVAL);
-        assert_int_equal(vt_request_set_distances(r, "10,20;20,10", &err), 0);
-        assert_int_equal(vt_request_set_distances(r, "10,20;20,9", &err), -EINVAL);
+        assert_int_equal(vt_request_parse_guest_pxms(r, "1,1", &err), -EINVAL);
+        assert_int_equal(vt_request_parse_distances(r, "10,20;20,10", &err), 0);
+        assert_int_equal(vt_request_parse_distances(r, "10,20;20,9", &err), -EINVAL);
         assert_int_equal(vt_plan(h, r, &l, &err), 0);
         assert_int_equal(vt_layout_vnode(l, 1)->guest_pxm, 9);
         assert_int_equal(vt_layout_distance(l, 1, 0), 20);
@@ -938,6 +940,103 @@ static void check_given(const struct vt_layout *l, const char *text, unsigned se
                 p = end + 1;
             }
     }
+}
+
+/* The typed request API builds what the text forms build (the same plan
+ * JSON), and its messages name the request fields: by their own names by
+ * default, by the CLI's flags with the CLI's table (which names every field). */
+static void test_typed_request(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=4,cores=8,threads=2,mem=64G");
+    struct vt_request *typed = vt_request_new(), *text = NULL;
+    int vnode_of[12] = {0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2};
+    unsigned pnodes[3] = {2, 0, 1};
+    uint64_t mem[3] = {2 * G, 1 * G, 1 * G};
+    uint32_t pxms[3] = {4, 0, 9};
+    uint32_t dist[9] = {10, 21, 31, 21, 10, 21, 31, 21, 10};
+    struct vt_initiator gi = {0, 0, 4 << 3, 2};
+    struct vt_hotplug_request hot = {G, 1};
+    struct vt_shape shape = {3, 1, 0, 1};
+    struct vt_layout *a = NULL, *b = NULL;
+    char *ja = NULL, *jb = NULL, *xl = NULL;
+    struct vt_err err;
+
+    (void)state;
+    assert_non_null(typed);
+    assert_int_equal(vt_request_set_vcpus(typed, 10, &err), 0);
+    assert_int_equal(vt_request_set_max_vcpus(typed, 12, &err), 0);
+    assert_int_equal(vt_request_set_memory(typed, 4 * G, &err), 0);
+    assert_int_equal(vt_request_set_vcpu_vnodes(typed, vnode_of, 12, &err), 0);
+    assert_int_equal(vt_request_set_vnode_pnodes(typed, pnodes, 3, &err), 0);
+    assert_int_equal(vt_request_set_vnode_memory(typed, mem, 3, &err), 0);
+    assert_int_equal(vt_request_set_guest_pxms(typed, pxms, 3, &err), 0);
+    assert_int_equal(vt_request_set_distances(typed, dist, 3, 3, &err), 0);
+    assert_int_equal(vt_request_set_apic(typed, VT_APIC_XEN, &err), 0);
+    assert_int_equal(vt_request_set_vendor(typed, VT_VENDOR_AMD, &err), 0);
+    assert_int_equal(vt_request_set_mem_layout(typed, VT_MEM_QEMU_Q35, NULL, &err), 0);
+    assert_int_equal(vt_request_add_initiators(typed, &gi, 1, &err), 0);
+    assert_int_equal(vt_request_add_hotplug_memory(typed, &hot, 1, &err), 0);
+    text = request("vcpus=10;max-vcpus=12;memory=4096;vcpu-nodes=0-4:0,5-7:1,8-11:2;"
+                   "vnode-pnodes=2,0,1;vnode-memory=2G,1G,1G;guest-pxms=4,0,9;"
+                   "distances=10,21,31/21,10,21/31,21,10;apic=xen;vendor=amd;mem-layout=qemu-q35;"
+                   "initiator=0000:00:04.0@2;hotplug-memory=1G@1",
+                   &err);
+    assert_non_null(text);
+    assert_int_equal(vt_plan(h, typed, &a, &err), 0);
+    assert_int_equal(vt_plan(h, text, &b, &err), 0);
+    assert_int_equal(vt_layout_to_json(a, &ja, &err), 0);
+    assert_int_equal(vt_layout_to_json(b, &jb, &err), 0);
+    assert_string_equal(ja, jb);
+
+    /* Field names by default. */
+    assert_int_equal(vt_request_set_vcpus(typed, 0, &err), -EINVAL);
+    assert_string_equal(err.msg, "vcpus 0: must be from 1 to 8192");
+    assert_int_equal(vt_request_set_shape(typed, &shape, &err), 0);
+    assert_int_equal(vt_request_set_vnodes(typed, 2, &err), -EINVAL);
+    assert_string_equal(err.msg, "vcpu_vnodes and vnodes are alternatives; give one");
+    pxms[2] = 4;
+    assert_int_equal(vt_request_set_guest_pxms(typed, pxms, 3, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "guest_pxms: PXM 4 is given to vnodes 0 and 2"));
+    vnode_of[3] = VT_MAX_VNODES;
+    assert_int_equal(vt_request_set_vcpu_vnodes(typed, vnode_of, 12, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "vcpu_vnodes: vCPU 3: vnode 1024 is not from 0 to 1023"));
+    hot.bytes = 100 * M;
+    assert_int_equal(vt_request_add_hotplug_memory(typed, &hot, 1, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "hotplug_memory: range 0 (100 MiB for vnode 1): the size"));
+    assert_int_equal(vt_request_set_mem_layout(typed, VT_MEM_E820, NULL, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "mem_layout e820: needs a file name"));
+    /* A layout's messages name the fields as its request did: the emitter of
+     * xl refuses the shape-planned layout's apic encoding... */
+    assert_int_equal(vt_emit_xl(a, &xl, NULL, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "(plan with mem_layout xen-hvm)"));
+    vt_layout_free(a);
+    a = NULL;
+    {
+        struct vt_request *empty = vt_request_new();
+
+        assert_int_equal(vt_plan(h, empty, &a, &err), -EINVAL);
+        assert_string_equal(err.msg, "vcpus is required");
+        vt_request_name_fields(empty, cli_field_flags);
+        assert_int_equal(vt_plan(h, empty, &a, &err), -EINVAL);
+        assert_string_equal(err.msg, "--vcpus is required");
+        vt_request_free(empty);
+    }
+    /* Every field has a name of its own and a flag in the CLI's table. */
+    for (int f = 0; f < VT_FIELD_COUNT; f++) {
+        assert_non_null(cli_field_flags[f]);
+        assert_string_not_equal(vt_request_field_name((enum vt_request_field)f), "?");
+        for (int g = 0; g < f; g++)
+            assert_string_not_equal(vt_request_field_name((enum vt_request_field)f),
+                                    vt_request_field_name((enum vt_request_field)g));
+    }
+    assert_string_equal(vt_request_field_name(VT_FIELD_COUNT), "?");
+    free(ja);
+    free(jb);
+    free(xl);
+    vt_layout_free(b);
+    vt_request_free(typed);
+    vt_request_free(text);
+    vt_host_free(h);
 }
 
 static void test_random_requests(void **state)
@@ -1376,6 +1475,7 @@ int main(void)
         cmocka_unit_test(test_distances),
         cmocka_unit_test(test_hmat_matrices),
         cmocka_unit_test(test_numa_option_rejections),
+        cmocka_unit_test(test_typed_request),
         cmocka_unit_test(test_random_requests),
         cmocka_unit_test(test_gpa_lookup),
         cmocka_unit_test(test_write_dir),

@@ -16,6 +16,7 @@
 #include "support.h"
 #include "util/file.h"
 #include "verify_view.h"
+#include "fields.h"
 #include "vtopo/acpi.h"
 #include "vtopo/vtopo.h"
 
@@ -42,7 +43,7 @@ static struct vt_layout *demo_layout(const char *extra_vcpu_nodes)
     struct vt_host_source src = {VT_HOST_FILE, VT_SOURCE_DIR "/examples/hosts/demo-2s6c.json",
                                  NULL};
     struct vt_host *h;
-    struct vt_request *r = vt_request_new();
+    struct vt_request *r = cli_request_new();
     struct vt_layout *l = NULL;
     struct vt_err err;
 
@@ -50,10 +51,10 @@ static struct vt_layout *demo_layout(const char *extra_vcpu_nodes)
     assert_int_equal(vt_request_set_vcpus(r, 6, &err), 0);
     assert_int_equal(vt_request_set_memory(r, UINT64_C(4) << 30, &err), 0);
     if (extra_vcpu_nodes)
-        assert_int_equal(vt_request_set_vcpu_nodes(r, extra_vcpu_nodes, &err), 0);
+        assert_int_equal(vt_request_parse_vcpu_vnodes(r, extra_vcpu_nodes, &err), 0);
     else
         assert_int_equal(vt_request_set_vnodes(r, 2, &err), 0);
-    assert_int_equal(vt_request_set_mem_layout(r, "qemu-q35", &err), 0);
+    assert_int_equal(vt_request_parse_mem_layout(r, "qemu-q35", &err), 0);
     if (vt_plan(h, r, &l, &err) < 0)
         fail_msg("%s", err.msg);
     vt_request_free(r);
@@ -321,7 +322,7 @@ static void test_random_round_trip(void **state)
     t_seed("test_random_round_trip");
     for (int iter = 0; iter < 300; iter++) {
         unsigned vcpus = 1 + (unsigned)rand() % 48, vnodes = 1 + (unsigned)rand() % 6;
-        struct vt_request *r = vt_request_new();
+        struct vt_request *r = cli_request_new();
         struct vt_layout *l = NULL;
         struct vt_guest_view want, got;
         struct vt_err err;
@@ -332,10 +333,10 @@ static void test_random_round_trip(void **state)
         assert_int_equal(vt_request_set_vcpus(r, vcpus, &err), 0);
         assert_int_equal(vt_request_set_memory(r, (UINT64_C(512) << 20) * vnodes, &err), 0);
         assert_int_equal(vt_request_set_vnodes(r, vnodes, &err), 0);
-        assert_int_equal(vt_request_set_mem_layout(r, rand() % 2 ? "qemu-q35" : "qemu-pc", &err),
+        assert_int_equal(vt_request_parse_mem_layout(r, rand() % 2 ? "qemu-q35" : "qemu-pc", &err),
                          0);
         if (rand() % 2)
-            assert_int_equal(vt_request_set_vendor(r, "amd", &err), 0);
+            assert_int_equal(vt_request_parse_vendor(r, "amd", &err), 0);
         if (vt_plan(h, r, &l, &err) < 0)
             fail_msg("vcpus %u vnodes %u: %s", vcpus, vnodes, err.msg);
         predict(l, &want);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "unit/support.h"
+#include "fields.h"
 #include "vtopo/layout.h"
 #include "vtopo/vmm.h"
 
@@ -36,7 +37,7 @@ struct preq {
 /* Plan p on h; NULL (with err set) when the planner refuses. */
 static struct vt_layout *plan(const struct vt_host *h, const struct preq *p, struct vt_err *err)
 {
-    struct vt_request *r = vt_request_new();
+    struct vt_request *r = cli_request_new();
     struct vt_layout *l = NULL;
     int rc;
 
@@ -47,26 +48,26 @@ static struct vt_layout *plan(const struct vt_host *h, const struct preq *p, str
     if (!rc && p->vnodes)
         rc = vt_request_set_vnodes(r, (unsigned)atoi(p->vnodes), err);
     if (!rc && p->vcpu_nodes)
-        rc = vt_request_set_vcpu_nodes(r, p->vcpu_nodes, err);
+        rc = vt_request_parse_vcpu_vnodes(r, p->vcpu_nodes, err);
     if (!rc && p->pin)
-        rc = vt_request_set_pin(r, p->pin, err);
+        rc = vt_request_parse_pins(r, p->pin, err);
     if (!rc && p->vnode_memory)
-        rc = vt_request_set_vnode_memory(r, p->vnode_memory, err);
+        rc = vt_request_parse_vnode_memory(r, p->vnode_memory, err);
     if (!rc && p->shape)
-        rc = vt_request_set_shape(r, p->shape, err);
+        rc = vt_request_parse_shape(r, p->shape, err);
     if (!rc && p->apic)
-        rc = vt_request_set_apic(r, p->apic, err);
+        rc = vt_request_parse_apic(r, p->apic, err);
     if (!rc && p->vendor)
-        rc = vt_request_set_vendor(r, p->vendor, err);
+        rc = vt_request_parse_vendor(r, p->vendor, err);
     if (!rc && p->mem_layout)
-        rc = vt_request_set_mem_layout(r, p->mem_layout, err);
+        rc = vt_request_parse_mem_layout(r, p->mem_layout, err);
     vt_request_allow_package_span(r, p->span);
     if (!rc && p->max_vcpus)
         rc = vt_request_set_max_vcpus(r, p->max_vcpus, err);
     if (!rc && p->initiators)
-        rc = vt_request_add_initiators(r, p->initiators, err);
+        rc = vt_request_parse_initiators(r, p->initiators, err);
     if (!rc && p->hotplug_memory)
-        rc = vt_request_add_hotplug_memory(r, p->hotplug_memory, err);
+        rc = vt_request_parse_hotplug_memory(r, p->hotplug_memory, err);
     if (!rc)
         rc = vt_plan(h, r, &l, err);
     vt_request_free(r);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "fields.h"
 #include "vtopo/vtopo.h"
 #include "vtopo/cpuid.h"
 #include "vtopo/emit.h"

@@ -292,7 +292,7 @@ int cmd_emit(int argc, char **argv)
     bool shell = false, known = false;
     int opt, rc = VT_EXIT_OK;
 
-    if (!(r = vt_request_new())) {
+    if (!(r = cli_request_new())) {
         cli_error("emit", "out of memory");
         return VT_EXIT_SYSTEM;
     }

@@ -205,7 +205,7 @@ int cmd_plan(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct cli_host_opts ho = {0};
-    struct vt_request *r = vt_request_new();
+    struct vt_request *r = cli_request_new();
     struct vt_host *h = NULL;
     struct vt_layout *l = NULL;
     const char *out_dir = NULL;

@@ -665,7 +665,7 @@ out:
 int cmd_verify(int argc, char **argv)
 {
     struct verify_opts o = {.timeout = 300, .qo = {.numa = VT_QEMU_NUMA_ACPI}};
-    struct vt_request *r = vt_request_new();
+    struct vt_request *r = cli_request_new();
     int rc;
 
     if (!r) {

@@ -6,6 +6,16 @@
 
 #include "cli.h"
 
+/* A number option of the CLI's own (the typed setter checks the range). */
+static int number_opt(enum vt_request_field f, const char *arg, unsigned max, unsigned *u,
+                      struct vt_err *err)
+{
+    if (cli_parse_uint(arg, max, u) < 0)
+        return vt_err_set(err, -EINVAL, "%s %s: must be a number from 1 to %u", cli_field_flags[f],
+                          arg, max);
+    return 0;
+}
+
 /* Apply one request option; returns 0, a negative error (err set), or 1 when
  * opt is not a request option. */
 int cli_plan_opt(struct vt_request *r, int opt, const char *arg, struct vt_err *err)
@@ -16,59 +26,56 @@ int cli_plan_opt(struct vt_request *r, int opt, const char *arg, struct vt_err *
 
     switch (opt) {
     case OPT_VCPUS:
-        if (cli_parse_uint(arg, VT_MAX_VCPUS, &u) < 0)
-            return vt_err_set(err, -EINVAL, "--vcpus %s: must be a number from 1 to %d", arg,
-                              VT_MAX_VCPUS);
+        if ((rc = number_opt(VT_FIELD_VCPUS, arg, VT_MAX_VCPUS, &u, err)) < 0)
+            return rc;
         return vt_request_set_vcpus(r, u, err);
     case OPT_MEMORY:
         if ((rc = vt_size_parse(arg, &v, err)) < 0) {
-            vt_err_prefix(err, "--memory: ");
+            vt_err_prefix(err, "%s: ", cli_field_flags[VT_FIELD_MEMORY]);
             return rc;
         }
         return vt_request_set_memory(r, v, err);
     case OPT_VNODES:
-        if (cli_parse_uint(arg, VT_MAX_VNODES, &u) < 0)
-            return vt_err_set(err, -EINVAL, "--vnodes %s: must be a number from 1 to %d", arg,
-                              VT_MAX_VNODES);
+        if ((rc = number_opt(VT_FIELD_VNODES, arg, VT_MAX_VNODES, &u, err)) < 0)
+            return rc;
         return vt_request_set_vnodes(r, u, err);
     case OPT_VCPU_NODES:
-        return vt_request_set_vcpu_nodes(r, arg, err);
+        return vt_request_parse_vcpu_vnodes(r, arg, err);
     case OPT_PIN:
-        return vt_request_set_pin(r, arg, err);
+        return vt_request_parse_pins(r, arg, err);
     case OPT_PIN_IDENTITY:
         return vt_request_set_pin_identity(r, err);
     case OPT_VNODE_PNODES:
-        return vt_request_set_vnode_pnodes(r, arg, err);
+        return vt_request_parse_vnode_pnodes(r, arg, err);
     case OPT_VNODE_MEMORY:
-        return vt_request_set_vnode_memory(r, arg, err);
+        return vt_request_parse_vnode_memory(r, arg, err);
     case OPT_SHAPE:
-        return vt_request_set_shape(r, arg, err);
+        return vt_request_parse_shape(r, arg, err);
     case OPT_VENDOR:
-        return vt_request_set_vendor(r, arg, err);
+        return vt_request_parse_vendor(r, arg, err);
     case OPT_APIC:
-        return vt_request_set_apic(r, arg, err);
+        return vt_request_parse_apic(r, arg, err);
     case OPT_MEM_LAYOUT:
-        return vt_request_set_mem_layout(r, arg, err);
+        return vt_request_parse_mem_layout(r, arg, err);
     case OPT_ALLOW_SPAN:
         vt_request_allow_package_span(r, true);
         return 0;
     case OPT_GUEST_PXMS:
-        return vt_request_set_guest_pxms(r, arg, err);
+        return vt_request_parse_guest_pxms(r, arg, err);
     case OPT_DISTANCES:
-        return vt_request_set_distances(r, arg, err);
+        return vt_request_parse_distances(r, arg, err);
     case OPT_HMAT_LATENCY:
-        return vt_request_set_hmat_latency(r, arg, err);
+        return vt_request_parse_hmat_latency(r, arg, err);
     case OPT_HMAT_BANDWIDTH:
-        return vt_request_set_hmat_bandwidth(r, arg, err);
+        return vt_request_parse_hmat_bandwidth(r, arg, err);
     case OPT_MAX_VCPUS:
-        if (cli_parse_uint(arg, VT_MAX_VCPUS, &u) < 0)
-            return vt_err_set(err, -EINVAL, "--max-vcpus %s: must be a number from 1 to %d", arg,
-                              VT_MAX_VCPUS);
+        if ((rc = number_opt(VT_FIELD_MAX_VCPUS, arg, VT_MAX_VCPUS, &u, err)) < 0)
+            return rc;
         return vt_request_set_max_vcpus(r, u, err);
     case OPT_INITIATOR:
-        return vt_request_add_initiators(r, arg, err);
+        return vt_request_parse_initiators(r, arg, err);
     case OPT_HOTPLUG_MEMORY:
-        return vt_request_add_hotplug_memory(r, arg, err);
+        return vt_request_parse_hotplug_memory(r, arg, err);
     default:
         return 1;
     }
