@@ -37,8 +37,22 @@ VT_API int vt_layout_write_dir(const struct vt_layout *l, const char *dir, struc
  * (e.g. a work directory), each replaced atomically on its own. */
 VT_API int vt_layout_write_files(const struct vt_layout *l, const char *dir, struct vt_err *err);
 
-/* The names of a plan directory's files, i from 0; NULL past the last. */
+/* The names of a plan directory's files, i from 0 (enum vt_plan_file);
+ * NULL past the last. */
+enum vt_plan_file {
+    VT_PLAN_FILE_CPUID, /* cpuid.txt */
+    VT_PLAN_FILE_E820,  /* e820.txt */
+    VT_PLAN_FILE_JSON,  /* plan.json */
+    VT_PLAN_FILE_SRAT,  /* srat.dat */
+    VT_PLAN_FILE_SLIT,  /* slit.dat */
+    VT_PLAN_FILE_MADT,  /* madt.dat */
+    VT_PLAN_FILE_HMAT,  /* hmat.dat */
+    VT_PLAN_FILE_COUNT
+};
 VT_API const char *vt_layout_file_name(size_t i);
+/* The plan-directory file of an ACPI table by its 4-byte signature (SRAT,
+ * SLIT, APIC, HMAT: srat.dat, slit.dat, madt.dat, hmat.dat), or NULL. */
+VT_API const char *vt_plan_file_of_table(const char *signature);
 
 #ifdef __cplusplus
 }

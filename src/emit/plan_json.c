@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "format/acpi_file.h"
 #include "format/e820.h"
 #include "util/file.h"
 #include "util/bytes.h"
@@ -318,8 +319,16 @@ static int atomic_sink(void *ctx, const void *data, size_t len)
     return atomic_file_write(ctx, data, len, NULL);
 }
 
-static const char *const plan_files[] = {"cpuid.txt", "e820.txt", "plan.json", "srat.dat",
-                                         "slit.dat",  "madt.dat", "hmat.dat",  NULL};
+static const char *const plan_files[] = {
+    [VT_PLAN_FILE_CPUID] = "cpuid.txt",   [VT_PLAN_FILE_E820] = "e820.txt",
+    [VT_PLAN_FILE_JSON] = "plan.json",    [VT_PLAN_FILE_SRAT] = ACPI_FILE_SRAT,
+    [VT_PLAN_FILE_SLIT] = ACPI_FILE_SLIT, [VT_PLAN_FILE_MADT] = ACPI_FILE_MADT,
+    [VT_PLAN_FILE_HMAT] = ACPI_FILE_HMAT, [VT_PLAN_FILE_COUNT] = NULL};
+
+const char *vt_plan_file_of_table(const char *signature)
+{
+    return signature ? acpi_file_of_signature(signature) : NULL;
+}
 
 const char *vt_layout_file_name(size_t i)
 {

@@ -10,6 +10,7 @@
 
 #include "emit/strlist.h"
 #include "emit/vmm_common.h"
+#include "vtopo/emit.h"
 #include "vtopo/acpi.h"
 #include "vtopo/vmm.h"
 
@@ -239,12 +240,12 @@ static int acpi_numa_args(const struct vt_qemu_opts *o, struct vt_strlist *a)
     const char *dir = o->tables_dir ? o->tables_dir : ".";
     int rc = 0;
 
-    rc |= acpi_table_arg(a, dir, "srat.dat");
-    rc |= acpi_table_arg(a, dir, "slit.dat");
+    rc |= acpi_table_arg(a, dir, vt_layout_file_name(VT_PLAN_FILE_SRAT));
+    rc |= acpi_table_arg(a, dir, vt_layout_file_name(VT_PLAN_FILE_SLIT));
     if (o->hmat)
-        rc |= acpi_table_arg(a, dir, "hmat.dat");
+        rc |= acpi_table_arg(a, dir, vt_layout_file_name(VT_PLAN_FILE_HMAT));
     if (o->madt)
-        rc |= acpi_table_arg(a, dir, "madt.dat");
+        rc |= acpi_table_arg(a, dir, vt_layout_file_name(VT_PLAN_FILE_MADT));
     return rc ? -ENOMEM : 0;
 }
 

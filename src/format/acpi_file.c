@@ -1,4 +1,5 @@
-/* A table of a directory under any of its names. */
+/* A table of a directory under any of its names, and the names of the
+ * tables in a plan directory. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,22 @@
 #include "util/file.h"
 #include "vtopo/acpi.h"
 
+const char *acpi_file_of_signature(const char *sig)
+{
+    static const struct {
+        char sig[5];
+        const char *file;
+    } files[] = {{"SRAT", ACPI_FILE_SRAT},
+                 {"SLIT", ACPI_FILE_SLIT},
+                 {"APIC", ACPI_FILE_MADT},
+                 {"HMAT", ACPI_FILE_HMAT}};
+
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+        if (!memcmp(sig, files[i].sig, 4))
+            return files[i].file;
+    return NULL;
+}
+
 int acpi_read_dir_table(int dirfd, const char *dir, const char *sig, char **data, size_t *len,
                         char *path, size_t psize, struct vt_err *err)
 {
@@ -18,13 +35,15 @@ int acpi_read_dir_table(int dirfd, const char *dir, const char *sig, char **data
     int first = -1;
     struct stat st, first_st;
 
+    const char *plan_name = acpi_file_of_signature(sig);
+
     snprintf(names[0], sizeof(names[0]), "%.4s", sig);
     snprintf(names[1], sizeof(names[1]), "%.4s.dat", sig);
     for (char *p = names[1]; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     snprintf(names[2], sizeof(names[2]), "%.4s.dat", sig);
-    if (!strcmp(sig, "APIC"))
-        snprintf(names[nnames++], sizeof(names[0]), "madt.dat");
+    if (plan_name && strcmp(plan_name, names[1]))
+        snprintf(names[nnames++], sizeof(names[0]), "%s", plan_name);
     for (size_t i = 0; i < nnames; i++) {
         if (fstatat(dirfd, names[i], &st, 0) < 0)
             continue;

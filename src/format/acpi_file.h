@@ -1,12 +1,22 @@
 /* ACPI table files (internal): a table of a directory under any of the
  * names the tools that dump tables give it. File input, kept apart from the
  * byte codecs of format/acpi_parse.c. */
-#ifndef VT_ACPI_TABLE_FILE_H
-#define VT_ACPI_TABLE_FILE_H
+#ifndef VT_FORMAT_ACPI_FILE_H
+#define VT_FORMAT_ACPI_FILE_H
 
 #include <stddef.h>
 
 #include "vtopo/err.h"
+
+/* The file names of the tables in a plan directory (vtopo plan --out), by
+ * signature: acpidump -b's names, and madt.dat for the MADT ("APIC"). */
+#define ACPI_FILE_SRAT "srat.dat"
+#define ACPI_FILE_SLIT "slit.dat"
+#define ACPI_FILE_MADT "madt.dat"
+#define ACPI_FILE_HMAT "hmat.dat"
+/* The plan-directory file name of the table with signature sig (4 bytes:
+ * SRAT, SLIT, APIC, HMAT), or NULL. */
+const char *acpi_file_of_signature(const char *sig);
 
 /*
  * Read the table with signature sig from a directory (open as dirfd, named

@@ -96,20 +96,6 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
     return remove(path);
 }
 
-/* The file name a table takes in the work directory, by its signature. */
-static const char *table_file(const char *sig)
-{
-    if (!memcmp(sig, "SRAT", 4))
-        return "srat.dat";
-    if (!memcmp(sig, "SLIT", 4))
-        return "slit.dat";
-    if (!memcmp(sig, "APIC", 4))
-        return "madt.dat";
-    if (!memcmp(sig, "HMAT", 4))
-        return "hmat.dat";
-    return NULL;
-}
-
 /* Copy the --table files over the plan's tables. */
 static int apply_tables(const struct verify_opts *o, const char *dir, bool *madt,
                         struct vt_err *err)
@@ -128,14 +114,14 @@ static int apply_tables(const struct verify_opts *o, const char *dir, bool *madt
                               "--table %s: %zu bytes, but QEMU's -acpitable takes at most %u",
                               o->tables[i], len, VT_QEMU_ACPITABLE_MAX);
         }
-        if (len < 36 || !(name = table_file(data))) {
+        if (len < 36 || !(name = vt_plan_file_of_table(data))) {
             free(data);
             return vt_err_set(err, -EINVAL,
                               "--table %s: not an ACPI SRAT, SLIT, APIC (MADT) or HMAT table "
                               "(the first 4 bytes are the signature)",
                               o->tables[i]);
         }
-        *madt |= !strcmp(name, "madt.dat");
+        *madt |= !strcmp(name, vt_layout_file_name(VT_PLAN_FILE_MADT));
         if ((rc = cli_path(path, sizeof(path), dir, name, err)) < 0 ||
             (rc = vt_write_file_atomic(path, data, len, err)) < 0) {
             free(data);
@@ -182,10 +168,14 @@ static int read_tables(const char *dir, bool with_madt, bool with_hmat, struct t
     int rc;
 
     memset(t, 0, sizeof(*t));
-    if ((rc = read_table(dir, "srat.dat", &t->srat, &t->srat_len, err)) < 0 ||
-        (rc = read_table(dir, "slit.dat", &t->slit, &t->slit_len, err)) < 0 ||
-        (with_madt && (rc = read_table(dir, "madt.dat", &t->madt, &t->madt_len, err)) < 0) ||
-        (with_hmat && (rc = read_table(dir, "hmat.dat", &t->hmat, &t->hmat_len, err)) < 0) ||
+    if ((rc = read_table(dir, vt_layout_file_name(VT_PLAN_FILE_SRAT), &t->srat, &t->srat_len,
+                         err)) < 0 ||
+        (rc = read_table(dir, vt_layout_file_name(VT_PLAN_FILE_SLIT), &t->slit, &t->slit_len,
+                         err)) < 0 ||
+        (with_madt && (rc = read_table(dir, vt_layout_file_name(VT_PLAN_FILE_MADT), &t->madt,
+                                       &t->madt_len, err)) < 0) ||
+        (with_hmat && (rc = read_table(dir, vt_layout_file_name(VT_PLAN_FILE_HMAT), &t->hmat,
+                                       &t->hmat_len, err)) < 0) ||
         (rc = read_table(dir, "e820.txt", &t->e820, &t->e820_len, err)) < 0)
         tables_free(t);
     return rc;
@@ -197,16 +187,16 @@ static int run_check(const struct tables *t, bool quiet, struct vt_check **out, 
     struct vt_check_input in = {
         .srat = (const uint8_t *)t->srat,
         .srat_len = t->srat_len,
-        .srat_name = "srat.dat",
+        .srat_name = vt_layout_file_name(VT_PLAN_FILE_SRAT),
         .slit = (const uint8_t *)t->slit,
         .slit_len = t->slit_len,
-        .slit_name = "slit.dat",
+        .slit_name = vt_layout_file_name(VT_PLAN_FILE_SLIT),
         .madt = (const uint8_t *)t->madt,
         .madt_len = t->madt_len,
-        .madt_name = "madt.dat",
+        .madt_name = vt_layout_file_name(VT_PLAN_FILE_MADT),
         .hmat = (const uint8_t *)t->hmat,
         .hmat_len = t->hmat_len,
-        .hmat_name = "hmat.dat",
+        .hmat_name = vt_layout_file_name(VT_PLAN_FILE_HMAT),
         .e820_text = t->e820,
         .e820_name = "e820.txt",
     };
