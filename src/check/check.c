@@ -922,7 +922,7 @@ static void predict_nodes(struct ctx *x)
                     "without CPUs or memory (\"Initializing node %zu as memoryless\", "
                     "init_gi_nodes) and lists it in has_generic_initiator",
                     n, cn->pxm, n);
-        else if (!cn->ncpus && !cn->memory_bytes && !cn->generic_initiators)
+        else if (!linux_node_online_at_boot(cn->ncpus, cn->memory_bytes, cn->generic_initiators))
             finding(x, VT_SEV_NOTE, "node.hotplug_only", "", -1,
                     "Linux node %zu (PXM %u) has only hot-pluggable CPUs or memory: it is a "
                     "possible node, not online until a CPU or memory is added",

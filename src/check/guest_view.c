@@ -125,11 +125,8 @@ static void predict_access0(const struct vt_layout *l, unsigned target, struct v
 
 static bool online_at_boot(const struct vt_vnode *vn)
 {
-    return vn->linux_node >= 0 &&
-           linux_node_online_at_boot(
-               !vt_bitmap_iszero(vn->vcpus) ||
-                   (vn->hotplug_vcpus && !vt_bitmap_iszero(vn->hotplug_vcpus)),
-               vn->memory_bytes, vn->ninitiators);
+    return vn->linux_node >= 0 && linux_node_online_at_boot(!vt_bitmap_iszero(vn->vcpus),
+                                                            vn->memory_bytes, vn->ninitiators);
 }
 
 static int cmp_range(const void *a, const void *b)

@@ -140,6 +140,17 @@ hotplug-memory-only-vnode)
         --hotplug-memory 512M@1
     grep -Eq '^  nodes +2 +2 +ok' "$T/out" || fail "the hotplug-only node is online"
     ;;
+hotplug-cpu-only-vnode)
+    # A vnode with nothing but hot-pluggable vCPUs: Linux "initializes" its
+    # node as memory-less (init_cpu_to_node walks the possible CPUs) but does
+    # not bring it online, as check's node.hotplug_only note says; the
+    # prediction (model/linux, linux_node_online_at_boot) has one node.
+    expect_match --vcpus 2 --max-vcpus 4 --vcpu-nodes 0-1:0,2-3:1 --vnode-memory 2G,0 \
+        --memory 2G --madt
+    grep -Eq '^  nodes +1 +1 +ok' "$T/out" || fail "the node of hot-pluggable vCPUs is online"
+    grep -q 'Initializing node 1 as memoryless' "$T/keep/console.log" ||
+        fail "Linux did not initialize the node of the hot-pluggable vCPUs"
+    ;;
 amd-2x3)
     # AMD CPUID: Linux takes the die id from 0x8000001E's NodeId.
     expect_match --vcpus 6 --vnodes 2 --shape sockets=2,cores=3 --memory 1G --vendor amd

@@ -148,7 +148,7 @@ void linux_srat(const struct vt_srat *srat, struct linux_numa *m)
     m->srat_used = true;
 }
 
-bool linux_node_online_at_boot(bool cpus, bool ram, bool generic_initiators)
+bool linux_node_online_at_boot(bool present_cpus, bool ram, bool generic_initiators)
 {
-    return cpus || ram || generic_initiators;
+    return present_cpus || ram || generic_initiators;
 }

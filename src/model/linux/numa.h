@@ -65,12 +65,14 @@ size_t linux_srat_order(const struct vt_srat *srat, size_t *order, size_t *gi_er
  * different PXMs overlap.
  */
 void linux_srat(const struct vt_srat *srat, struct linux_numa *out);
-/* Whether Linux brings a node online at boot: it has CPUs (present, or
- * hot-pluggable: init_cpu_to_node() onlines the node of every possible CPU,
- * as memory-less), RAM, or a generic initiator (init_gi_nodes()). A node with
- * only hot-pluggable memory gets its id but stays offline until that memory
- * is added. */
-bool linux_node_online_at_boot(bool cpus, bool ram, bool generic_initiators);
+/* Whether Linux brings a node online at boot: it has CPUs present at boot,
+ * RAM, or a generic initiator (init_gi_nodes()). A node whose CPUs or memory
+ * are all hot-pluggable is a possible node, offline until one is added: seen
+ * in Debian's 6.1 cloud kernel, which logs "Initializing node 1 as
+ * memoryless" for a node of hot-pluggable vCPUs (init_cpu_to_node()) and
+ * still lists only node 0 in /sys/devices/system/node/online (guest case
+ * hotplug-cpu-only-vnode). */
+bool linux_node_online_at_boot(bool present_cpus, bool ram, bool generic_initiators);
 /* Linux node of a PXM, or -1. */
 int linux_node_of_pxm(const struct linux_numa *numa, uint32_t pxm);
 
