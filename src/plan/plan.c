@@ -624,6 +624,135 @@ static int split_memory(struct planner *p)
 
 /* ---- topology and APIC IDs ----------------------------------------------- */
 
+/* The sdm encoding (QEMU's, cloud-hypervisor's): the shape given, vCPUs in
+ * QEMU's slot order; or one socket per vnode with vCPUs, max_per cores each.
+ * index[v] counts vnode v's vCPUs so far, socket_of[v] is its socket. */
+static int topology_sdm(struct planner *p, unsigned max_per, unsigned with_cpus, unsigned *index,
+                        const unsigned *socket_of)
+{
+    const struct vt_request *r = p->r;
+    struct vt_layout *l = p->l;
+    int rc = 0;
+
+    struct vt_shape s = r->shape;
+    bool by_vnode = !r->have_shape;
+
+    if (by_vnode) {
+        /* One socket per vnode with vCPUs, max_per cores each. */
+        s.sockets = with_cpus;
+        s.dies = 1;
+        s.cores = max_per;
+        s.threads = 1;
+    } else {
+        uint64_t product;
+
+        s.sockets = s.sockets ? s.sockets : 1;
+        s.dies = s.dies ? s.dies : 1;
+        s.threads = s.threads ? s.threads : 1;
+        if (!s.cores) {
+            /* 64 bits: three fields of up to 8192 overflow 32. */
+            uint64_t others = (uint64_t)s.sockets * s.dies * s.threads;
+
+            s.cores = p->nvcpus / others ? (unsigned)(p->nvcpus / others) : 1;
+        }
+        product = (uint64_t)s.sockets * s.dies * s.cores * s.threads;
+        if (product != p->nvcpus) {
+            rc =
+                vt_err_set(p->err, -EINVAL,
+                           "%s sockets=%u,dies=%u,cores=%u,threads=%u makes %llu "
+                           "vCPUs but %s is %u (the product must equal the vCPU count%s)",
+                           F(VT_FIELD_SHAPE), s.sockets, s.dies, s.cores, s.threads,
+                           (unsigned long long)product, vcpu_option(p), p->nvcpus, hotplug_note(p));
+            goto out;
+        }
+    }
+    l->shape = s;
+    l->fields.core_shift = width(s.threads);
+    l->fields.die_shift = l->fields.core_shift + width(s.cores);
+    l->fields.pkg_shift = l->fields.die_shift + width(s.dies);
+    for (unsigned i = 0; i < p->nvcpus; i++) {
+        struct vt_vcpu *c = &l->vcpus[i];
+        unsigned v = (unsigned)p->vcpu_vnode[i];
+
+        if (by_vnode) {
+            c->package = socket_of[v];
+            c->die = 0;
+            c->core = index[v]++;
+            c->thread = 0;
+        } else {
+            struct qemu_topo_ids ids;
+
+            qemu_slot_ids(&s, i, &ids);
+            c->package = ids.package;
+            c->die = ids.die;
+            c->core = ids.core;
+            c->thread = ids.thread;
+        }
+        c->apic_id = c->package << l->fields.pkg_shift | c->die << l->fields.die_shift |
+                     c->core << l->fields.core_shift | c->thread;
+    }
+out:
+    return rc;
+}
+
+/* The xen encoding (vnode << fls(2 * max_per - 1) | index * 2: each vnode a
+ * package of max_per cores), and legacy (vcpu * 2) where that is the same or
+ * else one package of all. */
+static int topology_xen(struct planner *p, unsigned max_per, unsigned with_cpus, unsigned *index)
+{
+    const struct vt_request *r = p->r;
+    struct vt_layout *l = p->l;
+    int rc = 0;
+
+    bool legacy_aligned = true;
+    unsigned pkg_shift = fls_u32(2 * max_per - 1);
+
+    if (r->have_shape) {
+        rc = vt_err_set(p->err, -EINVAL,
+                        "%s cannot be combined with %s %s: that encoding puts each "
+                        "vnode in its own package of max-vCPUs-per-vnode cores",
+                        F(VT_FIELD_SHAPE), F(VT_FIELD_APIC), vt_apic_encoding_name(r->apic));
+        goto out;
+    }
+    for (unsigned i = 0; i < p->nvcpus; i++) {
+        unsigned v = (unsigned)p->vcpu_vnode[i];
+        uint32_t xen_id = v << pkg_shift | index[v] * 2;
+
+        legacy_aligned &= xen_id == i * 2;
+        l->vcpus[i].apic_id = xen_id;
+        l->vcpus[i].package = v;
+        l->vcpus[i].core = index[v]++;
+    }
+    l->shape.sockets = with_cpus;
+    l->shape.dies = 1;
+    l->shape.cores = max_per;
+    l->shape.threads = 1;
+    l->fields.core_shift = 1;
+    l->fields.die_shift = pkg_shift;
+    l->fields.pkg_shift = pkg_shift;
+    if (r->apic == VT_APIC_LEGACY && !legacy_aligned) {
+        /* vcpu*2 cannot give each vnode its own package: one package of all. */
+        pkg_shift = fls_u32(2 * p->nvcpus - 1);
+        for (unsigned i = 0; i < p->nvcpus; i++) {
+            l->vcpus[i].apic_id = i * 2;
+            l->vcpus[i].package = 0;
+            l->vcpus[i].core = i;
+        }
+        l->shape.sockets = 1;
+        l->shape.cores = p->nvcpus;
+        l->fields.die_shift = l->fields.pkg_shift = pkg_shift;
+        if (with_cpus > 1)
+            layout_warn(l,
+                        "%s legacy: vcpu*2 APIC IDs cannot give each vnode its own "
+                        "package here (vnodes are not power-of-two sized and in vCPU order), "
+                        "so all vCPUs are one package spanning %u vnodes; Linux then drops "
+                        "the package scheduling level (x86_has_numa_in_package)",
+                        F(VT_FIELD_APIC), with_cpus);
+    }
+out:
+    return rc;
+}
+
 static int topology(struct planner *p)
 {
     const struct vt_request *r = p->r;
@@ -644,111 +773,10 @@ static int topology(struct planner *p)
             socket_of[v] = with_cpus++;
     }
 
-    if (r->apic == VT_APIC_SDM) {
-        struct vt_shape s = r->shape;
-        bool by_vnode = !r->have_shape;
-
-        if (by_vnode) {
-            /* One socket per vnode with vCPUs, max_per cores each. */
-            s.sockets = with_cpus;
-            s.dies = 1;
-            s.cores = max_per;
-            s.threads = 1;
-        } else {
-            uint64_t product;
-
-            s.sockets = s.sockets ? s.sockets : 1;
-            s.dies = s.dies ? s.dies : 1;
-            s.threads = s.threads ? s.threads : 1;
-            if (!s.cores) {
-                /* 64 bits: three fields of up to 8192 overflow 32. */
-                uint64_t others = (uint64_t)s.sockets * s.dies * s.threads;
-
-                s.cores = p->nvcpus / others ? (unsigned)(p->nvcpus / others) : 1;
-            }
-            product = (uint64_t)s.sockets * s.dies * s.cores * s.threads;
-            if (product != p->nvcpus) {
-                rc = vt_err_set(p->err, -EINVAL,
-                                "%s sockets=%u,dies=%u,cores=%u,threads=%u makes %llu "
-                                "vCPUs but %s is %u (the product must equal the vCPU count%s)",
-                                F(VT_FIELD_SHAPE), s.sockets, s.dies, s.cores, s.threads,
-                                (unsigned long long)product, vcpu_option(p), p->nvcpus,
-                                hotplug_note(p));
-                goto out;
-            }
-        }
-        l->shape = s;
-        l->fields.core_shift = width(s.threads);
-        l->fields.die_shift = l->fields.core_shift + width(s.cores);
-        l->fields.pkg_shift = l->fields.die_shift + width(s.dies);
-        for (unsigned i = 0; i < p->nvcpus; i++) {
-            struct vt_vcpu *c = &l->vcpus[i];
-            unsigned v = (unsigned)p->vcpu_vnode[i];
-
-            if (by_vnode) {
-                c->package = socket_of[v];
-                c->die = 0;
-                c->core = index[v]++;
-                c->thread = 0;
-            } else {
-                struct qemu_topo_ids ids;
-
-                qemu_slot_ids(&s, i, &ids);
-                c->package = ids.package;
-                c->die = ids.die;
-                c->core = ids.core;
-                c->thread = ids.thread;
-            }
-            c->apic_id = c->package << l->fields.pkg_shift | c->die << l->fields.die_shift |
-                         c->core << l->fields.core_shift | c->thread;
-        }
-    } else {
-        bool legacy_aligned = true;
-        unsigned pkg_shift = fls_u32(2 * max_per - 1);
-
-        if (r->have_shape) {
-            rc = vt_err_set(p->err, -EINVAL,
-                            "%s cannot be combined with %s %s: that encoding puts each "
-                            "vnode in its own package of max-vCPUs-per-vnode cores",
-                            F(VT_FIELD_SHAPE), F(VT_FIELD_APIC), vt_apic_encoding_name(r->apic));
-            goto out;
-        }
-        for (unsigned i = 0; i < p->nvcpus; i++) {
-            unsigned v = (unsigned)p->vcpu_vnode[i];
-            uint32_t xen_id = v << pkg_shift | index[v] * 2;
-
-            legacy_aligned &= xen_id == i * 2;
-            l->vcpus[i].apic_id = xen_id;
-            l->vcpus[i].package = v;
-            l->vcpus[i].core = index[v]++;
-        }
-        l->shape.sockets = with_cpus;
-        l->shape.dies = 1;
-        l->shape.cores = max_per;
-        l->shape.threads = 1;
-        l->fields.core_shift = 1;
-        l->fields.die_shift = pkg_shift;
-        l->fields.pkg_shift = pkg_shift;
-        if (r->apic == VT_APIC_LEGACY && !legacy_aligned) {
-            /* vcpu*2 cannot give each vnode its own package: one package of all. */
-            pkg_shift = fls_u32(2 * p->nvcpus - 1);
-            for (unsigned i = 0; i < p->nvcpus; i++) {
-                l->vcpus[i].apic_id = i * 2;
-                l->vcpus[i].package = 0;
-                l->vcpus[i].core = i;
-            }
-            l->shape.sockets = 1;
-            l->shape.cores = p->nvcpus;
-            l->fields.die_shift = l->fields.pkg_shift = pkg_shift;
-            if (with_cpus > 1)
-                layout_warn(l,
-                            "%s legacy: vcpu*2 APIC IDs cannot give each vnode its own "
-                            "package here (vnodes are not power-of-two sized and in vCPU order), "
-                            "so all vCPUs are one package spanning %u vnodes; Linux then drops "
-                            "the package scheduling level (x86_has_numa_in_package)",
-                            F(VT_FIELD_APIC), with_cpus);
-        }
-    }
+    rc = r->apic == VT_APIC_SDM ? topology_sdm(p, max_per, with_cpus, index, socket_of)
+                                : topology_xen(p, max_per, with_cpus, index);
+    if (rc < 0)
+        goto out;
     for (unsigned i = 0; i < p->nvcpus; i++)
         l->vcpus[i].vnode = (unsigned)p->vcpu_vnode[i];
 out:
@@ -1350,6 +1378,143 @@ static void planner_free(struct planner *p)
     free(p->vnode_count);
 }
 
+/* Step 1: the request on its own, and the memory layout's default. */
+static int check_request(struct planner *p)
+{
+    const struct vt_request *r = p->r;
+
+    if (!r->vcpus)
+        return vt_err_set(p->err, -EINVAL, "%s is required", F(VT_FIELD_VCPUS));
+    p->mem_layout = r->mem_layout;
+    if (r->placement == PLACE_PIN_IDENTITY && r->mem_layout == VT_MEM_FLAT)
+        p->mem_layout = VT_MEM_HOST; /* dom0 default: host-shaped */
+    p->memory = r->memory;
+    if (!p->memory && p->mem_layout != VT_MEM_E820 && p->mem_layout != VT_MEM_HOST)
+        return vt_err_set(p->err, -EINVAL, "%s is required", F(VT_FIELD_MEMORY));
+    if (r->max_vcpus && r->max_vcpus < r->vcpus)
+        return vt_err_set(p->err, -EINVAL,
+                          "%s %u is below %s %u (it counts every vCPU the guest "
+                          "may have, the present ones included)",
+                          F(VT_FIELD_MAX_VCPUS), r->max_vcpus, F(VT_FIELD_VCPUS), r->vcpus);
+    p->npresent = r->vcpus;
+    p->nvcpus = r->max_vcpus ? r->max_vcpus : r->vcpus;
+    p->vcpu_vnode = malloc(p->nvcpus * sizeof(*p->vcpu_vnode));
+    p->vcpu_pcpu = malloc(p->nvcpus * sizeof(*p->vcpu_pcpu));
+    if (!p->vcpu_vnode || !p->vcpu_pcpu)
+        return oom(p);
+    for (unsigned i = 0; i < p->nvcpus; i++)
+        p->vcpu_pcpu[i] = -1;
+    return 0;
+}
+
+/* Step 2: vCPUs to vnodes, the vnodes of generic initiators, no unnamed
+ * vnode; step 3: pnodes and guest PXMs. */
+static int place_vnodes(struct planner *p)
+{
+    int rc;
+
+    if ((rc = place_vcpus(p)) < 0 || (rc = initiator_vnodes(p)) < 0)
+        return rc;
+    /* Memory follows every planned vCPU, hot-pluggable ones included. */
+    for (unsigned i = 0; i < p->nvcpus; i++)
+        p->vnode_count[p->vcpu_vnode[i]]++;
+    if ((rc = unnamed_vnodes(p)) < 0 || (rc = choose_pnodes(p)) < 0)
+        return rc;
+    if (p->r->placement == PLACE_PIN_IDENTITY)
+        for (unsigned v = 0; v < p->nvnodes; v++)
+            p->vnode_guest_pxm[v] = v; /* = host PXM by construction */
+    return guest_pxms(p);
+}
+
+/* The layout to fill: its vCPUs, vnodes and generic initiators. */
+static int new_layout(struct planner *p)
+{
+    const struct vt_request *r = p->r;
+
+    if (!(p->l = layout_alloc(p->nvcpus, p->nvnodes)))
+        return oom(p);
+    p->l->names = request_names(r);
+    p->l->npresent = p->npresent;
+    p->l->apic = r->apic;
+    p->l->vendor = r->vendor;
+    if (!r->ninitiators)
+        return 0;
+    if (!(p->l->initiators = calloc(r->ninitiators, sizeof(*p->l->initiators))))
+        return oom(p);
+    for (size_t i = 0; i < r->ninitiators; i++) {
+        struct vt_initiator *gi = &p->l->initiators[i];
+
+        gi->segment = r->initiators[i].segment;
+        gi->bus = r->initiators[i].bus;
+        gi->devfn = r->initiators[i].devfn;
+        gi->vnode = r->initiators[i].vnode;
+    }
+    p->l->ninitiators = r->ninitiators;
+    return 0;
+}
+
+/* Step 6: what the planner decided, into the layout's vnodes. */
+static int fill_vnodes(struct planner *p)
+{
+    const struct vt_host *h = p->h;
+
+    p->l->mem_layout = p->mem_layout;
+    p->l->memory = p->memory;
+    for (unsigned v = 0; v < p->nvnodes; v++) {
+        struct layout_vnode *lv = &p->l->vnodes[v];
+
+        lv->pub.guest_pxm = p->vnode_guest_pxm[v];
+        lv->pub.pnode = p->vnode_pnode[v];
+        if (lv->pub.pnode >= 0)
+            lv->pub.host_pxm =
+                vt_host_node(h, (size_t)vt_host_node_index(h, (unsigned)lv->pub.pnode))->host_pxm;
+        lv->pub.memory_bytes = p->vnode_mem[v];
+    }
+    for (unsigned i = 0; i < p->nvcpus; i++) {
+        struct layout_vnode *lv = &p->l->vnodes[p->vcpu_vnode[i]];
+
+        if (vt_bitmap_set(i < p->npresent ? lv->vcpus : lv->hotplug_vcpus, i) < 0)
+            return oom(p);
+    }
+    return 0;
+}
+
+/*
+ * vt_plan: a guest's layout for request r on host h, in six steps.
+ *
+ *  1. check_request: what the request needs on its own (vcpus; memory unless
+ *     the memory layout is host-shaped or an E820 file; max_vcpus >= vcpus).
+ *  2. place_vcpus: every vCPU, present and hot-pluggable, to a vnode by the
+ *     placement (vnodes: split evenly; vcpu_vnodes: as given; pins: a vnode
+ *     per host node of the pinned pCPUs; pin_identity: a vnode per host PXM);
+ *     initiator_vnodes adds the vnodes of generic initiators only, and
+ *     unnamed_vnodes refuses a vnode number nothing names.
+ *  3. choose_pnodes: each vnode's host node (as given, as pinned, or
+ *     nearest-first over the nodes with CPUs and memory); guest_pxms.
+ *  4. topology: the shape, the APIC-ID fields and each vCPU's package, die,
+ *     core, thread and APIC ID (QEMU's slot order for a given shape, one
+ *     package per vnode otherwise); check_topology.
+ *  5. distances; memory_layout: each vnode's bytes and its guest-physical
+ *     ranges on the VMM's memory map (model/vmm/memmap.c); place_hotplug:
+ *     hot-pluggable ranges in QEMU's device-memory region;
+ *     check_pnode_memory.
+ *  6. fill_vnodes and layout_freeze (the GPA index, LLC width); the HMAT
+ *     matrices; linux_nodes: each vnode's node under Linux's numbering of
+ *     the plan's own SRAT (model/linux/numa.c); warn_vnodes_unseen.
+ *
+ * What it guarantees (property-tested over 3000 seeded random requests,
+ * tests/unit/test_plan.c, and by guest boots, tests/guest): on success *out
+ * is an immutable layout in which the vCPUs are partitioned over the vnodes;
+ * each vnode's ranges hold its memory (less QEMU's 384 KiB legacy hole in the
+ * vnode that spans it) and the vnodes hold the request's memory, with at most
+ * 1 MiB of the map's RAM in no vnode (Linux's SRAT coverage rule); APIC IDs
+ * are unique and no SMT sibling, LLC or (unless allowed) package spans two
+ * vnodes; distances are 10 to itself and 11-254 between vnodes; the CPUID of
+ * every vCPU decodes under Linux's model to the planned topology; linux_node
+ * is the node a Linux guest gives each vnode. A refusal is -EINVAL with one
+ * sentence naming the request field (as the request names it) and the rule,
+ * or -ENOMEM; the layout keeps no reference to h or r.
+ */
 int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layout **out,
             struct vt_err *err)
 {
@@ -1360,69 +1525,8 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
     *out = NULL;
     if (!h)
         return vt_err_set(err, -EINVAL, "no host to plan on");
-    if (!r->vcpus)
-        return vt_err_set(err, -EINVAL, "%s is required", request_name(r, VT_FIELD_VCPUS));
-    p.mem_layout = r->mem_layout;
-    if (r->placement == PLACE_PIN_IDENTITY && r->mem_layout == VT_MEM_FLAT)
-        p.mem_layout = VT_MEM_HOST; /* dom0 default: host-shaped */
-    p.memory = r->memory;
-    if (!p.memory && p.mem_layout != VT_MEM_E820 && p.mem_layout != VT_MEM_HOST)
-        return vt_err_set(err, -EINVAL, "%s is required", request_name(r, VT_FIELD_MEMORY));
-    if (r->max_vcpus && r->max_vcpus < r->vcpus)
-        return vt_err_set(err, -EINVAL,
-                          "%s %u is below %s %u (it counts every vCPU the guest "
-                          "may have, the present ones included)",
-                          request_name(r, VT_FIELD_MAX_VCPUS), r->max_vcpus,
-                          request_name(r, VT_FIELD_VCPUS), r->vcpus);
-    p.npresent = r->vcpus;
-    p.nvcpus = r->max_vcpus ? r->max_vcpus : r->vcpus;
-    p.vcpu_vnode = malloc(p.nvcpus * sizeof(*p.vcpu_vnode));
-    p.vcpu_pcpu = malloc(p.nvcpus * sizeof(*p.vcpu_pcpu));
-    if (!p.vcpu_vnode || !p.vcpu_pcpu) {
-        rc = oom(&p);
-        goto out;
-    }
-    for (unsigned i = 0; i < p.nvcpus; i++)
-        p.vcpu_pcpu[i] = -1;
-    if ((rc = place_vcpus(&p)) < 0 || (rc = initiator_vnodes(&p)) < 0)
-        goto out;
-    /* Memory follows every planned vCPU, hot-pluggable ones included. */
-    for (unsigned i = 0; i < p.nvcpus; i++)
-        p.vnode_count[p.vcpu_vnode[i]]++;
-    if ((rc = unnamed_vnodes(&p)) < 0 || (rc = choose_pnodes(&p)) < 0)
-        goto out;
-    if (r->placement == PLACE_PIN_IDENTITY)
-        for (unsigned v = 0; v < p.nvnodes; v++)
-            p.vnode_guest_pxm[v] = v; /* = host PXM by construction */
-    if ((rc = guest_pxms(&p)) < 0)
-        goto out;
-    p.l = layout_alloc(p.nvcpus, p.nvnodes);
-    if (p.l)
-        p.l->names = request_names(r);
-    if (!p.l) {
-        rc = oom(&p);
-        goto out;
-    }
-    p.l->npresent = p.npresent;
-    p.l->apic = r->apic;
-    p.l->vendor = r->vendor;
-    if (r->ninitiators) {
-        p.l->initiators = calloc(r->ninitiators, sizeof(*p.l->initiators));
-        if (!p.l->initiators) {
-            rc = oom(&p);
-            goto out;
-        }
-        for (size_t i = 0; i < r->ninitiators; i++) {
-            struct vt_initiator *gi = &p.l->initiators[i];
-
-            gi->segment = r->initiators[i].segment;
-            gi->bus = r->initiators[i].bus;
-            gi->devfn = r->initiators[i].devfn;
-            gi->vnode = r->initiators[i].vnode;
-        }
-        p.l->ninitiators = r->ninitiators;
-    }
-    if ((rc = topology(&p)) < 0 || (rc = check_topology(&p)) < 0)
+    if ((rc = check_request(&p)) < 0 || (rc = place_vnodes(&p)) < 0 || (rc = new_layout(&p)) < 0 ||
+        (rc = topology(&p)) < 0 || (rc = check_topology(&p)) < 0)
         goto out;
     for (unsigned i = 0; i < p.nvcpus; i++)
         p.l->vcpus[i].pcpu = p.vcpu_pcpu[i];
@@ -1431,28 +1535,9 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
     /* Host-shaped memory is the host's own ranges: nothing to fit. */
     if (p.mem_layout != VT_MEM_HOST && (rc = check_pnode_memory(&p)) < 0)
         goto out;
-    p.l->mem_layout = p.mem_layout;
-    p.l->memory = p.memory;
-    for (unsigned v = 0; v < p.nvnodes; v++) {
-        struct layout_vnode *lv = &p.l->vnodes[v];
-
-        lv->pub.guest_pxm = p.vnode_guest_pxm[v];
-        lv->pub.pnode = p.vnode_pnode[v];
-        if (lv->pub.pnode >= 0)
-            lv->pub.host_pxm =
-                vt_host_node(h, (size_t)vt_host_node_index(h, (unsigned)lv->pub.pnode))->host_pxm;
-        lv->pub.memory_bytes = p.vnode_mem[v];
-    }
-    for (unsigned i = 0; i < p.nvcpus; i++) {
-        struct layout_vnode *lv = &p.l->vnodes[p.vcpu_vnode[i]];
-
-        if (vt_bitmap_set(i < p.npresent ? lv->vcpus : lv->hotplug_vcpus, i) < 0) {
-            rc = oom(&p);
-            goto out;
-        }
-    }
-    if ((rc = layout_freeze(p.l, err)) < 0 || (rc = take_hmat_matrices(&p)) < 0 ||
-        (rc = linux_nodes(&p)) < 0 || (rc = warn_vnodes_unseen(&p)) < 0)
+    if ((rc = fill_vnodes(&p)) < 0 || (rc = layout_freeze(p.l, err)) < 0 ||
+        (rc = take_hmat_matrices(&p)) < 0 || (rc = linux_nodes(&p)) < 0 ||
+        (rc = warn_vnodes_unseen(&p)) < 0)
         goto out;
     *out = p.l;
     p.l = NULL;
