@@ -1093,6 +1093,63 @@ out:
     return rc;
 }
 
+/* The memory map of an E820 file: its RAM trimmed proportionally to the
+ * memory asked for (all of it, in whole 2 MiB granules, when none is). */
+static int e820_file_map(struct planner *p, struct e820_map *map)
+{
+    struct e820_map file = {0};
+    char *text;
+    int rc;
+
+    if ((rc = vt_read_file(p->r->e820_path, VT_E820_TEXT_MAX, VT_READ_TEXT, &text, NULL, p->err)) <
+        0)
+        return rc;
+    rc = e820_parse(text, p->r->e820_path, &file, p->err);
+    free(text);
+    if (rc < 0)
+        return rc;
+    if (e820_ram_bytes(&file) < VT_MEM_GRANULE) {
+        e820_free(&file);
+        return vt_err_set(p->err, -EINVAL,
+                          "%s: less than 2 MiB of usable RAM (entries of type 'usable'); a "
+                          "guest's memory is whole 2 MiB granules of it",
+                          p->r->e820_path);
+    }
+    if (!p->r->memory)
+        p->memory = e820_ram_bytes(&file) / VT_MEM_GRANULE * VT_MEM_GRANULE;
+    if (e820_ram_bytes(&file) < p->memory) {
+        char a[32], b[32];
+
+        vt_size_format(a, sizeof(a), e820_ram_bytes(&file));
+        vt_size_format(b, sizeof(b), p->memory);
+        e820_free(&file);
+        return vt_err_set(p->err, -EINVAL, "%s has %s of RAM, less than %s %s", p->r->e820_path, a,
+                          F(VT_FIELD_MEMORY), b);
+    }
+    rc = e820_trim_proportional(&file, p->memory, map, p->err);
+    e820_free(&file);
+    return rc;
+}
+
+/*
+ * The guest's memory: each vnode's bytes and its guest-physical ranges.
+ *
+ *  1. The map: host-shaped (the pnodes' own ranges, trimmed proportionally:
+ *     memory_host_shaped, which decides the vnodes' bytes itself), an E820
+ *     file (e820_file_map), or the VMM kind's map for the memory
+ *     (memmap_build: QEMU pc/q35, Xen HVM, flat).
+ *  2. split_memory: each vnode's bytes, as given (vnode_memory) or in
+ *     proportion to its vCPUs, in whole 2 MiB granules, totalling exactly the
+ *     memory.
+ *  3. memmap_place: the bytes laid on the map in vnode order as the VMM lays
+ *     out its SRAT (model/vmm/memmap.c), split around holes.
+ *
+ * Guarantees: the vnodes' bytes total the memory; each vnode's ranges hold
+ * its bytes (less the 384 KiB legacy hole inside the QEMU vnode that spans
+ * it); ranges of different vnodes never overlap, and the map's RAM outside
+ * every range is under Linux's 1 MiB SRAT coverage limit. The layout keeps
+ * the map as the guest's E820.
+ */
 static int memory_layout(struct planner *p)
 {
     struct e820_map map = {0};
@@ -1108,42 +1165,12 @@ static int memory_layout(struct planner *p)
                               F(VT_FIELD_VNODE_MEMORY), F(VT_FIELD_MEM_LAYOUT), F(VT_FIELD_MEMORY));
         return memory_host_shaped(p);
     }
-    if (p->mem_layout == VT_MEM_E820) {
-        char *text;
-        struct e820_map file = {0};
-
-        if ((rc = vt_read_file(p->r->e820_path, VT_E820_TEXT_MAX, VT_READ_TEXT, &text, NULL,
-                               p->err)) < 0)
-            return rc;
-        rc = e820_parse(text, p->r->e820_path, &file, p->err);
-        free(text);
-        if (rc < 0)
-            return rc;
-        if (e820_ram_bytes(&file) < VT_MEM_GRANULE) {
-            e820_free(&file);
-            return vt_err_set(p->err, -EINVAL,
-                              "%s: less than 2 MiB of usable RAM (entries of type 'usable'); a "
-                              "guest's memory is whole 2 MiB granules of it",
-                              p->r->e820_path);
-        }
-        if (!p->r->memory)
-            p->memory = e820_ram_bytes(&file) / VT_MEM_GRANULE * VT_MEM_GRANULE;
-        if (e820_ram_bytes(&file) < p->memory) {
-            char a[32], b[32];
-
-            vt_size_format(a, sizeof(a), e820_ram_bytes(&file));
-            vt_size_format(b, sizeof(b), p->memory);
-            e820_free(&file);
-            return vt_err_set(p->err, -EINVAL, "%s has %s of RAM, less than %s %s", p->r->e820_path,
-                              a, F(VT_FIELD_MEMORY), b);
-        }
-        rc = e820_trim_proportional(&file, p->memory, &map, p->err);
-        e820_free(&file);
-        if (rc < 0)
-            return rc;
-    } else if ((rc = memmap_build(p->mem_layout, p->memory, &map, p->err)) < 0) {
+    if (p->mem_layout == VT_MEM_E820)
+        rc = e820_file_map(p, &map);
+    else
+        rc = memmap_build(p->mem_layout, p->memory, &map, p->err);
+    if (rc < 0)
         return rc;
-    }
     if ((rc = split_memory(p)) < 0) {
         e820_free(&map);
         return rc;
