@@ -247,8 +247,33 @@ static int run_worker(struct vt_exec *rt, const struct exec_snap *snap, const st
 
 static int refresh(struct vt_exec *rt, struct vt_err *err);
 
-/* A synchronous call to node pnode (or device dev); first_try 1 after a
- * refresh already happened. */
+/*
+ * A synchronous call to node pnode (or device dev): the one path every
+ * vt_exec_on_node / vt_exec_on_device call takes. first_try is 1 when a
+ * refresh already happened.
+ *
+ *  1. Resolve the target in the current snapshot of the host (topo.c): its
+ *     CPUs, the node whose memory to prefer and the pool of its workers. A
+ *     target with no CPU the process may use runs here (local fallback,
+ *     with the reason in info).
+ *  2. Inline: the calling thread's affinity already lies inside the target's
+ *     CPUs (a per-thread cache believed for about a millisecond, state.c):
+ *     fn runs now, with the target's memory policy.
+ *  3. Otherwise, a worker thread calling out (nested), the migrate mode or a
+ *     forked child narrows the caller's affinity for the call (run_migrate);
+ *     everyone else hands the call to a worker bound to the target's CPUs
+ *     (run_worker, worker.c), spinning briefly, then sleeping on a futex.
+ *  4. CPUs refused on the way (hotplug, a cpuset change) refresh the
+ *     snapshot once and try again; a second refusal runs fn locally.
+ *
+ * Guarantees: fn runs exactly once, on this thread or one worker, and its
+ * return value is returned; info says where it ran (path, CPU, pnode), why
+ * it did not run on the target (reason) and what was done to memory policy
+ * (flags). A worker never waits for another worker, so calls cannot deadlock
+ * through handoffs. No path allocates (tests/unit/test_exec.c checks it), and
+ * the inline path makes no system call while the affinity cache is fresh
+ * (docs/exec.md).
+ */
 static int exec_call(struct vt_exec *rt, int pnode, uint64_t dev, vt_exec_fn *fn, void *arg,
                      struct vt_exec_info *info, int first_try)
 {
