@@ -225,11 +225,10 @@ static void put_intel(struct emit *e, const struct vt_layout *l, const struct vt
     put_1f(e, l, apic);
 }
 
-static size_t build(const struct vt_layout *l, const struct cpuid_ctx *ctx, unsigned vcpu,
-                    struct vt_cpuid_leaf *out)
+static size_t build(const struct vt_layout *l, const struct cpuid_ctx *ctx,
+                    const struct vt_vcpu *c, struct vt_cpuid_leaf *out)
 {
     struct emit e = {out, 0};
-    const struct vt_vcpu *c = layout_all_vcpu(l, vcpu); /* present or hot-pluggable */
 
     if (vt_layout_vendor(l) == VT_VENDOR_AMD)
         put_amd(&e, l, ctx, c);
@@ -241,10 +240,11 @@ static size_t build(const struct vt_layout *l, const struct cpuid_ctx *ctx, unsi
 long vt_layout_cpuid(const struct vt_layout *l, unsigned vcpu, struct vt_cpuid_leaf *leaves,
                      size_t count, size_t *needed)
 {
+    const struct vt_vcpu *c; /* present or hot-pluggable */
     struct cpuid_ctx ctx;
     size_t n;
 
-    if (!l || vcpu >= layout_all_vcpu_count(l) || check_layout(l) < 0)
+    if (!l || !(c = layout_cpuid_facts(l, vcpu, &ctx.nodes_per_pkg)) || check_layout(l) < 0)
         return -EINVAL;
     n = leaf_count(l);
     if (needed)
@@ -253,8 +253,7 @@ long vt_layout_cpuid(const struct vt_layout *l, unsigned vcpu, struct vt_cpuid_l
         return (long)n;
     if (count < n)
         return -ENOBUFS;
-    ctx.nodes_per_pkg = layout_nodes_per_package(l);
-    return (long)build(l, &ctx, vcpu, leaves);
+    return (long)build(l, &ctx, c, leaves);
 }
 
 static char *put_hex8(char *o, uint32_t v)
@@ -291,7 +290,6 @@ int vt_cpuid_format(const struct vt_layout *l, char **text)
     *text = NULL;
     if (!l || check_layout(l) < 0)
         return -EINVAL;
-    ctx.nodes_per_pkg = layout_nodes_per_package(l);
     f = vt_layout_apic_fields(l);
     hlen = (size_t)snprintf(
         head, sizeof(head),
@@ -309,7 +307,7 @@ int vt_cpuid_format(const struct vt_layout *l, char **text)
     memcpy(buf, head, hlen);
     o = buf + hlen;
     for (unsigned v = 0; v < nv; v++) {
-        size_t n = build(l, &ctx, v, leaves);
+        size_t n = build(l, &ctx, layout_cpuid_facts(l, v, &ctx.nodes_per_pkg), leaves);
         char num[16];
         size_t nl = dec_len(v);
 

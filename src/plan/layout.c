@@ -418,19 +418,11 @@ int vt_layout_gpa_lookup(const struct vt_layout *l, uint64_t gpa, struct vt_gpa_
     return 0;
 }
 
-size_t layout_all_vcpu_count(const struct vt_layout *l)
+const struct vt_vcpu *layout_cpuid_facts(const struct vt_layout *l, size_t i,
+                                         unsigned *nodes_per_package)
 {
-    return l->nvcpus;
-}
-
-const struct vt_vcpu *layout_all_vcpu(const struct vt_layout *l, size_t i)
-{
+    *nodes_per_package = l->nodes_per_pkg;
     return i < l->nvcpus ? &l->vcpus[i] : NULL;
-}
-
-unsigned layout_nodes_per_package(const struct vt_layout *l)
-{
-    return l->nodes_per_pkg;
 }
 
 const char *layout_field(const struct vt_layout *l, enum vt_request_field f)

@@ -7,11 +7,12 @@
 
 #include "vtopo/layout.h"
 
-/* Every planned vCPU: the present ones, then the hot-pluggable ones. */
-size_t layout_all_vcpu_count(const struct vt_layout *l);
-const struct vt_vcpu *layout_all_vcpu(const struct vt_layout *l, size_t i);
-/* The most vnodes in one package, up to 8 (AMD's NodesPerProcessor). */
-unsigned layout_nodes_per_package(const struct vt_layout *l);
+/* What the CPUID of vCPU i needs beyond the public accessors, in one call
+ * (the CPUID emitter runs per vCPU): the vCPU among every planned one (the
+ * present, then the hot-pluggable; NULL past the last), and the most vnodes
+ * in one package, up to 8 (AMD's NodesPerProcessor). */
+const struct vt_vcpu *layout_cpuid_facts(const struct vt_layout *l, size_t i,
+                                         unsigned *nodes_per_package);
 
 /* How messages about this layout name request field f: as its request
  * named them (vt_request_name_fields), else the field's own name. */
