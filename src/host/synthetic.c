@@ -234,6 +234,115 @@ static int parse_spec(const char *text, struct spec *sp, struct vt_err *err)
     return rc;
 }
 
+/* The spec's sizes: nodes, cores per node, CPUs and memory per node, each
+ * within the host model's limits and splitting evenly. */
+struct synthetic_sizes {
+    uint64_t nodes, cores_per_node, cpus, per_node_mem;
+};
+
+static int spec_sizes(struct spec *sp, struct synthetic_sizes *z, struct vt_err *err)
+{
+    z->nodes = sp->sockets * sp->nps;
+    if (z->nodes > VT_HOST_MAX_NODES)
+        return vt_err_set(err, -EINVAL, "synthetic spec: %llu nodes exceed the limit of %d",
+                          (unsigned long long)z->nodes, VT_HOST_MAX_NODES);
+    if (!sp->have_cores)
+        sp->cores = 4 * sp->nps;
+    if (sp->cores % sp->nps)
+        return vt_err_set(err, -EINVAL,
+                          "synthetic spec: cores=%llu (per socket) does not split evenly over "
+                          "nodes-per-socket=%llu",
+                          (unsigned long long)sp->cores, (unsigned long long)sp->nps);
+    z->cores_per_node = sp->cores / sp->nps;
+    z->cpus = z->nodes * z->cores_per_node * sp->threads;
+    if (z->cpus > VT_CPU_ID_MAX + 1)
+        return vt_err_set(err, -EINVAL, "synthetic spec: %llu CPUs exceed the limit of %u",
+                          (unsigned long long)z->cpus, VT_CPU_ID_MAX + 1);
+    if (!sp->have_mem)
+        sp->mem = z->nodes * (4ull << 30);
+    z->per_node_mem = sp->mem / z->nodes;
+    if (sp->mem % z->nodes || z->per_node_mem % MIB || z->per_node_mem == 0) {
+        char sz[32];
+
+        vt_size_format(sz, sizeof(sz), sp->mem);
+        return vt_err_set(err, -EINVAL,
+                          "synthetic spec: mem=%s does not split into %llu nodes of whole MiB", sz,
+                          (unsigned long long)z->nodes);
+    }
+    if (sp->node_ids && vt_bitmap_weight(sp->node_ids) != z->nodes)
+        return vt_err_set(err, -EINVAL, "synthetic spec: node-ids lists %u ids for %llu nodes",
+                          vt_bitmap_weight(sp->node_ids), (unsigned long long)z->nodes);
+    if (sp->pxms && sp->npxms != z->nodes)
+        return vt_err_set(err, -EINVAL, "synthetic spec: pxms lists %zu domains for %llu nodes",
+                          sp->npxms, (unsigned long long)z->nodes);
+    return 0;
+}
+
+/* The host's CPU sets: all possible, present and online but the offline
+ * ones; isolated and nohz_full as given, each inside the host's CPUs. */
+static int spec_cpu_sets(struct vt_host *h, const struct spec *sp, uint64_t cpus,
+                         struct vt_err *err)
+{
+    const struct {
+        const char *key;
+        struct vt_bitmap *set;
+    } lists[] = {
+        {"isolated", sp->isolated}, {"nohz-full", sp->nohz_full}, {"offline", sp->offline}};
+
+    if (vt_bitmap_set_range(h->cpu_possible, 0, (unsigned)cpus - 1) < 0 ||
+        vt_bitmap_set_range(h->cpu_online, 0, (unsigned)cpus - 1) < 0)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < 3; i++)
+        if (lists[i].set && vt_bitmap_last(lists[i].set) >= (int)cpus)
+            return vt_err_set(
+                err, -EINVAL, "synthetic spec: %s= names CPU %d but the host has CPUs 0-%llu",
+                lists[i].key, vt_bitmap_last(lists[i].set), (unsigned long long)cpus - 1);
+    if (sp->offline)
+        vt_bitmap_andnot(h->cpu_online, sp->offline);
+    if (vt_bitmap_copy(h->cpu_present, h->cpu_possible) < 0 ||
+        (sp->isolated && vt_bitmap_copy(h->cpu_isolated, sp->isolated) < 0) ||
+        (sp->nohz_full && vt_bitmap_copy(h->cpu_nohz_full, sp->nohz_full) < 0))
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    return 0;
+}
+
+/* The nodes with their ids, PXMs, memory range and CPUs (SMT siblings
+ * numbered next to each other, or all first threads first with smt-last). */
+static int spec_nodes(struct vt_host *h, const struct spec *sp, const struct synthetic_sizes *z,
+                      struct vt_err *err)
+{
+    int id = sp->node_ids ? vt_bitmap_first(sp->node_ids) : 0;
+    uint64_t total_cores = z->nodes * z->cores_per_node;
+
+    for (uint64_t i = 0; i < z->nodes; i++) {
+        struct host_node *n = host_add_node(h, (unsigned)id);
+
+        if (!n)
+            return vt_err_set(err, -ENOMEM, "out of memory");
+        n->pub.host_pxm = sp->pxms ? sp->pxms[i] : (uint32_t)i;
+        n->pub.memory_bytes = z->per_node_mem;
+        if (host_add_range(n, i * z->per_node_mem, (i + 1) * z->per_node_mem) < 0)
+            return vt_err_set(err, -ENOMEM, "out of memory");
+        for (uint64_t c = 0; c < z->cores_per_node; c++)
+            for (uint64_t t = 0; t < sp->threads; t++) {
+                uint64_t core = i * z->cores_per_node + c;
+                uint64_t cpu = sp->smt_last ? t * total_cores + core : core * sp->threads + t;
+
+                if (vt_bitmap_set(n->listed, (unsigned)cpu) < 0)
+                    return vt_err_set(err, -ENOMEM, "out of memory");
+            }
+        id = sp->node_ids ? vt_bitmap_next(sp->node_ids, id) : id + 1;
+    }
+    if (host_alloc_distances(h) < 0)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    for (uint64_t i = 0; i < z->nodes; i++)
+        for (uint64_t j = 0; j < z->nodes; j++)
+            h->dist[i * z->nodes + j] = i == j                       ? sp->dist_local
+                                        : i / sp->nps == j / sp->nps ? sp->dist_socket
+                                                                     : sp->dist_remote;
+    return 0;
+}
+
 int host_load_synthetic(struct vt_host *h, const char *text, struct vt_err *err)
 {
     struct spec sp = {.sockets = 1,
@@ -242,125 +351,12 @@ int host_load_synthetic(struct vt_host *h, const char *text, struct vt_err *err)
                       .dist_local = 10,
                       .dist_socket = 12,
                       .dist_remote = 21};
-    uint64_t nodes, cores_per_node, cpus, per_node_mem;
+    struct synthetic_sizes z = {0};
     int rc;
 
-    if ((rc = parse_spec(text, &sp, err)) < 0)
-        goto out;
-    nodes = sp.sockets * sp.nps;
-    if (nodes > VT_HOST_MAX_NODES) {
-        rc = vt_err_set(err, -EINVAL, "synthetic spec: %llu nodes exceed the limit of %d",
-                        (unsigned long long)nodes, VT_HOST_MAX_NODES);
-        goto out;
-    }
-    if (!sp.have_cores)
-        sp.cores = 4 * sp.nps;
-    if (sp.cores % sp.nps) {
-        rc = vt_err_set(err, -EINVAL,
-                        "synthetic spec: cores=%llu (per socket) does not split evenly over "
-                        "nodes-per-socket=%llu",
-                        (unsigned long long)sp.cores, (unsigned long long)sp.nps);
-        goto out;
-    }
-    cores_per_node = sp.cores / sp.nps;
-    cpus = nodes * cores_per_node * sp.threads;
-    if (cpus > VT_CPU_ID_MAX + 1) {
-        rc = vt_err_set(err, -EINVAL, "synthetic spec: %llu CPUs exceed the limit of %u",
-                        (unsigned long long)cpus, VT_CPU_ID_MAX + 1);
-        goto out;
-    }
-    if (!sp.have_mem)
-        sp.mem = nodes * (4ull << 30);
-    per_node_mem = sp.mem / nodes;
-    if (sp.mem % nodes || per_node_mem % MIB || per_node_mem == 0) {
-        char sz[32];
-
-        vt_size_format(sz, sizeof(sz), sp.mem);
-        rc = vt_err_set(err, -EINVAL,
-                        "synthetic spec: mem=%s does not split into %llu nodes of whole MiB", sz,
-                        (unsigned long long)nodes);
-        goto out;
-    }
-    if (sp.node_ids && vt_bitmap_weight(sp.node_ids) != nodes) {
-        rc = vt_err_set(err, -EINVAL, "synthetic spec: node-ids lists %u ids for %llu nodes",
-                        vt_bitmap_weight(sp.node_ids), (unsigned long long)nodes);
-        goto out;
-    }
-    if (sp.pxms && sp.npxms != nodes) {
-        rc = vt_err_set(err, -EINVAL, "synthetic spec: pxms lists %zu domains for %llu nodes",
-                        sp.npxms, (unsigned long long)nodes);
-        goto out;
-    }
-    if (vt_bitmap_set_range(h->cpu_possible, 0, (unsigned)cpus - 1) < 0 ||
-        vt_bitmap_set_range(h->cpu_online, 0, (unsigned)cpus - 1) < 0) {
-        rc = vt_err_set(err, -ENOMEM, "out of memory");
-        goto out;
-    }
-    {
-        const struct {
-            const char *key;
-            struct vt_bitmap *set;
-        } lists[] = {
-            {"isolated", sp.isolated}, {"nohz-full", sp.nohz_full}, {"offline", sp.offline}};
-
-        for (size_t i = 0; i < 3; i++)
-            if (lists[i].set && vt_bitmap_last(lists[i].set) >= (int)cpus) {
-                rc = vt_err_set(
-                    err, -EINVAL, "synthetic spec: %s= names CPU %d but the host has CPUs 0-%llu",
-                    lists[i].key, vt_bitmap_last(lists[i].set), (unsigned long long)cpus - 1);
-                goto out;
-            }
-    }
-    if (sp.offline)
-        vt_bitmap_andnot(h->cpu_online, sp.offline);
-    if (vt_bitmap_copy(h->cpu_present, h->cpu_possible) < 0 ||
-        (sp.isolated && vt_bitmap_copy(h->cpu_isolated, sp.isolated) < 0) ||
-        (sp.nohz_full && vt_bitmap_copy(h->cpu_nohz_full, sp.nohz_full) < 0)) {
-        rc = vt_err_set(err, -ENOMEM, "out of memory");
-        goto out;
-    }
-
-    {
-        int id = sp.node_ids ? vt_bitmap_first(sp.node_ids) : 0;
-        uint64_t total_cores = nodes * cores_per_node;
-
-        for (uint64_t i = 0; i < nodes; i++) {
-            struct host_node *n = host_add_node(h, (unsigned)id);
-
-            if (!n) {
-                rc = vt_err_set(err, -ENOMEM, "out of memory");
-                goto out;
-            }
-            n->pub.host_pxm = sp.pxms ? sp.pxms[i] : (uint32_t)i;
-            n->pub.memory_bytes = per_node_mem;
-            if (host_add_range(n, i * per_node_mem, (i + 1) * per_node_mem) < 0) {
-                rc = vt_err_set(err, -ENOMEM, "out of memory");
-                goto out;
-            }
-            for (uint64_t c = 0; c < cores_per_node; c++)
-                for (uint64_t t = 0; t < sp.threads; t++) {
-                    uint64_t core = i * cores_per_node + c;
-                    uint64_t cpu = sp.smt_last ? t * total_cores + core : core * sp.threads + t;
-
-                    if (vt_bitmap_set(n->listed, (unsigned)cpu) < 0) {
-                        rc = vt_err_set(err, -ENOMEM, "out of memory");
-                        goto out;
-                    }
-                }
-            id = sp.node_ids ? vt_bitmap_next(sp.node_ids, id) : id + 1;
-        }
-    }
-    if (host_alloc_distances(h) < 0) {
-        rc = vt_err_set(err, -ENOMEM, "out of memory");
-        goto out;
-    }
-    for (uint64_t i = 0; i < nodes; i++)
-        for (uint64_t j = 0; j < nodes; j++)
-            h->dist[i * nodes + j] = i == j                     ? sp.dist_local
-                                     : i / sp.nps == j / sp.nps ? sp.dist_socket
-                                                                : sp.dist_remote;
-    rc = 0;
-out:
+    if ((rc = parse_spec(text, &sp, err)) == 0 && (rc = spec_sizes(&sp, &z, err)) == 0 &&
+        (rc = spec_cpu_sets(h, &sp, z.cpus, err)) == 0)
+        rc = spec_nodes(h, &sp, &z, err);
     vt_bitmap_free(sp.node_ids);
     vt_bitmap_free(sp.isolated);
     vt_bitmap_free(sp.nohz_full);
