@@ -225,8 +225,8 @@ static void put_intel(struct emit *e, const struct vt_layout *l, const struct vt
     put_1f(e, l, apic);
 }
 
-static size_t build(const struct vt_layout *l, const struct cpuid_ctx *ctx,
-                    const struct vt_vcpu *c, struct vt_cpuid_leaf *out)
+static size_t build(const struct vt_layout *l, const struct cpuid_ctx *ctx, const struct vt_vcpu *c,
+                    struct vt_cpuid_leaf *out)
 {
     struct emit e = {out, 0};
 
