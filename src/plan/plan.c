@@ -994,13 +994,11 @@ static int take_map(struct planner *p, struct e820_map *map)
     return 0;
 }
 
-/* Host-shaped (dom0): the guest map is the host's physical ranges of the
- * vnodes' pnodes, trimmed proportionally to the memory budget. */
-static int memory_host_shaped(struct planner *p)
+/* The host's physical ranges of the vnodes' pnodes, sorted: one pnode per
+ * vnode, and every pnode with memory must have its ranges. */
+static int host_ranges_map(struct planner *p, struct e820_map *host)
 {
-    struct e820_map host = {0}, trimmed = {0};
-    size_t cap = 0;
-    int rc = 0;
+    struct e820_buf b = {0};
 
     for (unsigned v = 0; v < p->nvnodes; v++) {
         const struct vt_host_node *hn;
@@ -1009,60 +1007,48 @@ static int memory_host_shaped(struct planner *p)
             continue;
         for (unsigned w = 0; w < v; w++)
             if (p->vnode_pnode[w] == p->vnode_pnode[v]) {
-                rc = vt_err_set(p->err, -EINVAL,
-                                "%s host: vnodes %u and %u share pnode %d; a "
-                                "host-shaped layout needs one pnode per vnode",
-                                F(VT_FIELD_MEM_LAYOUT), w, v, p->vnode_pnode[v]);
-                goto out;
+                free(b.e);
+                return vt_err_set(p->err, -EINVAL,
+                                  "%s host: vnodes %u and %u share pnode %d; a "
+                                  "host-shaped layout needs one pnode per vnode",
+                                  F(VT_FIELD_MEM_LAYOUT), w, v, p->vnode_pnode[v]);
             }
         hn = vt_host_node(p->h, (size_t)vt_host_node_index(p->h, (unsigned)p->vnode_pnode[v]));
         if (hn->has_memory && hn->nranges == 0) {
-            rc = vt_err_set(p->err, -EINVAL,
-                            "%s host needs the host's physical memory ranges, and "
-                            "node %u has none (no SRAT and no memory/block_size_bytes)",
-                            F(VT_FIELD_MEM_LAYOUT), hn->pnode);
-            goto out;
+            free(b.e);
+            return vt_err_set(p->err, -EINVAL,
+                              "%s host needs the host's physical memory ranges, and "
+                              "node %u has none (no SRAT and no memory/block_size_bytes)",
+                              F(VT_FIELD_MEM_LAYOUT), hn->pnode);
         }
-        for (size_t k = 0; k < hn->nranges; k++) {
-            if (host.n == cap) {
-                size_t ncap = cap ? cap * 2 : 16;
-                struct vt_e820_entry *e = realloc(host.entries, ncap * sizeof(*e));
-
-                if (!e) {
-                    rc = oom(p);
-                    goto out;
-                }
-                host.entries = e;
-                cap = ncap;
+        for (size_t k = 0; k < hn->nranges; k++)
+            if (e820_buf_add(&b, hn->ranges[k].start, hn->ranges[k].end, VT_E820_RAM) < 0) {
+                free(b.e);
+                return oom(p);
             }
-            host.entries[host.n].start = hn->ranges[k].start;
-            host.entries[host.n].end = hn->ranges[k].end;
-            host.entries[host.n].type = VT_E820_RAM;
-            host.n++;
-        }
     }
-    if (host.n == 0) {
-        rc = vt_err_set(p->err, -EINVAL, "%s host: the vnodes' host nodes have no memory ranges",
-                        F(VT_FIELD_MEM_LAYOUT));
-        goto out;
-    }
+    if (b.n == 0)
+        return vt_err_set(p->err, -EINVAL, "%s host: the vnodes' host nodes have no memory ranges",
+                          F(VT_FIELD_MEM_LAYOUT));
     /* Sorted input for the trim. */
-    for (size_t i = 1; i < host.n; i++)
-        for (size_t j = i; j > 0 && host.entries[j].start < host.entries[j - 1].start; j--) {
-            struct vt_e820_entry t = host.entries[j];
+    for (size_t i = 1; i < b.n; i++)
+        for (size_t j = i; j > 0 && b.e[j].start < b.e[j - 1].start; j--) {
+            struct vt_e820_entry t = b.e[j];
 
-            host.entries[j] = host.entries[j - 1];
-            host.entries[j - 1] = t;
+            b.e[j] = b.e[j - 1];
+            b.e[j - 1] = t;
         }
-    if (!p->r->memory)
-        p->memory = e820_ram_bytes(&host) / VT_MEM_GRANULE * VT_MEM_GRANULE;
-    if ((rc = e820_trim_proportional(&host, p->memory, &trimmed, p->err)) < 0) {
-        vt_err_prefix(p->err, "%s host: ", F(VT_FIELD_MEM_LAYOUT));
-        goto out;
-    }
-    /* Each kept RAM entry belongs to the vnode whose pnode's range holds it. */
-    for (size_t i = 0; i < trimmed.n; i++) {
-        const struct vt_e820_entry *e = &trimmed.entries[i];
+    host->entries = b.e;
+    host->n = b.n;
+    return 0;
+}
+
+/* Each RAM entry of the trimmed map to the vnode whose pnode's range holds
+ * it. */
+static int assign_host_ranges(struct planner *p, const struct e820_map *trimmed)
+{
+    for (size_t i = 0; i < trimmed->n; i++) {
+        const struct vt_e820_entry *e = &trimmed->entries[i];
 
         if (e->type != VT_E820_RAM)
             continue;
@@ -1077,17 +1063,32 @@ static int memory_host_shaped(struct planner *p)
             for (size_t k = 0; k < hn->nranges && !inside; k++)
                 inside = e->start >= hn->ranges[k].start && e->end <= hn->ranges[k].end;
             if (inside) {
-                if (add_range(&p->l->vnodes[v], e->start, e->end) < 0) {
-                    rc = oom(p);
-                    goto out;
-                }
+                if (add_range(&p->l->vnodes[v], e->start, e->end) < 0)
+                    return oom(p);
                 p->vnode_mem[v] += e->end - e->start;
                 break;
             }
         }
     }
-    take_map(p, &trimmed);
-out:
+    return 0;
+}
+
+/* Host-shaped (dom0): the guest map is the host's physical ranges of the
+ * vnodes' pnodes, trimmed proportionally to the memory budget; each vnode
+ * holds what is left of its pnode's ranges. */
+static int memory_host_shaped(struct planner *p)
+{
+    struct e820_map host = {0}, trimmed = {0};
+    int rc;
+
+    if ((rc = host_ranges_map(p, &host)) < 0)
+        return rc;
+    if (!p->r->memory)
+        p->memory = e820_ram_bytes(&host) / VT_MEM_GRANULE * VT_MEM_GRANULE;
+    if ((rc = e820_trim_proportional(&host, p->memory, &trimmed, p->err)) < 0)
+        vt_err_prefix(p->err, "%s host: ", F(VT_FIELD_MEM_LAYOUT));
+    else if ((rc = assign_host_ranges(p, &trimmed)) == 0)
+        take_map(p, &trimmed);
     e820_free(&host);
     e820_free(&trimmed);
     return rc;
