@@ -50,7 +50,14 @@ BEGIN {
         a = apic[1 + r(3)]
         s = "--vcpus " vcpus " --memory " mem "M --apic " a " --vendor " vendor[1 + r(2)] \
             " --mem-layout " layout[1 + r(4)]
-        place = r(10)
+        place = r(11)
+        if (place == 10) {
+            # dom0: vCPU N on pCPU N, host-shaped memory (the host ranges,
+            # trimmed), a vnode per host PXM.
+            print "--vcpus " vcpus " --pin-identity --apic " apic[1 + r(3)] \
+                  (r(2) ? " --memory " mem "M" : "")
+            continue
+        }
         if (place < 6) s = s " --vnodes " vnodes
         else if (place == 6) {
             s = s " --vcpu-nodes 0-" int((vcpus - 1) / 2) ":0"
