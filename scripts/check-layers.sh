@@ -2,7 +2,9 @@
 # The layering rule (docs/architecture.md), checked on the tree and on the
 # compiled objects; the build runs it and fails on the first violation.
 #
-#   scripts/check-layers.sh SOURCE_DIR [OBJECT_DIR [CLI_OBJECT_DIR SHARED_LIB]]
+#   scripts/check-layers.sh SOURCE_DIR [OBJECT_DIRS [CLI_OBJECT_DIR SHARED_LIB]]
+#
+# OBJECT_DIRS: the library's object directories, separated by ':'.
 #
 # 1. Includes: a file under src/ includes internal headers of its own layer or
 #    of layers below it only; a file under tools/ includes public headers
@@ -14,6 +16,8 @@
 # 3. The CLI (with CLI_OBJECT_DIR and SHARED_LIB): every libvtopo symbol the
 #    CLI's objects use is one the shared library exports (VT_API).
 set -eu
+# sort and join must agree on one collation, whatever the caller's locale.
+export LC_ALL=C
 
 SRC=${1:?usage: check-layers.sh SOURCE_DIR [OBJECT_DIR [CLI_OBJECT_DIR SHARED_LIB]]}
 OBJ=${2:-}
@@ -45,22 +49,44 @@ fail()
 }
 
 # ---- includes -------------------------------------------------------------
+# Every #include "..." and #include <...> is resolved as the compiler would
+# (next to the file, then on the include path: src/); what resolves to
+# neither is a system or generated header. Public headers (vtopo/...) may be
+# included anywhere: they declare types and the API, and calls through them
+# are checked on the objects below.
 for f in $(find src tools -name '*.[ch]' | sort); do
-    set -- $(layer_of "$f") || { fail "$f: in no layer (add its directory to LAYERS and docs/architecture.md)"; continue; }
+    if ! l=$(layer_of "$f"); then
+        fail "$f: in no layer (add its directory to LAYERS and docs/architecture.md)"
+        continue
+    fi
+    set -- $l
     frank=$1 flayer=$2
-    for h in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f"); do
+    dir=$(dirname "$f")
+    for h in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*["<]\([^">]*\)[">].*/\1/p' "$f"); do
         case $h in
-        vtopo/*) continue ;; # the public API: any layer
+        vtopo/*) continue ;;
         esac
+        target=
+        for cand in "$dir/$h" "src/$h"; do
+            if [ -f "$cand" ]; then
+                target=$(realpath --relative-to=. "$cand")
+                break
+            fi
+        done
+        [ -n "$target" ] || continue
         if [ "$flayer" = tools ]; then
-            case $h in
-            */*) [ -f "tools/$h" ] || fail "$f includes \"$h\": the CLI uses the public headers (vtopo/...) and its own only" ;;
+            case $target in
+            tools/*) ;;
+            *) fail "$f includes \"$h\" ($target): the CLI uses the public headers (vtopo/...) and its own only" ;;
             esac
             continue
         fi
-        [ -f "src/$h" ] || continue # generated (version_config.h)
-        set -- $(layer_of "src/$h")
-        [ "$1" -le "$frank" ] || fail "$f ($flayer) includes \"$h\" of $2, a layer above it"
+        if ! l=$(layer_of "$target"); then
+            fail "$f includes \"$h\" ($target), which is in no layer of the library"
+            continue
+        fi
+        set -- $l
+        [ "$1" -le "$frank" ] || fail "$f ($flayer) includes \"$h\" ($target) of $2, a layer above it"
     done
 done
 
@@ -70,11 +96,12 @@ if [ -n "$OBJ" ]; then
     [ -z "${VT_LAYERS_KEEP:-}" ] || echo "check-layers: work in $W" >&2
     [ -n "${VT_LAYERS_KEEP:-}" ] || trap 'rm -rf "$W"' EXIT
     # object -> its source path (CMake names objects SRC_PATH.o under the dir).
-    find "$OBJ" -name '*.c.o' | sort | while read -r o; do
-        rel=${o#"$OBJ"/}
-        rel=${rel%.o}
-        if [ -f "$rel" ]; then echo "$rel $o"; fi # objects of removed sources may linger
-
+    for d in $(echo "$OBJ" | tr ':' ' '); do
+        find "$d" -name '*.c.o' | sort | while read -r o; do
+            rel=${o#"$d"/}
+            rel=${rel%.o}
+            if [ -f "$rel" ]; then echo "$rel $o"; fi # objects of removed sources may linger
+        done
     done >"$W/objects"
     [ -s "$W/objects" ] || { echo "check-layers: no objects under $OBJ" >&2; exit 2; }
     while read -r src o; do

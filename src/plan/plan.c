@@ -1289,7 +1289,7 @@ static int cmp_pxm_vnode(const void *a, const void *b)
  * A Linux guest numbers nodes in order of first appearance of their PXM, in
  * the order acpi_numa_init() reads the SRAT: the entries of the plan's SRAT
  * (srat_of_layout, the emitter's own walk) go through the one model of
- * that order (linux_srat_order, src/model/linux/numa.c), so the prediction
+ * that rule (linux_srat_first_seen, src/model/linux/numa.c), so the prediction
  * follows whatever order src/emit/srat.c writes. A vnode Linux never meets
  * gets no node. (With a PXM of VT_LINUX_MAX_PXM or more Linux drops the
  * SRAT, which the plan warns about; the numbering is then the one the SRAT
@@ -1300,8 +1300,8 @@ static int linux_nodes(struct planner *p)
     struct vt_layout *l = p->l;
     struct pxm_vnode *by_pxm = malloc((l->nvnodes ? l->nvnodes : 1) * sizeof(*by_pxm));
     struct vt_srat srat = {0};
-    size_t *order = NULL, n, gi_error;
-    int next = 0, rc;
+    size_t *first = NULL, n, gi_error;
+    int rc;
 
     if (!by_pxm)
         return oom(p);
@@ -1313,22 +1313,21 @@ static int linux_nodes(struct planner *p)
     qsort(by_pxm, l->nvnodes, sizeof(*by_pxm), cmp_pxm_vnode);
     if ((rc = srat_of_layout(l, VT_SRAT_NUMBERING, &srat, p->err)) < 0)
         goto out;
-    if (!(order = malloc((srat.n ? srat.n : 1) * sizeof(*order)))) {
+    if (!(first = malloc((srat.n ? srat.n : 1) * sizeof(*first))) ||
+        (n = linux_srat_first_seen(&srat, first, &gi_error)) == SIZE_MAX) {
         rc = oom(p);
         goto out;
     }
-    n = linux_srat_order(&srat, order, &gi_error);
     for (size_t k = 0; k < n; k++) {
-        struct pxm_vnode key = {srat.entries[order[k]].pxm, 0};
+        struct pxm_vnode key = {srat.entries[first[k]].pxm, 0};
         const struct pxm_vnode *hit =
             bsearch(&key, by_pxm, l->nvnodes, sizeof(*by_pxm), cmp_pxm_vnode);
-        struct vt_vnode *vn = hit ? &l->vnodes[hit->vnode].pub : NULL;
 
-        if (vn && vn->linux_node < 0)
-            vn->linux_node = next++;
+        if (hit)
+            l->vnodes[hit->vnode].pub.linux_node = (int)k;
     }
 out:
-    free(order);
+    free(first);
     free(by_pxm);
     srat_free(&srat);
     return rc;

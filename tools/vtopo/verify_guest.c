@@ -289,7 +289,8 @@ int verify_write_initramfs(const struct verify_assets *a, const char *path, size
     cpio_entry(b, 0, 0, 0, 0, "TRAILER!!!", NULL, 0);
     free(busybox);
     free(probe);
-    if (ferror(b) | fclose(b)) {
+    rc = ferror(b);
+    if (fclose(b) != 0 || rc) {
         free(data);
         return vt_err_set(err, -ENOMEM, "out of memory");
     }

@@ -10,10 +10,9 @@ int linux_node_of_pxm(const struct linux_numa *numa, uint32_t pxm)
     return pxm < VT_LINUX_MAX_PXM ? numa->node_of[pxm] : -1;
 }
 
+/* A PXM met for the first time gets the next node, within Linux's limits. */
 static bool map_pxm(struct linux_numa *m, const struct vt_srat_entry *e)
 {
-    if (linux_node_of_pxm(m, e->pxm) >= 0)
-        return true;
     if (e->pxm >= VT_LINUX_MAX_PXM) {
         snprintf(m->why, sizeof(m->why),
                  "the entry at offset %zu has proximity domain %u, and PXMs of %u or more get no "
@@ -112,32 +111,71 @@ size_t linux_srat_order(const struct vt_srat *srat, size_t *order, size_t *gi_er
     return n;
 }
 
+struct seen {
+    uint32_t pxm;
+    size_t k; /* position in Linux's order */
+};
+
+static int cmp_seen(const void *a, const void *b)
+{
+    const struct seen *x = a, *y = b;
+
+    if (x->pxm != y->pxm)
+        return x->pxm < y->pxm ? -1 : 1;
+    return x->k < y->k ? -1 : x->k > y->k;
+}
+
+size_t linux_srat_first_seen(const struct vt_srat *srat, size_t *first, size_t *gi_error)
+{
+    size_t n = linux_srat_order(srat, first, gi_error), nfirst = 0;
+    struct seen *by_pxm = malloc((n ? n : 1) * sizeof(*by_pxm));
+    bool *keep = calloc(n ? n : 1, sizeof(*keep));
+
+    if (!by_pxm || !keep) {
+        free(by_pxm);
+        free(keep);
+        return SIZE_MAX;
+    }
+    for (size_t k = 0; k < n; k++)
+        by_pxm[k] = (struct seen){srat->entries[first[k]].pxm, k};
+    /* By PXM, then by position: the first of each run is its first sight. */
+    qsort(by_pxm, n, sizeof(*by_pxm), cmp_seen);
+    for (size_t i = 0; i < n; i++)
+        keep[by_pxm[i].k] = i == 0 || by_pxm[i].pxm != by_pxm[i - 1].pxm;
+    for (size_t k = 0; k < n; k++)
+        if (keep[k])
+            first[nfirst++] = first[k];
+    free(by_pxm);
+    free(keep);
+    return nfirst;
+}
+
 void linux_srat(const struct vt_srat *srat, struct linux_numa *m)
 {
-    size_t *order = malloc((srat->n ? srat->n : 1) * sizeof(*order)), n;
+    size_t *first = malloc((srat->n ? srat->n : 1) * sizeof(*first)), n;
     bool any_mem = false;
 
     memset(m, 0, sizeof(*m));
     memset(m->node_of, 0xff, sizeof(m->node_of)); /* -1 */
     m->bad_offset = SIZE_MAX;
-    if (!order) {
+    if (!first || (n = linux_srat_first_seen(srat, first, &m->gi_error)) == SIZE_MAX) {
+        free(first);
         snprintf(m->why, sizeof(m->why), "out of memory while reading the SRAT");
         return;
     }
-    n = linux_srat_order(srat, order, &m->gi_error);
     if (m->gi_error != SIZE_MAX)
         for (size_t i = m->gi_error + 1; i < srat->n; i++)
             m->gi_skipped += srat->entries[i].type != VT_SRAT_MEMORY;
-    for (size_t k = 0; k < n; k++) {
-        const struct vt_srat_entry *e = &srat->entries[order[k]];
-
-        if (!map_pxm(m, e)) {
-            free(order);
+    for (size_t k = 0; k < n; k++)
+        if (!map_pxm(m, &srat->entries[first[k]])) {
+            free(first);
             return;
         }
-        any_mem |= e->type == VT_SRAT_MEMORY;
-    }
-    free(order);
+    free(first);
+    /* Linux's walk reads every enabled memory entry (linux_srat_order). */
+    for (size_t i = 0; i < srat->n && !any_mem; i++)
+        any_mem =
+            srat->entries[i].type == VT_SRAT_MEMORY && (srat->entries[i].flags & VT_SRAT_ENABLED);
     if (!any_mem) {
         snprintf(m->why, sizeof(m->why),
                  "it has no enabled memory affinity entry (acpi_numa_init returns -ENOENT)");

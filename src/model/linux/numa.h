@@ -57,6 +57,15 @@ struct linux_numa {
 size_t linux_srat_order(const struct vt_srat *srat, size_t *order, size_t *gi_error);
 
 /*
+ * Linux's numbering rule: a PXM gets the next node id the first time it is
+ * met in linux_srat_order's order. Writes the indexes of those first
+ * sightings, in that order, into first (room for srat->n) and returns their
+ * count (SIZE_MAX when out of memory); gi_error as for linux_srat_order.
+ * Node k is the PXM of first[k] when Linux uses the SRAT; the planner also
+ * numbers a table Linux drops this way (the numbering it would have given).
+ */
+size_t linux_srat_first_seen(const struct vt_srat *srat, size_t *first, size_t *gi_error);
+/*
  * Replay acpi_numa_init() in linux_srat_order's order; a PXM gets the
  * next node id the first time it is seen. Linux does not use the SRAT
  * (bad_srat or -ENOENT) when a processor or memory entry has a PXM that gets
