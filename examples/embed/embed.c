@@ -55,7 +55,7 @@ int main(int argc, char **argv)
     int rc = 1;
 
     if (argc < 2) {
-        fprintf(stderr, "usage: embed OUTDIR [SYNTHETIC_HOST_SPEC]\n");
+        fprintf(stderr, "usage: embed OUTDIR [SYNTHETIC_HOST_SPEC [wrong-total]]\n");
         return 2;
     }
     qemu.tables_dir = argv[1];

@@ -10,11 +10,13 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/vtopo-embed.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 HOST=sockets=2,cores=8,threads=2,mem=32G
 
-"$EMBED" "$T/plan" "$HOST" >"$T/embed.args" 2>"$T/embed.err" || {
+rc=0
+"$EMBED" "$T/plan" "$HOST" >"$T/embed.args" 2>"$T/embed.err" || rc=$?
+if [ "$rc" -ne 0 ]; then
     cat "$T/embed.err" >&2
-    echo "FAIL: embed exited $?" >&2
+    echo "FAIL: embed exited $rc" >&2
     exit 1
-}
+fi
 for f in plan.json cpuid.txt e820.txt srat.dat slit.dat madt.dat hmat.dat; do
     [ -s "$T/plan/$f" ] || { echo "FAIL: embed wrote no $f" >&2; exit 1; }
 done

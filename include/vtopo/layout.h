@@ -75,7 +75,8 @@ struct vt_shape {
 /* The highest xAPIC ID: local APIC IDs are 8 bits and 255 is the broadcast
  * ID, so a CPU with an APIC ID above this needs x2APIC (an x2APIC MADT and
  * SRAT entry, interrupt remapping or the extended destination ID). */
-#define VT_XAPIC_MAX_ID 254u
+#define VT_XAPIC_BROADCAST_ID 255u
+#define VT_XAPIC_MAX_ID       (VT_XAPIC_BROADCAST_ID - 1)
 /* The highest ACPI processor UID a local APIC MADT entry holds (one byte,
  * 255 kept out as for the APIC ID). */
 #define VT_MADT_LAPIC_MAX_UID 254u
@@ -173,6 +174,9 @@ enum vt_request_field {
     VT_FIELD_COUNT
 };
 
+/* A request with every field unset (vendor intel, apic sdm, mem_layout
+ * flat), or NULL when out of memory; free it with vt_request_free (NULL is
+ * accepted). */
 VT_API struct vt_request *vt_request_new(void);
 VT_API void vt_request_free(struct vt_request *r);
 
@@ -223,7 +227,10 @@ VT_API int vt_request_set_vnode_memory(struct vt_request *r, const uint64_t *byt
  * VT_MAX_VCPUS. */
 VT_API int vt_request_set_shape(struct vt_request *r, const struct vt_shape *shape,
                                 struct vt_err *err);
+/* Which CPUID leaves the guest gets (default intel). */
 VT_API int vt_request_set_vendor(struct vt_request *r, enum vt_vendor vendor, struct vt_err *err);
+/* How APIC IDs encode the topology (default sdm: QEMU's and
+ * cloud-hypervisor's; xen: Xen's vNUMA; legacy: vcpu * 2). */
 VT_API int vt_request_set_apic(struct vt_request *r, enum vt_apic_encoding encoding,
                                struct vt_err *err);
 /* The guest memory map; e820_path (a file of E820 text) with VT_MEM_E820
@@ -335,8 +342,11 @@ VT_API int vt_request_parse_hotplug_memory(struct vt_request *r, const char *lis
 
 /* ---- planning -------------------------------------------------------- */
 
-/* Plan a layout for request r on host h. Every rejection is one sentence naming
- * the option and the rule. The layout keeps no reference to h or r. */
+/* Plan a layout for request r on host h: the steps and what they guarantee
+ * are in src/plan/plan.c and docs/plan-format.md. Every rejection is one
+ * sentence naming the request field (as the request names its fields) and
+ * the rule. The layout keeps no reference to h or r (only to the names table
+ * of vt_request_name_fields). */
 VT_API int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layout **out,
                    struct vt_err *err);
 VT_API void vt_layout_free(struct vt_layout *l);

@@ -537,11 +537,11 @@ static void check_madt(struct ctx *x)
         return;
     check_online_capable(x, name);
     for (size_t i = 0; i < x->madt.ncpus; i++)
-        has_lapic |= x->madt.cpus[i].type == 0 && x->madt.cpus[i].apic_id != 0xff;
+        has_lapic |= x->madt.cpus[i].type == 0 && x->madt.cpus[i].apic_id != VT_XAPIC_BROADCAST_ID;
     for (size_t i = 0; i < x->madt.ncpus; i++) {
         const struct vt_madt_cpu *c = &x->madt.cpus[i];
 
-        if (c->type == 0 && c->apic_id == 0xff)
+        if (c->type == 0 && c->apic_id == VT_XAPIC_BROADCAST_ID)
             finding(x, VT_SEV_WARNING, "madt.lapic_ff", "APIC", (long)c->offset,
                     "%s: local APIC entry with APIC ID 0xff: Linux ignores it", name);
         if (c->type == 9 && c->apic_id <= VT_XAPIC_MAX_ID && has_lapic)

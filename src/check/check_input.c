@@ -13,6 +13,7 @@
 #include "format/acpi_parse.h"
 #include "format/acpi_file.h"
 #include "util/file.h"
+#include "vtopo/emit.h"
 #include "vtopo/acpi.h"
 #include "vtopo/check.h"
 #include "vtopo/cpuid.h"
@@ -144,7 +145,7 @@ static int take_image_table(const char *sig, const uint8_t *data, size_t len, vo
         if (*s.data)
             return vt_err_set(w->err, -EINVAL,
                               "the %s lists two %s tables (at %#" PRIx64 " and %#" PRIx64
-                              "): which one is meant? (as two %s files given to vtopo check)",
+                              "): which one is meant? (as two %s files given to one check)",
                               in->image_root, sig, w->base + (uint64_t)(*s.data - w->image),
                               w->base + (uint64_t)(data - w->image), sig);
         *s.data = data;
@@ -242,6 +243,23 @@ static bool still_there(int dfd, const char *dir)
            a.st_dev == b.st_dev;
 }
 
+/* The plan directory's text file of kind `file` (cpuid.txt, e820.txt), when
+ * the directory has one. */
+static int take_plan_text(struct vt_check_input *s, int dfd, const char *dir,
+                          enum vt_plan_file file, const char *what, const char **text,
+                          const char **name, size_t max, struct vt_err *err)
+{
+    const char *base = vt_layout_file_name(file);
+    char path[4096];
+    int rc;
+
+    if (faccessat(dfd, base, F_OK, 0) != 0)
+        return 0;
+    if ((rc = path_fmt(path, sizeof(path), err, "%s/%s", dir, base)) < 0)
+        return rc;
+    return take_text(s, what, text, name, dfd, base, path, max, err);
+}
+
 /* One read of the directory into s (the texts only where in has none);
  * *moved when it was replaced meanwhile, whatever the read gave. */
 static int read_dir_once(struct vt_check_input *s, const struct vt_check_input *in, const char *dir,
@@ -264,14 +282,12 @@ static int read_dir_once(struct vt_check_input *s, const struct vt_check_input *
         else if (rc == 0)
             rc = take_table(s, path, data, len, (int)t, err);
     }
-    if (rc == 0 && !in->cpuid_text && faccessat(dfd, "cpuid.txt", F_OK, 0) == 0 &&
-        (rc = path_fmt(path, sizeof(path), err, "%s/cpuid.txt", dir)) == 0)
-        rc = take_text(s, "CPUID", &s->cpuid_text, &s->cpuid_name, dfd, "cpuid.txt", path,
-                       VT_CPUID_TEXT_MAX, err);
-    if (rc == 0 && !in->e820_text && faccessat(dfd, "e820.txt", F_OK, 0) == 0 &&
-        (rc = path_fmt(path, sizeof(path), err, "%s/e820.txt", dir)) == 0)
-        rc = take_text(s, "E820", &s->e820_text, &s->e820_name, dfd, "e820.txt", path,
-                       VT_E820_TEXT_MAX, err);
+    if (rc == 0 && !in->cpuid_text)
+        rc = take_plan_text(s, dfd, dir, VT_PLAN_FILE_CPUID, "CPUID", &s->cpuid_text,
+                            &s->cpuid_name, VT_CPUID_TEXT_MAX, err);
+    if (rc == 0 && !in->e820_text)
+        rc = take_plan_text(s, dfd, dir, VT_PLAN_FILE_E820, "E820", &s->e820_text, &s->e820_name,
+                            VT_E820_TEXT_MAX, err);
     *moved = !still_there(dfd, dir);
     close(dfd);
     return rc;

@@ -165,7 +165,8 @@ static int predict_ranges(const struct vt_layout *l, const struct vt_vnode *vn, 
         count += vt_layout_hotplug_memory(l, i)->vnode == vn->vnode;
     if (count && !(n->ranges = malloc(count * sizeof(*n->ranges))))
         return -ENOMEM;
-    memcpy(n->ranges, vn->ranges, vn->nranges * sizeof(*n->ranges));
+    if (vn->nranges)
+        memcpy(n->ranges, vn->ranges, vn->nranges * sizeof(*n->ranges));
     n->nranges = vn->nranges;
     for (size_t i = 0; i < nhot; i++) {
         const struct vt_hotplug_memory *h = vt_layout_hotplug_memory(l, i);
@@ -264,7 +265,9 @@ int vt_guest_view_of_check(const struct vt_check *c, const uint8_t *slit, size_t
     v->slit = vt_check_slit_used(c) ? VT_GUEST_USED : VT_GUEST_NOT_USED;
     v->hmat = vt_check_hmat_used(c) ? VT_GUEST_USED : VT_GUEST_NOT_USED;
     if (v->slit == VT_GUEST_USED && slit)
-        have_slit = slit_parse(slit, slit_len, "SLIT", &s, err) == 0;
+        /* A SLIT Linux uses parses (check said so); if not, Linux's own
+         * 10/20 distances, and no error for the caller. */
+        have_slit = slit_parse(slit, slit_len, "SLIT", &s, NULL) == 0;
     if (!(v->gi_nodes = vt_bitmap_new()))
         goto oom;
     if (v->srat == VT_GUEST_NOT_USED) {

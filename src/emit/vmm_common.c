@@ -63,15 +63,15 @@ unsigned *vmm_slot_vnodes(const struct vt_layout *l)
 bool vmm_qemu_device_memory(const struct vt_layout *l, uint64_t *start, uint64_t *end)
 {
     size_t n = vt_layout_hotplug_memory_count(l);
+    uint64_t bytes = 0;
 
     if (!n)
         return false;
-    /* The planner put the first range at the region's base; the region
-     * covers every range and a slot's alignment for each. */
-    *start = *end = vt_layout_hotplug_memory(l, 0)->start;
+    /* The planner put the first range at the region's base. */
     for (size_t i = 0; i < n; i++)
-        *end += vt_layout_hotplug_memory(l, i)->end - vt_layout_hotplug_memory(l, i)->start +
-                QEMU_DEVICE_MEMORY_ALIGN;
+        bytes += vt_layout_hotplug_memory(l, i)->end - vt_layout_hotplug_memory(l, i)->start;
+    *start = vt_layout_hotplug_memory(l, 0)->start;
+    *end = qemu_device_memory_end(*start, bytes, n);
     return true;
 }
 

@@ -17,10 +17,6 @@
 /* How messages name a request field (as the plan's request named them). */
 #define F(f) layout_field(l, f)
 
-/* ACPI_MAX_RAM_SLOTS (include/hw/acpi/acpi.h): QEMU refuses -m slots= above it
- * ("unsupported amount of memory slots"). */
-#define QEMU_MAX_RAM_SLOTS 256
-
 static const char *vendor_id(enum vt_vendor v)
 {
     return v == VT_VENDOR_AMD ? "AuthenticAMD" : "GenuineIntel";

@@ -655,7 +655,7 @@ static int topology_sdm(struct planner *p, unsigned max_per, unsigned with_cpus,
 
             s.cores = p->nvcpus / others ? (unsigned)(p->nvcpus / others) : 1;
         }
-        product = (uint64_t)s.sockets * s.dies * s.cores * s.threads;
+        product = qemu_slot_count(&s);
         if (product != p->nvcpus) {
             rc =
                 vt_err_set(p->err, -EINVAL,
@@ -1208,14 +1208,13 @@ static int place_hotplug(struct planner *p)
     for (size_t i = 0; i < l->nmap; i++)
         if (l->map[i].end > next)
             next = l->map[i].end;
-    next = qemu_device_memory_base(next);
+
     l->hotplug = calloc(r->nhotplug, sizeof(*l->hotplug));
     if (!l->hotplug)
         return oom(p);
     for (size_t i = 0; i < r->nhotplug; i++) {
         const struct request_hotplug *h = &r->hotplug[i];
-        uint64_t start = (next + QEMU_DEVICE_MEMORY_ALIGN - 1) / QEMU_DEVICE_MEMORY_ALIGN *
-                         QEMU_DEVICE_MEMORY_ALIGN;
+        uint64_t start = qemu_device_memory_base(next);
         char sz[32];
 
         vt_size_format(sz, sizeof(sz), h->bytes);
@@ -1511,13 +1510,14 @@ static int fill_vnodes(struct planner *p)
  *
  *  1. check_request: what the request needs on its own (vcpus; memory unless
  *     the memory layout is host-shaped or an E820 file; max_vcpus >= vcpus).
- *  2. place_vcpus: every vCPU, present and hot-pluggable, to a vnode by the
- *     placement (vnodes: split evenly; vcpu_vnodes: as given; pins: a vnode
+ *  2. place_vnodes: place_vcpus puts every vCPU, present and hot-pluggable,
+ *     on a vnode by the placement (vnodes: split evenly; vcpu_vnodes: as given; pins: a vnode
  *     per host node of the pinned pCPUs; pin_identity: a vnode per host PXM);
  *     initiator_vnodes adds the vnodes of generic initiators only, and
  *     unnamed_vnodes refuses a vnode number nothing names.
- *  3. choose_pnodes: each vnode's host node (as given, as pinned, or
- *     nearest-first over the nodes with CPUs and memory); guest_pxms.
+ *  3. (also in place_vnodes) choose_pnodes: each vnode's host node (as
+ *     given, as pinned, or nearest-first over the nodes with CPUs and
+ *     memory); guest_pxms.
  *  4. topology: the shape, the APIC-ID fields and each vCPU's package, die,
  *     core, thread and APIC ID (QEMU's slot order for a given shape, one
  *     package per vnode otherwise); check_topology.

@@ -269,8 +269,14 @@ int vt_request_set_vnode_memory(struct vt_request *r, const uint64_t *bytes, siz
 int vt_request_set_shape(struct vt_request *r, const struct vt_shape *shape, struct vt_err *err)
 {
     static const char *const keys[] = {"sockets", "dies", "cores", "threads"};
-    const unsigned v[] = {shape->sockets, shape->dies, shape->cores, shape->threads};
+    unsigned v[4];
 
+    if (!shape)
+        return vt_err_set(err, -EINVAL, "%s: no shape given", F(VT_FIELD_SHAPE));
+    v[0] = shape->sockets;
+    v[1] = shape->dies;
+    v[2] = shape->cores;
+    v[3] = shape->threads;
     for (size_t k = 0; k < 4; k++)
         if (v[k] > VT_MAX_VCPUS)
             return vt_err_set(err, -EINVAL, "%s: %s=%u must be from 1 to %d", F(VT_FIELD_SHAPE),
@@ -303,7 +309,8 @@ int vt_request_set_mem_layout(struct vt_request *r, enum vt_mem_layout layout,
 {
     char *path = NULL;
 
-    if ((unsigned)layout > VT_MEM_HOST)
+    if (layout != VT_MEM_FLAT && layout != VT_MEM_QEMU_PC && layout != VT_MEM_QEMU_Q35 &&
+        layout != VT_MEM_XEN_HVM && layout != VT_MEM_E820 && layout != VT_MEM_HOST)
         return vt_err_set(err, -EINVAL,
                           "%s %d: expected flat, qemu-pc, qemu-q35, xen-hvm, host or e820",
                           F(VT_FIELD_MEM_LAYOUT), (int)layout);
@@ -530,8 +537,9 @@ int vt_request_add_initiators(struct vt_request *r, const struct vt_initiator *d
         if (gi->vnode >= VT_MAX_VNODES)
             return vt_err_set(err, -EINVAL, "%s: device %zu: vnode %u is not from 0 to %d",
                               F(VT_FIELD_INITIATORS), i, gi->vnode, VT_MAX_VNODES - 1);
-        /* The ones already kept, then this call's before this one (they sit
-         * past the kept ones until the call succeeds). */
+        /* The ones already kept, then this call's before this one: they
+         * sit past the kept ones, uncounted until every device passed, so a
+         * refusal keeps none of this call's (all or none). */
         if ((dup = find_initiator(all, r->ninitiators + i, gi)))
             return vt_err_set(err, -EINVAL,
                               "%s: device %04x:%02x:%02x.%x is given twice (vnodes %u and %u); "

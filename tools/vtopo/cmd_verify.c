@@ -176,7 +176,8 @@ static int read_tables(const char *dir, bool with_madt, bool with_hmat, struct t
                                        &t->madt_len, err)) < 0) ||
         (with_hmat && (rc = read_table(dir, vt_layout_file_name(VT_PLAN_FILE_HMAT), &t->hmat,
                                        &t->hmat_len, err)) < 0) ||
-        (rc = read_table(dir, "e820.txt", &t->e820, &t->e820_len, err)) < 0)
+        (rc = read_table(dir, vt_layout_file_name(VT_PLAN_FILE_E820), &t->e820, &t->e820_len,
+                         err)) < 0)
         tables_free(t);
     return rc;
 }
@@ -198,7 +199,7 @@ static int run_check(const struct tables *t, bool quiet, struct vt_check **out, 
         .hmat_len = t->hmat_len,
         .hmat_name = vt_layout_file_name(VT_PLAN_FILE_HMAT),
         .e820_text = t->e820,
-        .e820_name = "e820.txt",
+        .e820_name = vt_layout_file_name(VT_PLAN_FILE_E820),
     };
     int rc = vt_check_run(&in, out, err);
 

@@ -13,11 +13,9 @@
 #ifndef VT_MODEL_LINUX_CPU_TOPO_H
 #define VT_MODEL_LINUX_CPU_TOPO_H
 
-#include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "vtopo/cpuid.h"
 #include "vtopo/err.h"

@@ -60,8 +60,6 @@
 #include "model/vmm/memmap.h"
 #include "util/size.h"
 
-#define FOUR_GIB (UINT64_C(1) << 32)
-
 #define QEMU_PC_MAX_RAM_BELOW_4G UINT64_C(0xe0000000) /* pc_piix.c default */
 #define QEMU_PC_LOWMEM_ALIGNED   UINT64_C(0xc0000000) /* gigabyte_align */
 #define QEMU_Q35_SPLIT_AT        UINT64_C(0xb0000000)
@@ -120,7 +118,7 @@ int memmap_split(enum vt_mem_layout kind, uint64_t ram, uint64_t *below_4g, uint
         return rc;
     below = ram < lowmem ? ram : lowmem;
     above = ram - below;
-    if (above > VT_PHYS_ADDR_LIMIT - FOUR_GIB)
+    if (above > VT_PHYS_ADDR_LIMIT - MEMMAP_4G)
         return vt_err_set(err, -ERANGE,
                           "memory layout %s: memory %s would end beyond the 52-bit "
                           "guest-physical address space",
@@ -163,7 +161,7 @@ int memmap_build(enum vt_mem_layout kind, uint64_t ram, struct e820_map *map, st
         if (rc == 0)
             rc = e820_buf_add(&b, VT_LEGACY_HOLE_END, below, VT_E820_RAM);
         if (rc == 0)
-            rc = e820_buf_add(&b, FOUR_GIB, FOUR_GIB + above, VT_E820_RAM);
+            rc = e820_buf_add(&b, MEMMAP_4G, MEMMAP_4G + above, VT_E820_RAM);
         break;
     case VT_MEM_E820:
     case VT_MEM_HOST:
@@ -237,7 +235,7 @@ static int place_qemu(uint64_t below_4g, const uint64_t *bytes, size_t nvnodes, 
         if (base <= below_4g && next > below_4g) {
             rbuf_add(b, base, below_4g, (unsigned)v);
             len = next - below_4g;
-            base = FOUR_GIB;
+            base = MEMMAP_4G;
             next = base + len;
         }
         rbuf_add(b, base, base + len, (unsigned)v);
@@ -249,7 +247,7 @@ static int place_qemu(uint64_t below_4g, const uint64_t *bytes, size_t nvnodes, 
  * hole_end) = [lowmem_end, 4G). */
 static void place_xen(uint64_t lowmem_end, const uint64_t *bytes, size_t nvnodes, struct rbuf *b)
 {
-    const uint64_t hole_start = lowmem_end, hole_end = FOUR_GIB;
+    const uint64_t hole_start = lowmem_end, hole_end = MEMMAP_4G;
     uint64_t next = 0;
 
     for (size_t v = 0; v < nvnodes; v++) {

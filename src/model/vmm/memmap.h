@@ -10,6 +10,8 @@
 
 #include "format/e820.h"
 
+/* Where x86 VMMs put RAM above the 32-bit hole. */
+#define MEMMAP_4G (UINT64_C(1) << 32)
 /* The legacy VGA/BIOS region the QEMU and Xen kinds mark reserved. */
 #define VT_LEGACY_HOLE_START UINT64_C(0xa0000)
 #define VT_LEGACY_HOLE_END   UINT64_C(0x100000)

@@ -24,12 +24,17 @@ void qemu_slot_ids(const struct vt_shape *s, size_t slot, struct qemu_topo_ids *
     ids->package = (unsigned)(slot / s->threads / s->cores / s->dies);
 }
 
-uint64_t qemu_device_memory_base(uint64_t ram_end)
+uint64_t qemu_device_memory_base(uint64_t end)
 {
-    uint64_t base = ram_end > (UINT64_C(1) << 32) ? ram_end : UINT64_C(1) << 32;
+    uint64_t base = end > MEMMAP_4G ? end : MEMMAP_4G;
 
     return (base + QEMU_DEVICE_MEMORY_ALIGN - 1) / QEMU_DEVICE_MEMORY_ALIGN *
            QEMU_DEVICE_MEMORY_ALIGN;
+}
+
+uint64_t qemu_device_memory_end(uint64_t base, uint64_t bytes, size_t nslots)
+{
+    return base + bytes + nslots * QEMU_DEVICE_MEMORY_ALIGN;
 }
 
 int qemu_srat(const unsigned *slot_node, size_t nslots, const struct qemu_srat_range *ranges,

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "format/acpi_parse.h"
+#include "model/vmm/memmap.h"
 #include "vtopo/err.h"
 #include "vtopo/layout.h"
 
@@ -27,11 +28,18 @@ size_t qemu_slot_count(const struct vt_shape *s);
 size_t qemu_slot_of(const struct vt_shape *s, const struct qemu_topo_ids *ids);
 void qemu_slot_ids(const struct vt_shape *s, size_t slot, struct qemu_topo_ids *ids);
 
-/* QEMU's device-memory region (DIMMs, virtio-mem) begins at the first 1 GiB
- * boundary at or above both 4 GiB and the end of RAM; each slot of it is
- * given 1 GiB of alignment on top of its size. */
+/* QEMU's device-memory region (DIMMs, virtio-mem): it begins at the first
+ * 1 GiB boundary at or above both 4 GiB and the end of RAM, and it is the
+ * slots' bytes plus 1 GiB of alignment per slot (pc_memory_init,
+ * pc_get_device_memory_range); the planner puts each hot-pluggable range at
+ * the next such boundary (qemu_device_memory_base of the previous end). */
 #define QEMU_DEVICE_MEMORY_ALIGN (UINT64_C(1) << 30)
-uint64_t qemu_device_memory_base(uint64_t ram_end);
+uint64_t qemu_device_memory_base(uint64_t end);
+/* The end of the region from base for nslots slots of bytes in all. */
+uint64_t qemu_device_memory_end(uint64_t base, uint64_t bytes, size_t nslots);
+/* ACPI_MAX_RAM_SLOTS (include/hw/acpi/acpi.h): QEMU refuses -m slots= above it
+ * ("unsupported amount of memory slots"). */
+#define QEMU_MAX_RAM_SLOTS 256
 
 /* One node's memory as QEMU's SRAT lists it: [start, end). */
 struct qemu_srat_range {
