@@ -12,7 +12,7 @@
 
 static void check_header(const uint8_t *t, size_t size, const char *want_sig)
 {
-    struct vt_acpi_header hdr;
+    struct acpi_header hdr;
     struct vt_err err;
     bool want = fuzz_acpi_header_ok(t, size, want_sig);
     int rc;
@@ -42,19 +42,19 @@ static void parse_body(const uint8_t *t, size_t size)
 
     vt_err_clear(&err);
     if (memcmp(t, "SRAT", 4) == 0) {
-        struct vt_srat srat;
+        struct acpi_srat srat;
 
         if ((rc = srat_parse(t, size, "table.dat", &srat, &err)) == 0)
             srat_free(&srat);
     } else if (memcmp(t, "SLIT", 4) == 0) {
-        struct vt_slit slit;
+        struct acpi_slit slit;
 
         if ((rc = slit_parse(t, size, "table.dat", &slit, &err)) == 0) {
             (void)slit_valid(&slit);
             slit_free(&slit);
         }
     } else if (memcmp(t, "APIC", 4) == 0) {
-        struct vt_madt madt;
+        struct acpi_madt madt;
 
         if ((rc = madt_parse(t, size, "table.dat", &madt, &err)) == 0)
             madt_free(&madt);

@@ -51,13 +51,13 @@ static bool reference_walk(const uint8_t *t, size_t size, size_t *npds, size_t *
     return true;
 }
 
-static void check_hmat(const uint8_t *t, size_t size, const struct vt_hmat *h)
+static void check_hmat(const uint8_t *t, size_t size, const struct acpi_hmat *h)
 {
     size_t prev = HMAT_BODY - 1;
 
     FUZZ_CHECK(h->revision == t[8], "revision %u, byte 8 is %u", h->revision, t[8]);
     for (size_t i = 0; i < h->npds; i++) {
-        const struct vt_hmat_pd *pd = &h->pds[i];
+        const struct acpi_hmat_pd *pd = &h->pds[i];
         const uint8_t *p = t + pd->offset;
 
         FUZZ_CHECK(pd->offset >= HMAT_BODY && pd->offset + 40 <= size &&
@@ -70,7 +70,7 @@ static void check_hmat(const uint8_t *t, size_t size, const struct vt_hmat *h)
                    pd->initiator_pd, pd->memory_pd);
     }
     for (size_t i = 0; i < h->nlocs; i++) {
-        const struct vt_hmat_locality *l = &h->locs[i];
+        const struct acpi_hmat_locality *l = &h->locs[i];
         const uint8_t *p = t + l->offset;
         uint64_t len;
 
@@ -96,7 +96,7 @@ static void check_hmat(const uint8_t *t, size_t size, const struct vt_hmat *h)
 
 static void parse_one(const uint8_t *t, size_t size)
 {
-    struct vt_hmat hmat;
+    struct acpi_hmat hmat;
     struct vt_err err;
     size_t npds = 0, nlocs = 0;
     bool want;

@@ -36,7 +36,7 @@ static bool reference_walk(const uint8_t *t, size_t size, size_t *ncpus, size_t 
     return true;
 }
 
-static void check_cpus(const uint8_t *t, size_t size, const struct vt_madt *madt)
+static void check_cpus(const uint8_t *t, size_t size, const struct acpi_madt *madt)
 {
     size_t prev_end = MADT_BODY;
 
@@ -45,7 +45,7 @@ static void check_cpus(const uint8_t *t, size_t size, const struct vt_madt *madt
                "header fields: revision %u lapic %#x flags %#x", madt->revision,
                madt->lapic_address, madt->flags);
     for (size_t i = 0; i < madt->ncpus; i++) {
-        const struct vt_madt_cpu *c = &madt->cpus[i];
+        const struct acpi_madt_cpu *c = &madt->cpus[i];
         const uint8_t *p;
 
         FUZZ_CHECK(c->offset >= prev_end && c->offset + 2 <= size,
@@ -70,7 +70,7 @@ static void check_cpus(const uint8_t *t, size_t size, const struct vt_madt *madt
 
 static void parse_one(const uint8_t *t, size_t size)
 {
-    struct vt_madt madt;
+    struct acpi_madt madt;
     struct vt_err err;
     size_t ncpus = 0, nother = 0;
     bool want;

@@ -13,7 +13,7 @@
 
 static void parse_one(const uint8_t *t, size_t size)
 {
-    struct vt_slit slit;
+    struct acpi_slit slit;
     struct vt_err err;
     uint64_t count = size >= SLIT_MATRIX ? fuzz_le(t + 36, 8) : 0;
     bool want = fuzz_acpi_header_ok(t, size, "SLIT") && size >= SLIT_MATRIX && count >= 1 &&

@@ -58,14 +58,14 @@ static bool reference_walk(const uint8_t *t, size_t size, size_t *nknown)
     return true;
 }
 
-static void check_entries(const uint8_t *t, size_t size, const struct vt_srat *srat)
+static void check_entries(const uint8_t *t, size_t size, const struct acpi_srat *srat)
 {
     size_t prev_end = SRAT_BODY;
 
     FUZZ_CHECK(srat->revision == t[8], "revision %u, byte 8 is %u", srat->revision, t[8]);
     FUZZ_CHECK(srat->n == 0 || srat->entries, "%zu entries, no array", srat->n);
     for (size_t i = 0; i < srat->n; i++) {
-        const struct vt_srat_entry *e = &srat->entries[i];
+        const struct acpi_srat_entry *e = &srat->entries[i];
         const uint8_t *p;
 
         FUZZ_CHECK(e->offset >= prev_end, "entry %zu at %zu overlaps the previous (ends %zu)", i,
@@ -123,7 +123,7 @@ static void check_entries(const uint8_t *t, size_t size, const struct vt_srat *s
 
 static void parse_one(const uint8_t *t, size_t size)
 {
-    struct vt_srat srat;
+    struct acpi_srat srat;
     struct vt_err err;
     size_t nknown = 0;
     bool want;

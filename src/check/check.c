@@ -36,9 +36,9 @@ struct ctx {
     /* The SRAT passed Linux's parse (acpi_numa >= 0): its PXM-to-node map
      * stands even when the NUMA layout is rejected later for coverage. */
     bool srat_parsed;
-    struct vt_srat srat;
-    struct vt_slit slit;
-    struct vt_madt madt;
+    struct acpi_srat srat;
+    struct acpi_slit slit;
+    struct acpi_madt madt;
     struct linux_numa numa;
     /* Indexes, so that every rule is linear in the CPUs: */
     struct idmap *madt_ids;         /* MADT APIC IDs Linux counts as CPUs -> entry */
@@ -242,7 +242,7 @@ static void check_srat(struct ctx *x)
                 break;
             }
     for (size_t i = 0; i < x->srat.n; i++) {
-        const struct vt_srat_entry *e = &x->srat.entries[i];
+        const struct acpi_srat_entry *e = &x->srat.entries[i];
 
         if (e->type != VT_SRAT_GENERIC_INITIATOR || e->handle_type != 1)
             continue;
@@ -257,7 +257,7 @@ static void check_srat(struct ctx *x)
             }
     }
     for (size_t i = 0; i < x->srat.n; i++) {
-        const struct vt_srat_entry *e = &x->srat.entries[i];
+        const struct acpi_srat_entry *e = &x->srat.entries[i];
 
         if (e->type == VT_SRAT_MEMORY && (e->flags & VT_SRAT_ENABLED) && e->pxm < VT_LINUX_MAX_PXM)
             x->mem_pxm[e->pxm] = true;
@@ -265,7 +265,7 @@ static void check_srat(struct ctx *x)
     linux_srat(&x->srat, &x->numa);
     index_srat(x);
     if (x->numa.gi_error != SIZE_MAX) {
-        const struct vt_srat_entry *e = &x->srat.entries[x->numa.gi_error];
+        const struct acpi_srat_entry *e = &x->srat.entries[x->numa.gi_error];
         bool off = !(e->flags & VT_SRAT_ENABLED);
 
         finding(x, VT_SEV_WARNING, "srat.gi_error", "SRAT", (long)e->offset,
@@ -327,7 +327,7 @@ static void check_coverage(struct ctx *x)
             continue;
         ram += r->end - r->start;
         for (size_t k = 0; k < x->srat.n; k++) {
-            const struct vt_srat_entry *e = &x->srat.entries[k];
+            const struct acpi_srat_entry *e = &x->srat.entries[k];
             uint64_t lo, hi;
 
             if (e->type != VT_SRAT_MEMORY || !(e->flags & VT_SRAT_ENABLED) ||
@@ -412,13 +412,13 @@ static void check_slit(struct ctx *x)
  * count every disabled entry, as older kernels do. (Later kernels decide by
  * the FADT revision, 6.3, instead.)
  */
-static bool madt_counted(const struct vt_madt *m, const struct vt_madt_cpu *c)
+static bool madt_counted(const struct acpi_madt *m, const struct acpi_madt_cpu *c)
 {
     return (c->flags & (VT_MADT_ENABLED | VT_MADT_ONLINE_CAPABLE)) || m->revision < 5;
 }
 
 /* The MADT entry Linux counts for an APIC ID, or NULL. */
-static const struct vt_madt_cpu *madt_cpu(const struct ctx *x, uint32_t apic_id)
+static const struct acpi_madt_cpu *madt_cpu(const struct ctx *x, uint32_t apic_id)
 {
     size_t k = idmap_get(x->madt_ids, apic_id);
 
@@ -442,7 +442,7 @@ static void index_madt(struct ctx *x, const char *name)
     }
     for (int enabled = 1; enabled >= 0; enabled--)
         for (size_t i = 0; i < x->madt.ncpus; i++) {
-            const struct vt_madt_cpu *c = &x->madt.cpus[i];
+            const struct acpi_madt_cpu *c = &x->madt.cpus[i];
             size_t prev;
 
             if (!(c->flags & VT_MADT_ENABLED) != !enabled || !madt_counted(&x->madt, c))
@@ -460,12 +460,12 @@ static void index_madt(struct ctx *x, const char *name)
 /* The online-capable flag against the MADT revision. */
 static void check_online_capable(struct ctx *x, const char *name)
 {
-    const struct vt_madt *m = &x->madt;
+    const struct acpi_madt *m = &x->madt;
     size_t old_rev = 0, not_capable = 0, both = 0;
-    const struct vt_madt_cpu *first_old = NULL, *first_not = NULL, *first_both = NULL;
+    const struct acpi_madt_cpu *first_old = NULL, *first_not = NULL, *first_both = NULL;
 
     for (size_t i = 0; i < m->ncpus; i++) {
-        const struct vt_madt_cpu *c = &m->cpus[i];
+        const struct acpi_madt_cpu *c = &m->cpus[i];
         bool en = c->flags & VT_MADT_ENABLED, oc = c->flags & VT_MADT_ONLINE_CAPABLE;
 
         if (oc && m->revision < 5 && !old_rev++)
@@ -507,7 +507,7 @@ static void index_srat(struct ctx *x)
         return;
     }
     for (size_t i = 0; i < x->srat.n && i < x->numa.gi_error; i++) {
-        const struct vt_srat_entry *e = &x->srat.entries[i];
+        const struct acpi_srat_entry *e = &x->srat.entries[i];
 
         if ((e->type == VT_SRAT_LAPIC || e->type == VT_SRAT_X2APIC) && (e->flags & VT_SRAT_ENABLED))
             idmap_put(x->srat_ids, e->apic_id, i);
@@ -539,7 +539,7 @@ static void check_madt(struct ctx *x)
     for (size_t i = 0; i < x->madt.ncpus; i++)
         has_lapic |= x->madt.cpus[i].type == 0 && x->madt.cpus[i].apic_id != VT_XAPIC_BROADCAST_ID;
     for (size_t i = 0; i < x->madt.ncpus; i++) {
-        const struct vt_madt_cpu *c = &x->madt.cpus[i];
+        const struct acpi_madt_cpu *c = &x->madt.cpus[i];
 
         if (c->type == 0 && c->apic_id == VT_XAPIC_BROADCAST_ID)
             finding(x, VT_SEV_WARNING, "madt.lapic_ff", "APIC", (long)c->offset,
@@ -564,7 +564,7 @@ static void check_cross(struct ctx *x)
     if (!x->have_srat || !x->have_madt)
         return;
     for (size_t i = 0; i < x->srat.n; i++) {
-        const struct vt_srat_entry *e = &x->srat.entries[i];
+        const struct acpi_srat_entry *e = &x->srat.entries[i];
 
         if ((e->type != VT_SRAT_LAPIC && e->type != VT_SRAT_X2APIC) ||
             !(e->flags & VT_SRAT_ENABLED) || madt_has(x, e->apic_id))
@@ -582,7 +582,7 @@ static void check_cross(struct ctx *x)
     if (!x->c->srat_used)
         return;
     for (size_t i = 0; i < x->madt.ncpus; i++) {
-        const struct vt_madt_cpu *c = &x->madt.cpus[i];
+        const struct acpi_madt_cpu *c = &x->madt.cpus[i];
         bool found = false;
 
         if (!madt_counted(&x->madt, c))
@@ -611,7 +611,7 @@ static void check_hmat(struct ctx *x)
     const char *name = in->hmat_name ? in->hmat_name : "HMAT";
     uint8_t *copy;
     const uint8_t *d = header_check(x, "HMAT", in->hmat, in->hmat_len, name, &copy);
-    struct vt_hmat hmat;
+    struct acpi_hmat hmat;
     struct vt_err err;
     bool ok = true;
 
@@ -637,7 +637,7 @@ static void check_hmat(struct ctx *x)
                 "it fakes gets the attributes of the PXM that was node 0",
                 name);
     for (size_t i = 0; i < hmat.npds && ok; i++) {
-        const struct vt_hmat_pd *pd = &hmat.pds[i];
+        const struct acpi_hmat_pd *pd = &hmat.pds[i];
 
         if (hmat.revision > 1 && !srat_memory_pxm(x, pd->memory_pd)) {
             finding(x, VT_SEV_ERROR, "hmat.memory_pd_missing", "HMAT", (long)pd->offset,
@@ -834,7 +834,7 @@ static void check_cpuid(struct ctx *x)
         }
         if (x->have_madt) {
             size_t k = idmap_get(x->madt_uids, cpus[i].vcpu);
-            const struct vt_madt_cpu *m = k != SIZE_MAX ? &x->madt.cpus[k] : NULL;
+            const struct acpi_madt_cpu *m = k != SIZE_MAX ? &x->madt.cpus[k] : NULL;
 
             if (m && m->apic_id != t[i].apic_id) {
                 finding(x, VT_SEV_ERROR, "cpuid.apic_mismatch", "APIC", (long)m->offset,
@@ -880,10 +880,10 @@ static void predict_nodes(struct ctx *x)
         c->nodes[n].pxm = x->numa.pxm[n];
     }
     for (size_t i = 0; i < x->srat.n; i++) {
-        const struct vt_srat_entry *e = &x->srat.entries[i];
+        const struct acpi_srat_entry *e = &x->srat.entries[i];
         int nd = linux_node_of_pxm(&x->numa, e->pxm);
         struct vt_check_node *cn = nd >= 0 ? &c->nodes[nd] : NULL;
-        const struct vt_madt_cpu *m;
+        const struct acpi_madt_cpu *m;
 
         if (!(e->flags & VT_SRAT_ENABLED) || !cn)
             continue;

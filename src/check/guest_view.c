@@ -256,7 +256,7 @@ int vt_guest_view_of_check(const struct vt_check *c, const uint8_t *slit, size_t
                            uint64_t ram_bytes, struct vt_guest_view *v, struct vt_err *err)
 {
     size_t n = vt_check_node_count(c);
-    struct vt_slit s = {0};
+    struct acpi_slit s = {0};
     bool have_slit = false;
 
     memset(v, 0, sizeof(*v));

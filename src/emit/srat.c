@@ -11,7 +11,7 @@
 #include "plan/srat_walk.h"
 
 /* Write one entry, as srat_parse reads it. */
-static int write_entry(const struct vt_srat_entry *e, void *ctx)
+static int write_entry(const struct acpi_srat_entry *e, void *ctx)
 {
     struct buf *b = ctx;
 

@@ -185,7 +185,7 @@ int vmm_check_qemu_node_order(const struct vt_layout *l, const char *vmm, bool n
     unsigned *slot_vnode = vmm_slot_vnodes(l);
     struct qemu_srat_range *ranges = NULL;
     struct linux_numa *numa = malloc(sizeof(*numa));
-    struct vt_srat srat = {0};
+    struct acpi_srat srat = {0};
     uint64_t dev_start = 0, dev_end = 0;
     int rc = 0;
 

@@ -8,9 +8,9 @@
 #include "util/bytes.h"
 
 int acpi_header_parse(const uint8_t *data, size_t len, const char *name, const char *want_sig,
-                      struct vt_acpi_header *hdr, struct vt_err *err)
+                      struct acpi_header *hdr, struct vt_err *err)
 {
-    struct vt_rd r = {data, len};
+    struct rd r = {data, len};
     uint8_t sum = 0;
 
     if (len < VT_ACPI_HEADER_LEN)
@@ -59,11 +59,11 @@ static const char *srat_type_name(uint8_t type)
     }
 }
 
-int srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_srat *srat,
+int srat_parse(const uint8_t *data, size_t len, const char *name, struct acpi_srat *srat,
                struct vt_err *err)
 {
-    struct vt_acpi_header hdr;
-    struct vt_rd r = {data, len};
+    struct acpi_header hdr;
+    struct rd r = {data, len};
     size_t off = 48, cap = 0, idx = 0;
     int rc;
 
@@ -75,7 +75,7 @@ int srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_srat
                           len);
     srat->revision = hdr.revision;
     for (; off < len; idx++) {
-        struct vt_srat_entry e = {0};
+        struct acpi_srat_entry e = {0};
         static const uint8_t min_len[] = {[0] = 16, [1] = 40, [2] = 24, [3] = 18, [5] = 32};
         uint8_t lo = 0;
 
@@ -158,7 +158,7 @@ int srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_srat
         }
         if (srat->n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
-            struct vt_srat_entry *ne = realloc(srat->entries, ncap * sizeof(*ne));
+            struct acpi_srat_entry *ne = realloc(srat->entries, ncap * sizeof(*ne));
 
             if (!ne) {
                 srat_free(srat);
@@ -173,7 +173,7 @@ int srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_srat
     return 0;
 }
 
-void srat_free(struct vt_srat *srat)
+void srat_free(struct acpi_srat *srat)
 {
     free(srat->entries);
     srat->entries = NULL;
@@ -182,11 +182,11 @@ void srat_free(struct vt_srat *srat)
 
 #define SLIT_MAX_LOCALITIES 65536u
 
-int slit_parse(const uint8_t *data, size_t len, const char *name, struct vt_slit *slit,
+int slit_parse(const uint8_t *data, size_t len, const char *name, struct acpi_slit *slit,
                struct vt_err *err)
 {
-    struct vt_acpi_header hdr;
-    struct vt_rd r = {data, len};
+    struct acpi_header hdr;
+    struct rd r = {data, len};
     uint64_t count;
     int rc;
 
@@ -219,7 +219,7 @@ int slit_parse(const uint8_t *data, size_t len, const char *name, struct vt_slit
     return 0;
 }
 
-bool slit_valid(const struct vt_slit *slit)
+bool slit_valid(const struct acpi_slit *slit)
 {
     for (uint64_t i = 0; i < slit->count; i++)
         for (uint64_t j = 0; j < slit->count; j++) {
@@ -231,18 +231,18 @@ bool slit_valid(const struct vt_slit *slit)
     return true;
 }
 
-void slit_free(struct vt_slit *slit)
+void slit_free(struct acpi_slit *slit)
 {
     free(slit->entries);
     slit->entries = NULL;
     slit->count = 0;
 }
 
-int madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_madt *madt,
+int madt_parse(const uint8_t *data, size_t len, const char *name, struct acpi_madt *madt,
                struct vt_err *err)
 {
-    struct vt_acpi_header hdr;
-    struct vt_rd r = {data, len};
+    struct acpi_header hdr;
+    struct rd r = {data, len};
     size_t off = 44, cap = 0, idx = 0;
     int rc;
 
@@ -256,7 +256,7 @@ int madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_madt
     rd_u32(&r, 36, &madt->lapic_address);
     rd_u32(&r, 40, &madt->flags);
     for (; off < len; idx++) {
-        struct vt_madt_cpu c = {0};
+        struct acpi_madt_cpu c = {0};
         uint8_t type = 0, slen = 0;
 
         if (!rd_u8(&r, off, &type) || !rd_u8(&r, off + 1, &slen)) {
@@ -306,7 +306,7 @@ int madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_madt
         }
         if (madt->ncpus == cap) {
             size_t ncap = cap ? cap * 2 : 16;
-            struct vt_madt_cpu *n = realloc(madt->cpus, ncap * sizeof(*n));
+            struct acpi_madt_cpu *n = realloc(madt->cpus, ncap * sizeof(*n));
 
             if (!n) {
                 madt_free(madt);
@@ -321,7 +321,7 @@ int madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_madt
     return 0;
 }
 
-void madt_free(struct vt_madt *madt)
+void madt_free(struct acpi_madt *madt)
 {
     free(madt->cpus);
     madt->cpus = NULL;
@@ -330,7 +330,7 @@ void madt_free(struct vt_madt *madt)
 
 #define HMAT_MAX_PDS 65536u
 
-void hmat_free(struct vt_hmat *hmat)
+void hmat_free(struct acpi_hmat *hmat)
 {
     for (size_t i = 0; i < hmat->nlocs; i++) {
         free(hmat->locs[i].pds);
@@ -341,17 +341,17 @@ void hmat_free(struct vt_hmat *hmat)
     memset(hmat, 0, sizeof(*hmat));
 }
 
-static int hmat_fail(struct vt_hmat *hmat, int rc)
+static int hmat_fail(struct acpi_hmat *hmat, int rc)
 {
     hmat_free(hmat);
     return rc;
 }
 
-int hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_hmat *hmat,
+int hmat_parse(const uint8_t *data, size_t len, const char *name, struct acpi_hmat *hmat,
                struct vt_err *err)
 {
-    struct vt_acpi_header hdr;
-    struct vt_rd r = {data, len};
+    struct acpi_header hdr;
+    struct rd r = {data, len};
     size_t off = 40, idx = 0;
     int rc;
 
@@ -386,8 +386,8 @@ int hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_hmat
                                               "past the table (%zu bytes left)",
                                               name, idx, off, slen, len - off));
         if (type == 0) {
-            struct vt_hmat_pd pd = {off, 0, 0, 0};
-            struct vt_hmat_pd *n;
+            struct acpi_hmat_pd pd = {off, 0, 0, 0};
+            struct acpi_hmat_pd *n;
 
             if (slen != 40)
                 return hmat_fail(hmat, vt_err_set(err, -EINVAL,
@@ -404,8 +404,8 @@ int hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_hmat
             hmat->pds = n;
             hmat->pds[hmat->npds++] = pd;
         } else if (type == 1) {
-            struct vt_hmat_locality loc = {0};
-            struct vt_hmat_locality *n;
+            struct acpi_hmat_locality loc = {0};
+            struct acpi_hmat_locality *n;
             uint64_t need;
 
             loc.offset = off;
@@ -457,7 +457,7 @@ int hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_hmat
 static const uint8_t *image_table(const uint8_t *image, size_t len, uint64_t base, uint64_t pa,
                                   size_t *tlen, const char **why)
 {
-    struct vt_rd r = {image, len};
+    struct rd r = {image, len};
     uint32_t l32 = 0;
     uint64_t off;
 
@@ -499,7 +499,7 @@ int acpi_image_tables(const uint8_t *image, size_t len, uint64_t base,
     int rc;
 
     for (size_t off = 0; off + 36 <= len && !root; off += 16) {
-        struct vt_rd r = {image + off, len - off};
+        struct rd r = {image + off, len - off};
         uint8_t rev = 0;
         uint32_t rsdt = 0;
         uint64_t xsdt = 0;
@@ -526,7 +526,7 @@ int acpi_image_tables(const uint8_t *image, size_t len, uint64_t base,
     if (root_sig)
         *root_sig = width == 8 ? "XSDT" : "RSDT";
     for (size_t off = VT_ACPI_HEADER_LEN; off + width <= rlen; off += width) {
-        struct vt_rd r = {root, rlen};
+        struct rd r = {root, rlen};
         uint64_t pa = 0;
         const uint8_t *t;
         size_t tlen;

@@ -11,7 +11,7 @@
 
 #define VT_ACPI_HEADER_LEN 36
 
-struct vt_acpi_header {
+struct acpi_header {
     char signature[5];
     uint32_t length;
     uint8_t revision;
@@ -24,9 +24,9 @@ struct vt_acpi_header {
  * NULL), Length equal to the bytes given, and a zero checksum. name is how
  * messages refer to the table ("srat.dat"). */
 int acpi_header_parse(const uint8_t *data, size_t len, const char *name, const char *want_sig,
-                      struct vt_acpi_header *hdr, struct vt_err *err);
+                      struct acpi_header *hdr, struct vt_err *err);
 
-enum vt_srat_type {
+enum acpi_srat_type {
     VT_SRAT_LAPIC = 0,
     VT_SRAT_MEMORY = 1,
     VT_SRAT_X2APIC = 2,
@@ -39,7 +39,7 @@ enum vt_srat_type {
 #define VT_SRAT_GI_HANDLE_ACPI   0u
 #define VT_SRAT_GI_HANDLE_PCI    1u
 
-struct vt_srat_entry {
+struct acpi_srat_entry {
     uint8_t type;
     uint8_t length;
     size_t offset;               /* byte offset of the subtable in the table */
@@ -55,36 +55,36 @@ struct vt_srat_entry {
     uint8_t pci_bus, pci_devfn;
 };
 
-struct vt_srat {
+struct acpi_srat {
     uint8_t revision;
-    struct vt_srat_entry *entries; /* table order; other subtable types are skipped */
+    struct acpi_srat_entry *entries; /* table order; other subtable types are skipped */
     size_t n;
 };
 
 /* Parse an SRAT. Rejects what Linux's bad_srat() rejects: a LAPIC entry whose
  * length is not 16, x2APIC shorter than 24, memory shorter than 40, and any
  * subtable running past the table. */
-int srat_parse(const uint8_t *data, size_t len, const char *name, struct vt_srat *srat,
+int srat_parse(const uint8_t *data, size_t len, const char *name, struct acpi_srat *srat,
                struct vt_err *err);
-void srat_free(struct vt_srat *srat);
+void srat_free(struct acpi_srat *srat);
 
-struct vt_slit {
+struct acpi_slit {
     uint64_t count;   /* locality count */
     uint8_t *entries; /* count * count, row-major */
 };
 
 /* Parse a SLIT; count is limited to 65536 localities (and to the bytes present). */
-int slit_parse(const uint8_t *data, size_t len, const char *name, struct vt_slit *slit,
+int slit_parse(const uint8_t *data, size_t len, const char *name, struct acpi_slit *slit,
                struct vt_err *err);
 /* Linux's slit_valid(): diagonal 10, everything else above 10. */
-bool slit_valid(const struct vt_slit *slit);
-void slit_free(struct vt_slit *slit);
+bool slit_valid(const struct acpi_slit *slit);
+void slit_free(struct acpi_slit *slit);
 
 #define VT_MADT_ENABLED        1u
 #define VT_MADT_ONLINE_CAPABLE 2u /* from MADT revision 5 (ACPI 6.3) */
 
 /* MADT processor entries (LAPIC type 0, x2APIC type 9) in table order. */
-struct vt_madt_cpu {
+struct acpi_madt_cpu {
     uint8_t type;
     size_t offset;
     uint32_t uid; /* ACPI processor UID */
@@ -92,29 +92,29 @@ struct vt_madt_cpu {
     uint32_t flags; /* bit 0 enabled, bit 1 online capable */
 };
 
-struct vt_madt {
+struct acpi_madt {
     uint8_t revision;
     uint32_t lapic_address, flags;
-    struct vt_madt_cpu *cpus;
+    struct acpi_madt_cpu *cpus;
     size_t ncpus;
     size_t nother; /* other subtables (IO-APIC, overrides, NMIs, ...) */
 };
 
 /* Parse a MADT; rejects subtables shorter than their type's size or running
  * past the table. */
-int madt_parse(const uint8_t *data, size_t len, const char *name, struct vt_madt *madt,
+int madt_parse(const uint8_t *data, size_t len, const char *name, struct acpi_madt *madt,
                struct vt_err *err);
-void madt_free(struct vt_madt *madt);
+void madt_free(struct acpi_madt *madt);
 
 /* HMAT (revision 1 or 2): memory proximity domain attributes, and the PXM
  * lists and entries of the locality structures. */
-struct vt_hmat_pd {
+struct acpi_hmat_pd {
     size_t offset;
     uint16_t flags; /* bit 0: initiator valid */
     uint32_t initiator_pd, memory_pd;
 };
 
-struct vt_hmat_locality {
+struct acpi_hmat_locality {
     size_t offset;
     uint8_t data_type;
     uint64_t base_unit;
@@ -123,20 +123,20 @@ struct vt_hmat_locality {
     uint16_t *entries; /* ninit x ntarg, a row per initiator; value = entry x base_unit */
 };
 
-struct vt_hmat {
+struct acpi_hmat {
     uint8_t revision;
-    struct vt_hmat_pd *pds;
+    struct acpi_hmat_pd *pds;
     size_t npds;
-    struct vt_hmat_locality *locs;
+    struct acpi_hmat_locality *locs;
     size_t nlocs;
 };
 
 /* Parse an HMAT; rejects what Linux's hmat.c rejects structurally: a
  * revision other than 1 or 2, a proximity-domain structure not 40 bytes long,
  * a locality structure shorter than its lists, anything past the table. */
-int hmat_parse(const uint8_t *data, size_t len, const char *name, struct vt_hmat *hmat,
+int hmat_parse(const uint8_t *data, size_t len, const char *name, struct acpi_hmat *hmat,
                struct vt_err *err);
-void hmat_free(struct vt_hmat *hmat);
+void hmat_free(struct acpi_hmat *hmat);
 
 /*
  * Find the ACPI tables in a memory image (physical memory from base, e.g. a

@@ -47,7 +47,7 @@ static const char *numa_override(const char *cmdline)
 
 static void apply_slit(struct vt_host *h, const char *path, const uint8_t *data, size_t len)
 {
-    struct vt_slit slit;
+    struct acpi_slit slit;
     struct vt_err e;
     size_t filled = 0, differ = 0;
 
@@ -90,7 +90,7 @@ static void apply_slit(struct vt_host *h, const char *path, const uint8_t *data,
 int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struct vt_err *err)
 {
     char path[PATH_MAX], *data = NULL, *cmdline = NULL;
-    struct vt_srat srat = {0};
+    struct acpi_srat srat = {0};
     struct linux_numa map;
     struct vt_err e;
     const char *why = NULL;
@@ -165,7 +165,7 @@ int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struc
         n->pub.host_pxm = map.pxm[n->pub.pnode];
         n->nranges = 0;
         for (size_t k = 0; k < srat.n; k++) {
-            const struct vt_srat_entry *en = &srat.entries[k];
+            const struct acpi_srat_entry *en = &srat.entries[k];
 
             if (en->type != VT_SRAT_MEMORY || !(en->flags & VT_SRAT_ENABLED) ||
                 en->pxm != n->pub.host_pxm || !en->length_bytes)

@@ -1154,7 +1154,7 @@ static int e820_file_map(struct planner *p, struct e820_map *map)
 static int memory_layout(struct planner *p)
 {
     struct e820_map map = {0};
-    struct vt_placed_range *placed = NULL;
+    struct placed_range *placed = NULL;
     size_t nplaced = 0;
     int rc;
 
@@ -1298,7 +1298,7 @@ static int linux_nodes(struct planner *p)
 {
     struct vt_layout *l = p->l;
     struct pxm_vnode *by_pxm = malloc((l->nvnodes ? l->nvnodes : 1) * sizeof(*by_pxm));
-    struct vt_srat srat = {0};
+    struct acpi_srat srat = {0};
     size_t *first = NULL, n, gi_error;
     int rc;
 

@@ -30,13 +30,13 @@ struct walk {
     const struct vt_layout *l;
     unsigned how;
     size_t off; /* offset of the next entry */
-    vt_srat_visit fn;
+    srat_visit fn;
     void *ctx;
     bool last_cpu;     /* the last entry visited was a processor entry... */
     uint32_t last_pxm; /* ...of this PXM */
 };
 
-static int visit(struct walk *w, struct vt_srat_entry *e)
+static int visit(struct walk *w, struct acpi_srat_entry *e)
 {
     e->offset = w->off;
     w->off += e->length;
@@ -47,7 +47,7 @@ static int visit(struct walk *w, struct vt_srat_entry *e)
  * are added (QEMU lists every possible CPU the same way). */
 static int cpu_entry(struct walk *w, const struct vt_vcpu *c)
 {
-    struct vt_srat_entry e;
+    struct acpi_srat_entry e;
     uint32_t pxm = vt_layout_vnode(w->l, c->vnode)->guest_pxm;
     bool lapic = c->apic_id <= VT_XAPIC_MAX_ID && !(w->how & VT_SRAT_X2APIC_ALL);
 
@@ -72,7 +72,7 @@ static int cpu_entry(struct walk *w, const struct vt_vcpu *c)
  * build_srat_pci_generic_initiator). */
 static int gi_entry(struct walk *w, const struct vt_initiator *gi)
 {
-    struct vt_srat_entry e;
+    struct acpi_srat_entry e;
 
     memset(&e, 0, sizeof(e));
     e.type = VT_SRAT_GENERIC_INITIATOR;
@@ -91,7 +91,7 @@ static int gi_entry(struct walk *w, const struct vt_initiator *gi)
     return visit(w, &e);
 }
 
-int srat_walk_layout(const struct vt_layout *l, unsigned how, vt_srat_visit fn, void *ctx,
+int srat_walk_layout(const struct vt_layout *l, unsigned how, srat_visit fn, void *ctx,
                      struct vt_err *err)
 {
     size_t nv = vt_layout_vnode_count(l), nhot = vt_layout_hotplug_memory_count(l);
@@ -131,7 +131,7 @@ int srat_walk_layout(const struct vt_layout *l, unsigned how, vt_srat_visit fn, 
     for (size_t i = 0; rc == 0 && i < vt_layout_initiator_count(l); i++)
         rc = gi_entry(&w, vt_layout_initiator(l, i));
     for (size_t i = 0; rc == 0 && i < nmem; i++) {
-        struct vt_srat_entry e;
+        struct acpi_srat_entry e;
 
         memset(&e, 0, sizeof(e));
         e.type = VT_SRAT_MEMORY;
@@ -146,12 +146,13 @@ int srat_walk_layout(const struct vt_layout *l, unsigned how, vt_srat_visit fn, 
     return rc < 0 ? vt_err_set(err, rc, "out of memory building the SRAT") : 0;
 }
 
-static int collect(const struct vt_srat_entry *e, void *ctx)
+static int collect(const struct acpi_srat_entry *e, void *ctx)
 {
-    struct vt_srat *srat = ctx;
+    struct acpi_srat *srat = ctx;
 
     if ((srat->n & (srat->n - 1)) == 0) { /* 0, 1, 2, 4, ...: grow */
-        struct vt_srat_entry *n = realloc(srat->entries, (srat->n ? 2 * srat->n : 1) * sizeof(*n));
+        struct acpi_srat_entry *n =
+            realloc(srat->entries, (srat->n ? 2 * srat->n : 1) * sizeof(*n));
 
         if (!n)
             return -ENOMEM;
@@ -161,7 +162,7 @@ static int collect(const struct vt_srat_entry *e, void *ctx)
     return 0;
 }
 
-int srat_of_layout(const struct vt_layout *l, unsigned how, struct vt_srat *srat,
+int srat_of_layout(const struct vt_layout *l, unsigned how, struct acpi_srat *srat,
                    struct vt_err *err)
 {
     int rc;

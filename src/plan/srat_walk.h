@@ -20,10 +20,10 @@
  * table's order is decided (src/plan/srat_walk.c). how: VT_SRAT_* flags. The walk
  * calls fn for each entry in table order and stops at the first negative
  * return (out of memory: err set); srat_of_layout collects them. */
-typedef int (*vt_srat_visit)(const struct vt_srat_entry *e, void *ctx);
-int srat_walk_layout(const struct vt_layout *l, unsigned how, vt_srat_visit fn, void *ctx,
+typedef int (*srat_visit)(const struct acpi_srat_entry *e, void *ctx);
+int srat_walk_layout(const struct vt_layout *l, unsigned how, srat_visit fn, void *ctx,
                      struct vt_err *err);
-int srat_of_layout(const struct vt_layout *l, unsigned how, struct vt_srat *srat,
+int srat_of_layout(const struct vt_layout *l, unsigned how, struct acpi_srat *srat,
                    struct vt_err *err);
 
 #endif

@@ -86,7 +86,7 @@ void buf_patch_le(struct buf *b, size_t off, uint64_t v, unsigned size)
         b->data[off + i] = (uint8_t)(v >> (8 * i));
 }
 
-bool rd_le(const struct vt_rd *r, size_t off, unsigned size, uint64_t *v)
+bool rd_le(const struct rd *r, size_t off, unsigned size, uint64_t *v)
 {
     uint64_t x = 0;
 

@@ -36,13 +36,13 @@ void buf_json_string(struct buf *b, const char *s);
 
 /* A read-only view. Getters return false, leaving *v alone, when
  * [off, off + size) is not inside the view. */
-struct vt_rd {
+struct rd {
     const uint8_t *p;
     size_t len;
 };
 
-bool rd_le(const struct vt_rd *r, size_t off, unsigned size, uint64_t *v);
-static inline bool rd_u8(const struct vt_rd *r, size_t off, uint8_t *v)
+bool rd_le(const struct rd *r, size_t off, unsigned size, uint64_t *v);
+static inline bool rd_u8(const struct rd *r, size_t off, uint8_t *v)
 {
     uint64_t x;
     if (!rd_le(r, off, 1, &x))
@@ -50,7 +50,7 @@ static inline bool rd_u8(const struct vt_rd *r, size_t off, uint8_t *v)
     *v = (uint8_t)x;
     return true;
 }
-static inline bool rd_u16(const struct vt_rd *r, size_t off, uint16_t *v)
+static inline bool rd_u16(const struct rd *r, size_t off, uint16_t *v)
 {
     uint64_t x;
     if (!rd_le(r, off, 2, &x))
@@ -58,7 +58,7 @@ static inline bool rd_u16(const struct vt_rd *r, size_t off, uint16_t *v)
     *v = (uint16_t)x;
     return true;
 }
-static inline bool rd_u32(const struct vt_rd *r, size_t off, uint32_t *v)
+static inline bool rd_u32(const struct rd *r, size_t off, uint32_t *v)
 {
     uint64_t x;
     if (!rd_le(r, off, 4, &x))
@@ -66,7 +66,7 @@ static inline bool rd_u32(const struct vt_rd *r, size_t off, uint32_t *v)
     *v = (uint32_t)x;
     return true;
 }
-static inline bool rd_u64(const struct vt_rd *r, size_t off, uint64_t *v)
+static inline bool rd_u64(const struct rd *r, size_t off, uint64_t *v)
 {
     return rd_le(r, off, 8, v);
 }

@@ -62,13 +62,13 @@ static const struct vt_vcpu *any_vcpu(const struct vt_layout *l, size_t i)
  * initiators and targets the guest PXMs of the vnodes with vCPUs and with
  * memory in vnode order, and every entry x base unit exactly the value the
  * layout gives (latency in ps = ns x 1000). */
-static void check_hmat_localities(const struct vt_layout *l, const struct vt_hmat *hmat,
+static void check_hmat_localities(const struct vt_layout *l, const struct acpi_hmat *hmat,
                                   const char *what)
 {
     size_t nv = vt_layout_vnode_count(l);
 
     for (size_t k = 0; k < hmat->nlocs; k++) {
-        const struct vt_hmat_locality *loc = &hmat->locs[k];
+        const struct acpi_hmat_locality *loc = &hmat->locs[k];
         size_t i = 0, t = 0;
 
         assert_int_equal(loc->data_type, k == 0 ? 0 : 3);
@@ -114,7 +114,7 @@ static void check_hmat_localities(const struct vt_layout *l, const struct vt_hma
  * in the order given (PCI handle: segment, bus, devfn, zeros), then the
  * memory entries in address order, boot ranges enabled, hot-pluggable ranges
  * enabled and flagged, each exactly one of the layout's. */
-static void check_srat_rest(const struct vt_layout *l, const struct vt_srat *srat, size_t k,
+static void check_srat_rest(const struct vt_layout *l, const struct acpi_srat *srat, size_t k,
                             const char *what)
 {
     size_t nv = vt_layout_vnode_count(l), nhot = vt_layout_hotplug_memory_count(l);
@@ -122,7 +122,7 @@ static void check_srat_rest(const struct vt_layout *l, const struct vt_srat *sra
 
     for (size_t i = 0; i < vt_layout_initiator_count(l); i++, k++) {
         const struct vt_initiator *gi = vt_layout_initiator(l, i);
-        const struct vt_srat_entry *e = k < srat->n ? &srat->entries[k] : NULL;
+        const struct acpi_srat_entry *e = k < srat->n ? &srat->entries[k] : NULL;
         bool zeros = true;
 
         for (int b = 4; e && b < 16; b++)
@@ -142,7 +142,7 @@ static void check_srat_rest(const struct vt_layout *l, const struct vt_srat *sra
         hot_want += vn->hotplug_memory_bytes;
     }
     for (; k < srat->n; k++) {
-        const struct vt_srat_entry *e = &srat->entries[k];
+        const struct acpi_srat_entry *e = &srat->entries[k];
         bool is_hot = false;
 
         assert_int_equal(e->type, VT_SRAT_MEMORY);
@@ -169,7 +169,7 @@ static void check_srat_rest(const struct vt_layout *l, const struct vt_srat *sra
  * src/model/linux/numa.c): processor and generic initiator entries in one
  * pass in table order, then memory entries; a PXM takes the next node the
  * first time it is met. It must equal the layout's linux_node. */
-static void check_linux_nodes(const struct vt_layout *l, const struct vt_srat *srat,
+static void check_linux_nodes(const struct vt_layout *l, const struct acpi_srat *srat,
                               const char *what)
 {
     uint32_t first_seen[80];
@@ -278,9 +278,9 @@ static void check_tables(const struct vt_layout *l, const char *what, bool x2api
     size_t srat_n = 0, slit_n = 0, madt_n = 0, hmat_n = 0, np = vt_layout_vcpu_count(l);
     size_t nc = np + vt_layout_hotplug_vcpu_count(l);
     size_t nv = vt_layout_vnode_count(l), k = 0;
-    struct vt_srat srat;
-    struct vt_slit slit;
-    struct vt_madt madt;
+    struct acpi_srat srat;
+    struct acpi_slit slit;
+    struct acpi_madt madt;
     struct vt_err err;
 
     vt_acpi_options_init(&o);
@@ -292,7 +292,7 @@ static void check_tables(const struct vt_layout *l, const char *what, bool x2api
     {
         /* HMAT: an attribute structure per target, each memory domain an
          * SRAT memory PXM, the initiator one of the initiators. */
-        struct vt_hmat hmat;
+        struct acpi_hmat hmat;
         size_t targets = 0;
 
         if (hmat_parse(hmat_d, hmat_n, "hmat", &hmat, &err) != 0)
@@ -327,7 +327,7 @@ static void check_tables(const struct vt_layout *l, const char *what, bool x2api
     assert_int_equal(srat.revision, 3);
     for (size_t i = 0; i < nc; i++, k++) {
         const struct vt_vcpu *c = any_vcpu(l, i);
-        const struct vt_srat_entry *e = &srat.entries[k];
+        const struct acpi_srat_entry *e = &srat.entries[k];
 
         if (c->vcpu != i || e->apic_id != c->apic_id ||
             e->pxm != vt_layout_vnode(l, c->vnode)->guest_pxm ||
@@ -371,7 +371,7 @@ static void check_tables(const struct vt_layout *l, const char *what, bool x2api
     }
     for (size_t i = 0; i < nc; i++) {
         const struct vt_vcpu *c = any_vcpu(l, i);
-        const struct vt_madt_cpu *m = &madt.cpus[i];
+        const struct acpi_madt_cpu *m = &madt.cpus[i];
 
         if (m->apic_id != c->apic_id || m->uid != c->vcpu ||
             m->flags != (i < np ? VT_MADT_ENABLED : VT_MADT_ONLINE_CAPABLE) ||
@@ -503,7 +503,7 @@ static void test_sparse_pxm(void **state)
     struct vt_layout *l = NULL;
     uint8_t *d;
     size_t n;
-    struct vt_slit slit;
+    struct acpi_slit slit;
 
     (void)state;
     assert_int_equal(vt_request_set_vcpus(r, 8, NULL), 0);
@@ -545,7 +545,7 @@ static void test_x2apic_uid(void **state)
     struct vt_host *h = t_synthetic("sockets=2,cores=200,mem=64G");
     struct vt_request *r = cli_request_new();
     struct vt_layout *l = NULL;
-    struct vt_madt madt;
+    struct acpi_madt madt;
     struct vt_err err;
     uint8_t *d;
     size_t n;
@@ -606,7 +606,7 @@ static void test_hmat_given(void **state)
                   "70000,140000;90000,130004", "200000,100000;4,8");
     uint8_t *d;
     size_t n;
-    struct vt_hmat hmat;
+    struct acpi_hmat hmat;
 
     (void)state;
     assert_int_equal(vt_layout_hmat_latency(l, 0, 1), 70000);

@@ -65,8 +65,8 @@ static void expect_map(const struct e820_map *m, const struct vt_e820_entry *wan
                      want[i].start, want[i].end, want[i].type);
 }
 
-static void expect_ranges(const struct vt_placed_range *r, size_t n,
-                          const struct vt_placed_range *want, size_t nwant, const char *what)
+static void expect_ranges(const struct placed_range *r, size_t n, const struct placed_range *want,
+                          size_t nwant, const char *what)
 {
     if (n != nwant)
         fail_msg("%s: %zu ranges, want %zu", what, n, nwant);
@@ -80,7 +80,7 @@ static void expect_ranges(const struct vt_placed_range *r, size_t n,
 
 /* Build and place in one go; fails the test on error. */
 static void place_ok(enum vt_mem_layout kind, const uint64_t *bytes, size_t nv,
-                     struct e820_map *map, struct vt_placed_range **r, size_t *n)
+                     struct e820_map *map, struct placed_range **r, size_t *n)
 {
     uint64_t total = 0;
     struct vt_err err;
@@ -228,7 +228,7 @@ static void test_build_bad(void **state)
 static void test_place_known(void **state)
 {
     struct e820_map m;
-    struct vt_placed_range *r;
+    struct placed_range *r;
     size_t n;
 
     (void)state;
@@ -236,7 +236,7 @@ static void test_place_known(void **state)
         /* q35 -m 4G, two nodes of 2G: lowmem 2G; node 1 starts exactly at the
          * split, so build_srat puts all of it at 4G. */
         static const uint64_t b[] = {G(2), G(2)};
-        static const struct vt_placed_range want[] = {
+        static const struct placed_range want[] = {
             {0, LEG0, 0}, {LEG1, G(2), 0}, {G4, G4 + G(2), 1}};
 
         place_ok(VT_MEM_QEMU_Q35, b, 2, &m, &r, &n);
@@ -247,7 +247,7 @@ static void test_place_known(void **state)
     {
         /* pc -m 4G, two nodes of 2G: lowmem 3G, node 1 split at 3G. */
         static const uint64_t b[] = {G(2), G(2)};
-        static const struct vt_placed_range want[] = {
+        static const struct placed_range want[] = {
             {0, LEG0, 0}, {LEG1, G(2), 0}, {G(2), G(3), 1}, {G4, G4 + G(1), 1}};
 
         place_ok(VT_MEM_QEMU_PC, b, 2, &m, &r, &n);
@@ -258,7 +258,7 @@ static void test_place_known(void **state)
     {
         /* pc -m 4G, nodes 1G, 1G, 2G. */
         static const uint64_t b[] = {G(1), G(1), G(2)};
-        static const struct vt_placed_range want[] = {
+        static const struct placed_range want[] = {
             {0, LEG0, 0}, {LEG1, G(1), 0}, {G(1), G(2), 1}, {G(2), G(3), 2}, {G4, G4 + G(1), 2}};
 
         place_ok(VT_MEM_QEMU_PC, b, 3, &m, &r, &n);
@@ -269,7 +269,7 @@ static void test_place_known(void **state)
     {
         /* q35 with an empty vnode 0: vnode 1 takes the legacy hole. */
         static const uint64_t b[] = {0, G(2), G(2)};
-        static const struct vt_placed_range want[] = {
+        static const struct placed_range want[] = {
             {0, LEG0, 1}, {LEG1, G(2), 1}, {G4, G4 + G(2), 2}};
 
         place_ok(VT_MEM_QEMU_Q35, b, 3, &m, &r, &n);
@@ -280,7 +280,7 @@ static void test_place_known(void **state)
     {
         /* q35 -m 8G, nodes 3G, 5G: node 0 crosses the 2G split. */
         static const uint64_t b[] = {G(3), G(5)};
-        static const struct vt_placed_range want[] = {
+        static const struct placed_range want[] = {
             {0, LEG0, 0}, {LEG1, G(2), 0}, {G4, G4 + G(1), 0}, {G4 + G(1), G4 + G(6), 1}};
 
         place_ok(VT_MEM_QEMU_Q35, b, 2, &m, &r, &n);
@@ -292,7 +292,7 @@ static void test_place_known(void **state)
         /* Xen HVM 4G, two vnodes of 2G: libxl splits vnode 1 at 0xf0000000;
          * vnode 0 spans the legacy hole. */
         static const uint64_t b[] = {G(2), G(2)};
-        static const struct vt_placed_range want[] = {
+        static const struct placed_range want[] = {
             {0, G(2), 0}, {G(2), M(3840), 1}, {G4, G4 + M(256), 1}};
 
         place_ok(VT_MEM_XEN_HVM, b, 2, &m, &r, &n);
@@ -302,7 +302,7 @@ static void test_place_known(void **state)
     }
     {
         static const uint64_t b[] = {G(1), 0, G(1)};
-        static const struct vt_placed_range want[] = {{0, G(1), 0}, {G(1), G(2), 2}};
+        static const struct placed_range want[] = {{0, G(1), 0}, {G(1), G(2), 2}};
 
         place_ok(VT_MEM_FLAT, b, 3, &m, &r, &n);
         expect_ranges(r, n, want, 2, "flat 1G+0+1G");
@@ -320,7 +320,7 @@ static void test_place_known(void **state)
             "BIOS-e820: [mem 0x00000000c0000000-0x00000000ffffffff] reserved\n"
             "BIOS-e820: [mem 0x0000000100000000-0x000000017fffffff] usable\n";
         static const uint64_t b[] = {G(1), G(4) - K(384)};
-        static const struct vt_placed_range want[] = {
+        static const struct placed_range want[] = {
             {0, LEG0, 0}, {LEG1, G(1) + K(384), 0}, {G(1) + K(384), G(3), 1}, {G4, G4 + G(2), 1}};
         struct vt_err err;
 
@@ -338,7 +338,7 @@ static void test_place_known(void **state)
 static void test_place_bad(void **state)
 {
     struct e820_map q35, pc;
-    struct vt_placed_range *r = (struct vt_placed_range *)&q35;
+    struct placed_range *r = (struct placed_range *)&q35;
     size_t n = 99;
     struct vt_err err;
     static const uint64_t two2g[] = {G(2), G(2)};
@@ -351,7 +351,7 @@ static void test_place_bad(void **state)
         int rc_ = memmap_place(kind, map, b, nv, &r, &n, &err);                                    \
         if (rc_ != (code) || !strstr(err.msg, frag))                                               \
             fail_msg("line %d: got %d '%s', want %d '%s'", __LINE__, rc_, err.msg, code, frag);    \
-        assert_ptr_equal(r, (struct vt_placed_range *)&q35);                                       \
+        assert_ptr_equal(r, (struct placed_range *)&q35);                                          \
         assert_int_equal(n, 99);                                                                   \
     } while (0)
     {
@@ -470,7 +470,7 @@ static uint64_t overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
 
 /* RAM of the map not covered by the ranges, computed page by page in
  * entry-sized steps (independent of e820_uncovered_ram). */
-static uint64_t uncovered(const struct e820_map *m, const struct vt_placed_range *r, size_t n)
+static uint64_t uncovered(const struct e820_map *m, const struct placed_range *r, size_t n)
 {
     uint64_t total = 0;
 
@@ -507,7 +507,7 @@ static bool inside_ram(const struct e820_map *m, uint64_t s, uint64_t e, bool le
 }
 
 static void check_placement(enum vt_mem_layout kind, const struct e820_map *m, const uint64_t *b,
-                            size_t nv, const struct vt_placed_range *r, size_t n, unsigned seed)
+                            size_t nv, const struct placed_range *r, size_t n, unsigned seed)
 {
     uint64_t got[64] = {0}, share0 = 0;
     bool qemu = kind == VT_MEM_QEMU_PC || kind == VT_MEM_QEMU_Q35;
@@ -561,7 +561,7 @@ static void test_place_property(void **state)
         size_t nv, n;
         uint64_t b[64], total, unit;
         struct e820_map m;
-        struct vt_placed_range *r;
+        struct placed_range *r;
         struct vt_err err;
         int rc;
 
@@ -1194,7 +1194,7 @@ static void test_parse_fuzz(void **state)
 static void test_uncovered(void **state)
 {
     struct e820_map m;
-    static const struct vt_placed_range r[] = {
+    static const struct placed_range r[] = {
         /* Out of order and overlapping on purpose. */
         {G4, G4 + G(1), 1},
         {0, LEG0, 0},

@@ -513,8 +513,8 @@ static void check_srat_slit(const struct vt_layout *l, const char *text, unsigne
     size_t nv = vt_layout_vnode_count(l), k;
     uint8_t *srat_d = NULL, *slit_d = NULL;
     size_t srat_n = 0, slit_n = 0;
-    struct vt_srat srat;
-    struct vt_slit slit;
+    struct acpi_srat srat;
+    struct acpi_slit slit;
     struct linux_numa numa;
     struct vt_err err;
     uint32_t max_pxm = 0;
@@ -551,7 +551,7 @@ static void check_srat_slit(const struct vt_layout *l, const char *text, unsigne
             srat.entries[k].pxm != vt_layout_vnode(l, vt_layout_initiator(l, i)->vnode)->guest_pxm)
             fail_msg("seed %u '%s': SRAT entry %zu is not generic initiator %zu", seed, text, k, i);
     for (; k < srat.n; k++) {
-        const struct vt_srat_entry *e = &srat.entries[k];
+        const struct acpi_srat_entry *e = &srat.entries[k];
         unsigned vnode = 0;
 
         if (e->type != VT_SRAT_MEMORY || vt_layout_gpa_lookup(l, e->base, NULL, &vnode, NULL) ||

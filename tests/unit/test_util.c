@@ -378,7 +378,7 @@ static void test_parsers(void **state)
 static void test_bytes(void **state)
 {
     struct buf b;
-    struct vt_rd r;
+    struct rd r;
     uint64_t v;
     uint32_t u32;
     uint8_t u8;

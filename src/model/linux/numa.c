@@ -11,7 +11,7 @@ int linux_node_of_pxm(const struct linux_numa *numa, uint32_t pxm)
 }
 
 /* A PXM met for the first time gets the next node, within Linux's limits. */
-static bool map_pxm(struct linux_numa *m, const struct vt_srat_entry *e)
+static bool map_pxm(struct linux_numa *m, const struct acpi_srat_entry *e)
 {
     if (e->pxm >= VT_LINUX_MAX_PXM) {
         snprintf(m->why, sizeof(m->why),
@@ -48,7 +48,7 @@ static int cmp_range(const void *a, const void *b)
 }
 
 /* Different PXMs' ranges overlapping make numa_cleanup_meminfo fail. */
-static bool overlap(const struct vt_srat *srat, struct linux_numa *m)
+static bool overlap(const struct acpi_srat *srat, struct linux_numa *m)
 {
     struct mem_range *r = calloc(srat->n ? srat->n : 1, sizeof(*r));
     size_t n = 0;
@@ -59,7 +59,7 @@ static bool overlap(const struct vt_srat *srat, struct linux_numa *m)
         return true;
     }
     for (size_t i = 0; i < srat->n; i++) {
-        const struct vt_srat_entry *e = &srat->entries[i];
+        const struct acpi_srat_entry *e = &srat->entries[i];
 
         if (e->type == VT_SRAT_MEMORY && (e->flags & VT_SRAT_ENABLED) && e->length_bytes &&
             e->base <= UINT64_MAX - e->length_bytes) {
@@ -84,13 +84,13 @@ static bool overlap(const struct vt_srat *srat, struct linux_numa *m)
     return bad;
 }
 
-size_t linux_srat_order(const struct vt_srat *srat, size_t *order, size_t *gi_error)
+size_t linux_srat_order(const struct acpi_srat *srat, size_t *order, size_t *gi_error)
 {
     size_t n = 0;
 
     *gi_error = SIZE_MAX;
     for (size_t i = 0; i < srat->n; i++) {
-        const struct vt_srat_entry *e = &srat->entries[i];
+        const struct acpi_srat_entry *e = &srat->entries[i];
 
         if (e->type == VT_SRAT_MEMORY)
             continue;
@@ -103,7 +103,7 @@ size_t linux_srat_order(const struct vt_srat *srat, size_t *order, size_t *gi_er
             order[n++] = i;
     }
     for (size_t i = 0; i < srat->n; i++) {
-        const struct vt_srat_entry *e = &srat->entries[i];
+        const struct acpi_srat_entry *e = &srat->entries[i];
 
         if (e->type == VT_SRAT_MEMORY && (e->flags & VT_SRAT_ENABLED))
             order[n++] = i;
@@ -125,7 +125,7 @@ static int cmp_seen(const void *a, const void *b)
     return x->k < y->k ? -1 : x->k > y->k;
 }
 
-size_t linux_srat_first_seen(const struct vt_srat *srat, size_t *first, size_t *gi_error)
+size_t linux_srat_first_seen(const struct acpi_srat *srat, size_t *first, size_t *gi_error)
 {
     size_t n = linux_srat_order(srat, first, gi_error), nfirst = 0;
     struct seen *by_pxm = malloc((n ? n : 1) * sizeof(*by_pxm));
@@ -150,7 +150,7 @@ size_t linux_srat_first_seen(const struct vt_srat *srat, size_t *first, size_t *
     return nfirst;
 }
 
-void linux_srat(const struct vt_srat *srat, struct linux_numa *m)
+void linux_srat(const struct acpi_srat *srat, struct linux_numa *m)
 {
     size_t *first = malloc((srat->n ? srat->n : 1) * sizeof(*first)), n;
     bool any_mem = false;

@@ -54,7 +54,7 @@ struct linux_numa {
  * returns their count; *gi_error is the index of the generic initiator that
  * ended the first pass, or SIZE_MAX.
  */
-size_t linux_srat_order(const struct vt_srat *srat, size_t *order, size_t *gi_error);
+size_t linux_srat_order(const struct acpi_srat *srat, size_t *order, size_t *gi_error);
 
 /*
  * Linux's numbering rule: a PXM gets the next node id the first time it is
@@ -64,7 +64,7 @@ size_t linux_srat_order(const struct vt_srat *srat, size_t *order, size_t *gi_er
  * Node k is the PXM of first[k] when Linux uses the SRAT; the planner also
  * numbers a table Linux drops this way (the numbering it would have given).
  */
-size_t linux_srat_first_seen(const struct vt_srat *srat, size_t *first, size_t *gi_error);
+size_t linux_srat_first_seen(const struct acpi_srat *srat, size_t *first, size_t *gi_error);
 /*
  * Replay acpi_numa_init() in linux_srat_order's order; a PXM gets the
  * next node id the first time it is seen. Linux does not use the SRAT
@@ -73,7 +73,7 @@ size_t linux_srat_first_seen(const struct vt_srat *srat, size_t *first, size_t *
  * ones), when no enabled memory entry exists, or when memory ranges of
  * different PXMs overlap.
  */
-void linux_srat(const struct vt_srat *srat, struct linux_numa *out);
+void linux_srat(const struct acpi_srat *srat, struct linux_numa *out);
 /* Whether Linux brings a node online at boot: it has CPUs present at boot,
  * RAM, or a generic initiator (init_gi_nodes()). A node whose CPUs or memory
  * are all hot-pluggable is a possible node, offline until one is added: seen

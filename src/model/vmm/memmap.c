@@ -184,7 +184,7 @@ int memmap_build(enum vt_mem_layout kind, uint64_t ram, struct e820_map *map, st
 /* ---- placement ---------------------------------------------------------- */
 
 struct rbuf {
-    struct vt_placed_range *r;
+    struct placed_range *r;
     size_t n, cap;
 };
 
@@ -314,8 +314,7 @@ static bool same_map(const struct e820_map *a, const struct e820_map *b)
 }
 
 int memmap_place(enum vt_mem_layout kind, const struct e820_map *map, const uint64_t *bytes,
-                 size_t nvnodes, struct vt_placed_range **ranges, size_t *nranges,
-                 struct vt_err *err)
+                 size_t nvnodes, struct placed_range **ranges, size_t *nranges, struct vt_err *err)
 {
     struct rbuf b = {0};
     uint64_t total = 0, below = 0;
@@ -402,15 +401,15 @@ int memmap_place(enum vt_mem_layout kind, const struct e820_map *map, const uint
 
 static int cmp_range(const void *x, const void *y)
 {
-    const struct vt_placed_range *a = x, *b = y;
+    const struct placed_range *a = x, *b = y;
 
     return a->start < b->start ? -1 : a->start > b->start;
 }
 
-uint64_t e820_uncovered_ram(const struct e820_map *map, const struct vt_placed_range *ranges,
+uint64_t e820_uncovered_ram(const struct e820_map *map, const struct placed_range *ranges,
                             size_t nranges)
 {
-    struct vt_placed_range *r = NULL;
+    struct placed_range *r = NULL;
     uint64_t uncovered = 0;
     size_t k = 0;
 

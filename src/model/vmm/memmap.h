@@ -45,7 +45,7 @@ int memmap_build(enum vt_mem_layout kind, uint64_t ram_bytes, struct e820_map *m
                  struct vt_err *err);
 
 /* One placed range: [start, end) of vnode. */
-struct vt_placed_range {
+struct placed_range {
     uint64_t start, end;
     unsigned vnode;
 };
@@ -74,13 +74,12 @@ struct vt_placed_range {
  * start, written only on success.
  */
 int memmap_place(enum vt_mem_layout kind, const struct e820_map *map, const uint64_t *bytes,
-                 size_t nvnodes, struct vt_placed_range **ranges, size_t *nranges,
-                 struct vt_err *err);
+                 size_t nvnodes, struct placed_range **ranges, size_t *nranges, struct vt_err *err);
 
 /* Bytes of the map's RAM that no range covers (ranges in any order, may
  * overlap). Linux rejects the SRAT when this exceeds 1 MiB
  * (memblock_validate_numa_coverage(SZ_1M)). */
-uint64_t e820_uncovered_ram(const struct e820_map *map, const struct vt_placed_range *ranges,
+uint64_t e820_uncovered_ram(const struct e820_map *map, const struct placed_range *ranges,
                             size_t nranges);
 
 #endif

@@ -39,7 +39,7 @@ uint64_t qemu_device_memory_end(uint64_t base, uint64_t bytes, size_t nslots)
 
 int qemu_srat(const unsigned *slot_node, size_t nslots, const struct qemu_srat_range *ranges,
               size_t nranges, unsigned nnodes, uint64_t device_memory_start,
-              uint64_t device_memory_end, struct vt_srat *srat)
+              uint64_t device_memory_end, struct acpi_srat *srat)
 {
     bool device = device_memory_end > device_memory_start && nnodes;
     size_t n = 0;
@@ -49,14 +49,14 @@ int qemu_srat(const unsigned *slot_node, size_t nslots, const struct qemu_srat_r
     if (!(srat->entries = calloc(nslots + nranges + 1, sizeof(*srat->entries))))
         return -ENOMEM;
     for (size_t i = 0; i < nslots; i++) {
-        struct vt_srat_entry *e = &srat->entries[n++];
+        struct acpi_srat_entry *e = &srat->entries[n++];
 
         e->type = VT_SRAT_X2APIC;
         e->pxm = slot_node[i];
         e->flags = VT_SRAT_ENABLED;
     }
     for (size_t i = 0; i < nranges; i++) {
-        struct vt_srat_entry *e = &srat->entries[n++];
+        struct acpi_srat_entry *e = &srat->entries[n++];
 
         e->type = VT_SRAT_MEMORY;
         e->pxm = ranges[i].node;
@@ -65,7 +65,7 @@ int qemu_srat(const unsigned *slot_node, size_t nslots, const struct qemu_srat_r
         e->length_bytes = ranges[i].end - ranges[i].start;
     }
     if (device) {
-        struct vt_srat_entry *e = &srat->entries[n++];
+        struct acpi_srat_entry *e = &srat->entries[n++];
 
         e->type = VT_SRAT_MEMORY;
         e->pxm = nnodes - 1;

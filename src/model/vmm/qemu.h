@@ -60,6 +60,6 @@ struct qemu_srat_range {
  */
 int qemu_srat(const unsigned *slot_node, size_t nslots, const struct qemu_srat_range *ranges,
               size_t nranges, unsigned nnodes, uint64_t device_memory_start,
-              uint64_t device_memory_end, struct vt_srat *srat);
+              uint64_t device_memory_end, struct acpi_srat *srat);
 
 #endif
