@@ -59,6 +59,94 @@ static const char *srat_type_name(uint8_t type)
     }
 }
 
+/* An entry's type and length at off: inside the table, and as long as
+ * Linux's bad_srat() wants its type. */
+static int srat_entry_header(const struct rd *r, const char *name, size_t idx, size_t off,
+                             struct acpi_srat_entry *e, struct vt_err *err)
+{
+    static const uint8_t min_len[] = {[0] = 16, [1] = 40, [2] = 24, [3] = 18, [5] = 32};
+    size_t len = r->len;
+
+    if (!rd_u8(r, off, &e->type) || !rd_u8(r, off + 1, &e->length))
+        return vt_err_set(err, -EINVAL, "%s: entry %zu at offset %zu: truncated header", name, idx,
+                          off);
+    e->offset = off;
+    if (e->length < 2)
+        return vt_err_set(err, -EINVAL,
+                          "%s: entry %zu (%s) at offset %zu: length %u is below 2 (the "
+                          "entry's own type and length bytes)",
+                          name, idx, srat_type_name(e->type), off, e->length);
+    if (e->length > len - off)
+        return vt_err_set(err, -EINVAL,
+                          "%s: entry %zu (%s) at offset %zu: length %u runs past the table "
+                          "(%zu bytes left)",
+                          name, idx, srat_type_name(e->type), off, e->length, len - off);
+    if (e->type < sizeof(min_len) && min_len[e->type] &&
+        (e->type == VT_SRAT_LAPIC ? e->length != 16 : e->length < min_len[e->type]))
+        return vt_err_set(err, -EINVAL, "%s: entry %zu (%s) at offset %zu: length %u, %s %u", name,
+                          idx, srat_type_name(e->type), off, e->length,
+                          e->type == VT_SRAT_LAPIC ? "expected" : "expected at least",
+                          min_len[e->type]);
+    return 0;
+}
+
+/* The fields of an entry of a known type (false: a type vtopo skips), as
+ * Linux reads them for the table's revision. */
+static bool srat_entry_fields(const struct rd *r, uint8_t revision, struct acpi_srat_entry *e)
+{
+    size_t off = e->offset;
+    uint8_t lo = 0;
+
+    switch (e->type) {
+    case VT_SRAT_LAPIC: {
+        uint8_t apic = 0, hi[3] = {0};
+
+        rd_u8(r, off + 2, &lo);
+        rd_u8(r, off + 3, &apic);
+        rd_u32(r, off + 4, &e->flags);
+        for (int i = 0; i < 3; i++)
+            rd_u8(r, off + 9 + (size_t)i, &hi[i]);
+        e->apic_id = apic;
+        e->pxm = lo;
+        /* Linux takes the high PXM bytes only from revision 2 on. */
+        if (revision >= 2)
+            e->pxm |= (uint32_t)hi[0] << 8 | (uint32_t)hi[1] << 16 | (uint32_t)hi[2] << 24;
+        return true;
+    }
+    case VT_SRAT_MEMORY:
+        rd_u32(r, off + 2, &e->pxm);
+        rd_u64(r, off + 8, &e->base);
+        rd_u64(r, off + 16, &e->length_bytes);
+        rd_u32(r, off + 28, &e->flags);
+        if (revision <= 1)
+            e->pxm &= 0xff;
+        return true;
+    case VT_SRAT_X2APIC:
+        rd_u32(r, off + 4, &e->pxm);
+        rd_u32(r, off + 8, &e->apic_id);
+        rd_u32(r, off + 12, &e->flags);
+        return true;
+    case VT_SRAT_GICC:
+        rd_u32(r, off + 2, &e->pxm);
+        rd_u32(r, off + 6, &e->apic_id);
+        rd_u32(r, off + 10, &e->flags);
+        return true;
+    case VT_SRAT_GENERIC_INITIATOR:
+        rd_u8(r, off + 3, &e->handle_type);
+        rd_u32(r, off + 4, &e->pxm);
+        memcpy(e->handle, r->p + off + 8, 16);
+        rd_u32(r, off + 24, &e->flags);
+        if (e->handle_type == VT_SRAT_GI_HANDLE_PCI) {
+            rd_u16(r, off + 8, &e->pci_segment);
+            rd_u8(r, off + 10, &e->pci_bus);
+            rd_u8(r, off + 11, &e->pci_devfn);
+        }
+        return true;
+    default:
+        return false;
+    }
+}
+
 int srat_parse(const uint8_t *data, size_t len, const char *name, struct acpi_srat *srat,
                struct vt_err *err)
 {
@@ -76,86 +164,14 @@ int srat_parse(const uint8_t *data, size_t len, const char *name, struct acpi_sr
     srat->revision = hdr.revision;
     for (; off < len; idx++) {
         struct acpi_srat_entry e = {0};
-        static const uint8_t min_len[] = {[0] = 16, [1] = 40, [2] = 24, [3] = 18, [5] = 32};
-        uint8_t lo = 0;
 
-        if (!rd_u8(&r, off, &e.type) || !rd_u8(&r, off + 1, &e.length)) {
+        if ((rc = srat_entry_header(&r, name, idx, off, &e, err)) < 0) {
             srat_free(srat);
-            return vt_err_set(err, -EINVAL, "%s: entry %zu at offset %zu: truncated header", name,
-                              idx, off);
+            return rc;
         }
-        e.offset = off;
-        if (e.length < 2) {
-            srat_free(srat);
-            return vt_err_set(err, -EINVAL,
-                              "%s: entry %zu (%s) at offset %zu: length %u is below 2 (the "
-                              "entry's own type and length bytes)",
-                              name, idx, srat_type_name(e.type), off, e.length);
-        }
-        if (e.length > len - off) {
-            srat_free(srat);
-            return vt_err_set(err, -EINVAL,
-                              "%s: entry %zu (%s) at offset %zu: length %u runs past the table "
-                              "(%zu bytes left)",
-                              name, idx, srat_type_name(e.type), off, e.length, len - off);
-        }
-        if (e.type < sizeof(min_len) && min_len[e.type] &&
-            (e.type == VT_SRAT_LAPIC ? e.length != 16 : e.length < min_len[e.type])) {
-            srat_free(srat);
-            return vt_err_set(err, -EINVAL, "%s: entry %zu (%s) at offset %zu: length %u, %s %u",
-                              name, idx, srat_type_name(e.type), off, e.length,
-                              e.type == VT_SRAT_LAPIC ? "expected" : "expected at least",
-                              min_len[e.type]);
-        }
-        switch (e.type) {
-        case VT_SRAT_LAPIC: {
-            uint8_t apic = 0, hi[3] = {0};
-
-            rd_u8(&r, off + 2, &lo);
-            rd_u8(&r, off + 3, &apic);
-            rd_u32(&r, off + 4, &e.flags);
-            for (int i = 0; i < 3; i++)
-                rd_u8(&r, off + 9 + (size_t)i, &hi[i]);
-            e.apic_id = apic;
-            e.pxm = lo;
-            /* Linux takes the high PXM bytes only from revision 2 on. */
-            if (srat->revision >= 2)
-                e.pxm |= (uint32_t)hi[0] << 8 | (uint32_t)hi[1] << 16 | (uint32_t)hi[2] << 24;
-            break;
-        }
-        case VT_SRAT_MEMORY:
-            rd_u32(&r, off + 2, &e.pxm);
-            rd_u64(&r, off + 8, &e.base);
-            rd_u64(&r, off + 16, &e.length_bytes);
-            rd_u32(&r, off + 28, &e.flags);
-            if (srat->revision <= 1)
-                e.pxm &= 0xff;
-            break;
-        case VT_SRAT_X2APIC:
-            rd_u32(&r, off + 4, &e.pxm);
-            rd_u32(&r, off + 8, &e.apic_id);
-            rd_u32(&r, off + 12, &e.flags);
-            break;
-        case VT_SRAT_GICC:
-            rd_u32(&r, off + 2, &e.pxm);
-            rd_u32(&r, off + 6, &e.apic_id);
-            rd_u32(&r, off + 10, &e.flags);
-            break;
-        case VT_SRAT_GENERIC_INITIATOR:
-            rd_u8(&r, off + 3, &e.handle_type);
-            rd_u32(&r, off + 4, &e.pxm);
-            memcpy(e.handle, data + off + 8, 16);
-            rd_u32(&r, off + 24, &e.flags);
-            if (e.handle_type == VT_SRAT_GI_HANDLE_PCI) {
-                rd_u16(&r, off + 8, &e.pci_segment);
-                rd_u8(&r, off + 10, &e.pci_bus);
-                rd_u8(&r, off + 11, &e.pci_devfn);
-            }
-            break;
-        default:
-            off += e.length;
+        off += e.length;
+        if (!srat_entry_fields(&r, srat->revision, &e))
             continue;
-        }
         if (srat->n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             struct acpi_srat_entry *ne = realloc(srat->entries, ncap * sizeof(*ne));
@@ -168,7 +184,6 @@ int srat_parse(const uint8_t *data, size_t len, const char *name, struct acpi_sr
             cap = ncap;
         }
         srat->entries[srat->n++] = e;
-        off += e.length;
     }
     return 0;
 }
