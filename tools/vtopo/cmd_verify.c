@@ -506,6 +506,69 @@ static int work_dir(const struct verify_opts *o, struct vt_dirset *keep, const c
     return 0;
 }
 
+/* What the guest should report: from the plan, or with --table from what
+ * check says Linux does with the tables (which it reads from dir). */
+static int predict(const struct verify_opts *o, const struct verify_opts *opts,
+                   const struct vt_layout *l, struct tables *t, struct vt_check **check,
+                   struct vt_guest_view *want, struct vt_err *err)
+{
+    const char *dir = opts->qo.tables_dir;
+    int rc;
+
+    if ((rc = read_tables(dir, opts->qo.madt, opts->qo.hmat, t, err)) < 0 ||
+        (rc = run_check(t, o->ho.quiet, check, err)) < 0)
+        return rc;
+    return o->ntables ? vt_guest_view_of_check(*check, (const uint8_t *)t->slit, t->slit_len,
+                                               vt_layout_memory(l), want, err)
+                      : vt_guest_view_of_layout(l, opts->qo.hmat ? (const uint8_t *)t->hmat : NULL,
+                                                t->hmat_len, opts->qo.numa == VT_QEMU_NUMA_NATIVE,
+                                                want, err);
+}
+
+/* What the guest reported against the prediction, the timings and the
+ * verdict on stdout; the exit status. */
+static int report(const struct verify_opts *o, const struct verify_opts *opts,
+                  const struct vt_layout *l, const struct vt_guest_view *want,
+                  const struct verify_boot *b, bool tcg, double t_plan, double t_prep,
+                  size_t initrd_size)
+{
+    struct vt_guest_view got = {0};
+    double t0 = now_ms(), t_cmp;
+    size_t mismatches;
+    struct vt_err err;
+    int rc;
+
+    if (verify_parse_console(b->console, &got, &err) < 0)
+        return cli_fail("verify", &err);
+    printf("verify: %zu vCPUs, %" PRIu64 " MiB, %zu vnodes; QEMU %s, %s tables%s%s\n",
+           vt_layout_vcpu_count(l), vt_layout_memory(l) >> 20, vt_layout_vnode_count(l),
+           tcg ? "TCG" : "KVM", opts->qo.numa == VT_QEMU_NUMA_ACPI ? "our" : "QEMU's",
+           opts->qo.madt ? " incl. our MADT" : "", o->ntables ? " with --table overrides" : "");
+    printf("prediction: %s\n",
+           o->ntables ? "what 'vtopo check' says Linux does with the tables" : "the plan");
+    mismatches = verify_compare(want, &got, vt_layout_memory(l), stdout);
+    t_cmp = now_ms() - t0;
+    if (b->status == VERIFY_BOOT_TIMEOUT)
+        printf("guest: timed out after %u s\n", o->timeout);
+    if (got.panic_line)
+        cli_line(stdout, "guest: %s", got.panic_line);
+    printf("time: plan %.1f ms, tables+initramfs %.1f ms (%zu KiB), boot %.2f s, compare "
+           "%.1f ms; outside the boot %.2f%%\n",
+           t_plan, t_prep, initrd_size >> 10, b->seconds, t_cmp,
+           100.0 * (t_plan + t_prep + t_cmp) / (t_plan + t_prep + t_cmp + b->seconds * 1e3));
+    if (mismatches) {
+        printf("verdict: MISMATCH (%zu)\n", mismatches);
+        if (!o->ho.quiet)
+            print_guest_log(b->console);
+        rc = VT_EXIT_PROBLEMS;
+    } else {
+        printf("verdict: the guest matches the %s\n", o->ntables ? "check's prediction" : "plan");
+        rc = VT_EXIT_OK;
+    }
+    vt_guest_view_free(&got);
+    return rc;
+}
+
 static int run(const struct verify_opts *o, struct vt_request *r)
 {
     struct vt_host *h = NULL;
@@ -513,11 +576,11 @@ static int run(const struct verify_opts *o, struct vt_request *r)
     struct verify_assets a = {0};
     struct verify_boot b = {0};
     struct vt_check *check = NULL;
-    struct vt_guest_view want = {0}, got = {0};
+    struct vt_guest_view want = {0};
     struct tables t = {0};
     char dir[4096] = "", initrd[4200];
-    double t0 = now_ms(), t_plan, t_prep, t_cmp;
-    size_t initrd_size = 0, mismatches;
+    double t0 = now_ms(), t_plan, t_prep;
+    size_t initrd_size = 0;
     bool tcg = false, madt = o->qo.madt, made_dir = false, keeping = false, deferred = false;
     struct vt_dirset keep;
     const char *keep_files[KEEP_FILES_MAX + 1];
@@ -563,17 +626,7 @@ static int run(const struct verify_opts *o, struct vt_request *r)
     opts.qo.madt = madt;
     opts.qo.hmat = opts.qo.numa == VT_QEMU_NUMA_ACPI;
     opts.qo.tables_dir = dir;
-    if (read_tables(dir, madt, opts.qo.hmat, &t, &err) < 0 ||
-        run_check(&t, o->ho.quiet, &check, &err) < 0) {
-        rc = cli_fail("verify", &err);
-        goto out;
-    }
-    rc = o->ntables
-             ? vt_guest_view_of_check(check, (const uint8_t *)t.slit, t.slit_len,
-                                      vt_layout_memory(l), &want, &err)
-             : vt_guest_view_of_layout(l, opts.qo.hmat ? (const uint8_t *)t.hmat : NULL, t.hmat_len,
-                                       opts.qo.numa == VT_QEMU_NUMA_NATIVE, &want, &err);
-    if (rc < 0) {
+    if (predict(o, &opts, l, &t, &check, &want, &err) < 0) {
         rc = cli_fail("verify", &err);
         goto out;
     }
@@ -595,36 +648,7 @@ static int run(const struct verify_opts *o, struct vt_request *r)
         rc = VT_EXIT_SYSTEM;
         goto out;
     }
-    t0 = now_ms();
-    if (verify_parse_console(b.console, &got, &err) < 0) {
-        rc = cli_fail("verify", &err);
-        goto out;
-    }
-    printf("verify: %zu vCPUs, %" PRIu64 " MiB, %zu vnodes; QEMU %s, %s tables%s%s\n",
-           vt_layout_vcpu_count(l), vt_layout_memory(l) >> 20, vt_layout_vnode_count(l),
-           tcg ? "TCG" : "KVM", opts.qo.numa == VT_QEMU_NUMA_ACPI ? "our" : "QEMU's",
-           madt ? " incl. our MADT" : "", o->ntables ? " with --table overrides" : "");
-    printf("prediction: %s\n",
-           o->ntables ? "what 'vtopo check' says Linux does with the tables" : "the plan");
-    mismatches = verify_compare(&want, &got, vt_layout_memory(l), stdout);
-    t_cmp = now_ms() - t0;
-    if (b.status == VERIFY_BOOT_TIMEOUT)
-        printf("guest: timed out after %u s\n", o->timeout);
-    if (got.panic_line)
-        cli_line(stdout, "guest: %s", got.panic_line);
-    printf("time: plan %.1f ms, tables+initramfs %.1f ms (%zu KiB), boot %.2f s, compare "
-           "%.1f ms; outside the boot %.2f%%\n",
-           t_plan, t_prep, initrd_size >> 10, b.seconds, t_cmp,
-           100.0 * (t_plan + t_prep + t_cmp) / (t_plan + t_prep + t_cmp + b.seconds * 1e3));
-    if (mismatches) {
-        printf("verdict: MISMATCH (%zu)\n", mismatches);
-        if (!o->ho.quiet)
-            print_guest_log(b.console);
-        rc = VT_EXIT_PROBLEMS;
-    } else {
-        printf("verdict: the guest matches the %s\n", o->ntables ? "check's prediction" : "plan");
-        rc = VT_EXIT_OK;
-    }
+    rc = report(o, &opts, l, &want, &b, tcg, t_plan, t_prep, initrd_size);
 out:
     /* What was made is kept, whatever the verdict: it is for looking into. */
     if (keeping) {
@@ -641,7 +665,6 @@ out:
     if (made_dir)
         nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     vt_guest_view_free(&want);
-    vt_guest_view_free(&got);
     vt_check_free(check);
     tables_free(&t);
     verify_boot_free(&b);
