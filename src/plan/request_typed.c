@@ -94,6 +94,16 @@ void vt_request_free(struct vt_request *r)
 
 #define F(f) request_name(r, f)
 
+/* A malloc'd copy of n elements of size bytes (n > 0), or NULL. */
+static void *dup_array(const void *a, size_t n, size_t size)
+{
+    void *copy = malloc(n * size);
+
+    if (copy)
+        memcpy(copy, a, n * size);
+    return copy;
+}
+
 int vt_request_set_vcpus(struct vt_request *r, unsigned vcpus, struct vt_err *err)
 {
     if (vcpus < 1 || vcpus > VT_MAX_VCPUS)
@@ -166,9 +176,8 @@ static int take_vcpu_array(struct vt_request *r, enum vt_request_field f, const 
         if (a[i] < -1 || a[i] > max)
             return vt_err_set(err, -EINVAL, "%s: vCPU %zu: %s %d is not from 0 to %d (or -1: none)",
                               F(f), i, what, a[i], max);
-    if (!(copy = malloc(n * sizeof(*copy))))
+    if (!(copy = dup_array(a, n, sizeof(*copy))))
         return vt_err_set(err, -ENOMEM, "out of memory");
-    memcpy(copy, a, n * sizeof(*copy));
     free(*out);
     *out = copy;
     *nout = n;
@@ -257,9 +266,8 @@ int vt_request_set_vnode_memory(struct vt_request *r, const uint64_t *bytes, siz
                               "%s: entry %zu (%s) is not a multiple of 2 MiB (the memory "
                               "granule)",
                               F(VT_FIELD_VNODE_MEMORY), i, size_str(&a, bytes[i]));
-    if (!(copy = malloc(count * sizeof(*copy))))
+    if (!(copy = dup_array(bytes, count, sizeof(*copy))))
         return vt_err_set(err, -ENOMEM, "out of memory");
-    memcpy(copy, bytes, count * sizeof(*copy));
     free(r->vnode_memory);
     r->vnode_memory = copy;
     r->nvnode_memory = count;
@@ -351,9 +359,8 @@ int vt_request_set_guest_pxms(struct vt_request *r, const uint32_t *pxms, size_t
                                   "%s: PXM %u is given to vnodes %zu and %zu (each vnode needs its "
                                   "own proximity domain)",
                                   F(VT_FIELD_GUEST_PXMS), pxms[i], k, i);
-    if (!(copy = malloc(count * sizeof(*copy))))
+    if (!(copy = dup_array(pxms, count, sizeof(*copy))))
         return vt_err_set(err, -ENOMEM, "out of memory");
-    memcpy(copy, pxms, count * sizeof(*copy));
     free(r->vnode_guest_pxm);
     r->vnode_guest_pxm = copy;
     r->nvnode_guest_pxm = count;
@@ -379,9 +386,8 @@ static int take_matrix(const char *field, const uint32_t *m, size_t rows, size_t
         for (size_t j = 0; j < cols; j++)
             if ((rc = rule(field, i, j, m[i * cols + j], err)) < 0)
                 return rc;
-    if (!(copy = malloc(rows * cols * sizeof(*copy))))
+    if (!(copy = dup_array(m, rows * cols, sizeof(*copy))))
         return vt_err_set(err, -ENOMEM, "out of memory");
-    memcpy(copy, m, rows * cols * sizeof(*copy));
     free(out->values);
     out->values = copy;
     out->rows = rows;
