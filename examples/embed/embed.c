@@ -83,7 +83,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < vt_layout_warning_count(l); i++)
         fprintf(stderr, "embed: warning: %s\n", vt_layout_warning(l, i));
     /* The tables QEMU will pass, then the arguments that pass them. */
-    if (vt_layout_write_dir(l, argv[1], &err) < 0) {
+    if (vt_layout_write_dir(l, host, argv[1], &err) < 0) {
         rc = fail(argv[1], &err);
         goto out;
     }

@@ -145,6 +145,14 @@ VT_API long vt_host_pfn_lookup(const struct vt_host *h, const uint64_t *pfns, si
 
 /* The host as a JSON document (docs/host-format.md): *json is malloc'd. */
 VT_API int vt_host_to_json(const struct vt_host *h, char **json, struct vt_err *err);
+/* The host's topology as 16 hex digits: a hash (FNV-1a, 64 bits) of its
+ * JSON document without "source" and "warnings", so the same machine gives
+ * the same fingerprint from sysfs, a dump or a host file, and any change of
+ * its nodes, CPUs, memory, distances or devices gives another. plan.json
+ * records the fingerprint of the host it was made on. */
+#define VT_HOST_FINGERPRINT_LEN 16
+VT_API int vt_host_fingerprint(const struct vt_host *h, char fp[VT_HOST_FINGERPRINT_LEN + 1],
+                               struct vt_err *err);
 /* Write vt_host_to_json's document to path atomically. */
 VT_API int vt_host_save(const struct vt_host *h, const char *path, struct vt_err *err);
 

@@ -350,6 +350,9 @@ VT_API int vt_request_parse_hotplug_memory(struct vt_request *r, const char *lis
 VT_API int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layout **out,
                    struct vt_err *err);
 VT_API void vt_layout_free(struct vt_layout *l);
+/* The request the layout was planned from (a copy the layout owns): what
+ * plan.json records, and what vt_plan_dir_load plans again. */
+VT_API const struct vt_request *vt_layout_request(const struct vt_layout *l);
 
 /* The vCPUs present at boot, 0..count-1. */
 VT_API size_t vt_layout_vcpu_count(const struct vt_layout *l);

@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 
 #include "format/acpi_file.h"
+#include "emit/plan_json.h"
 #include "format/e820.h"
+#include "plan/request_internal.h"
 #include "util/file.h"
 #include "util/bytes.h"
 #include "vtopo/acpi.h"
@@ -15,7 +17,7 @@
 #include "vtopo/emit.h"
 
 #define PLAN_FORMAT         "vtopo-plan"
-#define PLAN_FORMAT_VERSION 1
+#define PLAN_FORMAT_VERSION 2
 
 static void json_list(struct buf *b, const struct vt_bitmap *set)
 {
@@ -248,7 +250,10 @@ static int cpuid_json(struct buf *b, const struct vt_layout *l, struct vt_err *e
 }
 
 /* Render the JSON into b (a memory buffer or a sink). */
-static int render_json(const struct vt_layout *l, struct buf *b, struct vt_err *err)
+/* plan.json; host_section (may be NULL) is the "host" object of a plan
+ * directory, which keeps the host beside the plan. */
+static int render_json(const struct vt_layout *l, const char *host_section, struct buf *b,
+                       struct vt_err *err)
 {
     const struct vt_shape *s = vt_layout_shape(l);
     const struct vt_apic_fields *f = vt_layout_apic_fields(l);
@@ -256,6 +261,11 @@ static int render_json(const struct vt_layout *l, struct buf *b, struct vt_err *
 
     buf_printf(b, "{\n  \"format\": \"%s\",\n  \"version\": %d,\n", PLAN_FORMAT,
                PLAN_FORMAT_VERSION);
+    if (host_section)
+        buf_printf(b, "  \"host\": %s,\n", host_section);
+    buf_printf(b, "  \"request\": ");
+    request_to_json(vt_layout_request(l), b);
+    buf_printf(b, ",\n");
     buf_printf(b, "  \"apic_encoding\": \"%s\",\n  \"vendor\": \"%s\",\n",
                vt_apic_encoding_name(vt_layout_apic_encoding(l)),
                vt_vendor_name(vt_layout_vendor(l)));
@@ -291,7 +301,7 @@ int vt_layout_to_json(const struct vt_layout *l, char **json, struct vt_err *err
 
     *json = NULL;
     buf_init(&b);
-    if ((rc = render_json(l, &b, err)) < 0) {
+    if ((rc = render_json(l, NULL, &b, err)) < 0) {
         buf_free(&b);
         return rc;
     }
@@ -323,7 +333,8 @@ static const char *const plan_files[] = {
     [VT_PLAN_FILE_CPUID] = "cpuid.txt",   [VT_PLAN_FILE_E820] = "e820.txt",
     [VT_PLAN_FILE_JSON] = "plan.json",    [VT_PLAN_FILE_SRAT] = ACPI_FILE_SRAT,
     [VT_PLAN_FILE_SLIT] = ACPI_FILE_SLIT, [VT_PLAN_FILE_MADT] = ACPI_FILE_MADT,
-    [VT_PLAN_FILE_HMAT] = ACPI_FILE_HMAT, [VT_PLAN_FILE_COUNT] = NULL};
+    [VT_PLAN_FILE_HMAT] = ACPI_FILE_HMAT, [VT_PLAN_FILE_HOST] = "host.json",
+    [VT_PLAN_FILE_COUNT] = NULL};
 
 const char *vt_plan_file_of_table(const char *signature)
 {
@@ -335,9 +346,46 @@ const char *vt_layout_file_name(size_t i)
     return i < sizeof(plan_files) / sizeof(plan_files[0]) ? plan_files[i] : NULL;
 }
 
+/* The host beside a plan: its document (host.json) and the "host" object
+ * plan.json records. */
+struct plan_host {
+    char *json;    /* host.json, or NULL without a host */
+    char *section; /* {"fingerprint": ..., "source": ..., "file": "host.json"} */
+};
+
+static void plan_host_free(struct plan_host *ph)
+{
+    free(ph->json);
+    free(ph->section);
+}
+
+static int plan_host(const struct vt_host *h, struct plan_host *ph, struct vt_err *err)
+{
+    char fp[VT_HOST_FINGERPRINT_LEN + 1];
+    struct buf b;
+    int rc;
+
+    memset(ph, 0, sizeof(*ph));
+    if (!h)
+        return 0;
+    if ((rc = vt_host_to_json(h, &ph->json, err)) < 0 || (rc = vt_host_fingerprint(h, fp, err)) < 0)
+        return rc;
+    buf_init(&b);
+    buf_printf(&b, "{\"fingerprint\": \"%s\", \"source\": ", fp);
+    buf_json_string(&b, vt_host_description(h));
+    buf_printf(&b, ", \"file\": \"%s\"}", vt_layout_file_name(VT_PLAN_FILE_HOST));
+    buf_append(&b, "", 1);
+    if (b.oom) {
+        buf_free(&b);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    ph->section = (char *)b.data;
+    return 0;
+}
+
 /* One file of the plan rendered into f (the JSON streams in 64 KiB pieces). */
-static int render_file(const struct vt_layout *l, size_t i, struct atomic_file *f,
-                       struct vt_err *err)
+static int render_file(const struct vt_layout *l, const struct plan_host *ph, size_t i,
+                       struct atomic_file *f, struct vt_err *err)
 {
     static int (*const tables[])(const struct vt_layout *, const struct vt_acpi_options *,
                                  uint8_t **, size_t *, struct vt_err *) = {
@@ -348,26 +396,28 @@ static int render_file(const struct vt_layout *l, size_t i, struct atomic_file *
     int rc;
 
     switch (i) {
-    case 0:
+    case VT_PLAN_FILE_CPUID:
         if ((rc = vt_cpuid_format(l, &text)) < 0)
             return vt_err_set(err, rc, "out of memory");
         break;
-    case 1:
+    case VT_PLAN_FILE_E820:
         if ((rc = vt_layout_e820_text(l, &text, err)) < 0)
             return rc;
         break;
-    case 2: {
+    case VT_PLAN_FILE_JSON: {
         struct buf b;
 
         buf_init_sink(&b, atomic_sink, f);
-        rc = render_json(l, &b, err);
+        rc = render_json(l, ph->section, &b, err);
         if (rc == 0 && (rc = buf_flush(&b)) < 0)
             vt_err_set(err, rc, "%s: cannot write", f->path);
         buf_free(&b);
         return rc;
     }
+    case VT_PLAN_FILE_HOST:
+        return atomic_file_write(f, ph->json, strlen(ph->json), err);
     default:
-        if ((rc = tables[i - 3](l, NULL, &table, &tlen, err)) < 0)
+        if ((rc = tables[i - VT_PLAN_FILE_SRAT](l, NULL, &table, &tlen, err)) < 0)
             return rc;
         rc = atomic_file_write(f, table, tlen, err);
         free(table);
@@ -379,38 +429,74 @@ static int render_file(const struct vt_layout *l, size_t i, struct atomic_file *
 }
 
 /* The files into dir: each replaced atomically, or with fresh (dir is a new
- * set's directory) created in place. */
-static int write_files(const struct vt_layout *l, const char *dir, bool fresh, struct vt_err *err)
+ * set's directory) created in place; host.json only with a host. */
+static int write_files(const struct vt_layout *l, const struct vt_host *h, const char *dir,
+                       bool fresh, struct vt_err *err)
 {
-    for (size_t i = 0; plan_files[i]; i++) {
+    struct plan_host ph;
+    int rc;
+
+    if ((rc = plan_host(h, &ph, err)) < 0) {
+        plan_host_free(&ph);
+        return rc;
+    }
+    for (size_t i = 0; plan_files[i] && rc == 0; i++) {
         char path[PATH_MAX];
         struct atomic_file f;
-        int rc;
 
+        if (i == VT_PLAN_FILE_HOST && !ph.json)
+            continue;
         if ((rc = path_fmt(path, sizeof(path), err, "%s/%s", dir, plan_files[i])) < 0 ||
             (rc = (fresh ? atomic_file_begin_new : atomic_file_begin)(&f, path, err)) < 0)
-            return rc;
-        if ((rc = render_file(l, i, &f, err)) < 0 || (rc = atomic_file_commit(&f, err)) < 0) {
+            break;
+        if ((rc = render_file(l, &ph, i, &f, err)) < 0 || (rc = atomic_file_commit(&f, err)) < 0)
             atomic_file_abort(&f);
-            return rc;
-        }
     }
+    plan_host_free(&ph);
+    return rc;
+}
+
+int vt_layout_write_files(const struct vt_layout *l, const struct vt_host *h, const char *dir,
+                          struct vt_err *err)
+{
+    return write_files(l, h, dir, false, err);
+}
+
+int plan_json_render(const struct vt_layout *l, const struct vt_host *h, char **json,
+                     struct vt_err *err)
+{
+    struct plan_host ph;
+    struct buf b;
+    int rc;
+
+    *json = NULL;
+    if ((rc = plan_host(h, &ph, err)) < 0) {
+        plan_host_free(&ph);
+        return rc;
+    }
+    buf_init(&b);
+    rc = render_json(l, ph.section, &b, err);
+    plan_host_free(&ph);
+    buf_append(&b, "", 1);
+    if (rc == 0 && b.oom)
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+    if (rc < 0) {
+        buf_free(&b);
+        return rc;
+    }
+    *json = (char *)b.data;
     return 0;
 }
 
-int vt_layout_write_files(const struct vt_layout *l, const char *dir, struct vt_err *err)
-{
-    return write_files(l, dir, false, err);
-}
-
-int vt_layout_write_dir(const struct vt_layout *l, const char *dir, struct vt_err *err)
+int vt_layout_write_dir(const struct vt_layout *l, const struct vt_host *h, const char *dir,
+                        struct vt_err *err)
 {
     struct vt_dirset s;
     int rc;
 
     if ((rc = vt_dirset_begin(&s, dir, plan_files, err)) < 0)
         return rc;
-    if ((rc = write_files(l, s.tmp, true, err)) < 0 || (rc = vt_dirset_commit(&s, err)) < 0) {
+    if ((rc = write_files(l, h, s.tmp, true, err)) < 0 || (rc = vt_dirset_commit(&s, err)) < 0) {
         vt_dirset_abort(&s);
         return rc;
     }

@@ -12,6 +12,7 @@
 
 #include "host/host_internal.h"
 #include "util/file.h"
+#include "util/hash.h"
 #include "util/parse.h"
 
 #define HOST_FORMAT         "vtopo-host"
@@ -160,7 +161,9 @@ static struct json_object *device_json(const struct vt_host_device *d, bool *oom
     return o;
 }
 
-int vt_host_to_json(const struct vt_host *h, char **json, struct vt_err *err)
+/* The document; with topology_only, without what says where the host came
+ * from or how it was read (source, warnings): what a fingerprint covers. */
+static int render(const struct vt_host *h, bool topology_only, char **json, struct vt_err *err)
 {
     struct json_object *root = json_object_new_object(), *cpus, *nodes, *devs, *warns;
     const struct vt_host_cpus *c = &h->cpus_pub;
@@ -172,7 +175,8 @@ int vt_host_to_json(const struct vt_host *h, char **json, struct vt_err *err)
         return vt_err_set(err, -ENOMEM, "out of memory");
     put(root, "format", json_object_new_string(HOST_FORMAT), &oom);
     put(root, "version", json_object_new_int(HOST_FORMAT_VERSION), &oom);
-    put(root, "source", json_object_new_string(h->desc), &oom);
+    if (!topology_only)
+        put(root, "source", json_object_new_string(h->desc), &oom);
     put(root, "possible_nodes", jlist(h->possible_nodes), &oom);
     cpus = json_object_new_object();
     if (cpus) {
@@ -193,10 +197,12 @@ int vt_host_to_json(const struct vt_host *h, char **json, struct vt_err *err)
     for (size_t i = 0; devs && i < h->ndevs; i++)
         push(devs, device_json(&h->devs[i].pub, &oom), &oom);
     put(root, "devices", devs, &oom);
-    warns = json_object_new_array();
-    for (size_t i = 0; warns && i < h->nwarnings; i++)
-        push(warns, json_object_new_string(h->warnings[i]), &oom);
-    put(root, "warnings", warns, &oom);
+    if (!topology_only) {
+        warns = json_object_new_array();
+        for (size_t i = 0; warns && i < h->nwarnings; i++)
+            push(warns, json_object_new_string(h->warnings[i]), &oom);
+        put(root, "warnings", warns, &oom);
+    }
 
     text = oom ? NULL
                : json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
@@ -214,6 +220,24 @@ int vt_host_to_json(const struct vt_host *h, char **json, struct vt_err *err)
     json_object_put(root);
     if (!*json)
         return vt_err_set(err, -ENOMEM, "out of memory");
+    return 0;
+}
+
+int vt_host_to_json(const struct vt_host *h, char **json, struct vt_err *err)
+{
+    return render(h, false, json, err);
+}
+
+int vt_host_fingerprint(const struct vt_host *h, char fp[VT_HOST_FINGERPRINT_LEN + 1],
+                        struct vt_err *err)
+{
+    char *json;
+    int rc = render(h, true, &json, err);
+
+    if (rc < 0)
+        return rc;
+    snprintf(fp, VT_HOST_FINGERPRINT_LEN + 1, "%016" PRIx64, fnv1a64(json, strlen(json)));
+    free(json);
     return 0;
 }
 

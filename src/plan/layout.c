@@ -71,7 +71,13 @@ void vt_layout_free(struct vt_layout *l)
     free(l->gpa);
     free(l->initiators);
     free(l->hotplug);
+    vt_request_free(l->request);
     free(l);
+}
+
+const struct vt_request *vt_layout_request(const struct vt_layout *l)
+{
+    return l->request;
 }
 
 void layout_warn(struct vt_layout *l, const char *fmt, ...)

@@ -20,10 +20,11 @@ struct gpa_range {
 };
 
 struct vt_layout {
-    const char *const *names; /* how messages name request fields (the request's) */
-    struct vt_vcpu *vcpus;    /* every planned vCPU: the present ones, then the hot-pluggable */
-    size_t nvcpus;            /* all of them */
-    size_t npresent;          /* vCPUs 0..npresent-1 are present at boot */
+    struct vt_request *request; /* a copy of the request it was planned from */
+    const char *const *names;   /* how messages name request fields (the request's) */
+    struct vt_vcpu *vcpus;      /* every planned vCPU: the present ones, then the hot-pluggable */
+    size_t nvcpus;              /* all of them */
+    size_t npresent;            /* vCPUs 0..npresent-1 are present at boot */
     struct vt_initiator *initiators;
     size_t ninitiators;
     struct vt_hotplug_memory *hotplug; /* address order */

@@ -1460,6 +1460,8 @@ static int new_layout(struct planner *p)
     if (!(p->l = layout_alloc(p->nvcpus, p->nvnodes)))
         return oom(p);
     p->l->names = request_names(r);
+    if (!(p->l->request = request_copy(r)))
+        return oom(p);
     p->l->npresent = p->npresent;
     p->l->apic = r->apic;
     p->l->vendor = r->vendor;

@@ -86,4 +86,16 @@ int request_check_matrix_value(const struct vt_request *r, enum vt_request_field
 /* 0 when placement k may be set: none set yet, or k itself. */
 int request_check_placement(const struct vt_request *r, enum placement_kind k, struct vt_err *err);
 
+/* A deep copy of r (the layout keeps one: vt_layout_request), or NULL. */
+struct vt_request *request_copy(const struct vt_request *r);
+
+struct buf;
+struct json_object;
+/* r as the "request" object of plan.json: the fields' own names as keys. */
+void request_to_json(const struct vt_request *r, struct buf *b);
+/* The fields of a "request" object into r (fresh from vt_request_new), each
+ * through its typed setter; messages name the file `name`. */
+int request_from_json_object(struct json_object *o, const char *name, struct vt_request *r,
+                             struct vt_err *err);
+
 #endif

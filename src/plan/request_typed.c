@@ -589,3 +589,49 @@ int vt_request_add_hotplug_memory(struct vt_request *r, const struct vt_hotplug_
     r->nhotplug += count;
     return 0;
 }
+
+/* ---- a copy for the layout ------------------------------------------------ */
+
+static int copy_field(void **dst, const void *src, size_t n, size_t size)
+{
+    *dst = NULL;
+    return !src || !n || (*dst = dup_array(src, n, size)) ? 0 : -ENOMEM;
+}
+
+struct vt_request *request_copy(const struct vt_request *r)
+{
+    struct vt_request *c = malloc(sizeof(*c));
+
+    if (!c)
+        return NULL;
+    *c = *r;
+    /* Nothing of r's is owned until copied: a failure frees only copies. */
+    c->vcpu_vnode = c->vcpu_pcpu = c->vnode_pnode = NULL;
+    c->vnode_memory = NULL;
+    c->vnode_guest_pxm = c->distances.values = c->hmat_latency.values = NULL;
+    c->hmat_bandwidth.values = NULL;
+    c->initiators = NULL;
+    c->hotplug = NULL;
+    c->e820_path = NULL;
+    if (copy_field((void **)&c->vcpu_vnode, r->vcpu_vnode, r->nvcpu_vnode, sizeof(int)) < 0 ||
+        copy_field((void **)&c->vcpu_pcpu, r->vcpu_pcpu, r->nvcpu_pcpu, sizeof(int)) < 0 ||
+        copy_field((void **)&c->vnode_pnode, r->vnode_pnode, r->nvnode_pnode, sizeof(int)) < 0 ||
+        copy_field((void **)&c->vnode_memory, r->vnode_memory, r->nvnode_memory, sizeof(uint64_t)) <
+            0 ||
+        copy_field((void **)&c->vnode_guest_pxm, r->vnode_guest_pxm, r->nvnode_guest_pxm,
+                   sizeof(uint32_t)) < 0 ||
+        copy_field((void **)&c->distances.values, r->distances.values,
+                   r->distances.rows * r->distances.cols, sizeof(uint32_t)) < 0 ||
+        copy_field((void **)&c->hmat_latency.values, r->hmat_latency.values,
+                   r->hmat_latency.rows * r->hmat_latency.cols, sizeof(uint32_t)) < 0 ||
+        copy_field((void **)&c->hmat_bandwidth.values, r->hmat_bandwidth.values,
+                   r->hmat_bandwidth.rows * r->hmat_bandwidth.cols, sizeof(uint32_t)) < 0 ||
+        copy_field((void **)&c->initiators, r->initiators, r->ninitiators, sizeof(*r->initiators)) <
+            0 ||
+        copy_field((void **)&c->hotplug, r->hotplug, r->nhotplug, sizeof(*r->hotplug)) < 0 ||
+        (r->e820_path && !(c->e820_path = strdup(r->e820_path)))) {
+        vt_request_free(c);
+        return NULL;
+    }
+    return c;
+}

@@ -1161,7 +1161,7 @@ static void test_write_dir(void **state)
     (void)state;
     assert_non_null(dir);
     snprintf(path, sizeof(path), "%s/out", dir ? dir : "");
-    assert_int_equal(vt_layout_write_dir(l, path, &err), 0);
+    assert_int_equal(vt_layout_write_dir(l, NULL, path, &err), 0);
     for (int i = 0; i < 3; i++) {
         char file[400];
 
@@ -1182,7 +1182,7 @@ static void test_write_dir(void **state)
     /* A path below a regular file: fails, writes nothing. */
     t_write(dir, "file", "x", 1);
     snprintf(path, sizeof(path), "%s/file/out", dir ? dir : "");
-    assert_true(vt_layout_write_dir(l, path, &err) < 0);
+    assert_true(vt_layout_write_dir(l, NULL, path, &err) < 0);
     assert_non_null(strstr(err.msg, "file/out"));
     vt_layout_free(l);
     vt_host_free(h);

@@ -72,6 +72,10 @@ int cli_bad_option(const char *cmd, int opt, char **argv);
 struct cli_host_opts {
     const char *fsroot, *host_file, *synthetic, *acpi_dir;
     bool quiet;
+    /* The plan commands: --plan DIR (the plan's own host and request), and
+     * the first host or request option given, which --plan excludes. */
+    const char *plan_dir;
+    const char *planning_option;
 };
 /* Options (getopt_long ids) for the host selection. */
 enum {
@@ -119,6 +123,7 @@ enum {
     OPT_MAX_VCPUS,
     OPT_INITIATOR,
     OPT_HOTPLUG_MEMORY,
+    OPT_PLAN_DIR,
     OPT_PLAN_LAST,
 };
 /* clang-format off */
@@ -142,7 +147,8 @@ enum {
     {"hmat-bandwidth", required_argument, NULL, OPT_HMAT_BANDWIDTH},                               \
     {"max-vcpus", required_argument, NULL, OPT_MAX_VCPUS},                                         \
     {"initiator", required_argument, NULL, OPT_INITIATOR},                                         \
-    {"hotplug-memory", required_argument, NULL, OPT_HOTPLUG_MEMORY}
+    {"hotplug-memory", required_argument, NULL, OPT_HOTPLUG_MEMORY},                               \
+    {"plan", required_argument, NULL, OPT_PLAN_DIR}
 /* clang-format on */
 /* Apply one plan option to r; returns 0, a negative error (err set), or 1
  * when opt is not a plan option. */
@@ -157,8 +163,11 @@ int cli_plan_getopt(const char *cmd, int argc, char **argv, const struct option 
                     struct cli_host_opts *ho, struct vt_request *r, int *rc);
 /* The help text of the host, guest, placement and shape options. */
 void cli_plan_usage_options(FILE *out);
-/* Load the host, plan r on it and print the plan's warnings (unless quiet).
- * Returns 0 or an exit status; *h and *l are the caller's to free. */
+/* The plan: with --plan DIR the directory's own (vt_plan_dir_load: its
+ * host.json and its request, planned again and checked against plan.json),
+ * else r planned on the host the options name; the plan's warnings are
+ * printed (unless quiet). Returns 0 or an exit status; *h and *l are the
+ * caller's to free. */
 int cli_plan_layout(const char *cmd, const struct cli_host_opts *ho, const struct vt_request *r,
                     struct vt_host **h, struct vt_layout **l);
 

@@ -256,7 +256,7 @@ int cmd_plan(int argc, char **argv)
         goto out;
     if (out_dir) {
         cli_defer_signals();
-        rc = vt_layout_write_dir(l, out_dir, &err) < 0 ? cli_fail("plan", &err) : VT_EXIT_OK;
+        rc = vt_layout_write_dir(l, h, out_dir, &err) < 0 ? cli_fail("plan", &err) : VT_EXIT_OK;
         cli_end_deferral();
         if (rc != VT_EXIT_OK)
             goto out;

@@ -481,7 +481,7 @@ static void keep_names(const char **names)
         names[n++] = own[i];
     names[n] = NULL;
 }
-_Static_assert(KEEP_FILES_MAX >= 7 + 3, "the plan's seven files and verify's three");
+_Static_assert(KEEP_FILES_MAX >= VT_PLAN_FILE_COUNT + 3, "the plan's files and verify's three");
 
 /* The work directory: with --keep DIR, the new set that replaces DIR as a
  * whole at the end (keep); else a temporary directory. */
@@ -616,7 +616,7 @@ static int run(const struct verify_opts *o, struct vt_request *r)
         goto out;
     }
     made_dir = !o->keep;
-    if (vt_layout_write_files(l, dir, &err) < 0 || apply_tables(o, dir, &madt, &err) < 0) {
+    if (vt_layout_write_files(l, h, dir, &err) < 0 || apply_tables(o, dir, &madt, &err) < 0) {
         rc = cli_fail("verify", &err);
         if (o->keep)
             vt_dirset_abort(&keep);

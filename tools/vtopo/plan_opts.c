@@ -83,7 +83,10 @@ int cli_plan_opt(struct vt_request *r, int opt, const char *arg, struct vt_err *
 
 void cli_plan_usage_options(FILE *out)
 {
-    fprintf(out, "Host source (default: this machine's /sys): --fsroot, --host, --synthetic,\n"
+    fprintf(out, "Plan: --plan DIR takes a plan directory (vtopo plan --out DIR): its host and\n"
+                 "request, planned again; no other host or guest option with it.\n"
+                 "\n"
+                 "Host source (default: this machine's /sys): --fsroot, --host, --synthetic,\n"
                  "--acpi, as for 'vtopo host'.\n"
                  "\n"
                  "Guest:\n"
@@ -140,6 +143,15 @@ void cli_plan_usage_options(FILE *out)
                  "                        the memory map and 4 GiB, not in the E820\n");
 }
 
+/* The option's name as the user wrote it, for messages. */
+static const char *option_name(const struct option *longopts, int opt)
+{
+    for (const struct option *o = longopts; o->name; o++)
+        if (o->val == opt)
+            return o->name;
+    return "?";
+}
+
 int cli_plan_getopt(const char *cmd, int argc, char **argv, const struct option *longopts,
                     struct cli_host_opts *ho, struct vt_request *r, int *rc)
 {
@@ -147,14 +159,23 @@ int cli_plan_getopt(const char *cmd, int argc, char **argv, const struct option 
     int opt, applied;
 
     while ((opt = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
-        if (cli_host_opt(ho, opt, optarg))
+        if (opt == OPT_PLAN_DIR) {
+            ho->plan_dir = optarg;
             continue;
+        }
+        if (cli_host_opt(ho, opt, optarg)) {
+            if (!ho->planning_option)
+                ho->planning_option = option_name(longopts, opt);
+            continue;
+        }
         if ((applied = cli_plan_opt(r, opt, optarg, &err)) < 0) {
             *rc = cli_fail(cmd, &err);
             return CLI_OPT_FAILED;
         }
         if (applied == 1)
             return opt;
+        if (!ho->planning_option)
+            ho->planning_option = option_name(longopts, opt);
     }
     return -1;
 }
@@ -165,10 +186,20 @@ int cli_plan_layout(const char *cmd, const struct cli_host_opts *ho, const struc
     struct vt_err err;
     int rc;
 
-    if ((rc = cli_load_host(cmd, ho, h)) != VT_EXIT_OK)
-        return rc;
-    if (vt_plan(*h, r, l, &err) < 0)
-        return cli_fail(cmd, &err);
+    if (ho->plan_dir) {
+        if (ho->planning_option)
+            return cli_usage_error(cmd,
+                                   "--plan %s carries its host and its request: give no --%s "
+                                   "(or plan again with it)",
+                                   ho->plan_dir, ho->planning_option);
+        if (vt_plan_dir_load(ho->plan_dir, cli_field_flags, h, l, &err) < 0)
+            return cli_fail(cmd, &err);
+    } else {
+        if ((rc = cli_load_host(cmd, ho, h)) != VT_EXIT_OK)
+            return rc;
+        if (vt_plan(*h, r, l, &err) < 0)
+            return cli_fail(cmd, &err);
+    }
     if (!ho->quiet)
         for (size_t i = 0; i < vt_layout_warning_count(*l); i++)
             fprintf(stderr, "vtopo %s: warning: %s\n", cmd, vt_layout_warning(*l, i));
