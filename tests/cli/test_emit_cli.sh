@@ -353,17 +353,20 @@ eval "set -- $OUT"
     t_fail "the quoted line does not read back into the 12 arguments"
 
 t_begin "--shell: a table directory with a space, a comma and a quote"
-run "$VTOPO" emit qemu -q "${HOST[@]}" "${UNBAL[@]}" --numa acpi --tables "/tmp/it's a,dir" \
+# emit checks the tables are there and the plan's: write them first.
+"$VTOPO" plan "${HOST[@]}" "${UNBAL[@]}" --out "$T/it's a,dir" >/dev/null
+run "$VTOPO" emit qemu -q "${HOST[@]}" "${UNBAL[@]}" --numa acpi --tables "$T/it's a,dir" \
     --madt --shell
 expect_rc 0
+q=$(printf '%s' "$T" | sed "s/'/'\\\\''/g; s/,/,,/g")
 expect_out_has "-smp 2,sockets=2,cores=3,threads=1,maxcpus=6 -device max-x86_64-cpu,id=vcpu2," \
-    "-m 1024M -acpitable 'file=/tmp/it'\\''s a,,dir/srat.dat' -acpitable 'file=/tmp/it'\\''s a,,dir/slit.dat' -acpitable 'file=/tmp/it'\\''s a,,dir/madt.dat'"
+    "-m 1024M -acpitable 'file=$q/it'\\''s a,,dir/srat.dat' -acpitable 'file=$q/it'\\''s a,,dir/slit.dat' -acpitable 'file=$q/it'\\''s a,,dir/madt.dat'"
 eval "set -- $OUT"
-[ "${*: -1}" = "file=/tmp/it's a,,dir/madt.dat" ] ||
+[ "${*: -1}" = "file=$(printf '%s' "$T" | sed 's/,/,,/g')/it's a,,dir/madt.dat" ] ||
     t_fail "the quoted line does not read back: last word '${*: -1}'"
 
 t_begin "--madt: the note names the kernel parameter"
-run "$VTOPO" emit qemu "${HOST[@]}" "${UNBAL[@]}" --numa acpi --madt
+run "$VTOPO" emit qemu "${HOST[@]}" "${UNBAL[@]}" --numa acpi --tables "$T/it's a,dir" --madt
 expect_rc 0
 expect_err_has "vtopo emit: note: the guest kernel needs: acpi_apic_instance=2"
 
@@ -428,7 +431,9 @@ if "$VTOPO" plan --help | grep -q -e '--guest-pxms'; then
     refuse cloud-hypervisor "cloud-hypervisor writes its SLIT in guest_numa_id order, which Linux reads by proximity domain, so the ids (the guest PXMs) must follow the vnodes and must be 0..n-1, but vnode 1 has guest PXM 2 (plan without --pin-identity or a sparse --guest-pxms)" \
         "${HOST[@]}" "${SPARSE[@]}"
     t_begin "emit qemu --numa acpi passes sparse guest PXMs in our SRAT"
-    run "$VTOPO" emit qemu -q "${HOST[@]}" "${SPARSE[@]}" --mem-layout qemu-q35 --numa acpi
+    "$VTOPO" plan "${HOST[@]}" "${SPARSE[@]}" --mem-layout qemu-q35 --out "$T/sparse" >/dev/null
+    run "$VTOPO" emit qemu -q "${HOST[@]}" "${SPARSE[@]}" --mem-layout qemu-q35 --numa acpi \
+        --tables "$T/sparse"
     expect_rc 0
 fi
 
@@ -603,7 +608,8 @@ expect_rc 0
 expect_err_has "QEMU's own SRAT gives vnode 1 one hot-pluggable range over its whole device-memory region, 0x100000000-0x1dfffffff (1 GiB of alignment per slot included), not the plan's ranges (emit with --numa acpi for ours)"
 
 t_begin "qemu --numa acpi: hotplug memory stays in our SRAT only (QEMU would build its own), warned"
-run "$VTOPO" emit qemu "${HOST[@]}" "${HOT[@]}" --hotplug-memory 1G@1 --numa acpi --tables t
+"$VTOPO" plan "${HOST[@]}" "${HOT[@]}" --hotplug-memory 1G@1 --out "$T/hot" >/dev/null
+run "$VTOPO" emit qemu "${HOST[@]}" "${HOT[@]}" --hotplug-memory 1G@1 --numa acpi --tables "$T/hot"
 expect_rc 0
 expect_out_line "2048M"
 expect_err_has "the hot-pluggable memory is in our SRAT only"
@@ -647,8 +653,10 @@ expect_out_line "vcpus = 4" "maxvcpus = 8" \
     '          [ "pnode=1", "size=1024", "vcpus=2-3,6-7", "vdistances=21,10" ] ]'
 
 t_begin "qemu --madt: the possible CPUs of our MADT include the hot-pluggable ones (no possible_cpus=9 below them)"
+"$VTOPO" plan "${HOST[@]}" --vcpus 4 --max-vcpus 10 --vcpu-nodes 0-1,4-6:0,2-3,7-9:1 \
+    --memory 2G --mem-layout qemu-q35 --out "$T/hot10" >/dev/null
 run "$VTOPO" emit qemu "${HOST[@]}" --vcpus 4 --max-vcpus 10 --vcpu-nodes 0-1,4-6:0,2-3,7-9:1 \
-    --memory 2G --mem-layout qemu-q35 --numa acpi --madt --tables t
+    --memory 2G --mem-layout qemu-q35 --numa acpi --madt --tables "$T/hot10"
 expect_rc 0
 expect_err_has "vtopo emit: note: the guest kernel needs: acpi_apic_instance=2"
 case $ERR in *possible_cpus*) t_fail "possible_cpus in '$ERR'" ;; esac

@@ -705,6 +705,9 @@ expect_out_has "locality count 4294967296 needs a 4294967296 x 4294967296 matrix
 
 t_begin "emit: a --tables path with a newline or ESC is refused per line, quoted with --shell"
 for bad in $'x\ny' $'x\e[31my'; do
+    # The tables must be there: written into a directory of that name.
+    "$VTOPO" plan "${HOST[@]}" --vcpus 2 --memory 1G --mem-layout qemu-q35 --out "$T/$bad" >/dev/null
+    bad=$T/$bad
     run "$VTOPO" emit qemu "${HOST[@]}" --vcpus 2 --memory 1G --mem-layout qemu-q35 --numa acpi \
         --tables "$bad"
     expect_rc 2

@@ -11,8 +11,8 @@
 void cmd_check_usage(FILE *out)
 {
     fprintf(out,
-            "Usage: vtopo check [DIR | FILE... | --memory-image FILE] [--cpuid FILE]\n"
-            "                   [--e820 FILE] [--json] [--quiet]\n"
+            "Usage: vtopo check [DIR | FILE... | --memory-image FILE | --plan DIR]\n"
+            "                   [--cpuid FILE] [--e820 FILE] [--json] [--quiet]\n"
             "\n"
             "Check a guest's SRAT, SLIT, MADT and HMAT against the rules Linux applies, and\n"
             "predict what a Linux guest does with them: whether it uses the SRAT and the\n"
@@ -24,6 +24,8 @@ void cmd_check_usage(FILE *out)
             "                    for the MADT), e.g. /sys/firmware/acpi/tables or 'vtopo plan\n"
             "                    --out'; its cpuid.txt and e820.txt are used too\n"
             "  FILE...           table files, recognised by their signature\n"
+            "  --plan DIR        a plan directory (vtopo plan --out DIR): as DIR, once the\n"
+            "                    plan is checked to be what its request plans on its host\n"
             "  --cpuid FILE      the guest's CPUID leaves (cpuid.txt format, docs/cpuid.md):\n"
             "                    APIC IDs against the MADT, packages and caches spanning nodes\n"
             "  --e820 FILE       the guest's E820 (kernel boot-log form): RAM the SRAT misses\n"
@@ -94,11 +96,12 @@ int cmd_check(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"memory-image", required_argument, NULL, 'm'},
+        {"plan", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct vt_check_input in = {0};
-    const char *cpuid_path = NULL, *e820_path = NULL, *image_path = NULL;
+    const char *cpuid_path = NULL, *e820_path = NULL, *image_path = NULL, *plan_dir = NULL;
     bool json = false, quiet = false;
     struct vt_check *c = NULL;
     struct vt_err err;
@@ -121,6 +124,9 @@ int cmd_check(int argc, char **argv)
         case 'm':
             image_path = optarg;
             break;
+        case 'p':
+            plan_dir = optarg;
+            break;
         case 'q':
             quiet = true;
             break;
@@ -131,14 +137,35 @@ int cmd_check(int argc, char **argv)
             return cli_bad_option("check", opt, argv);
         }
     }
-    if (optind >= argc && !image_path)
+    if (plan_dir && (optind < argc || image_path))
+        return cli_usage_error("check",
+                               "--plan %s is the tables to check: give no other "
+                               "directory, files or --memory-image",
+                               plan_dir);
+    if (plan_dir) {
+        /* A plan directory: its tables, CPUID and E820, and a plan that
+         * still is what its request plans on its host. */
+        struct vt_host *h = NULL;
+        struct vt_layout *l = NULL;
+
+        if (vt_plan_dir_load(plan_dir, cli_field_flags, &h, &l, &err) < 0)
+            return cli_fail("check", &err);
+        vt_layout_free(l);
+        vt_host_free(h);
+    }
+    /* What to read: the operands, or the plan directory. */
+    char *plan_operand[1] = {(char *)plan_dir};
+    char **operands = plan_dir ? plan_operand : argv + optind;
+    int noperands = plan_dir ? 1 : argc - optind;
+
+    if (noperands == 0 && !image_path)
         return cli_usage_error("check", "name a directory of tables or table files");
-    if (optind < argc && image_path)
+    if (noperands && image_path)
         return cli_usage_error("check", "--memory-image and table files are alternatives");
-    for (int i = optind; i < argc; i++) {
+    for (int i = 0; i < noperands; i++) {
         struct stat st;
 
-        if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode) && argc - optind > 1)
+        if (stat(operands[i], &st) == 0 && S_ISDIR(st.st_mode) && noperands > 1)
             return cli_usage_error("check", "give one directory, or table files");
     }
     /* The explicit --cpuid and --e820 first: a directory's own come only
@@ -149,12 +176,12 @@ int cmd_check(int argc, char **argv)
         rc = cli_fail("check", &err);
         goto out;
     }
-    for (int i = optind; i < argc; i++) {
+    for (int i = 0; i < noperands; i++) {
         struct stat st;
 
-        if ((stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)
-                 ? vt_check_input_add_dir(&in, argv[i], &err)
-                 : vt_check_input_add_file(&in, VT_CHECK_FILE_TABLE, argv[i], &err)) < 0) {
+        if ((stat(operands[i], &st) == 0 && S_ISDIR(st.st_mode)
+                 ? vt_check_input_add_dir(&in, operands[i], &err)
+                 : vt_check_input_add_file(&in, VT_CHECK_FILE_TABLE, operands[i], &err)) < 0) {
             rc = cli_fail("check", &err);
             goto out;
         }

@@ -11,7 +11,7 @@
 void cmd_emit_usage(FILE *out)
 {
     fprintf(out,
-            "Usage: vtopo emit FORMAT [plan options] [--quiet]\n"
+            "Usage: vtopo emit FORMAT [plan options | --plan DIR] [--quiet]\n"
             "       vtopo emit qemu [plan options] [--numa native|acpi] [--tables DIR]\n"
             "                  [--hmat] [--madt] [--bind] [--cpu MODEL] [--shell] [--quiet]\n"
             "       vtopo emit cloud-hypervisor [plan options] [--shell] [--quiet]\n"
@@ -49,7 +49,8 @@ void cmd_emit_usage(FILE *out)
                  "                        (default; needs guest PXMs 0..n-1)\n"
                  "  --numa acpi           -acpitable file= our srat.dat and slit.dat from\n"
                  "                        --tables DIR (write them with 'vtopo plan --out DIR')\n"
-                 "  --tables DIR          where the tables are (default: .)\n"
+                 "  --tables DIR          where the tables are, checked to be the plan's\n"
+                 "                        (default: the --plan directory, else .)\n"
                  "  --hmat                --numa acpi: also pass hmat.dat\n"
                  "  --madt                --numa acpi: also pass madt.dat (the guest kernel needs\n"
                  "                        acpi_apic_instance=2 to use it)\n"
@@ -189,6 +190,56 @@ static void print_args(const struct vt_strlist *args, bool shell)
         fputc('\n', stdout);
 }
 
+/* The acpi mode's tables must be there and be this plan's: QEMU would pass
+ * whatever the directory holds, or fail to start without them. */
+static int check_tables(const struct vt_layout *l, const struct vt_qemu_opts *qo)
+{
+    static const struct {
+        enum vt_plan_file file;
+        int (*emit)(const struct vt_layout *, const struct vt_acpi_options *, uint8_t **, size_t *,
+                    struct vt_err *);
+    } tables[] = {{VT_PLAN_FILE_SRAT, vt_acpi_srat},
+                  {VT_PLAN_FILE_SLIT, vt_acpi_slit},
+                  {VT_PLAN_FILE_HMAT, vt_acpi_hmat},
+                  {VT_PLAN_FILE_MADT, vt_acpi_madt}};
+    const char *dir = qo->tables_dir ? qo->tables_dir : ".";
+    struct vt_err err;
+
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        const char *name = vt_layout_file_name(tables[i].file);
+        char path[4096], *have = NULL;
+        uint8_t *want = NULL;
+        size_t have_len = 0, want_len = 0;
+        bool same;
+
+        if ((i == 2 && !qo->hmat) || (i == 3 && !qo->madt))
+            continue;
+        if (cli_path(path, sizeof(path), dir, name, &err) < 0)
+            return cli_fail("emit", &err);
+        if (vt_read_file(path, VT_ACPI_TABLE_MAX, 0, &have, &have_len, &err) < 0) {
+            if (err.code != -ENOENT)
+                return cli_fail("emit", &err);
+            return cli_usage_error("emit",
+                                   "--tables %s: no %s there (write the plan's tables with "
+                                   "'vtopo plan ... --out %s', or give --plan)",
+                                   dir, name, dir);
+        }
+        if (tables[i].emit(l, NULL, &want, &want_len, &err) < 0) {
+            free(have);
+            return cli_fail("emit", &err);
+        }
+        same = have_len == want_len && !memcmp(have, want, want_len);
+        free(have);
+        free(want);
+        if (!same)
+            return cli_usage_error("emit",
+                                   "--tables %s: %s is not this plan's (written for another "
+                                   "plan?): QEMU would give the guest other tables",
+                                   dir, path);
+    }
+    return VT_EXIT_OK;
+}
+
 static int emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *qo, bool shell,
                      bool quiet)
 {
@@ -205,7 +256,9 @@ static int emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *qo, b
         vt_strlist_free(&warnings);
         return cli_fail("emit", &err);
     }
-    if ((rc = printable(&args, shell)) != VT_EXIT_OK) {
+    /* After the emitter's own rules (a ':' in the directory, sizes). */
+    if ((qo->numa == VT_QEMU_NUMA_ACPI && (rc = check_tables(l, qo)) != VT_EXIT_OK) ||
+        (rc = printable(&args, shell)) != VT_EXIT_OK) {
         free(params);
         free(tcg_params);
         vt_strlist_free(&args);
@@ -384,6 +437,9 @@ int cmd_emit(int argc, char **argv)
     }
     if ((rc = cli_plan_layout("emit", &ho, r, &h, &l)) != VT_EXIT_OK)
         goto out;
+    /* A plan directory holds its own tables. */
+    if (qo.numa == VT_QEMU_NUMA_ACPI && !qo.tables_dir && ho.plan_dir)
+        qo.tables_dir = ho.plan_dir;
     switch (format) {
     case FMT_QEMU:
         rc = emit_qemu(l, &qo, shell, ho.quiet);

@@ -12,7 +12,8 @@
 void cmd_plan_usage(FILE *out)
 {
     fprintf(out,
-            "Usage: vtopo plan [--fsroot DIR | --host FILE | --synthetic SPEC] [--acpi DIR]\n"
+            "Usage: vtopo plan --plan DIR [--json | --cpuid] [--out DIR] [--quiet]\n"
+            "       vtopo plan [--fsroot DIR | --host FILE | --synthetic SPEC] [--acpi DIR]\n"
             "                  --vcpus N --memory SIZE [placement] [--vnode-pnodes LIST]\n"
             "                  [--vnode-memory LIST] [--shape S] [--vendor intel|amd]\n"
             "                  [--apic sdm|xen|legacy] [--mem-layout L] [--allow-package-span]\n"

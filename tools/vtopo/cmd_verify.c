@@ -21,18 +21,19 @@
 
 void cmd_verify_usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: vtopo verify [plan options] [--kernel PATH] [--accel auto|tcg|kvm]\n"
-            "                    [--numa acpi|native] [--madt] [--table FILE]... [--keep DIR]\n"
-            "                    [--timeout SECONDS] [--append PARAMS] [--quiet]\n"
-            "\n"
-            "Plan a guest, write its tables, boot a real Linux kernel under QEMU with them,\n"
-            "and compare what the guest saw (read by a probe in its initramfs) with the\n"
-            "plan's prediction: Linux node numbering, CPUs per node, distances, the SRAT\n"
-            "memory ranges, MemTotal per node, HMAT attributes, and every CPU's APIC ID,\n"
-            "package, die, core and LLC. The plan must use --apic sdm and --mem-layout\n"
-            "qemu-q35 or qemu-pc (QEMU's).\n"
-            "\n");
+    fprintf(
+        out,
+        "Usage: vtopo verify [plan options | --plan DIR] [--kernel PATH] [--accel auto|tcg|kvm]\n"
+        "                    [--numa acpi|native] [--madt] [--table FILE]... [--keep DIR]\n"
+        "                    [--timeout SECONDS] [--append PARAMS] [--quiet]\n"
+        "\n"
+        "Plan a guest, write its tables, boot a real Linux kernel under QEMU with them,\n"
+        "and compare what the guest saw (read by a probe in its initramfs) with the\n"
+        "plan's prediction: Linux node numbering, CPUs per node, distances, the SRAT\n"
+        "memory ranges, MemTotal per node, HMAT attributes, and every CPU's APIC ID,\n"
+        "package, die, core and LLC. The plan must use --apic sdm and --mem-layout\n"
+        "qemu-q35 or qemu-pc (QEMU's).\n"
+        "\n");
     cli_plan_usage_options(out);
     fprintf(out,
             "Guest:\n"
