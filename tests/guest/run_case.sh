@@ -151,6 +151,19 @@ hotplug-cpu-only-vnode)
     grep -q 'Initializing node 1 as memoryless' "$T/keep/console.log" ||
         fail "Linux did not initialize the node of the hot-pluggable vCPUs"
     ;;
+plan-dir)
+    # A plan directory handed to verify, no plan options beside --plan; the
+    # --keep directory verify leaves is a plan directory too.
+    "$VTOPO" plan -q "${HOST[@]}" "${Q35[@]}" --vcpus 4 --vnodes 2 --memory 1G --out "$T/plan" ||
+        fail "plan --out failed"
+    "$VTOPO" verify -q --plan "$T/plan" --keep "$T/keep" >"$T/out" 2>"$T/err"
+    RC=$?
+    cat "$T/out" "$T/err"
+    [ "$RC" = 0 ] || fail "verify --plan exited $RC"
+    grep -q '^verdict: the guest matches the plan' "$T/out" || fail "no matching verdict"
+    "$VTOPO" emit qemu -q --plan "$T/keep" >/dev/null ||
+        fail "the --keep directory is not a plan directory"
+    ;;
 amd-2x3)
     # AMD CPUID: Linux takes the die id from 0x8000001E's NodeId.
     expect_match --vcpus 6 --vnodes 2 --shape sockets=2,cores=3 --memory 1G --vendor amd
