@@ -58,7 +58,23 @@ struct vt_host_node {
     const uint32_t *distances;
 };
 
+/* The host CPUs' vendor or architecture, from /proc/cpuinfo (vendor_id on
+ * x86, CPU implementer on Arm, cpu: POWER...), the host file or the
+ * synthetic spec; vtopo plans x86 guests. */
+enum vt_host_cpu_vendor {
+    VT_HOST_CPU_UNKNOWN, /* not known (no /proc/cpuinfo, an older host file) */
+    VT_HOST_CPU_INTEL,   /* GenuineIntel */
+    VT_HOST_CPU_AMD,     /* AuthenticAMD (and HygonGenuine, which is AMD's) */
+    VT_HOST_CPU_X86,     /* another x86 vendor */
+    VT_HOST_CPU_ARM,
+    VT_HOST_CPU_POWER,
+    VT_HOST_CPU_OTHER, /* another architecture */
+};
+/* "unknown", "intel", "amd", "x86", "arm", "power", "other". */
+VT_API const char *vt_host_cpu_vendor_name(enum vt_host_cpu_vendor v);
+
 struct vt_host_cpus {
+    enum vt_host_cpu_vendor vendor;
     const struct vt_bitmap *possible;
     const struct vt_bitmap *present;
     const struct vt_bitmap *online;

@@ -598,3 +598,24 @@ long vt_host_pfn_lookup(const struct vt_host *h, const uint64_t *pfns, size_t n,
     }
     return found;
 }
+
+static const char *const cpu_vendor_names[] = {
+    [VT_HOST_CPU_UNKNOWN] = "unknown", [VT_HOST_CPU_INTEL] = "intel", [VT_HOST_CPU_AMD] = "amd",
+    [VT_HOST_CPU_X86] = "x86",         [VT_HOST_CPU_ARM] = "arm",     [VT_HOST_CPU_POWER] = "power",
+    [VT_HOST_CPU_OTHER] = "other",
+};
+
+const char *vt_host_cpu_vendor_name(enum vt_host_cpu_vendor v)
+{
+    return (unsigned)v < sizeof(cpu_vendor_names) / sizeof(cpu_vendor_names[0])
+               ? cpu_vendor_names[v]
+               : "unknown";
+}
+
+int host_cpu_vendor_of_name(const char *n)
+{
+    for (size_t i = 0; i < sizeof(cpu_vendor_names) / sizeof(cpu_vendor_names[0]); i++)
+        if (!strcmp(n, cpu_vendor_names[i]))
+            return (int)i;
+    return -1;
+}

@@ -36,7 +36,7 @@ struct vt_host {
     struct vt_bitmap *possible_nodes;
     struct vt_bitmap *cpu_possible, *cpu_present, *cpu_online, *cpu_offline, *cpu_isolated,
         *cpu_nohz_full, *cpu_hk;
-    struct vt_host_cpus cpus_pub;
+    struct vt_host_cpus cpus_pub; /* cpus_pub.vendor is set by the sources */
     struct host_dev *devs;
     size_t ndevs, cap_devs;
     char **warnings;
@@ -72,5 +72,8 @@ int host_load_synthetic(struct vt_host *h, const char *spec, struct vt_err *err)
  * explicit_dir: the user named the directory, so a missing SRAT is an error;
  * otherwise it is a warning. */
 int host_apply_acpi(struct vt_host *h, const char *dir, bool explicit_dir, struct vt_err *err);
+
+/* The vendor named n ("intel", ...), or -1. */
+int host_cpu_vendor_of_name(const char *n);
 
 #endif

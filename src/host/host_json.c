@@ -180,6 +180,7 @@ static int render(const struct vt_host *h, bool topology_only, char **json, stru
     put(root, "possible_nodes", jlist(h->possible_nodes), &oom);
     cpus = json_object_new_object();
     if (cpus) {
+        put(cpus, "vendor", json_object_new_string(vt_host_cpu_vendor_name(c->vendor)), &oom);
         put(cpus, "possible", jlist(c->possible), &oom);
         put(cpus, "present", jlist(c->present), &oom);
         put(cpus, "online", jlist(c->online), &oom);
@@ -623,8 +624,9 @@ static int read_root(const struct reader *r, struct vt_host *h, struct json_obje
     static const char *const keys[] = {"format",         "version",  "source",
                                        "possible_nodes", "cpus",     "nodes",
                                        "devices",        "warnings", NULL};
-    static const char *const cpu_keys[] = {"possible", "present",   "online",       "offline",
-                                           "isolated", "nohz_full", "housekeeping", NULL};
+    static const char *const cpu_keys[] = {"vendor",    "possible",     "present",
+                                           "online",    "offline",      "isolated",
+                                           "nohz_full", "housekeeping", NULL};
     struct json_object *v, *cpus, *nodes, *devs;
     uint64_t version;
     int rc;
@@ -646,6 +648,17 @@ static int read_root(const struct reader *r, struct vt_host *h, struct json_obje
         (rc = check_keys(r, "cpus", cpus, cpu_keys)) < 0 ||
         (rc = get_list(r, "cpus", cpus, "online", VT_CPU_ID_MAX, true, h->cpu_online)) < 0)
         return rc;
+    if (json_object_object_get_ex(cpus, "vendor", &v)) {
+        int vendor = json_object_is_type(v, json_type_string)
+                         ? host_cpu_vendor_of_name(json_object_get_string(v))
+                         : -1;
+
+        if (vendor < 0)
+            return bad(r, "cpus.vendor", "%s",
+                       "must be \"unknown\", \"intel\", \"amd\", \"x86\", \"arm\", "
+                       "\"power\" or \"other\"");
+        h->cpus_pub.vendor = (enum vt_host_cpu_vendor)vendor;
+    }
     if ((rc = get_list(r, "cpus", cpus, "possible", VT_CPU_ID_MAX, false, h->cpu_possible)) < 0 ||
         (rc = get_list(r, "cpus", cpus, "present", VT_CPU_ID_MAX, false, h->cpu_present)) < 0 ||
         (rc = get_list(r, "cpus", cpus, "isolated", VT_CPU_ID_MAX, false, h->cpu_isolated)) < 0 ||

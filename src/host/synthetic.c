@@ -16,6 +16,7 @@
 struct spec {
     uint64_t sockets, nps, cores, threads, mem;
     bool have_cores, have_mem, smt_last;
+    int vendor; /* enum vt_host_cpu_vendor */
     uint32_t dist_local, dist_socket, dist_remote;
     struct vt_bitmap *node_ids, *isolated, *nohz_full, *offline;
     uint32_t *pxms;
@@ -23,7 +24,8 @@ struct spec {
 };
 
 static const char known_keys[] = "sockets, nodes-per-socket, cores, threads, mem, distances, "
-                                 "node-ids, pxms, isolated, nohz-full, offline, cpu-numbering";
+                                 "node-ids, pxms, isolated, nohz-full, offline, cpu-numbering, "
+                                 "vendor";
 
 __attribute__((format(printf, 2, 3))) static int spec_err(struct vt_err *err, const char *fmt, ...)
 {
@@ -170,6 +172,12 @@ static int set_key(struct spec *sp, const char *key, const char *val, struct vt_
             return spec_err(err, "cpu-numbering=%s: expected linear or smt-last", val);
         return 0;
     }
+    if (strcmp(key, "vendor") == 0) {
+        if ((sp->vendor = host_cpu_vendor_of_name(val)) < 0)
+            return spec_err(
+                err, "vendor=%s: expected intel, amd, x86, arm, power, other or unknown", val);
+        return 0;
+    }
     return spec_err(err, "unknown key '%s' (known: %s)", key, known_keys);
 }
 
@@ -283,6 +291,7 @@ static int spec_sizes(struct spec *sp, struct synthetic_sizes *z, struct vt_err 
 static int spec_cpu_sets(struct vt_host *h, const struct spec *sp, uint64_t cpus,
                          struct vt_err *err)
 {
+    h->cpus_pub.vendor = (enum vt_host_cpu_vendor)sp->vendor;
     const struct {
         const char *key;
         struct vt_bitmap *set;

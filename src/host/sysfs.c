@@ -17,7 +17,8 @@
 
 /* Biggest sysfs file we read: an 8192-CPU cpumap is ~2.3 KB, a distance row
  * of 4096 nodes ~16 KB; meminfo a few KB. */
-#define SYSFS_MAX_FILE (1u << 20)
+#define SYSFS_MAX_FILE   (1u << 20)
+#define CPUINFO_MAX_FILE (64u << 20)
 
 struct sysfs {
     const char *root; /* "" for the live system, else the fsroot without trailing '/' */
@@ -145,6 +146,47 @@ static int cpus_from_dirs(const struct sysfs *s)
     return rc;
 }
 
+/* The CPUs' vendor from the first CPU's entry in /proc/cpuinfo. */
+static enum vt_host_cpu_vendor cpuinfo_vendor(const char *text)
+{
+    static const struct {
+        const char *key, *value;
+        enum vt_host_cpu_vendor v;
+    } known[] = {
+        {"vendor_id", "GenuineIntel", VT_HOST_CPU_INTEL},
+        {"vendor_id", "AuthenticAMD", VT_HOST_CPU_AMD},
+        {"vendor_id", "HygonGenuine", VT_HOST_CPU_AMD},
+        {"vendor_id", NULL, VT_HOST_CPU_X86},
+        {"CPU implementer", NULL, VT_HOST_CPU_ARM},
+        {"cpu", "POWER", VT_HOST_CPU_POWER},
+    };
+
+    for (const char *line = text; line && *line;
+         line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        const char *colon = strchr(line, ':'), *end = strchr(line, '\n');
+        size_t klen;
+
+        if (!colon || (end && colon > end))
+            continue;
+        klen = (size_t)(colon - line);
+        while (klen && (line[klen - 1] == ' ' || line[klen - 1] == '\t'))
+            klen--;
+        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+            const char *v = colon + 1;
+
+            if (strlen(known[i].key) != klen || strncmp(line, known[i].key, klen))
+                continue;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            if (!known[i].value || !strncmp(v, known[i].value, strlen(known[i].value)))
+                return known[i].v;
+        }
+        if (line[0] == '\n' && line != text)
+            break; /* the first CPU's entry ended */
+    }
+    return VT_HOST_CPU_UNKNOWN;
+}
+
 static int load_cpus(const struct sysfs *s)
 {
     struct vt_host *h = s->h;
@@ -175,6 +217,24 @@ static int load_cpus(const struct sysfs *s)
     rc = read_list(s, "sys/devices/system/cpu/nohz_full", VT_CPU_ID_MAX, true, h->cpu_nohz_full);
     if (rc < 0 && rc != -ENOENT)
         return rc;
+    {
+        char *text = NULL;
+
+        char path[PATH_MAX];
+        struct vt_err tmp;
+
+        /* One entry per CPU: 8192 CPUs make ~12 MiB, beyond SYSFS_MAX_FILE. */
+        if ((rc = spath(s, path, sizeof(path), "proc/cpuinfo")) < 0)
+            return rc;
+        rc = read_file_at(s->dfd >= 0 ? s->dfd : AT_FDCWD, s->dfd >= 0 ? "proc/cpuinfo" : path,
+                          path, CPUINFO_MAX_FILE, VT_READ_TEXT, &text, NULL, &tmp);
+        if (rc < 0 && rc != -ENOENT) {
+            *s->err = tmp;
+            return rc;
+        }
+        h->cpus_pub.vendor = text ? cpuinfo_vendor(text) : VT_HOST_CPU_UNKNOWN;
+        free(text);
+    }
     return 0;
 }
 

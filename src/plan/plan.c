@@ -35,8 +35,10 @@ struct planner {
     const struct vt_host *h;
     const struct vt_request *r;
     struct vt_err *err;
-    unsigned nvcpus;   /* every planned vCPU, hot-pluggable ones included */
-    unsigned npresent; /* vCPUs present at boot: 0..npresent-1 */
+    enum vt_vendor vendor; /* the guest's: as asked, else the host's */
+    bool foreign_host;     /* the host is not x86 (planned anyway: warned) */
+    unsigned nvcpus;       /* every planned vCPU, hot-pluggable ones included */
+    unsigned npresent;     /* vCPUs present at boot: 0..npresent-1 */
     unsigned nvnodes;
     unsigned nplaced; /* vnodes the placement made; the rest hold only generic initiators */
     int *vcpu_vnode;  /* per vCPU */
@@ -1404,10 +1406,35 @@ static void planner_free(struct planner *p)
     free(p->vnode_count);
 }
 
+/* The guest's CPU vendor: as asked, else the host's (an AMD host gets AMD's
+ * CPUID leaves). vtopo plans x86 guests: a host of another architecture is
+ * refused unless the vendor is given, and then warned about. */
+static int guest_vendor(struct planner *p)
+{
+    enum vt_host_cpu_vendor hv = vt_host_cpus(p->h)->vendor;
+    bool x86 = hv == VT_HOST_CPU_UNKNOWN || hv == VT_HOST_CPU_INTEL || hv == VT_HOST_CPU_AMD ||
+               hv == VT_HOST_CPU_X86;
+
+    p->vendor = p->r->have_vendor       ? p->r->vendor
+                : hv == VT_HOST_CPU_AMD ? VT_VENDOR_AMD
+                                        : VT_VENDOR_INTEL;
+    p->foreign_host = !x86;
+    if (x86)
+        return 0;
+    if (!p->r->have_vendor)
+        return vt_err_set(p->err, -EINVAL,
+                          "the host's CPUs are %s, and vtopo plans x86 guests (APIC IDs, CPUID "
+                          "leaves, x86 ACPI tables): give %s intel or amd to plan an x86 guest "
+                          "for this host anyway",
+                          vt_host_cpu_vendor_name(hv), F(VT_FIELD_VENDOR));
+    return 0;
+}
+
 /* Step 1: the request on its own, and the memory layout's default. */
 static int check_request(struct planner *p)
 {
     const struct vt_request *r = p->r;
+    int rc;
 
     if (!r->vcpus)
         return vt_err_set(p->err, -EINVAL, "%s is required", F(VT_FIELD_VCPUS));
@@ -1422,6 +1449,8 @@ static int check_request(struct planner *p)
                           "%s %u is below %s %u (it counts every vCPU the guest "
                           "may have, the present ones included)",
                           F(VT_FIELD_MAX_VCPUS), r->max_vcpus, F(VT_FIELD_VCPUS), r->vcpus);
+    if ((rc = guest_vendor(p)) < 0)
+        return rc;
     p->npresent = r->vcpus;
     p->nvcpus = r->max_vcpus ? r->max_vcpus : r->vcpus;
     p->vcpu_vnode = malloc(p->nvcpus * sizeof(*p->vcpu_vnode));
@@ -1464,7 +1493,13 @@ static int new_layout(struct planner *p)
         return oom(p);
     p->l->npresent = p->npresent;
     p->l->apic = r->apic;
-    p->l->vendor = r->vendor;
+    p->l->vendor = p->vendor;
+    if (p->foreign_host)
+        layout_warn(p->l,
+                    "the host's CPUs are %s: this is an x86 guest's plan (%s %s), for an x86 "
+                    "host",
+                    vt_host_cpu_vendor_name(vt_host_cpus(p->h)->vendor), F(VT_FIELD_VENDOR),
+                    vt_vendor_name(p->vendor));
     if (!r->ninitiators)
         return 0;
     if (!(p->l->initiators = calloc(r->ninitiators, sizeof(*p->l->initiators))))

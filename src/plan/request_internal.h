@@ -50,6 +50,7 @@ struct vt_request {
     bool have_shape;
     struct vt_shape shape; /* 0 = not given */
     enum vt_vendor vendor;
+    bool have_vendor; /* given; else the host's CPU vendor decides */
     enum vt_apic_encoding apic;
     enum vt_mem_layout mem_layout;
     char *e820_path; /* VT_MEM_E820 */

@@ -76,7 +76,8 @@ void request_to_json(const struct vt_request *r, struct buf *b)
         buf_printf(
             b, ",\n    \"%s\": {\"sockets\": %u, \"dies\": %u, \"cores\": %u, \"threads\": %u}",
             key(VT_FIELD_SHAPE), r->shape.sockets, r->shape.dies, r->shape.cores, r->shape.threads);
-    buf_printf(b, ",\n    \"%s\": \"%s\"", key(VT_FIELD_VENDOR), vt_vendor_name(r->vendor));
+    if (r->have_vendor)
+        buf_printf(b, ",\n    \"%s\": \"%s\"", key(VT_FIELD_VENDOR), vt_vendor_name(r->vendor));
     buf_printf(b, ",\n    \"%s\": \"%s\"", key(VT_FIELD_APIC), vt_apic_encoding_name(r->apic));
     buf_printf(b, ",\n    \"%s\": \"%s\"", key(VT_FIELD_MEM_LAYOUT),
                vt_mem_layout_name(r->mem_layout));

@@ -300,6 +300,7 @@ int vt_request_set_vendor(struct vt_request *r, enum vt_vendor vendor, struct vt
         return vt_err_set(err, -EINVAL, "%s %d: expected intel or amd", F(VT_FIELD_VENDOR),
                           (int)vendor);
     r->vendor = vendor;
+    r->have_vendor = true;
     return 0;
 }
 

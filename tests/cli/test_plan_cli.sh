@@ -326,4 +326,18 @@ expect_err_has "vtopo plan: SLIT: guest PXM 5000 needs 5001 localities, more tha
 expect_file_absent "$T/big/plan.json"
 expect_file_absent "$T/big/srat.dat"
 
+t_begin "--vendor follows the host's CPU vendor; a non-x86 host is refused unless a vendor is given"
+run "$VTOPO" plan -q --synthetic sockets=2,cores=2,vendor=amd --vcpus 4 --memory 1G
+expect_rc 0
+expect_out_has "vendor amd"
+run "$VTOPO" plan -q --synthetic sockets=2,cores=2,vendor=amd --vcpus 4 --memory 1G --vendor intel
+expect_rc 0
+expect_out_has "vendor intel"
+run "$VTOPO" plan --synthetic sockets=2,cores=2,vendor=arm --vcpus 4 --memory 1G
+expect_rc 2
+expect_err_has "the host's CPUs are arm, and vtopo plans x86 guests"
+run "$VTOPO" plan --synthetic sockets=2,cores=2,vendor=arm --vcpus 4 --memory 1G --vendor amd
+expect_rc 0
+expect_err_has "warning: the host's CPUs are arm: this is an x86 guest's plan (--vendor amd)"
+
 vt_finish
