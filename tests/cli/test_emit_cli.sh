@@ -386,7 +386,7 @@ expect_err_empty
 refuse qemu "QEMU derives APIC IDs with the sdm encoding, but this plan uses the xen encoding (plan with --apic sdm)" \
     "${HOST[@]}" --vcpus 4 --vnodes 2 --apic xen --memory 1G --mem-layout qemu-q35
 refuse qemu "QEMU builds the guest memory map itself, but this plan uses the flat memory layout (plan with --mem-layout qemu-q35 or qemu-pc)" \
-    "${HOST[@]}" --vcpus 4 --memory 1G
+    "${HOST[@]}" --vcpus 4 --memory 1G --mem-layout flat
 refuse qemu "QEMU numbers vCPUs in the order of its CPU slots (socket, die, core, thread), but vCPU 2 comes before vCPU 1 in that order (give each vnode a contiguous range of vCPUs with --vcpu-nodes)" \
     "${HOST[@]}" --vcpus 6 --vcpu-nodes 0,2,4:0,1,3,5:1 --memory 1G --mem-layout qemu-q35
 refuse libvirt "libvirt (QEMU) derives APIC IDs with the sdm encoding, but this plan uses the legacy encoding (plan with --apic sdm)" \
@@ -396,7 +396,22 @@ refuse libvirt "libvirt (QEMU) builds the guest memory map itself, but this plan
 refuse libvirt "libvirt backs every <cell> with a memory backend, which QEMU refuses at size 0, but vnode 1 has no memory (give every vnode memory with --vnode-memory)" \
     "${HOST[@]}" --vcpus 4 --vcpu-nodes 0-1:0,2-3:1 --vnode-memory 1G,0 --memory 1G --mem-layout qemu-q35
 refuse xl "Xen gives vCPU N the APIC ID 2N (or, with vNUMA APIC topology, the xen encoding), not the sdm encoding of this plan (plan with --apic xen, or --apic legacy)" \
-    "${HOST[@]}" --vcpus 4 --vnodes 2 --memory 1G --mem-layout xen-hvm
+    "${HOST[@]}" --vcpus 4 --vnodes 2 --memory 1G --mem-layout xen-hvm --apic sdm
+
+t_begin "each VMM's default: qemu and libvirt a q35 map, xl Xen's HVM map and vcpu*2 APIC IDs"
+run "$VTOPO" emit qemu -q "${HOST[@]}" --vcpus 4 --vnodes 2 --memory 1G
+expect_rc 0
+expect_out_line "q35"
+run "$VTOPO" emit libvirt -q "${HOST[@]}" --vcpus 4 --vnodes 2 --memory 1G
+expect_rc 0
+expect_out_has "machine='q35'"
+run "$VTOPO" emit xl -q "${HOST[@]}" --vcpus 4 --vnodes 2 --memory 1G
+expect_rc 0
+expect_out_line 'vnuma = [ [ "pnode=0", "size=512", "vcpus=0-1", "vdistances=10,21" ],'
+"$VTOPO" plan -q "${HOST[@]}" --vcpus 4 --vnodes 2 --memory 1G --apic legacy \
+    --mem-layout xen-hvm --cpuid >"$T/legacy.cpuid"
+run "$VTOPO" plan -q "${HOST[@]}" --vcpus 4 --vnodes 2 --memory 1G --cpuid
+[ "$OUT" != "$(cat "$T/legacy.cpuid")" ] || t_fail "plan's default is not sdm (test defect)"
 refuse xl "libxl builds the memory map of an HVM guest itself, but this plan uses the qemu-q35 memory layout (plan with --mem-layout xen-hvm)" \
     "${HOST[@]}" --vcpus 4 --vnodes 2 --apic xen --memory 1G --mem-layout qemu-q35
 refuse xl "a Xen HVM guest has at most 128 vCPUs (HVM_MAX_VCPUS), but this plan has 130 (plan with --vcpus 128 or fewer)" \

@@ -58,7 +58,8 @@ expect_err_has "QEMU derives APIC IDs with the sdm encoding, but this plan uses 
 expect_out_empty
 
 t_begin "verify: a flat memory map is not QEMU's"
-run "$VTOPO" verify --synthetic 'sockets=2,cores=8,mem=32G' --vcpus 4 --vnodes 2 --memory 1G
+run "$VTOPO" verify --synthetic 'sockets=2,cores=8,mem=32G' --vcpus 4 --vnodes 2 --memory 1G \
+    --mem-layout flat
 expect_rc 2
 expect_err_has "this plan uses the flat memory layout (plan with --mem-layout qemu-q35 or qemu-pc)"
 

@@ -76,6 +76,8 @@ struct cli_host_opts {
      * the first host or request option given, which --plan excludes. */
     const char *plan_dir;
     const char *planning_option;
+    /* The plan options given: bit opt - OPT_VCPUS (cli_plan_given). */
+    unsigned long long given;
 };
 /* Options (getopt_long ids) for the host selection. */
 enum {
@@ -161,6 +163,8 @@ int cli_plan_opt(struct vt_request *r, int opt, const char *arg, struct vt_err *
 struct option;
 int cli_plan_getopt(const char *cmd, int argc, char **argv, const struct option *longopts,
                     struct cli_host_opts *ho, struct vt_request *r, int *rc);
+/* Whether plan option opt (OPT_VCPUS ...) was given. */
+bool cli_plan_given(const struct cli_host_opts *ho, int opt);
 /* The help text of the host, guest, placement and shape options. */
 void cli_plan_usage_options(FILE *out);
 /* The plan: with --plan DIR the directory's own (vt_plan_dir_load: its

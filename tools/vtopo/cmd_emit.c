@@ -25,7 +25,7 @@ void cmd_emit_usage(FILE *out)
             "                        -machine, -cpu, -smp (the plan's shape; -device for\n"
             "                        vCPUs outside QEMU's -smp prefix), -m and the NUMA\n"
             "                        options. The plan must use --apic sdm and --mem-layout\n"
-            "                        qemu-q35 or qemu-pc.\n"
+            "                        qemu-q35 or qemu-pc (default: qemu-q35).\n"
             "  libvirt               a domain XML fragment: <memory>, <vcpu> (and <vcpus>\n"
             "                        for vCPUs outside the prefix), <cputune> pins,\n"
             "                        <numatune> memnodes, <cpu> with <topology> and <numa>\n"
@@ -33,9 +33,10 @@ void cmd_emit_usage(FILE *out)
             "                        needs memory.\n"
             "  xl                    xl.cfg lines of an HVM guest: vcpus, memory, vga,\n"
             "                        vnuma = [...] and cpus = [...]. The plan must use\n"
-            "                        --apic xen (or legacy) and --mem-layout xen-hvm, at\n"
-            "                        most 128 vCPUs and 32 vnodes, and every vnode needs a\n"
-            "                        pnode and vCPUs.\n"
+            "                        --apic legacy (the default: upstream Xen's vcpu*2) or\n"
+            "                        xen (a Xen with vNUMA APIC IDs) and --mem-layout\n"
+            "                        xen-hvm (the default), at most 128 vCPUs and 32\n"
+            "                        vnodes, and every vnode needs a pnode and vCPUs.\n"
             "  cloud-hypervisor      cloud-hypervisor arguments, one per line (--shell: one\n"
             "                        quoted line): --cpus boot,max,topology(,affinity),\n"
             "                        --memory size=0, a --memory-zone per vnode with\n"
@@ -319,6 +320,26 @@ static int emit_text(const struct vt_layout *l, enum emit_format format, bool qu
     return VT_EXIT_OK;
 }
 
+/* The plan options each VMM's default takes, where the user gave none: the
+ * memory map and APIC IDs that VMM builds (QEMU and libvirt: q35; xl: Xen's
+ * HVM map and upstream Xen's APIC IDs, vcpu * 2). */
+static int vmm_defaults(enum emit_format format, const struct cli_host_opts *ho,
+                        struct vt_request *r)
+{
+    struct vt_err err;
+
+    if ((format == FMT_QEMU || format == FMT_LIBVIRT) && !cli_plan_given(ho, OPT_MEM_LAYOUT) &&
+        vt_request_set_mem_layout(r, VT_MEM_QEMU_Q35, NULL, &err) < 0)
+        return cli_fail("emit", &err);
+    if (format == FMT_XL && !cli_plan_given(ho, OPT_MEM_LAYOUT) &&
+        vt_request_set_mem_layout(r, VT_MEM_XEN_HVM, NULL, &err) < 0)
+        return cli_fail("emit", &err);
+    if (format == FMT_XL && !cli_plan_given(ho, OPT_APIC) &&
+        vt_request_set_apic(r, VT_APIC_LEGACY, &err) < 0)
+        return cli_fail("emit", &err);
+    return VT_EXIT_OK;
+}
+
 int cmd_emit(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -435,6 +456,8 @@ int cmd_emit(int argc, char **argv)
                                      "memory backends)");
         goto out;
     }
+    if (!ho.plan_dir && (rc = vmm_defaults(format, &ho, r)) != VT_EXIT_OK)
+        goto out;
     if ((rc = cli_plan_layout("emit", &ho, r, &h, &l)) != VT_EXIT_OK)
         goto out;
     /* A plan directory holds its own tables. */

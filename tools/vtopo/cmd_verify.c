@@ -688,6 +688,13 @@ int cmd_verify(int argc, char **argv)
         return VT_EXIT_SYSTEM;
     }
     rc = parse_args(argc, argv, r, &o);
+    /* QEMU's memory map by default, as for emit qemu. */
+    if (rc == VT_EXIT_OK && !o.ho.plan_dir && !cli_plan_given(&o.ho, OPT_MEM_LAYOUT)) {
+        struct vt_err err;
+
+        if (vt_request_set_mem_layout(r, VT_MEM_QEMU_Q35, NULL, &err) < 0)
+            rc = cli_fail("verify", &err);
+    }
     if (rc == VT_EXIT_OK)
         rc = run(&o, r);
     else if (rc < 0)

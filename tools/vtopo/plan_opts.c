@@ -175,10 +175,16 @@ int cli_plan_getopt(const char *cmd, int argc, char **argv, const struct option 
         }
         if (applied == 1)
             return opt;
+        ho->given |= 1ull << (opt - OPT_VCPUS);
         if (!ho->planning_option)
             ho->planning_option = option_name(longopts, opt);
     }
     return -1;
+}
+
+bool cli_plan_given(const struct cli_host_opts *ho, int opt)
+{
+    return opt >= OPT_VCPUS && opt < OPT_PLAN_LAST && (ho->given >> (opt - OPT_VCPUS) & 1);
 }
 
 int cli_plan_layout(const char *cmd, const struct cli_host_opts *ho, const struct vt_request *r,
