@@ -21,6 +21,14 @@ extern "C" {
  */
 VT_API int vt_size_parse(const char *text, uint64_t *bytes, struct vt_err *err);
 
+/*
+ * The same for a size a user gives a guest (vtopo's --memory, --vnode-memory,
+ * --hotplug-memory, the synthetic spec's mem=): a number other than 0 needs
+ * a unit, because a bare number is bytes here but MiB to QEMU's -m and xl's
+ * memory=. "4096" is refused ("give a unit: 4096M, 4G"); "0" is 0.
+ */
+VT_API int vt_size_parse_unit(const char *text, uint64_t *bytes, struct vt_err *err);
+
 /* Format exactly, in the largest binary unit that divides the value:
  * "64 GiB", "1536 MiB", "17 B". Returns snprintf's length. */
 VT_API int vt_size_format(char *buf, size_t size, uint64_t bytes);

@@ -144,7 +144,7 @@ static int set_key(struct spec *sp, const char *key, const char *val, struct vt_
     if (strcmp(key, "threads") == 0)
         return get_count(key, val, 16, &sp->threads, err);
     if (strcmp(key, "mem") == 0) {
-        int rc = vt_size_parse(val, &sp->mem, err);
+        int rc = vt_size_parse_unit(val, &sp->mem, err);
 
         if (rc < 0)
             vt_err_prefix(err, "synthetic spec: mem: ");

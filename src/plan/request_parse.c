@@ -414,7 +414,7 @@ static int memory_piece(void *ctx, size_t i, const char *piece, struct vt_err *e
     struct pieces *c = ctx;
     const struct vt_request *r = c->r;
     uint64_t *bytes = c->values;
-    int rc = vt_size_parse(piece, &bytes[i], err);
+    int rc = vt_size_parse_unit(piece, &bytes[i], err);
 
     if (rc < 0) {
         vt_err_prefix(err, "%s: entry %zu: ", F(VT_FIELD_VNODE_MEMORY), i);
@@ -640,7 +640,7 @@ static int hotplug_piece(void *ctx, size_t i, const char *piece, struct vt_err *
     if ((rc = split_at(F(VT_FIELD_HOTPLUG_MEMORY), buf, "SIZE@VNODE, e.g. 4G@1", &vnode_text,
                        err)) < 0)
         return rc;
-    if ((rc = vt_size_parse(buf, &h->bytes, err)) < 0) {
+    if ((rc = vt_size_parse_unit(buf, &h->bytes, err)) < 0) {
         vt_err_prefix(err, "%s '%s': ", F(VT_FIELD_HOTPLUG_MEMORY), piece);
         return rc;
     }

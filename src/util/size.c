@@ -81,3 +81,16 @@ int vt_size_format(char *buf, size_t size, uint64_t bytes)
     }
     return snprintf(buf, size, "%llu %s", (unsigned long long)bytes, names[i]);
 }
+
+int vt_size_parse_unit(const char *text, uint64_t *bytes, struct vt_err *err)
+{
+    int rc = vt_size_parse(text, bytes, err);
+    size_t n = strspn(text, "0123456789.");
+
+    if (rc == 0 && text[n] == '\0' && *bytes != 0)
+        return vt_err_set(err, -EINVAL,
+                          "size '%s' has no unit: give one (%sM for MiB, as QEMU's -m and xl's "
+                          "memory= read a bare number; or K, G, T)",
+                          text, text);
+    return rc;
+}

@@ -340,4 +340,14 @@ run "$VTOPO" plan --synthetic sockets=2,cores=2,vendor=arm --vcpus 4 --memory 1G
 expect_rc 0
 expect_err_has "warning: the host's CPUs are arm: this is an x86 guest's plan (--vendor amd)"
 
+t_begin "a size without a unit is refused (bytes to vtopo, MiB to QEMU and xl); 0 needs none"
+run "$VTOPO" plan "${HOST[@]}" --vcpus 2 --memory 4096
+expect_rc 2
+expect_err_one_line "vtopo plan: --memory: size '4096' has no unit: give one (4096M for MiB, as QEMU's -m and xl's memory= read a bare number; or K, G, T)"
+run "$VTOPO" plan -q "${HOST[@]}" --vcpus 2 --vnodes 2 --memory 4G --vnode-memory 4G,0 --vnode-pnodes 0,1
+expect_rc 0
+run "$VTOPO" plan "${HOST[@]}" --vcpus 2 --vnodes 2 --memory 4G --vnode-memory 2048,2G
+expect_rc 2
+expect_err_has "size '2048' has no unit"
+
 vt_finish

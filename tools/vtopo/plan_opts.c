@@ -30,7 +30,7 @@ int cli_plan_opt(struct vt_request *r, int opt, const char *arg, struct vt_err *
             return rc;
         return vt_request_set_vcpus(r, u, err);
     case OPT_MEMORY:
-        if ((rc = vt_size_parse(arg, &v, err)) < 0) {
+        if ((rc = vt_size_parse_unit(arg, &v, err)) < 0) {
             vt_err_prefix(err, "%s: ", cli_field_flags[VT_FIELD_MEMORY]);
             return rc;
         }
