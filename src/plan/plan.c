@@ -373,6 +373,51 @@ static void warn_vnodes(struct planner *p, const struct vt_bitmap *set, const ch
 }
 
 /*
+ * NUMA that is not there, said in words: vnodes with vCPUs or memory bound
+ * to one host node (the guest sees two nodes and a distance the host does
+ * not have), vCPUs pinned
+ * to one host CPU, and SMT siblings pinned where vtopo cannot tell whether the
+ * host CPUs are siblings (the host model has no SMT siblings yet).
+ */
+static void warn_fake_numa(struct planner *p)
+{
+    bool smt_pinned = false;
+
+    for (unsigned v = 0; v < p->nvnodes; v++)
+        for (unsigned w = 0; w < v; w++)
+            if (p->vnode_pnode[v] >= 0 && p->vnode_pnode[w] == p->vnode_pnode[v] &&
+                p->mem_layout != VT_MEM_HOST && (p->vnode_count[v] || p->vnode_mem[v]) &&
+                (p->vnode_count[w] || p->vnode_mem[w])) {
+                layout_warn(p->l,
+                            "vnodes %u and %u are both on host node %d: the guest sees two NUMA "
+                            "nodes (distance %u) where the host has one; give them different "
+                            "nodes with %s, or fewer vnodes",
+                            w, v, p->vnode_pnode[v], p->l->dist[(size_t)w * p->nvnodes + v],
+                            F(VT_FIELD_VNODE_PNODES));
+                v = w = p->nvnodes; /* once */
+                break;
+            }
+    for (unsigned i = 0; i < p->nvcpus; i++) {
+        for (unsigned j = 0; j < i; j++)
+            if (p->vcpu_pcpu[i] >= 0 && p->vcpu_pcpu[i] == p->vcpu_pcpu[j]) {
+                layout_warn(p->l,
+                            "vCPUs %u and %u are both pinned to host CPU %d: they share one CPU, "
+                            "and the guest's scheduler does not know it",
+                            j, i, p->vcpu_pcpu[i]);
+                i = p->nvcpus; /* once */
+                break;
+            }
+        smt_pinned |= i < p->nvcpus && p->vcpu_pcpu[i] >= 0;
+    }
+    if (smt_pinned && p->l->shape.threads > 1)
+        layout_warn(p->l,
+                    "the shape has %u threads per core and the vCPUs are pinned, but vtopo does "
+                    "not know the host's SMT siblings yet: check that each vCPU core's threads "
+                    "are pinned to sibling threads of one host core",
+                    p->l->shape.threads);
+}
+
+/*
  * The vnodes the guest will not see as planned, one warning per kind, so a
  * plan of 1024 vnodes says it in three lines, not a thousand:
  * - empty (no vCPU, memory, hot-pluggable memory or generic initiator):
@@ -1599,6 +1644,7 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
     /* Host-shaped memory is the host's own ranges: nothing to fit. */
     if (p.mem_layout != VT_MEM_HOST && (rc = check_pnode_memory(&p)) < 0)
         goto out;
+    warn_fake_numa(&p);
     if ((rc = fill_vnodes(&p)) < 0 || (rc = layout_freeze(p.l, err)) < 0 ||
         (rc = take_hmat_matrices(&p)) < 0 || (rc = linux_nodes(&p)) < 0 ||
         (rc = warn_vnodes_unseen(&p)) < 0)

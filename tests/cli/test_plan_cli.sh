@@ -350,4 +350,17 @@ run "$VTOPO" plan "${HOST[@]}" --vcpus 2 --vnodes 2 --memory 4G --vnode-memory 2
 expect_rc 2
 expect_err_has "size '2048' has no unit"
 
+t_begin "fake NUMA is said: vnodes stacked on one host node, vCPUs sharing a host CPU, unchecked SMT pins"
+run "$VTOPO" plan -q --synthetic sockets=2,cores=4 --vcpus 4 --vnodes 3 --memory 3G
+expect_rc 0
+run "$VTOPO" plan --synthetic sockets=2,cores=4 --vcpus 4 --vnodes 3 --memory 3G
+expect_err_has "warning: vnodes 0 and 2 are both on host node 0: the guest sees two NUMA nodes (distance 11) where the host has one"
+run "$VTOPO" plan --synthetic sockets=2,cores=4 --vcpus 2 --pin 0:1,1:1 --memory 2G
+expect_err_has "warning: vCPUs 0 and 1 are both pinned to host CPU 1"
+run "$VTOPO" plan --synthetic sockets=2,cores=4,threads=2 --vcpus 4 --pin 0-3:0-3 \
+    --shape sockets=1,threads=2 --memory 2G
+expect_err_has "vtopo does not know the host's SMT siblings yet"
+run "$VTOPO" plan --synthetic sockets=2,cores=4 --vcpus 4 --vnodes 2 --memory 2G
+case $ERR in *warning*) t_fail "a plan of real NUMA warned: $ERR" ;; esac
+
 vt_finish
