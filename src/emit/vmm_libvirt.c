@@ -180,15 +180,16 @@ int vt_emit_libvirt(const struct vt_layout *l, char **xml, struct vt_strlist *wa
     if (!(slot_vnode = vmm_slot_vnodes(l)))
         return vt_err_set(err, -ENOMEM, "out of memory");
     buf_init(&b);
-    buf_printf(&b,
-               "<!-- vtopo emit libvirt: %zu vCPUs, %" PRIu64
-               " MiB, %zu vnodes (docs/vmm-config.md).\n"
-               "     The domain needs <os><type machine='%s'>hvm</type></os> and "
-               "<features><acpi/></features>;\n"
-               "     the plan's CPUID leaves are those of an %s CPU. -->\n",
-               vt_layout_vcpu_count(l), vt_layout_memory(l) >> 20, vt_layout_vnode_count(l),
-               vt_layout_mem_layout(l) == VT_MEM_QEMU_PC ? "pc" : "q35",
-               vt_vendor_name(vt_layout_vendor(l)));
+    buf_printf(
+        &b,
+        "<!-- vtopo emit libvirt: %zu vCPU%s, %" PRIu64 " MiB, %zu vnode%s (docs/vmm-config.md).\n"
+        "     The domain needs <os><type machine='%s'>hvm</type></os> and "
+        "<features><acpi/></features>;\n"
+        "     the plan's CPUID leaves are those of an %s CPU. -->\n",
+        vt_layout_vcpu_count(l), vt_layout_vcpu_count(l) == 1 ? "" : "s", vt_layout_memory(l) >> 20,
+        vt_layout_vnode_count(l), vt_layout_vnode_count(l) == 1 ? "" : "s",
+        vt_layout_mem_layout(l) == VT_MEM_QEMU_PC ? "pc" : "q35",
+        vt_vendor_name(vt_layout_vendor(l)));
     buf_printf(&b, "<memory unit='MiB'>%" PRIu64 "</memory>\n", vt_layout_memory(l) >> 20);
     vcpus(&b, l);
     cputune(&b, l);

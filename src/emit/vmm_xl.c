@@ -191,8 +191,9 @@ int vt_emit_xl(const struct vt_layout *l, char **cfg, struct vt_strlist *warning
     if ((rc = check_layout(l, err)) < 0)
         return rc;
     buf_init(&b);
-    buf_printf(&b, "# vtopo emit xl: %zu vCPUs, %" PRIu64 " MiB, %zu vnodes (docs/vmm-config.md)\n",
-               n, mib, vt_layout_vnode_count(l));
+    buf_printf(
+        &b, "# vtopo emit xl: %zu vCPU%s, %" PRIu64 " MiB, %zu vnode%s (docs/vmm-config.md)\n", n,
+        n == 1 ? "" : "s", mib, vt_layout_vnode_count(l), vt_layout_vnode_count(l) == 1 ? "" : "s");
     buf_printf(&b, "type = \"hvm\"\n");
     /* vCPUs n..max-1 start offline: hot-pluggable (xl vcpu-set). */
     buf_printf(&b, "vcpus = %zu\nmaxvcpus = %zu\n", n, max);

@@ -34,7 +34,7 @@ expect_out_has "  plan "
 t_begin "plan: QEMU's APIC IDs for 2 sockets x 3 cores (0,1,2,4,5,6)"
 run "$VTOPO" plan -q "${HOST[@]}" --vcpus 6 --memory 4G --vnodes 2 --mem-layout qemu-q35
 expect_rc 0
-expect_out_has "shape 2 socket(s) x 1 die(s) x 3 core(s) x 1 thread(s)"
+expect_out_has "shape 2 sockets x 1 die x 3 cores x 1 thread"
 expect_out_line "      5        6      1        1    0     2       0     -"
 expect_out_line "vnode 1: guest_pxm 1, linux node 1, pnode 1 (host pxm 1)"
 expect_out_line "   0:   10   21"
@@ -248,7 +248,7 @@ t_begin "plan --max-vcpus, --initiator, --hotplug-memory: the output, the JSON, 
 run "$VTOPO" plan -q "${HOST[@]}" "${HP[@]}" --initiator 0000:00:04.0@2 \
     --hotplug-memory 1G@1 --out "$T/hp"
 expect_rc 0
-expect_out_line "plan: 4 vCPUs (+2 hot-pluggable), 4 GiB, 3 vnodes; shape 2 socket(s) x 1 die(s) x 3 core(s) x 1 thread(s); APIC sdm; vendor intel" \
+expect_out_line "plan: 4 vCPUs (+2 hot-pluggable), 4 GiB, 3 vnodes; shape 2 sockets x 1 die x 3 cores x 1 thread; APIC sdm; vendor intel" \
     "  hot-pluggable vcpus: 4-5" \
     "  hot-pluggable memory: 1024 MiB, ranges: 0x180000000-0x1bfffffff" \
     "vnode 2: guest_pxm 2, linux node 2, no pnode" "  generic initiators: 0000:00:04.0" \
@@ -362,5 +362,10 @@ run "$VTOPO" plan --synthetic sockets=2,cores=4,threads=2 --vcpus 4 --pin 0-3:0-
 expect_err_has "vtopo does not know the host's SMT siblings yet"
 run "$VTOPO" plan --synthetic sockets=2,cores=4 --vcpus 4 --vnodes 2 --memory 2G
 case $ERR in *warning*) t_fail "a plan of real NUMA warned: $ERR" ;; esac
+
+t_begin "plurals: one vnode, one vCPU"
+run "$VTOPO" plan -q --synthetic sockets=1,cores=2 --vcpus 1 --memory 1G
+expect_rc 0
+expect_out_has "plan: 1 vCPU, 1 GiB, 1 vnode; shape 1 socket x 1 die x 1 core x 1 thread;"
 
 vt_finish

@@ -178,4 +178,10 @@ int cli_plan_layout(const char *cmd, const struct cli_host_opts *ho, const struc
 /* dir/name into buf; -ENAMETOOLONG (with a message) when it does not fit. */
 int cli_path(char *buf, size_t size, const char *dir, const char *name, struct vt_err *err);
 
+/* "s" for a count other than 1: "%zu vnode%s", n, cli_s(n). */
+static inline const char *cli_s(size_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
 #endif

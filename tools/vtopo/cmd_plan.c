@@ -125,9 +125,10 @@ static void print_layout(const struct vt_layout *l)
     vt_size_format(sz, sizeof(sz), vt_layout_memory(l));
     if (nhot)
         snprintf(hot, sizeof(hot), " (+%zu hot-pluggable)", nhot);
-    printf("plan: %zu vCPUs%s, %s, %zu vnodes; shape %u socket(s) x %u die(s) x %u core(s) x %u "
-           "thread(s); APIC %s; vendor %s\n",
-           nc, hot, sz, nv, s->sockets, s->dies, s->cores, s->threads,
+    printf("plan: %zu vCPU%s%s, %s, %zu vnode%s; shape %u socket%s x %u die%s x %u core%s x %u "
+           "thread%s; APIC %s; vendor %s\n",
+           nc, cli_s(nc), hot, sz, nv, cli_s(nv), s->sockets, cli_s(s->sockets), s->dies,
+           cli_s(s->dies), s->cores, cli_s(s->cores), s->threads, cli_s(s->threads),
            vt_apic_encoding_name(vt_layout_apic_encoding(l)), vt_vendor_name(vt_layout_vendor(l)));
     for (size_t i = 0; i < nv; i++) {
         const struct vt_vnode *v = vt_layout_vnode(l, i);

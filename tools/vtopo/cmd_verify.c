@@ -541,9 +541,10 @@ static int report(const struct verify_opts *o, const struct verify_opts *opts,
 
     if (verify_parse_console(b->console, &got, &err) < 0)
         return cli_fail("verify", &err);
-    printf("verify: %zu vCPUs, %" PRIu64 " MiB, %zu vnodes; QEMU %s, %s tables%s%s\n",
-           vt_layout_vcpu_count(l), vt_layout_memory(l) >> 20, vt_layout_vnode_count(l),
-           tcg ? "TCG" : "KVM", opts->qo.numa == VT_QEMU_NUMA_ACPI ? "our" : "QEMU's",
+    printf("verify: %zu vCPU%s, %" PRIu64 " MiB, %zu vnode%s; QEMU %s, %s tables%s%s\n",
+           vt_layout_vcpu_count(l), cli_s(vt_layout_vcpu_count(l)), vt_layout_memory(l) >> 20,
+           vt_layout_vnode_count(l), cli_s(vt_layout_vnode_count(l)), tcg ? "TCG" : "KVM",
+           opts->qo.numa == VT_QEMU_NUMA_ACPI ? "our" : "QEMU's",
            opts->qo.madt ? " incl. our MADT" : "", o->ntables ? " with --table overrides" : "");
     printf("prediction: %s\n",
            o->ntables ? "what 'vtopo check' says Linux does with the tables" : "the plan");
