@@ -465,7 +465,8 @@ usage_error "--shell goes with qemu and cloud-hypervisor (libvirt prints a file,
 usage_error "--shell goes with qemu and cloud-hypervisor (xl prints a file, not arguments)" \
     xl --vcpus 4 --memory 1G --shell
 usage_error "--numa kvm: must be native or acpi" qemu --numa kvm
-usage_error "--hmat, --madt and --tables go with --numa acpi" qemu --vcpus 4 --memory 1G --hmat
+usage_error "--hmat, --madt and --tables go with --numa acpi" qemu --vcpus 4 --memory 1G \
+    --numa native --hmat
 usage_error "--bind goes with --numa native (the acpi mode has no memory backends)" \
     qemu --vcpus 4 --memory 1G --numa acpi --bind
 usage_error "unexpected argument 'extra'" qemu --vcpus 4 --memory 1G extra

@@ -106,12 +106,20 @@ expect_err_has "vtopo verify: guest log:"
 
 t_begin "verify: --keep keeps the tables, initramfs and QEMU arguments even when QEMU fails"
 run env VTOPO_QEMU=/bin/false "$VTOPO" verify "${G[@]}" --kernel "$T/bzImage" --accel tcg \
-    --keep "$T/keep"
+    --numa acpi --keep "$T/keep"
 expect_rc 3
 for f in srat.dat slit.dat hmat.dat initramfs.cpio qemu.args console.log; do
     [ -f "$T/keep/$f" ] || t_fail "$T/keep/$f is missing"
 done
 grep -q '^-acpitable$' "$T/keep/qemu.args" || t_fail "qemu.args lacks -acpitable"
 grep -q 'possible_cpus=9' "$T/keep/qemu.args" || t_fail "TCG: no possible_cpus=9 for APIC-ID holes"
+
+t_begin "verify's --numa default is emit's (native); --madt and --table select acpi"
+run env VTOPO_QEMU=/bin/false "$VTOPO" verify "${G[@]}" --kernel "$T/bzImage" --accel tcg \
+    --keep "$T/keep-native"
+grep -q '^-numa$' "$T/keep-native/qemu.args" || t_fail "the default is not native"
+run env VTOPO_QEMU=/bin/false "$VTOPO" verify "${G[@]}" --kernel "$T/bzImage" --accel tcg \
+    --madt --keep "$T/keep-madt"
+grep -q '^-acpitable$' "$T/keep-madt/qemu.args" || t_fail "--madt did not select acpi"
 
 vt_finish

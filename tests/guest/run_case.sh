@@ -96,7 +96,7 @@ memoryless-vnode)
     expect_match --vcpus 4 --vnodes 2 --vnode-memory 1G,0 --memory 1G
     ;;
 sparse-pxms)
-    expect_match --vcpus 6 --vnodes 3 --guest-pxms 0,2,5 --memory 1536M
+    expect_match --numa acpi --vcpus 6 --vnodes 3 --guest-pxms 0,2,5 --memory 1536M
     ;;
 eight-vnodes)
     expect_match --vcpus 8 --vnodes 8 --memory 2G
@@ -114,7 +114,7 @@ our-madt)
         fail "the guest did not use our MADT"
     ;;
 hmat)
-    expect_match --vcpus 4 --vnodes 2 --memory 1G --hmat-latency '90,200;200,90' \
+    expect_match --numa acpi --vcpus 4 --vnodes 2 --memory 1G --hmat-latency '90,200;200,90' \
         --hmat-bandwidth '40000,20000;20000,40000'
     grep -Eq 'node 0 read latency +90 +90 +ok' "$T/out" || fail "node 0's HMAT latency"
     ;;
@@ -136,7 +136,7 @@ hotplug-and-gi)
 hotplug-memory-only-vnode)
     # A vnode with nothing but hot-pluggable memory takes a node id (2) but
     # stays offline until the memory is added.
-    expect_match --vcpus 4 --vcpu-nodes 0-1:0,2-3:2 --vnode-memory 1G,0,1G --memory 2G \
+    expect_match --numa acpi --vcpus 4 --vcpu-nodes 0-1:0,2-3:2 --vnode-memory 1G,0,1G --memory 2G \
         --hotplug-memory 512M@1
     grep -Eq '^  nodes +2 +2 +ok' "$T/out" || fail "the hotplug-only node is online"
     ;;

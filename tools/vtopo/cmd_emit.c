@@ -363,7 +363,7 @@ int cmd_emit(int argc, char **argv)
     struct vt_layout *l = NULL;
     const char *name, *qemu_only = NULL;
     enum emit_format format = FMT_QEMU;
-    bool shell = false, known = false;
+    bool shell = false, known = false, numa_given = false;
     int opt, rc = VT_EXIT_OK;
 
     if (!(r = cli_request_new())) {
@@ -380,6 +380,7 @@ int cmd_emit(int argc, char **argv)
             qemu_only = qemu_option(opt);
         switch (opt) {
         case OPT_NUMA:
+            numa_given = true;
             if (!strcmp(optarg, "native")) {
                 qo.numa = VT_QEMU_NUMA_NATIVE;
             } else if (!strcmp(optarg, "acpi")) {
@@ -447,6 +448,9 @@ int cmd_emit(int argc, char **argv)
                              name);
         goto out;
     }
+    /* Native by default (as verify); the acpi mode's own options select it. */
+    if (!numa_given && (qo.hmat || qo.madt || qo.tables_dir))
+        qo.numa = VT_QEMU_NUMA_ACPI;
     if (qo.numa == VT_QEMU_NUMA_NATIVE && (qo.hmat || qo.madt || qo.tables_dir)) {
         rc = cli_usage_error("emit", "--hmat, --madt and --tables go with --numa acpi");
         goto out;

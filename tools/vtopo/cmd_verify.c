@@ -41,8 +41,10 @@ void cmd_verify_usage(FILE *out)
             "                        cloud kernel that scripts/fetch-guest-kernel.sh caches)\n"
             "  --accel A             auto (default: KVM when /dev/kvm works, else TCG), tcg\n"
             "                        or kvm\n"
-            "  --numa acpi           pass our SRAT, SLIT and HMAT with -acpitable (default)\n"
-            "  --numa native         let QEMU build them from -numa options instead\n"
+            "  --numa native         QEMU builds the SRAT and SLIT from -numa options (the\n"
+            "                        default, as for emit: verify tests what emit deploys)\n"
+            "  --numa acpi           pass our SRAT, SLIT and HMAT with -acpitable (--madt\n"
+            "                        and --table select it)\n"
             "  --madt                also pass our MADT (kernel parameter acpi_apic_instance=2)\n"
             "  --table FILE          boot with this table instead of the plan's (SRAT, SLIT,\n"
             "                        APIC or HMAT, by its signature); the prediction is then\n"
@@ -79,6 +81,7 @@ struct verify_opts {
     enum accel accel;
     struct vt_qemu_opts qo;
     unsigned timeout;
+    bool numa_given; /* --numa given: else native, or acpi for --madt, --table */
 };
 
 static double now_ms(void)
@@ -417,9 +420,9 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
             break;
         case OPT_VNUMA:
             if (!strcmp(optarg, "acpi"))
-                o->qo.numa = VT_QEMU_NUMA_ACPI;
+                o->qo.numa = VT_QEMU_NUMA_ACPI, o->numa_given = true;
             else if (!strcmp(optarg, "native"))
-                o->qo.numa = VT_QEMU_NUMA_NATIVE;
+                o->qo.numa = VT_QEMU_NUMA_NATIVE, o->numa_given = true;
             else
                 return cli_usage_error("verify", "--numa %s: must be acpi or native", optarg);
             break;
@@ -462,6 +465,10 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
     }
     if (optind < argc)
         return cli_usage_error("verify", "unexpected argument '%s'", argv[optind]);
+    /* One default with emit: QEMU's own tables (native); our MADT or a
+     * table of the user's can only go with ours, so they select acpi. */
+    if (!o->numa_given && (o->qo.madt || o->ntables))
+        o->qo.numa = VT_QEMU_NUMA_ACPI;
     if (o->qo.numa == VT_QEMU_NUMA_NATIVE && (o->qo.madt || o->ntables))
         return cli_usage_error("verify", "--madt and --table go with --numa acpi (QEMU builds "
                                          "the tables itself with --numa native)");
@@ -680,7 +687,7 @@ out:
 
 int cmd_verify(int argc, char **argv)
 {
-    struct verify_opts o = {.timeout = 300, .qo = {.numa = VT_QEMU_NUMA_ACPI}};
+    struct verify_opts o = {.timeout = 300, .qo = {.numa = VT_QEMU_NUMA_NATIVE}};
     struct vt_request *r = cli_request_new();
     int rc;
 
