@@ -187,6 +187,11 @@ mismatch-llc)
     # whole die, the plan an LLC inside each vnode. verify must say so.
     verify --vcpus 6 --vnodes 2 --shape sockets=1,cores=6 --allow-package-span --memory 1G
     [ "$RC" = 1 ] || fail "verify exited $RC, expected 1 (the LLC differs)"
+    verify --vcpus 6 --vnodes 2 --shape sockets=1,cores=6 --allow-package-span --memory 1G \
+        --mismatches-only
+    [ "$RC" = 1 ] || fail "verify --mismatches-only exited $RC, expected 1"
+    grep -q 'MISMATCH$' "$T/out" || fail "--mismatches-only printed no mismatch"
+    ! grep -q ' ok$' "$T/out" || fail "--mismatches-only printed rows that match"
     grep -Eq '^  cpu 0 LLC shared with +0-1 +0-5 +MISMATCH' "$T/out" ||
         grep -Eq '^  cpu 0 LLC shared with .*MISMATCH' "$T/out" || fail "no LLC mismatch row"
     ;;
@@ -206,6 +211,20 @@ negative-coverage-hole)
         >/dev/null || fail "plan"
     expect_check_match '^  SRAT +not used +not used +ok' 'No NUMA configuration found' \
         --vcpus 4 --vnodes 2 --memory 1G --table "$T/small/srat.dat"
+    ;;
+require-numa)
+    # The same broken SRAT: the guest does what check predicted (one node),
+    # which --require-numa fails, as a CI gate must; --json says so too.
+    "$VTOPO" plan -q "${HOST[@]}" "${Q35[@]}" --vcpus 4 --vnodes 2 --memory 512M --out "$T/small" \
+        >/dev/null || fail "plan"
+    verify --vcpus 4 --vnodes 2 --memory 1G --table "$T/small/srat.dat" --require-numa
+    [ "$RC" = 1 ] || fail "verify --require-numa exited $RC, expected 1"
+    grep -q '^verdict: the guest has 1 node where the plan has 2 (--require-numa)' "$T/out" ||
+        fail "no --require-numa verdict"
+    verify --vcpus 4 --vnodes 2 --memory 1G --table "$T/small/srat.dat" --require-numa --json
+    [ "$RC" = 1 ] || fail "verify --json exited $RC, expected 1"
+    grep -q '"verdict": "numa lost"' "$T/out" || fail "no JSON verdict"
+    grep -q '"guest_nodes": 1,' "$T/out" || fail "no JSON guest_nodes"
     ;;
 negative-invalid-slit)
     "$VTOPO" plan -q "${HOST[@]}" "${Q35[@]}" --vcpus 4 --vnodes 2 --memory 1G --out "$T/p" \

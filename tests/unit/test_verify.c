@@ -69,7 +69,7 @@ static size_t compare_quiet(const struct vt_guest_view *want, const struct vt_gu
     size_t n;
 
     assert_non_null(devnull);
-    n = verify_compare(want, got, ram, devnull);
+    n = verify_compare(want, got, ram, VERIFY_TABLE, devnull);
     fclose(devnull);
     return n;
 }
@@ -343,7 +343,7 @@ static void test_random_round_trip(void **state)
         text = render(&want);
         assert_int_equal(verify_parse_console(text, &got, &err), 0);
         if (compare_quiet(&want, &got, vt_layout_memory(l)) != 0) {
-            verify_compare(&want, &got, vt_layout_memory(l), stdout);
+            verify_compare(&want, &got, vt_layout_memory(l), VERIFY_TABLE, stdout);
             fail_msg("vcpus %u vnodes %u: the rendered prediction does not compare equal", vcpus,
                      vnodes);
         }

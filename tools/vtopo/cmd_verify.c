@@ -53,6 +53,11 @@ void cmd_verify_usage(FILE *out)
             "                        log in DIR\n"
             "  --timeout SECONDS     give up on the guest after this long (default 300)\n"
             "  --append PARAMS       extra guest kernel parameters\n"
+            "  --require-numa        also fail (exit 1) when the guest has fewer nodes than\n"
+            "                        the plan, even where check predicted it (--table)\n"
+            "  --json                the comparison as JSON: rows {item, predicted, guest,\n"
+            "                        ok}, mismatches, planned and guest nodes, verdict\n"
+            "  --mismatches-only     print only the rows that differ\n"
             "  -q, --quiet           no progress and no warnings\n"
             "  -h, --help            show this help\n"
             "\n"
@@ -69,6 +74,9 @@ enum {
     OPT_KEEP,
     OPT_TIMEOUT,
     OPT_APPEND,
+    OPT_JSON,
+    OPT_MISMATCHES,
+    OPT_REQUIRE_NUMA,
 };
 
 enum accel { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
@@ -82,6 +90,8 @@ struct verify_opts {
     struct vt_qemu_opts qo;
     unsigned timeout;
     bool numa_given; /* --numa given: else native, or acpi for --madt, --table */
+    bool require_numa;
+    enum verify_style style;
 };
 
 static double now_ms(void)
@@ -392,6 +402,9 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
         {"keep", required_argument, NULL, OPT_KEEP},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"append", required_argument, NULL, OPT_APPEND},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"mismatches-only", no_argument, NULL, OPT_MISMATCHES},
+        {"require-numa", no_argument, NULL, OPT_REQUIRE_NUMA},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -449,6 +462,15 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
                                        "--timeout %s: must be a number of seconds "
                                        "from 1 to 86400",
                                        optarg);
+            break;
+        case OPT_JSON:
+            o->style = VERIFY_JSON;
+            break;
+        case OPT_MISMATCHES:
+            o->style = VERIFY_MISMATCHES;
+            break;
+        case OPT_REQUIRE_NUMA:
+            o->require_numa = true;
             break;
         case OPT_APPEND:
             o->append = optarg;
@@ -533,8 +555,22 @@ static int predict(const struct verify_opts *o, const struct verify_opts *opts,
                                                 want, err);
 }
 
+/* The nodes Linux would have made of the plan itself: what --require-numa
+ * holds the guest to, whatever check predicted for --table overrides. */
+static size_t planned_nodes(const struct vt_layout *l)
+{
+    struct vt_guest_view plan = {0};
+    size_t n = 0;
+
+    if (vt_guest_view_of_layout(l, NULL, 0, false, &plan, NULL) == 0)
+        n = plan.nnodes;
+    vt_guest_view_free(&plan);
+    return n;
+}
+
 /* What the guest reported against the prediction, the timings and the
- * verdict on stdout; the exit status. */
+ * verdict on stdout (a table, its mismatches only, or JSON); the exit
+ * status. */
 static int report(const struct verify_opts *o, const struct verify_opts *opts,
                   const struct vt_layout *l, const struct vt_guest_view *want,
                   const struct verify_boot *b, bool tcg, double t_plan, double t_prep,
@@ -542,38 +578,62 @@ static int report(const struct verify_opts *o, const struct verify_opts *opts,
 {
     struct vt_guest_view got = {0};
     double t0 = now_ms(), t_cmp;
-    size_t mismatches;
+    size_t mismatches, planned = planned_nodes(l);
+    bool json = o->style == VERIFY_JSON, numa_lost;
     struct vt_err err;
+    const char *verdict;
     int rc;
 
     if (verify_parse_console(b->console, &got, &err) < 0)
         return cli_fail("verify", &err);
-    printf("verify: %zu vCPU%s, %" PRIu64 " MiB, %zu vnode%s; QEMU %s, %s tables%s%s\n",
-           vt_layout_vcpu_count(l), cli_s(vt_layout_vcpu_count(l)), vt_layout_memory(l) >> 20,
-           vt_layout_vnode_count(l), cli_s(vt_layout_vnode_count(l)), tcg ? "TCG" : "KVM",
-           opts->qo.numa == VT_QEMU_NUMA_ACPI ? "our" : "QEMU's",
-           opts->qo.madt ? " incl. our MADT" : "", o->ntables ? " with --table overrides" : "");
-    printf("prediction: %s\n",
-           o->ntables ? "what 'vtopo check' says Linux does with the tables" : "the plan");
-    mismatches = verify_compare(want, &got, vt_layout_memory(l), stdout);
-    t_cmp = now_ms() - t0;
-    if (b->status == VERIFY_BOOT_TIMEOUT)
-        printf("guest: timed out after %u s\n", o->timeout);
-    if (got.panic_line)
-        cli_line(stdout, "guest: %s", got.panic_line);
-    printf("time: plan %.1f ms, tables+initramfs %.1f ms (%zu KiB), boot %.2f s, compare "
-           "%.1f ms; outside the boot %.2f%%\n",
-           t_plan, t_prep, initrd_size >> 10, b->seconds, t_cmp,
-           100.0 * (t_plan + t_prep + t_cmp) / (t_plan + t_prep + t_cmp + b->seconds * 1e3));
-    if (mismatches) {
-        printf("verdict: MISMATCH (%zu)\n", mismatches);
-        if (!o->ho.quiet)
-            print_guest_log(b->console);
-        rc = VT_EXIT_PROBLEMS;
+    if (json) {
+        printf("{\n  \"format\": \"vtopo-verify\",\n  \"vcpus\": %zu,\n  \"memory_bytes\": %" PRIu64
+               ",\n  \"vnodes\": %zu,\n  \"accel\": \"%s\",\n  \"tables\": \"%s\",\n"
+               "  \"prediction\": \"%s\",\n  \"rows\": [",
+               vt_layout_vcpu_count(l), vt_layout_memory(l), vt_layout_vnode_count(l),
+               tcg ? "tcg" : "kvm", opts->qo.numa == VT_QEMU_NUMA_ACPI ? "ours" : "qemu",
+               o->ntables ? "check" : "plan");
     } else {
-        printf("verdict: the guest matches the %s\n", o->ntables ? "check's prediction" : "plan");
-        rc = VT_EXIT_OK;
+        printf("verify: %zu vCPU%s, %" PRIu64 " MiB, %zu vnode%s; QEMU %s, %s tables%s%s\n",
+               vt_layout_vcpu_count(l), cli_s(vt_layout_vcpu_count(l)), vt_layout_memory(l) >> 20,
+               vt_layout_vnode_count(l), cli_s(vt_layout_vnode_count(l)), tcg ? "TCG" : "KVM",
+               opts->qo.numa == VT_QEMU_NUMA_ACPI ? "our" : "QEMU's",
+               opts->qo.madt ? " incl. our MADT" : "", o->ntables ? " with --table overrides" : "");
+        printf("prediction: %s\n",
+               o->ntables ? "what 'vtopo check' says Linux does with the tables" : "the plan");
     }
+    mismatches = verify_compare(want, &got, vt_layout_memory(l), o->style, stdout);
+    t_cmp = now_ms() - t0;
+    numa_lost = o->require_numa && got.complete && got.nnodes < planned;
+    verdict = mismatches ? "mismatch" : numa_lost ? "numa lost" : "match";
+    if (json) {
+        printf("%s],\n  \"mismatches\": %zu,\n  \"planned_nodes\": %zu,\n  \"guest_nodes\": "
+               "%zu,\n  \"timed_out\": %s,\n  \"boot_seconds\": %.2f,\n  \"verdict\": \"%s\"\n}\n",
+               "\n  ", mismatches, planned, got.nnodes,
+               b->status == VERIFY_BOOT_TIMEOUT ? "true" : "false", b->seconds, verdict);
+    } else {
+        if (b->status == VERIFY_BOOT_TIMEOUT)
+            printf("guest: timed out after %u s\n", o->timeout);
+        if (got.panic_line)
+            cli_line(stdout, "guest: %s", got.panic_line);
+        printf("time: plan %.1f ms, tables+initramfs %.1f ms (%zu KiB), boot %.2f s, compare "
+               "%.1f ms; outside the boot %.2f%%\n",
+               t_plan, t_prep, initrd_size >> 10, b->seconds, t_cmp,
+               100.0 * (t_plan + t_prep + t_cmp) / (t_plan + t_prep + t_cmp + b->seconds * 1e3));
+        if (mismatches)
+            printf("verdict: MISMATCH (%zu)\n", mismatches);
+        else if (numa_lost)
+            printf("verdict: the guest has %zu node%s where the plan has %zu (--require-numa), "
+                   "though it matches the %s\n",
+                   got.nnodes, cli_s(got.nnodes), planned,
+                   o->ntables ? "check's prediction" : "plan");
+        else
+            printf("verdict: the guest matches the %s\n",
+                   o->ntables ? "check's prediction" : "plan");
+    }
+    if (mismatches && !o->ho.quiet && !json)
+        print_guest_log(b->console);
+    rc = mismatches || numa_lost ? VT_EXIT_PROBLEMS : VT_EXIT_OK;
     vt_guest_view_free(&got);
     return rc;
 }

@@ -332,14 +332,39 @@ uint64_t verify_memory_tolerance(uint64_t total_ram)
 
 struct cmp {
     FILE *out;
-    size_t mismatches;
+    enum verify_style style;
+    size_t mismatches, rows;
 };
+
+/* A JSON string of text vtopo made (names, numbers, lists: no control
+ * bytes), quotes and backslashes escaped. */
+static void json_str(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
 
 static void row(struct cmp *c, const char *item, const char *want, const char *got, bool ok)
 {
-    fprintf(c->out, "  %-28s %-24s %-24s %s\n", item, want, got, ok ? "ok" : "MISMATCH");
     if (!ok)
         c->mismatches++;
+    if (c->style == VERIFY_JSON) {
+        fprintf(c->out, "%s\n    {\"item\": ", c->rows++ ? "," : "");
+        json_str(c->out, item);
+        fprintf(c->out, ", \"predicted\": ");
+        json_str(c->out, want);
+        fprintf(c->out, ", \"guest\": ");
+        json_str(c->out, got);
+        fprintf(c->out, ", \"ok\": %s}", ok ? "true" : "false");
+        return;
+    }
+    if (c->style == VERIFY_TABLE || !ok)
+        fprintf(c->out, "  %-28s %-24s %-24s %s\n", item, want, got, ok ? "ok" : "MISMATCH");
 }
 
 static const char *verdict_name(enum vt_guest_verdict v)
@@ -493,12 +518,13 @@ static void cmp_cpu(struct cmp *c, const struct vt_guest_cpu *w, const struct vt
 }
 
 size_t verify_compare(const struct vt_guest_view *want, const struct vt_guest_view *got,
-                      uint64_t total_ram, FILE *out)
+                      uint64_t total_ram, enum verify_style style, FILE *out)
 {
-    struct cmp c = {out, 0};
+    struct cmp c = {out, style, 0, 0};
     char ws[32], gs[32];
 
-    fprintf(out, "  %-28s %-24s %-24s %s\n", "item", "predicted", "guest", "");
+    if (style != VERIFY_JSON)
+        fprintf(out, "  %-28s %-24s %-24s %s\n", "item", "predicted", "guest", "");
     row(&c, "SRAT", verdict_name(want->srat), verdict_name(got->srat), want->srat == got->srat);
     row(&c, "SLIT", verdict_name(want->slit), verdict_name(got->slit), want->slit == got->slit);
     row(&c, "HMAT", verdict_name(want->hmat), verdict_name(got->hmat), want->hmat == got->hmat);

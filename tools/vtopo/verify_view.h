@@ -16,9 +16,14 @@ int verify_parse_console(const char *console, struct vt_guest_view *v, struct vt
  * areas), at most this much (docs/verify.md). */
 uint64_t verify_memory_tolerance(uint64_t total_ram);
 
-/* Compare the predicted view with the guest's, print the side-by-side table
- * to out, and return the number of mismatches. */
+/* How the comparison is printed: the side-by-side table, only its
+ * mismatched rows, or the rows as JSON objects ({item, predicted, guest, ok},
+ * comma-separated, for the caller's array). */
+enum verify_style { VERIFY_TABLE, VERIFY_MISMATCHES, VERIFY_JSON };
+
+/* Compare the predicted view with the guest's, print it to out in style, and
+ * return the number of mismatches. */
 size_t verify_compare(const struct vt_guest_view *want, const struct vt_guest_view *got,
-                      uint64_t total_ram, FILE *out);
+                      uint64_t total_ram, enum verify_style style, FILE *out);
 
 #endif
