@@ -27,6 +27,15 @@ VT_API void vt_strlist_free(struct vt_strlist *s);
  * 0 or -ENOMEM. */
 VT_API int vt_strlist_add(struct vt_strlist *s, const char *str);
 
+/* The VMM's CPU slot of a vCPU (present or hot-pluggable): its CPU index in
+ * QEMU (`info numa`, `-numa cpu`), its `vcpu id` in libvirt and its place in
+ * cloud-hypervisor's topology, numbered socket-major from the plan's shape;
+ * it differs from the vCPU number where a vnode's vCPUs do not fill their
+ * sockets (2+3 vCPUs in 2 sockets of 3: vCPUs 2-4 are slots 3-5). -1 when
+ * the plan's APIC IDs are not the slots' (the xen and legacy encodings) or
+ * vcpu is beyond the plan. */
+VT_API long vt_layout_vmm_slot(const struct vt_layout *l, unsigned vcpu);
+
 /* How QEMU learns the NUMA layout. */
 enum vt_qemu_numa {
     /* -numa node/cpu/dist: QEMU builds its own SRAT and SLIT. Needs guest

@@ -15,6 +15,7 @@
 #include "vtopo/acpi.h"
 #include "vtopo/cpuid.h"
 #include "vtopo/emit.h"
+#include "vtopo/vmm.h"
 
 #define PLAN_FORMAT         "vtopo-plan"
 #define PLAN_FORMAT_VERSION 2
@@ -40,10 +41,16 @@ static void vcpus_json(struct buf *b, const struct vt_layout *l, bool hotplug)
     for (size_t i = 0; i < n; i++) {
         const struct vt_vcpu *c = hotplug ? vt_layout_hotplug_vcpu(l, i) : vt_layout_vcpu(l, i);
 
+        long slot = vt_layout_vmm_slot(l, c->vcpu);
+
         buf_printf(b,
                    "    {\"vcpu\": %u, \"apic_id\": %u, \"vnode\": %u, \"package\": %u, "
-                   "\"die\": %u, \"core\": %u, \"thread\": %u, \"pcpu\": ",
+                   "\"die\": %u, \"core\": %u, \"thread\": %u, \"slot\": ",
                    c->vcpu, c->apic_id, c->vnode, c->package, c->die, c->core, c->thread);
+        if (slot >= 0)
+            buf_printf(b, "%ld, \"pcpu\": ", slot);
+        else
+            buf_printf(b, "null, \"pcpu\": ");
         if (c->pcpu >= 0)
             buf_printf(b, "%d}", c->pcpu);
         else

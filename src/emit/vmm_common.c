@@ -19,6 +19,26 @@ size_t vmm_slot(const struct vt_shape *s, const struct vt_vcpu *c)
     return qemu_slot_of(s, &ids);
 }
 
+long vt_layout_vmm_slot(const struct vt_layout *l, unsigned vcpu)
+{
+    const struct vt_shape *s = vt_layout_shape(l);
+    unsigned nfirst;
+    unsigned present = (unsigned)vt_layout_vcpu_count(l);
+    const struct vt_vcpu *c;
+
+    nfirst = present;
+    if (vt_layout_apic_encoding(l) != VT_APIC_SDM)
+        return -1;
+    if (vcpu < nfirst)
+        c = vt_layout_vcpu(l, vcpu);
+    else if (!(c = vt_layout_hotplug_vcpu(l, vcpu - nfirst)))
+        return -1;
+    if (c->package >= s->sockets || c->die >= s->dies || c->core >= s->cores ||
+        c->thread >= s->threads)
+        return -1;
+    return (long)vmm_slot(s, c);
+}
+
 size_t vmm_prefix(const struct vt_layout *l)
 {
     const struct vt_shape *s = vt_layout_shape(l);

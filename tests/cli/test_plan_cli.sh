@@ -35,7 +35,7 @@ t_begin "plan: QEMU's APIC IDs for 2 sockets x 3 cores (0,1,2,4,5,6)"
 run "$VTOPO" plan -q "${HOST[@]}" --vcpus 6 --memory 4G --vnodes 2 --mem-layout qemu-q35
 expect_rc 0
 expect_out_has "shape 2 sockets x 1 die x 3 cores x 1 thread"
-expect_out_line "      5        6      1        1    0     2       0     -"
+expect_out_line "      5        6      1        1    0     2       0     5     -"
 expect_out_line "vnode 1: guest_pxm 1, linux node 1, pnode 1 (host pxm 1)"
 expect_out_line "   0:   10   21"
 expect_out_line "  0x0000000000100000-0x000000007fffffff usable"
@@ -44,16 +44,16 @@ t_begin "plan: Xen encoding, 49 vCPUs split 25/24"
 run "$VTOPO" plan -q "${HOST[@]}" --vcpus 49 --memory 4G --vnodes 2 --apic xen \
     --vnode-pnodes 0,0
 expect_rc 0
-expect_out_line "     24       48      0        0    0    24       0     -"
-expect_out_line "     25       64      1        1    0     0       0     -"
-expect_out_line "     48      110      1        1    0    23       0     -"
+expect_out_line "     24       48      0        0    0    24       0     -     -"
+expect_out_line "     25       64      1        1    0     0       0     -     -"
+expect_out_line "     48      110      1        1    0    23       0     -     -"
 expect_out_line "   0:   10   11"
 
 t_begin "plan --json: the layout, one line per vCPU, with CPUID"
 run "$VTOPO" plan -q "${HOST[@]}" --vcpus 6 --memory 4G --vnodes 2 --json
 expect_rc 0
 expect_out_has '"format": "vtopo-plan"' '"apic_encoding": "sdm"' '"cpuid": ['
-expect_out_line '    {"vcpu": 3, "apic_id": 4, "vnode": 1, "package": 1, "die": 0, "core": 0, "thread": 0, "pcpu": null},'
+expect_out_line '    {"vcpu": 3, "apic_id": 4, "vnode": 1, "package": 1, "die": 0, "core": 0, "thread": 0, "slot": 3, "pcpu": null},'
 if command -v python3 >/dev/null 2>&1 && python3 -c 'import json' 2>/dev/null; then
     printf '%s\n' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["vcpus"])==6 and len(d["cpuid"])==6' ||
         t_fail "the JSON does not parse or lacks vcpus/cpuid"
@@ -252,8 +252,8 @@ expect_out_line "plan: 4 vCPUs (+2 hot-pluggable), 4 GiB, 3 vnodes; shape 2 sock
     "  hot-pluggable vcpus: 4-5" \
     "  hot-pluggable memory: 1024 MiB, ranges: 0x180000000-0x1bfffffff" \
     "vnode 2: guest_pxm 2, linux node 2, no pnode" "  generic initiators: 0000:00:04.0" \
-    "      3        4      1        1    0     0       0     -" \
-    "      5        6      1        1    0     2       0     -  hot-pluggable" \
+    "      3        4      1        1    0     0       0     3     -" \
+    "      5        6      1        1    0     2       0     5     -  hot-pluggable" \
     "   2:   20   20   10"
 if command -v python3 >/dev/null 2>&1; then
     python3 - "$T/hp/plan.json" <<'PY' || t_fail "plan.json lacks the hot-pluggable vCPUs, the initiator or the hot-pluggable range"
@@ -261,7 +261,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert len(d["vcpus"]) == 4 and len(d["hotplug_vcpus"]) == 2 and len(d["cpuid"]) == 6
 assert d["hotplug_vcpus"][1] == {"vcpu": 5, "apic_id": 6, "vnode": 1, "package": 1, "die": 0,
-                                 "core": 2, "thread": 0, "pcpu": None}
+                                 "core": 2, "thread": 0, "slot": 5, "pcpu": None}
 assert d["initiators"] == [{"device": "0000:00:04.0", "segment": 0, "bus": 0, "devfn": 32,
                             "vnode": 2}]
 assert d["hotplug_memory"] == [{"start": "0x180000000", "end": "0x1c0000000", "vnode": 1}]
@@ -367,5 +367,14 @@ t_begin "plurals: one vnode, one vCPU"
 run "$VTOPO" plan -q --synthetic sockets=1,cores=2 --vcpus 1 --memory 1G
 expect_rc 0
 expect_out_has "plan: 1 vCPU, 1 GiB, 1 vnode; shape 1 socket x 1 die x 1 core x 1 thread;"
+
+t_begin "each vCPU's VMM slot beside its number: 2+3 vCPUs in sockets of 3 are QEMU's CPUs 0-1, 3-5"
+run "$VTOPO" plan -q "${HOST[@]}" --vcpus 5 --vcpu-nodes 0-1:0,2-4:1 --memory 1G
+expect_rc 0
+expect_out_line "   vcpu  apic_id  vnode  package  die  core  thread  slot  pcpu" \
+    "      2        4      1        1    0     0       0     3     -" \
+    "      4        6      1        1    0     2       0     5     -"
+run "$VTOPO" plan -q "${HOST[@]}" --vcpus 5 --vcpu-nodes 0-1:0,2-4:1 --memory 1G --json
+expect_out_has '"vcpu": 2, "apic_id": 4, "vnode": 1, "package": 1, "die": 0, "core": 0, "thread": 0, "slot": 3,'
 
 vt_finish

@@ -102,10 +102,16 @@ static void print_vnode_extras(const struct vt_layout *l, const struct vt_vnode 
     }
 }
 
-static void print_vcpu(const struct vt_vcpu *c, bool hotplug)
+static void print_vcpu(const struct vt_layout *l, const struct vt_vcpu *c, bool hotplug)
 {
+    long slot = vt_layout_vmm_slot(l, c->vcpu);
+
     printf("  %5u  %7u  %5u  %7u  %3u  %4u  %6u  ", c->vcpu, c->apic_id, c->vnode, c->package,
            c->die, c->core, c->thread);
+    if (slot >= 0)
+        printf("%4ld  ", slot);
+    else
+        printf("%4s  ", "-");
     if (c->pcpu >= 0)
         printf("%4d", c->pcpu);
     else
@@ -162,11 +168,12 @@ static void print_layout(const struct vt_layout *l)
         }
         print_vnode_extras(l, v);
     }
-    printf("vcpus:\n   vcpu  apic_id  vnode  package  die  core  thread  pcpu\n");
+    /* slot: QEMU's CPU index, libvirt's vcpu id (vt_layout_vmm_slot). */
+    printf("vcpus:\n   vcpu  apic_id  vnode  package  die  core  thread  slot  pcpu\n");
     for (size_t i = 0; i < nc; i++)
-        print_vcpu(vt_layout_vcpu(l, i), false);
+        print_vcpu(l, vt_layout_vcpu(l, i), false);
     for (size_t i = 0; i < nhot; i++)
-        print_vcpu(vt_layout_hotplug_vcpu(l, i), true);
+        print_vcpu(l, vt_layout_hotplug_vcpu(l, i), true);
     printf("distances:\nvnode");
     for (size_t j = 0; j < nv; j++)
         printf("%5zu", j);
