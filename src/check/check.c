@@ -851,6 +851,17 @@ static void check_cpuid(struct ctx *x)
         if (x->have_srat && x->c->srat_used)
             node[i] = node_of_apic(x, t[i].apic_id);
     }
+    if (x->have_madt) {
+        size_t enabled = 0;
+
+        for (size_t i = 0; i < x->madt.ncpus; i++)
+            enabled += (x->madt.cpus[i].flags & VT_MADT_ENABLED) != 0;
+        if (n < enabled)
+            finding(x, VT_SEV_ERROR, "cpuid.missing_cpus", "", -1,
+                    "the CPUID describes %zu vCPU%s but the MADT enables %zu CPUs: the others "
+                    "have no CPUID here (the CPUID and the tables of two guests?)",
+                    n, n == 1 ? "" : "s", enabled);
+    }
     spans(x, t, node, n, false);
     spans(x, t, node, n, true);
 out:

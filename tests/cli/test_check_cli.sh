@@ -71,4 +71,19 @@ run "$VTOPO" check "$T/empty"
 expect_rc 2
 expect_err_has "no ACPI table to check"
 
+t_begin "check: a CPUID of fewer vCPUs than the MADT enables is an error, not clean"
+"$VTOPO" plan -q --host "$SRC/examples/hosts/demo-2s6c.json" --vcpus 6 --memory 1G --out "$T/c6" >/dev/null
+"$VTOPO" plan -q --host "$SRC/examples/hosts/demo-2s6c.json" --vcpus 8 --memory 1G --out "$T/c8" >/dev/null
+run "$VTOPO" check "$T/c8" --cpuid "$T/c6/cpuid.txt"
+expect_rc 1
+expect_out_has "cpuid.missing_cpus          : the CPUID describes 6 vCPUs but the MADT enables 8 CPUs"
+run "$VTOPO" check "$T/c8"
+expect_rc 0
+
+t_begin "check: a file that is no table suggests --memory-image"
+head -c 4096 /dev/zero >"$T/mem.img"
+run "$VTOPO" check "$T/mem.img"
+expect_rc 2
+expect_err_has "not an SRAT, SLIT, MADT or HMAT" "a guest memory dump (pmemsave) goes with --memory-image"
+
 vt_finish

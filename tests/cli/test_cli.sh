@@ -131,7 +131,7 @@ t_begin "vtopo help on an unknown command: exit 2 with a sentence"
 run "$VTOPO" help frobnicate
 expect_rc 2
 expect_out_empty
-expect_err_has "no command 'frobnicate'"
+expect_err_has "'frobnicate' is not a vtopo command. See 'vtopo --help'."
 
 # ---- usage errors --------------------------------------------------------
 

@@ -1,8 +1,10 @@
 /* vtopo check: lint a guest's ACPI tables (and E820, CPUID) and predict what
  * Linux does with them. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -182,6 +184,10 @@ int cmd_check(int argc, char **argv)
         if ((stat(operands[i], &st) == 0 && S_ISDIR(st.st_mode)
                  ? vt_check_input_add_dir(&in, operands[i], &err)
                  : vt_check_input_add_file(&in, VT_CHECK_FILE_TABLE, operands[i], &err)) < 0) {
+            /* A file that is no table may be a guest's memory dump. */
+            if (err.code == -EINVAL && strstr(err.msg, ": not an SRAT, SLIT, MADT or HMAT"))
+                snprintf(err.msg + strlen(err.msg), sizeof(err.msg) - strlen(err.msg),
+                         "; a guest memory dump (pmemsave) goes with --memory-image");
             rc = cli_fail("check", &err);
             goto out;
         }

@@ -97,7 +97,7 @@ static int run(int argc, char **argv)
         }
         c = find_cmd(argv[2]);
         if (!c) {
-            cli_line(stderr, "vtopo: no command '%s'. See 'vtopo --help'.", argv[2]);
+            cli_line(stderr, "vtopo: '%s' is not a vtopo command. See 'vtopo --help'.", argv[2]);
             return VT_EXIT_USAGE;
         }
         c->usage(stdout);
