@@ -144,6 +144,9 @@ VT_API const struct vt_host_device *vt_host_device_by_bdf(const struct vt_host *
 /* Warnings gathered while loading, in order. */
 VT_API size_t vt_host_warning_count(const struct vt_host *h);
 VT_API const char *vt_host_warning(const struct vt_host *h, size_t index);
+/* How many of the warnings (the first ones) a host file recorded when its
+ * host was read and saved, rather than arose now. */
+VT_API size_t vt_host_recorded_warning_count(const struct vt_host *h);
 /* One line saying where the model came from ("sysfs /", "file x.json"). */
 VT_API const char *vt_host_description(const struct vt_host *h);
 

@@ -538,6 +538,11 @@ const char *vt_host_warning(const struct vt_host *h, size_t index)
     return index < h->nwarnings ? h->warnings[index] : NULL;
 }
 
+size_t vt_host_recorded_warning_count(const struct vt_host *h)
+{
+    return h->nrecorded_warnings;
+}
+
 const char *vt_host_description(const struct vt_host *h)
 {
     return h->desc;

@@ -41,6 +41,7 @@ struct vt_host {
     size_t ndevs, cap_devs;
     char **warnings;
     size_t nwarnings, cap_warnings;
+    size_t nrecorded_warnings; /* the first ones: a host file's, from when it was saved */
     int *cpu_pnode; /* indexed by pcpu, -1 = none */
     size_t ncpu_pnode;
     struct pfn_entry *pfn;

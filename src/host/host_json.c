@@ -712,6 +712,7 @@ static int read_root(const struct reader *r, struct vt_host *h, struct json_obje
                 return rc;
             host_warn(h, "%s", json_object_get_string(s));
         }
+        h->nrecorded_warnings = h->nwarnings;
     }
     return 0;
 }

@@ -409,11 +409,11 @@ static int load_distances(const struct sysfs *s, const struct vt_bitmap *possibl
             if (i == 0)
                 host_warn(h,
                           "distance rows list %zu entries, one per possible node, but %zu "
-                          "nodes are online; the online nodes' columns are used",
-                          nposs, h->nnodes);
+                          "node%s online; the online nodes' columns are used",
+                          nposs, h->nnodes, h->nnodes == 1 ? " is" : "s are");
         } else {
-            host_warn(h, "%s/%s lists %zu distances but %zu nodes are online; distances unknown",
-                      s->root, rel, count, h->nnodes);
+            host_warn(h, "%s/%s lists %zu distances but %zu node%s online; distances unknown",
+                      s->root, rel, count, h->nnodes, h->nnodes == 1 ? " is" : "s are");
             unusable = true;
         }
     }

@@ -414,4 +414,13 @@ if ! printf '%s\n' "$OUT" | grep -Eq '^node 0( |$)'; then
     t_fail "the live JSON read back has no node 0"
 fi
 
+t_begin "host --host FILE: the warnings FILE recorded are notes of when it was saved, not new warnings"
+"$VTOPO" host --synthetic sockets=2,cores=2 --json >"$T/warned.json"
+sed -i '/"warnings": \[/a\    "no SRAT then"' "$T/warned.json"
+grep -q 'no SRAT then' "$T/warned.json" || t_fail "test defect: no warning planted"
+run "$VTOPO" host --host "$T/warned.json"
+expect_rc 0
+expect_err_has "vtopo host: note: $T/warned.json recorded when it was saved: no SRAT then"
+case $ERR in *"warning: no SRAT then"*) t_fail "the recorded warning is printed as a new one" ;; esac
+
 vt_finish
