@@ -9,9 +9,10 @@ set -eu
 build_pkgs="cmake make gcc libc6-dev clang pkg-config libcmocka-dev libjson-c-dev libnuma-dev bzip2"
 # Test oracles: hwloc (lstopo), iasl (acpica-tools), QEMU (vtopo emit qemu's
 # arguments must start it), libvirt's schema (virt-xml-validate) and xmllint;
-# strace kills vtopo at each rename to prove a plan directory is one set.
+# strace kills vtopo at each rename to prove a plan directory is one set;
+# zsh loads the completion (tests/cli/test_completion.sh).
 test_pkgs="hwloc libclang-rt-14-dev binutils clang-format acpica-tools qemu-system-x86"
-test_pkgs="$test_pkgs libvirt-clients libxml2-utils strace"
+test_pkgs="$test_pkgs libvirt-clients libxml2-utils strace zsh"
 guest_pkgs="qemu-system-x86 busybox-static"
 
 case "${1:-all}" in
