@@ -1302,14 +1302,18 @@ static int check_pnode_memory(struct planner *p)
             if (p->vnode_pnode[p->r->hotplug[k].vnode] == (int)hn->pnode)
                 hot += p->r->hotplug[k].bytes;
         if (want + hot > hn->memory_bytes) {
-            char a[32], b[32];
+            /* One unit for both: GiB when both are whole GiB, else MiB
+             * (the node's rounded down). */
+            bool gib = (want + hot) % (UINT64_C(1) << 30) == 0 &&
+                       hn->memory_bytes % (UINT64_C(1) << 30) == 0;
+            unsigned shift = gib ? 30 : 20;
+            unsigned long long a = (want + hot) >> shift, b = hn->memory_bytes >> shift;
 
-            vt_size_format(a, sizeof(a), want + hot);
-            vt_size_format(b, sizeof(b), hn->memory_bytes);
             return vt_err_set(p->err, -EINVAL,
-                              "host node %u would back %s of guest memory%s but has %s (choose "
-                              "other pnodes with %s, or less %s%s%s)",
-                              hn->pnode, a, hot ? ", hot-pluggable included," : "", b,
+                              "host node %u would back %llu %s of guest memory%s but has %llu "
+                              "%s (choose other pnodes with %s, or less %s%s%s)",
+                              hn->pnode, a, gib ? "GiB" : "MiB",
+                              hot ? ", hot-pluggable included," : "", b, gib ? "GiB" : "MiB",
                               F(VT_FIELD_VNODE_PNODES), F(VT_FIELD_MEMORY), hot ? " or " : "",
                               hot ? F(VT_FIELD_HOTPLUG_MEMORY) : "");
         }
