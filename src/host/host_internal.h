@@ -42,7 +42,7 @@ struct vt_host {
     char **warnings;
     size_t nwarnings, cap_warnings;
     size_t nrecorded_warnings; /* the first ones: a host file's, from when it was saved */
-    int *cpu_pnode; /* indexed by pcpu, -1 = none */
+    int *cpu_pnode;            /* indexed by pcpu, -1 = none */
     size_t ncpu_pnode;
     struct pfn_entry *pfn;
     uint64_t *pfn_start; /* pfn[i].start, contiguous: what the search touches */

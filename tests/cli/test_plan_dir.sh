@@ -122,4 +122,19 @@ run "$VTOPO" emit qemu --plan "$T/nonexist"
 expect_rc 2
 expect_err_has "$T/nonexist/plan.json"
 
+t_begin "a plan made on another live machine is refused unless --any-host; this machine's is used"
+"$VTOPO" plan -q --synthetic sockets=2,cores=2 --vcpus 2 --memory 1G --mem-layout qemu-q35 \
+    --out "$T/elsewhere" >/dev/null
+# As if planned on a live host that is not this one: its source is sysfs /.
+sed -i 's#"source": "synthetic sockets=2,cores=2"#"source": "sysfs /"#' \
+    "$T/elsewhere/host.json" "$T/elsewhere/plan.json"
+run "$VTOPO" emit qemu --plan "$T/elsewhere"
+expect_rc 2
+expect_err_has "was planned on a live host (fingerprint" "give --any-host to use it here anyway"
+run "$VTOPO" emit qemu -q --plan "$T/elsewhere" --any-host
+expect_rc 0
+"$VTOPO" plan -q --vcpus 1 --memory 1G --mem-layout qemu-q35 --out "$T/here" >/dev/null 2>&1
+run "$VTOPO" emit qemu -q --plan "$T/here"
+expect_rc 0
+
 vt_finish

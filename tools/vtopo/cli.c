@@ -142,8 +142,8 @@ int cli_load_host(const char *cmd, const struct cli_host_opts *o, struct vt_host
         return cli_fail(cmd, &err);
     for (size_t i = 0; !o->quiet && i < vt_host_warning_count(*host); i++) {
         if (i < vt_host_recorded_warning_count(*host))
-            cli_line(stderr, "vtopo %s: note: %s recorded when it was saved: %s", cmd,
-                     o->host_file, vt_host_warning(*host, i));
+            cli_line(stderr, "vtopo %s: note: %s recorded when it was saved: %s", cmd, o->host_file,
+                     vt_host_warning(*host, i));
         else
             fprintf(stderr, "vtopo %s: warning: %s\n", cmd, vt_host_warning(*host, i));
     }

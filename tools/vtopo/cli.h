@@ -75,6 +75,7 @@ struct cli_host_opts {
     /* The plan commands: --plan DIR (the plan's own host and request), and
      * the first host or request option given, which --plan excludes. */
     const char *plan_dir;
+    bool any_host; /* --any-host: a plan of another live host is used here anyway */
     const char *planning_option;
     /* The plan options given: bit opt - OPT_VCPUS (cli_plan_given). */
     unsigned long long given;
@@ -126,6 +127,7 @@ enum {
     OPT_INITIATOR,
     OPT_HOTPLUG_MEMORY,
     OPT_PLAN_DIR,
+    OPT_ANY_HOST,
     OPT_PLAN_LAST,
 };
 /* clang-format off */
@@ -150,7 +152,8 @@ enum {
     {"max-vcpus", required_argument, NULL, OPT_MAX_VCPUS},                                         \
     {"initiator", required_argument, NULL, OPT_INITIATOR},                                         \
     {"hotplug-memory", required_argument, NULL, OPT_HOTPLUG_MEMORY},                               \
-    {"plan", required_argument, NULL, OPT_PLAN_DIR}
+    {"plan", required_argument, NULL, OPT_PLAN_DIR},                                               \
+    {"any-host", no_argument, NULL, OPT_ANY_HOST}
 /* clang-format on */
 /* Apply one plan option to r; returns 0, a negative error (err set), or 1
  * when opt is not a plan option. */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -84,7 +85,8 @@ int cli_plan_opt(struct vt_request *r, int opt, const char *arg, struct vt_err *
 void cli_plan_usage_options(FILE *out)
 {
     fprintf(out, "Plan: --plan DIR takes a plan directory (vtopo plan --out DIR): its host and\n"
-                 "request, planned again; no other host or guest option with it.\n"
+                 "request, planned again; no other host or guest option with it. A plan made\n"
+                 "on another live machine is refused unless --any-host.\n"
                  "\n"
                  "Host source (default: this machine's /sys): --fsroot, --host, --synthetic,\n"
                  "--acpi, as for 'vtopo host'.\n"
@@ -164,6 +166,10 @@ int cli_plan_getopt(const char *cmd, int argc, char **argv, const struct option 
             ho->plan_dir = optarg;
             continue;
         }
+        if (opt == OPT_ANY_HOST) {
+            ho->any_host = true;
+            continue;
+        }
         if (cli_host_opt(ho, opt, optarg)) {
             if (!ho->planning_option)
                 ho->planning_option = option_name(longopts, opt);
@@ -180,6 +186,32 @@ int cli_plan_getopt(const char *cmd, int argc, char **argv, const struct option 
             ho->planning_option = option_name(longopts, opt);
     }
     return -1;
+}
+
+/* A plan made on a live host (sysfs /) names that machine's nodes and CPUs:
+ * used on another machine, it is refused unless --any-host. */
+static int same_live_host(const char *cmd, const struct cli_host_opts *ho,
+                          const struct vt_host *planned)
+{
+    struct vt_host_source live = {.kind = VT_HOST_SYSFS}; /* as vtopo plan reads it */
+    char want[VT_HOST_FINGERPRINT_LEN + 1], have[VT_HOST_FINGERPRINT_LEN + 1];
+    struct vt_host *h = NULL;
+    struct vt_err err;
+    int rc = VT_EXIT_OK;
+
+    if (ho->any_host || strcmp(vt_host_description(planned), "sysfs /") != 0)
+        return VT_EXIT_OK;
+    if (vt_host_fingerprint(planned, want, &err) < 0 || vt_host_load(&live, &h, &err) < 0 ||
+        vt_host_fingerprint(h, have, &err) < 0)
+        rc = cli_fail(cmd, &err);
+    else if (strcmp(want, have) != 0)
+        rc = cli_usage_error(cmd,
+                             "--plan %s was planned on a live host (fingerprint %s) that is not "
+                             "this machine (%s): its host nodes and pinned CPUs are the other's; "
+                             "give --any-host to use it here anyway",
+                             ho->plan_dir, want, have);
+    vt_host_free(h);
+    return rc;
 }
 
 bool cli_plan_given(const struct cli_host_opts *ho, int opt)
@@ -201,6 +233,8 @@ int cli_plan_layout(const char *cmd, const struct cli_host_opts *ho, const struc
                                    ho->plan_dir, ho->planning_option);
         if (vt_plan_dir_load(ho->plan_dir, cli_field_flags, h, l, &err) < 0)
             return cli_fail(cmd, &err);
+        if ((rc = same_live_host(cmd, ho, *h)) != VT_EXIT_OK)
+            return rc;
     } else {
         if ((rc = cli_load_host(cmd, ho, h)) != VT_EXIT_OK)
             return rc;
