@@ -353,4 +353,17 @@ expect_out_has "Usage: vtopo exec"
 run "$VTOPO" --help
 expect_out_has "exec "
 
+t_begin "exec --dry-run says where the command would run and runs nothing; a device by its name"
+run "$VTOPO" exec --fsroot "$D2" --node "$a" --membind --dry-run -- touch "$T/ran"
+expect_rc 0
+expect_out_has "would run touch on CPUs 0 (node $a), memory bound to node $a"
+[ ! -e "$T/ran" ] || t_fail "--dry-run ran the command"
+mkdir -p "$D2/sys/class/net/eth7"
+ln -s "../../../0000:3b:00.0" "$D2/sys/class/net/eth7/device"
+run "$VTOPO" exec --fsroot "$D2" --device eth7 --dry-run -- true
+expect_rc 0
+expect_out_has "(node $b, device 0000:3b:00.0)"
+run "$VTOPO" exec --fsroot "$D2" --device eth99 --dry-run -- true
+expect_rc 2
+
 vt_finish

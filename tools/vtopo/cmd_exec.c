@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,8 @@ void cmd_exec_usage(FILE *out)
 {
     fprintf(out,
             "Usage: vtopo exec [--fsroot DIR | --host FILE | --synthetic SPEC] [--acpi DIR]\n"
-            "                  (--node N | --device BDF) [--membind | --mempref] [--quiet]\n"
+            "                  (--node N | --device BDF|NAME) [--membind | --mempref]\n"
+            "                  [--dry-run] [--quiet]\n"
             "                  -- COMMAND [ARG...]\n"
             "\n"
             "Run COMMAND on the housekeeping CPUs of host node N (online, not isolated, not\n"
@@ -26,7 +28,8 @@ void cmd_exec_usage(FILE *out)
             "\n"
             "Target (exactly one):\n"
             "  --node N          host node N (a pnode, /sys/devices/system/node/nodeN)\n"
-            "  --device BDF      the node of PCI device BDF (DDDD:BB:DD.F or BB:DD.F); a\n"
+            "  --device BDF      the node of PCI device BDF (DDDD:BB:DD.F or BB:DD.F), or\n"
+            "                    of the device a name has in /sys/class (eth0, nvme0); a\n"
             "                    device with numa_node -1 runs on its local_cpulist when that\n"
             "                    is narrower than all CPUs, else unbound (with a warning)\n"
             "\n"
@@ -41,6 +44,8 @@ void cmd_exec_usage(FILE *out)
             "  --synthetic SPEC  build a host from a spec (docs/synthetic-hosts.md)\n"
             "  --acpi DIR        take SRAT/SLIT from DIR\n"
             "\n"
+            "  --dry-run         print where COMMAND would run (CPUs, node, memory) and do\n"
+            "                    not run it\n"
             "  -q, --quiet       do not print warnings\n"
             "  -h, --help        show this help\n"
             "\n"
@@ -54,7 +59,61 @@ enum {
     OPT_DEVICE,
     OPT_MEMBIND,
     OPT_MEMPREF,
+    OPT_DRY_RUN,
 };
+
+/* A device named as Linux names it (eth0, nvme0, a block device): the PCI
+ * address its /sys/class/CLASS/NAME/device link points to, under root. */
+static int device_by_name(const char *root, const char *name, char *bdf, size_t size)
+{
+    static const char *const classes[] = {"net", "nvme", "block", "infiniband", "drm", NULL};
+
+    if (strchr(name, '/') || strchr(name, ':'))
+        return -1;
+    for (size_t i = 0; classes[i]; i++) {
+        char path[PATH_MAX], target[PATH_MAX];
+        const char *base;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "%s/sys/class/%s/%s/device", root, classes[i], name);
+        if ((n = readlink(path, target, sizeof(target) - 1)) <= 0)
+            continue;
+        target[n] = '\0';
+        base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+        if (strlen(base) < size && strchr(base, ':')) {
+            snprintf(bdf, size, "%s", base);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* The calling thread's CPUs as a cpulist, into buf. */
+static void own_cpus(char *buf, size_t size)
+{
+    size_t bytes = CPU_ALLOC_SIZE(16384);
+    cpu_set_t *set = CPU_ALLOC(16384);
+    size_t o = 0;
+
+    buf[0] = '\0';
+    if (!set || sched_getaffinity(0, bytes, set) < 0) {
+        snprintf(buf, size, "?");
+        CPU_FREE(set);
+        return;
+    }
+    for (int c = 0; c < 16384 && o < size; c++) {
+        int end = c;
+
+        if (!CPU_ISSET_S((size_t)c, bytes, set))
+            continue;
+        while (end + 1 < 16384 && CPU_ISSET_S((size_t)end + 1, bytes, set))
+            end++;
+        o +=
+            (size_t)snprintf(buf + o, size - o, end > c ? "%s%d-%d" : "%s%d", o ? "," : "", c, end);
+        c = end;
+    }
+    CPU_FREE(set);
+}
 
 /* A node number: decimal digits, as a pnode (range checked by the library). */
 static int parse_node(const char *text, int *out)
@@ -97,10 +156,13 @@ int cmd_exec(int argc, char **argv)
         {"device", required_argument, NULL, OPT_DEVICE},
         {"membind", no_argument, NULL, OPT_MEMBIND},
         {"mempref", no_argument, NULL, OPT_MEMPREF},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    char named_bdf[64];
+    bool dry_run = false;
     struct vt_exec_options eo = {.flags = VT_EXEC_LAZY}; /* binds this thread: no workers */
     struct cli_host_opts ho = {0};
     struct vt_host_source src;
@@ -130,6 +192,9 @@ int cmd_exec(int argc, char **argv)
                 return cli_usage_error("exec", "--membind and --mempref are alternatives; give "
                                                "at most one");
             mem = opt == OPT_MEMBIND ? VT_EXEC_MEM_BIND : VT_EXEC_MEM_PREFERRED;
+            break;
+        case OPT_DRY_RUN:
+            dry_run = true;
             break;
         case 'q':
             ho.quiet = true;
@@ -164,6 +229,10 @@ int cmd_exec(int argc, char **argv)
     if (!ho.quiet)
         for (size_t i = 0; i < vt_host_warning_count(h); i++)
             fprintf(stderr, "vtopo exec: warning: %s\n", vt_host_warning(h, i));
+    /* A name (eth0, nvme0) for a device: its PCI address. */
+    if (device && !strchr(device, ':') &&
+        device_by_name(ho.fsroot ? ho.fsroot : "", device, named_bdf, sizeof(named_bdf)) == 0)
+        device = named_bdf;
     if (device)
         rc = vt_exec_bind_device(rt, device, mem, &info, &err);
     else
@@ -173,6 +242,20 @@ int cmd_exec(int argc, char **argv)
         return cli_fail("exec", &err);
     if (!ho.quiet)
         warn_placement(device, &info);
+    if (dry_run) {
+        char cpus[4096];
+
+        own_cpus(cpus, sizeof(cpus));
+        printf("would run %s on CPUs %s", argv[optind], cpus);
+        if (info.target_pnode >= 0)
+            printf(" (node %d%s%s)", info.target_pnode, device ? ", device " : "",
+                   device ? device : "");
+        if (mem == VT_EXEC_MEM_BIND || mem == VT_EXEC_MEM_PREFERRED || info.mem_pnode >= 0)
+            printf(", memory %s node %d", mem == VT_EXEC_MEM_BIND ? "bound to" : "preferred on",
+                   info.mem_pnode >= 0 ? info.mem_pnode : info.target_pnode);
+        printf("\n");
+        return fflush(stdout) == 0 ? VT_EXIT_OK : VT_EXIT_SYSTEM;
+    }
 
     fflush(stdout);
     fflush(stderr);
