@@ -289,8 +289,8 @@ fi
 grep -q 0x0000000180000000 "$T/hp/e820.txt" && t_fail "e820.txt holds the hot-pluggable range"
 run "$VTOPO" check "$T/hp"
 expect_rc 0
-expect_out_line "  node 1: PXM 1, 1 CPUs, 2048 MiB, 2 hot-pluggable CPUs, 1024 MiB hot-pluggable" \
-    "  node 2: PXM 2, 0 CPUs, 0 MiB, 1 generic initiator(s)"
+expect_out_line "  node 1: PXM 1, 1 CPU, 2048 MiB, 2 hot-pluggable CPUs, 1024 MiB hot-pluggable" \
+    "  node 2: PXM 2, 0 CPUs, 0 MiB, 1 generic initiator"
 expect_out_has "node.initiator_only"
 
 t_begin "plan: a generic-initiator vnode Linux gets no node from is not called empty"

@@ -60,14 +60,19 @@ static void print_report(const struct vt_check *c, bool quiet)
             for (size_t i = 0; i < vt_check_node_count(c); i++) {
                 const struct vt_check_node *n = vt_check_node(c, i);
 
-                printf("  node %d: PXM %" PRIu32 ", %zu CPUs, %" PRIu64 " MiB", n->linux_node,
-                       n->pxm, n->ncpus, n->memory_bytes >> 20);
+                /* MiB rounded to the nearest, as vtopo plan's whole-2-MiB
+                 * vnodes show: a vnode of QEMU's map holds its memory less
+                 * the 384 KiB legacy hole, and is still its 4096 MiB here. */
+                printf("  node %d: PXM %" PRIu32 ", %zu CPU%s, %" PRIu64 " MiB", n->linux_node,
+                       n->pxm, n->ncpus, cli_s(n->ncpus), (n->memory_bytes + (1u << 19)) >> 20);
                 if (n->hotplug_cpus)
-                    printf(", %zu hot-pluggable CPUs", n->hotplug_cpus);
+                    printf(", %zu hot-pluggable CPU%s", n->hotplug_cpus, cli_s(n->hotplug_cpus));
                 if (n->hotplug_memory_bytes)
-                    printf(", %" PRIu64 " MiB hot-pluggable", n->hotplug_memory_bytes >> 20);
+                    printf(", %" PRIu64 " MiB hot-pluggable",
+                           (n->hotplug_memory_bytes + (1u << 19)) >> 20);
                 if (n->generic_initiators)
-                    printf(", %zu generic initiator(s)", n->generic_initiators);
+                    printf(", %zu generic initiator%s", n->generic_initiators,
+                           cli_s(n->generic_initiators));
                 printf("\n");
             }
         } else {
