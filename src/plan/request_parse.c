@@ -34,6 +34,11 @@ static int for_each_item(const char *opt, const char *text,
         free(copy);
         return vt_err_set(err, -EINVAL, "%s: empty (expected VCPUS:VALUE,...)", opt);
     }
+    /* VCPUS@VALUE, as the initiator and hot-plug maps write it, is the
+     * same: one map syntax whichever a user reaches for. */
+    for (char *c = copy; *c; c++)
+        if (*c == '@')
+            *c = ':';
     start = p = copy;
     for (;;) {
         char *comma = strchr(p, ',');
@@ -256,12 +261,15 @@ fail:
     return rc;
 }
 
-/* "LEFT@RIGHT" split at its one '@'; the piece is modified. */
-static int split_at(const char *opt, char *piece, const char *want, char **right,
+/* "LEFT@RIGHT" split at its one '@' (or, with colon_too and no '@', its one
+ * ':', as the vCPU maps write it); the piece is modified. */
+static int split_at(const char *opt, char *piece, const char *want, bool colon_too, char **right,
                     struct vt_err *err)
 {
     char *at = strchr(piece, '@');
 
+    if (!at && colon_too && (at = strchr(piece, ':')) && strchr(at + 1, ':'))
+        at = NULL;
     if (!at || strchr(at + 1, '@') || at == piece || !at[1])
         return vt_err_set(err, -EINVAL, "%s '%s': expected %s", opt, piece, want);
     *at = '\0';
@@ -595,7 +603,7 @@ static int initiator_piece(void *ctx, size_t i, const char *piece, struct vt_err
         return vt_err_set(err, -EINVAL, "%s '%.40s...': expected DEVICE@VNODE, e.g. 0000:00:04.0@1",
                           F(VT_FIELD_INITIATORS), piece);
     strcpy(buf, piece);
-    if ((rc = split_at(F(VT_FIELD_INITIATORS), buf, "DEVICE@VNODE, e.g. 0000:00:04.0@1",
+    if ((rc = split_at(F(VT_FIELD_INITIATORS), buf, "DEVICE@VNODE, e.g. 0000:00:04.0@1", false,
                        &vnode_text, err)) < 0)
         return rc;
     if (parse_bdf(buf, &segment, &gi->bus, &dev, &fn) < 0 || segment > UINT16_MAX)
@@ -637,7 +645,7 @@ static int hotplug_piece(void *ctx, size_t i, const char *piece, struct vt_err *
         return vt_err_set(err, -EINVAL, "%s '%.40s...': expected SIZE@VNODE, e.g. 4G@1",
                           F(VT_FIELD_HOTPLUG_MEMORY), piece);
     strcpy(buf, piece);
-    if ((rc = split_at(F(VT_FIELD_HOTPLUG_MEMORY), buf, "SIZE@VNODE, e.g. 4G@1", &vnode_text,
+    if ((rc = split_at(F(VT_FIELD_HOTPLUG_MEMORY), buf, "SIZE@VNODE, e.g. 4G@1", true, &vnode_text,
                        err)) < 0)
         return rc;
     if ((rc = vt_size_parse_unit(buf, &h->bytes, err)) < 0) {

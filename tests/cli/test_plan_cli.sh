@@ -377,4 +377,16 @@ expect_out_line "   vcpu  apic_id  vnode  package  die  core  thread  slot  pcpu
 run "$VTOPO" plan -q "${HOST[@]}" --vcpus 5 --vcpu-nodes 0-1:0,2-4:1 --memory 1G --json
 expect_out_has '"vcpu": 2, "apic_id": 4, "vnode": 1, "package": 1, "die": 0, "core": 0, "thread": 0, "slot": 3,'
 
+t_begin "one map syntax: VCPUS@VNODE as well as VCPUS:VNODE, SIZE:VNODE as well as SIZE@VNODE"
+"$VTOPO" plan -q "${HOST[@]}" --vcpus 4 --vcpu-nodes 0-1:0,2-3:1 --memory 2G \
+    --hotplug-memory 1G@1 --json >"$T/colon.json" 2>/dev/null
+run "$VTOPO" plan -q "${HOST[@]}" --vcpus 4 --vcpu-nodes 0-1@0,2-3@1 --memory 2G \
+    --hotplug-memory 1G:1 --json
+expect_rc 0
+[ "$(cat "$T/colon.json")" = "$OUT" ] || t_fail "the '@' map plans differently from the ':' one"
+"$VTOPO" plan -q "${HOST[@]}" --vcpus 4 --pin 0-3:0-3 --memory 2G --json >"$T/pin.json" 2>/dev/null
+run "$VTOPO" plan -q "${HOST[@]}" --vcpus 4 --pin 0-3@0-3 --memory 2G --json
+expect_rc 0
+[ "$(cat "$T/pin.json")" = "$OUT" ] || t_fail "--pin with '@' plans differently"
+
 vt_finish

@@ -50,7 +50,8 @@ void cmd_verify_usage(FILE *out)
             "                        APIC or HMAT, by its signature); the prediction is then\n"
             "                        what 'vtopo check' says Linux does with the tables\n"
             "  --keep DIR            keep the tables, initramfs, QEMU arguments and console\n"
-            "                        log in DIR\n"
+            "                        log in DIR, a plan directory (--out DIR is the same,\n"
+            "                        as for vtopo plan)\n"
             "  --timeout SECONDS     give up on the guest after this long (default 300)\n"
             "  --append PARAMS       extra guest kernel parameters\n"
             "  --require-numa        also fail (exit 1) when the guest has fewer nodes than\n"
@@ -400,6 +401,7 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
         {"madt", no_argument, NULL, OPT_VMADT},
         {"table", required_argument, NULL, OPT_TABLE},
         {"keep", required_argument, NULL, OPT_KEEP},
+        {"out", required_argument, NULL, OPT_KEEP}, /* plan's name for "write a directory" */
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"append", required_argument, NULL, OPT_APPEND},
         {"json", no_argument, NULL, OPT_JSON},
