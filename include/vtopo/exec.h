@@ -167,6 +167,16 @@ VT_API void vt_exec_free(struct vt_exec *rt);
  * Run fn(arg) on a housekeeping CPU of host node pnode and return its value.
  * info (may be NULL) says where and how it ran. fn NULL: returns -EINVAL and
  * runs nothing. rt NULL: fn runs on the caller (VT_EXEC_REASON_NO_RUNTIME).
+ *
+ * A node that does not exist (or is offline, or has no usable CPU) is not
+ * refused: fn runs on the caller and info->reason says why
+ * (VT_EXEC_REASON_INVALID_NODE, ...). The call is the probe of a device
+ * driver, which must run exactly once whatever the topology does under it (a
+ * node hot-removed between the caller's look and the call is the same case),
+ * and fn's return value is its own; a caller that wants a refusal checks the
+ * node first (vt_host_node_index on vt_exec_host) or info->reason after.
+ * `vtopo exec --node N` does refuse a node the host lacks: a command line has
+ * no one to hand the reason to.
  */
 VT_API int vt_exec_on_node(struct vt_exec *rt, int pnode, vt_exec_fn *fn, void *arg,
                            struct vt_exec_info *info);
