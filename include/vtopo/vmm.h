@@ -64,7 +64,10 @@ struct vt_qemu_opts {
     /* VT_QEMU_NUMA_NATIVE: back each vnode that has a pnode with
      * memory-backend-ram,host-nodes=<pnode>,policy=bind. */
     bool bind;
-    /* The -cpu model (NULL = "max"); the plan's vendor is added to it. */
+    /* The -cpu model (NULL = "max"), with flags if wanted
+     * ("Skylake-Server,+pdpe1gb,-hle"); the plan's vendor is added to it.
+     * vendor=, host-cache-info and l3-cache are refused: the plan decides
+     * them. */
     const char *cpu_model;
 };
 

@@ -289,11 +289,15 @@ int vt_emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *o, struct
     if (!o)
         o = &defaults;
     model = o->cpu_model && *o->cpu_model ? o->cpu_model : "max";
-    if (strchr(model, ','))
-        return vt_err_set(err, -EINVAL,
-                          "the QEMU CPU model '%s' must be a bare model name (the vendor is "
-                          "the plan's)",
-                          model);
+    /* Flags may follow the model (Skylake-Server,+pdpe1gb,-hle); the vendor
+     * and the topology are the plan's. */
+    for (const char *p = strchr(model, ','); p; p = strchr(p + 1, ','))
+        if (!strncmp(p + 1, "vendor=", 7) || !strncmp(p + 1, "host-cache-info", 15) ||
+            !strncmp(p + 1, "l3-cache", 8))
+            return vt_err_set(err, -EINVAL,
+                              "the QEMU CPU model '%s' sets %.*s, which the plan decides (its "
+                              "vendor and caches)",
+                              model, (int)strcspn(p + 1, "=,"), p + 1);
     if ((rc = check_layout(l, o, err)) < 0)
         return rc;
     x2apic = vmm_max_apic_id(l) > VT_XAPIC_MAX_ID;

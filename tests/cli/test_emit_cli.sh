@@ -513,6 +513,9 @@ qemu_accepts()
 qemu_accepts "the demo plan" \
     "node 0 cpus: 0 1 2|node 0 size: 512 MB|node 1 cpus: 3 4 5|node 1 size: 512 MB" \
     "${HOST[@]}" "${DEMO[@]}"
+qemu_accepts "a CPU model with flags (--cpu max,-hle,+pdpe1gb)" \
+    "node 0 cpus: 0 1 2|node 0 size: 512 MB|node 1 cpus: 3 4 5|node 1 size: 512 MB" \
+    "${HOST[@]}" "${DEMO[@]}" --cpu max,-hle,+pdpe1gb
 qemu_accepts "-device vCPUs after the -smp prefix (slot 2 empty)" \
     "node 0 cpus: 0 1|node 0 size: 410 MB|node 1 cpus: 3 4 5|node 1 size: 614 MB" \
     "${HOST[@]}" "${UNBAL[@]}"
@@ -703,5 +706,13 @@ if command -v xmllint >/dev/null 2>&1; then
     [ "$(x 'string(//vcpupin[@vcpu=3]/@cpuset)')" = 6 ] || t_fail "vCPU 2 (slot 3) pinned to 6"
     [ "$(x 'string(//memnode[@cellid=1]/@nodeset)')" = 1 ] || t_fail "cell 1 bound to pnode 1"
 fi
+
+t_begin "emit qemu --cpu: flags pass, the vendor and caches stay the plan's"
+run "$VTOPO" emit qemu -q "${HOST[@]}" "${DEMO[@]}" --cpu Skylake-Server,+pdpe1gb
+expect_rc 0
+expect_out_line "Skylake-Server,+pdpe1gb,vendor=GenuineIntel"
+run "$VTOPO" emit qemu "${HOST[@]}" "${DEMO[@]}" --cpu host,vendor=AuthenticAMD
+expect_rc 2
+expect_err_has "sets vendor, which the plan decides"
 
 vt_finish
