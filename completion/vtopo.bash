@@ -46,6 +46,10 @@ _vtopo()
         COMPREPLY=($(compgen -W "native acpi" -- "$cur"))
         return 0
         ;;
+    --mem-backend)
+        COMPREPLY=($(compgen -W "ram memfd hugepages hugepages:2M hugepages:1G" -- "$cur"))
+        return 0
+        ;;
     --accel)
         COMPREPLY=($(compgen -W "auto tcg kvm" -- "$cur"))
         return 0

@@ -43,9 +43,11 @@ static int fail(const char *what, const struct vt_err *err)
 
 int main(int argc, char **argv)
 {
-    struct vt_host_source src = {
-        VT_HOST_SYNTHETIC, argc > 2 ? argv[2] : "sockets=2,cores=8,threads=2,mem=32G", NULL, true};
-    struct vt_qemu_opts qemu = {VT_QEMU_NUMA_ACPI, NULL, true, false, false, NULL};
+    struct vt_host_source src = {.kind = VT_HOST_SYNTHETIC,
+                                 .arg = argc > 2 ? argv[2] : "sockets=2,cores=8,threads=2,mem=32G",
+                                 .skip_acpi = true};
+    /* QEMU passes our tables (SRAT, SLIT and HMAT) from the plan directory. */
+    struct vt_qemu_opts qemu = {.numa = VT_QEMU_NUMA_ACPI, .hmat = true};
     struct vt_strlist args = {0}, warnings = {0};
     struct vt_host *host = NULL;
     struct vt_request *r = NULL;

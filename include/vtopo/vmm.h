@@ -62,13 +62,21 @@ struct vt_qemu_opts {
      * guest kernel needs acpi_apic_instance=2 to use ours. */
     bool madt;
     /* VT_QEMU_NUMA_NATIVE: back each vnode that has a pnode with
-     * memory-backend-ram,host-nodes=<pnode>,policy=bind. */
+     * host-nodes=<pnode>,policy=bind. */
     bool bind;
     /* The -cpu model (NULL = "max"), with flags if wanted
      * ("Skylake-Server,+pdpe1gb,-hle"); the plan's vendor is added to it.
      * vendor=, host-cache-info and l3-cache are refused: the plan decides
      * them. */
     const char *cpu_model;
+    /* VT_QEMU_NUMA_NATIVE: each vnode's memory backend: anonymous RAM
+     * (memory-backend-ram, the default), a memfd (memory-backend-memfd,
+     * share=on: vhost-user devices need it) or huge pages
+     * (memory-backend-memfd,hugetlb=on,hugetlbsize=hugepage_size, every
+     * vnode's memory a multiple of it). */
+    enum vt_qemu_mem_backend { VT_QEMU_MEM_RAM, VT_QEMU_MEM_MEMFD, VT_QEMU_MEM_HUGEPAGES } backend;
+    /* VT_QEMU_MEM_HUGEPAGES: the page size, 2 MiB or 1 GiB (0: 2 MiB). */
+    uint64_t hugepage_size;
 };
 
 /*

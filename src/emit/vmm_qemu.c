@@ -126,6 +126,21 @@ static int check_layout(const struct vt_layout *l, const struct vt_qemu_opts *o,
                           "fewer, larger ranges)",
                           QEMU_MAX_RAM_SLOTS, F(VT_FIELD_HOTPLUG_MEMORY),
                           vt_layout_hotplug_memory_count(l));
+    if (o->backend == VT_QEMU_MEM_HUGEPAGES) {
+        uint64_t page = o->hugepage_size ? o->hugepage_size : UINT64_C(2) << 20;
+
+        if (page != (UINT64_C(2) << 20) && page != (UINT64_C(1) << 30))
+            return vt_err_set(err, -EINVAL,
+                              "huge pages of %" PRIu64 " KiB: x86 has 2 MiB and 1 GiB pages",
+                              page >> 10);
+        for (size_t v = 0; v < vt_layout_vnode_count(l); v++)
+            if (vt_layout_vnode(l, v)->memory_bytes % page)
+                return vt_err_set(err, -EINVAL,
+                                  "vnode %zu's %" PRIu64 " MiB are not a whole number of %" PRIu64
+                                  " MiB huge pages (give each vnode a multiple with %s)",
+                                  v, vt_layout_vnode(l, v)->memory_bytes >> 20, page >> 20,
+                                  F(VT_FIELD_VNODE_MEMORY));
+    }
     if (o->numa == VT_QEMU_NUMA_ACPI && (rc = check_table_sizes(l, o, err)) < 0)
         return rc;
     if (o->numa == VT_QEMU_NUMA_ACPI && o->tables_dir && strchr(o->tables_dir, ':'))
@@ -168,13 +183,30 @@ static int cpu_args(const struct vt_layout *l, const char *model, struct vt_strl
     return rc ? -ENOMEM : 0;
 }
 
+/* The -object type of each vnode's memory, and what follows its size. */
+static const char *backend_kind(const struct vt_qemu_opts *o)
+{
+    return o->backend == VT_QEMU_MEM_RAM ? "memory-backend-ram" : "memory-backend-memfd";
+}
+
+static const char *backend_extra(const struct vt_qemu_opts *o, char *buf, size_t size)
+{
+    if (o->backend == VT_QEMU_MEM_MEMFD)
+        return ",share=on";
+    if (o->backend != VT_QEMU_MEM_HUGEPAGES)
+        return "";
+    snprintf(buf, size, ",share=on,hugetlb=on,hugetlbsize=%" PRIu64 "M",
+             (o->hugepage_size ? o->hugepage_size : UINT64_C(2) << 20) >> 20);
+    return buf;
+}
+
 static int native_numa_args(const struct vt_layout *l, const struct vt_qemu_opts *o,
                             struct vt_strlist *a)
 {
     const struct vt_shape *s = vt_layout_shape(l);
     size_t nv = vt_layout_vnode_count(l), nslots = qemu_slot_count(s);
     unsigned *slot_vnode;
-    char ids[96];
+    char ids[96], hp[64], node[32];
     int rc = 0;
 
     for (size_t v = 0; v < nv; v++) {
@@ -183,13 +215,12 @@ static int native_numa_args(const struct vt_layout *l, const struct vt_qemu_opts
         if (!vn->memory_bytes)
             continue;
         rc |= strlist_addf(a, "-object");
-        if (o->bind && vn->pnode >= 0)
-            rc |= strlist_addf(
-                a, "memory-backend-ram,id=vnode%zu,size=%" PRIu64 "M,host-nodes=%d,policy=bind", v,
-                vn->memory_bytes >> 20, vn->pnode);
-        else
-            rc |= strlist_addf(a, "memory-backend-ram,id=vnode%zu,size=%" PRIu64 "M", v,
-                               vn->memory_bytes >> 20);
+        rc |= strlist_addf(a, "%s,id=vnode%zu,size=%" PRIu64 "M%s%s%s", backend_kind(o), v,
+                           vn->memory_bytes >> 20, backend_extra(o, hp, sizeof(hp)),
+                           o->bind && vn->pnode >= 0 ? ",host-nodes=" : "",
+                           o->bind && vn->pnode >= 0
+                               ? (snprintf(node, sizeof(node), "%d,policy=bind", vn->pnode), node)
+                               : "");
     }
     for (size_t v = 0; v < nv; v++) {
         rc |= strlist_addf(a, "-numa");

@@ -516,6 +516,9 @@ qemu_accepts "the demo plan" \
 qemu_accepts "a CPU model with flags (--cpu max,-hle,+pdpe1gb)" \
     "node 0 cpus: 0 1 2|node 0 size: 512 MB|node 1 cpus: 3 4 5|node 1 size: 512 MB" \
     "${HOST[@]}" "${DEMO[@]}" --cpu max,-hle,+pdpe1gb
+qemu_accepts "memfd memory backends (--mem-backend memfd)" \
+    "node 0 cpus: 0 1 2|node 0 size: 512 MB|node 1 cpus: 3 4 5|node 1 size: 512 MB" \
+    "${HOST[@]}" "${DEMO[@]}" --mem-backend memfd
 qemu_accepts "-device vCPUs after the -smp prefix (slot 2 empty)" \
     "node 0 cpus: 0 1|node 0 size: 410 MB|node 1 cpus: 3 4 5|node 1 size: 614 MB" \
     "${HOST[@]}" "${UNBAL[@]}"
@@ -714,5 +717,19 @@ expect_out_line "Skylake-Server,+pdpe1gb,vendor=GenuineIntel"
 run "$VTOPO" emit qemu "${HOST[@]}" "${DEMO[@]}" --cpu host,vendor=AuthenticAMD
 expect_rc 2
 expect_err_has "sets vendor, which the plan decides"
+
+t_begin "emit qemu --mem-backend: huge pages per vnode, bound; a vnode of a fraction of a page refused"
+run "$VTOPO" emit qemu -q "${HOST[@]}" "${DEMO[@]}" --mem-backend hugepages --bind
+expect_rc 0
+expect_out_line "memory-backend-memfd,id=vnode0,size=512M,share=on,hugetlb=on,hugetlbsize=2M,host-nodes=0,policy=bind"
+run "$VTOPO" emit qemu "${HOST[@]}" "${DEMO[@]}" --mem-backend hugepages:1G
+expect_rc 2
+expect_err_has "vnode 0's 512 MiB are not a whole number of 1024 MiB huge pages"
+run "$VTOPO" emit qemu "${HOST[@]}" "${DEMO[@]}" --mem-backend hugepages:4M
+expect_rc 2
+expect_err_has "x86 has 2 MiB and 1 GiB pages"
+run "$VTOPO" emit qemu "${HOST[@]}" "${DEMO[@]}" --numa acpi --mem-backend memfd --tables "$T"
+expect_rc 2
+expect_err_has "--mem-backend goes with --numa native"
 
 vt_finish

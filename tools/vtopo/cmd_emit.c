@@ -13,7 +13,8 @@ void cmd_emit_usage(FILE *out)
     fprintf(out,
             "Usage: vtopo emit FORMAT [plan options | --plan DIR] [--quiet]\n"
             "       vtopo emit qemu [plan options] [--numa native|acpi] [--tables DIR]\n"
-            "                  [--hmat] [--madt] [--bind] [--cpu MODEL] [--shell] [--quiet]\n"
+            "                  [--hmat] [--madt] [--bind] [--mem-backend B] [--cpu MODEL]\n"
+            "                  [--shell] [--quiet]\n"
             "       vtopo emit cloud-hypervisor [plan options] [--shell] [--quiet]\n"
             "\n"
             "Print the VMM configuration that builds the planned guest, or refuse, naming\n"
@@ -56,7 +57,10 @@ void cmd_emit_usage(FILE *out)
                  "  --madt                --numa acpi: also pass madt.dat (the guest kernel needs\n"
                  "                        acpi_apic_instance=2 to use it)\n"
                  "  --bind                --numa native: bind each vnode's memory to its pnode\n"
-                 "                        (memory-backend-ram host-nodes=, policy=bind)\n"
+                 "                        (the backend's host-nodes=, policy=bind)\n"
+                 "  --mem-backend B       --numa native: each vnode's memory backend: ram\n"
+                 "                        (default), memfd (share=on, for vhost-user), or\n"
+                 "                        hugepages[:2M|1G] (memfd with hugetlb=on)\n"
                  "  --cpu MODEL           QEMU CPU model (default max; the vendor is the plan's)\n"
                  "Output options:\n"
                  "  --shell               qemu, cloud-hypervisor: print one shell-quoted line\n"
@@ -77,6 +81,7 @@ enum {
     OPT_HMAT,
     OPT_MADT,
     OPT_BIND,
+    OPT_MEM_BACKEND,
     OPT_CPU,
     OPT_SHELL,
 };
@@ -144,6 +149,8 @@ static const char *qemu_option(int opt)
         return "--madt";
     case OPT_BIND:
         return "--bind";
+    case OPT_MEM_BACKEND:
+        return "--mem-backend";
     case OPT_CPU:
         return "--cpu";
     default:
@@ -350,6 +357,7 @@ int cmd_emit(int argc, char **argv)
         {"hmat", no_argument, NULL, OPT_HMAT},
         {"madt", no_argument, NULL, OPT_MADT},
         {"bind", no_argument, NULL, OPT_BIND},
+        {"mem-backend", required_argument, NULL, OPT_MEM_BACKEND},
         {"cpu", required_argument, NULL, OPT_CPU},
         {"shell", no_argument, NULL, OPT_SHELL},
         {"quiet", no_argument, NULL, 'q'},
@@ -402,6 +410,27 @@ int cmd_emit(int argc, char **argv)
         case OPT_BIND:
             qo.bind = true;
             break;
+        case OPT_MEM_BACKEND: {
+            struct vt_err e;
+
+            if (!strcmp(optarg, "ram")) {
+                qo.backend = VT_QEMU_MEM_RAM;
+            } else if (!strcmp(optarg, "memfd")) {
+                qo.backend = VT_QEMU_MEM_MEMFD;
+            } else if (!strcmp(optarg, "hugepages")) {
+                qo.backend = VT_QEMU_MEM_HUGEPAGES;
+            } else if (!strncmp(optarg, "hugepages:", 10) &&
+                       vt_size_parse_unit(optarg + 10, &qo.hugepage_size, &e) == 0) {
+                qo.backend = VT_QEMU_MEM_HUGEPAGES;
+            } else {
+                rc = cli_usage_error("emit",
+                                     "--mem-backend %s: must be ram, memfd, hugepages or "
+                                     "hugepages:SIZE (2M or 1G)",
+                                     optarg);
+                goto out;
+            }
+            break;
+        }
         case OPT_CPU:
             qo.cpu_model = optarg;
             break;
@@ -453,6 +482,11 @@ int cmd_emit(int argc, char **argv)
         qo.numa = VT_QEMU_NUMA_ACPI;
     if (qo.numa == VT_QEMU_NUMA_NATIVE && (qo.hmat || qo.madt || qo.tables_dir)) {
         rc = cli_usage_error("emit", "--hmat, --madt and --tables go with --numa acpi");
+        goto out;
+    }
+    if (qo.numa == VT_QEMU_NUMA_ACPI && qo.backend != VT_QEMU_MEM_RAM) {
+        rc = cli_usage_error("emit", "--mem-backend goes with --numa native (the acpi mode has "
+                                     "no memory backends)");
         goto out;
     }
     if (qo.numa == VT_QEMU_NUMA_ACPI && qo.bind) {
