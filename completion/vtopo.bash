@@ -50,6 +50,14 @@ _vtopo()
         COMPREPLY=($(compgen -W "ram memfd hugepages hugepages:2M hugepages:1G" -- "$cur"))
         return 0
         ;;
+    --emulator-cpus)
+        COMPREPLY=($(compgen -W "auto none" -- "$cur"))
+        return 0
+        ;;
+    --emulator)
+        COMPREPLY=($(compgen -f -- "$cur"))
+        return 0
+        ;;
     --accel)
         COMPREPLY=($(compgen -W "auto tcg kvm" -- "$cur"))
         return 0

@@ -397,6 +397,16 @@ VT_API enum vt_mem_layout vt_layout_mem_layout(const struct vt_layout *l);
 VT_API uint64_t vt_layout_memory(const struct vt_layout *l);
 /* The guest's memory map (E820), sorted, non-overlapping. */
 VT_API size_t vt_layout_memory_map(const struct vt_layout *l, const struct vt_e820_entry **entries);
+/*
+ * The host CPUs for the guest's VMM threads (QEMU's emulator and I/O threads,
+ * libvirt's <emulatorpin>): the housekeeping CPUs of the host nodes that hold
+ * the guest's memory or run its pinned vCPUs, minus the pinned vCPUs' CPUs;
+ * when the vCPUs take all of those, every other housekeeping CPU. *out is a
+ * new bitmap the caller frees. -EINVAL when the vCPUs are pinned to every
+ * housekeeping CPU. h is the host the plan was made on.
+ */
+VT_API int vt_layout_emulator_cpus(const struct vt_layout *l, const struct vt_host *h,
+                                   struct vt_bitmap **out, struct vt_err *err);
 VT_API size_t vt_layout_warning_count(const struct vt_layout *l);
 VT_API const char *vt_layout_warning(const struct vt_layout *l, size_t index);
 

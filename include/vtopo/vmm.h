@@ -36,6 +36,23 @@ VT_API int vt_strlist_add(struct vt_strlist *s, const char *str);
  * vcpu is beyond the plan. */
 VT_API long vt_layout_vmm_slot(const struct vt_layout *l, unsigned vcpu);
 
+/* How the guest's memory is backed on the host, in every VMM that can say:
+ * QEMU's memory backend objects, libvirt's <memoryBacking>,
+ * cloud-hypervisor's memory zones (Xen allocates from its own heap). */
+enum vt_mem_backend {
+    VT_MEM_BACKEND_RAM,   /* anonymous private memory (the default) */
+    VT_MEM_BACKEND_MEMFD, /* a shared memfd: vhost-user devices need shared memory */
+    /* a shared memfd of huge pages from the host's pool (reserved
+     * beforehand); every vnode's memory a whole number of pages */
+    VT_MEM_BACKEND_HUGEPAGES,
+};
+
+struct vt_mem_backing {
+    enum vt_mem_backend kind;
+    /* VT_MEM_BACKEND_HUGEPAGES: the page size, 2 MiB or 1 GiB (0: 2 MiB). */
+    uint64_t hugepage_size;
+};
+
 /* How QEMU learns the NUMA layout. */
 enum vt_qemu_numa {
     /* -numa node/cpu/dist: QEMU builds its own SRAT and SLIT. Needs guest
@@ -69,14 +86,10 @@ struct vt_qemu_opts {
      * vendor=, host-cache-info and l3-cache are refused: the plan decides
      * them. */
     const char *cpu_model;
-    /* VT_QEMU_NUMA_NATIVE: each vnode's memory backend: anonymous RAM
-     * (memory-backend-ram, the default), a memfd (memory-backend-memfd,
-     * share=on: vhost-user devices need it) or huge pages
-     * (memory-backend-memfd,hugetlb=on,hugetlbsize=hugepage_size, every
-     * vnode's memory a multiple of it). */
-    enum vt_qemu_mem_backend { VT_QEMU_MEM_RAM, VT_QEMU_MEM_MEMFD, VT_QEMU_MEM_HUGEPAGES } backend;
-    /* VT_QEMU_MEM_HUGEPAGES: the page size, 2 MiB or 1 GiB (0: 2 MiB). */
-    uint64_t hugepage_size;
+    /* VT_QEMU_NUMA_NATIVE: each vnode's memory backend object:
+     * memory-backend-ram, or memory-backend-memfd with share=on (and
+     * hugetlb=on,hugetlbsize= for huge pages). */
+    struct vt_mem_backing backing;
 };
 
 /*
@@ -120,15 +133,46 @@ VT_API int vt_emit_qemu_kernel_params(const struct vt_layout *l, const struct vt
  * distances, memory_zones). Needs the sdm encoding, the plan's vCPUs in the
  * shape's first slots, at most 2 threads per core, guest PXMs 0..n-1, no
  * generic initiators and no hot-pluggable memory. */
-VT_API int vt_emit_cloud_hypervisor(const struct vt_layout *l, struct vt_strlist *args,
-                                    struct vt_strlist *warnings, struct vt_err *err);
+struct vt_chv_opts {
+    /* Each memory zone's backing: shared=on, and hugepages=on,hugepage_size=
+     * for huge pages. */
+    struct vt_mem_backing backing;
+};
 
-/* A libvirt domain XML fragment (<memory>, <vcpu> and <vcpus>, <cputune>,
- * <numatune>, <cpu> with <topology> and <numa>), malloc'd. libvirt drives
- * QEMU: vt_emit_qemu's rules (native NUMA) hold, every vnode needs memory,
- * and there is no hot-pluggable memory. */
-VT_API int vt_emit_libvirt(const struct vt_layout *l, char **xml, struct vt_strlist *warnings,
-                           struct vt_err *err);
+VT_API int vt_emit_cloud_hypervisor(const struct vt_layout *l, const struct vt_chv_opts *o,
+                                    struct vt_strlist *args, struct vt_strlist *warnings,
+                                    struct vt_err *err);
+
+struct vt_libvirt_opts {
+    /* A whole <domain> that `virsh define` takes (name, os, features,
+     * devices with the emulator and a serial console; the disks and NICs
+     * are the user's), instead of the fragment to paste into one. */
+    bool domain;
+    /* domain: its <name> (NULL: "vtopo-guest") and <emulator> (NULL:
+     * "/usr/bin/qemu-system-x86_64"). */
+    const char *name;
+    const char *emulator;
+    /* The CPU, as vt_qemu_opts.cpu_model: NULL or "max" (mode='maximum'),
+     * "host" (host-passthrough), "host-model", or a QEMU model
+     * (mode='custom', the plan's vendor as its vendor_id); flags +f/-f or
+     * f=on/f=off become <feature policy='require'/'disable'>. */
+    const char *cpu_model;
+    /* <memoryBacking>: memfd with <access mode='shared'/>, hugepages with
+     * <page size=>. */
+    struct vt_mem_backing backing;
+    /* <emulatorpin cpuset=>: the host CPUs QEMU's own threads (the
+     * emulator, I/O) run on; NULL: none (they float over every host CPU). */
+    const struct vt_bitmap *emulator_cpus;
+};
+
+/* libvirt domain XML, malloc'd: a fragment (<memory>, <memoryBacking>,
+ * <vcpu> and <vcpus>, <cputune> with <vcpupin> and <emulatorpin>,
+ * <numatune>, <cpu> with its mode, <topology> and <numa>) or, with
+ * o->domain, a whole domain. o NULL: a fragment with the defaults. libvirt
+ * drives QEMU: vt_emit_qemu's rules (native NUMA) hold, every vnode needs
+ * memory, and there is no hot-pluggable memory. */
+VT_API int vt_emit_libvirt(const struct vt_layout *l, const struct vt_libvirt_opts *o, char **xml,
+                           struct vt_strlist *warnings, struct vt_err *err);
 
 /* xl.cfg lines of an HVM guest (type, vcpus = present / maxvcpus = present
  * and hot-pluggable vCPUs, memory/maxmem, vga, vnuma = [...] with every

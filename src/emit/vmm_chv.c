@@ -7,6 +7,7 @@
  * --memory-zone. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "emit/strlist.h"
@@ -114,10 +115,18 @@ static int cpus_arg(const struct vt_layout *l, struct vt_strlist *a)
     return rc ? -ENOMEM : 0;
 }
 
-static int numa_args(const struct vt_layout *l, const unsigned *slot_vnode, struct vt_strlist *a)
+static int numa_args(const struct vt_layout *l, const struct vt_chv_opts *o,
+                     const unsigned *slot_vnode, struct vt_strlist *a)
 {
     size_t nv = vt_layout_vnode_count(l), nslots = qemu_slot_count(vt_layout_shape(l));
+    char backing[64] = "", node[32];
     int rc = 0;
+
+    if (o->backing.kind == VT_MEM_BACKEND_MEMFD)
+        snprintf(backing, sizeof(backing), ",shared=on");
+    else if (o->backing.kind == VT_MEM_BACKEND_HUGEPAGES)
+        snprintf(backing, sizeof(backing), ",shared=on,hugepages=on,hugepage_size=%" PRIu64 "M",
+                 vmm_hugepage_size(&o->backing) >> 20);
 
     rc |= strlist_addf(a, "--memory");
     rc |= strlist_addf(a, "size=0");
@@ -127,11 +136,10 @@ static int numa_args(const struct vt_layout *l, const unsigned *slot_vnode, stru
         if (!vn->memory_bytes)
             continue;
         rc |= strlist_addf(a, "--memory-zone");
-        if (vn->pnode >= 0)
-            rc |= strlist_addf(a, "id=mem%zu,size=%" PRIu64 "M,host_numa_node=%d", v,
-                               vn->memory_bytes >> 20, vn->pnode);
-        else
-            rc |= strlist_addf(a, "id=mem%zu,size=%" PRIu64 "M", v, vn->memory_bytes >> 20);
+        rc |= strlist_addf(a, "id=mem%zu,size=%" PRIu64 "M%s%s%s", v, vn->memory_bytes >> 20,
+                           backing, vn->pnode >= 0 ? ",host_numa_node=" : "",
+                           vn->pnode >= 0 ? (snprintf(node, sizeof(node), "%d", vn->pnode), node)
+                                          : "");
     }
     for (size_t v = 0; v < nv; v++) {
         const struct vt_vnode *vn = vt_layout_vnode(l, v);
@@ -177,20 +185,24 @@ static int numa_args(const struct vt_layout *l, const unsigned *slot_vnode, stru
     return rc ? -ENOMEM : 0;
 }
 
-int vt_emit_cloud_hypervisor(const struct vt_layout *l, struct vt_strlist *args,
-                             struct vt_strlist *warnings, struct vt_err *err)
+int vt_emit_cloud_hypervisor(const struct vt_layout *l, const struct vt_chv_opts *o,
+                             struct vt_strlist *args, struct vt_strlist *warnings,
+                             struct vt_err *err)
 {
+    static const struct vt_chv_opts defaults = {.backing = {.kind = VT_MEM_BACKEND_RAM}};
     struct vt_strlist a = {0};
     unsigned *slot_vnode;
     int rc;
 
-    if ((rc = check_layout(l, err)) < 0)
+    if (!o)
+        o = &defaults;
+    if ((rc = check_layout(l, err)) < 0 || (rc = vmm_check_backing(l, &o->backing, err)) < 0)
         return rc;
     if (!(slot_vnode = vmm_slot_vnodes(l)))
         return vt_err_set(err, -ENOMEM, "out of memory");
     rc = cpus_arg(l, &a);
     if (!rc)
-        rc = numa_args(l, slot_vnode, &a);
+        rc = numa_args(l, o, slot_vnode, &a);
     free(slot_vnode);
     if (!rc && warnings)
         rc = warnings_of(l, warnings);

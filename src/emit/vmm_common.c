@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "emit/strlist.h"
 #include "emit/vmm_common.h"
@@ -251,4 +252,48 @@ out:
     free(numa);
     free(slot_vnode);
     return rc;
+}
+
+uint64_t vmm_hugepage_size(const struct vt_mem_backing *b)
+{
+    return b->hugepage_size ? b->hugepage_size : UINT64_C(2) << 20;
+}
+
+int vmm_check_backing(const struct vt_layout *l, const struct vt_mem_backing *b, struct vt_err *err)
+{
+    uint64_t page = vmm_hugepage_size(b);
+
+    if (b->kind == VT_MEM_BACKEND_RAM || b->kind == VT_MEM_BACKEND_MEMFD)
+        return 0;
+    if (b->kind != VT_MEM_BACKEND_HUGEPAGES)
+        return vt_err_set(err, -EINVAL, "memory backing %d is not one of vt_mem_backend's",
+                          (int)b->kind);
+    if (page != (UINT64_C(2) << 20) && page != (UINT64_C(1) << 30))
+        return vt_err_set(err, -EINVAL,
+                          "huge pages of %" PRIu64 " KiB: x86 has 2 MiB and 1 GiB pages",
+                          page >> 10);
+    for (size_t v = 0; v < vt_layout_vnode_count(l); v++)
+        if (vt_layout_vnode(l, v)->memory_bytes % page)
+            return vt_err_set(err, -EINVAL,
+                              "vnode %zu's %" PRIu64 " MiB are not a whole number of %" PRIu64
+                              " MiB huge pages (give each vnode a multiple with %s)",
+                              v, vt_layout_vnode(l, v)->memory_bytes >> 20, page >> 20,
+                              layout_field(l, VT_FIELD_VNODE_MEMORY));
+    return 0;
+}
+
+int vmm_cpu_model_check(const char *model, struct vt_err *err)
+{
+    /* Flags may follow the model (Skylake-Server,+pdpe1gb,-hle); the vendor
+     * and the caches are the plan's. */
+    if (!*model || *model == ',')
+        return vt_err_set(err, -EINVAL, "the CPU model '%s' has no name before its flags", model);
+    for (const char *p = strchr(model, ','); p; p = strchr(p + 1, ','))
+        if (!strncmp(p + 1, "vendor=", 7) || !strncmp(p + 1, "host-cache-info", 15) ||
+            !strncmp(p + 1, "l3-cache", 8))
+            return vt_err_set(err, -EINVAL,
+                              "the CPU model '%s' sets %.*s, which the plan decides (its "
+                              "vendor and caches)",
+                              model, (int)strcspn(p + 1, "=,"), p + 1);
+    return 0;
 }

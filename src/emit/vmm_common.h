@@ -67,4 +67,16 @@ int vmm_warn_llc_per_die(const struct vt_layout *l, const char *vmm, struct vt_s
  * request names them) when numa_acpi, else "". */
 const char *vmm_numa_acpi_way(const struct vt_layout *l, bool numa_acpi, char *buf, size_t size);
 
+/* The huge page size of a backing (2 MiB when not given). */
+uint64_t vmm_hugepage_size(const struct vt_mem_backing *b);
+
+/* A backing the VMM can build: huge pages of 2 MiB or 1 GiB (x86's), and
+ * every vnode's memory a whole number of them. */
+int vmm_check_backing(const struct vt_layout *l, const struct vt_mem_backing *b,
+                      struct vt_err *err);
+
+/* A CPU model with flags ("Skylake-Server,+pdpe1gb,-hle"): a name first, and
+ * no vendor=, host-cache-info or l3-cache (the plan decides them). */
+int vmm_cpu_model_check(const char *model, struct vt_err *err);
+
 #endif

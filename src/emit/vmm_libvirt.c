@@ -115,7 +115,7 @@ static void vcpus(struct buf *b, const struct vt_layout *l)
     buf_printf(b, "</vcpus>\n");
 }
 
-static void cputune(struct buf *b, const struct vt_layout *l)
+static int cputune(struct buf *b, const struct vt_layout *l, const struct vt_libvirt_opts *o)
 {
     const struct vt_shape *s = vt_layout_shape(l);
     bool any = false;
@@ -130,8 +130,113 @@ static void cputune(struct buf *b, const struct vt_layout *l)
         any = true;
         buf_printf(b, "  <vcpupin vcpu='%zu' cpuset='%d'/>\n", vmm_slot(s, c), c->pcpu);
     }
+    if (o->emulator_cpus && !vt_bitmap_iszero(o->emulator_cpus)) {
+        char *list = vt_bitmap_format_list(o->emulator_cpus);
+
+        if (!list)
+            return -ENOMEM;
+        if (!any)
+            buf_printf(b, "<cputune>\n");
+        any = true;
+        buf_printf(b, "  <emulatorpin cpuset='%s'/>\n", list);
+        free(list);
+    }
     if (any)
         buf_printf(b, "</cputune>\n");
+    return 0;
+}
+
+static void memory_backing(struct buf *b, const struct vt_mem_backing *m)
+{
+    if (m->kind == VT_MEM_BACKEND_RAM)
+        return;
+    buf_printf(b, "<memoryBacking>\n");
+    if (m->kind == VT_MEM_BACKEND_HUGEPAGES)
+        buf_printf(b, "  <hugepages>\n    <page size='%" PRIu64 "' unit='KiB'/>\n  </hugepages>\n",
+                   vmm_hugepage_size(m) >> 10);
+    buf_printf(b, "  <source type='memfd'/>\n  <access mode='shared'/>\n</memoryBacking>\n");
+}
+
+/* The <cpu> element's opening and the model with its features, from a QEMU
+ * CPU model with flags (vmm_cpu_model_check has checked it). */
+static int cpu_open(struct buf *b, const struct vt_layout *l, const char *model, struct vt_err *err)
+{
+    size_t n = strcspn(model, ",");
+    const char *flags = model + n;
+
+    if (n == 3 && !strncmp(model, "max", 3)) {
+        buf_printf(b, "<cpu mode='maximum' check='none'>\n");
+    } else if (n == 4 && !strncmp(model, "host", 4)) {
+        buf_printf(b, "<cpu mode='host-passthrough' check='none'>\n");
+    } else if (n == 10 && !strncmp(model, "host-model", 10)) {
+        buf_printf(b, "<cpu mode='host-model' check='none'>\n");
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.",
+                        model[i]))
+                return vt_err_set(err, -EINVAL,
+                                  "the CPU model '%.*s' is not a QEMU model name (letters, "
+                                  "digits, '-', '_', '.')",
+                                  (int)n, model);
+        buf_printf(b, "<cpu mode='custom' match='exact' check='none'>\n");
+        buf_printf(b, "  <model fallback='forbid' vendor_id='%s'>%.*s</model>\n",
+                   vt_layout_vendor(l) == VT_VENDOR_AMD ? "AuthenticAMD" : "GenuineIntel", (int)n,
+                   model);
+    }
+    while (*flags == ',') {
+        const char *f = flags + 1, *eq;
+        size_t len = strcspn(f, ",");
+        bool on = true;
+
+        flags = f + len;
+        if (*f == '+' || *f == '-') {
+            on = *f == '+';
+            f++, len--;
+        } else if ((eq = memchr(f, '=', len))) {
+            size_t vlen = len - (size_t)(eq + 1 - f);
+
+            if ((vlen == 2 && !strncmp(eq + 1, "on", 2)) ||
+                (vlen == 4 && !strncmp(eq + 1, "true", 4)))
+                on = true;
+            else if ((vlen == 3 && !strncmp(eq + 1, "off", 3)) ||
+                     (vlen == 5 && !strncmp(eq + 1, "false", 5)))
+                on = false;
+            else
+                return vt_err_set(err, -EINVAL,
+                                  "the CPU flag '%.*s' sets a value; libvirt's <feature> "
+                                  "turns a flag on or off only (+flag, -flag, flag=on, "
+                                  "flag=off)",
+                                  (int)len, f);
+            len = (size_t)(eq - f);
+        }
+        for (size_t i = 0; i < len; i++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789-_.", f[i]))
+                return vt_err_set(err, -EINVAL,
+                                  "the CPU flag '%.*s' is not a feature name (lower-case "
+                                  "letters, digits, '-', '_', '.')",
+                                  (int)len, f);
+        if (!len)
+            return vt_err_set(err, -EINVAL, "the CPU model '%s' has an empty flag", model);
+        buf_printf(b, "  <feature policy='%s' name='%.*s'/>\n", on ? "require" : "disable",
+                   (int)len, f);
+    }
+    return 0;
+}
+
+/* A domain name or path that goes into the XML as it is: no markup or
+ * control characters. */
+static int xml_plain(const char *what, const char *text, struct vt_err *err)
+{
+    for (const char *p = text; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return vt_err_set(err, -EINVAL, "the %s holds a control character", what);
+        if (strchr("<>&'\"", *p))
+            return vt_err_set(err, -EINVAL,
+                              "the %s holds '%c'; vtopo puts no XML markup characters (<>&'\") "
+                              "into the domain",
+                              what, *p);
+    }
+    return 0;
 }
 
 static void numatune(struct buf *b, const struct vt_layout *l)
@@ -152,57 +257,137 @@ static void numatune(struct buf *b, const struct vt_layout *l)
         buf_printf(b, "</numatune>\n");
 }
 
-static int warnings_of(const struct vt_layout *l, struct vt_strlist *w)
+static int warnings_of(const struct vt_layout *l, const struct vt_libvirt_opts *o,
+                       struct vt_strlist *w)
 {
     int rc = vmm_warn_llc_per_die(l, "QEMU (under libvirt)", w);
 
     if (vmm_max_apic_id(l) > VT_XAPIC_MAX_ID)
-        rc |= strlist_addf(w,
-                           "APIC IDs up to %" PRIu32
-                           " need x2APIC: the domain needs <features><ioapic "
-                           "driver='qemu'/></features> and <iommu model='intel'><driver "
-                           "intremap='on' eim='on'/></iommu>, which QEMU supports under KVM "
-                           "only",
-                           vmm_max_apic_id(l));
+        rc |=
+            strlist_addf(w,
+                         "APIC IDs up to %" PRIu32 " need x2APIC: the domain %s <features><ioapic "
+                         "driver='qemu'/></features> and <iommu model='intel'><driver "
+                         "intremap='on' eim='on'/></iommu>, which QEMU supports under KVM "
+                         "only",
+                         vmm_max_apic_id(l), o->domain ? "has" : "needs");
+    for (size_t i = 0; o->emulator_cpus && i < vt_layout_vcpu_count(l); i++) {
+        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+
+        if (c->pcpu >= 0 && vt_bitmap_isset(o->emulator_cpus, (unsigned)c->pcpu)) {
+            rc |= strlist_addf(w,
+                               "host CPU %d runs vCPU %u and QEMU's emulator threads "
+                               "(<emulatorpin>): they take time from the vCPU",
+                               c->pcpu, c->vcpu);
+            break;
+        }
+    }
     return rc ? -ENOMEM : 0;
 }
 
-int vt_emit_libvirt(const struct vt_layout *l, char **xml, struct vt_strlist *warnings,
-                    struct vt_err *err)
+/* The whole domain around the fragment: its lines indented by two. */
+static void domain(struct buf *b, const struct vt_layout *l, const struct vt_libvirt_opts *o,
+                   const char *fragment)
 {
+    bool x2apic = vmm_max_apic_id(l) > VT_XAPIC_MAX_ID;
+
+    buf_printf(b, "<domain type='kvm'>\n  <name>%s</name>\n", o->name ? o->name : "vtopo-guest");
+    for (const char *p = fragment; *p;) {
+        size_t n = strcspn(p, "\n");
+
+        buf_printf(b, "  %.*s\n", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+    buf_printf(b,
+               "  <os>\n    <type arch='x86_64' machine='%s'>hvm</type>\n  </os>\n"
+               "  <features>\n    <acpi/>\n    <apic/>\n%s  </features>\n",
+               vt_layout_mem_layout(l) == VT_MEM_QEMU_PC ? "pc" : "q35",
+               x2apic ? "    <ioapic driver='qemu'/>\n" : "");
+    buf_printf(b, "  <devices>\n    <emulator>%s</emulator>\n",
+               o->emulator ? o->emulator : "/usr/bin/qemu-system-x86_64");
+    if (x2apic)
+        buf_printf(b, "    <iommu model='intel'>\n      <driver intremap='on' eim='on'/>\n"
+                      "    </iommu>\n");
+    buf_printf(b, "    <serial type='pty'/>\n    <console type='pty'/>\n  </devices>\n"
+                  "</domain>\n");
+}
+
+int vt_emit_libvirt(const struct vt_layout *l, const struct vt_libvirt_opts *o, char **xml,
+                    struct vt_strlist *warnings, struct vt_err *err)
+{
+    static const struct vt_libvirt_opts defaults = {.domain = false};
     const struct vt_shape *s = vt_layout_shape(l);
+    const char *model;
     unsigned *slot_vnode = NULL;
-    struct buf b;
+    struct buf b, d;
     int rc;
 
-    if ((rc = check_layout(l, err)) < 0)
+    if (!o)
+        o = &defaults;
+    model = o->cpu_model && *o->cpu_model ? o->cpu_model : "max";
+    if ((rc = vmm_cpu_model_check(model, err)) < 0 || (rc = check_layout(l, err)) < 0 ||
+        (rc = vmm_check_backing(l, &o->backing, err)) < 0)
+        return rc;
+    if (o->domain && o->name && (!*o->name || strchr(o->name, '/')))
+        return vt_err_set(err, -EINVAL,
+                          "the domain name '%s' is not one libvirt takes (not empty, no '/')",
+                          o->name);
+    if (o->domain && o->emulator && *o->emulator != '/')
+        return vt_err_set(err, -EINVAL, "the emulator '%s' is not an absolute path", o->emulator);
+    if (o->domain && ((o->name && (rc = xml_plain("domain name", o->name, err)) < 0) ||
+                      (o->emulator && (rc = xml_plain("emulator path", o->emulator, err)) < 0)))
         return rc;
     if (!(slot_vnode = vmm_slot_vnodes(l)))
         return vt_err_set(err, -ENOMEM, "out of memory");
     buf_init(&b);
-    buf_printf(
-        &b,
-        "<!-- vtopo emit libvirt: %zu vCPU%s, %" PRIu64 " MiB, %zu vnode%s (docs/vmm-config.md).\n"
-        "     The domain needs <os><type machine='%s'>hvm</type></os> and "
-        "<features><acpi/></features>;\n"
-        "     the plan's CPUID leaves are those of an %s CPU. -->\n",
-        vt_layout_vcpu_count(l), vt_layout_vcpu_count(l) == 1 ? "" : "s", vt_layout_memory(l) >> 20,
-        vt_layout_vnode_count(l), vt_layout_vnode_count(l) == 1 ? "" : "s",
-        vt_layout_mem_layout(l) == VT_MEM_QEMU_PC ? "pc" : "q35",
-        vt_vendor_name(vt_layout_vendor(l)));
+    if (o->domain)
+        buf_printf(&b,
+                   "<!-- vtopo emit libvirt, a whole domain: %zu vCPU%s, %" PRIu64
+                   " MiB, %zu vnode%s (docs/vmm-config.md).\n"
+                   "     Add the disks and NICs; the plan's CPUID leaves are those of an %s "
+                   "CPU. -->\n",
+                   vt_layout_vcpu_count(l), vt_layout_vcpu_count(l) == 1 ? "" : "s",
+                   vt_layout_memory(l) >> 20, vt_layout_vnode_count(l),
+                   vt_layout_vnode_count(l) == 1 ? "" : "s", vt_vendor_name(vt_layout_vendor(l)));
+    else
+        buf_printf(&b,
+                   "<!-- vtopo emit libvirt: %zu vCPU%s, %" PRIu64
+                   " MiB, %zu vnode%s (docs/vmm-config.md).\n"
+                   "     The domain needs <os><type machine='%s'>hvm</type></os> and "
+                   "<features><acpi/></features>;\n"
+                   "     the plan's CPUID leaves are those of an %s CPU. -->\n",
+                   vt_layout_vcpu_count(l), vt_layout_vcpu_count(l) == 1 ? "" : "s",
+                   vt_layout_memory(l) >> 20, vt_layout_vnode_count(l),
+                   vt_layout_vnode_count(l) == 1 ? "" : "s",
+                   vt_layout_mem_layout(l) == VT_MEM_QEMU_PC ? "pc" : "q35",
+                   vt_vendor_name(vt_layout_vendor(l)));
     buf_printf(&b, "<memory unit='MiB'>%" PRIu64 "</memory>\n", vt_layout_memory(l) >> 20);
+    memory_backing(&b, &o->backing);
     vcpus(&b, l);
-    cputune(&b, l);
+    rc = cputune(&b, l, o);
     numatune(&b, l);
-    buf_printf(&b, "<cpu mode='maximum' check='none'>\n");
-    buf_printf(&b, "  <topology sockets='%u' dies='%u' cores='%u' threads='%u'/>\n", s->sockets,
-               s->dies, s->cores, s->threads);
-    rc = cells(&b, l, slot_vnode);
-    buf_printf(&b, "</cpu>\n");
+    if (rc == 0)
+        rc = cpu_open(&b, l, model, err);
+    if (rc == 0) {
+        buf_printf(&b, "  <topology sockets='%u' dies='%u' cores='%u' threads='%u'/>\n", s->sockets,
+                   s->dies, s->cores, s->threads);
+        rc = cells(&b, l, slot_vnode);
+        buf_printf(&b, "</cpu>\n");
+    }
     buf_append(&b, "", 1);
     free(slot_vnode);
+    if (rc == -EINVAL) {
+        buf_free(&b);
+        return rc;
+    }
+    if (rc == 0 && !b.oom && o->domain) {
+        buf_init(&d);
+        domain(&d, l, o, (const char *)b.data);
+        buf_append(&d, "", 1);
+        buf_free(&b);
+        b = d;
+    }
     if (rc == 0 && !b.oom && warnings)
-        rc = warnings_of(l, warnings);
+        rc = warnings_of(l, o, warnings);
     if (rc < 0 || b.oom) {
         buf_free(&b);
         return vt_err_set(err, -ENOMEM, "out of memory");

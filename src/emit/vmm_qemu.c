@@ -126,21 +126,13 @@ static int check_layout(const struct vt_layout *l, const struct vt_qemu_opts *o,
                           "fewer, larger ranges)",
                           QEMU_MAX_RAM_SLOTS, F(VT_FIELD_HOTPLUG_MEMORY),
                           vt_layout_hotplug_memory_count(l));
-    if (o->backend == VT_QEMU_MEM_HUGEPAGES) {
-        uint64_t page = o->hugepage_size ? o->hugepage_size : UINT64_C(2) << 20;
-
-        if (page != (UINT64_C(2) << 20) && page != (UINT64_C(1) << 30))
-            return vt_err_set(err, -EINVAL,
-                              "huge pages of %" PRIu64 " KiB: x86 has 2 MiB and 1 GiB pages",
-                              page >> 10);
-        for (size_t v = 0; v < vt_layout_vnode_count(l); v++)
-            if (vt_layout_vnode(l, v)->memory_bytes % page)
-                return vt_err_set(err, -EINVAL,
-                                  "vnode %zu's %" PRIu64 " MiB are not a whole number of %" PRIu64
-                                  " MiB huge pages (give each vnode a multiple with %s)",
-                                  v, vt_layout_vnode(l, v)->memory_bytes >> 20, page >> 20,
-                                  F(VT_FIELD_VNODE_MEMORY));
-    }
+    if ((rc = vmm_check_backing(l, &o->backing, err)) < 0)
+        return rc;
+    if (o->numa == VT_QEMU_NUMA_ACPI && o->backing.kind != VT_MEM_BACKEND_RAM)
+        return vt_err_set(err, -EINVAL,
+                          "QEMU's acpi NUMA mode (%s acpi) has no memory backend objects to "
+                          "put on a memfd or huge pages; use the native mode",
+                          F(VT_FIELD_QEMU_NUMA));
     if (o->numa == VT_QEMU_NUMA_ACPI && (rc = check_table_sizes(l, o, err)) < 0)
         return rc;
     if (o->numa == VT_QEMU_NUMA_ACPI && o->tables_dir && strchr(o->tables_dir, ':'))
@@ -186,17 +178,17 @@ static int cpu_args(const struct vt_layout *l, const char *model, struct vt_strl
 /* The -object type of each vnode's memory, and what follows its size. */
 static const char *backend_kind(const struct vt_qemu_opts *o)
 {
-    return o->backend == VT_QEMU_MEM_RAM ? "memory-backend-ram" : "memory-backend-memfd";
+    return o->backing.kind == VT_MEM_BACKEND_RAM ? "memory-backend-ram" : "memory-backend-memfd";
 }
 
 static const char *backend_extra(const struct vt_qemu_opts *o, char *buf, size_t size)
 {
-    if (o->backend == VT_QEMU_MEM_MEMFD)
+    if (o->backing.kind == VT_MEM_BACKEND_MEMFD)
         return ",share=on";
-    if (o->backend != VT_QEMU_MEM_HUGEPAGES)
+    if (o->backing.kind != VT_MEM_BACKEND_HUGEPAGES)
         return "";
     snprintf(buf, size, ",share=on,hugetlb=on,hugetlbsize=%" PRIu64 "M",
-             (o->hugepage_size ? o->hugepage_size : UINT64_C(2) << 20) >> 20);
+             vmm_hugepage_size(&o->backing) >> 20);
     return buf;
 }
 
@@ -320,15 +312,8 @@ int vt_emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *o, struct
     if (!o)
         o = &defaults;
     model = o->cpu_model && *o->cpu_model ? o->cpu_model : "max";
-    /* Flags may follow the model (Skylake-Server,+pdpe1gb,-hle); the vendor
-     * and the topology are the plan's. */
-    for (const char *p = strchr(model, ','); p; p = strchr(p + 1, ','))
-        if (!strncmp(p + 1, "vendor=", 7) || !strncmp(p + 1, "host-cache-info", 15) ||
-            !strncmp(p + 1, "l3-cache", 8))
-            return vt_err_set(err, -EINVAL,
-                              "the QEMU CPU model '%s' sets %.*s, which the plan decides (its "
-                              "vendor and caches)",
-                              model, (int)strcspn(p + 1, "=,"), p + 1);
+    if ((rc = vmm_cpu_model_check(model, err)) < 0)
+        return rc;
     if ((rc = check_layout(l, o, err)) < 0)
         return rc;
     x2apic = vmm_max_apic_id(l) > VT_XAPIC_MAX_ID;

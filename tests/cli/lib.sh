@@ -179,6 +179,16 @@ expect_out_has()
     done
 }
 
+expect_out_lacks()
+{
+    local s
+    for s in "$@"; do
+        case $OUT in
+        *"$s"*) t_fail "stdout has: $s" ;;
+        esac
+    done
+}
+
 # Each argument must be a whole line of stdout.
 expect_out_line()
 {

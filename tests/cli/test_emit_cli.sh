@@ -292,6 +292,7 @@ cat >"$T/want" <<'EOF'
   <vcpupin vcpu='3' cpuset='6'/>
   <vcpupin vcpu='4' cpuset='7'/>
   <vcpupin vcpu='5' cpuset='8'/>
+  <emulatorpin cpuset='2-4,9-10'/>
 </cputune>
 <numatune>
   <memnode cellid='0' mode='strict' nodeset='0'/>
@@ -456,14 +457,29 @@ usage_error "missing the format (qemu, libvirt, xl or cloud-hypervisor)"
 usage_error "missing the format (qemu, libvirt, xl or cloud-hypervisor)" --vcpus 4
 usage_error "unknown format 'kvmtool' (qemu, libvirt, xl or cloud-hypervisor)" kvmtool --vcpus 4
 for f in libvirt xl cloud-hypervisor; do
-    usage_error "--numa is a qemu option; $f does not take it" "$f" --vcpus 4 --memory 1G --numa acpi
-    usage_error "--cpu is a qemu option; $f does not take it" "$f" --vcpus 4 --memory 1G --cpu host
+    usage_error "--numa goes with qemu; $f does not take it" "$f" --vcpus 4 --memory 1G --numa acpi
 done
-usage_error "--bind is a qemu option; xl does not take it" xl --bind --tables x --vcpus 4
-usage_error "--shell goes with qemu and cloud-hypervisor (libvirt prints a file, not arguments)" \
+for f in xl cloud-hypervisor; do
+    usage_error "--cpu goes with qemu and libvirt; $f does not take it" "$f" --vcpus 4 --memory 1G --cpu host
+done
+for f in qemu xl cloud-hypervisor; do
+    usage_error "--domain goes with libvirt; $f does not take it" "$f" --vcpus 4 --memory 1G --domain
+    usage_error "--emulator-cpus goes with libvirt; $f does not take it" "$f" --emulator-cpus 0
+done
+usage_error "--mem-backend goes with qemu, libvirt and cloud-hypervisor; xl does not take it" \
+    xl --mem-backend memfd
+usage_error "--bind goes with qemu; xl does not take it" xl --bind --tables x --vcpus 4
+usage_error "--shell goes with qemu and cloud-hypervisor; libvirt does not take it" \
     libvirt --vcpus 4 --memory 1G --shell
-usage_error "--shell goes with qemu and cloud-hypervisor (xl prints a file, not arguments)" \
+usage_error "--shell goes with qemu and cloud-hypervisor; xl does not take it" \
     xl --vcpus 4 --memory 1G --shell
+usage_error "--name and --emulator go with --domain (the fragment has neither)" libvirt --name x
+usage_error "--mem-backend hugepages:3: must be ram, memfd, hugepages or hugepages:SIZE (2M or 1G)" \
+    libvirt --mem-backend hugepages:3
+usage_error "--emulator-cpus 0-: must be a host CPU list (0-3,8), auto or none" \
+    libvirt "${HOST[@]}" "${DEMO[@]}" --emulator-cpus 0-
+usage_error "--emulator-cpus 99: host CPU 99 is not online on the host" \
+    libvirt "${HOST[@]}" "${DEMO[@]}" --emulator-cpus 99
 usage_error "--numa kvm: must be native or acpi" qemu --numa kvm
 usage_error "--hmat, --madt and --tables go with --numa acpi" qemu --vcpus 4 --memory 1G \
     --numa native --hmat
@@ -615,6 +631,104 @@ libvirt_valid "a CPU-less cell, pc machine" "${HOST[@]}" --vcpus 4 --vcpu-nodes 
     --vnode-memory 256M,512M,256M --memory 1G --mem-layout qemu-pc
 libvirt_valid "dies and threads" "${HOST[@]}" --vcpus 16 --vnodes 2 \
     --shape sockets=2,dies=2,cores=2,threads=2 --memory 2G --mem-layout qemu-q35
+
+# libvirt_domain NAME WANT... -- ARGS: emit libvirt --domain ARGS is
+# well-formed, valid for libvirt's schema, defined by libvirt itself (virsh
+# with its test driver parses it as libvirtd would), and holds each WANT line.
+libvirt_domain()
+{
+    local name=$1 want=()
+    shift
+    while [ "$1" != "--" ]; do
+        want+=("$1")
+        shift
+    done
+    shift
+    t_begin "libvirt defines emit libvirt --domain: $name"
+    run "$VTOPO" emit libvirt -q --domain "$@"
+    expect_rc 0
+    printf '%s\n' "$OUT" >"$T/domain.xml"
+    for w in "${want[@]}"; do
+        expect_out_line "$w"
+    done
+    xmllint --noout "$T/domain.xml" 2>"$T/xmllint.err" ||
+        t_fail "xmllint: $(head -c 300 "$T/xmllint.err")"
+    virt-xml-validate "$T/domain.xml" domain >"$T/vxv.out" 2>&1 ||
+        t_fail "virt-xml-validate: $(head -c 400 "$T/vxv.out")"
+    if ! command -v virsh >/dev/null 2>&1; then
+        t_fail "virsh not found (Debian package libvirt-clients; scripts/install-deps.sh installs it)"
+        return
+    fi
+    virsh -q -c test:///default define "$T/domain.xml" >"$T/virsh.out" 2>&1 ||
+        t_fail "virsh define: $(head -c 400 "$T/virsh.out")"
+}
+
+libvirt_domain "the demo plan, named, its own emulator" "  <name>demo</name>" \
+    "    <emulator>/usr/libexec/qemu-kvm</emulator>" "  <cpu mode='maximum' check='none'>" -- \
+    "${HOST[@]}" "${DEMO[@]}" --name demo --emulator /usr/libexec/qemu-kvm
+libvirt_domain "huge pages of 1 GiB, a custom CPU model with flags" \
+    "      <page size='1048576' unit='KiB'/>" "    <source type='memfd'/>" \
+    "  <cpu mode='custom' match='exact' check='none'>" \
+    "    <model fallback='forbid' vendor_id='GenuineIntel'>Skylake-Server</model>" \
+    "    <feature policy='require' name='pdpe1gb'/>" "    <feature policy='disable' name='hle'/>" -- \
+    "${HOST[@]}" --vcpus 6 --vnodes 2 --memory 2G --mem-backend hugepages:1G \
+    --cpu Skylake-Server,+pdpe1gb,hle=off
+libvirt_domain "pinned vCPUs: the emulator threads on the guest nodes' other CPUs" \
+    "    <vcpupin vcpu='5' cpuset='8'/>" "    <emulatorpin cpuset='2-4,9-10'/>" \
+    "  <cpu mode='host-passthrough' check='none'>" "    <access mode='shared'/>" -- \
+    "${HOST[@]}" --vcpus 5 --pin 0-1:0-1,2-4:6-8 --memory 1G --cpu host --mem-backend memfd
+libvirt_domain "--emulator-cpus none, host-model, unbalanced vCPUs" \
+    "  <cpu mode='host-model' check='none'>" -- \
+    "${HOST[@]}" "${UNBAL[@]}" --cpu host-model --emulator-cpus none
+libvirt_domain "an explicit --emulator-cpus list" "    <emulatorpin cpuset='0,11'/>" -- \
+    "${HOST[@]}" "${DEMO[@]}" --emulator-cpus 11,0
+
+t_begin "libvirt: <emulatorpin> only for pinned guests by default; none, a list; warned on a vCPU's CPU"
+run "$VTOPO" emit libvirt "${HOST[@]}" "${DEMO[@]}"
+expect_rc 0
+expect_out_lacks "emulatorpin"
+run "$VTOPO" emit libvirt "${HOST[@]}" --vcpus 2 --pin 0-1:0-1 --memory 1G --emulator-cpus none
+expect_rc 0
+expect_out_lacks "emulatorpin"
+run "$VTOPO" emit libvirt "${HOST[@]}" --vcpus 2 --pin 0-1:0-1 --memory 1G --emulator-cpus 1-2
+expect_rc 0
+expect_err_has "host CPU 1 runs vCPU 1 and QEMU's emulator threads"
+run "$VTOPO" emit libvirt "${HOST[@]}" --vcpus 12 --pin 0-11:0-11 --memory 1G
+expect_rc 2
+expect_err_has "the guest's vCPUs are pinned to every housekeeping host CPU"
+
+t_begin "libvirt refuses what it cannot write: a flag with a value, a bad name, a relative emulator"
+run "$VTOPO" emit libvirt "${HOST[@]}" "${DEMO[@]}" --cpu max,level=7
+expect_rc 2
+expect_err_has "the CPU flag 'level=7' sets a value"
+run "$VTOPO" emit libvirt "${HOST[@]}" "${DEMO[@]}" --cpu 'Sky<lake'
+expect_rc 2
+expect_err_has "is not a QEMU model name"
+run "$VTOPO" emit libvirt "${HOST[@]}" "${DEMO[@]}" --cpu max,vendor=AuthenticAMD
+expect_rc 2
+expect_err_has "sets vendor, which the plan decides"
+run "$VTOPO" emit libvirt "${HOST[@]}" "${DEMO[@]}" --domain --name 'a&b'
+expect_rc 2
+expect_err_has "the domain name holds '&'"
+run "$VTOPO" emit libvirt "${HOST[@]}" "${DEMO[@]}" --domain --name a/b
+expect_rc 2
+expect_err_has "the domain name 'a/b' is not one libvirt takes"
+run "$VTOPO" emit libvirt "${HOST[@]}" "${DEMO[@]}" --domain --emulator qemu
+expect_rc 2
+expect_err_has "the emulator 'qemu' is not an absolute path"
+run "$VTOPO" emit libvirt "${HOST[@]}" "${DEMO[@]}" --mem-backend hugepages:1G
+expect_rc 2
+expect_err_has "vnode 0's 512 MiB are not a whole number of 1024 MiB huge pages"
+
+t_begin "cloud-hypervisor: memory zones shared, on huge pages"
+run "$VTOPO" emit cloud-hypervisor -q "${HOST[@]}" --vcpus 6 --vnodes 2 --memory 2G \
+    --mem-backend hugepages
+expect_rc 0
+expect_out_line "id=mem0,size=1024M,shared=on,hugepages=on,hugepage_size=2M,host_numa_node=0"
+run "$VTOPO" emit cloud-hypervisor -q "${HOST[@]}" --vcpus 6 --vnodes 2 --memory 2G \
+    --mem-backend memfd
+expect_rc 0
+expect_out_line "id=mem1,size=1024M,shared=on,host_numa_node=1"
 
 t_begin "qemu: hot-pluggable vCPUs keep their slots and vnodes; hotplug memory gets slots/maxmem"
 run "$VTOPO" emit qemu -q "${HOST[@]}" "${HOT[@]}" --hotplug-memory 1G@1

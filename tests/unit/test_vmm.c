@@ -158,7 +158,7 @@ static void test_demo_libvirt(void **state)
     char *xml = NULL;
 
     (void)state;
-    assert_int_equal(vt_emit_libvirt(l, &xml, &warnings, &err), 0);
+    assert_int_equal(vt_emit_libvirt(l, NULL, &xml, &warnings, &err), 0);
     assert_string_equal(
         xml, "<!-- vtopo emit libvirt: 6 vCPUs, 1024 MiB, 2 vnodes (docs/vmm-config.md).\n"
              "     The domain needs <os><type machine='q35'>hvm</type></os> and "
@@ -240,7 +240,7 @@ static void test_demo_chv(void **state)
     p.pin = "0-2:0-2,3-5:6-8";
     p.vnodes = NULL;
     l = plan_ok(h, &p);
-    assert_int_equal(vt_emit_cloud_hypervisor(l, &args, &warnings, &err), 0);
+    assert_int_equal(vt_emit_cloud_hypervisor(l, NULL, &args, &warnings, &err), 0);
     text = joined(&args);
     assert_string_equal(
         text, "--cpus\nboot=6,max=6,topology=1:3:1:2,affinity=[0@[0],1@[1],2@[2],3@[6],"
@@ -284,7 +284,7 @@ static void test_unbalanced(void **state)
     assert_non_null(strstr(text, "cpu,node-id=0,socket-id=0,core-id=2,thread-id=0\n"));
     free(text);
     vt_strlist_free(&args);
-    assert_int_equal(vt_emit_libvirt(l, &xml, NULL, &err), 0);
+    assert_int_equal(vt_emit_libvirt(l, NULL, &xml, NULL, &err), 0);
     assert_non_null(strstr(xml, "<vcpu placement='static' current='5'>6</vcpu>\n<vcpus>\n"
                                 "  <vcpu id='0' enabled='yes' hotpluggable='no'/>\n"
                                 "  <vcpu id='1' enabled='yes' hotpluggable='no'/>\n"
@@ -292,7 +292,7 @@ static void test_unbalanced(void **state)
                                 "  <vcpu id='3' enabled='yes' hotpluggable='yes'/>\n"));
     assert_non_null(strstr(xml, "<type machine='pc'>"));
     free(xml);
-    assert_int_equal(vt_emit_cloud_hypervisor(l, &args, NULL, &err), -EINVAL);
+    assert_int_equal(vt_emit_cloud_hypervisor(l, NULL, &args, NULL, &err), -EINVAL);
     assert_string_equal(err.msg, "cloud-hypervisor boots vCPUs 0..N-1 in the order of its "
                                  "topology and cannot leave a CPU slot empty, but vCPU 2 is in "
                                  "slot 3 (plan with a --shape whose product is the vCPU count)");
@@ -411,13 +411,13 @@ static void test_refusals(void **state)
             rc = vt_emit_qemu(l, NULL, &args, &warnings, &err);
             break;
         case 1:
-            rc = vt_emit_libvirt(l, &text, &warnings, &err);
+            rc = vt_emit_libvirt(l, NULL, &text, &warnings, &err);
             break;
         case 2:
             rc = vt_emit_xl(l, &text, &warnings, &err);
             break;
         default:
-            rc = vt_emit_cloud_hypervisor(l, &args, &warnings, &err);
+            rc = vt_emit_cloud_hypervisor(l, NULL, &args, &warnings, &err);
             break;
         }
         if (rc != -EINVAL || !strstr(err.msg, cases[i].msg))
@@ -524,7 +524,7 @@ static void test_hotplug_views(void **state)
     free(text);
     vt_strlist_free(&args);
     vt_strlist_free(&warnings);
-    assert_int_equal(vt_emit_libvirt(l, &cfg, &warnings, &err), 0);
+    assert_int_equal(vt_emit_libvirt(l, NULL, &cfg, &warnings, &err), 0);
     assert_int_equal(warnings.count, 1);
     assert_non_null(strstr(warnings.items[0], "APIC IDs up to 385 need x2APIC"));
     free(cfg);
@@ -770,11 +770,11 @@ static void check_chv(const struct vt_layout *l, const char *what, unsigned *tak
         empty_vnode |=
             vt_bitmap_iszero(vt_layout_vnode(l, v)->vcpus) && !vt_layout_vnode(l, v)->memory_bytes;
     if (!prefix || s->threads > 2 || empty_vnode) {
-        if (vt_emit_cloud_hypervisor(l, &a, NULL, &err) != -EINVAL)
+        if (vt_emit_cloud_hypervisor(l, NULL, &a, NULL, &err) != -EINVAL)
             fail_msg("%s: cloud-hypervisor took a plan it cannot express", what);
         return;
     }
-    if (vt_emit_cloud_hypervisor(l, &a, NULL, &err) != 0)
+    if (vt_emit_cloud_hypervisor(l, NULL, &a, NULL, &err) != 0)
         fail_msg("%s: emit cloud-hypervisor: %s", what, err.msg);
     (*taken)++;
     owner = malloc(nslots * sizeof(*owner));
@@ -822,11 +822,11 @@ static void check_libvirt(const struct vt_layout *l, const char *what, unsigned 
     for (size_t v = 0; v < vt_layout_vnode_count(l); v++)
         memless |= !vt_layout_vnode(l, v)->memory_bytes;
     if (memless) {
-        if (vt_emit_libvirt(l, &xml, NULL, &err) != -EINVAL)
+        if (vt_emit_libvirt(l, NULL, &xml, NULL, &err) != -EINVAL)
             fail_msg("%s: libvirt took a memory-less vnode", what);
         return;
     }
-    if (vt_emit_libvirt(l, &xml, NULL, &err) != 0)
+    if (vt_emit_libvirt(l, NULL, &xml, NULL, &err) != 0)
         fail_msg("%s: emit libvirt: %s", what, err.msg);
     (*taken)++;
     owner = malloc(nslots * sizeof(*owner));

@@ -15,7 +15,11 @@ void cmd_emit_usage(FILE *out)
             "       vtopo emit qemu [plan options] [--numa native|acpi] [--tables DIR]\n"
             "                  [--hmat] [--madt] [--bind] [--mem-backend B] [--cpu MODEL]\n"
             "                  [--shell] [--quiet]\n"
-            "       vtopo emit cloud-hypervisor [plan options] [--shell] [--quiet]\n"
+            "       vtopo emit libvirt [plan options] [--cpu MODEL] [--mem-backend B]\n"
+            "                  [--emulator-cpus LIST|auto|none]\n"
+            "                  [--domain [--name NAME] [--emulator PATH]] [--quiet]\n"
+            "       vtopo emit cloud-hypervisor [plan options] [--mem-backend B] [--shell]\n"
+            "                  [--quiet]\n"
             "\n"
             "Print the VMM configuration that builds the planned guest, or refuse, naming\n"
             "the plan option to change, when the VMM cannot build it. Warnings (what the\n"
@@ -27,11 +31,12 @@ void cmd_emit_usage(FILE *out)
             "                        vCPUs outside QEMU's -smp prefix), -m and the NUMA\n"
             "                        options. The plan must use --apic sdm and --mem-layout\n"
             "                        qemu-q35 or qemu-pc (default: qemu-q35).\n"
-            "  libvirt               a domain XML fragment: <memory>, <vcpu> (and <vcpus>\n"
-            "                        for vCPUs outside the prefix), <cputune> pins,\n"
-            "                        <numatune> memnodes, <cpu> with <topology> and <numa>\n"
-            "                        cells and distances. As for qemu, and every vnode\n"
-            "                        needs memory.\n"
+            "  libvirt               a domain XML fragment (--domain: a whole domain):\n"
+            "                        <memory>, <memoryBacking>, <vcpu> (and <vcpus> for\n"
+            "                        vCPUs outside the prefix), <cputune> pins and\n"
+            "                        <emulatorpin>, <numatune> memnodes, <cpu> with its\n"
+            "                        mode, <topology> and <numa> cells and distances. As\n"
+            "                        for qemu, and every vnode needs memory.\n"
             "  xl                    xl.cfg lines of an HVM guest: vcpus, memory, vga,\n"
             "                        vnuma = [...] and cpus = [...]. The plan must use\n"
             "                        --apic legacy (the default: upstream Xen's vcpu*2) or\n"
@@ -46,7 +51,7 @@ void cmd_emit_usage(FILE *out)
             "                        threads <= 2.\n"
             "\n");
     cli_plan_usage_options(out);
-    fprintf(out, "QEMU options (qemu only):\n"
+    fprintf(out, "QEMU options:\n"
                  "  --numa native         -numa node/cpu/dist: QEMU builds the SRAT and SLIT\n"
                  "                        (default; needs guest PXMs 0..n-1)\n"
                  "  --numa acpi           -acpitable file= our srat.dat and slit.dat from\n"
@@ -58,10 +63,22 @@ void cmd_emit_usage(FILE *out)
                  "                        acpi_apic_instance=2 to use it)\n"
                  "  --bind                --numa native: bind each vnode's memory to its pnode\n"
                  "                        (the backend's host-nodes=, policy=bind)\n"
-                 "  --mem-backend B       --numa native: each vnode's memory backend: ram\n"
-                 "                        (default), memfd (share=on, for vhost-user), or\n"
-                 "                        hugepages[:2M|1G] (memfd with hugetlb=on)\n"
-                 "  --cpu MODEL           QEMU CPU model (default max; the vendor is the plan's)\n"
+                 "  --cpu MODEL[,FLAGS]   QEMU CPU model (default max; the vendor is the plan's)\n"
+                 "QEMU, libvirt and cloud-hypervisor:\n"
+                 "  --mem-backend B       each vnode's memory: ram (default), memfd (shared, for\n"
+                 "                        vhost-user), or hugepages[:2M|1G] (a shared memfd of\n"
+                 "                        huge pages); qemu: --numa native only\n"
+                 "libvirt options:\n"
+                 "  --cpu MODEL[,FLAGS]   max (mode='maximum', default), host (host-passthrough),\n"
+                 "                        host-model, or a QEMU model (mode='custom'); +f/-f\n"
+                 "                        flags become <feature> elements\n"
+                 "  --domain              a whole <domain> for 'virsh define' (add disks, NICs)\n"
+                 "  --name NAME           --domain: its name (default vtopo-guest)\n"
+                 "  --emulator PATH       --domain: the QEMU binary (/usr/bin/qemu-system-x86_64)\n"
+                 "  --emulator-cpus LIST|auto|none\n"
+                 "                        <emulatorpin> for QEMU's own threads; auto: the\n"
+                 "                        housekeeping CPUs of the guest's host nodes not\n"
+                 "                        pinned to vCPUs (the default when vCPUs are pinned)\n"
                  "Output options:\n"
                  "  --shell               qemu, cloud-hypervisor: print one shell-quoted line\n"
                  "                        instead of one argument per line\n"
@@ -83,6 +100,10 @@ enum {
     OPT_BIND,
     OPT_MEM_BACKEND,
     OPT_CPU,
+    OPT_DOMAIN,
+    OPT_NAME,
+    OPT_EMULATOR,
+    OPT_EMULATOR_CPUS,
     OPT_SHELL,
 };
 
@@ -135,27 +156,75 @@ static const struct {
     {"cloud-hypervisor", FMT_CHV},
 };
 
-/* The name of a qemu-only option, or NULL. */
-static const char *qemu_option(int opt)
+#define ONLY(f) (1u << (f))
+
+/* The formats an option goes with (ONLY bits; 0: every format) and its
+ * name. */
+static unsigned option_formats(int opt, const char **name)
 {
-    switch (opt) {
-    case OPT_NUMA:
-        return "--numa";
-    case OPT_TABLES:
-        return "--tables";
-    case OPT_HMAT:
-        return "--hmat";
-    case OPT_MADT:
-        return "--madt";
-    case OPT_BIND:
-        return "--bind";
-    case OPT_MEM_BACKEND:
-        return "--mem-backend";
-    case OPT_CPU:
-        return "--cpu";
-    default:
-        return NULL;
+    static const struct {
+        int opt;
+        const char *name;
+        unsigned formats;
+    } table[] = {
+        {OPT_NUMA, "--numa", ONLY(FMT_QEMU)},
+        {OPT_TABLES, "--tables", ONLY(FMT_QEMU)},
+        {OPT_HMAT, "--hmat", ONLY(FMT_QEMU)},
+        {OPT_MADT, "--madt", ONLY(FMT_QEMU)},
+        {OPT_BIND, "--bind", ONLY(FMT_QEMU)},
+        {OPT_CPU, "--cpu", ONLY(FMT_QEMU) | ONLY(FMT_LIBVIRT)},
+        {OPT_MEM_BACKEND, "--mem-backend", ONLY(FMT_QEMU) | ONLY(FMT_LIBVIRT) | ONLY(FMT_CHV)},
+        {OPT_DOMAIN, "--domain", ONLY(FMT_LIBVIRT)},
+        {OPT_NAME, "--name", ONLY(FMT_LIBVIRT)},
+        {OPT_EMULATOR, "--emulator", ONLY(FMT_LIBVIRT)},
+        {OPT_EMULATOR_CPUS, "--emulator-cpus", ONLY(FMT_LIBVIRT)},
+        {OPT_SHELL, "--shell", ONLY(FMT_QEMU) | ONLY(FMT_CHV)},
+    };
+
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        if (table[i].opt == opt) {
+            *name = table[i].name;
+            return table[i].formats;
+        }
+    return 0;
+}
+
+/* "qemu, libvirt and cloud-hypervisor": the formats of a mask. */
+static void format_names(unsigned mask, char *buf, size_t size)
+{
+    static const char *const names[] = {"qemu", "libvirt", "xl", "cloud-hypervisor"};
+    unsigned n = (unsigned)__builtin_popcount(mask), k = 0;
+    size_t o = 0;
+
+    buf[0] = '\0';
+    for (unsigned f = 0; f < 4; f++)
+        if (mask & ONLY(f))
+            o += (size_t)snprintf(buf + o, o < size ? size - o : 0, "%s%s",
+                                  k++ == 0 ? ""
+                                  : k == n ? " and "
+                                           : ", ",
+                                  names[f]);
+}
+
+/* A --mem-backend value: ram, memfd, hugepages or hugepages:SIZE. */
+static int parse_backing(const char *text, struct vt_mem_backing *b)
+{
+    struct vt_err e;
+
+    *b = (struct vt_mem_backing){.kind = VT_MEM_BACKEND_RAM};
+    if (!strcmp(text, "ram"))
+        return 0;
+    if (!strcmp(text, "memfd")) {
+        b->kind = VT_MEM_BACKEND_MEMFD;
+        return 0;
     }
+    b->kind = VT_MEM_BACKEND_HUGEPAGES;
+    if (!strcmp(text, "hugepages"))
+        return 0;
+    if (!strncmp(text, "hugepages:", 10) &&
+        vt_size_parse_unit(text + 10, &b->hugepage_size, &e) == 0)
+        return 0;
+    return -EINVAL;
 }
 
 static void print_warnings(const struct vt_strlist *warnings, bool quiet)
@@ -288,13 +357,13 @@ static int emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *qo, b
     return VT_EXIT_OK;
 }
 
-static int emit_chv(const struct vt_layout *l, bool shell, bool quiet)
+static int emit_chv(const struct vt_layout *l, const struct vt_chv_opts *o, bool shell, bool quiet)
 {
     struct vt_strlist args = {0}, warnings = {0};
     struct vt_err err;
     int rc;
 
-    if (vt_emit_cloud_hypervisor(l, &args, &warnings, &err) < 0) {
+    if (vt_emit_cloud_hypervisor(l, o, &args, &warnings, &err) < 0) {
         vt_strlist_free(&warnings);
         return cli_fail("emit", &err);
     }
@@ -308,12 +377,13 @@ static int emit_chv(const struct vt_layout *l, bool shell, bool quiet)
 }
 
 /* libvirt and xl: a text. */
-static int emit_text(const struct vt_layout *l, enum emit_format format, bool quiet)
+static int emit_text(const struct vt_layout *l, enum emit_format format,
+                     const struct vt_libvirt_opts *lo, bool quiet)
 {
     struct vt_strlist warnings = {0};
     struct vt_err err;
     char *text = NULL;
-    int rc = format == FMT_LIBVIRT ? vt_emit_libvirt(l, &text, &warnings, &err)
+    int rc = format == FMT_LIBVIRT ? vt_emit_libvirt(l, lo, &text, &warnings, &err)
                                    : vt_emit_xl(l, &text, &warnings, &err);
 
     if (rc < 0) {
@@ -324,6 +394,44 @@ static int emit_text(const struct vt_layout *l, enum emit_format format, bool qu
     fputs(text, stdout);
     free(text);
     vt_strlist_free(&warnings);
+    return VT_EXIT_OK;
+}
+
+/* The host CPUs of libvirt's <emulatorpin>, into *out (NULL: none): LIST,
+ * "auto" (vt_layout_emulator_cpus), "none", or, when not given, auto for a
+ * guest with pinned vCPUs and none for the others. */
+static int emulator_pin(const struct vt_layout *l, const struct vt_host *h, const char *arg,
+                        struct vt_bitmap **out)
+{
+    struct vt_err err;
+    bool pinned = false;
+    int rc;
+
+    *out = NULL;
+    for (size_t i = 0; i < vt_layout_vcpu_count(l); i++)
+        pinned |= vt_layout_vcpu(l, i)->pcpu >= 0;
+    if (arg && !strcmp(arg, "none"))
+        return VT_EXIT_OK;
+    if ((arg && !strcmp(arg, "auto")) || (!arg && pinned))
+        return vt_layout_emulator_cpus(l, h, out, &err) < 0 ? cli_fail("emit", &err) : VT_EXIT_OK;
+    if (!arg)
+        return VT_EXIT_OK;
+    if (!(*out = vt_bitmap_new())) {
+        cli_error("emit", "out of memory");
+        return VT_EXIT_SYSTEM;
+    }
+    if (vt_bitmap_parse_list(*out, arg, VT_CPU_ID_MAX, &err) < 0 || vt_bitmap_iszero(*out))
+        return cli_usage_error(
+            "emit", "--emulator-cpus %s: must be a host CPU list (0-3,8), auto or none", arg);
+    if (!vt_bitmap_subset(*out, vt_host_cpus(h)->online)) {
+        struct vt_bitmap *off = vt_bitmap_dup(*out);
+
+        vt_bitmap_andnot(off, vt_host_cpus(h)->online);
+        rc = cli_usage_error("emit", "--emulator-cpus %s: host CPU %d is not online on the host",
+                             arg, off ? vt_bitmap_first(off) : -1);
+        vt_bitmap_free(off);
+        return rc;
+    }
     return VT_EXIT_OK;
 }
 
@@ -359,6 +467,10 @@ int cmd_emit(int argc, char **argv)
         {"bind", no_argument, NULL, OPT_BIND},
         {"mem-backend", required_argument, NULL, OPT_MEM_BACKEND},
         {"cpu", required_argument, NULL, OPT_CPU},
+        {"domain", no_argument, NULL, OPT_DOMAIN},
+        {"name", required_argument, NULL, OPT_NAME},
+        {"emulator", required_argument, NULL, OPT_EMULATOR},
+        {"emulator-cpus", required_argument, NULL, OPT_EMULATOR_CPUS},
         {"shell", no_argument, NULL, OPT_SHELL},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -369,7 +481,12 @@ int cmd_emit(int argc, char **argv)
     struct vt_request *r = NULL;
     struct vt_host *h = NULL;
     struct vt_layout *l = NULL;
-    const char *name, *qemu_only = NULL;
+    struct vt_libvirt_opts lo = {.domain = false};
+    struct vt_chv_opts co = {.backing = {.kind = VT_MEM_BACKEND_RAM}};
+    struct vt_bitmap *emu = NULL;
+    const char *name, *emulator_cpus = NULL;
+    int given[32];
+    size_t ngiven = 0;
     enum emit_format format = FMT_QEMU;
     bool shell = false, known = false, numa_given = false;
     int opt, rc = VT_EXIT_OK;
@@ -384,8 +501,8 @@ int cmd_emit(int argc, char **argv)
     while ((opt = cli_plan_getopt("emit", argc, argv, longopts, &ho, r, &rc)) != -1) {
         if (opt == CLI_OPT_FAILED)
             goto out;
-        if (!qemu_only)
-            qemu_only = qemu_option(opt);
+        if (option_formats(opt, &(const char *){NULL}) && ngiven < sizeof(given) / sizeof(given[0]))
+            given[ngiven++] = opt;
         switch (opt) {
         case OPT_NUMA:
             numa_given = true;
@@ -410,29 +527,30 @@ int cmd_emit(int argc, char **argv)
         case OPT_BIND:
             qo.bind = true;
             break;
-        case OPT_MEM_BACKEND: {
-            struct vt_err e;
-
-            if (!strcmp(optarg, "ram")) {
-                qo.backend = VT_QEMU_MEM_RAM;
-            } else if (!strcmp(optarg, "memfd")) {
-                qo.backend = VT_QEMU_MEM_MEMFD;
-            } else if (!strcmp(optarg, "hugepages")) {
-                qo.backend = VT_QEMU_MEM_HUGEPAGES;
-            } else if (!strncmp(optarg, "hugepages:", 10) &&
-                       vt_size_parse_unit(optarg + 10, &qo.hugepage_size, &e) == 0) {
-                qo.backend = VT_QEMU_MEM_HUGEPAGES;
-            } else {
+        case OPT_MEM_BACKEND:
+            if (parse_backing(optarg, &qo.backing) < 0) {
                 rc = cli_usage_error("emit",
                                      "--mem-backend %s: must be ram, memfd, hugepages or "
                                      "hugepages:SIZE (2M or 1G)",
                                      optarg);
                 goto out;
             }
+            lo.backing = co.backing = qo.backing;
             break;
-        }
+        case OPT_DOMAIN:
+            lo.domain = true;
+            break;
+        case OPT_NAME:
+            lo.name = optarg;
+            break;
+        case OPT_EMULATOR:
+            lo.emulator = optarg;
+            break;
+        case OPT_EMULATOR_CPUS:
+            emulator_cpus = optarg;
+            break;
         case OPT_CPU:
-            qo.cpu_model = optarg;
+            qo.cpu_model = lo.cpu_model = optarg;
             break;
         case OPT_SHELL:
             shell = true;
@@ -466,15 +584,22 @@ int cmd_emit(int argc, char **argv)
         rc = cli_usage_error("emit", "unexpected argument '%s'", argv[optind + 1]);
         goto out;
     }
-    if (format != FMT_QEMU && qemu_only) {
-        rc = cli_usage_error("emit", "%s is a qemu option; %s does not take it", qemu_only, name);
-        goto out;
+    for (size_t i = 0; i < ngiven; i++) {
+        const char *oname = NULL;
+        unsigned fmts = option_formats(given[i], &oname);
+
+        if (fmts && !(fmts & ONLY(format))) {
+            char names[96];
+
+            format_names(fmts, names, sizeof(names));
+            rc =
+                cli_usage_error("emit", "%s goes with %s; %s does not take it", oname, names, name);
+            goto out;
+        }
     }
-    if (shell && (format == FMT_LIBVIRT || format == FMT_XL)) {
-        rc = cli_usage_error("emit",
-                             "--shell goes with qemu and cloud-hypervisor (%s prints a file, not "
-                             "arguments)",
-                             name);
+    if ((lo.name || lo.emulator) && !lo.domain) {
+        rc = cli_usage_error("emit", "--name and --emulator go with --domain (the fragment has "
+                                     "neither)");
         goto out;
     }
     /* Native by default (as verify); the acpi mode's own options select it. */
@@ -484,7 +609,7 @@ int cmd_emit(int argc, char **argv)
         rc = cli_usage_error("emit", "--hmat, --madt and --tables go with --numa acpi");
         goto out;
     }
-    if (qo.numa == VT_QEMU_NUMA_ACPI && qo.backend != VT_QEMU_MEM_RAM) {
+    if (qo.numa == VT_QEMU_NUMA_ACPI && qo.backing.kind != VT_MEM_BACKEND_RAM) {
         rc = cli_usage_error("emit", "--mem-backend goes with --numa native (the acpi mode has "
                                      "no memory backends)");
         goto out;
@@ -501,15 +626,18 @@ int cmd_emit(int argc, char **argv)
     /* A plan directory holds its own tables. */
     if (qo.numa == VT_QEMU_NUMA_ACPI && !qo.tables_dir && ho.plan_dir)
         qo.tables_dir = ho.plan_dir;
+    if (format == FMT_LIBVIRT && (rc = emulator_pin(l, h, emulator_cpus, &emu)) != VT_EXIT_OK)
+        goto out;
+    lo.emulator_cpus = emu;
     switch (format) {
     case FMT_QEMU:
         rc = emit_qemu(l, &qo, shell, ho.quiet);
         break;
     case FMT_CHV:
-        rc = emit_chv(l, shell, ho.quiet);
+        rc = emit_chv(l, &co, shell, ho.quiet);
         break;
     default:
-        rc = emit_text(l, format, ho.quiet);
+        rc = emit_text(l, format, &lo, ho.quiet);
         break;
     }
     if (rc == VT_EXIT_OK && (fflush(stdout) != 0 || ferror(stdout))) {
@@ -517,6 +645,7 @@ int cmd_emit(int argc, char **argv)
         rc = VT_EXIT_SYSTEM;
     }
 out:
+    vt_bitmap_free(emu);
     vt_layout_free(l);
     vt_host_free(h);
     vt_request_free(r);
