@@ -80,10 +80,10 @@ _vtopo()
         # The format, when it is not given yet.
         for ((i = 2; i < COMP_CWORD; i++)); do
             case ${COMP_WORDS[i]} in
-            qemu | libvirt | xl | cloud-hypervisor) return 0 ;;
+            qemu | libvirt | xl | cloud-hypervisor | xen-dom0) return 0 ;;
             esac
         done
-        COMPREPLY=($(compgen -W "qemu libvirt xl cloud-hypervisor" -- "$cur"))
+        COMPREPLY=($(compgen -W "qemu libvirt xl cloud-hypervisor xen-dom0" -- "$cur"))
         ;;
     help)
         COMPREPLY=($(compgen -W "host plan check emit verify exec" -- "$cur"))

@@ -184,6 +184,19 @@ VT_API int vt_emit_libvirt(const struct vt_layout *l, const struct vt_libvirt_op
 VT_API int vt_emit_xl(const struct vt_layout *l, char **cfg, struct vt_strlist *warnings,
                       struct vt_err *err);
 
+/* Xen's boot options for a dom0 built as the plan (one line, malloc'd, for
+ * GRUB_CMDLINE_XEN_DEFAULT or Xen's multiboot line): dom0=pvh (a PV dom0 gets
+ * no ACPI NUMA tables), dom0_max_vcpus=N, dom0_vcpus_pin,
+ * dom0_mem=SIZE,max:SIZE and, when the plan uses some of the host's nodes,
+ * dom0_nodes= their ACPI PXMs (Xen takes PXMs there, not node ids). Xen puts
+ * dom0's vCPU i on the i-th online CPU of those nodes, so the plan must pin
+ * every vCPU there (--pin-identity on a host numbered in node order), use
+ * the host memory layout and the xen or legacy encoding, and have no
+ * hot-pluggable vCPUs or memory and no generic initiators. h is the host the
+ * plan was made on, as Xen numbers it. */
+VT_API int vt_emit_xen_dom0(const struct vt_layout *l, const struct vt_host *h, char **options,
+                            struct vt_strlist *warnings, struct vt_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,20 +8,18 @@
  * libacpi MADT, the XSA-77 size cap of XEN_DOMCTL_setvnumainfo). */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "emit/strlist.h"
 #include "emit/vmm_common.h"
+#include "model/vmm/xen.h"
 #include "util/bytes.h"
+#include "vtopo/host.h"
 #include "vtopo/vmm.h"
 
 /* How messages name a request field (as the plan's request named them). */
 #define F(f) layout_field(l, f)
-
-#define XEN_HVM_MAX_VCPUS 128 /* public/hvm/hvm_info_table.h */
-/* vnuma_alloc() rejects nr_vnodes > PAGE_SIZE / sizeof(unsigned) / nr_vnodes
- * (the distance table must fit a 4 KiB page): 32 vnodes at most. */
-#define XEN_MAX_VNODES 32
 
 /* vCPU i of the plan, present (i < vt_layout_vcpu_count) or hot-pluggable:
  * Xen's vCPU i either way (xl brings up vcpus = N of maxvcpus, the first). */
@@ -211,4 +209,142 @@ int vt_emit_xl(const struct vt_layout *l, char **cfg, struct vt_strlist *warning
     }
     *cfg = (char *)b.data;
     return 0;
+}
+
+/* ---- dom0: Xen's boot options ----------------------------------------- */
+
+/* The host nodes of the plan's vnodes and their online CPUs (Xen's
+ * dom0_cpus for dom0_nodes= those nodes); *all when they are every host
+ * node with CPUs (dom0_nodes= is then left out). */
+static int dom0_nodes(const struct vt_layout *l, const struct vt_host *h, struct vt_bitmap *cpus,
+                      struct buf *pxms, bool *all, struct vt_err *err)
+{
+    *all = true;
+    for (size_t n = 0; n < vt_host_node_count(h); n++) {
+        const struct vt_host_node *hn = vt_host_node(h, n);
+        bool used = false;
+
+        for (size_t v = 0; v < vt_layout_vnode_count(l) && !used; v++)
+            used = vt_layout_vnode(l, v)->pnode == (int)hn->pnode;
+        if (!used) {
+            *all &= !hn->has_cpu;
+            continue;
+        }
+        if (hn->host_pxm == VT_PXM_UNKNOWN)
+            return vt_err_set(err, -EINVAL,
+                              "Xen's dom0_nodes= takes ACPI proximity domains, and host node %u's "
+                              "is not known (load the host with its SRAT: %s)",
+                              hn->pnode, F(VT_FIELD_HOST_ACPI));
+        buf_printf(pxms, "%s%" PRIu32, pxms->len ? "," : "", hn->host_pxm);
+        if (vt_bitmap_or(cpus, hn->cpus) < 0)
+            return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static int dom0_check(const struct vt_layout *l, const struct vt_bitmap *cpus, struct vt_err *err)
+{
+    size_t n = vt_layout_vcpu_count(l);
+
+    if (vt_layout_apic_encoding(l) == VT_APIC_SDM)
+        return vt_err_set(err, -EINVAL,
+                          "Xen gives dom0's vCPU N the APIC ID 2N (or, with vNUMA APIC topology, "
+                          "the xen encoding), not the sdm encoding of this plan (plan with %s "
+                          "xen, or %s legacy)",
+                          F(VT_FIELD_APIC), F(VT_FIELD_APIC));
+    if (vt_layout_mem_layout(l) != VT_MEM_HOST)
+        return vt_err_set(err, -EINVAL,
+                          "dom0's memory map is the host's, but this plan uses the %s memory "
+                          "layout (plan with %s host)",
+                          vt_mem_layout_name(vt_layout_mem_layout(l)), F(VT_FIELD_MEM_LAYOUT));
+    if (vt_layout_hotplug_vcpu_count(l) || vt_layout_initiator_count(l) ||
+        vt_layout_hotplug_memory_count(l))
+        return vt_err_set(err, -EINVAL,
+                          "Xen's boot options give dom0 no hot-pluggable vCPUs or memory and no "
+                          "generic initiators (plan without %s, %s and %s)",
+                          F(VT_FIELD_MAX_VCPUS), F(VT_FIELD_HOTPLUG_MEMORY),
+                          F(VT_FIELD_INITIATORS));
+    if (n > XEN_HVM_MAX_VCPUS)
+        return vt_err_set(err, -EINVAL,
+                          "Xen gives a PVH dom0 at most %d vCPUs (HVM_MAX_VCPUS), but this plan "
+                          "has %zu (plan with %s %d or fewer)",
+                          XEN_HVM_MAX_VCPUS, n, F(VT_FIELD_VCPUS), XEN_HVM_MAX_VCPUS);
+    if (n > vt_bitmap_weight(cpus))
+        return vt_err_set(err, -EINVAL,
+                          "Xen pins dom0's vCPUs to the %u online CPUs of its nodes, one each, "
+                          "but this plan has %zu vCPUs (plan with %s %u or fewer)",
+                          vt_bitmap_weight(cpus), n, F(VT_FIELD_VCPUS), vt_bitmap_weight(cpus));
+    for (size_t i = 0; i < n; i++) {
+        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+        int cpu = xen_dom0_vcpu_cpu(cpus, (unsigned)i);
+        char pin[48] = "leaves it unpinned";
+
+        if (c->pcpu == cpu)
+            continue;
+        if (c->pcpu >= 0)
+            snprintf(pin, sizeof(pin), "pins it to CPU %d", c->pcpu);
+        return vt_err_set(err, -EINVAL,
+                          "Xen puts dom0's vCPU %zu on host CPU %d (the CPUs of dom0's nodes in "
+                          "order, dom0_vcpus_pin), but this plan %s (plan with %s)",
+                          i, cpu, pin, F(VT_FIELD_PIN_IDENTITY));
+    }
+    return 0;
+}
+
+int vt_emit_xen_dom0(const struct vt_layout *l, const struct vt_host *h, char **options,
+                     struct vt_strlist *warnings, struct vt_err *err)
+{
+    struct vt_bitmap *cpus = vt_bitmap_new();
+    uint64_t mem = vt_layout_memory(l);
+    size_t n = vt_layout_vcpu_count(l);
+    struct buf pxms, b;
+    bool all;
+    int rc;
+
+    if (!cpus)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    buf_init(&pxms);
+    buf_init(&b);
+    if ((rc = dom0_nodes(l, h, cpus, &pxms, &all, err)) < 0 || (rc = dom0_check(l, cpus, err)) < 0)
+        goto out;
+    buf_append(&pxms, "", 1);
+    /* PVH: the dom0 that gets ACPI tables (a PV dom0 has no SRAT). */
+    buf_printf(&b, "dom0=pvh dom0_max_vcpus=%zu dom0_vcpus_pin", n);
+    if (mem % (UINT64_C(1) << 20))
+        buf_printf(&b, " dom0_mem=%" PRIu64 "K,max:%" PRIu64 "K", mem >> 10, mem >> 10);
+    else
+        buf_printf(&b, " dom0_mem=%" PRIu64 "M,max:%" PRIu64 "M", mem >> 20, mem >> 20);
+    if (!all && !pxms.oom)
+        buf_printf(&b, " dom0_nodes=%s", (const char *)pxms.data);
+    buf_append(&b, "", 1);
+    rc = b.oom || pxms.oom ? -ENOMEM : 0;
+    if (rc == 0 && warnings) {
+        rc |= strlist_addf(warnings,
+                           "upstream Xen gives a PVH dom0 no SRAT or SLIT: only a hypervisor "
+                           "that builds dom0's vNUMA from the host (Edera's hvm/dom0_build.c) "
+                           "presents the plan's vnodes, and it does so only when dom0 has every "
+                           "host CPU, pinned");
+        if (n < vt_bitmap_weight(vt_host_cpus(h)->online))
+            rc |= strlist_addf(warnings,
+                               "dom0 has %zu of the host's %u online CPUs: Edera's dom0 vNUMA "
+                               "needs all of them (vCPUs == pCPUs)",
+                               n, vt_bitmap_weight(vt_host_cpus(h)->online));
+        if (vt_layout_apic_encoding(l) == VT_APIC_LEGACY && vt_layout_vnode_count(l) > 1)
+            rc |= strlist_addf(warnings,
+                               "the legacy encoding (vcpu*2) is upstream Xen's; a dom0 with "
+                               "vNUMA has the xen encoding's APIC IDs (plan with %s xen)",
+                               F(VT_FIELD_APIC));
+        rc = rc ? -ENOMEM : 0;
+    }
+    if (rc < 0) {
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+        goto out;
+    }
+    *options = (char *)b.data;
+    b.data = NULL;
+out:
+    buf_free(&pxms);
+    buf_free(&b);
+    vt_bitmap_free(cpus);
+    return rc;
 }

@@ -453,9 +453,9 @@ if "$VTOPO" plan --help | grep -q -e '--guest-pxms'; then
     expect_rc 0
 fi
 
-usage_error "missing the format (qemu, libvirt, xl or cloud-hypervisor)"
-usage_error "missing the format (qemu, libvirt, xl or cloud-hypervisor)" --vcpus 4
-usage_error "unknown format 'kvmtool' (qemu, libvirt, xl or cloud-hypervisor)" kvmtool --vcpus 4
+usage_error "missing the format (qemu, libvirt, xl, cloud-hypervisor or xen-dom0)"
+usage_error "missing the format (qemu, libvirt, xl, cloud-hypervisor or xen-dom0)" --vcpus 4
+usage_error "unknown format 'kvmtool' (qemu, libvirt, xl, cloud-hypervisor or xen-dom0)" kvmtool --vcpus 4
 for f in libvirt xl cloud-hypervisor; do
     usage_error "--numa goes with qemu; $f does not take it" "$f" --vcpus 4 --memory 1G --numa acpi
 done
@@ -845,5 +845,57 @@ expect_err_has "x86 has 2 MiB and 1 GiB pages"
 run "$VTOPO" emit qemu "${HOST[@]}" "${DEMO[@]}" --numa acpi --mem-backend memfd --tables "$T"
 expect_rc 2
 expect_err_has "--mem-backend goes with --numa native"
+
+# ---- xen-dom0: Xen's boot options for a dom0 built as the plan -------------------
+
+DOM0=(--synthetic sockets=2,cores=4,mem=8G,pxms=3,7)
+
+t_begin "xen-dom0: the identity plan of the whole host: dom0=pvh, every CPU pinned, no dom0_nodes"
+run "$VTOPO" emit xen-dom0 "${DOM0[@]}" --pin-identity --vcpus 8 --memory 2G
+expect_rc 0
+[ "$OUT" = "dom0=pvh dom0_max_vcpus=8 dom0_vcpus_pin dom0_mem=2048M,max:2048M" ] ||
+    t_fail "stdout is '$OUT'"
+expect_err_has "upstream Xen gives a PVH dom0 no SRAT or SLIT"
+expect_err_lacks "of the host's 8 online CPUs"
+
+t_begin "xen-dom0: dom0 on one node: dom0_nodes= takes its ACPI PXM (7), not its node id (1)"
+run "$VTOPO" emit xen-dom0 "${DOM0[@]}" --pin 0-3:4-7 --vcpus 4 --memory 2G
+expect_rc 0
+[ "$OUT" = "dom0=pvh dom0_max_vcpus=4 dom0_vcpus_pin dom0_mem=2048M,max:2048M dom0_nodes=7" ] ||
+    t_fail "stdout is '$OUT'"
+expect_err_has "dom0 has 4 of the host's 8 online CPUs: Edera's dom0 vNUMA needs all of them"
+
+t_begin "xen-dom0: a plan Xen would not build is refused, naming what to change"
+run "$VTOPO" emit xen-dom0 "${DOM0[@]}" --pin 0-3:1-4 --vcpus 4 --memory 2G
+expect_rc 2
+expect_err_has "Xen puts dom0's vCPU 0 on host CPU 0 (the CPUs of dom0's nodes in order, dom0_vcpus_pin), but this plan pins it to CPU 1"
+run "$VTOPO" emit xen-dom0 "${DOM0[@]}" --vcpus 4 --memory 2G
+expect_rc 2
+expect_err_has "but this plan leaves it unpinned (plan with --pin-identity)"
+run "$VTOPO" emit xen-dom0 "${DOM0[@]}" --pin-identity --vcpus 8 --memory 2G --apic sdm
+expect_rc 2
+expect_err_has "not the sdm encoding of this plan (plan with --apic xen, or --apic legacy)"
+run "$VTOPO" emit xen-dom0 "${DOM0[@]}" --pin-identity --vcpus 8 --max-vcpus 10 --memory 2G
+expect_rc_nonzero
+expect_out_empty
+"$VTOPO" host "${DOM0[@]}" --save "$T/dom0-host.json" >/dev/null
+python3 - "$T/dom0-host.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for n in d["nodes"]:
+    n["host_pxm"] = None
+json.dump(d, open(sys.argv[1], "w"))
+PY
+run "$VTOPO" emit xen-dom0 --host "$T/dom0-host.json" --pin 0-3:4-7 --vcpus 4 --memory 2G
+expect_rc 2
+expect_err_has "Xen's dom0_nodes= takes ACPI proximity domains, and host node 1's is not known"
+
+t_begin "xen-dom0: --plan DIR of a dom0 plan gives the same line"
+"$VTOPO" plan -q "${DOM0[@]}" --pin-identity --vcpus 8 --memory 2G --apic xen --out "$T/dom0-plan" \
+    >/dev/null
+run "$VTOPO" emit xen-dom0 -q --plan "$T/dom0-plan"
+expect_rc 0
+[ "$OUT" = "dom0=pvh dom0_max_vcpus=8 dom0_vcpus_pin dom0_mem=2048M,max:2048M" ] ||
+    t_fail "stdout is '$OUT'"
 
 vt_finish

@@ -17,6 +17,7 @@
 
 #include "unit/support.h"
 #include "fields.h"
+#include "model/vmm/xen.h"
 #include "vtopo/layout.h"
 #include "vtopo/vmm.h"
 
@@ -980,6 +981,48 @@ static void test_random_xl(void **state)
     vt_host_free(h);
 }
 
+/* Xen places dom0's vCPU i on the i-th CPU of dom0's nodes, wrapping around;
+ * dom0_nodes= takes PXMs. */
+static void test_xen_dom0(void **state)
+{
+    struct vt_bitmap *cpus = vt_bitmap_new();
+    struct vt_host *h = t_synthetic("sockets=2,cores=4,mem=8G,pxms=5,9");
+    const struct preq one_node = {4, 2048 * M, NULL, NULL, "0-3:4-7", NULL, NULL, "xen", "host"};
+    const struct preq shifted = {3, 2048 * M, NULL, NULL, "0-2:5-7", NULL, NULL, "xen", "host"};
+    struct vt_strlist warnings = {0};
+    struct vt_layout *l;
+    struct vt_err err;
+    char *opts = NULL;
+
+    (void)state;
+    assert_non_null(cpus);
+    assert_int_equal(xen_dom0_vcpu_cpu(cpus, 0), -1);
+    assert_int_equal(vt_bitmap_parse_list(cpus, "4-7,12-15", VT_CPU_ID_MAX, &err), 0);
+    assert_int_equal(xen_dom0_vcpu_cpu(cpus, 0), 4);
+    assert_int_equal(xen_dom0_vcpu_cpu(cpus, 3), 7);
+    assert_int_equal(xen_dom0_vcpu_cpu(cpus, 4), 12);
+    assert_int_equal(xen_dom0_vcpu_cpu(cpus, 7), 15);
+    assert_int_equal(xen_dom0_vcpu_cpu(cpus, 8), 4);
+    vt_bitmap_free(cpus);
+
+    l = plan_ok(h, &one_node);
+    assert_int_equal(vt_emit_xen_dom0(l, h, &opts, &warnings, &err), 0);
+    assert_string_equal(opts, "dom0=pvh dom0_max_vcpus=4 dom0_vcpus_pin dom0_mem=2048M,max:2048M "
+                              "dom0_nodes=9");
+    assert_int_equal(warnings.count, 2);
+    free(opts);
+    vt_strlist_free(&warnings);
+    vt_layout_free(l);
+    /* vCPU 0 on CPU 5: Xen would put it on 4, the node's first. */
+    l = plan_ok(h, &shifted);
+    opts = NULL;
+    assert_int_equal(vt_emit_xen_dom0(l, h, &opts, NULL, &err), -EINVAL);
+    assert_null(opts);
+    assert_non_null(strstr(err.msg, "on host CPU 4"));
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -988,6 +1031,7 @@ int main(void)
         cmocka_unit_test(test_unbalanced),    cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_kernel_params), cmocka_unit_test(test_random_qemu_family),
         cmocka_unit_test(test_random_xl),     cmocka_unit_test(test_hotplug_views),
+        cmocka_unit_test(test_xen_dom0),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,6 +49,12 @@ void cmd_emit_usage(FILE *out)
             "                        memory, a --numa per vnode. The plan must use --apic\n"
             "                        sdm, its vCPUs must fill the shape's first slots, and\n"
             "                        threads <= 2.\n"
+            "  xen-dom0              Xen's boot options that build dom0 as the plan:\n"
+            "                        dom0=pvh, dom0_max_vcpus, dom0_vcpus_pin, dom0_mem and,\n"
+            "                        for some of the host's nodes, dom0_nodes= their PXMs.\n"
+            "                        Xen pins dom0's vCPU i to the i-th CPU of those nodes:\n"
+            "                        plan with --pin-identity (default --apic xen and\n"
+            "                        --mem-layout host).\n"
             "\n");
     cli_plan_usage_options(out);
     fprintf(out, "QEMU options:\n"
@@ -137,13 +143,14 @@ static void shell_word(FILE *out, const char *s)
     fputc('\'', out);
 }
 
-#define FORMAT_NAMES "qemu, libvirt, xl or cloud-hypervisor"
+#define FORMAT_NAMES "qemu, libvirt, xl, cloud-hypervisor or xen-dom0"
 
 enum emit_format {
     FMT_QEMU,
     FMT_LIBVIRT,
     FMT_XL,
     FMT_CHV,
+    FMT_XEN_DOM0,
 };
 
 static const struct {
@@ -154,6 +161,7 @@ static const struct {
     {"libvirt", FMT_LIBVIRT},
     {"xl", FMT_XL},
     {"cloud-hypervisor", FMT_CHV},
+    {"xen-dom0", FMT_XEN_DOM0},
 };
 
 #define ONLY(f) (1u << (f))
@@ -192,12 +200,12 @@ static unsigned option_formats(int opt, const char **name)
 /* "qemu, libvirt and cloud-hypervisor": the formats of a mask. */
 static void format_names(unsigned mask, char *buf, size_t size)
 {
-    static const char *const names[] = {"qemu", "libvirt", "xl", "cloud-hypervisor"};
+    static const char *const names[] = {"qemu", "libvirt", "xl", "cloud-hypervisor", "xen-dom0"};
     unsigned n = (unsigned)__builtin_popcount(mask), k = 0;
     size_t o = 0;
 
     buf[0] = '\0';
-    for (unsigned f = 0; f < 4; f++)
+    for (unsigned f = 0; f < sizeof(names) / sizeof(names[0]); f++)
         if (mask & ONLY(f))
             o += (size_t)snprintf(buf + o, o < size ? size - o : 0, "%s%s",
                                   k++ == 0 ? ""
@@ -376,15 +384,16 @@ static int emit_chv(const struct vt_layout *l, const struct vt_chv_opts *o, bool
     return rc;
 }
 
-/* libvirt and xl: a text. */
-static int emit_text(const struct vt_layout *l, enum emit_format format,
+/* libvirt, xl and xen-dom0: a text. */
+static int emit_text(const struct vt_layout *l, const struct vt_host *h, enum emit_format format,
                      const struct vt_libvirt_opts *lo, bool quiet)
 {
     struct vt_strlist warnings = {0};
     struct vt_err err;
     char *text = NULL;
     int rc = format == FMT_LIBVIRT ? vt_emit_libvirt(l, lo, &text, &warnings, &err)
-                                   : vt_emit_xl(l, &text, &warnings, &err);
+             : format == FMT_XL    ? vt_emit_xl(l, &text, &warnings, &err)
+                                   : vt_emit_xen_dom0(l, h, &text, &warnings, &err);
 
     if (rc < 0) {
         vt_strlist_free(&warnings);
@@ -392,6 +401,8 @@ static int emit_text(const struct vt_layout *l, enum emit_format format,
     }
     print_warnings(&warnings, quiet);
     fputs(text, stdout);
+    if (format == FMT_XEN_DOM0)
+        fputc('\n', stdout);
     free(text);
     vt_strlist_free(&warnings);
     return VT_EXIT_OK;
@@ -451,6 +462,13 @@ static int vmm_defaults(enum emit_format format, const struct cli_host_opts *ho,
         return cli_fail("emit", &err);
     if (format == FMT_XL && !cli_plan_given(ho, OPT_APIC) &&
         vt_request_set_apic(r, VT_APIC_LEGACY, &err) < 0)
+        return cli_fail("emit", &err);
+    /* dom0: the host's memory map, and the APIC IDs of a dom0 with vNUMA. */
+    if (format == FMT_XEN_DOM0 && !cli_plan_given(ho, OPT_MEM_LAYOUT) &&
+        vt_request_set_mem_layout(r, VT_MEM_HOST, NULL, &err) < 0)
+        return cli_fail("emit", &err);
+    if (format == FMT_XEN_DOM0 && !cli_plan_given(ho, OPT_APIC) &&
+        vt_request_set_apic(r, VT_APIC_XEN, &err) < 0)
         return cli_fail("emit", &err);
     return VT_EXIT_OK;
 }
@@ -637,7 +655,7 @@ int cmd_emit(int argc, char **argv)
         rc = emit_chv(l, &co, shell, ho.quiet);
         break;
     default:
-        rc = emit_text(l, format, &lo, ho.quiet);
+        rc = emit_text(l, h, format, &lo, ho.quiet);
         break;
     }
     if (rc == VT_EXIT_OK && (fflush(stdout) != 0 || ferror(stdout))) {
