@@ -520,6 +520,23 @@ const struct vt_host_device *vt_host_device(const struct vt_host *h, size_t inde
     return index < h->ndevs ? &h->devs[index].pub : NULL;
 }
 
+const struct vt_host_device *vt_host_device_by_name(const struct vt_host *h, const char *name)
+{
+    for (size_t i = 0; *name && i < h->ndevs; i++)
+        if (strcmp(h->devs[i].pub.name, name) == 0)
+            return &h->devs[i].pub;
+    return NULL;
+}
+
+bool host_device_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+
+    return n > 0 && n <= VT_HOST_DEVICE_NAME_MAX &&
+           strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@+-") ==
+               n;
+}
+
 const struct vt_host_device *vt_host_device_by_bdf(const struct vt_host *h, const char *bdf)
 {
     for (size_t i = 0; i < h->ndevs; i++)

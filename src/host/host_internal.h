@@ -22,6 +22,9 @@ struct host_dev {
     struct vt_bitmap *local_cpus; /* NULL when unknown */
 };
 
+/* A device name vtopo keeps (vt_host_device.name's rule). */
+bool host_device_name_ok(const char *name);
+
 /* One node range in the frame-lookup index, sorted by start. */
 struct pfn_entry {
     uint64_t start, end; /* bytes, [start, end) */

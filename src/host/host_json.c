@@ -158,6 +158,8 @@ static struct json_object *device_json(const struct vt_host_device *d, bool *oom
     else
         json_object_object_add(o, "local_cpus", NULL);
     put(o, "msi_irqs", json_object_new_int64(d->msi_irqs), oom);
+    if (d->name[0])
+        put(o, "name", json_object_new_string(d->name), oom);
     return o;
 }
 
@@ -515,8 +517,8 @@ static int read_distances(const struct reader *r, struct vt_host *h, struct json
 
 static int read_device(const struct reader *r, struct vt_host *h, struct json_object *o, size_t idx)
 {
-    static const char *const keys[] = {"bdf",   "vendor",     "device",   "class",
-                                       "pnode", "local_cpus", "msi_irqs", NULL};
+    static const char *const keys[] = {"bdf",        "vendor",   "device", "class", "pnode",
+                                       "local_cpus", "msi_irqs", "name",   NULL};
     struct json_object *v;
     struct host_dev *d;
     char w[64], wf[96];
@@ -573,6 +575,15 @@ static int read_device(const struct reader *r, struct vt_host *h, struct json_ob
         return rc;
     if (rc == 0)
         d->pub.msi_irqs = (unsigned)x;
+    snprintf(wf, sizeof(wf), "%s.name", w);
+    if (json_object_object_get_ex(o, "name", &v)) {
+        if ((rc = need_type(r, wf, v, json_type_string, "a device name")) < 0)
+            return rc;
+        if (!host_device_name_ok(json_object_get_string(v)))
+            return bad(r, wf, "'%s' is not a device name (1 to %d of A-Z a-z 0-9 . _ : @ + -)",
+                       json_object_get_string(v), VT_HOST_DEVICE_NAME_MAX);
+        snprintf(d->pub.name, sizeof(d->pub.name), "%s", json_object_get_string(v));
+    }
     return 0;
 }
 

@@ -600,6 +600,27 @@ static int count_entries(const struct sysfs *s, const char *rel, unsigned *count
 
 static int load_device_files(const struct sysfs *s, struct host_dev *d);
 
+/* The device's name (vt_host_device.name): the first entry, in name order,
+ * of the first of its class directories that has one. */
+static void device_name(const struct sysfs *s, struct host_dev *d)
+{
+    static const char *const classes[] = {"net", "nvme", "infiniband", "drm"};
+
+    for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]) && !d->pub.name[0]; i++) {
+        struct dir_reader r;
+        const char *e;
+
+        if (dir_reader_open(&r, s->dfd, classes[i]) < 0)
+            continue;
+        while ((e = dir_reader_next(&r)))
+            /* drm/ also holds renderD128 and controlD64: the card is the name. */
+            if (host_device_name_ok(e) && (i != 3 || !strncmp(e, "card", 4)) &&
+                (!d->pub.name[0] || strcmp(e, d->pub.name) < 0))
+                snprintf(d->pub.name, sizeof(d->pub.name), "%s", e);
+        dir_reader_close(&r);
+    }
+}
+
 static int load_device(const struct sysfs *parent, int devices_fd, const char *name)
 {
     char drel[PATH_MAX];
@@ -728,6 +749,8 @@ static int load_device_files(const struct sysfs *s, struct host_dev *d)
     if (rc < 0)
         return rc;
     rc = count_entries(s, "msi_irqs", &d->pub.msi_irqs);
+    if (rc == 0)
+        device_name(s, d);
     return rc;
 }
 

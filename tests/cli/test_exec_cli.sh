@@ -358,12 +358,14 @@ run "$VTOPO" exec --fsroot "$D2" --node "$a" --membind --dry-run -- touch "$T/ra
 expect_rc 0
 expect_out_has "would run touch on CPUs 0 (node $a), memory bound to node $a"
 [ ! -e "$T/ran" ] || t_fail "--dry-run ran the command"
-mkdir -p "$D2/sys/class/net/eth7"
-ln -s "../../../0000:3b:00.0" "$D2/sys/class/net/eth7/device"
+mkdir -p "$D2/sys/bus/pci/devices/0000:3b:00.0/net/eth7"
 run "$VTOPO" exec --fsroot "$D2" --device eth7 --dry-run -- true
 expect_rc 0
 expect_out_has "(node $b, device 0000:3b:00.0)"
 run "$VTOPO" exec --fsroot "$D2" --device eth99 --dry-run -- true
 expect_rc 2
+run "$VTOPO" host --fsroot "$D2"
+expect_rc 0
+expect_out_has "  0000:3b:00.0 eth7 ["
 
 vt_finish

@@ -29,7 +29,8 @@ void cmd_exec_usage(FILE *out)
             "Target (exactly one):\n"
             "  --node N          host node N (a pnode, /sys/devices/system/node/nodeN)\n"
             "  --device BDF      the node of PCI device BDF (DDDD:BB:DD.F or BB:DD.F), or\n"
-            "                    of the device a name has in /sys/class (eth0, nvme0); a\n"
+            "                    of the device with that name (eth0, nvme0: 'vtopo host'\n"
+            "                    lists the names); a\n"
             "                    device with numa_node -1 runs on its local_cpulist when that\n"
             "                    is narrower than all CPUs, else unbound (with a warning)\n"
             "\n"
@@ -61,32 +62,6 @@ enum {
     OPT_MEMPREF,
     OPT_DRY_RUN,
 };
-
-/* A device named as Linux names it (eth0, nvme0, a block device): the PCI
- * address its /sys/class/CLASS/NAME/device link points to, under root. */
-static int device_by_name(const char *root, const char *name, char *bdf, size_t size)
-{
-    static const char *const classes[] = {"net", "nvme", "block", "infiniband", "drm", NULL};
-
-    if (strchr(name, '/') || strchr(name, ':'))
-        return -1;
-    for (size_t i = 0; classes[i]; i++) {
-        char path[PATH_MAX], target[PATH_MAX];
-        const char *base;
-        ssize_t n;
-
-        snprintf(path, sizeof(path), "%s/sys/class/%s/%s/device", root, classes[i], name);
-        if ((n = readlink(path, target, sizeof(target) - 1)) <= 0)
-            continue;
-        target[n] = '\0';
-        base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
-        if (strlen(base) < size && strchr(base, ':')) {
-            snprintf(bdf, size, "%s", base);
-            return 0;
-        }
-    }
-    return -1;
-}
 
 /* The calling thread's CPUs as a cpulist, into buf. */
 static void own_cpus(char *buf, size_t size)
@@ -230,9 +205,10 @@ int cmd_exec(int argc, char **argv)
         for (size_t i = 0; i < vt_host_warning_count(h); i++)
             fprintf(stderr, "vtopo exec: warning: %s\n", vt_host_warning(h, i));
     /* A name (eth0, nvme0) for a device: its PCI address. */
-    if (device && !strchr(device, ':') &&
-        device_by_name(ho.fsroot ? ho.fsroot : "", device, named_bdf, sizeof(named_bdf)) == 0)
+    if (device && !strchr(device, ':') && vt_host_device_by_name(h, device)) {
+        snprintf(named_bdf, sizeof(named_bdf), "%s", vt_host_device_by_name(h, device)->bdf);
         device = named_bdf;
+    }
     if (device)
         rc = vt_exec_bind_device(rt, device, mem, &info, &err);
     else

@@ -106,7 +106,8 @@ static void print_device(const struct vt_host_device *d)
 {
     char *local = d->local_cpus ? vt_bitmap_format_list(d->local_cpus) : NULL;
 
-    printf("  %s [%04x:%04x] class %06x", d->bdf, d->vendor, d->device, d->class_code);
+    printf("  %s%s%s [%04x:%04x] class %06x", d->bdf, d->name[0] ? " " : "", d->name, d->vendor,
+           d->device, d->class_code);
     printf(" local_cpus %s", d->local_cpus ? (local && *local ? local : "-") : "unknown");
     if (d->msi_irqs)
         printf(" msi %u", d->msi_irqs);
