@@ -95,6 +95,21 @@ else
     t_fail "vtopo-probe next to vtopo and /bin/busybox (busybox-static) are needed"
 fi
 
+t_begin "verify: --tables DIR is --table for each table file there"
+run "$VTOPO" verify "${G[@]}" --kernel "$T/bzImage" --tables "$T/nonexist"
+expect_rc 2
+expect_err_has "--tables $T/nonexist: no such directory"
+mkdir -p "$T/notables"
+run "$VTOPO" verify "${G[@]}" --kernel "$T/bzImage" --tables "$T/notables"
+expect_rc 2
+expect_err_has "--tables $T/notables: no srat.dat, slit.dat, madt.dat or hmat.dat there"
+"$VTOPO" plan -q "${G[@]}" --out "$T/tables-plan" >/dev/null 2>&1
+cp "$T/bogus.dat" "$T/tables-plan/slit.dat"
+run env VTOPO_QEMU=/bin/false "$VTOPO" verify "${G[@]}" --kernel "$T/bzImage" \
+    --tables "$T/tables-plan"
+expect_rc 2
+expect_err_has "--table $T/tables-plan/slit.dat: not an ACPI SRAT, SLIT, APIC (MADT) or HMAT table"
+
 t_begin "verify: QEMU that cannot start fails with the reason and the log, exit 3"
 mkdir -p "$T/tmp"
 run env TMPDIR="$T/tmp" VTOPO_QEMU=/bin/false "$VTOPO" verify "${G[@]}" --kernel "$T/bzImage" \

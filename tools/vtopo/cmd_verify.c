@@ -24,7 +24,8 @@ void cmd_verify_usage(FILE *out)
     fprintf(
         out,
         "Usage: vtopo verify [plan options | --plan DIR] [--kernel PATH] [--accel auto|tcg|kvm]\n"
-        "                    [--numa acpi|native] [--madt] [--table FILE]... [--keep DIR]\n"
+        "                    [--numa acpi|native] [--madt] [--table FILE]... [--tables DIR] [--out "
+        "DIR]\n"
         "                    [--timeout SECONDS] [--append PARAMS] [--quiet]\n"
         "\n"
         "Plan a guest, write its tables, boot a real Linux kernel under QEMU with them,\n"
@@ -49,6 +50,8 @@ void cmd_verify_usage(FILE *out)
             "  --table FILE          boot with this table instead of the plan's (SRAT, SLIT,\n"
             "                        APIC or HMAT, by its signature); the prediction is then\n"
             "                        what 'vtopo check' says Linux does with the tables\n"
+            "  --tables DIR          --table for each of srat.dat, slit.dat, madt.dat and\n"
+            "                        hmat.dat in DIR (a plan directory's names)\n"
             "  --keep DIR            keep the tables, initramfs, QEMU arguments and console\n"
             "                        log in DIR, a plan directory (--out DIR is the same,\n"
             "                        as for vtopo plan)\n"
@@ -72,6 +75,7 @@ enum {
     OPT_VNUMA,
     OPT_VMADT,
     OPT_TABLE,
+    OPT_TABLES,
     OPT_KEEP,
     OPT_TIMEOUT,
     OPT_APPEND,
@@ -87,6 +91,7 @@ struct verify_opts {
     const char *kernel, *keep, *append;
     const char **tables;
     size_t ntables;
+    struct vt_strlist table_paths; /* the paths --tables DIR adds to tables */
     enum accel accel;
     struct vt_qemu_opts qo;
     unsigned timeout;
@@ -109,6 +114,56 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
     (void)flag;
     (void)ftw;
     return remove(path);
+}
+
+/* One more --table FILE. */
+static int add_table(struct verify_opts *o, const char *path)
+{
+    const char **t = realloc(o->tables, (o->ntables + 1) * sizeof(*t));
+
+    if (!t) {
+        cli_error("verify", "out of memory");
+        return VT_EXIT_SYSTEM;
+    }
+    o->tables = t;
+    o->tables[o->ntables++] = path;
+    return VT_EXIT_OK;
+}
+
+/* --tables DIR: each table file a plan directory has there, as --table. */
+static int add_tables_dir(struct verify_opts *o, const char *dir)
+{
+    static const enum vt_plan_file files[] = {VT_PLAN_FILE_SRAT, VT_PLAN_FILE_SLIT,
+                                              VT_PLAN_FILE_MADT, VT_PLAN_FILE_HMAT};
+    struct stat st;
+    size_t found = 0;
+
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+        return cli_usage_error("verify", "--tables %s: %s", dir,
+                               errno == ENOENT ? "no such directory" : "not a directory");
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char path[4096];
+        struct vt_err err;
+        int rc;
+
+        if (cli_path(path, sizeof(path), dir, vt_layout_file_name(files[i]), &err) < 0)
+            return cli_fail("verify", &err);
+        if (stat(path, &st) < 0)
+            continue;
+        if (vt_strlist_add(&o->table_paths, path) < 0) {
+            cli_error("verify", "out of memory");
+            return VT_EXIT_SYSTEM;
+        }
+        if ((rc = add_table(o, o->table_paths.items[o->table_paths.count - 1])) != VT_EXIT_OK)
+            return rc;
+        found++;
+    }
+    if (!found)
+        return cli_usage_error("verify",
+                               "--tables %s: no srat.dat, slit.dat, madt.dat or hmat.dat "
+                               "there",
+                               dir);
+    return VT_EXIT_OK;
 }
 
 /* Copy the --table files over the plan's tables. */
@@ -400,6 +455,7 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
         {"numa", required_argument, NULL, OPT_VNUMA},
         {"madt", no_argument, NULL, OPT_VMADT},
         {"table", required_argument, NULL, OPT_TABLE},
+        {"tables", required_argument, NULL, OPT_TABLES},
         {"keep", required_argument, NULL, OPT_KEEP},
         {"out", required_argument, NULL, OPT_KEEP}, /* plan's name for "write a directory" */
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -444,17 +500,14 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
         case OPT_VMADT:
             o->qo.madt = true;
             break;
-        case OPT_TABLE: {
-            const char **t = realloc(o->tables, (o->ntables + 1) * sizeof(*t));
-
-            if (!t) {
-                cli_error("verify", "out of memory");
-                return VT_EXIT_SYSTEM;
-            }
-            o->tables = t;
-            o->tables[o->ntables++] = optarg;
+        case OPT_TABLE:
+            if ((rc = add_table(o, optarg)) != VT_EXIT_OK)
+                return rc;
             break;
-        }
+        case OPT_TABLES:
+            if ((rc = add_tables_dir(o, optarg)) != VT_EXIT_OK)
+                return rc;
+            break;
         case OPT_KEEP:
             o->keep = optarg;
             break;
@@ -770,6 +823,7 @@ int cmd_verify(int argc, char **argv)
     else if (rc < 0)
         rc = VT_EXIT_OK; /* --help */
     free(o.tables);
+    vt_strlist_free(&o.table_paths);
     vt_request_free(r);
     return rc;
 }
