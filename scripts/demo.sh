@@ -36,7 +36,7 @@ cat "$out/plan/qemu.args"
 echo "wrote $out/plan/qemu.args (the guest kernel needs acpi_apic_instance=2 for our MADT)"
 
 step "verify it in a real guest: boot Linux under QEMU and compare what it sees with the plan"
-"$vtopo" verify "${guest[@]}" --madt --keep "$out/verify"
+"$vtopo" verify "${guest[@]}" --madt --out "$out/verify"
 
 step "a bigger guest in Xen's vNUMA encoding: 49 vCPUs split 25/24"
 "$vtopo" plan -q --host "$host" --vcpus 49 --vnodes 2 --memory 8G --apic xen --vnode-pnodes 0,1 |

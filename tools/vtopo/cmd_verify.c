@@ -52,9 +52,9 @@ void cmd_verify_usage(FILE *out)
             "                        what 'vtopo check' says Linux does with the tables\n"
             "  --tables DIR          --table for each of srat.dat, slit.dat, madt.dat and\n"
             "                        hmat.dat in DIR (a plan directory's names)\n"
-            "  --keep DIR            keep the tables, initramfs, QEMU arguments and console\n"
-            "                        log in DIR, a plan directory (--out DIR is the same,\n"
-            "                        as for vtopo plan)\n"
+            "  --out DIR             keep the tables, initramfs, QEMU arguments and console\n"
+            "                        log in DIR, a plan directory, as vtopo plan --out\n"
+            "                        (--keep DIR is its older name)\n"
             "  --timeout SECONDS     give up on the guest after this long (default 300)\n"
             "  --append PARAMS       extra guest kernel parameters\n"
             "  --require-numa        also fail (exit 1) when the guest has fewer nodes than\n"
@@ -77,6 +77,7 @@ enum {
     OPT_TABLE,
     OPT_TABLES,
     OPT_KEEP,
+    OPT_OUT,
     OPT_TIMEOUT,
     OPT_APPEND,
     OPT_JSON,
@@ -89,6 +90,7 @@ enum accel { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
 struct verify_opts {
     struct cli_host_opts ho;
     const char *kernel, *keep, *append;
+    const char *keep_option; /* how the user named keep: --out or --keep */
     const char **tables;
     size_t ntables;
     struct vt_strlist table_paths; /* the paths --tables DIR adds to tables */
@@ -457,7 +459,7 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
         {"table", required_argument, NULL, OPT_TABLE},
         {"tables", required_argument, NULL, OPT_TABLES},
         {"keep", required_argument, NULL, OPT_KEEP},
-        {"out", required_argument, NULL, OPT_KEEP}, /* plan's name for "write a directory" */
+        {"out", required_argument, NULL, OPT_OUT}, /* plan's name for "write a directory" */
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"append", required_argument, NULL, OPT_APPEND},
         {"json", no_argument, NULL, OPT_JSON},
@@ -509,7 +511,9 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
                 return rc;
             break;
         case OPT_KEEP:
+        case OPT_OUT:
             o->keep = optarg;
+            o->keep_option = opt == OPT_OUT ? "--out" : "--keep";
             break;
         case OPT_TIMEOUT:
             if (cli_parse_uint(optarg, 86400, &o->timeout) < 0)
@@ -578,7 +582,7 @@ static int work_dir(const struct verify_opts *o, struct vt_dirset *keep, const c
     if (o->keep) {
         keep_names(names);
         if ((rc = vt_dirset_begin(keep, o->keep, names, err)) < 0) {
-            vt_err_prefix(err, "--keep: ");
+            vt_err_prefix(err, "%s: ", o->keep_option);
             return rc;
         }
         snprintf(dir, size, "%s", keep->tmp);
