@@ -68,6 +68,9 @@ enum vt_plan_file {
     VT_PLAN_FILE_HOST,  /* host.json (with a host) */
     VT_PLAN_FILE_COUNT
 };
+/* The ACPI tables are the files SRAT to HMAT. */
+#define VT_PLAN_FILE_FIRST_TABLE VT_PLAN_FILE_SRAT
+#define VT_PLAN_FILE_LAST_TABLE  VT_PLAN_FILE_HMAT
 VT_API const char *vt_layout_file_name(size_t i);
 /* The plan-directory file of an ACPI table by its 4-byte signature (SRAT,
  * SLIT, APIC, HMAT: srat.dat, slit.dat, madt.dat, hmat.dat), or NULL. */

@@ -93,12 +93,15 @@ struct vt_host_device {
     int pnode;                          /* numa_node, or VT_PNODE_UNKNOWN */
     const struct vt_bitmap *local_cpus; /* NULL when the source did not say */
     unsigned msi_irqs;                  /* MSI/MSI-X vectors allocated (entries of msi_irqs/) */
-    /* The name Linux gives the device, "" when none is known: the first, in
-     * name order, of its network interfaces (eth0), NVMe controllers
-     * (nvme0), InfiniBand devices (mlx5_0), then DRM cards (card0) — the
-     * entries of its net/, nvme/, infiniband/ and drm/ directories in sysfs.
-     * At most VT_HOST_DEVICE_NAME_MAX characters of [A-Za-z0-9._:@+-]. */
-    char name[32];
+    /* The names Linux gives the device, none when it has none: its network
+     * interfaces (eth0), NVMe controllers (nvme0), InfiniBand devices
+     * (mlx5_0) and DRM cards (card0) — the entries of its net/, nvme/,
+     * infiniband/ and drm/ directories in sysfs, and of net/ and block/ of
+     * a virtio device on it (virtio0/net/eth0, virtio1/block/vda) — in that
+     * order of classes, each class in name order. Each at most
+     * VT_HOST_DEVICE_NAME_MAX characters of [A-Za-z0-9._:@+-]. */
+    const char *const *names;
+    size_t nnames;
 };
 #define VT_HOST_DEVICE_NAME_MAX 31
 
@@ -147,7 +150,7 @@ VT_API int vt_host_cpu_pnode(const struct vt_host *h, unsigned pcpu);
 VT_API size_t vt_host_device_count(const struct vt_host *h);
 VT_API const struct vt_host_device *vt_host_device(const struct vt_host *h, size_t index);
 VT_API const struct vt_host_device *vt_host_device_by_bdf(const struct vt_host *h, const char *bdf);
-/* The device with this name (vt_host_device.name), or NULL. */
+/* The device with this name (one of vt_host_device.names), or NULL. */
 VT_API const struct vt_host_device *vt_host_device_by_name(const struct vt_host *h,
                                                            const char *name);
 

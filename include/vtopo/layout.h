@@ -398,12 +398,11 @@ VT_API uint64_t vt_layout_memory(const struct vt_layout *l);
 /* The guest's memory map (E820), sorted, non-overlapping. */
 VT_API size_t vt_layout_memory_map(const struct vt_layout *l, const struct vt_e820_entry **entries);
 /*
- * The host CPUs for the guest's VMM threads (QEMU's emulator and I/O threads,
- * libvirt's <emulatorpin>): the housekeeping CPUs of the host nodes that hold
- * the guest's memory or run its pinned vCPUs, minus the pinned vCPUs' CPUs;
- * when the vCPUs take all of those, every other housekeeping CPU. *out is a
- * new bitmap the caller frees. -EINVAL when the vCPUs are pinned to every
- * housekeeping CPU. h is the host the plan was made on.
+ * The host CPUs for the guest's VMM threads (QEMU's emulator threads: all but
+ * the vCPU and I/O threads; libvirt's <emulatorpin>): the housekeeping CPUs of the host nodes that
+ * hold the guest's memory or run its pinned vCPUs, minus the pinned vCPUs' CPUs; when the vCPUs
+ * take all of those, every other housekeeping CPU. *out is a new bitmap the caller frees. -EINVAL
+ * when the vCPUs are pinned to every housekeeping CPU. h is the host the plan was made on.
  */
 VT_API int vt_layout_emulator_cpus(const struct vt_layout *l, const struct vt_host *h,
                                    struct vt_bitmap **out, struct vt_err *err);

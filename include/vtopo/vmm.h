@@ -161,7 +161,8 @@ struct vt_libvirt_opts {
      * <page size=>. */
     struct vt_mem_backing backing;
     /* <emulatorpin cpuset=>: the host CPUs QEMU's own threads (the
-     * emulator, I/O) run on; NULL: none (they float over every host CPU). */
+     * the emulator threads: all but the vCPU and I/O threads) run on; NULL: none (they float over
+     * every host CPU). */
     const struct vt_bitmap *emulator_cpus;
 };
 

@@ -297,3 +297,30 @@ int vmm_cpu_model_check(const char *model, struct vt_err *err)
                               model, (int)strcspn(p + 1, "=,"), p + 1);
     return 0;
 }
+
+int vmm_check_x2apic_machine(const struct vt_layout *l, const char *vmm, struct vt_err *err)
+{
+    if (vmm_max_apic_id(l) <= VT_XAPIC_MAX_ID || vt_layout_mem_layout(l) != VT_MEM_QEMU_PC)
+        return 0;
+    return vt_err_set(err, -EINVAL,
+                      "APIC IDs up to %" PRIu32 " need x2APIC, which %s gives only with "
+                      "interrupt remapping by an intel-iommu, and only the q35 machine has one "
+                      "(plan with %s qemu-q35, or fewer vCPUs)",
+                      vmm_max_apic_id(l), vmm, layout_field(l, VT_FIELD_MEM_LAYOUT));
+}
+
+int vmm_warn_machine_cpus(const struct vt_layout *l, const char *vmm, struct vt_strlist *w)
+{
+    size_t slots = qemu_slot_count(vt_layout_shape(l));
+    bool pc = vt_layout_mem_layout(l) == VT_MEM_QEMU_PC;
+    size_t max = pc ? QEMU_PC_MAX_CPUS : QEMU_Q35_MAX_CPUS;
+
+    if (slots <= max)
+        return 0;
+    return strlist_addf(w,
+                        "%s 7.2's %s machine takes at most %zu CPUs, and this plan has %zu CPU "
+                        "slots (its shape's product): it needs a QEMU that takes more",
+                        vmm, pc ? "pc" : "q35", max, slots)
+               ? -ENOMEM
+               : 0;
+}

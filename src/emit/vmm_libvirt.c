@@ -22,6 +22,7 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
     int rc;
 
     if ((rc = vmm_check_slots(l, "libvirt (QEMU)", err)) < 0 ||
+        (rc = vmm_check_x2apic_machine(l, "libvirt (QEMU)", err)) < 0 ||
         (rc = vmm_check_qemu_memmap(l, "libvirt (QEMU)", err)) < 0 ||
         (rc = vmm_check_dense_pxm(l, "libvirt's <cell id> values are QEMU's node ids", false,
                                   err)) < 0)
@@ -157,6 +158,80 @@ static void memory_backing(struct buf *b, const struct vt_mem_backing *m)
     buf_printf(b, "  <source type='memfd'/>\n  <access mode='shared'/>\n</memoryBacking>\n");
 }
 
+/* libvirt's name of a CPUID feature QEMU spells with '-' (and also accepts
+ * with '_'): libvirt 9.0's cpu_map/x86_features.xml spells these ten with
+ * '_', every other one with '-'. */
+static const char *const libvirt_underscore_features[] = {
+    "ds_cpl",  "tsc_adjust", "mbm_total",  "mbm_local",    "fxsr_opt",
+    "lahf_lm", "cmp_legacy", "nodeid_msr", "perfctr_core", "perfctr_nb",
+};
+
+/* QEMU -cpu properties that are not CPUID features: libvirt sets them with
+ * elements of its own (<pmu>, <hyperv>, <kvm>, <cpu migratable=>) or not at
+ * all. Prefixes end in '-'. */
+static const char *const qemu_cpu_properties[] = {
+    "enforce",
+    "check",
+    "pmu",
+    "migratable",
+    "host-phys-bits",
+    "full-cpuid-auto-level",
+    "lmce",
+    "tcg-cpuid",
+    "vmware-cpuid-freq",
+    "kvm",
+    "kvmclock",
+    "kvm-",
+    "hv-",
+    "x-",
+};
+
+/* The libvirt <feature name> of a QEMU flag name (len bytes at f) into buf,
+ * or -EINVAL with err set. */
+static int libvirt_feature(const char *f, size_t len, char *buf, size_t size, struct vt_err *err)
+{
+    if (!len)
+        return vt_err_set(err, -EINVAL, "a CPU flag is empty");
+    if (len >= size)
+        return vt_err_set(err, -EINVAL, "the CPU flag '%.*s' is too long", (int)len, f);
+    for (size_t i = 0; i < len; i++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789-_.", f[i]))
+            return vt_err_set(err, -EINVAL,
+                              "the CPU flag '%.*s' is not a feature name (lower-case letters, "
+                              "digits, '-', '_', '.')",
+                              (int)len, f);
+    for (size_t i = 0; i < len; i++)
+        buf[i] = f[i] == '_' ? '-' : f[i];
+    buf[len] = '\0';
+    for (size_t i = 0; i < sizeof(qemu_cpu_properties) / sizeof(qemu_cpu_properties[0]); i++) {
+        const char *p = qemu_cpu_properties[i];
+        size_t n = strlen(p);
+
+        if (p[n - 1] == '-' ? !strncmp(buf, p, n) : !strcmp(buf, p))
+            return vt_err_set(err, -EINVAL,
+                              "the CPU flag '%s' is a QEMU CPU property, not a CPUID feature: "
+                              "libvirt sets it with elements of its own (<pmu>, <hyperv>, <kvm> "
+                              "in <features>), which vtopo does not write; leave it out",
+                              buf);
+    }
+    for (size_t i = 0;
+         i < sizeof(libvirt_underscore_features) / sizeof(libvirt_underscore_features[0]); i++) {
+        const char *u = libvirt_underscore_features[i];
+
+        if (strlen(u) == len) {
+            bool same = true;
+
+            for (size_t k = 0; k < len && same; k++)
+                same = buf[k] == (u[k] == '_' ? '-' : u[k]);
+            if (same) {
+                memcpy(buf, u, len + 1);
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
 /* The <cpu> element's opening and the model with its features, from a QEMU
  * CPU model with flags (vmm_cpu_model_check has checked it). */
 static int cpu_open(struct buf *b, const struct vt_layout *l, const char *model, struct vt_err *err)
@@ -187,6 +262,8 @@ static int cpu_open(struct buf *b, const struct vt_layout *l, const char *model,
         const char *f = flags + 1, *eq;
         size_t len = strcspn(f, ",");
         bool on = true;
+        char name[64];
+        int rc;
 
         flags = f + len;
         if (*f == '+' || *f == '-') {
@@ -209,16 +286,9 @@ static int cpu_open(struct buf *b, const struct vt_layout *l, const char *model,
                                   (int)len, f);
             len = (size_t)(eq - f);
         }
-        for (size_t i = 0; i < len; i++)
-            if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789-_.", f[i]))
-                return vt_err_set(err, -EINVAL,
-                                  "the CPU flag '%.*s' is not a feature name (lower-case "
-                                  "letters, digits, '-', '_', '.')",
-                                  (int)len, f);
-        if (!len)
-            return vt_err_set(err, -EINVAL, "the CPU model '%s' has an empty flag", model);
-        buf_printf(b, "  <feature policy='%s' name='%.*s'/>\n", on ? "require" : "disable",
-                   (int)len, f);
+        if ((rc = libvirt_feature(f, len, name, sizeof(name), err)) < 0)
+            return rc;
+        buf_printf(b, "  <feature policy='%s' name='%s'/>\n", on ? "require" : "disable", name);
     }
     return 0;
 }
@@ -260,7 +330,8 @@ static void numatune(struct buf *b, const struct vt_layout *l)
 static int warnings_of(const struct vt_layout *l, const struct vt_libvirt_opts *o,
                        struct vt_strlist *w)
 {
-    int rc = vmm_warn_llc_per_die(l, "QEMU (under libvirt)", w);
+    int rc = vmm_warn_llc_per_die(l, "QEMU (under libvirt)", w) |
+             vmm_warn_machine_cpus(l, "QEMU (under libvirt)", w);
 
     if (vmm_max_apic_id(l) > VT_XAPIC_MAX_ID)
         rc |=

@@ -126,7 +126,8 @@ static int check_layout(const struct vt_layout *l, const struct vt_qemu_opts *o,
                           "fewer, larger ranges)",
                           QEMU_MAX_RAM_SLOTS, F(VT_FIELD_HOTPLUG_MEMORY),
                           vt_layout_hotplug_memory_count(l));
-    if ((rc = vmm_check_backing(l, &o->backing, err)) < 0)
+    if ((rc = vmm_check_backing(l, &o->backing, err)) < 0 ||
+        (rc = vmm_check_x2apic_machine(l, "QEMU", err)) < 0)
         return rc;
     if (o->numa == VT_QEMU_NUMA_ACPI && o->backing.kind != VT_MEM_BACKEND_RAM)
         return vt_err_set(err, -EINVAL,
@@ -271,7 +272,7 @@ static int acpi_numa_args(const struct vt_qemu_opts *o, struct vt_strlist *a)
 static int qemu_warnings(const struct vt_layout *l, const struct vt_qemu_opts *o,
                          struct vt_strlist *w)
 {
-    int rc = vmm_warn_llc_per_die(l, "QEMU", w);
+    int rc = vmm_warn_llc_per_die(l, "QEMU", w) | vmm_warn_machine_cpus(l, "QEMU", w);
 
     if (vmm_max_apic_id(l) > VT_XAPIC_MAX_ID)
         rc |= strlist_addf(w,

@@ -215,19 +215,16 @@ int vt_emit_xl(const struct vt_layout *l, char **cfg, struct vt_strlist *warning
 
 /* The host nodes of the plan's vnodes and their online CPUs (Xen's
  * dom0_cpus for dom0_nodes= those nodes); *all when they are every host
- * node with CPUs (dom0_nodes= is then left out). */
+ * node (Xen's default: dom0_nodes= is then left out). */
 static int dom0_nodes(const struct vt_layout *l, const struct vt_host *h, struct vt_bitmap *cpus,
                       struct buf *pxms, bool *all, struct vt_err *err)
 {
     *all = true;
     for (size_t n = 0; n < vt_host_node_count(h); n++) {
         const struct vt_host_node *hn = vt_host_node(h, n);
-        bool used = false;
 
-        for (size_t v = 0; v < vt_layout_vnode_count(l) && !used; v++)
-            used = vt_layout_vnode(l, v)->pnode == (int)hn->pnode;
-        if (!used) {
-            *all &= !hn->has_cpu;
+        if (!layout_uses_pnode(l, hn->pnode)) {
+            *all = false;
             continue;
         }
         if (hn->host_pxm == VT_PXM_UNKNOWN)
@@ -257,12 +254,17 @@ static int dom0_check(const struct vt_layout *l, const struct vt_bitmap *cpus, s
                           "dom0's memory map is the host's, but this plan uses the %s memory "
                           "layout (plan with %s host)",
                           vt_mem_layout_name(vt_layout_mem_layout(l)), F(VT_FIELD_MEM_LAYOUT));
-    if (vt_layout_hotplug_vcpu_count(l) || vt_layout_initiator_count(l) ||
-        vt_layout_hotplug_memory_count(l))
+    if (vt_layout_hotplug_vcpu_count(l))
         return vt_err_set(err, -EINVAL,
-                          "Xen's boot options give dom0 no hot-pluggable vCPUs or memory and no "
-                          "generic initiators (plan without %s, %s and %s)",
-                          F(VT_FIELD_MAX_VCPUS), F(VT_FIELD_HOTPLUG_MEMORY),
+                          "Xen's boot options give dom0 no hot-pluggable vCPUs (plan without %s)",
+                          F(VT_FIELD_MAX_VCPUS));
+    if (vt_layout_hotplug_memory_count(l))
+        return vt_err_set(err, -EINVAL,
+                          "Xen's boot options give dom0 no hot-pluggable memory (plan without %s)",
+                          F(VT_FIELD_HOTPLUG_MEMORY));
+    if (vt_layout_initiator_count(l))
+        return vt_err_set(err, -EINVAL,
+                          "Xen's boot options give dom0 no generic initiators (plan without %s)",
                           F(VT_FIELD_INITIATORS));
     if (n > XEN_HVM_MAX_VCPUS)
         return vt_err_set(err, -EINVAL,
@@ -329,6 +331,15 @@ int vt_emit_xen_dom0(const struct vt_layout *l, const struct vt_host *h, char **
                                "dom0 has %zu of the host's %u online CPUs: Edera's dom0 vNUMA "
                                "needs all of them (vCPUs == pCPUs)",
                                n, vt_bitmap_weight(vt_host_cpus(h)->online));
+        size_t used = 0;
+
+        for (size_t k = 0; k < vt_host_node_count(h); k++)
+            used += layout_uses_pnode(l, vt_host_node(h, k)->pnode);
+        if (used > 1)
+            rc |= strlist_addf(warnings,
+                               "Xen decides how much of dom0's memory each of its nodes gives "
+                               "(dom0_mem is one total): the plan's per-vnode sizes are not "
+                               "passed");
         if (vt_layout_apic_encoding(l) == VT_APIC_LEGACY && vt_layout_vnode_count(l) > 1)
             rc |= strlist_addf(warnings,
                                "the legacy encoding (vcpu*2) is upstream Xen's; a dom0 with "

@@ -63,8 +63,12 @@ void vt_host_free(struct vt_host *h)
     free(h->dist);
     for (unsigned i = 0; (b = host_bitmap(h, i)); i++)
         vt_bitmap_free(*b);
-    for (size_t i = 0; i < h->ndevs; i++)
+    for (size_t i = 0; i < h->ndevs; i++) {
         vt_bitmap_free(h->devs[i].local_cpus);
+        for (size_t k = 0; k < h->devs[i].nnames; k++)
+            free(h->devs[i].names[k]);
+        free(h->devs[i].names);
+    }
     free(h->devs);
     for (size_t i = 0; i < h->nwarnings; i++)
         free(h->warnings[i]);
@@ -445,6 +449,8 @@ int host_finalize(struct vt_host *h, struct vt_err *err)
             d->pnode = VT_PNODE_UNKNOWN;
         }
         d->local_cpus = h->devs[i].local_cpus;
+        d->names = (const char *const *)h->devs[i].names;
+        d->nnames = h->devs[i].nnames;
     }
 
     h->cpus_pub.possible = h->cpu_possible;
@@ -522,10 +528,28 @@ const struct vt_host_device *vt_host_device(const struct vt_host *h, size_t inde
 
 const struct vt_host_device *vt_host_device_by_name(const struct vt_host *h, const char *name)
 {
-    for (size_t i = 0; *name && i < h->ndevs; i++)
-        if (strcmp(h->devs[i].pub.name, name) == 0)
-            return &h->devs[i].pub;
+    for (size_t i = 0; i < h->ndevs; i++)
+        for (size_t k = 0; k < h->devs[i].nnames; k++)
+            if (strcmp(h->devs[i].names[k], name) == 0)
+                return &h->devs[i].pub;
     return NULL;
+}
+
+int host_dev_add_name(struct host_dev *d, const char *name)
+{
+    char **names, *copy;
+
+    if (d->nnames >= VT_HOST_DEVICE_MAX_NAMES)
+        return -E2BIG;
+    if (!(copy = strdup(name)))
+        return -ENOMEM;
+    if (!(names = realloc(d->names, (d->nnames + 1) * sizeof(*names)))) {
+        free(copy);
+        return -ENOMEM;
+    }
+    d->names = names;
+    d->names[d->nnames++] = copy;
+    return 0;
 }
 
 bool host_device_name_ok(const char *name)

@@ -20,9 +20,16 @@ struct host_node {
 struct host_dev {
     struct vt_host_device pub;
     struct vt_bitmap *local_cpus; /* NULL when unknown */
+    char **names;                 /* pub.names */
+    size_t nnames;
 };
 
-/* A device name vtopo keeps (vt_host_device.name's rule). */
+/* Append a copy of name to the device's names; -ENOMEM or -E2BIG (more than
+ * VT_HOST_DEVICE_MAX_NAMES). */
+int host_dev_add_name(struct host_dev *d, const char *name);
+#define VT_HOST_DEVICE_MAX_NAMES 1024
+
+/* A device name vtopo keeps (vt_host_device.names' rule). */
 bool host_device_name_ok(const char *name);
 
 /* One node range in the frame-lookup index, sorted by start. */

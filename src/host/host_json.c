@@ -158,8 +158,13 @@ static struct json_object *device_json(const struct vt_host_device *d, bool *oom
     else
         json_object_object_add(o, "local_cpus", NULL);
     put(o, "msi_irqs", json_object_new_int64(d->msi_irqs), oom);
-    if (d->name[0])
-        put(o, "name", json_object_new_string(d->name), oom);
+    if (d->nnames) {
+        struct json_object *a = json_object_new_array();
+
+        for (size_t k = 0; a && k < d->nnames; k++)
+            push(a, json_object_new_string(d->names[k]), oom);
+        put(o, "names", a, oom);
+    }
     return o;
 }
 
@@ -518,7 +523,7 @@ static int read_distances(const struct reader *r, struct vt_host *h, struct json
 static int read_device(const struct reader *r, struct vt_host *h, struct json_object *o, size_t idx)
 {
     static const char *const keys[] = {"bdf",        "vendor",   "device", "class", "pnode",
-                                       "local_cpus", "msi_irqs", "name",   NULL};
+                                       "local_cpus", "msi_irqs", "names",  NULL};
     struct json_object *v;
     struct host_dev *d;
     char w[64], wf[96];
@@ -575,14 +580,26 @@ static int read_device(const struct reader *r, struct vt_host *h, struct json_ob
         return rc;
     if (rc == 0)
         d->pub.msi_irqs = (unsigned)x;
-    snprintf(wf, sizeof(wf), "%s.name", w);
-    if (json_object_object_get_ex(o, "name", &v)) {
-        if ((rc = need_type(r, wf, v, json_type_string, "a device name")) < 0)
+    snprintf(wf, sizeof(wf), "%s.names", w);
+    if (json_object_object_get_ex(o, "names", &v)) {
+        if ((rc = need_type(r, wf, v, json_type_array, "an array of device names")) < 0)
             return rc;
-        if (!host_device_name_ok(json_object_get_string(v)))
-            return bad(r, wf, "'%s' is not a device name (1 to %d of A-Z a-z 0-9 . _ : @ + -)",
-                       json_object_get_string(v), VT_HOST_DEVICE_NAME_MAX);
-        snprintf(d->pub.name, sizeof(d->pub.name), "%s", json_object_get_string(v));
+        for (size_t k = 0; k < json_object_array_length(v); k++) {
+            struct json_object *e = json_object_array_get_idx(v, k);
+            const char *name = json_object_get_string(e);
+            char we[160];
+
+            snprintf(we, sizeof(we), "%s[%zu]", wf, k);
+            if ((rc = need_type(r, we, e, json_type_string, "a device name")) < 0)
+                return rc;
+            if (!host_device_name_ok(name))
+                return bad(r, we, "'%s' is not a device name (1 to %d of A-Z a-z 0-9 . _ : @ + -)",
+                           name, VT_HOST_DEVICE_NAME_MAX);
+            if ((rc = host_dev_add_name(d, name)) == -ENOMEM)
+                return vt_err_set(r->err, -ENOMEM, "out of memory");
+            if (rc < 0)
+                return bad(r, wf, "more than %d names", VT_HOST_DEVICE_MAX_NAMES);
+        }
     }
     return 0;
 }

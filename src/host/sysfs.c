@@ -600,25 +600,62 @@ static int count_entries(const struct sysfs *s, const char *rel, unsigned *count
 
 static int load_device_files(const struct sysfs *s, struct host_dev *d);
 
-/* The device's name (vt_host_device.name): the first entry, in name order,
- * of the first of its class directories that has one. */
-static void device_name(const struct sysfs *s, struct host_dev *d)
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of one class directory at dfd/rel (absent: none), in name
+ * order; drm/ also holds renderD128 and controlD64: its names are card*. */
+static int class_names(const struct sysfs *s, struct host_dev *d, int dfd, const char *rel,
+                       bool cards)
+{
+    struct dir_reader r;
+    size_t first = d->nnames;
+    const char *e;
+    int rc = 0;
+
+    if (dir_reader_open(&r, dfd, rel) < 0)
+        return 0;
+    while (rc == 0 && (e = dir_reader_next(&r)))
+        if (host_device_name_ok(e) && (!cards || !strncmp(e, "card", 4)))
+            rc = host_dev_add_name(d, e);
+    dir_reader_close(&r);
+    if (rc == -ENOMEM)
+        return fail_oom(s);
+    if (rc < 0)
+        return vt_err_set(s->err, rc, "%s/%s/%s: more than %d device names", s->root, s->drel, rel,
+                          VT_HOST_DEVICE_MAX_NAMES);
+    qsort(d->names + first, d->nnames - first, sizeof(*d->names), cmp_str);
+    return 0;
+}
+
+/* The device's names (vt_host_device.names). */
+static int device_names(const struct sysfs *s, struct host_dev *d)
 {
     static const char *const classes[] = {"net", "nvme", "infiniband", "drm"};
+    struct dir_reader r;
+    const char *e;
+    int rc = 0;
 
-    for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]) && !d->pub.name[0]; i++) {
-        struct dir_reader r;
-        const char *e;
+    for (size_t i = 0; rc == 0 && i < sizeof(classes) / sizeof(classes[0]); i++)
+        rc = class_names(s, d, s->dfd, classes[i], i == 3);
+    /* A virtio device's interface is one level down: virtio0/net/eth0. */
+    if (rc < 0 || dir_reader_open(&r, s->dfd, ".") < 0)
+        return rc;
+    while (rc == 0 && (e = dir_reader_next(&r))) {
+        char rel[64];
 
-        if (dir_reader_open(&r, s->dfd, classes[i]) < 0)
+        if (strncmp(e, "virtio", 6) != 0 || strlen(e) > 32)
             continue;
-        while ((e = dir_reader_next(&r)))
-            /* drm/ also holds renderD128 and controlD64: the card is the name. */
-            if (host_device_name_ok(e) && (i != 3 || !strncmp(e, "card", 4)) &&
-                (!d->pub.name[0] || strcmp(e, d->pub.name) < 0))
-                snprintf(d->pub.name, sizeof(d->pub.name), "%s", e);
-        dir_reader_close(&r);
+        snprintf(rel, sizeof(rel), "%s/net", e);
+        rc = class_names(s, d, s->dfd, rel, false);
+        snprintf(rel, sizeof(rel), "%s/block", e);
+        if (rc == 0)
+            rc = class_names(s, d, s->dfd, rel, false);
     }
+    dir_reader_close(&r);
+    return rc;
 }
 
 static int load_device(const struct sysfs *parent, int devices_fd, const char *name)
@@ -750,7 +787,7 @@ static int load_device_files(const struct sysfs *s, struct host_dev *d)
         return rc;
     rc = count_entries(s, "msi_irqs", &d->pub.msi_irqs);
     if (rc == 0)
-        device_name(s, d);
+        rc = device_names(s, d);
     return rc;
 }
 

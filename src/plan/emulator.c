@@ -1,9 +1,10 @@
-/* Where a guest's VMM threads (QEMU's emulator and I/O threads) should run:
+/* Where a guest's VMM threads (QEMU's emulator threads) should run:
  * next to its memory and off its vCPUs (include/vtopo/layout.h). */
 #include <errno.h>
 #include <stdio.h>
 
 #include "plan/layout_internal.h"
+#include "plan/layout_query.h"
 #include "vtopo/host.h"
 #include "vtopo/layout.h"
 
@@ -23,10 +24,8 @@ int vt_layout_emulator_cpus(const struct vt_layout *l, const struct vt_host *h,
      * or run its pinned vCPUs, */
     for (size_t n = 0; n < vt_host_node_count(h); n++) {
         const struct vt_host_node *hn = vt_host_node(h, n);
-        bool used = vt_bitmap_intersects(hn->cpus, pinned);
+        bool used = vt_bitmap_intersects(hn->cpus, pinned) || layout_uses_pnode(l, hn->pnode);
 
-        for (size_t v = 0; v < l->nvnodes && !used; v++)
-            used = l->vnodes[v].pub.pnode == (int)hn->pnode;
         if (used && vt_bitmap_or(cpus, hn->housekeeping_cpus) < 0)
             goto fail;
     }
@@ -40,8 +39,7 @@ int vt_layout_emulator_cpus(const struct vt_layout *l, const struct vt_host *h,
     if (vt_bitmap_iszero(cpus)) {
         rc = vt_err_set(err, -EINVAL,
                         "the guest's vCPUs are pinned to every housekeeping host CPU, so none is "
-                        "left for the VMM's own threads; pin fewer vCPUs, or give the emulator "
-                        "CPUs yourself");
+                        "left for the VMM's own threads");
         goto out;
     }
     vt_bitmap_free(pinned);

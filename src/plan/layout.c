@@ -435,3 +435,11 @@ const char *layout_field(const struct vt_layout *l, enum vt_request_field f)
 {
     return field_name(l->names, f);
 }
+
+bool layout_uses_pnode(const struct vt_layout *l, unsigned pnode)
+{
+    for (size_t v = 0; v < l->nvnodes; v++)
+        if (l->vnodes[v].pub.pnode == (int)pnode)
+            return true;
+    return false;
+}

@@ -3,6 +3,7 @@
 #ifndef VT_PLAN_LAYOUT_QUERY_H
 #define VT_PLAN_LAYOUT_QUERY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "vtopo/layout.h"
@@ -17,5 +18,8 @@ const struct vt_vcpu *layout_cpuid_facts(const struct vt_layout *l, size_t i,
 /* How messages about this layout name request field f: as its request
  * named them (vt_request_name_fields), else the field's own name. */
 const char *layout_field(const struct vt_layout *l, enum vt_request_field f);
+
+/* Whether a vnode of the layout is backed by host node pnode. */
+bool layout_uses_pnode(const struct vt_layout *l, unsigned pnode);
 
 #endif

@@ -358,14 +358,32 @@ run "$VTOPO" exec --fsroot "$D2" --node "$a" --membind --dry-run -- touch "$T/ra
 expect_rc 0
 expect_out_has "would run touch on CPUs 0 (node $a), memory bound to node $a"
 [ ! -e "$T/ran" ] || t_fail "--dry-run ran the command"
-mkdir -p "$D2/sys/bus/pci/devices/0000:3b:00.0/net/eth7"
-run "$VTOPO" exec --fsroot "$D2" --device eth7 --dry-run -- true
-expect_rc 0
-expect_out_has "(node $b, device 0000:3b:00.0)"
+# Every name of a device: two ports of one function, and a virtio device's
+# interface one level down (virtio3/net/eth9).
+mkdir -p "$D2/sys/bus/pci/devices/0000:3b:00.0/net/eth7" \
+    "$D2/sys/bus/pci/devices/0000:3b:00.0/net/eth6" \
+    "$D2/sys/bus/pci/devices/0000:3b:00.0/virtio3/net/eth9" \
+    "$D2/sys/bus/pci/devices/0000:3b:00.0/drm/renderD128"
+for n in eth7 eth6 eth9; do
+    run "$VTOPO" exec --fsroot "$D2" --device "$n" --dry-run -- true
+    expect_rc 0
+    expect_out_has "(node $b, device 0000:3b:00.0)"
+done
 run "$VTOPO" exec --fsroot "$D2" --device eth99 --dry-run -- true
 expect_rc 2
+expect_err_has "no device is named 'eth99' on this host ('vtopo host' lists the PCI devices and their names)"
 run "$VTOPO" host --fsroot "$D2"
 expect_rc 0
-expect_out_has "  0000:3b:00.0 eth7 ["
+expect_out_has "  0000:3b:00.0 eth6,eth7,eth9 ["
+"$VTOPO" host -q --fsroot "$D2" --save "$T/named.json"
+[ "$(grep -A4 '"names"' "$T/named.json" | tr -d ' \n')" = '"names":["eth6","eth7","eth9"]' ] ||
+    t_fail "the host file lacks the names: $(grep -A4 '"names"' "$T/named.json")"
+run "$VTOPO" exec --host "$T/named.json" --device eth9 --dry-run -- true
+expect_rc 0
+expect_out_has "device 0000:3b:00.0"
+sed -i 's/"eth9"/"eth 9"/' "$T/named.json"
+run "$VTOPO" host --host "$T/named.json"
+expect_rc 2
+expect_err_has "devices[1].names[2]: 'eth 9' is not a device name"
 
 vt_finish

@@ -644,6 +644,20 @@ static size_t slot_of(const struct vt_shape *s, long socket, long die, long core
            (size_t)thread;
 }
 
+/* A pc-machine plan whose APIC IDs need x2APIC, which QEMU gives only on
+ * q35 (the intel-iommu): every QEMU-family view refuses it. */
+static bool pc_with_x2apic(const struct vt_layout *l)
+{
+    uint32_t max = 0;
+
+    for (size_t i = 0; i < vt_layout_vcpu_count(l); i++)
+        max = vt_layout_vcpu(l, i)->apic_id > max ? vt_layout_vcpu(l, i)->apic_id : max;
+    for (size_t i = 0; i < vt_layout_hotplug_vcpu_count(l); i++)
+        max = vt_layout_hotplug_vcpu(l, i)->apic_id > max ? vt_layout_hotplug_vcpu(l, i)->apic_id
+                                                          : max;
+    return vt_layout_mem_layout(l) == VT_MEM_QEMU_PC && max > VT_XAPIC_MAX_ID;
+}
+
 /* QEMU: -smp K places vCPUs 0..K-1 in slots 0..K-1; each -device names the
  * slot (socket/die/core/thread ids) of one more vCPU; together they place
  * every vCPU exactly once, in the slot of its own topology ids; -numa cpu
@@ -669,6 +683,15 @@ static void check_qemu(const struct vt_layout *l, const char *what)
         const struct vt_vcpu *c = vt_layout_vcpu(l, i);
 
         slot_vcpu[slot_of(s, c->package, c->die, c->core, c->thread)] = (int)i;
+    }
+    if (pc_with_x2apic(l)) {
+        /* x2APIC needs the intel-iommu, which only q35 has. */
+        assert_int_equal(vt_emit_qemu(l, NULL, &a, NULL, &err), -EINVAL);
+        assert_non_null(strstr(err.msg, "only the q35 machine has one"));
+        free(placed);
+        free(numa_seen);
+        free(slot_vcpu);
+        return;
     }
     if (vt_emit_qemu(l, NULL, &a, NULL, &err) != 0)
         fail_msg("%s: emit qemu: %s", what, err.msg);
@@ -808,6 +831,50 @@ static void check_chv(const struct vt_layout *l, const char *what, unsigned *tak
 
 /* libvirt: when it takes the plan, the cells' cpus partition the slots, each
  * vCPU's slot in its vnode's cell, and exactly the vCPUs' slots enabled. */
+/* The whole domain holds the fragment, each line indented by two, with the
+ * options' elements: a memfd backing, a custom model with the plan's vendor
+ * and a feature, the emulator pin. */
+static void check_libvirt_domain(const struct vt_layout *l, const char *fragment, const char *what)
+{
+    struct vt_bitmap *emu = vt_bitmap_new();
+    struct vt_libvirt_opts o = {.domain = true,
+                                .name = "random",
+                                .cpu_model = "Skylake-Server,+pdpe1gb",
+                                .backing = {.kind = VT_MEM_BACKEND_MEMFD},
+                                .emulator_cpus = emu};
+    struct vt_err err;
+    char *xml = NULL, line[4096];
+    const char *p = fragment;
+
+    assert_non_null(emu);
+    assert_int_equal(vt_bitmap_set_range(emu, 2, 3), 0);
+    if (vt_emit_libvirt(l, &o, &xml, NULL, &err) != 0)
+        fail_msg("%s: emit libvirt --domain: %s", what, err.msg);
+    assert_non_null(strstr(xml, "<domain type='kvm'>\n  <name>random</name>\n"));
+    assert_non_null(strstr(xml, "  <memoryBacking>\n    <source type='memfd'/>\n"));
+    assert_non_null(strstr(xml, vt_layout_vendor(l) == VT_VENDOR_AMD
+                                    ? "vendor_id='AuthenticAMD'>Skylake-Server</model>"
+                                    : "vendor_id='GenuineIntel'>Skylake-Server</model>"));
+    assert_non_null(strstr(xml, "    <feature policy='require' name='pdpe1gb'/>\n"));
+    assert_non_null(strstr(xml, "    <emulatorpin cpuset='2-3'/>\n"));
+    assert_non_null(strstr(xml, "\n</domain>\n"));
+    /* Every element line of the fragment, indented (the <cpu> line is the
+     * model's, the comment the domain's own). */
+    while (*p) {
+        size_t len = strcspn(p, "\n");
+
+        if (len + 4 < sizeof(line) && p[0] == '<' && strncmp(p, "<cpu ", 5) != 0 &&
+            strncmp(p, "<!--", 4) != 0) {
+            snprintf(line, sizeof(line), "\n  %.*s\n", (int)len, p);
+            if (!strstr(xml, line))
+                fail_msg("%s: the domain lacks the fragment's line '%.*s'", what, (int)len, p);
+        }
+        p += len + (p[len] == '\n');
+    }
+    free(xml);
+    vt_bitmap_free(emu);
+}
+
 static void check_libvirt(const struct vt_layout *l, const char *what, unsigned *taken)
 {
     const struct vt_shape *s = vt_layout_shape(l);
@@ -827,8 +894,14 @@ static void check_libvirt(const struct vt_layout *l, const char *what, unsigned 
             fail_msg("%s: libvirt took a memory-less vnode", what);
         return;
     }
+    if (pc_with_x2apic(l)) {
+        if (vt_emit_libvirt(l, NULL, &xml, NULL, &err) != -EINVAL)
+            fail_msg("%s: libvirt took x2APIC on the pc machine", what);
+        return;
+    }
     if (vt_emit_libvirt(l, NULL, &xml, NULL, &err) != 0)
         fail_msg("%s: emit libvirt: %s", what, err.msg);
+    check_libvirt_domain(l, xml, what);
     (*taken)++;
     owner = malloc(nslots * sizeof(*owner));
     assert_non_null(owner);
@@ -1023,6 +1096,44 @@ static void test_xen_dom0(void **state)
     vt_host_free(h);
 }
 
+/* The VMM's threads: the guest nodes' housekeeping CPUs off the pinned
+ * vCPUs; the host's other housekeeping CPUs when those are all taken; an
+ * error when every housekeeping CPU runs a vCPU. */
+static void test_emulator_cpus(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,cores=4,mem=8G,isolated=3");
+    const struct preq part = {2, 1024 * M, NULL, NULL, "0-1:0-1"};
+    const struct preq node0 = {3, 1024 * M, NULL, NULL, "0-2:0-2"};
+    const struct preq all = {7, 1024 * M, NULL, NULL, "0-2:0-2,3-6:4-7"};
+    struct vt_bitmap *cpus = NULL;
+    struct vt_layout *l;
+    struct vt_err err;
+    char *list;
+
+    (void)state;
+    l = plan_ok(h, &part);
+    assert_int_equal(vt_layout_emulator_cpus(l, h, &cpus, &err), 0);
+    list = vt_bitmap_format_list(cpus);
+    assert_string_equal(list, "2"); /* node 0's housekeeping 0-2 (3 is isolated), minus 0-1 */
+    free(list);
+    vt_bitmap_free(cpus);
+    vt_layout_free(l);
+    l = plan_ok(h, &node0);
+    assert_int_equal(vt_layout_emulator_cpus(l, h, &cpus, &err), 0);
+    list = vt_bitmap_format_list(cpus);
+    assert_string_equal(list, "4-7"); /* node 0 is all vCPUs: node 1's */
+    free(list);
+    vt_bitmap_free(cpus);
+    vt_layout_free(l);
+    l = plan_ok(h, &all);
+    cpus = NULL;
+    assert_int_equal(vt_layout_emulator_cpus(l, h, &cpus, &err), -EINVAL);
+    assert_null(cpus);
+    assert_non_null(strstr(err.msg, "pinned to every housekeeping host CPU"));
+    vt_layout_free(l);
+    vt_host_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1031,7 +1142,7 @@ int main(void)
         cmocka_unit_test(test_unbalanced),    cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_kernel_params), cmocka_unit_test(test_random_qemu_family),
         cmocka_unit_test(test_random_xl),     cmocka_unit_test(test_hotplug_views),
-        cmocka_unit_test(test_xen_dom0),
+        cmocka_unit_test(test_xen_dom0),      cmocka_unit_test(test_emulator_cpus),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

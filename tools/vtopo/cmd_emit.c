@@ -82,7 +82,7 @@ void cmd_emit_usage(FILE *out)
                  "  --name NAME           --domain: its name (default vtopo-guest)\n"
                  "  --emulator PATH       --domain: the QEMU binary (/usr/bin/qemu-system-x86_64)\n"
                  "  --emulator-cpus LIST|auto|none\n"
-                 "                        <emulatorpin> for QEMU's own threads; auto: the\n"
+                 "                        <emulatorpin> for QEMU's emulator threads; auto: the\n"
                  "                        housekeeping CPUs of the guest's host nodes not\n"
                  "                        pinned to vCPUs (the default when vCPUs are pinned)\n"
                  "Output options:\n"
@@ -143,15 +143,7 @@ static void shell_word(FILE *out, const char *s)
     fputc('\'', out);
 }
 
-#define FORMAT_NAMES "qemu, libvirt, xl, cloud-hypervisor or xen-dom0"
-
-enum emit_format {
-    FMT_QEMU,
-    FMT_LIBVIRT,
-    FMT_XL,
-    FMT_CHV,
-    FMT_XEN_DOM0,
-};
+enum emit_format { FMT_QEMU, FMT_LIBVIRT, FMT_XL, FMT_CHV, FMT_XEN_DOM0, FMT_COUNT };
 
 static const struct {
     const char *name;
@@ -197,21 +189,24 @@ static unsigned option_formats(int opt, const char **name)
     return 0;
 }
 
-/* "qemu, libvirt and cloud-hypervisor": the formats of a mask. */
-static void format_names(unsigned mask, char *buf, size_t size)
+/* "qemu, libvirt and cloud-hypervisor": the formats of a mask, joined with
+ * conj ("and", "or"), from the formats table. */
+static void format_names(unsigned mask, const char *conj, char *buf, size_t size)
 {
-    static const char *const names[] = {"qemu", "libvirt", "xl", "cloud-hypervisor", "xen-dom0"};
     unsigned n = (unsigned)__builtin_popcount(mask), k = 0;
     size_t o = 0;
 
     buf[0] = '\0';
-    for (unsigned f = 0; f < sizeof(names) / sizeof(names[0]); f++)
-        if (mask & ONLY(f))
-            o += (size_t)snprintf(buf + o, o < size ? size - o : 0, "%s%s",
-                                  k++ == 0 ? ""
-                                  : k == n ? " and "
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+        if (mask & ONLY(formats[i].format)) {
+            k++;
+            o += (size_t)snprintf(buf + o, o < size ? size - o : 0, "%s%s%s%s",
+                                  k == 1   ? ""
+                                  : k == n ? " "
                                            : ", ",
-                                  names[f]);
+                                  k > 1 && k == n ? conj : "", k > 1 && k == n ? " " : "",
+                                  formats[i].name);
+        }
 }
 
 /* A --mem-backend value: ram, memfd, hugepages or hugepages:SIZE. */
@@ -230,7 +225,8 @@ static int parse_backing(const char *text, struct vt_mem_backing *b)
     if (!strcmp(text, "hugepages"))
         return 0;
     if (!strncmp(text, "hugepages:", 10) &&
-        vt_size_parse_unit(text + 10, &b->hugepage_size, &e) == 0)
+        vt_size_parse_unit(text + 10, &b->hugepage_size, &e) == 0 &&
+        (b->hugepage_size == (UINT64_C(2) << 20) || b->hugepage_size == (UINT64_C(1) << 30)))
         return 0;
     return -EINVAL;
 }
@@ -412,7 +408,7 @@ static int emit_text(const struct vt_layout *l, const struct vt_host *h, enum em
  * "auto" (vt_layout_emulator_cpus), "none", or, when not given, auto for a
  * guest with pinned vCPUs and none for the others. */
 static int emulator_pin(const struct vt_layout *l, const struct vt_host *h, const char *arg,
-                        struct vt_bitmap **out)
+                        bool quiet, struct vt_bitmap **out)
 {
     struct vt_err err;
     bool pinned = false;
@@ -423,10 +419,33 @@ static int emulator_pin(const struct vt_layout *l, const struct vt_host *h, cons
         pinned |= vt_layout_vcpu(l, i)->pcpu >= 0;
     if (arg && !strcmp(arg, "none"))
         return VT_EXIT_OK;
-    if ((arg && !strcmp(arg, "auto")) || (!arg && pinned))
-        return vt_layout_emulator_cpus(l, h, out, &err) < 0 ? cli_fail("emit", &err) : VT_EXIT_OK;
-    if (!arg)
+    if (arg && !strcmp(arg, "auto")) {
+        if (vt_layout_emulator_cpus(l, h, out, &err) < 0) {
+            char why[sizeof(err.msg)];
+
+            snprintf(why, sizeof(why), "%s", err.msg);
+            if (err.code != -ENOMEM)
+                vt_err_set(&err, err.code,
+                           "--emulator-cpus auto: %s (pin fewer vCPUs, or give a list of host "
+                           "CPUs)",
+                           why);
+            return cli_fail("emit", &err);
+        }
         return VT_EXIT_OK;
+    }
+    if (!arg) {
+        /* The default: auto for a pinned guest, where it can be. */
+        if (pinned && vt_layout_emulator_cpus(l, h, out, &err) < 0) {
+            if (err.code == -ENOMEM)
+                return cli_fail("emit", &err);
+            if (!quiet)
+                fprintf(stderr,
+                        "vtopo emit: warning: no <emulatorpin>: %s; QEMU's emulator threads run on "
+                        "every host CPU (give them CPUs with --emulator-cpus)\n",
+                        err.msg);
+        }
+        return VT_EXIT_OK;
+    }
     if (!(*out = vt_bitmap_new())) {
         cli_error("emit", "out of memory");
         return VT_EXIT_SYSTEM;
@@ -434,16 +453,36 @@ static int emulator_pin(const struct vt_layout *l, const struct vt_host *h, cons
     if (vt_bitmap_parse_list(*out, arg, VT_CPU_ID_MAX, &err) < 0 || vt_bitmap_iszero(*out))
         return cli_usage_error(
             "emit", "--emulator-cpus %s: must be a host CPU list (0-3,8), auto or none", arg);
-    if (!vt_bitmap_subset(*out, vt_host_cpus(h)->online)) {
-        struct vt_bitmap *off = vt_bitmap_dup(*out);
-
-        vt_bitmap_andnot(off, vt_host_cpus(h)->online);
-        rc = cli_usage_error("emit", "--emulator-cpus %s: host CPU %d is not online on the host",
-                             arg, off ? vt_bitmap_first(off) : -1);
-        vt_bitmap_free(off);
-        return rc;
-    }
+    for (int cpu = vt_bitmap_first(*out); cpu >= 0; cpu = vt_bitmap_next(*out, cpu))
+        if (!vt_bitmap_isset(vt_host_cpus(h)->online, (unsigned)cpu)) {
+            rc = cli_usage_error(
+                "emit", "--emulator-cpus %s: host CPU %d is not online on the host", arg, cpu);
+            return rc;
+        }
     return VT_EXIT_OK;
+}
+
+/* Under libvirt only a custom CPU model carries the plan's vendor
+ * (vendor_id): warn when the guest would see the host's, which differs. */
+static void warn_libvirt_vendor(const struct vt_layout *l, const struct vt_host *h,
+                                const char *model, bool quiet)
+{
+    enum vt_host_cpu_vendor hv = vt_host_cpus(h)->vendor;
+    size_t n = model ? strcspn(model, ",") : 0;
+    bool intel = vt_layout_vendor(l) == VT_VENDOR_INTEL;
+    const char *mode = !model || (n == 3 && !strncmp(model, "max", 3)) ? "maximum"
+                       : n == 4 && !strncmp(model, "host", 4)          ? "host-passthrough"
+                       : n == 10 && !strncmp(model, "host-model", 10)  ? "host-model"
+                                                                       : NULL;
+
+    if (quiet || !mode || (hv != VT_HOST_CPU_INTEL && hv != VT_HOST_CPU_AMD) ||
+        (hv == VT_HOST_CPU_INTEL) == intel)
+        return;
+    fprintf(stderr,
+            "vtopo emit: warning: with <cpu mode='%s'> the guest sees the host's CPU vendor "
+            "(%s), not the plan's (%s): give --cpu a QEMU model, which carries the plan's "
+            "vendor_id\n",
+            mode, vt_host_cpu_vendor_name(hv), intel ? "intel" : "amd");
 }
 
 /* The plan options each VMM's default takes, where the user gave none: the
@@ -503,8 +542,11 @@ int cmd_emit(int argc, char **argv)
     struct vt_chv_opts co = {.backing = {.kind = VT_MEM_BACKEND_RAM}};
     struct vt_bitmap *emu = NULL;
     const char *name, *emulator_cpus = NULL;
-    int given[32];
-    size_t ngiven = 0;
+    /* Per format, the first option given that it does not take, and the
+     * formats that option goes with. */
+    const char *refused[FMT_COUNT] = {NULL};
+    unsigned refused_fmts[FMT_COUNT] = {0};
+    char all[128];
     enum emit_format format = FMT_QEMU;
     bool shell = false, known = false, numa_given = false;
     int opt, rc = VT_EXIT_OK;
@@ -519,8 +561,16 @@ int cmd_emit(int argc, char **argv)
     while ((opt = cli_plan_getopt("emit", argc, argv, longopts, &ho, r, &rc)) != -1) {
         if (opt == CLI_OPT_FAILED)
             goto out;
-        if (option_formats(opt, &(const char *){NULL}) && ngiven < sizeof(given) / sizeof(given[0]))
-            given[ngiven++] = opt;
+        {
+            const char *oname = NULL;
+            unsigned fmts = option_formats(opt, &oname);
+
+            for (unsigned f = 0; fmts && f < FMT_COUNT; f++)
+                if (!(fmts & ONLY(f)) && !refused[f]) {
+                    refused[f] = oname;
+                    refused_fmts[f] = fmts;
+                }
+        }
         switch (opt) {
         case OPT_NUMA:
             numa_given = true;
@@ -548,8 +598,8 @@ int cmd_emit(int argc, char **argv)
         case OPT_MEM_BACKEND:
             if (parse_backing(optarg, &qo.backing) < 0) {
                 rc = cli_usage_error("emit",
-                                     "--mem-backend %s: must be ram, memfd, hugepages or "
-                                     "hugepages:SIZE (2M or 1G)",
+                                     "--mem-backend %s: must be ram, memfd, hugepages, "
+                                     "hugepages:2M or hugepages:1G (x86's page sizes)",
                                      optarg);
                 goto out;
             }
@@ -585,7 +635,8 @@ int cmd_emit(int argc, char **argv)
         }
     }
     if (optind >= argc) {
-        rc = cli_usage_error("emit", "missing the format (%s)", FORMAT_NAMES);
+        format_names(ONLY(FMT_COUNT) - 1, "or", all, sizeof(all));
+        rc = cli_usage_error("emit", "missing the format (%s)", all);
         goto out;
     }
     name = argv[optind];
@@ -595,25 +646,21 @@ int cmd_emit(int argc, char **argv)
             known = true;
         }
     if (!known) {
-        rc = cli_usage_error("emit", "unknown format '%s' (%s)", name, FORMAT_NAMES);
+        format_names(ONLY(FMT_COUNT) - 1, "or", all, sizeof(all));
+        rc = cli_usage_error("emit", "unknown format '%s' (%s)", name, all);
         goto out;
     }
     if (optind + 1 < argc) {
         rc = cli_usage_error("emit", "unexpected argument '%s'", argv[optind + 1]);
         goto out;
     }
-    for (size_t i = 0; i < ngiven; i++) {
-        const char *oname = NULL;
-        unsigned fmts = option_formats(given[i], &oname);
+    if (refused[format]) {
+        char names[96];
 
-        if (fmts && !(fmts & ONLY(format))) {
-            char names[96];
-
-            format_names(fmts, names, sizeof(names));
-            rc =
-                cli_usage_error("emit", "%s goes with %s; %s does not take it", oname, names, name);
-            goto out;
-        }
+        format_names(refused_fmts[format], "and", names, sizeof(names));
+        rc = cli_usage_error("emit", "%s goes with %s; %s does not take it", refused[format], names,
+                             name);
+        goto out;
     }
     if ((lo.name || lo.emulator) && !lo.domain) {
         rc = cli_usage_error("emit", "--name and --emulator go with --domain (the fragment has "
@@ -644,8 +691,11 @@ int cmd_emit(int argc, char **argv)
     /* A plan directory holds its own tables. */
     if (qo.numa == VT_QEMU_NUMA_ACPI && !qo.tables_dir && ho.plan_dir)
         qo.tables_dir = ho.plan_dir;
-    if (format == FMT_LIBVIRT && (rc = emulator_pin(l, h, emulator_cpus, &emu)) != VT_EXIT_OK)
+    if (format == FMT_LIBVIRT &&
+        (rc = emulator_pin(l, h, emulator_cpus, ho.quiet, &emu)) != VT_EXIT_OK)
         goto out;
+    if (format == FMT_LIBVIRT)
+        warn_libvirt_vendor(l, h, lo.cpu_model, ho.quiet);
     lo.emulator_cpus = emu;
     switch (format) {
     case FMT_QEMU:

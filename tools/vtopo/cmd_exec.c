@@ -205,9 +205,16 @@ int cmd_exec(int argc, char **argv)
         for (size_t i = 0; i < vt_host_warning_count(h); i++)
             fprintf(stderr, "vtopo exec: warning: %s\n", vt_host_warning(h, i));
     /* A name (eth0, nvme0) for a device: its PCI address. */
-    if (device && !strchr(device, ':') && vt_host_device_by_name(h, device)) {
+    if (device && vt_host_device_by_name(h, device)) {
         snprintf(named_bdf, sizeof(named_bdf), "%s", vt_host_device_by_name(h, device)->bdf);
         device = named_bdf;
+    } else if (device && !strchr(device, ':')) {
+        vt_exec_free(rt);
+        cli_error("exec",
+                  "no device is named '%s' on this host ('vtopo host' lists the PCI "
+                  "devices and their names)",
+                  device);
+        return VT_EXIT_USAGE;
     }
     if (device)
         rc = vt_exec_bind_device(rt, device, mem, &info, &err);

@@ -106,8 +106,10 @@ static void print_device(const struct vt_host_device *d)
 {
     char *local = d->local_cpus ? vt_bitmap_format_list(d->local_cpus) : NULL;
 
-    printf("  %s%s%s [%04x:%04x] class %06x", d->bdf, d->name[0] ? " " : "", d->name, d->vendor,
-           d->device, d->class_code);
+    printf("  %s", d->bdf);
+    for (size_t k = 0; k < d->nnames; k++)
+        printf("%s%s", k ? "," : " ", d->names[k]);
+    printf(" [%04x:%04x] class %06x", d->vendor, d->device, d->class_code);
     printf(" local_cpus %s", d->local_cpus ? (local && *local ? local : "-") : "unknown");
     if (d->msi_irqs)
         printf(" msi %u", d->msi_irqs);

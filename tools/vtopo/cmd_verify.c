@@ -135,20 +135,18 @@ static int add_table(struct verify_opts *o, const char *path)
 /* --tables DIR: each table file a plan directory has there, as --table. */
 static int add_tables_dir(struct verify_opts *o, const char *dir)
 {
-    static const enum vt_plan_file files[] = {VT_PLAN_FILE_SRAT, VT_PLAN_FILE_SLIT,
-                                              VT_PLAN_FILE_MADT, VT_PLAN_FILE_HMAT};
     struct stat st;
     size_t found = 0;
 
     if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
         return cli_usage_error("verify", "--tables %s: %s", dir,
                                errno == ENOENT ? "no such directory" : "not a directory");
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    for (size_t f = VT_PLAN_FILE_FIRST_TABLE; f <= VT_PLAN_FILE_LAST_TABLE; f++) {
         char path[4096];
         struct vt_err err;
         int rc;
 
-        if (cli_path(path, sizeof(path), dir, vt_layout_file_name(files[i]), &err) < 0)
+        if (cli_path(path, sizeof(path), dir, vt_layout_file_name(f), &err) < 0)
             return cli_fail("verify", &err);
         if (stat(path, &st) < 0)
             continue;

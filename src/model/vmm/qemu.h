@@ -40,6 +40,11 @@ uint64_t qemu_device_memory_end(uint64_t base, uint64_t bytes, size_t nslots);
 /* ACPI_MAX_RAM_SLOTS (include/hw/acpi/acpi.h): QEMU refuses -m slots= above it
  * ("unsupported amount of memory slots"). */
 #define QEMU_MAX_RAM_SLOTS 256
+/* QEMU 7.2's machines take at most this many CPUs (-smp maxcpus), measured:
+ * "Invalid SMP CPUs 300. The max CPUs supported by machine 'pc-q35-7.2' is
+ * 288", and 255 for 'pc-i440fx-7.2'; later QEMU versions raise q35's. */
+#define QEMU_Q35_MAX_CPUS 288
+#define QEMU_PC_MAX_CPUS  255
 
 /* One node's memory as QEMU's SRAT lists it: [start, end). */
 struct qemu_srat_range {
