@@ -537,6 +537,25 @@ qemu_accepts "a CPU model with flags (--cpu max,-hle,+pdpe1gb)" \
 qemu_accepts "memfd memory backends (--mem-backend memfd)" \
     "node 0 cpus: 0 1 2|node 0 size: 512 MB|node 1 cpus: 3 4 5|node 1 size: 512 MB" \
     "${HOST[@]}" "${DEMO[@]}" --mem-backend memfd
+# Huge pages: QEMU maps them when it starts, so 512 free 2 MiB pages must
+# exist. As root the test reserves them and gives them back; otherwise it
+# needs them free already.
+HP=/proc/sys/vm/nr_hugepages
+hp_free() { awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo; }
+hp_old=
+if [ "$(hp_free)" -lt 512 ] && [ "$(id -u)" = 0 ] && [ -w "$HP" ]; then
+    hp_old=$(cat "$HP")
+    echo $((hp_old + 512)) >"$HP"
+fi
+if [ "$(hp_free)" -ge 512 ]; then
+    qemu_accepts "2 MiB huge page memory backends (--mem-backend hugepages)" \
+        "node 0 cpus: 0 1 2|node 0 size: 512 MB|node 1 cpus: 3 4 5|node 1 size: 512 MB" \
+        "${HOST[@]}" "${DEMO[@]}" --mem-backend hugepages
+else
+    t_begin "QEMU accepts emit qemu: 2 MiB huge page memory backends"
+    t_fail "512 free 2 MiB huge pages are needed ($(hp_free) free; run as root to reserve them)"
+fi
+[ -n "$hp_old" ] && echo "$hp_old" >"$HP"
 qemu_accepts "-device vCPUs after the -smp prefix (slot 2 empty)" \
     "node 0 cpus: 0 1|node 0 size: 410 MB|node 1 cpus: 3 4 5|node 1 size: 614 MB" \
     "${HOST[@]}" "${UNBAL[@]}"
