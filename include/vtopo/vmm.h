@@ -160,8 +160,8 @@ struct vt_libvirt_opts {
     /* <memoryBacking>: memfd with <access mode='shared'/>, hugepages with
      * <page size=>. */
     struct vt_mem_backing backing;
-    /* <emulatorpin cpuset=>: the host CPUs QEMU's own threads (the
-     * the emulator threads: all but the vCPU and I/O threads) run on; NULL: none (they float over
+    /* <emulatorpin cpuset=>: the host CPUs QEMU's emulator threads (all
+     * but the vCPU and I/O threads) run on; NULL: none (they float over
      * every host CPU). */
     const struct vt_bitmap *emulator_cpus;
 };

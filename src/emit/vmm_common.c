@@ -309,18 +309,18 @@ int vmm_check_x2apic_machine(const struct vt_layout *l, const char *vmm, struct 
                       vmm_max_apic_id(l), vmm, layout_field(l, VT_FIELD_MEM_LAYOUT));
 }
 
-int vmm_warn_machine_cpus(const struct vt_layout *l, const char *vmm, struct vt_strlist *w)
+int vmm_warn_machine_cpus(const struct vt_layout *l, struct vt_strlist *w)
 {
     size_t slots = qemu_slot_count(vt_layout_shape(l));
-    bool pc = vt_layout_mem_layout(l) == VT_MEM_QEMU_PC;
-    size_t max = pc ? QEMU_PC_MAX_CPUS : QEMU_Q35_MAX_CPUS;
 
-    if (slots <= max)
+    /* qemu-pc's 255 needs no warning: more slots means an APIC ID above
+     * 254, which vmm_check_x2apic_machine refuses there. */
+    if (vt_layout_mem_layout(l) == VT_MEM_QEMU_PC || slots <= QEMU_Q35_MAX_CPUS)
         return 0;
     return strlist_addf(w,
-                        "%s 7.2's %s machine takes at most %zu CPUs, and this plan has %zu CPU "
+                        "QEMU 7.2's q35 machine takes at most %d CPUs, and this plan has %zu CPU "
                         "slots (its shape's product): it needs a QEMU that takes more",
-                        vmm, pc ? "pc" : "q35", max, slots)
+                        QEMU_Q35_MAX_CPUS, slots)
                ? -ENOMEM
                : 0;
 }

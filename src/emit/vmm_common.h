@@ -71,9 +71,9 @@ const char *vmm_numa_acpi_way(const struct vt_layout *l, bool numa_acpi, char *b
  * only on q35 (the intel-iommu device): refuse qemu-pc with it. */
 int vmm_check_x2apic_machine(const struct vt_layout *l, const char *vmm, struct vt_err *err);
 
-/* Warn when the plan has more CPU slots than QEMU 7.2's machine takes
- * (QEMU_Q35_MAX_CPUS, QEMU_PC_MAX_CPUS). */
-int vmm_warn_machine_cpus(const struct vt_layout *l, const char *vmm, struct vt_strlist *w);
+/* Warn when the plan has more CPU slots than QEMU 7.2's q35 machine takes
+ * (QEMU_Q35_MAX_CPUS), with QEMU alone or under libvirt. */
+int vmm_warn_machine_cpus(const struct vt_layout *l, struct vt_strlist *w);
 
 /* The huge page size of a backing (2 MiB when not given). */
 uint64_t vmm_hugepage_size(const struct vt_mem_backing *b);

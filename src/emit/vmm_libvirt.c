@@ -158,12 +158,30 @@ static void memory_backing(struct buf *b, const struct vt_mem_backing *m)
     buf_printf(b, "  <source type='memfd'/>\n  <access mode='shared'/>\n</memoryBacking>\n");
 }
 
-/* libvirt's name of a CPUID feature QEMU spells with '-' (and also accepts
- * with '_'): libvirt 9.0's cpu_map/x86_features.xml spells these ten with
- * '_', every other one with '-'. */
-static const char *const libvirt_underscore_features[] = {
-    "ds_cpl",  "tsc_adjust", "mbm_total",  "mbm_local",    "fxsr_opt",
-    "lahf_lm", "cmp_legacy", "nodeid_msr", "perfctr_core", "perfctr_nb",
+/* libvirt's name of a CPUID feature where it differs from QEMU's (QEMU's
+ * with '_' read as '-', as QEMU reads it): libvirt 9.0's
+ * cpu_map/x86_features.xml, its <alias source='qemu'> entries and the names
+ * it spells with '_'. Every other name is the same in both. */
+static const struct {
+    const char *qemu, *libvirt;
+} libvirt_feature_names[] = {
+    {"sse3", "pni"},
+    {"pclmulqdq", "pclmuldq"},
+    {"sse4-1", "sse4.1"},
+    {"sse4-2", "sse4.2"},
+    {"xd", "nx"},
+    {"ffxsr", "fxsr_opt"},
+    {"fxsr-opt", "fxsr_opt"},
+    {"i64", "lm"},
+    {"ds-cpl", "ds_cpl"},
+    {"tsc-adjust", "tsc_adjust"},
+    {"mbm-total", "mbm_total"},
+    {"mbm-local", "mbm_local"},
+    {"lahf-lm", "lahf_lm"},
+    {"cmp-legacy", "cmp_legacy"},
+    {"nodeid-msr", "nodeid_msr"},
+    {"perfctr-core", "perfctr_core"},
+    {"perfctr-nb", "perfctr_nb"},
 };
 
 /* QEMU -cpu properties that are not CPUID features: libvirt sets them with
@@ -214,21 +232,13 @@ static int libvirt_feature(const char *f, size_t len, char *buf, size_t size, st
                               "in <features>), which vtopo does not write; leave it out",
                               buf);
     }
-    for (size_t i = 0;
-         i < sizeof(libvirt_underscore_features) / sizeof(libvirt_underscore_features[0]); i++) {
-        const char *u = libvirt_underscore_features[i];
-
-        if (strlen(u) == len) {
-            bool same = true;
-
-            for (size_t k = 0; k < len && same; k++)
-                same = buf[k] == (u[k] == '_' ? '-' : u[k]);
-            if (same) {
-                memcpy(buf, u, len + 1);
-                break;
-            }
+    for (size_t i = 0; i < sizeof(libvirt_feature_names) / sizeof(libvirt_feature_names[0]); i++)
+        if (!strcmp(buf, libvirt_feature_names[i].qemu)) {
+            if (strlen(libvirt_feature_names[i].libvirt) >= size)
+                return vt_err_set(err, -EINVAL, "the CPU flag '%s' is too long", buf);
+            strcpy(buf, libvirt_feature_names[i].libvirt);
+            break;
         }
-    }
     return 0;
 }
 
@@ -330,8 +340,7 @@ static void numatune(struct buf *b, const struct vt_layout *l)
 static int warnings_of(const struct vt_layout *l, const struct vt_libvirt_opts *o,
                        struct vt_strlist *w)
 {
-    int rc = vmm_warn_llc_per_die(l, "QEMU (under libvirt)", w) |
-             vmm_warn_machine_cpus(l, "QEMU (under libvirt)", w);
+    int rc = vmm_warn_llc_per_die(l, "QEMU (under libvirt)", w) | vmm_warn_machine_cpus(l, w);
 
     if (vmm_max_apic_id(l) > VT_XAPIC_MAX_ID)
         rc |=

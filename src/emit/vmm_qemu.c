@@ -272,7 +272,7 @@ static int acpi_numa_args(const struct vt_qemu_opts *o, struct vt_strlist *a)
 static int qemu_warnings(const struct vt_layout *l, const struct vt_qemu_opts *o,
                          struct vt_strlist *w)
 {
-    int rc = vmm_warn_llc_per_die(l, "QEMU", w) | vmm_warn_machine_cpus(l, "QEMU", w);
+    int rc = vmm_warn_llc_per_die(l, "QEMU", w) | vmm_warn_machine_cpus(l, w);
 
     if (vmm_max_apic_id(l) > VT_XAPIC_MAX_ID)
         rc |= strlist_addf(w,

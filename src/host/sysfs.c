@@ -626,7 +626,8 @@ static int class_names(const struct sysfs *s, struct host_dev *d, int dfd, const
     if (rc < 0)
         return vt_err_set(s->err, rc, "%s/%s/%s: more than %d device names", s->root, s->drel, rel,
                           VT_HOST_DEVICE_MAX_NAMES);
-    qsort(d->names + first, d->nnames - first, sizeof(*d->names), cmp_str);
+    if (d->nnames - first > 1)
+        qsort(d->names + first, d->nnames - first, sizeof(*d->names), cmp_str);
     return 0;
 }
 

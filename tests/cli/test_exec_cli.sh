@@ -359,11 +359,13 @@ expect_rc 0
 expect_out_has "would run touch on CPUs 0 (node $a), memory bound to node $a"
 [ ! -e "$T/ran" ] || t_fail "--dry-run ran the command"
 # Every name of a device: two ports of one function, and a virtio device's
-# interface one level down (virtio3/net/eth9).
+# interface one level down (virtio3/net/eth9). A device with only a render
+# node (drm/renderD128) has no name.
 mkdir -p "$D2/sys/bus/pci/devices/0000:3b:00.0/net/eth7" \
     "$D2/sys/bus/pci/devices/0000:3b:00.0/net/eth6" \
     "$D2/sys/bus/pci/devices/0000:3b:00.0/virtio3/net/eth9" \
-    "$D2/sys/bus/pci/devices/0000:3b:00.0/drm/renderD128"
+    "$D2/sys/bus/pci/devices/0000:3b:00.0/drm/renderD128" \
+    "$D2/sys/bus/pci/devices/0000:5e:00.0/drm/renderD128"
 for n in eth7 eth6 eth9; do
     run "$VTOPO" exec --fsroot "$D2" --device "$n" --dry-run -- true
     expect_rc 0
@@ -375,6 +377,7 @@ expect_err_has "no device is named 'eth99' on this host ('vtopo host' lists the 
 run "$VTOPO" host --fsroot "$D2"
 expect_rc 0
 expect_out_has "  0000:3b:00.0 eth6,eth7,eth9 ["
+expect_out_lacks "renderD128"
 "$VTOPO" host -q --fsroot "$D2" --save "$T/named.json"
 [ "$(grep -A4 '"names"' "$T/named.json" | tr -d ' \n')" = '"names":["eth6","eth7","eth9"]' ] ||
     t_fail "the host file lacks the names: $(grep -A4 '"names"' "$T/named.json")"

@@ -429,6 +429,43 @@ static void test_refusals(void **state)
         assert_int_equal(warnings.count, 0);
         vt_layout_free(l);
     }
+    /* Memory backings through the typed options, in every QEMU-family view:
+     * a page size x86 lacks, a vnode not a whole number of pages, a kind
+     * outside the enum. */
+    {
+        static const struct {
+            struct vt_mem_backing b;
+            const char *msg;
+        } bad[] = {
+            {{VT_MEM_BACKEND_HUGEPAGES, 4 << 20},
+             "huge pages of 4096 KiB: x86 has 2 MiB and 1 GiB pages"},
+            {{VT_MEM_BACKEND_HUGEPAGES, 1 << 30},
+             "vnode 0's 768 MiB are not a whole number of 1024 MiB huge pages"},
+            {{(enum vt_mem_backend)7, 0}, "memory backing 7 is not one of vt_mem_backend's"},
+        };
+        struct preq p = {4, 1536 * M, "2", NULL, NULL, NULL, NULL, NULL, "qemu-q35", NULL, false};
+        struct vt_layout *l = plan_ok(h, &p);
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+            for (int which = 0; which < 3; which++) {
+                struct vt_qemu_opts qo = {.backing = bad[i].b};
+                struct vt_libvirt_opts lo = {.backing = bad[i].b};
+                struct vt_chv_opts co = {.backing = bad[i].b};
+                struct vt_strlist args = {0};
+                struct vt_err err;
+                char *text = NULL;
+                int rc = which == 0   ? vt_emit_qemu(l, &qo, &args, NULL, &err)
+                         : which == 1 ? vt_emit_libvirt(l, &lo, &text, NULL, &err)
+                                      : vt_emit_cloud_hypervisor(l, &co, &args, NULL, &err);
+
+                if (rc != -EINVAL || !strstr(err.msg, bad[i].msg))
+                    fail_msg("backing %zu, view %d: rc %d, '%s'; expected '%s'", i, which, rc,
+                             err.msg, bad[i].msg);
+                assert_null(text);
+                assert_int_equal(args.count, 0);
+            }
+        vt_layout_free(l);
+    }
     vt_host_free(h);
 }
 
@@ -829,8 +866,6 @@ static void check_chv(const struct vt_layout *l, const char *what, unsigned *tak
     vt_strlist_free(&a);
 }
 
-/* libvirt: when it takes the plan, the cells' cpus partition the slots, each
- * vCPU's slot in its vnode's cell, and exactly the vCPUs' slots enabled. */
 /* The whole domain holds the fragment, each line indented by two, with the
  * options' elements: a memfd backing, a custom model with the plan's vendor
  * and a feature, the emulator pin. */
@@ -875,6 +910,8 @@ static void check_libvirt_domain(const struct vt_layout *l, const char *fragment
     vt_bitmap_free(emu);
 }
 
+/* libvirt: when it takes the plan, the cells' cpus partition the slots, each
+ * vCPU's slot in its vnode's cell, and exactly the vCPUs' slots enabled. */
 static void check_libvirt(const struct vt_layout *l, const char *what, unsigned *taken)
 {
     const struct vt_shape *s = vt_layout_shape(l);
