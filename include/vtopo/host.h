@@ -84,6 +84,25 @@ struct vt_host_cpus {
     const struct vt_bitmap *housekeeping; /* online minus isolated minus nohz_full */
 };
 
+/* Where one CPU sits in the machine, from its topology/ and cache/
+ * directories in sysfs: ids are the kernel's (-1 when not known), unique
+ * only within the level above (core ids repeat in every package). */
+struct vt_host_cpu_topo {
+    int package; /* physical_package_id */
+    int die;     /* die_id */
+    int cluster; /* cluster_id */
+    int core;    /* core_id */
+    /* Its SMT siblings, itself included (thread_siblings_list, or
+     * core_cpus_list); NULL when not known. */
+    const struct vt_bitmap *siblings;
+    /* The CPUs sharing its last-level cache (the highest-level data or
+     * unified cache's shared_cpu_list), itself included; NULL when not
+     * known. llc_level and llc_bytes are 0 when not known. */
+    const struct vt_bitmap *llc;
+    unsigned llc_level;
+    uint64_t llc_bytes;
+};
+
 struct vt_host_device {
     char bdf[24];         /* "0000:3b:00.0" */
     uint32_t pci_domain;  /* segment */
@@ -92,7 +111,23 @@ struct vt_host_device {
     uint32_t class_code;                /* 24-bit class/subclass/prog-if */
     int pnode;                          /* numa_node, or VT_PNODE_UNKNOWN */
     const struct vt_bitmap *local_cpus; /* NULL when the source did not say */
-    unsigned msi_irqs;                  /* MSI/MSI-X vectors allocated (entries of msi_irqs/) */
+    /* The driver bound to it (its driver link: "nvme", "vfio-pci"); NULL
+     * when none is. */
+    const char *driver;
+    /* Its IOMMU group (its iommu_group link), -1 when it has none (no
+     * IOMMU, or the source did not say). */
+    int iommu_group;
+    /* SR-IOV: a virtual function's physical function (its physfn link),
+     * NULL for any other device; a physical function's virtual functions
+     * that the host lists (those whose physfn is it), ascending. */
+    const char *physfn;
+    const char *const *virtfns;
+    size_t nvirtfns;
+    /* Its MSI/MSI-X vectors: how many (the entries of msi_irqs/) and their
+     * Linux IRQ numbers, ascending; msi_irqs is NULL when only the count
+     * is known (a version 1 host file). */
+    size_t nmsi_irqs;
+    const unsigned *msi_irqs;
     /* The names Linux gives the device, none when it has none: its network
      * interfaces (eth0), NVMe controllers (nvme0), InfiniBand devices
      * (mlx5_0) and DRM cards (card0) — the entries of its net/, nvme/,
@@ -146,6 +181,9 @@ VT_API uint32_t vt_host_distance(const struct vt_host *h, unsigned pnode_from, u
 VT_API const struct vt_host_cpus *vt_host_cpus(const struct vt_host *h);
 /* pnode of an online or node-listed CPU, or -1. */
 VT_API int vt_host_cpu_pnode(const struct vt_host *h, unsigned pcpu);
+/* The CPU's place in the machine, or NULL when the source said nothing of
+ * it (an offline CPU has no topology/ in sysfs; an older host file). */
+VT_API const struct vt_host_cpu_topo *vt_host_cpu_topo(const struct vt_host *h, unsigned pcpu);
 
 VT_API size_t vt_host_device_count(const struct vt_host *h);
 VT_API const struct vt_host_device *vt_host_device(const struct vt_host *h, size_t index);

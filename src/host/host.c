@@ -68,8 +68,17 @@ void vt_host_free(struct vt_host *h)
         for (size_t k = 0; k < h->devs[i].nnames; k++)
             free(h->devs[i].names[k]);
         free(h->devs[i].names);
+        free(h->devs[i].driver);
+        free(h->devs[i].physfn);
+        free(h->devs[i].virtfns);
+        free(h->devs[i].msi_irqs);
     }
     free(h->devs);
+    for (size_t i = 0; i < h->ncpu_topo; i++) {
+        vt_bitmap_free(h->cpu_topo[i].siblings);
+        vt_bitmap_free(h->cpu_topo[i].llc);
+    }
+    free(h->cpu_topo);
     for (size_t i = 0; i < h->nwarnings; i++)
         free(h->warnings[i]);
     free(h->warnings);
@@ -148,7 +157,45 @@ struct host_dev *host_add_device(struct vt_host *h)
     d = &h->devs[h->ndevs++];
     memset(d, 0, sizeof(*d));
     d->pub.pnode = VT_PNODE_UNKNOWN;
+    d->pub.iommu_group = -1;
     return d;
+}
+
+struct host_cpu *host_cpu_topo(struct vt_host *h, unsigned pcpu)
+{
+    struct host_cpu *c;
+
+    if (pcpu > VT_CPU_ID_MAX)
+        return NULL;
+    if (pcpu >= h->ncpu_topo) {
+        size_t n = pcpu + 1;
+        struct host_cpu *t = realloc(h->cpu_topo, n * sizeof(*t));
+
+        if (!t)
+            return NULL;
+        memset(t + h->ncpu_topo, 0, (n - h->ncpu_topo) * sizeof(*t));
+        h->cpu_topo = t;
+        h->ncpu_topo = n;
+    }
+    c = &h->cpu_topo[pcpu];
+    if (!c->known) {
+        c->known = true;
+        c->pub.package = c->pub.die = c->pub.cluster = c->pub.core = -1;
+    }
+    return c;
+}
+
+int host_dev_add_msi(struct host_dev *d, unsigned irq)
+{
+    unsigned *v;
+
+    if (d->pub.nmsi_irqs >= VT_HOST_DEVICE_MAX_MSI)
+        return -E2BIG;
+    if (!(v = realloc(d->msi_irqs, (d->pub.nmsi_irqs + 1) * sizeof(*v))))
+        return -ENOMEM;
+    d->msi_irqs = v;
+    d->msi_irqs[d->pub.nmsi_irqs++] = irq;
+    return 0;
 }
 
 void host_warn(struct vt_host *h, const char *fmt, ...)
@@ -383,6 +430,95 @@ static int check_consistency(struct vt_host *h, struct vt_err *err)
     return 0;
 }
 
+static int cmp_uint(const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* The device's IRQ numbers ascending, each once. */
+static int finalize_msi(struct host_dev *d, struct vt_err *err)
+{
+    d->pub.msi_irqs = d->msi_irqs;
+    if (!d->msi_irqs || d->pub.nmsi_irqs < 2)
+        return 0;
+    qsort(d->msi_irqs, d->pub.nmsi_irqs, sizeof(*d->msi_irqs), cmp_uint);
+    for (size_t k = 1; k < d->pub.nmsi_irqs; k++)
+        if (d->msi_irqs[k] == d->msi_irqs[k - 1])
+            return vt_err_set(err, -EINVAL, "PCI device %s: MSI IRQ %u is listed twice", d->pub.bdf,
+                              d->msi_irqs[k]);
+    return 0;
+}
+
+/* SR-IOV: each virtual function's physfn is a device of the host (else it
+ * is dropped with a warning: a partial dump), and each physical function
+ * lists its virtual functions (the devices are sorted, so in BDF order). */
+static int link_virtfns(struct vt_host *h, struct vt_err *err)
+{
+    for (size_t i = 0; i < h->ndevs; i++) {
+        struct host_dev *vf = &h->devs[i];
+        struct host_dev *pf;
+        const char **v;
+
+        if (!vf->physfn)
+            continue;
+        pf = (struct host_dev *)vt_host_device_by_bdf(h, vf->physfn);
+        if (!pf || pf == vf || pf->physfn) {
+            host_warn(h,
+                      "PCI device %s: its physical function %s is %s; its SR-IOV relation is "
+                      "dropped",
+                      vf->pub.bdf, vf->physfn,
+                      !pf ? "not a device of this host" : "itself a virtual function or itself");
+            free(vf->physfn);
+            vf->physfn = NULL;
+            continue;
+        }
+        if (!(v = realloc(pf->virtfns, (pf->pub.nvirtfns + 1) * sizeof(*v))))
+            return vt_err_set(err, -ENOMEM, "out of memory");
+        pf->virtfns = v;
+        pf->virtfns[pf->pub.nvirtfns++] = vf->pub.bdf;
+    }
+    for (size_t i = 0; i < h->ndevs; i++) {
+        h->devs[i].pub.physfn = h->devs[i].physfn;
+        h->devs[i].pub.virtfns = h->devs[i].virtfns;
+    }
+    return 0;
+}
+
+/* Each CPU with a topology is a possible CPU, inside its own SMT siblings
+ * and last-level cache group. */
+static int finalize_cpu_topo(struct vt_host *h, struct vt_err *err)
+{
+    for (size_t i = 0; i < h->ncpu_topo; i++) {
+        struct host_cpu *c = &h->cpu_topo[i];
+        const char *what = NULL;
+
+        if (!c->known)
+            continue;
+        if (!vt_bitmap_isset(h->cpu_possible, (unsigned)i))
+            return vt_err_set(err, -EINVAL,
+                              "CPU %zu has a topology (package, core, siblings) but is not a "
+                              "possible CPU",
+                              i);
+        if (c->siblings && !vt_bitmap_isset(c->siblings, (unsigned)i))
+            what = "SMT siblings";
+        else if (c->llc && !vt_bitmap_isset(c->llc, (unsigned)i))
+            what = "last-level cache group";
+        if (what) {
+            char *list = vt_bitmap_format_list(what[0] == 'S' ? c->siblings : c->llc);
+            int rc = vt_err_set(err, -EINVAL, "CPU %zu: its %s %s do not include it", i, what,
+                                list ? list : "?");
+
+            free(list);
+            return rc;
+        }
+        c->pub.siblings = c->siblings;
+        c->pub.llc = c->llc;
+    }
+    return 0;
+}
+
 int host_finalize(struct vt_host *h, struct vt_err *err)
 {
     int rc;
@@ -451,7 +587,12 @@ int host_finalize(struct vt_host *h, struct vt_err *err)
         d->local_cpus = h->devs[i].local_cpus;
         d->names = (const char *const *)h->devs[i].names;
         d->nnames = h->devs[i].nnames;
+        d->driver = h->devs[i].driver;
+        if ((rc = finalize_msi(&h->devs[i], err)) < 0)
+            return rc;
     }
+    if ((rc = link_virtfns(h, err)) < 0 || (rc = finalize_cpu_topo(h, err)) < 0)
+        return rc;
 
     h->cpus_pub.possible = h->cpu_possible;
     h->cpus_pub.present = h->cpu_present;
@@ -514,6 +655,11 @@ const struct vt_host_cpus *vt_host_cpus(const struct vt_host *h)
 int vt_host_cpu_pnode(const struct vt_host *h, unsigned pcpu)
 {
     return pcpu < h->ncpu_pnode ? h->cpu_pnode[pcpu] : -1;
+}
+
+const struct vt_host_cpu_topo *vt_host_cpu_topo(const struct vt_host *h, unsigned pcpu)
+{
+    return pcpu < h->ncpu_topo && h->cpu_topo[pcpu].known ? &h->cpu_topo[pcpu].pub : NULL;
 }
 
 size_t vt_host_device_count(const struct vt_host *h)

@@ -22,7 +22,26 @@ struct host_dev {
     struct vt_bitmap *local_cpus; /* NULL when unknown */
     char **names;                 /* pub.names */
     size_t nnames;
+    char *driver, *physfn; /* pub.driver, pub.physfn */
+    const char **virtfns;  /* pub.virtfns: derived by host_finalize */
+    unsigned *msi_irqs;    /* pub.msi_irqs (pub.nmsi_irqs of them) */
 };
+
+/* One CPU's topology; known is false for a CPU the source said nothing of. */
+struct host_cpu {
+    struct vt_host_cpu_topo pub;
+    struct vt_bitmap *siblings, *llc; /* NULL when unknown */
+    bool known;
+};
+
+/* The topology record of pcpu, created (ids -1, nothing known) on first
+ * use and marked known; NULL: out of memory or pcpu above VT_CPU_ID_MAX. */
+struct host_cpu *host_cpu_topo(struct vt_host *h, unsigned pcpu);
+
+/* Append IRQ number irq to the device's MSI vectors; -ENOMEM or -E2BIG
+ * (more than VT_HOST_DEVICE_MAX_MSI). */
+int host_dev_add_msi(struct host_dev *d, unsigned irq);
+#define VT_HOST_DEVICE_MAX_MSI 65536
 
 /* Append a copy of name to the device's names; -ENOMEM or -E2BIG (more than
  * VT_HOST_DEVICE_MAX_NAMES). */
@@ -52,7 +71,9 @@ struct vt_host {
     char **warnings;
     size_t nwarnings, cap_warnings;
     size_t nrecorded_warnings; /* the first ones: a host file's, from when it was saved */
-    int *cpu_pnode;            /* indexed by pcpu, -1 = none */
+    struct host_cpu *cpu_topo; /* indexed by pcpu */
+    size_t ncpu_topo;
+    int *cpu_pnode; /* indexed by pcpu, -1 = none */
     size_t ncpu_pnode;
     struct pfn_entry *pfn;
     uint64_t *pfn_start; /* pfn[i].start, contiguous: what the search touches */

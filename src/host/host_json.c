@@ -15,8 +15,11 @@
 #include "util/hash.h"
 #include "util/parse.h"
 
-#define HOST_FORMAT         "vtopo-host"
-#define HOST_FORMAT_VERSION 1
+#define HOST_FORMAT "vtopo-host"
+/* Version 2 added cpus.topology and the devices' driver, iommu_group,
+ * physfn and msi_irqs as IRQ numbers (version 1 had only their count);
+ * version 1 files still load. */
+#define HOST_FORMAT_VERSION 2
 
 /* ---- writing ---------------------------------------------------------- */
 
@@ -56,12 +59,14 @@ static void push(struct json_object *a, struct json_object *v, bool *oom)
     }
 }
 
-/* A node's distance row, printed on one line straight from the host's matrix:
- * at 4096 nodes that is 16 M numbers, which as json-c objects, one per line,
- * would take gigabytes to build and 200 MB to store. */
+/* An array of numbers printed on one line straight from the host's arrays:
+ * a node's distance row (0 printed as null: unknown) or a device's IRQ
+ * numbers. At 4096 nodes the distances are 16 M numbers, which as json-c
+ * objects, one per line, would take gigabytes to build and 200 MB to store. */
 struct dist_row {
     const uint32_t *row;
     size_t n;
+    bool zero_is_null;
 };
 
 static int dist_row_to_json(struct json_object *jso, struct printbuf *pb, int level, int flags)
@@ -73,8 +78,9 @@ static int dist_row_to_json(struct json_object *jso, struct printbuf *pb, int le
     printbuf_strappend(pb, "[");
     for (size_t j = 0; j < d->n; j++) {
         char num[16];
-        int len = d->row[j] ? snprintf(num, sizeof(num), "%s%" PRIu32, j ? ", " : "", d->row[j])
-                            : snprintf(num, sizeof(num), "%snull", j ? ", " : "");
+        int len = d->row[j] || !d->zero_is_null
+                      ? snprintf(num, sizeof(num), "%s%" PRIu32, j ? ", " : "", d->row[j])
+                      : snprintf(num, sizeof(num), "%snull", j ? ", " : "");
 
         if (printbuf_memappend(pb, num, len) < 0)
             return -1;
@@ -89,7 +95,7 @@ static void dist_row_free(struct json_object *jso, void *userdata)
     free(userdata);
 }
 
-static struct json_object *dist_json(const struct vt_host *h, size_t i)
+static struct json_object *row_json(const uint32_t *row, size_t n, bool zero_is_null)
 {
     struct json_object *o = json_object_new_array();
     struct dist_row *d = malloc(sizeof(*d));
@@ -99,10 +105,14 @@ static struct json_object *dist_json(const struct vt_host *h, size_t i)
         free(d);
         return NULL;
     }
-    d->row = h->nodes[i].pub.distances;
-    d->n = h->nnodes;
+    *d = (struct dist_row){row, n, zero_is_null};
     json_object_set_serializer(o, dist_row_to_json, d, dist_row_free);
     return o;
+}
+
+static struct json_object *dist_json(const struct vt_host *h, size_t i)
+{
+    return row_json(h->nodes[i].pub.distances, h->nnodes, true);
 }
 
 static struct json_object *node_json(const struct vt_host *h, size_t i, bool *oom)
@@ -139,7 +149,8 @@ static struct json_object *node_json(const struct vt_host *h, size_t i, bool *oo
     return o;
 }
 
-static struct json_object *device_json(const struct vt_host_device *d, bool *oom)
+/* fingerprint: only what version 1 of the format had, as it had it. */
+static struct json_object *device_json(const struct vt_host_device *d, bool fingerprint, bool *oom)
 {
     struct json_object *o = json_object_new_object();
 
@@ -157,7 +168,20 @@ static struct json_object *device_json(const struct vt_host_device *d, bool *oom
         put(o, "local_cpus", jlist(d->local_cpus), oom);
     else
         json_object_object_add(o, "local_cpus", NULL);
-    put(o, "msi_irqs", json_object_new_int64(d->msi_irqs), oom);
+    if (fingerprint) {
+        put(o, "msi_irqs", json_object_new_uint64(d->nmsi_irqs), oom);
+    } else {
+        if (d->driver)
+            put(o, "driver", json_object_new_string(d->driver), oom);
+        if (d->iommu_group >= 0)
+            put(o, "iommu_group", json_object_new_int64(d->iommu_group), oom);
+        if (d->physfn)
+            put(o, "physfn", json_object_new_string(d->physfn), oom);
+        if (d->msi_irqs)
+            put(o, "msi_irqs", row_json(d->msi_irqs, d->nmsi_irqs, false), oom);
+        else if (d->nmsi_irqs)
+            put(o, "msi_irq_count", json_object_new_uint64(d->nmsi_irqs), oom);
+    }
     if (d->nnames) {
         struct json_object *a = json_object_new_array();
 
@@ -168,9 +192,54 @@ static struct json_object *device_json(const struct vt_host_device *d, bool *oom
     return o;
 }
 
-/* The document; with topology_only, without what says where the host came
- * from or how it was read (source, warnings): what a fingerprint covers. */
-static int render(const struct vt_host *h, bool topology_only, char **json, struct vt_err *err)
+/* cpus.topology: one object per CPU the host knows the place of; unknown
+ * ids and sets are left out. */
+static struct json_object *cpu_topology_json(const struct vt_host *h, bool *oom)
+{
+    struct json_object *a = json_object_new_array();
+
+    for (size_t i = 0; a && i < h->ncpu_topo; i++) {
+        const struct vt_host_cpu_topo *t = vt_host_cpu_topo(h, (unsigned)i);
+        const struct {
+            const char *key;
+            int v;
+        } ids[] = {{"package", t ? t->package : -1},
+                   {"die", t ? t->die : -1},
+                   {"cluster", t ? t->cluster : -1},
+                   {"core", t ? t->core : -1}};
+        struct json_object *o;
+
+        if (!t)
+            continue;
+        if (!(o = json_object_new_object())) {
+            *oom = true;
+            break;
+        }
+        put(o, "cpu", json_object_new_int64((int64_t)i), oom);
+        for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++)
+            if (ids[k].v >= 0)
+                put(o, ids[k].key, json_object_new_int64(ids[k].v), oom);
+        if (t->siblings)
+            put(o, "siblings", jlist(t->siblings), oom);
+        if (t->llc) {
+            put(o, "llc", jlist(t->llc), oom);
+            if (t->llc_level)
+                put(o, "llc_level", json_object_new_int64(t->llc_level), oom);
+            if (t->llc_bytes)
+                put(o, "llc_bytes", json_object_new_uint64(t->llc_bytes), oom);
+        }
+        push(a, o, oom);
+    }
+    return a;
+}
+
+/* The document; with fingerprint, what a fingerprint covers: the
+ * version 1 document (so plans made before version 2 keep their host's
+ * fingerprint), without what says where the host came from or how it was
+ * read (source, warnings) and without what changes with a reboot or a
+ * driver rebind though the machine is the same (drivers, IOMMU groups, IRQ
+ * numbers; the CPU topology is left out with them, as version 1 had none). */
+static int render(const struct vt_host *h, bool fingerprint, char **json, struct vt_err *err)
 {
     struct json_object *root = json_object_new_object(), *cpus, *nodes, *devs, *warns;
     const struct vt_host_cpus *c = &h->cpus_pub;
@@ -181,8 +250,8 @@ static int render(const struct vt_host *h, bool topology_only, char **json, stru
     if (oom)
         return vt_err_set(err, -ENOMEM, "out of memory");
     put(root, "format", json_object_new_string(HOST_FORMAT), &oom);
-    put(root, "version", json_object_new_int(HOST_FORMAT_VERSION), &oom);
-    if (!topology_only)
+    put(root, "version", json_object_new_int(fingerprint ? 1 : HOST_FORMAT_VERSION), &oom);
+    if (!fingerprint)
         put(root, "source", json_object_new_string(h->desc), &oom);
     put(root, "possible_nodes", jlist(h->possible_nodes), &oom);
     cpus = json_object_new_object();
@@ -195,6 +264,8 @@ static int render(const struct vt_host *h, bool topology_only, char **json, stru
         put(cpus, "isolated", jlist(c->isolated), &oom);
         put(cpus, "nohz_full", jlist(c->nohz_full), &oom);
         put(cpus, "housekeeping", jlist(c->housekeeping), &oom);
+        if (!fingerprint && h->ncpu_topo) /* none known: left out */
+            put(cpus, "topology", cpu_topology_json(h, &oom), &oom);
     }
     put(root, "cpus", cpus, &oom);
     nodes = json_object_new_array();
@@ -203,9 +274,9 @@ static int render(const struct vt_host *h, bool topology_only, char **json, stru
     put(root, "nodes", nodes, &oom);
     devs = json_object_new_array();
     for (size_t i = 0; devs && i < h->ndevs; i++)
-        push(devs, device_json(&h->devs[i].pub, &oom), &oom);
+        push(devs, device_json(&h->devs[i].pub, fingerprint, &oom), &oom);
     put(root, "devices", devs, &oom);
-    if (!topology_only) {
+    if (!fingerprint) {
         warns = json_object_new_array();
         for (size_t i = 0; warns && i < h->nwarnings; i++)
             push(warns, json_object_new_string(h->warnings[i]), &oom);
@@ -274,6 +345,7 @@ int vt_host_save(const struct vt_host *h, const char *path, struct vt_err *err)
 struct reader {
     const char *path;
     struct vt_err *err;
+    uint64_t version; /* the file's format version */
 };
 
 __attribute__((format(printf, 3, 4))) static int bad(const struct reader *r, const char *where,
@@ -520,10 +592,101 @@ static int read_distances(const struct reader *r, struct vt_host *h, struct json
     return 0;
 }
 
+/* A string naming a driver or a PCI address; the copy into *out. */
+static int get_name(const struct reader *r, const char *where, struct json_object *o,
+                    const char *key, bool bdf, char **out)
+{
+    struct json_object *v;
+    char w[160];
+    const char *text;
+    int rc;
+
+    if (!json_object_object_get_ex(o, key, &v))
+        return 0;
+    snprintf(w, sizeof(w), "%s.%s", where, key);
+    if ((rc = need_type(r, w, v, json_type_string,
+                        bdf ? "a PCI address \"DDDD:BB:DD.F\"" : "a driver name")) < 0)
+        return rc;
+    text = json_object_get_string(v);
+    if (bdf) {
+        struct vt_host_device a;
+
+        if (parse_bdf(text, &a.pci_domain, &a.bus, &a.dev, &a.fn) < 0)
+            return bad(r, w, "'%s' is not a PCI address DDDD:BB:DD.F", text);
+        snprintf(a.bdf, sizeof(a.bdf), "%04x:%02x:%02x.%x", a.pci_domain, a.bus, a.dev, a.fn);
+        text = a.bdf;
+        if (!(*out = strdup(text)))
+            return vt_err_set(r->err, -ENOMEM, "out of memory");
+        return 0;
+    }
+    if (!host_device_name_ok(text))
+        return bad(r, w, "'%s' is not a driver name (1 to %d of A-Z a-z 0-9 . _ : @ + -)", text,
+                   VT_HOST_DEVICE_NAME_MAX);
+    if (!(*out = strdup(text)))
+        return vt_err_set(r->err, -ENOMEM, "out of memory");
+    return 0;
+}
+
+/* driver, iommu_group, physfn and the MSI vectors: msi_irqs is the IRQ
+ * numbers from version 2 on (msi_irq_count when only the count is known),
+ * the count in version 1. */
+static int read_device_v2(const struct reader *r, const char *w, struct json_object *o,
+                          struct host_dev *d)
+{
+    struct json_object *v;
+    char wf[96];
+    uint64_t x;
+    int rc;
+
+    if ((rc = get_name(r, w, o, "driver", false, &d->driver)) < 0 ||
+        (rc = get_name(r, w, o, "physfn", true, &d->physfn)) < 0)
+        return rc;
+    if ((rc = get_uint(r, w, o, "iommu_group", INT32_MAX, false, &x)) < 0)
+        return rc;
+    if (rc == 0)
+        d->pub.iommu_group = (int)x;
+    if (r->version < 2) {
+        if (json_object_object_get_ex(o, "msi_irq_count", NULL))
+            return bad(r, w, "%s", "msi_irq_count is version 2's (the file says version 1)");
+        if ((rc = get_uint(r, w, o, "msi_irqs", VT_HOST_DEVICE_MAX_MSI, false, &x)) < 0)
+            return rc;
+        d->pub.nmsi_irqs = rc == 0 ? (size_t)x : 0;
+        return 0;
+    }
+    if ((rc = get_uint(r, w, o, "msi_irq_count", VT_HOST_DEVICE_MAX_MSI, false, &x)) < 0)
+        return rc;
+    if (rc == 0) {
+        if (json_object_object_get_ex(o, "msi_irqs", &v))
+            return bad(r, w, "%s",
+                       "msi_irqs and msi_irq_count: give one (the IRQ numbers, or "
+                       "only their count when they are not known)");
+        d->pub.nmsi_irqs = (size_t)x;
+        return 0;
+    }
+    if (!json_object_object_get_ex(o, "msi_irqs", &v))
+        return 0;
+    snprintf(wf, sizeof(wf), "%s.msi_irqs", w);
+    if ((rc = need_type(r, wf, v, json_type_array, "an array of IRQ numbers")) < 0)
+        return rc;
+    for (size_t k = 0; k < json_object_array_length(v); k++) {
+        struct json_object *e = json_object_array_get_idx(v, k);
+        int64_t irq = e && json_object_is_type(e, json_type_int) ? json_object_get_int64(e) : -1;
+
+        if (irq < 0 || irq >= (int64_t)UINT32_MAX)
+            return bad(r, wf, "entry %zu must be an IRQ number (0 to 4294967294)", k);
+        if ((rc = host_dev_add_msi(d, (unsigned)irq)) == -ENOMEM)
+            return vt_err_set(r->err, -ENOMEM, "out of memory");
+        if (rc < 0)
+            return bad(r, wf, "more than %d vectors", VT_HOST_DEVICE_MAX_MSI);
+    }
+    return 0;
+}
+
 static int read_device(const struct reader *r, struct vt_host *h, struct json_object *o, size_t idx)
 {
-    static const char *const keys[] = {"bdf",        "vendor",   "device", "class", "pnode",
-                                       "local_cpus", "msi_irqs", "names",  NULL};
+    static const char *const keys[] = {
+        "bdf",    "vendor",      "device", "class",    "pnode",         "local_cpus", "names",
+        "driver", "iommu_group", "physfn", "msi_irqs", "msi_irq_count", NULL};
     struct json_object *v;
     struct host_dev *d;
     char w[64], wf[96];
@@ -575,11 +738,8 @@ static int read_device(const struct reader *r, struct vt_host *h, struct json_ob
         if ((rc = get_list(r, w, o, "local_cpus", VT_CPU_ID_MAX, true, d->local_cpus)) < 0)
             return rc;
     }
-    rc = get_uint(r, w, o, "msi_irqs", 65536, false, &x);
-    if (rc < 0)
+    if ((rc = read_device_v2(r, w, o, d)) < 0)
         return rc;
-    if (rc == 0)
-        d->pub.msi_irqs = (unsigned)x;
     snprintf(wf, sizeof(wf), "%s.names", w);
     if (json_object_object_get_ex(o, "names", &v)) {
         if ((rc = need_type(r, wf, v, json_type_array, "an array of device names")) < 0)
@@ -647,14 +807,74 @@ static int unique_pxms(const struct reader *r, const struct vt_host *h)
     return rc;
 }
 
-static int read_root(const struct reader *r, struct vt_host *h, struct json_object *root)
+/* cpus.topology (version 2): each CPU once; absent keys are unknown. */
+static int read_cpu_topology(const struct reader *r, struct vt_host *h, struct json_object *a)
+{
+    static const char *const keys[] = {"cpu",      "package", "die",       "cluster",   "core",
+                                       "siblings", "llc",     "llc_level", "llc_bytes", NULL};
+    int rc;
+
+    if ((rc = need_type(r, "cpus.topology", a, json_type_array, "an array of CPUs")) < 0)
+        return rc;
+    for (size_t i = 0; i < json_object_array_length(a); i++) {
+        struct json_object *o = json_object_array_get_idx(a, i);
+        const char *id_keys[] = {"package", "die", "cluster", "core"};
+        struct host_cpu *c;
+        uint64_t cpu, x;
+        char w[64];
+        int *ids[4];
+
+        snprintf(w, sizeof(w), "cpus.topology[%zu]", i);
+        if ((rc = need_type(r, w, o, json_type_object, "an object")) < 0 ||
+            (rc = check_keys(r, w, o, keys)) < 0 ||
+            (rc = get_uint(r, w, o, "cpu", VT_CPU_ID_MAX, true, &cpu)) < 0)
+            return rc;
+        if (vt_host_cpu_topo(h, (unsigned)cpu))
+            return bad(r, w, "CPU %" PRIu64 " is listed twice", cpu);
+        if (!(c = host_cpu_topo(h, (unsigned)cpu)))
+            return vt_err_set(r->err, -ENOMEM, "out of memory");
+        ids[0] = &c->pub.package;
+        ids[1] = &c->pub.die;
+        ids[2] = &c->pub.cluster;
+        ids[3] = &c->pub.core;
+        for (size_t k = 0; k < 4; k++) {
+            if ((rc = get_uint(r, w, o, id_keys[k], INT32_MAX, false, &x)) < 0)
+                return rc;
+            if (rc == 0)
+                *ids[k] = (int)x;
+        }
+        if (json_object_object_get_ex(o, "siblings", NULL)) {
+            if (!(c->siblings = vt_bitmap_new()))
+                return vt_err_set(r->err, -ENOMEM, "out of memory");
+            if ((rc = get_list(r, w, o, "siblings", VT_CPU_ID_MAX, true, c->siblings)) < 0)
+                return rc;
+        }
+        if (json_object_object_get_ex(o, "llc", NULL)) {
+            if (!(c->llc = vt_bitmap_new()))
+                return vt_err_set(r->err, -ENOMEM, "out of memory");
+            if ((rc = get_list(r, w, o, "llc", VT_CPU_ID_MAX, true, c->llc)) < 0)
+                return rc;
+        } else if (json_object_object_get_ex(o, "llc_level", NULL) ||
+                   json_object_object_get_ex(o, "llc_bytes", NULL)) {
+            return bad(r, w, "%s", "llc_level and llc_bytes describe llc, which is missing");
+        }
+        if ((rc = get_uint(r, w, o, "llc_level", 255, false, &x)) < 0)
+            return rc;
+        c->pub.llc_level = rc == 0 ? (unsigned)x : 0;
+        if ((rc = get_uint(r, w, o, "llc_bytes", UINT64_MAX, false, &c->pub.llc_bytes)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int read_root(struct reader *r, struct vt_host *h, struct json_object *root)
 {
     static const char *const keys[] = {"format",         "version",  "source",
                                        "possible_nodes", "cpus",     "nodes",
                                        "devices",        "warnings", NULL};
-    static const char *const cpu_keys[] = {"vendor",    "possible",     "present",
-                                           "online",    "offline",      "isolated",
-                                           "nohz_full", "housekeeping", NULL};
+    static const char *const cpu_keys[] = {"vendor",   "possible", "present",   "online",
+                                           "offline",  "isolated", "nohz_full", "housekeeping",
+                                           "topology", NULL};
     struct json_object *v, *cpus, *nodes, *devs;
     uint64_t version;
     int rc;
@@ -668,8 +888,10 @@ static int read_root(const struct reader *r, struct vt_host *h, struct json_obje
         return bad(r, "format", "%s", "must be \"" HOST_FORMAT "\"");
     if ((rc = get_uint(r, "top level", root, "version", UINT32_MAX, true, &version)) < 0)
         return rc;
-    if (version != HOST_FORMAT_VERSION)
-        return bad(r, "version", "%s", "must be 1 (this vtopo reads version 1 host files)");
+    if (version < 1 || version > HOST_FORMAT_VERSION)
+        return bad(r, "version", "%s",
+                   "must be 1 or 2 (this vtopo reads version 1 and 2 host files)");
+    r->version = version;
     if (!json_object_object_get_ex(root, "cpus", &cpus))
         return bad(r, "cpus", "%s", "is missing");
     if ((rc = need_type(r, "cpus", cpus, json_type_object, "an object")) < 0 ||
@@ -692,6 +914,12 @@ static int read_root(const struct reader *r, struct vt_host *h, struct json_obje
         (rc = get_list(r, "cpus", cpus, "isolated", VT_CPU_ID_MAX, false, h->cpu_isolated)) < 0 ||
         (rc = get_list(r, "cpus", cpus, "nohz_full", VT_CPU_ID_MAX, false, h->cpu_nohz_full)) < 0)
         return rc;
+    if (json_object_object_get_ex(cpus, "topology", &v)) {
+        if (version < 2)
+            return bad(r, "cpus.topology", "%s", "is version 2's (the file says version 1)");
+        if ((rc = read_cpu_topology(r, h, v)) < 0)
+            return rc;
+    }
     if ((rc = get_list(r, "top level", root, "possible_nodes", VT_NODE_ID_MAX, false,
                        h->possible_nodes)) < 0)
         return rc;
@@ -856,7 +1084,7 @@ static int duplicate_key(const char *path, const char *text, size_t len, struct 
 
 int host_load_file(struct vt_host *h, const char *path, struct vt_err *err)
 {
-    struct reader r = {path, err};
+    struct reader r = {path, err, 0};
     struct json_tokener *tok;
     struct json_object *root;
     char *text;

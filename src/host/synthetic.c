@@ -15,8 +15,9 @@
 
 struct spec {
     uint64_t sockets, nps, cores, threads, mem;
-    bool have_cores, have_mem, smt_last;
-    int vendor; /* enum vt_host_cpu_vendor */
+    bool have_cores, have_mem, smt_last, llc_node;
+    char *devices; /* devices=: parsed once the nodes exist */
+    int vendor;    /* enum vt_host_cpu_vendor */
     uint32_t dist_local, dist_socket, dist_remote;
     struct vt_bitmap *node_ids, *isolated, *nohz_full, *offline;
     uint32_t *pxms;
@@ -25,7 +26,7 @@ struct spec {
 
 static const char known_keys[] = "sockets, nodes-per-socket, cores, threads, mem, distances, "
                                  "node-ids, pxms, isolated, nohz-full, offline, cpu-numbering, "
-                                 "vendor";
+                                 "vendor, llc, devices";
 
 __attribute__((format(printf, 2, 3))) static int spec_err(struct vt_err *err, const char *fmt, ...)
 {
@@ -172,6 +173,19 @@ static int set_key(struct spec *sp, const char *key, const char *val, struct vt_
             return spec_err(err, "cpu-numbering=%s: expected linear or smt-last", val);
         return 0;
     }
+    if (strcmp(key, "llc") == 0) {
+        if (strcmp(val, "socket") == 0)
+            sp->llc_node = false;
+        else if (strcmp(val, "node") == 0)
+            sp->llc_node = true;
+        else
+            return spec_err(err, "llc=%s: expected socket or node", val);
+        return 0;
+    }
+    if (strcmp(key, "devices") == 0) {
+        free(sp->devices);
+        return (sp->devices = strdup(val)) ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
+    }
     if (strcmp(key, "vendor") == 0) {
         if ((sp->vendor = host_cpu_vendor_of_name(val)) < 0)
             return spec_err(
@@ -186,7 +200,7 @@ static int set_key(struct spec *sp, const char *key, const char *val, struct vt_
 static int parse_spec(const char *text, struct spec *sp, struct vt_err *err)
 {
     char *copy = strdup(text), *p, *key = NULL, *val = NULL;
-    char seen[16][24];
+    char seen[32][24];
     size_t nseen = 0;
     int rc = 0;
 
@@ -223,7 +237,7 @@ static int parse_spec(const char *text, struct spec *sp, struct vt_err *err)
                 }
             if (rc < 0)
                 break;
-            if (nseen < 16)
+            if (nseen < 32)
                 snprintf(seen[nseen++], sizeof(seen[0]), "%s", key);
         } else if (key && *p) {
             /* Continuation: rejoin with the comma we cut. */
@@ -315,13 +329,55 @@ static int spec_cpu_sets(struct vt_host *h, const struct spec *sp, uint64_t cpus
     return 0;
 }
 
+/* The CPUs of core c of node i (thread t is CPU cpu_of(t)). */
+static uint64_t spec_cpu(const struct spec *sp, const struct synthetic_sizes *z, uint64_t i,
+                         uint64_t c, uint64_t t)
+{
+    uint64_t core = i * z->cores_per_node + c;
+
+    return sp->smt_last ? t * (z->nodes * z->cores_per_node) + core : core * sp->threads + t;
+}
+
+/* An online CPU's place, as Linux would show it: package = socket, die 0,
+ * core ids counting the socket's cores, the core's threads as siblings,
+ * the socket's (or with llc=node the node's) CPUs sharing an L3; offline
+ * CPUs in neither set. */
+static int spec_cpu_topo(struct vt_host *h, const struct spec *sp, const struct synthetic_sizes *z,
+                         uint64_t i, uint64_t c, unsigned cpu)
+{
+    uint64_t first = sp->llc_node ? i : i / sp->nps * sp->nps;
+    uint64_t last = sp->llc_node ? i : first + sp->nps - 1;
+    struct host_cpu *t;
+
+    if (!vt_bitmap_isset(h->cpu_online, cpu))
+        return 0; /* Linux has no topology/ for an offline CPU */
+    if (!(t = host_cpu_topo(h, cpu)) || !(t->siblings = vt_bitmap_new()) ||
+        !(t->llc = vt_bitmap_new()))
+        return -ENOMEM;
+    t->pub.package = (int)(i / sp->nps);
+    t->pub.die = 0;
+    t->pub.core = (int)(i % sp->nps * z->cores_per_node + c);
+    t->pub.llc_level = 3;
+    for (uint64_t k = 0; k < sp->threads; k++)
+        if (vt_bitmap_set(t->siblings, (unsigned)spec_cpu(sp, z, i, c, k)) < 0)
+            return -ENOMEM;
+    for (uint64_t n = first; n <= last; n++)
+        for (uint64_t cc = 0; cc < z->cores_per_node; cc++)
+            for (uint64_t k = 0; k < sp->threads; k++)
+                if (vt_bitmap_set(t->llc, (unsigned)spec_cpu(sp, z, n, cc, k)) < 0)
+                    return -ENOMEM;
+    /* Linux drops offline CPUs from both. */
+    vt_bitmap_and(t->siblings, h->cpu_online);
+    vt_bitmap_and(t->llc, h->cpu_online);
+    return 0;
+}
+
 /* The nodes with their ids, PXMs, memory range and CPUs (SMT siblings
  * numbered next to each other, or all first threads first with smt-last). */
 static int spec_nodes(struct vt_host *h, const struct spec *sp, const struct synthetic_sizes *z,
                       struct vt_err *err)
 {
     int id = sp->node_ids ? vt_bitmap_first(sp->node_ids) : 0;
-    uint64_t total_cores = z->nodes * z->cores_per_node;
 
     for (uint64_t i = 0; i < z->nodes; i++) {
         struct host_node *n = host_add_node(h, (unsigned)id);
@@ -334,10 +390,10 @@ static int spec_nodes(struct vt_host *h, const struct spec *sp, const struct syn
             return vt_err_set(err, -ENOMEM, "out of memory");
         for (uint64_t c = 0; c < z->cores_per_node; c++)
             for (uint64_t t = 0; t < sp->threads; t++) {
-                uint64_t core = i * z->cores_per_node + c;
-                uint64_t cpu = sp->smt_last ? t * total_cores + core : core * sp->threads + t;
+                uint64_t cpu = spec_cpu(sp, z, i, c, t);
 
-                if (vt_bitmap_set(n->listed, (unsigned)cpu) < 0)
+                if (vt_bitmap_set(n->listed, (unsigned)cpu) < 0 ||
+                    spec_cpu_topo(h, sp, z, i, c, (unsigned)cpu) < 0)
                     return vt_err_set(err, -ENOMEM, "out of memory");
             }
         id = sp->node_ids ? vt_bitmap_next(sp->node_ids, id) : id + 1;
@@ -350,6 +406,94 @@ static int spec_nodes(struct vt_host *h, const struct spec *sp, const struct syn
                                         : i / sp->nps == j / sp->nps ? sp->dist_socket
                                                                      : sp->dist_remote;
     return 0;
+}
+
+/* devices=KIND@NODE[:VECTORS],...: KIND nvme, net or gpu (QEMU's own
+ * models' ids), NODE a node id or "none" (numa_node -1). Device k is
+ * 0000:BB:00.0 with bus k + 1, IOMMU group k, no driver; its vectors take
+ * the next IRQ numbers from 24 on (after the IO-APIC's 0-23). */
+static int spec_devices(struct vt_host *h, const struct spec *sp, struct vt_err *err)
+{
+    static const struct {
+        const char *kind;
+        uint16_t vendor, device;
+        uint32_t class_code;
+    } kinds[] = {
+        {"nvme", 0x1b36, 0x0010, 0x010802},
+        {"net", 0x1af4, 0x1041, 0x020000},
+        {"gpu", 0x1234, 0x1111, 0x030000},
+    };
+    char *copy, *save = NULL, *tok;
+    unsigned irq = 24, k = 0;
+    int rc = 0;
+
+    if (!sp->devices)
+        return 0;
+    if (!(copy = strdup(sp->devices)))
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    for (tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save), k++) {
+        char *at = strchr(tok, '@'), *colon = at ? strchr(at, ':') : NULL;
+        uint64_t node = 0, vectors = 0;
+        struct host_dev *d;
+        size_t kind;
+
+        if (at)
+            *at = '\0';
+        if (colon)
+            *colon = '\0';
+        for (kind = 0; kind < sizeof(kinds) / sizeof(kinds[0]); kind++)
+            if (strcmp(tok, kinds[kind].kind) == 0)
+                break;
+        if (!at || kind == sizeof(kinds) / sizeof(kinds[0])) {
+            rc = spec_err(err,
+                          "devices=%s: device %u is not KIND@NODE[:VECTORS] with KIND nvme, "
+                          "net or gpu",
+                          sp->devices, k + 1);
+            break;
+        }
+        if (strcmp(at + 1, "none") != 0 &&
+            (parse_u64_base(at + 1, 10, &node) < 0 || node > VT_NODE_ID_MAX ||
+             vt_host_node_index(h, (unsigned)node) < 0)) {
+            rc = spec_err(err,
+                          "devices=%s: device %u's node '%s' is not a node of this host "
+                          "(or none)",
+                          sp->devices, k + 1, at + 1);
+            break;
+        }
+        if (colon && (parse_u64_base(colon + 1, 10, &vectors) < 0 || vectors > 2048)) {
+            rc = spec_err(err,
+                          "devices=%s: device %u's vectors '%s' are not a count from 0 to "
+                          "2048 (MSI-X's limit)",
+                          sp->devices, k + 1, colon + 1);
+            break;
+        }
+        if (k == 255) {
+            rc = spec_err(err, "devices=%s: more than 255 devices (one bus each)", sp->devices);
+            break;
+        }
+        if (!(d = host_add_device(h))) {
+            rc = vt_err_set(err, -ENOMEM, "out of memory");
+            break;
+        }
+        d->pub.bus = (uint8_t)(k + 1);
+        snprintf(d->pub.bdf, sizeof(d->pub.bdf), "0000:%02x:00.0", k + 1);
+        d->pub.vendor = kinds[kind].vendor;
+        d->pub.device = kinds[kind].device;
+        d->pub.class_code = kinds[kind].class_code;
+        d->pub.iommu_group = (int)k;
+        if (strcmp(at + 1, "none") != 0) {
+            const struct host_node *n = &h->nodes[vt_host_node_index(h, (unsigned)node)];
+
+            d->pub.pnode = (int)node;
+            if (!(d->local_cpus = vt_bitmap_dup(n->listed)))
+                rc = vt_err_set(err, -ENOMEM, "out of memory");
+        }
+        for (uint64_t v = 0; v < vectors && rc == 0; v++)
+            if (host_dev_add_msi(d, irq++) < 0)
+                rc = vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    free(copy);
+    return rc;
 }
 
 int host_load_synthetic(struct vt_host *h, const char *text, struct vt_err *err)
@@ -366,6 +510,9 @@ int host_load_synthetic(struct vt_host *h, const char *text, struct vt_err *err)
     if ((rc = parse_spec(text, &sp, err)) == 0 && (rc = spec_sizes(&sp, &z, err)) == 0 &&
         (rc = spec_cpu_sets(h, &sp, z.cpus, err)) == 0)
         rc = spec_nodes(h, &sp, &z, err);
+    if (rc == 0)
+        rc = spec_devices(h, &sp, err);
+    free(sp.devices);
     vt_bitmap_free(sp.node_ids);
     vt_bitmap_free(sp.isolated);
     vt_bitmap_free(sp.nohz_full);

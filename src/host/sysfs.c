@@ -238,6 +238,186 @@ static int load_cpus(const struct sysfs *s)
     return 0;
 }
 
+/* ---- CPU topology ----------------------------------------------------- */
+
+/* An id file of topology/ (physical_package_id, core_id...): absent leaves
+ * *id as it is (-1); Linux writes -1 itself for an id it does not know. */
+static int read_topo_id(const struct sysfs *s, const char *rel, int *id)
+{
+    char *text;
+    long v;
+    int rc = read_text(s, rel, true, &text);
+
+    if (rc == -ENOENT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    if (parse_long(text, &v) < 0 || v < -1 || v > INT_MAX)
+        rc = prefix_path(s, rel, vt_err_set(s->err, -EINVAL, "'%s' is not -1 or an id", text));
+    else
+        *id = (int)v;
+    free(text);
+    return rc;
+}
+
+/* A CPU set from the first of its files that exists (a list, or a mask
+ * where the name does not end in _list); *out NULL when none does. */
+static int read_first_set(const struct sysfs *s, const char *const *rels, size_t n,
+                          struct vt_bitmap **out)
+{
+    int rc = -ENOENT;
+
+    if (!(*out = vt_bitmap_new()))
+        return fail_oom(s);
+    for (size_t i = 0; i < n && rc == -ENOENT; i++) {
+        size_t len = strlen(rels[i]);
+
+        rc = len > 5 && !strcmp(rels[i] + len - 5, "_list")
+                 ? read_list(s, rels[i], VT_CPU_ID_MAX, true, *out)
+                 : read_mask(s, rels[i], VT_CPU_ID_MAX, true, *out);
+    }
+    if (rc < 0) {
+        vt_bitmap_free(*out);
+        *out = NULL;
+    }
+    return rc == -ENOENT ? 0 : rc;
+}
+
+/* A cache's size file: "32K", "1024K", "32M" (the kernel writes K). */
+static int parse_cache_size(const char *text, uint64_t *bytes)
+{
+    size_t n = strspn(text, "0123456789");
+    char num[24];
+    uint64_t v, unit = 1;
+
+    if (n == 0 || n >= sizeof(num))
+        return -EINVAL;
+    memcpy(num, text, n);
+    num[n] = '\0';
+    if (parse_u64_base(num, 10, &v) < 0)
+        return -EINVAL;
+    if (text[n] == 'K' || text[n] == 'k')
+        unit = UINT64_C(1) << 10;
+    else if (text[n] == 'M')
+        unit = UINT64_C(1) << 20;
+    else if (text[n] == 'G')
+        unit = UINT64_C(1) << 30;
+    else if (text[n])
+        return -EINVAL;
+    if ((text[n] && text[n + 1]) || v > UINT64_MAX / unit)
+        return -EINVAL;
+    *bytes = v * unit;
+    return 0;
+}
+
+/* The last-level cache: the highest-level data or unified cache of the
+ * CPU's cache/indexN directories. */
+static int load_llc(const struct sysfs *s, struct host_cpu *c)
+{
+    struct dir_reader r;
+    const char *e;
+    char names[64][16];
+    size_t n = 0;
+    int rc = 0;
+
+    if (dir_reader_open(&r, s->dfd, "cache") < 0)
+        return 0;
+    while ((e = dir_reader_next(&r)) && n < 64)
+        if (!strncmp(e, "index", 5) && strlen(e) < sizeof(names[0]))
+            snprintf(names[n++], sizeof(names[0]), "%s", e);
+    dir_reader_close(&r);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char rel[64], *type = NULL, *size = NULL;
+        int level = -1;
+
+        snprintf(rel, sizeof(rel), "cache/%s/level", names[i]);
+        if ((rc = read_topo_id(s, rel, &level)) < 0)
+            break;
+        snprintf(rel, sizeof(rel), "cache/%s/type", names[i]);
+        rc = read_text(s, rel, true, &type);
+        if (rc == -ENOENT)
+            rc = 0;
+        if (rc == 0 && level > (int)c->pub.llc_level &&
+            (!type || strcmp(type, "Instruction") != 0)) {
+            const char *sets[2];
+            char list[64], map[64];
+            struct vt_bitmap *cpus;
+
+            snprintf(list, sizeof(list), "cache/%s/shared_cpu_list", names[i]);
+            snprintf(map, sizeof(map), "cache/%s/shared_cpu_map", names[i]);
+            sets[0] = list;
+            sets[1] = map;
+            if ((rc = read_first_set(s, sets, 2, &cpus)) == 0 && cpus) {
+                vt_bitmap_free(c->llc);
+                c->llc = cpus;
+                c->pub.llc_level = (unsigned)level;
+                c->pub.llc_bytes = 0;
+                snprintf(rel, sizeof(rel), "cache/%s/size", names[i]);
+                rc = read_text(s, rel, true, &size);
+                if (rc == -ENOENT)
+                    rc = 0;
+                else if (rc == 0 && parse_cache_size(size, &c->pub.llc_bytes) < 0)
+                    rc = prefix_path(
+                        s, rel,
+                        vt_err_set(s->err, -EINVAL, "'%s' is not a cache size (32K, 1024K)", size));
+            }
+        }
+        free(type);
+        free(size);
+    }
+    return rc;
+}
+
+/* One CPU's topology/ and cache/ (a CPU without either: nothing known). */
+static int load_cpu_topo(const struct sysfs *parent, unsigned cpu)
+{
+    static const char *const siblings[] = {"topology/thread_siblings_list",
+                                           "topology/core_cpus_list", "topology/thread_siblings",
+                                           "topology/core_cpus"};
+    char drel[64], path[PATH_MAX];
+    struct sysfs dev = *parent, *s = &dev;
+    struct host_cpu *c;
+    int rc;
+
+    snprintf(drel, sizeof(drel), "sys/devices/system/cpu/cpu%u", cpu);
+    if ((rc = spath(parent, path, sizeof(path), drel)) < 0)
+        return rc;
+    if ((dev.dfd = openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return 0;
+    dev.drel = drel;
+    if (faccessat(dev.dfd, "topology", F_OK, 0) < 0 && faccessat(dev.dfd, "cache", F_OK, 0) < 0) {
+        close(dev.dfd);
+        return 0;
+    }
+    if (!(c = host_cpu_topo(s->h, cpu))) {
+        close(dev.dfd);
+        return fail_oom(s);
+    }
+    if ((rc = read_topo_id(s, "topology/physical_package_id", &c->pub.package)) == 0 &&
+        (rc = read_topo_id(s, "topology/die_id", &c->pub.die)) == 0 &&
+        (rc = read_topo_id(s, "topology/cluster_id", &c->pub.cluster)) == 0 &&
+        (rc = read_topo_id(s, "topology/core_id", &c->pub.core)) == 0 &&
+        (rc = read_first_set(s, siblings, 4, &c->siblings)) == 0)
+        rc = load_llc(s, c);
+    close(dev.dfd);
+    return rc;
+}
+
+/* Every possible, present or online CPU's topology. */
+static int load_cpu_topology(const struct sysfs *s)
+{
+    struct vt_bitmap *all = vt_bitmap_dup(s->h->cpu_possible);
+    int rc = 0;
+
+    if (!all || vt_bitmap_or(all, s->h->cpu_present) < 0 || vt_bitmap_or(all, s->h->cpu_online) < 0)
+        rc = fail_oom(s);
+    for (int cpu = rc ? -1 : vt_bitmap_first(all); rc == 0 && cpu >= 0;
+         cpu = vt_bitmap_next(all, cpu))
+        rc = load_cpu_topo(s, (unsigned)cpu);
+    vt_bitmap_free(all);
+    return rc;
+}
+
 /* ---- nodes ------------------------------------------------------------ */
 
 /* "Node 0 MemTotal:       8386460 kB" in nodeN/meminfo, or "MemTotal: N kB"
@@ -584,17 +764,95 @@ static int read_hex_field(const struct sysfs *s, const char *rel, uint64_t max, 
     return rc;
 }
 
-/* Entries of a subdirectory of the open device directory (0 if absent). */
-static int count_entries(const struct sysfs *s, const char *rel, unsigned *count)
+/* The IRQ numbers of the device's MSI/MSI-X vectors: the entries of its
+ * msi_irqs/ (absent: none). */
+static int load_msi_irqs(const struct sysfs *s, struct host_dev *d)
 {
-    struct dir_reader d;
+    struct dir_reader r;
+    const char *e;
+    int rc = 0;
 
-    *count = 0;
-    if (dir_reader_open(&d, s->dfd, rel) < 0)
+    if (dir_reader_open(&r, s->dfd, "msi_irqs") < 0)
         return 0;
-    while (dir_reader_next(&d))
-        (*count)++;
-    dir_reader_close(&d);
+    while (rc == 0 && (e = dir_reader_next(&r))) {
+        unsigned irq;
+
+        if (parse_prefixed_uint(e, "", UINT_MAX - 1, &irq) < 0) {
+            rc = prefix_path(s, "msi_irqs",
+                             vt_err_set(s->err, -EINVAL, "entry '%s' is not an IRQ number", e));
+            break;
+        }
+        if ((rc = host_dev_add_msi(d, irq)) == -ENOMEM)
+            rc = fail_oom(s);
+        else if (rc < 0)
+            rc =
+                prefix_path(s, "msi_irqs",
+                            vt_err_set(s->err, rc, "more than %d vectors", VT_HOST_DEVICE_MAX_MSI));
+    }
+    dir_reader_close(&r);
+    return rc;
+}
+
+/* The last component of the symbolic link rel in the open device directory,
+ * into buf; 1 when there is no such link. */
+static int link_name(const struct sysfs *s, const char *rel, char *buf, size_t size)
+{
+    char target[PATH_MAX];
+    ssize_t n = readlinkat(s->dfd, rel, target, sizeof(target) - 1);
+    const char *base;
+
+    if (n < 0)
+        return errno == ENOENT || errno == EINVAL
+                   ? 1
+                   : prefix_path(
+                         s, rel,
+                         vt_err_set(s->err, -errno, "cannot read the link: %s", strerror(errno)));
+    target[n] = '\0';
+    base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+    if (strlen(base) >= size)
+        return prefix_path(s, rel,
+                           vt_err_set(s->err, -EINVAL, "the link's target '%s' is too long", base));
+    memcpy(buf, base, strlen(base) + 1);
+    return 0;
+}
+
+/* Driver (when uevent did not name it), IOMMU group and SR-IOV physfn from
+ * the device's links. */
+static int load_device_links(const struct sysfs *s, struct host_dev *d)
+{
+    char name[64];
+    int rc;
+
+    if (!d->driver) {
+        if ((rc = link_name(s, "driver", name, sizeof(name))) < 0)
+            return rc;
+        if (rc == 0 && host_device_name_ok(name) && !(d->driver = strdup(name)))
+            return fail_oom(s);
+    }
+    if ((rc = link_name(s, "iommu_group", name, sizeof(name))) < 0)
+        return rc;
+    if (rc == 0) {
+        unsigned group;
+
+        if (parse_prefixed_uint(name, "", INT_MAX, &group) < 0)
+            return prefix_path(
+                s, "iommu_group",
+                vt_err_set(s->err, -EINVAL, "'%s' is not an IOMMU group number", name));
+        d->pub.iommu_group = (int)group;
+    }
+    if ((rc = link_name(s, "physfn", name, sizeof(name))) < 0)
+        return rc;
+    if (rc == 0) {
+        struct vt_host_device pf;
+
+        if (parse_bdf(name, &pf.pci_domain, &pf.bus, &pf.dev, &pf.fn) < 0)
+            return prefix_path(
+                s, "physfn",
+                vt_err_set(s->err, -EINVAL, "'%s' is not a PCI address DDDD:BB:DD.F", name));
+        snprintf(pf.bdf, sizeof(pf.bdf), "%04x:%02x:%02x.%x", pf.pci_domain, pf.bus, pf.dev, pf.fn);
+        if (!(d->physfn = strdup(pf.bdf)))
+            return fail_oom(s);
+    }
     return 0;
 }
 
@@ -690,7 +948,7 @@ static int load_device(const struct sysfs *parent, int devices_fd, const char *n
  * three separate files say too). Returns 1 when uevent does not have them. */
 static int load_device_uevent(const struct sysfs *s, struct host_dev *d)
 {
-    char id[32], cls[32];
+    char id[32], cls[32], driver[64];
     uint64_t vendor, device, class_code;
     char *text;
     int rc = read_text(s, "uevent", true, &text);
@@ -699,6 +957,11 @@ static int load_device_uevent(const struct sysfs *s, struct host_dev *d)
         return 1;
     if (rc < 0)
         return rc;
+    if (parse_key_value(text, "DRIVER", driver, sizeof(driver)) && host_device_name_ok(driver) &&
+        !(d->driver = strdup(driver))) {
+        free(text);
+        return fail_oom(s);
+    }
     if (!parse_key_value(text, "PCI_ID", id, sizeof(id)) ||
         !parse_key_value(text, "PCI_CLASS", cls, sizeof(cls))) {
         free(text);
@@ -786,10 +1049,9 @@ static int load_device_files(const struct sysfs *s, struct host_dev *d)
     }
     if (rc < 0)
         return rc;
-    rc = count_entries(s, "msi_irqs", &d->pub.msi_irqs);
-    if (rc == 0)
-        rc = device_names(s, d);
-    return rc;
+    if ((rc = load_msi_irqs(s, d)) < 0 || (rc = load_device_links(s, d)) < 0)
+        return rc;
+    return device_names(s, d);
 }
 
 static int load_devices(const struct sysfs *s)
@@ -839,7 +1101,8 @@ int host_load_sysfs(struct vt_host *h, const char *fsroot, struct vt_err *err)
             return vt_err_set(err, -ENOTDIR, "fsroot %s is not a directory", root);
     }
 
-    if ((rc = load_cpus(&s)) < 0 || (rc = load_nodes(&s)) < 0 || (rc = load_devices(&s)) < 0)
+    if ((rc = load_cpus(&s)) < 0 || (rc = load_cpu_topology(&s)) < 0 || (rc = load_nodes(&s)) < 0 ||
+        (rc = load_devices(&s)) < 0)
         return rc;
     return 0;
 }

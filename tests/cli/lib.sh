@@ -302,6 +302,27 @@ vt_make_fsroot()
     echo 0x020000 >"$r/$PCI/0000:00:01.0/class"
     echo 1 >"$r/$PCI/0000:00:01.0/numa_node"
     echo 2-3 >"$r/$PCI/0000:00:01.0/local_cpulist"
+    mkdir -p "$r/sys/bus/pci/drivers/ixgbe" "$r/sys/kernel/iommu_groups/7"
+    ln -s ../../../bus/pci/drivers/ixgbe "$r/$PCI/0000:00:01.0/driver"
+    ln -s ../../../kernel/iommu_groups/7 "$r/$PCI/0000:00:01.0/iommu_group"
+    # CPU topology: one package, two cores of two threads, one L3 each
+    # node; CPU 0 has no cache/ and no thread_siblings_list (core_cpus).
+    for n in 0 1 2 3; do
+        mkdir -p "$r/$S/cpu/cpu$n/topology" "$r/$S/cpu/cpu$n/cache/index0" \
+            "$r/$S/cpu/cpu$n/cache/index3"
+        echo 0 >"$r/$S/cpu/cpu$n/topology/physical_package_id"
+        echo $((n / 2)) >"$r/$S/cpu/cpu$n/topology/core_id"
+        echo $((n / 2 * 2))-$((n / 2 * 2 + 1)) >"$r/$S/cpu/cpu$n/topology/thread_siblings_list"
+        echo 1 >"$r/$S/cpu/cpu$n/cache/index0/level"
+        echo Instruction >"$r/$S/cpu/cpu$n/cache/index0/type"
+        echo $n >"$r/$S/cpu/cpu$n/cache/index0/shared_cpu_list"
+        echo 3 >"$r/$S/cpu/cpu$n/cache/index3/level"
+        echo Unified >"$r/$S/cpu/cpu$n/cache/index3/type"
+        echo 16384K >"$r/$S/cpu/cpu$n/cache/index3/size"
+        echo $((n / 2 * 2))-$((n / 2 * 2 + 1)) >"$r/$S/cpu/cpu$n/cache/index3/shared_cpu_list"
+    done
+    rm -r "$r/$S/cpu/cpu0/cache" "$r/$S/cpu/cpu0/topology/thread_siblings_list"
+    echo 3 >"$r/$S/cpu/cpu0/topology/core_cpus"
     mkdir -p "$r/$PCI/0000:00:02.0"
     echo 0x1af4 >"$r/$PCI/0000:00:02.0/vendor"
     echo 0x1042 >"$r/$PCI/0000:00:02.0/device"
@@ -316,7 +337,7 @@ vt_write_host_json()
     cat >"$1" <<'EOF'
 {
   "format": "vtopo-host",
-  "version": 1,
+  "version": 2,
   "source": "test",
   "possible_nodes": "0-1",
   "cpus": {
@@ -345,7 +366,7 @@ vt_write_host_json()
   ],
   "devices": [
     { "bdf": "0000:3b:00.0", "vendor": "0x8086", "device": "0x1234", "class": "0x020000",
-      "pnode": 1, "local_cpus": "2-3", "msi_irqs": 4 }
+      "pnode": 1, "local_cpus": "2-3", "msi_irqs": [ 24, 25, 26, 27 ] }
   ]
 }
 EOF

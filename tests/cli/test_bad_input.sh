@@ -107,9 +107,55 @@ expect_out_line "available: 2 nodes (0-1), possible 0-1" \
     "  ranges:       0x0-0x3fffffff" "  ranges:       0x40000000-0x7fffffff" \
     "   0:   10   20" "   1:   20   10" \
     "devices on node 1 (1):" \
-    "  0000:00:01.0 [8086:1234] class 020000 local_cpus 2-3 msi 2" \
+    "  topology:     package 0, 1 core, 2 threads per core, L3 (16 MiB each) 2-3" \
+    "  0000:00:01.0 [8086:1234] class 020000 local_cpus 2-3 driver ixgbe iommu_group 7 msi 2 (irq 24-25)" \
     "  0000:00:02.0 [1af4:1042] class 018000 local_cpus unknown"
 expect_err_lacks "node 0 has" "distances unknown" "is missing"
+
+t_begin "sysfs: every CPU's place (--cpus); --cpus and --json are one or the other"
+run "$VTOPO" host -q --cpus --fsroot "$T/fs"
+expect_rc 0
+expect_out_line "  cpu  node package     die cluster    core online   siblings         llc" \
+    "    0     0       0       -       -       0 yes      0-1              -" \
+    "    3     1       0       -       -       1 yes      2-3              L3 2-3"
+run "$VTOPO" host -q --cpus --json --fsroot "$T/fs"
+expect_rc 2
+expect_err_has "--json and --cpus: give one"
+# An SR-IOV physical function and its virtual function (physfn link).
+cp -r "$T/fs" "$T/fsv"
+mkdir -p "$T/fsv/$PCI/0000:00:01.2"
+ln -s ../0000:00:01.0 "$T/fsv/$PCI/0000:00:01.2/physfn"
+run "$VTOPO" host -q --fsroot "$T/fsv"
+expect_rc 0
+expect_out_has "0000:00:01.0 [8086:1234] class 020000 local_cpus 2-3 driver ixgbe iommu_group 7 virtfns 0000:00:01.2 msi 2" \
+    "0000:00:01.2 [0000:0000] class 000000 local_cpus unknown physfn 0000:00:01.0"
+rm -r "$T/fsv/$PCI/0000:00:01.0"
+run "$VTOPO" host --fsroot "$T/fsv"
+expect_rc 0
+expect_err_has "PCI device 0000:00:01.2: its physical function 0000:00:01.0 is not a device of this host; its SR-IOV relation is dropped"
+ln -s ../bad "$T/fsv/$PCI/0000:00:02.0/iommu_group"
+run "$VTOPO" host --fsroot "$T/fsv"
+expect_rc 2
+expect_err_has "0000:00:02.0/iommu_group: 'bad' is not an IOMMU group number"
+rm "$T/fsv/$PCI/0000:00:02.0/iommu_group"
+mkdir -p "$T/fsv/$PCI/0000:00:02.0/msi_irqs/x1"
+run "$VTOPO" host --fsroot "$T/fsv"
+expect_rc 2
+expect_err_has "0000:00:02.0/msi_irqs: entry 'x1' is not an IRQ number"
+rmdir "$T/fsv/$PCI/0000:00:02.0/msi_irqs/x1"
+echo 3 >"$T/fsv/$S/cpu/cpu2/topology/thread_siblings_list"
+run "$VTOPO" host --fsroot "$T/fsv"
+expect_rc 2
+expect_err_has "CPU 2: its SMT siblings 3 do not include it"
+echo 2-3 >"$T/fsv/$S/cpu/cpu2/topology/thread_siblings_list"
+echo 12Q >"$T/fsv/$S/cpu/cpu2/cache/index3/size"
+run "$VTOPO" host --fsroot "$T/fsv"
+expect_rc 2
+expect_err_has "cpu2/cache/index3/size: '12Q' is not a cache size (32K, 1024K)"
+echo x >"$T/fsv/$S/cpu/cpu2/topology/core_id"
+run "$VTOPO" host --fsroot "$T/fsv"
+expect_rc 2
+expect_err_has "cpu2/topology/core_id: 'x' is not -1 or an id"
 
 t_begin "host file: the valid file loads"
 run "$VTOPO" host --host "$T/base.json"
@@ -117,7 +163,7 @@ expect_rc 0
 expect_err_empty
 expect_out_line "available: 2 nodes (0-1), possible 0-1" "node 0 (pxm 0)" "node 1 (pxm unknown)" \
     "  memory:       2048 MiB" "   1:   21   11" \
-    "  0000:3b:00.0 [8086:1234] class 020000 local_cpus 2-3 msi 4"
+    "  0000:3b:00.0 [8086:1234] class 020000 local_cpus 2-3 msi 4 (irq 24-27)"
 
 # ---- a. broken sysfs trees -----------------------------------------------
 
@@ -283,7 +329,7 @@ fs_warn "kernel without NUMA (no node directory)" \
 
 # ---- b. broken host files ------------------------------------------------
 
-json_bad "not JSON: missing comma (names the line)" 's/"version": 1,/"version": 1/' \
+json_bad "not JSON: missing comma (names the line)" 's/"version": 2,/"version": 2/' \
     "h.json: line 4: not valid JSON"
 json_bad "not JSON: stray commas" '20s/$/ ,,/' "h.json: line 20: not valid JSON"
 json_bad "not JSON: truncated" '$d' "h.json: line" "not valid JSON (unexpected end of file)"
@@ -292,8 +338,8 @@ json_bad "top level not an object" '1,$c []' "h.json: top level: must be an obje
 json_bad "wrong format" 's/"format": "vtopo-host"/"format": "hwloc"/' \
     "h.json: format: must be \"vtopo-host\""
 json_bad "missing format" '/"format"/d' "h.json: format: must be \"vtopo-host\""
-json_bad "wrong version" 's/"version": 1/"version": 2/' "h.json: version: must be 1"
-json_bad "version as a string" 's/"version": 1/"version": "1"/' "h.json:" "version" \
+json_bad "wrong version" 's/"version": 2/"version": 3/' "h.json: version: must be 1 or 2"
+json_bad "version as a string" 's/"version": 2/"version": "2"/' "h.json:" "version" \
     "must be an integer"
 json_bad "unknown top-level key" 's/"source": "test",/"source": "test", "colour": "red",/' \
     "h.json: top level: unknown key 'colour'"
@@ -363,12 +409,39 @@ json_bad "negative device pnode" 's/"pnode": 1, "local_cpus"/"pnode": -1, "local
     "h.json: devices[0].pnode: must not be negative"
 json_bad "bad device local_cpus" 's/"local_cpus": "2-3"/"local_cpus": "2-3-"/' \
     "h.json: devices[0].local_cpus: '2-3-'"
-json_bad "msi_irqs too large" 's/"msi_irqs": 4/"msi_irqs": 99999999/' \
-    "h.json: devices[0].msi_irqs: must be at most 65536"
+json_bad "an MSI IRQ number too large" 's/\[ 24, 25,/[ 24, 4294967295,/' \
+    "h.json: devices[0].msi_irqs: entry 1 must be an IRQ number (0 to 4294967294)"
+json_bad "msi_irqs a count in version 2" 's/"msi_irqs": \[ 24, 25, 26, 27 \]/"msi_irqs": 4/' \
+    "h.json: devices[0].msi_irqs: must be an array of IRQ numbers"
+json_bad "an MSI IRQ twice" 's/\[ 24, 25, 26, 27 \]/[ 24, 25, 24 ]/' \
+    "PCI device 0000:3b:00.0: MSI IRQ 24 is listed twice"
+json_bad "both msi_irqs and msi_irq_count" 's/"msi_irqs": \[/"msi_irq_count": 4, "msi_irqs": [/' \
+    "h.json: devices[0]: msi_irqs and msi_irq_count: give one"
+json_bad "a driver that is not a name" 's/"local_cpus": "2-3",/"local_cpus": "2-3", "driver": "a b",/' \
+    "h.json: devices[0].driver: 'a b' is not a driver name"
+json_bad "a physfn that is not a PCI address" 's/"local_cpus": "2-3",/"local_cpus": "2-3", "physfn": "3b:00",/' \
+    "h.json: devices[0].physfn: '3b:00' is not a PCI address DDDD:BB:DD.F"
+json_bad "a negative IOMMU group" 's/"local_cpus": "2-3",/"local_cpus": "2-3", "iommu_group": -1,/' \
+    "h.json: devices[0].iommu_group: must not be negative"
+json_bad "a CPU topology listed twice" \
+    's/"nohz_full": ""/"nohz_full": "", "topology": [ { "cpu": 1 }, { "cpu": 1 } ]/' \
+    "h.json: cpus.topology[1]: CPU 1 is listed twice"
+json_bad "a CPU outside its own siblings" \
+    's/"nohz_full": ""/"nohz_full": "", "topology": [ { "cpu": 1, "siblings": "2-3" } ]/' \
+    "h.json" "CPU 1: its SMT siblings 2-3 do not include it"
+json_bad "a topology for a CPU that is not possible" \
+    's/"nohz_full": ""/"nohz_full": "", "topology": [ { "cpu": 9 } ]/' \
+    "h.json" "CPU 9 has a topology (package, core, siblings) but is not a possible CPU"
+json_bad "llc_level without llc" \
+    's/"nohz_full": ""/"nohz_full": "", "topology": [ { "cpu": 1, "llc_level": 3 } ]/' \
+    "h.json: cpus.topology[0]: llc_level and llc_bytes describe llc, which is missing"
+json_bad "an unknown key in a CPU topology" \
+    's/"nohz_full": ""/"nohz_full": "", "topology": [ { "cpu": 1, "socket": 0 } ]/' \
+    "h.json: cpus.topology[0]: unknown key 'socket'"
 json_bad "devices not an array" 's/"devices": \[/"devices": 5, "warnings": [/' \
     "h.json: devices: must be an array"
 json_bad "the same device twice" \
-    's/"msi_irqs": 4 }/"msi_irqs": 4 }, { "bdf": "0000:3b:00.0" }/' \
+    's/26, 27 \] }/26, 27 ] }, { "bdf": "0000:3b:00.0" }/' \
     "h.json" "PCI device 0000:3b:00.0 is listed twice"
 json_bad "warnings not strings" 's/"source": "test",/"source": "test", "warnings": [1],/' \
     "h.json: warnings: must be an array of strings"

@@ -243,12 +243,12 @@ case $OUT in
 *) t_fail "stdout is not a single JSON object" ;;
 esac
 printf '%s\n' "$OUT" >"$T/spec4.json"
-expect_out_has '"format": "vtopo-host"' '"version": 1'
+expect_out_has '"format": "vtopo-host"' '"version": 2'
 if [ "$HAVE_PY" = 1 ]; then
     if ! python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-assert d["format"] == "vtopo-host" and d["version"] == 1
+assert d["format"] == "vtopo-host" and d["version"] == 2
 assert [n["pnode"] for n in d["nodes"]] == [0, 1, 2, 3]
 assert d["nodes"][0]["distances"] == [10, 12, 32, 32]
 assert d["nodes"][3]["cpus"] == "12-15"
@@ -301,6 +301,13 @@ run "$VTOPO" host --synthetic "$SPEC4" --save "$T/both.json" --json
 expect_rc 0
 printf '%s\n' "$OUT" >"$T/both.stdout"
 expect_same "$T/both.json" "$T/both.stdout" "--json output vs --save file"
+
+t_begin "one node is one node; each node's cores, threads and L3 groups; devices with their vectors"
+run "$VTOPO" host --synthetic sockets=1,cores=2,threads=2,devices=nvme@0:3
+expect_rc 0
+expect_out_line "available: 1 node (0), possible 0" \
+    "  topology:     package 0, 2 cores, 2 threads per core, L3 0-3" \
+    "  0000:01:00.0 [1b36:0010] class 010802 local_cpus 0-3 iommu_group 0 msi 3 (irq 24-26)"
 
 t_begin "--save without --json still prints the human view"
 rm -f "$T/h.json"
@@ -392,8 +399,8 @@ t_begin "live vtopo host: exit 0, lists node 0"
 run "$VTOPO" host
 expect_rc 0
 expect_out_line "host: sysfs /"
-if ! printf '%s\n' "$OUT" | grep -Eq '^available: [1-9][0-9]* nodes '; then
-    t_fail "no 'available: N nodes' line"
+if ! printf '%s\n' "$OUT" | grep -Eq '^available: (1 node|[1-9][0-9]* nodes) '; then
+    t_fail "no 'available: N node(s)' line"
 fi
 if ! printf '%s\n' "$OUT" | grep -Eq '^node 0( |$)'; then
     t_fail "node 0 is not listed"

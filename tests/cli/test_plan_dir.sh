@@ -102,6 +102,27 @@ run "$VTOPO" emit qemu --plan "$T/edited"
 expect_rc 2
 expect_err_has "$T/edited/plan.json is not what its request plans on its host"
 
+t_begin "a host's fingerprint outlives host format 2: version 1 facts only"
+# Recorded by vtopo before host files had CPU topology, drivers and IRQ
+# numbers (version 1): plan directories made then must still load.
+"$VTOPO" plan -q --host "$SRC/examples/hosts/xeon-2s-snc2.json" --vcpus 2 --memory 1G \
+    --out "$T/fp" >/dev/null 2>&1
+grep -q '"fingerprint": "06c60579f31f6ba1"' "$T/fp/plan.json" ||
+    t_fail "the example host's fingerprint changed: $(grep -o '"fingerprint": "[0-9a-f]*"' "$T/fp/plan.json")"
+# The same host.json written as version 1 is the same host; so is one with
+# a device rebound to vfio-pci in another IOMMU group.
+cp -r "$T/fp" "$T/fp1"
+sed -i -e 's/"version": 2,/"version": 1,/' -e 's/"msi_irq_count"/"msi_irqs"/' "$T/fp1/host.json"
+sed -i 's/"msi_irq_count": 65/"msi_irq_count": 65, "driver": "vfio-pci", "iommu_group": 9/' \
+    "$T/fp/host.json"
+grep -q '"vfio-pci"' "$T/fp/host.json" || t_fail "the test did not rebind a device"
+for d in fp fp1; do
+    run "$VTOPO" emit qemu -q --plan "$T/$d"
+    expect_rc 2
+    expect_err_lacks "fingerprint"
+    expect_err_has "flat memory layout"
+done
+
 t_begin "another host's host.json is refused by its fingerprint"
 cp -r "$T/q" "$T/otherhost"
 "$VTOPO" host --synthetic sockets=2,cores=6,mem=16G --json >"$T/otherhost/host.json"

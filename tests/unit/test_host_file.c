@@ -75,11 +75,12 @@ static void test_random_synthetic_roundtrip(void **state)
 
         snprintf(spec, sizeof(spec),
                  "sockets=%u,nodes-per-socket=%u,cores=%u,threads=%u,mem=%uG,"
-                 "distances=10:%u:%u,isolated=%u,offline=%u%s",
+                 "distances=10:%u:%u,isolated=%u,offline=%u%s%s,devices=nvme@0:%u,net@none",
                  sockets, nps, cores, threads, sockets * nps * 2, 11 + (unsigned)rand() % 5,
                  20 + (unsigned)rand() % 20, (unsigned)rand() % cpus,
                  cpus > 1 ? 1 + (unsigned)rand() % (cpus - 1) : 0,
-                 rand() % 2 ? ",cpu-numbering=smt-last" : "");
+                 rand() % 2 ? ",cpu-numbering=smt-last" : "", rand() % 2 ? ",llc=node" : "",
+                 (unsigned)rand() % 64);
         if (cpus == 1)
             snprintf(spec, sizeof(spec), "sockets=1,cores=1");
         if (vt_host_load(&src, &h, &err) != 0)
@@ -143,10 +144,90 @@ static void test_full_host(void **state)
     assert_non_null(d);
     assert_int_equal(d->vendor, 0x8086);
     assert_int_equal(d->class_code, 0x020000);
-    assert_int_equal(d->msi_irqs, 65);
+    /* Version 1 had the count only. */
+    assert_int_equal(d->nmsi_irqs, 65);
+    assert_null(d->msi_irqs);
+    assert_int_equal(d->iommu_group, -1);
+    assert_null(d->driver);
+    assert_null(vt_host_cpu_topo(h, 0));
     assert_int_equal(d->pnode, 1);
     assert_null(vt_host_device_by_bdf(h, "0000:99:00.0"));
     roundtrip(h, "full host");
+    vt_host_free(h);
+}
+
+/* Version 2: CPU topology, drivers, IOMMU groups, SR-IOV and IRQ numbers. */
+static const char v2_host[] =
+    "{\"format\": \"vtopo-host\", \"version\": 2,\n"
+    " \"cpus\": {\"online\": \"0-3\", \"topology\": [\n"
+    "   {\"cpu\": 2, \"package\": 1, \"die\": 0, \"core\": 4, \"siblings\": \"2-3\",\n"
+    "    \"llc\": \"2-3\", \"llc_level\": 3, \"llc_bytes\": 16777216},\n"
+    "   {\"cpu\": 0, \"cluster\": 7}]},\n"
+    " \"nodes\": [{\"pnode\": 0, \"host_pxm\": 0, \"cpus\": \"0-3\", \"memory_bytes\": 4096}],\n"
+    " \"devices\": [\n"
+    "  {\"bdf\": \"0000:3b:02.1\", \"physfn\": \"0000:3b:00.0\", \"driver\": \"vfio-pci\",\n"
+    "   \"iommu_group\": 40, \"msi_irqs\": [300, 299]},\n"
+    "  {\"bdf\": \"0000:3b:00.0\", \"driver\": \"ixgbe\", \"iommu_group\": 12,\n"
+    "   \"msi_irqs\": [24, 25, 26]},\n"
+    "  {\"bdf\": \"0000:3b:02.0\", \"physfn\": \"0000:3b:00.0\", \"msi_irq_count\": 3},\n"
+    "  {\"bdf\": \"0000:5e:00.1\", \"physfn\": \"0000:99:00.0\"}\n"
+    " ]}\n";
+
+static void test_v2_host(void **state)
+{
+    const struct vt_host_cpu_topo *t;
+    const struct vt_host_device *d;
+    struct vt_host *h;
+    struct vt_err err;
+    char *s;
+
+    (void)state;
+    if (load_file_text(v2_host, &h, &err) != 0)
+        fail_msg("%s", err.msg);
+    t = vt_host_cpu_topo(h, 2);
+    assert_non_null(t);
+    assert_int_equal(t->package, 1);
+    assert_int_equal(t->die, 0);
+    assert_int_equal(t->cluster, -1);
+    assert_int_equal(t->core, 4);
+    s = vt_bitmap_format_list(t->siblings);
+    assert_string_equal(s, "2-3");
+    free(s);
+    assert_int_equal(t->llc_level, 3);
+    assert_int_equal(t->llc_bytes, 16u << 20);
+    t = vt_host_cpu_topo(h, 0);
+    assert_non_null(t);
+    assert_int_equal(t->cluster, 7);
+    assert_int_equal(t->package, -1);
+    assert_null(t->siblings);
+    assert_null(t->llc);
+    assert_null(vt_host_cpu_topo(h, 1));
+    assert_null(vt_host_cpu_topo(h, 99999));
+    /* The physical function lists its virtual functions, in address order. */
+    d = vt_host_device_by_bdf(h, "0000:3b:00.0");
+    assert_non_null(d);
+    assert_string_equal(d->driver, "ixgbe");
+    assert_int_equal(d->iommu_group, 12);
+    assert_null(d->physfn);
+    assert_int_equal(d->nvirtfns, 2);
+    assert_string_equal(d->virtfns[0], "0000:3b:02.0");
+    assert_string_equal(d->virtfns[1], "0000:3b:02.1");
+    assert_int_equal(d->nmsi_irqs, 3);
+    assert_int_equal(d->msi_irqs[2], 26);
+    d = vt_host_device_by_bdf(h, "0000:3b:02.1");
+    assert_string_equal(d->physfn, "0000:3b:00.0");
+    assert_int_equal(d->nvirtfns, 0);
+    assert_int_equal(d->msi_irqs[0], 299); /* sorted */
+    d = vt_host_device_by_bdf(h, "0000:3b:02.0");
+    assert_int_equal(d->nmsi_irqs, 3);
+    assert_null(d->msi_irqs);
+    /* A physfn the host does not have is dropped with a warning. */
+    d = vt_host_device_by_bdf(h, "0000:5e:00.1");
+    assert_null(d->physfn);
+    assert_int_equal(vt_host_warning_count(h), 1);
+    assert_non_null(strstr(vt_host_warning(h, 0), "its physical function 0000:99:00.0 is not a "
+                                                  "device of this host"));
+    roundtrip(h, "version 2 host");
     vt_host_free(h);
 }
 
@@ -161,6 +242,9 @@ static void expect_bad(const char *text, const char *fragment)
     assert_null(h);
 }
 
+#define HDR_V1_TOPO                                                                                \
+    "{\"format\":\"vtopo-host\",\"version\":1,\"cpus\":{\"online\":\"0\",\"topology\":[]},"        \
+    "\"nodes\":[{\"pnode\":0,\"host_pxm\":0,\"cpus\":\"0\",\"memory_bytes\":1}]}"
 #define HDR "{\"format\":\"vtopo-host\",\"version\":1,\"cpus\":{\"online\":\"0-1\"},"
 
 static void test_bad_files(void **state)
@@ -171,7 +255,8 @@ static void test_bad_files(void **state)
     expect_bad(HDR "\"nodes\":[]} trailing", "text after the JSON document");
     expect_bad("[1, 2]", "top level: must be an object");
     expect_bad("{\"format\":\"hwloc\",\"version\":1}", "format: must be \"vtopo-host\"");
-    expect_bad("{\"format\":\"vtopo-host\",\"version\":2}", "version: must be 1");
+    expect_bad("{\"format\":\"vtopo-host\",\"version\":3}", "version: must be 1 or 2");
+    expect_bad(HDR_V1_TOPO, "cpus.topology: is version 2's (the file says version 1)");
     expect_bad(HDR "\"nodes\":[], \"extra\": 1}", "top level: unknown key 'extra'");
     expect_bad("{\"format\":\"vtopo-host\",\"version\":1,\"nodes\":[]}", "cpus: is missing");
     expect_bad(HDR "\"nodes\":[]}", "nodes: must list at least one node");
@@ -236,6 +321,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_synthetic_roundtrip),
         cmocka_unit_test(test_full_host),
+        cmocka_unit_test(test_v2_host),
         cmocka_unit_test(test_bad_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -89,6 +89,70 @@ static void test_defaults_and_lists(void **state)
     vt_host_free(h);
 }
 
+/* Topology: packages are sockets, core ids count each socket's cores, the
+ * core's threads are siblings (next to each other, or smt-last), the L3 is
+ * the socket's or the node's; offline CPUs have none. */
+static void test_topology(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,nodes-per-socket=2,cores=4,threads=2,"
+                                    "cpu-numbering=smt-last,offline=5");
+    const struct vt_host_cpu_topo *t;
+
+    (void)state;
+    /* 8 cores; CPU = thread * 8 + core. CPU 11 is core 3 (node 1, socket 0)
+     * thread 1. */
+    t = vt_host_cpu_topo(h, 11);
+    assert_non_null(t);
+    assert_int_equal(t->package, 0);
+    assert_int_equal(t->die, 0);
+    assert_int_equal(t->cluster, -1);
+    assert_int_equal(t->core, 3);
+    expect_list(t->siblings, "3,11");
+    expect_list(t->llc, "0-3,8-11");
+    assert_int_equal(t->llc_level, 3);
+    expect_list(vt_host_cpu_topo(h, 13)->siblings, "13"); /* CPU 5 is offline */
+    expect_list(vt_host_cpu_topo(h, 13)->llc, "4,6-7,12-15");
+    t = vt_host_cpu_topo(h, 6);
+    assert_int_equal(t->package, 1);
+    assert_int_equal(t->core, 2);
+    expect_list(t->siblings, "6,14");
+    assert_null(vt_host_cpu_topo(h, 5));
+    assert_null(vt_host_cpu_topo(h, 16));
+    vt_host_free(h);
+    h = t_synthetic("sockets=1,nodes-per-socket=2,cores=4,llc=node");
+    expect_list(vt_host_cpu_topo(h, 3)->llc, "2-3");
+    expect_list(vt_host_cpu_topo(h, 3)->siblings, "3");
+    vt_host_free(h);
+}
+
+/* devices=KIND@NODE[:VECTORS]: a bus each, the node's CPUs, IRQs from 24. */
+static void test_devices(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,node-ids=0,4,devices=nvme@4:9,net@none:2,gpu@0");
+    const struct vt_host_device *d;
+
+    (void)state;
+    assert_int_equal(vt_host_device_count(h), 3);
+    d = vt_host_device_by_bdf(h, "0000:01:00.0");
+    assert_non_null(d);
+    assert_int_equal(d->class_code, 0x010802);
+    assert_int_equal(d->pnode, 4);
+    expect_list(d->local_cpus, "4-7");
+    assert_int_equal(d->nmsi_irqs, 9);
+    assert_int_equal(d->msi_irqs[0], 24);
+    assert_int_equal(d->msi_irqs[8], 32);
+    assert_int_equal(d->iommu_group, 0);
+    assert_null(d->driver);
+    d = vt_host_device_by_bdf(h, "0000:02:00.0");
+    assert_int_equal(d->pnode, VT_PNODE_UNKNOWN);
+    assert_null(d->local_cpus);
+    assert_int_equal(d->msi_irqs[0], 33);
+    d = vt_host_device_by_bdf(h, "0000:03:00.0");
+    assert_int_equal(d->class_code, 0x030000);
+    assert_int_equal(d->nmsi_irqs, 0);
+    vt_host_free(h);
+}
+
 static void expect_bad(const char *spec, const char *fragment)
 {
     struct vt_host_source src = {VT_HOST_SYNTHETIC, spec, NULL};
@@ -128,14 +192,20 @@ static void test_bad_specs(void **state)
     expect_bad("sockets=1024,nodes-per-socket=5", "exceed the limit of 4096");
     expect_bad("cores=16384,threads=2", "CPUs exceed the limit");
     expect_bad("cores=4,offline=0-3", "no online CPU");
+    expect_bad("llc=die", "llc=die: expected socket or node");
+    expect_bad("devices=nvme", "device 1 is not KIND@NODE[:VECTORS] with KIND nvme, net or gpu");
+    expect_bad("devices=nvme@0,disk@0", "device 2 is not KIND@NODE[:VECTORS]");
+    expect_bad("devices=nvme@1", "device 1's node '1' is not a node of this host (or none)");
+    expect_bad("devices=nvme@0:2049", "device 1's vectors '2049' are not a count from 0 to 2048");
+    expect_bad("devices=nvme@0:x", "device 1's vectors 'x'");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_issue_example),
-        cmocka_unit_test(test_defaults_and_lists),
-        cmocka_unit_test(test_bad_specs),
+        cmocka_unit_test(test_issue_example), cmocka_unit_test(test_defaults_and_lists),
+        cmocka_unit_test(test_bad_specs),     cmocka_unit_test(test_topology),
+        cmocka_unit_test(test_devices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

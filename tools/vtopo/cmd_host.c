@@ -11,11 +11,12 @@ void cmd_host_usage(FILE *out)
 {
     fprintf(out,
             "Usage: vtopo host [--fsroot DIR | --host FILE | --synthetic SPEC] [--acpi DIR]\n"
-            "                  [--json] [--save FILE] [--quiet]\n"
+            "                  [--json | --cpus] [--save FILE] [--quiet]\n"
             "\n"
             "Show the host's NUMA topology: nodes (pnode and firmware proximity domain),\n"
-            "CPUs, housekeeping CPUs, memory and its physical ranges, the distance matrix\n"
-            "and PCI devices per node.\n"
+            "CPUs with their packages, cores, SMT siblings and last-level caches,\n"
+            "housekeeping CPUs, memory and its physical ranges, the distance matrix and\n"
+            "PCI devices per node (driver, IOMMU group, SR-IOV functions, MSI IRQs).\n"
             "\n"
             "Host source (default: this machine's /sys):\n"
             "  --fsroot DIR      read sysfs under DIR (a dump such as hwloc-gather-topology's)\n"
@@ -28,6 +29,8 @@ void cmd_host_usage(FILE *out)
             "\n"
             "Output:\n"
             "  --json            print the host as JSON (the host-file format)\n"
+            "  --cpus            print one line per CPU: node, package, die, cluster, core,\n"
+            "                    SMT siblings and last-level cache group ('-': unknown)\n"
             "  --save FILE       also write the host file to FILE (atomically)\n"
             "  -q, --quiet       do not print warnings\n"
             "  -h, --help        show this help\n"
@@ -41,6 +44,74 @@ static void print_list(const char *label, const struct vt_bitmap *b)
 
     printf("%s%s\n", label, s && *s ? s : "-");
     free(s);
+}
+
+/* A node's CPUs as packages, cores, threads per core and last-level
+ * cache groups (each group's CPUs, which may reach beyond the node);
+ * nothing when the host knows no CPU's place. */
+static void print_node_topology(const struct vt_host *h, const struct vt_host_node *n)
+{
+    struct vt_bitmap *packages = vt_bitmap_new(), *seen = vt_bitmap_new();
+    unsigned cores = 0, threads_min = 0, threads_max = 0, nllc = 0;
+    bool any = false;
+    char *pk;
+
+    for (int c = vt_bitmap_first(n->cpus); packages && seen && c >= 0;
+         c = vt_bitmap_next(n->cpus, c)) {
+        const struct vt_host_cpu_topo *t = vt_host_cpu_topo(h, (unsigned)c);
+
+        if (!t)
+            continue;
+        any = true;
+        if (t->package >= 0)
+            vt_bitmap_set(packages, (unsigned)t->package);
+        if (t->siblings && vt_bitmap_first(t->siblings) == c) {
+            unsigned w = vt_bitmap_weight(t->siblings);
+
+            cores++;
+            threads_min = threads_min && threads_min < w ? threads_min : w;
+            threads_max = threads_max > w ? threads_max : w;
+        }
+    }
+    if (!any) {
+        vt_bitmap_free(packages);
+        vt_bitmap_free(seen);
+        return;
+    }
+    pk = vt_bitmap_format_list(packages);
+    printf("  topology:     package %s", pk && *pk ? pk : "unknown");
+    free(pk);
+    if (cores) {
+        printf(", %u core%s", cores, cores == 1 ? "" : "s");
+        if (threads_min == threads_max)
+            printf(", %u thread%s per core", threads_max, threads_max == 1 ? "" : "s");
+        else
+            printf(", %u to %u threads per core", threads_min, threads_max);
+    }
+    for (int c = vt_bitmap_first(n->cpus); seen && c >= 0; c = vt_bitmap_next(n->cpus, c)) {
+        const struct vt_host_cpu_topo *t = vt_host_cpu_topo(h, (unsigned)c);
+        char *list, size[32];
+
+        if (!t || !t->llc || vt_bitmap_isset(seen, (unsigned)c))
+            continue;
+        vt_bitmap_or(seen, t->llc);
+        list = vt_bitmap_format_list(t->llc);
+        if (nllc++ == 0) {
+            if (t->llc_level)
+                printf(", L%u", t->llc_level);
+            else
+                printf(", last-level cache");
+            if (t->llc_bytes) {
+                vt_size_format(size, sizeof(size), t->llc_bytes);
+                printf(" (%s each)", size);
+            }
+        }
+        printf(" %s", list ? list : "?");
+        free(list);
+    }
+    printf("\n");
+    vt_bitmap_free(packages);
+    vt_bitmap_free(seen);
 }
 
 static void print_node(const struct vt_host *h, const struct vt_host_node *n)
@@ -61,6 +132,7 @@ static void print_node(const struct vt_host *h, const struct vt_host_node *n)
     if (!vt_bitmap_iszero(n->offline_cpus))
         print_list("  offline cpus: ", n->offline_cpus);
     print_list("  housekeeping: ", n->housekeeping_cpus);
+    print_node_topology(h, n);
     printf("  memory:       %llu MiB\n", (unsigned long long)(n->memory_bytes >> 20));
     if (n->nranges) {
         printf("  ranges:      ");
@@ -69,7 +141,6 @@ static void print_node(const struct vt_host *h, const struct vt_host_node *n)
                    (unsigned long long)n->ranges[r].end - 1);
         printf("\n");
     }
-    (void)h;
 }
 
 static void print_distances(const struct vt_host *h)
@@ -102,6 +173,19 @@ static void print_distances(const struct vt_host *h)
     }
 }
 
+/* Ascending numbers as ranges: "24-31,40". */
+static void print_ranges(const unsigned *v, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+
+        while (j + 1 < n && v[j + 1] == v[j] + 1)
+            j++;
+        printf(j > i ? "%s%u-%u" : "%s%u", i ? "," : "", v[i], v[j]);
+        i = j + 1;
+    }
+}
+
 static void print_device(const struct vt_host_device *d)
 {
     char *local = d->local_cpus ? vt_bitmap_format_list(d->local_cpus) : NULL;
@@ -111,8 +195,22 @@ static void print_device(const struct vt_host_device *d)
         printf("%s%s", k ? "," : " ", d->names[k]);
     printf(" [%04x:%04x] class %06x", d->vendor, d->device, d->class_code);
     printf(" local_cpus %s", d->local_cpus ? (local && *local ? local : "-") : "unknown");
-    if (d->msi_irqs)
-        printf(" msi %u", d->msi_irqs);
+    if (d->driver)
+        printf(" driver %s", d->driver);
+    if (d->iommu_group >= 0)
+        printf(" iommu_group %d", d->iommu_group);
+    if (d->physfn)
+        printf(" physfn %s", d->physfn);
+    for (size_t k = 0; k < d->nvirtfns; k++)
+        printf("%s%s", k ? "," : " virtfns ", d->virtfns[k]);
+    if (d->nmsi_irqs) {
+        printf(" msi %zu", d->nmsi_irqs);
+        if (d->msi_irqs) {
+            printf(" (irq ");
+            print_ranges(d->msi_irqs, d->nmsi_irqs);
+            printf(")");
+        }
+    }
     printf("\n");
     free(local);
 }
@@ -160,7 +258,8 @@ static void print_host(const struct vt_host *h)
     list = online ? vt_bitmap_format_list(online) : NULL;
     poss = vt_bitmap_format_list(vt_host_possible_nodes(h));
     printf("host: %s\n", vt_host_description(h));
-    printf("available: %zu nodes (%s), possible %s\n", n, list ? list : "?", poss ? poss : "?");
+    printf("available: %zu node%s (%s), possible %s\n", n, n == 1 ? "" : "s", list ? list : "?",
+           poss ? poss : "?");
     free(list);
     free(poss);
     vt_bitmap_free(online);
@@ -175,11 +274,53 @@ static void print_host(const struct vt_host *h)
     print_devices(h);
 }
 
+static void print_id(int id)
+{
+    if (id >= 0)
+        printf(" %7d", id);
+    else
+        printf(" %7s", "-");
+}
+
+/* --cpus: one line per possible CPU, lscpu -e style. */
+static void print_cpus(const struct vt_host *h)
+{
+    const struct vt_host_cpus *c = vt_host_cpus(h);
+
+    printf("%5s %5s %7s %7s %7s %7s %-8s %-16s %s\n", "cpu", "node", "package", "die", "cluster",
+           "core", "online", "siblings", "llc");
+    for (int cpu = vt_bitmap_first(c->possible); cpu >= 0; cpu = vt_bitmap_next(c->possible, cpu)) {
+        const struct vt_host_cpu_topo *t = vt_host_cpu_topo(h, (unsigned)cpu);
+        int pnode = vt_host_cpu_pnode(h, (unsigned)cpu);
+        char *sib = t && t->siblings ? vt_bitmap_format_list(t->siblings) : NULL;
+        char *llc = t && t->llc ? vt_bitmap_format_list(t->llc) : NULL;
+
+        printf("%5d", cpu);
+        if (pnode >= 0)
+            printf(" %5d", pnode);
+        else
+            printf(" %5s", "-");
+        print_id(t ? t->package : -1);
+        print_id(t ? t->die : -1);
+        print_id(t ? t->cluster : -1);
+        print_id(t ? t->core : -1);
+        printf(" %-8s %-16s ", vt_bitmap_isset(c->online, (unsigned)cpu) ? "yes" : "no",
+               sib ? sib : "-");
+        if (llc && t->llc_level)
+            printf("L%u %s\n", t->llc_level, llc);
+        else
+            printf("%s\n", llc ? llc : "-");
+        free(sib);
+        free(llc);
+    }
+}
+
 int cmd_host(int argc, char **argv)
 {
     static const struct option longopts[] = {
         CLI_HOST_LONG_OPTIONS,
         {"json", no_argument, NULL, 'j'},
+        {"cpus", no_argument, NULL, 'c'},
         {"save", required_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -187,7 +328,7 @@ int cmd_host(int argc, char **argv)
     };
     struct cli_host_opts ho = {0};
     const char *save = NULL;
-    bool json = false;
+    bool json = false, cpus = false;
     struct vt_host *h;
     struct vt_err err;
     int opt, rc;
@@ -200,6 +341,9 @@ int cmd_host(int argc, char **argv)
         switch (opt) {
         case 'j':
             json = true;
+            break;
+        case 'c':
+            cpus = true;
             break;
         case 's':
             save = optarg;
@@ -216,6 +360,9 @@ int cmd_host(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage_error("host", "unexpected argument '%s'", argv[optind]);
+    if (json && cpus)
+        return cli_usage_error("host", "--json and --cpus: give one (the JSON has every CPU's "
+                                       "topology in cpus.topology)");
     if ((rc = cli_load_host("host", &ho, &h)) != VT_EXIT_OK)
         return rc;
     if (save) {
@@ -237,6 +384,8 @@ int cmd_host(int argc, char **argv)
         }
         fputs(text, stdout);
         free(text);
+    } else if (cpus) {
+        print_cpus(h);
     } else {
         print_host(h);
     }
