@@ -46,6 +46,14 @@ struct vt_guest_cpu {
     struct vt_bitmap *llc; /* CPUs sharing the last-level cache, or NULL */
 };
 
+/* A PCI device: where the guest enumerated it and the node it gave it. */
+struct vt_guest_pci {
+    char bdf[16];                 /* "0000:41:00.0" */
+    long long node;               /* numa_node (-1: none), or VT_GUEST_UNKNOWN */
+    struct vt_bitmap *local_cpus; /* local_cpulist, or NULL when not known */
+    char host_bdf[24];            /* predicted: the planned host device; guest: "" */
+};
+
 struct vt_guest_view {
     /* Guest: the probe ran to its end. */
     bool complete;
@@ -58,6 +66,10 @@ struct vt_guest_view {
     size_t nnodes;
     struct vt_guest_cpu *cpus; /* by Linux CPU number; NULL when not known */
     size_t ncpus;
+    /* PCI devices: predicted, the plan's (vt_layout_device order); guest,
+     * every one it enumerated. */
+    struct vt_guest_pci *pci;
+    size_t npci;
 };
 
 /* Free what a view holds and reset it to empty; v may be NULL. */
@@ -68,12 +80,12 @@ VT_API void vt_guest_node_init(struct vt_guest_node *n, int id);
 VT_API void vt_guest_cpu_init(struct vt_guest_cpu *c, int cpu);
 
 /* The view a Linux guest of this plan reports: nodes by linux_node with the
- * vCPUs (Linux CPU n = vCPU n), distances, RAM and SRAT ranges, and each
+ * vCPUs (Linux CPU n = vCPU n), distances, RAM and SRAT ranges, each
  * vCPU's APIC ID, package, die, core and LLC (vCPUs whose APIC IDs agree
- * above llc_shift). hmat (optional) is the HMAT given to the guest, whose
- * best attributes per memory node predict access class 0. qemu_native: QEMU
- * built the SRAT from -numa, so the hot-pluggable memory is its one
- * device-memory range in the last node. */
+ * above llc_shift), and each planned PCI device at its guest address with
+ * its vnode's node and that node's CPUs as local CPUs. hmat (optional) is the HMAT given to the
+ * guest, whose best attributes per memory node predict access class 0. qemu_native: QEMU built the
+ * SRAT from -numa, so the hot-pluggable memory is its one device-memory range in the last node. */
 VT_API int vt_guest_view_of_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_len,
                                    bool qemu_native, struct vt_guest_view *v, struct vt_err *err);
 

@@ -116,6 +116,54 @@ struct vt_initiator {
     unsigned vnode;
 };
 
+/* How a planned PCI device reaches the guest: the host device passed
+ * through (vfio-pci), or an emulated model standing in for it (the guest
+ * boots of `vtopo verify` use these where no device can be passed through). */
+enum vt_device_model {
+    VT_DEVICE_VFIO,
+    VT_DEVICE_NVME,
+    VT_DEVICE_VIRTIO_NET,
+    VT_DEVICE_VIRTIO_BLK,
+};
+
+/* A PCI device planned into the guest: behind a root port of its vnode's
+ * PCI expander bus (struct vt_pci_expander), whose _PXM is the vnode's
+ * guest_pxm, so a Linux guest gives it the vnode's node (its numa_node and
+ * local_cpulist). */
+struct vt_device {
+    char host_bdf[24]; /* the host device ("0000:3b:00.0") */
+    int pnode;         /* the host device's node (numa_node), -1 when unknown */
+    unsigned vnode;
+    uint32_t guest_pxm; /* the vnode's */
+    int linux_node;     /* the vnode's: the node a Linux guest gives the device */
+    /* Host distance from the device's node to the vnode's host node (10:
+     * local), 0 when either is unknown. */
+    uint32_t distance;
+    enum vt_device_model model;
+    unsigned queues; /* the emulated model's queues; 0: the model's default (and vfio) */
+    unsigned slot;   /* its root port: port `slot` of the vnode's expander */
+    /* Where the guest finds it: bus (the root port's secondary bus), device
+     * 0, function 0 in PCI segment 0 ("0000:41:00.0"); the root port is at
+     * expander bus_nr, device slot, function 0. */
+    uint8_t guest_bus;
+    char guest_bdf[16];
+};
+
+/* One vnode's PCI expander bus (QEMU pxb-pcie, libvirt pcie-expander-bus,
+ * a cloud-hypervisor PCI segment): root bus bus_nr with `ports` root ports,
+ * port k at bus_nr:k.0 with secondary bus bus_nr + 1 + k; its buses are
+ * bus_nr to bus_nr + ports. Ports no device takes are spare, for hot-adding
+ * a device on that node (an expander cannot be hot-added). */
+/* Buses below this stay the main bus's (pcie.0 and its own root ports);
+ * the expanders take the bus numbers from the top (255) down. */
+#define VT_EXPANDER_FIRST_BUS 16
+struct vt_pci_expander {
+    unsigned vnode;
+    uint8_t bus_nr;
+    unsigned ports;
+    unsigned segment; /* cloud-hypervisor's PCI segment: 1 + its index */
+};
+
 /* A hot-pluggable memory range: in the SRAT (hot-pluggable, enabled), not in
  * the E820 (nothing is there at boot). */
 struct vt_hotplug_memory {
@@ -165,6 +213,9 @@ enum vt_request_field {
     VT_FIELD_MAX_VCPUS,
     VT_FIELD_INITIATORS,
     VT_FIELD_HOTPLUG_MEMORY,
+    VT_FIELD_DEVICES,
+    VT_FIELD_SPARE_SLOTS,
+    VT_FIELD_STRICT_DEVICES,
     /* The host source's ACPI tables (struct vt_host_source, acpi_dir). */
     VT_FIELD_HOST_ACPI,
     /* The options of the QEMU emitter (struct vt_qemu_opts). */
@@ -301,6 +352,39 @@ VT_API int vt_request_add_hotplug_memory(struct vt_request *r,
                                          struct vt_err *err);
 
 /*
+ * PCI devices of the host planned into the guest, added to those of earlier
+ * calls, all or none: each host device once, at most VT_MAX_DEVICES in all.
+ * vnode -1: the vnode whose host node is the device's (several: the one
+ * with the fewest devices; none: the nearest by host distance, warned); a
+ * device whose node the host does not know needs one. slot -1: the vnode's
+ * next free root port; else that port (as a plan made again after removing
+ * or adding a device keeps each device where it was). queues: for the
+ * emulated models, 1 to VT_MAX_DEVICE_QUEUES; 0 the model's default. vt_plan
+ * checks the host has each device and the vnode can hold one.
+ */
+#define VT_MAX_DEVICES       256
+#define VT_MAX_DEVICE_QUEUES 1024
+/* Root ports on one expander: a bus has 32 devices. */
+#define VT_MAX_EXPANDER_PORTS 32
+struct vt_device_request {
+    const char *bdf; /* the host device, "DDDD:BB:DD.F" */
+    int vnode;
+    enum vt_device_model model;
+    unsigned queues;
+    int slot;
+};
+VT_API int vt_request_add_devices(struct vt_request *r, const struct vt_device_request *devices,
+                                  size_t count, struct vt_err *err);
+/* Spare root ports for hot-adding devices later: count 1, that many on every
+ * vnode that can hold a device; else one entry per vnode. At most
+ * VT_MAX_EXPANDER_PORTS - 1 each (vt_plan checks the ports fit). */
+VT_API int vt_request_set_spare_slots(struct vt_request *r, const unsigned *per_vnode, size_t count,
+                                      struct vt_err *err);
+/* Refuse any device that would sit on a vnode whose host node is not the
+ * device's (default: placed, and warned with the distance). */
+VT_API void vt_request_set_strict_devices(struct vt_request *r, bool strict);
+
+/*
  * The same fields from text, in the grammar of vtopo's command line
  * (vtopo-plan(1)): each parses its text and calls the typed setter, so the
  * messages name the field as that setter does.
@@ -318,6 +402,9 @@ VT_API int vt_request_add_hotplug_memory(struct vt_request *r,
  *   initiators    "BDF@VNODE[,...]", BDF = SEGMENT:BUS:DEVICE.FUNCTION in
  *                 hex, 4, 2, 2 and 1 digits, e.g. "0000:00:04.0@1"
  *   hotplug_memory "SIZE@VNODE[,...]", e.g. "4G@1"
+ *   device        one device: "BDF[@VNODE][,model=vfio|nvme|virtio-net|
+ *                 virtio-blk][,queues=N][,slot=N]", e.g. "0000:3b:00.0@1"
+ *   spare_slots   "N" (every vnode) or "N,N,..." (one per vnode)
  */
 VT_API int vt_request_parse_vcpu_vnodes(struct vt_request *r, const char *map, struct vt_err *err);
 VT_API int vt_request_parse_pins(struct vt_request *r, const char *map, struct vt_err *err);
@@ -339,6 +426,8 @@ VT_API int vt_request_parse_hmat_bandwidth(struct vt_request *r, const char *mat
 VT_API int vt_request_parse_initiators(struct vt_request *r, const char *list, struct vt_err *err);
 VT_API int vt_request_parse_hotplug_memory(struct vt_request *r, const char *list,
                                            struct vt_err *err);
+VT_API int vt_request_parse_device(struct vt_request *r, const char *device, struct vt_err *err);
+VT_API int vt_request_parse_spare_slots(struct vt_request *r, const char *list, struct vt_err *err);
 
 /* ---- planning -------------------------------------------------------- */
 
@@ -368,6 +457,31 @@ VT_API const struct vt_initiator *vt_layout_initiator(const struct vt_layout *l,
 VT_API size_t vt_layout_hotplug_memory_count(const struct vt_layout *l);
 VT_API const struct vt_hotplug_memory *vt_layout_hotplug_memory(const struct vt_layout *l,
                                                                 size_t i);
+/* PCI devices, in the order requested, and the vnodes' expander buses, in
+ * vnode order. */
+VT_API size_t vt_layout_device_count(const struct vt_layout *l);
+VT_API const struct vt_device *vt_layout_device(const struct vt_layout *l, size_t i);
+VT_API size_t vt_layout_expander_count(const struct vt_layout *l);
+VT_API const struct vt_pci_expander *vt_layout_expander(const struct vt_layout *l, size_t i);
+/* The expander of vnode, or NULL when it has none. */
+VT_API const struct vt_pci_expander *vt_layout_vnode_expander(const struct vt_layout *l,
+                                                              unsigned vnode);
+/*
+ * Re-planning with one device fewer or more, every other fact kept: a new
+ * request (the caller frees it) in which every device of l keeps its vnode
+ * and root port and each expander its number of ports, so vt_plan on the
+ * same host gives the same vCPUs, ranges, nodes, expanders and guest
+ * addresses. Without: host_bdf's port becomes spare. With: the device takes
+ * the lowest spare port of its vnode (dev->vnode, or by the device's host
+ * node as vt_request_add_devices chooses among vnodes with a spare port);
+ * -EINVAL when that vnode has no spare port (an expander cannot be added
+ * to a running guest).
+ */
+VT_API int vt_layout_request_without_device(const struct vt_layout *l, const char *host_bdf,
+                                            struct vt_request **out, struct vt_err *err);
+VT_API int vt_layout_request_with_device(const struct vt_layout *l, const struct vt_host *h,
+                                         const struct vt_device_request *dev,
+                                         struct vt_request **out, struct vt_err *err);
 VT_API size_t vt_layout_vnode_count(const struct vt_layout *l);
 VT_API const struct vt_vnode *vt_layout_vnode(const struct vt_layout *l, size_t vnode);
 /* Distance between two vnodes (10 on the diagonal). */
@@ -437,6 +551,8 @@ VT_API int vt_layout_gpa_lookup(const struct vt_layout *l, uint64_t gpa,
 VT_API const char *vt_apic_encoding_name(enum vt_apic_encoding e);
 VT_API const char *vt_vendor_name(enum vt_vendor v);
 VT_API const char *vt_mem_layout_name(enum vt_mem_layout m);
+/* "vfio", "nvme", "virtio-net", "virtio-blk". */
+VT_API const char *vt_device_model_name(enum vt_device_model m);
 /* An E820 type as Linux prints it ("usable", "ACPI NVS", "persistent (type 7)",
  * "type 9"); buf (at least 32 bytes) holds the numbered forms. */
 VT_API const char *vt_e820_type_name(uint32_t type, char *buf, size_t size);

@@ -90,6 +90,11 @@ struct vt_qemu_opts {
      * memory-backend-ram, or memory-backend-memfd with share=on (and
      * hugetlb=on,hugetlbsize= for huge pages). */
     struct vt_mem_backing backing;
+    /* The plan's PCI devices as test boots can have them without the host's
+     * devices (vtopo verify): a passed-through device becomes an emulated
+     * NVMe controller at the same guest address, a virtio-blk disk gets a
+     * null block device (null-co). */
+    bool device_stand_ins;
 };
 
 /*

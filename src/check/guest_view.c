@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,9 @@ void vt_guest_view_free(struct vt_guest_view *v)
     for (size_t i = 0; i < v->ncpus; i++)
         vt_bitmap_free(v->cpus[i].llc);
     vt_bitmap_free(v->gi_nodes);
+    for (size_t i = 0; i < v->npci; i++)
+        vt_bitmap_free(v->pci[i].local_cpus);
+    free(v->pci);
     free(v->nodes);
     free(v->cpus);
     free(v->srat_line);
@@ -180,6 +184,29 @@ static int predict_ranges(const struct vt_layout *l, const struct vt_vnode *vn, 
     return 0;
 }
 
+/* Each planned device at its guest address, with its vnode's node: the
+ * expander's _PXM (Linux's acpi_get_node), whose CPUs are its local ones. */
+static int predict_pci(const struct vt_layout *l, struct vt_guest_view *v)
+{
+    size_t n = vt_layout_device_count(l);
+
+    if (!n)
+        return 0;
+    if (!(v->pci = calloc(n, sizeof(*v->pci))))
+        return -ENOMEM;
+    v->npci = n;
+    for (size_t i = 0; i < n; i++) {
+        const struct vt_device *d = vt_layout_device(l, i);
+
+        snprintf(v->pci[i].bdf, sizeof(v->pci[i].bdf), "%s", d->guest_bdf);
+        snprintf(v->pci[i].host_bdf, sizeof(v->pci[i].host_bdf), "%s", d->host_bdf);
+        v->pci[i].node = d->linux_node;
+        if (!(v->pci[i].local_cpus = vt_bitmap_dup(vt_layout_vnode(l, d->vnode)->vcpus)))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
 int vt_guest_view_of_layout(const struct vt_layout *l, const uint8_t *hmat, size_t hmat_len,
                             bool qemu_native, struct vt_guest_view *v, struct vt_err *err)
 {
@@ -243,7 +270,7 @@ int vt_guest_view_of_layout(const struct vt_layout *l, const uint8_t *hmat, size
         v->cpus[i].die = ids.die;
         v->cpus[i].core = ids.core;
     }
-    if (predict_llc(l, v) < 0)
+    if (predict_llc(l, v) < 0 || predict_pci(l, v) < 0)
         goto oom;
     return 0;
 oom:

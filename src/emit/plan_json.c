@@ -125,6 +125,42 @@ static void devices_json(struct buf *b, const struct vt_layout *l)
     buf_printf(b, "%s],\n", nhot ? "  " : "");
 }
 
+/* PCI devices (in the order requested) and the vnodes' expander buses. */
+static void pci_json(struct buf *b, const struct vt_layout *l)
+{
+    size_t nd = vt_layout_device_count(l), ne = vt_layout_expander_count(l);
+
+    buf_printf(b, "  \"devices\": [%s", nd ? "\n" : "");
+    for (size_t i = 0; i < nd; i++) {
+        const struct vt_device *d = vt_layout_device(l, i);
+
+        buf_printf(b,
+                   "    {\"host_bdf\": \"%s\", \"guest_bdf\": \"%s\", \"vnode\": %u, "
+                   "\"guest_pxm\": %u, \"linux_node\": %d, ",
+                   d->host_bdf, d->guest_bdf, d->vnode, d->guest_pxm, d->linux_node);
+        if (d->pnode >= 0)
+            buf_printf(b, "\"pnode\": %d, ", d->pnode);
+        else
+            buf_printf(b, "\"pnode\": null, ");
+        if (d->distance)
+            buf_printf(b, "\"distance\": %u, ", d->distance);
+        else
+            buf_printf(b, "\"distance\": null, ");
+        buf_printf(b, "\"model\": \"%s\", ", vt_device_model_name(d->model));
+        if (d->queues)
+            buf_printf(b, "\"queues\": %u, ", d->queues);
+        buf_printf(b, "\"slot\": %u}%s\n", d->slot, i + 1 < nd ? "," : "");
+    }
+    buf_printf(b, "%s],\n  \"pci_expanders\": [%s", nd ? "  " : "", ne ? "\n" : "");
+    for (size_t i = 0; i < ne; i++) {
+        const struct vt_pci_expander *e = vt_layout_expander(l, i);
+
+        buf_printf(b, "    {\"vnode\": %u, \"bus_nr\": %u, \"ports\": %u, \"segment\": %u}%s\n",
+                   e->vnode, e->bus_nr, e->ports, e->segment, i + 1 < ne ? "," : "");
+    }
+    buf_printf(b, "%s],\n", ne ? "  " : "");
+}
+
 static void distances_json(struct buf *b, const struct vt_layout *l)
 {
     size_t n = vt_layout_vnode_count(l);
@@ -287,6 +323,7 @@ static int render_json(const struct vt_layout *l, const char *host_section, stru
     vcpus_json(b, l, true);
     vnodes_json(b, l);
     devices_json(b, l);
+    pci_json(b, l);
     distances_json(b, l);
     hmat_json(b, l);
     memory_map_json(b, l);

@@ -10,6 +10,7 @@
 
 #include "emit/strlist.h"
 #include "emit/vmm_common.h"
+#include "model/vmm/qemu.h"
 #include "vtopo/emit.h"
 #include "vtopo/acpi.h"
 #include "vtopo/vmm.h"
@@ -142,6 +143,18 @@ static int check_layout(const struct vt_layout *l, const struct vt_qemu_opts *o,
                           "tables directory '%s' has one (write the tables to a directory "
                           "without ':')",
                           o->tables_dir);
+    if (o->numa == VT_QEMU_NUMA_ACPI && vt_layout_expander_count(l))
+        return vt_err_set(err, -EINVAL,
+                          "QEMU writes an expander bus's _PXM only from its own -numa nodes, "
+                          "so the plan's devices (%s, %s) need %s native",
+                          F(VT_FIELD_DEVICES), F(VT_FIELD_SPARE_SLOTS), F(VT_FIELD_QEMU_NUMA));
+    for (size_t k = 0; k < vt_layout_expander_count(l); k++)
+        if (vt_layout_expander(l, k)->vnode > QEMU_MAX_PXB_NODE)
+            return vt_err_set(err, -EINVAL,
+                              "QEMU's DSDT holds an expander bus's node in 8 bits, so a device "
+                              "or spare slot on vnode %u cannot have it (%s, %s)",
+                              vt_layout_expander(l, k)->vnode, F(VT_FIELD_DEVICES),
+                              F(VT_FIELD_SPARE_SLOTS));
     if (o->numa == VT_QEMU_NUMA_NATIVE &&
         (rc = vmm_check_dense_pxm(l, "QEMU's -numa node ids are the guest PXMs", true, err)) < 0)
         return rc;
@@ -269,6 +282,80 @@ static int acpi_numa_args(const struct vt_qemu_opts *o, struct vt_strlist *a)
     return rc ? -ENOMEM : 0;
 }
 
+/* QEMU's device for a planned PCI device (vt_device_model). */
+static const char *const qemu_device_model[] = {"vfio-pci", "nvme", "virtio-net-pci",
+                                                "virtio-blk-pci"};
+
+/* One planned device's -device value (its root port vt_rpV_S, its id
+ * vt_devI); the emulated models take their queues, virtio-blk a drive the
+ * user gives (vt_drvI). */
+static int qemu_device_value(const struct vt_device *d, size_t i, bool stand_in, char *buf,
+                             size_t size)
+{
+    enum vt_device_model m = stand_in && d->model == VT_DEVICE_VFIO ? VT_DEVICE_NVME : d->model;
+    int n = snprintf(buf, size, "%s,bus=vt_rp%u_%u,id=vt_dev%zu", qemu_device_model[m], d->vnode,
+                     d->slot, i);
+
+    switch (m) {
+    case VT_DEVICE_VFIO:
+        n += snprintf(buf + n, size - (size_t)n, ",host=%s", d->host_bdf);
+        break;
+    case VT_DEVICE_NVME:
+        n += snprintf(buf + n, size - (size_t)n, ",serial=vt%zu", i);
+        if (d->queues)
+            n += snprintf(buf + n, size - (size_t)n, ",max_ioqpairs=%u", d->queues);
+        break;
+    case VT_DEVICE_VIRTIO_NET:
+        if (d->queues) /* a vector per queue each way, config and control */
+            n += snprintf(buf + n, size - (size_t)n, ",mq=on,vectors=%u", 2 * d->queues + 2);
+        break;
+    case VT_DEVICE_VIRTIO_BLK:
+        n += snprintf(buf + n, size - (size_t)n, ",drive=vt_drv%zu", i);
+        if (d->queues)
+            n += snprintf(buf + n, size - (size_t)n, ",num-queues=%u", d->queues);
+        break;
+    }
+    return n < (int)size ? 0 : -ENOMEM;
+}
+
+/* The expanders (pxb-pcie with the vnode's node), their root ports and the
+ * devices on them. */
+static int pci_args(const struct vt_layout *l, const struct vt_qemu_opts *o, struct vt_strlist *a)
+{
+    char value[256];
+    int rc = 0;
+
+    for (size_t k = 0; k < vt_layout_expander_count(l); k++) {
+        const struct vt_pci_expander *e = vt_layout_expander(l, k);
+
+        rc |= strlist_addf(a, "-device");
+        rc |= strlist_addf(a, "pxb-pcie,id=vt_pxb%u,bus=pcie.0,bus_nr=%u,numa_node=%u", e->vnode,
+                           e->bus_nr, e->vnode);
+        /* (chassis, slot) pairs are unique machine-wide: the expander's bus
+         * number is the chassis. */
+        for (unsigned p = 0; p < e->ports; p++) {
+            rc |= strlist_addf(a, "-device");
+            rc |= strlist_addf(a,
+                               "pcie-root-port,id=vt_rp%u_%u,bus=vt_pxb%u,chassis=%u,slot=%u,"
+                               "addr=0x%x",
+                               e->vnode, p, e->vnode, e->bus_nr, p, p);
+        }
+    }
+    for (size_t i = 0; i < vt_layout_device_count(l); i++) {
+        const struct vt_device *d = vt_layout_device(l, i);
+
+        if (qemu_device_value(d, i, o->device_stand_ins, value, sizeof(value)) < 0)
+            return -ENOMEM;
+        if (o->device_stand_ins && d->model == VT_DEVICE_VIRTIO_BLK) {
+            rc |= strlist_addf(a, "-blockdev");
+            rc |= strlist_addf(a, "driver=null-co,node-name=vt_drv%zu,size=67108864", i);
+        }
+        rc |= strlist_addf(a, "-device");
+        rc |= strlist_addf(a, "%s", value);
+    }
+    return rc;
+}
+
 static int qemu_warnings(const struct vt_layout *l, const struct vt_qemu_opts *o,
                          struct vt_strlist *w)
 {
@@ -298,6 +385,12 @@ static int qemu_warnings(const struct vt_layout *l, const struct vt_qemu_opts *o
     if (o->numa == VT_QEMU_NUMA_NATIVE && o->hmat)
         rc |= strlist_addf(w, "the HMAT is passed in the acpi NUMA mode only; QEMU builds "
                               "none from -numa here");
+    for (size_t i = 0; !o->device_stand_ins && i < vt_layout_device_count(l); i++)
+        if (vt_layout_device(l, i)->model == VT_DEVICE_VIRTIO_BLK)
+            rc |= strlist_addf(w,
+                               "virtio-blk vt_dev%zu needs its disk: add -drive "
+                               "if=none,id=vt_drv%zu,file=DISK",
+                               i, i);
     return rc ? -ENOMEM : 0;
 }
 
@@ -343,6 +436,7 @@ int vt_emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *o, struct
         rc |= strlist_addf(&a, "%" PRIu64 "M", vt_layout_memory(l) >> 20);
     }
     rc |= o->numa == VT_QEMU_NUMA_NATIVE ? native_numa_args(l, o, &a) : acpi_numa_args(o, &a);
+    rc |= pci_args(l, o, &a);
     if (!rc && warnings)
         rc = qemu_warnings(l, o, warnings);
     if (rc) {

@@ -71,6 +71,8 @@ void vt_layout_free(struct vt_layout *l)
     free(l->gpa);
     free(l->initiators);
     free(l->hotplug);
+    free(l->devices);
+    free(l->expanders);
     vt_request_free(l->request);
     free(l);
 }

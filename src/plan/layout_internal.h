@@ -29,6 +29,10 @@ struct vt_layout {
     size_t ninitiators;
     struct vt_hotplug_memory *hotplug; /* address order */
     size_t nhotplug;
+    struct vt_device *devices; /* as requested (plan/devices.c) */
+    size_t ndevices;
+    struct vt_pci_expander *expanders; /* vnode order */
+    size_t nexpanders;
     struct layout_vnode *vnodes;
     size_t nvnodes;
     uint32_t *dist; /* nvnodes * nvnodes */

@@ -14,6 +14,7 @@
 #include "plan/layout_internal.h"
 #include "model/vmm/memmap.h"
 #include "model/vmm/qemu.h"
+#include "plan/devices.h"
 #include "plan/e820_trim.h"
 #include "plan/request_internal.h"
 #include "plan/srat_walk.h"
@@ -1613,7 +1614,10 @@ static int fill_vnodes(struct planner *p)
  *     check_pnode_memory.
  *  6. fill_vnodes and layout_freeze (the GPA index, LLC width); the HMAT
  *     matrices; linux_nodes: each vnode's node under Linux's numbering of
- *     the plan's own SRAT (model/linux/numa.c); warn_vnodes_unseen.
+ *     the plan's own SRAT (model/linux/numa.c); warn_vnodes_unseen;
+ *     layout_place_devices: each PCI device on a vnode, behind a root port
+ *     of the vnode's expander bus, and the expanders' bus numbers
+ *     (plan/devices.c).
  *
  * What it guarantees (property-tested over 3000 seeded random requests,
  * tests/unit/test_plan.c, and by guest boots, tests/guest): on success *out
@@ -1651,7 +1655,7 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
     warn_fake_numa(&p);
     if ((rc = fill_vnodes(&p)) < 0 || (rc = layout_freeze(p.l, err)) < 0 ||
         (rc = take_hmat_matrices(&p)) < 0 || (rc = linux_nodes(&p)) < 0 ||
-        (rc = warn_vnodes_unseen(&p)) < 0)
+        (rc = warn_vnodes_unseen(&p)) < 0 || (rc = layout_place_devices(p.l, h, r, err)) < 0)
         goto out;
     *out = p.l;
     p.l = NULL;

@@ -32,6 +32,15 @@ struct request_hotplug {
     unsigned vnode;
 };
 
+/* devices: one PCI device (vt_device_request, its BDF normalized). */
+struct request_device {
+    char bdf[24];
+    int vnode; /* -1: chosen by the device's host node */
+    enum vt_device_model model;
+    unsigned queues;
+    int slot; /* -1: the vnode's next free root port */
+};
+
 struct vt_request {
     const char *const *names; /* how messages name the fields; NULL: their own names */
     unsigned vcpus;
@@ -64,6 +73,11 @@ struct vt_request {
     size_t ninitiators;
     struct request_hotplug *hotplug; /* --hotplug-memory, in the order given */
     size_t nhotplug;
+    struct request_device *devices; /* --device, in the order given */
+    size_t ndevices;
+    unsigned *spare_slots; /* --spare-slots: 1 entry (every vnode) or one per vnode */
+    size_t nspare_slots;
+    bool strict_devices;
 };
 
 /* Linux hot-adds memory in memory blocks of 128 MiB (x86-64's smallest):

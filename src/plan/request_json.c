@@ -113,6 +113,31 @@ void request_to_json(const struct vt_request *r, struct buf *b)
                        r->hotplug[i].bytes, r->hotplug[i].vnode);
         buf_printf(b, "]");
     }
+    if (r->ndevices) {
+        buf_printf(b, ",\n    \"%s\": [", key(VT_FIELD_DEVICES));
+        for (size_t i = 0; i < r->ndevices; i++) {
+            const struct request_device *d = &r->devices[i];
+
+            buf_printf(b, "%s{\"bdf\": \"%s\"", i ? ", " : "", d->bdf);
+            if (d->vnode >= 0)
+                buf_printf(b, ", \"vnode\": %d", d->vnode);
+            buf_printf(b, ", \"model\": \"%s\"", vt_device_model_name(d->model));
+            if (d->queues)
+                buf_printf(b, ", \"queues\": %u", d->queues);
+            if (d->slot >= 0)
+                buf_printf(b, ", \"slot\": %d", d->slot);
+            buf_printf(b, "}");
+        }
+        buf_printf(b, "]");
+    }
+    if (r->nspare_slots) {
+        buf_printf(b, ",\n    \"%s\": [", key(VT_FIELD_SPARE_SLOTS));
+        for (size_t i = 0; i < r->nspare_slots; i++)
+            buf_printf(b, "%s%u", i ? ", " : "", r->spare_slots[i]);
+        buf_printf(b, "]");
+    }
+    if (r->strict_devices)
+        buf_printf(b, ",\n    \"%s\": true", key(VT_FIELD_STRICT_DEVICES));
     buf_printf(b, "\n  }");
 }
 
@@ -262,6 +287,61 @@ static int read_hotplug(const struct reader *x, const char *k, struct json_objec
     return rc;
 }
 
+static int read_devices(const struct reader *x, const char *k, struct json_object *v)
+{
+    static const char *const want =
+        "an array of {\"bdf\": \"DDDD:BB:DD.F\", \"vnode\": N, \"model\": \"vfio\", "
+        "\"queues\": N, \"slot\": N} (vnode, queues and slot optional)";
+    struct vt_device_request *d;
+    size_t n;
+    int rc;
+
+    if (!json_object_is_type(v, json_type_array) ||
+        (n = json_object_array_length(v)) > VT_MAX_DEVICES)
+        return bad(x, k, want);
+    if (!(d = calloc(n ? n : 1, sizeof(*d))))
+        return vt_err_set(x->err, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *e = json_object_array_get_idx(v, i), *f;
+        const char *fields[] = {"vnode", "queues", "slot"};
+        uint64_t u[3] = {UINT64_MAX, 0, UINT64_MAX};
+        bool ok = json_object_is_type(e, json_type_object) &&
+                  json_object_object_get_ex(e, "bdf", &f) &&
+                  json_object_is_type(f, json_type_string);
+        int model = -1;
+
+        if (ok) {
+            d[i].bdf = json_object_get_string(f);
+            ok = json_object_object_get_ex(e, "model", &f) &&
+                 json_object_is_type(f, json_type_string);
+        }
+        for (int m = VT_DEVICE_VFIO; ok && m <= VT_DEVICE_VIRTIO_BLK; m++)
+            if (!strcmp(json_object_get_string(f), vt_device_model_name((enum vt_device_model)m)))
+                model = m;
+        ok = ok && model >= 0;
+        for (size_t j = 0; ok && j < 3; j++)
+            if (json_object_object_get_ex(e, fields[j], &f))
+                ok = get_u64(f, &u[j]) && u[j] < 65536;
+        json_object_object_foreach(e, ek, ev)
+        {
+            (void)ev;
+            ok = ok && (!strcmp(ek, "bdf") || !strcmp(ek, "model") || !strcmp(ek, "vnode") ||
+                        !strcmp(ek, "queues") || !strcmp(ek, "slot"));
+        }
+        if (!ok) {
+            free(d);
+            return bad(x, k, want);
+        }
+        d[i].model = (enum vt_device_model)model;
+        d[i].vnode = u[0] == UINT64_MAX ? -1 : (int)u[0];
+        d[i].queues = (unsigned)u[1];
+        d[i].slot = u[2] == UINT64_MAX ? -1 : (int)u[2];
+    }
+    rc = vt_request_add_devices(x->r, d, n, x->err);
+    free(d);
+    return rc;
+}
+
 /* One key of the request object. */
 static int read_key(struct reader *x, const char *k, struct json_object *v, const char **e820)
 {
@@ -385,6 +465,23 @@ static int read_key(struct reader *x, const char *k, struct json_object *v, cons
         return read_initiators(x, k, v);
     if (!strcmp(k, key(VT_FIELD_HOTPLUG_MEMORY)))
         return read_hotplug(x, k, v);
+    if (!strcmp(k, key(VT_FIELD_DEVICES)))
+        return read_devices(x, k, v);
+    if (!strcmp(k, key(VT_FIELD_SPARE_SLOTS))) {
+        unsigned ua[VT_MAX_VNODES];
+
+        if ((rc = int_array(x, k, v, 0, VT_MAX_EXPANDER_PORTS - 1, a, VT_MAX_VNODES, &n)) < 0)
+            return rc;
+        for (size_t i = 0; i < n; i++)
+            ua[i] = (unsigned)a[i];
+        return vt_request_set_spare_slots(r, ua, n, x->err);
+    }
+    if (!strcmp(k, key(VT_FIELD_STRICT_DEVICES))) {
+        if (!json_object_is_type(v, json_type_boolean))
+            return bad(x, k, "true or false");
+        vt_request_set_strict_devices(r, json_object_get_boolean(v));
+        return 0;
+    }
     return vt_err_set(x->err, -EINVAL, "%s: request: unknown key \"%s\"", x->name, k);
 }
 

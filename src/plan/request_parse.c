@@ -676,3 +676,104 @@ int vt_request_parse_hotplug_memory(struct vt_request *r, const char *list, stru
     free(c.values);
     return rc;
 }
+
+/* ---- PCI devices ------------------------------------------------------------ */
+
+const char *vt_device_model_name(enum vt_device_model m)
+{
+    static const char *const names[] = {"vfio", "nvme", "virtio-net", "virtio-blk"};
+
+    return (unsigned)m < sizeof(names) / sizeof(names[0]) ? names[m] : "?";
+}
+
+/* One attribute of --device: model=, queues=, slot=. */
+static int device_attr(const struct vt_request *r, const char *spec, const char *attr,
+                       struct vt_device_request *d, struct vt_err *err)
+{
+    const char *eq = strchr(attr, '=');
+    unsigned v = 0;
+
+    if (eq && !strncmp(attr, "model=", 6)) {
+        for (int m = VT_DEVICE_VFIO; m <= VT_DEVICE_VIRTIO_BLK; m++)
+            if (!strcmp(eq + 1, vt_device_model_name((enum vt_device_model)m))) {
+                d->model = (enum vt_device_model)m;
+                return 0;
+            }
+        return vt_err_set(err, -EINVAL,
+                          "%s '%s': model '%s' is not vfio, nvme, virtio-net or virtio-blk",
+                          F(VT_FIELD_DEVICES), spec, eq + 1);
+    }
+    if (eq && !strncmp(attr, "queues=", 7)) {
+        if (parse_uint(F(VT_FIELD_DEVICES), "queues", eq + 1, VT_MAX_DEVICE_QUEUES, &v, err) < 0 ||
+            v == 0)
+            return vt_err_set(err, -EINVAL, "%s '%s': queues '%s' is not a number from 1 to %d",
+                              F(VT_FIELD_DEVICES), spec, eq + 1, VT_MAX_DEVICE_QUEUES);
+        d->queues = v;
+        return 0;
+    }
+    if (eq && !strncmp(attr, "slot=", 5)) {
+        if (parse_uint(F(VT_FIELD_DEVICES), "slot", eq + 1, VT_MAX_EXPANDER_PORTS - 1, &v, err) < 0)
+            return vt_err_set(err, -EINVAL, "%s '%s': slot '%s' is not a number from 0 to %d",
+                              F(VT_FIELD_DEVICES), spec, eq + 1, VT_MAX_EXPANDER_PORTS - 1);
+        d->slot = (int)v;
+        return 0;
+    }
+    return vt_err_set(err, -EINVAL,
+                      "%s '%s': '%s' is not model=MODEL, queues=N or slot=N (expected "
+                      "BDF[@VNODE][,model=vfio|nvme|virtio-net|virtio-blk][,queues=N][,slot=N])",
+                      F(VT_FIELD_DEVICES), spec, attr);
+}
+
+int vt_request_parse_device(struct vt_request *r, const char *spec, struct vt_err *err)
+{
+    struct vt_device_request d = {NULL, -1, VT_DEVICE_VFIO, 0, -1};
+    char buf[160], *save = NULL, *tok, *at;
+    int rc = 0;
+
+    if (strlen(spec) >= sizeof(buf) || !*spec || spec[0] == ',')
+        return vt_err_set(err, -EINVAL,
+                          "%s '%.40s': expected BDF[@VNODE][,model=MODEL][,queues=N][,slot=N], "
+                          "e.g. 0000:3b:00.0@1",
+                          F(VT_FIELD_DEVICES), spec);
+    strcpy(buf, spec);
+    tok = strtok_r(buf, ",", &save);
+    if ((at = strchr(tok, '@'))) {
+        unsigned vnode = 0;
+
+        *at = '\0';
+        if ((rc = parse_uint(F(VT_FIELD_DEVICES), "vnode", at + 1, VT_MAX_VNODES - 1, &vnode,
+                             err)) < 0)
+            return rc;
+        d.vnode = (int)vnode;
+    }
+    d.bdf = tok;
+    while (rc == 0 && (tok = strtok_r(NULL, ",", &save)))
+        rc = device_attr(r, spec, tok, &d, err);
+    if (rc == 0 && spec[strlen(spec) - 1] == ',')
+        rc = vt_err_set(err, -EINVAL, "%s '%s': an attribute is empty", F(VT_FIELD_DEVICES), spec);
+    return rc < 0 ? rc : vt_request_add_devices(r, &d, 1, err);
+}
+
+static int spare_piece(void *ctx, size_t i, const char *piece, struct vt_err *err)
+{
+    struct pieces *c = ctx;
+    const struct vt_request *r = c->r;
+
+    return parse_uint(F(VT_FIELD_SPARE_SLOTS), "count", piece, VT_MAX_EXPANDER_PORTS - 1,
+                      &((unsigned *)c->values)[i], err);
+}
+
+int vt_request_parse_spare_slots(struct vt_request *r, const char *list, struct vt_err *err)
+{
+    struct pieces c = {r, calloc(VT_MAX_VNODES, sizeof(unsigned))};
+    size_t n = 0;
+    int rc;
+
+    if (!c.values)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    if ((rc = for_each_piece(F(VT_FIELD_SPARE_SLOTS), list, VT_MAX_VNODES, spare_piece, &c, &n,
+                             err)) == 0)
+        rc = vt_request_set_spare_slots(r, c.values, n, err);
+    free(c.values);
+    return rc;
+}

@@ -1,11 +1,13 @@
 /* vt_request: a guest request, its typed setters and the rule of each field.
  * The text forms (vtopo's command-line grammar) are in request_parse.c. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/linux/hmat_unit.h"
 #include "plan/request_internal.h"
+#include "util/parse.h"
 #include "util/size.h"
 
 static const char *const field_names[VT_FIELD_COUNT] = {
@@ -29,6 +31,9 @@ static const char *const field_names[VT_FIELD_COUNT] = {
     [VT_FIELD_MAX_VCPUS] = "max_vcpus",
     [VT_FIELD_INITIATORS] = "initiators",
     [VT_FIELD_HOTPLUG_MEMORY] = "hotplug_memory",
+    [VT_FIELD_DEVICES] = "devices",
+    [VT_FIELD_SPARE_SLOTS] = "spare_slots",
+    [VT_FIELD_STRICT_DEVICES] = "strict_devices",
     [VT_FIELD_HOST_ACPI] = "acpi_dir",
     [VT_FIELD_QEMU_NUMA] = "numa",
     [VT_FIELD_QEMU_HMAT] = "hmat",
@@ -89,6 +94,8 @@ void vt_request_free(struct vt_request *r)
     free(r->hmat_bandwidth.values);
     free(r->initiators);
     free(r->hotplug);
+    free(r->devices);
+    free(r->spare_slots);
     free(r);
 }
 
@@ -591,6 +598,94 @@ int vt_request_add_hotplug_memory(struct vt_request *r, const struct vt_hotplug_
     return 0;
 }
 
+/* ---- PCI devices ----------------------------------------------------------- */
+
+int vt_request_add_devices(struct vt_request *r, const struct vt_device_request *devices,
+                           size_t count, struct vt_err *err)
+{
+    struct request_device *all;
+
+    if (!devices && count)
+        return vt_err_set(err, -EINVAL, "%s: no devices given", F(VT_FIELD_DEVICES));
+    if (count > VT_MAX_DEVICES || r->ndevices + count > VT_MAX_DEVICES)
+        return vt_err_set(err, -EINVAL, "%s: more than %d devices in all", F(VT_FIELD_DEVICES),
+                          VT_MAX_DEVICES);
+    if (!(all = realloc(r->devices, (r->ndevices + count + 1) * sizeof(*all))))
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    r->devices = all;
+    for (size_t i = 0; i < count; i++) {
+        const struct vt_device_request *d = &devices[i];
+        struct request_device *n = &all[r->ndevices + i];
+        uint32_t dom;
+        uint8_t bus, dev, fn;
+
+        if (!d->bdf || parse_bdf(d->bdf, &dom, &bus, &dev, &fn) < 0)
+            return vt_err_set(err, -EINVAL, "%s %s: not a PCI address DDDD:BB:DD.F (hex)",
+                              F(VT_FIELD_DEVICES), d->bdf ? d->bdf : "(null)");
+        snprintf(n->bdf, sizeof(n->bdf), "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+        if (d->vnode < -1 || d->vnode >= VT_MAX_VNODES)
+            return vt_err_set(err, -EINVAL, "%s %s: vnode %d is not from 0 to %d",
+                              F(VT_FIELD_DEVICES), n->bdf, d->vnode, VT_MAX_VNODES - 1);
+        if ((unsigned)d->model > VT_DEVICE_VIRTIO_BLK)
+            return vt_err_set(err, -EINVAL, "%s %s: model %d is not one of vt_device_model's",
+                              F(VT_FIELD_DEVICES), n->bdf, (int)d->model);
+        if (d->queues && d->model == VT_DEVICE_VFIO)
+            return vt_err_set(err, -EINVAL,
+                              "%s %s: queues=%u is for an emulated model (nvme, virtio-net, "
+                              "virtio-blk); a passed-through device has the queues its driver "
+                              "makes",
+                              F(VT_FIELD_DEVICES), n->bdf, d->queues);
+        if (d->queues > VT_MAX_DEVICE_QUEUES)
+            return vt_err_set(err, -EINVAL, "%s %s: queues=%u is not from 1 to %d",
+                              F(VT_FIELD_DEVICES), n->bdf, d->queues, VT_MAX_DEVICE_QUEUES);
+        if (d->slot < -1 || d->slot >= VT_MAX_EXPANDER_PORTS)
+            return vt_err_set(err, -EINVAL,
+                              "%s %s: slot %d is not from 0 to %d (a bus has 32 "
+                              "devices)",
+                              F(VT_FIELD_DEVICES), n->bdf, d->slot, VT_MAX_EXPANDER_PORTS - 1);
+        /* The kept ones and this call's before this one (all or none). */
+        for (size_t k = 0; k < r->ndevices + i; k++)
+            if (!strcmp(all[k].bdf, n->bdf))
+                return vt_err_set(err, -EINVAL,
+                                  "%s %s: the device is given twice; a device goes to one "
+                                  "guest node",
+                                  F(VT_FIELD_DEVICES), n->bdf);
+        n->vnode = d->vnode;
+        n->model = d->model;
+        n->queues = d->queues;
+        n->slot = d->slot;
+    }
+    r->ndevices += count;
+    return 0;
+}
+
+int vt_request_set_spare_slots(struct vt_request *r, const unsigned *per_vnode, size_t count,
+                               struct vt_err *err)
+{
+    unsigned *copy;
+
+    if (!per_vnode || count < 1 || count > VT_MAX_VNODES)
+        return vt_err_set(err, -EINVAL, "%s: one count, or one per vnode (at most %d)",
+                          F(VT_FIELD_SPARE_SLOTS), VT_MAX_VNODES);
+    for (size_t i = 0; i < count; i++)
+        if (per_vnode[i] > VT_MAX_EXPANDER_PORTS - 1)
+            return vt_err_set(err, -EINVAL,
+                              "%s %u: at most %d spare root ports on a vnode's expander (a bus "
+                              "has 32 devices)",
+                              F(VT_FIELD_SPARE_SLOTS), per_vnode[i], VT_MAX_EXPANDER_PORTS - 1);
+    if (!(copy = dup_array(per_vnode, count, sizeof(*copy))))
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    free(r->spare_slots);
+    r->spare_slots = copy;
+    r->nspare_slots = count;
+    return 0;
+}
+
+void vt_request_set_strict_devices(struct vt_request *r, bool strict)
+{
+    r->strict_devices = strict;
+}
+
 /* ---- a copy for the layout ------------------------------------------------ */
 
 static int copy_field(void **dst, const void *src, size_t n, size_t size)
@@ -613,6 +708,8 @@ struct vt_request *request_copy(const struct vt_request *r)
     c->hmat_bandwidth.values = NULL;
     c->initiators = NULL;
     c->hotplug = NULL;
+    c->devices = NULL;
+    c->spare_slots = NULL;
     c->e820_path = NULL;
     if (copy_field((void **)&c->vcpu_vnode, r->vcpu_vnode, r->nvcpu_vnode, sizeof(int)) < 0 ||
         copy_field((void **)&c->vcpu_pcpu, r->vcpu_pcpu, r->nvcpu_pcpu, sizeof(int)) < 0 ||
@@ -630,6 +727,9 @@ struct vt_request *request_copy(const struct vt_request *r)
         copy_field((void **)&c->initiators, r->initiators, r->ninitiators, sizeof(*r->initiators)) <
             0 ||
         copy_field((void **)&c->hotplug, r->hotplug, r->nhotplug, sizeof(*r->hotplug)) < 0 ||
+        copy_field((void **)&c->devices, r->devices, r->ndevices, sizeof(*r->devices)) < 0 ||
+        copy_field((void **)&c->spare_slots, r->spare_slots, r->nspare_slots,
+                   sizeof(*r->spare_slots)) < 0 ||
         (r->e820_path && !(c->e820_path = strdup(r->e820_path)))) {
         vt_request_free(c);
         return NULL;

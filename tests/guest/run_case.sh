@@ -95,6 +95,33 @@ memory-only-vnode)
 memoryless-vnode)
     expect_match --vcpus 4 --vnodes 2 --vnode-memory 1G,0 --memory 1G
     ;;
+device-vnode1)
+    # The demo host's 0000:5e:00.0 is on its node 1, so on vnode 1 (a
+    # passed-through device: an emulated NVMe controller stands in for it),
+    # with a spare root port on each vnode.
+    expect_match --vcpus 4 --vnodes 2 --memory 1G --device 0000:5e:00.0 --spare-slots 1
+    # Expanders from bus 255 down: vnode 1's at 0xfd (2 ports), its first
+    # port's bus 0xfe; vnode 0's at 0xfb (1 spare port).
+    grep -Eq '^  pci 0000:fe:00.0 node +1 +1 +ok' "$T/out" || fail "no row for the device"
+    ;;
+devices-three-vnodes)
+    # Host node 1 backs vnodes 1 and 2: 5e:00.0 goes to vnode 1 (the fewer
+    # devices), 00:1f.2 has no host node and is placed on vnode 2 by hand.
+    expect_match --vcpus 6 --vnodes 3 --vnode-pnodes 0,1,1 --memory 1536M \
+        --device 0000:3b:00.0,model=virtio-net,queues=2 --device 0000:5e:00.0 \
+        --device 0000:00:1f.2@2,model=virtio-blk
+    [ "$(grep -Ec '^  pci [0-9a-f:.]+ node +([0-2]) +\1 +ok' "$T/out")" = 3 ] ||
+        fail "expected three devices on their nodes"
+    ;;
+device-memoryless-vnode)
+    expect_match --vcpus 4 --vnodes 2 --vnode-memory 1G,0 --memory 1G \
+        --device 0000:5e:00.0,model=nvme,queues=2
+    grep -Eq '^  pci [0-9a-f:.]+ node +1 +1 +ok' "$T/out" || fail "no device on node 1"
+    ;;
+device-unknown-host-node)
+    expect_match --vcpus 4 --vnodes 2 --memory 1G --device 0000:00:1f.2@1,model=virtio-net
+    grep -Eq '^  pci [0-9a-f:.]+ node +1 +1 +ok' "$T/out" || fail "no device on node 1"
+    ;;
 sparse-pxms)
     expect_match --numa acpi --vcpus 6 --vnodes 3 --guest-pxms 0,2,5 --memory 1536M
     ;;

@@ -2,7 +2,8 @@
  * statically) and prints, on the console, what the guest kernel made of its
  * NUMA topology: each node's CPUs, distances, MemTotal and HMAT access
  * attributes, every online CPU's APIC ID, package, die, core, LLC and CPUID
- * topology leaves, and the NUMA lines of the kernel log. Every line starts
+ * topology leaves, every PCI device's class, node and local CPUs, and the
+ * NUMA lines of the kernel log. Every line starts
  * with "VTP " so it can be told from the kernel's own console output; the
  * format is docs/verify.md's. Depends on nothing but the kernel's /proc and
  * /sys, which it mounts when they are not. */
@@ -280,6 +281,36 @@ static void print_kmsg(void)
     free(buf);
 }
 
+/* Every PCI device: its address, class, node and local CPUs as the kernel
+ * set them at enumeration (no driver needed). */
+static void print_pci(void)
+{
+    DIR *d = opendir("/sys/bus/pci/devices");
+    struct dirent *e;
+
+    if (!d) {
+        printf("VTP pci none\n");
+        return;
+    }
+    while ((e = readdir(d))) {
+        char path[320], cls[32], node[32], local[256];
+
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/class", e->d_name);
+        if (!read_text(path, cls, sizeof(cls)))
+            snprintf(cls, sizeof(cls), "-");
+        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/numa_node", e->d_name);
+        if (!read_text(path, node, sizeof(node)))
+            snprintf(node, sizeof(node), "-");
+        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/local_cpulist", e->d_name);
+        if (!read_text(path, local, sizeof(local)) || !*local)
+            snprintf(local, sizeof(local), "-");
+        printf("VTP pci %s class %s node %s local_cpus %s\n", e->d_name, cls, node, local);
+    }
+    closedir(d);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -288,6 +319,7 @@ int main(void)
     printf("VTP begin 1\n");
     print_nodes();
     print_cpus();
+    print_pci();
     print_kmsg();
     printf("VTP end\n");
     fflush(stdout);

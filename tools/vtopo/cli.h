@@ -126,6 +126,9 @@ enum {
     OPT_MAX_VCPUS,
     OPT_INITIATOR,
     OPT_HOTPLUG_MEMORY,
+    OPT_PLAN_DEVICE,
+    OPT_SPARE_SLOTS,
+    OPT_STRICT_DEVICES,
     OPT_PLAN_DIR,
     OPT_ANY_HOST,
     OPT_PLAN_LAST,
@@ -152,6 +155,9 @@ enum {
     {"max-vcpus", required_argument, NULL, OPT_MAX_VCPUS},                                         \
     {"initiator", required_argument, NULL, OPT_INITIATOR},                                         \
     {"hotplug-memory", required_argument, NULL, OPT_HOTPLUG_MEMORY},                               \
+    {"device", required_argument, NULL, OPT_PLAN_DEVICE},                                               \
+    {"spare-slots", required_argument, NULL, OPT_SPARE_SLOTS},                                     \
+    {"strict-devices", no_argument, NULL, OPT_STRICT_DEVICES},                                     \
     {"plan", required_argument, NULL, OPT_PLAN_DIR},                                               \
     {"any-host", no_argument, NULL, OPT_ANY_HOST}
 /* clang-format on */

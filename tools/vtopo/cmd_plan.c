@@ -119,6 +119,43 @@ static void print_vcpu(const struct vt_layout *l, const struct vt_vcpu *c, bool 
     printf("%s\n", hotplug ? "  hot-pluggable" : "");
 }
 
+/* PCI devices: where each goes in the guest, and each vnode's expander. */
+static void print_devices(const struct vt_layout *l)
+{
+    size_t nd = vt_layout_device_count(l), ne = vt_layout_expander_count(l);
+
+    if (!nd && !ne)
+        return;
+    printf("devices:\n  host_bdf      guest_bdf     vnode  linux_node  pnode  distance  "
+           "model           slot\n");
+    for (size_t i = 0; i < nd; i++) {
+        const struct vt_device *d = vt_layout_device(l, i);
+        char pnode[16] = "-", dist[16] = "-", model[32];
+
+        if (d->pnode >= 0)
+            snprintf(pnode, sizeof(pnode), "%d", d->pnode);
+        if (d->distance)
+            snprintf(dist, sizeof(dist), "%u", d->distance);
+        if (d->queues)
+            snprintf(model, sizeof(model), "%s/%uq", vt_device_model_name(d->model), d->queues);
+        else
+            snprintf(model, sizeof(model), "%s", vt_device_model_name(d->model));
+        printf("  %-12s  %-12s  %5u  %10d  %5s  %8s  %-14s  %4u\n", d->host_bdf, d->guest_bdf,
+               d->vnode, d->linux_node, pnode, dist, model, d->slot);
+    }
+    printf("pci expanders (root bus, root ports at BUS:SLOT.0, each port's own bus after it):\n");
+    for (size_t i = 0; i < ne; i++) {
+        const struct vt_pci_expander *e = vt_layout_expander(l, i);
+        size_t used = 0;
+
+        for (size_t k = 0; k < nd; k++)
+            used += vt_layout_device(l, k)->vnode == e->vnode;
+        printf("  vnode %u: bus 0x%02x, %u root port%s (%zu spare), buses 0x%02x-0x%02x\n",
+               e->vnode, e->bus_nr, e->ports, e->ports == 1 ? "" : "s", e->ports - used, e->bus_nr,
+               e->bus_nr + e->ports);
+    }
+}
+
 static void print_layout(const struct vt_layout *l)
 {
     const struct vt_shape *s = vt_layout_shape(l);
@@ -184,6 +221,7 @@ static void print_layout(const struct vt_layout *l)
             printf("%5u", vt_layout_distance(l, (unsigned)i, (unsigned)j));
         printf("\n");
     }
+    print_devices(l);
     print_hmat(l, "hmat latency in ns", vt_layout_hmat_latency);
     print_hmat(l, "hmat bandwidth in MB/s", vt_layout_hmat_bandwidth);
     printf("memory map:\n");

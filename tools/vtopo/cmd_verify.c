@@ -804,7 +804,8 @@ out:
 
 int cmd_verify(int argc, char **argv)
 {
-    struct verify_opts o = {.timeout = 300, .qo = {.numa = VT_QEMU_NUMA_NATIVE}};
+    struct verify_opts o = {.timeout = 300,
+                            .qo = {.numa = VT_QEMU_NUMA_NATIVE, .device_stand_ins = true}};
     struct vt_request *r = cli_request_new();
     int rc;
 

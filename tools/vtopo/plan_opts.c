@@ -77,6 +77,13 @@ int cli_plan_opt(struct vt_request *r, int opt, const char *arg, struct vt_err *
         return vt_request_parse_initiators(r, arg, err);
     case OPT_HOTPLUG_MEMORY:
         return vt_request_parse_hotplug_memory(r, arg, err);
+    case OPT_PLAN_DEVICE:
+        return vt_request_parse_device(r, arg, err);
+    case OPT_SPARE_SLOTS:
+        return vt_request_parse_spare_slots(r, arg, err);
+    case OPT_STRICT_DEVICES:
+        vt_request_set_strict_devices(r, true);
+        return 0;
     default:
         return 1;
     }
@@ -144,7 +151,18 @@ void cli_plan_usage_options(FILE *out)
                  "  --hotplug-memory SIZE@VNODE\n"
                  "                        hot-pluggable memory of a vnode, e.g. 4G@1 (a multiple\n"
                  "                        of 128 MiB): SRAT only, from 1 GiB boundaries above\n"
-                 "                        the memory map and 4 GiB, not in the E820\n");
+                 "                        the memory map and 4 GiB, not in the E820\n"
+                 "  --device BDF[@VNODE][,model=M][,queues=N][,slot=N]\n"
+                 "                        a host PCI device in the guest (repeat for more),\n"
+                 "                        behind a root port of its vnode's PCI expander bus,\n"
+                 "                        so the guest gives it the vnode's node; VNODE\n"
+                 "                        defaults to the vnode on the device's host node (the\n"
+                 "                        nearest one, warned, when none is); M is vfio\n"
+                 "                        (default: passed through), nvme, virtio-net or\n"
+                 "                        virtio-blk (emulated stand-ins); queues for those\n"
+                 "  --spare-slots N|LIST  spare root ports on every vnode (N) or per vnode, for\n"
+                 "                        hot-adding devices later on that node\n"
+                 "  --strict-devices      refuse a device whose vnode is not on its host node\n");
 }
 
 /* The option's name as the user wrote it, for messages. */

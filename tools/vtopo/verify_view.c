@@ -162,6 +162,28 @@ static int probe_line(struct vt_guest_view *v, char *line)
         }
         return 0;
     }
+    if (!strcmp(kind, "pci")) {
+        struct vt_guest_pci *pci, *d;
+        char *k, *val;
+
+        if (!(a = strtok_r(NULL, " ", &save)) || strlen(a) >= sizeof(d->bdf))
+            return 0;
+        if (!(pci = realloc(v->pci, (v->npci + 1) * sizeof(*pci))))
+            return -ENOMEM;
+        v->pci = pci;
+        d = &pci[v->npci++];
+        memset(d, 0, sizeof(*d));
+        snprintf(d->bdf, sizeof(d->bdf), "%s", a);
+        d->node = VT_GUEST_UNKNOWN;
+        while ((k = strtok_r(NULL, " ", &save)) && (val = strtok_r(NULL, " ", &save))) {
+            if (!strcmp(k, "node") && strcmp(val, "-") != 0)
+                d->node = strtoll(val, NULL, 10);
+            else if (!strcmp(k, "local_cpus") && strcmp(val, "-") != 0 &&
+                     parse_list(val, &d->local_cpus) < 0)
+                return -ENOMEM;
+        }
+        return 0;
+    }
     if (!strcmp(kind, "cpu")) {
         char *k, *val;
 
@@ -555,6 +577,21 @@ size_t verify_compare(const struct vt_guest_view *want, const struct vt_guest_vi
         fmt_list(gl, sizeof(gl), got->gi_nodes);
         row(&c, "generic initiator nodes", wl, gl,
             want->gi_nodes && got->gi_nodes && vt_bitmap_equal(want->gi_nodes, got->gi_nodes));
+    }
+    for (size_t i = 0; i < want->npci; i++) {
+        const struct vt_guest_pci *w = &want->pci[i], *g = NULL;
+        char item[96], wl[256], gl[256];
+
+        for (size_t j = 0; j < got->npci; j++)
+            if (!strcmp(got->pci[j].bdf, w->bdf))
+                g = &got->pci[j];
+        snprintf(item, sizeof(item), "pci %s node", w->bdf);
+        cmp_ll(&c, item, w->node, g ? g->node : VT_GUEST_UNKNOWN);
+        snprintf(item, sizeof(item), "pci %s local cpus", w->bdf);
+        fmt_list(wl, sizeof(wl), w->local_cpus);
+        fmt_list(gl, sizeof(gl), g ? g->local_cpus : NULL);
+        row(&c, item, wl, gl,
+            g && g->local_cpus && w->local_cpus && vt_bitmap_equal(w->local_cpus, g->local_cpus));
     }
     if (want->cpus) {
         snprintf(ws, sizeof(ws), "%zu", want->ncpus);

@@ -44,6 +44,9 @@ uint64_t qemu_device_memory_end(uint64_t base, uint64_t bytes, size_t nslots);
  * "Invalid SMP CPUs 300. The max CPUs supported by machine 'pc-q35-7.2' is
  * 288", and 255 for 'pc-i440fx-7.2'; later QEMU versions raise q35's. */
 #define QEMU_Q35_MAX_CPUS 288
+/* hw/i386/acpi-build.c build_dsdt keeps an expander bus's numa_node in a
+ * uint8_t: the highest node a pxb-pcie's _PXM can name. */
+#define QEMU_MAX_PXB_NODE 255
 
 /* One node's memory as QEMU's SRAT lists it: [start, end). */
 struct qemu_srat_range {
