@@ -44,6 +44,14 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
                           "cannot leave a CPU slot empty, but vCPU %zu is in slot %zu (plan with "
                           "a %s whose product is the vCPU count)",
                           prefix, vmm_slot(s, vt_layout_vcpu(l, prefix)), F(VT_FIELD_SHAPE));
+    for (size_t i = 0; i < vt_layout_device_count(l); i++)
+        if (vt_layout_device(l, i)->model == VT_DEVICE_NVME)
+            return vt_err_set(err, -EINVAL,
+                              "cloud-hypervisor has no emulated NVMe controller, so device %s "
+                              "cannot be model=nvme (%s %s with model vfio, virtio-net or "
+                              "virtio-blk)",
+                              vt_layout_device(l, i)->host_bdf, F(VT_FIELD_DEVICES),
+                              vt_layout_device(l, i)->host_bdf);
     if (s->threads > 2)
         return vt_err_set(err, -EINVAL,
                           "cloud-hypervisor allows at most 2 threads per core on x86, but the "
@@ -83,6 +91,19 @@ static int warnings_of(const struct vt_layout *l, struct vt_strlist *w)
     if (qemu_slot_count(vt_layout_shape(l)) > 256)
         rc |= strlist_addf(w, "cloud-hypervisor releases that keep vCPU ids in 8 bits (as "
                               "its --numa cpus list did) take at most 256 vCPUs");
+    if (vt_layout_expander_count(l))
+        rc |= strlist_addf(w, "--numa pci_segments needs cloud-hypervisor v36 or later; each "
+                              "vnode's devices are on a PCI segment of its own, so the guest "
+                              "addresses are SEGMENT:00:ID.0, not the plan's (QEMU's) guest BDFs");
+    for (size_t i = 0; i < vt_layout_device_count(l); i++) {
+        const struct vt_device *d = vt_layout_device(l, i);
+
+        if (d->model == VT_DEVICE_VIRTIO_BLK)
+            rc |= strlist_addf(w,
+                               "the disk of device %s is vt_drv%zu.img: give --disk path= the "
+                               "real image",
+                               d->host_bdf, i);
+    }
     return rc ? -ENOMEM : 0;
 }
 
@@ -173,6 +194,8 @@ static int numa_args(const struct vt_layout *l, const struct vt_chv_opts *o,
             buf_printf(&b, "]");
         if (vn->memory_bytes)
             buf_printf(&b, ",memory_zones=[mem%zu]", v);
+        if (vt_layout_vnode_expander(l, (unsigned)v))
+            buf_printf(&b, ",pci_segments=[%u]", vt_layout_vnode_expander(l, (unsigned)v)->segment);
         buf_append(&b, "", 1);
         if (b.oom) {
             buf_free(&b);
@@ -181,6 +204,59 @@ static int numa_args(const struct vt_layout *l, const struct vt_chv_opts *o,
         rc |= strlist_addf(a, "--numa");
         rc |= strlist_addf(a, "%s", (const char *)b.data);
         buf_free(&b);
+    }
+    return rc ? -ENOMEM : 0;
+}
+
+/* The PCI segments (one per expander: a segment's host bridge has the
+ * _PXM of its --numa pci_segments) and the devices on them. Each device is
+ * device pci_device_id = slot + 1 of its segment (0 is the host bridge). */
+static int pci_args(const struct vt_layout *l, struct vt_strlist *a)
+{
+    static const char *const option[] = {"--device", "", "--net", "--disk"};
+    int rc = 0;
+
+    if (!vt_layout_expander_count(l))
+        return 0;
+    rc |= strlist_addf(a, "--platform");
+    rc |= strlist_addf(a, "num_pci_segments=%zu", vt_layout_expander_count(l) + 1);
+    for (size_t i = 0; i < vt_layout_device_count(l); i++) {
+        const struct vt_device *d = vt_layout_device(l, i);
+        unsigned seg = vt_layout_vnode_expander(l, d->vnode)->segment;
+
+        rc |= strlist_addf(a, "%s", option[d->model]);
+        switch (d->model) {
+        case VT_DEVICE_VFIO:
+            rc |= strlist_addf(a,
+                               "path=/sys/bus/pci/devices/%s/,id=vt_dev%zu,pci_segment=%u,"
+                               "pci_device_id=%u",
+                               d->host_bdf, i, seg, d->slot + 1);
+            break;
+        case VT_DEVICE_VIRTIO_NET:
+            if (d->queues)
+                rc |= strlist_addf(a,
+                                   "id=vt_dev%zu,num_queues=%u,pci_segment=%u,"
+                                   "pci_device_id=%u",
+                                   i, 2 * d->queues, seg, d->slot + 1);
+            else
+                rc |= strlist_addf(a, "id=vt_dev%zu,pci_segment=%u,pci_device_id=%u", i, seg,
+                                   d->slot + 1);
+            break;
+        case VT_DEVICE_VIRTIO_BLK:
+            if (d->queues)
+                rc |= strlist_addf(a,
+                                   "path=vt_drv%zu.img,id=vt_dev%zu,num_queues=%u,"
+                                   "pci_segment=%u,pci_device_id=%u",
+                                   i, i, d->queues, seg, d->slot + 1);
+            else
+                rc |= strlist_addf(a,
+                                   "path=vt_drv%zu.img,id=vt_dev%zu,pci_segment=%u,"
+                                   "pci_device_id=%u",
+                                   i, i, seg, d->slot + 1);
+            break;
+        case VT_DEVICE_NVME:
+            break; /* refused by check_layout */
+        }
     }
     return rc ? -ENOMEM : 0;
 }
@@ -203,6 +279,8 @@ int vt_emit_cloud_hypervisor(const struct vt_layout *l, const struct vt_chv_opts
     rc = cpus_arg(l, &a);
     if (!rc)
         rc = numa_args(l, o, slot_vnode, &a);
+    if (!rc)
+        rc = pci_args(l, &a);
     free(slot_vnode);
     if (!rc && warnings)
         rc = warnings_of(l, warnings);

@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "emit/strlist.h"
 #include "emit/vmm_common.h"
 #include "util/bytes.h"
+#include "util/parse.h"
 #include "vtopo/vmm.h"
 
 /* How messages name a request field (as the plan's request named them). */
@@ -361,17 +363,131 @@ static int warnings_of(const struct vt_layout *l, const struct vt_libvirt_opts *
             break;
         }
     }
+    if (vt_layout_expander_count(l) && !o->domain) {
+        size_t ports = 0;
+
+        for (size_t k = 0; k < vt_layout_expander_count(l); k++)
+            ports += vt_layout_expander(l, k)->ports;
+        rc |= strlist_addf(w,
+                           "the <devices> go into the domain's own; their PCI controller "
+                           "indexes 1-%zu must be free there (renumber the domain's, or these "
+                           "and the <address bus=> that name them)",
+                           vt_layout_expander_count(l) + ports);
+    }
+    for (size_t i = 0; i < vt_layout_device_count(l); i++)
+        if (vt_layout_device(l, i)->model == VT_DEVICE_VIRTIO_BLK)
+            rc |= strlist_addf(w,
+                               "the virtio-blk disk of device %s is "
+                               "/var/lib/libvirt/images/vt_drv%zu.img: point <source file=> at "
+                               "the real image",
+                               vt_layout_device(l, i)->host_bdf, i);
     return rc ? -ENOMEM : 0;
 }
 
 /* The whole domain around the fragment: its lines indented by two. */
+/* The expanders (pcie-expander-bus with the vnode's <node>), their root
+ * ports and the devices on them, each line indented by indent. Controller
+ * indexes: the expanders from 1 in vnode order, then the root ports;
+ * libvirt matches an <address bus=> to a controller's index, the guest's
+ * bus numbers come from busNr and the firmware's walk, as with QEMU. */
+static void pci_devices(struct buf *b, const struct vt_layout *l, const char *indent)
+{
+    size_t ne = vt_layout_expander_count(l), port_index = ne + 1;
+
+    for (size_t k = 0; k < ne; k++) {
+        const struct vt_pci_expander *e = vt_layout_expander(l, k);
+
+        buf_printf(b,
+                   "%s<controller type='pci' index='%zu' model='pcie-expander-bus'>\n"
+                   "%s  <target busNr='%u'>\n%s    <node>%u</node>\n%s  </target>\n"
+                   "%s</controller>\n",
+                   indent, k + 1, indent, e->bus_nr, indent, e->vnode, indent, indent);
+    }
+    for (size_t k = 0; k < ne; k++) {
+        const struct vt_pci_expander *e = vt_layout_expander(l, k);
+
+        for (unsigned p = 0; p < e->ports; p++)
+            buf_printf(b,
+                       "%s<controller type='pci' index='%zu' model='pcie-root-port'>\n"
+                       "%s  <address type='pci' domain='0x0000' bus='0x%02zx' slot='0x%02x' "
+                       "function='0x0'/>\n%s</controller>\n",
+                       indent, port_index++, indent, k + 1, p, indent);
+    }
+    for (size_t i = 0; i < vt_layout_device_count(l); i++) {
+        const struct vt_device *d = vt_layout_device(l, i);
+        size_t k = 0, index = ne + 1;
+        char addr[128];
+
+        while (vt_layout_expander(l, k)->vnode != d->vnode)
+            index += vt_layout_expander(l, k++)->ports;
+        snprintf(addr, sizeof(addr),
+                 "<address type='pci' domain='0x0000' bus='0x%02zx' slot='0x00' function='0x0'/>",
+                 index + d->slot);
+        switch (d->model) {
+        case VT_DEVICE_VFIO: {
+            uint32_t dom = 0;
+            uint8_t bus = 0, dev = 0, fn = 0;
+
+            parse_bdf(d->host_bdf, &dom, &bus, &dev, &fn); /* the host's own address */
+            buf_printf(b,
+                       "%s<hostdev mode='subsystem' type='pci' managed='yes'>\n"
+                       "%s  <source>\n%s    <address domain='0x%04" PRIx32 "' bus='0x%02x' "
+                       "slot='0x%02x' function='0x%x'/>\n%s  </source>\n%s  %s\n%s</hostdev>\n",
+                       indent, indent, indent, dom, bus, dev, fn, indent, indent, addr, indent);
+            break;
+        }
+        case VT_DEVICE_VIRTIO_NET:
+            buf_printf(b,
+                       "%s<interface type='network'>\n%s  <source network='default'/>\n"
+                       "%s  <model type='virtio'/>\n",
+                       indent, indent, indent);
+            if (d->queues)
+                buf_printf(b, "%s  <driver name='vhost' queues='%u'/>\n", indent, d->queues);
+            buf_printf(b, "%s  %s\n%s</interface>\n", indent, addr, indent);
+            break;
+        case VT_DEVICE_VIRTIO_BLK:
+            buf_printf(b,
+                       "%s<disk type='file' device='disk'>\n"
+                       "%s  <driver name='qemu' type='raw'/>\n"
+                       "%s  <source file='/var/lib/libvirt/images/vt_drv%zu.img'/>\n"
+                       "%s  <target dev='vd%c' bus='virtio'/>\n%s  %s\n%s</disk>\n",
+                       indent, indent, indent, i, indent, (char)('a' + i % 26), indent, addr,
+                       indent);
+            break;
+        case VT_DEVICE_NVME:
+            break; /* refused by check_devices */
+        }
+    }
+}
+
+/* What libvirt 9.0 cannot write of the plan's devices. */
+static int check_devices(const struct vt_layout *l, struct vt_err *err)
+{
+    for (size_t i = 0; i < vt_layout_device_count(l); i++) {
+        const struct vt_device *d = vt_layout_device(l, i);
+
+        if (d->model == VT_DEVICE_NVME)
+            return vt_err_set(err, -EINVAL,
+                              "libvirt 9.0 has no emulated NVMe controller, so device %s cannot "
+                              "be model=nvme (%s %s with model vfio, virtio-net or virtio-blk)",
+                              d->host_bdf, F(VT_FIELD_DEVICES), d->host_bdf);
+        if (d->model == VT_DEVICE_VIRTIO_BLK && d->queues)
+            return vt_err_set(err, -EINVAL,
+                              "device %s: the libvirt disk vtopo writes has no queues= (leave "
+                              "queues out of %s %s)",
+                              d->host_bdf, F(VT_FIELD_DEVICES), d->host_bdf);
+    }
+    return 0;
+}
+
 static void domain(struct buf *b, const struct vt_layout *l, const struct vt_libvirt_opts *o,
                    const char *fragment)
 {
     bool x2apic = vmm_max_apic_id(l) > VT_XAPIC_MAX_ID;
 
     buf_printf(b, "<domain type='kvm'>\n  <name>%s</name>\n", o->name ? o->name : "vtopo-guest");
-    for (const char *p = fragment; *p;) {
+    /* The fragment's <devices> go into the domain's own. */
+    for (const char *p = fragment; *p && strncmp(p, "<devices>", 9) != 0;) {
         size_t n = strcspn(p, "\n");
 
         buf_printf(b, "  %.*s\n", (int)n, p);
@@ -387,6 +503,7 @@ static void domain(struct buf *b, const struct vt_layout *l, const struct vt_lib
     if (x2apic)
         buf_printf(b, "    <iommu model='intel'>\n      <driver intremap='on' eim='on'/>\n"
                       "    </iommu>\n");
+    pci_devices(b, l, "    ");
     buf_printf(b, "    <serial type='pty'/>\n    <console type='pty'/>\n  </devices>\n"
                   "</domain>\n");
 }
@@ -405,7 +522,7 @@ int vt_emit_libvirt(const struct vt_layout *l, const struct vt_libvirt_opts *o, 
         o = &defaults;
     model = o->cpu_model && *o->cpu_model ? o->cpu_model : "max";
     if ((rc = vmm_cpu_model_check(model, err)) < 0 || (rc = check_layout(l, err)) < 0 ||
-        (rc = vmm_check_backing(l, &o->backing, err)) < 0)
+        (rc = check_devices(l, err)) < 0 || (rc = vmm_check_backing(l, &o->backing, err)) < 0)
         return rc;
     if (o->domain && o->name && (!*o->name || strchr(o->name, '/')))
         return vt_err_set(err, -EINVAL,
@@ -452,6 +569,11 @@ int vt_emit_libvirt(const struct vt_layout *l, const struct vt_libvirt_opts *o, 
                    s->dies, s->cores, s->threads);
         rc = cells(&b, l, slot_vnode);
         buf_printf(&b, "</cpu>\n");
+    }
+    if (rc == 0 && vt_layout_expander_count(l)) {
+        buf_printf(&b, "<devices>\n");
+        pci_devices(&b, l, "  ");
+        buf_printf(&b, "</devices>\n");
     }
     buf_append(&b, "", 1);
     free(slot_vnode);

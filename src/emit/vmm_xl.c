@@ -30,6 +30,18 @@ static const struct vt_vcpu *any_vcpu(const struct vt_layout *l, size_t i)
     return i < n ? vt_layout_vcpu(l, i) : vt_layout_hotplug_vcpu(l, i - n);
 }
 
+static int check_devices(const struct vt_layout *l, struct vt_err *err)
+{
+    for (size_t i = 0; i < vt_layout_device_count(l); i++)
+        if (vt_layout_device(l, i)->model != VT_DEVICE_VFIO)
+            return vt_err_set(err, -EINVAL,
+                              "xl passes host devices through (pci=) and has no emulated %s "
+                              "that stands for one, so device %s must be model=vfio (%s)",
+                              vt_device_model_name(vt_layout_device(l, i)->model),
+                              vt_layout_device(l, i)->host_bdf, F(VT_FIELD_DEVICES));
+    return 0;
+}
+
 static int check_layout(const struct vt_layout *l, struct vt_err *err)
 {
     enum vt_apic_encoding enc = vt_layout_apic_encoding(l);
@@ -106,6 +118,20 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
 static int warnings_of(const struct vt_layout *l, struct vt_strlist *w)
 {
     int rc = 0;
+
+    if (vt_layout_device_count(l))
+        rc |= strlist_addf(w, "Xen gives an HVM guest's passed-through devices no node (libxl's "
+                              "SRAT has no device entries and its host bridge no _PXM): the "
+                              "guest sees numa_node -1, not the plan's vnodes");
+    if (vt_layout_expander_count(l)) {
+        size_t spare = 0;
+
+        for (size_t k = 0; k < vt_layout_expander_count(l); k++)
+            spare += vt_layout_expander(l, k)->ports;
+        if (spare > vt_layout_device_count(l))
+            rc |= strlist_addf(w, "xl has no spare root ports: hot-add a device with xl "
+                                  "pci-attach, on no particular node");
+    }
 
     if (vt_layout_vnode_count(l) > 1)
         rc |= strlist_addf(w, "upstream Xen derives the guest's CPUID topology from the host "
@@ -186,7 +212,7 @@ int vt_emit_xl(const struct vt_layout *l, char **cfg, struct vt_strlist *warning
     struct buf b;
     int rc;
 
-    if ((rc = check_layout(l, err)) < 0)
+    if ((rc = check_layout(l, err)) < 0 || (rc = check_devices(l, err)) < 0)
         return rc;
     buf_init(&b);
     buf_printf(
@@ -200,6 +226,13 @@ int vt_emit_xl(const struct vt_layout *l, char **cfg, struct vt_strlist *warning
     buf_printf(&b, "vga = \"none\"\n");
     rc = vnuma(&b, l);
     pinning(&b, l);
+    if (vt_layout_device_count(l)) {
+        buf_printf(&b,
+                   "# passed through (xl-pci-configuration(5)); xl gives them no node\npci = [");
+        for (size_t i = 0; i < vt_layout_device_count(l); i++)
+            buf_printf(&b, "%s \"%s\"", i ? "," : "", vt_layout_device(l, i)->host_bdf);
+        buf_printf(&b, " ]\n");
+    }
     buf_append(&b, "", 1);
     if (rc == 0 && !b.oom && warnings)
         rc = warnings_of(l, warnings);
