@@ -70,6 +70,9 @@ struct vt_guest_view {
      * every one it enumerated. */
     struct vt_guest_pci *pci;
     size_t npci;
+    /* Predicted: the buses behind the expanders' root ports, where the
+     * planned devices are and nothing else (a spare port's bus is empty). */
+    struct vt_bitmap *pci_port_buses;
 };
 
 /* Free what a view holds and reset it to empty; v may be NULL. */

@@ -427,6 +427,12 @@ VT_API int vt_request_parse_initiators(struct vt_request *r, const char *list, s
 VT_API int vt_request_parse_hotplug_memory(struct vt_request *r, const char *list,
                                            struct vt_err *err);
 VT_API int vt_request_parse_device(struct vt_request *r, const char *device, struct vt_err *err);
+/* One device's text into *d (d->bdf points into bdf), without adding it:
+ * for vt_layout_request_with_device. r (may be NULL) names the field. */
+#define VT_DEVICE_SPEC_MAX 160
+VT_API int vt_device_request_parse(const struct vt_request *r, const char *device,
+                                   struct vt_device_request *d, char bdf[VT_DEVICE_SPEC_MAX],
+                                   struct vt_err *err);
 VT_API int vt_request_parse_spare_slots(struct vt_request *r, const char *list, struct vt_err *err);
 
 /* ---- planning -------------------------------------------------------- */

@@ -120,6 +120,18 @@ VT_API int vt_emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *o,
  * default flat (logical) mode; more than 8 possible CPUs switch Linux to
  * physical flat mode.
  */
+/*
+ * The QMP commands (one JSON object a string) that hot-add (add) or
+ * hot-remove the plan's device host_bdf in a running guest booted from a
+ * plan with the same expanders (vt_layout_request_with_device / _without
+ * keep them): device_add into the device's spare root port (with a
+ * blockdev-add first for a virtio-blk disk: a null one with
+ * device_stand_ins, else a file the caller names DISK), or device_del of
+ * its id. -EINVAL when the plan has no such device.
+ */
+VT_API int vt_emit_qemu_hotplug(const struct vt_layout *l, const struct vt_qemu_opts *o,
+                                const char *host_bdf, bool add, struct vt_strlist *qmp,
+                                struct vt_err *err);
 VT_API int vt_emit_qemu_kernel_params(const struct vt_layout *l, const struct vt_qemu_opts *o,
                                       bool tcg, char **params, struct vt_err *err);
 
@@ -147,6 +159,11 @@ struct vt_chv_opts {
 VT_API int vt_emit_cloud_hypervisor(const struct vt_layout *l, const struct vt_chv_opts *o,
                                     struct vt_strlist *args, struct vt_strlist *warnings,
                                     struct vt_err *err);
+/* ch-remote's arguments, one a string, that hot-add (add-device,
+ * add-net, add-disk with the device's segment and id) or hot-remove
+ * (remove-device ID) the plan's device host_bdf. */
+VT_API int vt_emit_cloud_hypervisor_hotplug(const struct vt_layout *l, const char *host_bdf,
+                                            bool add, struct vt_strlist *args, struct vt_err *err);
 
 struct vt_libvirt_opts {
     /* A whole <domain> that `virsh define` takes (name, os, features,

@@ -34,6 +34,7 @@ void vt_guest_view_free(struct vt_guest_view *v)
     for (size_t i = 0; i < v->npci; i++)
         vt_bitmap_free(v->pci[i].local_cpus);
     free(v->pci);
+    vt_bitmap_free(v->pci_port_buses);
     free(v->nodes);
     free(v->cpus);
     free(v->srat_line);
@@ -190,6 +191,14 @@ static int predict_pci(const struct vt_layout *l, struct vt_guest_view *v)
 {
     size_t n = vt_layout_device_count(l);
 
+    if (vt_layout_expander_count(l) && !(v->pci_port_buses = vt_bitmap_new()))
+        return -ENOMEM;
+    for (size_t k = 0; k < vt_layout_expander_count(l); k++) {
+        const struct vt_pci_expander *e = vt_layout_expander(l, k);
+
+        if (vt_bitmap_set_range(v->pci_port_buses, e->bus_nr + 1u, e->bus_nr + e->ports) < 0)
+            return -ENOMEM;
+    }
     if (!n)
         return 0;
     if (!(v->pci = calloc(n, sizeof(*v->pci))))

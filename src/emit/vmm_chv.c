@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "emit/strlist.h"
 #include "emit/vmm_common.h"
@@ -98,11 +99,14 @@ static int warnings_of(const struct vt_layout *l, struct vt_strlist *w)
     for (size_t i = 0; i < vt_layout_device_count(l); i++) {
         const struct vt_device *d = vt_layout_device(l, i);
 
+        char name[VMM_DEVICE_NAME_MAX];
+
+        vmm_device_name(d, name);
         if (d->model == VT_DEVICE_VIRTIO_BLK)
             rc |= strlist_addf(w,
-                               "the disk of device %s is vt_drv%zu.img: give --disk path= the "
-                               "real image",
-                               d->host_bdf, i);
+                               "the disk of device %s is vt_drv_%s.img: give --disk path= "
+                               "the real image",
+                               d->host_bdf, name);
     }
     return rc ? -ENOMEM : 0;
 }
@@ -208,6 +212,28 @@ static int numa_args(const struct vt_layout *l, const struct vt_chv_opts *o,
     return rc ? -ENOMEM : 0;
 }
 
+/* A device's --device/--net/--disk value (also ch-remote add-*'s): its
+ * segment and pci_device_id = slot + 1 (0 is the segment's host bridge). */
+static int chv_device_value(const struct vt_layout *l, const struct vt_device *d, char *buf,
+                            size_t size)
+{
+    unsigned seg = vt_layout_vnode_expander(l, d->vnode)->segment;
+    char name[VMM_DEVICE_NAME_MAX];
+    int n = 0;
+
+    vmm_device_name(d, name);
+    if (d->model == VT_DEVICE_VFIO)
+        n = snprintf(buf, size, "path=/sys/bus/pci/devices/%s/,", d->host_bdf);
+    else if (d->model == VT_DEVICE_VIRTIO_BLK)
+        n = snprintf(buf, size, "path=vt_drv_%s.img,", name);
+    n += snprintf(buf + n, size - (size_t)n, "id=vt_dev_%s", name);
+    if (d->queues) /* virtio-net counts its queues both ways */
+        n += snprintf(buf + n, size - (size_t)n, ",num_queues=%u",
+                      d->model == VT_DEVICE_VIRTIO_NET ? 2 * d->queues : d->queues);
+    n += snprintf(buf + n, size - (size_t)n, ",pci_segment=%u,pci_device_id=%u", seg, d->slot + 1);
+    return n < (int)size ? 0 : -ENOMEM;
+}
+
 /* The PCI segments (one per expander: a segment's host bridge has the
  * _PXM of its --numa pci_segments) and the devices on them. Each device is
  * device pci_device_id = slot + 1 of its segment (0 is the host bridge). */
@@ -222,43 +248,45 @@ static int pci_args(const struct vt_layout *l, struct vt_strlist *a)
     rc |= strlist_addf(a, "num_pci_segments=%zu", vt_layout_expander_count(l) + 1);
     for (size_t i = 0; i < vt_layout_device_count(l); i++) {
         const struct vt_device *d = vt_layout_device(l, i);
-        unsigned seg = vt_layout_vnode_expander(l, d->vnode)->segment;
+        char value[256];
 
+        if (chv_device_value(l, d, value, sizeof(value)) < 0)
+            return -ENOMEM;
         rc |= strlist_addf(a, "%s", option[d->model]);
-        switch (d->model) {
-        case VT_DEVICE_VFIO:
-            rc |= strlist_addf(a,
-                               "path=/sys/bus/pci/devices/%s/,id=vt_dev%zu,pci_segment=%u,"
-                               "pci_device_id=%u",
-                               d->host_bdf, i, seg, d->slot + 1);
-            break;
-        case VT_DEVICE_VIRTIO_NET:
-            if (d->queues)
-                rc |= strlist_addf(a,
-                                   "id=vt_dev%zu,num_queues=%u,pci_segment=%u,"
-                                   "pci_device_id=%u",
-                                   i, 2 * d->queues, seg, d->slot + 1);
-            else
-                rc |= strlist_addf(a, "id=vt_dev%zu,pci_segment=%u,pci_device_id=%u", i, seg,
-                                   d->slot + 1);
-            break;
-        case VT_DEVICE_VIRTIO_BLK:
-            if (d->queues)
-                rc |= strlist_addf(a,
-                                   "path=vt_drv%zu.img,id=vt_dev%zu,num_queues=%u,"
-                                   "pci_segment=%u,pci_device_id=%u",
-                                   i, i, d->queues, seg, d->slot + 1);
-            else
-                rc |= strlist_addf(a,
-                                   "path=vt_drv%zu.img,id=vt_dev%zu,pci_segment=%u,"
-                                   "pci_device_id=%u",
-                                   i, i, seg, d->slot + 1);
-            break;
-        case VT_DEVICE_NVME:
-            break; /* refused by check_layout */
-        }
+        rc |= strlist_addf(a, "%s", value);
     }
     return rc ? -ENOMEM : 0;
+}
+
+int vt_emit_cloud_hypervisor_hotplug(const struct vt_layout *l, const char *host_bdf, bool add,
+                                     struct vt_strlist *args, struct vt_err *err)
+{
+    static const char *const command[] = {"add-device", "", "add-net", "add-disk"};
+    const struct vt_device *d = vmm_find_device(l, host_bdf);
+    char value[256], name[VMM_DEVICE_NAME_MAX];
+    int rc;
+
+    if (!d)
+        return vt_err_set(err, -EINVAL, "the plan has no device %s (%s)", host_bdf,
+                          F(VT_FIELD_DEVICES));
+    if (d->model == VT_DEVICE_NVME)
+        return vt_err_set(err, -EINVAL,
+                          "cloud-hypervisor has no emulated NVMe controller, so device %s cannot "
+                          "be model=nvme",
+                          d->host_bdf);
+    vmm_device_name(d, name);
+    memset(args, 0, sizeof(*args));
+    if (add)
+        rc = chv_device_value(l, d, value, sizeof(value)) < 0
+                 ? -ENOMEM
+                 : strlist_addf(args, "%s", command[d->model]) | strlist_addf(args, "%s", value);
+    else
+        rc = strlist_addf(args, "remove-device") | strlist_addf(args, "vt_dev_%s", name);
+    if (rc) {
+        vt_strlist_free(args);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    return 0;
 }
 
 int vt_emit_cloud_hypervisor(const struct vt_layout *l, const struct vt_chv_opts *o,

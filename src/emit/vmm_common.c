@@ -10,6 +10,7 @@
 #include "emit/vmm_common.h"
 #include "model/linux/numa.h"
 #include "model/vmm/qemu.h"
+#include "util/parse.h"
 
 #define F(f) layout_field(l, f)
 
@@ -323,4 +324,28 @@ int vmm_warn_machine_cpus(const struct vt_layout *l, struct vt_strlist *w)
                         QEMU_Q35_MAX_CPUS, slots)
                ? -ENOMEM
                : 0;
+}
+
+void vmm_device_name(const struct vt_device *d, char name[VMM_DEVICE_NAME_MAX])
+{
+    size_t i = 0;
+
+    for (; d->host_bdf[i] && i + 1 < VMM_DEVICE_NAME_MAX; i++)
+        name[i] = d->host_bdf[i] == ':' || d->host_bdf[i] == '.' ? '_' : d->host_bdf[i];
+    name[i] = '\0';
+}
+
+const struct vt_device *vmm_find_device(const struct vt_layout *l, const char *host_bdf)
+{
+    uint32_t dom;
+    uint8_t bus, dev, fn;
+    char bdf[24];
+
+    if (!host_bdf || parse_bdf(host_bdf, &dom, &bus, &dev, &fn) < 0)
+        return NULL;
+    snprintf(bdf, sizeof(bdf), "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+    for (size_t i = 0; i < vt_layout_device_count(l); i++)
+        if (!strcmp(vt_layout_device(l, i)->host_bdf, bdf))
+            return vt_layout_device(l, i);
+    return NULL;
 }

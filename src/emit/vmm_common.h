@@ -87,4 +87,12 @@ int vmm_check_backing(const struct vt_layout *l, const struct vt_mem_backing *b,
  * no vendor=, host-cache-info or l3-cache (the plan decides them). */
 int vmm_cpu_model_check(const char *model, struct vt_err *err);
 
+/* A planned device's name in VMM ids: its host BDF with ':' and '.' as '_'
+ * ("0000_3b_00_0"), so ids (vt_dev_NAME, vt_drv_NAME) stay the same when
+ * the plan is made again with a device more or fewer. */
+#define VMM_DEVICE_NAME_MAX 32
+void vmm_device_name(const struct vt_device *d, char name[VMM_DEVICE_NAME_MAX]);
+/* The plan's device with this host BDF (any spelling parse_bdf takes), or NULL. */
+const struct vt_device *vmm_find_device(const struct vt_layout *l, const char *host_bdf);
+
 #endif

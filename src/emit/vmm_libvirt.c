@@ -375,12 +375,16 @@ static int warnings_of(const struct vt_layout *l, const struct vt_libvirt_opts *
                            vt_layout_expander_count(l) + ports);
     }
     for (size_t i = 0; i < vt_layout_device_count(l); i++)
-        if (vt_layout_device(l, i)->model == VT_DEVICE_VIRTIO_BLK)
+        if (vt_layout_device(l, i)->model == VT_DEVICE_VIRTIO_BLK) {
+            char name[VMM_DEVICE_NAME_MAX];
+
+            vmm_device_name(vt_layout_device(l, i), name);
             rc |= strlist_addf(w,
                                "the virtio-blk disk of device %s is "
-                               "/var/lib/libvirt/images/vt_drv%zu.img: point <source file=> at "
+                               "/var/lib/libvirt/images/vt_drv_%s.img: point <source file=> at "
                                "the real image",
-                               vt_layout_device(l, i)->host_bdf, i);
+                               vt_layout_device(l, i)->host_bdf, name);
+        }
     return rc ? -ENOMEM : 0;
 }
 
@@ -416,8 +420,9 @@ static void pci_devices(struct buf *b, const struct vt_layout *l, const char *in
     for (size_t i = 0; i < vt_layout_device_count(l); i++) {
         const struct vt_device *d = vt_layout_device(l, i);
         size_t k = 0, index = ne + 1;
-        char addr[128];
+        char addr[128], name[VMM_DEVICE_NAME_MAX];
 
+        vmm_device_name(d, name);
         while (vt_layout_expander(l, k)->vnode != d->vnode)
             index += vt_layout_expander(l, k++)->ports;
         snprintf(addr, sizeof(addr),
@@ -449,9 +454,9 @@ static void pci_devices(struct buf *b, const struct vt_layout *l, const char *in
             buf_printf(b,
                        "%s<disk type='file' device='disk'>\n"
                        "%s  <driver name='qemu' type='raw'/>\n"
-                       "%s  <source file='/var/lib/libvirt/images/vt_drv%zu.img'/>\n"
+                       "%s  <source file='/var/lib/libvirt/images/vt_drv_%s.img'/>\n"
                        "%s  <target dev='vd%c' bus='virtio'/>\n%s  %s\n%s</disk>\n",
-                       indent, indent, indent, i, indent, (char)('a' + i % 26), indent, addr,
+                       indent, indent, indent, name, indent, (char)('a' + i % 26), indent, addr,
                        indent);
             break;
         case VT_DEVICE_NVME:

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "emit/strlist.h"
+#include "util/bytes.h"
 #include "emit/vmm_common.h"
 #include "model/vmm/qemu.h"
 #include "vtopo/emit.h"
@@ -289,19 +290,21 @@ static const char *const qemu_device_model[] = {"vfio-pci", "nvme", "virtio-net-
 /* One planned device's -device value (its root port vt_rpV_S, its id
  * vt_devI); the emulated models take their queues, virtio-blk a drive the
  * user gives (vt_drvI). */
-static int qemu_device_value(const struct vt_device *d, size_t i, bool stand_in, char *buf,
-                             size_t size)
+static int qemu_device_value(const struct vt_device *d, bool stand_in, char *buf, size_t size)
 {
     enum vt_device_model m = stand_in && d->model == VT_DEVICE_VFIO ? VT_DEVICE_NVME : d->model;
-    int n = snprintf(buf, size, "%s,bus=vt_rp%u_%u,id=vt_dev%zu", qemu_device_model[m], d->vnode,
-                     d->slot, i);
+    char name[VMM_DEVICE_NAME_MAX];
+    int n;
 
+    vmm_device_name(d, name);
+    n = snprintf(buf, size, "%s,bus=vt_rp%u_%u,id=vt_dev_%s", qemu_device_model[m], d->vnode,
+                 d->slot, name);
     switch (m) {
     case VT_DEVICE_VFIO:
         n += snprintf(buf + n, size - (size_t)n, ",host=%s", d->host_bdf);
         break;
     case VT_DEVICE_NVME:
-        n += snprintf(buf + n, size - (size_t)n, ",serial=vt%zu", i);
+        n += snprintf(buf + n, size - (size_t)n, ",serial=vt_%s", name);
         if (d->queues)
             n += snprintf(buf + n, size - (size_t)n, ",max_ioqpairs=%u", d->queues);
         break;
@@ -310,7 +313,7 @@ static int qemu_device_value(const struct vt_device *d, size_t i, bool stand_in,
             n += snprintf(buf + n, size - (size_t)n, ",mq=on,vectors=%u", 2 * d->queues + 2);
         break;
     case VT_DEVICE_VIRTIO_BLK:
-        n += snprintf(buf + n, size - (size_t)n, ",drive=vt_drv%zu", i);
+        n += snprintf(buf + n, size - (size_t)n, ",drive=vt_drv_%s", name);
         if (d->queues)
             n += snprintf(buf + n, size - (size_t)n, ",num-queues=%u", d->queues);
         break;
@@ -344,11 +347,14 @@ static int pci_args(const struct vt_layout *l, const struct vt_qemu_opts *o, str
     for (size_t i = 0; i < vt_layout_device_count(l); i++) {
         const struct vt_device *d = vt_layout_device(l, i);
 
-        if (qemu_device_value(d, i, o->device_stand_ins, value, sizeof(value)) < 0)
+        char name[VMM_DEVICE_NAME_MAX];
+
+        vmm_device_name(d, name);
+        if (qemu_device_value(d, o->device_stand_ins, value, sizeof(value)) < 0)
             return -ENOMEM;
         if (o->device_stand_ins && d->model == VT_DEVICE_VIRTIO_BLK) {
             rc |= strlist_addf(a, "-blockdev");
-            rc |= strlist_addf(a, "driver=null-co,node-name=vt_drv%zu,size=67108864", i);
+            rc |= strlist_addf(a, "driver=null-co,node-name=vt_drv_%s,size=67108864", name);
         }
         rc |= strlist_addf(a, "-device");
         rc |= strlist_addf(a, "%s", value);
@@ -444,6 +450,70 @@ int vt_emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *o, struct
         return vt_err_set(err, -ENOMEM, "out of memory");
     }
     *args = a;
+    return 0;
+}
+
+int vt_emit_qemu_hotplug(const struct vt_layout *l, const struct vt_qemu_opts *o,
+                         const char *host_bdf, bool add, struct vt_strlist *qmp, struct vt_err *err)
+{
+    static const struct vt_qemu_opts defaults = {.numa = VT_QEMU_NUMA_NATIVE};
+    const struct vt_device *d = vmm_find_device(l, host_bdf);
+    enum vt_device_model m;
+    char name[VMM_DEVICE_NAME_MAX];
+    struct buf b;
+    int rc = 0;
+
+    if (!o)
+        o = &defaults;
+    if (!d)
+        return vt_err_set(err, -EINVAL, "the plan has no device %s (%s)", host_bdf,
+                          F(VT_FIELD_DEVICES));
+    vmm_device_name(d, name);
+    memset(qmp, 0, sizeof(*qmp));
+    if (!add)
+        return strlist_addf(qmp,
+                            "{\"execute\": \"device_del\", \"arguments\": {\"id\": "
+                            "\"vt_dev_%s\"}}",
+                            name)
+                   ? vt_err_set(err, -ENOMEM, "out of memory")
+                   : 0;
+    m = o->device_stand_ins && d->model == VT_DEVICE_VFIO ? VT_DEVICE_NVME : d->model;
+    if (m == VT_DEVICE_VIRTIO_BLK)
+        rc |= o->device_stand_ins
+                  ? strlist_addf(qmp,
+                                 "{\"execute\": \"blockdev-add\", \"arguments\": {\"driver\": "
+                                 "\"null-co\", \"node-name\": \"vt_drv_%s\", \"size\": 67108864}}",
+                                 name)
+                  : strlist_addf(qmp,
+                                 "{\"execute\": \"blockdev-add\", \"arguments\": {\"driver\": "
+                                 "\"raw\", \"node-name\": \"vt_drv_%s\", \"file\": {\"driver\": "
+                                 "\"file\", \"filename\": \"DISK\"}}}",
+                                 name);
+    buf_init(&b);
+    buf_printf(&b,
+               "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"%s\", \"bus\": "
+               "\"vt_rp%u_%u\", \"id\": \"vt_dev_%s\"",
+               qemu_device_model[m], d->vnode, d->slot, name);
+    if (m == VT_DEVICE_VFIO)
+        buf_printf(&b, ", \"host\": \"%s\"", d->host_bdf);
+    if (m == VT_DEVICE_NVME)
+        buf_printf(&b, ", \"serial\": \"vt_%s\"", name);
+    if (m == VT_DEVICE_VIRTIO_BLK)
+        buf_printf(&b, ", \"drive\": \"vt_drv_%s\"", name);
+    if (d->queues && m == VT_DEVICE_NVME)
+        buf_printf(&b, ", \"max_ioqpairs\": %u", d->queues);
+    if (d->queues && m == VT_DEVICE_VIRTIO_NET)
+        buf_printf(&b, ", \"mq\": true, \"vectors\": %u", 2 * d->queues + 2);
+    if (d->queues && m == VT_DEVICE_VIRTIO_BLK)
+        buf_printf(&b, ", \"num-queues\": %u", d->queues);
+    buf_printf(&b, "}}");
+    buf_append(&b, "", 1);
+    rc |= b.oom ? -ENOMEM : strlist_addf(qmp, "%s", (const char *)b.data);
+    buf_free(&b);
+    if (rc) {
+        vt_strlist_free(qmp);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
     return 0;
 }
 

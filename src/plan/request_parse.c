@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -726,8 +727,19 @@ static int device_attr(const struct vt_request *r, const char *spec, const char 
 
 int vt_request_parse_device(struct vt_request *r, const char *spec, struct vt_err *err)
 {
+    struct vt_device_request d;
+    char bdf[VT_DEVICE_SPEC_MAX];
+    int rc = vt_device_request_parse(r, spec, &d, bdf, err);
+
+    return rc < 0 ? rc : vt_request_add_devices(r, &d, 1, err);
+}
+
+int vt_device_request_parse(const struct vt_request *r, const char *spec,
+                            struct vt_device_request *out, char bdf[VT_DEVICE_SPEC_MAX],
+                            struct vt_err *err)
+{
     struct vt_device_request d = {NULL, -1, VT_DEVICE_VFIO, 0, -1};
-    char buf[160], *save = NULL, *tok, *at;
+    char buf[VT_DEVICE_SPEC_MAX], *save = NULL, *tok, *at;
     int rc = 0;
 
     if (strlen(spec) >= sizeof(buf) || !*spec || spec[0] == ',')
@@ -746,12 +758,15 @@ int vt_request_parse_device(struct vt_request *r, const char *spec, struct vt_er
             return rc;
         d.vnode = (int)vnode;
     }
-    d.bdf = tok;
+    snprintf(bdf, VT_DEVICE_SPEC_MAX, "%s", tok);
+    d.bdf = bdf;
     while (rc == 0 && (tok = strtok_r(NULL, ",", &save)))
         rc = device_attr(r, spec, tok, &d, err);
     if (rc == 0 && spec[strlen(spec) - 1] == ',')
         rc = vt_err_set(err, -EINVAL, "%s '%s': an attribute is empty", F(VT_FIELD_DEVICES), spec);
-    return rc < 0 ? rc : vt_request_add_devices(r, &d, 1, err);
+    if (rc == 0)
+        *out = d;
+    return rc;
 }
 
 static int spare_piece(void *ctx, size_t i, const char *piece, struct vt_err *err)

@@ -122,6 +122,24 @@ device-unknown-host-node)
     expect_match --vcpus 4 --vnodes 2 --memory 1G --device 0000:00:1f.2@1,model=virtio-net
     grep -Eq '^  pci [0-9a-f:.]+ node +1 +1 +ok' "$T/out" || fail "no device on node 1"
     ;;
+device-hot-remove)
+    # Two devices; QMP device_del removes one while the guest runs (PCIe
+    # native hot-plug); the probe runs again: the other is where it was, the
+    # removed one is gone from its root port's bus.
+    expect_match --vcpus 4 --vnodes 2 --memory 1G --device 0000:5e:00.0 \
+        --device 0000:3b:00.0,model=virtio-net --hot-remove 0000:3b:00.0
+    grep -q '^after the hot-remove of 0000:3b:00.0 (QMP):' "$T/out" || fail "no second probe"
+    grep -Eq '^  after: pci 0000:ff:00.0 node +1 +1 +ok' "$T/out" || fail "the other device moved"
+    ! grep -q '^  after: pci 0000:fd:00.0' "$T/out" || fail "the removed device is still predicted"
+    ;;
+device-hot-add)
+    # A spare root port on each vnode; QMP device_add puts a device on
+    # vnode 0's spare port, where the guest must see it on node 0.
+    expect_match --vcpus 4 --vnodes 2 --memory 1G --device 0000:5e:00.0 --spare-slots 1 \
+        --hot-add 0000:3b:00.0,model=virtio-net
+    grep -Eq '^  after: pci 0000:fc:00.0 node +0 +0 +ok' "$T/out" || fail "no hot-added device"
+    grep -Eq '^  after: pci 0000:fe:00.0 node +1 +1 +ok' "$T/out" || fail "the first device moved"
+    ;;
 sparse-pxms)
     expect_match --numa acpi --vcpus 6 --vnodes 3 --guest-pxms 0,2,5 --memory 1536M
     ;;

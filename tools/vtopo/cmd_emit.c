@@ -85,6 +85,13 @@ void cmd_emit_usage(FILE *out)
                  "                        <emulatorpin> for QEMU's emulator threads; auto: the\n"
                  "                        housekeeping CPUs of the guest's host nodes not\n"
                  "                        pinned to vCPUs (the default when vCPUs are pinned)\n"
+                 "Hot-plug (qemu, cloud-hypervisor):\n"
+                 "  --hot-add BDF         the commands that hot-add the plan's device BDF into\n"
+                 "                        its spare root port of a running guest booted from a\n"
+                 "                        plan with the same expanders (vtopo plan --plan DIR\n"
+                 "                        --add-device): QMP device_add (one JSON command a\n"
+                 "                        line), or ch-remote's add-device/add-net/add-disk\n"
+                 "  --hot-remove BDF      QMP device_del, or ch-remote remove-device, of it\n"
                  "Output options:\n"
                  "  --shell               qemu, cloud-hypervisor: print one shell-quoted line\n"
                  "                        instead of one argument per line\n"
@@ -111,6 +118,8 @@ enum {
     OPT_EMULATOR,
     OPT_EMULATOR_CPUS,
     OPT_SHELL,
+    OPT_HOT_ADD,
+    OPT_HOT_REMOVE,
 };
 
 /* Print s quoted for a POSIX shell when it needs quoting. */
@@ -179,6 +188,8 @@ static unsigned option_formats(int opt, const char **name)
         {OPT_EMULATOR, "--emulator", ONLY(FMT_LIBVIRT)},
         {OPT_EMULATOR_CPUS, "--emulator-cpus", ONLY(FMT_LIBVIRT)},
         {OPT_SHELL, "--shell", ONLY(FMT_QEMU) | ONLY(FMT_CHV)},
+        {OPT_HOT_ADD, "--hot-add", ONLY(FMT_QEMU) | ONLY(FMT_CHV)},
+        {OPT_HOT_REMOVE, "--hot-remove", ONLY(FMT_QEMU) | ONLY(FMT_CHV)},
     };
 
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
@@ -318,6 +329,27 @@ static int check_tables(const struct vt_layout *l, const struct vt_qemu_opts *qo
                                    "plan?): QEMU would give the guest other tables",
                                    dir, path);
     }
+    return VT_EXIT_OK;
+}
+
+/* --hot-add/--hot-remove BDF: QMP commands (one a line) or ch-remote's
+ * arguments (one a line, or one shell line). */
+static int emit_hotplug(const struct vt_layout *l, enum emit_format format,
+                        const struct vt_qemu_opts *qo, const char *bdf, bool add, bool shell)
+{
+    struct vt_strlist out = {0};
+    struct vt_err err;
+    int rc = format == FMT_QEMU ? vt_emit_qemu_hotplug(l, qo, bdf, add, &out, &err)
+                                : vt_emit_cloud_hypervisor_hotplug(l, bdf, add, &out, &err);
+
+    if (rc < 0)
+        return cli_fail("emit", &err);
+    if (format == FMT_QEMU)
+        for (size_t i = 0; i < out.count; i++)
+            puts(out.items[i]);
+    else
+        print_args(&out, shell);
+    vt_strlist_free(&out);
     return VT_EXIT_OK;
 }
 
@@ -529,6 +561,8 @@ int cmd_emit(int argc, char **argv)
         {"emulator", required_argument, NULL, OPT_EMULATOR},
         {"emulator-cpus", required_argument, NULL, OPT_EMULATOR_CPUS},
         {"shell", no_argument, NULL, OPT_SHELL},
+        {"hot-add", required_argument, NULL, OPT_HOT_ADD},
+        {"hot-remove", required_argument, NULL, OPT_HOT_REMOVE},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -548,7 +582,8 @@ int cmd_emit(int argc, char **argv)
     unsigned refused_fmts[FMT_COUNT] = {0};
     char all[128];
     enum emit_format format = FMT_QEMU;
-    bool shell = false, known = false, numa_given = false;
+    bool shell = false, known = false, numa_given = false, hot_add = false;
+    const char *hot_bdf = NULL;
     int opt, rc = VT_EXIT_OK;
 
     if (!(r = cli_request_new())) {
@@ -622,6 +657,15 @@ int cmd_emit(int argc, char **argv)
             break;
         case OPT_SHELL:
             shell = true;
+            break;
+        case OPT_HOT_ADD:
+        case OPT_HOT_REMOVE:
+            if (hot_bdf) {
+                rc = cli_usage_error("emit", "--hot-add and --hot-remove: one device at a time");
+                goto out;
+            }
+            hot_bdf = optarg;
+            hot_add = opt == OPT_HOT_ADD;
             break;
         case 'q':
             ho.quiet = true;
@@ -697,6 +741,10 @@ int cmd_emit(int argc, char **argv)
     if (format == FMT_LIBVIRT)
         warn_libvirt_vendor(l, h, lo.cpu_model, ho.quiet);
     lo.emulator_cpus = emu;
+    if (hot_bdf) {
+        rc = emit_hotplug(l, format, &qo, hot_bdf, hot_add, shell);
+        goto flush;
+    }
     switch (format) {
     case FMT_QEMU:
         rc = emit_qemu(l, &qo, shell, ho.quiet);
@@ -708,6 +756,7 @@ int cmd_emit(int argc, char **argv)
         rc = emit_text(l, h, format, &lo, ho.quiet);
         break;
     }
+flush:
     if (rc == VT_EXIT_OK && (fflush(stdout) != 0 || ferror(stdout))) {
         cli_error("emit", "cannot write the output");
         rc = VT_EXIT_SYSTEM;

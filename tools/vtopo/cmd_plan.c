@@ -12,7 +12,8 @@
 void cmd_plan_usage(FILE *out)
 {
     fprintf(out,
-            "Usage: vtopo plan --plan DIR [--json | --cpuid] [--out DIR] [--quiet]\n"
+            "Usage: vtopo plan --plan DIR [--add-device SPEC | --remove-device BDF]\n"
+            "                  [--json | --cpuid] [--out DIR] [--quiet]\n"
             "       vtopo plan [--fsroot DIR | --host FILE | --synthetic SPEC] [--acpi DIR]\n"
             "                  --vcpus N --memory SIZE [placement] [--vnode-pnodes LIST]\n"
             "                  [--vnode-memory LIST] [--shape S] [--vendor intel|amd]\n"
@@ -32,6 +33,11 @@ void cmd_plan_usage(FILE *out)
     fprintf(out, "Output:\n"
                  "  --json                the layout as JSON (docs/plan-format.md)\n"
                  "  --cpuid               every vCPU's CPUID leaves (docs/cpuid.md)\n"
+                 "  --add-device SPEC     with --plan DIR: the plan with one device more, as\n"
+                 "                        --device takes it, in a spare root port of its vnode;\n"
+                 "                        everything else as it was (for a hot-add)\n"
+                 "  --remove-device BDF   with --plan DIR: the plan without that host device, its\n"
+                 "                        root port spare; everything else as it was\n"
                  "  --out DIR             write plan.json, cpuid.txt, e820.txt and the ACPI\n"
                  "                        tables srat.dat, slit.dat, madt.dat, hmat.dat into DIR\n"
                  "  -q, --quiet           do not print warnings\n"
@@ -237,6 +243,8 @@ enum {
     OPT_JSON = OPT_PLAN_LAST + 1,
     OPT_CPUID,
     OPT_OUT,
+    OPT_ADD_DEVICE,
+    OPT_REMOVE_DEVICE,
 };
 
 int cmd_plan(int argc, char **argv)
@@ -247,6 +255,8 @@ int cmd_plan(int argc, char **argv)
         {"json", no_argument, NULL, OPT_JSON},
         {"cpuid", no_argument, NULL, OPT_CPUID},
         {"out", required_argument, NULL, OPT_OUT},
+        {"add-device", required_argument, NULL, OPT_ADD_DEVICE},
+        {"remove-device", required_argument, NULL, OPT_REMOVE_DEVICE},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -255,7 +265,7 @@ int cmd_plan(int argc, char **argv)
     struct vt_request *r = cli_request_new();
     struct vt_host *h = NULL;
     struct vt_layout *l = NULL;
-    const char *out_dir = NULL;
+    const char *out_dir = NULL, *add = NULL, *remove = NULL;
     bool json = false, cpuid = false;
     struct vt_err err;
     int opt, rc = VT_EXIT_OK;
@@ -279,6 +289,12 @@ int cmd_plan(int argc, char **argv)
         case OPT_OUT:
             out_dir = optarg;
             break;
+        case OPT_ADD_DEVICE:
+            add = optarg;
+            break;
+        case OPT_REMOVE_DEVICE:
+            remove = optarg;
+            break;
         case 'q':
             ho.quiet = true;
             break;
@@ -299,8 +315,22 @@ int cmd_plan(int argc, char **argv)
                                      "CPUID leaves too)");
         goto out;
     }
+    if ((add || remove) && (!ho.plan_dir || (add && remove))) {
+        rc = cli_usage_error("plan", "%s: %s", add ? "--add-device" : "--remove-device",
+                             add && remove ? "one device at a time (not both)"
+                                           : "it changes a plan: give it with --plan DIR");
+        goto out;
+    }
     if ((rc = cli_plan_layout("plan", &ho, r, &h, &l)) != VT_EXIT_OK)
         goto out;
+    if (add || remove) {
+        struct vt_layout *n = NULL;
+
+        if ((rc = cli_replan_device("plan", h, l, add, remove, &n)) != VT_EXIT_OK)
+            goto out;
+        vt_layout_free(l);
+        l = n;
+    }
     if (out_dir) {
         cli_defer_signals();
         rc = vt_layout_write_dir(l, h, out_dir, &err) < 0 ? cli_fail("plan", &err) : VT_EXIT_OK;

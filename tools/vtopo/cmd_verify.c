@@ -26,14 +26,16 @@ void cmd_verify_usage(FILE *out)
         "Usage: vtopo verify [plan options | --plan DIR] [--kernel PATH] [--accel auto|tcg|kvm]\n"
         "                    [--numa acpi|native] [--madt] [--table FILE]... [--tables DIR] [--out "
         "DIR]\n"
-        "                    [--timeout SECONDS] [--append PARAMS] [--quiet]\n"
+        "                    [--timeout SECONDS] [--append PARAMS]\n"
+        "                    [--hot-add DEVICE | --hot-remove BDF] [--quiet]\n"
         "\n"
         "Plan a guest, write its tables, boot a real Linux kernel under QEMU with them,\n"
         "and compare what the guest saw (read by a probe in its initramfs) with the\n"
         "plan's prediction: Linux node numbering, CPUs per node, distances, the SRAT\n"
         "memory ranges, MemTotal per node, HMAT attributes, and every CPU's APIC ID,\n"
-        "package, die, core and LLC. The plan must use --apic sdm and --mem-layout\n"
-        "qemu-q35 or qemu-pc (QEMU's).\n"
+        "package, die, core and LLC, and every planned PCI device's guest address, node\n"
+        "and local CPUs (emulated stand-ins for passed-through ones). The plan must use\n"
+        "--apic sdm and --mem-layout qemu-q35 or qemu-pc (QEMU's).\n"
         "\n");
     cli_plan_usage_options(out);
     fprintf(out,
@@ -57,6 +59,11 @@ void cmd_verify_usage(FILE *out)
             "                        (--keep DIR is its older name)\n"
             "  --timeout SECONDS     give up on the guest after this long (default 300)\n"
             "  --append PARAMS       extra guest kernel parameters\n"
+            "  --hot-add DEVICE      after the first probe, hot-add a device (as --device takes\n"
+            "                        it) into a spare root port with QMP device_add, then\n"
+            "                        compare the guest again with the plan that has it\n"
+            "                        (vtopo plan --plan DIR --add-device)\n"
+            "  --hot-remove BDF      the same with QMP device_del of the plan's device BDF\n"
             "  --require-numa        also fail (exit 1) when the guest has fewer nodes than\n"
             "                        the plan, even where check predicted it (--table)\n"
             "  --json                the comparison as JSON: rows {item, predicted, guest,\n"
@@ -83,6 +90,8 @@ enum {
     OPT_JSON,
     OPT_MISMATCHES,
     OPT_REQUIRE_NUMA,
+    OPT_HOT_ADD,
+    OPT_HOT_REMOVE,
 };
 
 enum accel { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
@@ -100,6 +109,7 @@ struct verify_opts {
     bool numa_given; /* --numa given: else native, or acpi for --madt, --table */
     bool require_numa;
     enum verify_style style;
+    const char *hot_add, *hot_remove; /* --hot-add DEVICE, --hot-remove BDF */
 };
 
 static double now_ms(void)
@@ -297,7 +307,7 @@ static bool kvm_usable(void)
 
 /* The QEMU command line: the plan's arguments, then the boot ones. */
 static int qemu_argv(const struct vt_layout *l, const struct verify_opts *o,
-                     const struct verify_assets *a, const char *initrd, bool tcg,
+                     const struct verify_assets *a, const char *initrd, const char *qmp, bool tcg,
                      struct vt_strlist *argv, struct vt_err *err)
 {
     struct vt_strlist args = {0};
@@ -327,9 +337,21 @@ static int qemu_argv(const struct vt_layout *l, const struct verify_opts *o,
                               "-initrd",     initrd,
                               "-append",     NULL};
 
-        if (asprintf(&append, "%s%s%s%s%s", BASE_KERNEL_PARAMS, *params ? " " : "", params,
-                     o->append ? " " : "", o->append ? o->append : "") < 0)
+        if (asprintf(&append, "%s%s%s%s%s%s", BASE_KERNEL_PARAMS, *params ? " " : "", params,
+                     qmp ? " vtopo.hotplug" : "", o->append ? " " : "",
+                     o->append ? o->append : "") < 0)
             goto oom;
+        if (qmp) {
+            char *sock = NULL;
+
+            if (asprintf(&sock, "unix:%s,server=on,wait=off", qmp) < 0 ||
+                vt_strlist_add(argv, "-qmp") < 0 || vt_strlist_add(argv, sock) < 0) {
+                free(sock);
+                free(append);
+                goto oom;
+            }
+            free(sock);
+        }
         boot[sizeof(boot) / sizeof(boot[0]) - 1] = append;
         for (size_t i = 0; i < sizeof(boot) / sizeof(boot[0]); i++)
             if (vt_strlist_add(argv, boot[i]) < 0) {
@@ -411,7 +433,8 @@ static const char *last_line(char *text)
 /* Boot, falling back from KVM to TCG when KVM does not work. */
 static int boot(const struct vt_layout *l, const struct verify_opts *o,
                 const struct verify_assets *a, const char *dir, const char *initrd,
-                struct verify_boot *b, bool *tcg, struct vt_err *err)
+                const struct verify_hook *hook, const char *qmp, struct verify_boot *b, bool *tcg,
+                struct vt_err *err)
 {
     bool try_kvm = o->accel == ACCEL_KVM || (o->accel == ACCEL_AUTO && kvm_usable());
     struct vt_strlist argv = {0};
@@ -419,7 +442,7 @@ static int boot(const struct vt_layout *l, const struct verify_opts *o,
 
     *tcg = !try_kvm;
     for (;;) {
-        if ((rc = qemu_argv(l, o, a, initrd, *tcg, &argv, err)) < 0)
+        if ((rc = qemu_argv(l, o, a, initrd, qmp, *tcg, &argv, err)) < 0)
             return rc;
         if (vt_strlist_add(&argv, NULL) < 0) {
             vt_strlist_free(&argv);
@@ -428,7 +451,7 @@ static int boot(const struct vt_layout *l, const struct verify_opts *o,
         argv.count--; /* the NULL terminator stays in the array */
         save_argv(dir, o->keep ? o->keep : dir, &argv);
         rc = verify_boot_run(argv.items, o->timeout, *tcg || o->accel == ACCEL_KVM ? 0 : 30,
-                             o->ho.quiet, b, err);
+                             o->ho.quiet, hook, b, err);
         vt_strlist_free(&argv);
         if (rc < 0)
             return rc;
@@ -463,6 +486,8 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
         {"json", no_argument, NULL, OPT_JSON},
         {"mismatches-only", no_argument, NULL, OPT_MISMATCHES},
         {"require-numa", no_argument, NULL, OPT_REQUIRE_NUMA},
+        {"hot-add", required_argument, NULL, OPT_HOT_ADD},
+        {"hot-remove", required_argument, NULL, OPT_HOT_REMOVE},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -525,6 +550,13 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
             break;
         case OPT_MISMATCHES:
             o->style = VERIFY_MISMATCHES;
+            break;
+        case OPT_HOT_ADD:
+        case OPT_HOT_REMOVE:
+            if (o->hot_add || o->hot_remove)
+                return cli_usage_error("verify",
+                                       "--hot-add and --hot-remove: one device at a time");
+            *(opt == OPT_HOT_ADD ? &o->hot_add : &o->hot_remove) = optarg;
             break;
         case OPT_REQUIRE_NUMA:
             o->require_numa = true;
@@ -628,12 +660,29 @@ static size_t planned_nodes(const struct vt_layout *l)
 /* What the guest reported against the prediction, the timings and the
  * verdict on stdout (a table, its mismatches only, or JSON); the exit
  * status. */
+/* A hot-plug during the boot: what it did, and the plan and view after it. */
+struct hotplug {
+    char what[128]; /* "the hot-add of 0000:3b:00.0" */
+    const struct vt_layout *after;
+    struct vt_guest_view want; /* the prediction after it */
+    char qmp_socket[4200];
+    struct vt_strlist qmp;
+};
+
+static int hotplug_now(void *ctx, struct vt_err *err)
+{
+    const struct hotplug *hp = ctx;
+
+    return verify_qmp(hp->qmp_socket, &hp->qmp, err);
+}
+
 static int report(const struct verify_opts *o, const struct verify_opts *opts,
                   const struct vt_layout *l, const struct vt_guest_view *want,
                   const struct verify_boot *b, bool tcg, double t_plan, double t_prep,
-                  size_t initrd_size)
+                  size_t initrd_size, const struct hotplug *hp)
 {
-    struct vt_guest_view got = {0};
+    struct vt_guest_view got = {0}, got_after = {0};
+    char *second = NULL;
     double t0 = now_ms(), t_cmp;
     size_t mismatches, planned = planned_nodes(l);
     bool json = o->style == VERIFY_JSON, numa_lost;
@@ -641,8 +690,21 @@ static int report(const struct verify_opts *o, const struct verify_opts *opts,
     const char *verdict;
     int rc;
 
-    if (verify_parse_console(b->console, &got, &err) < 0)
+    /* After a hot-plug the probe ran twice: the console up to the first
+     * one's end, and what follows. */
+    if (hp && (second = strstr(b->console, "VTP end"))) {
+        second += strcspn(second, "\n");
+        if (verify_parse_console(second, &got_after, &err) < 0)
+            return cli_fail("verify", &err);
+        *second = '\0';
+    }
+    rc = verify_parse_console(b->console, &got, &err);
+    if (second)
+        *second = '\n';
+    if (rc < 0) {
+        vt_guest_view_free(&got_after);
         return cli_fail("verify", &err);
+    }
     if (json) {
         printf("{\n  \"format\": \"vtopo-verify\",\n  \"vcpus\": %zu,\n  \"memory_bytes\": %" PRIu64
                ",\n  \"vnodes\": %zu,\n  \"accel\": \"%s\",\n  \"tables\": \"%s\",\n"
@@ -660,6 +722,15 @@ static int report(const struct verify_opts *o, const struct verify_opts *opts,
                o->ntables ? "what 'vtopo check' says Linux does with the tables" : "the plan");
     }
     mismatches = verify_compare(want, &got, vt_layout_memory(l), o->style, stdout);
+    if (hp) {
+        if (o->style != VERIFY_JSON)
+            printf("after %s (QMP%s%s):\n", hp->what, b->hook_failed ? " failed: " : "",
+                   b->hook_failed ? b->hook_err.msg : "");
+        mismatches += verify_compare_more(&hp->want, &got_after, vt_layout_memory(l), o->style,
+                                          "after:", stdout);
+        if (b->hook_failed)
+            mismatches++;
+    }
     t_cmp = now_ms() - t0;
     numa_lost = o->require_numa && got.complete && got.nnodes < planned;
     verdict = mismatches ? "mismatch" : numa_lost ? "numa lost" : "match";
@@ -692,7 +763,36 @@ static int report(const struct verify_opts *o, const struct verify_opts *opts,
         print_guest_log(b->console);
     rc = mismatches || numa_lost ? VT_EXIT_PROBLEMS : VT_EXIT_OK;
     vt_guest_view_free(&got);
+    vt_guest_view_free(&got_after);
     return rc;
+}
+
+/* --hot-add/--hot-remove: the plan after it, its prediction and the QMP
+ * commands (for the boot's QEMU: stand-ins as the boot has them). */
+static int hotplug_prepare(const struct verify_opts *o, const struct vt_host *h,
+                           const struct vt_layout *l, struct hotplug *hp)
+{
+    struct vt_layout *after = NULL;
+    const char *bdf;
+    struct vt_err err;
+    int rc;
+
+    if (o->ntables || o->qo.numa != VT_QEMU_NUMA_NATIVE)
+        return cli_usage_error("verify",
+                               "%s goes with --numa native and no --table (a device's "
+                               "node needs QEMU's own -numa nodes)",
+                               o->hot_add ? "--hot-add" : "--hot-remove");
+    if ((rc = cli_replan_device("verify", h, l, o->hot_add, o->hot_remove, &after)) != VT_EXIT_OK)
+        return rc;
+    hp->after = after;
+    bdf = o->hot_add ? vt_layout_device(after, vt_layout_device_count(after) - 1)->host_bdf
+                     : o->hot_remove;
+    snprintf(hp->what, sizeof(hp->what), "the hot-%s of %s", o->hot_add ? "add" : "remove", bdf);
+    if (vt_emit_qemu_hotplug(o->hot_add ? after : l, &o->qo, bdf, o->hot_add != NULL, &hp->qmp,
+                             &err) < 0 ||
+        vt_guest_view_of_layout(after, NULL, 0, true, &hp->want, &err) < 0)
+        return cli_fail("verify", &err);
+    return VT_EXIT_OK;
 }
 
 static int run(const struct verify_opts *o, struct vt_request *r)
@@ -711,10 +811,14 @@ static int run(const struct verify_opts *o, struct vt_request *r)
     struct vt_dirset keep;
     const char *keep_files[KEEP_FILES_MAX + 1];
     struct verify_opts opts = *o;
+    struct hotplug hp = {0};
+    struct verify_hook hook = {"VTP end", "hot-plugging", hotplug_now, &hp};
     struct vt_err err;
     int rc;
 
     if ((rc = cli_plan_layout("verify", &o->ho, r, &h, &l)) != VT_EXIT_OK)
+        goto out;
+    if ((o->hot_add || o->hot_remove) && (rc = hotplug_prepare(o, h, l, &hp)) != VT_EXIT_OK)
         goto out;
     /* From here files are made: a termination signal stops the boot, the
      * files are cleaned up or kept whole, and then it acts. */
@@ -762,7 +866,12 @@ static int run(const struct verify_opts *o, struct vt_request *r)
         goto out;
     }
     t_prep = now_ms() - t0;
-    if (boot(l, &opts, &a, dir, initrd, &b, &tcg, &err) < 0) {
+    if (hp.after && cli_path(hp.qmp_socket, sizeof(hp.qmp_socket), dir, "qmp.sock", &err) < 0) {
+        rc = cli_fail("verify", &err);
+        goto out;
+    }
+    if (boot(l, &opts, &a, dir, initrd, hp.after ? &hook : NULL, hp.after ? hp.qmp_socket : NULL,
+             &b, &tcg, &err) < 0) {
         rc = cli_fail("verify", &err);
         goto out;
     }
@@ -774,7 +883,7 @@ static int run(const struct verify_opts *o, struct vt_request *r)
         rc = VT_EXIT_SYSTEM;
         goto out;
     }
-    rc = report(o, &opts, l, &want, &b, tcg, t_plan, t_prep, initrd_size);
+    rc = report(o, &opts, l, &want, &b, tcg, t_plan, t_prep, initrd_size, hp.after ? &hp : NULL);
 out:
     /* What was made is kept, whatever the verdict: it is for looking into. */
     if (keeping) {
@@ -791,6 +900,9 @@ out:
     if (made_dir)
         nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     vt_guest_view_free(&want);
+    vt_guest_view_free(&hp.want);
+    vt_strlist_free(&hp.qmp);
+    vt_layout_free((struct vt_layout *)hp.after);
     vt_check_free(check);
     tables_free(&t);
     verify_boot_free(&b);

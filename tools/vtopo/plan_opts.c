@@ -265,3 +265,32 @@ int cli_plan_layout(const char *cmd, const struct cli_host_opts *ho, const struc
             fprintf(stderr, "vtopo %s: warning: %s\n", cmd, vt_layout_warning(*l, i));
     return VT_EXIT_OK;
 }
+
+int cli_replan_device(const char *cmd, const struct vt_host *h, const struct vt_layout *l,
+                      const char *add, const char *remove, struct vt_layout **out)
+{
+    struct vt_request *r = NULL;
+    struct vt_layout *n = NULL;
+    struct vt_err err;
+    int rc;
+
+    if (add) {
+        struct vt_device_request d;
+        char bdf[VT_DEVICE_SPEC_MAX];
+
+        rc = vt_device_request_parse(vt_layout_request(l), add, &d, bdf, &err);
+        if (rc == 0)
+            rc = vt_layout_request_with_device(l, h, &d, &r, &err);
+    } else {
+        rc = vt_layout_request_without_device(l, remove, &r, &err);
+    }
+    if (rc == 0) {
+        vt_request_name_fields(r, cli_field_flags);
+        rc = vt_plan(h, r, &n, &err);
+    }
+    vt_request_free(r);
+    if (rc < 0)
+        return cli_fail(cmd, &err);
+    *out = n;
+    return VT_EXIT_OK;
+}

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -236,11 +238,26 @@ void verify_assets_free(struct verify_assets *a)
 
 /* ---- initramfs ------------------------------------------------------------- */
 
-static const char init_script[] = "#!/bin/busybox sh\n"
-                                  "/bin/busybox mount -t proc proc /proc\n"
-                                  "/bin/busybox mount -t sysfs sysfs /sys\n"
-                                  "/bin/vtopo-probe\n"
-                                  "/bin/busybox poweroff -f\n";
+/* The probe, and with vtopo.hotplug on the kernel command line (verify
+ * --hot-add, --hot-remove) the probe again once the PCI devices change
+ * (verify hot-plugs one after the first probe's end; at most 120 s). */
+static const char init_script[] =
+    "#!/bin/busybox sh\n"
+    "/bin/busybox mount -t proc proc /proc\n"
+    "/bin/busybox mount -t sysfs sysfs /sys\n"
+    "/bin/vtopo-probe\n"
+    "if /bin/busybox grep -q vtopo.hotplug /proc/cmdline; then\n"
+    "  n=$(/bin/busybox ls /sys/bus/pci/devices | /bin/busybox wc -l)\n"
+    "  i=0\n"
+    "  while [ \"$(/bin/busybox ls /sys/bus/pci/devices | /bin/busybox wc -l)\" = \"$n\" ] &&\n"
+    "        [ $i -lt 1200 ]; do\n"
+    "    /bin/busybox sleep 0.1\n"
+    "    i=$((i + 1))\n"
+    "  done\n"
+    "  /bin/busybox sleep 1\n"
+    "  /bin/vtopo-probe\n"
+    "fi\n"
+    "/bin/busybox poweroff -f\n";
 
 static void cpio_entry(FILE *b, unsigned ino, unsigned mode, unsigned rdev_major,
                        unsigned rdev_minor, const char *name, const void *data, size_t len)
@@ -323,9 +340,72 @@ static const struct {
     {"VTP end", "probe done"},
 };
 
-int verify_boot_run(char *const *argv, unsigned timeout_s, unsigned kvm_grace_s, bool quiet,
-                    struct verify_boot *b, struct vt_err *err)
+/* ---- QMP ---------------------------------------------------------------------- */
+
+/* One reply line to the last command: events ("event") are skipped. */
+static int qmp_reply(int fd, char *buf, size_t size, struct vt_err *err)
 {
+    size_t len = 0;
+
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        char *nl;
+        ssize_t n;
+
+        if (poll(&p, 1, 10000) <= 0)
+            return vt_err_set(err, -ETIMEDOUT, "QMP: no reply in 10 s");
+        if ((n = read(fd, buf + len, size - 1 - len)) <= 0)
+            return vt_err_set(err, -EIO, "QMP: the connection closed");
+        len += (size_t)n;
+        buf[len] = '\0';
+        while ((nl = strchr(buf, '\n'))) {
+            *nl = '\0';
+            if (strstr(buf, "\"return\"") || strstr(buf, "\"QMP\""))
+                return 0;
+            if (strstr(buf, "\"error\""))
+                return vt_err_set(err, -EINVAL, "QMP: %.300s", buf);
+            len -= (size_t)(nl + 1 - buf);
+            memmove(buf, nl + 1, len + 1);
+        }
+        if (len + 1 >= size)
+            len = 0; /* an overlong line: not a reply we wait for */
+    }
+}
+
+int verify_qmp(const char *socket_path, const struct vt_strlist *commands, struct vt_err *err)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    char buf[4096];
+    int fd, rc = 0;
+
+    if (strlen(socket_path) >= sizeof(sa.sun_path))
+        return vt_err_set(err, -ENAMETOOLONG, "QMP socket path %s is too long", socket_path);
+    strcpy(sa.sun_path, socket_path);
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+        return vt_err_set(err, -errno, "QMP: socket: %s", strerror(errno));
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        rc = vt_err_set(err, -errno, "QMP: cannot connect to %s: %s", socket_path, strerror(errno));
+        close(fd);
+        return rc;
+    }
+    /* The greeting, then capabilities negotiation, then each command. */
+    rc = qmp_reply(fd, buf, sizeof(buf), err);
+    for (size_t i = 0; rc == 0 && i <= commands->count; i++) {
+        const char *c = i ? commands->items[i - 1] : "{\"execute\": \"qmp_capabilities\"}";
+
+        if (dprintf(fd, "%s\n", c) < 0)
+            rc = vt_err_set(err, -errno, "QMP: cannot send: %s", strerror(errno));
+        else
+            rc = qmp_reply(fd, buf, sizeof(buf), err);
+    }
+    close(fd);
+    return rc;
+}
+
+int verify_boot_run(char *const *argv, unsigned timeout_s, unsigned kvm_grace_s, bool quiet,
+                    const struct verify_hook *hook, struct verify_boot *b, struct vt_err *err)
+{
+    bool hooked = false;
     int pipefd[2], status = 0;
     size_t stage = 0, cap = 0, from = 0;
     double start = now_s();
@@ -402,6 +482,14 @@ int verify_boot_run(char *const *argv, unsigned timeout_s, unsigned kvm_grace_s,
             from = b->console_len > 64 ? b->console_len - 64 : 0;
             b->console_len += (size_t)n;
             b->console[b->console_len] = '\0';
+            if (hook && !hooked && strstr(b->console + from, hook->marker)) {
+                hooked = true;
+                if (!quiet)
+                    fprintf(stderr, tty ? " %s (%.1f s)..." : "vtopo verify: %s (%.1f s)\n",
+                            hook->what, now_s() - start);
+                if (hook->fn(hook->ctx, &b->hook_err) < 0)
+                    b->hook_failed = true;
+            }
             while (stage < sizeof(stages) / sizeof(stages[0]) &&
                    strstr(b->console + from, stages[stage].marker)) {
                 if (!quiet)

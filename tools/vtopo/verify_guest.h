@@ -40,6 +40,8 @@ enum verify_boot_status {
 
 struct verify_boot {
     enum verify_boot_status status;
+    bool hook_failed; /* the hook returned an error (hook_err) */
+    struct vt_err hook_err;
     int exit_code; /* QEMU's exit status (-1 when killed) */
     char *console; /* everything QEMU and the guest printed (malloc'd) */
     size_t console_len;
@@ -50,8 +52,18 @@ struct verify_boot {
 /* Boot QEMU with argv (NULL-terminated) and collect its console; progress
  * goes to stderr unless quiet. A KVM boot that prints nothing within
  * kvm_grace seconds counts as failed (0 = no such limit). */
+/* Something to do once, when the console first shows marker (e.g. hot-plug
+ * a device after the first probe: "VTP end"). */
+struct verify_hook {
+    const char *marker, *what; /* what: the progress line's words */
+    int (*fn)(void *ctx, struct vt_err *err);
+    void *ctx;
+};
 int verify_boot_run(char *const *argv, unsigned timeout_s, unsigned kvm_grace_s, bool quiet,
-                    struct verify_boot *b, struct vt_err *err);
+                    const struct verify_hook *hook, struct verify_boot *b, struct vt_err *err);
+/* Send QMP commands (each a JSON object) to the QEMU listening on
+ * socket_path, after the capabilities negotiation; each must succeed. */
+int verify_qmp(const char *socket_path, const struct vt_strlist *commands, struct vt_err *err);
 void verify_boot_free(struct verify_boot *b);
 
 #endif

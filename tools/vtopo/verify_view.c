@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -356,6 +357,7 @@ struct cmp {
     FILE *out;
     enum verify_style style;
     size_t mismatches, rows;
+    const char *prefix; /* before each item, or "" */
 };
 
 /* A JSON string of text vtopo made (names, numbers, lists: no control
@@ -371,8 +373,11 @@ static void json_str(FILE *out, const char *s)
     fputc('"', out);
 }
 
-static void row(struct cmp *c, const char *item, const char *want, const char *got, bool ok)
+static void row(struct cmp *c, const char *item0, const char *want, const char *got, bool ok)
 {
+    char item[160];
+
+    snprintf(item, sizeof(item), "%s%s", c->prefix, item0);
     if (!ok)
         c->mismatches++;
     if (c->style == VERIFY_JSON) {
@@ -539,13 +544,14 @@ static void cmp_cpu(struct cmp *c, const struct vt_guest_cpu *w, const struct vt
     }
 }
 
-size_t verify_compare(const struct vt_guest_view *want, const struct vt_guest_view *got,
-                      uint64_t total_ram, enum verify_style style, FILE *out)
+static size_t compare(const struct vt_guest_view *want, const struct vt_guest_view *got,
+                      uint64_t total_ram, struct cmp c)
 {
-    struct cmp c = {out, style, 0, 0};
     char ws[32], gs[32];
+    FILE *out = c.out;
+    enum verify_style style = c.style;
 
-    if (style != VERIFY_JSON)
+    if (style != VERIFY_JSON && !*c.prefix)
         fprintf(out, "  %-28s %-24s %-24s %s\n", "item", "predicted", "guest", "");
     row(&c, "SRAT", verdict_name(want->srat), verdict_name(got->srat), want->srat == got->srat);
     row(&c, "SLIT", verdict_name(want->slit), verdict_name(got->slit), want->slit == got->slit);
@@ -593,6 +599,23 @@ size_t verify_compare(const struct vt_guest_view *want, const struct vt_guest_vi
         row(&c, item, wl, gl,
             g && g->local_cpus && w->local_cpus && vt_bitmap_equal(w->local_cpus, g->local_cpus));
     }
+    /* Nothing unplanned behind the expanders' root ports (a device
+     * hot-removed is gone). */
+    for (size_t j = 0; want->pci_port_buses && j < got->npci; j++) {
+        unsigned dom, bus, dev, fn;
+        bool planned = false;
+        char item[96];
+
+        if (sscanf(got->pci[j].bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4 || dom ||
+            !vt_bitmap_isset(want->pci_port_buses, bus))
+            continue;
+        for (size_t i = 0; i < want->npci; i++)
+            planned |= !strcmp(want->pci[i].bdf, got->pci[j].bdf);
+        if (planned)
+            continue;
+        snprintf(item, sizeof(item), "pci %s", got->pci[j].bdf);
+        row(&c, item, "(none: not planned)", "present", false);
+    }
     if (want->cpus) {
         snprintf(ws, sizeof(ws), "%zu", want->ncpus);
         snprintf(gs, sizeof(gs), "%zu", got->ncpus);
@@ -607,4 +630,20 @@ size_t verify_compare(const struct vt_guest_view *want, const struct vt_guest_vi
         }
     }
     return c.mismatches;
+}
+
+size_t verify_compare(const struct vt_guest_view *want, const struct vt_guest_view *got,
+                      uint64_t total_ram, enum verify_style style, FILE *out)
+{
+    return compare(want, got, total_ram, (struct cmp){out, style, 0, 0, ""});
+}
+
+size_t verify_compare_more(const struct vt_guest_view *want, const struct vt_guest_view *got,
+                           uint64_t total_ram, enum verify_style style, const char *prefix,
+                           FILE *out)
+{
+    char p[64];
+
+    snprintf(p, sizeof(p), "%s ", prefix);
+    return compare(want, got, total_ram, (struct cmp){out, style, 0, 1, p});
 }

@@ -25,5 +25,10 @@ enum verify_style { VERIFY_TABLE, VERIFY_MISMATCHES, VERIFY_JSON };
  * return the number of mismatches. */
 size_t verify_compare(const struct vt_guest_view *want, const struct vt_guest_view *got,
                       uint64_t total_ram, enum verify_style style, FILE *out);
+/* The same for a second probe of one boot (after a hot-plug): each item
+ * named "PREFIX item", JSON rows continuing the first comparison's. */
+size_t verify_compare_more(const struct vt_guest_view *want, const struct vt_guest_view *got,
+                           uint64_t total_ram, enum verify_style style, const char *prefix,
+                           FILE *out);
 
 #endif
