@@ -71,6 +71,13 @@ VT_API int vt_acpi_madt(const struct vt_layout *l, const struct vt_acpi_options 
                         size_t *len, struct vt_err *err);
 VT_API int vt_acpi_hmat(const struct vt_layout *l, const struct vt_acpi_options *o, uint8_t **data,
                         size_t *len, struct vt_err *err);
+/* An SSDT giving each PCI expander's host bridge in QEMU's DSDT (\_SB.PCxx,
+ * xx its bus number) the _PXM of its vnode: QEMU writes one only for its
+ * own -numa nodes, so with our SRAT (QEMU's acpi mode) the guest learns a
+ * device's node from this table. Scope(\_SB.PCxx) { Name(_PXM, pxm) } per
+ * expander; -EINVAL when the plan has none. */
+VT_API int vt_acpi_ssdt_pxm(const struct vt_layout *l, const struct vt_acpi_options *o,
+                            uint8_t **data, size_t *len, struct vt_err *err);
 
 #ifdef __cplusplus
 }

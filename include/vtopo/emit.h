@@ -66,6 +66,7 @@ enum vt_plan_file {
     VT_PLAN_FILE_MADT,  /* madt.dat */
     VT_PLAN_FILE_HMAT,  /* hmat.dat */
     VT_PLAN_FILE_HOST,  /* host.json (with a host) */
+    VT_PLAN_FILE_SSDT,  /* ssdt.dat (with PCI expanders: vt_acpi_ssdt_pxm) */
     VT_PLAN_FILE_COUNT
 };
 /* The ACPI tables are the files SRAT to HMAT. */

@@ -378,7 +378,7 @@ static const char *const plan_files[] = {
     [VT_PLAN_FILE_JSON] = "plan.json",    [VT_PLAN_FILE_SRAT] = ACPI_FILE_SRAT,
     [VT_PLAN_FILE_SLIT] = ACPI_FILE_SLIT, [VT_PLAN_FILE_MADT] = ACPI_FILE_MADT,
     [VT_PLAN_FILE_HMAT] = ACPI_FILE_HMAT, [VT_PLAN_FILE_HOST] = "host.json",
-    [VT_PLAN_FILE_COUNT] = NULL};
+    [VT_PLAN_FILE_SSDT] = ACPI_FILE_SSDT, [VT_PLAN_FILE_COUNT] = NULL};
 
 const char *vt_plan_file_of_table(const char *signature)
 {
@@ -460,6 +460,12 @@ static int render_file(const struct vt_layout *l, const struct plan_host *ph, si
     }
     case VT_PLAN_FILE_HOST:
         return atomic_file_write(f, ph->json, strlen(ph->json), err);
+    case VT_PLAN_FILE_SSDT:
+        if ((rc = vt_acpi_ssdt_pxm(l, NULL, &table, &tlen, err)) < 0)
+            return rc;
+        rc = atomic_file_write(f, table, tlen, err);
+        free(table);
+        return rc;
     default:
         if ((rc = tables[i - VT_PLAN_FILE_SRAT](l, NULL, &table, &tlen, err)) < 0)
             return rc;
@@ -473,7 +479,8 @@ static int render_file(const struct vt_layout *l, const struct plan_host *ph, si
 }
 
 /* The files into dir: each replaced atomically, or with fresh (dir is a new
- * set's directory) created in place; host.json only with a host. */
+ * set's directory) created in place; host.json only with a host, ssdt.dat
+ * only with PCI expanders. */
 static int write_files(const struct vt_layout *l, const struct vt_host *h, const char *dir,
                        bool fresh, struct vt_err *err)
 {
@@ -488,7 +495,8 @@ static int write_files(const struct vt_layout *l, const struct vt_host *h, const
         char path[PATH_MAX];
         struct atomic_file f;
 
-        if (i == VT_PLAN_FILE_HOST && !ph.json)
+        if ((i == VT_PLAN_FILE_HOST && !ph.json) ||
+            (i == VT_PLAN_FILE_SSDT && !vt_layout_expander_count(l)))
             continue;
         if ((rc = path_fmt(path, sizeof(path), err, "%s/%s", dir, plan_files[i])) < 0 ||
             (rc = (fresh ? atomic_file_begin_new : atomic_file_begin)(&f, path, err)) < 0)

@@ -144,12 +144,7 @@ static int check_layout(const struct vt_layout *l, const struct vt_qemu_opts *o,
                           "tables directory '%s' has one (write the tables to a directory "
                           "without ':')",
                           o->tables_dir);
-    if (o->numa == VT_QEMU_NUMA_ACPI && vt_layout_expander_count(l))
-        return vt_err_set(err, -EINVAL,
-                          "QEMU writes an expander bus's _PXM only from its own -numa nodes, "
-                          "so the plan's devices (%s, %s) need %s native",
-                          F(VT_FIELD_DEVICES), F(VT_FIELD_SPARE_SLOTS), F(VT_FIELD_QEMU_NUMA));
-    for (size_t k = 0; k < vt_layout_expander_count(l); k++)
+    for (size_t k = 0; o->numa == VT_QEMU_NUMA_NATIVE && k < vt_layout_expander_count(l); k++)
         if (vt_layout_expander(l, k)->vnode > QEMU_MAX_PXB_NODE)
             return vt_err_set(err, -EINVAL,
                               "QEMU's DSDT holds an expander bus's node in 8 bits, so a device "
@@ -269,7 +264,8 @@ static int acpi_table_arg(struct vt_strlist *a, const char *dir, const char *nam
     return rc ? -ENOMEM : 0;
 }
 
-static int acpi_numa_args(const struct vt_qemu_opts *o, struct vt_strlist *a)
+static int acpi_numa_args(const struct vt_layout *l, const struct vt_qemu_opts *o,
+                          struct vt_strlist *a)
 {
     const char *dir = o->tables_dir ? o->tables_dir : ".";
     int rc = 0;
@@ -280,6 +276,8 @@ static int acpi_numa_args(const struct vt_qemu_opts *o, struct vt_strlist *a)
         rc |= acpi_table_arg(a, dir, vt_layout_file_name(VT_PLAN_FILE_HMAT));
     if (o->madt)
         rc |= acpi_table_arg(a, dir, vt_layout_file_name(VT_PLAN_FILE_MADT));
+    if (vt_layout_expander_count(l))
+        rc |= acpi_table_arg(a, dir, vt_layout_file_name(VT_PLAN_FILE_SSDT));
     return rc ? -ENOMEM : 0;
 }
 
@@ -288,8 +286,8 @@ static const char *const qemu_device_model[] = {"vfio-pci", "nvme", "virtio-net-
                                                 "virtio-blk-pci"};
 
 /* One planned device's -device value (its root port vt_rpV_S, its id
- * vt_devI); the emulated models take their queues, virtio-blk a drive the
- * user gives (vt_drvI). */
+ * vt_dev_NAME); the emulated models take their queues, virtio-blk a drive
+ * the user gives (vt_drv_NAME). */
 static int qemu_device_value(const struct vt_device *d, bool stand_in, char *buf, size_t size)
 {
     enum vt_device_model m = stand_in && d->model == VT_DEVICE_VFIO ? VT_DEVICE_NVME : d->model;
@@ -332,8 +330,12 @@ static int pci_args(const struct vt_layout *l, const struct vt_qemu_opts *o, str
         const struct vt_pci_expander *e = vt_layout_expander(l, k);
 
         rc |= strlist_addf(a, "-device");
-        rc |= strlist_addf(a, "pxb-pcie,id=vt_pxb%u,bus=pcie.0,bus_nr=%u,numa_node=%u", e->vnode,
-                           e->bus_nr, e->vnode);
+        /* In the acpi mode QEMU has no nodes: our SSDT gives the _PXM. */
+        if (o->numa == VT_QEMU_NUMA_NATIVE)
+            rc |= strlist_addf(a, "pxb-pcie,id=vt_pxb%u,bus=pcie.0,bus_nr=%u,numa_node=%u",
+                               e->vnode, e->bus_nr, e->vnode);
+        else
+            rc |= strlist_addf(a, "pxb-pcie,id=vt_pxb%u,bus=pcie.0,bus_nr=%u", e->vnode, e->bus_nr);
         /* (chassis, slot) pairs are unique machine-wide: the expander's bus
          * number is the chassis. */
         for (unsigned p = 0; p < e->ports; p++) {
@@ -441,7 +443,7 @@ int vt_emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *o, struct
     } else {
         rc |= strlist_addf(&a, "%" PRIu64 "M", vt_layout_memory(l) >> 20);
     }
-    rc |= o->numa == VT_QEMU_NUMA_NATIVE ? native_numa_args(l, o, &a) : acpi_numa_args(o, &a);
+    rc |= o->numa == VT_QEMU_NUMA_NATIVE ? native_numa_args(l, o, &a) : acpi_numa_args(l, o, &a);
     rc |= pci_args(l, o, &a);
     if (!rc && warnings)
         rc = qemu_warnings(l, o, warnings);

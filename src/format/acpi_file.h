@@ -14,6 +14,8 @@
 #define ACPI_FILE_SLIT "slit.dat"
 #define ACPI_FILE_MADT "madt.dat"
 #define ACPI_FILE_HMAT "hmat.dat"
+/* Not a NUMA table check reads: the expanders' _PXM (QEMU's acpi mode). */
+#define ACPI_FILE_SSDT "ssdt.dat"
 /* The plan-directory file name of the table with signature sig (4 bytes:
  * SRAT, SLIT, APIC, HMAT), or NULL. */
 const char *acpi_file_of_signature(const char *sig);

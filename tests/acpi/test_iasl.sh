@@ -117,5 +117,24 @@ expect_dsl hotplug-gi hmat "Initiator Proximity Domain List : 00000002" \
     "Target Proximity Domain List : 00000002"
 expect_dsl hotplug-gi slit "Localities : 0000000000000003"
 
+# Devices: the SSDT that gives each expander's host bridge in QEMU's DSDT
+# (\_SB.PCxx, xx its bus number) its vnode's _PXM, iasl's own decoding of
+# our AML; PXMs 0, 2 and 5 take the Zero, Byte and Byte encodings, 300 a
+# Word. Expanders from bus 255 down: vnode 2 (1 port) at 0xFE, vnode 1 at
+# 0xFC, vnode 0 at 0xFA.
+check devices-ssdt --synthetic 'sockets=3,cores=2,devices=nvme@0,nvme@1,nvme@2' --vcpus 6 \
+    --vnodes 3 --guest-pxms 0,2,300 --memory 3G --mem-layout qemu-q35 \
+    --device 0000:01:00.0 --device 0000:02:00.0 --device 0000:03:00.0
+(cd "$T/devices-ssdt" && iasl -d ssdt.dat >ssdt.log 2>&1)
+expect_dsl devices-ssdt ssdt 'DefinitionBlock ("", "SSDT", 2,' 'Scope (\_SB.PCFA)' \
+    'Name (_PXM, Zero)' 'Scope (\_SB.PCFC)' 'Name (_PXM, 0x02)' 'Scope (\_SB.PCFE)' \
+    'Name (_PXM, 0x012C)'
+if grep -qiE 'error|warning|checksum' "$T/devices-ssdt/ssdt.log"; then
+    echo "FAIL: devices-ssdt: iasl: $(grep -iE 'error|warning|checksum' "$T/devices-ssdt/ssdt.log" | head -2)"
+    fail=$((fail + 1))
+else
+    pass=$((pass + 1))
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -140,6 +140,17 @@ device-hot-add)
     grep -Eq '^  after: pci 0000:fc:00.0 node +0 +0 +ok' "$T/out" || fail "no hot-added device"
     grep -Eq '^  after: pci 0000:fe:00.0 node +1 +1 +ok' "$T/out" || fail "the first device moved"
     ;;
+devices-sparse-pxms)
+    # Our SRAT with PXMs 0, 2, 5 (QEMU's acpi mode has no -numa nodes, so
+    # our SSDT gives each expander's host bridge its _PXM); three devices,
+    # one on each node.
+    expect_match --numa acpi --vcpus 6 --vnodes 3 --guest-pxms 0,2,5 --memory 1536M \
+        --device 0000:5e:00.0 --device 0000:3b:00.0,model=virtio-net \
+        --device 0000:00:1f.2@2,model=virtio-blk
+    grep -Eq '^  node 2 pxm +5 +5 +ok' "$T/out" || fail "no node of PXM 5"
+    [ "$(grep -Ec '^  pci [0-9a-f:.]+ node +([0-2]) +\1 +ok' "$T/out")" = 3 ] ||
+        fail "expected three devices on their nodes"
+    ;;
 sparse-pxms)
     expect_match --numa acpi --vcpus 6 --vnodes 3 --guest-pxms 0,2,5 --memory 1536M
     ;;

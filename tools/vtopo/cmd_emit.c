@@ -293,7 +293,8 @@ static int check_tables(const struct vt_layout *l, const struct vt_qemu_opts *qo
     } tables[] = {{VT_PLAN_FILE_SRAT, vt_acpi_srat},
                   {VT_PLAN_FILE_SLIT, vt_acpi_slit},
                   {VT_PLAN_FILE_HMAT, vt_acpi_hmat},
-                  {VT_PLAN_FILE_MADT, vt_acpi_madt}};
+                  {VT_PLAN_FILE_MADT, vt_acpi_madt},
+                  {VT_PLAN_FILE_SSDT, vt_acpi_ssdt_pxm}};
     const char *dir = qo->tables_dir ? qo->tables_dir : ".";
     struct vt_err err;
 
@@ -304,7 +305,8 @@ static int check_tables(const struct vt_layout *l, const struct vt_qemu_opts *qo
         size_t have_len = 0, want_len = 0;
         bool same;
 
-        if ((i == 2 && !qo->hmat) || (i == 3 && !qo->madt))
+        if ((i == 2 && !qo->hmat) || (i == 3 && !qo->madt) ||
+            (i == 4 && !vt_layout_expander_count(l)))
             continue;
         if (cli_path(path, sizeof(path), dir, name, &err) < 0)
             return cli_fail("emit", &err);

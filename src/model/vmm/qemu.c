@@ -1,6 +1,7 @@
 /* QEMU's x86 CPU slots, its own SRAT and its device-memory region
  * (qemu.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "model/vmm/qemu.h"
@@ -75,4 +76,9 @@ int qemu_srat(const unsigned *slot_node, size_t nslots, const struct qemu_srat_r
     }
     srat->n = n;
     return 0;
+}
+
+void qemu_pxb_acpi_name(unsigned bus_nr, char name[5])
+{
+    snprintf(name, 5, "PC%02X", bus_nr & 0xff);
 }

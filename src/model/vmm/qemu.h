@@ -47,6 +47,10 @@ uint64_t qemu_device_memory_end(uint64_t base, uint64_t bytes, size_t nslots);
 /* hw/i386/acpi-build.c build_dsdt keeps an expander bus's numa_node in a
  * uint8_t: the highest node a pxb-pcie's _PXM can name. */
 #define QEMU_MAX_PXB_NODE 255
+/* The ACPI name of an expander bus's host bridge in QEMU's DSDT
+ * (build_dsdt: aml_device("PC%.02X", bus_num)): "PCFD" for bus 0xfd, under
+ * \_SB; with -numa it holds _PXM = numa_node, without none. */
+void qemu_pxb_acpi_name(unsigned bus_nr, char name[5]);
 
 /* One node's memory as QEMU's SRAT lists it: [start, end). */
 struct qemu_srat_range {
