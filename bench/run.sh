@@ -12,12 +12,14 @@
 # and GPA lookups; then, when valgrind is installed, callgrind's instruction
 # count of `vtopo plan ... --cpuid` for 8192 vCPUs, per vCPU. Both benches
 # take --runs, --lookups, --reps and --seed.
+# Devices (bench_devices): vt_plan with 176 PCI devices over 64 vnodes against
+# the same plan without them and a memcpy of its JSON; a hot-remove re-plan.
 # Exec (bench_exec): the exec runtime's worker, migrate and fast paths against
 # a futex ping-pong, a thread per call and a direct call, interleaved in one
 # run on the first two CPUs this process may use; it takes --rounds,
 # --samples, --batches and --batch (passed on only with VT_BENCH=exec).
 # Environment:
-#   VT_BENCH         host, plan, exec or all (default: all)
+#   VT_BENCH         host, plan, exec, devices or all (default: all)
 #   VT_HWLOC_DATA    tarball directory (default: ../shared/data/hwloc-linux)
 #   VT_BENCH_FSROOT  fsroot to use instead of the largest dataset
 #   LSTOPO           lstopo-no-graphics to compare with (default: from PATH)
@@ -39,9 +41,10 @@ case $which in
 host) benches=bench_host ;;
 plan) benches=bench_plan ;;
 exec) benches=bench_exec ;;
-all) benches="bench_host bench_plan bench_exec" ;;
+devices) benches=bench_devices ;;
+all) benches="bench_host bench_plan bench_exec bench_devices" ;;
 *)
-    echo "run.sh: VT_BENCH=$which: expected host, plan, exec or all" >&2
+    echo "run.sh: VT_BENCH=$which: expected host, plan, exec, devices or all" >&2
     exit 2
     ;;
 esac
@@ -134,5 +137,8 @@ if [ "$which" = exec ]; then
     "$build/bench/bench_exec" "$@" || status=1
 elif [ "$which" = all ]; then
     "$build/bench/bench_exec" || status=1
+fi
+if [ "$which" = devices ] || [ "$which" = all ]; then
+    "$build/bench/bench_devices" --reps 201 || status=1
 fi
 exit "$status"
