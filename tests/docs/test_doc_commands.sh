@@ -95,6 +95,7 @@ reason()
     *...*) echo "elided" ;;
     sudo\ *) [ "$(id -u)" = 0 ] || echo "needs root" ;;
     */tmp/dump*) echo "needs the reader's sysfs dump at /tmp/dump" ;;
+    *--host\ * | *--plan\ * | *--synthetic\ *) ;; # the device is the host file's
     *0000:3b:00.0*) echo "needs the reader's PCI device 0000:3b:00.0" ;;
     *./init-pool* | *./probe-nic* | *./fill-cache* | *spdk_tgt*) echo "runs the reader's program" ;;
     *"exec --node "[1-9]*)
