@@ -147,6 +147,7 @@ struct vt_device {
      * expander bus_nr, device slot, function 0. */
     uint8_t guest_bus;
     char guest_bdf[16];
+    char root_port_bdf[16]; /* its root port's guest address ("0000:40:00.0") */
 };
 
 /* One vnode's PCI expander bus (QEMU pxb-pcie, libvirt pcie-expander-bus,

@@ -135,9 +135,10 @@ static void pci_json(struct buf *b, const struct vt_layout *l)
         const struct vt_device *d = vt_layout_device(l, i);
 
         buf_printf(b,
-                   "    {\"host_bdf\": \"%s\", \"guest_bdf\": \"%s\", \"vnode\": %u, "
-                   "\"guest_pxm\": %u, \"linux_node\": %d, ",
-                   d->host_bdf, d->guest_bdf, d->vnode, d->guest_pxm, d->linux_node);
+                   "    {\"host_bdf\": \"%s\", \"guest_bdf\": \"%s\", \"root_port\": \"%s\", "
+                   "\"vnode\": %u, \"guest_pxm\": %u, \"linux_node\": %d, ",
+                   d->host_bdf, d->guest_bdf, d->root_port_bdf, d->vnode, d->guest_pxm,
+                   d->linux_node);
         if (d->pnode >= 0)
             buf_printf(b, "\"pnode\": %d, ", d->pnode);
         else

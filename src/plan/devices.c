@@ -288,6 +288,8 @@ int layout_place_devices(struct vt_layout *l, const struct vt_host *h, const str
         d->linux_node = vn->linux_node;
         d->guest_bus = (uint8_t)(e->bus_nr + 1 + d->slot);
         snprintf(d->guest_bdf, sizeof(d->guest_bdf), "0000:%02x:00.0", d->guest_bus);
+        snprintf(d->root_port_bdf, sizeof(d->root_port_bdf), "0000:%02x:%02x.0", e->bus_nr,
+                 d->slot);
     }
     free(count);
     free(ports);

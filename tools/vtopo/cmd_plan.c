@@ -132,8 +132,8 @@ static void print_devices(const struct vt_layout *l)
 
     if (!nd && !ne)
         return;
-    printf("devices:\n  host_bdf      guest_bdf     vnode  linux_node  pnode  distance  "
-           "model           slot\n");
+    printf("devices:\n  host_bdf      guest_bdf     root_port     vnode  linux_node  pnode  "
+           "distance  model           slot\n");
     for (size_t i = 0; i < nd; i++) {
         const struct vt_device *d = vt_layout_device(l, i);
         char pnode[16] = "-", dist[16] = "-", model[32];
@@ -146,8 +146,9 @@ static void print_devices(const struct vt_layout *l)
             snprintf(model, sizeof(model), "%s/%uq", vt_device_model_name(d->model), d->queues);
         else
             snprintf(model, sizeof(model), "%s", vt_device_model_name(d->model));
-        printf("  %-12s  %-12s  %5u  %10d  %5s  %8s  %-14s  %4u\n", d->host_bdf, d->guest_bdf,
-               d->vnode, d->linux_node, pnode, dist, model, d->slot);
+        printf("  %-12s  %-12s  %-12s  %5u  %10d  %5s  %8s  %-14s  %4u\n", d->host_bdf,
+               d->guest_bdf, d->root_port_bdf, d->vnode, d->linux_node, pnode, dist, model,
+               d->slot);
     }
     printf("pci expanders (root bus, root ports at BUS:SLOT.0, each port's own bus after it):\n");
     for (size_t i = 0; i < ne; i++) {
