@@ -288,7 +288,7 @@ static void test_random_replan(void **state)
         unsigned nodes = sockets * nps, ndev = 1 + (unsigned)rand() % 6, vnodes;
         char spec[512], devices[512] = "", spare[16] = "";
         struct vt_host *h;
-        struct vt_layout *l, *without, *with;
+        struct vt_layout *l, *without = NULL, *with = NULL;
         struct vt_request *r;
         struct vt_err err;
         char *a, *b;
