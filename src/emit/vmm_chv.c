@@ -45,6 +45,14 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
                           "cannot leave a CPU slot empty, but vCPU %zu is in slot %zu (plan with "
                           "a %s whose product is the vCPU count)",
                           prefix, vmm_slot(s, vt_layout_vcpu(l, prefix)), F(VT_FIELD_SHAPE));
+    for (size_t k = 0; k < vt_layout_expander_count(l); k++)
+        if (vt_layout_expander(l, k)->ports >= VT_MAX_EXPANDER_PORTS)
+            return vt_err_set(err, -EINVAL,
+                              "cloud-hypervisor's device ids on a PCI segment are 1-31 (0 is its "
+                              "host bridge), but vnode %u has %u devices and spare slots (fewer "
+                              "%s, or fewer %s)",
+                              vt_layout_expander(l, k)->vnode, vt_layout_expander(l, k)->ports,
+                              F(VT_FIELD_DEVICES), F(VT_FIELD_SPARE_SLOTS));
     for (size_t i = 0; i < vt_layout_device_count(l); i++)
         if (vt_layout_device(l, i)->model == VT_DEVICE_NVME)
             return vt_err_set(err, -EINVAL,

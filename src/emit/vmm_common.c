@@ -337,13 +337,10 @@ void vmm_device_name(const struct vt_device *d, char name[VMM_DEVICE_NAME_MAX])
 
 const struct vt_device *vmm_find_device(const struct vt_layout *l, const char *host_bdf)
 {
-    uint32_t dom;
-    uint8_t bus, dev, fn;
-    char bdf[24];
+    char bdf[BDF_TEXT_MAX];
 
-    if (!host_bdf || parse_bdf(host_bdf, &dom, &bus, &dev, &fn) < 0)
+    if (bdf_normalize(host_bdf, bdf) < 0)
         return NULL;
-    snprintf(bdf, sizeof(bdf), "%04x:%02x:%02x.%x", dom, bus, dev, fn);
     for (size_t i = 0; i < vt_layout_device_count(l); i++)
         if (!strcmp(vt_layout_device(l, i)->host_bdf, bdf))
             return vt_layout_device(l, i);

@@ -92,7 +92,7 @@ int vmm_cpu_model_check(const char *model, struct vt_err *err);
  * the plan is made again with a device more or fewer. */
 #define VMM_DEVICE_NAME_MAX 32
 void vmm_device_name(const struct vt_device *d, char name[VMM_DEVICE_NAME_MAX]);
-/* The plan's device with this host BDF (any spelling parse_bdf takes), or NULL. */
+/* The plan's device with this host BDF (any spelling bdf_normalize takes), or NULL. */
 const struct vt_device *vmm_find_device(const struct vt_layout *l, const char *host_bdf);
 
 #endif

@@ -394,9 +394,24 @@ static int warnings_of(const struct vt_layout *l, const struct vt_libvirt_opts *
  * indexes: the expanders from 1 in vnode order, then the root ports;
  * libvirt matches an <address bus=> to a controller's index, the guest's
  * bus numbers come from busNr and the firmware's walk, as with QEMU. */
+/* The target name of the n-th virtio disk (from 0): vdb, vdc, ... vdz,
+ * vdaa, ... as Linux names them; vda is left to the domain's boot disk. */
+static void virtio_disk_name(size_t n, char *buf, size_t size)
+{
+    char letters[8];
+    size_t k = sizeof(letters) - 1, i = n + 1;
+
+    letters[k] = '\0';
+    do {
+        letters[--k] = (char)('a' + i % 26);
+        i = i / 26;
+    } while (i-- > 0 && k > 0);
+    snprintf(buf, size, "vd%s", letters + k);
+}
+
 static void pci_devices(struct buf *b, const struct vt_layout *l, const char *indent)
 {
-    size_t ne = vt_layout_expander_count(l), port_index = ne + 1;
+    size_t ne = vt_layout_expander_count(l), port_index = ne + 1, disks = 0;
 
     for (size_t k = 0; k < ne; k++) {
         const struct vt_pci_expander *e = vt_layout_expander(l, k);
@@ -420,7 +435,7 @@ static void pci_devices(struct buf *b, const struct vt_layout *l, const char *in
     for (size_t i = 0; i < vt_layout_device_count(l); i++) {
         const struct vt_device *d = vt_layout_device(l, i);
         size_t k = 0, index = ne + 1;
-        char addr[128], name[VMM_DEVICE_NAME_MAX];
+        char addr[128], name[VMM_DEVICE_NAME_MAX], disk[16];
 
         vmm_device_name(d, name);
         while (vt_layout_expander(l, k)->vnode != d->vnode)
@@ -451,13 +466,13 @@ static void pci_devices(struct buf *b, const struct vt_layout *l, const char *in
             buf_printf(b, "%s  %s\n%s</interface>\n", indent, addr, indent);
             break;
         case VT_DEVICE_VIRTIO_BLK:
+            virtio_disk_name(disks++, disk, sizeof(disk));
             buf_printf(b,
                        "%s<disk type='file' device='disk'>\n"
                        "%s  <driver name='qemu' type='raw'/>\n"
                        "%s  <source file='/var/lib/libvirt/images/vt_drv_%s.img'/>\n"
-                       "%s  <target dev='vd%c' bus='virtio'/>\n%s  %s\n%s</disk>\n",
-                       indent, indent, indent, name, indent, (char)('a' + i % 26), indent, addr,
-                       indent);
+                       "%s  <target dev='%s' bus='virtio'/>\n%s  %s\n%s</disk>\n",
+                       indent, indent, indent, name, indent, disk, indent, addr, indent);
             break;
         case VT_DEVICE_NVME:
             break; /* refused by check_devices */

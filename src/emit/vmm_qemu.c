@@ -285,37 +285,75 @@ static int acpi_numa_args(const struct vt_layout *l, const struct vt_qemu_opts *
 static const char *const qemu_device_model[] = {"vfio-pci", "nvme", "virtio-net-pci",
                                                 "virtio-blk-pci"};
 
-/* One planned device's -device value (its root port vt_rpV_S, its id
- * vt_dev_NAME); the emulated models take their queues, virtio-blk a drive
- * the user gives (vt_drv_NAME). */
-static int qemu_device_value(const struct vt_device *d, bool stand_in, char *buf, size_t size)
+/* A QEMU device property: a string, a number or a boolean (on/true). */
+enum qemu_prop_kind { PROP_STRING, PROP_NUMBER, PROP_BOOL };
+struct qemu_prop {
+    const char *key;
+    char value[48];
+    enum qemu_prop_kind kind;
+};
+#define QEMU_DEVICE_PROPS 8
+
+/* The null block device of a stand-in virtio-blk disk: 64 MiB. */
+#define STAND_IN_DISK_BYTES 67108864
+
+/* A planned device's properties in the order -device and device_add take
+ * them: driver, its root port vt_rpV_S, its id vt_dev_NAME, then the
+ * model's own (a passed-through device's host address; an emulated model's
+ * serial, drive vt_drv_NAME and queues). With stand_in a passed-through
+ * device is an emulated NVMe controller. Returns the count. */
+static size_t qemu_device_props(const struct vt_device *d, bool stand_in,
+                                struct qemu_prop p[QEMU_DEVICE_PROPS])
 {
     enum vt_device_model m = stand_in && d->model == VT_DEVICE_VFIO ? VT_DEVICE_NVME : d->model;
     char name[VMM_DEVICE_NAME_MAX];
-    int n;
+    size_t n = 0;
 
+#define PROP(k, type, ...)                                                                         \
+    do {                                                                                           \
+        p[n].key = (k);                                                                            \
+        p[n].kind = (type);                                                                        \
+        snprintf(p[n].value, sizeof(p[n].value), __VA_ARGS__);                                     \
+        n++;                                                                                       \
+    } while (0)
     vmm_device_name(d, name);
-    n = snprintf(buf, size, "%s,bus=vt_rp%u_%u,id=vt_dev_%s", qemu_device_model[m], d->vnode,
-                 d->slot, name);
+    PROP("driver", PROP_STRING, "%s", qemu_device_model[m]);
+    PROP("bus", PROP_STRING, "vt_rp%u_%u", d->vnode, d->slot);
+    PROP("id", PROP_STRING, "vt_dev_%s", name);
     switch (m) {
     case VT_DEVICE_VFIO:
-        n += snprintf(buf + n, size - (size_t)n, ",host=%s", d->host_bdf);
+        PROP("host", PROP_STRING, "%s", d->host_bdf);
         break;
     case VT_DEVICE_NVME:
-        n += snprintf(buf + n, size - (size_t)n, ",serial=vt_%s", name);
+        PROP("serial", PROP_STRING, "vt_%s", name);
         if (d->queues)
-            n += snprintf(buf + n, size - (size_t)n, ",max_ioqpairs=%u", d->queues);
+            PROP("max_ioqpairs", PROP_NUMBER, "%u", d->queues);
         break;
     case VT_DEVICE_VIRTIO_NET:
-        if (d->queues) /* a vector per queue each way, config and control */
-            n += snprintf(buf + n, size - (size_t)n, ",mq=on,vectors=%u", 2 * d->queues + 2);
+        if (d->queues) { /* a vector per queue each way, config and control */
+            PROP("mq", PROP_BOOL, "on");
+            PROP("vectors", PROP_NUMBER, "%u", 2 * d->queues + 2);
+        }
         break;
     case VT_DEVICE_VIRTIO_BLK:
-        n += snprintf(buf + n, size - (size_t)n, ",drive=vt_drv_%s", name);
+        PROP("drive", PROP_STRING, "vt_drv_%s", name);
         if (d->queues)
-            n += snprintf(buf + n, size - (size_t)n, ",num-queues=%u", d->queues);
+            PROP("num-queues", PROP_NUMBER, "%u", d->queues);
         break;
     }
+#undef PROP
+    return n;
+}
+
+/* The properties as a -device value: "driver,key=value,...". */
+static int qemu_device_value(const struct vt_device *d, bool stand_in, char *buf, size_t size)
+{
+    struct qemu_prop p[QEMU_DEVICE_PROPS];
+    size_t np = qemu_device_props(d, stand_in, p);
+    int n = snprintf(buf, size, "%s", p[0].value);
+
+    for (size_t i = 1; i < np && n < (int)size; i++)
+        n += snprintf(buf + n, size - (size_t)n, ",%s=%s", p[i].key, p[i].value);
     return n < (int)size ? 0 : -ENOMEM;
 }
 
@@ -356,7 +394,8 @@ static int pci_args(const struct vt_layout *l, const struct vt_qemu_opts *o, str
             return -ENOMEM;
         if (o->device_stand_ins && d->model == VT_DEVICE_VIRTIO_BLK) {
             rc |= strlist_addf(a, "-blockdev");
-            rc |= strlist_addf(a, "driver=null-co,node-name=vt_drv_%s,size=67108864", name);
+            rc |= strlist_addf(a, "driver=null-co,node-name=vt_drv_%s,size=%d", name,
+                               STAND_IN_DISK_BYTES);
         }
         rc |= strlist_addf(a, "-device");
         rc |= strlist_addf(a, "%s", value);
@@ -394,11 +433,15 @@ static int qemu_warnings(const struct vt_layout *l, const struct vt_qemu_opts *o
         rc |= strlist_addf(w, "the HMAT is passed in the acpi NUMA mode only; QEMU builds "
                               "none from -numa here");
     for (size_t i = 0; !o->device_stand_ins && i < vt_layout_device_count(l); i++)
-        if (vt_layout_device(l, i)->model == VT_DEVICE_VIRTIO_BLK)
+        if (vt_layout_device(l, i)->model == VT_DEVICE_VIRTIO_BLK) {
+            char name[VMM_DEVICE_NAME_MAX];
+
+            vmm_device_name(vt_layout_device(l, i), name);
             rc |= strlist_addf(w,
-                               "virtio-blk vt_dev%zu needs its disk: add -drive "
-                               "if=none,id=vt_drv%zu,file=DISK",
-                               i, i);
+                               "virtio-blk vt_dev_%s needs its disk: add -drive "
+                               "if=none,id=vt_drv_%s,file=DISK",
+                               name, name);
+        }
     return rc ? -ENOMEM : 0;
 }
 
@@ -460,9 +503,10 @@ int vt_emit_qemu_hotplug(const struct vt_layout *l, const struct vt_qemu_opts *o
 {
     static const struct vt_qemu_opts defaults = {.numa = VT_QEMU_NUMA_NATIVE};
     const struct vt_device *d = vmm_find_device(l, host_bdf);
-    enum vt_device_model m;
+    struct qemu_prop p[QEMU_DEVICE_PROPS];
     char name[VMM_DEVICE_NAME_MAX];
     struct buf b;
+    size_t np;
     int rc = 0;
 
     if (!o)
@@ -479,35 +523,23 @@ int vt_emit_qemu_hotplug(const struct vt_layout *l, const struct vt_qemu_opts *o
                             name)
                    ? vt_err_set(err, -ENOMEM, "out of memory")
                    : 0;
-    m = o->device_stand_ins && d->model == VT_DEVICE_VFIO ? VT_DEVICE_NVME : d->model;
-    if (m == VT_DEVICE_VIRTIO_BLK)
+    np = qemu_device_props(d, o->device_stand_ins, p);
+    if (!strcmp(p[0].value, qemu_device_model[VT_DEVICE_VIRTIO_BLK]))
         rc |= o->device_stand_ins
                   ? strlist_addf(qmp,
                                  "{\"execute\": \"blockdev-add\", \"arguments\": {\"driver\": "
-                                 "\"null-co\", \"node-name\": \"vt_drv_%s\", \"size\": 67108864}}",
-                                 name)
+                                 "\"null-co\", \"node-name\": \"vt_drv_%s\", \"size\": %d}}",
+                                 name, STAND_IN_DISK_BYTES)
                   : strlist_addf(qmp,
                                  "{\"execute\": \"blockdev-add\", \"arguments\": {\"driver\": "
                                  "\"raw\", \"node-name\": \"vt_drv_%s\", \"file\": {\"driver\": "
                                  "\"file\", \"filename\": \"DISK\"}}}",
                                  name);
     buf_init(&b);
-    buf_printf(&b,
-               "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"%s\", \"bus\": "
-               "\"vt_rp%u_%u\", \"id\": \"vt_dev_%s\"",
-               qemu_device_model[m], d->vnode, d->slot, name);
-    if (m == VT_DEVICE_VFIO)
-        buf_printf(&b, ", \"host\": \"%s\"", d->host_bdf);
-    if (m == VT_DEVICE_NVME)
-        buf_printf(&b, ", \"serial\": \"vt_%s\"", name);
-    if (m == VT_DEVICE_VIRTIO_BLK)
-        buf_printf(&b, ", \"drive\": \"vt_drv_%s\"", name);
-    if (d->queues && m == VT_DEVICE_NVME)
-        buf_printf(&b, ", \"max_ioqpairs\": %u", d->queues);
-    if (d->queues && m == VT_DEVICE_VIRTIO_NET)
-        buf_printf(&b, ", \"mq\": true, \"vectors\": %u", 2 * d->queues + 2);
-    if (d->queues && m == VT_DEVICE_VIRTIO_BLK)
-        buf_printf(&b, ", \"num-queues\": %u", d->queues);
+    buf_printf(&b, "{\"execute\": \"device_add\", \"arguments\": {");
+    for (size_t i = 0; i < np; i++)
+        buf_printf(&b, p[i].kind == PROP_STRING ? "%s\"%s\": \"%s\"" : "%s\"%s\": %s",
+                   i ? ", " : "", p[i].key, p[i].kind == PROP_BOOL ? "true" : p[i].value);
     buf_printf(&b, "}}");
     buf_append(&b, "", 1);
     rc |= b.oom ? -ENOMEM : strlist_addf(qmp, "%s", (const char *)b.data);

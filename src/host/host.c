@@ -516,6 +516,33 @@ static int finalize_cpu_topo(struct vt_host *h, struct vt_err *err)
         c->pub.siblings = c->siblings;
         c->pub.llc = c->llc;
     }
+    /* A group is every member's: the siblings (and the cache group) a CPU
+     * lists list it back, with the same members. */
+    for (size_t i = 0; i < h->ncpu_topo; i++) {
+        const struct host_cpu *c = &h->cpu_topo[i];
+
+        for (int k = 0; k < 2 && c->known; k++) {
+            const struct vt_bitmap *set = k ? c->llc : c->siblings;
+
+            for (int o = set ? vt_bitmap_first(set) : -1; o >= 0; o = vt_bitmap_next(set, o)) {
+                const struct host_cpu *t = (size_t)o < h->ncpu_topo ? &h->cpu_topo[o] : NULL;
+                const struct vt_bitmap *other = t && t->known ? (k ? t->llc : t->siblings) : NULL;
+
+                if (other && !vt_bitmap_equal(set, other)) {
+                    char *a = vt_bitmap_format_list(set), *b = vt_bitmap_format_list(other);
+                    int rc = vt_err_set(err, -EINVAL,
+                                        "CPU %zu's %s are %s but CPU %d's are %s (a group is "
+                                        "the same for each of its CPUs)",
+                                        i, k ? "last-level cache group" : "SMT siblings",
+                                        a ? a : "?", o, b ? b : "?");
+
+                    free(a);
+                    free(b);
+                    return rc;
+                }
+            }
+        }
+    }
     return 0;
 }
 

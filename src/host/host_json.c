@@ -609,13 +609,11 @@ static int get_name(const struct reader *r, const char *where, struct json_objec
         return rc;
     text = json_object_get_string(v);
     if (bdf) {
-        struct vt_host_device a;
+        char norm[BDF_TEXT_MAX];
 
-        if (parse_bdf(text, &a.pci_domain, &a.bus, &a.dev, &a.fn) < 0)
+        if (bdf_normalize(text, norm) < 0)
             return bad(r, w, "'%s' is not a PCI address DDDD:BB:DD.F", text);
-        snprintf(a.bdf, sizeof(a.bdf), "%04x:%02x:%02x.%x", a.pci_domain, a.bus, a.dev, a.fn);
-        text = a.bdf;
-        if (!(*out = strdup(text)))
+        if (!(*out = strdup(norm)))
             return vt_err_set(r->err, -ENOMEM, "out of memory");
         return 0;
     }
@@ -860,6 +858,10 @@ static int read_cpu_topology(const struct reader *r, struct vt_host *h, struct j
         }
         if ((rc = get_uint(r, w, o, "llc_level", 255, false, &x)) < 0)
             return rc;
+        if (rc == 0 && x == 0)
+            return bad(r, w, "%s",
+                       "llc_level must be 1 or more (a cache level; leave it out "
+                       "when not known)");
         c->pub.llc_level = rc == 0 ? (unsigned)x : 0;
         if ((rc = get_uint(r, w, o, "llc_bytes", UINT64_MAX, false, &c->pub.llc_bytes)) < 0)
             return rc;

@@ -446,7 +446,7 @@ static int spec_devices(struct vt_host *h, const struct spec *sp, struct vt_err 
                 break;
         if (!at || kind == sizeof(kinds) / sizeof(kinds[0])) {
             rc = spec_err(err,
-                          "devices=%s: device %u is not KIND@NODE[:VECTORS] with KIND nvme, "
+                          "devices=%.40s: device %u is not KIND@NODE[:VECTORS] with KIND nvme, "
                           "net or gpu",
                           sp->devices, k + 1);
             break;
@@ -455,20 +455,21 @@ static int spec_devices(struct vt_host *h, const struct spec *sp, struct vt_err 
             (parse_u64_base(at + 1, 10, &node) < 0 || node > VT_NODE_ID_MAX ||
              vt_host_node_index(h, (unsigned)node) < 0)) {
             rc = spec_err(err,
-                          "devices=%s: device %u's node '%s' is not a node of this host "
+                          "devices=%.40s: device %u's node '%s' is not a node of this host "
                           "(or none)",
                           sp->devices, k + 1, at + 1);
             break;
         }
         if (colon && (parse_u64_base(colon + 1, 10, &vectors) < 0 || vectors > 2048)) {
             rc = spec_err(err,
-                          "devices=%s: device %u's vectors '%s' are not a count from 0 to "
+                          "devices=%.40s: device %u's vectors '%s' are not a count from 0 to "
                           "2048 (MSI-X's limit)",
                           sp->devices, k + 1, colon + 1);
             break;
         }
         if (k == 255) {
-            rc = spec_err(err, "devices=%s: more than 255 devices (one bus each)", sp->devices);
+            rc = spec_err(err, "devices=%.40s...: more than 255 devices (one bus each)",
+                          sp->devices);
             break;
         }
         if (!(d = host_add_device(h))) {

@@ -843,14 +843,13 @@ static int load_device_links(const struct sysfs *s, struct host_dev *d)
     if ((rc = link_name(s, "physfn", name, sizeof(name))) < 0)
         return rc;
     if (rc == 0) {
-        struct vt_host_device pf;
+        char pf[BDF_TEXT_MAX];
 
-        if (parse_bdf(name, &pf.pci_domain, &pf.bus, &pf.dev, &pf.fn) < 0)
+        if (bdf_normalize(name, pf) < 0)
             return prefix_path(
                 s, "physfn",
                 vt_err_set(s->err, -EINVAL, "'%s' is not a PCI address DDDD:BB:DD.F", name));
-        snprintf(pf.bdf, sizeof(pf.bdf), "%04x:%02x:%02x.%x", pf.pci_domain, pf.bus, pf.dev, pf.fn);
-        if (!(d->physfn = strdup(pf.bdf)))
+        if (!(d->physfn = strdup(pf)))
             return fail_oom(s);
     }
     return 0;

@@ -11,6 +11,7 @@
 #include "plan/devices.h"
 #include "plan/layout_internal.h"
 #include "plan/request_internal.h"
+#include "util/parse.h"
 
 #define F(f) field_name(l->names, f)
 
@@ -373,14 +374,77 @@ static int pinned_request(const struct vt_layout *l, const char *skip, struct vt
 int vt_layout_request_without_device(const struct vt_layout *l, const char *host_bdf,
                                      struct vt_request **out, struct vt_err *err)
 {
+    char bdf[BDF_TEXT_MAX];
     bool found = false;
 
     *out = NULL;
+    if (bdf_normalize(host_bdf, bdf) < 0)
+        return vt_err_set(err, -EINVAL, "%s: not a PCI address DDDD:BB:DD.F (hex)",
+                          host_bdf ? host_bdf : "(null)");
     for (size_t i = 0; i < l->ndevices; i++)
-        found |= host_bdf && !strcmp(l->devices[i].host_bdf, host_bdf);
+        found |= !strcmp(l->devices[i].host_bdf, bdf);
     if (!found)
-        return vt_err_set(err, -EINVAL, "device %s is not in the plan", host_bdf ? host_bdf : "");
-    return pinned_request(l, host_bdf, out, err);
+        return vt_err_set(err, -EINVAL, "device %s is not in the plan (%s)", bdf,
+                          F(VT_FIELD_DEVICES));
+    return pinned_request(l, bdf, out, err);
+}
+
+/* The ports of vnode v's expander that r's devices take. */
+static uint32_t taken_ports(const struct vt_request *r, unsigned v)
+{
+    uint32_t taken = 0;
+
+    for (size_t i = 0; i < r->ndevices; i++)
+        if (r->devices[i].vnode == (int)v)
+            taken |= UINT32_C(1) << r->devices[i].slot;
+    return taken;
+}
+
+/* The vnode for a device added to a running guest: as asked, else among the
+ * vnodes with a spare root port its host node's, else the nearest. */
+static int hot_vnode(const struct vt_layout *l, const struct vt_host *h, const struct vt_request *r,
+                     const struct vt_host_device *hd, int asked, struct vt_err *err)
+{
+    const char *fix = "an expander cannot be added to a running guest: plan with";
+    int best = -1;
+    uint32_t best_dist = 0;
+
+    if (asked >= 0) {
+        const struct vt_pci_expander *e;
+
+        if ((size_t)asked >= l->nvnodes)
+            return vt_err_set(err, -EINVAL, "%s %s@%d: the plan has vnodes 0-%zu",
+                              F(VT_FIELD_DEVICES), hd->bdf, asked, l->nvnodes - 1);
+        e = vt_layout_vnode_expander(l, (unsigned)asked);
+        if (!e || !r->spare_slots[asked])
+            return vt_err_set(err, -EINVAL, "%s %s@%d: vnode %d has no spare root port (%s %s)",
+                              F(VT_FIELD_DEVICES), hd->bdf, asked, asked, fix,
+                              F(VT_FIELD_SPARE_SLOTS));
+        return asked;
+    }
+    if (hd->pnode < 0)
+        return vt_err_set(err, -EINVAL,
+                          "%s %s: the host does not know the device's node (numa_node -1); give "
+                          "its vnode (%s %s@VNODE)",
+                          F(VT_FIELD_DEVICES), hd->bdf, F(VT_FIELD_DEVICES), hd->bdf);
+    for (size_t k = 0; k < l->nexpanders; k++) {
+        unsigned v = l->expanders[k].vnode;
+        int pn = vt_layout_vnode(l, v)->pnode;
+        uint32_t dist = pn == hd->pnode ? 1 /* before any distance */
+                        : pn >= 0       ? vt_host_distance(h, (unsigned)hd->pnode, (unsigned)pn)
+                                        : 0;
+
+        if (r->spare_slots[v] && dist && (best < 0 || dist < best_dist)) {
+            best = (int)v;
+            best_dist = dist;
+        }
+    }
+    if (best < 0)
+        return vt_err_set(err, -EINVAL,
+                          "%s %s: no vnode on the device's host node %d, or at a known distance "
+                          "from it, has a spare root port (%s %s)",
+                          F(VT_FIELD_DEVICES), hd->bdf, hd->pnode, fix, F(VT_FIELD_SPARE_SLOTS));
+    return best;
 }
 
 int vt_layout_request_with_device(const struct vt_layout *l, const struct vt_host *h,
@@ -388,66 +452,56 @@ int vt_layout_request_with_device(const struct vt_layout *l, const struct vt_hos
                                   struct vt_err *err)
 {
     struct vt_device_request d = *dev;
-    struct vt_request *r;
     const struct vt_host_device *hd;
-    int best = -1, rc;
+    struct request_device *nd;
+    struct vt_request *r;
+    uint32_t taken;
+    int v, rc;
 
     *out = NULL;
     if ((rc = pinned_request(l, NULL, &r, err)) < 0)
         return rc;
     /* Through the setter: the device's own rules (address, model, twice). */
     d.slot = -1;
+    d.vnode = -1;
     if ((rc = vt_request_add_devices(r, &d, 1, err)) < 0) {
         vt_request_free(r);
         return rc;
     }
-    hd = vt_host_device_by_bdf(h, r->devices[r->ndevices - 1].bdf);
-    if (dev->vnode >= 0) {
-        best = dev->vnode;
-    } else if (hd && hd->pnode >= 0) {
-        /* Its node's vnode with a spare port, else the nearest with one. */
-        uint32_t best_dist = 0;
-
-        for (size_t k = 0; k < l->nexpanders; k++) {
-            unsigned v = l->expanders[k].vnode;
-            int pn = vt_layout_vnode(l, v)->pnode;
-            uint32_t dist = pn == hd->pnode ? 1
-                            : pn >= 0       ? vt_host_distance(h, (unsigned)hd->pnode, (unsigned)pn)
-                                            : 0;
-
-            if (!r->spare_slots[v] || !dist)
-                continue;
-            if (best < 0 || dist < best_dist) {
-                best = (int)v;
-                best_dist = dist;
-            }
-        }
-    }
-    if (best < 0 || (size_t)best >= l->nvnodes || !r->spare_slots[best]) {
+    nd = &r->devices[r->ndevices - 1];
+    if (!(hd = vt_host_device_by_bdf(h, nd->bdf))) {
         rc = vt_err_set(err, -EINVAL,
-                        "%s %s: %s has no spare root port for it (an expander cannot be added "
-                        "to a running guest: plan with %s)",
-                        F(VT_FIELD_DEVICES), r->devices[r->ndevices - 1].bdf,
-                        best >= 0 && (size_t)best < l->nvnodes ? "its vnode" : "no vnode",
-                        F(VT_FIELD_SPARE_SLOTS));
+                        "%s %s: the host has no such PCI device ('vtopo host' lists them)",
+                        F(VT_FIELD_DEVICES), nd->bdf);
         vt_request_free(r);
         return rc;
     }
-    /* The lowest port of the vnode no device takes. */
-    {
-        const struct vt_pci_expander *e = vt_layout_vnode_expander(l, (unsigned)best);
-        uint32_t taken = 0;
-        unsigned s = 0;
-
-        for (size_t i = 0; i + 1 < r->ndevices; i++)
-            if (r->devices[i].vnode == best)
-                taken |= UINT32_C(1) << r->devices[i].slot;
-        while (s < e->ports && (taken & (UINT32_C(1) << s)))
-            s++;
-        r->devices[r->ndevices - 1].vnode = best;
-        r->devices[r->ndevices - 1].slot = (int)s;
-        r->spare_slots[best]--;
+    r->ndevices--; /* the ports other devices take */
+    if ((v = hot_vnode(l, h, r, hd, dev->vnode, err)) < 0) {
+        vt_request_free(r);
+        return v;
     }
+    taken = taken_ports(r, (unsigned)v);
+    r->ndevices++;
+    nd->vnode = v;
+    if (dev->slot >= 0) {
+        const struct vt_pci_expander *e = vt_layout_vnode_expander(l, (unsigned)v);
+
+        if ((unsigned)dev->slot >= e->ports || (taken & (UINT32_C(1) << dev->slot))) {
+            rc = vt_err_set(err, -EINVAL,
+                            "%s %s,slot=%d: root port %d of vnode %d is not a spare one (it has "
+                            "ports 0-%u)",
+                            F(VT_FIELD_DEVICES), nd->bdf, dev->slot, dev->slot, v, e->ports - 1);
+            vt_request_free(r);
+            return rc;
+        }
+        nd->slot = dev->slot;
+    } else {
+        nd->slot = 0;
+        while (taken & (UINT32_C(1) << nd->slot))
+            nd->slot++;
+    }
+    r->spare_slots[v]--;
     *out = r;
     return 0;
 }

@@ -88,6 +88,8 @@ static inline bool hotplug_size_ok(uint64_t bytes)
     return bytes && bytes % HOTPLUG_GRANULE == 0;
 }
 
+/* The vt_device_model named name ("vfio", ...: vt_device_model_name), or -1. */
+int device_model_of_name(const char *name);
 /* How messages name field f of r (vt_request_name_fields). */
 const char *request_name(const struct vt_request *r, enum vt_request_field f);
 /* The names table of r, for a layout planned from it (may be NULL). */

@@ -315,10 +315,7 @@ static int read_devices(const struct reader *x, const char *k, struct json_objec
             ok = json_object_object_get_ex(e, "model", &f) &&
                  json_object_is_type(f, json_type_string);
         }
-        for (int m = VT_DEVICE_VFIO; ok && m <= VT_DEVICE_VIRTIO_BLK; m++)
-            if (!strcmp(json_object_get_string(f), vt_device_model_name((enum vt_device_model)m)))
-                model = m;
-        ok = ok && model >= 0;
+        ok = ok && (model = device_model_of_name(json_object_get_string(f))) >= 0;
         for (size_t j = 0; ok && j < 3; j++)
             if (json_object_object_get_ex(e, fields[j], &f))
                 ok = get_u64(f, &u[j]) && u[j] < 65536;

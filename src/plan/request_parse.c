@@ -687,6 +687,14 @@ const char *vt_device_model_name(enum vt_device_model m)
     return (unsigned)m < sizeof(names) / sizeof(names[0]) ? names[m] : "?";
 }
 
+int device_model_of_name(const char *name)
+{
+    for (int m = VT_DEVICE_VFIO; m <= VT_DEVICE_VIRTIO_BLK; m++)
+        if (!strcmp(name, vt_device_model_name((enum vt_device_model)m)))
+            return m;
+    return -1;
+}
+
 /* One attribute of --device: model=, queues=, slot=. */
 static int device_attr(const struct vt_request *r, const char *spec, const char *attr,
                        struct vt_device_request *d, struct vt_err *err)
@@ -695,11 +703,12 @@ static int device_attr(const struct vt_request *r, const char *spec, const char 
     unsigned v = 0;
 
     if (eq && !strncmp(attr, "model=", 6)) {
-        for (int m = VT_DEVICE_VFIO; m <= VT_DEVICE_VIRTIO_BLK; m++)
-            if (!strcmp(eq + 1, vt_device_model_name((enum vt_device_model)m))) {
-                d->model = (enum vt_device_model)m;
-                return 0;
-            }
+        int m = device_model_of_name(eq + 1);
+
+        if (m >= 0) {
+            d->model = (enum vt_device_model)m;
+            return 0;
+        }
         return vt_err_set(err, -EINVAL,
                           "%s '%s': model '%s' is not vfio, nvme, virtio-net or virtio-blk",
                           F(VT_FIELD_DEVICES), spec, eq + 1);
@@ -760,10 +769,20 @@ int vt_device_request_parse(const struct vt_request *r, const char *spec,
     }
     snprintf(bdf, VT_DEVICE_SPEC_MAX, "%s", tok);
     d.bdf = bdf;
-    while (rc == 0 && (tok = strtok_r(NULL, ",", &save)))
-        rc = device_attr(r, spec, tok, &d, err);
-    if (rc == 0 && spec[strlen(spec) - 1] == ',')
-        rc = vt_err_set(err, -EINVAL, "%s '%s': an attribute is empty", F(VT_FIELD_DEVICES), spec);
+    if (spec[strlen(spec) - 1] == ',' || strstr(spec, ",,"))
+        return vt_err_set(err, -EINVAL, "%s '%s': an attribute is empty", F(VT_FIELD_DEVICES),
+                          spec);
+    while (rc == 0 && (tok = strtok_r(NULL, ",", &save))) {
+        size_t klen = strcspn(tok, "=");
+
+        for (const char *p = strstr(spec, ","); p && rc == 0 && p < spec + (tok - buf) - 1;
+             p = strchr(p + 1, ','))
+            if (!strncmp(p + 1, tok, klen + 1))
+                rc = vt_err_set(err, -EINVAL, "%s '%s': %.*s is given twice", F(VT_FIELD_DEVICES),
+                                spec, (int)klen, tok);
+        if (rc == 0)
+            rc = device_attr(r, spec, tok, &d, err);
+    }
     if (rc == 0)
         *out = d;
     return rc;

@@ -616,13 +616,10 @@ int vt_request_add_devices(struct vt_request *r, const struct vt_device_request 
     for (size_t i = 0; i < count; i++) {
         const struct vt_device_request *d = &devices[i];
         struct request_device *n = &all[r->ndevices + i];
-        uint32_t dom;
-        uint8_t bus, dev, fn;
 
-        if (!d->bdf || parse_bdf(d->bdf, &dom, &bus, &dev, &fn) < 0)
+        if (bdf_normalize(d->bdf, n->bdf) < 0)
             return vt_err_set(err, -EINVAL, "%s %s: not a PCI address DDDD:BB:DD.F (hex)",
                               F(VT_FIELD_DEVICES), d->bdf ? d->bdf : "(null)");
-        snprintf(n->bdf, sizeof(n->bdf), "%04x:%02x:%02x.%x", dom, bus, dev, fn);
         if (d->vnode < -1 || d->vnode >= VT_MAX_VNODES)
             return vt_err_set(err, -EINVAL, "%s %s: vnode %d is not from 0 to %d",
                               F(VT_FIELD_DEVICES), n->bdf, d->vnode, VT_MAX_VNODES - 1);

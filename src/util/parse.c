@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/parse.h"
@@ -97,6 +98,17 @@ int parse_bdf(const char *text, uint32_t *domain, uint8_t *bus, uint8_t *dev, ui
     *bus = (uint8_t)b;
     *dev = (uint8_t)s;
     *fn = (uint8_t)f;
+    return 0;
+}
+
+int bdf_normalize(const char *text, char out[BDF_TEXT_MAX])
+{
+    uint32_t domain;
+    uint8_t bus, dev, fn;
+
+    if (!text || parse_bdf(text, &domain, &bus, &dev, &fn) < 0)
+        return -EINVAL;
+    snprintf(out, BDF_TEXT_MAX, "%04x:%02x:%02x.%x", domain, bus, dev, fn);
     return 0;
 }
 

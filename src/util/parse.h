@@ -18,5 +18,9 @@ int parse_long(const char *text, long *out);
 bool parse_key_value(const char *text, const char *key, char *val, size_t size);
 /* "DDDD:BB:DD.F" (domain of 4 or more hex digits), device <= 31, function <= 7. */
 int parse_bdf(const char *text, uint32_t *domain, uint8_t *bus, uint8_t *dev, uint8_t *fn);
+/* A PCI address in its one spelling, "0000:3b:00.0" (lower case, domain of
+ * at least 4 digits), into out; -EINVAL when text is not one (parse_bdf). */
+#define BDF_TEXT_MAX 24
+int bdf_normalize(const char *text, char out[BDF_TEXT_MAX]);
 
 #endif

@@ -435,6 +435,12 @@ json_bad "a topology for a CPU that is not possible" \
 json_bad "llc_level without llc" \
     's/"nohz_full": ""/"nohz_full": "", "topology": [ { "cpu": 1, "llc_level": 3 } ]/' \
     "h.json: cpus.topology[0]: llc_level and llc_bytes describe llc, which is missing"
+json_bad "SMT siblings two CPUs disagree on" \
+    's/"nohz_full": ""/"nohz_full": "", "topology": [ { "cpu": 0, "siblings": "0-1" }, { "cpu": 1, "siblings": "1" } ]/' \
+    "h.json" "CPU 0's SMT siblings are 0-1 but CPU 1's are 1 (a group is the same for each of its CPUs)"
+json_bad "an llc_level of 0" \
+    's/"nohz_full": ""/"nohz_full": "", "topology": [ { "cpu": 1, "llc": "1", "llc_level": 0 } ]/' \
+    "h.json: cpus.topology[0]: llc_level must be 1 or more"
 json_bad "an unknown key in a CPU topology" \
     's/"nohz_full": ""/"nohz_full": "", "topology": [ { "cpu": 1, "socket": 0 } ]/' \
     "h.json: cpus.topology[0]: unknown key 'socket'"

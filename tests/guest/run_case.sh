@@ -118,6 +118,14 @@ device-memoryless-vnode)
         --device 0000:5e:00.0,model=nvme,queues=2
     grep -Eq '^  pci [0-9a-f:.]+ node +1 +1 +ok' "$T/out" || fail "no device on node 1"
     ;;
+device-cpuless-vnode)
+    # vnode 1 has memory and no vCPU: its node is online, the device's
+    # local_cpulist empty (the probe prints "-").
+    expect_match --vcpus 4 --vcpu-nodes 0-1:0,2-3:2 --vnode-memory 1G,512M,512M --memory 2G \
+        --device 0000:5e:00.0@1,model=nvme
+    grep -Eq '^  pci [0-9a-f:.]+ local cpus +\(none\) +\(none\) +ok' "$T/out" ||
+        fail "no device with no local CPUs"
+    ;;
 device-unknown-host-node)
     expect_match --vcpus 4 --vnodes 2 --memory 1G --device 0000:00:1f.2@1,model=virtio-net
     grep -Eq '^  pci [0-9a-f:.]+ node +1 +1 +ok' "$T/out" || fail "no device on node 1"

@@ -406,11 +406,56 @@ static void test_hotplug_commands(void **state)
 
     (void)state;
     assert_int_equal(vt_layout_request_with_device(l, h, &d, &r, &err), -EINVAL);
-    assert_non_null(strstr(err.msg, "--device 0000:04:00.0: no vnode has no spare root port"));
+    assert_non_null(strstr(err.msg, "--device 0000:04:00.0: no vnode on the device's host node 2, "
+                                    "or at a known distance from it, has a spare root port (an "
+                                    "expander cannot be added to a running guest: plan with "
+                                    "--spare-slots)"));
     assert_int_equal(vt_layout_request_without_device(l, "0000:09:00.0", &r, &err), -EINVAL);
-    assert_non_null(strstr(err.msg, "device 0000:09:00.0 is not in the plan"));
+    assert_non_null(strstr(err.msg, "device 0000:09:00.0 is not in the plan (--device)"));
     vt_layout_free(l);
     l = dev_plan(h, 4, 2, "0000:01:00.0", "1", NULL);
+    /* What adding refuses, each with its own rule. */
+    {
+        static const struct {
+            struct vt_device_request d;
+            const char *msg;
+        } bad[] = {
+            {{"0000:09:00.0", -1, VT_DEVICE_VFIO, 0, -1},
+             "--device 0000:09:00.0: the host has no such PCI device"},
+            {{"0000:04:00.0", 5, VT_DEVICE_VFIO, 0, -1},
+             "--device 0000:04:00.0@5: the plan has vnodes 0-1"},
+            {{"0000:03:00.0", -1, VT_DEVICE_VFIO, 0, -1},
+             "the host does not know the device's node (numa_node -1); give its vnode"},
+            {{"0000:04:00.0", 1, VT_DEVICE_VFIO, 0, 0},
+             "--device 0000:04:00.0,slot=0: root port 0 of vnode 1 is not a spare one (it has "
+             "ports 0-1)"},
+            {{"0000:01:00.0", 1, VT_DEVICE_VFIO, 0, -1}, "the device is given twice"},
+            {{"3b:00", -1, VT_DEVICE_VFIO, 0, -1}, "3b:00: not a PCI address"},
+        };
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            r = NULL;
+            if (vt_layout_request_with_device(l, h, &bad[i].d, &r, &err) != -EINVAL ||
+                !strstr(err.msg, bad[i].msg))
+                fail_msg("add %zu: '%s', want '%s'", i, err.msg, bad[i].msg);
+            assert_null(r);
+        }
+        /* An asked slot that is spare is taken as asked. */
+        struct vt_device_request at1 = {"0000:03:00.0", 1, VT_DEVICE_VFIO, 0, 1};
+
+        assert_int_equal(vt_layout_request_with_device(l, h, &at1, &r, &err), 0);
+        assert_int_equal(vt_plan(h, r, &l2, &err), 0);
+        assert_int_equal(find(l2, "0000:03:00.0")->slot, 1);
+        assert_int_equal(find(l2, "0000:03:00.0")->vnode, 1);
+        vt_layout_free(l2);
+        vt_request_free(r);
+        assert_int_equal(vt_layout_request_without_device(l, "0000:01:00.1", &r, &err), -EINVAL);
+        assert_non_null(strstr(err.msg, "device 0000:01:00.1 is not in the plan (--device)"));
+        assert_int_equal(vt_layout_request_without_device(l, "0000:01:00.0", &r, &err), 0);
+        vt_request_free(r);
+        assert_int_equal(vt_layout_request_without_device(l, "0:1:0.0", &r, &err), -EINVAL);
+        assert_non_null(strstr(err.msg, "0:1:0.0: not a PCI address"));
+    }
     assert_int_equal(vt_layout_request_with_device(l, h, &d, &r, &err), 0);
     assert_int_equal(vt_plan(h, r, &l2, &err), 0);
     vt_request_free(r);

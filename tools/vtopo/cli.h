@@ -176,9 +176,10 @@ int cli_plan_getopt(const char *cmd, int argc, char **argv, const struct option 
 bool cli_plan_given(const struct cli_host_opts *ho, int opt);
 /* The plan l again, into *out, with a device more (add: --device's text,
  * into a spare root port) or fewer (remove: a host BDF), every other fact
- * kept (vt_layout_request_with_device / _without_device). */
+ * kept (vt_layout_request_with_device / _without_device); its warnings
+ * printed unless quiet. */
 int cli_replan_device(const char *cmd, const struct vt_host *h, const struct vt_layout *l,
-                      const char *add, const char *remove, struct vt_layout **out);
+                      const char *add, const char *remove, bool quiet, struct vt_layout **out);
 /* The help text of the host, guest, placement and shape options. */
 void cli_plan_usage_options(FILE *out);
 /* The plan: with --plan DIR the directory's own (vt_plan_dir_load: its

@@ -22,12 +22,14 @@ void cmd_plan_usage(FILE *out)
             "                  [--hmat-latency MATRIX] [--hmat-bandwidth MATRIX]\n"
             "                  [--max-vcpus N] [--initiator BDF@VNODE]...\n"
             "                  [--hotplug-memory SIZE@VNODE]...\n"
+            "                  [--device BDF[@VNODE][,model=M][,queues=N][,slot=N]]...\n"
+            "                  [--spare-slots N|LIST] [--strict-devices]\n"
             "                  [--json | --cpuid] [--out DIR] [--quiet]\n"
             "\n"
             "Plan a guest's virtual NUMA layout on a host: vCPUs to vnodes, vnodes to host\n"
             "nodes, memory per vnode and its guest-physical ranges, APIC IDs, CPUID,\n"
-            "distances, hot-pluggable vCPUs and memory, generic initiators and the node\n"
-            "numbering a Linux guest will see.\n"
+            "distances, hot-pluggable vCPUs and memory, generic initiators, PCI devices\n"
+            "with their guest addresses and the node numbering a Linux guest will see.\n"
             "\n");
     cli_plan_usage_options(out);
     fprintf(out, "Output:\n"
@@ -38,8 +40,9 @@ void cmd_plan_usage(FILE *out)
                  "                        everything else as it was (for a hot-add)\n"
                  "  --remove-device BDF   with --plan DIR: the plan without that host device, its\n"
                  "                        root port spare; everything else as it was\n"
-                 "  --out DIR             write plan.json, cpuid.txt, e820.txt and the ACPI\n"
-                 "                        tables srat.dat, slit.dat, madt.dat, hmat.dat into DIR\n"
+                 "  --out DIR             write plan.json, cpuid.txt, e820.txt, host.json and the\n"
+                 "                        ACPI tables srat.dat, slit.dat, madt.dat, hmat.dat (and\n"
+                 "                        ssdt.dat with devices) into DIR\n"
                  "  -q, --quiet           do not print warnings\n"
                  "  -h, --help            show this help\n"
                  "\n"
@@ -267,7 +270,7 @@ int cmd_plan(int argc, char **argv)
     struct vt_host *h = NULL;
     struct vt_layout *l = NULL;
     const char *out_dir = NULL, *add = NULL, *remove = NULL;
-    bool json = false, cpuid = false;
+    bool json = false, cpuid = false, quiet;
     struct vt_err err;
     int opt, rc = VT_EXIT_OK;
 
@@ -291,10 +294,13 @@ int cmd_plan(int argc, char **argv)
             out_dir = optarg;
             break;
         case OPT_ADD_DEVICE:
-            add = optarg;
-            break;
         case OPT_REMOVE_DEVICE:
-            remove = optarg;
+            if (add || remove) {
+                rc = cli_usage_error("plan", "--add-device and --remove-device: one device at a "
+                                             "time");
+                goto out;
+            }
+            *(opt == OPT_ADD_DEVICE ? &add : &remove) = optarg;
             break;
         case 'q':
             ho.quiet = true;
@@ -322,12 +328,18 @@ int cmd_plan(int argc, char **argv)
                                            : "it changes a plan: give it with --plan DIR");
         goto out;
     }
-    if ((rc = cli_plan_layout("plan", &ho, r, &h, &l)) != VT_EXIT_OK)
+    /* With --add-device/--remove-device the directory's plan is only the
+     * base: the warnings are the new plan's. */
+    quiet = ho.quiet;
+    ho.quiet = quiet || add || remove;
+    rc = cli_plan_layout("plan", &ho, r, &h, &l);
+    ho.quiet = quiet;
+    if (rc != VT_EXIT_OK)
         goto out;
     if (add || remove) {
         struct vt_layout *n = NULL;
 
-        if ((rc = cli_replan_device("plan", h, l, add, remove, &n)) != VT_EXIT_OK)
+        if ((rc = cli_replan_device("plan", h, l, add, remove, quiet, &n)) != VT_EXIT_OK)
             goto out;
         vt_layout_free(l);
         l = n;

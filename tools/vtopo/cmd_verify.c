@@ -782,7 +782,8 @@ static int hotplug_prepare(const struct verify_opts *o, const struct vt_host *h,
                                "%s goes with --numa native and no --table (a device's "
                                "node needs QEMU's own -numa nodes)",
                                o->hot_add ? "--hot-add" : "--hot-remove");
-    if ((rc = cli_replan_device("verify", h, l, o->hot_add, o->hot_remove, &after)) != VT_EXIT_OK)
+    if ((rc = cli_replan_device("verify", h, l, o->hot_add, o->hot_remove, o->ho.quiet, &after)) !=
+        VT_EXIT_OK)
         return rc;
     hp->after = after;
     bdf = o->hot_add ? vt_layout_device(after, vt_layout_device_count(after) - 1)->host_bdf

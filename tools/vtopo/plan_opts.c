@@ -267,7 +267,7 @@ int cli_plan_layout(const char *cmd, const struct cli_host_opts *ho, const struc
 }
 
 int cli_replan_device(const char *cmd, const struct vt_host *h, const struct vt_layout *l,
-                      const char *add, const char *remove, struct vt_layout **out)
+                      const char *add, const char *remove, bool quiet, struct vt_layout **out)
 {
     struct vt_request *r = NULL;
     struct vt_layout *n = NULL;
@@ -291,6 +291,8 @@ int cli_replan_device(const char *cmd, const struct vt_host *h, const struct vt_
     vt_request_free(r);
     if (rc < 0)
         return cli_fail(cmd, &err);
+    for (size_t i = 0; !quiet && i < vt_layout_warning_count(n); i++)
+        fprintf(stderr, "vtopo %s: warning: %s\n", cmd, vt_layout_warning(n, i));
     *out = n;
     return VT_EXIT_OK;
 }

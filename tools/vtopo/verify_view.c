@@ -179,9 +179,8 @@ static int probe_line(struct vt_guest_view *v, char *line)
         while ((k = strtok_r(NULL, " ", &save)) && (val = strtok_r(NULL, " ", &save))) {
             if (!strcmp(k, "node") && strcmp(val, "-") != 0)
                 d->node = strtoll(val, NULL, 10);
-            else if (!strcmp(k, "local_cpus") && strcmp(val, "-") != 0 &&
-                     parse_list(val, &d->local_cpus) < 0)
-                return -ENOMEM;
+            else if (!strcmp(k, "local_cpus") && parse_list(val, &d->local_cpus) < 0)
+                return -ENOMEM; /* "-": none (the probe's empty list: a CPU-less node) */
         }
         return 0;
     }
