@@ -3,7 +3,8 @@
 # online CPU's package and core id, its SMT siblings and its last-level
 # cache group as `vtopo host --cpus --fsroot` shows them, against what
 # hwloc-calc finds in the same dump (Package and Core os indexes, the PUs of
-# each core, the PUs of each cache of the level vtopo calls the last).
+# each core, the PUs of each cache of the level vtopo calls the last); and
+# each PCI device's local CPUs against hwloc's locality of the device.
 #
 # Usage: test_cpu_topology.sh PATH-TO-vtopo DATASETS-DIR
 set -u
@@ -119,6 +120,40 @@ for dir in "$DATASETS"/*/; do
     fi
     unset pkg core sib group
 done
+# PCI localities: each device's local CPUs as `vtopo host` shows them
+# against hwloc-calc's CPUs of the same device (its non-I/O parent's), for
+# every device hwloc keeps.
+pci_checked=0 pci_widened=0
+for dir in "$DATASETS"/*/; do
+    dir=${dir%/}
+    name=$(basename "$dir")
+    [ -d "$dir/sys/bus/pci/devices" ] || continue
+    while read -r bdf local; do
+        want=$(calc "$dir" --po -I pu "pci=$bdf") || continue
+        [ -n "$want" ] || continue
+        got=" $(expand "$local") " all=" $(expand "$want") "
+        if [ "$got" = "$all" ]; then
+            pci_checked=$((pci_checked + 1))
+            continue
+        fi
+        # hwloc attaches a device to the smallest object containing its
+        # local CPUs and reports that object's CPUs (docs/hwloc-comparison.md):
+        # vtopo's, the kernel's local_cpulist, must be inside them.
+        inside=1
+        for c in $got; do [[ $all == *" $c "* ]] || inside=0; done
+        if [ "$inside" = 1 ]; then
+            echo "ok: $name: PCI $bdf: local CPUs $local, inside hwloc's parent object's $want"
+            pci_checked=$((pci_checked + 1))
+            pci_widened=$((pci_widened + 1))
+        else
+            fail "$name: PCI $bdf: hwloc's local CPUs $want, vtopo's $local"
+        fi
+    done < <("$VTOPO" host -q --fsroot "$dir" |
+        sed -n 's/^  \([0-9a-f]*:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]\.[0-7]\) .* local_cpus \([0-9,-]*\)\( .*\)\{0,1\}$/\1 \2/p')
+done
+echo "ok: $pci_checked PCI devices' local CPUs are hwloc's ($pci_widened inside a wider parent of hwloc's)"
+[ "$pci_checked" -ge 50 ] || fail "expected at least 50 PCI devices with local CPUs, compared $pci_checked"
+
 echo "$cpus_checked CPUs and $llc_checked last-level cache groups compared with hwloc's, $failed failed"
 [ "$cpus_checked" -ge 300 ] || {
     echo "FAIL: expected at least 300 CPUs in the dumps, compared $cpus_checked"
