@@ -24,16 +24,18 @@ guest=(--host "$host" --vcpus 6 --vnodes 2 --memory 4G --mem-layout qemu-q35)
 
 step "plan a non-power-of-two guest on it: 6 vCPUs over 2 vnodes (3 cores each), 4 GiB, QEMU q35"
 "$vtopo" plan "${guest[@]}" --out "$out/plan"
-echo "wrote $out/plan: plan.json cpuid.txt e820.txt srat.dat slit.dat madt.dat hmat.dat"
+echo "wrote $out/plan: plan.json host.json cpuid.txt e820.txt srat.dat slit.dat madt.dat hmat.dat"
 
 step "check its tables the way Linux will read them"
 "$vtopo" check "$out/plan"
 
 step "the QEMU arguments that build this guest with our tables"
+# (beside the plan directory, which holds the plan's files only: a second
+# run replaces it as a whole)
 "$vtopo" emit qemu "${guest[@]}" --numa acpi --tables "$out/plan" --hmat --madt \
-    >"$out/plan/qemu.args"
-cat "$out/plan/qemu.args"
-echo "wrote $out/plan/qemu.args (the guest kernel needs acpi_apic_instance=2 for our MADT)"
+    >"$out/qemu.args"
+cat "$out/qemu.args"
+echo "wrote $out/qemu.args (the guest kernel needs acpi_apic_instance=2 for our MADT)"
 
 step "verify it in a real guest: boot Linux under QEMU and compare what it sees with the plan"
 "$vtopo" verify "${guest[@]}" --madt --out "$out/verify"
