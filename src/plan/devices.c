@@ -280,6 +280,12 @@ int layout_place_devices(struct vt_layout *l, const struct vt_host *h, const str
     }
     if (rc == 0 && (rc = assign_slots(l, r, ports, err)) == 0)
         rc = number_buses(l, ports, err);
+    if (rc == 0 && l->ndevices && l->mem_layout != VT_MEM_QEMU_Q35)
+        layout_warn(l,
+                    "the devices' guest addresses are those QEMU's and libvirt's expander buses "
+                    "give (a q35 machine); with the %s memory layout the VMM places them its own "
+                    "way (cloud-hypervisor on PCI segments, Xen without a node)",
+                    vt_mem_layout_name(l->mem_layout));
     for (size_t i = 0; i < l->ndevices && rc == 0; i++) {
         struct vt_device *d = &l->devices[i];
         const struct vt_vnode *vn = vt_layout_vnode(l, d->vnode);
