@@ -26,7 +26,7 @@ _vtopo()
     done
     COMPREPLY=()
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "host plan check emit verify exec help --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "host plan check emit verify exec irq help --help --version" -- "$cur"))
         return 0
     fi
     case $prev in
@@ -86,10 +86,17 @@ _vtopo()
         COMPREPLY=($(compgen -W "qemu libvirt xl cloud-hypervisor xen-dom0" -- "$cur"))
         ;;
     help)
-        COMPREPLY=($(compgen -W "host plan check emit verify exec" -- "$cur"))
+        COMPREPLY=($(compgen -W "host plan check emit verify exec irq" -- "$cur"))
         ;;
     check)
         COMPREPLY=($(compgen -f -- "$cur"))
+        ;;
+    irq)
+        # The subcommand, when it is not given yet.
+        for ((i = 2; i < COMP_CWORD; i++)); do
+            [ "${COMP_WORDS[i]}" = predict ] && return 0
+        done
+        COMPREPLY=($(compgen -W "predict" -- "$cur"))
         ;;
     esac
     return 0

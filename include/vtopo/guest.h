@@ -47,11 +47,19 @@ struct vt_guest_cpu {
 };
 
 /* A PCI device: where the guest enumerated it and the node it gave it. */
+/* One MSI/MSI-X vector a guest reported: its Linux IRQ and affinity. */
+struct vt_guest_msi {
+    unsigned irq;
+    struct vt_bitmap *mask; /* smp_affinity_list, or NULL */
+};
+
 struct vt_guest_pci {
     char bdf[16];                 /* "0000:41:00.0" */
     long long node;               /* numa_node (-1: none), or VT_GUEST_UNKNOWN */
     struct vt_bitmap *local_cpus; /* local_cpulist, or NULL when not known */
     char host_bdf[24];            /* predicted: the planned host device; guest: "" */
+    struct vt_guest_msi *msi;     /* guest: its vectors in vector order; predicted: none */
+    size_t nmsi;
 };
 
 struct vt_guest_view {
@@ -73,6 +81,7 @@ struct vt_guest_view {
     /* Predicted: the buses behind the expanders' root ports, where the
      * planned devices are and nothing else (a spare port's bus is empty). */
     struct vt_bitmap *pci_port_buses;
+    struct vt_bitmap *possible_cpus; /* guest: cpu/possible; NULL when not known */
 };
 
 /* Free what a view holds and reset it to empty; v may be NULL. */

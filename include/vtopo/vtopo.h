@@ -14,6 +14,7 @@
 #include "vtopo/export.h"
 #include "vtopo/host.h"
 #include "vtopo/io.h"
+#include "vtopo/irq.h"
 #include "vtopo/layout.h"
 #include "vtopo/size.h"
 #include "vtopo/text.h"

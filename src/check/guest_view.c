@@ -31,8 +31,13 @@ void vt_guest_view_free(struct vt_guest_view *v)
     for (size_t i = 0; i < v->ncpus; i++)
         vt_bitmap_free(v->cpus[i].llc);
     vt_bitmap_free(v->gi_nodes);
-    for (size_t i = 0; i < v->npci; i++)
+    for (size_t i = 0; i < v->npci; i++) {
         vt_bitmap_free(v->pci[i].local_cpus);
+        for (size_t k = 0; k < v->pci[i].nmsi; k++)
+            vt_bitmap_free(v->pci[i].msi[k].mask);
+        free(v->pci[i].msi);
+    }
+    vt_bitmap_free(v->possible_cpus);
     free(v->pci);
     vt_bitmap_free(v->pci_port_buses);
     free(v->nodes);

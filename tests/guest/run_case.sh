@@ -148,6 +148,31 @@ device-hot-add)
     grep -Eq '^  after: pci 0000:fc:00.0 node +0 +0 +ok' "$T/out" || fail "no hot-added device"
     grep -Eq '^  after: pci 0000:fe:00.0 node +1 +1 +ok' "$T/out" || fail "the first device moved"
     ;;
+irq-nvme-possible9)
+    # The issue's guest: 2 vnodes of 2 vCPUs, possible_cpus=9, an NVMe with 6
+    # I/O queues on vnode 1: the kernel's managed masks 2,4 3,6 0,8 1 5 7,
+    # as `vtopo irq predict` says (node 1 first: the kernel's heapsort).
+    expect_match --vcpus 4 --vnodes 2 --memory 1G --device 0000:5e:00.0,model=nvme,queues=6 \
+        --append possible_cpus=9
+    for want in "1 cpus +2,4 +2,4" "2 cpus +3,6 +3,6" "3 cpus +0,8 +0,8" "4 cpus +1 +1" \
+        "5 cpus +5 +5" "6 cpus +7 +7"; do
+        grep -Eq "^  pci 0000:ff:00.0 vector $want +ok" "$T/out" || fail "no row '$want'"
+    done
+    ;;
+irq-nvme-unbalanced)
+    # Three unbalanced vnodes (1, 3 and 2 vCPUs, two on host node 1), two
+    # NVMe stand-ins with a queue per possible CPU (TCG: possible_cpus=9).
+    expect_match --vcpus 6 --vnode-pnodes 0,1,1 --memory 1536M --vcpu-nodes 0:0,1-3:1,4-5:2 \
+        --device 0000:5e:00.0,model=nvme --device 0000:3b:00.0
+    [ "$(grep -Ec '^  pci [0-9a-f:.]+ vector [0-9]+ cpus .* ok$' "$T/out")" -ge 12 ] ||
+        fail "expected the managed vectors of both devices"
+    ;;
+irq-nvme-fewer-queues)
+    # Fewer queues than CPUs: 2 I/O queues over 6 vCPUs of 2 vnodes, a
+    # node each.
+    expect_match --vcpus 6 --vnodes 2 --memory 1G --device 0000:3b:00.0,model=nvme,queues=2
+    grep -Eq '^  pci [0-9a-f:.]+ managed vectors +2 +2 +ok' "$T/out" || fail "not 2 vectors"
+    ;;
 devices-sparse-pxms)
     # Our SRAT with PXMs 0, 2, 5 (QEMU's acpi mode has no -numa nodes, so
     # our SSDT gives each expander's host bridge its _PXM); three devices,
@@ -159,7 +184,7 @@ devices-sparse-pxms)
     [ "$(grep -Ec '^  pci [0-9a-f:.]+ node +([0-2]) +\1 +ok' "$T/out")" = 3 ] ||
         fail "expected three devices on their nodes"
     ;;
-sparse-pxms)
+devices-sparse-pxms)
     expect_match --numa acpi --vcpus 6 --vnodes 3 --guest-pxms 0,2,5 --memory 1536M
     ;;
 eight-vnodes)

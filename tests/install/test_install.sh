@@ -17,7 +17,7 @@ for f in "$libdir/libvtopo.so.0" "$libdir/libvtopo.a" "$prefix/include/vtopo/vto
          "$prefix/share/man/man1/vtopo.1" "$prefix/share/man/man1/vtopo-host.1" \
          "$prefix/share/man/man1/vtopo-plan.1" "$prefix/share/man/man1/vtopo-check.1" \
          "$prefix/share/man/man1/vtopo-emit.1" "$prefix/share/man/man1/vtopo-verify.1" \
-         "$prefix/share/man/man1/vtopo-exec.1" \
+         "$prefix/share/man/man1/vtopo-exec.1" "$prefix/share/man/man1/vtopo-irq.1" \
          "$prefix/share/bash-completion/completions/vtopo" "$prefix/share/zsh/site-functions/_vtopo" \
          "$prefix/libexec/vtopo/vtopo-probe"; do
     [ -e "$f" ] || { echo "FAIL: $f was not installed"; exit 1; }

@@ -228,6 +228,8 @@ static void print_cpus(void)
         return;
     }
     printf("VTP cpus online %s\n", buf);
+    if (read_text("/sys/devices/system/cpu/possible", llc, sizeof(llc)))
+        printf("VTP cpus possible %s\n", llc);
     cpuinfo_apic_ids(apic);
     n = parse_list(buf, ids, MAX_CPUS);
     for (int i = 0; i < n; i++) {
@@ -281,6 +283,42 @@ static void print_kmsg(void)
     free(buf);
 }
 
+/* A device's MSI/MSI-X vectors (its msi_irqs/, once a driver allocated
+ * them) in IRQ order, each with its affinity and effective affinity. */
+static void print_msi(const char *bdf)
+{
+    char path[320];
+    int irqs[2048], n = 0;
+    DIR *d;
+    struct dirent *e;
+
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/msi_irqs", bdf);
+    if (!(d = opendir(path)))
+        return;
+    while ((e = readdir(d)) && n < 2048)
+        if (e->d_name[0] >= '0' && e->d_name[0] <= '9')
+            irqs[n++] = atoi(e->d_name);
+    closedir(d);
+    for (int i = 1; i < n; i++) /* insertion sort: IRQ order is vector order */
+        for (int k = i; k > 0 && irqs[k - 1] > irqs[k]; k--) {
+            int t = irqs[k];
+
+            irqs[k] = irqs[k - 1];
+            irqs[k - 1] = t;
+        }
+    for (int i = 0; i < n; i++) {
+        char mask[256], eff[256];
+
+        snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irqs[i]);
+        if (!read_text(path, mask, sizeof(mask)) || !*mask)
+            snprintf(mask, sizeof(mask), "-");
+        snprintf(path, sizeof(path), "/proc/irq/%d/effective_affinity_list", irqs[i]);
+        if (!read_text(path, eff, sizeof(eff)) || !*eff)
+            snprintf(eff, sizeof(eff), "-");
+        printf("VTP msi %s %d irq %d affinity %s effective %s\n", bdf, i, irqs[i], mask, eff);
+    }
+}
+
 /* Every PCI device: its address, class, node and local CPUs as the kernel
  * set them at enumeration (no driver needed). */
 static void print_pci(void)
@@ -307,6 +345,7 @@ static void print_pci(void)
         if (!read_text(path, local, sizeof(local)) || !*local)
             snprintf(local, sizeof(local), "-");
         printf("VTP pci %s class %s node %s local_cpus %s\n", e->d_name, cls, node, local);
+        print_msi(e->d_name);
     }
     closedir(d);
 }

@@ -722,6 +722,8 @@ static int report(const struct verify_opts *o, const struct verify_opts *opts,
                o->ntables ? "what 'vtopo check' says Linux does with the tables" : "the plan");
     }
     mismatches = verify_compare(want, &got, vt_layout_memory(l), o->style, stdout);
+    if (got.complete && !o->ntables)
+        mismatches += verify_compare_irqs(l, &got, o->style, stdout);
     if (hp) {
         if (o->style != VERIFY_JSON)
             printf("after %s (QMP%s%s):\n", hp->what, b->hook_failed ? " failed: " : "",

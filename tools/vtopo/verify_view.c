@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "verify_view.h"
+#include "vtopo/irq.h"
 
 /* ---- parsing the console ------------------------------------------------ */
 
@@ -124,6 +125,11 @@ static int probe_line(struct vt_guest_view *v, char *line)
         v->complete = true;
         return 0;
     }
+    if (!strcmp(kind, "cpus")) {
+        if ((a = strtok_r(NULL, " ", &save)) && !strcmp(a, "possible"))
+            return parse_list(strtok_r(NULL, " ", &save) ?: "-", &v->possible_cpus);
+        return 0;
+    }
     if (!strcmp(kind, "nodes")) {
         if ((a = strtok_r(NULL, " ", &save)) && !strcmp(a, "has_generic_initiator"))
             return parse_list(strtok_r(NULL, " ", &save) ?: "-", &v->gi_nodes);
@@ -160,6 +166,30 @@ static int probe_line(struct vt_guest_view *v, char *line)
                 else if (!strcmp(k, "write_bandwidth"))
                     n->write_bandwidth = num(val);
             }
+        }
+        return 0;
+    }
+    if (!strcmp(kind, "msi")) {
+        /* "msi BDF INDEX irq N affinity LIST effective LIST" */
+        char *bdf = strtok_r(NULL, " ", &save), *idx = strtok_r(NULL, " ", &save), *k, *val;
+        struct vt_guest_pci *d = NULL;
+        struct vt_guest_msi *m;
+
+        for (size_t i = 0; bdf && i < v->npci; i++)
+            if (!strcmp(v->pci[i].bdf, bdf))
+                d = &v->pci[i];
+        if (!d || !idx || num(idx) != (long long)d->nmsi)
+            return 0;
+        if (!(m = realloc(d->msi, (d->nmsi + 1) * sizeof(*m))))
+            return -ENOMEM;
+        d->msi = m;
+        m = &m[d->nmsi++];
+        memset(m, 0, sizeof(*m));
+        while ((k = strtok_r(NULL, " ", &save)) && (val = strtok_r(NULL, " ", &save))) {
+            if (!strcmp(k, "irq"))
+                m->irq = (unsigned)num(val);
+            else if (!strcmp(k, "affinity") && strcmp(val, "-") && parse_list(val, &m->mask) < 0)
+                return -ENOMEM;
         }
         return 0;
     }
@@ -645,4 +675,52 @@ size_t verify_compare_more(const struct vt_guest_view *want, const struct vt_gue
 
     snprintf(p, sizeof(p), "%s ", prefix);
     return compare(want, got, total_ram, (struct cmp){out, style, 0, 1, p});
+}
+
+size_t verify_compare_irqs(const struct vt_layout *l, const struct vt_guest_view *got,
+                           enum verify_style style, FILE *out)
+{
+    struct cmp c = {out, style, 0, 1, ""};
+    unsigned possible = got->possible_cpus ? vt_bitmap_weight(got->possible_cpus) : 0;
+
+    for (size_t i = 0; i < vt_layout_device_count(l); i++) {
+        const struct vt_device *d = vt_layout_device(l, i);
+        const struct vt_guest_pci *g = NULL;
+        struct vt_irq_request q = {0};
+        struct vt_irq_prediction *p = NULL;
+        struct vt_err err;
+        char item[96], ws[256], gs[256];
+
+        /* NVMe (and the NVMe standing in for a passed-through device): its
+         * driver is built into the guest kernel; its admin queue is a pre
+         * vector, its I/O queues one managed set. */
+        if (d->model != VT_DEVICE_VFIO && d->model != VT_DEVICE_NVME)
+            continue;
+        for (size_t j = 0; j < got->npci; j++)
+            if (!strcmp(got->pci[j].bdf, d->guest_bdf))
+                g = &got->pci[j];
+        snprintf(item, sizeof(item), "pci %s managed vectors", d->guest_bdf);
+        snprintf(gs, sizeof(gs), "%zu", g && g->nmsi ? g->nmsi - 1 : 0);
+        if (!g || g->nmsi < 2) {
+            row(&c, item, "1 or more", gs, false);
+            continue;
+        }
+        row(&c, item, gs, gs, true);
+        q.vectors = (unsigned)g->nmsi;
+        q.pre = 1;
+        if (vt_irq_predict_layout(l, possible, &q, &p, &err) < 0) {
+            row(&c, item, err.msg, gs, false);
+            continue;
+        }
+        for (size_t k = 1; k < g->nmsi; k++) {
+            snprintf(item, sizeof(item), "pci %s vector %zu cpus", d->guest_bdf, k);
+            fmt_list(ws, sizeof(ws), vt_irq_prediction_vector(p, k)->cpus);
+            fmt_list(gs, sizeof(gs), g->msi[k].mask);
+            row(&c, item, ws, gs,
+                g->msi[k].mask &&
+                    vt_bitmap_equal(vt_irq_prediction_vector(p, k)->cpus, g->msi[k].mask));
+        }
+        vt_irq_prediction_free(p);
+    }
+    return c.mismatches;
 }

@@ -31,4 +31,10 @@ size_t verify_compare_more(const struct vt_guest_view *want, const struct vt_gue
                            uint64_t total_ram, enum verify_style style, const char *prefix,
                            FILE *out);
 
+/* The managed vectors of each planned NVMe device (or its stand-in) in the
+ * guest against `vtopo irq predict` for the plan, the guest's vector count
+ * and possible CPUs: rows continuing the comparison's. */
+size_t verify_compare_irqs(const struct vt_layout *l, const struct vt_guest_view *got,
+                           enum verify_style style, FILE *out);
+
 #endif

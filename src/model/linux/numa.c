@@ -186,6 +186,21 @@ void linux_srat(const struct acpi_srat *srat, struct linux_numa *m)
     m->srat_used = true;
 }
 
+void linux_numa_init_array(int *node_of, const struct vt_bitmap *possible,
+                           const struct vt_bitmap *online_nodes)
+{
+    int n = vt_bitmap_first(online_nodes);
+
+    for (int cpu = vt_bitmap_first(possible); n >= 0 && cpu >= 0;
+         cpu = vt_bitmap_next(possible, cpu)) {
+        if (node_of[cpu] >= 0)
+            continue;
+        node_of[cpu] = n;
+        if ((n = vt_bitmap_next(online_nodes, n)) < 0)
+            n = vt_bitmap_first(online_nodes);
+    }
+}
+
 bool linux_node_online_at_boot(bool present_cpus, bool ram, bool generic_initiators)
 {
     return present_cpus || ram || generic_initiators;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "format/acpi_parse.h"
+#include "vtopo/bitmap.h"
 
 /*
  * The kernel modelled is a distribution's x86-64 kernel (Debian, Ubuntu,
@@ -82,6 +83,11 @@ void linux_srat(const struct acpi_srat *srat, struct linux_numa *out);
  * still lists only node 0 in /sys/devices/system/node/online (guest case
  * hotplug-cpu-only-vnode). */
 bool linux_node_online_at_boot(bool present_cpus, bool ram, bool generic_initiators);
+/* x86's numa_init_array(): each possible CPU without a node (node_of[cpu]
+ * < 0, typically one the SRAT does not list) gets the online nodes
+ * round-robin, in CPU order from the first online node. */
+void linux_numa_init_array(int *node_of, const struct vt_bitmap *possible,
+                           const struct vt_bitmap *online_nodes);
 /* Linux node of a PXM, or -1. */
 int linux_node_of_pxm(const struct linux_numa *numa, uint32_t pxm);
 

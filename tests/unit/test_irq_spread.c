@@ -1,0 +1,191 @@
+/* Unit tests: Linux's spreading of managed vectors (model/linux/irq_spread.c)
+ * against a guest's own answer and hand-derived ones, and its invariants
+ * over seeded random CPU sets. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "model/linux/irq_spread.h"
+#include "unit/support.h"
+
+static struct vt_bitmap *list(const char *text)
+{
+    struct vt_bitmap *b = vt_bitmap_new();
+    struct vt_err err;
+
+    assert_non_null(b);
+    assert_int_equal(vt_bitmap_parse_list(b, text, VT_CPU_ID_MAX, &err), 0);
+    return b;
+}
+
+static void expect_masks(const struct linux_irq_vector *v, unsigned n, const char *const *want)
+{
+    for (unsigned i = 0; i < n; i++) {
+        char *got = vt_bitmap_format_list(v[i].mask);
+
+        assert_non_null(got);
+        if (strcmp(got, want[i]))
+            fail_msg("vector %u: mask %s, want %s", i, got, want[i]);
+        free(got);
+    }
+}
+
+/* Seen in a q35 guest (Debian 6.1): 2 vnodes of 2 vCPUs, possible_cpus=9
+ * (CPUs 4-8 absent, given nodes round-robin: 0,1,0,1,0), an nvme with 6 I/O
+ * queues (the admin queue a pre vector): q1..q6 got 2,4 3,6 0,8 1 5 7.
+ * The two nodes have 2 present CPUs each, and the kernel's heapsort puts
+ * node 1 first: that is why q1 is on CPU 2. */
+static void test_guest_nvme(void **state)
+{
+    static const int node_of[] = {0, 0, 1, 1, 0, 1, 0, 1, 0};
+    static const char *const want[] = {"0-8", "2,4", "3,6", "0,8", "1", "5", "7"};
+    struct vt_bitmap *possible = list("0-8"), *present = list("0-3");
+    struct linux_irq_cpus c = {possible, present, node_of, 9, 2, NULL};
+    struct linux_irq_vector v[7];
+
+    (void)state;
+    assert_int_equal(linux_irq_create_affinity_masks(&c, 7, 1, 0, NULL, 0, NULL, v), 0);
+    expect_masks(v, 7, want);
+    assert_false(v[0].managed);
+    for (int i = 1; i < 7; i++)
+        assert_true(v[i].managed);
+    linux_irq_vectors_free(v, 7);
+    vt_bitmap_free(possible);
+    vt_bitmap_free(present);
+}
+
+/* Hand-derived from the kernel's code: fewer groups than nodes (whole nodes
+ * round-robin); SMT siblings kept together; sets; post vectors. */
+static void test_known_answers(void **state)
+{
+    static const int node_of[] = {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2};
+    /* Cores of two threads: 0+1, 2+3, ... */
+    struct vt_bitmap *sib[12];
+    struct vt_bitmap *possible = list("0-11"), *present = list("0-11");
+    struct linux_irq_cpus c = {possible, present, node_of, 12, 3, NULL};
+    struct linux_irq_vector v[8];
+    unsigned sets[2] = {3, 3};
+
+    (void)state;
+    for (int i = 0; i < 12; i++) {
+        char t[16];
+
+        snprintf(t, sizeof(t), "%d-%d", i & ~1, (i & ~1) + 1);
+        sib[i] = list(t);
+    }
+    /* 2 groups over 3 nodes: node 0 to group 0, node 1 to 1, node 2 to 0. */
+    {
+        static const char *const want[] = {"0-3,8-11", "4-7"};
+
+        assert_int_equal(linux_irq_create_affinity_masks(&c, 2, 0, 0, NULL, 0, NULL, v), 0);
+        expect_masks(v, 2, want);
+        linux_irq_vectors_free(v, 2);
+    }
+    /* 5 groups, 12 CPUs of 3 equal nodes: the heapsort gives node order
+     * 1, 2, 0 (ngroups 5*4/12 = 1, then 4*4/8 = 2, then 2*4/4 = 2); with
+     * siblings the pairs stay together. */
+    {
+        static const char *const want[] = {"4-7", "8-9", "10-11", "0-1", "2-3"};
+
+        c.siblings = (const struct vt_bitmap *const *)sib;
+        assert_int_equal(linux_irq_create_affinity_masks(&c, 5, 0, 0, NULL, 0, NULL, v), 0);
+        expect_masks(v, 5, want);
+        linux_irq_vectors_free(v, 5);
+    }
+    /* One pre, two sets of 3, one post: the sets spread on their own. */
+    {
+        /* 3 groups over 3 nodes: a node each, in node order. */
+        static const char *const want[] = {"0-11", "0-3", "4-7",  "8-11",
+                                           "0-3",  "4-7", "8-11", "0-11"};
+
+        assert_int_equal(linux_irq_create_affinity_masks(&c, 8, 1, 1, sets, 2, NULL, v), 0);
+        expect_masks(v, 8, want);
+        assert_false(v[0].managed);
+        assert_true(v[1].managed && v[6].managed);
+        assert_false(v[7].managed);
+        linux_irq_vectors_free(v, 8);
+    }
+    assert_int_equal(linux_irq_create_affinity_masks(&c, 4, 1, 1, sets, 2, NULL, v), -EINVAL);
+    /* Pre and post vectors take them all: "Nothing to assign?", no vector
+     * managed, each on the default affinity. */
+    {
+        static const char *const want[] = {"0-11", "0-11", "0-11"};
+
+        assert_int_equal(linux_irq_create_affinity_masks(&c, 3, 2, 1, NULL, 0, NULL, v), 0);
+        expect_masks(v, 3, want);
+        for (int i = 0; i < 3; i++)
+            assert_false(v[i].managed);
+        linux_irq_vectors_free(v, 3);
+    }
+    for (int i = 0; i < 12; i++)
+        vt_bitmap_free(sib[i]);
+    vt_bitmap_free(possible);
+    vt_bitmap_free(present);
+}
+
+/* Random CPU sets: every possible CPU is in some group; with at least as
+ * many CPUs as groups each group is non-empty and the groups are disjoint;
+ * present CPUs alone fill the groups before absent ones are added. */
+static void test_random_invariants(void **state)
+{
+    unsigned seed = t_seed("test_random_invariants");
+
+    (void)state;
+    for (int iter = 0; iter < 2000; iter++) {
+        unsigned ncpu = 1 + (unsigned)rand() % 64, nnode = 1 + (unsigned)rand() % 5;
+        unsigned ngrp = 1 + (unsigned)rand() % 70, npossible = 0;
+        int node_of[64];
+        struct vt_bitmap *possible = vt_bitmap_new(), *present = vt_bitmap_new();
+        struct vt_bitmap *all = vt_bitmap_new(), **m = calloc(ngrp, sizeof(*m));
+        struct linux_irq_cpus c;
+
+        assert_non_null(m);
+        for (unsigned i = 0; i < ncpu; i++) {
+            node_of[i] = (int)((unsigned)rand() % nnode);
+            if (rand() % 5) {
+                vt_bitmap_set(possible, i);
+                npossible++;
+                if (rand() % 3)
+                    vt_bitmap_set(present, i);
+            }
+        }
+        if (!npossible) {
+            vt_bitmap_set(possible, 0);
+            npossible = 1;
+        }
+        c = (struct linux_irq_cpus){possible, present, node_of, ncpu, nnode, NULL};
+        assert_int_equal(linux_group_cpus_evenly(&c, ngrp, m), 0);
+        for (unsigned g = 0; g < ngrp; g++) {
+            if (ngrp <= npossible && vt_bitmap_iszero(m[g]))
+                fail_msg("seed %u: iter %d: group %u of %u is empty (%u CPUs)", seed, iter, g, ngrp,
+                         npossible);
+            if (ngrp <= npossible && vt_bitmap_intersects(all, m[g]))
+                fail_msg("seed %u: iter %d: group %u shares a CPU", seed, iter, g);
+            vt_bitmap_or(all, m[g]);
+            vt_bitmap_free(m[g]);
+        }
+        if (!vt_bitmap_equal(all, possible))
+            fail_msg("seed %u: iter %d: the groups do not cover the possible CPUs", seed, iter);
+        free(m);
+        vt_bitmap_free(all);
+        vt_bitmap_free(possible);
+        vt_bitmap_free(present);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_guest_nvme),
+        cmocka_unit_test(test_known_answers),
+        cmocka_unit_test(test_random_invariants),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
