@@ -188,6 +188,11 @@ VT_API const struct vt_host_cpu_topo *vt_host_cpu_topo(const struct vt_host *h, 
 VT_API size_t vt_host_device_count(const struct vt_host *h);
 VT_API const struct vt_host_device *vt_host_device(const struct vt_host *h, size_t index);
 VT_API const struct vt_host_device *vt_host_device_by_bdf(const struct vt_host *h, const char *bdf);
+/* A PCI address in any spelling Linux takes ("3b:00.0", "0000:3B:00.0")
+ * written as sysfs does ("0000:3b:00.0") into out; -EINVAL when it is not
+ * one. */
+#define VT_BDF_TEXT_MAX 24
+VT_API int vt_bdf_normalize(const char *text, char out[VT_BDF_TEXT_MAX]);
 /* The device with this name (one of vt_host_device.names), or NULL. */
 VT_API const struct vt_host_device *vt_host_device_by_name(const struct vt_host *h,
                                                            const char *name);

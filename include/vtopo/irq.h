@@ -1,5 +1,6 @@
-/* Interrupts: how Linux spreads a device's managed MSI/MSI-X vectors over
- * CPUs (irq_create_affinity_masks: pre and post vectors, interrupt sets,
+/* Interrupts: a host's interrupt state (which IRQ is which device's vector,
+ * where it may and does fire, whether it is managed), and how Linux spreads a device's managed
+ * MSI/MSI-X vectors over CPUs (irq_create_affinity_masks: pre and post vectors, interrupt sets,
  * group_cpus_evenly over the possible CPUs, present ones first, node by
  * node), predicted for a host or for a planned guest. Managed vectors cannot
  * be moved from user space; their placement is the kernel's. docs/irq.md. */
@@ -8,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vtopo/bitmap.h"
 #include "vtopo/err.h"
@@ -65,6 +67,73 @@ VT_API const struct vt_bitmap *vt_irq_prediction_possible(const struct vt_irq_pr
 VT_API const struct vt_bitmap *vt_irq_prediction_present(const struct vt_irq_prediction *p);
 /* The Linux node of a CPU in the prediction, or -1. */
 VT_API int vt_irq_prediction_node(const struct vt_irq_prediction *p, unsigned cpu);
+
+/* ---- The interrupt state ------------------------------------------------ */
+
+/* Whether the kernel manages an IRQ's affinity (IRQD_AFFINITY_MANAGED in
+ * debugfs's /sys/kernel/debug/irq/irqs/N): unknown when debugfs is not
+ * readable, never guessed. */
+enum vt_irq_managed {
+    VT_IRQ_MANAGED_UNKNOWN,
+    VT_IRQ_MANAGED_NO,
+    VT_IRQ_MANAGED_YES,
+};
+/* "unknown", "no", "yes". */
+VT_API const char *vt_irq_managed_name(enum vt_irq_managed m);
+
+struct vt_irq_info {
+    unsigned irq;        /* Linux IRQ number: changes when a device is re-added */
+    const char *chip;    /* /proc/interrupts: "IR-PCI-MSIX-0000:3d:00.0", "PCI-MSI" */
+    const char *hwirq;   /* its hwirq-flow column: "2-edge", "524288-edge", "" */
+    const char *actions; /* its handlers: "nvme0q2", "vfio-msix[0](0000:3d:00.0)" */
+    /* The PCI device and its vector index (0-2047), keys that survive a
+     * re-add: from the chip or vfio's name when they say (exactly), else the
+     * IRQ's place among the device's msi_irqs/ entries (ascending). NULL and
+     * -1 for an IRQ of no PCI device's vectors. */
+    const char *bdf;
+    int index;
+    uint64_t total; /* interrupts counted, all CPUs */
+    /* smp_affinity_list, effective_affinity_list: NULL when not known;
+     * affinity_hint: NULL when none (zero) or not known. */
+    const struct vt_bitmap *affinity, *effective, *hint;
+    int node; /* /proc/irq/N/node, -1 none or not known */
+    enum vt_irq_managed managed;
+};
+
+struct vt_irq_state;
+
+/*
+ * The host's interrupt state, from where the host came from: sysfs and
+ * /proc (the live system, or an --fsroot dump holding proc/interrupts,
+ * proc/irq/N/{smp_affinity_list,effective_affinity_list,node,affinity_hint}
+ * and, when debugfs was readable, sys/kernel/debug/irq/irqs/N); a host file's
+ * "irqs" (docs/host-format.md; -ENOENT when it has none); a synthetic host's
+ * devices (each vector on its node's online CPUs, as Linux first places a
+ * non-managed vector, effective CPU and managed flag unknown).
+ */
+VT_API int vt_irq_state_read(const struct vt_host *h, struct vt_irq_state **out,
+                             struct vt_err *err);
+VT_API void vt_irq_state_free(struct vt_irq_state *s);
+/* IRQs ascending by number. */
+VT_API size_t vt_irq_state_count(const struct vt_irq_state *s);
+VT_API const struct vt_irq_info *vt_irq_state_irq(const struct vt_irq_state *s, size_t i);
+/* The IRQ of a device's vector (bdf in any spelling), or NULL. */
+VT_API const struct vt_irq_info *vt_irq_state_find(const struct vt_irq_state *s, const char *bdf,
+                                                   unsigned index);
+/* The CPUs /proc/interrupts counts for (the online ones when it was read). */
+VT_API const struct vt_bitmap *vt_irq_state_cpus(const struct vt_irq_state *s);
+/* Interrupts IRQ i fired on a CPU (0 for a CPU not counted). */
+VT_API uint64_t vt_irq_state_cpu_count(const struct vt_irq_state *s, size_t i, unsigned cpu);
+/* Whether the managed flag was read (debugfs readable). */
+VT_API bool vt_irq_state_managed_known(const struct vt_irq_state *s);
+/* Where the state was read: "/", the fsroot, "file F", "synthetic". */
+VT_API const char *vt_irq_state_source(const struct vt_irq_state *s);
+/* The state as the host file's "irqs" member (a JSON object), malloc'd. */
+VT_API int vt_irq_state_to_json(const struct vt_irq_state *s, char **json, struct vt_err *err);
+/* Save the host file with the interrupt state as its "irqs" (NULL: none;
+ * vt_host_save keeps a host file's own). */
+VT_API int vt_host_save_irqs(const struct vt_host *h, const struct vt_irq_state *irqs,
+                             const char *path, struct vt_err *err);
 
 #ifdef __cplusplus
 }

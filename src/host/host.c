@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "host/host_internal.h"
+#include "util/parse.h"
 #include "util/text.h"
 #include "vtopo/size.h"
 
@@ -50,6 +51,8 @@ void vt_host_free(struct vt_host *h)
 
     if (!h)
         return;
+    free(h->arg);
+    vt_irq_state_free(h->irqs);
     for (size_t i = 0; i < h->nnodes; i++) {
         struct host_node *n = &h->nodes[i];
 
@@ -837,4 +840,9 @@ int host_cpu_vendor_of_name(const char *n)
         if (!strcmp(n, cpu_vendor_names[i]))
             return (int)i;
     return -1;
+}
+
+int vt_bdf_normalize(const char *text, char out[VT_BDF_TEXT_MAX])
+{
+    return bdf_normalize(text, out);
 }

@@ -4,6 +4,7 @@
 #define VT_HOST_INTERNAL_H
 
 #include "vtopo/host.h"
+#include "vtopo/irq.h"
 
 /* The smallest memory block Linux x86-64 hot-plugs and lists in
  * /sys/devices/system/memory: the granularity of a node's known ranges. */
@@ -59,7 +60,10 @@ struct pfn_entry {
 
 struct vt_host {
     char *desc;
-    struct host_node *nodes; /* ascending, unique pnode */
+    enum vt_host_kind kind; /* where it was loaded from (arg: the fsroot, file or spec) */
+    char *arg;
+    struct vt_irq_state *irqs; /* a host file's "irqs", else NULL */
+    struct host_node *nodes;   /* ascending, unique pnode */
     size_t nnodes, cap_nodes;
     uint32_t *dist; /* nnodes * nnodes, row-major by node index; 0 = unknown */
     struct vt_bitmap *possible_nodes;

@@ -11,6 +11,7 @@
 #include <json-c/printbuf.h>
 
 #include "host/host_internal.h"
+#include "host/irq_state.h"
 #include "util/file.h"
 #include "util/hash.h"
 #include "util/parse.h"
@@ -239,7 +240,8 @@ static struct json_object *cpu_topology_json(const struct vt_host *h, bool *oom)
  * read (source, warnings) and without what changes with a reboot or a
  * driver rebind though the machine is the same (drivers, IOMMU groups, IRQ
  * numbers; the CPU topology is left out with them, as version 1 had none). */
-static int render(const struct vt_host *h, bool fingerprint, char **json, struct vt_err *err)
+static int render(const struct vt_host *h, bool fingerprint, const struct vt_irq_state *irqs,
+                  char **json, struct vt_err *err)
 {
     struct json_object *root = json_object_new_object(), *cpus, *nodes, *devs, *warns;
     const struct vt_host_cpus *c = &h->cpus_pub;
@@ -281,6 +283,12 @@ static int render(const struct vt_host *h, bool fingerprint, char **json, struct
         for (size_t i = 0; warns && i < h->nwarnings; i++)
             push(warns, json_object_new_string(h->warnings[i]), &oom);
         put(root, "warnings", warns, &oom);
+        if (irqs || h->irqs) {
+            struct json_object *o = irq_state_json(irqs ? irqs : h->irqs);
+
+            oom |= !o;
+            put(root, "irqs", o, &oom);
+        }
     }
 
     text = oom ? NULL
@@ -304,14 +312,14 @@ static int render(const struct vt_host *h, bool fingerprint, char **json, struct
 
 int vt_host_to_json(const struct vt_host *h, char **json, struct vt_err *err)
 {
-    return render(h, false, json, err);
+    return render(h, false, NULL, json, err);
 }
 
 int vt_host_fingerprint(const struct vt_host *h, char fp[VT_HOST_FINGERPRINT_LEN + 1],
                         struct vt_err *err)
 {
     char *json;
-    int rc = render(h, true, &json, err);
+    int rc = render(h, true, NULL, &json, err);
 
     if (rc < 0)
         return rc;
@@ -322,8 +330,14 @@ int vt_host_fingerprint(const struct vt_host *h, char fp[VT_HOST_FINGERPRINT_LEN
 
 int vt_host_save(const struct vt_host *h, const char *path, struct vt_err *err)
 {
+    return vt_host_save_irqs(h, NULL, path, err);
+}
+
+int vt_host_save_irqs(const struct vt_host *h, const struct vt_irq_state *irqs, const char *path,
+                      struct vt_err *err)
+{
     char *json;
-    int rc = vt_host_to_json(h, &json, err);
+    int rc = render(h, false, irqs, &json, err);
 
     if (rc < 0)
         return rc;
@@ -871,9 +885,8 @@ static int read_cpu_topology(const struct reader *r, struct vt_host *h, struct j
 
 static int read_root(struct reader *r, struct vt_host *h, struct json_object *root)
 {
-    static const char *const keys[] = {"format",         "version",  "source",
-                                       "possible_nodes", "cpus",     "nodes",
-                                       "devices",        "warnings", NULL};
+    static const char *const keys[] = {"format", "version", "source",   "possible_nodes", "cpus",
+                                       "nodes",  "devices", "warnings", "irqs",           NULL};
     static const char *const cpu_keys[] = {"vendor",   "possible", "present",   "online",
                                            "offline",  "isolated", "nohz_full", "housekeeping",
                                            "topology", NULL};
@@ -971,6 +984,12 @@ static int read_root(struct reader *r, struct vt_host *h, struct json_object *ro
             host_warn(h, "%s", json_object_get_string(s));
         }
         h->nrecorded_warnings = h->nwarnings;
+    }
+    if (json_object_object_get_ex(root, "irqs", &v)) {
+        if (version < 2)
+            return bad(r, "irqs", "%s", "is version 2's (the file says version 1)");
+        if ((rc = irq_state_from_json(v, r->path, &h->irqs, r->err)) < 0)
+            return rc;
     }
     return 0;
 }

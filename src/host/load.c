@@ -33,8 +33,11 @@ int vt_host_load(const struct vt_host_source *src, struct vt_host **out, struct 
     if (!arg)
         arg = "/"; /* the live system */
     h = host_new("%s %s", sources[src->kind].desc, arg);
-    if (!h)
+    if (!h || !(h->arg = strdup(arg))) {
+        vt_host_free(h);
         return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    h->kind = src->kind;
     rc = sources[src->kind].load(h, arg, err);
     if (rc == 0 && src->acpi_dir) {
         rc = host_apply_acpi(h, src->acpi_dir, true, err);

@@ -1,5 +1,6 @@
-/* vtopo irq predict: how Linux spreads a device's managed MSI/MSI-X vectors
- * over a host's CPUs, or a planned guest's (docs/irq.md). */
+/* vtopo irq: the subcommands, and predict: how Linux spreads a device's
+ * managed MSI/MSI-X vectors over a host's CPUs, or a planned guest's
+ * (docs/irq.md). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -7,8 +8,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "irq_cli.h"
 
-void cmd_irq_usage(FILE *out)
+static void predict_usage(FILE *out)
 {
     fprintf(out, "Usage: vtopo irq predict [host options | plan options | --plan DIR]\n"
                  "                 --vectors N [--pre K] [--post K] [--sets LIST]\n"
@@ -37,6 +39,24 @@ void cmd_irq_usage(FILE *out)
                  "\n"
                  "Managed vectors that reach isolated or nohz_full host CPUs are named, with the\n"
                  "boot option that keeps them off (isolcpus=managed_irq,LIST, best effort).\n"
+                 "\n"
+                 "Exit status: 0 ok, 2 bad usage or input, 3 system error.\n");
+}
+
+void cmd_irq_usage(FILE *out)
+{
+    fprintf(out, "Usage: vtopo irq show [host options] [--device BDF] [--json]\n"
+                 "       vtopo irq predict [host options | plan options | --plan DIR]\n"
+                 "                 --vectors N [--pre K] [--post K] [--sets LIST] ...\n"
+                 "\n"
+                 "A host's interrupts, keyed by (device, vector index), never by IRQ number:\n"
+                 "  show      every device's vectors (IRQ, managed or not, affinity, effective\n"
+                 "            CPU, count) and every CPU's load, from /proc/interrupts,\n"
+                 "            /proc/irq/N/ and debugfs (--fsroot: a dump; --host: a host file\n"
+                 "            saved with 'vtopo host --save FILE --irqs')\n"
+                 "  predict   where Linux puts a device's managed vectors\n"
+                 "\n"
+                 "'vtopo irq SUBCOMMAND --help' shows a subcommand's options. docs/irq.md.\n"
                  "\n"
                  "Exit status: 0 ok, 2 bad usage or input, 3 system error.\n");
 }
@@ -214,7 +234,7 @@ static int parse_sets(const char *text, unsigned *sets, size_t *n)
     return rc;
 }
 
-int cmd_irq(int argc, char **argv)
+static int irq_predict(int argc, char **argv)
 {
     /* --device is irq's own (the device reported), ahead of the plan's
      * --device (getopt_long takes the first match): a guest's devices come
@@ -248,18 +268,6 @@ int cmd_irq(int argc, char **argv)
     if (!r) {
         cli_error("irq", "out of memory");
         return VT_EXIT_SYSTEM;
-    }
-    if (argc < 2 || argv[1][0] == '-') {
-        if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-            cmd_irq_usage(stdout);
-            goto out;
-        }
-        rc = cli_usage_error("irq", "missing the subcommand (predict)");
-        goto out;
-    }
-    if (strcmp(argv[1], "predict") != 0) {
-        rc = cli_usage_error("irq", "unknown subcommand '%s' (predict)", argv[1]);
-        goto out;
     }
     opterr = 0;
     optind = 2;
@@ -310,7 +318,7 @@ int cmd_irq(int argc, char **argv)
             ho.quiet = true;
             break;
         case 'h':
-            cmd_irq_usage(stdout);
+            predict_usage(stdout);
             goto out;
         default:
             rc = cli_bad_option("irq", opt, argv);
@@ -363,4 +371,28 @@ out:
     vt_host_free(h);
     vt_request_free(r);
     return rc;
+}
+
+int cmd_irq(int argc, char **argv)
+{
+    if (argc < 2 || argv[1][0] == '-') {
+        if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+            cmd_irq_usage(stdout);
+            return VT_EXIT_OK;
+        }
+        return cli_usage_error("irq", "missing the subcommand (show, predict)");
+    }
+    if (!strcmp(argv[1], "predict"))
+        return irq_predict(argc, argv);
+    if (!strcmp(argv[1], "show"))
+        return cmd_irq_show(argc, argv);
+    return cli_usage_error("irq", "unknown subcommand '%s' (show, predict)", argv[1]);
+}
+
+int irq_parse_bdf(const char *cmd, const char *option, const char *text, char *out)
+{
+    if (vt_bdf_normalize(text, out) < 0)
+        return cli_usage_error(cmd, "%s %s: not a PCI address (such as 0000:3b:00.0)", option,
+                               text);
+    return VT_EXIT_OK;
 }
