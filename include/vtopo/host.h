@@ -203,6 +203,9 @@ VT_API const char *vt_host_warning(const struct vt_host *h, size_t index);
 /* How many of the warnings (the first ones) a host file recorded when its
  * host was read and saved, rather than arose now. */
 VT_API size_t vt_host_recorded_warning_count(const struct vt_host *h);
+/* The root a sysfs host was read under ("/" for the live system); NULL for a
+ * host file or a synthetic host. */
+VT_API const char *vt_host_fsroot(const struct vt_host *h);
 /* One line saying where the model came from ("sysfs /", "file x.json"). */
 VT_API const char *vt_host_description(const struct vt_host *h);
 

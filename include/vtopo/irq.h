@@ -130,10 +130,135 @@ VT_API bool vt_irq_state_managed_known(const struct vt_irq_state *s);
 VT_API const char *vt_irq_state_source(const struct vt_irq_state *s);
 /* The state as the host file's "irqs" member (a JSON object), malloc'd. */
 VT_API int vt_irq_state_to_json(const struct vt_irq_state *s, char **json, struct vt_err *err);
+/* The device vectors the state holds, as a fingerprint: each (BDF, vector
+ * index) with its managed flag, and the CPUs counted; not the IRQ numbers or
+ * counts (a re-added device keeps it). A plan records it, and apply refuses
+ * a plan made for another state. */
+#define VT_IRQ_FINGERPRINT_LEN 16
+VT_API int vt_irq_state_fingerprint(const struct vt_irq_state *s,
+                                    char fp[VT_IRQ_FINGERPRINT_LEN + 1], struct vt_err *err);
 /* Save the host file with the interrupt state as its "irqs" (NULL: none;
  * vt_host_save keeps a host file's own). */
 VT_API int vt_host_save_irqs(const struct vt_host *h, const struct vt_irq_state *irqs,
                              const char *path, struct vt_err *err);
+
+/* ---- Planning the movable vectors (docs/irq.md) ------------------------- */
+
+/* One device vector of a plan, keyed by (bdf, index). */
+struct vt_irq_planned {
+    const char *bdf;
+    unsigned index;
+    unsigned irq; /* when planned; apply looks it up again by (bdf, index) */
+    int node;     /* the device's pnode, -1 unknown */
+    bool managed; /* the kernel's (fixed, not planned): cpu is where it fires */
+    int cpu;      /* the planned CPU; for a managed vector its effective CPU, or -1 */
+    /* Its affinity when planned (NULL when not known). */
+    const struct vt_bitmap *current;
+    /* An incremental plan: moved from the previous plan's CPU (moved), or
+     * placed for the first time (new). */
+    bool moved, placed;
+};
+
+struct vt_irq_plan;
+
+struct vt_irq_plan_options {
+    /* CPUs this process may use (its cpuset); NULL: every CPU. */
+    const struct vt_bitmap *cpuset;
+    /* The plan to change as little as possible (vt_irq_plan_load); NULL: a
+     * fresh plan. */
+    const struct vt_irq_plan *previous;
+    /* With previous: also make the fewest extra moves that bring every
+     * node's CPUs back within one vector of each other. */
+    bool rebalance;
+};
+
+/*
+ * Plan every non-managed device vector of the state onto one housekeeping
+ * CPU (online, not isolated, not nohz_full, in the cpuset) local to its
+ * device's node, the least loaded first (managed vectors count where they
+ * fire), one per physical core before SMT siblings; a device of unknown
+ * node over every housekeeping CPU, a node without one to the nearest
+ * node's (a warning). Every vector is keyed by (BDF, index). With
+ * options->previous, only the vectors that must move do (docs/irq.md).
+ */
+VT_API int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
+                            const struct vt_irq_plan_options *options, struct vt_irq_plan **out,
+                            struct vt_err *err);
+VT_API void vt_irq_plan_free(struct vt_irq_plan *p);
+VT_API size_t vt_irq_plan_count(const struct vt_irq_plan *p);
+VT_API const struct vt_irq_planned *vt_irq_plan_vector(const struct vt_irq_plan *p, size_t i);
+/* Vectors on a CPU: managed ones firing there plus planned ones. */
+VT_API unsigned vt_irq_plan_cpu_load(const struct vt_irq_plan *p, unsigned cpu);
+/* The CPUs the plan may use (housekeeping, in the cpuset). */
+VT_API const struct vt_bitmap *vt_irq_plan_cpus(const struct vt_irq_plan *p);
+/* Incremental: vectors moved, vectors placed anew, vectors dropped (their
+ * device is gone). */
+VT_API size_t vt_irq_plan_moves(const struct vt_irq_plan *p);
+VT_API size_t vt_irq_plan_placed(const struct vt_irq_plan *p);
+VT_API size_t vt_irq_plan_dropped(const struct vt_irq_plan *p);
+VT_API size_t vt_irq_plan_warning_count(const struct vt_irq_plan *p);
+VT_API const char *vt_irq_plan_warning(const struct vt_irq_plan *p, size_t i);
+/* The host and interrupt-state fingerprints the plan was made for. */
+VT_API const char *vt_irq_plan_host(const struct vt_irq_plan *p);
+VT_API const char *vt_irq_plan_state(const struct vt_irq_plan *p);
+/* The plan file (JSON, docs/irq.md) and back. */
+VT_API int vt_irq_plan_to_json(const struct vt_irq_plan *p, char **json, struct vt_err *err);
+VT_API int vt_irq_plan_save(const struct vt_irq_plan *p, const char *path, struct vt_err *err);
+VT_API int vt_irq_plan_load(const char *path, struct vt_irq_plan **out, struct vt_err *err);
+
+/* ---- Applying a plan, and restoring (docs/irq.md) ----------------------- */
+
+enum vt_irq_apply_status {
+    VT_IRQ_APPLY_SAME,    /* already so: nothing written */
+    VT_IRQ_APPLY_DRY_RUN, /* would be written (not --yes) */
+    VT_IRQ_APPLY_WRITTEN, /* written; effective read back */
+    VT_IRQ_APPLY_MANAGED, /* the kernel refused (EIO, EPERM from 6.12): managed, skipped */
+    VT_IRQ_APPLY_GONE,    /* the device vector or its IRQ vanished: failed */
+    VT_IRQ_APPLY_OFFLINE, /* every target CPU is offline: failed */
+    VT_IRQ_APPLY_FAILED,  /* the write failed otherwise (error): failed */
+};
+/* "same", "dry-run", "written", "managed", "gone", "offline", "failed". */
+VT_API const char *vt_irq_apply_status_name(enum vt_irq_apply_status s);
+
+struct vt_irq_applied {
+    const char *bdf;
+    unsigned index;
+    unsigned irq; /* looked up now by (bdf, index); 0 when gone */
+    const struct vt_bitmap *target, *before, *effective; /* NULL: not known */
+    enum vt_irq_apply_status status;
+    int error; /* errno of a failed write */
+};
+
+struct vt_irq_report;
+
+struct vt_irq_apply_options {
+    bool yes; /* write; otherwise a dry run */
+    /* Where to save every affinity about to change, before the first
+     * write (atomically): required with yes. */
+    const char *restore_path;
+};
+
+/*
+ * Apply a plan to the host it was made for (a sysfs host: the live system,
+ * or an --fsroot dump, which is written into). Refused (-EINVAL) when the
+ * plan's host or interrupt-state fingerprint is not this host's or s's;
+ * -EPERM on the live system without root. Each planned vector's IRQ is
+ * looked up in s by (BDF, index); only non-managed ones are written. A
+ * dry run writes nothing. Returns the number of failed vectors (gone,
+ * offline, failed), or a negative error before anything was written.
+ */
+VT_API int vt_irq_apply(const struct vt_host *h, const struct vt_irq_state *s,
+                        const struct vt_irq_plan *p, const struct vt_irq_apply_options *o,
+                        struct vt_irq_report **out, struct vt_err *err);
+/* Put back what a restore file holds (for the host it was saved on): each
+ * (BDF, index) is looked up in s again. Dry run unless yes. The same return
+ * as vt_irq_apply. */
+VT_API int vt_irq_restore(const struct vt_host *h, const struct vt_irq_state *s,
+                          const char *restore_path, bool yes, struct vt_irq_report **out,
+                          struct vt_err *err);
+VT_API void vt_irq_report_free(struct vt_irq_report *r);
+VT_API size_t vt_irq_report_count(const struct vt_irq_report *r);
+VT_API const struct vt_irq_applied *vt_irq_report_entry(const struct vt_irq_report *r, size_t i);
 
 #ifdef __cplusplus
 }

@@ -846,3 +846,8 @@ int vt_bdf_normalize(const char *text, char out[VT_BDF_TEXT_MAX])
 {
     return bdf_normalize(text, out);
 }
+
+const char *vt_host_fsroot(const struct vt_host *h)
+{
+    return h->kind == VT_HOST_SYSFS ? h->arg : NULL;
+}

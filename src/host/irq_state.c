@@ -8,6 +8,7 @@
 
 #include "format/proc_interrupts.h"
 #include "host/irq_state.h"
+#include "util/hash.h"
 #include "util/parse.h"
 
 const char *vt_irq_managed_name(enum vt_irq_managed m)
@@ -156,6 +157,37 @@ uint64_t vt_irq_state_cpu_count(const struct vt_irq_state *s, size_t i, unsigned
 bool vt_irq_state_managed_known(const struct vt_irq_state *s)
 {
     return s->managed_known;
+}
+
+int vt_irq_state_fingerprint(const struct vt_irq_state *s, char fp[VT_IRQ_FINGERPRINT_LEN + 1],
+                             struct vt_err *err)
+{
+    struct irq_entry **keyed = calloc(s->nirqs ? s->nirqs : 1, sizeof(*keyed));
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    char *cpus = vt_bitmap_format_list(s->cpus);
+    size_t nk = 0;
+
+    if (!keyed || !cpus) {
+        free(keyed);
+        free(cpus);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < s->nirqs; i++)
+        if (s->irqs[i].bdf && s->irqs[i].pub.index >= 0)
+            keyed[nk++] = &s->irqs[i];
+    qsort(keyed, nk, sizeof(*keyed), cmp_key);
+    h ^= fnv1a64(cpus, strlen(cpus));
+    for (size_t i = 0; i < nk; i++) {
+        char line[64];
+        int n = snprintf(line, sizeof(line), "%s %d %d\n", keyed[i]->bdf, keyed[i]->pub.index,
+                         (int)keyed[i]->pub.managed);
+
+        h = h * UINT64_C(0x100000001b3) ^ fnv1a64(line, (size_t)n);
+    }
+    snprintf(fp, VT_IRQ_FINGERPRINT_LEN + 1, "%016llx", (unsigned long long)h);
+    free(keyed);
+    free(cpus);
+    return 0;
 }
 
 const char *vt_irq_state_source(const struct vt_irq_state *s)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `vtopo irq` through the CLI: predict on a host and on a plan directory
-# (the kernel's spreading itself is tests/unit/test_irq_spread.c and the
-# guest cases irq-*), every refusal with exit 2 and one sentence.
+# `vtopo irq` through the CLI: show, plan, apply and restore on an --fsroot
+# dump built here (proc/interrupts in both chip forms, proc/irq/N/, debugfs),
+# predict on a host and on a plan directory (the kernel's spreading itself
+# is tests/unit/test_irq_spread.c and the guest cases irq-*), and every
+# refusal with exit 2 and one sentence.
 #
 # Usage: test_irq_cli.sh PATH-TO-vtopo SOURCE-DIR
 set -u
@@ -94,6 +96,229 @@ expect_err_has "missing the subcommand"
 run "$VTOPO" irq frobnicate
 expect_rc 2
 expect_err_has "unknown subcommand 'frobnicate'"
+t_end
+
+# The dump: vt_make_fsroot's CPUs 0-1 (node 0) and 2-3 (node 1), cores
+# 0-1 and 2-3; 0000:00:01.0 on node 1 with msi_irqs 24 and 25 (the global
+# PCI-MSI domain: hwirq = devfn 8 << 11 | index), 0000:00:02.0 of no node
+# with three MSI-X vectors (a per-device domain), 1 and 2 managed.
+irq_dump()
+{
+    local r=$1 irq
+    vt_make_fsroot "$r"
+    mkdir -p "$r/proc" "$r/sys/kernel/debug/irq/irqs"
+    cat >"$r/proc/interrupts" <<'EOI'
+           CPU0       CPU1       CPU2       CPU3
+  0:         36          0          0          0   IO-APIC   2-edge      timer
+ 24:          5          0        100          0   PCI-MSI 16384-edge      eth0-tx
+ 25:          0          0          0         50   PCI-MSI 16385-edge      eth0-rx
+ 26:          0          0          9          0   IR-PCI-MSIX-0000:00:02.0    0-edge      nvme0q0
+ 27:          7          0          0          0   IR-PCI-MSIX-0000:00:02.0    1-edge      nvme0q1
+ 28:          0          8          0          0   IR-PCI-MSIX-0000:00:02.0    2-edge      nvme0q2
+NMI:          0          0          0          0   Non-maskable interrupts
+EOI
+    for irq in 0 24 25 26 27 28; do
+        mkdir -p "$r/proc/irq/$irq"
+        echo 0-3 >"$r/proc/irq/$irq/smp_affinity_list"
+        echo 0 >"$r/proc/irq/$irq/effective_affinity_list"
+        echo -1 >"$r/proc/irq/$irq/node"
+        printf 'handler:  handle_edge_irq\ndstate:   0x3000\n' >"$r/sys/kernel/debug/irq/irqs/$irq"
+    done
+    echo 1 >"$r/proc/irq/24/node"
+    echo 1 >"$r/proc/irq/25/node"
+    echo 0 >"$r/proc/irq/27/smp_affinity_list"
+    echo 1 >"$r/proc/irq/28/smp_affinity_list"
+    echo 1 >"$r/proc/irq/28/effective_affinity_list"
+    for irq in 27 28; do
+        printf 'handler:  handle_edge_irq\ndstate:   0x3600200\n            IRQD_AFFINITY_SET\n            IRQD_AFFINITY_MANAGED\n' \
+            >"$r/sys/kernel/debug/irq/irqs/$irq"
+    done
+}
+D=$T/dump
+irq_dump "$D"
+
+t_begin "irq show: each device's vectors by index from both chip forms, managed from debugfs"
+run "$VTOPO" irq show --fsroot "$D" -q
+expect_rc 0
+expect_out_line "irq show: 6 IRQs, 5 of them device vectors; CPUs 0-3 counted ($D)" \
+    "  0000:00:01.0 node 1 driver ixgbe: 2 vectors, 0 managed" \
+    "         0     24  no       0-3             0             1         105  eth0-tx" \
+    "         1     25  no       0-3             0             1          50  eth0-rx" \
+    "  0000:00:02.0 node -1 driver -: 3 vectors, 2 managed" \
+    "         1     27  yes      0               0            -1           7  nvme0q1" \
+    "         2     28  yes      1               1            -1           8  nvme0q2" \
+    "       0     0  housekeeping        5        1        5          48" \
+    "other IRQs (not a PCI device's vectors): 1"
+t_end
+
+t_begin "irq show --json; host --save --irqs keeps the state: the host file shows the same"
+run "$VTOPO" irq show --fsroot "$D" -q --json
+expect_rc 0
+printf '%s\n' "$OUT" >"$T/show.json"
+if command -v python3 >/dev/null; then
+    python3 -m json.tool "$T/show.json" >/dev/null || t_fail "not JSON"
+fi
+run "$VTOPO" host -q --fsroot "$D" --save "$T/host.json" --irqs
+expect_rc 0
+run "$VTOPO" irq show --host "$T/host.json" -q --json
+expect_rc 0
+printf '%s\n' "$OUT" | sed 's/"source": .*/"source"/' >"$T/show2.json"
+sed 's/"source": .*/"source"/' "$T/show.json" >"$T/show1.json"
+expect_same "$T/show1.json" "$T/show2.json" "irq show from the dump and from its host file"
+run "$VTOPO" host -q --fsroot "$D" --save "$T/plain.json"
+run "$VTOPO" irq show --host "$T/plain.json"
+expect_rc 2
+expect_err_has "the host file has no interrupt state"
+run "$VTOPO" host -q --fsroot "$D" --irqs
+expect_rc 2
+expect_err_has "--irqs records the interrupt state with --save FILE"
+t_end
+
+t_begin "irq plan: node 1's device on its housekeeping CPUs core by core, the unknown-node one on the least loaded"
+run "$VTOPO" irq plan --fsroot "$D" -q --out "$T/plan.json"
+expect_rc 0
+expect_out_line "  0000:00:01.0       0     24     1  no       0-3                2  set" \
+    "  0000:00:01.0       1     25     1  no       0-3                3  set" \
+    "  0000:00:02.0       0     26    -1  no       0-3                0  set" \
+    "  0000:00:02.0       1     27    -1  yes      0                  0  fixed" \
+    "       0     0  housekeeping        1        1      2" \
+    "node 0: 1 to 2 vectors per housekeeping CPU" \
+    "node 1: 1 to 1 vectors per housekeeping CPU"
+run "$VTOPO" irq plan --fsroot "$D" -q --script
+expect_out_line "echo 2 > $D/proc/irq/24/smp_affinity_list  # 0000:00:01.0 vector 0"
+expect_out_lacks "/proc/irq/27/"
+t_end
+
+t_begin "irq plan: an isolated CPU is never used; --cpuset narrows"
+mkdir -p "$T/iso" && cp -r "$D/." "$T/iso/" && echo 3 >"$T/iso/$S/cpu/isolated"
+run "$VTOPO" irq plan --fsroot "$T/iso" -q --json
+expect_rc 0
+expect_out_lacks '"cpu": 3,'
+run "$VTOPO" irq plan --fsroot "$D" -q --cpuset 0-1
+expect_rc 0
+expect_out_line "  0000:00:01.0       0     24     1  no       0-3                0  set"
+expect_err_lacks "warning"
+run "$VTOPO" irq plan --fsroot "$D" --cpuset 0-1
+expect_err_has "device 0000:00:01.0: node 1 has no housekeeping CPU; its vectors go to node 0's"
+t_end
+
+t_begin "irq apply: a dry run writes nothing"
+cp -r "$D" "$T/before"
+run "$VTOPO" irq apply "$T/plan.json" --fsroot "$D"
+expect_rc 0
+expect_out_line "  0000:00:01.0 vector 0 irq 24: 0-3 -> 2: dry-run" \
+    "irq apply: 0 written, 3 to write (dry run: --yes writes), 0 already so, 0 managed (skipped), 0 failed"
+diff -r --no-dereference "$D" "$T/before" >/dev/null || t_fail "a dry run changed the dump"
+expect_file_absent "$T/plan.json.restore"
+t_end
+
+t_begin "irq apply --yes: saved first, written, read back; restore puts it back"
+run "$VTOPO" irq apply "$T/plan.json" --fsroot "$D" --yes
+expect_rc 0
+expect_out_line "  0000:00:01.0 vector 0 irq 24: 0-3 -> 2: written, effective 0 (not yet: x86 moves a vector when it next fires)"
+[ "$(cat "$D/proc/irq/24/smp_affinity_list")" = 2 ] || t_fail "IRQ 24 not written"
+[ "$(cat "$D/proc/irq/25/smp_affinity_list")" = 3 ] || t_fail "IRQ 25 not written"
+[ "$(cat "$D/proc/irq/27/smp_affinity_list")" = 0 ] || t_fail "managed IRQ 27 written"
+grep -q '"affinity": "0-3"' "$T/plan.json.restore" || t_fail "no restore file"
+run "$VTOPO" irq apply "$T/plan.json" --fsroot "$D"
+expect_out_has "0 to write" "3 already so"
+run "$VTOPO" irq restore "$T/plan.json.restore" --fsroot "$D" --yes
+expect_rc 0
+diff -r --no-dereference "$D/proc" "$T/before/proc" >/dev/null || t_fail "restore did not put the dump back"
+t_end
+
+t_begin "irq apply: a vanished IRQ and a failed write are named, exit 1, the restore file holds everything"
+rm -r "$D/proc/irq/25"
+# A file that reads as a cpulist and refuses writes, for root too: sysfs's
+# CPU online list (no store method; EACCES, or EROFS in a container).
+ln -sf /sys/devices/system/cpu/online "$D/proc/irq/26/smp_affinity_list"
+run "$VTOPO" irq apply "$T/plan.json" --fsroot "$D" -q --yes --restore-file "$T/r.json"
+expect_rc 1
+expect_out_has "irq 25: ? -> 3: gone" "0000:00:01.0 vector 0 irq 24: 0-3 -> 2: written" \
+    "0000:00:02.0 vector 0 irq 26: $(cat /sys/devices/system/cpu/online) -> 0: failed (" \
+    "1 written, 0 left, 0 already so, 0 managed (skipped), 2 failed"
+grep -q '"irq": 26' "$T/r.json" && grep -q '"irq": 24' "$T/r.json" || t_fail "the restore file lacks IRQ 24 or 26"
+rm -r "$D" && cp -r "$T/before" "$D"
+t_end
+
+t_begin "irq apply: refused for another interrupt state, another host, a host without /proc"
+sed -i 's/nvme0q2/nvme0q2/; /^ 28:/d' "$D/proc/interrupts"
+run "$VTOPO" irq apply "$T/plan.json" --fsroot "$D" -q
+expect_rc 2
+expect_err_one_line "vtopo irq: the plan is for another interrupt state"
+rm -r "$D" && cp -r "$T/before" "$D"
+run "$VTOPO" irq apply "$T/plan.json" --synthetic sockets=1,cores=2
+expect_rc 2
+expect_err_has "has no /proc/irq to write"
+run "$VTOPO" irq apply "$T/plan.json" --host "$T/host.json"
+expect_rc 2
+expect_err_has "has no /proc/irq to write"
+echo 0-2 >"$D/$S/cpu/isolated"
+run "$VTOPO" irq apply "$T/plan.json" --fsroot "$D"
+expect_rc 2
+expect_err_has "the plan is for another host"
+rm -r "$D" && cp -r "$T/before" "$D"
+t_end
+
+t_begin "irq restore: truncated, foreign and malformed restore files are refused"
+run "$VTOPO" irq apply "$T/plan.json" --fsroot "$D" --yes --restore-file "$T/good.restore"
+head -c 40 "$T/good.restore" >"$T/trunc.restore"
+run "$VTOPO" irq restore "$T/trunc.restore" --fsroot "$D" -q --yes
+expect_rc 2
+expect_err_one_line "vtopo irq: $T/trunc.restore: not JSON"
+sed 's/"host": "[0-9a-f]*"/"host": "0123456789abcdef"/' "$T/good.restore" >"$T/foreign.restore"
+run "$VTOPO" irq restore "$T/foreign.restore" --fsroot "$D" --yes
+expect_rc 2
+expect_err_has "saved on another host"
+sed 's/"affinity": "0-3"/"affinity": ""/' "$T/good.restore" >"$T/bad.restore"
+run "$VTOPO" irq restore "$T/bad.restore" --fsroot "$D" --yes
+expect_rc 2
+expect_err_has "needs \"bdf\""
+[ "$(cat "$D/proc/irq/24/smp_affinity_list")" = 2 ] || t_fail "a refused restore wrote"
+rm -r "$D" && cp -r "$T/before" "$D"
+t_end
+
+t_begin "irq plan --previous: a removed device moves nothing; an isolated CPU moves only its vectors"
+run "$VTOPO" irq plan --fsroot "$D" -q --out "$T/p0.json"
+sed -i '/^ 2[678]:/d' "$D/proc/interrupts"
+run "$VTOPO" irq plan --fsroot "$D" -q --previous "$T/p0.json" --out "$T/p1.json"
+expect_rc 0
+expect_out_line "against the previous plan: 0 moved, 0 placed, 3 dropped"
+echo 2 >"$D/$S/cpu/isolated"
+run "$VTOPO" irq plan --fsroot "$D" --previous "$T/p1.json"
+expect_rc 0
+expect_out_line "against the previous plan: 1 moved, 0 placed, 0 dropped" \
+    "  0000:00:01.0       0     24     1  no       0-3                3  moved" \
+    "  0000:00:01.0       1     25     1  no       0-3                3  kept"
+expect_err_has "was planned when the host differed"
+rm -r "$D" && cp -r "$T/before" "$D"
+t_end
+
+t_begin "irq: malformed dumps and plans are one sentence, exit 2"
+printf '           CPU0       CPU1\n 24:   5\n' >"$D/proc/interrupts"
+run "$VTOPO" irq show --fsroot "$D"
+expect_rc 2
+expect_err_has "proc/interrupts line 2: IRQ 24 has 1 count, the header 2 CPUs"
+printf 'nothing\n' >"$D/proc/interrupts"
+run "$VTOPO" irq plan --fsroot "$D"
+expect_rc 2
+expect_err_has "is not a CPU column"
+rm -r "$D" && cp -r "$T/before" "$D"
+echo x-y >"$D/proc/irq/24/smp_affinity_list"
+run "$VTOPO" irq show --fsroot "$D"
+expect_rc 2
+expect_err_has "proc/irq/24/smp_affinity_list"
+rm -r "$D" && cp -r "$T/before" "$D"
+echo '{"format": "vtopo-irq-plan", "version": 1}' >"$T/bad-plan.json"
+run "$VTOPO" irq apply "$T/bad-plan.json" --fsroot "$D" -q
+expect_rc 2
+expect_err_one_line "vtopo irq: $T/bad-plan.json: vectors: must be an array"
+run "$VTOPO" irq apply --fsroot "$D"
+expect_rc 2
+expect_err_has "apply needs the plan file"
+run "$VTOPO" irq plan --fsroot "$D" --rebalance
+expect_rc 2
+expect_err_has "--rebalance rebalances a --previous plan"
 t_end
 
 vt_finish

@@ -11,7 +11,7 @@ void cmd_host_usage(FILE *out)
 {
     fprintf(out,
             "Usage: vtopo host [--fsroot DIR | --host FILE | --synthetic SPEC] [--acpi DIR]\n"
-            "                  [--json | --cpus] [--save FILE] [--quiet]\n"
+            "                  [--json | --cpus] [--save FILE [--irqs]] [--quiet]\n"
             "\n"
             "Show the host's NUMA topology: nodes (pnode and firmware proximity domain),\n"
             "CPUs with their packages, cores, SMT siblings and last-level caches,\n"
@@ -32,6 +32,8 @@ void cmd_host_usage(FILE *out)
             "  --cpus            print one line per CPU: node, package, die, cluster, core,\n"
             "                    SMT siblings and last-level cache group ('-': unknown)\n"
             "  --save FILE       also write the host file to FILE (atomically)\n"
+            "  --irqs            with --save: record the interrupt state too (what 'vtopo irq\n"
+            "                    show' reads: /proc/interrupts, /proc/irq/N/, debugfs)\n"
             "  -q, --quiet       do not print warnings\n"
             "  -h, --help        show this help\n"
             "\n"
@@ -322,13 +324,15 @@ int cmd_host(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"cpus", no_argument, NULL, 'c'},
         {"save", required_argument, NULL, 's'},
+        {"irqs", no_argument, NULL, 'i'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct cli_host_opts ho = {0};
     const char *save = NULL;
-    bool json = false, cpus = false;
+    bool json = false, cpus = false, irqs = false;
+    struct vt_irq_state *state = NULL;
     struct vt_host *h;
     struct vt_err err;
     int opt, rc;
@@ -348,6 +352,9 @@ int cmd_host(int argc, char **argv)
         case 's':
             save = optarg;
             break;
+        case 'i':
+            irqs = true;
+            break;
         case 'q':
             ho.quiet = true;
             break;
@@ -363,12 +370,20 @@ int cmd_host(int argc, char **argv)
     if (json && cpus)
         return cli_usage_error("host", "--json and --cpus: give one (the JSON has every CPU's "
                                        "topology in cpus.topology)");
+    if (irqs && !save)
+        return cli_usage_error("host", "--irqs records the interrupt state with --save FILE");
     if ((rc = cli_load_host("host", &ho, &h)) != VT_EXIT_OK)
         return rc;
+    if (irqs && vt_irq_state_read(h, &state, &err) < 0) {
+        rc = cli_fail("host", &err);
+        vt_host_free(h);
+        return rc;
+    }
     if (save) {
         cli_defer_signals();
-        rc = vt_host_save(h, save, &err) < 0 ? cli_fail("host", &err) : VT_EXIT_OK;
+        rc = vt_host_save_irqs(h, state, save, &err) < 0 ? cli_fail("host", &err) : VT_EXIT_OK;
         cli_end_deferral();
+        vt_irq_state_free(state);
         if (rc != VT_EXIT_OK) {
             vt_host_free(h);
             return rc;

@@ -46,6 +46,9 @@ static void predict_usage(FILE *out)
 void cmd_irq_usage(FILE *out)
 {
     fprintf(out, "Usage: vtopo irq show [host options] [--device BDF] [--json]\n"
+                 "       vtopo irq plan [host options] [--previous PLAN.json] [--out FILE]\n"
+                 "       vtopo irq apply PLAN.json [host options] [--yes]\n"
+                 "       vtopo irq restore FILE [host options] [--yes]\n"
                  "       vtopo irq predict [host options | plan options | --plan DIR]\n"
                  "                 --vectors N [--pre K] [--post K] [--sets LIST] ...\n"
                  "\n"
@@ -55,6 +58,10 @@ void cmd_irq_usage(FILE *out)
                  "            /proc/irq/N/ and debugfs (--fsroot: a dump; --host: a host file\n"
                  "            saved with 'vtopo host --save FILE --irqs')\n"
                  "  predict   where Linux puts a device's managed vectors\n"
+                 "  plan      each device's movable vectors onto its node's housekeeping\n"
+                 "            CPUs, balanced (--previous: incrementally)\n"
+                 "  apply     write a plan (dry run unless --yes), saving what it changes\n"
+                 "  restore   put a restore file's affinities back\n"
                  "\n"
                  "'vtopo irq SUBCOMMAND --help' shows a subcommand's options. docs/irq.md.\n"
                  "\n"
@@ -380,13 +387,19 @@ int cmd_irq(int argc, char **argv)
             cmd_irq_usage(stdout);
             return VT_EXIT_OK;
         }
-        return cli_usage_error("irq", "missing the subcommand (show, predict)");
+        return cli_usage_error("irq",
+                               "missing the subcommand (show, predict, plan, apply, restore)");
     }
     if (!strcmp(argv[1], "predict"))
         return irq_predict(argc, argv);
     if (!strcmp(argv[1], "show"))
         return cmd_irq_show(argc, argv);
-    return cli_usage_error("irq", "unknown subcommand '%s' (show, predict)", argv[1]);
+    if (!strcmp(argv[1], "plan"))
+        return cmd_irq_plan(argc, argv);
+    if (!strcmp(argv[1], "apply") || !strcmp(argv[1], "restore"))
+        return cmd_irq_apply(argc, argv);
+    return cli_usage_error("irq", "unknown subcommand '%s' (show, predict, plan, apply, restore)",
+                           argv[1]);
 }
 
 int irq_parse_bdf(const char *cmd, const char *option, const char *text, char *out)

@@ -8,6 +8,9 @@
 #include "vtopo/vtopo.h"
 
 int cmd_irq_show(int argc, char **argv);
+int cmd_irq_plan(int argc, char **argv);
+/* apply and restore (argv[1] says which). */
+int cmd_irq_apply(int argc, char **argv);
 /* "housekeeping", "isolated", "nohz_full", "offline". */
 const char *irq_cpu_state(const struct vt_host *h, unsigned cpu);
 /* The state's device vectors sorted by (bdf, index), malloc'd; NULL when out
