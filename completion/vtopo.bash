@@ -94,9 +94,15 @@ _vtopo()
     irq)
         # The subcommand, when it is not given yet.
         for ((i = 2; i < COMP_CWORD; i++)); do
-            [ "${COMP_WORDS[i]}" = predict ] && return 0
+            case ${COMP_WORDS[i]} in
+            show | predict | plan) return 0 ;;
+            apply | restore)
+                COMPREPLY=($(compgen -f -- "$cur"))
+                return 0
+                ;;
+            esac
         done
-        COMPREPLY=($(compgen -W "predict" -- "$cur"))
+        COMPREPLY=($(compgen -W "show predict plan apply restore" -- "$cur"))
         ;;
     esac
     return 0

@@ -117,6 +117,9 @@ VT_API void vt_irq_state_free(struct vt_irq_state *s);
 /* IRQs ascending by number. */
 VT_API size_t vt_irq_state_count(const struct vt_irq_state *s);
 VT_API const struct vt_irq_info *vt_irq_state_irq(const struct vt_irq_state *s, size_t i);
+/* The device vectors (bdf set, index known) in (BDF, index) order. */
+VT_API size_t vt_irq_state_vector_count(const struct vt_irq_state *s);
+VT_API const struct vt_irq_info *vt_irq_state_vector(const struct vt_irq_state *s, size_t i);
 /* The IRQ of a device's vector (bdf in any spelling), or NULL. */
 VT_API const struct vt_irq_info *vt_irq_state_find(const struct vt_irq_state *s, const char *bdf,
                                                    unsigned index);
@@ -170,6 +173,9 @@ struct vt_irq_plan_options {
     /* With previous: also make the fewest extra moves that bring every
      * node's CPUs back within one vector of each other. */
     bool rebalance;
+    /* The host's vt_host_fingerprint when the caller has it (a VMM planning
+     * again and again); NULL: computed. */
+    const char *host_fingerprint;
 };
 
 /*

@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "exec/irq_apply.h"
 #include "util/file.h"
 #include "util/parse.h"
 #include "vtopo/io.h"
@@ -330,31 +331,21 @@ int vt_irq_apply(const struct vt_host *h, const struct vt_irq_state *s, const st
     return finish(h, r, root, o->yes, o->restore_path, out, err);
 }
 
-int vt_irq_restore(const struct vt_host *h, const struct vt_irq_state *s, const char *path,
-                   bool yes, struct vt_irq_report **out, struct vt_err *err)
+int irq_restore_parse(const char *text, const char *path, const char *host_fp,
+                      struct vt_irq_report **out, struct vt_err *err)
 {
-    char hfp[VT_HOST_FINGERPRINT_LEN + 1], *text = NULL;
-    struct json_object *root_o = NULL, *v, *a;
+    struct json_object *root_o, *v, *a;
     struct vt_irq_report *r = NULL;
     enum json_tokener_error jerr;
-    const char *root;
-    int rc;
+    int rc = 0;
 
-    vt_err_clear(err);
     *out = NULL;
-    if ((rc = writable_root(h, yes, &root, err)) < 0 ||
-        (rc = vt_host_fingerprint(h, hfp, err)) < 0 ||
-        (rc = vt_read_file(path, RESTORE_MAX, 0, &text, NULL, err)) < 0)
-        return rc;
     root_o = json_tokener_parse_verbose(text, &jerr);
-    free(text);
-    if (!root_o) {
-        rc = vt_err_set(err, -EINVAL,
-                        "%s: not JSON (%s; truncated?): a restore file is what "
-                        "'vtopo irq apply --yes' saves",
-                        path, json_tokener_error_desc(jerr));
-        goto out;
-    }
+    if (!root_o)
+        return vt_err_set(err, -EINVAL,
+                          "%s: not JSON (%s; truncated?): a restore file is what 'vtopo irq "
+                          "apply --yes' saves",
+                          path, json_tokener_error_desc(jerr));
     if (!json_object_is_type(root_o, json_type_object) ||
         !json_object_object_get_ex(root_o, "format", &v) || !v ||
         !json_object_is_type(v, json_type_string) ||
@@ -368,12 +359,12 @@ int vt_irq_restore(const struct vt_host *h, const struct vt_irq_state *s, const 
         goto out;
     }
     if (!json_object_object_get_ex(root_o, "host", &v) || !v ||
-        !json_object_is_type(v, json_type_string) || strcmp(json_object_get_string(v), hfp)) {
+        !json_object_is_type(v, json_type_string) || strcmp(json_object_get_string(v), host_fp)) {
         rc = vt_err_set(err, -EINVAL,
                         "%s: host: saved on another host (fingerprint %s; this host's is %s)", path,
                         v && json_object_is_type(v, json_type_string) ? json_object_get_string(v)
                                                                       : "missing",
-                        hfp);
+                        host_fp);
         goto out;
     }
     if (!json_object_object_get_ex(root_o, "irqs", &a) || !a ||
@@ -408,15 +399,46 @@ int vt_irq_restore(const struct vt_host *h, const struct vt_irq_state *s, const 
                             path, i, VT_IRQ_MAX_VECTORS - 1);
             goto out;
         }
-        r->n++;
+        e->pub.bdf = e->bdf;
+        e->pub.target = e->target;
         e->pub.index = (unsigned)json_object_get_int64(idx);
+        r->n++;
+        for (size_t k = 0; k + 1 < r->n; k++)
+            if (!strcmp(r->e[k].bdf, e->bdf) && r->e[k].pub.index == e->pub.index) {
+                rc = vt_err_set(err, -EINVAL, "%s: irqs[%zu]: %s vector %u twice", path, i, e->bdf,
+                                e->pub.index);
+                goto out;
+            }
     }
-    for (size_t i = 0; i < r->n; i++)
-        prepare(&r->e[i], s, root);
-    json_object_put(root_o);
-    return finish(h, r, root, yes, NULL, out, err);
 out:
     json_object_put(root_o);
-    vt_irq_report_free(r);
-    return rc;
+    if (rc < 0) {
+        vt_irq_report_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+int vt_irq_restore(const struct vt_host *h, const struct vt_irq_state *s, const char *path,
+                   bool yes, struct vt_irq_report **out, struct vt_err *err)
+{
+    char hfp[VT_HOST_FINGERPRINT_LEN + 1], *text = NULL;
+    struct vt_irq_report *r = NULL;
+    const char *root;
+    int rc;
+
+    vt_err_clear(err);
+    *out = NULL;
+    if ((rc = writable_root(h, yes, &root, err)) < 0 ||
+        (rc = vt_host_fingerprint(h, hfp, err)) < 0 ||
+        (rc = vt_read_file(path, RESTORE_MAX, 0, &text, NULL, err)) < 0)
+        return rc;
+    rc = irq_restore_parse(text, path, hfp, &r, err);
+    free(text);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < r->n; i++)
+        prepare(&r->e[i], s, root);
+    return finish(h, r, root, yes, NULL, out, err);
 }

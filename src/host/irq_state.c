@@ -48,6 +48,7 @@ void vt_irq_state_free(struct vt_irq_state *s)
         vt_bitmap_free(e->hint);
     }
     free(s->irqs);
+    free(s->keyed);
     free(s->cpu_ids);
     vt_bitmap_free(s->cpus);
     free(s->source);
@@ -84,13 +85,30 @@ static int cmp_key(const void *a, const void *b)
     return c ? c : (x->pub.index > y->pub.index) - (x->pub.index < y->pub.index);
 }
 
+/* The fingerprint: FNV-1a over the CPUs counted, then each keyed vector's
+ * BDF, index and managed flag in key order. */
+static void fingerprint(struct vt_irq_state *s)
+{
+    char *cpus = vt_bitmap_format_list(s->cpus);
+    uint64_t h = fnv1a64(cpus ? cpus : "", cpus ? strlen(cpus) : 0);
+
+    for (size_t i = 0; i < s->nkeyed; i++) {
+        const struct irq_entry *e = s->keyed[i];
+        unsigned char tail[3] = {(unsigned char)(e->pub.index >> 8), (unsigned char)e->pub.index,
+                                 (unsigned char)e->pub.managed};
+
+        h = (h ^ fnv1a64(e->bdf, strlen(e->bdf))) * UINT64_C(0x100000001b3);
+        h = (h ^ fnv1a64(tail, sizeof(tail))) * UINT64_C(0x100000001b3);
+    }
+    snprintf(s->fp, sizeof(s->fp), "%016llx", (unsigned long long)h);
+    free(cpus);
+}
+
 int irq_state_finalize(struct vt_irq_state *s, struct vt_err *err)
 {
-    struct irq_entry **keyed = calloc(s->nirqs ? s->nirqs : 1, sizeof(*keyed));
-    size_t nk = 0;
-    int rc = 0;
-
-    if (!keyed)
+    free(s->keyed);
+    s->nkeyed = 0;
+    if (!(s->keyed = calloc(s->nirqs ? s->nirqs : 1, sizeof(*s->keyed))))
         return vt_err_set(err, -ENOMEM, "out of memory");
     for (size_t i = 0; i < s->nirqs; i++) {
         struct irq_entry *e = &s->irqs[i];
@@ -106,16 +124,26 @@ int irq_state_finalize(struct vt_irq_state *s, struct vt_err *err)
         for (size_t c = 0; c < s->ncpus; c++)
             e->pub.total += e->counts[c];
         if (e->bdf && e->pub.index >= 0)
-            keyed[nk++] = e;
+            s->keyed[s->nkeyed++] = e;
     }
-    qsort(keyed, nk, sizeof(*keyed), cmp_key);
-    for (size_t i = 1; i < nk && rc == 0; i++)
-        if (!cmp_key(&keyed[i - 1], &keyed[i]))
-            rc = vt_err_set(err, -EINVAL, "IRQs %u and %u are both vector %d of %s",
-                            keyed[i - 1]->pub.irq, keyed[i]->pub.irq, keyed[i]->pub.index,
-                            keyed[i]->bdf);
-    free(keyed);
-    return rc;
+    qsort(s->keyed, s->nkeyed, sizeof(*s->keyed), cmp_key);
+    for (size_t i = 1; i < s->nkeyed; i++)
+        if (!cmp_key(&s->keyed[i - 1], &s->keyed[i]))
+            return vt_err_set(err, -EINVAL, "IRQs %u and %u are both vector %d of %s",
+                              s->keyed[i - 1]->pub.irq, s->keyed[i]->pub.irq,
+                              s->keyed[i]->pub.index, s->keyed[i]->bdf);
+    fingerprint(s);
+    return 0;
+}
+
+size_t vt_irq_state_vector_count(const struct vt_irq_state *s)
+{
+    return s->nkeyed;
+}
+
+const struct vt_irq_info *vt_irq_state_vector(const struct vt_irq_state *s, size_t i)
+{
+    return i < s->nkeyed ? &s->keyed[i]->pub : NULL;
 }
 
 size_t vt_irq_state_count(const struct vt_irq_state *s)
@@ -131,14 +159,15 @@ const struct vt_irq_info *vt_irq_state_irq(const struct vt_irq_state *s, size_t 
 const struct vt_irq_info *vt_irq_state_find(const struct vt_irq_state *s, const char *bdf,
                                             unsigned index)
 {
+    struct irq_entry key, *kp = &key, **hit;
     char want[BDF_TEXT_MAX];
 
     if (bdf_normalize(bdf, want) < 0)
         return NULL;
-    for (size_t i = 0; i < s->nirqs; i++)
-        if (s->irqs[i].bdf && s->irqs[i].pub.index == (int)index && !strcmp(s->irqs[i].bdf, want))
-            return &s->irqs[i].pub;
-    return NULL;
+    key.bdf = want;
+    key.pub.index = (int)index;
+    hit = bsearch(&kp, s->keyed, s->nkeyed, sizeof(*s->keyed), cmp_key);
+    return hit ? &(*hit)->pub : NULL;
 }
 
 const struct vt_bitmap *vt_irq_state_cpus(const struct vt_irq_state *s)
@@ -162,31 +191,8 @@ bool vt_irq_state_managed_known(const struct vt_irq_state *s)
 int vt_irq_state_fingerprint(const struct vt_irq_state *s, char fp[VT_IRQ_FINGERPRINT_LEN + 1],
                              struct vt_err *err)
 {
-    struct irq_entry **keyed = calloc(s->nirqs ? s->nirqs : 1, sizeof(*keyed));
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    char *cpus = vt_bitmap_format_list(s->cpus);
-    size_t nk = 0;
-
-    if (!keyed || !cpus) {
-        free(keyed);
-        free(cpus);
-        return vt_err_set(err, -ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < s->nirqs; i++)
-        if (s->irqs[i].bdf && s->irqs[i].pub.index >= 0)
-            keyed[nk++] = &s->irqs[i];
-    qsort(keyed, nk, sizeof(*keyed), cmp_key);
-    h ^= fnv1a64(cpus, strlen(cpus));
-    for (size_t i = 0; i < nk; i++) {
-        char line[64];
-        int n = snprintf(line, sizeof(line), "%s %d %d\n", keyed[i]->bdf, keyed[i]->pub.index,
-                         (int)keyed[i]->pub.managed);
-
-        h = h * UINT64_C(0x100000001b3) ^ fnv1a64(line, (size_t)n);
-    }
-    snprintf(fp, VT_IRQ_FINGERPRINT_LEN + 1, "%016llx", (unsigned long long)h);
-    free(keyed);
-    free(cpus);
+    (void)err;
+    memcpy(fp, s->fp, VT_IRQ_FINGERPRINT_LEN + 1);
     return 0;
 }
 

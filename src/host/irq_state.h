@@ -21,14 +21,18 @@ struct vt_irq_state {
     struct vt_bitmap *cpus;
     struct irq_entry *irqs; /* ascending by irq */
     size_t nirqs, cap;
+    struct irq_entry **keyed; /* the device vectors by (bdf, index), at finalize */
+    size_t nkeyed;
+    char fp[VT_IRQ_FINGERPRINT_LEN + 1];
     bool managed_known;
 };
 
 struct vt_irq_state *irq_state_new(const char *source);
 /* A new entry (zeroed, counts allocated for s->ncpus), or NULL. */
 struct irq_entry *irq_state_add(struct vt_irq_state *s, unsigned irq);
-/* Public views and sums, once every entry is in; -EINVAL with a sentence
- * when two IRQs claim one device vector. */
+/* Public views, sums, the key order and the fingerprint, once every entry
+ * is in (entries are not added after); -EINVAL with a sentence when two IRQs
+ * claim one device vector. */
 int irq_state_finalize(struct vt_irq_state *s, struct vt_err *err);
 
 /* The "irqs" member; NULL when out of memory. */

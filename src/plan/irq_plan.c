@@ -21,6 +21,8 @@ struct plan_vec {
     struct vt_irq_planned pub;
     char bdf[BDF_TEXT_MAX];
     struct vt_bitmap *current;
+    bool borrowed;              /* current is an earlier vector's (the same mask) */
+    const struct plan_vec *was; /* while planning: the previous plan's */
 };
 
 struct vt_irq_plan {
@@ -35,11 +37,18 @@ struct vt_irq_plan {
     char host[VT_HOST_FINGERPRINT_LEN + 1], state[VT_IRQ_FINGERPRINT_LEN + 1];
 };
 
-/* The CPUs a device's vectors may go to, in the order they are tried. */
+/* The CPUs a node's devices' vectors may go to, in the order they are
+ * tried (pnode -1: a device of unknown node). */
 struct eligible {
-    char bdf[BDF_TEXT_MAX];
+    int pnode;
+    struct vt_bitmap *cpus; /* the same CPUs, for membership */
     unsigned *order;
     size_t n;
+    /* A min-heap of (load, position in order), built at the first placement;
+     * entries go stale as loads grow and are fixed when they reach the top. */
+    struct heap_entry {
+        unsigned load, pos;
+    } * heap;
 };
 
 void vt_irq_plan_free(struct vt_irq_plan *p)
@@ -47,7 +56,8 @@ void vt_irq_plan_free(struct vt_irq_plan *p)
     if (!p)
         return;
     for (size_t i = 0; i < p->n; i++)
-        vt_bitmap_free(p->v[i].current);
+        if (!p->v[i].borrowed)
+            vt_bitmap_free(p->v[i].current);
     for (size_t i = 0; i < p->nwarnings; i++)
         free(p->warnings[i]);
     free(p->warnings);
@@ -108,15 +118,11 @@ static unsigned smt_rank(const struct vt_host *h, unsigned cpu)
     return r;
 }
 
-static const struct vt_host *sort_host;
-
-static int cmp_core_first(const void *a, const void *b)
+/* Sort key: the SMT rank above the CPU id (ids below 2^14). */
+static int cmp_u64(const void *a, const void *b)
 {
-    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-    unsigned rx = smt_rank(sort_host, x), ry = smt_rank(sort_host, y);
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-    if (rx != ry)
-        return rx < ry ? -1 : 1;
     return (x > y) - (x < y);
 }
 
@@ -139,6 +145,7 @@ static int eligible_for(const struct vt_host *h, struct vt_irq_plan *p, const ch
                         struct eligible *e, struct vt_err *err)
 {
     struct vt_bitmap *b = node_cpus(h, pnode, p->cpus);
+    uint64_t *keys = NULL;
     size_t k = 0;
 
     if (!b)
@@ -163,8 +170,10 @@ static int eligible_for(const struct vt_host *h, struct vt_irq_plan *p, const ch
         vt_bitmap_free(b);
         if (best < 0)
             return vt_err_set(err, -EINVAL, "no housekeeping CPU to place interrupts on");
-        if (warn(p, "device %s: node %d has no housekeeping CPU; its vectors go to node %d's", bdf,
-                 pnode, best) < 0 ||
+        if (warn(p,
+                 "node %d has no housekeeping CPU: the vectors of its devices (%s, ...) go to "
+                 "node %d's",
+                 pnode, bdf, best) < 0 ||
             !(b = node_cpus(h, best, p->cpus)))
             return vt_err_set(err, -ENOMEM, "out of memory");
     }
@@ -172,28 +181,22 @@ static int eligible_for(const struct vt_host *h, struct vt_irq_plan *p, const ch
         vt_bitmap_free(b);
         return vt_err_set(err, -EINVAL, "no housekeeping CPU to place interrupts on");
     }
-    snprintf(e->bdf, sizeof(e->bdf), "%s", bdf);
     e->n = vt_bitmap_weight(b);
-    if (!(e->order = malloc(e->n * sizeof(*e->order)))) {
+    if (!(e->order = malloc(e->n * sizeof(*e->order))) || !(keys = malloc(e->n * sizeof(*keys)))) {
         vt_bitmap_free(b);
         return vt_err_set(err, -ENOMEM, "out of memory");
     }
     for (int c = vt_bitmap_first(b); c >= 0; c = vt_bitmap_next(b, c))
-        e->order[k++] = (unsigned)c;
-    vt_bitmap_free(b);
-    sort_host = h;
-    qsort(e->order, e->n, sizeof(*e->order), cmp_core_first);
+        keys[k++] = (uint64_t)smt_rank(h, (unsigned)c) << 32 | (unsigned)c;
+    e->cpus = b;
+    qsort(keys, e->n, sizeof(*keys), cmp_u64);
+    for (size_t i = 0; i < e->n; i++)
+        e->order[i] = (unsigned)keys[i];
+    free(keys);
     return 0;
 }
 
-static bool in_order(const struct eligible *e, unsigned cpu)
-{
-    for (size_t i = 0; i < e->n; i++)
-        if (e->order[i] == cpu)
-            return true;
-    return false;
-}
-
+/* The least loaded CPU of e, the first in its order on a tie (a scan). */
 static unsigned least_loaded(const struct vt_irq_plan *p, const struct eligible *e)
 {
     unsigned best = e->order[0];
@@ -204,6 +207,51 @@ static unsigned least_loaded(const struct vt_irq_plan *p, const struct eligible 
     return best;
 }
 
+static bool heap_less(const struct heap_entry *a, const struct heap_entry *b)
+{
+    return a->load < b->load || (a->load == b->load && a->pos < b->pos);
+}
+
+static void sift_down(struct heap_entry *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        struct heap_entry t;
+
+        if (l < n && heap_less(&h[l], &h[m]))
+            m = l;
+        if (l + 1 < n && heap_less(&h[l + 1], &h[m]))
+            m = l + 1;
+        if (m == i)
+            return;
+        t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+/* The same as least_loaded while loads only grow, in O(log n) amortised:
+ * a stale top (its CPU's load grew) is refreshed and sifted down until the
+ * top is current; loads never drop here, so a current top is the least. */
+static int least_loaded_heap(const struct vt_irq_plan *p, struct eligible *e, unsigned *cpu)
+{
+    if (!e->heap) {
+        if (!(e->heap = malloc(e->n * sizeof(*e->heap))))
+            return -ENOMEM;
+        for (size_t i = 0; i < e->n; i++)
+            e->heap[i] = (struct heap_entry){p->load[e->order[i]], (unsigned)i};
+        for (size_t i = e->n / 2; i-- > 0;)
+            sift_down(e->heap, e->n, i);
+    }
+    while (e->heap[0].load != p->load[e->order[e->heap[0].pos]]) {
+        e->heap[0].load = p->load[e->order[e->heap[0].pos]];
+        sift_down(e->heap, e->n, 0);
+    }
+    *cpu = e->order[e->heap[0].pos];
+    return 0;
+}
+
 /* ---- the plan --------------------------------------------------------- */
 
 static int cmp_planned(const void *a, const void *b)
@@ -212,18 +260,6 @@ static int cmp_planned(const void *a, const void *b)
     int c = strcmp(x->bdf, y->bdf);
 
     return c ? c : (x->pub.index > y->pub.index) - (x->pub.index < y->pub.index);
-}
-
-static const struct plan_vec *find_prev(const struct vt_irq_plan *prev, const char *bdf,
-                                        unsigned index)
-{
-    struct plan_vec key;
-
-    if (!prev)
-        return NULL;
-    snprintf(key.bdf, sizeof(key.bdf), "%s", bdf);
-    key.pub.index = index;
-    return bsearch(&key, prev->v, prev->n, sizeof(key), cmp_planned);
 }
 
 /* With --rebalance: while a vector can go from a CPU to one of its
@@ -269,18 +305,21 @@ int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
     const struct vt_host_cpus *hc = vt_host_cpus(h);
     int last = vt_bitmap_last(hc->possible);
     struct vt_irq_plan *p;
+    const struct vt_host_device *d = NULL;
     struct eligible *el = NULL;
-    size_t nel = 0, *el_of = NULL, nvec = 0;
+    size_t nel = 0, *el_of = NULL, nvec, matched = 0;
     int rc = 0;
 
     vt_err_clear(err);
     *out = NULL;
-    for (size_t i = 0; i < vt_irq_state_count(s); i++)
-        nvec += vt_irq_state_irq(s, i)->bdf != NULL && vt_irq_state_irq(s, i)->index >= 0;
+    nvec = vt_irq_state_vector_count(s);
     if (!(p = plan_new(nvec, last < 0 ? 1 : (size_t)last + 1)))
         return vt_err_set(err, -ENOMEM, "out of memory");
-    if ((rc = vt_host_fingerprint(h, p->host, err)) < 0 ||
-        (rc = vt_irq_state_fingerprint(s, p->state, err)) < 0)
+    if (o->host_fingerprint)
+        snprintf(p->host, sizeof(p->host), "%s", o->host_fingerprint);
+    else if ((rc = vt_host_fingerprint(h, p->host, err)) < 0)
+        goto out;
+    if ((rc = vt_irq_state_fingerprint(s, p->state, err)) < 0)
         goto out;
     if (vt_bitmap_copy(p->cpus, hc->housekeeping) < 0) {
         rc = vt_err_set(err, -ENOMEM, "out of memory");
@@ -288,23 +327,30 @@ int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
     }
     if (o->cpuset)
         vt_bitmap_and(p->cpus, o->cpuset);
-    /* The vectors, keyed and sorted; managed ones count where they fire. */
-    for (size_t i = 0; i < vt_irq_state_count(s); i++) {
-        const struct vt_irq_info *q = vt_irq_state_irq(s, i);
-        const struct vt_host_device *d;
-        struct plan_vec *v;
+    /* The vectors in key order; managed ones count where they fire. */
+    if (!(el = calloc(nvec + 1, sizeof(*el))) || !(el_of = calloc(nvec + 1, sizeof(*el_of)))) {
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < nvec; i++) {
+        const struct vt_irq_info *q = vt_irq_state_vector(s, i);
+        struct plan_vec *v = &p->v[p->n++];
+        size_t k;
 
-        if (!q->bdf || q->index < 0)
-            continue;
-        d = vt_host_device_by_bdf(h, q->bdf);
-        v = &p->v[p->n++];
-        snprintf(v->bdf, sizeof(v->bdf), "%s", q->bdf);
+        if (i == 0 || strcmp(q->bdf, vt_irq_state_vector(s, i - 1)->bdf))
+            d = vt_host_device_by_bdf(h, q->bdf);
+        memcpy(v->bdf, q->bdf, strlen(q->bdf) + 1);
         v->pub.index = (unsigned)q->index;
         v->pub.irq = q->irq;
         v->pub.node = d ? d->pnode : q->node;
         v->pub.managed = q->managed == VT_IRQ_MANAGED_YES;
         v->pub.cpu = -1;
-        if (q->affinity && !(v->current = vt_bitmap_dup(q->affinity))) {
+        /* A device's vectors mostly share one mask: kept once. */
+        if (q->affinity && p->n > 1 && p->v[p->n - 2].current &&
+            vt_bitmap_equal(p->v[p->n - 2].current, q->affinity)) {
+            v->current = p->v[p->n - 2].current;
+            v->borrowed = true;
+        } else if (q->affinity && !(v->current = vt_bitmap_dup(q->affinity))) {
             rc = vt_err_set(err, -ENOMEM, "out of memory");
             goto out;
         }
@@ -315,44 +361,50 @@ int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
             v->pub.cpu = c;
             if (c >= 0 && (size_t)c < p->nload)
                 p->load[c]++;
-        }
-    }
-    qsort(p->v, p->n, sizeof(*p->v), cmp_planned);
-    if (!(el = calloc(p->n + 1, sizeof(*el))) || !(el_of = calloc(p->n + 1, sizeof(*el_of)))) {
-        rc = vt_err_set(err, -ENOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < p->n; i++) {
-        if (nel && !strcmp(el[nel - 1].bdf, p->v[i].bdf)) {
-            el_of[i] = nel - 1;
             continue;
         }
-        if (p->v[i].pub.managed)
-            continue; /* only movable vectors need CPUs */
-        if ((rc = eligible_for(h, p, p->v[i].bdf, p->v[i].pub.node, &el[nel], err)) < 0)
-            goto out;
-        el_of[i] = nel++;
+        /* Its node's eligible CPUs, computed once per node. */
+        for (k = 0; k < nel && el[k].pnode != v->pub.node; k++)
+            ;
+        if (k == nel) {
+            el[nel++].pnode = v->pub.node; /* freed at out whatever eligible_for left */
+            if ((rc = eligible_for(h, p, v->bdf, v->pub.node, &el[k], err)) < 0)
+                goto out;
+        }
+        el_of[i] = k;
     }
-    /* Kept: a vector of the previous plan whose CPU is still eligible. */
-    for (size_t i = 0; prev && i < p->n; i++) {
+    /* Kept: a vector of the previous plan whose CPU is still eligible. Both
+     * plans are in key order: one walk pairs them. */
+    for (size_t i = 0, j = 0; prev && i < p->n; i++) {
         struct plan_vec *v = &p->v[i];
-        const struct plan_vec *was = find_prev(prev, v->bdf, v->pub.index);
+        int c = 1;
 
-        if (v->pub.managed || !was || was->pub.cpu < 0 ||
-            !in_order(&el[el_of[i]], (unsigned)was->pub.cpu))
+        while (j < prev->n && (c = cmp_planned(&prev->v[j], v)) < 0)
+            j++;
+        if (c != 0)
             continue;
-        v->pub.cpu = was->pub.cpu;
+        matched++;
+        v->was = &prev->v[j];
+        if (v->pub.managed || v->was->pub.cpu < 0 ||
+            !vt_bitmap_isset(el[el_of[i]].cpus, (unsigned)v->was->pub.cpu))
+            continue;
+        v->pub.cpu = v->was->pub.cpu;
         p->load[v->pub.cpu]++;
     }
     /* The rest: least loaded, in (BDF, index) order. */
     for (size_t i = 0; i < p->n; i++) {
         struct plan_vec *v = &p->v[i];
+        unsigned cpu;
 
         if (v->pub.managed || v->pub.cpu >= 0)
             continue;
-        v->pub.cpu = (int)least_loaded(p, &el[el_of[i]]);
+        if (least_loaded_heap(p, &el[el_of[i]], &cpu) < 0) {
+            rc = vt_err_set(err, -ENOMEM, "out of memory");
+            goto out;
+        }
+        v->pub.cpu = (int)cpu;
         p->load[v->pub.cpu]++;
-        if (prev && find_prev(prev, v->bdf, v->pub.index)) {
+        if (v->was) {
             v->pub.moved = true;
             p->moves++;
         } else if (prev) {
@@ -362,16 +414,15 @@ int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
     }
     if (prev && o->rebalance)
         rebalance(p, el, el_of);
-    for (size_t i = 0; prev && i < prev->n; i++) {
-        struct plan_vec key = prev->v[i];
-
-        p->dropped += !bsearch(&key, p->v, p->n, sizeof(key), cmp_planned);
-    }
+    p->dropped = prev ? prev->n - matched : 0;
     for (size_t i = 0; i < p->n; i++)
         p->v[i].pub.bdf = p->v[i].bdf, p->v[i].pub.current = p->v[i].current;
 out:
-    for (size_t i = 0; el && i < nel; i++)
+    for (size_t i = 0; el && i < nel; i++) {
         free(el[i].order);
+        free(el[i].heap);
+        vt_bitmap_free(el[i].cpus);
+    }
     free(el);
     free(el_of);
     if (rc < 0) {
@@ -653,9 +704,9 @@ int vt_irq_plan_load(const char *path, struct vt_irq_plan **out, struct vt_err *
         goto out;
     }
     for (size_t i = 0; i < json_object_array_length(vecs); i++) {
+        p->n++; /* freed with the plan whatever read_vec left in it */
         if ((rc = read_vec(json_object_array_get_idx(vecs, i), path, i, &p->v[i], err)) < 0)
             goto out;
-        p->n++;
         if (i && cmp_planned(&p->v[i - 1], &p->v[i]) >= 0) {
             rc = bad(err, path, "vectors",
                      "%s vector %u: the vectors are sorted by (bdf, index), "

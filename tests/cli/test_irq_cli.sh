@@ -199,7 +199,7 @@ expect_rc 0
 expect_out_line "  0000:00:01.0       0     24     1  no       0-3                0  set"
 expect_err_lacks "warning"
 run "$VTOPO" irq plan --fsroot "$D" --cpuset 0-1
-expect_err_has "device 0000:00:01.0: node 1 has no housekeeping CPU; its vectors go to node 0's"
+expect_err_has "node 1 has no housekeeping CPU: the vectors of its devices (0000:00:01.0, ...) go to node 0's"
 t_end
 
 t_begin "irq apply: a dry run writes nothing"

@@ -13,9 +13,6 @@ int cmd_irq_plan(int argc, char **argv);
 int cmd_irq_apply(int argc, char **argv);
 /* "housekeeping", "isolated", "nohz_full", "offline". */
 const char *irq_cpu_state(const struct vt_host *h, unsigned cpu);
-/* The state's device vectors sorted by (bdf, index), malloc'd; NULL when out
- * of memory. */
-const struct vt_irq_info **irq_vectors_by_key(const struct vt_irq_state *s, size_t *n);
 /* A BDF option's value, normalised into out (24 bytes); an exit status. */
 int irq_parse_bdf(const char *cmd, const char *option, const char *text, char *out);
 

@@ -92,32 +92,11 @@ static void print_vector(const struct vt_irq_info *v, bool json, bool last)
     free(eff);
 }
 
-static int cmp_key(const void *a, const void *b)
+static void print_devices(const struct vt_host *h, const struct vt_irq_state *s, const char *only,
+                          bool json)
 {
-    const struct vt_irq_info *x = *(const struct vt_irq_info *const *)a;
-    const struct vt_irq_info *y = *(const struct vt_irq_info *const *)b;
-    int c = strcmp(x->bdf, y->bdf);
+    size_t n = vt_irq_state_vector_count(s);
 
-    return c ? c : x->index - y->index;
-}
-
-/* The state's device vectors sorted by (bdf, index); *n of them. */
-const struct vt_irq_info **irq_vectors_by_key(const struct vt_irq_state *s, size_t *n)
-{
-    const struct vt_irq_info **v = calloc(vt_irq_state_count(s) + 1, sizeof(*v));
-
-    *n = 0;
-    for (size_t i = 0; v && i < vt_irq_state_count(s); i++)
-        if (vt_irq_state_irq(s, i)->bdf)
-            v[(*n)++] = vt_irq_state_irq(s, i);
-    if (v)
-        qsort(v, *n, sizeof(*v), cmp_key);
-    return v;
-}
-
-static void print_devices(const struct vt_host *h, const struct vt_irq_state *s,
-                          const struct vt_irq_info **v, size_t n, const char *only, bool json)
-{
     bool first = true;
 
     if (json)
@@ -125,33 +104,33 @@ static void print_devices(const struct vt_host *h, const struct vt_irq_state *s,
     else
         printf("devices (vectors by index; IRQ numbers change when a device is re-added):\n");
     for (size_t i = 0; i < n;) {
-        const struct vt_host_device *d = vt_host_device_by_bdf(h, v[i]->bdf);
+        const struct vt_host_device *d = vt_host_device_by_bdf(h, vt_irq_state_vector(s, i)->bdf);
         size_t k = i, managed = 0;
 
-        while (k < n && !strcmp(v[k]->bdf, v[i]->bdf))
-            managed += v[k++]->managed == VT_IRQ_MANAGED_YES;
-        if (only && strcmp(only, v[i]->bdf)) {
+        while (k < n && !strcmp(vt_irq_state_vector(s, k)->bdf, vt_irq_state_vector(s, i)->bdf))
+            managed += vt_irq_state_vector(s, k++)->managed == VT_IRQ_MANAGED_YES;
+        if (only && strcmp(only, vt_irq_state_vector(s, i)->bdf)) {
             i = k;
             continue;
         }
         if (json) {
             printf("%s    {\"bdf\": \"%s\", \"node\": %d, \"driver\": ", first ? "" : ",\n",
-                   v[i]->bdf, d ? d->pnode : -1);
+                   vt_irq_state_vector(s, i)->bdf, d ? d->pnode : -1);
             if (d && d->driver)
                 jstr(d->driver);
             else
                 printf("null");
             printf(", \"managed\": %zu, \"vectors\": [\n", managed);
         } else {
-            cli_line(stdout, "  %s node %s%d driver %s: %zu vector%s, %zu managed%s", v[i]->bdf,
-                     d ? "" : "?", d ? d->pnode : -1, d && d->driver ? d->driver : "-", k - i,
-                     cli_s(k - i), managed,
+            cli_line(stdout, "  %s node %s%d driver %s: %zu vector%s, %zu managed%s",
+                     vt_irq_state_vector(s, i)->bdf, d ? "" : "?", d ? d->pnode : -1,
+                     d && d->driver ? d->driver : "-", k - i, cli_s(k - i), managed,
                      vt_irq_state_managed_known(s) ? "" : " (managed unknown: no debugfs)");
             printf("    vector    irq  managed  affinity        effective  node       count  "
                    "name\n");
         }
         for (size_t j = i; j < k; j++)
-            print_vector(v[j], json, j + 1 == k);
+            print_vector(vt_irq_state_vector(s, j), json, j + 1 == k);
         if (json)
             printf("      ]}");
         first = false;
@@ -214,7 +193,6 @@ int cmd_irq_show(int argc, char **argv)
     struct cli_host_opts ho = {0};
     struct vt_host *h = NULL;
     struct vt_irq_state *s = NULL;
-    const struct vt_irq_info **v = NULL;
     char only[32] = "";
     bool json = false;
     struct vt_err err;
@@ -259,11 +237,7 @@ int cmd_irq_show(int argc, char **argv)
                              only);
         goto out;
     }
-    if (!(v = irq_vectors_by_key(s, &n))) {
-        cli_error("irq", "out of memory");
-        rc = VT_EXIT_SYSTEM;
-        goto out;
-    }
+    n = vt_irq_state_vector_count(s);
     other = vt_irq_state_count(s) - n;
     if (json) {
         printf("{\n  \"source\": ");
@@ -277,7 +251,7 @@ int cmd_irq_show(int argc, char **argv)
                  vt_irq_state_source(s));
         free(cpus);
     }
-    print_devices(h, s, v, n, *only ? only : NULL, json);
+    print_devices(h, s, *only ? only : NULL, json);
     if (!*only)
         print_cpus(h, s, json);
     if (json)
@@ -293,7 +267,6 @@ int cmd_irq_show(int argc, char **argv)
         rc = VT_EXIT_SYSTEM;
     }
 out:
-    free(v);
     vt_irq_state_free(s);
     vt_host_free(h);
     return rc;

@@ -19,7 +19,7 @@ const struct vt_cmd vt_cmds[] = {
      cmd_verify_usage},
     {"exec", "run a command on a node's (or a PCI device's) housekeeping CPUs and memory", cmd_exec,
      cmd_exec_usage},
-    {"irq", "predict where Linux puts a device's managed interrupt vectors", cmd_irq,
+    {"irq", "show, plan, apply and restore interrupt placement; predict managed vectors", cmd_irq,
      cmd_irq_usage},
     {NULL, NULL, NULL, NULL},
 };
