@@ -184,7 +184,7 @@ devices-sparse-pxms)
     [ "$(grep -Ec '^  pci [0-9a-f:.]+ node +([0-2]) +\1 +ok' "$T/out")" = 3 ] ||
         fail "expected three devices on their nodes"
     ;;
-devices-sparse-pxms)
+sparse-pxms)
     expect_match --numa acpi --vcpus 6 --vnodes 3 --guest-pxms 0,2,5 --memory 1536M
     ;;
 eight-vnodes)
