@@ -50,7 +50,9 @@ struct vt_guest_cpu {
 /* One MSI/MSI-X vector a guest reported: its Linux IRQ and affinity. */
 struct vt_guest_msi {
     unsigned irq;
-    struct vt_bitmap *mask; /* smp_affinity_list, or NULL */
+    struct vt_bitmap *mask;      /* smp_affinity_list, or NULL */
+    struct vt_bitmap *effective; /* effective_affinity_list, or NULL */
+    long long count;             /* interrupts counted, all CPUs; -1 unknown */
 };
 
 struct vt_guest_pci {

@@ -34,7 +34,7 @@ void vt_guest_view_free(struct vt_guest_view *v)
     for (size_t i = 0; i < v->npci; i++) {
         vt_bitmap_free(v->pci[i].local_cpus);
         for (size_t k = 0; k < v->pci[i].nmsi; k++)
-            vt_bitmap_free(v->pci[i].msi[k].mask);
+            vt_bitmap_free(v->pci[i].msi[k].mask), vt_bitmap_free(v->pci[i].msi[k].effective);
         free(v->pci[i].msi);
     }
     vt_bitmap_free(v->possible_cpus);

@@ -126,7 +126,8 @@ int irq_state_finalize(struct vt_irq_state *s, struct vt_err *err)
         if (e->bdf && e->pub.index >= 0)
             s->keyed[s->nkeyed++] = e;
     }
-    qsort(s->keyed, s->nkeyed, sizeof(*s->keyed), cmp_key);
+    if (s->nkeyed)
+        qsort(s->keyed, s->nkeyed, sizeof(*s->keyed), cmp_key);
     for (size_t i = 1; i < s->nkeyed; i++)
         if (!cmp_key(&s->keyed[i - 1], &s->keyed[i]))
             return vt_err_set(err, -EINVAL, "IRQs %u and %u are both vector %d of %s",

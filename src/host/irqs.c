@@ -282,7 +282,8 @@ int irq_state_synthetic(const struct vt_host *h, struct vt_irq_state **out, stru
         }
     }
     /* Devices list their IRQs in device order: sort by IRQ. */
-    qsort(s->irqs, s->nirqs, sizeof(*s->irqs), cmp_irq);
+    if (s->nirqs)
+        qsort(s->irqs, s->nirqs, sizeof(*s->irqs), cmp_irq);
     for (size_t i = 1; i < s->nirqs && rc == 0; i++)
         if (s->irqs[i].pub.irq == s->irqs[i - 1].pub.irq)
             rc = vt_err_set(err, -EINVAL, "synthetic spec: IRQ %u belongs to two devices",

@@ -173,6 +173,30 @@ irq-nvme-fewer-queues)
     expect_match --vcpus 6 --vnodes 2 --memory 1G --device 0000:3b:00.0,model=nvme,queues=2
     grep -Eq '^  pci [0-9a-f:.]+ managed vectors +2 +2 +ok' "$T/out" || fail "not 2 vectors"
     ;;
+irq-apply-restore)
+    # vtopo itself in the guest: irq plan, irq apply --yes (the NVMe's admin
+    # vector and its root port's onto vnode 1's CPUs, read back after the
+    # controller's admin commands fired them), irq restore (all as before).
+    expect_match --vcpus 4 --vnodes 2 --memory 1G --device 0000:5e:00.0,model=nvme --irq-apply
+    grep -Eq '^  irq applied [0-9a-f:.]+ vector 0 cpus +[23] +[23] +ok$' "$T/out" ||
+        fail "the NVMe's admin vector was not applied onto vnode 1"
+    grep -Eq '^  irq applied vectors now delivered there +1 or more +[1-9][0-9]* of' "$T/out" ||
+        fail "no applied vector was delivered on its new CPU"
+    grep -Eq '^  irq restore in the guest +0 failed +[1-9][0-9]* written, 0 failed +ok$' \
+        "$T/out" || fail "irq restore wrote nothing back"
+    ;;
+irq-hot-remove-replan)
+    # Two NVMe devices, one per vnode; vtopo irq plan and apply --yes in the
+    # guest, then QMP device_del of one: the other's vectors keep their
+    # applied CPUs and vtopo irq plan --previous in the guest moves nothing.
+    expect_match --vcpus 4 --vnodes 2 --memory 1G --device 0000:5e:00.0,model=nvme \
+        --device 0000:3b:00.0 --hot-remove 0000:3b:00.0 --irq-apply
+    grep -Eq '^  after: irq re-plan in the guest +0 moved, 0 placed, 1\+ dropped +0 moved, 0 placed, [1-9][0-9]* dropped +ok$' \
+        "$T/out" || fail "the re-plan after the hot-remove moved or placed vectors"
+    [ "$(grep -Ec '^  after: irq 0000:ff:00.0 vector [0-9]+ cpus .* ok$' "$T/out")" -ge 2 ] ||
+        fail "the other device's vectors were not compared after the hot-remove"
+    ! grep -q '^  after: irq 0000:fd:00.0' "$T/out" || fail "the removed device's vectors remain"
+    ;;
 devices-sparse-pxms)
     # Our SRAT with PXMs 0, 2, 5 (QEMU's acpi mode has no -numa nodes, so
     # our SSDT gives each expander's host bridge its _PXM); three devices,

@@ -283,8 +283,40 @@ static void print_kmsg(void)
     free(buf);
 }
 
+/* How often IRQ irq fired, all CPUs (its /proc/interrupts row), or -1. */
+static long long irq_count(int irq)
+{
+    static char text[1 << 20];
+    FILE *f = fopen("/proc/interrupts", "r");
+    size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+    char *p;
+    long long sum = 0;
+
+    if (f)
+        fclose(f);
+    text[n] = '\0';
+    for (p = text; (p = strchr(p, '\n')); p++) {
+        char *q = p + 1, *end;
+
+        while (*q == ' ')
+            q++;
+        if (strtol(q, &end, 10) != irq || *end != ':' || end == q)
+            continue;
+        for (q = end + 1;;) {
+            long long v = strtoll(q, &end, 10);
+
+            if (end == q || (*end != ' ' && *end != '\n'))
+                return sum;
+            sum += v;
+            q = end;
+        }
+    }
+    return -1;
+}
+
 /* A device's MSI/MSI-X vectors (its msi_irqs/, once a driver allocated
- * them) in IRQ order, each with its affinity and effective affinity. */
+ * them) in IRQ order, each with its affinity, effective affinity and the
+ * interrupts counted. */
 static void print_msi(const char *bdf)
 {
     char path[320];
@@ -315,7 +347,8 @@ static void print_msi(const char *bdf)
         snprintf(path, sizeof(path), "/proc/irq/%d/effective_affinity_list", irqs[i]);
         if (!read_text(path, eff, sizeof(eff)) || !*eff)
             snprintf(eff, sizeof(eff), "-");
-        printf("VTP msi %s %d irq %d affinity %s effective %s\n", bdf, i, irqs[i], mask, eff);
+        printf("VTP msi %s %d irq %d affinity %s effective %s count %lld\n", bdf, i, irqs[i], mask,
+               eff, irq_count(irqs[i]));
     }
 }
 

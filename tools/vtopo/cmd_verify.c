@@ -27,7 +27,7 @@ void cmd_verify_usage(FILE *out)
         "                    [--numa acpi|native] [--madt] [--table FILE]... [--tables DIR] [--out "
         "DIR]\n"
         "                    [--timeout SECONDS] [--append PARAMS]\n"
-        "                    [--hot-add DEVICE | --hot-remove BDF] [--quiet]\n"
+        "                    [--hot-add DEVICE | --hot-remove BDF] [--irq-apply] [--quiet]\n"
         "\n"
         "Plan a guest, write its tables, boot a real Linux kernel under QEMU with them,\n"
         "and compare what the guest saw (read by a probe in its initramfs) with the\n"
@@ -64,6 +64,11 @@ void cmd_verify_usage(FILE *out)
             "                        compare the guest again with the plan that has it\n"
             "                        (vtopo plan --plan DIR --add-device)\n"
             "  --hot-remove BDF      the same with QMP device_del of the plan's device BDF\n"
+            "  --irq-apply           after the first probe, run vtopo in the guest: irq plan,\n"
+            "                        irq apply --yes (the probe reads every written vector\n"
+            "                        back), irq restore (everything as it was); with\n"
+            "                        --hot-remove, instead of the restore: the hot-remove,\n"
+            "                        then irq plan --previous (nothing may move)\n"
             "  --require-numa        also fail (exit 1) when the guest has fewer nodes than\n"
             "                        the plan, even where check predicted it (--table)\n"
             "  --json                the comparison as JSON: rows {item, predicted, guest,\n"
@@ -92,6 +97,7 @@ enum {
     OPT_REQUIRE_NUMA,
     OPT_HOT_ADD,
     OPT_HOT_REMOVE,
+    OPT_IRQ_APPLY,
 };
 
 enum accel { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
@@ -110,6 +116,7 @@ struct verify_opts {
     bool require_numa;
     enum verify_style style;
     const char *hot_add, *hot_remove; /* --hot-add DEVICE, --hot-remove BDF */
+    bool irq_apply;                   /* --irq-apply */
 };
 
 static double now_ms(void)
@@ -337,9 +344,9 @@ static int qemu_argv(const struct vt_layout *l, const struct verify_opts *o,
                               "-initrd",     initrd,
                               "-append",     NULL};
 
-        if (asprintf(&append, "%s%s%s%s%s%s", BASE_KERNEL_PARAMS, *params ? " " : "", params,
-                     qmp ? " vtopo.hotplug" : "", o->append ? " " : "",
-                     o->append ? o->append : "") < 0)
+        if (asprintf(&append, "%s%s%s%s%s%s%s", BASE_KERNEL_PARAMS, *params ? " " : "", params,
+                     qmp ? " vtopo.hotplug" : "", o->irq_apply ? " vtopo.irq" : "",
+                     o->append ? " " : "", o->append ? o->append : "") < 0)
             goto oom;
         if (qmp) {
             char *sock = NULL;
@@ -488,6 +495,7 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
         {"require-numa", no_argument, NULL, OPT_REQUIRE_NUMA},
         {"hot-add", required_argument, NULL, OPT_HOT_ADD},
         {"hot-remove", required_argument, NULL, OPT_HOT_REMOVE},
+        {"irq-apply", no_argument, NULL, OPT_IRQ_APPLY},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -561,6 +569,9 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
         case OPT_REQUIRE_NUMA:
             o->require_numa = true;
             break;
+        case OPT_IRQ_APPLY:
+            o->irq_apply = true;
+            break;
         case OPT_APPEND:
             o->append = optarg;
             break;
@@ -576,6 +587,8 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
     }
     if (optind < argc)
         return cli_usage_error("verify", "unexpected argument '%s'", argv[optind]);
+    if (o->irq_apply && o->hot_add)
+        return cli_usage_error("verify", "--irq-apply goes with --hot-remove, not --hot-add");
     /* One default with emit: QEMU's own tables (native); our MADT or a
      * table of the user's can only go with ours, so they select acpi. */
     if (!o->numa_given && (o->qo.madt || o->ntables))
@@ -676,13 +689,47 @@ static int hotplug_now(void *ctx, struct vt_err *err)
     return verify_qmp(hp->qmp_socket, &hp->qmp, err);
 }
 
+/* The console after the first probe's end, or NULL. */
+static const char *second_probe(const char *console)
+{
+    const char *p = strstr(console, "VTP end");
+
+    return p ? p + strcspn(p, "\n") : NULL;
+}
+
+/* Parse the console's n probes into views[0..n-1], each up to its "VTP
+ * end", the last to the console's end; those that never ran stay empty (not
+ * complete: every row against them is a mismatch). */
+static int split_probes(char *console, struct vt_guest_view *views, size_t n, struct vt_err *err)
+{
+    char *p = console;
+
+    for (size_t i = 0; i < n && p && *p; i++) {
+        char *end = i + 1 < n ? strstr(p, "VTP end") : NULL, saved = 0;
+        int rc;
+
+        if (end) {
+            end += strcspn(end, "\n");
+            saved = *end;
+            *end = '\0';
+        }
+        rc = verify_parse_console(p, &views[i], err);
+        if (end)
+            *end = saved;
+        if (rc < 0)
+            return rc;
+        p = end;
+    }
+    return 0;
+}
+
 static int report(const struct verify_opts *o, const struct verify_opts *opts,
                   const struct vt_layout *l, const struct vt_guest_view *want,
                   const struct verify_boot *b, bool tcg, double t_plan, double t_prep,
                   size_t initrd_size, const struct hotplug *hp)
 {
-    struct vt_guest_view got = {0}, got_after = {0};
-    char *second = NULL;
+    struct vt_guest_view views[3] = {{0}}, *got = &views[0], *applied, *after, *restored;
+    const char *tail = second_probe(b->console);
     double t0 = now_ms(), t_cmp;
     size_t mismatches, planned = planned_nodes(l);
     bool json = o->style == VERIFY_JSON, numa_lost;
@@ -690,21 +737,17 @@ static int report(const struct verify_opts *o, const struct verify_opts *opts,
     const char *verdict;
     int rc;
 
-    /* After a hot-plug the probe ran twice: the console up to the first
-     * one's end, and what follows. */
-    if (hp && (second = strstr(b->console, "VTP end"))) {
-        second += strcspn(second, "\n");
-        if (verify_parse_console(second, &got_after, &err) < 0)
-            return cli_fail("verify", &err);
-        *second = '\0';
-    }
-    rc = verify_parse_console(b->console, &got, &err);
-    if (second)
-        *second = '\n';
-    if (rc < 0) {
-        vt_guest_view_free(&got_after);
+    /* The probes, in console order: the first; after a hot-plug, the one
+     * after it; with --irq-apply, the one after the apply, then the one after
+     * the restore or (with --hot-remove) after the hot-plug. */
+    if ((rc = split_probes(b->console, views, 1 + (o->irq_apply ? 2 : !!hp), &err)) < 0) {
+        for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+            vt_guest_view_free(&views[i]);
         return cli_fail("verify", &err);
     }
+    applied = o->irq_apply ? &views[1] : NULL;
+    after = hp ? &views[o->irq_apply ? 2 : 1] : NULL;
+    restored = o->irq_apply && !hp ? &views[2] : NULL;
     if (json) {
         printf("{\n  \"format\": \"vtopo-verify\",\n  \"vcpus\": %zu,\n  \"memory_bytes\": %" PRIu64
                ",\n  \"vnodes\": %zu,\n  \"accel\": \"%s\",\n  \"tables\": \"%s\",\n"
@@ -721,31 +764,37 @@ static int report(const struct verify_opts *o, const struct verify_opts *opts,
         printf("prediction: %s\n",
                o->ntables ? "what 'vtopo check' says Linux does with the tables" : "the plan");
     }
-    mismatches = verify_compare(want, &got, vt_layout_memory(l), o->style, stdout);
-    if (got.complete && !o->ntables)
-        mismatches += verify_compare_irqs(l, &got, o->style, stdout);
+    mismatches = verify_compare(want, got, vt_layout_memory(l), o->style, stdout);
+    if (got->complete && !o->ntables)
+        mismatches += verify_compare_irqs(l, got, o->style, stdout);
+    if (o->irq_apply)
+        mismatches +=
+            verify_compare_irq_apply(tail ? tail : "", got, applied, restored, o->style, stdout);
     if (hp) {
         if (o->style != VERIFY_JSON)
             printf("after %s (QMP%s%s):\n", hp->what, b->hook_failed ? " failed: " : "",
                    b->hook_failed ? b->hook_err.msg : "");
-        mismatches += verify_compare_more(&hp->want, &got_after, vt_layout_memory(l), o->style,
-                                          "after:", stdout);
+        mismatches +=
+            verify_compare_more(&hp->want, after, vt_layout_memory(l), o->style, "after:", stdout);
+        if (o->irq_apply)
+            mismatches +=
+                verify_compare_irq_replan(tail ? tail : "", applied, after, o->style, stdout);
         if (b->hook_failed)
             mismatches++;
     }
     t_cmp = now_ms() - t0;
-    numa_lost = o->require_numa && got.complete && got.nnodes < planned;
+    numa_lost = o->require_numa && got->complete && got->nnodes < planned;
     verdict = mismatches ? "mismatch" : numa_lost ? "numa lost" : "match";
     if (json) {
         printf("%s],\n  \"mismatches\": %zu,\n  \"planned_nodes\": %zu,\n  \"guest_nodes\": "
                "%zu,\n  \"timed_out\": %s,\n  \"boot_seconds\": %.2f,\n  \"verdict\": \"%s\"\n}\n",
-               "\n  ", mismatches, planned, got.nnodes,
+               "\n  ", mismatches, planned, got->nnodes,
                b->status == VERIFY_BOOT_TIMEOUT ? "true" : "false", b->seconds, verdict);
     } else {
         if (b->status == VERIFY_BOOT_TIMEOUT)
             printf("guest: timed out after %u s\n", o->timeout);
-        if (got.panic_line)
-            cli_line(stdout, "guest: %s", got.panic_line);
+        if (got->panic_line)
+            cli_line(stdout, "guest: %s", got->panic_line);
         printf("time: plan %.1f ms, tables+initramfs %.1f ms (%zu KiB), boot %.2f s, compare "
                "%.1f ms; outside the boot %.2f%%\n",
                t_plan, t_prep, initrd_size >> 10, b->seconds, t_cmp,
@@ -755,7 +804,7 @@ static int report(const struct verify_opts *o, const struct verify_opts *opts,
         else if (numa_lost)
             printf("verdict: the guest has %zu node%s where the plan has %zu (--require-numa), "
                    "though it matches the %s\n",
-                   got.nnodes, cli_s(got.nnodes), planned,
+                   got->nnodes, cli_s(got->nnodes), planned,
                    o->ntables ? "check's prediction" : "plan");
         else
             printf("verdict: the guest matches the %s\n",
@@ -764,8 +813,8 @@ static int report(const struct verify_opts *o, const struct verify_opts *opts,
     if (mismatches && !o->ho.quiet && !json)
         print_guest_log(b->console);
     rc = mismatches || numa_lost ? VT_EXIT_PROBLEMS : VT_EXIT_OK;
-    vt_guest_view_free(&got);
-    vt_guest_view_free(&got_after);
+    for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+        vt_guest_view_free(&views[i]);
     return rc;
 }
 
@@ -815,7 +864,8 @@ static int run(const struct verify_opts *o, struct vt_request *r)
     const char *keep_files[KEEP_FILES_MAX + 1];
     struct verify_opts opts = *o;
     struct hotplug hp = {0};
-    struct verify_hook hook = {"VTP end", "hot-plugging", hotplug_now, &hp};
+    struct verify_hook hook = {o->irq_apply ? "VTP irq applied" : "VTP end", "hot-plugging",
+                               hotplug_now, &hp};
     struct vt_err err;
     int rc;
 
@@ -839,7 +889,7 @@ static int run(const struct verify_opts *o, struct vt_request *r)
         }
         vt_strlist_free(&args);
     }
-    if (verify_find_assets(o->kernel, &a, &err) < 0) {
+    if (verify_find_assets(o->kernel, o->irq_apply, &a, &err) < 0) {
         cli_error("verify", "%s", err.msg);
         rc = err.code == -EINVAL ? VT_EXIT_USAGE : VT_EXIT_SYSTEM; /* a bad --kernel */
         goto out;

@@ -170,25 +170,26 @@ static int find_busybox(char **out, struct vt_err *err)
                       "scripts/install-deps.sh guest, or set VTOPO_BUSYBOX)");
 }
 
-static int find_probe(char **out, struct vt_err *err)
+/* A static helper next to vtopo, or in ../libexec/vtopo, or named by env. */
+static int find_helper(const char *name, const char *env_name, char **out, struct vt_err *err)
 {
-    const char *env = getenv("VTOPO_PROBE");
+    const char *env = getenv(env_name);
     char *dir = self_dir(), *p = NULL;
 
     if (env && *env) {
         free(dir);
         if (!is_static_elf(env))
-            return vt_err_set(err, -ENOENT, "VTOPO_PROBE %s: not a static x86-64 executable", env);
+            return vt_err_set(err, -ENOENT, "%s %s: not a static x86-64 executable", env_name, env);
         return (*out = strdup(env)) ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
     }
-    if (dir && asprintf(&p, "%s/vtopo-probe", dir) >= 0 && is_static_elf(p)) {
+    if (dir && asprintf(&p, "%s/%s", dir, name) >= 0 && is_static_elf(p)) {
         free(dir);
         *out = p;
         return 0;
     }
     free(p);
     p = NULL;
-    if (dir && asprintf(&p, "%s/../libexec/vtopo/vtopo-probe", dir) >= 0 && is_static_elf(p)) {
+    if (dir && asprintf(&p, "%s/../libexec/vtopo/%s", dir, name) >= 0 && is_static_elf(p)) {
         free(dir);
         *out = p;
         return 0;
@@ -196,18 +197,22 @@ static int find_probe(char **out, struct vt_err *err)
     free(p);
     free(dir);
     return vt_err_set(err, -ENOENT,
-                      "the guest probe vtopo-probe is neither next to vtopo nor in "
-                      "../libexec/vtopo (build it with the project, or set VTOPO_PROBE)");
+                      "the guest's %s is neither next to vtopo nor in ../libexec/vtopo (build it "
+                      "with the project, or set %s)",
+                      name, env_name);
 }
 
-int verify_find_assets(const char *kernel_opt, struct verify_assets *a, struct vt_err *err)
+int verify_find_assets(const char *kernel_opt, bool irq, struct verify_assets *a,
+                       struct vt_err *err)
 {
     const char *qemu = getenv("VTOPO_QEMU");
     int rc;
 
     memset(a, 0, sizeof(*a));
     if ((rc = find_kernel(kernel_opt, &a->kernel, err)) < 0 ||
-        (rc = find_busybox(&a->busybox, err)) < 0 || (rc = find_probe(&a->probe, err)) < 0)
+        (rc = find_busybox(&a->busybox, err)) < 0 ||
+        (rc = find_helper("vtopo-probe", "VTOPO_PROBE", &a->probe, err)) < 0 ||
+        (irq && (rc = find_helper("vtopo-guest", "VTOPO_GUEST", &a->vtopo, err)) < 0))
         goto fail;
     if (qemu && *qemu)
         a->qemu = strdup(qemu);
@@ -232,6 +237,7 @@ void verify_assets_free(struct verify_assets *a)
     free(a->kernel);
     free(a->busybox);
     free(a->probe);
+    free(a->vtopo);
     free(a->qemu);
     memset(a, 0, sizeof(*a));
 }
@@ -240,13 +246,40 @@ void verify_assets_free(struct verify_assets *a)
 
 /* The probe, and with vtopo.hotplug on the kernel command line (verify
  * --hot-add, --hot-remove) the probe again once the PCI devices change
- * (verify hot-plugs one after the first probe's end; at most 120 s). */
+ * (verify hot-plugs one after the first probe's end; at most 120 s). With
+ * vtopo.irq (verify --irq-apply): vtopo plans the guest's movable vectors
+ * (debugfs mounted, so managed ones are known where the kernel has irq
+ * debugfs), applies the plan (each line of its report as "VTP apply ..."),
+ * every NVMe controller is rescanned (its admin commands make its written
+ * vectors fire, which is when x86 moves them) and the probe runs again; then
+ * either the restore file is put back ("VTP restore ...") and the probe runs
+ * a third time, or, with vtopo.hotplug too (--hot-remove), "VTP irq applied"
+ * starts the hot-plug, the probe runs after it and vtopo re-plans against
+ * its first plan ("VTP replan ..."). */
 static const char init_script[] =
     "#!/bin/busybox sh\n"
     "/bin/busybox mount -t proc proc /proc\n"
     "/bin/busybox mount -t sysfs sysfs /sys\n"
     "/bin/vtopo-probe\n"
-    "if /bin/busybox grep -q vtopo.hotplug /proc/cmdline; then\n"
+    "hotplug=; irq=\n"
+    "/bin/busybox grep -q vtopo.hotplug /proc/cmdline && hotplug=1\n"
+    "/bin/busybox grep -q vtopo.irq /proc/cmdline && irq=1\n"
+    "if [ -n \"$irq\" ]; then\n"
+    "  /bin/busybox mount -t debugfs debugfs /sys/kernel/debug\n"
+    "  /bin/vtopo irq plan -q --out /irq-plan.json 2>&1 | /bin/busybox sed -n 's/^vtopo/VTP "
+    "irqerr vtopo/p'\n"
+    "  /bin/vtopo irq apply /irq-plan.json --yes -q 2>&1 | /bin/busybox sed 's/^/VTP apply /'\n"
+    "  for f in /sys/class/nvme/*/rescan_controller; do [ -e \"$f\" ] && echo 1 > \"$f\"; done\n"
+    "  /bin/busybox sleep 1\n"
+    "  /bin/vtopo-probe\n"
+    "  if [ -z \"$hotplug\" ]; then\n"
+    "    /bin/vtopo irq restore /irq-plan.json.restore --yes -q 2>&1 |\n"
+    "      /bin/busybox sed 's/^/VTP restore /'\n"
+    "    /bin/vtopo-probe\n"
+    "  fi\n"
+    "  echo 'VTP irq applied'\n"
+    "fi\n"
+    "if [ -n \"$hotplug\" ]; then\n"
     "  n=$(/bin/busybox ls /sys/bus/pci/devices | /bin/busybox wc -l)\n"
     "  i=0\n"
     "  while [ \"$(/bin/busybox ls /sys/bus/pci/devices | /bin/busybox wc -l)\" = \"$n\" ] &&\n"
@@ -256,6 +289,10 @@ static const char init_script[] =
     "  done\n"
     "  /bin/busybox sleep 1\n"
     "  /bin/vtopo-probe\n"
+    "  if [ -n \"$irq\" ]; then\n"
+    "    /bin/vtopo irq plan -q --previous /irq-plan.json 2>&1 |\n"
+    "      /bin/busybox sed 's/^/VTP replan /'\n"
+    "  fi\n"
     "fi\n"
     "/bin/busybox poweroff -f\n";
 
@@ -277,8 +314,8 @@ static void cpio_entry(FILE *b, unsigned ino, unsigned mode, unsigned rdev_major
 int verify_write_initramfs(const struct verify_assets *a, const char *path, size_t *size,
                            struct vt_err *err)
 {
-    char *busybox = NULL, *probe = NULL;
-    size_t bb_len, probe_len;
+    char *busybox = NULL, *probe = NULL, *vtopo = NULL;
+    size_t bb_len, probe_len, vtopo_len = 0;
     char *data = NULL;
     size_t len = 0;
     FILE *b;
@@ -286,13 +323,16 @@ int verify_write_initramfs(const struct verify_assets *a, const char *path, size
 
     if ((rc = vt_read_file(a->busybox, 64u << 20, 0, &busybox, &bb_len, err)) < 0)
         return rc;
-    if ((rc = vt_read_file(a->probe, 64u << 20, 0, &probe, &probe_len, err)) < 0) {
+    if ((rc = vt_read_file(a->probe, 64u << 20, 0, &probe, &probe_len, err)) < 0 ||
+        (a->vtopo && (rc = vt_read_file(a->vtopo, 64u << 20, 0, &vtopo, &vtopo_len, err)) < 0)) {
         free(busybox);
+        free(probe);
         return rc;
     }
     if (!(b = open_memstream(&data, &len))) {
         free(busybox);
         free(probe);
+        free(vtopo);
         return vt_err_set(err, -ENOMEM, "out of memory");
     }
     cpio_entry(b, 1, 040755, 0, 0, "bin", NULL, 0);
@@ -303,9 +343,12 @@ int verify_write_initramfs(const struct verify_assets *a, const char *path, size
     cpio_entry(b, 6, 0100755, 0, 0, "init", init_script, sizeof(init_script) - 1);
     cpio_entry(b, 7, 0100755, 0, 0, "bin/busybox", busybox, bb_len);
     cpio_entry(b, 8, 0100755, 0, 0, "bin/vtopo-probe", probe, probe_len);
+    if (vtopo)
+        cpio_entry(b, 9, 0100755, 0, 0, "bin/vtopo", vtopo, vtopo_len);
     cpio_entry(b, 0, 0, 0, 0, "TRAILER!!!", NULL, 0);
     free(busybox);
     free(probe);
+    free(vtopo);
     rc = ferror(b);
     if (fclose(b) != 0 || rc) {
         free(data);

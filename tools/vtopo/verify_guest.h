@@ -14,6 +14,7 @@ struct verify_assets {
     char *kernel;  /* bzImage */
     char *busybox; /* a static busybox */
     char *probe;   /* the static vtopo-probe */
+    char *vtopo;   /* the static vtopo-guest, for --irq-apply; else NULL */
     char *qemu;    /* qemu-system-x86_64 */
 };
 
@@ -23,12 +24,14 @@ struct verify_assets {
  * ../libexec/vtopo); $VTOPO_QEMU or qemu-system-x86_64 on the PATH. Each one
  * missing is one sentence saying how to get it; -EINVAL for a bad --kernel,
  * -ENOENT for anything else missing. */
-int verify_find_assets(const char *kernel_opt, struct verify_assets *a, struct vt_err *err);
+int verify_find_assets(const char *kernel_opt, bool irq, struct verify_assets *a,
+                       struct vt_err *err);
 void verify_assets_free(struct verify_assets *a);
 
 /* Write a newc initramfs at path: /init (a busybox sh script that mounts
  * /proc and /sys, runs the probe and powers off), /bin/busybox,
- * /bin/vtopo-probe, /dev/console. Returns its size in *size. */
+ * /bin/vtopo-probe, /dev/console, and /bin/vtopo when a->vtopo is set.
+ * Returns its size in *size. */
 int verify_write_initramfs(const struct verify_assets *a, const char *path, size_t *size,
                            struct vt_err *err);
 

@@ -170,7 +170,7 @@ static int probe_line(struct vt_guest_view *v, char *line)
         return 0;
     }
     if (!strcmp(kind, "msi")) {
-        /* "msi BDF INDEX irq N affinity LIST effective LIST" */
+        /* "msi BDF INDEX irq N affinity LIST effective LIST count N" */
         char *bdf = strtok_r(NULL, " ", &save), *idx = strtok_r(NULL, " ", &save), *k, *val;
         struct vt_guest_pci *d = NULL;
         struct vt_guest_msi *m;
@@ -185,11 +185,17 @@ static int probe_line(struct vt_guest_view *v, char *line)
         d->msi = m;
         m = &m[d->nmsi++];
         memset(m, 0, sizeof(*m));
+        m->count = -1;
         while ((k = strtok_r(NULL, " ", &save)) && (val = strtok_r(NULL, " ", &save))) {
             if (!strcmp(k, "irq"))
                 m->irq = (unsigned)num(val);
             else if (!strcmp(k, "affinity") && strcmp(val, "-") && parse_list(val, &m->mask) < 0)
                 return -ENOMEM;
+            else if (!strcmp(k, "effective") && strcmp(val, "-") && !m->effective &&
+                     parse_list(val, &m->effective) < 0)
+                return -ENOMEM;
+            else if (!strcmp(k, "count"))
+                m->count = num(val);
         }
         return 0;
     }
@@ -721,6 +727,152 @@ size_t verify_compare_irqs(const struct vt_layout *l, const struct vt_guest_view
                     vt_bitmap_equal(vt_irq_prediction_vector(p, k)->cpus, g->msi[k].mask));
         }
         vt_irq_prediction_free(p);
+    }
+    return c.mismatches;
+}
+
+/* The guest's vector (bdf, index), or NULL. */
+static const struct vt_guest_msi *guest_msi(const struct vt_guest_view *v, const char *bdf,
+                                            unsigned index)
+{
+    for (size_t i = 0; i < v->npci; i++)
+        if (!strcmp(v->pci[i].bdf, bdf))
+            return index < v->pci[i].nmsi ? &v->pci[i].msi[index] : NULL;
+    return NULL;
+}
+
+size_t verify_compare_irq_apply(const char *report, const struct vt_guest_view *before,
+                                const struct vt_guest_view *applied,
+                                const struct vt_guest_view *restored, enum verify_style style,
+                                FILE *out)
+{
+    struct cmp c = {out, style, 0, 1, ""};
+    const char *line = report;
+    size_t written = 0, moved = 0, summaries = 0;
+    unsigned w, left, same, managed, failed;
+    char item[160], ws[300], gs[300];
+
+    /* Each report line of vtopo irq apply in the guest ("VTP apply ..."). */
+    while ((line = strstr(line, "VTP apply "))) {
+        char bdf[32], was[256], target[256], status[64], text[512];
+        unsigned index, irq;
+        struct vt_bitmap *t = NULL;
+        const struct vt_guest_msi *m, *b;
+
+        line += strlen("VTP apply ");
+        snprintf(text, sizeof(text), "%.*s", (int)strcspn(line, "\r\n"), line);
+        if (sscanf(text,
+                   "irq apply: %u written, %u left, %u already so, %u managed (skipped), %u "
+                   "failed",
+                   &w, &left, &same, &managed, &failed) == 5) {
+            summaries++;
+            snprintf(gs, sizeof(gs), "%u written, %u failed", w, failed);
+            row(&c, "irq apply in the guest", "1 or more written, 0 failed", gs,
+                w > 0 && failed == 0);
+            continue;
+        }
+        if (sscanf(text, " %31s vector %u irq %u: %255s -> %255[^:]: %63[^,( ]", bdf, &index, &irq,
+                   was, target, status) != 6)
+            continue;
+        if (strcmp(status, "written") != 0) {
+            snprintf(item, sizeof(item), "irq apply %s vector %u", bdf, index);
+            row(&c, item, "written or already so", status,
+                !strcmp(status, "same") || !strcmp(status, "managed"));
+            continue;
+        }
+        written++;
+        m = guest_msi(applied, bdf, index);
+        if (parse_list(target, &t) < 0) {
+            vt_bitmap_free(t);
+            continue;
+        }
+        snprintf(item, sizeof(item), "irq applied %s vector %u cpus", bdf, index);
+        fmt_list(gs, sizeof(gs), m ? m->mask : NULL);
+        row(&c, item, target, gs, m && m->mask && vt_bitmap_equal(m->mask, t));
+        /* x86 moves a vector it was not allowed to move in process context
+         * when the vector next fires: one that has not fired since the first
+         * probe may still show its old target. */
+        b = guest_msi(before, bdf, index);
+        snprintf(item, sizeof(item), "irq applied %s vector %u effective", bdf, index);
+        fmt_list(gs, sizeof(gs), m ? m->effective : NULL);
+        snprintf(ws, sizeof(ws), "within %s", target);
+        if (m && m->effective && vt_bitmap_subset(m->effective, t)) {
+            moved++;
+            row(&c, item, ws, gs, true);
+        } else if (m && b && m->count >= 0 && m->count == b->count) {
+            snprintf(gs + strlen(gs), sizeof(gs) - strlen(gs), " (not fired since: move pending)");
+            row(&c, item, ws, gs, true);
+        } else {
+            row(&c, item, ws, gs, false);
+        }
+        vt_bitmap_free(t);
+    }
+    if (!summaries)
+        row(&c, "irq apply in the guest", "its report", "none (see the console)", false);
+    /* The guest's NVMe admin commands after the apply make at least one
+     * written vector fire on its new CPU. */
+    snprintf(gs, sizeof(gs), "%zu of %zu", moved, written);
+    row(&c, "irq applied vectors now delivered there", "1 or more", gs, moved > 0);
+    if (!restored)
+        return c.mismatches;
+    /* Everything back as it was before the plan was applied: the restore's
+     * report names no failure, and the third probe sees the first's masks. */
+    line = strstr(report, "VTP restore irq restore: ");
+    if (line && sscanf(line + strlen("VTP restore "),
+                       "irq restore: %u written, %u left, %u already so, %u managed (skipped), %u "
+                       "failed",
+                       &w, &left, &same, &managed, &failed) == 5) {
+        snprintf(gs, sizeof(gs), "%u written, %u failed", w, failed);
+        row(&c, "irq restore in the guest", "0 failed", gs, failed == 0);
+    } else {
+        row(&c, "irq restore in the guest", "its report", "none (see the console)", false);
+    }
+    for (size_t i = 0; i < before->npci; i++)
+        for (size_t k = 0; k < before->pci[i].nmsi; k++) {
+            const struct vt_guest_msi *b = &before->pci[i].msi[k];
+            const struct vt_guest_msi *r = guest_msi(restored, before->pci[i].bdf, (unsigned)k);
+
+            snprintf(item, sizeof(item), "irq restored %s vector %zu cpus", before->pci[i].bdf, k);
+            fmt_list(ws, sizeof(ws), b->mask);
+            fmt_list(gs, sizeof(gs), r ? r->mask : NULL);
+            row(&c, item, ws, gs,
+                r && ((!b->mask && !r->mask) ||
+                      (b->mask && r->mask && vt_bitmap_equal(b->mask, r->mask))));
+        }
+    return c.mismatches;
+}
+
+size_t verify_compare_irq_replan(const char *report, const struct vt_guest_view *applied,
+                                 const struct vt_guest_view *after, enum verify_style style,
+                                 FILE *out)
+{
+    struct cmp c = {out, style, 0, 1, "after: "};
+    const char *line = strstr(report, "VTP replan against the previous plan: ");
+    char item[160], ws[256], gs[256];
+    size_t moved, placed, dropped;
+
+    /* Every vector still there keeps the affinity the apply gave it. */
+    for (size_t i = 0; i < after->npci; i++)
+        for (size_t k = 0; k < after->pci[i].nmsi; k++) {
+            const struct vt_guest_msi *r = &after->pci[i].msi[k];
+            const struct vt_guest_msi *a = guest_msi(applied, after->pci[i].bdf, (unsigned)k);
+
+            snprintf(item, sizeof(item), "irq %s vector %zu cpus", after->pci[i].bdf, k);
+            fmt_list(ws, sizeof(ws), a ? a->mask : NULL);
+            fmt_list(gs, sizeof(gs), r->mask);
+            row(&c, item, ws, gs,
+                a && ((!a->mask && !r->mask) ||
+                      (a->mask && r->mask && vt_bitmap_equal(a->mask, r->mask))));
+        }
+    /* vtopo irq plan --previous in the guest: the removed device's vectors
+     * dropped, nothing moved or placed. */
+    if (line && sscanf(line + strlen("VTP replan against the previous plan: "),
+                       "%zu moved, %zu placed, %zu dropped", &moved, &placed, &dropped) == 3) {
+        snprintf(gs, sizeof(gs), "%zu moved, %zu placed, %zu dropped", moved, placed, dropped);
+        row(&c, "irq re-plan in the guest", "0 moved, 0 placed, 1+ dropped", gs,
+            moved == 0 && placed == 0 && dropped > 0);
+    } else {
+        row(&c, "irq re-plan in the guest", "its report", "none (see the console)", false);
     }
     return c.mismatches;
 }

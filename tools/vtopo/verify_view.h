@@ -31,6 +31,28 @@ size_t verify_compare_more(const struct vt_guest_view *want, const struct vt_gue
                            uint64_t total_ram, enum verify_style style, const char *prefix,
                            FILE *out);
 
+/* --irq-apply: the report of `vtopo irq apply --yes` in the guest (its
+ * "VTP apply" lines in report) names no failure; in the probe after it
+ * (applied) every written vector's affinity is the plan's CPU and its
+ * effective affinity is within it (or the vector has not fired since the
+ * first probe: x86 moves it when it next fires), and at least one written
+ * vector is delivered there; `vtopo irq restore` ("VTP restore") names no
+ * failure and every vector's affinity (restored, unless NULL) is the first
+ * probe's (before). Rows continuing the comparison's. */
+size_t verify_compare_irq_apply(const char *report, const struct vt_guest_view *before,
+                                const struct vt_guest_view *applied,
+                                const struct vt_guest_view *restored, enum verify_style style,
+                                FILE *out);
+
+/* --irq-apply with --hot-remove: after the hot-remove, every vector still
+ * in the guest (after) has the affinity it had after the apply (applied),
+ * and `vtopo irq plan --previous` in the guest ("VTP replan" lines in
+ * report) moved and placed nothing and dropped the removed device's
+ * vectors. Rows "after: ...". */
+size_t verify_compare_irq_replan(const char *report, const struct vt_guest_view *applied,
+                                 const struct vt_guest_view *after, enum verify_style style,
+                                 FILE *out);
+
 /* The managed vectors of each planned NVMe device (or its stand-in) in the
  * guest against `vtopo irq predict` for the plan, the guest's vector count
  * and possible CPUs: rows continuing the comparison's. */
