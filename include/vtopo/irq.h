@@ -35,12 +35,23 @@ struct vt_irq_request {
     const unsigned *sets;
     size_t nsets;
     const struct vt_bitmap *default_cpus;
+    /* The CPUs of isolcpus=managed_irq,LIST on the kernel command line, or
+     * NULL: where managed vectors fire (vt_irq_vector.fires), not their
+     * masks. */
+    const struct vt_bitmap *isolated;
 };
 
 struct vt_irq_vector {
     unsigned index;               /* 0..vectors-1: the device's vector */
     bool managed;                 /* spread by the kernel, fixed */
     const struct vt_bitmap *cpus; /* its affinity mask */
+    /* Where it fires when it starts (irq_startup; x86 picks one of these as
+     * its effective CPU). A managed vector: the present CPUs of its mask,
+     * under the request's isolated CPUs only its housekeeping ones when it
+     * has a present one (best effort); empty when none is present (it stays
+     * shut down). Any other: the present CPUs of its mask (the default
+     * affinity) on the node of its first CPU, as Linux narrows it. */
+    const struct vt_bitmap *fires;
 };
 
 struct vt_irq_prediction;
@@ -67,6 +78,16 @@ VT_API const struct vt_bitmap *vt_irq_prediction_possible(const struct vt_irq_pr
 VT_API const struct vt_bitmap *vt_irq_prediction_present(const struct vt_irq_prediction *p);
 /* The Linux node of a CPU in the prediction, or -1. */
 VT_API int vt_irq_prediction_node(const struct vt_irq_prediction *p, unsigned cpu);
+
+/* The kernel parameters that keep interrupts off the isolated CPUs of a
+ * guest or host whose CPUs are cpus: "isolcpus=managed_irq,domain,LIST
+ * irqaffinity=REST" (managed vectors fire on their masks' other CPUs where
+ * they have one, best effort; the isolated CPUs leave the scheduler's load
+ * balancing; every other vector starts on REST, cpus minus isolated).
+ * -EINVAL, one sentence, when isolated is empty, not within cpus, all of
+ * them, or holds CPU 0 (Linux always adds the boot CPU to irqaffinity=). */
+VT_API int vt_irq_isolation_params(const struct vt_bitmap *cpus, const struct vt_bitmap *isolated,
+                                   char **params, struct vt_err *err);
 
 /* ---- The interrupt state ------------------------------------------------ */
 

@@ -12,6 +12,7 @@
 struct vt_irq_prediction {
     struct vt_irq_vector *vec;
     struct linux_irq_vector *lv;
+    struct vt_bitmap **fires;
     size_t nvec;
     struct vt_bitmap *possible, *present;
     int *node_of;
@@ -74,8 +75,11 @@ static int check_request(const struct vt_irq_request *q, struct vt_err *err)
     return 0;
 }
 
-static int predict(struct cpu_view *v, const struct vt_irq_request *q,
-                   struct vt_irq_prediction **out, struct vt_err *err)
+/* online: the CPUs a vector can fire on when it starts (a guest's present
+ * vCPUs at boot; a host's online CPUs). */
+static int predict(struct cpu_view *v, const struct vt_bitmap *online,
+                   const struct vt_irq_request *q, struct vt_irq_prediction **out,
+                   struct vt_err *err)
 {
     struct linux_irq_cpus c = {v->possible,  v->present,
                                v->node_of,   v->ncpu_ids,
@@ -88,7 +92,8 @@ static int predict(struct cpu_view *v, const struct vt_irq_request *q,
     p->nvec = q->vectors;
     p->vec = calloc(q->vectors, sizeof(*p->vec));
     p->lv = calloc(q->vectors, sizeof(*p->lv));
-    if (!p->vec || !p->lv) {
+    p->fires = calloc(q->vectors, sizeof(*p->fires));
+    if (!p->vec || !p->lv || !p->fires) {
         vt_irq_prediction_free(p);
         return vt_err_set(err, -ENOMEM, "out of memory");
     }
@@ -98,8 +103,16 @@ static int predict(struct cpu_view *v, const struct vt_irq_request *q,
         vt_irq_prediction_free(p);
         return vt_err_set(err, rc, rc == -ENOMEM ? "out of memory" : "the sets do not fit");
     }
-    for (size_t i = 0; i < p->nvec; i++)
-        p->vec[i] = (struct vt_irq_vector){(unsigned)i, p->lv[i].managed, p->lv[i].mask};
+    for (size_t i = 0; i < p->nvec; i++) {
+        p->fires[i] = linux_irq_programmed(&c, p->lv[i].mask, p->lv[i].managed,
+                                           online ? online : v->present, q->isolated);
+        if (!p->fires[i]) {
+            vt_irq_prediction_free(p);
+            return vt_err_set(err, -ENOMEM, "out of memory");
+        }
+        p->vec[i] =
+            (struct vt_irq_vector){(unsigned)i, p->lv[i].managed, p->lv[i].mask, p->fires[i]};
+    }
     /* The view's CPU sets and nodes stay with the prediction. */
     p->possible = v->possible;
     p->present = v->present;
@@ -144,7 +157,7 @@ int vt_irq_predict_host(const struct vt_host *h, const struct vt_irq_request *q,
         }
     }
     linux_numa_init_array(v.node_of, v.possible, online_nodes);
-    rc = predict(&v, q, out, err);
+    rc = predict(&v, hc->online, q, out, err);
 out:
     view_free(&v);
     vt_bitmap_free(online_nodes);
@@ -210,7 +223,7 @@ int vt_irq_predict_layout(const struct vt_layout *l, unsigned possible_cpus,
     }
     v.nnode_ids = top < 0 ? 1 : (size_t)top + 1;
     linux_numa_init_array(v.node_of, v.possible, online_nodes);
-    rc = predict(&v, q, out, err);
+    rc = predict(&v, NULL, q, out, err);
 out:
     view_free(&v);
     vt_bitmap_free(online_nodes);
@@ -222,6 +235,9 @@ void vt_irq_prediction_free(struct vt_irq_prediction *p)
     if (!p)
         return;
     linux_irq_vectors_free(p->lv, (unsigned)p->nvec);
+    for (size_t i = 0; p->fires && i < p->nvec; i++)
+        vt_bitmap_free(p->fires[i]);
+    free(p->fires);
     free(p->lv);
     free(p->vec);
     vt_bitmap_free(p->possible);

@@ -986,4 +986,37 @@ expect_rc 0
 [ "$OUT" = "dom0=pvh dom0_max_vcpus=8 dom0_vcpus_pin dom0_mem=2048M,max:2048M" ] ||
     t_fail "stdout is '$OUT'"
 
+t_begin "emit --isolcpus: the guest kernel parameters that keep interrupts off those vCPUs, even with -q"
+run "$VTOPO" emit qemu -q "${HOST[@]}" "${DEMO[@]}" --isolcpus 1-2,4-5
+expect_rc 0
+expect_err_has "the guest kernel needs: isolcpus=managed_irq,domain,1-2,4-5 irqaffinity=0,3"
+expect_err_has "under TCG (no KVM) the guest kernel needs: possible_cpus=9 isolcpus=managed_irq,domain,1-2,4-5 irqaffinity=0,3"
+expect_out_has "-numa"
+for fmt in libvirt cloud-hypervisor; do
+    run "$VTOPO" emit "$fmt" -q "${HOST[@]}" --vcpus 4 --vnodes 2 --memory 1G --isolcpus 3
+    expect_rc 0
+    expect_err_has "the guest kernel needs: isolcpus=managed_irq,domain,3 irqaffinity=0-2"
+done
+run "$VTOPO" emit xl -q "${HOST[@]}" --vcpus 4 --vnodes 2 --memory 1G --isolcpus 3
+expect_rc 0
+expect_err_has "the guest kernel needs: isolcpus=managed_irq,domain,3 irqaffinity=0-2"
+run "$VTOPO" emit qemu "${HOST[@]}" "${DEMO[@]}"
+expect_err_lacks "isolcpus"
+t_end
+
+t_begin "emit --isolcpus: refusals name the option and the rule"
+for iso in 0-2 6 0-5 1-; do
+    run "$VTOPO" emit qemu "${HOST[@]}" "${DEMO[@]}" --isolcpus "$iso"
+    expect_rc 2
+    expect_out_empty
+    expect_err_has "vtopo emit: --isolcpus $iso"
+done
+run "$VTOPO" emit xen-dom0 "${DOM0[@]}" --pin-identity --vcpus 8 --memory 2G --isolcpus 3
+expect_rc 2
+expect_err_has "--isolcpus goes with qemu, libvirt, xl and cloud-hypervisor; xen-dom0 does not take it"
+run "$VTOPO" emit qemu "${HOST[@]}" "${DEMO[@]}" --hot-remove 0000:3b:00.0 --isolcpus 3
+expect_rc 2
+expect_err_has "--isolcpus goes with a guest's configuration"
+t_end
+
 vt_finish

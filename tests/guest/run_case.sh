@@ -197,6 +197,20 @@ irq-hot-remove-replan)
         fail "the other device's vectors were not compared after the hot-remove"
     ! grep -q '^  after: irq 0000:fd:00.0' "$T/out" || fail "the removed device's vectors remain"
     ;;
+irq-isolcpus)
+    # vtopo emit --isolcpus's parameters: 6 vCPUs on 2 vnodes, an NVMe with
+    # 2 I/O queues (masks 0-2,6,8 and 3-5,7), vCPUs 1-2 and 4-5 isolated:
+    # each managed vector fires on its mask's one housekeeping vCPU (0, 3;
+    # without the isolation the second fired on 5), the admin queue on
+    # irqaffinity's 0,3 narrowed to the node of CPU 0.
+    expect_match --vcpus 6 --vnodes 2 --memory 1G --device 0000:3b:00.0,model=nvme,queues=2 \
+        --isolcpus 1-2,4-5
+    grep -q 'Command line: .*isolcpus=managed_irq,domain,1-2,4-5 irqaffinity=0,3' \
+        "$T/keep/console.log" || fail "the guest was not booted with the isolation"
+    for want in "0 fires on 0 +0" "1 fires on 0 +0" "2 fires on 3 +3"; do
+        grep -Eq "^  pci [0-9a-f:.]+ vector $want +ok\$" "$T/out" || fail "no row 'vector $want'"
+    done
+    ;;
 devices-sparse-pxms)
     # Our SRAT with PXMs 0, 2, 5 (QEMU's acpi mode has no -numa nodes, so
     # our SSDT gives each expander's host bridge its _PXM); three devices,

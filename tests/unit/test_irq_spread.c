@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "model/linux/irq_spread.h"
+#include "vtopo/irq.h"
 #include "unit/support.h"
 
 static struct vt_bitmap *list(const char *text)
@@ -180,12 +181,96 @@ static void test_random_invariants(void **state)
     }
 }
 
+static void expect_list(const struct vt_bitmap *b, const char *want, const char *what)
+{
+    char *got = vt_bitmap_format_list(b);
+
+    assert_non_null(got);
+    if (strcmp(got, want))
+        fail_msg("%s: %s, want %s", what, got, want);
+    free(got);
+}
+
+/* Where vectors start (irq_startup), seen in a q35 guest (Debian 6.1) of 6
+ * vCPUs on 2 nodes (0-2, 3-5), possible_cpus=9, an nvme with 2 I/O queues:
+ * masks 0-2,6,8 and 3-5,7 (managed), the admin queue's the default.
+ * Booted with isolcpus=managed_irq,domain,1-2,4-5 irqaffinity=0,3 the guest
+ * showed effective CPUs 0, 0 and 3; with possible_cpus=9 alone the admin
+ * queue sat on 0-1 (the node of CPU 0, its default's first CPU: not the
+ * device's node). */
+static void test_programmed(void **state)
+{
+    static const int node_of[] = {0, 0, 0, 1, 1, 1, 0, 1, 0};
+    struct vt_bitmap *possible = list("0-8"), *online = list("0-5"), *iso = list("1-2,4-5");
+    struct linux_irq_cpus c = {possible, online, node_of, 9, 2, NULL};
+    struct {
+        const char *mask;
+        bool managed, isolated;
+        const char *want;
+    } cases[] = {
+        {"0-2,6,8", true, true, "0"},   /* its one housekeeping CPU */
+        {"3-5,7", true, true, "3"},     /* likewise */
+        {"3-5,7", true, false, "3-5"},  /* no isolation: its online CPUs */
+        {"4,6", true, true, "4"},       /* only isolated online: best effort */
+        {"6,8", true, true, ""},        /* none online: shut down */
+        {"0,3", false, true, "0"},      /* irqaffinity=0,3: node of CPU 0 */
+        {"0-8", false, false, "0-2"},   /* the default: node 0's online CPUs */
+        {"2,4-5", false, false, "2"},   /* the first CPU's node, not the most's */
+        {"7", false, false, "3-5"},     /* none online: every online CPU, on node 1 */
+        {"4-5,6", false, false, "4-5"}, /* node 1 of CPU 4 */
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct vt_bitmap *mask = list(cases[i].mask);
+        struct vt_bitmap *got = linux_irq_programmed(&c, mask, cases[i].managed, online,
+                                                     cases[i].isolated ? iso : NULL);
+        char what[64];
+
+        assert_non_null(got);
+        snprintf(what, sizeof(what), "case %zu (mask %s)", i, cases[i].mask);
+        expect_list(got, cases[i].want, what);
+        vt_bitmap_free(got);
+        vt_bitmap_free(mask);
+    }
+    vt_bitmap_free(possible);
+    vt_bitmap_free(online);
+    vt_bitmap_free(iso);
+}
+
+/* The boot options, and each refusal. */
+static void test_isolation_params(void **state)
+{
+    struct vt_bitmap *cpus = list("0-5"), *iso = list("1-2,4-5");
+    struct vt_err err;
+    char *p = NULL;
+    static const char *const bad[] = {"", "6", "0-5", "0,3"};
+    static const char *const why[] = {"no CPU to isolate", "not within the CPUs 0-5", "every CPU",
+                                      "CPU 0, the boot CPU"};
+
+    (void)state;
+    assert_int_equal(vt_irq_isolation_params(cpus, iso, &p, &err), 0);
+    assert_string_equal(p, "isolcpus=managed_irq,domain,1-2,4-5 irqaffinity=0,3");
+    free(p);
+    vt_bitmap_free(iso);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        iso = *bad[i] ? list(bad[i]) : vt_bitmap_new();
+        p = NULL;
+        assert_int_equal(vt_irq_isolation_params(cpus, iso, &p, &err), -EINVAL);
+        assert_null(p);
+        if (!strstr(err.msg, why[i]))
+            fail_msg("isolated '%s': '%s' lacks '%s'", bad[i], err.msg, why[i]);
+        vt_bitmap_free(iso);
+    }
+    vt_bitmap_free(cpus);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_guest_nvme),
-        cmocka_unit_test(test_known_answers),
-        cmocka_unit_test(test_random_invariants),
+        cmocka_unit_test(test_guest_nvme),        cmocka_unit_test(test_known_answers),
+        cmocka_unit_test(test_random_invariants), cmocka_unit_test(test_programmed),
+        cmocka_unit_test(test_isolation_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

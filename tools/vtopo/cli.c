@@ -212,6 +212,44 @@ int cli_parse_uint(const char *text, unsigned max, unsigned *out)
     return 0;
 }
 
+int cli_isolcpus(const char *cmd, const char *text, const struct vt_layout *l,
+                 const struct vt_host *h, struct vt_bitmap **isolated, struct vt_bitmap **rest,
+                 char **params)
+{
+    struct vt_bitmap *cpus = vt_bitmap_new(), *iso = vt_bitmap_new();
+    struct vt_err err;
+    int rc = VT_EXIT_OK;
+
+    *isolated = *rest = NULL;
+    *params = NULL;
+    if (!cpus || !iso) {
+        rc = VT_EXIT_SYSTEM;
+        cli_error(cmd, "out of memory");
+    } else if (vt_bitmap_parse_list(iso, text, VT_CPU_ID_MAX, &err) < 0) {
+        rc = cli_usage_error(cmd, "--isolcpus %s: %s", text, err.msg);
+    } else if (l ? vt_bitmap_set_range(cpus, 0,
+                                       (unsigned)(vt_layout_vcpu_count(l) +
+                                                  vt_layout_hotplug_vcpu_count(l) - 1)) < 0
+                 : vt_bitmap_or(cpus, vt_host_cpus(h)->possible) < 0) {
+        rc = VT_EXIT_SYSTEM;
+        cli_error(cmd, "out of memory");
+    } else if (vt_irq_isolation_params(cpus, iso, params, &err) < 0) {
+        rc = err.code == -ENOMEM
+                 ? cli_fail(cmd, &err)
+                 : cli_usage_error(cmd, "--isolcpus %s (%s): %s", text,
+                                   l ? "the guest's vCPUs" : "the host's CPUs", err.msg);
+    }
+    if (rc == VT_EXIT_OK) {
+        vt_bitmap_andnot(cpus, iso);
+        *isolated = iso;
+        *rest = cpus;
+        return rc;
+    }
+    vt_bitmap_free(cpus);
+    vt_bitmap_free(iso);
+    return rc;
+}
+
 int cli_path(char *buf, size_t size, const char *dir, const char *name, struct vt_err *err)
 {
     int n = snprintf(buf, size, "%s/%s", dir, name);

@@ -195,6 +195,16 @@ int cli_plan_layout(const char *cmd, const struct cli_host_opts *ho, const struc
 /* dir/name into buf; -ENAMETOOLONG (with a message) when it does not fit. */
 int cli_path(char *buf, size_t size, const char *dir, const char *name, struct vt_err *err);
 
+/* --isolcpus LIST for a planned guest (its vCPUs, hot-pluggable ones
+ * included, as Linux numbers them) or, with l NULL, for host h (its possible
+ * CPUs): the CPUs in *isolated, the others in *rest (irqaffinity=), and the
+ * guest's or host's kernel parameters for them (vt_irq_isolation_params) in
+ * *params. An exit status: a bad list is one sentence naming the option,
+ * exit 2, and nothing is returned. */
+int cli_isolcpus(const char *cmd, const char *text, const struct vt_layout *l,
+                 const struct vt_host *h, struct vt_bitmap **isolated, struct vt_bitmap **rest,
+                 char **params);
+
 /* "s" for a count other than 1: "%zu vnode%s", n, cli_s(n). */
 static inline const char *cli_s(size_t n)
 {

@@ -85,6 +85,12 @@ void cmd_emit_usage(FILE *out)
                  "                        <emulatorpin> for QEMU's emulator threads; auto: the\n"
                  "                        housekeeping CPUs of the guest's host nodes not\n"
                  "                        pinned to vCPUs (the default when vCPUs are pinned)\n"
+                 "qemu, libvirt, xl and cloud-hypervisor:\n"
+                 "  --isolcpus LIST       the guest's vCPUs LIST are isolated: print the guest\n"
+                 "                        kernel parameters that keep interrupts off them\n"
+                 "                        (isolcpus=managed_irq,domain,LIST irqaffinity=REST;\n"
+                 "                        on stderr, even with -q; 'vtopo irq predict\n"
+                 "                        --isolcpus' says where each vector then fires)\n"
                  "Hot-plug (qemu, cloud-hypervisor):\n"
                  "  --hot-add BDF         the commands that hot-add the plan's device BDF into\n"
                  "                        its spare root port of a running guest booted from a\n"
@@ -120,6 +126,7 @@ enum {
     OPT_SHELL,
     OPT_HOT_ADD,
     OPT_HOT_REMOVE,
+    OPT_ISOLCPUS,
 };
 
 /* Print s quoted for a POSIX shell when it needs quoting. */
@@ -190,6 +197,8 @@ static unsigned option_formats(int opt, const char **name)
         {OPT_SHELL, "--shell", ONLY(FMT_QEMU) | ONLY(FMT_CHV)},
         {OPT_HOT_ADD, "--hot-add", ONLY(FMT_QEMU) | ONLY(FMT_CHV)},
         {OPT_HOT_REMOVE, "--hot-remove", ONLY(FMT_QEMU) | ONLY(FMT_CHV)},
+        {OPT_ISOLCPUS, "--isolcpus",
+         ONLY(FMT_QEMU) | ONLY(FMT_LIBVIRT) | ONLY(FMT_XL) | ONLY(FMT_CHV)},
     };
 
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
@@ -355,8 +364,23 @@ static int emit_hotplug(const struct vt_layout *l, enum emit_format format,
     return VT_EXIT_OK;
 }
 
-static int emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *qo, bool shell,
-                     bool quiet)
+/* The guest kernel's parameters on stderr: the VMM's own needs (QEMU's:
+ * params, and tcg_params under TCG; else ""), and --isolcpus's (iso, or
+ * NULL), which is printed even with -q: it was asked for. */
+static void print_kernel_params(const char *params, const char *tcg_params, const char *iso,
+                                bool quiet)
+{
+    if ((!quiet && *params) || iso)
+        fprintf(stderr, "vtopo emit: note: the guest kernel needs: %s%s%s\n", params,
+                *params && iso ? " " : "", iso ? iso : "");
+    /* QEMU 7.2's TCG APIC and logical-destination IPIs (docs/vmm-config.md). */
+    if ((!quiet || iso) && strcmp(params, tcg_params) != 0)
+        fprintf(stderr, "vtopo emit: note: under TCG (no KVM) the guest kernel needs: %s%s%s\n",
+                tcg_params, *tcg_params && iso ? " " : "", iso ? iso : "");
+}
+
+static int emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *qo, const char *iso,
+                     bool shell, bool quiet)
 {
     struct vt_strlist args = {0}, warnings = {0};
     char *params = NULL, *tcg_params = NULL;
@@ -381,12 +405,7 @@ static int emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *qo, b
         return rc;
     }
     print_warnings(&warnings, quiet);
-    if (!quiet && *params)
-        fprintf(stderr, "vtopo emit: note: the guest kernel needs: %s\n", params);
-    /* QEMU 7.2's TCG APIC and logical-destination IPIs (docs/vmm-config.md). */
-    if (!quiet && strcmp(params, tcg_params) != 0)
-        fprintf(stderr, "vtopo emit: note: under TCG (no KVM) the guest kernel needs: %s\n",
-                tcg_params);
+    print_kernel_params(params, tcg_params, iso, quiet);
     print_args(&args, shell);
     free(params);
     free(tcg_params);
@@ -395,7 +414,8 @@ static int emit_qemu(const struct vt_layout *l, const struct vt_qemu_opts *qo, b
     return VT_EXIT_OK;
 }
 
-static int emit_chv(const struct vt_layout *l, const struct vt_chv_opts *o, bool shell, bool quiet)
+static int emit_chv(const struct vt_layout *l, const struct vt_chv_opts *o, const char *iso,
+                    bool shell, bool quiet)
 {
     struct vt_strlist args = {0}, warnings = {0};
     struct vt_err err;
@@ -407,6 +427,7 @@ static int emit_chv(const struct vt_layout *l, const struct vt_chv_opts *o, bool
     }
     if ((rc = printable(&args, shell)) == VT_EXIT_OK) {
         print_warnings(&warnings, quiet);
+        print_kernel_params("", "", iso, quiet);
         print_args(&args, shell);
     }
     vt_strlist_free(&args);
@@ -416,7 +437,7 @@ static int emit_chv(const struct vt_layout *l, const struct vt_chv_opts *o, bool
 
 /* libvirt, xl and xen-dom0: a text. */
 static int emit_text(const struct vt_layout *l, const struct vt_host *h, enum emit_format format,
-                     const struct vt_libvirt_opts *lo, bool quiet)
+                     const struct vt_libvirt_opts *lo, const char *iso, bool quiet)
 {
     struct vt_strlist warnings = {0};
     struct vt_err err;
@@ -430,6 +451,7 @@ static int emit_text(const struct vt_layout *l, const struct vt_host *h, enum em
         return cli_fail("emit", &err);
     }
     print_warnings(&warnings, quiet);
+    print_kernel_params("", "", iso, quiet);
     fputs(text, stdout);
     if (format == FMT_XEN_DOM0)
         fputc('\n', stdout);
@@ -565,6 +587,7 @@ int cmd_emit(int argc, char **argv)
         {"shell", no_argument, NULL, OPT_SHELL},
         {"hot-add", required_argument, NULL, OPT_HOT_ADD},
         {"hot-remove", required_argument, NULL, OPT_HOT_REMOVE},
+        {"isolcpus", required_argument, NULL, OPT_ISOLCPUS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -585,7 +608,9 @@ int cmd_emit(int argc, char **argv)
     char all[128];
     enum emit_format format = FMT_QEMU;
     bool shell = false, known = false, numa_given = false, hot_add = false;
-    const char *hot_bdf = NULL;
+    const char *hot_bdf = NULL, *isolcpus = NULL;
+    struct vt_bitmap *iso = NULL, *iso_rest = NULL;
+    char *iso_params = NULL;
     int opt, rc = VT_EXIT_OK;
 
     if (!(r = cli_request_new())) {
@@ -653,6 +678,9 @@ int cmd_emit(int argc, char **argv)
             break;
         case OPT_EMULATOR_CPUS:
             emulator_cpus = optarg;
+            break;
+        case OPT_ISOLCPUS:
+            isolcpus = optarg;
             break;
         case OPT_CPU:
             qo.cpu_model = lo.cpu_model = optarg;
@@ -732,7 +760,15 @@ int cmd_emit(int argc, char **argv)
     }
     if (!ho.plan_dir && (rc = vmm_defaults(format, &ho, r)) != VT_EXIT_OK)
         goto out;
+    if (isolcpus && hot_bdf) {
+        rc = cli_usage_error("emit", "--isolcpus goes with a guest's configuration, not with "
+                                     "--hot-add or --hot-remove");
+        goto out;
+    }
     if ((rc = cli_plan_layout("emit", &ho, r, &h, &l)) != VT_EXIT_OK)
+        goto out;
+    if (isolcpus &&
+        (rc = cli_isolcpus("emit", isolcpus, l, NULL, &iso, &iso_rest, &iso_params)) != VT_EXIT_OK)
         goto out;
     /* A plan directory holds its own tables. */
     if (qo.numa == VT_QEMU_NUMA_ACPI && !qo.tables_dir && ho.plan_dir)
@@ -749,13 +785,13 @@ int cmd_emit(int argc, char **argv)
     }
     switch (format) {
     case FMT_QEMU:
-        rc = emit_qemu(l, &qo, shell, ho.quiet);
+        rc = emit_qemu(l, &qo, iso_params, shell, ho.quiet);
         break;
     case FMT_CHV:
-        rc = emit_chv(l, &co, shell, ho.quiet);
+        rc = emit_chv(l, &co, iso_params, shell, ho.quiet);
         break;
     default:
-        rc = emit_text(l, h, format, &lo, ho.quiet);
+        rc = emit_text(l, h, format, &lo, iso_params, ho.quiet);
         break;
     }
 flush:
@@ -764,6 +800,9 @@ flush:
         rc = VT_EXIT_SYSTEM;
     }
 out:
+    vt_bitmap_free(iso);
+    vt_bitmap_free(iso_rest);
+    free(iso_params);
     vt_bitmap_free(emu);
     vt_layout_free(l);
     vt_host_free(h);

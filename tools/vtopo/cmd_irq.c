@@ -31,6 +31,10 @@ static void predict_usage(FILE *out)
                  "                        managed vectors)\n"
                  "  --possible-cpus N     a guest's possible_cpus= kernel parameter: CPUs beyond\n"
                  "                        the plan's get the online nodes round-robin\n"
+                 "  --isolcpus LIST       as booted with isolcpus=managed_irq,domain,LIST\n"
+                 "                        irqaffinity=REST (the guest's vCPUs, or the host's\n"
+                 "                        CPUs): where each vector fires, and which managed\n"
+                 "                        vectors still reach LIST\n"
                  "  --device BDF          say how many managed vectors reach the device's node\n"
                  "                        (on a host: a host device; in a guest: a planned one)\n"
                  "  --json                the prediction as JSON\n"
@@ -38,7 +42,8 @@ static void predict_usage(FILE *out)
                  "  -h, --help            show this help\n"
                  "\n"
                  "Managed vectors that reach isolated or nohz_full host CPUs are named, with the\n"
-                 "boot option that keeps them off (isolcpus=managed_irq,LIST, best effort).\n"
+                 "boot option that keeps them off (isolcpus=managed_irq,LIST, best effort);\n"
+                 "'vtopo emit --isolcpus LIST' adds it to a guest's kernel parameters.\n"
                  "\n"
                  "Exit status: 0 ok, 2 bad usage or input, 3 system error.\n");
 }
@@ -75,6 +80,7 @@ enum {
     OPT_SETS,
     OPT_POSSIBLE,
     OPT_IRQ_DEVICE,
+    OPT_ISOLCPUS,
     OPT_IRQ_JSON,
 };
 
@@ -126,13 +132,14 @@ static char *nodes_of(const struct vt_irq_prediction *p, const struct vt_bitmap 
     return s;
 }
 
+/* boot: the isolation's kernel parameters when q->isolated is set. */
 static int print_prediction(const struct vt_irq_prediction *p, const struct vt_irq_request *q,
-                            const struct vt_host *h, bool guest, int dev_node, const char *dev_bdf,
-                            bool json, bool quiet)
+                            const struct vt_host *h, bool guest, const char *boot, int dev_node,
+                            const char *dev_bdf, bool json, bool quiet)
 {
-    const struct vt_host_cpus *hc = guest ? NULL : vt_host_cpus(h);
+    const struct vt_host_cpus *hc = guest || q->isolated ? NULL : vt_host_cpus(h);
     struct vt_bitmap *avoid = vt_bitmap_new(), *hit = vt_bitmap_new();
-    size_t n = vt_irq_prediction_count(p), managed = 0, on_node = 0;
+    size_t n = vt_irq_prediction_count(p), managed = 0, on_node = 0, kept_off = 0;
     char *poss = list_of(vt_irq_prediction_possible(p));
     char *pres = list_of(vt_irq_prediction_present(p));
 
@@ -148,17 +155,20 @@ static int print_prediction(const struct vt_irq_prediction *p, const struct vt_i
         vt_bitmap_or(avoid, hc->isolated);
         vt_bitmap_or(avoid, hc->nohz_full);
     }
+    if (q->isolated)
+        vt_bitmap_or(avoid, q->isolated);
     if (json)
         printf("{\n  \"possible\": \"%s\",\n  \"present\": \"%s\",\n  \"vectors\": [\n", poss,
                pres);
     else
         printf("irq predict: %u vector%s (%u pre, %u post), %s: possible CPUs %s, present %s\n"
-               "  vector  managed  cpus                  nodes\n",
+               "  vector  managed  cpus                  nodes%s\n",
                q->vectors, cli_s(q->vectors), q->pre, q->post,
-               guest ? "in the guest" : "on the host", poss, pres);
+               guest ? "in the guest" : "on the host", poss, pres,
+               q->isolated ? "      fires" : "");
     for (size_t i = 0; i < n; i++) {
         const struct vt_irq_vector *v = vt_irq_prediction_vector(p, i);
-        char *cpus = list_of(v->cpus), *nodes = nodes_of(p, v->cpus);
+        char *cpus = list_of(v->cpus), *nodes = nodes_of(p, v->cpus), *fires = list_of(v->fires);
         bool reaches = false;
 
         for (int c = vt_bitmap_first(v->cpus); dev_node >= 0 && c >= 0;
@@ -167,24 +177,34 @@ static int print_prediction(const struct vt_irq_prediction *p, const struct vt_i
         if (v->managed) {
             managed++;
             on_node += reaches;
-            if (vt_bitmap_intersects(v->cpus, avoid))
-                vt_bitmap_or(hit, v->cpus);
+            /* Under the isolation: where it fires; else its mask. */
+            if (vt_bitmap_intersects(q->isolated ? v->fires : v->cpus, avoid))
+                vt_bitmap_or(hit, q->isolated ? v->fires : v->cpus);
+            kept_off += q->isolated && vt_bitmap_intersects(v->cpus, avoid) &&
+                        !vt_bitmap_intersects(v->fires, avoid);
         }
         if (json)
-            printf("    {\"vector\": %u, \"managed\": %s, \"cpus\": \"%s\", \"nodes\": \"%s\"}%s\n",
-                   v->index, v->managed ? "true" : "false", cpus ? cpus : "?", nodes ? nodes : "?",
+            printf("    {\"vector\": %u, \"managed\": %s, \"cpus\": \"%s\", \"nodes\": \"%s\", "
+                   "\"fires\": \"%s\"}%s\n",
+                   v->index, v->managed ? "true" : "false", cpus, nodes ? nodes : "?", fires,
                    i + 1 < n ? "," : "");
+        else if (q->isolated)
+            printf("  %6u  %-7s  %-20s  %-9s  %s\n", v->index, v->managed ? "yes" : "no", cpus,
+                   nodes ? nodes : "?", *fires ? fires : "(none)");
         else
-            printf("  %6u  %-7s  %-20s  %s\n", v->index, v->managed ? "yes" : "no",
-                   cpus ? cpus : "?", nodes ? nodes : "?");
+            printf("  %6u  %-7s  %-20s  %s\n", v->index, v->managed ? "yes" : "no", cpus,
+                   nodes ? nodes : "?");
         free(cpus);
         free(nodes);
+        free(fires);
     }
     vt_bitmap_and(hit, avoid);
     if (json) {
         char *h_list = list_of(hit);
 
         printf("  ],\n  \"managed\": %zu,\n  \"isolated_reached\": \"%s\"", managed, h_list);
+        if (boot)
+            printf(",\n  \"boot_options\": \"%s\",\n  \"kept_off\": %zu", boot, kept_off);
         if (dev_bdf)
             printf(",\n  \"device\": {\"bdf\": \"%s\", \"node\": %d, \"managed_on_node\": %zu}",
                    dev_bdf, dev_node, on_node);
@@ -198,15 +218,27 @@ static int print_prediction(const struct vt_irq_prediction *p, const struct vt_i
                    dev_bdf, dev_node, on_node, managed, cli_s(managed));
         else if (dev_bdf)
             printf("device %s has no node (numa_node -1)\n", dev_bdf);
+        if (boot)
+            cli_line(stdout,
+                     "booted with %s: %zu managed vector%s whose mask holds an isolated CPU "
+                     "fire%s on a housekeeping CPU of it instead",
+                     boot, kept_off, cli_s(kept_off), kept_off == 1 ? "s" : "");
         if (!vt_bitmap_iszero(hit) && !quiet) {
             char *h_list = list_of(hit), *a_list = list_of(avoid);
 
-            cli_line(stderr,
-                     "vtopo irq: warning: managed vectors reach isolated or nohz_full CPUs %s; "
-                     "the boot option isolcpus=managed_irq,%s keeps them off where their mask "
-                     "has another online CPU (best effort: a vector whose CPUs are all isolated "
-                     "stays)",
-                     h_list, a_list);
+            if (boot)
+                cli_line(stderr,
+                         "vtopo irq: warning: managed vectors still fire on isolated CPUs %s: "
+                         "their masks have no present housekeeping CPU (best effort: only I/O "
+                         "submitted on those CPUs uses them)",
+                         h_list);
+            else
+                cli_line(stderr,
+                         "vtopo irq: warning: managed vectors reach isolated or nohz_full CPUs "
+                         "%s; the boot option isolcpus=managed_irq,%s keeps them off where "
+                         "their mask has another online CPU (best effort: a vector whose CPUs "
+                         "are all isolated stays)",
+                         h_list, a_list);
             free(h_list);
             free(a_list);
         }
@@ -255,6 +287,7 @@ static int irq_predict(int argc, char **argv)
         {"post", required_argument, NULL, OPT_POST},
         {"sets", required_argument, NULL, OPT_SETS},
         {"possible-cpus", required_argument, NULL, OPT_POSSIBLE},
+        {"isolcpus", required_argument, NULL, OPT_ISOLCPUS},
         {"json", no_argument, NULL, OPT_IRQ_JSON},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -267,7 +300,9 @@ static int irq_predict(int argc, char **argv)
     struct vt_irq_prediction *p = NULL;
     struct vt_irq_request q = {0};
     unsigned sets[64], possible = 0;
-    const char *dev = NULL;
+    const char *dev = NULL, *isolcpus = NULL;
+    struct vt_bitmap *iso = NULL, *rest = NULL;
+    char *boot = NULL;
     bool json = false, have_vectors = false, guest, known;
     struct vt_err err;
     int opt, rc = VT_EXIT_OK, dev_node = -1;
@@ -318,6 +353,9 @@ static int irq_predict(int argc, char **argv)
         case OPT_IRQ_DEVICE:
             dev = optarg;
             break;
+        case OPT_ISOLCPUS:
+            isolcpus = optarg;
+            break;
         case OPT_IRQ_JSON:
             json = true;
             break;
@@ -362,18 +400,28 @@ static int irq_predict(int argc, char **argv)
             goto out;
         }
     }
+    /* As booted with isolcpus=managed_irq,domain,LIST irqaffinity=REST. */
+    if (isolcpus) {
+        if ((rc = cli_isolcpus("irq", isolcpus, l, h, &iso, &rest, &boot)) != VT_EXIT_OK)
+            goto out;
+        q.isolated = iso;
+        q.default_cpus = rest;
+    }
     if ((guest ? vt_irq_predict_layout(l, possible, &q, &p, &err)
                : vt_irq_predict_host(h, &q, &p, &err)) < 0) {
         rc = cli_fail("irq", &err);
         goto out;
     }
-    rc = print_prediction(p, &q, h, guest, dev_node, dev, json, ho.quiet);
+    rc = print_prediction(p, &q, h, guest, boot, dev_node, dev, json, ho.quiet);
     if (rc == VT_EXIT_OK && (fflush(stdout) != 0 || ferror(stdout))) {
         cli_error("irq", "cannot write the output");
         rc = VT_EXIT_SYSTEM;
     }
 out:
     vt_irq_prediction_free(p);
+    vt_bitmap_free(iso);
+    vt_bitmap_free(rest);
+    free(boot);
     vt_layout_free(l);
     vt_host_free(h);
     vt_request_free(r);

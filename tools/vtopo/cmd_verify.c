@@ -27,7 +27,8 @@ void cmd_verify_usage(FILE *out)
         "                    [--numa acpi|native] [--madt] [--table FILE]... [--tables DIR] [--out "
         "DIR]\n"
         "                    [--timeout SECONDS] [--append PARAMS]\n"
-        "                    [--hot-add DEVICE | --hot-remove BDF] [--irq-apply] [--quiet]\n"
+        "                    [--hot-add DEVICE | --hot-remove BDF] [--irq-apply]\n"
+        "                    [--isolcpus LIST] [--quiet]\n"
         "\n"
         "Plan a guest, write its tables, boot a real Linux kernel under QEMU with them,\n"
         "and compare what the guest saw (read by a probe in its initramfs) with the\n"
@@ -69,6 +70,10 @@ void cmd_verify_usage(FILE *out)
             "                        back), irq restore (everything as it was); with\n"
             "                        --hot-remove, instead of the restore: the hot-remove,\n"
             "                        then irq plan --previous (nothing may move)\n"
+            "  --isolcpus LIST       boot the guest with vtopo emit --isolcpus's parameters\n"
+            "                        (isolcpus=managed_irq,domain,LIST irqaffinity=REST):\n"
+            "                        each NVMe vector must fire where 'vtopo irq predict\n"
+            "                        --isolcpus' says\n"
             "  --require-numa        also fail (exit 1) when the guest has fewer nodes than\n"
             "                        the plan, even where check predicted it (--table)\n"
             "  --json                the comparison as JSON: rows {item, predicted, guest,\n"
@@ -98,6 +103,7 @@ enum {
     OPT_HOT_ADD,
     OPT_HOT_REMOVE,
     OPT_IRQ_APPLY,
+    OPT_ISOLCPUS,
 };
 
 enum accel { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
@@ -117,6 +123,11 @@ struct verify_opts {
     enum verify_style style;
     const char *hot_add, *hot_remove; /* --hot-add DEVICE, --hot-remove BDF */
     bool irq_apply;                   /* --irq-apply */
+    /* --isolcpus LIST; once planned, the CPUs, the others (irqaffinity=) and
+     * the kernel parameters (cli_isolcpus) */
+    const char *isolcpus;
+    struct vt_bitmap *iso, *iso_rest;
+    char *iso_params;
 };
 
 static double now_ms(void)
@@ -344,7 +355,8 @@ static int qemu_argv(const struct vt_layout *l, const struct verify_opts *o,
                               "-initrd",     initrd,
                               "-append",     NULL};
 
-        if (asprintf(&append, "%s%s%s%s%s%s%s", BASE_KERNEL_PARAMS, *params ? " " : "", params,
+        if (asprintf(&append, "%s%s%s%s%s%s%s%s%s", BASE_KERNEL_PARAMS, *params ? " " : "", params,
+                     o->iso_params ? " " : "", o->iso_params ? o->iso_params : "",
                      qmp ? " vtopo.hotplug" : "", o->irq_apply ? " vtopo.irq" : "",
                      o->append ? " " : "", o->append ? o->append : "") < 0)
             goto oom;
@@ -496,6 +508,7 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
         {"hot-add", required_argument, NULL, OPT_HOT_ADD},
         {"hot-remove", required_argument, NULL, OPT_HOT_REMOVE},
         {"irq-apply", no_argument, NULL, OPT_IRQ_APPLY},
+        {"isolcpus", required_argument, NULL, OPT_ISOLCPUS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -571,6 +584,9 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
             break;
         case OPT_IRQ_APPLY:
             o->irq_apply = true;
+            break;
+        case OPT_ISOLCPUS:
+            o->isolcpus = optarg;
             break;
         case OPT_APPEND:
             o->append = optarg;
@@ -766,7 +782,7 @@ static int report(const struct verify_opts *o, const struct verify_opts *opts,
     }
     mismatches = verify_compare(want, got, vt_layout_memory(l), o->style, stdout);
     if (got->complete && !o->ntables)
-        mismatches += verify_compare_irqs(l, got, o->style, stdout);
+        mismatches += verify_compare_irqs(l, got, opts->iso, opts->iso_rest, o->style, stdout);
     if (o->irq_apply)
         mismatches +=
             verify_compare_irq_apply(tail ? tail : "", got, applied, restored, o->style, stdout);
@@ -871,6 +887,9 @@ static int run(const struct verify_opts *o, struct vt_request *r)
 
     if ((rc = cli_plan_layout("verify", &o->ho, r, &h, &l)) != VT_EXIT_OK)
         goto out;
+    if (o->isolcpus && (rc = cli_isolcpus("verify", o->isolcpus, l, NULL, &opts.iso, &opts.iso_rest,
+                                          &opts.iso_params)) != VT_EXIT_OK)
+        goto out;
     if ((o->hot_add || o->hot_remove) && (rc = hotplug_prepare(o, h, l, &hp)) != VT_EXIT_OK)
         goto out;
     /* From here files are made: a termination signal stops the boot, the
@@ -952,6 +971,9 @@ out:
     }
     if (made_dir)
         nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    vt_bitmap_free(opts.iso);
+    vt_bitmap_free(opts.iso_rest);
+    free(opts.iso_params);
     vt_guest_view_free(&want);
     vt_guest_view_free(&hp.want);
     vt_strlist_free(&hp.qmp);

@@ -684,6 +684,7 @@ size_t verify_compare_more(const struct vt_guest_view *want, const struct vt_gue
 }
 
 size_t verify_compare_irqs(const struct vt_layout *l, const struct vt_guest_view *got,
+                           const struct vt_bitmap *isolated, const struct vt_bitmap *rest,
                            enum verify_style style, FILE *out)
 {
     struct cmp c = {out, style, 0, 1, ""};
@@ -714,6 +715,8 @@ size_t verify_compare_irqs(const struct vt_layout *l, const struct vt_guest_view
         row(&c, item, gs, gs, true);
         q.vectors = (unsigned)g->nmsi;
         q.pre = 1;
+        q.isolated = isolated;
+        q.default_cpus = rest;
         if (vt_irq_predict_layout(l, possible, &q, &p, &err) < 0) {
             row(&c, item, err.msg, gs, false);
             continue;
@@ -725,6 +728,21 @@ size_t verify_compare_irqs(const struct vt_layout *l, const struct vt_guest_view
             row(&c, item, ws, gs,
                 g->msi[k].mask &&
                     vt_bitmap_equal(vt_irq_prediction_vector(p, k)->cpus, g->msi[k].mask));
+        }
+        /* Under the isolation, where each vector fires (the admin queue's
+         * on irqaffinity's CPUs); one with no present CPU never fires. */
+        for (size_t k = 0; isolated && k < g->nmsi; k++) {
+            const struct vt_bitmap *fires = vt_irq_prediction_vector(p, k)->fires;
+
+            if (vt_bitmap_iszero(fires))
+                continue;
+            snprintf(item, sizeof(item), "pci %s vector %zu fires on", d->guest_bdf, k);
+            strcpy(ws, vt_bitmap_weight(fires) > 1 ? "one of " : "");
+            fmt_list(ws + strlen(ws), sizeof(ws) - strlen(ws), fires);
+            fmt_list(gs, sizeof(gs), g->msi[k].effective);
+            row(&c, item, ws, gs,
+                g->msi[k].effective && !vt_bitmap_iszero(g->msi[k].effective) &&
+                    vt_bitmap_subset(g->msi[k].effective, fires));
         }
         vt_irq_prediction_free(p);
     }

@@ -55,8 +55,12 @@ size_t verify_compare_irq_replan(const char *report, const struct vt_guest_view 
 
 /* The managed vectors of each planned NVMe device (or its stand-in) in the
  * guest against `vtopo irq predict` for the plan, the guest's vector count
- * and possible CPUs: rows continuing the comparison's. */
+ * and possible CPUs: rows continuing the comparison's. With isolated (the
+ * guest booted with isolcpus=managed_irq,domain,ISOLATED irqaffinity=REST),
+ * every vector's effective CPU must also be where the prediction says it
+ * fires. */
 size_t verify_compare_irqs(const struct vt_layout *l, const struct vt_guest_view *got,
+                           const struct vt_bitmap *isolated, const struct vt_bitmap *rest,
                            enum verify_style style, FILE *out);
 
 #endif

@@ -9,10 +9,12 @@
  * order decides which group gets which node's CPUs. */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/linux/irq_spread.h"
+#include "vtopo/irq.h"
 
 /* node_groups: a node's CPUs in the mask while sorting, its share of the
  * groups after (a union in the kernel); UINT_MAX: no CPU in the mask. */
@@ -302,4 +304,87 @@ int linux_irq_create_affinity_masks(const struct linux_irq_cpus *c, unsigned nve
 oom:
     linux_irq_vectors_free(vec, nvecs);
     return -ENOMEM;
+}
+
+struct vt_bitmap *linux_irq_programmed(const struct linux_irq_cpus *c, const struct vt_bitmap *mask,
+                                       bool managed, const struct vt_bitmap *online,
+                                       const struct vt_bitmap *isolated)
+{
+    struct vt_bitmap *prog = vt_bitmap_dup(mask), *nodemask;
+    int first = vt_bitmap_first(mask), node;
+
+    if (!prog)
+        return NULL;
+    if (managed) {
+        /* housekeeping_cpumask(HK_TYPE_MANAGED_IRQ): every CPU not
+         * isolated. */
+        if (isolated) {
+            vt_bitmap_andnot(prog, isolated);
+            vt_bitmap_and(prog, online);
+            if (!vt_bitmap_iszero(prog))
+                return prog;
+            vt_bitmap_copy(prog, mask);
+        }
+        vt_bitmap_and(prog, online);
+        return prog;
+    }
+    vt_bitmap_and(prog, online);
+    if (vt_bitmap_iszero(prog))
+        vt_bitmap_copy(prog, online);
+    node = first >= 0 && (size_t)first < c->ncpu_ids ? c->node_of[first] : -1;
+    if (node < 0)
+        return prog;
+    if (!(nodemask = vt_bitmap_new())) {
+        vt_bitmap_free(prog);
+        return NULL;
+    }
+    for (size_t cpu = 0; cpu < c->ncpu_ids; cpu++)
+        if (c->node_of[cpu] == node && vt_bitmap_set(nodemask, (unsigned)cpu) < 0) {
+            vt_bitmap_free(nodemask);
+            vt_bitmap_free(prog);
+            return NULL;
+        }
+    if (vt_bitmap_intersects(prog, nodemask))
+        vt_bitmap_and(prog, nodemask);
+    vt_bitmap_free(nodemask);
+    return prog;
+}
+
+int vt_irq_isolation_params(const struct vt_bitmap *cpus, const struct vt_bitmap *isolated,
+                            char **params, struct vt_err *err)
+{
+    struct vt_bitmap *rest = vt_bitmap_dup(cpus);
+    char *iso = vt_bitmap_format_list(isolated), *hk = NULL, *all = vt_bitmap_format_list(cpus);
+    int rc = 0;
+
+    if (!rest || !iso || !all) {
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+        goto out;
+    }
+    vt_bitmap_andnot(rest, isolated);
+    if (vt_bitmap_iszero(isolated))
+        rc = vt_err_set(err, -EINVAL, "no CPU to isolate");
+    else if (!vt_bitmap_subset(isolated, cpus))
+        rc = vt_err_set(err, -EINVAL, "not within the CPUs %s", all);
+    else if (vt_bitmap_iszero(rest))
+        rc = vt_err_set(err, -EINVAL,
+                        "that is every CPU, and the kernel needs at least one housekeeping CPU");
+    else if (vt_bitmap_isset(isolated, 0))
+        rc = vt_err_set(err, -EINVAL,
+                        "CPU 0, the boot CPU, cannot be kept free of interrupts (Linux adds it "
+                        "to irqaffinity= whatever it says)");
+    else if (!(hk = vt_bitmap_format_list(rest)))
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+    /* managed_irq: managed vectors' effective CPUs (best effort); domain:
+     * out of the scheduler's load balancing (what isolcpus=LIST alone
+     * means, which the managed_irq flag would otherwise replace);
+     * irqaffinity: where every other vector starts. */
+    else if (asprintf(params, "isolcpus=managed_irq,domain,%s irqaffinity=%s", iso, hk) < 0)
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+out:
+    vt_bitmap_free(rest);
+    free(iso);
+    free(hk);
+    free(all);
+    return rc;
 }

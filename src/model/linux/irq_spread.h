@@ -50,4 +50,23 @@ int linux_irq_create_affinity_masks(const struct linux_irq_cpus *c, unsigned nve
                                     struct linux_irq_vector *vec);
 void linux_irq_vectors_free(struct linux_irq_vector *vec, unsigned nvecs);
 
+/*
+ * Where a vector is programmed when it starts (irq_startup, kernel/irq/
+ * chip.c and manage.c), of which x86 makes one CPU its effective CPU:
+ * - a managed vector: irq_do_set_affinity with its mask; under
+ *   isolcpus=managed_irq (isolated: those CPUs; NULL: none) the mask's
+ *   housekeeping CPUs when one of them is online, else the whole mask (best
+ *   effort); then its online CPUs. Empty: none is online (it stays shut
+ *   down until one is).
+ * - any other vector: irq_setup_affinity with irq_default_affinity (a pre or
+ *   post vector's mask is that) on the online CPUs (all of them when that
+ *   leaves none), narrowed to the CPUs of the descriptor's node when that
+ *   leaves some: the node of the mask's first CPU (alloc_descs), so not the
+ *   device's.
+ * A fresh bitmap, or NULL when out of memory.
+ */
+struct vt_bitmap *linux_irq_programmed(const struct linux_irq_cpus *c, const struct vt_bitmap *mask,
+                                       bool managed, const struct vt_bitmap *online,
+                                       const struct vt_bitmap *isolated);
+
 #endif
