@@ -228,6 +228,38 @@ VT_API const char *vt_irq_plan_warning(const struct vt_irq_plan *p, size_t i);
 /* The host and interrupt-state fingerprints the plan was made for. */
 VT_API const char *vt_irq_plan_host(const struct vt_irq_plan *p);
 VT_API const char *vt_irq_plan_state(const struct vt_irq_plan *p);
+/* What changed on the host since a plan was made. */
+enum vt_irq_event_kind {
+    VT_IRQ_EVENT_DEVICE_ADDED,   /* bdf: its vectors are in the state */
+    VT_IRQ_EVENT_DEVICE_REMOVED, /* bdf */
+    VT_IRQ_EVENT_CPU_CHANGED,    /* cpu went offline, isolated or nohz_full, or came back */
+};
+
+struct vt_irq_event {
+    enum vt_irq_event_kind kind;
+    const char *bdf; /* a device event's device, in any spelling */
+    unsigned cpu;    /* a CPU event's CPU */
+};
+
+/*
+ * Re-plan in place after one event, paying for the event rather than for
+ * the machine (a VMM reacting to hot-plug): p, made by vt_irq_plan_make
+ * (not read from a file), becomes what vt_irq_plan_make(h, s) with the same
+ * cpuset and p as options->previous gives — the same CPUs, moved and placed
+ * flags, counts and warnings (tests/unit/test_irq_plan.c compares them over
+ * seeded event sequences). h and s are the host and the interrupt state
+ * after the event, and differ from the plan's only by it. The vectors'
+ * current affinities are refreshed only where the event touched them.
+ * host_fingerprint: h's, when the caller has it (NULL: computed, which
+ * costs more than the event). -EINVAL, one sentence and p unchanged, for a
+ * plan read from a file, a device already planned (added) or not planned
+ * (removed), a state whose vectors are not the plan's (a CPU event);
+ * -ENOMEM leaves p to be freed.
+ */
+VT_API int vt_irq_plan_event(struct vt_irq_plan *p, const struct vt_host *h,
+                             const struct vt_irq_state *s, const struct vt_irq_event *e,
+                             const char *host_fingerprint, struct vt_err *err);
+
 /* The plan file (JSON, docs/irq.md) and back. */
 VT_API int vt_irq_plan_to_json(const struct vt_irq_plan *p, char **json, struct vt_err *err);
 VT_API int vt_irq_plan_save(const struct vt_irq_plan *p, const char *path, struct vt_err *err);

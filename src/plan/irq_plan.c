@@ -23,6 +23,26 @@ struct plan_vec {
     struct vt_bitmap *current;
     bool borrowed;              /* current is an earlier vector's (the same mask) */
     const struct plan_vec *was; /* while planning: the previous plan's */
+    size_t el;                  /* a planned vector's eligible set (p->el) */
+};
+
+/* The CPUs a node's devices' vectors may go to, in the order they are
+ * tried (pnode -1: a device of unknown node). */
+struct eligible {
+    int pnode;
+    int target;             /* the node whose CPUs they are (the nearest one's: fallback) */
+    bool fallback;          /* pnode has no housekeeping CPU */
+    bool warned;            /* while the warnings are made */
+    struct vt_bitmap *cpus; /* the same CPUs, for membership */
+    unsigned *order;
+    size_t n;
+    size_t users; /* planned vectors using it */
+    /* A min-heap of (load, position in order), built at the first placement;
+     * entries go stale as loads grow and are fixed when they reach the top.
+     * Only while vt_irq_plan_make places (loads only grow there). */
+    struct heap_entry {
+        unsigned load, pos;
+    } * heap;
 };
 
 struct vt_irq_plan {
@@ -35,21 +55,22 @@ struct vt_irq_plan {
     char **warnings;
     size_t nwarnings;
     char host[VT_HOST_FINGERPRINT_LEN + 1], state[VT_IRQ_FINGERPRINT_LEN + 1];
+    /* A plan vt_irq_plan_make made (not one read from a file) keeps what
+     * vt_irq_plan_event needs: the eligible sets and the cpuset. */
+    struct eligible *el;
+    size_t nel, el_cap;
+    struct vt_bitmap *cpuset; /* NULL: every CPU */
 };
 
-/* The CPUs a node's devices' vectors may go to, in the order they are
- * tried (pnode -1: a device of unknown node). */
-struct eligible {
-    int pnode;
-    struct vt_bitmap *cpus; /* the same CPUs, for membership */
-    unsigned *order;
-    size_t n;
-    /* A min-heap of (load, position in order), built at the first placement;
-     * entries go stale as loads grow and are fixed when they reach the top. */
-    struct heap_entry {
-        unsigned load, pos;
-    } * heap;
-};
+static void eligible_free(struct eligible *e)
+{
+    free(e->order);
+    free(e->heap);
+    vt_bitmap_free(e->cpus);
+    e->order = NULL;
+    e->heap = NULL;
+    e->cpus = NULL;
+}
 
 void vt_irq_plan_free(struct vt_irq_plan *p)
 {
@@ -61,6 +82,10 @@ void vt_irq_plan_free(struct vt_irq_plan *p)
     for (size_t i = 0; i < p->nwarnings; i++)
         free(p->warnings[i]);
     free(p->warnings);
+    for (size_t i = 0; i < p->nel; i++)
+        eligible_free(&p->el[i]);
+    free(p->el);
+    vt_bitmap_free(p->cpuset);
     free(p->v);
     free(p->load);
     vt_bitmap_free(p->cpus);
@@ -82,6 +107,34 @@ __attribute__((format(printf, 2, 3))) static int warn(struct vt_irq_plan *p, con
     if (rc < 0)
         return -ENOMEM;
     p->nwarnings++;
+    return 0;
+}
+
+/* The warnings: one per node without a housekeeping CPU whose devices
+ * have vectors planned, naming the first such device, in key order. */
+static int rebuild_warnings(struct vt_irq_plan *p)
+{
+    bool any = false;
+
+    for (size_t i = 0; i < p->nwarnings; i++)
+        free(p->warnings[i]);
+    p->nwarnings = 0;
+    for (size_t k = 0; k < p->nel; k++) {
+        p->el[k].warned = false;
+        any |= p->el[k].fallback && p->el[k].users;
+    }
+    for (size_t i = 0; any && i < p->n; i++) {
+        struct eligible *e = &p->el[p->v[i].el];
+
+        if (p->v[i].pub.managed || !e->fallback || e->warned)
+            continue;
+        e->warned = true;
+        if (warn(p,
+                 "node %d has no housekeeping CPU: the vectors of its devices (%s, ...) go to "
+                 "node %d's",
+                 e->pnode, p->v[i].bdf, e->target) < 0)
+            return -ENOMEM;
+    }
     return 0;
 }
 
@@ -118,14 +171,6 @@ static unsigned smt_rank(const struct vt_host *h, unsigned cpu)
     return r;
 }
 
-/* Sort key: the SMT rank above the CPU id (ids below 2^14). */
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-    return (x > y) - (x < y);
-}
-
 /* The housekeeping CPUs of pnode within the allowed set (all nodes: -1). */
 static struct vt_bitmap *node_cpus(const struct vt_host *h, int pnode, const struct vt_bitmap *ok)
 {
@@ -141,28 +186,32 @@ static struct vt_bitmap *node_cpus(const struct vt_host *h, int pnode, const str
     return b;
 }
 
-static int eligible_for(const struct vt_host *h, struct vt_irq_plan *p, const char *bdf, int pnode,
-                        struct eligible *e, struct vt_err *err)
+/* e's CPUs for pnode (its pnode and bdf set): the node's housekeeping CPUs
+ * in the plan's, or the nearest node's that has some (fallback), ordered by
+ * SMT rank, then CPU id. */
+static int eligible_for(const struct vt_host *h, const struct vt_irq_plan *p, struct eligible *e,
+                        struct vt_err *err)
 {
-    struct vt_bitmap *b = node_cpus(h, pnode, p->cpus);
-    uint64_t *keys = NULL;
+    struct vt_bitmap *b = node_cpus(h, e->pnode, p->cpus);
+    unsigned *rank = NULL, top = 0;
     size_t k = 0;
 
+    eligible_free(e);
+    e->fallback = false;
+    e->target = e->pnode;
     if (!b)
         return vt_err_set(err, -ENOMEM, "out of memory");
-    if (vt_bitmap_iszero(b) && pnode >= 0) {
+    if (vt_bitmap_iszero(b) && e->pnode >= 0) {
         /* The nearest node with a housekeeping CPU. */
         int best = -1;
         uint32_t bd = UINT32_MAX;
 
         for (size_t i = 0; i < vt_host_node_count(h); i++) {
             const struct vt_host_node *n = vt_host_node(h, i);
-            uint32_t d = vt_host_distance(h, (unsigned)pnode, n->pnode);
-            struct vt_bitmap *c = node_cpus(h, (int)n->pnode, p->cpus);
-            bool any = c && !vt_bitmap_iszero(c);
+            uint32_t d = vt_host_distance(h, (unsigned)e->pnode, n->pnode);
 
-            vt_bitmap_free(c);
-            if (any && (d ? d : UINT32_MAX - 1) < bd) {
+            if (vt_bitmap_intersects(n->housekeeping_cpus, p->cpus) &&
+                (d ? d : UINT32_MAX - 1) < bd) {
                 bd = d ? d : UINT32_MAX - 1;
                 best = (int)n->pnode;
             }
@@ -170,11 +219,9 @@ static int eligible_for(const struct vt_host *h, struct vt_irq_plan *p, const ch
         vt_bitmap_free(b);
         if (best < 0)
             return vt_err_set(err, -EINVAL, "no housekeeping CPU to place interrupts on");
-        if (warn(p,
-                 "node %d has no housekeeping CPU: the vectors of its devices (%s, ...) go to "
-                 "node %d's",
-                 pnode, bdf, best) < 0 ||
-            !(b = node_cpus(h, best, p->cpus)))
+        e->fallback = true;
+        e->target = best;
+        if (!(b = node_cpus(h, best, p->cpus)))
             return vt_err_set(err, -ENOMEM, "out of memory");
     }
     if (vt_bitmap_iszero(b)) {
@@ -182,17 +229,32 @@ static int eligible_for(const struct vt_host *h, struct vt_irq_plan *p, const ch
         return vt_err_set(err, -EINVAL, "no housekeeping CPU to place interrupts on");
     }
     e->n = vt_bitmap_weight(b);
-    if (!(e->order = malloc(e->n * sizeof(*e->order))) || !(keys = malloc(e->n * sizeof(*keys)))) {
-        vt_bitmap_free(b);
-        return vt_err_set(err, -ENOMEM, "out of memory");
-    }
-    for (int c = vt_bitmap_first(b); c >= 0; c = vt_bitmap_next(b, c))
-        keys[k++] = (uint64_t)smt_rank(h, (unsigned)c) << 32 | (unsigned)c;
     e->cpus = b;
-    qsort(keys, e->n, sizeof(*keys), cmp_u64);
-    for (size_t i = 0; i < e->n; i++)
-        e->order[i] = (unsigned)keys[i];
-    free(keys);
+    if (!(e->order = malloc(e->n * sizeof(*e->order))) || !(rank = malloc(e->n * sizeof(*rank))))
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    for (int c = vt_bitmap_first(b); c >= 0; c = vt_bitmap_next(b, c)) {
+        e->order[k] = (unsigned)c;
+        rank[k] = smt_rank(h, (unsigned)c);
+        top = rank[k] > top ? rank[k] : top;
+        k++;
+    }
+    /* By rank, then CPU id: a pass per rank (a handful) keeps it linear. */
+    if (top) {
+        unsigned *by = malloc(e->n * sizeof(*by));
+        size_t m = 0;
+
+        if (!by) {
+            free(rank);
+            return vt_err_set(err, -ENOMEM, "out of memory");
+        }
+        for (unsigned r = 0; r <= top; r++)
+            for (size_t i = 0; i < e->n; i++)
+                if (rank[i] == r)
+                    by[m++] = e->order[i];
+        free(e->order);
+        e->order = by;
+    }
+    free(rank);
     return 0;
 }
 
@@ -264,7 +326,7 @@ static int cmp_planned(const void *a, const void *b)
 
 /* With --rebalance: while a vector can go from a CPU to one of its
  * eligible CPUs two or more below, move the one with the widest gap. */
-static void rebalance(struct vt_irq_plan *p, const struct eligible *el, const size_t *el_of)
+static void rebalance(struct vt_irq_plan *p)
 {
     for (;;) {
         size_t best = SIZE_MAX;
@@ -276,7 +338,7 @@ static void rebalance(struct vt_irq_plan *p, const struct eligible *el, const si
 
             if (v->pub.managed)
                 continue;
-            m = least_loaded(p, &el[el_of[i]]);
+            m = least_loaded(p, &p->el[v->el]);
             if (p->load[v->pub.cpu] > p->load[m] + gap) {
                 gap = p->load[v->pub.cpu] - p->load[m];
                 best = i;
@@ -295,6 +357,43 @@ static void rebalance(struct vt_irq_plan *p, const struct eligible *el, const si
     }
 }
 
+/* v's eligible set: its node's, made the first time (v->el, users). */
+static int eligible_of(const struct vt_host *h, struct vt_irq_plan *p, struct plan_vec *v,
+                       struct vt_err *err)
+{
+    size_t k;
+    int rc;
+
+    for (k = 0; k < p->nel && p->el[k].pnode != v->pub.node; k++)
+        ;
+    if (k == p->nel) {
+        if (p->nel == p->el_cap) {
+            struct eligible *m = realloc(p->el, 2 * p->el_cap * sizeof(*m));
+
+            if (!m)
+                return vt_err_set(err, -ENOMEM, "out of memory");
+            memset(m + p->el_cap, 0, p->el_cap * sizeof(*m));
+            p->el = m;
+            p->el_cap *= 2;
+        }
+        p->el[k].pnode = v->pub.node;
+        p->nel++; /* freed with the plan whatever eligible_for left */
+        if ((rc = eligible_for(h, p, &p->el[k], err)) < 0)
+            return rc;
+    }
+    v->el = k;
+    p->el[k].users++;
+    return 0;
+}
+
+/* The public view's pointers into the vectors from index i on (after the
+ * array moved). */
+static void repoint(struct vt_irq_plan *p, size_t i)
+{
+    for (; i < p->n; i++)
+        p->v[i].pub.bdf = p->v[i].bdf, p->v[i].pub.current = p->v[i].current;
+}
+
 int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
                      const struct vt_irq_plan_options *options, struct vt_irq_plan **out,
                      struct vt_err *err)
@@ -306,8 +405,7 @@ int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
     int last = vt_bitmap_last(hc->possible);
     struct vt_irq_plan *p;
     const struct vt_host_device *d = NULL;
-    struct eligible *el = NULL;
-    size_t nel = 0, *el_of = NULL, nvec, matched = 0;
+    size_t nvec, matched = 0;
     int rc = 0;
 
     vt_err_clear(err);
@@ -325,17 +423,22 @@ int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
         rc = vt_err_set(err, -ENOMEM, "out of memory");
         goto out;
     }
-    if (o->cpuset)
+    if (o->cpuset) {
         vt_bitmap_and(p->cpus, o->cpuset);
+        if (!(p->cpuset = vt_bitmap_dup(o->cpuset))) {
+            rc = vt_err_set(err, -ENOMEM, "out of memory");
+            goto out;
+        }
+    }
     /* The vectors in key order; managed ones count where they fire. */
-    if (!(el = calloc(nvec + 1, sizeof(*el))) || !(el_of = calloc(nvec + 1, sizeof(*el_of)))) {
+    p->el_cap = 8;
+    if (!(p->el = calloc(p->el_cap, sizeof(*p->el)))) {
         rc = vt_err_set(err, -ENOMEM, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < nvec; i++) {
         const struct vt_irq_info *q = vt_irq_state_vector(s, i);
         struct plan_vec *v = &p->v[p->n++];
-        size_t k;
 
         if (i == 0 || strcmp(q->bdf, vt_irq_state_vector(s, i - 1)->bdf))
             d = vt_host_device_by_bdf(h, q->bdf);
@@ -364,14 +467,8 @@ int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
             continue;
         }
         /* Its node's eligible CPUs, computed once per node. */
-        for (k = 0; k < nel && el[k].pnode != v->pub.node; k++)
-            ;
-        if (k == nel) {
-            el[nel++].pnode = v->pub.node; /* freed at out whatever eligible_for left */
-            if ((rc = eligible_for(h, p, v->bdf, v->pub.node, &el[k], err)) < 0)
-                goto out;
-        }
-        el_of[i] = k;
+        if ((rc = eligible_of(h, p, v, err)) < 0)
+            goto out;
     }
     /* Kept: a vector of the previous plan whose CPU is still eligible. Both
      * plans are in key order: one walk pairs them. */
@@ -386,7 +483,7 @@ int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
         matched++;
         v->was = &prev->v[j];
         if (v->pub.managed || v->was->pub.cpu < 0 ||
-            !vt_bitmap_isset(el[el_of[i]].cpus, (unsigned)v->was->pub.cpu))
+            !vt_bitmap_isset(p->el[v->el].cpus, (unsigned)v->was->pub.cpu))
             continue;
         v->pub.cpu = v->was->pub.cpu;
         p->load[v->pub.cpu]++;
@@ -398,7 +495,7 @@ int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
 
         if (v->pub.managed || v->pub.cpu >= 0)
             continue;
-        if (least_loaded_heap(p, &el[el_of[i]], &cpu) < 0) {
+        if (least_loaded_heap(p, &p->el[v->el], &cpu) < 0) {
             rc = vt_err_set(err, -ENOMEM, "out of memory");
             goto out;
         }
@@ -412,25 +509,323 @@ int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
             p->placed++;
         }
     }
-    if (prev && o->rebalance)
-        rebalance(p, el, el_of);
-    p->dropped = prev ? prev->n - matched : 0;
-    for (size_t i = 0; i < p->n; i++)
-        p->v[i].pub.bdf = p->v[i].bdf, p->v[i].pub.current = p->v[i].current;
-out:
-    for (size_t i = 0; el && i < nel; i++) {
-        free(el[i].order);
-        free(el[i].heap);
-        vt_bitmap_free(el[i].cpus);
+    for (size_t i = 0; i < p->nel; i++) {
+        free(p->el[i].heap);
+        p->el[i].heap = NULL;
     }
-    free(el);
-    free(el_of);
+    if (prev && o->rebalance)
+        rebalance(p);
+    p->dropped = prev ? prev->n - matched : 0;
+    repoint(p, 0);
+    if (rebuild_warnings(p) < 0)
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+out:
     if (rc < 0) {
         vt_irq_plan_free(p);
         return rc;
     }
     *out = p;
     return 0;
+}
+
+/* ---- events, in place ------------------------------------------------- */
+
+static void load_add(struct vt_irq_plan *p, int cpu, int delta)
+{
+    if (cpu >= 0 && (size_t)cpu < p->nload)
+        p->load[cpu] = (unsigned)((int)p->load[cpu] + delta);
+}
+
+/* Each vector in [a, b) without a CPU onto its set's least loaded one, in
+ * key order (moved or placed): the placement of vt_irq_plan_make, with a
+ * heap per set while loads only grow, freed after. */
+static int place_pending(struct vt_irq_plan *p, size_t a, size_t b, bool moved)
+{
+    int rc = 0;
+
+    for (size_t i = a; i < b && rc == 0; i++) {
+        struct plan_vec *v = &p->v[i];
+        unsigned cpu;
+
+        if (v->pub.managed || v->pub.cpu >= 0)
+            continue;
+        if ((rc = least_loaded_heap(p, &p->el[v->el], &cpu)) < 0)
+            break;
+        v->pub.cpu = (int)cpu;
+        load_add(p, v->pub.cpu, 1);
+        if (moved) {
+            v->pub.moved = true;
+            p->moves++;
+        } else {
+            v->pub.placed = true;
+            p->placed++;
+        }
+    }
+    for (size_t k = 0; k < p->nel; k++) {
+        free(p->el[k].heap);
+        p->el[k].heap = NULL;
+    }
+    return rc;
+}
+
+/* An event's counts and flags are its own. */
+static void reset_counts(struct vt_irq_plan *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        p->v[i].pub.moved = p->v[i].pub.placed = false;
+    p->moves = p->placed = p->dropped = 0;
+}
+
+/* The first vector whose BDF is bdf or after it. */
+static size_t plan_lower_bound(const struct vt_irq_plan *p, const char *bdf)
+{
+    size_t lo = 0, hi = p->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (strcmp(p->v[mid].bdf, bdf) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The same in the state's keyed vectors. */
+static size_t state_lower_bound(const struct vt_irq_state *s, const char *bdf)
+{
+    size_t lo = 0, hi = vt_irq_state_vector_count(s);
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (strcmp(vt_irq_state_vector(s, mid)->bdf, bdf) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Where a managed vector fires: its effective CPU, else its mask's first. */
+static int fires_on(const struct vt_irq_info *q)
+{
+    const struct vt_bitmap *at = q->effective ? q->effective : q->affinity;
+
+    return at ? vt_bitmap_first(at) : -1;
+}
+
+/* v's current affinity from q (v owns it from now on). */
+static int set_current(struct plan_vec *v, const struct vt_irq_info *q)
+{
+    struct vt_bitmap *c = q->affinity ? vt_bitmap_dup(q->affinity) : NULL;
+
+    if (q->affinity && !c)
+        return -ENOMEM;
+    if (!v->borrowed)
+        vt_bitmap_free(v->current);
+    v->current = c;
+    v->borrowed = false;
+    return 0;
+}
+
+static int event_removed(struct vt_irq_plan *p, const char *bdf, struct vt_err *err)
+{
+    size_t a = plan_lower_bound(p, bdf), b = a;
+
+    while (b < p->n && !strcmp(p->v[b].bdf, bdf))
+        b++;
+    if (a == b)
+        return vt_err_set(err, -EINVAL, "device %s has no vectors in the plan", bdf);
+    reset_counts(p);
+    for (size_t i = a; i < b; i++) {
+        struct plan_vec *v = &p->v[i];
+
+        load_add(p, v->pub.cpu, -1);
+        if (!v->pub.managed)
+            p->el[v->el].users--;
+        if (v->borrowed)
+            continue;
+        /* The next device's first vector may share this mask: it owns it now. */
+        if (b < p->n && p->v[b].borrowed && p->v[b].current == v->current)
+            p->v[b].borrowed = false;
+        else
+            vt_bitmap_free(v->current);
+    }
+    memmove(&p->v[a], &p->v[b], (p->n - b) * sizeof(*p->v));
+    p->n -= b - a;
+    p->dropped = b - a;
+    repoint(p, a);
+    return 0;
+}
+
+static int event_added(struct vt_irq_plan *p, const struct vt_host *h, const struct vt_irq_state *s,
+                       const char *bdf, struct vt_err *err)
+{
+    size_t a = plan_lower_bound(p, bdf), sa = state_lower_bound(s, bdf), k = 0;
+    const struct vt_host_device *d = vt_host_device_by_bdf(h, bdf);
+    struct plan_vec *m;
+    int rc;
+
+    if (a < p->n && !strcmp(p->v[a].bdf, bdf))
+        return vt_err_set(err, -EINVAL, "device %s already has vectors in the plan", bdf);
+    while (sa + k < vt_irq_state_vector_count(s) &&
+           !strcmp(vt_irq_state_vector(s, sa + k)->bdf, bdf))
+        k++;
+    if (!k)
+        return vt_err_set(err, -EINVAL, "the interrupt state has no vectors of device %s", bdf);
+    reset_counts(p);
+    if (!(m = realloc(p->v, (p->n + k) * sizeof(*m))))
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    p->v = m;
+    /* A borrowed mask's owner stays right before it. */
+    if (a < p->n && p->v[a].borrowed) {
+        struct vt_bitmap *own = vt_bitmap_dup(p->v[a].current);
+
+        if (!own)
+            return vt_err_set(err, -ENOMEM, "out of memory");
+        p->v[a].current = own;
+        p->v[a].borrowed = false;
+    }
+    memmove(&p->v[a + k], &p->v[a], (p->n - a) * sizeof(*p->v));
+    memset(&p->v[a], 0, k * sizeof(*p->v));
+    p->n += k;
+    for (size_t i = 0; i < k; i++) {
+        const struct vt_irq_info *q = vt_irq_state_vector(s, sa + i);
+        struct plan_vec *v = &p->v[a + i];
+
+        memcpy(v->bdf, q->bdf, strlen(q->bdf) + 1);
+        v->pub.index = (unsigned)q->index;
+        v->pub.irq = q->irq;
+        v->pub.node = d ? d->pnode : q->node;
+        v->pub.managed = q->managed == VT_IRQ_MANAGED_YES;
+        v->pub.cpu = -1;
+        if (set_current(v, q) < 0)
+            return vt_err_set(err, -ENOMEM, "out of memory");
+        if (v->pub.managed) {
+            v->pub.cpu = fires_on(q);
+            load_add(p, v->pub.cpu, 1);
+        } else if ((rc = eligible_of(h, p, v, err)) < 0) {
+            return rc;
+        }
+    }
+    repoint(p, 0);
+    return place_pending(p, a, a + k, false) < 0 ? vt_err_set(err, -ENOMEM, "out of memory") : 0;
+}
+
+static int event_cpu(struct vt_irq_plan *p, const struct vt_host *h, const struct vt_irq_state *s,
+                     unsigned cpu, struct vt_err *err)
+{
+    int pn, rc;
+    bool *redo;
+
+    if (cpu >= p->nload)
+        return vt_err_set(err, -EINVAL, "CPU %u is not one of the plan's host", cpu);
+    if (vt_irq_state_vector_count(s) != p->n)
+        return vt_err_set(err, -EINVAL,
+                          "the interrupt state has %zu device vectors, the plan %zu: give the "
+                          "device's event first",
+                          vt_irq_state_vector_count(s), p->n);
+    for (size_t i = 0; i < p->n; i++) {
+        const struct vt_irq_info *q = vt_irq_state_vector(s, i);
+
+        if (q->index != (int)p->v[i].pub.index ||
+            (p->v[i].pub.managed && strcmp(q->bdf, p->v[i].bdf)))
+            return vt_err_set(err, -EINVAL,
+                              "the interrupt state's vector %zu is not the plan's (%s vector "
+                              "%u): give the device's event first",
+                              i, p->v[i].bdf, p->v[i].pub.index);
+    }
+    reset_counts(p);
+    pn = vt_host_cpu_pnode(h, cpu);
+    if (vt_bitmap_copy(p->cpus, vt_host_cpus(h)->housekeeping) < 0)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    if (p->cpuset)
+        vt_bitmap_and(p->cpus, p->cpuset);
+    /* The sets the CPU can change: its node's, the unknown node's, and
+     * every borrowed one (a node may lose or regain its last CPU). */
+    if (!(redo = calloc(p->nel + 1, sizeof(*redo))))
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    for (size_t k = 0; k < p->nel; k++) {
+        struct eligible *e = &p->el[k];
+
+        redo[k] = e->pnode < 0 || e->pnode == pn || e->fallback;
+        if (redo[k] && (rc = eligible_for(h, p, e, err)) < 0) {
+            free(redo);
+            return rc;
+        }
+    }
+    /* Managed vectors fire where the kernel now has them; planned ones
+     * whose CPU left their set are placed again, in key order. */
+    for (size_t i = 0; i < p->n; i++) {
+        struct plan_vec *v = &p->v[i];
+        const struct vt_irq_info *q = vt_irq_state_vector(s, i);
+
+        if (v->pub.managed) {
+            int c = fires_on(q);
+
+            if (c != v->pub.cpu) {
+                load_add(p, v->pub.cpu, -1);
+                load_add(p, c, 1);
+                v->pub.cpu = c;
+                if (set_current(v, q) < 0) {
+                    free(redo);
+                    return vt_err_set(err, -ENOMEM, "out of memory");
+                }
+            }
+        } else if (redo[v->el] && !vt_bitmap_isset(p->el[v->el].cpus, (unsigned)v->pub.cpu)) {
+            load_add(p, v->pub.cpu, -1);
+            v->pub.cpu = -1;
+        }
+    }
+    free(redo);
+    if (place_pending(p, 0, p->n, true) < 0)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < p->n; i++)
+        if (p->v[i].pub.moved && set_current(&p->v[i], vt_irq_state_vector(s, i)) < 0)
+            return vt_err_set(err, -ENOMEM, "out of memory");
+    repoint(p, 0);
+    return 0;
+}
+
+int vt_irq_plan_event(struct vt_irq_plan *p, const struct vt_host *h, const struct vt_irq_state *s,
+                      const struct vt_irq_event *e, const char *host_fingerprint,
+                      struct vt_err *err)
+{
+    char bdf[BDF_TEXT_MAX];
+    int rc;
+
+    vt_err_clear(err);
+    if (!p->el)
+        return vt_err_set(err, -EINVAL,
+                          "the plan was read from a file: make it again with it as the previous "
+                          "plan before giving events");
+    if (e->kind != VT_IRQ_EVENT_CPU_CHANGED && (!e->bdf || vt_bdf_normalize(e->bdf, bdf) < 0))
+        return vt_err_set(err, -EINVAL, "the event's device %s: not a PCI address",
+                          e->bdf ? e->bdf : "(none)");
+    switch (e->kind) {
+    case VT_IRQ_EVENT_DEVICE_REMOVED:
+        rc = event_removed(p, bdf, err);
+        break;
+    case VT_IRQ_EVENT_DEVICE_ADDED:
+        rc = event_added(p, h, s, bdf, err);
+        break;
+    case VT_IRQ_EVENT_CPU_CHANGED:
+        rc = event_cpu(p, h, s, e->cpu, err);
+        break;
+    default:
+        return vt_err_set(err, -EINVAL, "unknown event %d", (int)e->kind);
+    }
+    if (rc < 0)
+        return rc;
+    if (host_fingerprint)
+        snprintf(p->host, sizeof(p->host), "%s", host_fingerprint);
+    else if ((rc = vt_host_fingerprint(h, p->host, err)) < 0)
+        return rc;
+    if ((rc = vt_irq_state_fingerprint(s, p->state, err)) < 0)
+        return rc;
+    return rebuild_warnings(p) < 0 ? vt_err_set(err, -ENOMEM, "out of memory") : 0;
 }
 
 size_t vt_irq_plan_count(const struct vt_irq_plan *p)

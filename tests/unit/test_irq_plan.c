@@ -6,8 +6,10 @@
  * isolated or offline CPU, no unnecessary move (a moved vector's old CPU is
  * no longer eligible; every other vector stays), the balance bound (on each
  * node, a CPU holding a planned vector has at most one vector more than the
- * node's least loaded CPU) for fresh and rebalanced plans; and the plan file
- * round trip. */
+ * node's least loaded CPU) for fresh and rebalanced plans; each event
+ * applied in place to a plan that lives on (vt_irq_plan_event) gives the
+ * plan vt_irq_plan_make gives, flags, counts and warnings included; events
+ * refused leave the plan as it was; and the plan file round trip. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,7 +37,7 @@ struct world {
         unsigned vectors, managed_from, managed_to; /* [from, to) managed */
         unsigned bus;
     } dev[MAX_DEV];
-    unsigned next_bus, next_irq;
+    unsigned next_bus;
 };
 
 static void cpulist(char *buf, size_t size, const bool *set, unsigned n)
@@ -71,7 +73,7 @@ static struct vt_irq_state *world_state(const struct world *w, const struct vt_h
     const struct vt_bitmap *online = vt_host_cpus(h)->online;
     struct vt_irq_state *s = irq_state_new("test");
     struct vt_err err;
-    unsigned irq = 24, rr = 0, n = 0;
+    unsigned n = 0;
 
     assert_non_null(s);
     s->cpu_ids = malloc(MAX_CPU * sizeof(unsigned));
@@ -84,7 +86,7 @@ static struct vt_irq_state *world_state(const struct world *w, const struct vt_h
         if (!w->dev[d].present)
             continue;
         for (unsigned k = 0; k < w->dev[d].vectors; k++) {
-            struct irq_entry *e = irq_state_add(s, irq++);
+            struct irq_entry *e = irq_state_add(s, 24 + w->dev[d].bus * 16 + k);
             char bdf[32];
 
             assert_non_null(e);
@@ -95,7 +97,9 @@ static struct vt_irq_state *world_state(const struct world *w, const struct vt_h
             e->pub.node = w->dev[d].node;
             e->affinity = vt_bitmap_new();
             if (k >= w->dev[d].managed_from && k < w->dev[d].managed_to) {
-                unsigned c = s->cpu_ids[rr++ % n];
+                /* The kernel's: a CPU of its own, moved only when the
+                 * online CPUs change. */
+                unsigned c = s->cpu_ids[(w->dev[d].bus * 7 + k) % n];
 
                 e->pub.managed = VT_IRQ_MANAGED_YES;
                 vt_bitmap_set(e->affinity, c);
@@ -236,6 +240,66 @@ static void event(struct world *w)
     }
 }
 
+/* The event the world's last change was, for vt_irq_plan_event (a change
+ * that changed nothing: CPU 0, which moves nothing). */
+static struct vt_irq_event what_changed(const struct world *was, const struct world *w, char *bdf)
+{
+    for (unsigned d = 0; d < MAX_DEV; d++)
+        if (was->dev[d].present != w->dev[d].present) {
+            snprintf(bdf, 32, "0000:%02x:00.0",
+                     w->dev[d].present ? w->dev[d].bus : was->dev[d].bus);
+            return (struct vt_irq_event){w->dev[d].present ? VT_IRQ_EVENT_DEVICE_ADDED
+                                                           : VT_IRQ_EVENT_DEVICE_REMOVED,
+                                         bdf, 0};
+        }
+    for (unsigned c = 0; c < w->ncpu; c++)
+        if (was->offline[c] != w->offline[c] || was->isolated[c] != w->isolated[c])
+            return (struct vt_irq_event){VT_IRQ_EVENT_CPU_CHANGED, NULL, c};
+    return (struct vt_irq_event){VT_IRQ_EVENT_CPU_CHANGED, NULL, 0};
+}
+
+/* The plan an event made in place equals vt_irq_plan_make's from the plan
+ * before it. */
+static void same_plan(unsigned seed, int seq, int step, const struct vt_irq_plan *a,
+                      const struct vt_irq_plan *b)
+{
+    if (vt_irq_plan_count(a) != vt_irq_plan_count(b))
+        fail_msg("seed %u seq %d step %d: %zu vectors made, %zu in place", seed, seq, step,
+                 vt_irq_plan_count(a), vt_irq_plan_count(b));
+    for (size_t i = 0; i < vt_irq_plan_count(a); i++) {
+        const struct vt_irq_planned *x = vt_irq_plan_vector(a, i), *y = vt_irq_plan_vector(b, i);
+
+        if (strcmp(x->bdf, y->bdf) || x->index != y->index || x->cpu != y->cpu ||
+            x->managed != y->managed || x->moved != y->moved || x->placed != y->placed ||
+            x->node != y->node || x->irq != y->irq)
+            fail_msg("seed %u seq %d step %d: vector %zu: made %s/%u cpu %d moved %d placed %d, "
+                     "in place %s/%u cpu %d moved %d placed %d",
+                     seed, seq, step, i, x->bdf, x->index, x->cpu, x->moved, x->placed, y->bdf,
+                     y->index, y->cpu, y->moved, y->placed);
+    }
+    for (unsigned c = 0; c < MAX_CPU; c++)
+        if (vt_irq_plan_cpu_load(a, c) != vt_irq_plan_cpu_load(b, c))
+            fail_msg("seed %u seq %d step %d: CPU %u load %u made, %u in place", seed, seq, step, c,
+                     vt_irq_plan_cpu_load(a, c), vt_irq_plan_cpu_load(b, c));
+    if (vt_irq_plan_moves(a) != vt_irq_plan_moves(b) ||
+        vt_irq_plan_placed(a) != vt_irq_plan_placed(b) ||
+        vt_irq_plan_dropped(a) != vt_irq_plan_dropped(b))
+        fail_msg("seed %u seq %d step %d: counts %zu/%zu/%zu made, %zu/%zu/%zu in place", seed, seq,
+                 step, vt_irq_plan_moves(a), vt_irq_plan_placed(a), vt_irq_plan_dropped(a),
+                 vt_irq_plan_moves(b), vt_irq_plan_placed(b), vt_irq_plan_dropped(b));
+    if (!vt_bitmap_equal(vt_irq_plan_cpus(a), vt_irq_plan_cpus(b)) ||
+        strcmp(vt_irq_plan_host(a), vt_irq_plan_host(b)) ||
+        strcmp(vt_irq_plan_state(a), vt_irq_plan_state(b)))
+        fail_msg("seed %u seq %d step %d: CPUs or fingerprints differ", seed, seq, step);
+    if (vt_irq_plan_warning_count(a) != vt_irq_plan_warning_count(b))
+        fail_msg("seed %u seq %d step %d: %zu warnings made, %zu in place", seed, seq, step,
+                 vt_irq_plan_warning_count(a), vt_irq_plan_warning_count(b));
+    for (size_t i = 0; i < vt_irq_plan_warning_count(a); i++)
+        if (strcmp(vt_irq_plan_warning(a, i), vt_irq_plan_warning(b, i)))
+            fail_msg("seed %u seq %d step %d: warning '%s' made, '%s' in place", seed, seq, step,
+                     vt_irq_plan_warning(a, i), vt_irq_plan_warning(b, i));
+}
+
 static void test_random_events(void **state)
 {
     unsigned seed = t_seed("test_random_events");
@@ -243,7 +307,7 @@ static void test_random_events(void **state)
     (void)state;
     for (int seq = 0; seq < 300; seq++) {
         struct world w = {0};
-        struct vt_irq_plan *prev = NULL;
+        struct vt_irq_plan *prev = NULL, *live = NULL;
 
         w.sockets = 1 + (unsigned)rand() % 4;
         w.cores = 1 + (unsigned)rand() % 3;
@@ -255,6 +319,9 @@ static void test_random_events(void **state)
             struct vt_irq_plan *p, *r;
             struct vt_irq_plan_options o = {NULL, prev, false};
             struct vt_err err;
+            struct world was = w;
+            struct vt_irq_event ev;
+            char bdf[32];
 
             event(&w);
             h = world_host(&w);
@@ -262,6 +329,19 @@ static void test_random_events(void **state)
             if (vt_irq_plan_make(h, s, &o, &p, &err) < 0)
                 fail_msg("seed %u seq %d step %d: %s", seed, seq, step, err.msg);
             check_plan(seed, seq, step, h, p, prev, false);
+            /* The same event in place on the plan that lives on. */
+            ev = what_changed(&was, &w, bdf);
+            if (!live) {
+                struct vt_irq_plan_options fresh = {0};
+
+                if (vt_irq_plan_make(h, s, &fresh, &live, &err) < 0)
+                    fail_msg("seed %u seq %d step %d: %s", seed, seq, step, err.msg);
+            } else if (vt_irq_plan_event(live, h, s, &ev, NULL, &err) < 0) {
+                fail_msg("seed %u seq %d step %d: event %d: %s", seed, seq, step, (int)ev.kind,
+                         err.msg);
+            } else {
+                same_plan(seed, seq, step, p, live);
+            }
             o.rebalance = true;
             if (prev) {
                 if (vt_irq_plan_make(h, s, &o, &r, &err) < 0)
@@ -275,6 +355,7 @@ static void test_random_events(void **state)
             vt_host_free(h);
         }
         vt_irq_plan_free(prev);
+        vt_irq_plan_free(live);
     }
 }
 
@@ -320,11 +401,72 @@ static void test_plan_file(void **state)
     rmdir(dir);
 }
 
+/* Events refused: a plan read from a file, a device planned twice or not
+ * planned, a state that is not the plan's; the plan is left as it was. */
+static void test_event_refusals(void **state)
+{
+    struct world w = {.sockets = 2, .cores = 2, .threads = 2, .ncpu = 8};
+    char dir[] = "/tmp/vtopo-irqplan.XXXXXX", path[64], *before, *after;
+    struct vt_irq_plan *p, *back;
+    struct vt_irq_plan_options o = {0};
+    struct vt_host *h, *h2;
+    struct vt_irq_state *s, *s2;
+    struct vt_err err;
+    const struct {
+        struct vt_irq_event e;
+        bool other_state;
+        const char *why;
+    } bad[] = {
+        {{VT_IRQ_EVENT_DEVICE_ADDED, "0000:01:00.0", 0}, false, "already has vectors"},
+        {{VT_IRQ_EVENT_DEVICE_REMOVED, "0000:07:00.0", 0}, false, "has no vectors in the plan"},
+        {{VT_IRQ_EVENT_DEVICE_ADDED, "0000:07:00.0", 0}, false, "has no vectors of device"},
+        {{VT_IRQ_EVENT_DEVICE_REMOVED, "nonsense", 0}, false, "not a PCI address"},
+        {{VT_IRQ_EVENT_CPU_CHANGED, NULL, 99}, false, "not one of the plan's host"},
+        {{VT_IRQ_EVENT_CPU_CHANGED, NULL, 1}, true, "give the device's event first"},
+    };
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/plan.json", dir);
+    w.dev[0] = (typeof(w.dev[0])){true, 1, 5, 1, 5, 1};
+    w.dev[1] = (typeof(w.dev[1])){true, -1, 3, 3, 3, 2};
+    h = world_host(&w);
+    s = world_state(&w, h);
+    w.dev[2] = (typeof(w.dev[2])){true, 0, 2, 2, 2, 3};
+    h2 = world_host(&w);
+    s2 = world_state(&w, h2);
+    assert_int_equal(vt_irq_plan_make(h, s, &o, &p, &err), 0);
+    assert_int_equal(vt_irq_plan_to_json(p, &before, &err), 0);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(
+            vt_irq_plan_event(p, h, bad[i].other_state ? s2 : s, &bad[i].e, NULL, &err), -EINVAL);
+        if (!strstr(err.msg, bad[i].why))
+            fail_msg("event %zu: '%s' lacks '%s'", i, err.msg, bad[i].why);
+        assert_int_equal(vt_irq_plan_to_json(p, &after, &err), 0);
+        assert_string_equal(before, after);
+        free(after);
+    }
+    assert_int_equal(vt_irq_plan_save(p, path, &err), 0);
+    assert_int_equal(vt_irq_plan_load(path, &back, &err), 0);
+    assert_int_equal(vt_irq_plan_event(back, h, s, &bad[4].e, NULL, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "read from a file"));
+    free(before);
+    vt_irq_plan_free(p);
+    vt_irq_plan_free(back);
+    vt_irq_state_free(s);
+    vt_irq_state_free(s2);
+    vt_host_free(h);
+    vt_host_free(h2);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_events),
         cmocka_unit_test(test_plan_file),
+        cmocka_unit_test(test_event_refusals),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
