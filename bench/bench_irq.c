@@ -78,53 +78,26 @@ static void round_robin(size_t n, int *cpu_of)
         cpu_of[i] = (int)(i % CPUS);
 }
 
+/* A plan of (h, s) (previous prev, host fingerprint fp) made reps times:
+ * the median time of the make or, with e, of the event e in place on each
+ * plan (vt_irq_plan_event), the host and state after it being (h2, s2),
+ * fingerprint fp2. */
 static double time_plan(const struct vt_host *h, const struct vt_irq_state *s,
-                        const struct vt_irq_plan *prev, const char *host_fp, size_t reps)
+                        const struct vt_irq_plan *prev, const char *fp,
+                        const struct vt_irq_event *e, const struct vt_host *h2,
+                        const struct vt_irq_state *s2, const char *fp2, size_t reps)
 {
     double *t = calloc(reps, sizeof(*t)), med;
-    struct vt_irq_plan_options o = {NULL, prev, false, host_fp};
+    struct vt_irq_plan_options o = {NULL, prev, false, fp};
     struct vt_err err;
 
     for (size_t i = 0; t && i < reps; i++) {
-        struct vt_irq_plan *p;
+        struct vt_irq_plan *p = NULL;
         double t0 = bench_now();
 
-        if (vt_irq_plan_make(h, s, &o, &p, &err) < 0) {
+        if (vt_irq_plan_make(h, s, &o, &p, &err) < 0 ||
+            (e && ((t0 = bench_now()), vt_irq_plan_event(p, h2, s2, e, fp2, &err) < 0))) {
             fprintf(stderr, "bench_irq: %s\n", err.msg);
-            free(t);
-            return -1;
-        }
-        t[i] = bench_now() - t0;
-        vt_irq_plan_free(p);
-    }
-    med = t ? bench_median(t, reps) : -1;
-    free(t);
-    return med;
-}
-
-/* The bench's host (skip: a device index left out, or -1). */
-/* One event in place (vt_irq_plan_event) on a fresh plan of (h, s) each
- * time, the host and state after it being (h2, s2): the median. */
-static double time_event(const struct vt_host *h, const struct vt_irq_state *s,
-                         const struct vt_host *h2, const struct vt_irq_state *s2,
-                         const struct vt_irq_event *e, const char *fp2, size_t reps)
-{
-    double *t = calloc(reps, sizeof(*t)), med;
-    struct vt_irq_plan_options o = {0};
-    struct vt_err err;
-
-    for (size_t i = 0; t && i < reps; i++) {
-        struct vt_irq_plan *p;
-        double t0;
-
-        if (vt_irq_plan_make(h, s, &o, &p, &err) < 0) {
-            fprintf(stderr, "bench_irq: %s\n", err.msg);
-            free(t);
-            return -1;
-        }
-        t0 = bench_now();
-        if (vt_irq_plan_event(p, h2, s2, e, fp2, &err) < 0) {
-            fprintf(stderr, "bench_irq: event: %s\n", err.msg);
             vt_irq_plan_free(p);
             free(t);
             return -1;
@@ -137,6 +110,7 @@ static double time_event(const struct vt_host *h, const struct vt_irq_state *s,
     return med;
 }
 
+/* The bench's host (skip: a device index left out, or -1). */
 static int load_host(const char *extra_isolated, int skip, struct vt_host **h,
                      struct vt_irq_state **s)
 {
@@ -218,8 +192,8 @@ int main(int argc, char **argv)
         return 1;
     snprintf(gone, sizeof(gone), "%s",
              vt_irq_state_vector(s, vt_irq_state_vector_count(s) - 1)->bdf);
-    t_plan = time_plan(h, s, NULL, fp, reps);
-    t_plan_fp = time_plan(h, s, NULL, NULL, reps);
+    t_plan = time_plan(h, s, NULL, fp, NULL, NULL, NULL, NULL, reps);
+    t_plan_fp = time_plan(h, s, NULL, NULL, NULL, NULL, NULL, NULL, reps);
     for (size_t r = 0; r < reps; r++) {
         double t0 = bench_now();
 
@@ -228,10 +202,10 @@ int main(int argc, char **argv)
         tr[r] = bench_now() - t0;
     }
     t_rr = bench_median(tr, reps);
-    t_inc = time_plan(h2, s2, p, fp2, reps);
-    t_ev_cpu = time_event(h, s, h2, s2, &ev_cpu, fp2, reps);
-    t_ev_rm = time_event(h, s, h3, s3, &ev_rm, fp3, reps);
-    t_ev_add = time_event(h3, s3, h, s, &ev_add, fp, reps);
+    t_inc = time_plan(h2, s2, p, fp2, NULL, NULL, NULL, NULL, reps);
+    t_ev_cpu = time_plan(h, s, NULL, fp, &ev_cpu, h2, s2, fp2, reps);
+    t_ev_rm = time_plan(h, s, NULL, fp, &ev_rm, h3, s3, fp3, reps);
+    t_ev_add = time_plan(h3, s3, NULL, fp3, &ev_add, h, s, fp, reps);
     if (t_plan < 0 || t_plan_fp < 0 || t_inc < 0 || t_ev_cpu < 0 || t_ev_rm < 0 || t_ev_add < 0)
         return 1;
     printf("irq plan: %zu vectors of %d devices over %d CPUs, %d nodes (medians of %zu)\n", n,

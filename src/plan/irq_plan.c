@@ -357,6 +357,32 @@ static void rebalance(struct vt_irq_plan *p)
     }
 }
 
+/* Where a managed vector fires: its effective CPU, else its mask's first. */
+static int fires_on(const struct vt_irq_info *q)
+{
+    const struct vt_bitmap *at = q->effective ? q->effective : q->affinity;
+
+    return at ? vt_bitmap_first(at) : -1;
+}
+
+static void load_add(struct vt_irq_plan *p, int cpu, int delta)
+{
+    if (cpu >= 0 && (size_t)cpu < p->nload)
+        p->load[cpu] = (unsigned)((int)p->load[cpu] + delta);
+}
+
+/* A vector of the state, keyed, not placed yet (d: its device, or NULL). */
+static void vec_from(struct plan_vec *v, const struct vt_irq_info *q,
+                     const struct vt_host_device *d)
+{
+    memcpy(v->bdf, q->bdf, strlen(q->bdf) + 1);
+    v->pub.index = (unsigned)q->index;
+    v->pub.irq = q->irq;
+    v->pub.node = d ? d->pnode : q->node;
+    v->pub.managed = q->managed == VT_IRQ_MANAGED_YES;
+    v->pub.cpu = -1;
+}
+
 /* v's eligible set: its node's, made the first time (v->el, users). */
 static int eligible_of(const struct vt_host *h, struct vt_irq_plan *p, struct plan_vec *v,
                        struct vt_err *err)
@@ -442,12 +468,7 @@ int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
 
         if (i == 0 || strcmp(q->bdf, vt_irq_state_vector(s, i - 1)->bdf))
             d = vt_host_device_by_bdf(h, q->bdf);
-        memcpy(v->bdf, q->bdf, strlen(q->bdf) + 1);
-        v->pub.index = (unsigned)q->index;
-        v->pub.irq = q->irq;
-        v->pub.node = d ? d->pnode : q->node;
-        v->pub.managed = q->managed == VT_IRQ_MANAGED_YES;
-        v->pub.cpu = -1;
+        vec_from(v, q, d);
         /* A device's vectors mostly share one mask: kept once. */
         if (q->affinity && p->n > 1 && p->v[p->n - 2].current &&
             vt_bitmap_equal(p->v[p->n - 2].current, q->affinity)) {
@@ -458,12 +479,8 @@ int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
             goto out;
         }
         if (v->pub.managed) {
-            const struct vt_bitmap *at = q->effective ? q->effective : q->affinity;
-            int c = at ? vt_bitmap_first(at) : -1;
-
-            v->pub.cpu = c;
-            if (c >= 0 && (size_t)c < p->nload)
-                p->load[c]++;
+            v->pub.cpu = fires_on(q);
+            load_add(p, v->pub.cpu, 1);
             continue;
         }
         /* Its node's eligible CPUs, computed once per node. */
@@ -529,12 +546,6 @@ out:
 }
 
 /* ---- events, in place ------------------------------------------------- */
-
-static void load_add(struct vt_irq_plan *p, int cpu, int delta)
-{
-    if (cpu >= 0 && (size_t)cpu < p->nload)
-        p->load[cpu] = (unsigned)((int)p->load[cpu] + delta);
-}
 
 /* Each vector in [a, b) without a CPU onto its set's least loaded one, in
  * key order (moved or placed): the placement of vt_irq_plan_make, with a
@@ -606,14 +617,6 @@ static size_t state_lower_bound(const struct vt_irq_state *s, const char *bdf)
             hi = mid;
     }
     return lo;
-}
-
-/* Where a managed vector fires: its effective CPU, else its mask's first. */
-static int fires_on(const struct vt_irq_info *q)
-{
-    const struct vt_bitmap *at = q->effective ? q->effective : q->affinity;
-
-    return at ? vt_bitmap_first(at) : -1;
 }
 
 /* v's current affinity from q (v owns it from now on). */
@@ -695,12 +698,7 @@ static int event_added(struct vt_irq_plan *p, const struct vt_host *h, const str
         const struct vt_irq_info *q = vt_irq_state_vector(s, sa + i);
         struct plan_vec *v = &p->v[a + i];
 
-        memcpy(v->bdf, q->bdf, strlen(q->bdf) + 1);
-        v->pub.index = (unsigned)q->index;
-        v->pub.irq = q->irq;
-        v->pub.node = d ? d->pnode : q->node;
-        v->pub.managed = q->managed == VT_IRQ_MANAGED_YES;
-        v->pub.cpu = -1;
+        vec_from(v, q, d);
         if (set_current(v, q) < 0)
             return vt_err_set(err, -ENOMEM, "out of memory");
         if (v->pub.managed) {

@@ -359,11 +359,22 @@ static void test_random_events(void **state)
     }
 }
 
+/* A small world: 2 sockets of 2 cores of 2 threads, a device of 5 vectors
+ * (4 managed) on node 1 and one of 3 (none managed) of unknown node. */
+static struct world two_devices(void)
+{
+    struct world w = {.sockets = 2, .cores = 2, .threads = 2, .ncpu = 8};
+
+    w.dev[0] = (typeof(w.dev[0])){true, 1, 5, 1, 5, 1};
+    w.dev[1] = (typeof(w.dev[1])){true, -1, 3, 3, 3, 2};
+    return w;
+}
+
 /* The plan file: save, load, and the loaded plan is the previous of an
  * unchanged state with nothing moved. */
 static void test_plan_file(void **state)
 {
-    struct world w = {.sockets = 2, .cores = 2, .threads = 2, .ncpu = 8};
+    struct world w = two_devices();
     char dir[] = "/tmp/vtopo-irqplan.XXXXXX", path[64];
     struct vt_irq_plan *p, *back, *again;
     struct vt_irq_plan_options o = {0};
@@ -375,8 +386,6 @@ static void test_plan_file(void **state)
     (void)state;
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/plan.json", dir);
-    w.dev[0] = (typeof(w.dev[0])){true, 1, 5, 1, 5, 1};
-    w.dev[1] = (typeof(w.dev[1])){true, -1, 3, 3, 3, 2};
     h = world_host(&w);
     s = world_state(&w, h);
     assert_int_equal(vt_irq_plan_make(h, s, &o, &p, &err), 0);
@@ -405,7 +414,7 @@ static void test_plan_file(void **state)
  * planned, a state that is not the plan's; the plan is left as it was. */
 static void test_event_refusals(void **state)
 {
-    struct world w = {.sockets = 2, .cores = 2, .threads = 2, .ncpu = 8};
+    struct world w = two_devices();
     char dir[] = "/tmp/vtopo-irqplan.XXXXXX", path[64], *before, *after;
     struct vt_irq_plan *p, *back;
     struct vt_irq_plan_options o = {0};
@@ -428,8 +437,6 @@ static void test_event_refusals(void **state)
     (void)state;
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/plan.json", dir);
-    w.dev[0] = (typeof(w.dev[0])){true, 1, 5, 1, 5, 1};
-    w.dev[1] = (typeof(w.dev[1])){true, -1, 3, 3, 3, 2};
     h = world_host(&w);
     s = world_state(&w, h);
     w.dev[2] = (typeof(w.dev[2])){true, 0, 2, 2, 2, 3};
