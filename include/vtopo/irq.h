@@ -69,6 +69,13 @@ VT_API int vt_irq_predict_host(const struct vt_host *h, const struct vt_irq_requ
 VT_API int vt_irq_predict_layout(const struct vt_layout *l, unsigned possible_cpus,
                                  const struct vt_irq_request *q, struct vt_irq_prediction **out,
                                  struct vt_err *err);
+/* The managed vectors a planned NVMe device (or a passed-through device's
+ * NVMe stand-in) gets in a QEMU guest with possible_cpus possible CPUs: one
+ * per I/O queue, a queue per possible CPU, at most the device's queues
+ * (QEMU's 64 when not given) and its MSI-X table's 65 entries less the
+ * admin queue's. 0 for another device or model. */
+VT_API unsigned vt_irq_qemu_nvme_vectors(const struct vt_layout *l, size_t device,
+                                         unsigned possible_cpus);
 VT_API void vt_irq_prediction_free(struct vt_irq_prediction *p);
 VT_API size_t vt_irq_prediction_count(const struct vt_irq_prediction *p);
 VT_API const struct vt_irq_vector *vt_irq_prediction_vector(const struct vt_irq_prediction *p,

@@ -7,6 +7,7 @@
 
 #include "model/linux/irq_spread.h"
 #include "model/linux/numa.h"
+#include "model/vmm/qemu.h"
 #include "vtopo/irq.h"
 
 struct vt_irq_prediction {
@@ -269,4 +270,16 @@ const struct vt_bitmap *vt_irq_prediction_present(const struct vt_irq_prediction
 int vt_irq_prediction_node(const struct vt_irq_prediction *p, unsigned cpu)
 {
     return cpu < p->ncpu_ids ? p->node_of[cpu] : -1;
+}
+
+unsigned vt_irq_qemu_nvme_vectors(const struct vt_layout *l, size_t device, unsigned possible_cpus)
+{
+    const struct vt_device *d =
+        device < vt_layout_device_count(l) ? vt_layout_device(l, device) : NULL;
+
+    if (!d || (d->model != VT_DEVICE_NVME && d->model != VT_DEVICE_VFIO))
+        return 0;
+    return linux_nvme_io_queues(
+        possible_cpus, d->model == VT_DEVICE_NVME && d->queues ? d->queues : QEMU_NVME_MAX_IOQPAIRS,
+        QEMU_NVME_MSIX_QSIZE);
 }

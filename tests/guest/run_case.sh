@@ -211,6 +211,14 @@ irq-isolcpus)
         grep -Eq "^  pci [0-9a-f:.]+ vector $want +ok\$" "$T/out" || fail "no row 'vector $want'"
     done
     ;;
+irq-nvme-more-queues)
+    # More queues than CPUs: 16 asked of 6 vCPUs on 2 vnodes; the driver
+    # takes one per possible CPU (6, or 9 under TCG's possible_cpus=9), and
+    # every mask is the prediction's.
+    expect_match --vcpus 6 --vnodes 2 --memory 1G --device 0000:3b:00.0,model=nvme,queues=16
+    grep -Eq '^  pci [0-9a-f:.]+ managed vectors +(6|9) +(6|9) +ok' "$T/out" ||
+        fail "not one queue per possible CPU"
+    ;;
 devices-sparse-pxms)
     # Our SRAT with PXMs 0, 2, 5 (QEMU's acpi mode has no -numa nodes, so
     # our SSDT gives each expander's host bridge its _PXM); three devices,

@@ -238,6 +238,20 @@ static void test_programmed(void **state)
     vt_bitmap_free(iso);
 }
 
+/* nvme's I/O queues: a queue per possible CPU, within the controller's
+ * and the MSI-X table's (the admin queue takes one entry). The guests:
+ * 9 possible CPUs and 6 queues gave 6; 16 queues gave 9. */
+static void test_nvme_queues(void **state)
+{
+    (void)state;
+    assert_int_equal(linux_nvme_io_queues(9, 6, 65), 6);
+    assert_int_equal(linux_nvme_io_queues(9, 16, 65), 9);
+    assert_int_equal(linux_nvme_io_queues(4, 64, 65), 4);
+    assert_int_equal(linux_nvme_io_queues(256, 64, 65), 64);
+    assert_int_equal(linux_nvme_io_queues(256, 128, 65), 64);
+    assert_int_equal(linux_nvme_io_queues(256, 128, 0), 128);
+}
+
 /* The boot options, and each refusal. */
 static void test_isolation_params(void **state)
 {
@@ -270,7 +284,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_guest_nvme),        cmocka_unit_test(test_known_answers),
         cmocka_unit_test(test_random_invariants), cmocka_unit_test(test_programmed),
-        cmocka_unit_test(test_isolation_params),
+        cmocka_unit_test(test_isolation_params),  cmocka_unit_test(test_nvme_queues),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

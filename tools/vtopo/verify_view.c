@@ -708,11 +708,10 @@ size_t verify_compare_irqs(const struct vt_layout *l, const struct vt_guest_view
                 g = &got->pci[j];
         snprintf(item, sizeof(item), "pci %s managed vectors", d->guest_bdf);
         snprintf(gs, sizeof(gs), "%zu", g && g->nmsi ? g->nmsi - 1 : 0);
-        if (!g || g->nmsi < 2) {
-            row(&c, item, "1 or more", gs, false);
+        snprintf(ws, sizeof(ws), "%u", vt_irq_qemu_nvme_vectors(l, i, possible));
+        row(&c, item, ws, gs, g && !strcmp(ws, gs));
+        if (!g || g->nmsi < 2)
             continue;
-        }
-        row(&c, item, gs, gs, true);
         q.vectors = (unsigned)g->nmsi;
         q.pre = 1;
         q.isolated = isolated;

@@ -388,3 +388,13 @@ out:
     free(all);
     return rc;
 }
+
+unsigned linux_nvme_io_queues(unsigned possible_cpus, unsigned controller_queues,
+                              unsigned msix_entries)
+{
+    unsigned n = possible_cpus < controller_queues ? possible_cpus : controller_queues;
+
+    if (msix_entries && n > msix_entries - 1)
+        n = msix_entries - 1;
+    return n;
+}

@@ -50,6 +50,13 @@ int linux_irq_create_affinity_masks(const struct linux_irq_cpus *c, unsigned nve
                                     struct linux_irq_vector *vec);
 void linux_irq_vectors_free(struct linux_irq_vector *vec, unsigned nvecs);
 
+/* The I/O queues Linux's nvme driver sets up (nvme_setup_io_queues, no
+ * write or poll queues): one per possible CPU, at most what the controller
+ * grants and its MSI-X table holds after the admin queue's vector; each gets
+ * a managed vector (the admin queue's is the pre vector). */
+unsigned linux_nvme_io_queues(unsigned possible_cpus, unsigned controller_queues,
+                              unsigned msix_entries);
+
 /*
  * Where a vector is programmed when it starts (irq_startup, kernel/irq/
  * chip.c and manage.c), of which x86 makes one CPU its effective CPU:

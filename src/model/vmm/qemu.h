@@ -52,6 +52,12 @@ uint64_t qemu_device_memory_end(uint64_t base, uint64_t bytes, size_t nslots);
  * \_SB; with -numa it holds _PXM = numa_node, without none. */
 void qemu_pxb_acpi_name(unsigned bus_nr, char name[5]);
 
+/* QEMU's emulated NVMe controller (hw/nvme/ctrl.c): max_ioqpairs defaults
+ * to 64 I/O queue pairs, msix_qsize to a 65-entry MSI-X table (the admin
+ * queue's vector and one per I/O queue). */
+#define QEMU_NVME_MAX_IOQPAIRS 64
+#define QEMU_NVME_MSIX_QSIZE   65
+
 /* One node's memory as QEMU's SRAT lists it: [start, end). */
 struct qemu_srat_range {
     uint64_t start, end;
