@@ -211,6 +211,16 @@ irq-isolcpus)
         grep -Eq "^  pci [0-9a-f:.]+ vector $want +ok\$" "$T/out" || fail "no row 'vector $want'"
     done
     ;;
+irq-nvme-four-vnodes)
+    # 4 vnodes of 1 vCPU, possible_cpus=6: nodes without CPUs in the second
+    # pass sort first (the kernel compares CPU counts as an int difference),
+    # which puts q5 on 5 and q6 on 4.
+    expect_match --vcpus 4 --vnodes 4 --memory 1G --device 0000:5e:00.0,model=nvme,queues=6 \
+        --append possible_cpus=6
+    for want in "5 cpus +5 +5" "6 cpus +4 +4"; do
+        grep -Eq "^  pci [0-9a-f:.]+ vector $want +ok\$" "$T/out" || fail "no row 'vector $want'"
+    done
+    ;;
 irq-nvme-more-queues)
     # More queues than CPUs: 16 asked of 6 vCPUs on 2 vnodes; the driver
     # takes one per possible CPU (6, or 9 under TCG's possible_cpus=9), and

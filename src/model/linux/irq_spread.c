@@ -23,8 +23,16 @@ struct node_groups {
     unsigned ncpus, ngroups;
 };
 
-/* lib/sort.c's sort() of node_groups by ncpus ascending (ncpus_cmp_func):
- * the bottom-up heapsort, on element indices (parent of k is (k - 1) / 2). */
+/* ncpus_cmp_func: the unsigned difference returned as an int, so a node
+ * without CPUs in the pass (ncpus UINT_MAX) compares below every other
+ * (UINT_MAX - n is negative as an int) and two of them equal. */
+static int ncpus_cmp(const struct node_groups *l, const struct node_groups *r)
+{
+    return (int)(l->ncpus - r->ncpus);
+}
+
+/* lib/sort.c's sort() of node_groups with ncpus_cmp_func: the bottom-up
+ * heapsort, on element indices (parent of k is (k - 1) / 2). */
 static void kernel_sort(struct node_groups *a, size_t num)
 {
     size_t n = num, h = num / 2;
@@ -47,11 +55,11 @@ static void kernel_sort(struct node_groups *a, size_t num)
         /* The sift-down path to a leaf, one compare per level (>= 0 takes
          * the left child on a tie, as do_cmp(c, d) >= 0 does). */
         for (b = h; c = 2 * b + 1, (d = c + 1) < n;)
-            b = a[c].ncpus >= a[d].ncpus ? c : d;
+            b = ncpus_cmp(&a[c], &a[d]) >= 0 ? c : d;
         if (d == n) /* the last leaf, without a sibling */
             b = c;
         /* Back up to where element h belongs, then rotate it there. */
-        while (b != h && a[h].ncpus >= a[b].ncpus)
+        while (b != h && ncpus_cmp(&a[h], &a[b]) >= 0)
             b = (b - 1) / 2;
         c = b;
         while (b != h) {
