@@ -20,8 +20,12 @@
 struct plan_vec {
     struct vt_irq_planned pub;
     char bdf[BDF_TEXT_MAX];
+    /* Its affinity when planned. A device's vectors mostly share one mask:
+     * the first holding it owns it, the next ones of the same device borrow
+     * it (release_current hands it on). */
     struct vt_bitmap *current;
-    bool borrowed;              /* current is an earlier vector's (the same mask) */
+    bool borrowed;
+    bool first;                 /* the first vector of its device */
     const struct plan_vec *was; /* while planning: the previous plan's */
     size_t el;                  /* a planned vector's eligible set (p->el) */
 };
@@ -57,6 +61,7 @@ struct vt_irq_plan {
     char host[VT_HOST_FINGERPRINT_LEN + 1], state[VT_IRQ_FINGERPRINT_LEN + 1];
     /* A plan vt_irq_plan_make made (not one read from a file) keeps what
      * vt_irq_plan_event needs: the eligible sets and the cpuset. */
+    bool made;
     struct eligible *el;
     size_t nel, el_cap;
     struct vt_bitmap *cpuset; /* NULL: every CPU */
@@ -186,13 +191,13 @@ static struct vt_bitmap *node_cpus(const struct vt_host *h, int pnode, const str
     return b;
 }
 
-/* e's CPUs for pnode (its pnode and bdf set): the node's housekeeping CPUs
- * in the plan's, or the nearest node's that has some (fallback), ordered by
- * SMT rank, then CPU id. */
-static int eligible_for(const struct vt_host *h, const struct vt_irq_plan *p, struct eligible *e,
+/* e's CPUs for its pnode: the node's housekeeping CPUs within ok (the
+ * plan's), or the nearest node's that has some (fallback), ordered by SMT
+ * rank, then CPU id. */
+static int eligible_for(const struct vt_host *h, const struct vt_bitmap *ok, struct eligible *e,
                         struct vt_err *err)
 {
-    struct vt_bitmap *b = node_cpus(h, e->pnode, p->cpus);
+    struct vt_bitmap *b = node_cpus(h, e->pnode, ok);
     unsigned *rank = NULL, top = 0;
     size_t k = 0;
 
@@ -210,8 +215,7 @@ static int eligible_for(const struct vt_host *h, const struct vt_irq_plan *p, st
             const struct vt_host_node *n = vt_host_node(h, i);
             uint32_t d = vt_host_distance(h, (unsigned)e->pnode, n->pnode);
 
-            if (vt_bitmap_intersects(n->housekeeping_cpus, p->cpus) &&
-                (d ? d : UINT32_MAX - 1) < bd) {
+            if (vt_bitmap_intersects(n->housekeeping_cpus, ok) && (d ? d : UINT32_MAX - 1) < bd) {
                 bd = d ? d : UINT32_MAX - 1;
                 best = (int)n->pnode;
             }
@@ -221,7 +225,7 @@ static int eligible_for(const struct vt_host *h, const struct vt_irq_plan *p, st
             return vt_err_set(err, -EINVAL, "no housekeeping CPU to place interrupts on");
         e->fallback = true;
         e->target = best;
-        if (!(b = node_cpus(h, best, p->cpus)))
+        if (!(b = node_cpus(h, best, ok)))
             return vt_err_set(err, -ENOMEM, "out of memory");
     }
     if (vt_bitmap_iszero(b)) {
@@ -383,33 +387,123 @@ static void vec_from(struct plan_vec *v, const struct vt_irq_info *q,
     v->pub.cpu = -1;
 }
 
-/* v's eligible set: its node's, made the first time (v->el, users). */
-static int eligible_of(const struct vt_host *h, struct vt_irq_plan *p, struct plan_vec *v,
-                       struct vt_err *err)
+/* The eligible set of pnode, or p->nel. */
+static size_t find_set(const struct vt_irq_plan *p, int pnode)
 {
     size_t k;
+
+    for (k = 0; k < p->nel && p->el[k].pnode != pnode; k++)
+        ;
+    return k;
+}
+
+/* pnode's eligible set, made the first time; on failure the plan has no
+ * set more. Its index, or a negative errno. */
+static long need_set(const struct vt_host *h, struct vt_irq_plan *p, int pnode, struct vt_err *err)
+{
+    size_t k = find_set(p, pnode);
     int rc;
 
-    for (k = 0; k < p->nel && p->el[k].pnode != v->pub.node; k++)
-        ;
-    if (k == p->nel) {
-        if (p->nel == p->el_cap) {
-            struct eligible *m = realloc(p->el, 2 * p->el_cap * sizeof(*m));
+    if (k < p->nel)
+        return (long)k;
+    if (p->nel == p->el_cap) {
+        size_t cap = p->el_cap ? 2 * p->el_cap : 8;
+        struct eligible *m = realloc(p->el, cap * sizeof(*m));
 
-            if (!m)
-                return vt_err_set(err, -ENOMEM, "out of memory");
-            memset(m + p->el_cap, 0, p->el_cap * sizeof(*m));
-            p->el = m;
-            p->el_cap *= 2;
-        }
-        p->el[k].pnode = v->pub.node;
-        p->nel++; /* freed with the plan whatever eligible_for left */
-        if ((rc = eligible_for(h, p, &p->el[k], err)) < 0)
-            return rc;
+        if (!m)
+            return vt_err_set(err, -ENOMEM, "out of memory");
+        memset(m + p->el_cap, 0, (cap - p->el_cap) * sizeof(*m));
+        p->el = m;
+        p->el_cap = cap;
     }
-    v->el = k;
+    memset(&p->el[k], 0, sizeof(p->el[k]));
+    p->el[k].pnode = pnode;
+    if ((rc = eligible_for(h, p->cpus, &p->el[k], err)) < 0) {
+        eligible_free(&p->el[k]);
+        return rc;
+    }
+    p->nel++;
+    return (long)k;
+}
+
+/* v's eligible set (v->el, its users). */
+static int use_set(const struct vt_host *h, struct vt_irq_plan *p, struct plan_vec *v,
+                   struct vt_err *err)
+{
+    long k = need_set(h, p, v->pub.node, err);
+
+    if (k < 0)
+        return (int)k;
+    v->el = (size_t)k;
     p->el[k].users++;
     return 0;
+}
+
+/* Let go of v's current mask: a borrower just drops it; an owner hands it
+ * to the next vector of its device that borrows it, or frees it. */
+static void release_current(struct vt_irq_plan *p, size_t i)
+{
+    struct plan_vec *v = &p->v[i];
+
+    if (!v->borrowed) {
+        for (size_t j = i + 1; v->current && j < p->n && !p->v[j].first; j++)
+            if (p->v[j].borrowed && p->v[j].current == v->current) {
+                p->v[j].borrowed = false;
+                v->current = NULL;
+                break;
+            }
+        vt_bitmap_free(v->current);
+    }
+    v->current = NULL;
+    v->borrowed = false;
+}
+
+/* Vector i's current mask, its own copy of mask (NULL: not known). */
+static int set_current(struct vt_irq_plan *p, size_t i, const struct vt_bitmap *mask)
+{
+    struct vt_bitmap *c = mask ? vt_bitmap_dup(mask) : NULL;
+
+    if (mask && !c)
+        return -ENOMEM;
+    release_current(p, i);
+    p->v[i].current = c;
+    return 0;
+}
+
+/* Placing a vector: a fresh plan's, one that moved or one placed anew, or
+ * (vt_irq_plan_make against a previous plan) moved when it had a previous
+ * place, else placed. */
+enum placing { PLACE_FRESH, PLACE_MOVED, PLACE_NEW, PLACE_BY_WAS };
+
+/* Each vector in [a, b) without a CPU onto its set's least loaded one, in
+ * key order: a heap per set while loads only grow, freed after. */
+static int place_pending(struct vt_irq_plan *p, size_t a, size_t b, enum placing how)
+{
+    int rc = 0;
+
+    for (size_t i = a; i < b && rc == 0; i++) {
+        struct plan_vec *v = &p->v[i];
+        unsigned cpu;
+
+        if (v->pub.managed || v->pub.cpu >= 0)
+            continue;
+        if ((rc = least_loaded_heap(p, &p->el[v->el], &cpu)) < 0)
+            break;
+        v->pub.cpu = (int)cpu;
+        load_add(p, v->pub.cpu, 1);
+        if (how == PLACE_MOVED || (how == PLACE_BY_WAS && v->was)) {
+            v->pub.moved = true;
+            p->moves++;
+        } else if (how != PLACE_FRESH) {
+            v->pub.placed = true;
+            p->placed++;
+        }
+    }
+    for (size_t k = 0; k < p->nel; k++) {
+        free(p->el[k].heap);
+        p->el[k].heap = NULL;
+    }
+    return rc;
 }
 
 /* The public view's pointers into the vectors from index i on (after the
@@ -457,20 +551,16 @@ int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
         }
     }
     /* The vectors in key order; managed ones count where they fire. */
-    p->el_cap = 8;
-    if (!(p->el = calloc(p->el_cap, sizeof(*p->el)))) {
-        rc = vt_err_set(err, -ENOMEM, "out of memory");
-        goto out;
-    }
+    p->made = true;
     for (size_t i = 0; i < nvec; i++) {
         const struct vt_irq_info *q = vt_irq_state_vector(s, i);
         struct plan_vec *v = &p->v[p->n++];
 
-        if (i == 0 || strcmp(q->bdf, vt_irq_state_vector(s, i - 1)->bdf))
+        if ((v->first = i == 0 || strcmp(q->bdf, vt_irq_state_vector(s, i - 1)->bdf)))
             d = vt_host_device_by_bdf(h, q->bdf);
         vec_from(v, q, d);
-        /* A device's vectors mostly share one mask: kept once. */
-        if (q->affinity && p->n > 1 && p->v[p->n - 2].current &&
+        /* The device's previous vector's mask, when it is the same. */
+        if (q->affinity && !v->first && p->v[p->n - 2].current &&
             vt_bitmap_equal(p->v[p->n - 2].current, q->affinity)) {
             v->current = p->v[p->n - 2].current;
             v->borrowed = true;
@@ -484,7 +574,7 @@ int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
             continue;
         }
         /* Its node's eligible CPUs, computed once per node. */
-        if ((rc = eligible_of(h, p, v, err)) < 0)
+        if ((rc = use_set(h, p, v, err)) < 0)
             goto out;
     }
     /* Kept: a vector of the previous plan whose CPU is still eligible. Both
@@ -506,29 +596,9 @@ int vt_irq_plan_make(const struct vt_host *h, const struct vt_irq_state *s,
         p->load[v->pub.cpu]++;
     }
     /* The rest: least loaded, in (BDF, index) order. */
-    for (size_t i = 0; i < p->n; i++) {
-        struct plan_vec *v = &p->v[i];
-        unsigned cpu;
-
-        if (v->pub.managed || v->pub.cpu >= 0)
-            continue;
-        if (least_loaded_heap(p, &p->el[v->el], &cpu) < 0) {
-            rc = vt_err_set(err, -ENOMEM, "out of memory");
-            goto out;
-        }
-        v->pub.cpu = (int)cpu;
-        p->load[v->pub.cpu]++;
-        if (v->was) {
-            v->pub.moved = true;
-            p->moves++;
-        } else if (prev) {
-            v->pub.placed = true;
-            p->placed++;
-        }
-    }
-    for (size_t i = 0; i < p->nel; i++) {
-        free(p->el[i].heap);
-        p->el[i].heap = NULL;
+    if (place_pending(p, 0, p->n, prev ? PLACE_BY_WAS : PLACE_FRESH) < 0) {
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+        goto out;
     }
     if (prev && o->rebalance)
         rebalance(p);
@@ -547,38 +617,6 @@ out:
 
 /* ---- events, in place ------------------------------------------------- */
 
-/* Each vector in [a, b) without a CPU onto its set's least loaded one, in
- * key order (moved or placed): the placement of vt_irq_plan_make, with a
- * heap per set while loads only grow, freed after. */
-static int place_pending(struct vt_irq_plan *p, size_t a, size_t b, bool moved)
-{
-    int rc = 0;
-
-    for (size_t i = a; i < b && rc == 0; i++) {
-        struct plan_vec *v = &p->v[i];
-        unsigned cpu;
-
-        if (v->pub.managed || v->pub.cpu >= 0)
-            continue;
-        if ((rc = least_loaded_heap(p, &p->el[v->el], &cpu)) < 0)
-            break;
-        v->pub.cpu = (int)cpu;
-        load_add(p, v->pub.cpu, 1);
-        if (moved) {
-            v->pub.moved = true;
-            p->moves++;
-        } else {
-            v->pub.placed = true;
-            p->placed++;
-        }
-    }
-    for (size_t k = 0; k < p->nel; k++) {
-        free(p->el[k].heap);
-        p->el[k].heap = NULL;
-    }
-    return rc;
-}
-
 /* An event's counts and flags are its own. */
 static void reset_counts(struct vt_irq_plan *p)
 {
@@ -587,15 +625,16 @@ static void reset_counts(struct vt_irq_plan *p)
     p->moves = p->placed = p->dropped = 0;
 }
 
-/* The first vector whose BDF is bdf or after it. */
-static size_t plan_lower_bound(const struct vt_irq_plan *p, const char *bdf)
+/* The first of n keyed items whose BDF (bdf_at) is bdf or after it. */
+static size_t lower_bound(const void *set, size_t n, const char *(*bdf_at)(const void *, size_t),
+                          const char *bdf)
 {
-    size_t lo = 0, hi = p->n;
+    size_t lo = 0, hi = n;
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
 
-        if (strcmp(p->v[mid].bdf, bdf) < 0)
+        if (strcmp(bdf_at(set, mid), bdf) < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -603,57 +642,33 @@ static size_t plan_lower_bound(const struct vt_irq_plan *p, const char *bdf)
     return lo;
 }
 
-/* The same in the state's keyed vectors. */
-static size_t state_lower_bound(const struct vt_irq_state *s, const char *bdf)
+static const char *plan_bdf(const void *p, size_t i)
 {
-    size_t lo = 0, hi = vt_irq_state_vector_count(s);
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (strcmp(vt_irq_state_vector(s, mid)->bdf, bdf) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return ((const struct vt_irq_plan *)p)->v[i].bdf;
 }
 
-/* v's current affinity from q (v owns it from now on). */
-static int set_current(struct plan_vec *v, const struct vt_irq_info *q)
+static const char *state_bdf(const void *s, size_t i)
 {
-    struct vt_bitmap *c = q->affinity ? vt_bitmap_dup(q->affinity) : NULL;
-
-    if (q->affinity && !c)
-        return -ENOMEM;
-    if (!v->borrowed)
-        vt_bitmap_free(v->current);
-    v->current = c;
-    v->borrowed = false;
-    return 0;
+    return vt_irq_state_vector(s, i)->bdf;
 }
 
 static int event_removed(struct vt_irq_plan *p, const char *bdf, struct vt_err *err)
 {
-    size_t a = plan_lower_bound(p, bdf), b = a;
+    size_t a = lower_bound(p, p->n, plan_bdf, bdf), b = a;
 
     while (b < p->n && !strcmp(p->v[b].bdf, bdf))
         b++;
     if (a == b)
         return vt_err_set(err, -EINVAL, "device %s has no vectors in the plan", bdf);
     reset_counts(p);
+    /* Its masks are its own (a device borrows from itself only). */
     for (size_t i = a; i < b; i++) {
         struct plan_vec *v = &p->v[i];
 
         load_add(p, v->pub.cpu, -1);
         if (!v->pub.managed)
             p->el[v->el].users--;
-        if (v->borrowed)
-            continue;
-        /* The next device's first vector may share this mask: it owns it now. */
-        if (b < p->n && p->v[b].borrowed && p->v[b].current == v->current)
-            p->v[b].borrowed = false;
-        else
+        if (!v->borrowed)
             vt_bitmap_free(v->current);
     }
     memmove(&p->v[a], &p->v[b], (p->n - b) * sizeof(*p->v));
@@ -666,10 +681,11 @@ static int event_removed(struct vt_irq_plan *p, const char *bdf, struct vt_err *
 static int event_added(struct vt_irq_plan *p, const struct vt_host *h, const struct vt_irq_state *s,
                        const char *bdf, struct vt_err *err)
 {
-    size_t a = plan_lower_bound(p, bdf), sa = state_lower_bound(s, bdf), k = 0;
+    size_t a = lower_bound(p, p->n, plan_bdf, bdf);
+    size_t sa = lower_bound(s, vt_irq_state_vector_count(s), state_bdf, bdf), k = 0;
     const struct vt_host_device *d = vt_host_device_by_bdf(h, bdf);
     struct plan_vec *m;
-    int rc;
+    long set;
 
     if (a < p->n && !strcmp(p->v[a].bdf, bdf))
         return vt_err_set(err, -EINVAL, "device %s already has vectors in the plan", bdf);
@@ -678,45 +694,50 @@ static int event_added(struct vt_irq_plan *p, const struct vt_host *h, const str
         k++;
     if (!k)
         return vt_err_set(err, -EINVAL, "the interrupt state has no vectors of device %s", bdf);
-    reset_counts(p);
+    /* The sets its vectors need, before anything changes (a set nobody
+     * uses changes nothing). */
+    for (size_t i = 0; i < k; i++) {
+        const struct vt_irq_info *q = vt_irq_state_vector(s, sa + i);
+
+        if (q->managed != VT_IRQ_MANAGED_YES &&
+            (set = need_set(h, p, d ? d->pnode : q->node, err)) < 0)
+            return (int)set;
+    }
     if (!(m = realloc(p->v, (p->n + k) * sizeof(*m))))
         return vt_err_set(err, -ENOMEM, "out of memory");
     p->v = m;
-    /* A borrowed mask's owner stays right before it. */
-    if (a < p->n && p->v[a].borrowed) {
-        struct vt_bitmap *own = vt_bitmap_dup(p->v[a].current);
-
-        if (!own)
-            return vt_err_set(err, -ENOMEM, "out of memory");
-        p->v[a].current = own;
-        p->v[a].borrowed = false;
-    }
+    reset_counts(p);
     memmove(&p->v[a + k], &p->v[a], (p->n - a) * sizeof(*p->v));
     memset(&p->v[a], 0, k * sizeof(*p->v));
     p->n += k;
+    repoint(p, 0);
     for (size_t i = 0; i < k; i++) {
         const struct vt_irq_info *q = vt_irq_state_vector(s, sa + i);
         struct plan_vec *v = &p->v[a + i];
 
         vec_from(v, q, d);
-        if (set_current(v, q) < 0)
+        v->first = i == 0;
+        if (set_current(p, a + i, q->affinity) < 0)
             return vt_err_set(err, -ENOMEM, "out of memory");
         if (v->pub.managed) {
             v->pub.cpu = fires_on(q);
             load_add(p, v->pub.cpu, 1);
-        } else if ((rc = eligible_of(h, p, v, err)) < 0) {
-            return rc;
+        } else {
+            v->el = find_set(p, v->pub.node);
+            p->el[v->el].users++;
         }
     }
-    repoint(p, 0);
-    return place_pending(p, a, a + k, false) < 0 ? vt_err_set(err, -ENOMEM, "out of memory") : 0;
+    repoint(p, a);
+    return place_pending(p, a, a + k, PLACE_NEW) < 0 ? vt_err_set(err, -ENOMEM, "out of memory")
+                                                     : 0;
 }
 
 static int event_cpu(struct vt_irq_plan *p, const struct vt_host *h, const struct vt_irq_state *s,
                      unsigned cpu, struct vt_err *err)
 {
-    int pn, rc;
-    bool *redo;
+    struct vt_bitmap *cpus = NULL;
+    struct eligible *redo = NULL;
+    int pn, rc = 0;
 
     if (cpu >= p->nload)
         return vt_err_set(err, -EINVAL, "CPU %u is not one of the plan's host", cpu);
@@ -727,33 +748,51 @@ static int event_cpu(struct vt_irq_plan *p, const struct vt_host *h, const struc
                           vt_irq_state_vector_count(s), p->n);
     for (size_t i = 0; i < p->n; i++) {
         const struct vt_irq_info *q = vt_irq_state_vector(s, i);
+        const struct plan_vec *v = &p->v[i];
 
-        if (q->index != (int)p->v[i].pub.index ||
-            (p->v[i].pub.managed && strcmp(q->bdf, p->v[i].bdf)))
+        if (q->index != (int)v->pub.index || (q->managed == VT_IRQ_MANAGED_YES) != v->pub.managed ||
+            (v->first && strcmp(q->bdf, v->bdf)))
             return vt_err_set(err, -EINVAL,
                               "the interrupt state's vector %zu is not the plan's (%s vector "
                               "%u): give the device's event first",
-                              i, p->v[i].bdf, p->v[i].pub.index);
+                              i, v->bdf, v->pub.index);
     }
-    reset_counts(p);
+    /* The CPUs and the sets the CPU can change, made aside first: its
+     * node's, the unknown node's, every borrowed one (a node may lose or
+     * regain its last CPU) and every set that held it (an offline CPU may
+     * have no node any more). */
     pn = vt_host_cpu_pnode(h, cpu);
-    if (vt_bitmap_copy(p->cpus, vt_host_cpus(h)->housekeeping) < 0)
+    if (!(cpus = vt_bitmap_dup(vt_host_cpus(h)->housekeeping)) ||
+        !(redo = calloc(p->nel + 1, sizeof(*redo)))) {
+        vt_bitmap_free(cpus);
         return vt_err_set(err, -ENOMEM, "out of memory");
-    if (p->cpuset)
-        vt_bitmap_and(p->cpus, p->cpuset);
-    /* The sets the CPU can change: its node's, the unknown node's, and
-     * every borrowed one (a node may lose or regain its last CPU). */
-    if (!(redo = calloc(p->nel + 1, sizeof(*redo))))
-        return vt_err_set(err, -ENOMEM, "out of memory");
-    for (size_t k = 0; k < p->nel; k++) {
-        struct eligible *e = &p->el[k];
-
-        redo[k] = e->pnode < 0 || e->pnode == pn || e->fallback;
-        if (redo[k] && (rc = eligible_for(h, p, e, err)) < 0) {
-            free(redo);
-            return rc;
-        }
     }
+    if (p->cpuset)
+        vt_bitmap_and(cpus, p->cpuset);
+    for (size_t k = 0; k < p->nel && rc == 0; k++) {
+        const struct eligible *e = &p->el[k];
+
+        redo[k].pnode = e->pnode;
+        if (e->pnode < 0 || e->pnode == pn || e->fallback || vt_bitmap_isset(e->cpus, cpu))
+            rc = eligible_for(h, cpus, &redo[k], err);
+    }
+    if (rc < 0) {
+        for (size_t k = 0; k < p->nel; k++)
+            eligible_free(&redo[k]);
+        free(redo);
+        vt_bitmap_free(cpus);
+        return rc;
+    }
+    /* From here the plan changes. */
+    reset_counts(p);
+    vt_bitmap_free(p->cpus);
+    p->cpus = cpus;
+    for (size_t k = 0; k < p->nel; k++)
+        if (redo[k].cpus) {
+            redo[k].users = p->el[k].users;
+            eligible_free(&p->el[k]);
+            p->el[k] = redo[k];
+        }
     /* Managed vectors fire where the kernel now has them; planned ones
      * whose CPU left their set are placed again, in key order. */
     for (size_t i = 0; i < p->n; i++) {
@@ -767,21 +806,19 @@ static int event_cpu(struct vt_irq_plan *p, const struct vt_host *h, const struc
                 load_add(p, v->pub.cpu, -1);
                 load_add(p, c, 1);
                 v->pub.cpu = c;
-                if (set_current(v, q) < 0) {
-                    free(redo);
-                    return vt_err_set(err, -ENOMEM, "out of memory");
-                }
+                if (set_current(p, i, q->affinity) < 0)
+                    rc = -ENOMEM;
             }
-        } else if (redo[v->el] && !vt_bitmap_isset(p->el[v->el].cpus, (unsigned)v->pub.cpu)) {
+        } else if (redo[v->el].cpus && !vt_bitmap_isset(p->el[v->el].cpus, (unsigned)v->pub.cpu)) {
             load_add(p, v->pub.cpu, -1);
             v->pub.cpu = -1;
         }
     }
     free(redo);
-    if (place_pending(p, 0, p->n, true) < 0)
+    if (rc < 0 || place_pending(p, 0, p->n, PLACE_MOVED) < 0)
         return vt_err_set(err, -ENOMEM, "out of memory");
     for (size_t i = 0; i < p->n; i++)
-        if (p->v[i].pub.moved && set_current(&p->v[i], vt_irq_state_vector(s, i)) < 0)
+        if (p->v[i].pub.moved && set_current(p, i, vt_irq_state_vector(s, i)->affinity) < 0)
             return vt_err_set(err, -ENOMEM, "out of memory");
     repoint(p, 0);
     return 0;
@@ -791,17 +828,21 @@ int vt_irq_plan_event(struct vt_irq_plan *p, const struct vt_host *h, const stru
                       const struct vt_irq_event *e, const char *host_fingerprint,
                       struct vt_err *err)
 {
-    char bdf[BDF_TEXT_MAX];
+    char bdf[BDF_TEXT_MAX], fp[VT_HOST_FINGERPRINT_LEN + 1];
     int rc;
 
     vt_err_clear(err);
-    if (!p->el)
+    if (!p->made)
         return vt_err_set(err, -EINVAL,
                           "the plan was read from a file: make it again with it as the previous "
                           "plan before giving events");
     if (e->kind != VT_IRQ_EVENT_CPU_CHANGED && (!e->bdf || vt_bdf_normalize(e->bdf, bdf) < 0))
         return vt_err_set(err, -EINVAL, "the event's device %s: not a PCI address",
                           e->bdf ? e->bdf : "(none)");
+    if (host_fingerprint)
+        snprintf(fp, sizeof(fp), "%s", host_fingerprint);
+    else if ((rc = vt_host_fingerprint(h, fp, err)) < 0)
+        return rc;
     switch (e->kind) {
     case VT_IRQ_EVENT_DEVICE_REMOVED:
         rc = event_removed(p, bdf, err);
@@ -817,10 +858,7 @@ int vt_irq_plan_event(struct vt_irq_plan *p, const struct vt_host *h, const stru
     }
     if (rc < 0)
         return rc;
-    if (host_fingerprint)
-        snprintf(p->host, sizeof(p->host), "%s", host_fingerprint);
-    else if ((rc = vt_host_fingerprint(h, p->host, err)) < 0)
-        return rc;
+    memcpy(p->host, fp, sizeof(p->host));
     if ((rc = vt_irq_state_fingerprint(s, p->state, err)) < 0)
         return rc;
     return rebuild_warnings(p) < 0 ? vt_err_set(err, -ENOMEM, "out of memory") : 0;

@@ -31,7 +31,7 @@ expect_out_line \
     "       3  yes      0-1                   0" \
     "       4  yes      2-3                   0"
 expect_out_has "device 0000:01:00.0 is on node 1: 2 of 4 managed vectors reach a CPU of it"
-expect_err_has "managed vectors reach isolated or nohz_full CPUs 2-3" "isolcpus=managed_irq,2-3"
+expect_err_has "managed vectors reach isolated or nohz_full CPUs 2-3" "isolcpus=managed_irq,domain,2-3 irqaffinity=0-1,4-7"
 t_end
 
 t_begin "irq predict --quiet drops the warning; --json says the same"

@@ -42,8 +42,9 @@ static void predict_usage(FILE *out)
                  "  -h, --help            show this help\n"
                  "\n"
                  "Managed vectors that reach isolated or nohz_full host CPUs are named, with the\n"
-                 "boot option that keeps them off (isolcpus=managed_irq,LIST, best effort);\n"
-                 "'vtopo emit --isolcpus LIST' adds it to a guest's kernel parameters.\n"
+                 "boot options that keep them off (isolcpus=managed_irq,domain,LIST\n"
+                 "irqaffinity=REST, best effort); 'vtopo emit --isolcpus LIST' prints them for a\n"
+                 "guest's kernel.\n"
                  "\n"
                  "Exit status: 0 ok, 2 bad usage or input, 3 system error.\n");
 }
@@ -130,6 +131,32 @@ static char *nodes_of(const struct vt_irq_prediction *p, const struct vt_bitmap 
     s = n ? list_of(n) : NULL;
     vt_bitmap_free(n);
     return s;
+}
+
+/* Managed vectors reach the host's isolated or nohz_full CPUs (h_list):
+ * the boot options that keep them off, as emit --isolcpus gives them for a
+ * guest (never CPU 0, the boot CPU). */
+static void warn_isolated(const struct vt_irq_prediction *p, const struct vt_bitmap *avoid,
+                          const char *h_list)
+{
+    struct vt_bitmap *list = vt_bitmap_dup(avoid);
+    char *params = NULL;
+    struct vt_err err;
+
+    if (list) {
+        vt_bitmap_clear(list, 0);
+        if (vt_bitmap_iszero(list) ||
+            vt_irq_isolation_params(vt_irq_prediction_possible(p), list, &params, &err) < 0)
+            params = NULL;
+    }
+    cli_line(stderr,
+             "vtopo irq: warning: managed vectors reach isolated or nohz_full CPUs %s; %s%s%s "
+             "(best effort: a vector whose CPUs are all isolated stays there)",
+             h_list, params ? "booting with " : "", params ? params : "",
+             params ? " keeps them off where their mask has another online CPU"
+                    : "no boot option keeps them off CPU 0, the boot CPU");
+    vt_bitmap_free(list);
+    free(params);
 }
 
 /* boot: the isolation's kernel parameters when q->isolated is set. */
@@ -233,12 +260,7 @@ static int print_prediction(const struct vt_irq_prediction *p, const struct vt_i
                          "submitted on those CPUs uses them)",
                          h_list);
             else
-                cli_line(stderr,
-                         "vtopo irq: warning: managed vectors reach isolated or nohz_full CPUs "
-                         "%s; the boot option isolcpus=managed_irq,%s keeps them off where "
-                         "their mask has another online CPU (best effort: a vector whose CPUs "
-                         "are all isolated stays)",
-                         h_list, a_list);
+                warn_isolated(p, avoid, h_list);
             free(h_list);
             free(a_list);
         }
@@ -388,9 +410,10 @@ static int irq_predict(int argc, char **argv)
               : (rc = cli_load_host("irq", &ho, &h)) != VT_EXIT_OK)
         goto out;
     if (dev) {
-        char bdf[32];
+        char bdf[VT_BDF_TEXT_MAX];
 
-        snprintf(bdf, sizeof(bdf), "%s", dev);
+        if ((rc = irq_parse_bdf("irq", "--device", dev, bdf)) != VT_EXIT_OK)
+            goto out;
         dev_node = device_node(h, l, bdf, &known);
         if (!known) {
             rc = cli_usage_error("irq", "--device %s: %s", dev,
