@@ -317,13 +317,39 @@ run "$VTOPO" irq plan --fsroot "$D" -q --previous "$T/p0.json" --out "$T/p1.json
 expect_rc 0
 expect_out_line "against the previous plan: 0 moved, 0 placed, 3 dropped"
 echo 2 >"$D/$S/cpu/isolated"
-run "$VTOPO" irq plan --fsroot "$D" --previous "$T/p1.json"
+run "$VTOPO" irq plan --fsroot "$D" --previous "$T/p1.json" --out "$T/p2.json"
 expect_rc 0
 expect_out_line "against the previous plan: 1 moved, 0 placed, 0 dropped" \
     "  0000:00:01.0       0     24     1  no       0-3                3  moved" \
     "  0000:00:01.0       1     25     1  no       0-3                3  kept"
 expect_err_has "was planned when the host differed"
+# CPU 2 back: nothing moves (CPU 3 keeps both), unless --rebalance, which
+# makes the one move that brings node 1's CPUs within one vector.
+: >"$D/$S/cpu/isolated"
+run "$VTOPO" irq plan --fsroot "$D" -q --previous "$T/p2.json"
+expect_rc 0
+expect_out_line "against the previous plan: 0 moved, 0 placed, 0 dropped"
+run "$VTOPO" irq plan --fsroot "$D" -q --previous "$T/p2.json" --rebalance
+expect_rc 0
+expect_out_line "against the previous plan: 1 moved, 0 placed, 0 dropped" \
+    "node 1: 1 to 1 vectors per housekeeping CPU"
 rm -r "$D" && cp -r "$T/before" "$D"
+t_end
+
+t_begin "irq apply --yes on the live system: refused for a user who is not root"
+run "$VTOPO" irq plan -q --out "$T/live.json"
+expect_rc 0
+chmod 755 "$T" && chmod 644 "$T/live.json"
+if [ "$(id -u)" = 0 ]; then
+    command -v setpriv >/dev/null || t_fail "setpriv (util-linux) is needed to drop root"
+    run setpriv --reuid=65534 --regid=65534 --clear-groups "$VTOPO" irq apply "$T/live.json" \
+        -q --yes --restore-file /tmp/vtopo-irq-never-written.json
+else
+    run "$VTOPO" irq apply "$T/live.json" -q --yes --restore-file /tmp/vtopo-irq-never-written.json
+fi
+expect_rc 3
+expect_err_one_line "vtopo irq: writing /proc/irq/N/smp_affinity_list needs root"
+[ ! -e /tmp/vtopo-irq-never-written.json ] || t_fail "a restore file was written"
 t_end
 
 t_begin "irq: malformed dumps and plans are one sentence, exit 2"
