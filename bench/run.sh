@@ -17,12 +17,14 @@
 # Interrupts (bench_irq): vt_irq_plan_make of 4,096 vectors over 1,024 CPUs
 # against a round-robin of the same vectors, an incremental re-plan, and the
 # pile-up of vtopo's plan, the kernel's default placement and a round-robin.
+# Pictures (bench_draw): the 8,192-vCPU, 64-vnode plan drawn as SVG and as
+# text against vt_plan of it, and the SVG's size.
 # Exec (bench_exec): the exec runtime's worker, migrate and fast paths against
 # a futex ping-pong, a thread per call and a direct call, interleaved in one
 # run on the first two CPUs this process may use; it takes --rounds,
 # --samples, --batches and --batch (passed on only with VT_BENCH=exec).
 # Environment:
-#   VT_BENCH         host, plan, exec, devices, irq or all (default: all)
+#   VT_BENCH         host, plan, exec, devices, irq, draw or all (default: all)
 #   VT_HWLOC_DATA    tarball directory (default: ../shared/data/hwloc-linux)
 #   VT_BENCH_FSROOT  fsroot to use instead of the largest dataset
 #   LSTOPO           lstopo-no-graphics to compare with (default: from PATH)
@@ -46,9 +48,10 @@ plan) benches=bench_plan ;;
 exec) benches=bench_exec ;;
 devices) benches=bench_devices ;;
 irq) benches=bench_irq ;;
-all) benches="bench_host bench_plan bench_exec bench_devices bench_irq" ;;
+draw) benches=bench_draw ;;
+all) benches="bench_host bench_plan bench_exec bench_devices bench_irq bench_draw" ;;
 *)
-    echo "run.sh: VT_BENCH=$which: expected host, plan, exec, devices, irq or all" >&2
+    echo "run.sh: VT_BENCH=$which: expected host, plan, exec, devices, irq, draw or all" >&2
     exit 2
     ;;
 esac
@@ -147,5 +150,8 @@ if [ "$which" = devices ] || [ "$which" = all ]; then
 fi
 if [ "$which" = irq ] || [ "$which" = all ]; then
     "$build/bench/bench_irq" --reps 201 || status=1
+fi
+if [ "$which" = draw ] || [ "$which" = all ]; then
+    "$build/bench/bench_draw" --reps 51 || status=1
 fi
 exit "$status"

@@ -26,7 +26,7 @@ _vtopo()
     done
     COMPREPLY=()
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "host plan check emit verify exec irq help --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "host plan check emit verify exec irq draw help --help --version" -- "$cur"))
         return 0
     fi
     case $prev in
@@ -86,7 +86,7 @@ _vtopo()
         COMPREPLY=($(compgen -W "qemu libvirt xl cloud-hypervisor xen-dom0" -- "$cur"))
         ;;
     help)
-        COMPREPLY=($(compgen -W "host plan check emit verify exec irq" -- "$cur"))
+        COMPREPLY=($(compgen -W "host plan check emit verify exec irq draw" -- "$cur"))
         ;;
     check)
         COMPREPLY=($(compgen -f -- "$cur"))

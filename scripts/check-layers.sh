@@ -26,7 +26,7 @@ SO=${4:-}
 cd "$SRC"
 
 # The layers, bottom first. A path's layer is its longest matching prefix.
-LAYERS='src/util src/version src/format src/model/linux src/model/vmm src/host src/plan src/emit src/check src/exec tools'
+LAYERS='src/util src/version src/format src/model/linux src/model/vmm src/host src/plan src/emit src/check src/draw src/exec tools'
 
 layer_of()
 {

@@ -37,6 +37,11 @@ step "the QEMU arguments that build this guest with our tables"
 cat "$out/qemu.args"
 echo "wrote $out/qemu.args (the guest kernel needs acpi_apic_instance=2 for our MADT)"
 
+step "draw it: the vnodes beside the host nodes that back them, and the memory map"
+"$vtopo" draw plan --plan "$out/plan"
+"$vtopo" draw plan --plan "$out/plan" --svg --out "$out/plan.svg"
+echo "wrote $out/plan.svg (open it in a browser)"
+
 step "verify it in a real guest: boot Linux under QEMU and compare what it sees with the plan"
 "$vtopo" verify "${guest[@]}" --madt --out "$out/verify"
 

@@ -185,6 +185,9 @@ VT_API int vt_host_cpu_pnode(const struct vt_host *h, unsigned pcpu);
  * it (an offline CPU has no topology/ in sysfs; an older host file). */
 VT_API const struct vt_host_cpu_topo *vt_host_cpu_topo(const struct vt_host *h, unsigned pcpu);
 
+/* A PCI class code's name ("NVMe", "Ethernet", "VGA"; "PCI" for one it
+ * does not know), from its base class and subclass. */
+VT_API const char *vt_pci_class_name(uint32_t class_code);
 VT_API size_t vt_host_device_count(const struct vt_host *h);
 VT_API const struct vt_host_device *vt_host_device(const struct vt_host *h, size_t index);
 VT_API const struct vt_host_device *vt_host_device_by_bdf(const struct vt_host *h, const char *bdf);

@@ -6,6 +6,7 @@
 #include "vtopo/bitmap.h"
 #include "vtopo/check.h"
 #include "vtopo/cpuid.h"
+#include "vtopo/draw.h"
 #include "vtopo/emit.h"
 #include "vtopo/vmm.h"
 #include "vtopo/err.h"

@@ -21,6 +21,8 @@ const struct vt_cmd vt_cmds[] = {
      cmd_exec_usage},
     {"irq", "show, plan, apply and restore interrupt placement; predict managed vectors", cmd_irq,
      cmd_irq_usage},
+    {"draw", "draw a host, or a plan beside the host nodes that back it (text or SVG)", cmd_draw,
+     cmd_draw_usage},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,40 @@
+/* Pictures: the host, a guest plan beside the host nodes that back it, as
+ * SVG (self-contained, deterministic) or terminal text (80 columns, box
+ * drawing or plain ASCII). docs/draw.md. */
+#ifndef VTOPO_DRAW_H
+#define VTOPO_DRAW_H
+
+#include <stdbool.h>
+
+#include "vtopo/err.h"
+#include "vtopo/export.h"
+#include "vtopo/host.h"
+#include "vtopo/layout.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum vt_draw_format {
+    VT_DRAW_SVG,   /* an SVG document */
+    VT_DRAW_TEXT,  /* terminal text with box drawing (UTF-8) */
+    VT_DRAW_ASCII, /* terminal text, plain ASCII */
+};
+
+/* The host: each node with its packages, cores and SMT threads (each CPU
+ * online, offline, isolated, nohz_full or housekeeping), its devices, the
+ * devices of no node, the distances. *out is malloc'd text. */
+VT_API int vt_draw_host(const struct vt_host *h, enum vt_draw_format f, char **out,
+                        struct vt_err *err);
+/* A plan: its vnodes (guest PXM, Linux node, memory, vCPUs with their APIC
+ * IDs, devices) beside the host nodes that back them (h: the plan's host,
+ * or NULL), vnode-to-node links and vCPU pins, the guest-physical memory
+ * map, and the plan's warnings. */
+VT_API int vt_draw_plan(const struct vt_layout *l, const struct vt_host *h, enum vt_draw_format f,
+                        char **out, struct vt_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

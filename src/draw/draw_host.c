@@ -1,0 +1,258 @@
+/* The host's picture (draw.h): a box per node with its packages, cores and
+ * SMT threads (each CPU's state), its devices, the devices of no node, and
+ * the distance matrix. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "draw/draw.h"
+#include "draw/parts.h"
+
+/* One package's CPUs of a node inside parent at (x, y): cores of SMT
+ * cells, or runs of one state when collapsed. Its size in *w, *h. */
+static void package_box(struct scene *s, const struct vt_host *h, int parent, int x, int y,
+                        const struct vt_bitmap *cpus, int pkg, bool collapse, int *w, int *hh)
+{
+    char label[48], text[48], title[96];
+    struct vt_bitmap *done = vt_bitmap_new();
+    int box = scene_box(s, parent, x, y, 0, 0, "pkg", NULL), cx, cy;
+    struct flow f;
+
+    snprintf(label, sizeof(label), pkg >= 0 ? "package %d" : "CPUs", pkg);
+    scene_text(s, box, x + PART_PAD, y + 2, "dim", label);
+    flow_init(&f, x + PART_PAD, y + 2 + SCENE_LINE_H + 2, PART_ROW_W, PART_GAP);
+    for (int c = vt_bitmap_first(cpus); done && c >= 0; c = vt_bitmap_next(cpus, c)) {
+        const struct vt_host_cpu_topo *t = vt_host_cpu_topo(h, (unsigned)c);
+        const char *cls = part_cpu_class(h, (unsigned)c);
+
+        if (vt_bitmap_isset(done, (unsigned)c))
+            continue;
+        if (collapse) {
+            /* The run of consecutive CPUs of this state. */
+            int last = c;
+
+            while (vt_bitmap_isset(cpus, (unsigned)last + 1) &&
+                   !strcmp(part_cpu_class(h, (unsigned)last + 1), cls))
+                last++;
+            snprintf(text, sizeof(text), last > c ? "%d-%d (%d)" : "%d", c, last, last - c + 1);
+            snprintf(title, sizeof(title), "CPUs %d-%d: %s", c, last,
+                     part_cpu_state(h, (unsigned)c));
+            flow_place(&f, part_cell_w(text), PART_CELL, &cx, &cy);
+            part_cell(s, box, cx, cy, cls, text, title);
+            vt_bitmap_set_range(done, (unsigned)c, (unsigned)last);
+            continue;
+        }
+        /* A core: the CPU and its SMT siblings of this node, side by side. */
+        {
+            int n = 0, cw = 4, core, tx;
+
+            for (int k = vt_bitmap_first(cpus); k >= 0; k = vt_bitmap_next(cpus, k))
+                if (k == c || (t && t->siblings && vt_bitmap_isset(t->siblings, (unsigned)k))) {
+                    snprintf(text, sizeof(text), "%d", k);
+                    cw += part_cell_w(text) + 2;
+                    n++;
+                }
+            flow_place(&f, cw, PART_CELL + 4, &cx, &cy);
+            snprintf(title, sizeof(title), "core %d", t ? t->core : -1);
+            core = scene_box(s, box, cx, cy, cw, PART_CELL + 4, "core", title);
+            tx = cx + 2;
+            for (int k = vt_bitmap_first(cpus); k >= 0; k = vt_bitmap_next(cpus, k))
+                if (k == c || (t && t->siblings && vt_bitmap_isset(t->siblings, (unsigned)k))) {
+                    snprintf(text, sizeof(text), "%d", k);
+                    snprintf(title, sizeof(title), "CPU %d: %s%s", k,
+                             part_cpu_state(h, (unsigned)k), n > 1 ? " (SMT)" : "");
+                    tx += part_cell(s, core, tx, cy + 2, part_cpu_class(h, (unsigned)k), text,
+                                    title) +
+                          2;
+                    vt_bitmap_set(done, (unsigned)k);
+                }
+        }
+    }
+    vt_bitmap_free(done);
+    *w = (f.used > (int)strlen(label) * SCENE_CHAR_W ? f.used : (int)strlen(label) * SCENE_CHAR_W) +
+         2 * PART_PAD;
+    *hh = flow_bottom(&f) - y + PART_PAD;
+    scene_resize(s, box, *w, *hh);
+}
+
+/* The device's line: "0000:3b:00.0 nvme0 NVMe 33 vectors". */
+static void device_line(const struct vt_host_device *d, char *buf, size_t size)
+{
+    size_t n = (size_t)snprintf(buf, size, "%s", d->bdf);
+
+    for (size_t k = 0; k < d->nnames && n < size; k++)
+        n += (size_t)snprintf(buf + n, size - n, "%s%s", k ? "," : " ", d->names[k]);
+    if (n < size)
+        n += (size_t)snprintf(buf + n, size - n, " %s", vt_pci_class_name(d->class_code));
+    if (d->nmsi_irqs && n < size)
+        snprintf(buf + n, size - n, " %zu vector%s", d->nmsi_irqs, d->nmsi_irqs == 1 ? "" : "s");
+}
+
+/* Node i's box, built at (x, y). Its size in *w, *hh. */
+static void node_box(struct scene *s, const struct vt_host *h, size_t i, int x, int y, int *w,
+                     int *hh)
+{
+    const struct vt_host_node *n = vt_host_node(h, i);
+    struct vt_bitmap *all = vt_bitmap_dup(n->cpus), *pkg = vt_bitmap_new();
+    char title[128], line[160];
+    int box, cy, width, pw, ph, packages[256], npkg = 0;
+    bool collapse;
+
+    if (!all || !pkg) {
+        vt_bitmap_free(all);
+        vt_bitmap_free(pkg);
+        s->oom = true;
+        return;
+    }
+    vt_bitmap_or(all, n->offline_cpus);
+    collapse = vt_bitmap_weight(all) > PART_MAX_CELLS;
+    part_node_title(n, vt_bitmap_weight(all), title, sizeof(title));
+    box = scene_box(s, -1, x, y, 0, 0, "node", title);
+    scene_text(s, box, x + PART_PAD, y + PART_PAD, "title", title);
+    width = (int)strlen(title) * SCENE_CHAR_W;
+    cy = y + PART_PAD + SCENE_LINE_H + PART_GAP;
+    /* Its CPUs by package, in the order of their first CPU. */
+    for (int c = vt_bitmap_first(all); c >= 0; c = vt_bitmap_next(all, c)) {
+        const struct vt_host_cpu_topo *t = vt_host_cpu_topo(h, (unsigned)c);
+        int p = t ? t->package : -1, k;
+
+        for (k = 0; k < npkg && packages[k] != p; k++)
+            ;
+        if (k == npkg && npkg < 256)
+            packages[npkg++] = p;
+    }
+    for (int k = 0; k < npkg; k++) {
+        vt_bitmap_zero(pkg);
+        for (int c = vt_bitmap_first(all); c >= 0; c = vt_bitmap_next(all, c)) {
+            const struct vt_host_cpu_topo *t = vt_host_cpu_topo(h, (unsigned)c);
+
+            if ((t ? t->package : -1) == packages[k])
+                vt_bitmap_set(pkg, (unsigned)c);
+        }
+        package_box(s, h, box, x + PART_PAD, cy, pkg, packages[k], collapse, &pw, &ph);
+        cy += ph + PART_GAP;
+        width = pw > width ? pw : width;
+    }
+    if (!npkg) {
+        scene_text(s, box, x + PART_PAD, cy, "dim", "no CPUs (memory only)");
+        cy += SCENE_LINE_H + PART_GAP;
+        width = width > 21 * SCENE_CHAR_W ? width : 21 * SCENE_CHAR_W;
+    }
+    for (size_t d = 0; d < vt_host_device_count(h); d++) {
+        const struct vt_host_device *dev = vt_host_device(h, d);
+
+        if (dev->pnode != (int)n->pnode)
+            continue;
+        device_line(dev, line, sizeof(line));
+        scene_text(s, box, x + PART_PAD, cy, "", line);
+        cy += SCENE_LINE_H;
+        width = (int)strlen(line) * SCENE_CHAR_W > width ? (int)strlen(line) * SCENE_CHAR_W : width;
+    }
+    *w = width + 2 * PART_PAD;
+    *hh = cy - y + PART_PAD;
+    scene_resize(s, box, *w, *hh);
+    vt_bitmap_free(all);
+    vt_bitmap_free(pkg);
+}
+
+/* The legend of CPU states at (x, y); its bottom. */
+static int legend(struct scene *s, int x, int y)
+{
+    static const char *const cls[] = {"hk", "iso", "nohz", "off"};
+    static const char *const word[] = {"housekeeping", "isolated", "nohz_full", "offline"};
+
+    for (int i = 0; i < 4; i++) {
+        scene_box(s, -1, x, y + 2, 12, 12, cls[i], NULL);
+        scene_text(s, -1, x + 16, y, "", word[i]);
+        x += 16 + (int)strlen(word[i]) * SCENE_CHAR_W + 16;
+    }
+    return y + SCENE_LINE_H;
+}
+
+/* The distance matrix at (x, y). Its bottom. */
+static int distances(struct scene *s, const struct vt_host *h, int x, int y)
+{
+    size_t nn = vt_host_node_count(h);
+    int cw = 4 * SCENE_CHAR_W, box, width, rows;
+    char t[16];
+
+    if (!nn)
+        return y;
+    width = (int)(nn + 1) * cw + 2 * PART_PAD;
+    if (width < 24 * SCENE_CHAR_W + 2 * PART_PAD)
+        width = 24 * SCENE_CHAR_W + 2 * PART_PAD;
+    rows = (int)nn + 2;
+    box = scene_box(s, -1, x, y, width, rows * SCENE_LINE_H + 2 * PART_PAD, "group",
+                    "node distances (SLIT)");
+    scene_text(s, box, x + PART_PAD, y + PART_PAD, "title", "distances (node to node)");
+    for (size_t j = 0; j < nn; j++) {
+        snprintf(t, sizeof(t), "%3u", vt_host_node(h, j)->pnode);
+        scene_text(s, box, x + PART_PAD + (int)(j + 1) * cw, y + PART_PAD + SCENE_LINE_H, "dim", t);
+    }
+    for (size_t i = 0; i < nn; i++) {
+        const struct vt_host_node *n = vt_host_node(h, i);
+        int ry = y + PART_PAD + (int)(i + 2) * SCENE_LINE_H;
+
+        snprintf(t, sizeof(t), "%3u", n->pnode);
+        scene_text(s, box, x + PART_PAD, ry, "dim", t);
+        for (size_t j = 0; j < nn; j++) {
+            if (n->distances[j])
+                snprintf(t, sizeof(t), "%3u", n->distances[j] > 999 ? 999 : n->distances[j]);
+            else
+                snprintf(t, sizeof(t), "  ?");
+            scene_text(s, box, x + PART_PAD + (int)(j + 1) * cw, ry, "", t);
+        }
+    }
+    return y + rows * SCENE_LINE_H + 2 * PART_PAD;
+}
+
+int draw_host_scene(const struct vt_host *h, struct scene *s)
+{
+    char line[256];
+    size_t none = 0;
+    struct flow f;
+    int y, bottom;
+
+    s->title = scene_fmt("vtopo: host %s", vt_host_description(h));
+    snprintf(line, sizeof(line), "host %s: %zu node%s, %u CPUs (%u online)", vt_host_description(h),
+             vt_host_node_count(h), vt_host_node_count(h) == 1 ? "" : "s",
+             vt_bitmap_weight(vt_host_cpus(h)->possible),
+             vt_bitmap_weight(vt_host_cpus(h)->online));
+    y = part_para(s, -1, 10, 10, "title", line, PART_PAGE / SCENE_CHAR_W);
+    y = legend(s, 10, y + 4) + 8;
+    flow_init(&f, 10, y, PART_PAGE, 12);
+    for (size_t i = 0; i < vt_host_node_count(h); i++) {
+        size_t first = s->n;
+        int w = 0, hh = 0, nx, ny;
+
+        node_box(s, h, i, 0, 0, &w, &hh);
+        flow_place(&f, w, hh, &nx, &ny);
+        scene_shift(s, first, nx, ny);
+    }
+    bottom = flow_bottom(&f) + 12;
+    for (size_t d = 0; d < vt_host_device_count(h); d++)
+        none += vt_host_device(h, d)->pnode < 0;
+    if (none) {
+        int box = scene_box(s, -1, 10, bottom, 0, 0, "group", "devices of no node"), cy, width = 0;
+
+        scene_text(s, box, 10 + PART_PAD, bottom + PART_PAD, "title",
+                   "devices of no node (numa_node -1)");
+        cy = bottom + PART_PAD + SCENE_LINE_H;
+        width = 33 * SCENE_CHAR_W;
+        for (size_t d = 0; d < vt_host_device_count(h); d++) {
+            const struct vt_host_device *dev = vt_host_device(h, d);
+
+            if (dev->pnode >= 0)
+                continue;
+            device_line(dev, line, sizeof(line));
+            scene_text(s, box, 10 + PART_PAD, cy, "", line);
+            cy += SCENE_LINE_H;
+            if ((int)strlen(line) * SCENE_CHAR_W > width)
+                width = (int)strlen(line) * SCENE_CHAR_W;
+        }
+        scene_resize(s, box, width + 2 * PART_PAD, cy - bottom + PART_PAD);
+        bottom = cy + PART_PAD + 12;
+    }
+    distances(s, h, 10, bottom);
+    return s->oom ? -1 : 0;
+}

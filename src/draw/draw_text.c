@@ -1,0 +1,419 @@
+/* The terminal pictures (draw.h): a box per node or vnode, 80 columns, in
+ * box drawing or plain ASCII; lists of CPUs as ranges. And the public
+ * calls, which pick the SVG or the text. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "draw/draw.h"
+#include "draw/parts.h"
+
+#define COLS  80
+#define INNER (COLS - 4) /* "| " text " |" */
+
+struct out {
+    FILE *f;
+    bool ascii;
+};
+
+static const char *glyph(const struct out *o, int which)
+{
+    static const char *const utf[] = {"\u250c", "\u2510", "\u2514", "\u2518", "\u2500", "\u2502"};
+    static const char *const asc[] = {"+", "+", "+", "+", "-", "|"};
+
+    return o->ascii ? asc[which] : utf[which];
+}
+
+/* The top edge with a title: "+- title -----+". */
+static void top(const struct out *o, const char *title)
+{
+    size_t n = strlen(title);
+
+    if (n > COLS - 6)
+        n = COLS - 6;
+    fprintf(o->f, "%s%s %.*s ", glyph(o, 0), glyph(o, 4), (int)n, title);
+    for (size_t i = n + 4; i < COLS - 1; i++)
+        fputs(glyph(o, 4), o->f);
+    fprintf(o->f, "%s\n", glyph(o, 1));
+}
+
+static void bottom(const struct out *o)
+{
+    fputs(glyph(o, 2), o->f);
+    for (int i = 1; i < COLS - 1; i++)
+        fputs(glyph(o, 4), o->f);
+    fprintf(o->f, "%s\n", glyph(o, 3));
+}
+
+/* A line inside a box, wrapped at spaces or commas to fit; continuation
+ * lines indented by two. */
+static void row(const struct out *o, const char *text)
+{
+    const char *p = text;
+    bool first = true;
+
+    do {
+        size_t room = INNER - (first ? 0 : 2), n = strlen(p), cut = n;
+
+        if (n > room) {
+            cut = room;
+            while (cut > room / 2 && p[cut - 1] != ' ' && p[cut - 1] != ',')
+                cut--;
+            if (cut <= room / 2)
+                cut = room;
+        }
+        fprintf(o->f, "%s %s%-*.*s %s\n", glyph(o, 5), first ? "" : "  ", (int)room, (int)cut, p,
+                glyph(o, 5));
+        p += cut;
+        while (*p == ' ')
+            p++;
+        first = false;
+    } while (*p);
+}
+
+__attribute__((format(printf, 2, 3))) static void rowf(const struct out *o, const char *fmt, ...)
+{
+    char buf[4096];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    row(o, buf);
+}
+
+/* A line outside boxes, wrapped at COLS. */
+static void para(const struct out *o, const char *text)
+{
+    const char *p = text;
+
+    do {
+        size_t n = strlen(p), cut = n;
+
+        if (n > COLS) {
+            cut = COLS;
+            while (cut > COLS / 2 && p[cut - 1] != ' ')
+                cut--;
+            if (cut <= COLS / 2)
+                cut = COLS;
+        }
+        {
+            size_t keep = cut;
+
+            while (keep && p[keep - 1] == ' ')
+                keep--;
+            fprintf(o->f, "%.*s\n", (int)keep, p);
+        }
+        p += cut;
+        while (*p == ' ')
+            p++;
+    } while (*p);
+}
+
+static char *list(const struct vt_bitmap *b)
+{
+    char *t = b ? vt_bitmap_format_list(b) : NULL;
+
+    return t ? t : strdup("-");
+}
+
+/* ---- host --------------------------------------------------------------- */
+
+char *draw_host_text(const struct vt_host *h, bool ascii)
+{
+    char *text = NULL, title[512];
+    size_t len = 0, nn = vt_host_node_count(h), none = 0;
+    const struct vt_host_cpus *hc = vt_host_cpus(h);
+    struct out o = {open_memstream(&text, &len), ascii};
+
+    if (!o.f)
+        return NULL;
+    snprintf(title, sizeof(title), "host %s: %zu node%s, %u CPUs (%u online)",
+             vt_host_description(h), nn, nn == 1 ? "" : "s", vt_bitmap_weight(hc->possible),
+             vt_bitmap_weight(hc->online));
+    para(&o, title);
+    for (size_t i = 0; i < nn; i++) {
+        const struct vt_host_node *n = vt_host_node(h, i);
+        struct vt_bitmap *all = vt_bitmap_dup(n->cpus), *st = vt_bitmap_new(),
+                         *seen = vt_bitmap_new();
+        static const char *const states[] = {"housekeeping", "isolated", "nohz_full", "offline"};
+        char cores[4096];
+        size_t k = 0;
+
+        if (!all || !st || !seen) {
+            vt_bitmap_free(all);
+            vt_bitmap_free(st);
+            vt_bitmap_free(seen);
+            break;
+        }
+        vt_bitmap_or(all, n->offline_cpus);
+        part_node_title(n, vt_bitmap_weight(all), title, sizeof(title));
+        top(&o, title);
+        for (int s = 0; s < 4; s++) {
+            char *l;
+
+            vt_bitmap_zero(st);
+            for (int c = vt_bitmap_first(all); c >= 0; c = vt_bitmap_next(all, c))
+                if (!strcmp(part_cpu_state(h, (unsigned)c), states[s]))
+                    vt_bitmap_set(st, (unsigned)c);
+            if (vt_bitmap_iszero(st))
+                continue;
+            l = list(st);
+            rowf(&o, "%-13s %s", states[s], l);
+            free(l);
+        }
+        /* Cores as SMT groups ("0+12"), packages apart. */
+        cores[0] = '\0';
+        for (int c = vt_bitmap_first(all); c >= 0 && k + 32 < sizeof(cores);
+             c = vt_bitmap_next(all, c)) {
+            const struct vt_host_cpu_topo *t = vt_host_cpu_topo(h, (unsigned)c);
+
+            if (vt_bitmap_isset(seen, (unsigned)c))
+                continue;
+            k += (size_t)snprintf(cores + k, sizeof(cores) - k, "%s%d", k ? " " : "", c);
+            vt_bitmap_set(seen, (unsigned)c);
+            for (int s = c + 1; t && t->siblings && s >= 0 && k + 16 < sizeof(cores);
+                 s = vt_bitmap_next(all, s))
+                if (vt_bitmap_isset(t->siblings, (unsigned)s) &&
+                    !vt_bitmap_isset(seen, (unsigned)s)) {
+                    k += (size_t)snprintf(cores + k, sizeof(cores) - k, "+%d", s);
+                    vt_bitmap_set(seen, (unsigned)s);
+                }
+        }
+        if (vt_bitmap_weight(all) <= PART_MAX_CELLS && *cores)
+            rowf(&o, "cores: %s", cores);
+        if (vt_bitmap_iszero(all))
+            row(&o, "no CPUs (memory only)");
+        for (size_t d = 0; d < vt_host_device_count(h); d++) {
+            const struct vt_host_device *dev = vt_host_device(h, d);
+
+            if (dev->pnode == (int)n->pnode)
+                rowf(&o, "%s %s%s%s", dev->bdf, vt_pci_class_name(dev->class_code),
+                     dev->nnames ? " " : "", dev->nnames ? dev->names[0] : "");
+        }
+        bottom(&o);
+        vt_bitmap_free(all);
+        vt_bitmap_free(st);
+        vt_bitmap_free(seen);
+    }
+    for (size_t d = 0; d < vt_host_device_count(h); d++)
+        none += vt_host_device(h, d)->pnode < 0;
+    if (none) {
+        top(&o, "devices of no node (numa_node -1)");
+        for (size_t d = 0; d < vt_host_device_count(h); d++) {
+            const struct vt_host_device *dev = vt_host_device(h, d);
+
+            if (dev->pnode < 0)
+                rowf(&o, "%s %s", dev->bdf, vt_pci_class_name(dev->class_code));
+        }
+        bottom(&o);
+    }
+    /* Distances: a table while it fits, else the range. */
+    if (nn && (nn + 1) * 4 <= COLS) {
+        fprintf(o.f, "distances:\n    ");
+        for (size_t j = 0; j < nn; j++)
+            fprintf(o.f, "%4u", vt_host_node(h, j)->pnode);
+        fputc('\n', o.f);
+        for (size_t i = 0; i < nn; i++) {
+            fprintf(o.f, "%4u", vt_host_node(h, i)->pnode);
+            for (size_t j = 0; j < nn; j++)
+                fprintf(o.f, vt_host_node(h, i)->distances[j] ? "%4u" : "   ?",
+                        vt_host_node(h, i)->distances[j]);
+            fputc('\n', o.f);
+        }
+    } else if (nn) {
+        uint32_t lo = UINT32_MAX, hi = 0;
+
+        for (size_t i = 0; i < nn; i++)
+            for (size_t j = 0; j < nn; j++) {
+                uint32_t d = vt_host_node(h, i)->distances[j];
+
+                lo = d && d < lo ? d : lo;
+                hi = d > hi ? d : hi;
+            }
+        fprintf(o.f, "distances: %zu x %zu, from %u to %u (the SVG has the table)\n", nn, nn, lo,
+                hi);
+    }
+    if (fclose(o.f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* ---- plan --------------------------------------------------------------- */
+
+static void vcpu_list(const struct vt_layout *l, const struct vt_bitmap *set, char *buf,
+                      size_t size)
+{
+    char *ids = list(set);
+    uint32_t lo = UINT32_MAX, hi = 0;
+
+    for (int c = vt_bitmap_first(set); c >= 0; c = vt_bitmap_next(set, c)) {
+        uint32_t a =
+            (size_t)c < vt_layout_vcpu_count(l) ? vt_layout_vcpu(l, (size_t)c)->apic_id : 0;
+
+        lo = a < lo ? a : lo;
+        hi = a > hi ? a : hi;
+    }
+    if (vt_bitmap_iszero(set))
+        snprintf(buf, size, "none at boot");
+    else if (lo == hi)
+        snprintf(buf, size, "%s (APIC ID %u)", ids ? ids : "?", lo);
+    else
+        snprintf(buf, size, "%s (APIC IDs %u..%u)", ids ? ids : "?", lo, hi);
+    free(ids);
+}
+
+char *draw_plan_text(const struct vt_layout *l, const struct vt_host *h, bool ascii)
+{
+    char *text = NULL, mem[32], title[160], buf[1024];
+    size_t len = 0, nv = vt_layout_vnode_count(l);
+    struct out o = {open_memstream(&text, &len), ascii};
+    if (!o.f)
+        return NULL;
+    part_size(mem, sizeof(mem), vt_layout_memory(l));
+    snprintf(buf, sizeof(buf), "plan: %zu vCPU%s, %s, %zu vnode%s; APIC %s, memory layout %s",
+             vt_layout_vcpu_count(l), vt_layout_vcpu_count(l) == 1 ? "" : "s", mem, nv,
+             nv == 1 ? "" : "s", vt_apic_encoding_name(vt_layout_apic_encoding(l)),
+             vt_mem_layout_name(vt_layout_mem_layout(l)));
+    para(&o, buf);
+    for (size_t i = 0; i < nv; i++) {
+        const struct vt_vnode *vn = vt_layout_vnode(l, i);
+        struct vt_bitmap *pins = vt_bitmap_new();
+        char node[24], host[64];
+
+        part_size(mem, sizeof(mem), vn->memory_bytes);
+        if (vn->linux_node >= 0)
+            snprintf(node, sizeof(node), "Linux node %d", vn->linux_node);
+        else
+            snprintf(node, sizeof(node), "no Linux node");
+        if (vn->pnode >= 0 && vn->host_pxm != VT_PXM_UNKNOWN)
+            snprintf(host, sizeof(host), "host node %d (PXM %u)", vn->pnode, vn->host_pxm);
+        else if (vn->pnode >= 0)
+            snprintf(host, sizeof(host), "host node %d", vn->pnode);
+        else
+            snprintf(host, sizeof(host), "no host node");
+        snprintf(title, sizeof(title), "vnode %u  PXM %u  %s  %s -> %s", vn->vnode, vn->guest_pxm,
+                 node, mem, host);
+        top(&o, title);
+        vcpu_list(l, vn->vcpus, buf, sizeof(buf));
+        rowf(&o, "vCPUs %s", buf);
+        if (vn->hotplug_vcpus && !vt_bitmap_iszero(vn->hotplug_vcpus)) {
+            char *hot = list(vn->hotplug_vcpus);
+
+            rowf(&o, "hot-pluggable vCPUs %s", hot);
+            free(hot);
+        }
+        for (int c = pins ? vt_bitmap_first(vn->vcpus) : -1; c >= 0;
+             c = vt_bitmap_next(vn->vcpus, c))
+            if (vt_layout_vcpu(l, (size_t)c)->pcpu >= 0)
+                vt_bitmap_set(pins, (unsigned)vt_layout_vcpu(l, (size_t)c)->pcpu);
+        if (pins && !vt_bitmap_iszero(pins)) {
+            char *p = list(pins);
+
+            rowf(&o, "pinned to host CPUs %s", p);
+            free(p);
+        } else if (h && vn->pnode >= 0) {
+            for (size_t k = 0; k < vt_host_node_count(h); k++)
+                if ((int)vt_host_node(h, k)->pnode == vn->pnode) {
+                    char *p = list(vt_host_node(h, k)->housekeeping_cpus);
+
+                    rowf(&o, "floating on host node %d's housekeeping CPUs %s", vn->pnode, p);
+                    free(p);
+                }
+        }
+        vt_bitmap_free(pins);
+        for (size_t d = 0; d < vt_layout_device_count(l); d++) {
+            const struct vt_device *dev = vt_layout_device(l, d);
+
+            if (dev->vnode == vn->vnode)
+                rowf(&o, "device %s %s <- host %s", dev->guest_bdf,
+                     vt_device_model_name(dev->model), dev->host_bdf);
+        }
+        if (vn->nranges) {
+            size_t k = 0;
+
+            for (size_t r = 0; r < vn->nranges && k < sizeof(buf); r++)
+                k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s%llx-%llx", r ? ", " : "",
+                                      (unsigned long long)vn->ranges[r].start,
+                                      (unsigned long long)vn->ranges[r].end - 1);
+            rowf(&o, "RAM %s", buf);
+        }
+        if (vn->hotplug_memory_bytes) {
+            part_size(mem, sizeof(mem), vn->hotplug_memory_bytes);
+            rowf(&o, "hot-pluggable memory %s", mem);
+        }
+        bottom(&o);
+    }
+    fprintf(o.f, "guest-physical memory:\n");
+    {
+        size_t nseg = 0;
+        struct part_seg *sg = part_segments(l, &nseg);
+
+        for (size_t i = 0; sg && i < nseg; i++) {
+            char what[48];
+
+            part_size(mem, sizeof(mem), sg[i].end - sg[i].start);
+            part_seg_what(&sg[i], what, sizeof(what));
+            fprintf(o.f, "  %16llx-%-16llx %-10s %s\n", (unsigned long long)sg[i].start,
+                    (unsigned long long)sg[i].end - 1, mem, what);
+        }
+        free(sg);
+    }
+    for (size_t i = 0; i < vt_layout_warning_count(l); i++) {
+        snprintf(buf, sizeof(buf), "warning: %s", vt_layout_warning(l, i));
+        para(&o, buf);
+    }
+    if (fclose(o.f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* ---- the public calls --------------------------------------------------- */
+
+static int finish(struct scene *s, int rc, enum vt_draw_format f, char *text, char **out,
+                  struct vt_err *err)
+{
+    if (f == VT_DRAW_SVG) {
+        text = rc == 0 ? scene_svg(s) : NULL;
+        scene_free(s);
+    }
+    if (!text)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    *out = text;
+    return 0;
+}
+
+int vt_draw_host(const struct vt_host *h, enum vt_draw_format f, char **out, struct vt_err *err)
+{
+    struct scene s;
+    int rc = 0;
+
+    vt_err_clear(err);
+    *out = NULL;
+    scene_init(&s);
+    if (f == VT_DRAW_SVG)
+        rc = draw_host_scene(h, &s);
+    return finish(&s, rc, f, f == VT_DRAW_SVG ? NULL : draw_host_text(h, f == VT_DRAW_ASCII), out,
+                  err);
+}
+
+int vt_draw_plan(const struct vt_layout *l, const struct vt_host *h, enum vt_draw_format f,
+                 char **out, struct vt_err *err)
+{
+    struct scene s;
+    int rc = 0;
+
+    vt_err_clear(err);
+    *out = NULL;
+    scene_init(&s);
+    if (f == VT_DRAW_SVG)
+        rc = draw_plan_scene(l, h, &s);
+    return finish(&s, rc, f, f == VT_DRAW_SVG ? NULL : draw_plan_text(l, h, f == VT_DRAW_ASCII),
+                  out, err);
+}

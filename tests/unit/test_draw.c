@@ -1,0 +1,224 @@
+/* Unit tests: the pictures (src/draw). Hosts from 1 node of 2 CPUs to 64
+ * nodes of 128, and seeded random plans on them (unbalanced, memory-only
+ * and CPU-less vnodes, pins, hot-pluggable vCPUs and memory, devices):
+ * every box and text inside its parent and no two siblings overlapping
+ * (scene_check), the SVG the same bytes twice, the terminal text within 80
+ * columns. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli.h"
+#include "draw/draw.h"
+#include "unit/support.h"
+
+static const char *const hosts[] = {
+    "sockets=1,cores=2,threads=1,mem=1G",
+    "sockets=2,cores=6,threads=1,isolated=5,11,devices=nvme@1:33,net@0:8,nvme@none:4",
+    "sockets=2,cores=4,threads=2,isolated=2-3,nohz-full=6,offline=7,devices=nvme@1:9",
+    "sockets=4,nodes-per-socket=2,cores=8,threads=2,mem=512G,devices=nvme@3:17,net@5:8",
+    "sockets=8,nodes-per-socket=8,cores=512,threads=2,mem=4T",
+};
+
+/* Display columns of UTF-8 text: its code points. */
+static size_t columns(const char *p, size_t n)
+{
+    size_t c = 0;
+
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)p[i] & 0xc0) != 0x80;
+    return c;
+}
+
+static void check_text(const char *text, const char *what)
+{
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+        if (columns(p, n) > 80)
+            fail_msg("%s: a line of %zu columns: %.*s", what, columns(p, n), (int)n, p);
+        p += n + (nl != NULL);
+    }
+}
+
+static void check_scene(const struct scene *s, const char *what)
+{
+    char why[512];
+    char *a = scene_svg(s), *b = scene_svg(s);
+
+    if (!scene_check(s, why, sizeof(why)))
+        fail_msg("%s: %s", what, why);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_string_equal(a, b);
+    if (!strstr(a, "<svg") || strstr(a, "<script") || strstr(a, "href"))
+        fail_msg("%s: not a self-contained SVG", what);
+    free(a);
+    free(b);
+}
+
+static void test_hosts(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+        struct vt_host *h = t_synthetic(hosts[i]);
+        struct scene s;
+        char *t, *u;
+        struct vt_err err;
+
+        scene_init(&s);
+        assert_int_equal(draw_host_scene(h, &s), 0);
+        check_scene(&s, hosts[i]);
+        scene_free(&s);
+        assert_int_equal(vt_draw_host(h, VT_DRAW_TEXT, &t, &err), 0);
+        assert_int_equal(vt_draw_host(h, VT_DRAW_ASCII, &u, &err), 0);
+        check_text(t, hosts[i]);
+        check_text(u, hosts[i]);
+        for (const char *p = u; *p; p++)
+            if ((unsigned char)*p >= 0x80)
+                fail_msg("%s: --ascii output has a non-ASCII byte", hosts[i]);
+        free(t);
+        free(u);
+        vt_host_free(h);
+    }
+}
+
+/* A random request on host i; NULL when the planner refuses it. */
+static struct vt_layout *random_plan(const struct vt_host *h, unsigned host_cpus, char *what,
+                                     size_t size)
+{
+    struct vt_request *r = cli_request_new();
+    struct vt_layout *l = NULL;
+    struct vt_err err;
+    unsigned vcpus = 1 + (unsigned)rand() % (host_cpus < 96 ? host_cpus : 96);
+    unsigned vnodes = 1 + (unsigned)rand() % 6;
+    uint64_t mem = (uint64_t)(128 + rand() % 4096) << 21;
+    int k = snprintf(what, size, "vcpus=%u vnodes=%u memory=%llu MiB", vcpus, vnodes,
+                     (unsigned long long)(mem >> 20));
+    static const char *const layouts[] = {"qemu-q35", "flat", "xen-hvm"};
+    const char *layout = layouts[rand() % 3];
+
+    assert_non_null(r);
+    if (vt_request_set_vcpus(r, vcpus, &err) < 0 || vt_request_set_memory(r, mem, &err) < 0 ||
+        vt_request_parse_mem_layout(r, layout, &err) < 0 ||
+        (!strcmp(layout, "xen-hvm") && vt_request_parse_apic(r, "xen", &err) < 0))
+        fail_msg("%s: %s", what, err.msg);
+    k += snprintf(what + k, size - (size_t)k, " %s", layout);
+    if (rand() % 3 == 0 && vcpus <= host_cpus) {
+        /* pinned, vCPU i to a random distinct CPU of the host */
+        int pins[96];
+
+        for (unsigned i = 0; i < vcpus; i++)
+            pins[i] = (int)((i * 7 + (unsigned)rand() % 3 * 0) % host_cpus);
+        if (vt_request_set_pins(r, pins, vcpus, &err) == 0)
+            k += snprintf(what + k, size - (size_t)k, " pinned");
+    } else if (vt_request_set_vnodes(r, vnodes, &err) < 0) {
+        fail_msg("%s: %s", what, err.msg);
+    }
+    if (rand() % 4 == 0 && vt_request_set_max_vcpus(r, vcpus + 1 + (unsigned)rand() % 8, &err) == 0)
+        k += snprintf(what + k, size - (size_t)k, " max-vcpus");
+    if (rand() % 4 == 0 && vt_request_parse_hotplug_memory(r, "1G@0", &err) == 0)
+        k += snprintf(what + k, size - (size_t)k, " hotplug-memory");
+    for (size_t d = 0; d < vt_host_device_count(h) && rand() % 2; d++) {
+        char spec[64];
+
+        snprintf(spec, sizeof(spec), "%s%s", vt_host_device(h, d)->bdf,
+                 vt_host_device(h, d)->pnode < 0 ? "@0" : "");
+        if (vt_request_parse_device(r, spec, &err) == 0)
+            k += snprintf(what + k, size - (size_t)k, " device %s", spec);
+    }
+    if (vt_plan(h, r, &l, &err) < 0)
+        l = NULL;
+    vt_request_free(r);
+    return l;
+}
+
+static void test_random_plans(void **state)
+{
+    unsigned seed = t_seed("test_random_plans"), drawn = 0;
+
+    (void)state;
+    for (size_t i = 0; i + 1 < sizeof(hosts) / sizeof(hosts[0]); i++) {
+        struct vt_host *h = t_synthetic(hosts[i]);
+        unsigned ncpu = vt_bitmap_weight(vt_host_cpus(h)->online);
+
+        for (int iter = 0; iter < 60; iter++) {
+            char what[512], label[640];
+            struct vt_layout *l = random_plan(h, ncpu, what, sizeof(what));
+            struct scene s;
+            struct vt_err err;
+            char *t;
+
+            if (!l)
+                continue;
+            snprintf(label, sizeof(label), "seed %u host '%s' %s", seed, hosts[i], what);
+            scene_init(&s);
+            assert_int_equal(draw_plan_scene(l, h, &s), 0);
+            check_scene(&s, label);
+            scene_free(&s);
+            scene_init(&s);
+            assert_int_equal(draw_plan_scene(l, NULL, &s), 0);
+            check_scene(&s, label);
+            scene_free(&s);
+            assert_int_equal(vt_draw_plan(l, h, VT_DRAW_TEXT, &t, &err), 0);
+            check_text(t, label);
+            free(t);
+            vt_layout_free(l);
+            drawn++;
+        }
+        vt_host_free(h);
+    }
+    printf("test_random_plans: %u plans drawn\n", drawn);
+    assert_true(drawn > 100);
+}
+
+/* The largest: 8,192 vCPUs pinned one to one on 64 vnodes of a 64-node host
+ * (runs of CPUs, one per vnode), under 1 MiB of SVG. */
+static void test_large(void **state)
+{
+    struct vt_host *h = t_synthetic(hosts[4]);
+    struct vt_request *r = cli_request_new();
+    struct vt_layout *l = NULL;
+    struct vt_err err;
+    struct scene s;
+    char *svg;
+
+    (void)state;
+    assert_int_equal(vt_request_set_vcpus(r, 8192, &err), 0);
+    assert_int_equal(vt_request_set_memory(r, (uint64_t)64 << 30, &err), 0);
+    assert_int_equal(vt_request_set_pin_identity(r, &err), 0);
+    assert_int_equal(vt_request_parse_apic(r, "xen", &err), 0);
+    if (vt_plan(h, r, &l, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(vt_layout_vnode_count(l), 64);
+    scene_init(&s);
+    assert_int_equal(draw_plan_scene(l, h, &s), 0);
+    check_scene(&s, "8192 vCPUs");
+    svg = scene_svg(&s);
+    printf("test_large: %zu bytes of SVG, %zu items\n", strlen(svg), s.n);
+    assert_true(strlen(svg) < (1u << 20));
+    free(svg);
+    scene_free(&s);
+    vt_layout_free(l);
+    vt_request_free(r);
+    vt_host_free(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hosts),
+        cmocka_unit_test(test_random_plans),
+        cmocka_unit_test(test_large),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
