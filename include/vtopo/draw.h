@@ -8,6 +8,7 @@
 
 #include "vtopo/err.h"
 #include "vtopo/export.h"
+#include "vtopo/guest.h"
 #include "vtopo/host.h"
 #include "vtopo/layout.h"
 
@@ -32,6 +33,21 @@ VT_API int vt_draw_host(const struct vt_host *h, enum vt_draw_format f, char **o
  * map, and the plan's warnings. */
 VT_API int vt_draw_plan(const struct vt_layout *l, const struct vt_host *h, enum vt_draw_format f,
                         char **out, struct vt_err *err);
+
+/* One row of a comparison of a predicted and a booted guest (vtopo
+ * verify's: item, the two values, whether they agree). */
+struct vt_draw_row {
+    const char *item, *predicted, *guest;
+    bool ok;
+};
+
+/* The predicted and the observed guest side by side (SVG only): each Linux
+ * node of either with its PXM, CPUs, memory and distances, a node that a
+ * mismatching row names ("node N ...") or that one side lacks marked; below,
+ * every mismatching row and how many agree. */
+VT_API int vt_draw_guests(const struct vt_guest_view *want, const struct vt_guest_view *got,
+                          const struct vt_draw_row *rows, size_t nrows, char **svg,
+                          struct vt_err *err);
 
 #ifdef __cplusplus
 }

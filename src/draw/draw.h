@@ -12,6 +12,9 @@ int draw_host_scene(const struct vt_host *h, struct scene *s);
  * plan's pnodes without their CPUs). */
 int draw_plan_scene(const struct vt_layout *l, const struct vt_host *h, struct scene *s);
 
+int draw_guests_scene(const struct vt_guest_view *want, const struct vt_guest_view *got,
+                      const struct vt_draw_row *rows, size_t nrows, struct scene *s);
+
 /* The terminal text forms. */
 char *draw_host_text(const struct vt_host *h, bool ascii);
 char *draw_plan_text(const struct vt_layout *l, const struct vt_host *h, bool ascii);

@@ -330,8 +330,13 @@ qemu-native-hotplug)
 mismatch-llc)
     # A vnode boundary inside a single-die socket: QEMU reports one L3 for the
     # whole die, the plan an LLC inside each vnode. verify must say so.
-    verify --vcpus 6 --vnodes 2 --shape sockets=1,cores=6 --allow-package-span --memory 1G
+    verify --vcpus 6 --vnodes 2 --shape sockets=1,cores=6 --allow-package-span --memory 1G \
+        --draw "$T/verify.svg"
     [ "$RC" = 1 ] || fail "verify exited $RC, expected 1 (the LLC differs)"
+    # --draw: both guests side by side, the disagreeing rows in red.
+    xmllint --noout "$T/verify.svg" || fail "verify --draw wrote no well-formed SVG"
+    grep -q '<text class="bad" [^>]*>cpu 0 LLC shared with: ' "$T/verify.svg" ||
+        fail "verify --draw does not list the LLC mismatch"
     verify --vcpus 6 --vnodes 2 --shape sockets=1,cores=6 --allow-package-span --memory 1G \
         --mismatches-only
     [ "$RC" = 1 ] || fail "verify --mismatches-only exited $RC, expected 1"

@@ -171,6 +171,28 @@ static void test_random_plans(void **state)
             assert_int_equal(vt_draw_plan(l, h, VT_DRAW_TEXT, &t, &err), 0);
             check_text(t, label);
             free(t);
+            /* verify --draw: the plan's guest against itself, and against a
+             * guest that reported nothing; a row naming node 0 disagrees. */
+            {
+                struct vt_guest_view want = {0}, none = {0};
+                const struct vt_draw_row rows[] = {
+                    {"node 0 cpus", "0-3", "0-2", false},
+                    {"cpu 0 apic id", "0", "0", true},
+                    {"a row of many words that goes on and on to be wrapped at the picture's "
+                     "width, as a long warning would be, and then some more words",
+                     "x", "y", false},
+                };
+
+                assert_int_equal(vt_guest_view_of_layout(l, NULL, 0, false, &want, &err), 0);
+                for (int side = 0; side < 2; side++) {
+                    scene_init(&s);
+                    assert_int_equal(draw_guests_scene(&want, side ? &none : &want, rows, 3, &s),
+                                     0);
+                    check_scene(&s, label);
+                    scene_free(&s);
+                }
+                vt_guest_view_free(&want);
+            }
             vt_layout_free(l);
             drawn++;
         }

@@ -28,7 +28,7 @@ void cmd_verify_usage(FILE *out)
         "DIR]\n"
         "                    [--timeout SECONDS] [--append PARAMS]\n"
         "                    [--hot-add DEVICE | --hot-remove BDF] [--irq-apply]\n"
-        "                    [--isolcpus LIST] [--quiet]\n"
+        "                    [--isolcpus LIST] [--draw FILE] [--quiet]\n"
         "\n"
         "Plan a guest, write its tables, boot a real Linux kernel under QEMU with them,\n"
         "and compare what the guest saw (read by a probe in its initramfs) with the\n"
@@ -74,6 +74,8 @@ void cmd_verify_usage(FILE *out)
             "                        (isolcpus=managed_irq,domain,LIST irqaffinity=REST):\n"
             "                        each NVMe vector must fire where 'vtopo irq predict\n"
             "                        --isolcpus' says\n"
+            "  --draw FILE           also write the predicted and the observed guest side by\n"
+            "                        side as SVG, mismatches marked (vtopo draw)\n"
             "  --require-numa        also fail (exit 1) when the guest has fewer nodes than\n"
             "                        the plan, even where check predicted it (--table)\n"
             "  --json                the comparison as JSON: rows {item, predicted, guest,\n"
@@ -104,6 +106,7 @@ enum {
     OPT_HOT_REMOVE,
     OPT_IRQ_APPLY,
     OPT_ISOLCPUS,
+    OPT_DRAW,
 };
 
 enum accel { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
@@ -126,6 +129,7 @@ struct verify_opts {
     /* --isolcpus LIST; once planned, the CPUs, the others (irqaffinity=) and
      * the kernel parameters (cli_isolcpus) */
     const char *isolcpus;
+    const char *draw; /* --draw FILE */
     struct vt_bitmap *iso, *iso_rest;
     char *iso_params;
 };
@@ -509,6 +513,7 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
         {"hot-remove", required_argument, NULL, OPT_HOT_REMOVE},
         {"irq-apply", no_argument, NULL, OPT_IRQ_APPLY},
         {"isolcpus", required_argument, NULL, OPT_ISOLCPUS},
+        {"draw", required_argument, NULL, OPT_DRAW},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -587,6 +592,9 @@ static int parse_args(int argc, char **argv, struct vt_request *r, struct verify
             break;
         case OPT_ISOLCPUS:
             o->isolcpus = optarg;
+            break;
+        case OPT_DRAW:
+            o->draw = optarg;
             break;
         case OPT_APPEND:
             o->append = optarg;
@@ -705,6 +713,29 @@ static int hotplug_now(void *ctx, struct vt_err *err)
     return verify_qmp(hp->qmp_socket, &hp->qmp, err);
 }
 
+/* --draw FILE: the kept rows and both views as SVG, written whole. */
+static int draw_comparison(const char *path, const struct vt_guest_view *want,
+                           const struct vt_guest_view *got)
+{
+    size_t n;
+    bool oom;
+    const struct vt_draw_row *rows = verify_rows(&n, &oom);
+    char *svg = NULL;
+    struct vt_err err;
+    int rc = VT_EXIT_OK;
+
+    if (oom) {
+        cli_error("verify", "out of memory");
+        rc = VT_EXIT_SYSTEM;
+    } else if (vt_draw_guests(want, got, rows, n, &svg, &err) < 0 ||
+               vt_write_file_atomic(path, svg, strlen(svg), &err) < 0) {
+        rc = cli_fail("verify", &err);
+    }
+    free(svg);
+    verify_rows_free();
+    return rc;
+}
+
 /* The console after the first probe's end, or NULL. */
 static const char *second_probe(const char *console)
 {
@@ -780,6 +811,8 @@ static int report(const struct verify_opts *o, const struct verify_opts *opts,
         printf("prediction: %s\n",
                o->ntables ? "what 'vtopo check' says Linux does with the tables" : "the plan");
     }
+    if (o->draw)
+        verify_rows_keep();
     mismatches = verify_compare(want, got, vt_layout_memory(l), o->style, stdout);
     if (got->complete && !o->ntables)
         mismatches += verify_compare_irqs(l, got, opts->iso, opts->iso_rest, o->style, stdout);
@@ -799,6 +832,11 @@ static int report(const struct verify_opts *o, const struct verify_opts *opts,
             mismatches++;
     }
     t_cmp = now_ms() - t0;
+    if (o->draw && (rc = draw_comparison(o->draw, want, got)) != VT_EXIT_OK) {
+        for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+            vt_guest_view_free(&views[i]);
+        return rc;
+    }
     numa_lost = o->require_numa && got->complete && got->nnodes < planned;
     verdict = mismatches ? "mismatch" : numa_lost ? "numa lost" : "match";
     if (json) {

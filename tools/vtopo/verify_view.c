@@ -408,11 +408,64 @@ static void json_str(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* Every row, kept for verify --draw while verify_rows_keep is on. */
+static struct {
+    bool on, oom;
+    struct vt_draw_row *v;
+    size_t n, cap;
+} kept;
+
+void verify_rows_keep(void)
+{
+    kept.on = true;
+}
+
+const struct vt_draw_row *verify_rows(size_t *n, bool *oom)
+{
+    *n = kept.n;
+    *oom = kept.oom;
+    return kept.v;
+}
+
+void verify_rows_free(void)
+{
+    for (size_t i = 0; i < kept.n; i++) {
+        free((char *)kept.v[i].item);
+        free((char *)kept.v[i].predicted);
+        free((char *)kept.v[i].guest);
+    }
+    free(kept.v);
+    memset(&kept, 0, sizeof(kept));
+}
+
+static void keep_row(const char *item, const char *want, const char *got, bool ok)
+{
+    struct vt_draw_row *m;
+
+    if (!kept.on || kept.oom)
+        return;
+    if (kept.n == kept.cap) {
+        size_t cap = kept.cap ? 2 * kept.cap : 64;
+
+        if (!(m = realloc(kept.v, cap * sizeof(*m)))) {
+            kept.oom = true;
+            return;
+        }
+        kept.v = m;
+        kept.cap = cap;
+    }
+    kept.v[kept.n] = (struct vt_draw_row){strdup(item), strdup(want), strdup(got), ok};
+    if (!kept.v[kept.n].item || !kept.v[kept.n].predicted || !kept.v[kept.n].guest)
+        kept.oom = true;
+    kept.n++;
+}
+
 static void row(struct cmp *c, const char *item0, const char *want, const char *got, bool ok)
 {
     char item[160];
 
     snprintf(item, sizeof(item), "%s%s", c->prefix, item0);
+    keep_row(item, want, got, ok);
     if (!ok)
         c->mismatches++;
     if (c->style == VERIFY_JSON) {

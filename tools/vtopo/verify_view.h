@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "vtopo/draw.h"
 #include "vtopo/guest.h"
 
 /* Parse a verify guest's console output (probe lines and kernel log). */
@@ -30,6 +31,12 @@ size_t verify_compare(const struct vt_guest_view *want, const struct vt_guest_vi
 size_t verify_compare_more(const struct vt_guest_view *want, const struct vt_guest_view *got,
                            uint64_t total_ram, enum verify_style style, const char *prefix,
                            FILE *out);
+
+/* verify --draw: keep every comparison row from now on; the rows kept
+ * (oom: some could not be); free them. */
+void verify_rows_keep(void);
+const struct vt_draw_row *verify_rows(size_t *n, bool *oom);
+void verify_rows_free(void);
 
 /* --irq-apply: the report of `vtopo irq apply --yes` in the guest (its
  * "VTP apply" lines in report) names no failure; in the probe after it

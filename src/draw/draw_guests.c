@@ -1,0 +1,169 @@
+/* vtopo verify --draw (draw.h): the predicted and the observed guest side by
+ * side, node by node, mismatches marked, then the rows that disagree. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "draw/draw.h"
+#include "draw/parts.h"
+
+static const struct vt_guest_node *node_of(const struct vt_guest_view *v, int id)
+{
+    for (size_t i = 0; i < v->nnodes; i++)
+        if (v->nodes[i].id == id)
+            return &v->nodes[i];
+    return NULL;
+}
+
+/* Whether a row that disagrees names node id ("node 3 cpus", and
+ * "after: node 3 ..."). */
+static bool node_mismatch(const struct vt_draw_row *rows, size_t nrows, int id)
+{
+    char want[32];
+
+    snprintf(want, sizeof(want), "node %d ", id);
+    for (size_t i = 0; i < nrows; i++)
+        if (!rows[i].ok && rows[i].item && strstr(rows[i].item, want))
+            return true;
+    return false;
+}
+
+/* One side's box of node id at (x, y), w wide; its height. */
+static int node_box(struct scene *s, const struct vt_guest_node *n, int id, bool bad, int x, int y,
+                    int w, const char *side)
+{
+    char line[256], title[64];
+    int box, cy;
+
+    snprintf(title, sizeof(title), "%s: node %d", side, id);
+    box = scene_box(s, -1, x, y, w, 0, bad ? "bad-box" : "vnode", title);
+    if (!n) {
+        scene_text(s, box, x + PART_PAD, y + PART_PAD, "bad", "no such node");
+        scene_resize(s, box, w, SCENE_LINE_H + 2 * PART_PAD);
+        return SCENE_LINE_H + 2 * PART_PAD;
+    }
+    if (n->pxm != VT_GUEST_UNKNOWN)
+        snprintf(line, sizeof(line), "node %d  PXM %lld", id, n->pxm);
+    else
+        snprintf(line, sizeof(line), "node %d", id);
+    scene_text(s, box, x + PART_PAD, y + PART_PAD, "title", line);
+    cy = y + PART_PAD + SCENE_LINE_H;
+    {
+        char *cpus = n->cpus ? vt_bitmap_format_list(n->cpus) : NULL;
+
+        if (cpus)
+            snprintf(line, sizeof(line), "CPUs %s", *cpus ? cpus : "none");
+        else if (n->ncpus != VT_GUEST_UNKNOWN)
+            snprintf(line, sizeof(line), "%lld CPUs", n->ncpus);
+        else
+            snprintf(line, sizeof(line), "CPUs ?");
+        free(cpus);
+        cy = part_para(s, box, x + PART_PAD, cy, "", line,
+                       (size_t)(w - 2 * PART_PAD) / SCENE_CHAR_W);
+    }
+    if (n->memory_bytes != VT_GUEST_UNKNOWN) {
+        char mem[32];
+
+        part_size(mem, sizeof(mem), (uint64_t)n->memory_bytes);
+        snprintf(line, sizeof(line), "memory %s", mem);
+        scene_text(s, box, x + PART_PAD, cy, "", line);
+        cy += SCENE_LINE_H;
+    }
+    if (n->dist && n->ndist) {
+        size_t k = (size_t)snprintf(line, sizeof(line), "distances");
+
+        for (size_t d = 0; d < n->ndist && k < sizeof(line); d++)
+            k += (size_t)snprintf(line + k, sizeof(line) - k, " %u", n->dist[d]);
+        cy = part_para(s, box, x + PART_PAD, cy, "dim", line,
+                       (size_t)(w - 2 * PART_PAD) / SCENE_CHAR_W);
+    }
+    scene_resize(s, box, w, cy - y + PART_PAD);
+    return cy - y + PART_PAD;
+}
+
+int draw_guests_scene(const struct vt_guest_view *want, const struct vt_guest_view *got,
+                      const struct vt_draw_row *rows, size_t nrows, struct scene *s)
+{
+    const int colw = 60 * SCENE_CHAR_W, gap = 40;
+    int y = 10, ids[4096], nids = 0;
+    size_t bad = 0;
+    char line[512];
+
+    for (size_t i = 0; i < nrows; i++)
+        bad += !rows[i].ok;
+    s->title = scene_fmt("vtopo verify: the predicted and the observed guest");
+    snprintf(line, sizeof(line), "verify: %zu row%s, %zu mismatch%s%s", nrows,
+             nrows == 1 ? "" : "s", bad, bad == 1 ? "" : "es",
+             got->complete ? "" : " (the guest's probe did not finish)");
+    scene_text(s, -1, 10, y, bad ? "bad" : "title", line);
+    y += SCENE_LINE_H + 8;
+    scene_text(s, -1, 10, y, "title", "predicted");
+    scene_text(s, -1, 10 + colw + gap, y, "title", "the guest");
+    y += SCENE_LINE_H + 4;
+    /* Every node id either side has, ascending. */
+    for (int side = 0; side < 2; side++) {
+        const struct vt_guest_view *v = side ? got : want;
+
+        for (size_t i = 0; i < v->nnodes && nids < 4096; i++) {
+            int k = 0;
+
+            while (k < nids && ids[k] != v->nodes[i].id)
+                k++;
+            if (k == nids)
+                ids[nids++] = v->nodes[i].id;
+        }
+    }
+    for (int a = 1; a < nids; a++)
+        for (int b = a; b > 0 && ids[b - 1] > ids[b]; b--) {
+            int t = ids[b];
+
+            ids[b] = ids[b - 1];
+            ids[b - 1] = t;
+        }
+    for (int k = 0; k < nids; k++) {
+        const struct vt_guest_node *p = node_of(want, ids[k]), *g = node_of(got, ids[k]);
+        bool mark = !p || !g || node_mismatch(rows, nrows, ids[k]);
+        size_t first = s->n;
+        int hp = node_box(s, p, ids[k], !p, 10, y, colw, "predicted");
+        int hg = node_box(s, g, ids[k], mark, 10 + colw + gap, y, colw, "guest");
+        int hmax = hp > hg ? hp : hg;
+
+        /* Both boxes of a row as high as the higher. */
+        for (size_t i = first; i < s->n; i++)
+            if (s->items[i].kind == SCENE_BOX && s->items[i].parent < 0)
+                scene_resize(s, (int)i, s->items[i].w, hmax);
+        y += hmax + 8;
+    }
+    y += 8;
+    if (bad) {
+        scene_text(s, -1, 10, y, "bad", "rows that disagree (item: predicted / guest):");
+        y += SCENE_LINE_H;
+        for (size_t i = 0; i < nrows; i++) {
+            if (rows[i].ok)
+                continue;
+            snprintf(line, sizeof(line), "%s: %s / %s", rows[i].item ? rows[i].item : "?",
+                     rows[i].predicted ? rows[i].predicted : "?",
+                     rows[i].guest ? rows[i].guest : "?");
+            y = part_para(s, -1, 10, y, "bad", line, 2 * 60 + gap / SCENE_CHAR_W);
+        }
+    } else {
+        scene_text(s, -1, 10, y, "title", "every row agrees");
+    }
+    return s->oom ? -1 : 0;
+}
+
+int vt_draw_guests(const struct vt_guest_view *want, const struct vt_guest_view *got,
+                   const struct vt_draw_row *rows, size_t nrows, char **svg, struct vt_err *err)
+{
+    struct scene s;
+    int rc;
+
+    vt_err_clear(err);
+    *svg = NULL;
+    scene_init(&s);
+    rc = draw_guests_scene(want, got, rows, nrows, &s);
+    *svg = rc == 0 ? scene_svg(&s) : NULL;
+    scene_free(&s);
+    return *svg ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
+}
