@@ -2,8 +2,8 @@
  * nodes of 128, and seeded random plans on them (unbalanced, memory-only
  * and CPU-less vnodes, pins, hot-pluggable vCPUs and memory, devices):
  * every box and text inside its parent and no two siblings overlapping
- * (scene_check), the SVG the same bytes twice, the terminal text within 80
- * columns. */
+ * (scene_check), the SVG the same bytes twice and well-formed (xmllint),
+ * the terminal text within 80 columns. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,6 +49,22 @@ static void check_text(const char *text, const char *what)
     }
 }
 
+/* xmllint (libxml2-utils, an oracle of ours) reads the SVG. */
+static void well_formed(const char *svg, const char *what)
+{
+    FILE *p = popen("xmllint --noout - 2>&1", "w");
+    int rc;
+
+    if (!p)
+        fail_msg("%s: cannot run xmllint", what);
+    fputs(svg, p);
+    rc = pclose(p);
+    if (rc != 0)
+        fail_msg("%s: xmllint says the SVG is not well-formed (status %d; is libxml2-utils "
+                 "installed?)",
+                 what, rc);
+}
+
 static void check_scene(const struct scene *s, const char *what)
 {
     char why[512];
@@ -61,6 +77,7 @@ static void check_scene(const struct scene *s, const char *what)
     assert_string_equal(a, b);
     if (!strstr(a, "<svg") || strstr(a, "<script") || strstr(a, "href"))
         fail_msg("%s: not a self-contained SVG", what);
+    well_formed(a, what);
     free(a);
     free(b);
 }
