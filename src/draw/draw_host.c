@@ -88,13 +88,49 @@ static void device_line(const struct vt_host_device *d, char *buf, size_t size)
         snprintf(buf + n, size - n, " %zu vector%s", d->nmsi_irqs, d->nmsi_irqs == 1 ? "" : "s");
 }
 
+/* The lines of the devices of pnode (-1: of no node) inside box from
+ * (x, y), then how many bridges and system devices are left out; widens
+ * *width. The y below them. */
+static int device_lines(struct scene *s, const struct vt_host *h, int box, int x, int y, int pnode,
+                        int *width)
+{
+    char line[160];
+    size_t hidden = 0;
+
+    for (size_t d = 0; d < vt_host_device_count(h); d++) {
+        const struct vt_host_device *dev = vt_host_device(h, d);
+        int pn = dev->pnode < 0 ? -1 : dev->pnode;
+
+        if (pn != pnode)
+            continue;
+        if (!part_device_shown(dev)) {
+            hidden++;
+            continue;
+        }
+        device_line(dev, line, sizeof(line));
+        scene_text(s, box, x, y, "", line);
+        y += SCENE_LINE_H;
+        if ((int)strlen(line) * SCENE_CHAR_W > *width)
+            *width = (int)strlen(line) * SCENE_CHAR_W;
+    }
+    if (hidden) {
+        snprintf(line, sizeof(line), "+ %zu bridge%s and system device%s", hidden,
+                 hidden == 1 ? "" : "s", hidden == 1 ? "" : "s");
+        scene_text(s, box, x, y, "dim", line);
+        y += SCENE_LINE_H;
+        if ((int)strlen(line) * SCENE_CHAR_W > *width)
+            *width = (int)strlen(line) * SCENE_CHAR_W;
+    }
+    return y;
+}
+
 /* Node i's box, built at (x, y). Its size in *w, *hh. */
 static void node_box(struct scene *s, const struct vt_host *h, size_t i, int x, int y, int *w,
                      int *hh)
 {
     const struct vt_host_node *n = vt_host_node(h, i);
     struct vt_bitmap *all = vt_bitmap_dup(n->cpus), *pkg = vt_bitmap_new();
-    char title[128], line[160];
+    char title[128];
     int box, cy, width, pw, ph, packages[256], npkg = 0;
     bool collapse;
 
@@ -138,16 +174,7 @@ static void node_box(struct scene *s, const struct vt_host *h, size_t i, int x, 
         cy += SCENE_LINE_H + PART_GAP;
         width = width > 21 * SCENE_CHAR_W ? width : 21 * SCENE_CHAR_W;
     }
-    for (size_t d = 0; d < vt_host_device_count(h); d++) {
-        const struct vt_host_device *dev = vt_host_device(h, d);
-
-        if (dev->pnode != (int)n->pnode)
-            continue;
-        device_line(dev, line, sizeof(line));
-        scene_text(s, box, x + PART_PAD, cy, "", line);
-        cy += SCENE_LINE_H;
-        width = (int)strlen(line) * SCENE_CHAR_W > width ? (int)strlen(line) * SCENE_CHAR_W : width;
-    }
+    cy = device_lines(s, h, box, x + PART_PAD, cy, (int)n->pnode, &width);
     *w = width + 2 * PART_PAD;
     *hh = cy - y + PART_PAD;
     scene_resize(s, box, *w, *hh);
@@ -208,6 +235,7 @@ static int distances(struct scene *s, const struct vt_host *h, int x, int y)
 
 int draw_host_scene(const struct vt_host *h, struct scene *s)
 {
+    struct vt_bitmap *nonode;
     char line[256];
     size_t none = 0;
     struct flow f;
@@ -230,26 +258,29 @@ int draw_host_scene(const struct vt_host *h, struct scene *s)
         scene_shift(s, first, nx, ny);
     }
     bottom = flow_bottom(&f) + 12;
+    /* Possible CPUs no node lists (offline, node unknown). */
+    if ((nonode = part_cpus_of_no_node(h)) && !vt_bitmap_iszero(nonode)) {
+        int box = scene_box(s, -1, 10, bottom, 0, 0, "group", "CPUs of no node"), pw, ph;
+
+        scene_text(s, box, 10 + PART_PAD, bottom + PART_PAD, "title",
+                   "CPUs no node lists (offline)");
+        package_box(s, h, box, 10 + PART_PAD, bottom + PART_PAD + SCENE_LINE_H + PART_GAP, nonode,
+                    -1, true, &pw, &ph);
+        if (pw < 28 * SCENE_CHAR_W)
+            pw = 28 * SCENE_CHAR_W;
+        scene_resize(s, box, pw + 2 * PART_PAD, SCENE_LINE_H + PART_GAP + ph + 2 * PART_PAD);
+        bottom += SCENE_LINE_H + PART_GAP + ph + 2 * PART_PAD + 12;
+    }
+    vt_bitmap_free(nonode);
     for (size_t d = 0; d < vt_host_device_count(h); d++)
         none += vt_host_device(h, d)->pnode < 0;
     if (none) {
-        int box = scene_box(s, -1, 10, bottom, 0, 0, "group", "devices of no node"), cy, width = 0;
+        int box = scene_box(s, -1, 10, bottom, 0, 0, "group", "devices of no node"), cy,
+            width = 33 * SCENE_CHAR_W;
 
         scene_text(s, box, 10 + PART_PAD, bottom + PART_PAD, "title",
                    "devices of no node (numa_node -1)");
-        cy = bottom + PART_PAD + SCENE_LINE_H;
-        width = 33 * SCENE_CHAR_W;
-        for (size_t d = 0; d < vt_host_device_count(h); d++) {
-            const struct vt_host_device *dev = vt_host_device(h, d);
-
-            if (dev->pnode >= 0)
-                continue;
-            device_line(dev, line, sizeof(line));
-            scene_text(s, box, 10 + PART_PAD, cy, "", line);
-            cy += SCENE_LINE_H;
-            if ((int)strlen(line) * SCENE_CHAR_W > width)
-                width = (int)strlen(line) * SCENE_CHAR_W;
-        }
+        cy = device_lines(s, h, box, 10 + PART_PAD, bottom + PART_PAD + SCENE_LINE_H, -1, &width);
         scene_resize(s, box, width + 2 * PART_PAD, cy - bottom + PART_PAD);
         bottom = cy + PART_PAD + 12;
     }

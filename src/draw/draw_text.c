@@ -121,6 +121,28 @@ static char *list(const struct vt_bitmap *b)
 
 /* ---- host --------------------------------------------------------------- */
 
+/* The rows of pnode's devices (-1: of no node), then how many bridges and
+ * system devices are left out. */
+static void device_rows(const struct out *o, const struct vt_host *h, int pnode)
+{
+    size_t hidden = 0;
+
+    for (size_t d = 0; d < vt_host_device_count(h); d++) {
+        const struct vt_host_device *dev = vt_host_device(h, d);
+
+        if ((dev->pnode < 0 ? -1 : dev->pnode) != pnode)
+            continue;
+        if (!part_device_shown(dev))
+            hidden++;
+        else
+            rowf(o, "%s %s%s%s", dev->bdf, vt_pci_class_name(dev->class_code),
+                 dev->nnames ? " " : "", dev->nnames ? dev->names[0] : "");
+    }
+    if (hidden)
+        rowf(o, "+ %zu bridge%s and system device%s", hidden, hidden == 1 ? "" : "s",
+             hidden == 1 ? "" : "s");
+}
+
 char *draw_host_text(const struct vt_host *h, bool ascii)
 {
     char *text = NULL, title[512];
@@ -186,28 +208,30 @@ char *draw_host_text(const struct vt_host *h, bool ascii)
             rowf(&o, "cores: %s", cores);
         if (vt_bitmap_iszero(all))
             row(&o, "no CPUs (memory only)");
-        for (size_t d = 0; d < vt_host_device_count(h); d++) {
-            const struct vt_host_device *dev = vt_host_device(h, d);
-
-            if (dev->pnode == (int)n->pnode)
-                rowf(&o, "%s %s%s%s", dev->bdf, vt_pci_class_name(dev->class_code),
-                     dev->nnames ? " " : "", dev->nnames ? dev->names[0] : "");
-        }
+        device_rows(&o, h, (int)n->pnode);
         bottom(&o);
         vt_bitmap_free(all);
         vt_bitmap_free(st);
         vt_bitmap_free(seen);
     }
+    {
+        struct vt_bitmap *nonode = part_cpus_of_no_node(h);
+
+        if (nonode && !vt_bitmap_iszero(nonode)) {
+            char *l = list(nonode);
+
+            top(&o, "CPUs no node lists (offline)");
+            row(&o, l);
+            bottom(&o);
+            free(l);
+        }
+        vt_bitmap_free(nonode);
+    }
     for (size_t d = 0; d < vt_host_device_count(h); d++)
         none += vt_host_device(h, d)->pnode < 0;
     if (none) {
         top(&o, "devices of no node (numa_node -1)");
-        for (size_t d = 0; d < vt_host_device_count(h); d++) {
-            const struct vt_host_device *dev = vt_host_device(h, d);
-
-            if (dev->pnode < 0)
-                rowf(&o, "%s %s", dev->bdf, vt_pci_class_name(dev->class_code));
-        }
+        device_rows(&o, h, -1);
         bottom(&o);
     }
     /* Distances: a table while it fits, else the range. */

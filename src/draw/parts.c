@@ -162,3 +162,21 @@ void part_node_title(const struct vt_host_node *n, unsigned ncpus, char *buf, si
     snprintf(buf, size, "node %u  %s  %s  %u CPU%s", n->pnode, pxm, mem, ncpus,
              ncpus == 1 ? "" : "s");
 }
+
+bool part_device_shown(const struct vt_host_device *d)
+{
+    unsigned base = d->class_code >> 16;
+
+    return base != 0x06 && base != 0x08;
+}
+
+struct vt_bitmap *part_cpus_of_no_node(const struct vt_host *h)
+{
+    struct vt_bitmap *b = vt_bitmap_dup(vt_host_cpus(h)->possible);
+
+    for (size_t i = 0; b && i < vt_host_node_count(h); i++) {
+        vt_bitmap_andnot(b, vt_host_node(h, i)->cpus);
+        vt_bitmap_andnot(b, vt_host_node(h, i)->offline_cpus);
+    }
+    return b;
+}

@@ -3,6 +3,7 @@
 #ifndef VT_DRAW_PARTS_H
 #define VT_DRAW_PARTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "draw/scene.h"
@@ -18,6 +19,16 @@
 #define PART_PAGE  1800
 /* A node or vnode with more CPUs than this shows them as runs. */
 #define PART_MAX_CELLS 64
+
+/* Whether a host device is drawn: not bridges (class 06) or base system
+ * peripherals (08: I/O APICs, timers, IOMMUs), which every node has and
+ * which say nothing of where work should run (lstopo leaves them out too);
+ * the pictures count them instead. */
+bool part_device_shown(const struct vt_host_device *d);
+
+/* A host's CPUs that no node lists (possible, offline, with no node), into
+ * out (a fresh bitmap the caller frees; NULL when out of memory). */
+struct vt_bitmap *part_cpus_of_no_node(const struct vt_host *h);
 
 /* A host CPU's state: its CSS class and word. */
 const char *part_cpu_class(const struct vt_host *h, unsigned cpu);
