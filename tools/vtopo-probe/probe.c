@@ -352,6 +352,49 @@ static void print_msi(const char *bdf)
     }
 }
 
+/* nvme probes its controllers asynchronously and sets their I/O queues up
+ * (their vectors, then each IRQ's request) before it calls the controller
+ * live: wait until every NVMe device (class 0108) has a live controller,
+ * at most 20 s, so its vectors are read whole. */
+static void wait_nvme_live(void)
+{
+    for (int tries = 0; tries < 400; tries++) {
+        DIR *d = opendir("/sys/bus/pci/devices");
+        struct dirent *e;
+        int pending = 0;
+
+        if (!d)
+            return;
+        while ((e = readdir(d))) {
+            char path[640], cls[32], state[32] = "";
+            DIR *n;
+            struct dirent *c;
+
+            if (e->d_name[0] == '.')
+                continue;
+            snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/class", e->d_name);
+            if (!read_text(path, cls, sizeof(cls)) || strncmp(cls, "0x0108", 6) != 0)
+                continue;
+            snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/nvme", e->d_name);
+            if ((n = opendir(path))) {
+                while ((c = readdir(n)))
+                    if (!strncmp(c->d_name, "nvme", 4)) {
+                        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/nvme/%s/state",
+                                 e->d_name, c->d_name);
+                        read_text(path, state, sizeof(state));
+                    }
+                closedir(n);
+            }
+            pending += strcmp(state, "live") != 0;
+        }
+        closedir(d);
+        if (!pending)
+            return;
+        usleep(50000);
+    }
+    printf("VTP note an NVMe controller is not live after 20 s\n");
+}
+
 /* Every PCI device: its address, class, node and local CPUs as the kernel
  * set them at enumeration (no driver needed). */
 static void print_pci(void)
@@ -391,6 +434,7 @@ int main(void)
     printf("VTP begin 1\n");
     print_nodes();
     print_cpus();
+    wait_nvme_live();
     print_pci();
     print_kmsg();
     printf("VTP end\n");
