@@ -194,11 +194,47 @@ __attribute__((format(printf, 2, 3))) static void putf(struct buf *b, const char
         put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
-/* XML character data: &, <, > escaped; control bytes dropped. */
+/* The length of the valid UTF-8 sequence at p (2 to 4 bytes; no overlong
+ * forms, surrogates or code points above U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned cp;
+    size_t n;
+
+    if (p[0] >= 0xc2 && p[0] <= 0xdf)
+        n = 2, cp = p[0] & 0x1f;
+    else if (p[0] >= 0xe0 && p[0] <= 0xef)
+        n = 3, cp = p[0] & 0x0f;
+    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+        n = 4, cp = p[0] & 0x07;
+    else
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return n;
+}
+
+/* XML character data: &, <, >, " escaped; control bytes dropped; a byte
+ * that is not valid UTF-8 (a host file's text, a device's name) is '?'. */
 static void put_escaped(struct buf *b, const char *text)
 {
     for (const char *p = text; *p; p++) {
-        if (*p == '&')
+        if ((unsigned char)*p >= 0x80) {
+            size_t n = utf8_len((const unsigned char *)p);
+
+            if (n) {
+                put(b, p, n);
+                p += n - 1;
+            } else {
+                put(b, "?", 1);
+            }
+        } else if (*p == '&')
             puts_(b, "&amp;");
         else if (*p == '<')
             puts_(b, "&lt;");

@@ -251,10 +251,40 @@ static void test_large(void **state)
     vt_host_free(h);
 }
 
+/* Text from elsewhere (a host file's description, a device's name) is
+ * escaped and, where it is not valid UTF-8, replaced: the SVG stays
+ * well-formed. */
+static void test_escape(void **state)
+{
+    static const char *const texts[] = {
+        "a < b & c > \"d\"", "caf\xc3\xa9 \xe2\x94\x80", "bad \xff\xfe byte",        "cut \xe2\x94",
+        "overlong \xc0\xaf", "surrogate \xed\xa0\x80",   "control \x01\x1b[31m red",
+    };
+    struct scene s;
+    char *svg;
+
+    (void)state;
+    scene_init(&s);
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        int box = scene_box(&s, -1, 10, 10 + 30 * (int)i, 400, 24, "node", texts[i]);
+
+        scene_text(&s, box, 14, 12 + 30 * (int)i, "", texts[i]);
+    }
+    check_scene(&s, "escaped texts");
+    svg = scene_svg(&s);
+    assert_non_null(strstr(svg, "a &lt; b &amp; c &gt; &quot;d&quot;"));
+    assert_non_null(strstr(svg, "caf\xc3\xa9 \xe2\x94\x80"));
+    assert_non_null(strstr(svg, "bad ?? byte"));
+    assert_null(strstr(svg, "\x1b"));
+    free(svg);
+    scene_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hosts),
+        cmocka_unit_test(test_escape),
         cmocka_unit_test(test_random_plans),
         cmocka_unit_test(test_large),
     };
