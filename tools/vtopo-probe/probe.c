@@ -340,10 +340,19 @@ static void print_msi(const char *bdf)
         }
     for (int i = 0; i < n; i++) {
         char mask[256], eff[256];
+        int tries = 0;
 
+        /* A vector being set up (a managed IRQ started once its CPU is
+         * up, a queue's IRQ requested) may not read yet: try again for up
+         * to 5 s, and say why when it never does. */
         snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irqs[i]);
-        if (!read_text(path, mask, sizeof(mask)) || !*mask)
+        while ((!read_text(path, mask, sizeof(mask)) || !*mask) && ++tries < 100)
+            usleep(50000);
+        if (tries == 100) {
+            printf("VTP note msi %s %d irq %d: %s: %s\n", bdf, i, irqs[i], path,
+                   errno ? strerror(errno) : "empty");
             snprintf(mask, sizeof(mask), "-");
+        }
         snprintf(path, sizeof(path), "/proc/irq/%d/effective_affinity_list", irqs[i]);
         if (!read_text(path, eff, sizeof(eff)) || !*eff)
             snprintf(eff, sizeof(eff), "-");
