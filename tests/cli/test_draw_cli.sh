@@ -92,6 +92,8 @@ for args in "" "nonsense" "host --svg --ascii" "host --vcpus 4" "host --plan $T/
         t_fail "'$args': not one sentence"
     expect_file_absent "$T/never.svg"
 done
+run "$VTOPO" draw host --vcpus 4 "${HOST[@]}"
+expect_err_has "vtopo draw: --vcpus is a plan option: 'vtopo draw plan' takes it"
 run "$VTOPO" draw host "${HOST[@]}" --out "$T/no/such/dir/x.svg"
 expect_rc_nonzero
 expect_err_has "vtopo draw: "

@@ -112,8 +112,8 @@ int cmd_draw(int argc, char **argv)
         goto done;
     }
     if (!plan && (ho.given || ho.plan_dir)) {
-        rc = cli_usage_error("draw", "%s is a plan option: 'vtopo draw plan' takes it",
-                             ho.plan_dir ? "--plan" : ho.planning_option);
+        rc = cli_usage_error("draw", "--%s is a plan option: 'vtopo draw plan' takes it",
+                             ho.plan_dir ? "plan" : ho.planning_option);
         goto done;
     }
     f = svg ? VT_DRAW_SVG : ascii ? VT_DRAW_ASCII : VT_DRAW_TEXT;
