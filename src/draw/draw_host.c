@@ -258,12 +258,11 @@ int draw_host_scene(const struct vt_host *h, struct scene *s)
         scene_shift(s, first, nx, ny);
     }
     bottom = flow_bottom(&f) + 12;
-    /* Possible CPUs no node lists (offline, node unknown). */
+    /* Possible CPUs no node lists (mostly offline ones), each in its state. */
     if ((nonode = part_cpus_of_no_node(h)) && !vt_bitmap_iszero(nonode)) {
         int box = scene_box(s, -1, 10, bottom, 0, 0, "group", "CPUs of no node"), pw, ph;
 
-        scene_text(s, box, 10 + PART_PAD, bottom + PART_PAD, "title",
-                   "CPUs no node lists (offline)");
+        scene_text(s, box, 10 + PART_PAD, bottom + PART_PAD, "title", "CPUs no node lists");
         package_box(s, h, box, 10 + PART_PAD, bottom + PART_PAD + SCENE_LINE_H + PART_GAP, nonode,
                     -1, true, &pw, &ph);
         if (pw < 28 * SCENE_CHAR_W)

@@ -218,12 +218,24 @@ char *draw_host_text(const struct vt_host *h, bool ascii)
         struct vt_bitmap *nonode = part_cpus_of_no_node(h);
 
         if (nonode && !vt_bitmap_iszero(nonode)) {
-            char *l = list(nonode);
+            struct vt_bitmap *on = vt_bitmap_new();
 
-            top(&o, "CPUs no node lists (offline)");
-            row(&o, l);
+            top(&o, "CPUs no node lists");
+            for (int st = 0; st < 2 && on; st++) {
+                vt_bitmap_copy(on, nonode);
+                if (st)
+                    vt_bitmap_andnot(on, hc->online);
+                else
+                    vt_bitmap_and(on, hc->online);
+                if (!vt_bitmap_iszero(on)) {
+                    char *ol = list(on);
+
+                    rowf(&o, "%-13s %s", st ? "offline" : "online", ol);
+                    free(ol);
+                }
+            }
             bottom(&o);
-            free(l);
+            vt_bitmap_free(on);
         }
         vt_bitmap_free(nonode);
     }

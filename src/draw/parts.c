@@ -23,6 +23,8 @@ const char *part_cpu_state(const struct vt_host *h, unsigned cpu)
 {
     const char *c = part_cpu_class(h, cpu);
 
+    if (!strcmp(c, "iso") && vt_bitmap_isset(vt_host_cpus(h)->nohz_full, cpu))
+        return "isolated and nohz_full";
     return !strcmp(c, "off")    ? "offline"
            : !strcmp(c, "iso")  ? "isolated"
            : !strcmp(c, "nohz") ? "nohz_full"

@@ -214,7 +214,8 @@ static size_t utf8_len(const unsigned char *p)
             return 0;
         cp = cp << 6 | (p[i] & 0x3f);
     }
-    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+    /* XML 1.0's Char: no surrogates, no U+FFFE or U+FFFF. */
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff) || cp >= 0xfffe)) ||
         (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
         return 0;
     return n;

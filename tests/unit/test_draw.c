@@ -257,8 +257,10 @@ static void test_large(void **state)
 static void test_escape(void **state)
 {
     static const char *const texts[] = {
-        "a < b & c > \"d\"", "caf\xc3\xa9 \xe2\x94\x80", "bad \xff\xfe byte",        "cut \xe2\x94",
-        "overlong \xc0\xaf", "surrogate \xed\xa0\x80",   "control \x01\x1b[31m red",
+        "a < b & c > \"d\"",        "caf\xc3\xa9 \xe2\x94\x80",
+        "bad \xff\xfe byte",        "cut \xe2\x94",
+        "overlong \xc0\xaf",        "surrogate \xed\xa0\x80",
+        "control \x01\x1b[31m red", "not XML \xef\xbf\xbe \xef\xbf\xbf",
     };
     struct scene s;
     char *svg;
