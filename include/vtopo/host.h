@@ -181,6 +181,9 @@ VT_API uint32_t vt_host_distance(const struct vt_host *h, unsigned pnode_from, u
 VT_API const struct vt_host_cpus *vt_host_cpus(const struct vt_host *h);
 /* pnode of an online or node-listed CPU, or -1. */
 VT_API int vt_host_cpu_pnode(const struct vt_host *h, unsigned pcpu);
+/* A CPU's state in one word: "offline", "isolated", "nohz_full" (online,
+ * not isolated) or "housekeeping". */
+VT_API const char *vt_host_cpu_state(const struct vt_host *h, unsigned pcpu);
 /* The CPU's place in the machine, or NULL when the source said nothing of
  * it (an offline CPU has no topology/ in sysfs; an older host file). */
 VT_API const struct vt_host_cpu_topo *vt_host_cpu_topo(const struct vt_host *h, unsigned pcpu);

@@ -178,7 +178,10 @@ char *draw_host_text(const struct vt_host *h, bool ascii)
 
             vt_bitmap_zero(st);
             for (int c = vt_bitmap_first(all); c >= 0; c = vt_bitmap_next(all, c))
-                if (!strcmp(part_cpu_state(h, (unsigned)c), states[s]))
+                /* nohz_full also lists the isolated CPUs that are both. */
+                if (s == 2 ? vt_bitmap_isset(hc->online, (unsigned)c) &&
+                                 vt_bitmap_isset(hc->nohz_full, (unsigned)c)
+                           : !strcmp(vt_host_cpu_state(h, (unsigned)c), states[s]))
                     vt_bitmap_set(st, (unsigned)c);
             if (vt_bitmap_iszero(st))
                 continue;

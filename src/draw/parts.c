@@ -8,27 +8,21 @@
 
 const char *part_cpu_class(const struct vt_host *h, unsigned cpu)
 {
-    const struct vt_host_cpus *c = vt_host_cpus(h);
+    const char *st = vt_host_cpu_state(h, cpu);
 
-    if (!vt_bitmap_isset(c->online, cpu))
-        return "off";
-    if (vt_bitmap_isset(c->isolated, cpu))
-        return "iso";
-    if (vt_bitmap_isset(c->nohz_full, cpu))
-        return "nohz";
-    return "hk";
+    return !strcmp(st, "offline")     ? "off"
+           : !strcmp(st, "isolated")  ? "iso"
+           : !strcmp(st, "nohz_full") ? "nohz"
+                                      : "hk";
 }
 
 const char *part_cpu_state(const struct vt_host *h, unsigned cpu)
 {
-    const char *c = part_cpu_class(h, cpu);
+    const char *st = vt_host_cpu_state(h, cpu);
 
-    if (!strcmp(c, "iso") && vt_bitmap_isset(vt_host_cpus(h)->nohz_full, cpu))
+    if (!strcmp(st, "isolated") && vt_bitmap_isset(vt_host_cpus(h)->nohz_full, cpu))
         return "isolated and nohz_full";
-    return !strcmp(c, "off")    ? "offline"
-           : !strcmp(c, "iso")  ? "isolated"
-           : !strcmp(c, "nohz") ? "nohz_full"
-                                : "housekeeping";
+    return st;
 }
 
 int part_cell_w(const char *text)

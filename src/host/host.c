@@ -851,3 +851,16 @@ const char *vt_host_fsroot(const struct vt_host *h)
 {
     return h->kind == VT_HOST_SYSFS ? h->arg : NULL;
 }
+
+const char *vt_host_cpu_state(const struct vt_host *h, unsigned pcpu)
+{
+    const struct vt_host_cpus *c = vt_host_cpus(h);
+
+    if (!vt_bitmap_isset(c->online, pcpu))
+        return "offline";
+    if (vt_bitmap_isset(c->isolated, pcpu))
+        return "isolated";
+    if (vt_bitmap_isset(c->nohz_full, pcpu))
+        return "nohz_full";
+    return "housekeeping";
+}

@@ -11,8 +11,6 @@ int cmd_irq_show(int argc, char **argv);
 int cmd_irq_plan(int argc, char **argv);
 /* apply and restore (argv[1] says which). */
 int cmd_irq_apply(int argc, char **argv);
-/* "housekeeping", "isolated", "nohz_full", "offline". */
-const char *irq_cpu_state(const struct vt_host *h, unsigned cpu);
 /* A BDF option's value, normalised into out (24 bytes); an exit status. */
 int irq_parse_bdf(const char *cmd, const char *option, const char *text, char *out);
 

@@ -101,7 +101,7 @@ static void print_tables(const struct vt_host *h, const struct vt_irq_plan *p, b
         for (size_t i = 0; i < n; i++)
             m += vt_irq_plan_vector(p, i)->managed && vt_irq_plan_vector(p, i)->cpu == c;
         printf("  %6d  %4d  %-12s  %7u  %7u  %5u\n", c, vt_host_cpu_pnode(h, (unsigned)c),
-               irq_cpu_state(h, (unsigned)c), m, total - m, total);
+               vt_host_cpu_state(h, (unsigned)c), m, total - m, total);
     }
     for (size_t i = 0; i < vt_host_node_count(h); i++) {
         unsigned lo, hi;

@@ -29,20 +29,6 @@ static void show_usage(FILE *out)
                  "Exit status: 0 ok, 2 bad usage or input, 3 system error.\n");
 }
 
-/* The CPU's state for the table. */
-const char *irq_cpu_state(const struct vt_host *h, unsigned cpu)
-{
-    const struct vt_host_cpus *c = vt_host_cpus(h);
-
-    if (!vt_bitmap_isset(c->online, cpu))
-        return "offline";
-    if (vt_bitmap_isset(c->isolated, cpu))
-        return "isolated";
-    if (vt_bitmap_isset(c->nohz_full, cpu))
-        return "nohz_full";
-    return "housekeeping";
-}
-
 static char *list_or(const struct vt_bitmap *b, const char *none)
 {
     char *s = b ? vt_bitmap_format_list(b) : NULL;
@@ -169,10 +155,10 @@ static void print_cpus(const struct vt_host *h, const struct vt_irq_state *s, bo
             printf("%s    {\"cpu\": %d, \"node\": %d, \"state\": \"%s\", \"vectors\": %zu, "
                    "\"managed\": %zu, \"allowed\": %zu, \"count\": %llu}",
                    first ? "" : ",\n", c, vt_host_cpu_pnode(h, (unsigned)c),
-                   irq_cpu_state(h, (unsigned)c), eff, man, allowed, count);
+                   vt_host_cpu_state(h, (unsigned)c), eff, man, allowed, count);
         else
             printf("  %6d  %4d  %-12s  %7zu  %7zu  %7zu  %10llu\n", c,
-                   vt_host_cpu_pnode(h, (unsigned)c), irq_cpu_state(h, (unsigned)c), eff, man,
+                   vt_host_cpu_pnode(h, (unsigned)c), vt_host_cpu_state(h, (unsigned)c), eff, man,
                    allowed, count);
         first = false;
     }
