@@ -11,9 +11,10 @@ build_pkgs="cmake make gcc libc6-dev clang pkg-config libcmocka-dev libjson-c-de
 # arguments must start it), libvirt's schema (virt-xml-validate) and xmllint;
 # strace kills vtopo at each rename to prove a plan directory is one set;
 # zsh loads the completion (tests/cli/test_completion.sh); Chromium renders
-# vtopo draw's SVGs (tests/draw/test_render.sh).
+# vtopo draw's SVGs in DejaVu Sans Mono, the font the layout counts for
+# (tests/draw/test_render.sh).
 test_pkgs="hwloc libclang-rt-14-dev binutils clang-format acpica-tools qemu-system-x86"
-test_pkgs="$test_pkgs libvirt-clients libxml2-utils strace zsh chromium"
+test_pkgs="$test_pkgs libvirt-clients libxml2-utils strace zsh chromium fonts-dejavu-core"
 guest_pkgs="qemu-system-x86 busybox-static"
 
 case "${1:-all}" in

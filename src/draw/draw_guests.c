@@ -16,15 +16,16 @@ static const struct vt_guest_node *node_of(const struct vt_guest_view *v, int id
     return NULL;
 }
 
-/* Whether a row that disagrees names node id ("node 3 cpus", and
- * "after: node 3 ..."). */
+/* Whether a row that disagrees is about node id of the views drawn ("node
+ * 3 cpus"; not "after: node 3 ...", a later probe's, which is listed
+ * only). */
 static bool node_mismatch(const struct vt_draw_row *rows, size_t nrows, int id)
 {
     char want[32];
 
     snprintf(want, sizeof(want), "node %d ", id);
     for (size_t i = 0; i < nrows; i++)
-        if (!rows[i].ok && rows[i].item && strstr(rows[i].item, want))
+        if (!rows[i].ok && rows[i].item && !strncmp(rows[i].item, want, strlen(want)))
             return true;
     return false;
 }
@@ -96,7 +97,7 @@ int draw_guests_scene(const struct vt_guest_view *want, const struct vt_guest_vi
     snprintf(line, sizeof(line), "verify: %zu row%s, %zu mismatch%s%s", nrows,
              nrows == 1 ? "" : "s", bad, bad == 1 ? "" : "es",
              got->complete ? "" : " (the guest's probe did not finish)");
-    scene_text(s, -1, 10, y, bad ? "bad" : "title", line);
+    scene_text(s, -1, 10, y, bad || !got->complete ? "bad" : "title", line);
     y += SCENE_LINE_H + 8;
     scene_text(s, -1, 10, y, "title", "predicted");
     scene_text(s, -1, 10 + colw + gap, y, "title", "the guest");
@@ -147,8 +148,10 @@ int draw_guests_scene(const struct vt_guest_view *want, const struct vt_guest_vi
                      rows[i].guest ? rows[i].guest : "?");
             y = part_para(s, -1, 10, y, "bad", line, 2 * 60 + gap / SCENE_CHAR_W);
         }
-    } else {
+    } else if (got->complete) {
         scene_text(s, -1, 10, y, "title", "every row agrees");
+    } else {
+        scene_text(s, -1, 10, y, "bad", "the guest reported nothing to compare");
     }
     return s->oom ? -1 : 0;
 }

@@ -21,71 +21,42 @@ static void package_box(struct scene *s, const struct vt_host *h, int parent, in
     snprintf(label, sizeof(label), pkg >= 0 ? "package %d" : "CPUs", pkg);
     scene_text(s, box, x + PART_PAD, y + 2, "dim", label);
     flow_init(&f, x + PART_PAD, y + 2 + SCENE_LINE_H + 2, PART_ROW_W, PART_GAP);
-    for (int c = vt_bitmap_first(cpus); done && c >= 0; c = vt_bitmap_next(cpus, c)) {
+    if (collapse)
+        part_cpu_runs(s, box, &f, h, cpus);
+    for (int c = vt_bitmap_first(cpus); !collapse && done && c >= 0; c = vt_bitmap_next(cpus, c)) {
         const struct vt_host_cpu_topo *t = vt_host_cpu_topo(h, (unsigned)c);
-        const char *cls = part_cpu_class(h, (unsigned)c);
+        int n = 0, cw = 4, core, tx;
 
         if (vt_bitmap_isset(done, (unsigned)c))
             continue;
-        if (collapse) {
-            /* The run of consecutive CPUs of this state. */
-            int last = c;
-
-            while (vt_bitmap_isset(cpus, (unsigned)last + 1) &&
-                   !strcmp(part_cpu_class(h, (unsigned)last + 1), cls))
-                last++;
-            snprintf(text, sizeof(text), last > c ? "%d-%d (%d)" : "%d", c, last, last - c + 1);
-            snprintf(title, sizeof(title), "CPUs %d-%d: %s", c, last,
-                     part_cpu_state(h, (unsigned)c));
-            flow_place(&f, part_cell_w(text), PART_CELL, &cx, &cy);
-            part_cell(s, box, cx, cy, cls, text, title);
-            vt_bitmap_set_range(done, (unsigned)c, (unsigned)last);
-            continue;
-        }
         /* A core: the CPU and its SMT siblings of this node, side by side. */
-        {
-            int n = 0, cw = 4, core, tx;
-
-            for (int k = vt_bitmap_first(cpus); k >= 0; k = vt_bitmap_next(cpus, k))
-                if (k == c || (t && t->siblings && vt_bitmap_isset(t->siblings, (unsigned)k))) {
-                    snprintf(text, sizeof(text), "%d", k);
-                    cw += part_cell_w(text) + 2;
-                    n++;
-                }
-            flow_place(&f, cw, PART_CELL + 4, &cx, &cy);
-            snprintf(title, sizeof(title), "core %d", t ? t->core : -1);
-            core = scene_box(s, box, cx, cy, cw, PART_CELL + 4, "core", title);
-            tx = cx + 2;
-            for (int k = vt_bitmap_first(cpus); k >= 0; k = vt_bitmap_next(cpus, k))
-                if (k == c || (t && t->siblings && vt_bitmap_isset(t->siblings, (unsigned)k))) {
-                    snprintf(text, sizeof(text), "%d", k);
-                    snprintf(title, sizeof(title), "CPU %d: %s%s", k,
-                             part_cpu_state(h, (unsigned)k), n > 1 ? " (SMT)" : "");
-                    tx += part_cell(s, core, tx, cy + 2, part_cpu_class(h, (unsigned)k), text,
-                                    title) +
-                          2;
-                    vt_bitmap_set(done, (unsigned)k);
-                }
-        }
+        for (int k = vt_bitmap_first(cpus); k >= 0; k = vt_bitmap_next(cpus, k))
+            if (k == c || (t && t->siblings && vt_bitmap_isset(t->siblings, (unsigned)k))) {
+                snprintf(text, sizeof(text), "%d", k);
+                cw += part_cell_w(text) + 2;
+                n++;
+            }
+        flow_place(&f, cw, PART_CELL + 4, &cx, &cy);
+        snprintf(title, sizeof(title), "core %d", t ? t->core : -1);
+        core = scene_box(s, box, cx, cy, cw, PART_CELL + 4, "core", title);
+        tx = cx + 2;
+        for (int k = vt_bitmap_first(cpus); k >= 0; k = vt_bitmap_next(cpus, k))
+            if (k == c || (t && t->siblings && vt_bitmap_isset(t->siblings, (unsigned)k))) {
+                snprintf(text, sizeof(text), "%d", k);
+                snprintf(title, sizeof(title), "CPU %d: %s%s", k, part_cpu_state(h, (unsigned)k),
+                         n > 1 ? " (SMT)" : "");
+                tx +=
+                    part_cell(s, core, tx, cy + 2, part_cpu_class(h, (unsigned)k), text, title) + 2;
+                vt_bitmap_set(done, (unsigned)k);
+            }
     }
+    if (!done)
+        s->oom = true;
     vt_bitmap_free(done);
     *w = (f.used > (int)strlen(label) * SCENE_CHAR_W ? f.used : (int)strlen(label) * SCENE_CHAR_W) +
          2 * PART_PAD;
     *hh = flow_bottom(&f) - y + PART_PAD;
     scene_resize(s, box, *w, *hh);
-}
-
-/* The device's line: "0000:3b:00.0 nvme0 NVMe 33 vectors". */
-static void device_line(const struct vt_host_device *d, char *buf, size_t size)
-{
-    size_t n = (size_t)snprintf(buf, size, "%s", d->bdf);
-
-    for (size_t k = 0; k < d->nnames && n < size; k++)
-        n += (size_t)snprintf(buf + n, size - n, "%s%s", k ? "," : " ", d->names[k]);
-    if (n < size)
-        n += (size_t)snprintf(buf + n, size - n, " %s", vt_pci_class_name(d->class_code));
-    if (d->nmsi_irqs && n < size)
-        snprintf(buf + n, size - n, " %zu vector%s", d->nmsi_irqs, d->nmsi_irqs == 1 ? "" : "s");
 }
 
 /* The lines of the devices of pnode (-1: of no node) inside box from
@@ -94,8 +65,8 @@ static void device_line(const struct vt_host_device *d, char *buf, size_t size)
 static int device_lines(struct scene *s, const struct vt_host *h, int box, int x, int y, int pnode,
                         int *width)
 {
-    char line[160];
     size_t hidden = 0;
+    char *line;
 
     for (size_t d = 0; d < vt_host_device_count(h); d++) {
         const struct vt_host_device *dev = vt_host_device(h, d);
@@ -107,19 +78,15 @@ static int device_lines(struct scene *s, const struct vt_host *h, int box, int x
             hidden++;
             continue;
         }
-        device_line(dev, line, sizeof(line));
-        scene_text(s, box, x, y, "", line);
-        y += SCENE_LINE_H;
-        if ((int)strlen(line) * SCENE_CHAR_W > *width)
-            *width = (int)strlen(line) * SCENE_CHAR_W;
+        line = part_device_line(dev);
+        y = part_line(s, box, x, y, "", line, width);
+        free(line);
     }
     if (hidden) {
-        snprintf(line, sizeof(line), "+ %zu bridge%s and system device%s", hidden,
-                 hidden == 1 ? "" : "s", hidden == 1 ? "" : "s");
-        scene_text(s, box, x, y, "dim", line);
-        y += SCENE_LINE_H;
-        if ((int)strlen(line) * SCENE_CHAR_W > *width)
-            *width = (int)strlen(line) * SCENE_CHAR_W;
+        line = scene_fmt("+ %zu bridge%s and system device%s", hidden, hidden == 1 ? "" : "s",
+                         hidden == 1 ? "" : "s");
+        y = part_line(s, box, x, y, "dim", line, width);
+        free(line);
     }
     return y;
 }
@@ -129,18 +96,21 @@ static void node_box(struct scene *s, const struct vt_host *h, size_t i, int x, 
                      int *hh)
 {
     const struct vt_host_node *n = vt_host_node(h, i);
-    struct vt_bitmap *all = vt_bitmap_dup(n->cpus), *pkg = vt_bitmap_new();
+    struct vt_bitmap *all = vt_bitmap_dup(n->cpus), *pkg = vt_bitmap_new(), *left = vt_bitmap_new();
     char title[128];
-    int box, cy, width, pw, ph, packages[256], npkg = 0;
+    int box, cy, width, pw, ph;
     bool collapse;
 
-    if (!all || !pkg) {
+    if (!all || !pkg || !left) {
         vt_bitmap_free(all);
         vt_bitmap_free(pkg);
+        vt_bitmap_free(left);
         s->oom = true;
         return;
     }
     vt_bitmap_or(all, n->offline_cpus);
+    if (vt_bitmap_copy(left, all) < 0)
+        s->oom = true;
     collapse = vt_bitmap_weight(all) > PART_MAX_CELLS;
     part_node_title(n, vt_bitmap_weight(all), title, sizeof(title));
     box = scene_box(s, -1, x, y, 0, 0, "node", title);
@@ -148,31 +118,28 @@ static void node_box(struct scene *s, const struct vt_host *h, size_t i, int x, 
     width = (int)strlen(title) * SCENE_CHAR_W;
     cy = y + PART_PAD + SCENE_LINE_H + PART_GAP;
     /* Its CPUs by package, in the order of their first CPU. */
-    for (int c = vt_bitmap_first(all); c >= 0; c = vt_bitmap_next(all, c)) {
+    for (int c = vt_bitmap_first(left); c >= 0; c = vt_bitmap_first(left)) {
         const struct vt_host_cpu_topo *t = vt_host_cpu_topo(h, (unsigned)c);
-        int p = t ? t->package : -1, k;
+        int p = t ? t->package : -1;
 
-        for (k = 0; k < npkg && packages[k] != p; k++)
-            ;
-        if (k == npkg && npkg < 256)
-            packages[npkg++] = p;
-    }
-    for (int k = 0; k < npkg; k++) {
         vt_bitmap_zero(pkg);
-        for (int c = vt_bitmap_first(all); c >= 0; c = vt_bitmap_next(all, c)) {
-            const struct vt_host_cpu_topo *t = vt_host_cpu_topo(h, (unsigned)c);
+        for (int k = c; k >= 0; k = vt_bitmap_next(left, k)) {
+            const struct vt_host_cpu_topo *tk = vt_host_cpu_topo(h, (unsigned)k);
 
-            if ((t ? t->package : -1) == packages[k])
-                vt_bitmap_set(pkg, (unsigned)c);
+            if ((tk ? tk->package : -1) == p)
+                vt_bitmap_set(pkg, (unsigned)k);
         }
-        package_box(s, h, box, x + PART_PAD, cy, pkg, packages[k], collapse, &pw, &ph);
+        vt_bitmap_andnot(left, pkg);
+        package_box(s, h, box, x + PART_PAD, cy, pkg, p, collapse, &pw, &ph);
         cy += ph + PART_GAP;
         width = pw > width ? pw : width;
     }
-    if (!npkg) {
-        scene_text(s, box, x + PART_PAD, cy, "dim", "no CPUs (memory only)");
+    if (vt_bitmap_iszero(all)) {
+        const char *what = part_node_no_cpus(n);
+
+        scene_text(s, box, x + PART_PAD, cy, "dim", what);
         cy += SCENE_LINE_H + PART_GAP;
-        width = width > 21 * SCENE_CHAR_W ? width : 21 * SCENE_CHAR_W;
+        width = width > scene_text_w(what) ? width : scene_text_w(what);
     }
     cy = device_lines(s, h, box, x + PART_PAD, cy, (int)n->pnode, &width);
     *w = width + 2 * PART_PAD;
@@ -180,6 +147,7 @@ static void node_box(struct scene *s, const struct vt_host *h, size_t i, int x, 
     scene_resize(s, box, *w, *hh);
     vt_bitmap_free(all);
     vt_bitmap_free(pkg);
+    vt_bitmap_free(left);
 }
 
 /* The legend of CPU states at (x, y); its bottom. */
@@ -236,17 +204,16 @@ static int distances(struct scene *s, const struct vt_host *h, int x, int y)
 int draw_host_scene(const struct vt_host *h, struct scene *s)
 {
     struct vt_bitmap *nonode;
-    char line[256];
+    char *line;
     size_t none = 0;
     struct flow f;
     int y, bottom;
 
     s->title = scene_fmt("vtopo: host %s", vt_host_description(h));
-    snprintf(line, sizeof(line), "host %s: %zu node%s, %u CPUs (%u online)", vt_host_description(h),
-             vt_host_node_count(h), vt_host_node_count(h) == 1 ? "" : "s",
-             vt_bitmap_weight(vt_host_cpus(h)->possible),
-             vt_bitmap_weight(vt_host_cpus(h)->online));
-    y = part_para(s, -1, 10, 10, "title", line, PART_PAGE / SCENE_CHAR_W);
+    line = part_host_line(h);
+    y = line ? part_para(s, -1, 10, 10, "title", line, PART_PAGE / SCENE_CHAR_W) : 10;
+    s->oom |= !line;
+    free(line);
     y = legend(s, 10, y + 4) + 8;
     flow_init(&f, 10, y, PART_PAGE, 12);
     for (size_t i = 0; i < vt_host_node_count(h); i++) {

@@ -15,55 +15,131 @@ struct cellpos {
     int x, y, w; /* where a vCPU's or pCPU's cell is; w 0: not drawn alone */
 };
 
-/* vCPU cells of one vnode (present, then hot-pluggable) into the flow;
- * each drawn vCPU's cell in at[vcpu]. */
+/* The plan's vCPU v in the order present, then hot-pluggable. */
+static const struct vt_vcpu *vcpu_at(const struct vt_layout *l, size_t v)
+{
+    return v < vt_layout_vcpu_count(l) ? vt_layout_vcpu(l, v)
+                                       : vt_layout_hotplug_vcpu(l, v - vt_layout_vcpu_count(l));
+}
+
+/* The cell of a run of vCPUs: "0-63 (64) APIC 0-63 →64-127" (the APIC IDs
+ * and host CPUs when each is one run too; the title lists them all). */
+static void run_cell(struct scene *s, const struct vt_layout *l, int box, struct flow *f,
+                     const struct part_run *r, bool hot)
+{
+    struct vt_bitmap *apic = vt_bitmap_new(), *pins = vt_bitmap_new();
+    char text[160], run[48], ap[48] = "", pn[48] = "", *al = NULL, *pl = NULL, *title;
+    unsigned npinned = 0;
+    int cx, cy;
+
+    for (unsigned i = 0; apic && pins && i < r->count; i++) {
+        const struct vt_vcpu *v = part_vcpu(l, r->first + i * r->step);
+
+        if (!v)
+            continue;
+        vt_bitmap_set(apic, v->apic_id);
+        if (v->pcpu >= 0) {
+            vt_bitmap_set(pins, (unsigned)v->pcpu);
+            npinned++;
+        }
+    }
+    if (!apic || !pins || !(al = vt_bitmap_format_list(apic)) ||
+        (npinned && !(pl = vt_bitmap_format_list(pins))))
+        s->oom = true;
+    part_run_text(r, true, text, sizeof(text));
+    part_run_text(r, false, run, sizeof(run));
+    if (part_one_run(apic, r->count, ap, sizeof(ap)))
+        snprintf(text + strlen(text), sizeof(text) - strlen(text), " APIC %s", ap);
+    if (npinned == r->count && part_one_run(pins, r->count, pn, sizeof(pn)))
+        snprintf(text + strlen(text), sizeof(text) - strlen(text), " \u2192%s", pn);
+    title = scene_fmt("vCPUs %s, APIC IDs %s%s%s%s", run, al ? al : "?",
+                      npinned ? ", pinned to host CPUs " : "", pl ? pl : "",
+                      hot ? ", hot-pluggable" : "");
+    s->oom |= !title;
+    flow_place(f, part_cell_w(text), PART_CELL, &cx, &cy);
+    part_cell(s, box, cx, cy, hot ? "hot" : "vcpu", text, title);
+    free(title);
+    free(al);
+    free(pl);
+    vt_bitmap_free(apic);
+    vt_bitmap_free(pins);
+}
+
+/* vCPU cells of one vnode (present, then hot-pluggable) into the flow:
+ * "vCPU(APIC ID)", "→host CPU" when pinned, each drawn vCPU's cell in
+ * at[vcpu]; runs when there are many. */
 static void vcpu_cells(struct scene *s, const struct vt_layout *l, int box, struct flow *f,
                        const struct vt_bitmap *set, bool hot, struct cellpos *at)
 {
-    bool collapse = vt_bitmap_weight(set) > PART_MAX_CELLS;
     char text[48], title[128];
     int cx, cy;
 
-    for (int c = vt_bitmap_first(set); c >= 0; c = vt_bitmap_next(set, c)) {
-        const struct vt_vcpu *v = hot ? NULL : vt_layout_vcpu(l, (size_t)c);
-        int last = c;
+    if (vt_bitmap_weight(set) > PART_MAX_CELLS) {
+        size_t nr = 0;
+        unsigned rest = 0;
+        struct part_run *r = part_runs(set, NULL, NULL, PART_MAX_CELLS, &nr, &rest);
 
-        if (!v)
-            for (size_t k = 0; k < vt_layout_hotplug_vcpu_count(l); k++)
-                if (vt_layout_hotplug_vcpu(l, k)->vcpu == (unsigned)c)
-                    v = vt_layout_hotplug_vcpu(l, k);
-        if (collapse) {
-            while (vt_bitmap_isset(set, (unsigned)last + 1))
-                last++;
-            snprintf(text, sizeof(text), last > c ? "%d-%d (%d)" : "%d", c, last, last - c + 1);
-            snprintf(title, sizeof(title), "vCPUs %d-%d%s", c, last, hot ? ", hot-pluggable" : "");
+        if (!r)
+            s->oom = true;
+        for (size_t i = 0; i < nr; i++)
+            run_cell(s, l, box, f, &r[i], hot);
+        if (rest)
+            part_more_cell(s, box, f, set, &r[nr - 1], rest, "vCPUs");
+        free(r);
+        return;
+    }
+    for (int c = vt_bitmap_first(set); c >= 0; c = vt_bitmap_next(set, c)) {
+        const struct vt_vcpu *v = part_vcpu(l, (unsigned)c);
+        unsigned apic = v ? v->apic_id : 0;
+
+        if (v && v->pcpu >= 0) {
+            snprintf(text, sizeof(text), "%d(%u)\u2192%d", c, apic, v->pcpu);
+            snprintf(title, sizeof(title), "vCPU %d, APIC ID %u, pinned to host CPU %d%s", c, apic,
+                     v->pcpu, hot ? ", hot-pluggable" : "");
         } else {
-            snprintf(text, sizeof(text), "%d(%u)", c, v ? v->apic_id : 0);
-            if (v && v->pcpu >= 0)
-                snprintf(title, sizeof(title), "vCPU %d, APIC ID %u, pinned to host CPU %d%s", c,
-                         v->apic_id, v->pcpu, hot ? ", hot-pluggable" : "");
-            else
-                snprintf(title, sizeof(title), "vCPU %d, APIC ID %u%s", c, v ? v->apic_id : 0,
-                         hot ? ", hot-pluggable" : "");
+            snprintf(text, sizeof(text), "%d(%u)", c, apic);
+            snprintf(title, sizeof(title), "vCPU %d, APIC ID %u%s", c, apic,
+                     hot ? ", hot-pluggable" : "");
         }
         flow_place(f, part_cell_w(text), PART_CELL, &cx, &cy);
         part_cell(s, box, cx, cy, hot ? "hot" : "vcpu", text, title);
-        if (!collapse)
-            at[c] = (struct cellpos){cx, cy, part_cell_w(text)};
-        c = last;
+        at[c] = (struct cellpos){cx, cy, part_cell_w(text)};
     }
 }
 
-/* "0-9ffff, 100000-1fffffff" of a vnode's ranges, into buf. */
-static void ranges_text(const struct vt_vnode *vn, char *buf, size_t size)
+/* A vnode's RAM ranges: "RAM 0-9ffff, 100000-1fffffff" (malloc'd). */
+static char *ranges_text(const struct vt_vnode *vn)
 {
-    size_t n = 0;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
 
-    buf[0] = '\0';
-    for (size_t r = 0; r < vn->nranges && n < size; r++)
-        n += (size_t)snprintf(buf + n, size - n, "%s%llx-%llx", r ? ", " : "",
-                              (unsigned long long)vn->ranges[r].start,
-                              (unsigned long long)vn->ranges[r].end - 1);
+    if (!f)
+        return NULL;
+    fputs("RAM", f);
+    for (size_t r = 0; r < vn->nranges; r++)
+        fprintf(f, "%s %llx-%llx", r ? "," : "", (unsigned long long)vn->ranges[r].start,
+                (unsigned long long)vn->ranges[r].end - 1);
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* A planned device in words: "0000:41:00.0 vfio <- host 0000:3b:00.0
+ * (host node 1, distance 21)" (malloc'd). */
+static char *device_text(const struct vt_device *dev)
+{
+    if (dev->pnode < 0)
+        return scene_fmt("%s %s <- host %s (host node unknown)", dev->guest_bdf,
+                         vt_device_model_name(dev->model), dev->host_bdf);
+    if (dev->distance > 10)
+        return scene_fmt("%s %s <- host %s (host node %d, distance %u)", dev->guest_bdf,
+                         vt_device_model_name(dev->model), dev->host_bdf, dev->pnode,
+                         dev->distance);
+    return scene_fmt("%s %s <- host %s (host node %d)", dev->guest_bdf,
+                     vt_device_model_name(dev->model), dev->host_bdf, dev->pnode);
 }
 
 /* vnode i's box at (x, y); its size in *w, *hh. */
@@ -71,7 +147,7 @@ static void vnode_box(struct scene *s, const struct vt_layout *l, size_t i, int 
                       int *hh, struct cellpos *at)
 {
     const struct vt_vnode *vn = vt_layout_vnode(l, i);
-    char title[160], mem[32], node[24], host[32], text[512];
+    char title[160], mem[32], node[24], host[32], *text;
     int box, cy, width;
     struct flow f;
 
@@ -88,43 +164,44 @@ static void vnode_box(struct scene *s, const struct vt_layout *l, size_t i, int 
              node, mem, host);
     box = scene_box(s, -1, x, y, 0, 0, "vnode", title);
     scene_text(s, box, x + PART_PAD, y + PART_PAD, "title", title);
-    width = (int)strlen(title) * SCENE_CHAR_W;
+    width = scene_text_w(title);
     flow_init(&f, x + PART_PAD, y + PART_PAD + SCENE_LINE_H + PART_GAP, PART_ROW_W, PART_GAP);
     vcpu_cells(s, l, box, &f, vn->vcpus, false, at);
     if (vn->hotplug_vcpus)
         vcpu_cells(s, l, box, &f, vn->hotplug_vcpus, true, at);
     cy = f.used ? flow_bottom(&f) + PART_GAP : f.y;
     width = f.used > width ? f.used : width;
-    if (!vt_bitmap_weight(vn->vcpus) &&
-        !(vn->hotplug_vcpus && vt_bitmap_weight(vn->hotplug_vcpus))) {
-        scene_text(s, box, x + PART_PAD, cy, "dim", "no vCPUs (memory only)");
-        cy += SCENE_LINE_H;
-    }
+    if (!vt_bitmap_weight(vn->vcpus) && !(vn->hotplug_vcpus && vt_bitmap_weight(vn->hotplug_vcpus)))
+        cy = part_line(s, box, x + PART_PAD, cy, "dim", part_vnode_no_vcpus(vn), &width);
     for (size_t d = 0; d < vt_layout_device_count(l); d++) {
         const struct vt_device *dev = vt_layout_device(l, d);
 
         if (dev->vnode != vn->vnode)
             continue;
-        snprintf(text, sizeof(text), "%s %s <- host %s", dev->guest_bdf,
-                 vt_device_model_name(dev->model), dev->host_bdf);
-        scene_text(s, box, x + PART_PAD, cy, "", text);
-        cy += SCENE_LINE_H;
-        width = (int)strlen(text) * SCENE_CHAR_W > width ? (int)strlen(text) * SCENE_CHAR_W : width;
+        text = device_text(dev);
+        cy = part_line(s, box, x + PART_PAD, cy, dev->distance > 10 ? "warn" : "", text, &width);
+        free(text);
+    }
+    for (size_t g = 0; g < vt_layout_initiator_count(l); g++) {
+        const struct vt_initiator *gi = vt_layout_initiator(l, g);
+
+        if (gi->vnode != vn->vnode)
+            continue;
+        text = scene_fmt("generic initiator %04x:%02x:%02x.%u", gi->segment, gi->bus,
+                         gi->devfn >> 3, gi->devfn & 7);
+        cy = part_line(s, box, x + PART_PAD, cy, "", text, &width);
+        free(text);
     }
     if (vn->nranges) {
-        char r[384];
-
-        ranges_text(vn, r, sizeof(r));
-        snprintf(text, sizeof(text), "RAM %s", r);
-        cy = part_para(s, box, x + PART_PAD, cy, "dim", text, 64);
-        width = width > 64 * SCENE_CHAR_W ? width : 64 * SCENE_CHAR_W;
+        text = ranges_text(vn);
+        cy = part_line(s, box, x + PART_PAD, cy, "dim", text, &width);
+        free(text);
     }
     if (vn->hotplug_memory_bytes) {
         part_size(mem, sizeof(mem), vn->hotplug_memory_bytes);
-        snprintf(text, sizeof(text), "hot-pluggable memory %s", mem);
-        scene_text(s, box, x + PART_PAD, cy, "dim", text);
-        cy += SCENE_LINE_H;
-        width = (int)strlen(text) * SCENE_CHAR_W > width ? (int)strlen(text) * SCENE_CHAR_W : width;
+        text = scene_fmt("hot-pluggable memory %s", mem);
+        cy = part_line(s, box, x + PART_PAD, cy, "dim", text, &width);
+        free(text);
     }
     *w = width + 2 * PART_PAD;
     *hh = cy - y + PART_PAD;
@@ -138,7 +215,7 @@ static void pnode_box(struct scene *s, const struct vt_layout *l, const struct v
 {
     struct vt_bitmap *pins = vt_bitmap_new();
     const struct vt_host_node *n = NULL;
-    char title[128], mem[32], text[160];
+    char title[128], mem[32], text[48];
     int box, width, cy, cx, ccy;
     struct flow f;
 
@@ -149,8 +226,9 @@ static void pnode_box(struct scene *s, const struct vt_layout *l, const struct v
     for (size_t i = 0; h && i < vt_host_node_count(h); i++)
         if ((int)vt_host_node(h, i)->pnode == pnode)
             n = vt_host_node(h, i);
-    for (size_t v = 0; v < vt_layout_vcpu_count(l); v++) {
-        const struct vt_vcpu *c = vt_layout_vcpu(l, v);
+    /* The CPUs its vnodes' vCPUs are pinned to, hot-pluggable ones too. */
+    for (size_t v = 0; v < vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l); v++) {
+        const struct vt_vcpu *c = vcpu_at(l, v);
 
         if (c->pcpu >= 0 && vt_layout_vnode(l, c->vnode)->pnode == pnode)
             vt_bitmap_set(pins, (unsigned)c->pcpu);
@@ -166,37 +244,32 @@ static void pnode_box(struct scene *s, const struct vt_layout *l, const struct v
     }
     box = scene_box(s, -1, x, y, 0, 0, "node", title);
     scene_text(s, box, x + PART_PAD, y + PART_PAD, "title", title);
-    width = (int)strlen(title) * SCENE_CHAR_W;
+    width = scene_text_w(title);
     cy = y + PART_PAD + SCENE_LINE_H + PART_GAP;
     if (!vt_bitmap_iszero(pins)) {
-        bool collapse = vt_bitmap_weight(pins) > PART_MAX_CELLS;
-
         flow_init(&f, x + PART_PAD, cy, PART_ROW_W, PART_GAP);
-        for (int c = vt_bitmap_first(pins); c >= 0; c = vt_bitmap_next(pins, c)) {
-            const char *cls = h ? part_cpu_class(h, (unsigned)c) : "hk";
-            int last = c;
-
-            if (collapse)
-                while (vt_bitmap_isset(pins, (unsigned)last + 1) &&
-                       (!h || !strcmp(part_cpu_class(h, (unsigned)last + 1), cls)))
-                    last++;
-            snprintf(text, sizeof(text), last > c ? "%d-%d (%d)" : "%d", c, last, last - c + 1);
-            flow_place(&f, part_cell_w(text), PART_CELL, &cx, &ccy);
-            part_cell(s, box, cx, ccy, cls, text, h ? part_cpu_state(h, (unsigned)c) : NULL);
-            if (!collapse && (size_t)c < npat)
-                pat[c] = (struct cellpos){cx, ccy, part_cell_w(text)};
-            c = last;
+        if (vt_bitmap_weight(pins) > PART_MAX_CELLS) {
+            part_cpu_runs(s, box, &f, h, pins);
+        } else {
+            for (int c = vt_bitmap_first(pins); c >= 0; c = vt_bitmap_next(pins, c)) {
+                snprintf(text, sizeof(text), "%d", c);
+                flow_place(&f, part_cell_w(text), PART_CELL, &cx, &ccy);
+                part_cell(s, box, cx, ccy, h ? part_cpu_class(h, (unsigned)c) : "hk", text,
+                          h ? part_cpu_state(h, (unsigned)c) : NULL);
+                if ((size_t)c < npat)
+                    pat[c] = (struct cellpos){cx, ccy, part_cell_w(text)};
+            }
         }
         cy = flow_bottom(&f) + PART_GAP;
         width = f.used > width ? f.used : width;
     } else if (n) {
-        char *cpus = vt_bitmap_format_list(n->housekeeping_cpus);
+        char *cpus = vt_bitmap_format_list(n->housekeeping_cpus),
+             *words = scene_fmt("vCPUs float on its housekeeping CPUs %s",
+                                cpus && *cpus ? cpus : "(none)");
 
-        snprintf(text, sizeof(text), "vCPUs float on its housekeeping CPUs %s",
-                 cpus && *cpus ? cpus : "(none)");
+        cy = part_line(s, box, x + PART_PAD, cy, "dim", words, &width);
         free(cpus);
-        cy = part_para(s, box, x + PART_PAD, cy, "dim", text, 60);
-        width = width > 60 * SCENE_CHAR_W ? width : 60 * SCENE_CHAR_W;
+        free(words);
     }
     *w = width + 2 * PART_PAD;
     *hh = cy - y + PART_PAD;
@@ -302,13 +375,15 @@ int draw_plan_scene(const struct vt_layout *l, const struct vt_host *h, struct s
     int *vbox = calloc(nv + 1, sizeof(*vbox)), *pnodes = calloc(nv + 1, sizeof(*pnodes));
     int *pbox = calloc(nv + 1, sizeof(*pbox));
     int y, left_w = 0, y_left, y_right, right_x, bottom, np = 0;
-    char line[256], mem[32];
+    char *line, mem[32];
 
-    for (size_t v = 0; v < vt_layout_vcpu_count(l); v++)
-        npinned += vt_layout_vcpu(l, v)->pcpu >= 0;
-    for (size_t v = 0; v < vt_layout_vcpu_count(l); v++)
-        if (vt_layout_vcpu(l, v)->pcpu >= 0 && (size_t)vt_layout_vcpu(l, v)->pcpu + 1 > npcpu)
-            npcpu = (size_t)vt_layout_vcpu(l, v)->pcpu + 1;
+    for (size_t v = 0; v < vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l); v++) {
+        const struct vt_vcpu *c = vcpu_at(l, v);
+
+        npinned += c->pcpu >= 0;
+        if (c->pcpu >= 0 && (size_t)c->pcpu + 1 > npcpu)
+            npcpu = (size_t)c->pcpu + 1;
+    }
     pat = calloc(npcpu, sizeof(*pat));
     if (!vat || !vbox || !pnodes || !pbox || !pat) {
         free(vat);
@@ -320,12 +395,14 @@ int draw_plan_scene(const struct vt_layout *l, const struct vt_host *h, struct s
     }
     part_size(mem, sizeof(mem), vt_layout_memory(l));
     s->title = scene_fmt("vtopo: plan of %zu vCPUs, %zu vnodes", vt_layout_vcpu_count(l), nv);
-    snprintf(line, sizeof(line),
-             "plan: %zu vCPU%s, %s, %zu vnode%s; APIC %s, memory layout %s; cells: vCPU(APIC ID)",
-             vt_layout_vcpu_count(l), vt_layout_vcpu_count(l) == 1 ? "" : "s", mem, nv,
-             nv == 1 ? "" : "s", vt_apic_encoding_name(vt_layout_apic_encoding(l)),
-             vt_mem_layout_name(vt_layout_mem_layout(l)));
-    y = part_para(s, -1, 10, 10, "title", line, PART_PAGE / SCENE_CHAR_W) + 8;
+    line = scene_fmt("plan: %zu vCPU%s, %s, %zu vnode%s; APIC %s, memory layout %s; cells: "
+                     "vCPU(APIC ID)\u2192host CPU",
+                     vt_layout_vcpu_count(l), vt_layout_vcpu_count(l) == 1 ? "" : "s", mem, nv,
+                     nv == 1 ? "" : "s", vt_apic_encoding_name(vt_layout_apic_encoding(l)),
+                     vt_mem_layout_name(vt_layout_mem_layout(l)));
+    s->oom |= !line;
+    y = line ? part_para(s, -1, 10, 10, "title", line, PART_PAGE / SCENE_CHAR_W) + 8 : 10;
+    free(line);
     /* The vnodes, one under another. */
     y_left = y;
     for (size_t i = 0; i < nv; i++) {
@@ -368,19 +445,23 @@ int draw_plan_scene(const struct vt_layout *l, const struct vt_host *h, struct s
             scene_line(s, vb->x + vb->w, vb->y + 12, pb->x, pb->y + 12, "link");
         }
     }
-    if (npinned <= PIN_LINES_MAX)
-        for (size_t v = 0; v < vt_layout_vcpu_count(l) && !s->oom; v++) {
-            const struct vt_vcpu *c = vt_layout_vcpu(l, v);
+    for (size_t v = 0; npinned <= PIN_LINES_MAX && !s->oom &&
+                       v < vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l);
+         v++) {
+        const struct vt_vcpu *c = vcpu_at(l, v);
 
-            if (c->pcpu >= 0 && vat[c->vcpu].w && (size_t)c->pcpu < npcpu && pat[c->pcpu].w)
-                scene_line(s, vat[c->vcpu].x + vat[c->vcpu].w, vat[c->vcpu].y + PART_CELL / 2,
-                           pat[c->pcpu].x, pat[c->pcpu].y + PART_CELL / 2, "pin");
-        }
+        if (c->pcpu >= 0 && c->vcpu < ncpu && vat[c->vcpu].w && (size_t)c->pcpu < npcpu &&
+            pat[c->pcpu].w)
+            scene_line(s, vat[c->vcpu].x + vat[c->vcpu].w, vat[c->vcpu].y + PART_CELL / 2,
+                       pat[c->pcpu].x, pat[c->pcpu].y + PART_CELL / 2, "pin");
+    }
     bottom = (y_left > y_right ? y_left : y_right) + 8;
     bottom = memory_bar(s, l, 10, bottom, s->width - 10 > 800 ? s->width - 10 : 800) + 12;
     for (size_t i = 0; i < vt_layout_warning_count(l); i++) {
-        snprintf(line, sizeof(line), "warning: %s", vt_layout_warning(l, i));
-        bottom = part_para(s, -1, 10, bottom, "warn", line, 140);
+        line = scene_fmt("warning: %s", vt_layout_warning(l, i));
+        s->oom |= !line;
+        bottom = line ? part_para(s, -1, 10, bottom, "warn", line, 140) : bottom;
+        free(line);
     }
     free(vat);
     free(vbox);

@@ -16,6 +16,7 @@
 struct out {
     FILE *f;
     bool ascii;
+    bool *oom; /* set when a line could not be made */
 };
 
 static const char *glyph(const struct out *o, int which)
@@ -75,13 +76,19 @@ static void row(const struct out *o, const char *text)
 
 __attribute__((format(printf, 2, 3))) static void rowf(const struct out *o, const char *fmt, ...)
 {
-    char buf[4096];
+    char *buf;
     va_list ap;
+    int rc;
 
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    rc = vasprintf(&buf, fmt, ap);
     va_end(ap);
+    if (rc < 0) {
+        o->oom[0] = true;
+        return;
+    }
     row(o, buf);
+    free(buf);
 }
 
 /* A line outside boxes, wrapped at COLS. */
@@ -114,9 +121,9 @@ static void para(const struct out *o, const char *text)
 
 static char *list(const struct vt_bitmap *b)
 {
-    char *t = b ? vt_bitmap_format_list(b) : NULL;
+    char *t = b ? part_list(b) : strdup("-");
 
-    return t ? t : strdup("-");
+    return t ? t : strdup("?");
 }
 
 /* ---- host --------------------------------------------------------------- */
@@ -132,11 +139,17 @@ static void device_rows(const struct out *o, const struct vt_host *h, int pnode)
 
         if ((dev->pnode < 0 ? -1 : dev->pnode) != pnode)
             continue;
-        if (!part_device_shown(dev))
+        if (!part_device_shown(dev)) {
             hidden++;
-        else
-            rowf(o, "%s %s%s%s", dev->bdf, vt_pci_class_name(dev->class_code),
-                 dev->nnames ? " " : "", dev->nnames ? dev->names[0] : "");
+        } else {
+            char *line = part_device_line(dev);
+
+            if (line)
+                row(o, line);
+            else
+                o->oom[0] = true;
+            free(line);
+        }
     }
     if (hidden)
         rowf(o, "+ %zu bridge%s and system device%s", hidden, hidden == 1 ? "" : "s",
@@ -145,17 +158,18 @@ static void device_rows(const struct out *o, const struct vt_host *h, int pnode)
 
 char *draw_host_text(const struct vt_host *h, bool ascii)
 {
-    char *text = NULL, title[512];
+    char *text = NULL, title[128], *line;
     size_t len = 0, nn = vt_host_node_count(h), none = 0;
     const struct vt_host_cpus *hc = vt_host_cpus(h);
-    struct out o = {open_memstream(&text, &len), ascii};
+    bool oom = false;
+    struct out o = {open_memstream(&text, &len), ascii, &oom};
 
     if (!o.f)
         return NULL;
-    snprintf(title, sizeof(title), "host %s: %zu node%s, %u CPUs (%u online)",
-             vt_host_description(h), nn, nn == 1 ? "" : "s", vt_bitmap_weight(hc->possible),
-             vt_bitmap_weight(hc->online));
-    para(&o, title);
+    if ((line = part_host_line(h)))
+        para(&o, line);
+    oom |= !line;
+    free(line);
     for (size_t i = 0; i < nn; i++) {
         const struct vt_host_node *n = vt_host_node(h, i);
         struct vt_bitmap *all = vt_bitmap_dup(n->cpus), *st = vt_bitmap_new(),
@@ -168,6 +182,7 @@ char *draw_host_text(const struct vt_host *h, bool ascii)
             vt_bitmap_free(all);
             vt_bitmap_free(st);
             vt_bitmap_free(seen);
+            oom = true;
             break;
         }
         vt_bitmap_or(all, n->offline_cpus);
@@ -210,7 +225,7 @@ char *draw_host_text(const struct vt_host *h, bool ascii)
         if (vt_bitmap_weight(all) <= PART_MAX_CELLS && *cores)
             rowf(&o, "cores: %s", cores);
         if (vt_bitmap_iszero(all))
-            row(&o, "no CPUs (memory only)");
+            row(&o, part_node_no_cpus(n));
         device_rows(&o, h, (int)n->pnode);
         bottom(&o);
         vt_bitmap_free(all);
@@ -275,7 +290,7 @@ char *draw_host_text(const struct vt_host *h, bool ascii)
         fprintf(o.f, "distances: %zu x %zu, from %u to %u (the SVG has the table)\n", nn, nn, lo,
                 hi);
     }
-    if (fclose(o.f) != 0) {
+    if (fclose(o.f) != 0 || oom) {
         free(text);
         return NULL;
     }
@@ -284,12 +299,14 @@ char *draw_host_text(const struct vt_host *h, bool ascii)
 
 /* ---- plan --------------------------------------------------------------- */
 
-static void vcpu_list(const struct vt_layout *l, const struct vt_bitmap *set, char *buf,
-                      size_t size)
+/* "0-3 (APIC IDs 0..3)" of a vnode's vCPUs (malloc'd). */
+static char *vcpu_list(const struct vt_layout *l, const struct vt_bitmap *set)
 {
-    char *ids = list(set);
+    char *ids, *out;
     uint32_t lo = UINT32_MAX, hi = 0;
 
+    if (vt_bitmap_iszero(set))
+        return strdup("none at boot");
     for (int c = vt_bitmap_first(set); c >= 0; c = vt_bitmap_next(set, c)) {
         uint32_t a =
             (size_t)c < vt_layout_vcpu_count(l) ? vt_layout_vcpu(l, (size_t)c)->apic_id : 0;
@@ -297,32 +314,83 @@ static void vcpu_list(const struct vt_layout *l, const struct vt_bitmap *set, ch
         lo = a < lo ? a : lo;
         hi = a > hi ? a : hi;
     }
-    if (vt_bitmap_iszero(set))
-        snprintf(buf, size, "none at boot");
-    else if (lo == hi)
-        snprintf(buf, size, "%s (APIC ID %u)", ids ? ids : "?", lo);
+    if (!(ids = part_list(set)))
+        return NULL;
+    if (lo == hi)
+        out = scene_fmt("%s (APIC ID %u)", ids, lo);
     else
-        snprintf(buf, size, "%s (APIC IDs %u..%u)", ids ? ids : "?", lo, hi);
+        out = scene_fmt("%s (APIC IDs %u..%u)", ids, lo, hi);
     free(ids);
+    return out;
+}
+
+/* The pins of a vnode's vCPUs (present, then hot-pluggable), runs of
+ * consecutive vCPUs on consecutive host CPUs together: "0-3->8-11, 4->2";
+ * "" when none is pinned (malloc'd). */
+static char *pin_list(const struct vt_layout *l, const struct vt_vnode *vn)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    bool first = true;
+
+    if (!f)
+        return NULL;
+    for (int hot = 0; hot < 2; hot++) {
+        const struct vt_bitmap *set = hot ? vn->hotplug_vcpus : vn->vcpus;
+
+        for (int c = set ? vt_bitmap_first(set) : -1; c >= 0; c = vt_bitmap_next(set, c)) {
+            const struct vt_vcpu *v = part_vcpu(l, (unsigned)c);
+            int last = c;
+
+            if (!v || v->pcpu < 0)
+                continue;
+            for (;;) {
+                const struct vt_vcpu *n = vt_bitmap_isset(set, (unsigned)last + 1)
+                                              ? part_vcpu(l, (unsigned)last + 1)
+                                              : NULL;
+
+                if (!n || n->pcpu != v->pcpu + (last + 1 - c))
+                    break;
+                last++;
+            }
+            if (last > c)
+                fprintf(f, "%s%d-%d->%d-%d", first ? "" : ", ", c, last, v->pcpu,
+                        v->pcpu + (last - c));
+            else
+                fprintf(f, "%s%d->%d", first ? "" : ", ", c, v->pcpu);
+            first = false;
+            c = last;
+        }
+    }
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
 }
 
 char *draw_plan_text(const struct vt_layout *l, const struct vt_host *h, bool ascii)
 {
-    char *text = NULL, mem[32], title[160], buf[1024];
+    char *text = NULL, mem[32], title[160], *line;
     size_t len = 0, nv = vt_layout_vnode_count(l);
-    struct out o = {open_memstream(&text, &len), ascii};
+    bool oom = false;
+    struct out o = {open_memstream(&text, &len), ascii, &oom};
+
     if (!o.f)
         return NULL;
     part_size(mem, sizeof(mem), vt_layout_memory(l));
-    snprintf(buf, sizeof(buf), "plan: %zu vCPU%s, %s, %zu vnode%s; APIC %s, memory layout %s",
-             vt_layout_vcpu_count(l), vt_layout_vcpu_count(l) == 1 ? "" : "s", mem, nv,
-             nv == 1 ? "" : "s", vt_apic_encoding_name(vt_layout_apic_encoding(l)),
-             vt_mem_layout_name(vt_layout_mem_layout(l)));
-    para(&o, buf);
+    line = scene_fmt("plan: %zu vCPU%s, %s, %zu vnode%s; APIC %s, memory layout %s",
+                     vt_layout_vcpu_count(l), vt_layout_vcpu_count(l) == 1 ? "" : "s", mem, nv,
+                     nv == 1 ? "" : "s", vt_apic_encoding_name(vt_layout_apic_encoding(l)),
+                     vt_mem_layout_name(vt_layout_mem_layout(l)));
+    if (line)
+        para(&o, line);
+    oom |= !line;
+    free(line);
     for (size_t i = 0; i < nv; i++) {
         const struct vt_vnode *vn = vt_layout_vnode(l, i);
-        struct vt_bitmap *pins = vt_bitmap_new();
-        char node[24], host[64];
+        char node[24], host[64], *pins;
 
         part_size(mem, sizeof(mem), vn->memory_bytes);
         if (vn->linux_node >= 0)
@@ -338,23 +406,22 @@ char *draw_plan_text(const struct vt_layout *l, const struct vt_host *h, bool as
         snprintf(title, sizeof(title), "vnode %u  PXM %u  %s  %s -> %s", vn->vnode, vn->guest_pxm,
                  node, mem, host);
         top(&o, title);
-        vcpu_list(l, vn->vcpus, buf, sizeof(buf));
-        rowf(&o, "vCPUs %s", buf);
+        if ((line = vcpu_list(l, vn->vcpus)))
+            rowf(&o, "vCPUs %s", line);
+        oom |= !line;
+        free(line);
         if (vn->hotplug_vcpus && !vt_bitmap_iszero(vn->hotplug_vcpus)) {
             char *hot = list(vn->hotplug_vcpus);
 
             rowf(&o, "hot-pluggable vCPUs %s", hot);
             free(hot);
         }
-        for (int c = pins ? vt_bitmap_first(vn->vcpus) : -1; c >= 0;
-             c = vt_bitmap_next(vn->vcpus, c))
-            if (vt_layout_vcpu(l, (size_t)c)->pcpu >= 0)
-                vt_bitmap_set(pins, (unsigned)vt_layout_vcpu(l, (size_t)c)->pcpu);
-        if (pins && !vt_bitmap_iszero(pins)) {
-            char *p = list(pins);
-
-            rowf(&o, "pinned to host CPUs %s", p);
-            free(p);
+        if (vt_bitmap_iszero(vn->vcpus) &&
+            (!vn->hotplug_vcpus || vt_bitmap_iszero(vn->hotplug_vcpus)))
+            row(&o, part_vnode_no_vcpus(vn));
+        oom |= !(pins = pin_list(l, vn));
+        if (pins && *pins) {
+            rowf(&o, "pins (vCPU->host CPU) %s", pins);
         } else if (h && vn->pnode >= 0) {
             for (size_t k = 0; k < vt_host_node_count(h); k++)
                 if ((int)vt_host_node(h, k)->pnode == vn->pnode) {
@@ -364,22 +431,42 @@ char *draw_plan_text(const struct vt_layout *l, const struct vt_host *h, bool as
                     free(p);
                 }
         }
-        vt_bitmap_free(pins);
+        free(pins);
         for (size_t d = 0; d < vt_layout_device_count(l); d++) {
             const struct vt_device *dev = vt_layout_device(l, d);
 
-            if (dev->vnode == vn->vnode)
-                rowf(&o, "device %s %s <- host %s", dev->guest_bdf,
+            if (dev->vnode != vn->vnode)
+                continue;
+            if (dev->pnode < 0)
+                rowf(&o, "device %s %s <- host %s (host node unknown)", dev->guest_bdf,
                      vt_device_model_name(dev->model), dev->host_bdf);
+            else if (dev->distance > 10)
+                rowf(&o, "device %s %s <- host %s (host node %d, distance %u)", dev->guest_bdf,
+                     vt_device_model_name(dev->model), dev->host_bdf, dev->pnode, dev->distance);
+            else
+                rowf(&o, "device %s %s <- host %s (host node %d)", dev->guest_bdf,
+                     vt_device_model_name(dev->model), dev->host_bdf, dev->pnode);
+        }
+        for (size_t g = 0; g < vt_layout_initiator_count(l); g++) {
+            const struct vt_initiator *gi = vt_layout_initiator(l, g);
+
+            if (gi->vnode == vn->vnode)
+                rowf(&o, "generic initiator %04x:%02x:%02x.%u", gi->segment, gi->bus,
+                     gi->devfn >> 3, gi->devfn & 7);
         }
         if (vn->nranges) {
-            size_t k = 0;
+            char *r = NULL;
+            size_t rlen = 0;
+            FILE *f = open_memstream(&r, &rlen);
 
-            for (size_t r = 0; r < vn->nranges && k < sizeof(buf); r++)
-                k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s%llx-%llx", r ? ", " : "",
-                                      (unsigned long long)vn->ranges[r].start,
-                                      (unsigned long long)vn->ranges[r].end - 1);
-            rowf(&o, "RAM %s", buf);
+            for (size_t k = 0; f && k < vn->nranges; k++)
+                fprintf(f, "%s%llx-%llx", k ? ", " : "", (unsigned long long)vn->ranges[k].start,
+                        (unsigned long long)vn->ranges[k].end - 1);
+            if (f && fclose(f) == 0)
+                rowf(&o, "RAM %s", r);
+            else
+                oom = true;
+            free(r);
         }
         if (vn->hotplug_memory_bytes) {
             part_size(mem, sizeof(mem), vn->hotplug_memory_bytes);
@@ -392,6 +479,7 @@ char *draw_plan_text(const struct vt_layout *l, const struct vt_host *h, bool as
         size_t nseg = 0;
         struct part_seg *sg = part_segments(l, &nseg);
 
+        oom |= !sg;
         for (size_t i = 0; sg && i < nseg; i++) {
             char what[48];
 
@@ -403,10 +491,12 @@ char *draw_plan_text(const struct vt_layout *l, const struct vt_host *h, bool as
         free(sg);
     }
     for (size_t i = 0; i < vt_layout_warning_count(l); i++) {
-        snprintf(buf, sizeof(buf), "warning: %s", vt_layout_warning(l, i));
-        para(&o, buf);
+        if ((line = scene_fmt("warning: %s", vt_layout_warning(l, i))))
+            para(&o, line);
+        oom |= !line;
+        free(line);
     }
-    if (fclose(o.f) != 0) {
+    if (fclose(o.f) != 0 || oom) {
         free(text);
         return NULL;
     }

@@ -27,9 +27,102 @@ const char *part_cpu_state(const struct vt_host *h, unsigned cpu)
 
 int part_cell_w(const char *text)
 {
-    size_t n = strlen(text);
+    int w = scene_text_w(text);
 
-    return (int)(n < 2 ? 2 : n) * SCENE_CHAR_W + 8;
+    return (w < 2 * SCENE_CHAR_W ? 2 * SCENE_CHAR_W : w) + 8;
+}
+
+struct part_run *part_runs(const struct vt_bitmap *set,
+                           bool (*same)(const void *ctx, unsigned a, unsigned b), const void *ctx,
+                           size_t max, size_t *n, unsigned *rest)
+{
+    unsigned cnt = vt_bitmap_weight(set), *a = malloc((cnt + 1) * sizeof(*a)), k = 0;
+    struct part_run *r = calloc(cnt + 1, sizeof(*r));
+    size_t nr = 0;
+
+    *n = 0;
+    *rest = 0;
+    if (!a || !r || !cnt) {
+        free(a);
+        free(r);
+        return NULL;
+    }
+    for (int c = vt_bitmap_first(set); c >= 0; c = vt_bitmap_next(set, c))
+        a[k++] = (unsigned)c;
+    for (unsigned i = 0; i < cnt;) {
+        unsigned j = i;
+
+        if (nr == max) {
+            *rest = cnt - i;
+            break;
+        }
+        if (i + 1 < cnt && (!same || same(ctx, a[i], a[i + 1]))) {
+            unsigned step = a[i + 1] - a[i];
+
+            j = i + 1;
+            while (j + 1 < cnt && a[j + 1] - a[j] == step && (!same || same(ctx, a[i], a[j + 1])))
+                j++;
+            if (step > 1 && j - i + 1 < 3)
+                j = i; /* two apart: two cells say it better */
+        }
+        r[nr++] = (struct part_run){a[i], j > i ? a[i + 1] - a[i] : 1, j - i + 1};
+        i = j + 1;
+    }
+    free(a);
+    *n = nr;
+    return r;
+}
+
+void part_run_text(const struct part_run *r, bool count, char *buf, size_t size)
+{
+    unsigned last = r->first + r->step * (r->count - 1);
+
+    if (r->count == 1)
+        snprintf(buf, size, "%u", r->first);
+    else if (r->step > 1 && r->count == 3)
+        snprintf(buf, size, count ? "%u,%u,%u (3)" : "%u,%u,%u", r->first, r->first + r->step,
+                 last);
+    else if (r->step == 1)
+        snprintf(buf, size, count ? "%u-%u (%u)" : "%u-%u", r->first, last, r->count);
+    else
+        snprintf(buf, size, count ? "%u,%u..%u (%u)" : "%u,%u..%u", r->first, r->first + r->step,
+                 last, r->count);
+}
+
+bool part_one_run(const struct vt_bitmap *set, unsigned n, char *buf, size_t size)
+{
+    size_t nr;
+    unsigned rest;
+    struct part_run *r = part_runs(set, NULL, NULL, 1, &nr, &rest);
+    bool one = r && nr == 1 && !rest && r[0].count == n;
+
+    if (one)
+        part_run_text(&r[0], false, buf, size);
+    free(r);
+    return one;
+}
+
+char *part_device_line(const struct vt_host_device *d)
+{
+    char *names = NULL, *line;
+    size_t len = 0;
+    FILE *f = open_memstream(&names, &len);
+
+    if (!f)
+        return NULL;
+    for (size_t k = 0; k < d->nnames; k++)
+        fprintf(f, "%s%s", k ? "," : " ", d->names[k]);
+    if (fclose(f) != 0) {
+        free(names);
+        return NULL;
+    }
+    if (d->nmsi_irqs)
+        line = scene_fmt("%s%s %s %zu vector%s", d->bdf, names, vt_pci_class_name(d->class_code),
+                         d->nmsi_irqs, d->nmsi_irqs == 1 ? "" : "s");
+    else
+        line = scene_fmt("%s%s %s", d->bdf, names, vt_pci_class_name(d->class_code));
+    free(names);
+    return line;
 }
 
 int part_cell(struct scene *s, int parent, int x, int y, const char *style, const char *text,
@@ -52,8 +145,9 @@ void part_size(char *buf, size_t size, uint64_t bytes)
         vt_size_format(buf, size, bytes);
 }
 
-int part_para(struct scene *s, int parent, int x, int y, const char *style, const char *text,
-              size_t cols)
+/* part_para, widening *width (when not NULL) to its widest line. */
+static int para(struct scene *s, int parent, int x, int y, const char *style, const char *text,
+                size_t cols, int *width)
 {
     const char *p = text;
 
@@ -73,6 +167,8 @@ int part_para(struct scene *s, int parent, int x, int y, const char *style, cons
             return y;
         }
         scene_text(s, parent, x, y, style, line);
+        if (width && scene_text_w(line) > *width)
+            *width = scene_text_w(line);
         free(line);
         y += SCENE_LINE_H;
         p += cut;
@@ -82,47 +178,117 @@ int part_para(struct scene *s, int parent, int x, int y, const char *style, cons
     return y;
 }
 
+int part_para(struct scene *s, int parent, int x, int y, const char *style, const char *text,
+              size_t cols)
+{
+    return para(s, parent, x, y, style, text, cols, NULL);
+}
+
+int part_line(struct scene *s, int parent, int x, int y, const char *style, const char *text,
+              int *width)
+{
+    if (!text) {
+        s->oom = true;
+        return y;
+    }
+    return para(s, parent, x, y, style, text, PART_ROW_W / SCENE_CHAR_W, width);
+}
+
+void part_more_cell(struct scene *s, int box, struct flow *f, const struct vt_bitmap *set,
+                    const struct part_run *last, unsigned rest, const char *what)
+{
+    struct vt_bitmap *more = vt_bitmap_dup(set);
+    char text[32], *list = NULL, *title;
+    int cx, cy;
+
+    for (unsigned c = 0, end = last->first + last->step * (last->count - 1); more && c <= end; c++)
+        vt_bitmap_clear(more, c);
+    list = more ? vt_bitmap_format_list(more) : NULL;
+    snprintf(text, sizeof(text), "+%u more", rest);
+    title = scene_fmt("%u more %s: %s", rest, what, list ? list : "?");
+    if (!more || !list || !title)
+        s->oom = true;
+    flow_place(f, part_cell_w(text), PART_CELL, &cx, &cy);
+    part_cell(s, box, cx, cy, "more", text, title);
+    free(title);
+    free(list);
+    vt_bitmap_free(more);
+}
+
 static int cmp_seg(const void *a, const void *b)
 {
     const struct part_seg *x = a, *y = b;
 
-    return (x->start > y->start) - (x->start < y->start);
+    if (x->start != y->start)
+        return (x->start > y->start) - (x->start < y->start);
+    return (x->kind > y->kind) - (x->kind < y->kind);
+}
+
+/* Range [start, end) of kind minus the reserved entries rsv[0..nrsv) (in
+ * address order) into out at *k. */
+static void add_cut(struct part_seg *out, size_t *k, struct part_seg seg,
+                    const struct part_seg *rsv, size_t nrsv)
+{
+    for (size_t i = 0; i < nrsv && seg.start < seg.end; i++) {
+        if (rsv[i].end <= seg.start || rsv[i].start >= seg.end)
+            continue;
+        if (rsv[i].start > seg.start) {
+            out[*k] = seg;
+            out[(*k)++].end = rsv[i].start;
+        }
+        seg.start = rsv[i].end;
+    }
+    if (seg.start < seg.end)
+        out[(*k)++] = seg;
 }
 
 struct part_seg *part_segments(const struct vt_layout *l, size_t *n)
 {
     const struct vt_e820_entry *map;
-    size_t nmap = vt_layout_memory_map(l, &map), cap = nmap + 2 * vt_layout_hotplug_memory_count(l);
-    struct part_seg *sg, *out;
-    size_t k = 0, m = 0;
+    size_t nmap = vt_layout_memory_map(l, &map), nrsv = 0, nsrc, k = 0, m = 0;
+    struct part_seg *rsv, *sg = NULL, *out = NULL;
 
+    /* Every RAM range can be cut in two by each reserved entry. */
+    nsrc = vt_layout_hotplug_memory_count(l);
     for (size_t i = 0; i < vt_layout_vnode_count(l); i++)
-        cap += vt_layout_vnode(l, i)->nranges;
-    if (!(sg = calloc(cap + 1, sizeof(*sg))) || !(out = calloc(2 * cap + 1, sizeof(*out)))) {
+        nsrc += vt_layout_vnode(l, i)->nranges;
+    if (!(rsv = calloc(nmap + 1, sizeof(*rsv))) ||
+        !(sg = calloc(nsrc * (nmap + 1) + nmap + 1, sizeof(*sg))) ||
+        !(out = calloc(2 * (nsrc * (nmap + 1) + nmap) + 1, sizeof(*out)))) {
+        free(rsv);
         free(sg);
         return NULL;
     }
+    for (size_t i = 0; i < nmap; i++)
+        if (map[i].type != VT_E820_RAM)
+            rsv[nrsv++] = (struct part_seg){map[i].start, map[i].end, PART_SEG_RSV, 0, map[i].type};
+    qsort(rsv, nrsv, sizeof(*rsv), cmp_seg);
     for (size_t i = 0; i < vt_layout_vnode_count(l); i++) {
         const struct vt_vnode *vn = vt_layout_vnode(l, i);
 
         for (size_t r = 0; r < vn->nranges; r++)
-            sg[k++] = (struct part_seg){vn->ranges[r].start, vn->ranges[r].end, PART_SEG_RAM,
-                                        vn->vnode, 1};
+            add_cut(sg, &k,
+                    (struct part_seg){vn->ranges[r].start, vn->ranges[r].end, PART_SEG_RAM,
+                                      vn->vnode, 1},
+                    rsv, nrsv);
     }
     for (size_t i = 0; i < vt_layout_hotplug_memory_count(l); i++) {
         const struct vt_hotplug_memory *hm = vt_layout_hotplug_memory(l, i);
 
-        sg[k++] = (struct part_seg){hm->start, hm->end, PART_SEG_HOT, hm->vnode, 0};
+        add_cut(sg, &k, (struct part_seg){hm->start, hm->end, PART_SEG_HOT, hm->vnode, 0}, rsv,
+                nrsv);
     }
-    for (size_t i = 0; i < nmap; i++)
-        if (map[i].type != VT_E820_RAM)
-            sg[k++] = (struct part_seg){map[i].start, map[i].end, PART_SEG_RSV, 0, map[i].type};
+    memcpy(sg + k, rsv, nrsv * sizeof(*rsv));
+    k += nrsv;
+    free(rsv);
     qsort(sg, k, sizeof(*sg), cmp_seg);
     for (size_t i = 0; i < k; i++) {
         uint64_t at = m ? out[m - 1].end : 0;
 
-        if (sg[i].start < at) /* overlapping: keep the first */
+        if (sg[i].end <= at) /* inside what is shown already */
             continue;
+        if (sg[i].start < at) /* overlapping it: the rest */
+            sg[i].start = at;
         if (sg[i].start > at)
             out[m++] = (struct part_seg){at, sg[i].start, PART_SEG_HOLE, 0, 0};
         out[m++] = sg[i];
@@ -175,4 +341,108 @@ struct vt_bitmap *part_cpus_of_no_node(const struct vt_host *h)
         vt_bitmap_andnot(b, vt_host_node(h, i)->offline_cpus);
     }
     return b;
+}
+
+const char *part_node_no_cpus(const struct vt_host_node *n)
+{
+    if (n->has_generic_initiator)
+        return n->has_memory ? "no CPUs (memory and a generic initiator)"
+                             : "no CPUs or memory (a generic initiator)";
+    return n->has_memory ? "no CPUs (memory only)" : "no CPUs, no memory";
+}
+
+char *part_host_line(const struct vt_host *h)
+{
+    size_t nn = vt_host_node_count(h);
+
+    return scene_fmt("host %s: %zu node%s, %u CPUs (%u online)", vt_host_description(h), nn,
+                     nn == 1 ? "" : "s", vt_bitmap_weight(vt_host_cpus(h)->possible),
+                     vt_bitmap_weight(vt_host_cpus(h)->online));
+}
+
+const char *part_vnode_no_vcpus(const struct vt_vnode *vn)
+{
+    bool mem = vn->memory_bytes || vn->hotplug_memory_bytes;
+
+    if (vn->ninitiators)
+        return mem ? "no vCPUs (memory and generic initiators)"
+                   : "no vCPUs or memory (generic initiators)";
+    return mem ? "no vCPUs (memory only)" : "no vCPUs, no memory";
+}
+
+const struct vt_vcpu *part_vcpu(const struct vt_layout *l, unsigned vcpu)
+{
+    size_t n = vt_layout_vcpu_count(l), nh = vt_layout_hotplug_vcpu_count(l);
+
+    if (vcpu < n)
+        return vt_layout_vcpu(l, vcpu);
+    /* Hot-pluggable vCPUs follow the present ones, in order. */
+    if (vcpu - n < nh && vt_layout_hotplug_vcpu(l, vcpu - n)->vcpu == vcpu)
+        return vt_layout_hotplug_vcpu(l, vcpu - n);
+    for (size_t k = 0; k < nh; k++)
+        if (vt_layout_hotplug_vcpu(l, k)->vcpu == vcpu)
+            return vt_layout_hotplug_vcpu(l, k);
+    return NULL;
+}
+
+char *part_list(const struct vt_bitmap *set)
+{
+    size_t nr = 0, len = 0;
+    unsigned rest;
+    struct part_run *r;
+    bool strided = false;
+    char *text = NULL, run[48];
+    FILE *f;
+
+    if (vt_bitmap_iszero(set))
+        return strdup("-");
+    if (!(r = part_runs(set, NULL, NULL, SIZE_MAX, &nr, &rest)))
+        return NULL;
+    for (size_t i = 0; i < nr; i++)
+        strided |= r[i].step > 1;
+    if (!strided) {
+        free(r);
+        return vt_bitmap_format_list(set);
+    }
+    if ((f = open_memstream(&text, &len))) {
+        for (size_t i = 0; i < nr; i++) {
+            part_run_text(&r[i], false, run, sizeof(run));
+            fprintf(f, "%s%s", i ? ", " : "", run);
+        }
+        if (fclose(f) != 0) {
+            free(text);
+            text = NULL;
+        }
+    }
+    free(r);
+    return text;
+}
+
+static bool same_class(const void *ctx, unsigned a, unsigned b)
+{
+    return !ctx || !strcmp(part_cpu_class(ctx, a), part_cpu_class(ctx, b));
+}
+
+void part_cpu_runs(struct scene *s, int box, struct flow *f, const struct vt_host *h,
+                   const struct vt_bitmap *cpus)
+{
+    size_t nr = 0;
+    unsigned rest = 0;
+    struct part_run *r = part_runs(cpus, same_class, h, PART_MAX_CELLS, &nr, &rest);
+    char text[48], run[48], title[96];
+    int cx, cy;
+
+    if (!r)
+        s->oom = true;
+    for (size_t i = 0; i < nr; i++) {
+        part_run_text(&r[i], true, text, sizeof(text));
+        part_run_text(&r[i], false, run, sizeof(run));
+        snprintf(title, sizeof(title), "CPU%s %s: %s", r[i].count > 1 ? "s" : "", run,
+                 h ? part_cpu_state(h, r[i].first) : "host CPU");
+        flow_place(f, part_cell_w(text), PART_CELL, &cx, &cy);
+        part_cell(s, box, cx, cy, h ? part_cpu_class(h, r[i].first) : "hk", text, title);
+    }
+    if (rest)
+        part_more_cell(s, box, f, cpus, &r[nr - 1], rest, "CPUs");
+    free(r);
 }

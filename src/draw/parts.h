@@ -34,6 +34,34 @@ struct vt_bitmap *part_cpus_of_no_node(const struct vt_host *h);
 const char *part_cpu_class(const struct vt_host *h, unsigned cpu);
 const char *part_cpu_state(const struct vt_host *h, unsigned cpu);
 
+/* A run of numbers (CPUs, vCPUs) as the pictures show many of them: an
+ * arithmetic progression first, first + step, ... of count members. */
+struct part_run {
+    unsigned first, step, count;
+};
+
+/* set's members as runs, in order, at most max of them (*rest: how many
+ * members are left over). A run has step 1 ("0-63"), or a larger step when
+ * it has 3 or more members ("0,64..8128": an interleaved plan); it also
+ * ends where same(ctx, first, next) is false (NULL: never). *n runs,
+ * malloc'd (NULL when out of memory or set is empty). */
+struct part_run *part_runs(const struct vt_bitmap *set,
+                           bool (*same)(const void *ctx, unsigned a, unsigned b), const void *ctx,
+                           size_t max, size_t *n, unsigned *rest);
+/* "5", "0-63 (64)", "0,64..8128 (128)"; without the count when !count. */
+void part_run_text(const struct part_run *r, bool count, char *buf, size_t size);
+/* set as a list for people: the kernel's cpulist ("0-3,8") unless some
+ * run is a progression, then the runs with ", " ("0,64..8128, 5");
+ * "-" when empty (malloc'd, NULL when out of memory). */
+char *part_list(const struct vt_bitmap *set);
+/* Whether the members of set are exactly one run of n: its text (no
+ * count) into buf. */
+bool part_one_run(const struct vt_bitmap *set, unsigned n, char *buf, size_t size);
+
+/* A host device in words: "0000:3b:00.0 nvme0,nvme0n1 NVMe 33 vectors"
+ * (malloc'd, NULL when out of memory). */
+char *part_device_line(const struct vt_host_device *d);
+
 /* A cell of text (a CPU, a run of CPUs) at (x, y) inside parent: a box of
  * its class just wide enough for the text, and the text. Its width. */
 int part_cell(struct scene *s, int parent, int x, int y, const char *style, const char *text,
@@ -49,9 +77,26 @@ void part_size(char *buf, size_t size, uint64_t bytes);
 int part_para(struct scene *s, int parent, int x, int y, const char *style, const char *text,
               size_t cols);
 
+/* A line of text inside parent at (x, y), wrapped at a row of cells'
+ * width; widens *width to it. text NULL (out of memory) sets s->oom. The y
+ * below it. */
+int part_line(struct scene *s, int parent, int x, int y, const char *style, const char *text,
+              int *width);
+
+/* Host CPUs as cells of runs of one state into the flow (h NULL: no
+ * state), at most PART_MAX_CELLS and a "+N more". */
+void part_cpu_runs(struct scene *s, int box, struct flow *f, const struct vt_host *h,
+                   const struct vt_bitmap *cpus);
+
+/* The last cell of a box whose runs were cut at PART_MAX_CELLS: "+N more",
+ * its title listing the members of set after the last run drawn. */
+void part_more_cell(struct scene *s, int box, struct flow *f, const struct vt_bitmap *set,
+                    const struct part_run *last, unsigned rest, const char *what);
+
 /* The guest-physical memory map of a plan, as the pictures show it: every
- * vnode range, hot-pluggable range and non-RAM E820 entry, with the holes
- * between them, in address order. *n of them (malloc'd), NULL when out of
+ * vnode range, hot-pluggable range and non-RAM E820 entry (cut out of the
+ * ranges it lies in: a vnode's RAM below 1 MiB has the legacy area
+ * reserved), with the holes between them, in address order. *n of them (malloc'd), NULL when out of
  * memory. */
 enum part_seg_kind { PART_SEG_RAM, PART_SEG_HOT, PART_SEG_RSV, PART_SEG_HOLE };
 
@@ -70,5 +115,19 @@ void part_seg_what(const struct part_seg *sg, char *buf, size_t size);
 /* A host node's title: "node 1  PXM 7  64 GiB  16 CPUs" (ncpus: its CPUs,
  * offline ones included). */
 void part_node_title(const struct vt_host_node *n, unsigned ncpus, char *buf, size_t size);
+
+/* What a node without CPUs has instead: "no CPUs (memory only)", "no CPUs
+ * or memory (a generic initiator)", ... */
+const char *part_node_no_cpus(const struct vt_host_node *n);
+
+/* What a vnode without vCPUs has instead, the same way. */
+const char *part_vnode_no_vcpus(const struct vt_vnode *vn);
+
+/* The plan's vCPU vcpu, present or hot-pluggable (NULL: none). */
+const struct vt_vcpu *part_vcpu(const struct vt_layout *l, unsigned vcpu);
+
+/* The host's first line: "host NAME: 2 nodes, 16 CPUs (16 online)"
+ * (malloc'd, NULL when out of memory). */
+char *part_host_line(const struct vt_host *h);
 
 #endif

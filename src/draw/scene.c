@@ -71,9 +71,11 @@ int scene_box(struct scene *s, int parent, int x, int y, int w, int h, const cha
     return add(s, &it, title);
 }
 
+static size_t utf8_len(const unsigned char *p);
+
 int scene_text(struct scene *s, int parent, int x, int y, const char *style, const char *text)
 {
-    struct scene_item it = {SCENE_TEXT,   x,     y,    (int)strlen(text) * SCENE_CHAR_W,
+    struct scene_item it = {SCENE_TEXT,   x,     y,    scene_text_w(text),
                             SCENE_LINE_H, style, NULL, parent};
 
     return add(s, &it, text);
@@ -221,6 +223,22 @@ static size_t utf8_len(const unsigned char *p)
     return n;
 }
 
+int scene_text_w(const char *text)
+{
+    int n = 0;
+
+    /* As put_escaped writes it: a valid sequence is one character, any
+     * other byte 0x80 or above one '?', a control byte nothing. */
+    for (const unsigned char *p = (const unsigned char *)text; *p; n++) {
+        size_t k = *p >= 0x80 ? utf8_len(p) : 1;
+
+        if (*p < 0x20)
+            n--;
+        p += k ? k : 1;
+    }
+    return n * SCENE_CHAR_W;
+}
+
 /* XML character data: &, <, >, " escaped; control bytes dropped; a byte
  * that is not valid UTF-8 (a host file's text, a device's name) is '?'. */
 static void put_escaped(struct buf *b, const char *text)
@@ -267,6 +285,7 @@ static const char style_sheet[] =
     ".off{fill:#ddd;stroke:#999;stroke-dasharray:2 2}"
     ".vcpu{fill:#d6e4f7;stroke:#468}"
     ".hot{fill:#fff;stroke:#468;stroke-dasharray:3 2}"
+    ".more{fill:#fff;stroke:#999}"
     ".bad-box{fill:#fbd;stroke:#b00;stroke-width:2}"
     ".link{stroke:#357;stroke-width:2;fill:none}"
     ".pin{stroke:#8ab;stroke-width:0.7;fill:none}"

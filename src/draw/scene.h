@@ -63,6 +63,10 @@ void flow_place(struct flow *f, int w, int h, int *x, int *y);
 /* The bottom of what was placed (y0 when nothing). */
 int flow_bottom(const struct flow *f);
 
+/* A text's width in the SVG: SCENE_CHAR_W per character (UTF-8 decoded:
+ * a multi-byte character is one). */
+int scene_text_w(const char *text);
+
 /* printf into a fresh buffer (NULL when out of memory). */
 char *scene_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -97,6 +97,14 @@ expect_err_has "vtopo draw: --vcpus is a plan option: 'vtopo draw plan' takes it
 run "$VTOPO" draw host "${HOST[@]}" --out "$T/no/such/dir/x.svg"
 expect_rc_nonzero
 expect_err_has "vtopo draw: "
+# verify --draw FILE whose directory is missing is refused before the boot
+# (a guest boot is minutes under TCG; the picture is written after it).
+run "$VTOPO" verify "${HOST[@]}" --vcpus 2 --memory 256M --draw "$T/no/such/dir/v.svg"
+expect_rc 2
+expect_err_has "vtopo verify: --draw $T/no/such/dir/v.svg: the directory $T/no/such/dir does not exist"
+run "$VTOPO" verify "${HOST[@]}" --vcpus 2 --memory 256M --draw "$T/"
+expect_rc 2
+expect_err_has "not a file name"
 t_end
 
 vt_finish

@@ -6,7 +6,10 @@
 # - each to a PNG of the SVG's size (--screenshot);
 # - each loaded as an image into a canvas (a page of ours): it must load
 #   (the browser parses it), have the SVG's size and not be blank (enough
-#   pixels drawn).
+#   pixels drawn);
+# - each put into that page's DOM, where every text's width in the
+#   browser's own font must be at most what the layout counted for it
+#   (SCENE_CHAR_W, 8 px a character): text never runs out of its box.
 # The geometry itself (nothing overlaps) is tests/unit/test_draw.c's.
 # Usage: test_render.sh PATH-TO-vtopo SOURCE-DIR
 set -u
@@ -37,7 +40,7 @@ browser()
 # render NAME vtopo-arguments...: draw, render, check.
 render()
 {
-    local name=$1 w h result px
+    local name=$1 w h result px n wide
     shift
     t_begin "render $name"
     run "$VTOPO" draw "$@" --svg -q --out "$T/$name.svg"
@@ -57,17 +60,27 @@ render()
         printf 'img.onload = () => { const c = document.getElementById("c"); c.width = img.width; c.height = img.height;\n'
         printf '  const x = c.getContext("2d"); x.drawImage(img, 0, 0); const d = x.getImageData(0, 0, c.width, c.height).data;\n'
         printf '  let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240) n++;\n'
-        printf '  document.title = "RESULT " + img.width + " " + img.height + " " + n; };\n'
+        printf '  const svg = document.importNode(new DOMParser().parseFromString(new TextDecoder().decode(\n'
+        printf '    Uint8Array.from(atob(b64), ch => ch.charCodeAt(0))), "image/svg+xml").documentElement, true);\n'
+        printf '  document.body.appendChild(svg); let wide = 0, worst = "";\n'
+        printf '  for (const t of svg.querySelectorAll("text")) { const have = t.getComputedTextLength(), count = [...t.textContent].length * 8;\n'
+        printf '    if (have > count + 0.5) { wide++; if (!worst) worst = have.toFixed(1) + " px for " + count + ": " + t.textContent; } }\n'
+        printf '  document.title = "RESULT " + img.width + " " + img.height + " " + n + " WIDE " + wide + " " + worst; };\n'
         printf 'img.onerror = () => { document.title = "RESULT error"; };\n'
-        printf 'img.src = "data:image/svg+xml;base64,%s";\n' "$(base64 -w0 "$T/$name.svg")"
+        printf 'const b64 = "%s";\n' "$(base64 -w0 "$T/$name.svg")"
+        printf 'img.src = "data:image/svg+xml;base64," + b64;\n'
         printf '</script></body></html>\n'
     } >"$T/$name.html"
     browser --virtual-time-budget=10000 --dump-dom "file://$T/$name.html" >"$T/$name.dom"
     result=$(sed -n 's/.*<title>RESULT \([^<]*\)<\/title>.*/\1/p' "$T/$name.dom")
     case $result in
-    "$w $h "*)
+    "$w $h "*" WIDE "*)
+        # Every text within the width the layout counted.
+        wide=${result#* WIDE }
+        [ "${wide%% *}" = 0 ] || t_fail "texts wider in the browser's font than the layout counted: $wide"
         # Drawn: at least 1% of the pixels, and 500.
-        n=${result##* }
+        n=${result%% WIDE *}
+        n=${n##* }
         [ "$n" -ge 500 ] && [ "$n" -ge $((w * h / 100)) ] || t_fail "nearly blank: $n of $((w * h)) pixels drawn"
         ;;
     *) t_fail "the browser did not draw it as an image of $w x $h: '${result:-no result}'" ;;
@@ -77,7 +90,7 @@ render()
 
 render host-1node host --synthetic sockets=1,cores=2,threads=1,mem=1G
 render host-demo host "${HOST[@]}"
-render host-8nodes host --synthetic sockets=4,nodes-per-socket=2,cores=8,threads=2,mem=512G,isolated=2-5,offline=31,devices=nvme@3:17,net@none:8
+render host-8nodes host --synthetic sockets=4,nodes-per-socket=2,cores=8,threads=2,mem=512G,isolated=2-5,nohz-full=6-7,offline=31,devices=nvme@3:17,net@none:8
 render host-64nodes host "${BIG[@]}"
 render plan-demo plan "${HOST[@]}" --vcpus 6 --vnodes 2 --memory 4G --mem-layout qemu-q35
 render plan-unbalanced plan "${HOST[@]}" --vcpus 5 --pin 0-1:0-1,2-4:6-8 --memory 1G \
@@ -88,6 +101,10 @@ render plan-memoryless plan "${HOST[@]}" --vcpus 4 --vnodes 2 --vnode-memory 1G,
     --mem-layout qemu-q35
 render plan-hotplug plan "${HOST[@]}" --vcpus 4 --max-vcpus 8 --vnodes 2 --memory 2G \
     --hotplug-memory 1G@1 --mem-layout qemu-q35
+render plan-xen-hvm plan "${HOST[@]}" --vcpus 6 --vnodes 2 --memory 8G --mem-layout xen-hvm --apic xen
 render plan-8192 plan "${BIG[@]}" --vcpus 8192 --memory 64G --pin-identity --apic xen
+# vnode k has vCPUs k, k + 64, ... pinned to CPUs k * 128, ...: runs with a step.
+render plan-8192-interleaved plan "${BIG[@]}" --vcpus 8192 --memory 64G --apic xen \
+    --pin "$(awk 'BEGIN { for (i = 0; i < 8192; i++) printf "%s%d:%d", i ? "," : "", i, (i % 64) * 128 + int(i / 64) }')"
 
 vt_finish

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "draw/draw.h"
+#include "draw/parts.h"
 #include "unit/support.h"
 
 static const char *const hosts[] = {
@@ -24,8 +25,14 @@ static const char *const hosts[] = {
     "sockets=2,cores=6,threads=1,isolated=5,11,devices=nvme@1:33,net@0:8,nvme@none:4",
     "sockets=2,cores=4,threads=2,isolated=2-3,nohz-full=6,offline=7,devices=nvme@1:9",
     "sockets=4,nodes-per-socket=2,cores=8,threads=2,mem=512G,devices=nvme@3:17,net@5:8",
+    /* A long description (the picture's first line), many devices. */
+    "sockets=2,cores=3,devices=nvme@0:4,nvme@0:4,nvme@0:4,nvme@0:4,nvme@0:4,nvme@0:4,nvme@1:4,"
+    "nvme@1:4,nvme@1:4,nvme@1:4,nvme@1:4,nvme@1:4,net@0:3,net@0:3,net@0:3,net@0:3,net@1:3,"
+    "net@1:3,net@1:3,net@1:3,net@none:2,net@none:2,net@none:2,net@none:2,net@none:2",
     "sockets=8,nodes-per-socket=8,cores=512,threads=2,mem=4T",
 };
+
+#define NHOSTS (sizeof(hosts) / sizeof(hosts[0])) /* the last: 64 nodes of 128 CPUs */
 
 /* Display columns of UTF-8 text: its code points. */
 static size_t columns(const char *p, size_t n)
@@ -94,6 +101,19 @@ static void test_hosts(void **state)
         scene_init(&s);
         assert_int_equal(draw_host_scene(h, &s), 0);
         check_scene(&s, hosts[i]);
+        /* Nothing cut: the description's end and every device are there. */
+        {
+            char *svg = scene_svg(&s);
+            const char *d = vt_host_description(h);
+
+            if (!strstr(svg, d + (strlen(d) > 40 ? strlen(d) - 40 : 0)))
+                fail_msg("%s: the description's end is not in the picture", hosts[i]);
+            for (size_t k = 0; k < vt_host_device_count(h); k++)
+                if (!strstr(svg, vt_host_device(h, k)->bdf))
+                    fail_msg("%s: device %s is not in the picture", hosts[i],
+                             vt_host_device(h, k)->bdf);
+            free(svg);
+        }
         scene_free(&s);
         assert_int_equal(vt_draw_host(h, VT_DRAW_TEXT, &t, &err), 0);
         assert_int_equal(vt_draw_host(h, VT_DRAW_ASCII, &u, &err), 0);
@@ -130,12 +150,19 @@ static struct vt_layout *random_plan(const struct vt_host *h, unsigned host_cpus
         fail_msg("%s: %s", what, err.msg);
     k += snprintf(what + k, size - (size_t)k, " %s", layout);
     if (rand() % 3 == 0 && vcpus <= host_cpus) {
-        /* pinned, vCPU i to a random distinct CPU of the host */
-        int pins[96];
+        /* pinned, vCPU i to a random distinct online CPU of the host */
+        int cpus[1024], n = 0;
 
-        for (unsigned i = 0; i < vcpus; i++)
-            pins[i] = (int)((i * 7 + (unsigned)rand() % 3 * 0) % host_cpus);
-        if (vt_request_set_pins(r, pins, vcpus, &err) == 0)
+        for (int c = vt_bitmap_first(vt_host_cpus(h)->online); c >= 0 && n < 1024;
+             c = vt_bitmap_next(vt_host_cpus(h)->online, c))
+            cpus[n++] = c;
+        for (int i = n - 1; i > 0; i--) {
+            int j = rand() % (i + 1), t = cpus[i];
+
+            cpus[i] = cpus[j];
+            cpus[j] = t;
+        }
+        if (vt_request_set_pins(r, cpus, vcpus, &err) == 0)
             k += snprintf(what + k, size - (size_t)k, " pinned");
     } else if (vt_request_set_vnodes(r, vnodes, &err) < 0) {
         fail_msg("%s: %s", what, err.msg);
@@ -144,6 +171,8 @@ static struct vt_layout *random_plan(const struct vt_host *h, unsigned host_cpus
         k += snprintf(what + k, size - (size_t)k, " max-vcpus");
     if (rand() % 4 == 0 && vt_request_parse_hotplug_memory(r, "1G@0", &err) == 0)
         k += snprintf(what + k, size - (size_t)k, " hotplug-memory");
+    if (rand() % 6 == 0 && vt_request_parse_initiators(r, "0000:70:00.0@0", &err) == 0)
+        k += snprintf(what + k, size - (size_t)k, " initiator");
     for (size_t d = 0; d < vt_host_device_count(h) && rand() % 2; d++) {
         char spec[64];
 
@@ -156,6 +185,35 @@ static struct vt_layout *random_plan(const struct vt_host *h, unsigned host_cpus
         l = NULL;
     vt_request_free(r);
     return l;
+}
+
+/* The memory bar's segments: in address order from 0, each where the last
+ * ended (holes fill the gaps), and every non-RAM E820 entry shown. */
+static void check_segments(const struct vt_layout *l, const char *what)
+{
+    size_t n = 0;
+    struct part_seg *sg = part_segments(l, &n);
+    const struct vt_e820_entry *map;
+    size_t nmap = vt_layout_memory_map(l, &map);
+
+    assert_non_null(sg);
+    for (size_t i = 0; i < n; i++) {
+        if (sg[i].start >= sg[i].end || sg[i].start != (i ? sg[i - 1].end : 0))
+            fail_msg("%s: segment %zu is %llx-%llx after %llx", what, i,
+                     (unsigned long long)sg[i].start, (unsigned long long)sg[i].end,
+                     (unsigned long long)(i ? sg[i - 1].end : 0));
+    }
+    for (size_t e = 0; e < nmap; e++) {
+        bool shown = false;
+
+        for (size_t i = 0; i < n && map[e].type != VT_E820_RAM; i++)
+            shown |= sg[i].kind == PART_SEG_RSV && sg[i].start == map[e].start &&
+                     sg[i].end == map[e].end;
+        if (map[e].type != VT_E820_RAM && !shown)
+            fail_msg("%s: the E820's entry %llx-%llx is not in the memory bar", what,
+                     (unsigned long long)map[e].start, (unsigned long long)map[e].end);
+    }
+    free(sg);
 }
 
 static void test_random_plans(void **state)
@@ -177,6 +235,7 @@ static void test_random_plans(void **state)
             if (!l)
                 continue;
             snprintf(label, sizeof(label), "seed %u host '%s' %s", seed, hosts[i], what);
+            check_segments(l, label);
             scene_init(&s);
             assert_int_equal(draw_plan_scene(l, h, &s), 0);
             check_scene(&s, label);
@@ -219,16 +278,139 @@ static void test_random_plans(void **state)
     assert_true(drawn > 100);
 }
 
+static bool same_parity(const void *ctx, unsigned a, unsigned b)
+{
+    (void)ctx;
+    return a % 2 == b % 2;
+}
+
+/* part_runs: the runs give back the set, in order, a progression of 3 or
+ * more (step 1: 2 or more), never across what same() separates; and the
+ * cut at max leaves the rest to count. */
+static void test_runs(void **state)
+{
+    unsigned seed = t_seed("test_runs");
+
+    (void)state;
+    for (int iter = 0; iter < 500; iter++) {
+        struct vt_bitmap *set = vt_bitmap_new(), *back = vt_bitmap_new();
+        unsigned n = 1 + (unsigned)rand() % 300, step = 1 + (unsigned)rand() % 5, rest = 0;
+        size_t nr = 0, max = rand() % 2 ? SIZE_MAX : 1 + (size_t)(rand() % 20);
+        bool parity = rand() % 2;
+        struct part_run *r;
+        unsigned covered = 0, prev_last = 0;
+
+        for (unsigned i = 0; i < n; i++)
+            if (rand() % 4)
+                vt_bitmap_set(set, i * step + (rand() % 8 == 0 ? 1u : 0u));
+        if (vt_bitmap_iszero(set))
+            vt_bitmap_set(set, 3);
+        r = part_runs(set, parity ? same_parity : NULL, NULL, max, &nr, &rest);
+        assert_non_null(r);
+        assert_true(nr <= max);
+        for (size_t i = 0; i < nr; i++) {
+            unsigned last = r[i].first + r[i].step * (r[i].count - 1);
+
+            if (i && r[i].first <= prev_last)
+                fail_msg("seed %u: run %zu starts at %u, before %u", seed, i, r[i].first,
+                         prev_last);
+            if (r[i].step > 1 && r[i].count < 3)
+                fail_msg("seed %u: a run of %u with step %u", seed, r[i].count, r[i].step);
+            for (unsigned k = 0; k < r[i].count; k++) {
+                unsigned m = r[i].first + k * r[i].step;
+
+                if (!vt_bitmap_isset(set, m))
+                    fail_msg("seed %u: run %zu has %u, not in the set", seed, i, m);
+                if (parity && m % 2 != r[i].first % 2)
+                    fail_msg("seed %u: run %zu crosses same()", seed, i);
+                vt_bitmap_set(back, m);
+            }
+            covered += r[i].count;
+            prev_last = last;
+            /* Nothing of the set between a run's members or between runs. */
+            for (unsigned m = r[i].first; m <= last; m++)
+                if (vt_bitmap_isset(set, m) && !vt_bitmap_isset(back, m))
+                    fail_msg("seed %u: run %zu skips %u", seed, i, m);
+        }
+        assert_int_equal(covered + rest, vt_bitmap_weight(set));
+        if (!rest && !vt_bitmap_equal(set, back))
+            fail_msg("seed %u: the runs are not the set", seed);
+        free(r);
+        vt_bitmap_free(set);
+        vt_bitmap_free(back);
+    }
+}
+
+/* Drawn and checked, its SVG under 1 MiB; its size and items printed. */
+static void check_large(const struct vt_layout *l, const struct vt_host *h, const char *what)
+{
+    struct scene s;
+    char *svg, *t;
+    struct vt_err err;
+
+    scene_init(&s);
+    assert_int_equal(draw_plan_scene(l, h, &s), 0);
+    check_scene(&s, what);
+    svg = scene_svg(&s);
+    printf("%s: %zu bytes of SVG, %zu items\n", what, strlen(svg), s.n);
+    if (strlen(svg) >= (1u << 20))
+        fail_msg("%s: %zu bytes of SVG", what, strlen(svg));
+    free(svg);
+    scene_free(&s);
+    assert_int_equal(vt_draw_plan(l, h, VT_DRAW_TEXT, &t, &err), 0);
+    check_text(t, what);
+    free(t);
+}
+
+/* 8,192 vCPUs on 64 vnodes: interleaved (vCPU i on vnode i % 64, pinned to
+ * CPU (i % 64) * 128 + i / 64: runs with a step), and at random (with a
+ * seed: the cut at PART_MAX_CELLS runs). */
+static void test_large_interleaved(void **state)
+{
+    struct vt_host *h = t_synthetic(hosts[NHOSTS - 1]);
+    unsigned seed = t_seed("test_large_interleaved");
+    int *vnode = calloc(8192, sizeof(*vnode)), *pin = calloc(8192, sizeof(*pin));
+
+    (void)state;
+    for (int kind = 0; kind < 3; kind++) {
+        struct vt_request *r = cli_request_new();
+        struct vt_layout *l = NULL;
+        struct vt_err err;
+
+        for (int i = 0; i < 8192; i++) {
+            vnode[i] = kind == 0 ? i % 64 : rand() % 64;
+            pin[i] = (i % 64) * 128 + i / 64;
+        }
+        assert_int_equal(vt_request_set_vcpus(r, 8192, &err), 0);
+        assert_int_equal(vt_request_set_memory(r, (uint64_t)64 << 30, &err), 0);
+        assert_int_equal(vt_request_parse_apic(r, "xen", &err), 0);
+        if (kind == 1)
+            assert_int_equal(vt_request_set_pins(r, pin, 8192, &err), 0);
+        else
+            assert_int_equal(vt_request_set_vcpu_vnodes(r, vnode, 8192, &err), 0);
+        if (vt_plan(h, r, &l, &err) < 0)
+            fail_msg("seed %u kind %d: %s", seed, kind, err.msg);
+        assert_int_equal(vt_layout_vnode_count(l), 64);
+        check_large(l, h,
+                    kind == 0   ? "8192 vCPUs interleaved"
+                    : kind == 1 ? "8192 vCPUs pinned interleaved"
+                                : "8192 vCPUs at random");
+        vt_layout_free(l);
+        vt_request_free(r);
+    }
+    free(vnode);
+    free(pin);
+    vt_host_free(h);
+}
+
 /* The largest: 8,192 vCPUs pinned one to one on 64 vnodes of a 64-node host
  * (runs of CPUs, one per vnode), under 1 MiB of SVG. */
 static void test_large(void **state)
 {
-    struct vt_host *h = t_synthetic(hosts[4]);
+    struct vt_host *h = t_synthetic(hosts[NHOSTS - 1]);
     struct vt_request *r = cli_request_new();
     struct vt_layout *l = NULL;
     struct vt_err err;
-    struct scene s;
-    char *svg;
 
     (void)state;
     assert_int_equal(vt_request_set_vcpus(r, 8192, &err), 0);
@@ -238,14 +420,7 @@ static void test_large(void **state)
     if (vt_plan(h, r, &l, &err) < 0)
         fail_msg("%s", err.msg);
     assert_int_equal(vt_layout_vnode_count(l), 64);
-    scene_init(&s);
-    assert_int_equal(draw_plan_scene(l, h, &s), 0);
-    check_scene(&s, "8192 vCPUs");
-    svg = scene_svg(&s);
-    printf("test_large: %zu bytes of SVG, %zu items\n", strlen(svg), s.n);
-    assert_true(strlen(svg) < (1u << 20));
-    free(svg);
-    scene_free(&s);
+    check_large(l, h, "8192 vCPUs pinned one to one");
     vt_layout_free(l);
     vt_request_free(r);
     vt_host_free(h);
@@ -285,10 +460,9 @@ static void test_escape(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hosts),
-        cmocka_unit_test(test_escape),
-        cmocka_unit_test(test_random_plans),
-        cmocka_unit_test(test_large),
+        cmocka_unit_test(test_hosts),        cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_random_plans), cmocka_unit_test(test_runs),
+        cmocka_unit_test(test_large),        cmocka_unit_test(test_large_interleaved),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -713,6 +713,25 @@ static int hotplug_now(void *ctx, struct vt_err *err)
     return verify_qmp(hp->qmp_socket, &hp->qmp, err);
 }
 
+/* --draw FILE's directory exists and takes files: refused before the
+ * boot, not after it. */
+static int draw_dir_ok(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    struct stat st;
+
+    if (!*path || (slash && !slash[1]))
+        return cli_usage_error("verify", "--draw '%s': not a file name", path);
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path + (slash == path)) : 1,
+             slash ? path : ".");
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+        return cli_usage_error("verify", "--draw %s: the directory %s does not exist", path, dir);
+    if (access(dir, W_OK) < 0)
+        return cli_usage_error("verify", "--draw %s: the directory %s is not writable", path, dir);
+    return VT_EXIT_OK;
+}
+
 /* --draw FILE: the kept rows and both views as SVG, written whole. */
 static int draw_comparison(const char *path, const struct vt_guest_view *want,
                            const struct vt_guest_view *got)
@@ -923,6 +942,8 @@ static int run(const struct verify_opts *o, struct vt_request *r)
     struct vt_err err;
     int rc;
 
+    if (o->draw && (rc = draw_dir_ok(o->draw)) != VT_EXIT_OK)
+        goto out;
     if ((rc = cli_plan_layout("verify", &o->ho, r, &h, &l)) != VT_EXIT_OK)
         goto out;
     if (o->isolcpus && (rc = cli_isolcpus("verify", o->isolcpus, l, NULL, &opts.iso, &opts.iso_rest,
@@ -991,6 +1012,11 @@ static int run(const struct verify_opts *o, struct vt_request *r)
         cli_error("verify", "QEMU could not boot the guest (exit status %d, %s)", b.exit_code,
                   b.kernel_started ? "after the kernel started" : "before the kernel started");
         rc = VT_EXIT_SYSTEM;
+        if (o->draw) { /* the prediction against a guest that reported nothing */
+            struct vt_guest_view none = {0};
+
+            draw_comparison(o->draw, &want, &none);
+        }
         goto out;
     }
     rc = report(o, &opts, l, &want, &b, tcg, t_plan, t_prep, initrd_size, hp.after ? &hp : NULL);
