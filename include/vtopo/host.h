@@ -34,6 +34,18 @@ extern "C" {
  * 64 MiB for the CPUs, ranges, devices and warnings. */
 #define VT_HOST_FILE_MAX ((size_t)VT_HOST_MAX_NODES * VT_HOST_MAX_NODES * 8 + ((size_t)64 << 20))
 
+/* Huge pages of one size on a node (nodeN/hugepages/hugepages-SIZEkB):
+ * the pool (nr_hugepages) and how many of it are free (free_hugepages). */
+struct vt_host_hugepages {
+    uint64_t page_bytes;
+    uint64_t total;
+    uint64_t free;
+};
+
+/* free_bytes when the source does not say (a host file or synthetic spec
+ * without it). */
+#define VT_HOST_FREE_UNKNOWN UINT64_MAX
+
 /* A physical address range [start, end). */
 struct vt_mem_range {
     uint64_t start;
@@ -56,6 +68,13 @@ struct vt_host_node {
     bool has_generic_initiator;
     /* Distances to every node, indexed like vt_host_node(h, i); 0 = unknown. */
     const uint32_t *distances;
+    /* What is free on it when the host was read (volatile: not part of the
+     * fingerprint): MemFree (nodeN/meminfo; VT_HOST_FREE_UNKNOWN when the
+     * source does not say), and its huge page pools by ascending page size
+     * (the pools are inside memory_bytes, not in free_bytes). */
+    uint64_t free_bytes;
+    const struct vt_host_hugepages *hugepages;
+    size_t nhugepages;
 };
 
 /* The host CPUs' vendor or architecture, from /proc/cpuinfo (vendor_id on

@@ -61,6 +61,7 @@ void vt_host_free(struct vt_host *h)
         vt_bitmap_free(n->offline);
         vt_bitmap_free(n->hk);
         free(n->ranges);
+        free(n->hugepages);
     }
     free(h->nodes);
     free(h->dist);
@@ -120,6 +121,7 @@ struct host_node *host_add_node(struct vt_host *h, unsigned pnode)
     memset(n, 0, sizeof(*n));
     n->pub.pnode = pnode;
     n->pub.host_pxm = VT_PXM_UNKNOWN;
+    n->pub.free_bytes = VT_HOST_FREE_UNKNOWN;
     n->listed = vt_bitmap_new();
     n->cpus = vt_bitmap_new();
     n->offline = vt_bitmap_new();
@@ -128,6 +130,26 @@ struct host_node *host_add_node(struct vt_host *h, unsigned pnode)
     if (!n->listed || !n->cpus || !n->offline || !n->hk)
         return NULL;
     return n;
+}
+
+int host_add_hugepages(struct host_node *n, uint64_t page_bytes, uint64_t total, uint64_t free)
+{
+    struct vt_host_hugepages *m;
+    size_t at = 0;
+
+    while (at < n->nhugepages && n->hugepages[at].page_bytes < page_bytes)
+        at++;
+    if (at < n->nhugepages && n->hugepages[at].page_bytes == page_bytes)
+        return -EEXIST;
+    if (n->nhugepages == VT_HOST_MAX_HUGEPAGE_SIZES)
+        return -E2BIG;
+    if (!(m = realloc(n->hugepages, (n->nhugepages + 1) * sizeof(*m))))
+        return -ENOMEM;
+    n->hugepages = m;
+    memmove(m + at + 1, m + at, (n->nhugepages - at) * sizeof(*m));
+    m[at] = (struct vt_host_hugepages){page_bytes, total, free};
+    n->nhugepages++;
+    return 0;
 }
 
 int host_alloc_distances(struct vt_host *h)
@@ -549,6 +571,42 @@ static int finalize_cpu_topo(struct vt_host *h, struct vt_err *err)
     return 0;
 }
 
+/* What a node has free is within what it has: MemFree within MemTotal, a
+ * pool's free pages within the pool, the pools within the memory. */
+static int check_free(const struct host_node *n, struct vt_err *err)
+{
+    uint64_t pools = 0;
+    char a[32], b[32];
+
+    if (n->pub.free_bytes != VT_HOST_FREE_UNKNOWN && n->pub.free_bytes > n->pub.memory_bytes) {
+        vt_size_format(a, sizeof(a), n->pub.free_bytes);
+        vt_size_format(b, sizeof(b), n->pub.memory_bytes);
+        return vt_err_set(err, -EINVAL, "node %u: free memory %s is above its memory %s",
+                          n->pub.pnode, a, b);
+    }
+    for (size_t k = 0; k < n->nhugepages; k++) {
+        const struct vt_host_hugepages *p = &n->hugepages[k];
+
+        vt_size_format(a, sizeof(a), p->page_bytes);
+        if (p->free > p->total)
+            return vt_err_set(err, -EINVAL,
+                              "node %u: %llu free %s huge pages are more than its %llu",
+                              n->pub.pnode, (unsigned long long)p->free, a,
+                              (unsigned long long)p->total);
+        if (p->page_bytes && p->total > (UINT64_MAX - pools) / p->page_bytes)
+            return vt_err_set(err, -EINVAL, "node %u: its %s huge pages overflow 64 bits",
+                              n->pub.pnode, a);
+        pools += p->total * p->page_bytes;
+    }
+    if (pools > n->pub.memory_bytes) {
+        vt_size_format(a, sizeof(a), pools);
+        vt_size_format(b, sizeof(b), n->pub.memory_bytes);
+        return vt_err_set(err, -EINVAL, "node %u: its huge page pools (%s) are above its memory %s",
+                          n->pub.pnode, a, b);
+    }
+    return 0;
+}
+
 int host_finalize(struct vt_host *h, struct vt_err *err)
 {
     int rc;
@@ -566,6 +624,9 @@ int host_finalize(struct vt_host *h, struct vt_err *err)
         return vt_err_set(err, rc, "out of memory");
     if (vt_bitmap_iszero(h->cpu_online))
         return vt_err_set(err, -EINVAL, "the host has no online CPU");
+    for (size_t i = 0; i < h->nnodes; i++)
+        if ((rc = check_free(&h->nodes[i], err)) < 0)
+            return rc;
 
     /* Derived CPU sets. possible and present include online, whatever the source said. */
     if (vt_bitmap_or(h->cpu_present, h->cpu_online) < 0 ||
@@ -594,6 +655,8 @@ int host_finalize(struct vt_host *h, struct vt_err *err)
         n->pub.offline_cpus = n->offline;
         n->pub.housekeeping_cpus = n->hk;
         n->pub.ranges = n->ranges;
+        n->pub.hugepages = n->hugepages;
+        n->pub.nhugepages = n->nhugepages;
         n->pub.nranges = n->nranges;
         n->pub.has_cpu = !vt_bitmap_iszero(n->cpus);
         n->pub.has_memory = n->pub.memory_bytes > 0;

@@ -16,6 +16,8 @@ struct host_node {
     struct vt_bitmap *cpus, *offline, *hk;
     struct vt_mem_range *ranges;
     size_t nranges, cap_ranges;
+    struct vt_host_hugepages *hugepages; /* pub.hugepages, ascending page size */
+    size_t nhugepages;
 };
 
 struct host_dev {
@@ -92,6 +94,10 @@ struct host_node *host_add_node(struct vt_host *h, unsigned pnode);
 int host_alloc_distances(struct vt_host *h);
 int host_add_range(struct host_node *n, uint64_t start, uint64_t end);
 struct host_dev *host_add_device(struct vt_host *h);
+/* Record a huge page pool of the node: page sizes unique (-EEXIST), at most
+ * VT_HOST_MAX_HUGEPAGE_SIZES of them (-E2BIG); kept ascending. */
+int host_add_hugepages(struct host_node *n, uint64_t page_bytes, uint64_t total, uint64_t free);
+#define VT_HOST_MAX_HUGEPAGE_SIZES 64
 /* Record a warning (printf style). Out of memory drops the warning. */
 void host_warn(struct vt_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

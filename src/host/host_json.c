@@ -116,7 +116,39 @@ static struct json_object *dist_json(const struct vt_host *h, size_t i)
     return row_json(h->nodes[i].pub.distances, h->nnodes, true);
 }
 
-static struct json_object *node_json(const struct vt_host *h, size_t i, bool *oom)
+/* A node's "free": what is free on it when it was read (not part of the
+ * fingerprint); NULL when the source said nothing of it. */
+static struct json_object *free_json(const struct vt_host_node *n, bool *oom)
+{
+    struct json_object *o, *pools;
+
+    if (n->free_bytes == VT_HOST_FREE_UNKNOWN && !n->nhugepages)
+        return NULL;
+    if (!(o = json_object_new_object())) {
+        *oom = true;
+        return NULL;
+    }
+    if (n->free_bytes != VT_HOST_FREE_UNKNOWN)
+        put(o, "memory_bytes", json_object_new_uint64(n->free_bytes), oom);
+    if (n->nhugepages) {
+        pools = json_object_new_array();
+        for (size_t k = 0; pools && k < n->nhugepages; k++) {
+            struct json_object *p = json_object_new_object();
+
+            if (p) {
+                put(p, "page_bytes", json_object_new_uint64(n->hugepages[k].page_bytes), oom);
+                put(p, "total", json_object_new_uint64(n->hugepages[k].total), oom);
+                put(p, "free", json_object_new_uint64(n->hugepages[k].free), oom);
+            }
+            push(pools, p, oom);
+        }
+        put(o, "hugepages", pools, oom);
+    }
+    return o;
+}
+
+static struct json_object *node_json(const struct vt_host *h, size_t i, bool fingerprint,
+                                     bool *oom)
 {
     const struct vt_host_node *n = &h->nodes[i].pub;
     struct json_object *o = json_object_new_object(), *ranges;
@@ -147,6 +179,12 @@ static struct json_object *node_json(const struct vt_host *h, size_t i, bool *oo
     put(o, "has_memory", json_object_new_boolean(n->has_memory), oom);
     put(o, "has_generic_initiator", json_object_new_boolean(n->has_generic_initiator), oom);
     put(o, "distances", dist_json(h, i), oom); /* unknown: null */
+    if (!fingerprint) {
+        struct json_object *f = free_json(n, oom);
+
+        if (f)
+            put(o, "free", f, oom);
+    }
     return o;
 }
 
@@ -272,7 +310,7 @@ static int render(const struct vt_host *h, bool fingerprint, const struct vt_irq
     put(root, "cpus", cpus, &oom);
     nodes = json_object_new_array();
     for (size_t i = 0; nodes && i < h->nnodes; i++)
-        push(nodes, node_json(h, i, &oom), &oom);
+        push(nodes, node_json(h, i, fingerprint, &oom), &oom);
     put(root, "nodes", nodes, &oom);
     devs = json_object_new_array();
     for (size_t i = 0; devs && i < h->ndevs; i++)
@@ -507,7 +545,51 @@ static const char *const node_keys[] = {"pnode",
                                         "has_memory",
                                         "has_generic_initiator",
                                         "distances",
+                                        "free",
                                         NULL};
+
+/* A node's "free" (free_json). */
+static int read_free(const struct reader *r, const char *where, struct json_object *o,
+                     struct host_node *n)
+{
+    static const char *const keys[] = {"memory_bytes", "hugepages", NULL};
+    static const char *const pool_keys[] = {"page_bytes", "total", "free", NULL};
+    struct json_object *v;
+    char w[96];
+    int rc;
+
+    snprintf(w, sizeof(w), "%s.free", where);
+    if ((rc = need_type(r, w, o, json_type_object, "an object")) < 0 ||
+        (rc = check_keys(r, w, o, keys)) < 0 ||
+        (rc = get_uint(r, w, o, "memory_bytes", UINT64_MAX - 1, false, &n->pub.free_bytes)) < 0)
+        return rc;
+    if (!json_object_object_get_ex(o, "hugepages", &v))
+        return 0;
+    snprintf(w, sizeof(w), "%s.free.hugepages", where);
+    if ((rc = need_type(r, w, v, json_type_array, "an array")) < 0)
+        return rc;
+    for (size_t k = 0; k < json_object_array_length(v); k++) {
+        struct json_object *p = json_object_array_get_idx(v, k);
+        uint64_t size, total, nfree;
+        char wp[128];
+
+        snprintf(wp, sizeof(wp), "%s[%zu]", w, k);
+        if ((rc = need_type(r, wp, p, json_type_object, "an object")) < 0 ||
+            (rc = check_keys(r, wp, p, pool_keys)) < 0 ||
+            (rc = get_uint(r, wp, p, "page_bytes", UINT64_MAX - 1, true, &size)) < 0 ||
+            (rc = get_uint(r, wp, p, "total", UINT64_MAX - 1, true, &total)) < 0 ||
+            (rc = get_uint(r, wp, p, "free", UINT64_MAX - 1, true, &nfree)) < 0)
+            return rc;
+        if (size < 4096 || (size & (size - 1)))
+            return bad(r, wp, "%s", "page_bytes must be a power of two of at least 4096");
+        if ((rc = host_add_hugepages(n, size, total, nfree)) < 0)
+            return rc == -ENOMEM ? vt_err_set(r->err, -ENOMEM, "out of memory")
+                   : rc == -EEXIST
+                       ? bad(r, wp, "%s", "page_bytes is given twice")
+                       : bad(r, wp, "%s", "too many huge page sizes");
+    }
+    return 0;
+}
 
 static int read_node(const struct reader *r, struct vt_host *h, struct json_object *o, size_t idx)
 {
@@ -556,6 +638,8 @@ static int read_node(const struct reader *r, struct vt_host *h, struct json_obje
         if ((rc = read_ranges(r, wr, v, n)) < 0)
             return rc;
     }
+    if (json_object_object_get_ex(o, "free", &v) && (rc = read_free(r, w, v, n)) < 0)
+        return rc;
     if (json_object_object_get_ex(o, "has_generic_initiator", &v)) {
         char wr[96];
 

@@ -14,8 +14,11 @@
 #define MIB (UINT64_C(1) << 20)
 
 struct spec {
-    uint64_t sockets, nps, cores, threads, mem;
-    bool have_cores, have_mem, smt_last, llc_node;
+    uint64_t sockets, nps, cores, threads, mem, free_mem;
+    bool have_cores, have_mem, have_free, smt_last, llc_node;
+    /* hugepages=: each node's pools, all free (HUGEPAGE_SIZES at most) */
+    uint64_t hp_size[8], hp_count[8];
+    size_t nhp;
     char *devices; /* devices=: parsed once the nodes exist */
     int vendor;    /* enum vt_host_cpu_vendor */
     uint32_t dist_local, dist_socket, dist_remote;
@@ -26,7 +29,7 @@ struct spec {
 
 static const char known_keys[] = "sockets, nodes-per-socket, cores, threads, mem, distances, "
                                  "node-ids, pxms, isolated, nohz-full, offline, cpu-numbering, "
-                                 "vendor, llc, devices";
+                                 "vendor, llc, devices, free, hugepages";
 
 __attribute__((format(printf, 2, 3))) static int spec_err(struct vt_err *err, const char *fmt, ...)
 {
@@ -132,6 +135,43 @@ static int get_pxms(const char *val, struct spec *sp, struct vt_err *err)
     return rc;
 }
 
+/* hugepages=2M:512+1G:4: each node's pool of each page size (all free). */
+static int get_hugepages(const char *val, struct spec *sp, struct vt_err *err)
+{
+    const char *p = val;
+
+    sp->nhp = 0;
+    while (*p) {
+        size_t n = strcspn(p, "+");
+        char tok[64], *colon;
+        uint64_t size, count;
+
+        if (n == 0 || n >= sizeof(tok))
+            return spec_err(err, "hugepages=%s: expected SIZE:COUNT[+SIZE:COUNT...]", val);
+        memcpy(tok, p, n);
+        tok[n] = '\0';
+        if (!(colon = strchr(tok, ':')))
+            return spec_err(err, "hugepages=%s: '%s' is not SIZE:COUNT", val, tok);
+        *colon = '\0';
+        if (vt_size_parse_unit(tok, &size, NULL) < 0 || size < 4096 || (size & (size - 1)))
+            return spec_err(err, "hugepages=%s: '%s' is not a page size (a power of two, 4K or more)",
+                            val, tok);
+        if (parse_u64_base(colon + 1, 10, &count) < 0 || count > (UINT64_C(1) << 32))
+            return spec_err(err, "hugepages=%s: '%s' is not a count of pages (0 to 2^32)", val,
+                            colon + 1);
+        for (size_t k = 0; k < sp->nhp; k++)
+            if (sp->hp_size[k] == size)
+                return spec_err(err, "hugepages=%s: page size %s is given twice", val, tok);
+        if (sp->nhp == sizeof(sp->hp_size) / sizeof(sp->hp_size[0]))
+            return spec_err(err, "hugepages=%s: more than %zu page sizes", val,
+                            sizeof(sp->hp_size) / sizeof(sp->hp_size[0]));
+        sp->hp_size[sp->nhp] = size;
+        sp->hp_count[sp->nhp++] = count;
+        p += n + (p[n] == '+');
+    }
+    return 0;
+}
+
 static int set_key(struct spec *sp, const char *key, const char *val, struct vt_err *err)
 {
     if (strcmp(key, "sockets") == 0)
@@ -182,6 +222,16 @@ static int set_key(struct spec *sp, const char *key, const char *val, struct vt_
             return spec_err(err, "llc=%s: expected socket or node", val);
         return 0;
     }
+    if (strcmp(key, "free") == 0) {
+        int rc = vt_size_parse_unit(val, &sp->free_mem, err);
+
+        if (rc < 0)
+            vt_err_prefix(err, "synthetic spec: free: ");
+        sp->have_free = true;
+        return rc;
+    }
+    if (strcmp(key, "hugepages") == 0)
+        return get_hugepages(val, sp, err);
     if (strcmp(key, "devices") == 0) {
         free(sp->devices);
         return (sp->devices = strdup(val)) ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
@@ -291,6 +341,16 @@ static int spec_sizes(struct spec *sp, struct synthetic_sizes *z, struct vt_err 
                           "synthetic spec: mem=%s does not split into %llu nodes of whole MiB", sz,
                           (unsigned long long)z->nodes);
     }
+    if (sp->have_free && (sp->free_mem % z->nodes || (sp->free_mem / z->nodes) % MIB ||
+                          sp->free_mem > sp->mem)) {
+        char sz[32];
+
+        vt_size_format(sz, sizeof(sz), sp->free_mem);
+        return vt_err_set(err, -EINVAL,
+                          "synthetic spec: free=%s does not split into %llu nodes of whole MiB "
+                          "within mem",
+                          sz, (unsigned long long)z->nodes);
+    }
     if (sp->node_ids && vt_bitmap_weight(sp->node_ids) != z->nodes)
         return vt_err_set(err, -EINVAL, "synthetic spec: node-ids lists %u ids for %llu nodes",
                           vt_bitmap_weight(sp->node_ids), (unsigned long long)z->nodes);
@@ -386,6 +446,11 @@ static int spec_nodes(struct vt_host *h, const struct spec *sp, const struct syn
             return vt_err_set(err, -ENOMEM, "out of memory");
         n->pub.host_pxm = sp->pxms ? sp->pxms[i] : (uint32_t)i;
         n->pub.memory_bytes = z->per_node_mem;
+        if (sp->have_free)
+            n->pub.free_bytes = sp->free_mem / z->nodes;
+        for (size_t k = 0; k < sp->nhp; k++)
+            if (host_add_hugepages(n, sp->hp_size[k], sp->hp_count[k], sp->hp_count[k]) < 0)
+                return vt_err_set(err, -ENOMEM, "out of memory");
         if (host_add_range(n, i * z->per_node_mem, (i + 1) * z->per_node_mem) < 0)
             return vt_err_set(err, -ENOMEM, "out of memory");
         for (uint64_t c = 0; c < z->cores_per_node; c++)

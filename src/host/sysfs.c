@@ -420,40 +420,106 @@ static int load_cpu_topology(const struct sysfs *s)
 
 /* ---- nodes ------------------------------------------------------------ */
 
-/* "Node 0 MemTotal:       8386460 kB" in nodeN/meminfo, or "MemTotal: N kB"
- * in /proc/meminfo. */
-static int parse_memtotal(const struct sysfs *s, const char *rel, const char *text, uint64_t *bytes)
+/* The field ("MemTotal") of "Node 0 MemTotal:       8386460 kB" in
+ * nodeN/meminfo, or of "MemTotal: N kB" in /proc/meminfo, in bytes;
+ * -ENOENT (no message) when the line is missing. */
+static int parse_meminfo(const struct sysfs *s, const char *rel, const char *text,
+                         const char *field, uint64_t *bytes)
 {
-    const char *p = strstr(text, "MemTotal:");
+    char key[32];
+    const char *p;
     uint64_t kb;
     char *end;
 
-    if (!p)
-        return vt_err_set(s->err, -EINVAL, "%s/%s: no MemTotal line", s->root, rel);
-    p += strlen("MemTotal:");
+    snprintf(key, sizeof(key), "%s:", field);
+    if (!(p = strstr(text, key)))
+        return -ENOENT;
+    p += strlen(key);
     while (*p == ' ' || *p == '\t')
         p++;
     if (!isdigit((unsigned char)*p))
-        return vt_err_set(s->err, -EINVAL, "%s/%s: MemTotal is not a number", s->root, rel);
+        return vt_err_set(s->err, -EINVAL, "%s/%s: %s is not a number", s->root, rel, field);
     errno = 0;
     kb = strtoull(p, &end, 10);
     while (*end == ' ' || *end == '\t')
         end++;
     if (errno || strncmp(end, "kB", 2) != 0 || kb > UINT64_MAX / 1024)
-        return vt_err_set(s->err, -EINVAL, "%s/%s: MemTotal must be a number of kB", s->root, rel);
+        return vt_err_set(s->err, -EINVAL, "%s/%s: %s must be a number of kB", s->root, rel,
+                          field);
     *bytes = kb * 1024;
     return 0;
 }
 
-static int read_memtotal(const struct sysfs *s, const char *rel, uint64_t *bytes)
+/* A node's MemTotal (required) and MemFree (free stays unknown without it). */
+static int read_meminfo(const struct sysfs *s, const char *rel, uint64_t *total, uint64_t *free_)
 {
     char *text;
     int rc = read_text(s, rel, true, &text);
 
     if (rc < 0)
         return rc;
-    rc = parse_memtotal(s, rel, text, bytes);
+    rc = parse_meminfo(s, rel, text, "MemTotal", total);
+    if (rc == -ENOENT)
+        rc = vt_err_set(s->err, -EINVAL, "%s/%s: no MemTotal line", s->root, rel);
+    if (rc == 0 && (rc = parse_meminfo(s, rel, text, "MemFree", free_)) == -ENOENT)
+        rc = 0;
     free(text);
+    return rc;
+}
+
+/* A count file's number ("512\n"). */
+static int parse_count(char *text, uint64_t *v)
+{
+    text[strcspn(text, "\n")] = '\0';
+    return parse_u64_base(text, 10, v);
+}
+
+/* The huge page pools under rel ("hugepages-2048kB/{nr,free}_hugepages"):
+ * a node's, or the machine's (/sys/kernel/mm/hugepages). None: fine. */
+static int load_hugepages(const struct sysfs *s, struct host_node *n, const char *rel)
+{
+    char path[PATH_MAX], sub[PATH_MAX];
+    struct dir_reader d;
+    const char *name;
+    int rc;
+
+    if ((rc = spath(s, path, sizeof(path), rel)) < 0)
+        return rc;
+    if (dir_reader_open(&d, AT_FDCWD, path) < 0)
+        return 0;
+    rc = 0;
+    while (rc == 0 && (name = dir_reader_next(&d))) {
+        unsigned long long kb;
+        uint64_t total = 0, nfree = 0;
+        char *text = NULL;
+        int len = 0;
+
+        if (sscanf(name, "hugepages-%llukB%n", &kb, &len) != 1 || name[len] || !kb ||
+            kb > UINT64_MAX / 1024)
+            continue;
+        snprintf(sub, sizeof(sub), "%s/%s/nr_hugepages", rel, name);
+        if ((rc = read_text(s, sub, true, &text)) == -ENOENT) {
+            rc = 0;
+            continue;
+        }
+        if (rc == 0 && parse_count(text, &total) < 0)
+            rc = vt_err_set(s->err, -EINVAL, "%s/%s: not a number", s->root, sub);
+        free(text);
+        text = NULL;
+        snprintf(sub, sizeof(sub), "%s/%s/free_hugepages", rel, name);
+        if (rc == 0 && (rc = read_text(s, sub, true, &text)) == -ENOENT) {
+            nfree = total; /* unknown: as if unused */
+            rc = 0;
+        } else if (rc == 0 && parse_count(text, &nfree) < 0) {
+            rc = vt_err_set(s->err, -EINVAL, "%s/%s: not a number", s->root, sub);
+        }
+        free(text);
+        if (rc == 0 && (rc = host_add_hugepages(n, kb * 1024, total, nfree)) < 0)
+            rc = rc == -ENOMEM ? fail_oom(s)
+                               : vt_err_set(s->err, rc, "%s/%s: too many huge page sizes",
+                                            s->root, rel);
+    }
+    dir_reader_close(&d);
     return rc;
 }
 
@@ -512,12 +578,15 @@ static int load_node(const struct sysfs *s, struct host_node *n, uint64_t block_
         return rc;
 
     snprintf(rel, sizeof(rel), "sys/devices/system/node/node%u/meminfo", pnode);
-    rc = read_memtotal(s, rel, &n->pub.memory_bytes);
+    rc = read_meminfo(s, rel, &n->pub.memory_bytes, &n->pub.free_bytes);
     if (rc == -ENOENT) {
         host_warn(s->h, "node %u has no meminfo; its memory size is taken as 0", pnode);
         rc = 0;
     }
     if (rc < 0)
+        return rc;
+    snprintf(rel, sizeof(rel), "sys/devices/system/node/node%u/hugepages", pnode);
+    if ((rc = load_hugepages(s, n, rel)) < 0)
         return rc;
     return block_size ? load_node_blocks(s, n, block_size) : 0;
 }
@@ -644,12 +713,12 @@ static int load_single_node(const struct sysfs *s)
     if (!n || vt_bitmap_copy(n->listed, s->h->cpu_online) < 0 || host_alloc_distances(s->h) < 0)
         return fail_oom(s);
     s->h->dist[0] = 10;
-    rc = read_memtotal(s, "proc/meminfo", &n->pub.memory_bytes);
+    rc = read_meminfo(s, "proc/meminfo", &n->pub.memory_bytes, &n->pub.free_bytes);
     if (rc == -ENOENT) {
         host_warn(s->h, "%s/proc/meminfo is missing; memory size taken as 0", s->root);
         rc = 0;
     }
-    return rc;
+    return rc < 0 ? rc : load_hugepages(s, n, "sys/kernel/mm/hugepages");
 }
 
 static int load_nodes(const struct sysfs *s)
