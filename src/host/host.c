@@ -589,10 +589,9 @@ static int check_free(const struct host_node *n, struct vt_err *err)
 
         vt_size_format(a, sizeof(a), p->page_bytes);
         if (p->free > p->total)
-            return vt_err_set(err, -EINVAL,
-                              "node %u: %llu free %s huge pages are more than its %llu",
-                              n->pub.pnode, (unsigned long long)p->free, a,
-                              (unsigned long long)p->total);
+            return vt_err_set(
+                err, -EINVAL, "node %u: %llu free %s huge pages are more than its %llu",
+                n->pub.pnode, (unsigned long long)p->free, a, (unsigned long long)p->total);
         if (p->page_bytes && p->total > (UINT64_MAX - pools) / p->page_bytes)
             return vt_err_set(err, -EINVAL, "node %u: its %s huge pages overflow 64 bits",
                               n->pub.pnode, a);

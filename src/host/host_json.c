@@ -11,6 +11,7 @@
 #include <json-c/printbuf.h>
 
 #include "host/host_internal.h"
+#include "util/json_doc.h"
 #include "host/irq_state.h"
 #include "util/file.h"
 #include "util/hash.h"
@@ -147,8 +148,7 @@ static struct json_object *free_json(const struct vt_host_node *n, bool *oom)
     return o;
 }
 
-static struct json_object *node_json(const struct vt_host *h, size_t i, bool fingerprint,
-                                     bool *oom)
+static struct json_object *node_json(const struct vt_host *h, size_t i, bool fingerprint, bool *oom)
 {
     const struct vt_host_node *n = &h->nodes[i].pub;
     struct json_object *o = json_object_new_object(), *ranges;
@@ -534,19 +534,10 @@ static int read_ranges(const struct reader *r, const char *where, struct json_ob
     return 0;
 }
 
-static const char *const node_keys[] = {"pnode",
-                                        "host_pxm",
-                                        "cpus",
-                                        "offline_cpus",
-                                        "housekeeping_cpus",
-                                        "memory_bytes",
-                                        "memory_ranges",
-                                        "has_cpu",
-                                        "has_memory",
-                                        "has_generic_initiator",
-                                        "distances",
-                                        "free",
-                                        NULL};
+static const char *const node_keys[] = {
+    "pnode",        "host_pxm",      "cpus",    "offline_cpus", "housekeeping_cpus",
+    "memory_bytes", "memory_ranges", "has_cpu", "has_memory",   "has_generic_initiator",
+    "distances",    "free",          NULL};
 
 /* A node's "free" (free_json). */
 static int read_free(const struct reader *r, const char *where, struct json_object *o,
@@ -583,10 +574,9 @@ static int read_free(const struct reader *r, const char *where, struct json_obje
         if (size < 4096 || (size & (size - 1)))
             return bad(r, wp, "%s", "page_bytes must be a power of two of at least 4096");
         if ((rc = host_add_hugepages(n, size, total, nfree)) < 0)
-            return rc == -ENOMEM ? vt_err_set(r->err, -ENOMEM, "out of memory")
-                   : rc == -EEXIST
-                       ? bad(r, wp, "%s", "page_bytes is given twice")
-                       : bad(r, wp, "%s", "too many huge page sizes");
+            return rc == -ENOMEM   ? vt_err_set(r->err, -ENOMEM, "out of memory")
+                   : rc == -EEXIST ? bad(r, wp, "%s", "page_bytes is given twice")
+                                   : bad(r, wp, "%s", "too many huge page sizes");
     }
     return 0;
 }
@@ -1190,7 +1180,6 @@ static int duplicate_key(const char *path, const char *text, size_t len, struct 
 int host_load_file(struct vt_host *h, const char *path, struct vt_err *err)
 {
     struct reader r = {path, err, 0};
-    struct json_tokener *tok;
     struct json_object *root;
     char *text;
     size_t len;
@@ -1198,42 +1187,11 @@ int host_load_file(struct vt_host *h, const char *path, struct vt_err *err)
 
     if ((rc = vt_read_file(path, VT_HOST_FILE_MAX, VT_READ_STREAM, &text, &len, err)) < 0)
         return rc;
-    tok = json_tokener_new();
-    if (!tok) {
-        free(text);
-        return vt_err_set(err, -ENOMEM, "out of memory");
-    }
-    /* A host file is written back by --json: its strings must be UTF-8. */
-    json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
-    root = len > INT32_MAX ? NULL : json_tokener_parse_ex(tok, text, (int)len);
-    size_t end = json_tokener_get_parse_end(tok);
-    while (end < len &&
-           (text[end] == ' ' || text[end] == '\n' || text[end] == '\t' || text[end] == '\r'))
-        end++;
-    if (!root || json_tokener_get_error(tok) != json_tokener_success || end < len) {
-        size_t line = 1;
-        enum json_tokener_error jerr = json_tokener_get_error(tok);
-
-        for (size_t i = 0; i < end && i < len; i++)
-            line += text[i] == '\n';
-        if (jerr == json_tokener_success && root)
-            rc = vt_err_set(err, -EINVAL, "%s: line %zu: text after the JSON document", path, line);
-        else if (jerr == json_tokener_success) /* the document is the literal null */
-            rc = vt_err_set(err, -EINVAL, "%s: the top level is null, not an object", path);
-        else if (jerr == json_tokener_continue && end == 0)
-            rc = vt_err_set(err, -EINVAL, "%s: empty (a host file is a JSON object)", path);
-        else
-            rc = vt_err_set(err, -EINVAL, "%s: line %zu: not valid JSON (%s)", path, line,
-                            jerr == json_tokener_continue ? "unexpected end of file"
-                                                          : json_tokener_error_desc(jerr));
-        json_object_put(root);
-    } else if ((rc = duplicate_key(path, text, len, err)) == 0) {
-        rc = read_root(&r, h, root);
-        json_object_put(root);
-    } else {
+    if ((rc = json_doc_parse(text, len, path, "a host file", &root, err)) == 0) {
+        if ((rc = duplicate_key(path, text, len, err)) == 0)
+            rc = read_root(&r, h, root);
         json_object_put(root);
     }
-    json_tokener_free(tok);
     free(text);
     return rc;
 }

@@ -154,7 +154,8 @@ static int get_hugepages(const char *val, struct spec *sp, struct vt_err *err)
             return spec_err(err, "hugepages=%s: '%s' is not SIZE:COUNT", val, tok);
         *colon = '\0';
         if (vt_size_parse_unit(tok, &size, NULL) < 0 || size < 4096 || (size & (size - 1)))
-            return spec_err(err, "hugepages=%s: '%s' is not a page size (a power of two, 4K or more)",
+            return spec_err(err,
+                            "hugepages=%s: '%s' is not a page size (a power of two, 4K or more)",
                             val, tok);
         if (parse_u64_base(colon + 1, 10, &count) < 0 || count > (UINT64_C(1) << 32))
             return spec_err(err, "hugepages=%s: '%s' is not a count of pages (0 to 2^32)", val,
@@ -341,8 +342,8 @@ static int spec_sizes(struct spec *sp, struct synthetic_sizes *z, struct vt_err 
                           "synthetic spec: mem=%s does not split into %llu nodes of whole MiB", sz,
                           (unsigned long long)z->nodes);
     }
-    if (sp->have_free && (sp->free_mem % z->nodes || (sp->free_mem / z->nodes) % MIB ||
-                          sp->free_mem > sp->mem)) {
+    if (sp->have_free &&
+        (sp->free_mem % z->nodes || (sp->free_mem / z->nodes) % MIB || sp->free_mem > sp->mem)) {
         char sz[32];
 
         vt_size_format(sz, sizeof(sz), sp->free_mem);

@@ -444,8 +444,7 @@ static int parse_meminfo(const struct sysfs *s, const char *rel, const char *tex
     while (*end == ' ' || *end == '\t')
         end++;
     if (errno || strncmp(end, "kB", 2) != 0 || kb > UINT64_MAX / 1024)
-        return vt_err_set(s->err, -EINVAL, "%s/%s: %s must be a number of kB", s->root, rel,
-                          field);
+        return vt_err_set(s->err, -EINVAL, "%s/%s: %s must be a number of kB", s->root, rel, field);
     *bytes = kb * 1024;
     return 0;
 }
@@ -515,9 +514,9 @@ static int load_hugepages(const struct sysfs *s, struct host_node *n, const char
         }
         free(text);
         if (rc == 0 && (rc = host_add_hugepages(n, kb * 1024, total, nfree)) < 0)
-            rc = rc == -ENOMEM ? fail_oom(s)
-                               : vt_err_set(s->err, rc, "%s/%s: too many huge page sizes",
-                                            s->root, rel);
+            rc = rc == -ENOMEM
+                     ? fail_oom(s)
+                     : vt_err_set(s->err, rc, "%s/%s: too many huge page sizes", s->root, rel);
     }
     dir_reader_close(&d);
     return rc;

@@ -1,0 +1,1032 @@
+/* vt_place: host nodes and host CPUs for a new guest given the guests
+ * already placed, never holding a host CPU, huge page or (unless asked)
+ * byte of memory twice; and the state that records them (docs/placement.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/place_internal.h"
+#include "vtopo/size.h"
+
+/* Candidate node sets of one size are all enumerated up to this many;
+ * above, each node with its nearest ones (by distance, then id). */
+#define PLACE_EXHAUSTIVE_MAX 4096
+
+const char *vt_cpu_policy_name(enum vt_cpu_policy p)
+{
+    return p == VT_CPU_DEDICATED ? "dedicated" : "shared";
+}
+
+const char *vt_thread_policy_name(enum vt_thread_policy p)
+{
+    return p == VT_THREAD_ISOLATE ? "isolate" : p == VT_THREAD_REQUIRE ? "require" : "prefer";
+}
+
+int vt_cpu_policy_of_name(const char *n)
+{
+    return !strcmp(n, "shared") ? VT_CPU_SHARED : !strcmp(n, "dedicated") ? VT_CPU_DEDICATED : -1;
+}
+
+int vt_thread_policy_of_name(const char *n)
+{
+    return !strcmp(n, "prefer")    ? VT_THREAD_PREFER
+           : !strcmp(n, "isolate") ? VT_THREAD_ISOLATE
+           : !strcmp(n, "require") ? VT_THREAD_REQUIRE
+                                   : -1;
+}
+
+bool place_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+
+    if (n == 0 || n > VT_PLACE_NAME_MAX || name[0] == '.' || name[0] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+              (name[i] >= '0' && name[i] <= '9') || name[i] == '.' || name[i] == '_' ||
+              name[i] == '-'))
+            return false;
+    return true;
+}
+
+/* ---- the state ---------------------------------------------------------- */
+
+int place_node_index(const struct vt_place_state *s, unsigned pnode)
+{
+    for (size_t i = 0; i < s->nnodes; i++)
+        if (s->nodes[i].pnode == pnode)
+            return (int)i;
+    return -1;
+}
+
+int place_pool_index(const struct vt_place_state *s, size_t i, uint64_t page_bytes)
+{
+    const struct vt_host_node *n = vt_host_node(s->h, i);
+
+    for (size_t k = 0; k < n->nhugepages; k++)
+        if (n->hugepages[k].page_bytes == page_bytes)
+            return (int)k;
+    return -1;
+}
+
+/* The node's dedication pool as cores: each CPU with its SMT siblings in
+ * the pool and on the node (a CPU whose siblings are unknown is a core of
+ * its own). */
+static int build_cores(struct vt_place_state *s, size_t i)
+{
+    const struct vt_host_node *hn = vt_host_node(s->h, i);
+    struct place_node *n = &s->nodes[i];
+    struct vt_bitmap *left = vt_bitmap_dup(hn->cpus);
+
+    if (!left)
+        return -ENOMEM;
+    vt_bitmap_and(left, s->pool);
+    n->pool_cpus = vt_bitmap_weight(left);
+    n->cores = calloc(n->pool_cpus + 1, sizeof(*n->cores));
+    if (!n->cores) {
+        vt_bitmap_free(left);
+        return -ENOMEM;
+    }
+    for (int c = vt_bitmap_first(left); c >= 0; c = vt_bitmap_first(left)) {
+        const struct vt_host_cpu_topo *t = vt_host_cpu_topo(s->h, (unsigned)c);
+        struct place_core *core = &n->cores[n->ncores++];
+
+        core->first = (unsigned)c;
+        if (!(core->threads = calloc(n->pool_cpus, sizeof(*core->threads)))) {
+            vt_bitmap_free(left);
+            return -ENOMEM;
+        }
+        for (int k = c; k >= 0; k = vt_bitmap_next(left, k))
+            if (k == c || (t && t->siblings && vt_bitmap_isset(t->siblings, (unsigned)k)))
+                core->threads[core->nthreads++] = (unsigned)k;
+        for (unsigned k = 0; k < core->nthreads; k++)
+            vt_bitmap_clear(left, core->threads[k]);
+    }
+    vt_bitmap_free(left);
+    return 0;
+}
+
+int vt_place_state_new(const struct vt_host *h, unsigned shared_ratio, struct vt_place_state **out,
+                       struct vt_err *err)
+{
+    struct vt_place_state *s = calloc(1, sizeof(*s));
+    const struct vt_host_cpus *c = vt_host_cpus(h);
+    int rc;
+
+    vt_err_clear(err);
+    *out = NULL;
+    if (!s)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    s->h = h;
+    s->shared_ratio = shared_ratio ? shared_ratio : VT_PLACE_SHARED_RATIO;
+    if ((rc = vt_host_fingerprint(h, s->fingerprint, err)) < 0) {
+        vt_place_state_free(s);
+        return rc;
+    }
+    s->nnodes = vt_host_node_count(h);
+    s->nodes = calloc(s->nnodes + 1, sizeof(*s->nodes));
+    s->pool = vt_bitmap_dup(c->online);
+    s->held = vt_bitmap_new();
+    if (!s->nodes || !s->pool || !s->held) {
+        vt_place_state_free(s);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    /* Where the host isolates CPUs (isolcpus=, nohz_full=), those are for
+     * dedication and the housekeeping ones for the host and shared guests;
+     * a host isolating none lets dedication take any online CPU. */
+    {
+        struct vt_bitmap *iso = vt_bitmap_dup(c->online);
+
+        if (!iso) {
+            vt_place_state_free(s);
+            return vt_err_set(err, -ENOMEM, "out of memory");
+        }
+        vt_bitmap_andnot(iso, c->housekeeping);
+        if (!vt_bitmap_iszero(iso))
+            vt_bitmap_and(s->pool, iso);
+        vt_bitmap_free(iso);
+    }
+    for (size_t i = 0; i < s->nnodes; i++) {
+        const struct vt_host_node *hn = vt_host_node(h, i);
+        struct place_node *n = &s->nodes[i];
+        uint64_t pools = 0;
+
+        n->pnode = hn->pnode;
+        for (size_t k = 0; k < hn->nhugepages; k++)
+            pools += hn->hugepages[k].total * hn->hugepages[k].page_bytes;
+        n->capacity = hn->memory_bytes > pools ? hn->memory_bytes - pools : 0;
+        if (!(n->hp_used = calloc(hn->nhugepages + 1, sizeof(*n->hp_used))) ||
+            build_cores(s, i) < 0) {
+            vt_place_state_free(s);
+            return vt_err_set(err, -ENOMEM, "out of memory");
+        }
+    }
+    *out = s;
+    return 0;
+}
+
+void place_guest_clear(struct place_guest *g)
+{
+    for (size_t p = 0; g->parts && p < g->nparts; p++) {
+        free(g->parts[p].pcpus);
+        vt_bitmap_free(g->parts[p].reserved);
+        vt_bitmap_free(g->parts[p].emulator);
+    }
+    free(g->parts);
+    free(g->pub_parts);
+    free(g->name);
+    memset(g, 0, sizeof(*g));
+}
+
+void vt_place_state_free(struct vt_place_state *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        place_guest_clear(&s->g[i]);
+    free(s->g);
+    for (size_t i = 0; s->nodes && i < s->nnodes; i++) {
+        for (size_t k = 0; k < s->nodes[i].ncores; k++)
+            free(s->nodes[i].cores[k].threads);
+        free(s->nodes[i].cores);
+        free(s->nodes[i].hp_used);
+    }
+    free(s->nodes);
+    vt_bitmap_free(s->pool);
+    vt_bitmap_free(s->held);
+    free(s);
+}
+
+unsigned vt_place_state_shared_ratio(const struct vt_place_state *s)
+{
+    return s->shared_ratio;
+}
+
+size_t vt_place_guest_count(const struct vt_place_state *s)
+{
+    return s->n;
+}
+
+const struct vt_placed_guest *vt_place_guest(const struct vt_place_state *s, size_t i)
+{
+    return i < s->n ? &s->g[i].pub : NULL;
+}
+
+const struct vt_placed_guest *vt_place_guest_by_name(const struct vt_place_state *s,
+                                                     const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->g[i].name, name))
+            return &s->g[i].pub;
+    return NULL;
+}
+
+/* Every CPU of a part: run on, reserved, emulator. */
+static void part_cpus(const struct place_part *p, struct vt_bitmap *out)
+{
+    vt_bitmap_zero(out);
+    for (unsigned k = 0; p->pcpus && k < p->pub.vcpus; k++)
+        vt_bitmap_set(out, (unsigned)p->pcpus[k]);
+    vt_bitmap_or(out, p->reserved);
+    vt_bitmap_or(out, p->emulator);
+}
+
+/* Count g's memory, pages and shared vCPUs in (sign 1) or out (-1). */
+static void account(struct vt_place_state *s, const struct place_guest *g, int sign)
+{
+    for (size_t p = 0; p < g->nparts; p++) {
+        const struct vt_place_part *pp = &g->parts[p].pub;
+        struct place_node *n = &s->nodes[place_node_index(s, pp->pnode)];
+        int pool = g->pub.hugepage_bytes
+                       ? place_pool_index(s, (size_t)(n - s->nodes), g->pub.hugepage_bytes)
+                       : -1;
+
+        if (pool >= 0)
+            n->hp_used[pool] += (uint64_t)sign * (pp->memory_bytes / g->pub.hugepage_bytes);
+        else
+            n->mem_used += (uint64_t)sign * pp->memory_bytes;
+        if (g->pub.cpu_policy == VT_CPU_SHARED)
+            n->shared_vcpus += (unsigned)sign * pp->vcpus;
+    }
+}
+
+/* The name of the guest that holds host CPU c. */
+static const char *holder(const struct vt_place_state *s, unsigned c)
+{
+    for (size_t k = 0; k < s->n; k++)
+        for (size_t q = 0; q < s->g[k].nparts; q++) {
+            const struct place_part *p = &s->g[k].parts[q];
+
+            for (unsigned v = 0; p->pcpus && v < p->pub.vcpus; v++)
+                if ((unsigned)p->pcpus[v] == c)
+                    return s->g[k].name;
+            if (vt_bitmap_isset(p->reserved, c) || vt_bitmap_isset(p->emulator, c))
+                return s->g[k].name;
+        }
+    return "?";
+}
+
+int place_add(struct vt_place_state *s, struct place_guest *g, struct vt_err *err)
+{
+    struct vt_bitmap *cpus = vt_bitmap_new(), *mine = vt_bitmap_new();
+    int rc = 0;
+
+    if (!cpus || !mine) {
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+        goto out;
+    }
+    if (vt_place_guest_by_name(s, g->name)) {
+        rc = vt_err_set(err, -EINVAL, "a guest named '%s' is placed already", g->name);
+        goto out;
+    }
+    if (s->n >= VT_PLACE_MAX_GUESTS) {
+        rc = vt_err_set(err, -EINVAL, "more than %d guests", VT_PLACE_MAX_GUESTS);
+        goto out;
+    }
+    for (size_t p = 0; p < g->nparts && rc == 0; p++) {
+        const struct place_part *pp = &g->parts[p];
+        int ni = place_node_index(s, pp->pub.pnode);
+
+        if (ni < 0) {
+            rc = vt_err_set(err, -EINVAL, "guest '%s': the host has no node %u", g->name,
+                            pp->pub.pnode);
+            break;
+        }
+        if (g->pub.hugepage_bytes && place_pool_index(s, (size_t)ni, g->pub.hugepage_bytes) < 0) {
+            char sz[32];
+
+            vt_size_format(sz, sizeof(sz), g->pub.hugepage_bytes);
+            rc = vt_err_set(err, -EINVAL, "guest '%s': node %u has no %s huge pages", g->name,
+                            pp->pub.pnode, sz);
+            break;
+        }
+        part_cpus(pp, cpus);
+        for (int c = vt_bitmap_first(cpus); c >= 0 && rc == 0; c = vt_bitmap_next(cpus, c)) {
+            const char *other =
+                vt_bitmap_isset(s->held, (unsigned)c) ? holder(s, (unsigned)c) : NULL;
+
+            if (other)
+                rc =
+                    vt_err_set(err, -EINVAL, "guest '%s' holds host CPU %d, which guest '%s' holds",
+                               g->name, c, other);
+            else if (vt_bitmap_isset(mine, (unsigned)c))
+                rc = vt_err_set(err, -EINVAL, "guest '%s' holds host CPU %d twice", g->name, c);
+            else if (!vt_bitmap_isset(s->pool, (unsigned)c))
+                rc = vt_err_set(err, -EINVAL,
+                                "guest '%s' holds host CPU %d, which is not one to dedicate "
+                                "(offline, or housekeeping on a host that isolates CPUs)",
+                                g->name, c);
+            else if (!vt_bitmap_isset(vt_host_node(s->h, (size_t)ni)->cpus, (unsigned)c))
+                rc = vt_err_set(err, -EINVAL, "guest '%s' holds host CPU %d, not on node %u",
+                                g->name, c, pp->pub.pnode);
+            vt_bitmap_set(mine, (unsigned)c);
+        }
+    }
+    if (rc == 0 && s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 16;
+        struct place_guest *m = realloc(s->g, cap * sizeof(*m));
+
+        if (!m) {
+            rc = vt_err_set(err, -ENOMEM, "out of memory");
+            goto out;
+        }
+        s->g = m;
+        s->cap = cap;
+        /* The public views point into parts, not into s->g: no fixing up. */
+    }
+    if (rc == 0) {
+        s->g[s->n++] = *g;
+        memset(g, 0, sizeof(*g));
+        vt_bitmap_or(s->held, mine);
+        account(s, &s->g[s->n - 1], 1);
+    }
+out:
+    vt_bitmap_free(cpus);
+    vt_bitmap_free(mine);
+    return rc;
+}
+
+int vt_place_release(struct vt_place_state *s, const char *name, struct vt_err *err)
+{
+    struct vt_bitmap *cpus = vt_bitmap_new();
+
+    vt_err_clear(err);
+    if (!cpus)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->n; i++) {
+        struct place_guest *g = &s->g[i];
+
+        if (strcmp(g->name, name) != 0)
+            continue;
+        for (size_t p = 0; p < g->nparts; p++) {
+            part_cpus(&g->parts[p], cpus);
+            vt_bitmap_andnot(s->held, cpus);
+        }
+        account(s, g, -1);
+        place_guest_clear(g);
+        memmove(&s->g[i], &s->g[i + 1], (s->n - i - 1) * sizeof(*s->g));
+        s->n--;
+        vt_bitmap_free(cpus);
+        return 0;
+    }
+    vt_bitmap_free(cpus);
+    return vt_err_set(err, -ENOENT, "no guest named '%s' is placed", name);
+}
+
+/* ---- what is free ------------------------------------------------------- */
+
+static uint64_t node_free_memory(const struct vt_place_state *s, size_t i)
+{
+    const struct place_node *n = &s->nodes[i];
+    uint64_t live = vt_host_node(s->h, i)->free_bytes,
+             left = n->capacity > n->mem_used ? n->capacity - n->mem_used : 0;
+
+    return live != VT_HOST_FREE_UNKNOWN && live < left ? live : left;
+}
+
+uint64_t vt_place_node_free_pages(const struct vt_place_state *s, size_t i, uint64_t page_bytes)
+{
+    int k = place_pool_index(s, i, page_bytes);
+    const struct vt_host_hugepages *p;
+    uint64_t left;
+
+    if (k < 0)
+        return 0;
+    p = &vt_host_node(s->h, i)->hugepages[k];
+    left = p->total > s->nodes[i].hp_used[k] ? p->total - s->nodes[i].hp_used[k] : 0;
+    return p->free < left ? p->free : left;
+}
+
+static unsigned core_free(const struct vt_place_state *s, const struct place_core *c,
+                          const struct vt_bitmap *held)
+{
+    unsigned n = 0;
+
+    for (unsigned k = 0; k < c->nthreads; k++)
+        n += !vt_bitmap_isset(held ? held : s->held, c->threads[k]);
+    return n;
+}
+
+void vt_place_node_free(const struct vt_place_state *s, size_t i, struct vt_place_free *f)
+{
+    const struct place_node *n = &s->nodes[i];
+    struct vt_bitmap *shared = vt_bitmap_dup(vt_host_node(s->h, i)->housekeeping_cpus);
+
+    memset(f, 0, sizeof(*f));
+    f->pnode = n->pnode;
+    f->memory_bytes = node_free_memory(s, i);
+    for (size_t k = 0; k < n->ncores; k++) {
+        unsigned nf = core_free(s, &n->cores[k], NULL);
+
+        f->dedicated_cpus += nf;
+        f->whole_cores += nf == n->cores[k].nthreads;
+    }
+    if (shared) {
+        vt_bitmap_andnot(shared, s->held);
+        f->shared_cpus = vt_bitmap_weight(shared);
+    }
+    vt_bitmap_free(shared);
+    f->shared_vcpus = n->shared_vcpus;
+}
+
+/* ---- taking CPUs -------------------------------------------------------- */
+
+struct take {
+    int *pcpus; /* out: vcpus entries, or NULL (counting) */
+    unsigned npcpus;
+    struct vt_bitmap *reserved, *emulator; /* out, or NULL */
+};
+
+/* Take up to want free threads of core c into held (and out[]), in order.
+ * How many. */
+static unsigned take_threads(const struct place_core *c, struct vt_bitmap *held, unsigned want,
+                             int *out, unsigned *nout, struct vt_bitmap *as)
+{
+    unsigned got = 0;
+
+    for (unsigned k = 0; k < c->nthreads && got < want; k++)
+        if (!vt_bitmap_isset(held, c->threads[k])) {
+            vt_bitmap_set(held, c->threads[k]);
+            if (out)
+                out[(*nout)++] = (int)c->threads[k];
+            if (as)
+                vt_bitmap_set(as, c->threads[k]);
+            got++;
+        }
+    return got;
+}
+
+/* prefer: whole free cores while the want fills them, then the threads of
+ * cores in use (keeping whole cores whole), then a whole core broken. */
+static unsigned take_prefer(const struct place_node *n, struct vt_bitmap *held, unsigned want,
+                            int *out, unsigned *nout, struct vt_bitmap *as)
+{
+    unsigned got = 0;
+
+    for (size_t k = 0; k < n->ncores && got < want; k++) {
+        const struct place_core *c = &n->cores[k];
+
+        if (want - got >= c->nthreads && core_free(NULL, c, held) == c->nthreads)
+            got += take_threads(c, held, want - got, out, nout, as);
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = 0; k < n->ncores && got < want; k++) {
+            const struct place_core *c = &n->cores[k];
+            unsigned nf = core_free(NULL, c, held);
+
+            if (nf && (pass == 1 || nf < c->nthreads))
+                got += take_threads(c, held, want - got, out, nout, as);
+        }
+    return got;
+}
+
+/* A dedicated share of node n: vcpus vCPUs under the thread policy, then
+ * emu emulator CPUs, taken into held. 0, or -ENOSPC with held partly
+ * changed (the caller's scratch). */
+static int take_node(const struct place_node *n, struct vt_bitmap *held, unsigned vcpus,
+                     unsigned emu, enum vt_thread_policy tp, struct take *t)
+{
+    unsigned got = 0;
+
+    if (tp == VT_THREAD_PREFER) {
+        got = take_prefer(n, held, vcpus, t->pcpus, &t->npcpus, NULL);
+    } else {
+        for (size_t k = 0; k < n->ncores && got < vcpus; k++) {
+            const struct place_core *c = &n->cores[k];
+            unsigned use = tp == VT_THREAD_ISOLATE ? 1 : c->nthreads;
+
+            if (core_free(NULL, c, held) != c->nthreads ||
+                (tp == VT_THREAD_REQUIRE && c->nthreads < 2))
+                continue;
+            if (use > vcpus - got)
+                use = vcpus - got;
+            got += take_threads(c, held, use, t->pcpus, &t->npcpus, NULL);
+            /* The core's other threads: held for it, run by nobody. */
+            take_threads(c, held, c->nthreads, NULL, NULL, t->reserved);
+        }
+    }
+    if (got < vcpus)
+        return -ENOSPC;
+    if (emu && take_prefer(n, held, emu, NULL, NULL, t->emulator) < emu)
+        return -ENOSPC;
+    return 0;
+}
+
+/* ---- choosing nodes ----------------------------------------------------- */
+
+struct req_ctx {
+    const struct vt_place_state *s;
+    const struct vt_place_request *r;
+    uint64_t unit;               /* memory granule: the huge page, or VT_MEM_GRANULE */
+    struct vt_place_free *free_; /* per node index */
+    uint64_t *pages;             /* free huge pages per node index */
+    struct vt_bitmap *scratch;
+};
+
+struct cand {
+    unsigned k;
+    size_t nodes[VT_MAX_VNODES];
+    unsigned maxdist, sumdist;
+    double fit, load;
+    uint64_t mem_free; /* libxl: the set's free memory */
+};
+
+static unsigned dist(const struct vt_place_state *s, size_t a, size_t b)
+{
+    uint32_t d = vt_host_node(s->h, a)->distances[b];
+
+    return d ? d : a == b ? 10 : 255;
+}
+
+/* vCPUs and memory of vnode j of k: even, the first ones one vCPU (and one
+ * granule) more. */
+static unsigned share_vcpus(const struct vt_place_request *r, unsigned k, unsigned j)
+{
+    return r->vcpus / k + (j < r->vcpus % k);
+}
+
+static uint64_t share_memory(const struct req_ctx *c, unsigned k, unsigned j)
+{
+    uint64_t units = c->r->memory_bytes / c->unit;
+
+    return (units / k + (j < units % k)) * c->unit;
+}
+
+/* Whether node i can take vnode j's share (counts only; the real taking
+ * may still find the cores uneven). */
+static bool share_fits(const struct req_ctx *c, size_t i, unsigned k, unsigned j)
+{
+    const struct vt_place_request *r = c->r;
+    const struct vt_place_free *f = &c->free_[i];
+    const struct place_node *n = &c->s->nodes[i];
+    unsigned v = share_vcpus(r, k, j), emu = j == 0 ? r->emulator_cpus : 0;
+    uint64_t m = share_memory(c, k, j);
+
+    if (r->hugepage_bytes ? m / r->hugepage_bytes > c->pages[i]
+                          : !r->overcommit_memory && m > f->memory_bytes)
+        return false;
+    if (r->cpu_policy == VT_CPU_SHARED)
+        return v <= f->shared_cpus &&
+               f->shared_vcpus + v <= (uint64_t)c->s->shared_ratio * f->shared_cpus;
+    if (r->thread_policy == VT_THREAD_PREFER)
+        return f->dedicated_cpus >= v + emu;
+    {
+        unsigned t = n->ncores ? n->cores[0].nthreads : 1,
+                 cores = r->thread_policy == VT_THREAD_ISOLATE ? v : (v + t - 1) / t;
+
+        if (r->thread_policy == VT_THREAD_REQUIRE && t < 2)
+            return false;
+        return f->whole_cores >= cores && f->dedicated_cpus >= cores * t + emu;
+    }
+}
+
+/* The candidate's scores (vtopo's and libxl's), when every vnode fits. */
+static bool score(const struct req_ctx *c, struct cand *cd)
+{
+    const struct vt_place_request *r = c->r;
+
+    cd->maxdist = cd->sumdist = 0;
+    cd->fit = cd->load = 0;
+    cd->mem_free = 0;
+    for (unsigned j = 0; j < cd->k; j++) {
+        size_t i = cd->nodes[j];
+        const struct vt_place_free *f = &c->free_[i];
+        const struct place_node *n = &c->s->nodes[i];
+        unsigned v = share_vcpus(r, cd->k, j);
+        uint64_t m = share_memory(c, cd->k, j);
+
+        if (!share_fits(c, i, cd->k, j))
+            return false;
+        for (unsigned q = 0; q < cd->k; q++) {
+            unsigned d = dist(c->s, i, cd->nodes[q]);
+
+            cd->maxdist = d > cd->maxdist ? d : cd->maxdist;
+            cd->sumdist += d;
+        }
+        /* What is left where it goes, as a share of the node: the less,
+         * the tighter the fit. */
+        if (r->hugepage_bytes) {
+            int pk = place_pool_index(c->s, i, r->hugepage_bytes);
+            uint64_t tot = pk >= 0 ? vt_host_node(c->s->h, i)->hugepages[pk].total : 0;
+
+            cd->fit += tot ? (double)(c->pages[i] - m / r->hugepage_bytes) / (double)tot : 0;
+        } else if (n->capacity) {
+            cd->fit +=
+                (double)(f->memory_bytes > m ? f->memory_bytes - m : 0) / (double)n->capacity;
+        }
+        if (r->cpu_policy == VT_CPU_DEDICATED) {
+            cd->fit += n->pool_cpus ? (double)(f->dedicated_cpus - v) / n->pool_cpus : 0;
+        } else {
+            double cap = (double)c->s->shared_ratio * f->shared_cpus;
+
+            cd->fit += cap ? (cap - f->shared_vcpus - v) / cap : 0;
+        }
+        /* libxl: every vCPU that may run on the node, over its CPUs. */
+        cd->load += (double)(f->shared_vcpus + n->pool_cpus - f->dedicated_cpus);
+        cd->mem_free += f->memory_bytes;
+    }
+    {
+        unsigned cpus = 0;
+
+        for (unsigned j = 0; j < cd->k; j++)
+            cpus += vt_bitmap_weight(vt_host_node(c->s->h, cd->nodes[j])->cpus);
+        cd->load = cpus ? cd->load / cpus : cd->load;
+    }
+    return true;
+}
+
+/* Whether a is better than b under the strategy. */
+static bool better(enum vt_place_strategy st, const struct cand *a, const struct cand *b)
+{
+    if (st == VT_PLACE_LIBXL) {
+        if (a->load != b->load)
+            return a->load < b->load;
+        if (a->mem_free != b->mem_free)
+            return a->mem_free > b->mem_free;
+    } else if (st == VT_PLACE_VTOPO) {
+        if (a->maxdist != b->maxdist)
+            return a->maxdist < b->maxdist;
+        if (a->sumdist != b->sumdist)
+            return a->sumdist < b->sumdist;
+        if (a->fit != b->fit)
+            return a->fit < b->fit;
+    }
+    for (unsigned j = 0; j < a->k; j++) /* then the lower node ids */
+        if (a->nodes[j] != b->nodes[j])
+            return a->nodes[j] < b->nodes[j];
+    return false;
+}
+
+static int cmp_cand_vtopo(const void *x, const void *y)
+{
+    const struct cand *a = x, *b = y;
+
+    return better(VT_PLACE_VTOPO, a, b) ? -1 : better(VT_PLACE_VTOPO, b, a) ? 1 : 0;
+}
+
+static int cmp_cand_libxl(const void *x, const void *y)
+{
+    const struct cand *a = x, *b = y;
+
+    return better(VT_PLACE_LIBXL, a, b) ? -1 : better(VT_PLACE_LIBXL, b, a) ? 1 : 0;
+}
+
+static int cmp_cand_first(const void *x, const void *y)
+{
+    const struct cand *a = x, *b = y;
+
+    return better(VT_PLACE_FIRST_FIT, a, b) ? -1 : better(VT_PLACE_FIRST_FIT, b, a) ? 1 : 0;
+}
+
+static uint64_t choose(uint64_t n, uint64_t k)
+{
+    uint64_t r = 1;
+
+    for (uint64_t i = 1; i <= k; i++) {
+        r = r * (n - k + i) / i;
+        if (r > PLACE_EXHAUSTIVE_MAX)
+            return r;
+    }
+    return r;
+}
+
+struct cand_list {
+    struct cand *v;
+    size_t n, cap;
+};
+
+static int cand_push(struct cand_list *l, const struct cand *cd)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        struct cand *m = realloc(l->v, cap * sizeof(*m));
+
+        if (!m)
+            return -ENOMEM;
+        l->v = m;
+        l->cap = cap;
+    }
+    l->v[l->n++] = *cd;
+    return 0;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Every feasible set of k of the nodes usable[0..nu) into l: all
+ * combinations, or each node with its k - 1 nearest. */
+static int candidates(const struct req_ctx *c, const size_t *usable, size_t nu, unsigned k,
+                      struct cand_list *l)
+{
+    struct cand cd = {.k = k};
+    size_t idx[VT_MAX_VNODES];
+
+    if (k > nu)
+        return 0;
+    if (choose(nu, k) <= PLACE_EXHAUSTIVE_MAX) {
+        for (unsigned j = 0; j < k; j++)
+            idx[j] = j;
+        for (;;) {
+            for (unsigned j = 0; j < k; j++)
+                cd.nodes[j] = usable[idx[j]];
+            if (score(c, &cd) && cand_push(l, &cd) < 0)
+                return -ENOMEM;
+            {
+                int j = (int)k - 1;
+
+                while (j >= 0 && idx[j] == nu - k + (size_t)j)
+                    j--;
+                if (j < 0)
+                    break;
+                idx[j]++;
+                for (unsigned q = (unsigned)j + 1; q < k; q++)
+                    idx[q] = idx[q - 1] + 1;
+            }
+        }
+        return 0;
+    }
+    for (size_t seed = 0; seed < nu; seed++) {
+        bool *in = calloc(nu, sizeof(*in));
+
+        if (!in)
+            return -ENOMEM;
+        in[seed] = true;
+        cd.nodes[0] = usable[seed];
+        for (unsigned j = 1; j < k; j++) {
+            size_t best = nu;
+
+            for (size_t q = 0; q < nu; q++)
+                if (!in[q] && (best == nu || dist(c->s, usable[seed], usable[q]) <
+                                                 dist(c->s, usable[seed], usable[best])))
+                    best = q;
+            in[best] = true;
+            cd.nodes[j] = usable[best];
+        }
+        free(in);
+        qsort(cd.nodes, k, sizeof(cd.nodes[0]), cmp_size);
+        if (score(c, &cd) && cand_push(l, &cd) < 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+/* ---- the guest ---------------------------------------------------------- */
+
+/* Build the guest on candidate cd and take it into the state; -ENOSPC when
+ * the cores turn out uneven. */
+static int commit(struct vt_place_state *s, const struct req_ctx *c, const struct cand *cd,
+                  const struct vt_placed_guest **out, struct vt_err *err)
+{
+    const struct vt_place_request *r = c->r;
+    struct place_guest g = {0};
+    unsigned first = 0;
+    int rc = 0;
+
+    if (vt_bitmap_copy(c->scratch, s->held) < 0 || !(g.name = strdup(r->name)) ||
+        !(g.parts = calloc(cd->k, sizeof(*g.parts))) ||
+        !(g.pub_parts = calloc(cd->k, sizeof(*g.pub_parts)))) {
+        place_guest_clear(&g);
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    }
+    g.nparts = cd->k;
+    for (unsigned j = 0; j < cd->k && rc == 0; j++) {
+        struct place_part *p = &g.parts[j];
+        unsigned v = share_vcpus(r, cd->k, j);
+
+        p->pub.pnode = s->nodes[cd->nodes[j]].pnode;
+        p->pub.vcpus = v;
+        p->pub.first_vcpu = first;
+        p->pub.memory_bytes = share_memory(c, cd->k, j);
+        first += v;
+        if (!(p->reserved = vt_bitmap_new()) || !(p->emulator = vt_bitmap_new())) {
+            rc = vt_err_set(err, -ENOMEM, "out of memory");
+            break;
+        }
+        if (r->cpu_policy == VT_CPU_DEDICATED) {
+            struct take t = {NULL, 0, p->reserved, p->emulator};
+
+            if (!(p->pcpus = t.pcpus = calloc(v + 1, sizeof(*p->pcpus)))) {
+                rc = vt_err_set(err, -ENOMEM, "out of memory");
+                break;
+            }
+            rc = take_node(&s->nodes[cd->nodes[j]], c->scratch, v, j == 0 ? r->emulator_cpus : 0,
+                           r->thread_policy, &t);
+        }
+    }
+    if (rc == 0) {
+        g.pub.name = g.name;
+        g.pub.vcpus = r->vcpus;
+        g.pub.memory_bytes = r->memory_bytes;
+        g.pub.hugepage_bytes = r->hugepage_bytes;
+        g.pub.cpu_policy = r->cpu_policy;
+        g.pub.thread_policy = r->thread_policy;
+        g.pub.overcommit_memory = r->overcommit_memory;
+        g.pub.remote_bytes =
+            r->strategy == VT_PLACE_LIBXL ? r->memory_bytes / cd->k * (cd->k - 1) : 0;
+        for (unsigned j = 0; j < cd->k; j++) {
+            g.pub_parts[j] = g.parts[j].pub;
+            g.pub_parts[j].pcpus = g.parts[j].pcpus;
+            g.pub_parts[j].reserved = g.parts[j].reserved;
+            g.pub_parts[j].emulator = g.parts[j].emulator;
+        }
+        g.pub.parts = g.pub_parts;
+        g.pub.nparts = g.nparts;
+        rc = place_add(s, &g, err);
+        if (rc == 0)
+            *out = &s->g[s->n - 1].pub;
+    }
+    place_guest_clear(&g);
+    return rc;
+}
+
+static int check_request(const struct vt_place_state *s, const struct vt_place_request *r,
+                         uint64_t *unit, struct vt_err *err)
+{
+    char sz[32];
+
+    if (!r->name || !place_name_ok(r->name))
+        return vt_err_set(err, -EINVAL,
+                          "name '%s': 1 to %d letters, digits, '.', '_' or '-', not starting "
+                          "with '.' or '-'",
+                          r->name ? r->name : "", VT_PLACE_NAME_MAX);
+    if (vt_place_guest_by_name(s, r->name))
+        return vt_err_set(err, -EINVAL, "name '%s': a guest of that name is placed already",
+                          r->name);
+    if (r->vcpus < 1 || r->vcpus > VT_MAX_VCPUS)
+        return vt_err_set(err, -EINVAL, "vcpus %u: must be 1 to %d", r->vcpus, VT_MAX_VCPUS);
+    if (r->vnodes > VT_MAX_VNODES || r->vnodes > r->vcpus)
+        return vt_err_set(err, -EINVAL, "vnodes %u: must be at most the vCPUs (%u) and %d",
+                          r->vnodes, r->vcpus, VT_MAX_VNODES);
+    if (r->hugepage_bytes &&
+        (r->hugepage_bytes < VT_MEM_GRANULE || (r->hugepage_bytes & (r->hugepage_bytes - 1))))
+        return vt_err_set(err, -EINVAL,
+                          "hugepages: a page size is a power of two of 2 MiB or more");
+    *unit = r->hugepage_bytes ? r->hugepage_bytes : VT_MEM_GRANULE;
+    if (!r->memory_bytes || r->memory_bytes % *unit) {
+        vt_size_format(sz, sizeof(sz), *unit);
+        return vt_err_set(err, -EINVAL, "memory: must be a non-zero multiple of %s", sz);
+    }
+    if (r->cpu_policy == VT_CPU_SHARED && r->emulator_cpus)
+        return vt_err_set(err, -EINVAL,
+                          "emulator CPUs go with the dedicated CPU policy (shared guests' "
+                          "emulators float with their vCPUs)");
+    if (r->cpu_policy == VT_CPU_SHARED && r->thread_policy != VT_THREAD_PREFER)
+        return vt_err_set(err, -EINVAL,
+                          "thread policy %s goes with the dedicated CPU policy (shared vCPUs "
+                          "float)",
+                          vt_thread_policy_name(r->thread_policy));
+    if (r->emulator_cpus > VT_CPU_ID_MAX)
+        return vt_err_set(err, -EINVAL, "emulator CPUs %u: too many", r->emulator_cpus);
+    return 0;
+}
+
+/* Why nothing fits: what the guest needs, then what each node has free. */
+static int refuse(const struct req_ctx *c, unsigned kmin, unsigned kmax, struct vt_err *err)
+{
+    const struct vt_place_request *r = c->r;
+    char mem[32], msg[VT_ERR_MSG_MAX], a[32], what[80];
+    size_t len;
+
+    vt_size_format(mem, sizeof(mem), r->memory_bytes);
+    len = (size_t)snprintf(
+        msg, sizeof(msg), "'%s' does not fit: %u %s vCPU%s%s and %s%s%s on ", r->name, r->vcpus,
+        vt_cpu_policy_name(r->cpu_policy), r->vcpus == 1 ? "" : "s",
+        r->cpu_policy == VT_CPU_DEDICATED && r->thread_policy != VT_THREAD_PREFER
+            ? (r->thread_policy == VT_THREAD_ISOLATE ? " (whole cores)" : " (SMT siblings)")
+            : "",
+        mem, r->hugepage_bytes ? " of huge pages" : "",
+        r->emulator_cpus ? " and emulator CPUs" : "");
+    if (kmin == kmax)
+        len +=
+            (size_t)snprintf(msg + len, sizeof(msg) - len, "%u node%s", kmin, kmin == 1 ? "" : "s");
+    else
+        len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%u to %u nodes", kmin, kmax);
+    len += (size_t)snprintf(msg + len, sizeof(msg) - len, "; free:");
+    for (size_t i = 0; i < c->s->nnodes && len < sizeof(msg) - 1; i++) {
+        const struct vt_place_free *f = &c->free_[i];
+
+        if (i == 8) {
+            snprintf(msg + len, sizeof(msg) - len, " ... (%zu nodes)", c->s->nnodes);
+            break;
+        }
+        if (r->hugepage_bytes) {
+            vt_size_format(a, sizeof(a), r->hugepage_bytes);
+            snprintf(what, sizeof(what), "%llu %s pages", (unsigned long long)c->pages[i], a);
+        } else {
+            vt_size_format(what, sizeof(what), f->memory_bytes);
+        }
+        if (r->cpu_policy == VT_CPU_DEDICATED)
+            len += (size_t)snprintf(msg + len, sizeof(msg) - len,
+                                    "%s node %u %u CPU%s (%u whole core%s), %s", i ? ";" : "",
+                                    f->pnode, f->dedicated_cpus, f->dedicated_cpus == 1 ? "" : "s",
+                                    f->whole_cores, f->whole_cores == 1 ? "" : "s", what);
+        else
+            len += (size_t)snprintf(msg + len, sizeof(msg) - len,
+                                    "%s node %u %u shared CPU%s with %u vCPUs, %s", i ? ";" : "",
+                                    f->pnode, f->shared_cpus, f->shared_cpus == 1 ? "" : "s",
+                                    f->shared_vcpus, what);
+    }
+    return vt_err_set(err, -ENOSPC, "%s", msg);
+}
+
+int vt_place(struct vt_place_state *s, const struct vt_place_request *r,
+             const struct vt_placed_guest **out, struct vt_err *err)
+{
+    struct req_ctx c = {s, r, 0, NULL, NULL, NULL};
+    struct cand_list l = {0};
+    size_t *usable = NULL, nu = 0;
+    unsigned kmin, kmax;
+    int rc;
+
+    vt_err_clear(err);
+    *out = NULL;
+    if ((rc = check_request(s, r, &c.unit, err)) < 0)
+        return rc;
+    c.free_ = calloc(s->nnodes + 1, sizeof(*c.free_));
+    c.pages = calloc(s->nnodes + 1, sizeof(*c.pages));
+    usable = calloc(s->nnodes + 1, sizeof(*usable));
+    c.scratch = vt_bitmap_new();
+    if (!c.free_ || !c.pages || !usable || !c.scratch) {
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < s->nnodes; i++) {
+        vt_place_node_free(s, i, &c.free_[i]);
+        if (r->hugepage_bytes)
+            c.pages[i] = vt_place_node_free_pages(s, i, r->hugepage_bytes);
+        /* A node that cannot take one vCPU takes no vnode. */
+        if (vt_host_node(s->h, i)->has_cpu)
+            usable[nu++] = i;
+    }
+    kmin = r->vnodes ? r->vnodes : 1;
+    kmax = r->vnodes ? r->vnodes : (unsigned)(nu < r->vcpus ? nu : r->vcpus);
+    if (kmax > VT_MAX_VNODES)
+        kmax = VT_MAX_VNODES;
+    if (r->strategy == VT_PLACE_FIRST_FIT && !r->vnodes)
+        kmax = kmin; /* Nova's hw:numa_nodes defaults to 1 */
+    rc = -ENOSPC;
+    for (unsigned k = kmin; k <= kmax && rc == -ENOSPC; k++) {
+        l.n = 0;
+        if (candidates(&c, usable, nu, k, &l) < 0) {
+            rc = vt_err_set(err, -ENOMEM, "out of memory");
+            break;
+        }
+        qsort(l.v, l.n, sizeof(*l.v),
+              r->strategy == VT_PLACE_LIBXL       ? cmp_cand_libxl
+              : r->strategy == VT_PLACE_FIRST_FIT ? cmp_cand_first
+                                                  : cmp_cand_vtopo);
+        for (size_t q = 0; q < l.n && rc == -ENOSPC; q++)
+            rc = commit(s, &c, &l.v[q], out, err);
+    }
+    if (rc == -ENOSPC)
+        rc = refuse(&c, kmin, kmax, err);
+out:
+    free(l.v);
+    free(c.free_);
+    free(c.pages);
+    free(usable);
+    vt_bitmap_free(c.scratch);
+    return rc;
+}
+
+int vt_place_guest_request(const struct vt_placed_guest *g, struct vt_request *r,
+                           struct vt_err *err)
+{
+    int *map = calloc(g->vcpus + 1, sizeof(*map));
+    unsigned *pnodes = calloc(g->nparts + 1, sizeof(*pnodes));
+    uint64_t *mem = calloc(g->nparts + 1, sizeof(*mem));
+    int rc;
+
+    vt_err_clear(err);
+    if (!map || !pnodes || !mem) {
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t p = 0; p < g->nparts; p++) {
+        const struct vt_place_part *pp = &g->parts[p];
+
+        pnodes[p] = pp->pnode;
+        mem[p] = pp->memory_bytes;
+        for (unsigned v = 0; v < pp->vcpus; v++)
+            map[pp->first_vcpu + v] = g->cpu_policy == VT_CPU_DEDICATED ? pp->pcpus[v] : (int)p;
+    }
+    if ((rc = vt_request_set_vcpus(r, g->vcpus, err)) < 0 ||
+        (rc = vt_request_set_memory(r, g->memory_bytes, err)) < 0)
+        goto out;
+    if (g->cpu_policy == VT_CPU_DEDICATED)
+        rc = vt_request_set_pins(r, map, g->vcpus, err);
+    else if ((rc = vt_request_set_vcpu_vnodes(r, map, g->vcpus, err)) == 0)
+        rc = vt_request_set_vnode_pnodes(r, pnodes, g->nparts, err);
+    if (rc == 0)
+        rc = vt_request_set_vnode_memory(r, mem, g->nparts, err);
+out:
+    free(map);
+    free(pnodes);
+    free(mem);
+    return rc;
+}

@@ -1,0 +1,68 @@
+/* The placement state's insides (internal): the guests and, kept in step
+ * with them, what every host node has in use. place.c places and releases;
+ * place_json.c reads and writes the document. */
+#ifndef VT_PLAN_PLACE_INTERNAL_H
+#define VT_PLAN_PLACE_INTERNAL_H
+
+#include "vtopo/place.h"
+
+struct place_part {
+    struct vt_place_part pub;
+    int *pcpus;
+    struct vt_bitmap *reserved, *emulator;
+};
+
+struct place_guest {
+    struct vt_placed_guest pub;
+    char *name;
+    struct place_part *parts;
+    struct vt_place_part *pub_parts;
+    size_t nparts;
+};
+
+/* A core of a node's dedication pool: its threads in the pool, ascending. */
+struct place_core {
+    unsigned first, nthreads;
+    unsigned *threads;
+};
+
+/* What a host node (by index) has, and has in use. */
+struct place_node {
+    unsigned pnode;
+    uint64_t capacity; /* MemTotal minus the huge page pools */
+    uint64_t mem_used; /* ordinary memory of guests here */
+    uint64_t *hp_used; /* pages in use, per host pool (host node's hugepages[]) */
+    unsigned shared_vcpus;
+    struct place_core *cores;
+    size_t ncores;
+    unsigned pool_cpus; /* CPUs in the dedication pool */
+};
+
+struct vt_place_state {
+    const struct vt_host *h;
+    char fingerprint[VT_HOST_FINGERPRINT_LEN + 1];
+    unsigned shared_ratio;
+    struct place_guest *g;
+    size_t n, cap;
+    struct place_node *nodes; /* one per host node, the host's order */
+    size_t nnodes;
+    /* CPUs dedication may take; those held (run on, reserved, emulator) by
+     * a guest; the node index of each CPU (-1: none). */
+    struct vt_bitmap *pool, *held;
+};
+
+/* The node index of pnode in the state, or -1. */
+int place_node_index(const struct vt_place_state *s, unsigned pnode);
+/* The pool index of page_bytes on node index i, or -1. */
+int place_pool_index(const struct vt_place_state *s, size_t i, uint64_t page_bytes);
+/* Whether a guest name follows VT_PLACE_NAME_MAX's rule. */
+bool place_name_ok(const char *name);
+/* Take guest g (built by the caller, its parts filled) into the state: its
+ * CPUs held, its memory and pages counted. A CPU already held, outside the
+ * pool or off its part's node, a name taken, or more guests than
+ * VT_PLACE_MAX_GUESTS is refused (-EINVAL, why in err) and g left to the
+ * caller. */
+int place_add(struct vt_place_state *s, struct place_guest *g, struct vt_err *err);
+void place_guest_clear(struct place_guest *g);
+
+#endif

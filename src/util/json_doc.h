@@ -1,0 +1,19 @@
+/* A JSON document read whole (internal): json-c's parse with the
+ * diagnostics every vtopo file shares (the line, an end of file cut short,
+ * text after the document, an empty file). */
+#ifndef VT_UTIL_JSON_DOC_H
+#define VT_UTIL_JSON_DOC_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "vtopo/err.h"
+
+/* Parse text[0..len) (UTF-8 checked) into *root; name is the file in
+ * messages, what the kind of document ("a host file"). -EINVAL with one
+ * sentence naming the line when it is not one JSON object's text. */
+int json_doc_parse(const char *text, size_t len, const char *name, const char *what,
+                   struct json_object **root, struct vt_err *err);
+
+#endif
