@@ -28,9 +28,10 @@ enum vt_draw_format {
 VT_API int vt_draw_host(const struct vt_host *h, enum vt_draw_format f, char **out,
                         struct vt_err *err);
 /* A plan: its vnodes (guest PXM, Linux node, memory, vCPUs with their APIC
- * IDs, devices) beside the host nodes that back them (h: the plan's host,
- * or NULL), vnode-to-node links and vCPU pins, the guest-physical memory
- * map, and the plan's warnings. */
+ * IDs and pins, devices) beside the host nodes that back them (h: the
+ * plan's host, or NULL: the nodes by number only, their pinned CPUs without
+ * their state), vnode-to-node links and vCPU pins, the guest-physical
+ * memory map, and the plan's warnings. */
 VT_API int vt_draw_plan(const struct vt_layout *l, const struct vt_host *h, enum vt_draw_format f,
                         char **out, struct vt_err *err);
 
@@ -43,8 +44,9 @@ struct vt_draw_row {
 
 /* The predicted and the observed guest side by side (SVG only): each Linux
  * node of either with its PXM, CPUs, memory and distances, a node that a
- * mismatching row names ("node N ...") or that one side lacks marked; below,
- * every mismatching row and how many agree. */
+ * mismatching row names ("node N ...": not "after: node N", a later
+ * probe's) or that one side lacks marked; below, every mismatching row and
+ * how many agree. */
 VT_API int vt_draw_guests(const struct vt_guest_view *want, const struct vt_guest_view *got,
                           const struct vt_draw_row *rows, size_t nrows, char **svg,
                           struct vt_err *err);

@@ -34,7 +34,8 @@ static bool node_mismatch(const struct vt_draw_row *rows, size_t nrows, int id)
 static int node_box(struct scene *s, const struct vt_guest_node *n, int id, bool bad, int x, int y,
                     int w, const char *side)
 {
-    char line[256], title[64];
+    size_t cols = (size_t)(w - 2 * PART_PAD) / SCENE_CHAR_W;
+    char *line, title[64];
     int box, cy;
 
     snprintf(title, sizeof(title), "%s: node %d", side, id);
@@ -45,59 +46,80 @@ static int node_box(struct scene *s, const struct vt_guest_node *n, int id, bool
         return SCENE_LINE_H + 2 * PART_PAD;
     }
     if (n->pxm != VT_GUEST_UNKNOWN)
-        snprintf(line, sizeof(line), "node %d  PXM %lld", id, n->pxm);
+        snprintf(title, sizeof(title), "node %d  PXM %lld", id, n->pxm);
     else
-        snprintf(line, sizeof(line), "node %d", id);
-    scene_text(s, box, x + PART_PAD, y + PART_PAD, "title", line);
+        snprintf(title, sizeof(title), "node %d", id);
+    scene_text(s, box, x + PART_PAD, y + PART_PAD, "title", title);
     cy = y + PART_PAD + SCENE_LINE_H;
-    {
-        char *cpus = n->cpus ? vt_bitmap_format_list(n->cpus) : NULL;
+    if (n->cpus) {
+        char *cpus = part_list(n->cpus);
 
-        if (cpus)
-            snprintf(line, sizeof(line), "CPUs %s", *cpus ? cpus : "none");
-        else if (n->ncpus != VT_GUEST_UNKNOWN)
-            snprintf(line, sizeof(line), "%lld CPUs", n->ncpus);
-        else
-            snprintf(line, sizeof(line), "CPUs ?");
+        line = cpus ? scene_fmt("CPUs %s", strcmp(cpus, "-") ? cpus : "none") : NULL;
         free(cpus);
-        cy = part_para(s, box, x + PART_PAD, cy, "", line,
-                       (size_t)(w - 2 * PART_PAD) / SCENE_CHAR_W);
+    } else if (n->ncpus != VT_GUEST_UNKNOWN) {
+        line = scene_fmt("%lld CPUs", n->ncpus);
+    } else {
+        line = scene_fmt("CPUs ?");
     }
+    s->oom |= !line;
+    cy = line ? part_para(s, box, x + PART_PAD, cy, "", line, cols) : cy;
+    free(line);
     if (n->memory_bytes != VT_GUEST_UNKNOWN) {
         char mem[32];
 
         part_size(mem, sizeof(mem), (uint64_t)n->memory_bytes);
-        snprintf(line, sizeof(line), "memory %s", mem);
-        scene_text(s, box, x + PART_PAD, cy, "", line);
-        cy += SCENE_LINE_H;
+        line = scene_fmt("memory %s", mem);
+        s->oom |= !line;
+        cy = line ? part_para(s, box, x + PART_PAD, cy, "", line, cols) : cy;
+        free(line);
     }
     if (n->dist && n->ndist) {
-        size_t k = (size_t)snprintf(line, sizeof(line), "distances");
+        size_t len = 0;
+        FILE *f = open_memstream(&line, &len);
 
-        for (size_t d = 0; d < n->ndist && k < sizeof(line); d++)
-            k += (size_t)snprintf(line + k, sizeof(line) - k, " %u", n->dist[d]);
-        cy = part_para(s, box, x + PART_PAD, cy, "dim", line,
-                       (size_t)(w - 2 * PART_PAD) / SCENE_CHAR_W);
+        if (f) {
+            fputs("distances", f);
+            for (size_t d = 0; d < n->ndist; d++)
+                fprintf(f, " %u", n->dist[d]);
+        }
+        if (!f || fclose(f) != 0) {
+            s->oom = true;
+        } else {
+            cy = part_para(s, box, x + PART_PAD, cy, "dim", line, cols);
+            free(line);
+        }
     }
     scene_resize(s, box, w, cy - y + PART_PAD);
     return cy - y + PART_PAD;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+
+    return (x > y) - (x < y);
 }
 
 int draw_guests_scene(const struct vt_guest_view *want, const struct vt_guest_view *got,
                       const struct vt_draw_row *rows, size_t nrows, struct scene *s)
 {
     const int colw = 60 * SCENE_CHAR_W, gap = 40;
-    int y = 10, ids[4096], nids = 0;
-    size_t bad = 0;
-    char line[512];
+    int y = 10, *ids = calloc(want->nnodes + got->nnodes + 1, sizeof(*ids));
+    size_t bad = 0, nids = 0;
+    char *line;
 
+    if (!ids)
+        return -1;
     for (size_t i = 0; i < nrows; i++)
         bad += !rows[i].ok;
     s->title = scene_fmt("vtopo verify: the predicted and the observed guest");
-    snprintf(line, sizeof(line), "verify: %zu row%s, %zu mismatch%s%s", nrows,
-             nrows == 1 ? "" : "s", bad, bad == 1 ? "" : "es",
-             got->complete ? "" : " (the guest's probe did not finish)");
-    scene_text(s, -1, 10, y, bad || !got->complete ? "bad" : "title", line);
+    line =
+        scene_fmt("verify: %zu row%s, %zu mismatch%s%s", nrows, nrows == 1 ? "" : "s", bad,
+                  bad == 1 ? "" : "es", got->complete ? "" : " (the guest's probe did not finish)");
+    s->oom |= !line;
+    if (line)
+        scene_text(s, -1, 10, y, bad || !got->complete ? "bad" : "title", line);
+    free(line);
     y += SCENE_LINE_H + 8;
     scene_text(s, -1, 10, y, "title", "predicted");
     scene_text(s, -1, 10 + colw + gap, y, "title", "the guest");
@@ -106,8 +128,8 @@ int draw_guests_scene(const struct vt_guest_view *want, const struct vt_guest_vi
     for (int side = 0; side < 2; side++) {
         const struct vt_guest_view *v = side ? got : want;
 
-        for (size_t i = 0; i < v->nnodes && nids < 4096; i++) {
-            int k = 0;
+        for (size_t i = 0; i < v->nnodes; i++) {
+            size_t k = 0;
 
             while (k < nids && ids[k] != v->nodes[i].id)
                 k++;
@@ -115,14 +137,8 @@ int draw_guests_scene(const struct vt_guest_view *want, const struct vt_guest_vi
                 ids[nids++] = v->nodes[i].id;
         }
     }
-    for (int a = 1; a < nids; a++)
-        for (int b = a; b > 0 && ids[b - 1] > ids[b]; b--) {
-            int t = ids[b];
-
-            ids[b] = ids[b - 1];
-            ids[b - 1] = t;
-        }
-    for (int k = 0; k < nids; k++) {
+    qsort(ids, nids, sizeof(*ids), cmp_int);
+    for (size_t k = 0; k < nids; k++) {
         const struct vt_guest_node *p = node_of(want, ids[k]), *g = node_of(got, ids[k]);
         bool mark = !p || !g || node_mismatch(rows, nrows, ids[k]);
         size_t first = s->n;
@@ -136,6 +152,7 @@ int draw_guests_scene(const struct vt_guest_view *want, const struct vt_guest_vi
                 scene_resize(s, (int)i, s->items[i].w, hmax);
         y += hmax + 8;
     }
+    free(ids);
     y += 8;
     if (bad) {
         scene_text(s, -1, 10, y, "bad", "rows that disagree (item: predicted / guest):");
@@ -143,10 +160,12 @@ int draw_guests_scene(const struct vt_guest_view *want, const struct vt_guest_vi
         for (size_t i = 0; i < nrows; i++) {
             if (rows[i].ok)
                 continue;
-            snprintf(line, sizeof(line), "%s: %s / %s", rows[i].item ? rows[i].item : "?",
-                     rows[i].predicted ? rows[i].predicted : "?",
-                     rows[i].guest ? rows[i].guest : "?");
-            y = part_para(s, -1, 10, y, "bad", line, 2 * 60 + gap / SCENE_CHAR_W);
+            line = scene_fmt("%s: %s / %s", rows[i].item ? rows[i].item : "?",
+                             rows[i].predicted ? rows[i].predicted : "?",
+                             rows[i].guest ? rows[i].guest : "?");
+            s->oom |= !line;
+            y = line ? part_para(s, -1, 10, y, "bad", line, 2 * 60 + gap / SCENE_CHAR_W) : y;
+            free(line);
         }
     } else if (got->complete) {
         scene_text(s, -1, 10, y, "title", "every row agrees");

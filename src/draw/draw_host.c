@@ -13,12 +13,20 @@
 static void package_box(struct scene *s, const struct vt_host *h, int parent, int x, int y,
                         const struct vt_bitmap *cpus, int pkg, bool collapse, int *w, int *hh)
 {
-    char label[48], text[48], title[96];
+    char label[96], text[48], title[96];
     struct vt_bitmap *done = vt_bitmap_new();
     int box = scene_box(s, parent, x, y, 0, 0, "pkg", NULL), cx, cy;
     struct flow f;
 
-    snprintf(label, sizeof(label), pkg >= 0 ? "package %d" : "CPUs", pkg);
+    if (collapse && pkg >= 0) {
+        char *sum = part_core_summary(h, cpus);
+
+        snprintf(label, sizeof(label), "package %d: %s", pkg, sum ? sum : "?");
+        s->oom |= !sum;
+        free(sum);
+    } else {
+        snprintf(label, sizeof(label), pkg >= 0 ? "package %d" : "CPUs", pkg);
+    }
     scene_text(s, box, x + PART_PAD, y + 2, "dim", label);
     flow_init(&f, x + PART_PAD, y + 2 + SCENE_LINE_H + 2, PART_ROW_W, PART_GAP);
     if (collapse)
@@ -150,20 +158,6 @@ static void node_box(struct scene *s, const struct vt_host *h, size_t i, int x, 
     vt_bitmap_free(left);
 }
 
-/* The legend of CPU states at (x, y); its bottom. */
-static int legend(struct scene *s, int x, int y)
-{
-    static const char *const cls[] = {"hk", "iso", "nohz", "off"};
-    static const char *const word[] = {"housekeeping", "isolated", "nohz_full", "offline"};
-
-    for (int i = 0; i < 4; i++) {
-        scene_box(s, -1, x, y + 2, 12, 12, cls[i], NULL);
-        scene_text(s, -1, x + 16, y, "", word[i]);
-        x += 16 + (int)strlen(word[i]) * SCENE_CHAR_W + 16;
-    }
-    return y + SCENE_LINE_H;
-}
-
 /* The distance matrix at (x, y). Its bottom. */
 static int distances(struct scene *s, const struct vt_host *h, int x, int y)
 {
@@ -214,7 +208,7 @@ int draw_host_scene(const struct vt_host *h, struct scene *s)
     y = line ? part_para(s, -1, 10, 10, "title", line, PART_PAGE / SCENE_CHAR_W) : 10;
     s->oom |= !line;
     free(line);
-    y = legend(s, 10, y + 4) + 8;
+    y = part_legend(s, 10, y + 4, false) + 8;
     flow_init(&f, 10, y, PART_PAGE, 12);
     for (size_t i = 0; i < vt_host_node_count(h); i++) {
         size_t first = s->n;

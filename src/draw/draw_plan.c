@@ -1,6 +1,8 @@
 /* A plan's picture (draw.h): the vnodes on the left, the host nodes that
  * back them on the right, links between them and the vCPUs' pins, the
- * guest-physical memory bar below, then the plan's warnings. */
+ * guest-physical memory bar below, then the plan's warnings. Many vnodes
+ * (more than PLAN_COLUMN_MAX) flow in rows instead, their host nodes in
+ * rows below them, without lines (each title names its host node). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,15 @@
 
 /* Draw individual pin lines up to this many pinned vCPUs. */
 #define PIN_LINES_MAX 64
+/* Vnodes one under another up to this many; more flow in rows. */
+#define PLAN_COLUMN_MAX 64
+/* Cells of vCPUs in the whole picture: more vCPUs than this are drawn as
+ * runs, each box's share of it at most PART_MAX_CELLS. */
+#define PLAN_CELL_BUDGET 2048
+/* Memory bar segments drawn; the rest are one "+N more" segment. */
+#define BAR_SEGMENTS_MAX 60
+/* RAM ranges listed in a vnode box. */
+#define BOX_RANGES_MAX 8
 
 struct cellpos {
     int x, y, w; /* where a vCPU's or pCPU's cell is; w 0: not drawn alone */
@@ -22,62 +33,62 @@ static const struct vt_vcpu *vcpu_at(const struct vt_layout *l, size_t v)
                                        : vt_layout_hotplug_vcpu(l, v - vt_layout_vcpu_count(l));
 }
 
-/* The cell of a run of vCPUs: "0-63 (64) APIC 0-63 →64-127" (the APIC IDs
- * and host CPUs when each is one run too; the title lists them all). */
+/* The cell of a run of vCPUs: "0-63 (64) APIC 0-63 →64-127": the APIC IDs
+ * and host CPUs when, in vCPU order, each is a progression too; the title
+ * gives every APIC ID and pin. */
 static void run_cell(struct scene *s, const struct vt_layout *l, int box, struct flow *f,
                      const struct part_run *r, bool hot)
 {
-    struct vt_bitmap *apic = vt_bitmap_new(), *pins = vt_bitmap_new();
-    char text[160], run[48], ap[48] = "", pn[48] = "", *al = NULL, *pl = NULL, *title;
-    unsigned npinned = 0;
+    struct vt_bitmap *apic = vt_bitmap_new();
+    unsigned *members = calloc(r->count + 1, sizeof(*members)), npinned = 0;
+    char text[160], run[48], vals[48], *al = NULL, *pl = NULL, *title;
     int cx, cy;
 
-    for (unsigned i = 0; apic && pins && i < r->count; i++) {
+    for (unsigned i = 0; apic && members && i < r->count; i++) {
         const struct vt_vcpu *v = part_vcpu(l, r->first + i * r->step);
 
-        if (!v)
-            continue;
-        vt_bitmap_set(apic, v->apic_id);
-        if (v->pcpu >= 0) {
-            vt_bitmap_set(pins, (unsigned)v->pcpu);
-            npinned++;
+        members[i] = r->first + i * r->step;
+        if (v) {
+            vt_bitmap_set(apic, v->apic_id);
+            npinned += v->pcpu >= 0;
         }
     }
-    if (!apic || !pins || !(al = vt_bitmap_format_list(apic)) ||
-        (npinned && !(pl = vt_bitmap_format_list(pins))))
+    if (!apic || !members || !(al = part_list(apic)) ||
+        (npinned && !(pl = part_pin_pairs(l, members, r->count, "\u2192"))))
         s->oom = true;
     part_run_text(r, true, text, sizeof(text));
     part_run_text(r, false, run, sizeof(run));
-    if (part_one_run(apic, r->count, ap, sizeof(ap)))
-        snprintf(text + strlen(text), sizeof(text) - strlen(text), " APIC %s", ap);
-    if (npinned == r->count && part_one_run(pins, r->count, pn, sizeof(pn)))
-        snprintf(text + strlen(text), sizeof(text) - strlen(text), " \u2192%s", pn);
-    title = scene_fmt("vCPUs %s, APIC IDs %s%s%s%s", run, al ? al : "?",
-                      npinned ? ", pinned to host CPUs " : "", pl ? pl : "",
-                      hot ? ", hot-pluggable" : "");
+    if (part_run_values(l, r, false, vals, sizeof(vals)))
+        snprintf(text + strlen(text), sizeof(text) - strlen(text), " APIC %s", vals);
+    if (npinned == r->count && part_run_values(l, r, true, vals, sizeof(vals)))
+        snprintf(text + strlen(text), sizeof(text) - strlen(text), " \u2192%s", vals);
+    title = scene_fmt("vCPUs %s, APIC IDs %s%s%s%s", run, al ? al : "?", npinned ? "; pins " : "",
+                      pl ? pl : "", hot ? "; hot-pluggable" : "");
     s->oom |= !title;
     flow_place(f, part_cell_w(text), PART_CELL, &cx, &cy);
     part_cell(s, box, cx, cy, hot ? "hot" : "vcpu", text, title);
     free(title);
     free(al);
     free(pl);
+    free(members);
     vt_bitmap_free(apic);
-    vt_bitmap_free(pins);
 }
 
-/* vCPU cells of one vnode (present, then hot-pluggable) into the flow:
- * "vCPU(APIC ID)", "→host CPU" when pinned, each drawn vCPU's cell in
- * at[vcpu]; runs when there are many. */
-static void vcpu_cells(struct scene *s, const struct vt_layout *l, int box, struct flow *f,
-                       const struct vt_bitmap *set, bool hot, struct cellpos *at)
+/* vCPU cells of one set (present or hot-pluggable) into the flow: each
+ * "vCPU(APIC ID)", "→host CPU" when pinned, its cell in at[vcpu]; or at
+ * most max runs (and "+N more"). How many cells. */
+static size_t vcpu_cells(struct scene *s, const struct vt_layout *l, int box, struct flow *f,
+                         const struct vt_bitmap *set, bool hot, size_t max, struct cellpos *at)
 {
     char text[48], title[128];
     int cx, cy;
 
-    if (vt_bitmap_weight(set) > PART_MAX_CELLS) {
+    if (vt_bitmap_iszero(set))
+        return 0;
+    if (max) {
         size_t nr = 0;
         unsigned rest = 0;
-        struct part_run *r = part_runs(set, NULL, NULL, PART_MAX_CELLS, &nr, &rest);
+        struct part_run *r = part_runs(set, NULL, NULL, max, &nr, &rest);
 
         if (!r)
             s->oom = true;
@@ -86,7 +97,7 @@ static void vcpu_cells(struct scene *s, const struct vt_layout *l, int box, stru
         if (rest)
             part_more_cell(s, box, f, set, &r[nr - 1], rest, "vCPUs");
         free(r);
-        return;
+        return nr + (rest > 0);
     }
     for (int c = vt_bitmap_first(set); c >= 0; c = vt_bitmap_next(set, c)) {
         const struct vt_vcpu *v = part_vcpu(l, (unsigned)c);
@@ -105,80 +116,40 @@ static void vcpu_cells(struct scene *s, const struct vt_layout *l, int box, stru
         part_cell(s, box, cx, cy, hot ? "hot" : "vcpu", text, title);
         at[c] = (struct cellpos){cx, cy, part_cell_w(text)};
     }
+    return vt_bitmap_weight(set);
 }
 
-/* A vnode's RAM ranges: "RAM 0-9ffff, 100000-1fffffff" (malloc'd). */
-static char *ranges_text(const struct vt_vnode *vn)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-
-    if (!f)
-        return NULL;
-    fputs("RAM", f);
-    for (size_t r = 0; r < vn->nranges; r++)
-        fprintf(f, "%s %llx-%llx", r ? "," : "", (unsigned long long)vn->ranges[r].start,
-                (unsigned long long)vn->ranges[r].end - 1);
-    if (fclose(f) != 0) {
-        free(text);
-        return NULL;
-    }
-    return text;
-}
-
-/* A planned device in words: "0000:41:00.0 vfio <- host 0000:3b:00.0
- * (host node 1, distance 21)" (malloc'd). */
-static char *device_text(const struct vt_device *dev)
-{
-    if (dev->pnode < 0)
-        return scene_fmt("%s %s <- host %s (host node unknown)", dev->guest_bdf,
-                         vt_device_model_name(dev->model), dev->host_bdf);
-    if (dev->distance > 10)
-        return scene_fmt("%s %s <- host %s (host node %d, distance %u)", dev->guest_bdf,
-                         vt_device_model_name(dev->model), dev->host_bdf, dev->pnode,
-                         dev->distance);
-    return scene_fmt("%s %s <- host %s (host node %d)", dev->guest_bdf,
-                     vt_device_model_name(dev->model), dev->host_bdf, dev->pnode);
-}
-
-/* vnode i's box at (x, y); its size in *w, *hh. */
-static void vnode_box(struct scene *s, const struct vt_layout *l, size_t i, int x, int y, int *w,
-                      int *hh, struct cellpos *at)
+/* vnode i's box at (x, y), its vCPUs as runs of at most runs cells (0:
+ * each alone); its size in *w, *hh. */
+static void vnode_box(struct scene *s, const struct vt_layout *l, size_t i, int x, int y,
+                      size_t runs, int *w, int *hh, struct cellpos *at)
 {
     const struct vt_vnode *vn = vt_layout_vnode(l, i);
-    char title[160], mem[32], node[24], host[32], *text;
-    int box, cy, width;
+    bool hot = vn->hotplug_vcpus && !vt_bitmap_iszero(vn->hotplug_vcpus);
+    char mem[32], *text, *title = part_vnode_title(vn);
+    int box, cy, width = 0;
+    size_t drawn;
     struct flow f;
 
-    part_size(mem, sizeof(mem), vn->memory_bytes);
-    if (vn->linux_node >= 0)
-        snprintf(node, sizeof(node), "Linux node %d", vn->linux_node);
-    else
-        snprintf(node, sizeof(node), "no Linux node");
-    if (vn->pnode >= 0)
-        snprintf(host, sizeof(host), "host node %d", vn->pnode);
-    else
-        snprintf(host, sizeof(host), "no host node");
-    snprintf(title, sizeof(title), "vnode %u  PXM %u  %s  %s  -> %s", vn->vnode, vn->guest_pxm,
-             node, mem, host);
+    s->oom |= !title;
     box = scene_box(s, -1, x, y, 0, 0, "vnode", title);
-    scene_text(s, box, x + PART_PAD, y + PART_PAD, "title", title);
-    width = scene_text_w(title);
-    flow_init(&f, x + PART_PAD, y + PART_PAD + SCENE_LINE_H + PART_GAP, PART_ROW_W, PART_GAP);
-    vcpu_cells(s, l, box, &f, vn->vcpus, false, at);
-    if (vn->hotplug_vcpus)
-        vcpu_cells(s, l, box, &f, vn->hotplug_vcpus, true, at);
+    cy = part_line(s, box, x + PART_PAD, y + PART_PAD, "title", title, &width);
+    free(title);
+    flow_init(&f, x + PART_PAD, cy + PART_GAP, PART_ROW_W, PART_GAP);
+    drawn = vcpu_cells(s, l, box, &f, vn->vcpus, false, runs, at);
+    if (hot) /* what the present ones left of the box's runs, at least one */
+        vcpu_cells(s, l, box, &f, vn->hotplug_vcpus, true,
+                   runs ? (runs > drawn ? runs - drawn : 1) : 0, at);
     cy = f.used ? flow_bottom(&f) + PART_GAP : f.y;
     width = f.used > width ? f.used : width;
-    if (!vt_bitmap_weight(vn->vcpus) && !(vn->hotplug_vcpus && vt_bitmap_weight(vn->hotplug_vcpus)))
+    if (vt_bitmap_iszero(vn->vcpus) && !hot)
         cy = part_line(s, box, x + PART_PAD, cy, "dim", part_vnode_no_vcpus(vn), &width);
     for (size_t d = 0; d < vt_layout_device_count(l); d++) {
         const struct vt_device *dev = vt_layout_device(l, d);
 
         if (dev->vnode != vn->vnode)
             continue;
-        text = device_text(dev);
+        text = part_planned_device(dev);
         cy = part_line(s, box, x + PART_PAD, cy, dev->distance > 10 ? "warn" : "", text, &width);
         free(text);
     }
@@ -193,7 +164,7 @@ static void vnode_box(struct scene *s, const struct vt_layout *l, size_t i, int 
         free(text);
     }
     if (vn->nranges) {
-        text = ranges_text(vn);
+        text = part_ranges_text(vn, BOX_RANGES_MAX);
         cy = part_line(s, box, x + PART_PAD, cy, "dim", text, &width);
         free(text);
     }
@@ -209,13 +180,14 @@ static void vnode_box(struct scene *s, const struct vt_layout *l, size_t i, int 
 }
 
 /* The host node pnode's box at (x, y) with the CPUs the plan pins to it
- * (their cells in pat[cpu]) or the words for unpinned vCPUs. */
+ * (each cell in pat[cpu] when drawn alone) or the words for unpinned
+ * vCPUs. */
 static void pnode_box(struct scene *s, const struct vt_layout *l, const struct vt_host *h,
                       int pnode, int x, int y, int *w, int *hh, struct cellpos *pat, size_t npat)
 {
     struct vt_bitmap *pins = vt_bitmap_new();
     const struct vt_host_node *n = NULL;
-    char title[128], mem[32], text[48];
+    char title[128], text[48];
     int box, width, cy, cx, ccy;
     struct flow f;
 
@@ -234,13 +206,10 @@ static void pnode_box(struct scene *s, const struct vt_layout *l, const struct v
             vt_bitmap_set(pins, (unsigned)c->pcpu);
     }
     if (n) {
-        part_size(mem, sizeof(mem), n->memory_bytes);
-        if (n->host_pxm == VT_PXM_UNKNOWN)
-            snprintf(title, sizeof(title), "host node %d  PXM ?  %s", pnode, mem);
-        else
-            snprintf(title, sizeof(title), "host node %d  PXM %u  %s", pnode, n->host_pxm, mem);
+        part_node_title(n, vt_bitmap_weight(n->cpus) + vt_bitmap_weight(n->offline_cpus), title,
+                        sizeof(title));
     } else {
-        snprintf(title, sizeof(title), "host node %d", pnode);
+        snprintf(title, sizeof(title), "node %d", pnode);
     }
     box = scene_box(s, -1, x, y, 0, 0, "node", title);
     scene_text(s, box, x + PART_PAD, y + PART_PAD, "title", title);
@@ -263,9 +232,9 @@ static void pnode_box(struct scene *s, const struct vt_layout *l, const struct v
         cy = flow_bottom(&f) + PART_GAP;
         width = f.used > width ? f.used : width;
     } else if (n) {
-        char *cpus = vt_bitmap_format_list(n->housekeeping_cpus),
+        char *cpus = part_list(n->housekeeping_cpus),
              *words = scene_fmt("vCPUs float on its housekeeping CPUs %s",
-                                cpus && *cpus ? cpus : "(none)");
+                                cpus && strcmp(cpus, "-") ? cpus : "(none)");
 
         cy = part_line(s, box, x + PART_PAD, cy, "dim", words, &width);
         free(cpus);
@@ -306,13 +275,20 @@ static int memory_bar(struct scene *s, const struct vt_layout *l, int x, int y, 
     struct part_seg *sg = part_segments(l, &n);
     const int minw = 28, barh = 26;
     uint64_t sum = 0;
+    size_t more = 0;
     int spare;
     int box, sx, label_end, bar_w;
-    char text[64], title[160], t2[32], what[48];
+    char text[64], title[192], t2[32], what[64];
 
     if (!sg) {
         s->oom = true;
         return y;
+    }
+    /* Past BAR_SEGMENTS_MAX, the rest is one segment (the text lists all). */
+    if (n > BAR_SEGMENTS_MAX) {
+        more = n - BAR_SEGMENTS_MAX + 1;
+        sg[BAR_SEGMENTS_MAX - 1].end = sg[n - 1].end;
+        n = BAR_SEGMENTS_MAX;
     }
     if (w < (int)n * minw + 2 * PART_PAD)
         w = (int)n * minw + 2 * PART_PAD;
@@ -334,14 +310,20 @@ static int memory_bar(struct scene *s, const struct vt_layout *l, int x, int y, 
         if (i + 1 == n)
             sw = x + PART_PAD + bar_w - sx;
         part_size(t2, sizeof(t2), sg[i].end - sg[i].start);
-        part_seg_what(&sg[i], what, sizeof(what));
+        if (more && i + 1 == n)
+            snprintf(what, sizeof(what), "%zu more ranges (the text picture lists them)", more);
+        else
+            part_seg_what(&sg[i], what, sizeof(what));
         snprintf(title, sizeof(title), "%llx-%llx: %s, %s", (unsigned long long)sg[i].start,
                  (unsigned long long)sg[i].end - 1, what, t2);
-        cls = sg[i].kind == PART_SEG_RAM   ? vcls[sg[i].vnode % 8]
+        cls = more && i + 1 == n           ? "more"
+              : sg[i].kind == PART_SEG_RAM ? vcls[sg[i].vnode % 8]
               : sg[i].kind == PART_SEG_HOT ? "hotmem"
               : sg[i].kind == PART_SEG_RSV ? "rsv"
                                            : "hole";
-        if (sg[i].kind == PART_SEG_RAM || sg[i].kind == PART_SEG_HOT)
+        if (more && i + 1 == n)
+            snprintf(text, sizeof(text), "+%zu", more);
+        else if (sg[i].kind == PART_SEG_RAM || sg[i].kind == PART_SEG_HOT)
             snprintf(text, sizeof(text), "%sv%u", sg[i].kind == PART_SEG_HOT ? "+" : "",
                      sg[i].vnode);
         else
@@ -369,15 +351,18 @@ static int memory_bar(struct scene *s, const struct vt_layout *l, int x, int y, 
 int draw_plan_scene(const struct vt_layout *l, const struct vt_host *h, struct scene *s)
 {
     size_t nv = vt_layout_vnode_count(l),
-           ncpu = vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l) + 1;
+           nall = vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l), ncpu = nall + 1;
     size_t npcpu = h ? (size_t)vt_bitmap_last(vt_host_cpus(h)->possible) + 2 : 1, npinned = 0;
     struct cellpos *vat = calloc(ncpu, sizeof(*vat)), *pat = NULL;
     int *vbox = calloc(nv + 1, sizeof(*vbox)), *pnodes = calloc(nv + 1, sizeof(*pnodes));
     int *pbox = calloc(nv + 1, sizeof(*pbox));
     int y, left_w = 0, y_left, y_right, right_x, bottom, np = 0;
+    bool column = nv <= PLAN_COLUMN_MAX, runs_all = nall > PLAN_CELL_BUDGET;
+    size_t share = nv ? PLAN_CELL_BUDGET / nv : PART_MAX_CELLS;
     char *line, mem[32];
 
-    for (size_t v = 0; v < vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l); v++) {
+    share = share < 2 ? 2 : share > PART_MAX_CELLS ? PART_MAX_CELLS : share;
+    for (size_t v = 0; v < nall; v++) {
         const struct vt_vcpu *c = vcpu_at(l, v);
 
         npinned += c->pcpu >= 0;
@@ -401,39 +386,68 @@ int draw_plan_scene(const struct vt_layout *l, const struct vt_host *h, struct s
                      nv == 1 ? "" : "s", vt_apic_encoding_name(vt_layout_apic_encoding(l)),
                      vt_mem_layout_name(vt_layout_mem_layout(l)));
     s->oom |= !line;
-    y = line ? part_para(s, -1, 10, 10, "title", line, PART_PAGE / SCENE_CHAR_W) + 8 : 10;
+    y = line ? part_para(s, -1, 10, 10, "title", line, PART_PAGE / SCENE_CHAR_W) : 10;
     free(line);
-    /* The vnodes, one under another. */
+    y = part_legend(s, 10, y + 4, true) + 8;
+    /* The vnodes: one under another, or in rows. */
     y_left = y;
-    for (size_t i = 0; i < nv; i++) {
-        int w = 0, hh = 0;
+    {
+        struct flow f;
 
-        vbox[i] = (int)s->n;
-        vnode_box(s, l, i, 10, y_left, &w, &hh, vat);
-        y_left += hh + 12;
-        left_w = w > left_w ? w : left_w;
+        flow_init(&f, 10, y, PART_PAGE, 12);
+        for (size_t i = 0; i < nv; i++) {
+            const struct vt_vnode *vn = vt_layout_vnode(l, i);
+            size_t here = vt_bitmap_weight(vn->vcpus) +
+                          (vn->hotplug_vcpus ? vt_bitmap_weight(vn->hotplug_vcpus) : 0);
+            size_t first = s->n;
+            int w = 0, hh = 0, nx, ny;
+
+            vbox[i] = (int)s->n;
+            vnode_box(s, l, i, column ? 10 : 0, column ? y_left : 0,
+                      runs_all || here > PART_MAX_CELLS ? share : 0, &w, &hh, vat);
+            if (column) {
+                y_left += hh + 12;
+                left_w = w > left_w ? w : left_w;
+            } else {
+                flow_place(&f, w, hh, &nx, &ny);
+                scene_shift(s, first, nx, ny);
+            }
+        }
+        if (!column)
+            y_left = flow_bottom(&f) + 12;
     }
-    /* The host nodes that back them, in the order of their first vnode. */
+    /* The host nodes that back them, in the order of their first vnode:
+     * on the right, or in rows below. */
     right_x = 10 + left_w + (npinned && npinned <= PIN_LINES_MAX ? 160 : 100);
-    y_right = y;
-    for (size_t i = 0; i < nv; i++) {
-        int p = vt_layout_vnode(l, i)->pnode, k;
+    y_right = column ? y : y_left;
+    {
+        struct flow f;
 
-        for (k = 0; k < np && pnodes[k] != p; k++)
-            ;
-        if (p < 0 || k < np)
-            continue;
-        {
-            int w = 0, hh = 0;
+        flow_init(&f, 10, y_right, PART_PAGE, 12);
+        for (size_t i = 0; i < nv; i++) {
+            int p = vt_layout_vnode(l, i)->pnode, k, w = 0, hh = 0, nx, ny;
+            size_t first = s->n;
 
+            for (k = 0; k < np && pnodes[k] != p; k++)
+                ;
+            if (p < 0 || k < np)
+                continue;
             pnodes[np] = p;
             pbox[np++] = (int)s->n;
-            pnode_box(s, l, h, p, right_x, y_right, &w, &hh, pat, npcpu);
-            y_right += hh + 12;
+            pnode_box(s, l, h, p, column ? right_x : 0, column ? y_right : 0, &w, &hh, pat, npcpu);
+            if (column) {
+                y_right += hh + 12;
+            } else {
+                flow_place(&f, w, hh, &nx, &ny);
+                scene_shift(s, first, nx, ny);
+            }
         }
+        if (!column && np)
+            y_right = flow_bottom(&f) + 12;
     }
-    /* Links: each vnode to its host node; each pinned vCPU to its CPU. */
-    for (size_t i = 0; i < nv && !s->oom; i++) {
+    /* Lines: each vnode to its host node; each pinned vCPU from its
+     * vnode's edge, at its cell's height, to its host CPU. */
+    for (size_t i = 0; column && i < nv && !s->oom; i++) {
         const struct scene_item *vb = &s->items[vbox[i]];
         int p = vt_layout_vnode(l, i)->pnode, k;
 
@@ -445,15 +459,14 @@ int draw_plan_scene(const struct vt_layout *l, const struct vt_host *h, struct s
             scene_line(s, vb->x + vb->w, vb->y + 12, pb->x, pb->y + 12, "link");
         }
     }
-    for (size_t v = 0; npinned <= PIN_LINES_MAX && !s->oom &&
-                       v < vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l);
-         v++) {
+    for (size_t v = 0; column && npinned <= PIN_LINES_MAX && !s->oom && v < nall; v++) {
         const struct vt_vcpu *c = vcpu_at(l, v);
+        const struct scene_item *vb = &s->items[vbox[c->vnode]];
 
         if (c->pcpu >= 0 && c->vcpu < ncpu && vat[c->vcpu].w && (size_t)c->pcpu < npcpu &&
             pat[c->pcpu].w)
-            scene_line(s, vat[c->vcpu].x + vat[c->vcpu].w, vat[c->vcpu].y + PART_CELL / 2,
-                       pat[c->pcpu].x, pat[c->pcpu].y + PART_CELL / 2, "pin");
+            scene_line(s, vb->x + vb->w, vat[c->vcpu].y + PART_CELL / 2, pat[c->pcpu].x,
+                       pat[c->pcpu].y + PART_CELL / 2, "pin");
     }
     bottom = (y_left > y_right ? y_left : y_right) + 8;
     bottom = memory_bar(s, l, 10, bottom, s->width - 10 > 800 ? s->width - 10 : 800) + 12;

@@ -27,17 +27,93 @@ static const char *glyph(const struct out *o, int which)
     return o->ascii ? asc[which] : utf[which];
 }
 
-/* The top edge with a title: "+- title -----+". */
+/* Text from elsewhere (a host file's description, a device's name) made
+ * one column a character: control bytes and bytes that are not UTF-8 become
+ * '?', and with --ascii every character that is not ASCII (malloc'd). */
+static char *clean(const struct out *o, const char *text)
+{
+    char *c = malloc(strlen(text) + 1), *q = c;
+
+    if (!c) {
+        o->oom[0] = true;
+        return NULL;
+    }
+    for (const unsigned char *p = (const unsigned char *)text; *p;) {
+        size_t k = *p >= 0x80 ? scene_utf8_len(p) : 1;
+
+        if (*p < 0x20 || *p == 0x7f || !k || (o->ascii && *p >= 0x80)) {
+            *q++ = '?';
+            p += k ? k : 1;
+        } else {
+            memcpy(q, p, k);
+            q += k;
+            p += k;
+        }
+    }
+    *q = '\0';
+    return c;
+}
+
+/* Columns of clean text: its code points. */
+static size_t ncols(const char *p, size_t bytes)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < bytes && p[i]; i++)
+        n += ((unsigned char)p[i] & 0xc0) != 0x80;
+    return n;
+}
+
+/* The bytes of clean text's first cols columns. */
+static size_t bytes_of(const char *p, size_t cols)
+{
+    size_t i = 0;
+
+    while (p[i] && cols) {
+        i++;
+        while (((unsigned char)p[i] & 0xc0) == 0x80)
+            i++;
+        cols--;
+    }
+    return i;
+}
+
+/* Where to cut clean text p to fit room columns: after the last space or
+ * comma in the second half, else at room; the bytes. */
+static size_t cut_at(const char *p, size_t room, bool commas)
+{
+    size_t cut = bytes_of(p, room), half = bytes_of(p, room / 2);
+
+    if (!p[cut])
+        return cut;
+    for (size_t c = cut; c > half; c--)
+        if (p[c - 1] == ' ' || (commas && p[c - 1] == ','))
+            return c;
+    return cut;
+}
+
+/* The top edge with a title: "+- title -----+"; a title too long for it
+ * goes on inside the box. */
+static void row(const struct out *o, const char *text);
+
 static void top(const struct out *o, const char *title)
 {
-    size_t n = strlen(title);
+    char *t = clean(o, title);
+    size_t cut, n;
 
-    if (n > COLS - 6)
-        n = COLS - 6;
-    fprintf(o->f, "%s%s %.*s ", glyph(o, 0), glyph(o, 4), (int)n, title);
+    if (!t)
+        return;
+    cut = cut_at(t, COLS - 6, false);
+    n = ncols(t, cut);
+    fprintf(o->f, "%s%s %.*s ", glyph(o, 0), glyph(o, 4), (int)cut, t);
     for (size_t i = n + 4; i < COLS - 1; i++)
         fputs(glyph(o, 4), o->f);
     fprintf(o->f, "%s\n", glyph(o, 1));
+    while (t[cut] == ' ')
+        cut++;
+    if (t[cut])
+        row(o, t + cut);
+    free(t);
 }
 
 static void bottom(const struct out *o)
@@ -52,26 +128,23 @@ static void bottom(const struct out *o)
  * lines indented by two. */
 static void row(const struct out *o, const char *text)
 {
-    const char *p = text;
+    char *t = clean(o, text);
+    const char *p = t;
     bool first = true;
 
+    if (!t)
+        return;
     do {
-        size_t room = INNER - (first ? 0 : 2), n = strlen(p), cut = n;
+        size_t room = INNER - (first ? 0 : 2), cut = cut_at(p, room, true);
 
-        if (n > room) {
-            cut = room;
-            while (cut > room / 2 && p[cut - 1] != ' ' && p[cut - 1] != ',')
-                cut--;
-            if (cut <= room / 2)
-                cut = room;
-        }
-        fprintf(o->f, "%s %s%-*.*s %s\n", glyph(o, 5), first ? "" : "  ", (int)room, (int)cut, p,
-                glyph(o, 5));
+        fprintf(o->f, "%s %s%.*s%*s %s\n", glyph(o, 5), first ? "" : "  ", (int)cut, p,
+                (int)(room - ncols(p, cut)), "", glyph(o, 5));
         p += cut;
         while (*p == ' ')
             p++;
         first = false;
     } while (*p);
+    free(t);
 }
 
 __attribute__((format(printf, 2, 3))) static void rowf(const struct out *o, const char *fmt, ...)
@@ -94,29 +167,22 @@ __attribute__((format(printf, 2, 3))) static void rowf(const struct out *o, cons
 /* A line outside boxes, wrapped at COLS. */
 static void para(const struct out *o, const char *text)
 {
-    const char *p = text;
+    char *t = clean(o, text);
+    const char *p = t;
 
+    if (!t)
+        return;
     do {
-        size_t n = strlen(p), cut = n;
+        size_t cut = cut_at(p, COLS, false), keep = cut;
 
-        if (n > COLS) {
-            cut = COLS;
-            while (cut > COLS / 2 && p[cut - 1] != ' ')
-                cut--;
-            if (cut <= COLS / 2)
-                cut = COLS;
-        }
-        {
-            size_t keep = cut;
-
-            while (keep && p[keep - 1] == ' ')
-                keep--;
-            fprintf(o->f, "%.*s\n", (int)keep, p);
-        }
+        while (keep && p[keep - 1] == ' ')
+            keep--;
+        fprintf(o->f, "%.*s\n", (int)keep, p);
         p += cut;
         while (*p == ' ')
             p++;
     } while (*p);
+    free(t);
 }
 
 static char *list(const struct vt_bitmap *b)
@@ -222,8 +288,16 @@ char *draw_host_text(const struct vt_host *h, bool ascii)
                     vt_bitmap_set(seen, (unsigned)s);
                 }
         }
-        if (vt_bitmap_weight(all) <= PART_MAX_CELLS && *cores)
+        if (vt_bitmap_weight(all) <= PART_MAX_CELLS && *cores) {
             rowf(&o, "cores: %s", cores);
+        } else if (*cores) {
+            char *sum = part_core_summary(h, n->cpus);
+
+            if (sum)
+                row(&o, sum);
+            oom |= !sum;
+            free(sum);
+        }
         if (vt_bitmap_iszero(all))
             row(&o, part_node_no_cpus(n));
         device_rows(&o, h, (int)n->pnode);
@@ -299,80 +373,29 @@ char *draw_host_text(const struct vt_host *h, bool ascii)
 
 /* ---- plan --------------------------------------------------------------- */
 
-/* "0-3 (APIC IDs 0..3)" of a vnode's vCPUs (malloc'd). */
+/* "0-3 (APIC IDs 0-3)" of a vnode's vCPUs (malloc'd). */
 static char *vcpu_list(const struct vt_layout *l, const struct vt_bitmap *set)
 {
-    char *ids, *out;
-    uint32_t lo = UINT32_MAX, hi = 0;
+    struct vt_bitmap *apic = vt_bitmap_new();
+    char *ids = NULL, *aps = NULL, *out = NULL;
 
-    if (vt_bitmap_iszero(set))
-        return strdup("none at boot");
-    for (int c = vt_bitmap_first(set); c >= 0; c = vt_bitmap_next(set, c)) {
-        uint32_t a =
-            (size_t)c < vt_layout_vcpu_count(l) ? vt_layout_vcpu(l, (size_t)c)->apic_id : 0;
+    for (int c = apic ? vt_bitmap_first(set) : -1; c >= 0; c = vt_bitmap_next(set, c)) {
+        const struct vt_vcpu *v = part_vcpu(l, (unsigned)c);
 
-        lo = a < lo ? a : lo;
-        hi = a > hi ? a : hi;
+        if (v)
+            vt_bitmap_set(apic, v->apic_id);
     }
-    if (!(ids = part_list(set)))
-        return NULL;
-    if (lo == hi)
-        out = scene_fmt("%s (APIC ID %u)", ids, lo);
-    else
-        out = scene_fmt("%s (APIC IDs %u..%u)", ids, lo, hi);
+    if (apic && (ids = part_list(set)) && (aps = part_list(apic)))
+        out = scene_fmt("%s (APIC ID%s %s)", ids, vt_bitmap_weight(apic) == 1 ? "" : "s", aps);
     free(ids);
+    free(aps);
+    vt_bitmap_free(apic);
     return out;
-}
-
-/* The pins of a vnode's vCPUs (present, then hot-pluggable), runs of
- * consecutive vCPUs on consecutive host CPUs together: "0-3->8-11, 4->2";
- * "" when none is pinned (malloc'd). */
-static char *pin_list(const struct vt_layout *l, const struct vt_vnode *vn)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    bool first = true;
-
-    if (!f)
-        return NULL;
-    for (int hot = 0; hot < 2; hot++) {
-        const struct vt_bitmap *set = hot ? vn->hotplug_vcpus : vn->vcpus;
-
-        for (int c = set ? vt_bitmap_first(set) : -1; c >= 0; c = vt_bitmap_next(set, c)) {
-            const struct vt_vcpu *v = part_vcpu(l, (unsigned)c);
-            int last = c;
-
-            if (!v || v->pcpu < 0)
-                continue;
-            for (;;) {
-                const struct vt_vcpu *n = vt_bitmap_isset(set, (unsigned)last + 1)
-                                              ? part_vcpu(l, (unsigned)last + 1)
-                                              : NULL;
-
-                if (!n || n->pcpu != v->pcpu + (last + 1 - c))
-                    break;
-                last++;
-            }
-            if (last > c)
-                fprintf(f, "%s%d-%d->%d-%d", first ? "" : ", ", c, last, v->pcpu,
-                        v->pcpu + (last - c));
-            else
-                fprintf(f, "%s%d->%d", first ? "" : ", ", c, v->pcpu);
-            first = false;
-            c = last;
-        }
-    }
-    if (fclose(f) != 0) {
-        free(text);
-        return NULL;
-    }
-    return text;
 }
 
 char *draw_plan_text(const struct vt_layout *l, const struct vt_host *h, bool ascii)
 {
-    char *text = NULL, mem[32], title[160], *line;
+    char *text = NULL, mem[32], *line;
     size_t len = 0, nv = vt_layout_vnode_count(l);
     bool oom = false;
     struct out o = {open_memstream(&text, &len), ascii, &oom};
@@ -390,36 +413,30 @@ char *draw_plan_text(const struct vt_layout *l, const struct vt_host *h, bool as
     free(line);
     for (size_t i = 0; i < nv; i++) {
         const struct vt_vnode *vn = vt_layout_vnode(l, i);
-        char node[24], host[64], *pins;
+        bool hot = vn->hotplug_vcpus && !vt_bitmap_iszero(vn->hotplug_vcpus);
+        char *pins;
 
-        part_size(mem, sizeof(mem), vn->memory_bytes);
-        if (vn->linux_node >= 0)
-            snprintf(node, sizeof(node), "Linux node %d", vn->linux_node);
-        else
-            snprintf(node, sizeof(node), "no Linux node");
-        if (vn->pnode >= 0 && vn->host_pxm != VT_PXM_UNKNOWN)
-            snprintf(host, sizeof(host), "host node %d (PXM %u)", vn->pnode, vn->host_pxm);
-        else if (vn->pnode >= 0)
-            snprintf(host, sizeof(host), "host node %d", vn->pnode);
-        else
-            snprintf(host, sizeof(host), "no host node");
-        snprintf(title, sizeof(title), "vnode %u  PXM %u  %s  %s -> %s", vn->vnode, vn->guest_pxm,
-                 node, mem, host);
-        top(&o, title);
-        if ((line = vcpu_list(l, vn->vcpus)))
-            rowf(&o, "vCPUs %s", line);
+        if ((line = part_vnode_title(vn)))
+            top(&o, line);
         oom |= !line;
         free(line);
-        if (vn->hotplug_vcpus && !vt_bitmap_iszero(vn->hotplug_vcpus)) {
-            char *hot = list(vn->hotplug_vcpus);
-
-            rowf(&o, "hot-pluggable vCPUs %s", hot);
-            free(hot);
-        }
-        if (vt_bitmap_iszero(vn->vcpus) &&
-            (!vn->hotplug_vcpus || vt_bitmap_iszero(vn->hotplug_vcpus)))
+        if (!vt_bitmap_iszero(vn->vcpus)) {
+            if ((line = vcpu_list(l, vn->vcpus)))
+                rowf(&o, "vCPUs %s", line);
+            oom |= !line;
+            free(line);
+        } else if (hot) {
+            row(&o, "vCPUs none at boot");
+        } else {
             row(&o, part_vnode_no_vcpus(vn));
-        oom |= !(pins = pin_list(l, vn));
+        }
+        if (hot) {
+            if ((line = vcpu_list(l, vn->hotplug_vcpus)))
+                rowf(&o, "hot-pluggable vCPUs %s", line);
+            oom |= !line;
+            free(line);
+        }
+        oom |= !(pins = part_pin_list(l, vn, "->"));
         if (pins && *pins) {
             rowf(&o, "pins (vCPU->host CPU) %s", pins);
         } else if (h && vn->pnode >= 0) {
@@ -437,15 +454,10 @@ char *draw_plan_text(const struct vt_layout *l, const struct vt_host *h, bool as
 
             if (dev->vnode != vn->vnode)
                 continue;
-            if (dev->pnode < 0)
-                rowf(&o, "device %s %s <- host %s (host node unknown)", dev->guest_bdf,
-                     vt_device_model_name(dev->model), dev->host_bdf);
-            else if (dev->distance > 10)
-                rowf(&o, "device %s %s <- host %s (host node %d, distance %u)", dev->guest_bdf,
-                     vt_device_model_name(dev->model), dev->host_bdf, dev->pnode, dev->distance);
-            else
-                rowf(&o, "device %s %s <- host %s (host node %d)", dev->guest_bdf,
-                     vt_device_model_name(dev->model), dev->host_bdf, dev->pnode);
+            if ((line = part_planned_device(dev)))
+                rowf(&o, "device %s", line);
+            oom |= !line;
+            free(line);
         }
         for (size_t g = 0; g < vt_layout_initiator_count(l); g++) {
             const struct vt_initiator *gi = vt_layout_initiator(l, g);
@@ -455,18 +467,10 @@ char *draw_plan_text(const struct vt_layout *l, const struct vt_host *h, bool as
                      gi->devfn >> 3, gi->devfn & 7);
         }
         if (vn->nranges) {
-            char *r = NULL;
-            size_t rlen = 0;
-            FILE *f = open_memstream(&r, &rlen);
-
-            for (size_t k = 0; f && k < vn->nranges; k++)
-                fprintf(f, "%s%llx-%llx", k ? ", " : "", (unsigned long long)vn->ranges[k].start,
-                        (unsigned long long)vn->ranges[k].end - 1);
-            if (f && fclose(f) == 0)
-                rowf(&o, "RAM %s", r);
-            else
-                oom = true;
-            free(r);
+            if ((line = part_ranges_text(vn, SIZE_MAX)))
+                row(&o, line);
+            oom |= !line;
+            free(line);
         }
         if (vn->hotplug_memory_bytes) {
             part_size(mem, sizeof(mem), vn->hotplug_memory_bytes);

@@ -446,3 +446,187 @@ void part_cpu_runs(struct scene *s, int box, struct flow *f, const struct vt_hos
         part_more_cell(s, box, f, cpus, &r[nr - 1], rest, "CPUs");
     free(r);
 }
+
+char *part_pin_pairs(const struct vt_layout *l, const unsigned *vcpus, size_t n, const char *arrow)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    bool first = true;
+
+    if (!f)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const struct vt_vcpu *v = part_vcpu(l, vcpus[i]);
+        size_t last = i;
+
+        if (!v || v->pcpu < 0)
+            continue;
+        /* Consecutive vCPUs on consecutive host CPUs: one run. */
+        while (last + 1 < n && vcpus[last + 1] == vcpus[last] + 1) {
+            const struct vt_vcpu *w = part_vcpu(l, vcpus[last + 1]);
+
+            if (!w || w->pcpu != v->pcpu + (int)(last + 1 - i))
+                break;
+            last++;
+        }
+        if (last > i)
+            fprintf(f, "%s%u-%u%s%d-%d", first ? "" : ", ", vcpus[i], vcpus[last], arrow, v->pcpu,
+                    v->pcpu + (int)(last - i));
+        else
+            fprintf(f, "%s%u%s%d", first ? "" : ", ", vcpus[i], arrow, v->pcpu);
+        first = false;
+        i = last;
+    }
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+char *part_pin_list(const struct vt_layout *l, const struct vt_vnode *vn, const char *arrow)
+{
+    unsigned n =
+        vt_bitmap_weight(vn->vcpus) + (vn->hotplug_vcpus ? vt_bitmap_weight(vn->hotplug_vcpus) : 0);
+    unsigned *v = malloc((n + 1) * sizeof(*v)), k = 0;
+    char *out;
+
+    if (!v)
+        return NULL;
+    for (int hot = 0; hot < 2; hot++) {
+        const struct vt_bitmap *set = hot ? vn->hotplug_vcpus : vn->vcpus;
+
+        for (int c = set ? vt_bitmap_first(set) : -1; c >= 0; c = vt_bitmap_next(set, c))
+            v[k++] = (unsigned)c;
+    }
+    out = part_pin_pairs(l, v, k, arrow);
+    free(v);
+    return out;
+}
+
+char *part_vnode_title(const struct vt_vnode *vn)
+{
+    char mem[32], node[24], host[48];
+
+    part_size(mem, sizeof(mem), vn->memory_bytes);
+    if (vn->linux_node >= 0)
+        snprintf(node, sizeof(node), "Linux node %d", vn->linux_node);
+    else
+        snprintf(node, sizeof(node), "no Linux node");
+    if (vn->pnode >= 0 && vn->host_pxm != VT_PXM_UNKNOWN)
+        snprintf(host, sizeof(host), "host node %d (PXM %u)", vn->pnode, vn->host_pxm);
+    else if (vn->pnode >= 0)
+        snprintf(host, sizeof(host), "host node %d", vn->pnode);
+    else
+        snprintf(host, sizeof(host), "no host node");
+    return scene_fmt("vnode %u  PXM %u  %s  %s -> %s", vn->vnode, vn->guest_pxm, node, mem, host);
+}
+
+char *part_ranges_text(const struct vt_vnode *vn, size_t max)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    if (!f)
+        return NULL;
+    fputs("RAM", f);
+    for (size_t r = 0; r < vn->nranges && r < max; r++)
+        fprintf(f, "%s %llx-%llx", r ? "," : "", (unsigned long long)vn->ranges[r].start,
+                (unsigned long long)vn->ranges[r].end - 1);
+    if (vn->nranges > max)
+        fprintf(f, ", +%zu more ranges", vn->nranges - max);
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+char *part_planned_device(const struct vt_device *dev)
+{
+    if (dev->pnode < 0)
+        return scene_fmt("%s %s <- host %s (host node unknown)", dev->guest_bdf,
+                         vt_device_model_name(dev->model), dev->host_bdf);
+    if (dev->distance > 10)
+        return scene_fmt("%s %s <- host %s (host node %d, distance %u)", dev->guest_bdf,
+                         vt_device_model_name(dev->model), dev->host_bdf, dev->pnode,
+                         dev->distance);
+    return scene_fmt("%s %s <- host %s (host node %d)", dev->guest_bdf,
+                     vt_device_model_name(dev->model), dev->host_bdf, dev->pnode);
+}
+
+bool part_run_values(const struct vt_layout *l, const struct part_run *r, bool pcpu, char *buf,
+                     size_t size)
+{
+    long first = 0, step = 0;
+
+    for (unsigned k = 0; k < r->count; k++) {
+        const struct vt_vcpu *v = part_vcpu(l, r->first + k * r->step);
+        long x;
+
+        if (!v || (pcpu && v->pcpu < 0))
+            return false;
+        x = pcpu ? v->pcpu : (long)v->apic_id;
+        if (k == 0)
+            first = x;
+        else if (k == 1)
+            step = x - first;
+        if (k > 0 && (step < 1 || x != first + (long)k * step))
+            return false;
+    }
+    {
+        struct part_run vr = {(unsigned)first, r->count > 1 ? (unsigned)step : 1, r->count};
+
+        part_run_text(&vr, false, buf, size);
+    }
+    return true;
+}
+
+char *part_core_summary(const struct vt_host *h, const struct vt_bitmap *cpus)
+{
+    struct vt_bitmap *seen = vt_bitmap_new();
+    unsigned cores = 0, tmin = UINT32_MAX, tmax = 0;
+    char *out;
+
+    if (!seen)
+        return NULL;
+    for (int c = vt_bitmap_first(cpus); c >= 0; c = vt_bitmap_next(cpus, c)) {
+        const struct vt_host_cpu_topo *t = vt_host_cpu_topo(h, (unsigned)c);
+        unsigned n = 0;
+
+        if (vt_bitmap_isset(seen, (unsigned)c))
+            continue;
+        for (int k = c; k >= 0; k = vt_bitmap_next(cpus, k))
+            if (k == c || (t && t->siblings && vt_bitmap_isset(t->siblings, (unsigned)k))) {
+                vt_bitmap_set(seen, (unsigned)k);
+                n++;
+            }
+        cores++;
+        tmin = n < tmin ? n : tmin;
+        tmax = n > tmax ? n : tmax;
+    }
+    vt_bitmap_free(seen);
+    if (!cores)
+        return strdup("no CPUs");
+    if (tmin == tmax)
+        return scene_fmt("%u core%s x %u thread%s", cores, cores == 1 ? "" : "s", tmin,
+                         tmin == 1 ? "" : "s");
+    out = scene_fmt("%u cores of %u to %u threads", cores, tmin, tmax);
+    return out;
+}
+
+int part_legend(struct scene *s, int x, int y, bool vcpus)
+{
+    static const char *const cls[] = {"vcpu", "hot", "hk", "iso", "nohz", "off"};
+    static const char *const word[] = {"vCPU",     "hot-pluggable vCPU", "housekeeping",
+                                       "isolated", "nohz_full",          "offline"};
+
+    for (int i = vcpus ? 0 : 2; i < 6; i++) {
+        scene_box(s, -1, x, y + 2, 12, 12, cls[i], NULL);
+        scene_text(s, -1, x + 16, y, "", word[i]);
+        x += 16 + scene_text_w(word[i]) + 16;
+    }
+    return y + SCENE_LINE_H;
+}

@@ -126,6 +126,36 @@ const char *part_vnode_no_vcpus(const struct vt_vnode *vn);
 /* The plan's vCPU vcpu, present or hot-pluggable (NULL: none). */
 const struct vt_vcpu *part_vcpu(const struct vt_layout *l, unsigned vcpu);
 
+/* The pins of vCPUs vcpus[0..n) (in that order), consecutive vCPUs on
+ * consecutive host CPUs as one run: "0-3->8-11, 4->2" with arrow "->";
+ * unpinned ones left out (malloc'd). */
+char *part_pin_pairs(const struct vt_layout *l, const unsigned *vcpus, size_t n, const char *arrow);
+/* The pins of a vnode's vCPUs (present, then hot-pluggable), runs of
+ * consecutive vCPUs on consecutive host CPUs together, arrow between
+ * ("0-3->8-11, 4->2" with "->"); "" when none is pinned (malloc'd). */
+char *part_pin_list(const struct vt_layout *l, const struct vt_vnode *vn, const char *arrow);
+/* "vnode 1  PXM 1  Linux node 1  4 GiB -> host node 1 (PXM 1)" (malloc'd). */
+char *part_vnode_title(const struct vt_vnode *vn);
+/* "RAM 0-9ffff, 100000-1fffffff", the first max ranges and "+N more
+ * ranges" (malloc'd). */
+char *part_ranges_text(const struct vt_vnode *vn, size_t max);
+/* A planned device: "0000:41:00.0 vfio <- host 0000:3b:00.0 (host node 1,
+ * distance 21)" (malloc'd). */
+char *part_planned_device(const struct vt_device *dev);
+/* Whether the run's vCPUs have, in vCPU order, APIC IDs (pcpu false) or
+ * host CPUs (true) that are a progression of a positive step too: its
+ * text ("0-127", "0,2..254") into buf. */
+bool part_run_values(const struct vt_layout *l, const struct part_run *r, bool pcpu, char *buf,
+                     size_t size);
+
+/* "56 cores x 2 threads" of a set of host CPUs (SMT siblings from the
+ * topology; a CPU whose siblings are unknown is a core of its own). */
+char *part_core_summary(const struct vt_host *h, const struct vt_bitmap *cpus);
+
+/* The legend at (x, y): the CPU states' colours, after the vCPU cells'
+ * (present, hot-pluggable) when vcpus; its bottom. */
+int part_legend(struct scene *s, int x, int y, bool vcpus);
+
 /* The host's first line: "host NAME: 2 nodes, 16 CPUs (16 online)"
  * (malloc'd, NULL when out of memory). */
 char *part_host_line(const struct vt_host *h);

@@ -71,8 +71,6 @@ int scene_box(struct scene *s, int parent, int x, int y, int w, int h, const cha
     return add(s, &it, title);
 }
 
-static size_t utf8_len(const unsigned char *p);
-
 int scene_text(struct scene *s, int parent, int x, int y, const char *style, const char *text)
 {
     struct scene_item it = {SCENE_TEXT,   x,     y,    scene_text_w(text),
@@ -196,9 +194,7 @@ __attribute__((format(printf, 2, 3))) static void putf(struct buf *b, const char
         put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
-/* The length of the valid UTF-8 sequence at p (2 to 4 bytes; no overlong
- * forms, surrogates or code points above U+10FFFF), or 0. */
-static size_t utf8_len(const unsigned char *p)
+size_t scene_utf8_len(const unsigned char *p)
 {
     unsigned cp;
     size_t n;
@@ -230,7 +226,7 @@ int scene_text_w(const char *text)
     /* As put_escaped writes it: a valid sequence is one character, any
      * other byte 0x80 or above one '?', a control byte nothing. */
     for (const unsigned char *p = (const unsigned char *)text; *p; n++) {
-        size_t k = *p >= 0x80 ? utf8_len(p) : 1;
+        size_t k = *p >= 0x80 ? scene_utf8_len(p) : 1;
 
         if (*p < 0x20)
             n--;
@@ -245,7 +241,7 @@ static void put_escaped(struct buf *b, const char *text)
 {
     for (const char *p = text; *p; p++) {
         if ((unsigned char)*p >= 0x80) {
-            size_t n = utf8_len((const unsigned char *)p);
+            size_t n = scene_utf8_len((const unsigned char *)p);
 
             if (n) {
                 put(b, p, n);
@@ -375,13 +371,12 @@ static bool intersect(const struct scene_item *a, const struct scene_item *b)
     return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h && b->y < a->y + a->h;
 }
 
-static const struct scene *sort_scene;
-
 /* Siblings by parent, then top, then left. */
-static int cmp_sibling(const void *pa, const void *pb)
+static int cmp_sibling(const void *pa, const void *pb, void *ctx)
 {
-    const struct scene_item *a = &sort_scene->items[*(const size_t *)pa];
-    const struct scene_item *b = &sort_scene->items[*(const size_t *)pb];
+    const struct scene *sc = ctx;
+    const struct scene_item *a = &sc->items[*(const size_t *)pa];
+    const struct scene_item *b = &sc->items[*(const size_t *)pb];
 
     if (a->parent != b->parent)
         return a->parent < b->parent ? -1 : 1;
@@ -421,8 +416,7 @@ bool scene_check(const struct scene *s, char *why, size_t size)
         }
         ix[m++] = i;
     }
-    sort_scene = s;
-    qsort(ix, m, sizeof(*ix), cmp_sibling);
+    qsort_r(ix, m, sizeof(*ix), cmp_sibling, (void *)s);
     /* Siblings sorted by top: each meets only those starting above its
      * bottom. */
     for (size_t a = 0; a < m && ok; a++) {

@@ -63,6 +63,10 @@ void flow_place(struct flow *f, int w, int h, int *x, int *y);
 /* The bottom of what was placed (y0 when nothing). */
 int flow_bottom(const struct flow *f);
 
+/* The length of the valid UTF-8 sequence at p (2 to 4 bytes; no overlong
+ * forms, surrogates, U+FFFE/U+FFFF or code points above U+10FFFF), or 0. */
+size_t scene_utf8_len(const unsigned char *p);
+
 /* A text's width in the SVG: SCENE_CHAR_W per character (UTF-8 decoded:
  * a multi-byte character is one). */
 int scene_text_w(const char *text);

@@ -252,6 +252,9 @@ static int resolve_output(const char *path, bool want_dir, char *dir, char *base
     const char *name;
     int rc;
 
+    *exists = false;
+    if (!len)
+        return vt_err_set(err, -EINVAL, "an empty file name: name the output");
     *exists = lstat(path, st) == 0;
     if (!*exists && errno != ENOENT)
         return vt_err_set(err, -errno, "%s: %s", path, strerror(errno));

@@ -63,7 +63,7 @@ grep -q '<script\|href=' "$T/a.svg" && t_fail "the SVG refers to something outsi
 run "$VTOPO" draw host "${HOST[@]}" --svg --out "$T/h.svg"
 expect_rc 0
 xmllint --noout "$T/h.svg" || t_fail "the host SVG is not well-formed"
-ls "$T" | grep -q '\.tmp' && t_fail "a temporary file was left"
+ls -A "$T" | grep -q 'vtopo-new' && t_fail "a temporary file was left"
 t_end
 
 t_begin "draw plan --plan DIR: the same picture as the plan options; the README's picture is current"
@@ -82,7 +82,7 @@ t_end
 
 t_begin "draw: each refusal is one sentence and exit 2, nothing written"
 for args in "" "nonsense" "host --svg --ascii" "host --vcpus 4" "host --plan $T/plan" \
-    "plan --vcpus 0" "plan --plan $T/nowhere" "host --out" "host stray"; do
+    "plan --vcpus 0" "plan --plan $T/nowhere" "host --out" "host stray" "host --any-host"; do
     # shellcheck disable=SC2086
     run "$VTOPO" draw $args --out "$T/never.svg" "${HOST[@]}"
     expect_rc 2
@@ -105,6 +105,14 @@ expect_err_has "vtopo verify: --draw $T/no/such/dir/v.svg: the directory $T/no/s
 run "$VTOPO" verify "${HOST[@]}" --vcpus 2 --memory 256M --draw "$T/"
 expect_rc 2
 expect_err_has "not a file name"
+run "$VTOPO" verify "${HOST[@]}" --vcpus 2 --memory 256M --draw "$T"
+expect_rc 2
+expect_err_has "it exists and is not a regular file"
+# An empty --out is refused, and nothing is left in the current directory.
+(V=$(realpath "$VTOPO") && cd "$T" && "$V" draw host "${HOST[@]}" --out "" >/dev/null 2>"$T/empty.err")
+[ $? = 2 ] || t_fail "--out '' is not refused with exit 2"
+grep -q "vtopo draw: --out: an empty file name" "$T/empty.err" || t_fail "--out '': $(cat "$T/empty.err")"
+ls -A "$T" | grep -q 'vtopo-new' && t_fail "--out '' left a temporary file"
 t_end
 
 vt_finish

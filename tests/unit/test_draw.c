@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -164,6 +165,20 @@ static struct vt_layout *random_plan(const struct vt_host *h, unsigned host_cpus
         }
         if (vt_request_set_pins(r, cpus, vcpus, &err) == 0)
             k += snprintf(what + k, size - (size_t)k, " pinned");
+    } else if (rand() % 4 == 0 && vcpus >= 2) {
+        /* vCPUs on vnodes 0 and 2 at random, vnode 1 memory only */
+        int map[96];
+        uint64_t half = mem / 2 / (2u << 20) * (2u << 20),
+                 vm[3] = {half, 64ull << 20, mem - half - (64ull << 20)};
+
+        for (unsigned i = 0; i < vcpus; i++)
+            map[i] = i == 0 ? 0 : i == 1 ? 2 : (rand() % 2) * 2;
+        if (vt_request_set_vcpu_vnodes(r, map, vcpus, &err) < 0 ||
+            vt_request_set_vnode_memory(r, vm, 3, &err) < 0)
+            fail_msg("%s: %s", what, err.msg);
+        k += snprintf(what + k, size - (size_t)k, " memory-only vnode");
+    } else if (rand() % 8 == 0 && vt_request_set_pin_identity(r, &err) == 0) {
+        k += snprintf(what + k, size - (size_t)k, " pin-identity");
     } else if (vt_request_set_vnodes(r, vnodes, &err) < 0) {
         fail_msg("%s: %s", what, err.msg);
     }
@@ -372,29 +387,36 @@ static void test_large_interleaved(void **state)
     int *vnode = calloc(8192, sizeof(*vnode)), *pin = calloc(8192, sizeof(*pin));
 
     (void)state;
-    for (int kind = 0; kind < 3; kind++) {
+    static const char *const kinds[] = {
+        "8192 vCPUs interleaved",    "8192 vCPUs pinned interleaved",
+        "8192 vCPUs at random",      "4096 vCPUs and 4096 hot-pluggable, 64 a vnode",
+        "8192 vCPUs on 1024 vnodes",
+    };
+
+    for (int kind = 0; kind < 5; kind++) {
         struct vt_request *r = cli_request_new();
         struct vt_layout *l = NULL;
         struct vt_err err;
 
         for (int i = 0; i < 8192; i++) {
-            vnode[i] = kind == 0 ? i % 64 : rand() % 64;
+            vnode[i] = kind == 0 ? i % 64 : kind == 3 ? (i / 64) % 64 : rand() % 64;
             pin[i] = (i % 64) * 128 + i / 64;
         }
-        assert_int_equal(vt_request_set_vcpus(r, 8192, &err), 0);
+        assert_int_equal(vt_request_set_vcpus(r, kind == 3 ? 4096 : 8192, &err), 0);
+        if (kind == 3)
+            assert_int_equal(vt_request_set_max_vcpus(r, 8192, &err), 0);
         assert_int_equal(vt_request_set_memory(r, (uint64_t)64 << 30, &err), 0);
         assert_int_equal(vt_request_parse_apic(r, "xen", &err), 0);
         if (kind == 1)
             assert_int_equal(vt_request_set_pins(r, pin, 8192, &err), 0);
+        else if (kind == 4)
+            assert_int_equal(vt_request_set_vnodes(r, 1024, &err), 0);
         else
             assert_int_equal(vt_request_set_vcpu_vnodes(r, vnode, 8192, &err), 0);
         if (vt_plan(h, r, &l, &err) < 0)
             fail_msg("seed %u kind %d: %s", seed, kind, err.msg);
-        assert_int_equal(vt_layout_vnode_count(l), 64);
-        check_large(l, h,
-                    kind == 0   ? "8192 vCPUs interleaved"
-                    : kind == 1 ? "8192 vCPUs pinned interleaved"
-                                : "8192 vCPUs at random");
+        assert_int_equal(vt_layout_vnode_count(l), kind == 4 ? 1024 : 64);
+        check_large(l, h, kinds[kind]);
         vt_layout_free(l);
         vt_request_free(r);
     }
@@ -421,6 +443,128 @@ static void test_large(void **state)
         fail_msg("%s", err.msg);
     assert_int_equal(vt_layout_vnode_count(l), 64);
     check_large(l, h, "8192 vCPUs pinned one to one");
+    vt_layout_free(l);
+    vt_request_free(r);
+    vt_host_free(h);
+}
+
+/* A run's cell names APIC IDs and pins only when they follow the vCPUs in
+ * order: 128 vCPUs pinned in reverse must not read as vCPU i on CPU i. */
+static void test_run_order(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=1,cores=128,mem=4G");
+    struct vt_request *r = cli_request_new();
+    struct vt_layout *l = NULL;
+    struct vt_err err;
+    struct scene s;
+    int pin[128];
+    char *svg;
+
+    (void)state;
+    for (int i = 0; i < 128; i++)
+        pin[i] = 127 - i;
+    assert_int_equal(vt_request_set_vcpus(r, 128, &err), 0);
+    assert_int_equal(vt_request_set_memory(r, 4ull << 30, &err), 0);
+    assert_int_equal(vt_request_set_pins(r, pin, 128, &err), 0);
+    if (vt_plan(h, r, &l, &err) < 0)
+        fail_msg("%s", err.msg);
+    scene_init(&s);
+    assert_int_equal(draw_plan_scene(l, h, &s), 0);
+    check_scene(&s, "128 vCPUs pinned in reverse");
+    svg = scene_svg(&s);
+    if (strstr(svg, "\u2192"
+                    "0-127") ||
+        !strstr(svg, "0\u2192"
+                     "127, 1\u2192"
+                     "126"))
+        fail_msg("the reversed pins are drawn as if in order");
+    if (!strstr(svg, "0-127 (128) APIC 0-127<"))
+        fail_msg("the run's APIC IDs (in order) are not in its cell");
+    free(svg);
+    scene_free(&s);
+    vt_layout_free(l);
+    vt_request_free(r);
+    vt_host_free(h);
+}
+
+/* verify --draw's boxes keep every CPU (no fixed buffer cuts them). */
+static void test_guests_long(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,cores=128,mem=8G");
+    struct vt_request *r = cli_request_new();
+    struct vt_layout *l = NULL;
+    struct vt_guest_view want = {0};
+    struct vt_err err;
+    struct scene s;
+    int map[256];
+    char *svg;
+
+    (void)state;
+    for (int i = 0; i < 256; i++)
+        map[i] = i % 2;
+    assert_int_equal(vt_request_set_vcpus(r, 256, &err), 0);
+    assert_int_equal(vt_request_set_memory(r, 4ull << 30, &err), 0);
+    assert_int_equal(vt_request_set_vcpu_vnodes(r, map, 256, &err), 0);
+    if (vt_plan(h, r, &l, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(vt_guest_view_of_layout(l, NULL, 0, false, &want, &err), 0);
+    scene_init(&s);
+    assert_int_equal(draw_guests_scene(&want, &want, NULL, 0, &s), 0);
+    check_scene(&s, "256 vCPUs interleaved over 2 nodes");
+    svg = scene_svg(&s);
+    if (!strstr(svg, "CPUs 0,2..254") || !strstr(svg, "CPUs 1,3..255"))
+        fail_msg("a node's CPU list is cut");
+    free(svg);
+    scene_free(&s);
+    vt_guest_view_free(&want);
+    vt_layout_free(l);
+    vt_request_free(r);
+    vt_host_free(h);
+}
+
+/* A memory map of 4,096 entries: the bar keeps to BAR_SEGMENTS_MAX
+ * segments (the rest one "+N"), the picture to a page's width. */
+static void test_long_e820(void **state)
+{
+    struct vt_host *h = t_synthetic("sockets=2,cores=4,mem=128G");
+    struct vt_request *r = cli_request_new();
+    struct vt_layout *l = NULL;
+    char path[] = "/tmp/test_draw_e820.XXXXXX", spec[64];
+    struct vt_err err;
+    struct scene s;
+    uint64_t a = 0;
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    char *svg;
+
+    (void)state;
+    assert_non_null(f);
+    for (int i = 0; i < 2048; i++) {
+        fprintf(f, "BIOS-e820: [mem 0x%016llx-0x%016llx] usable\n", (unsigned long long)a,
+                (unsigned long long)(a + 0x1ffffff));
+        a += 0x2000000;
+        fprintf(f, "BIOS-e820: [mem 0x%016llx-0x%016llx] reserved\n", (unsigned long long)a,
+                (unsigned long long)(a + 0xfff));
+        a += 0x200000;
+    }
+    fclose(f);
+    snprintf(spec, sizeof(spec), "e820:%s", path);
+    assert_int_equal(vt_request_set_vcpus(r, 4, &err), 0);
+    assert_int_equal(vt_request_set_vnodes(r, 2, &err), 0);
+    if (vt_request_parse_mem_layout(r, spec, &err) < 0 || vt_plan(h, r, &l, &err) < 0)
+        fail_msg("%s", err.msg);
+    unlink(path);
+    check_segments(l, "4096 E820 entries");
+    scene_init(&s);
+    assert_int_equal(draw_plan_scene(l, h, &s), 0);
+    check_scene(&s, "4096 E820 entries");
+    if (s.width > 1900)
+        fail_msg("the picture is %d px wide", s.width);
+    svg = scene_svg(&s);
+    if (!strstr(svg, "more ranges (the text picture lists them)") || !strstr(svg, ", +"))
+        fail_msg("the memory bar or the RAM line does not say what it left out");
+    free(svg);
+    scene_free(&s);
     vt_layout_free(l);
     vt_request_free(r);
     vt_host_free(h);
@@ -463,6 +607,8 @@ int main(void)
         cmocka_unit_test(test_hosts),        cmocka_unit_test(test_escape),
         cmocka_unit_test(test_random_plans), cmocka_unit_test(test_runs),
         cmocka_unit_test(test_large),        cmocka_unit_test(test_large_interleaved),
+        cmocka_unit_test(test_run_order),    cmocka_unit_test(test_guests_long),
+        cmocka_unit_test(test_long_e820),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

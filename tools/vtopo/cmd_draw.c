@@ -111,6 +111,14 @@ int cmd_draw(int argc, char **argv)
         rc = cli_usage_error("draw", "--svg and --ascii: give one");
         goto done;
     }
+    if (out && !*out) {
+        rc = cli_usage_error("draw", "--out: an empty file name");
+        goto done;
+    }
+    if (!plan && ho.any_host) {
+        rc = cli_usage_error("draw", "--any-host goes with 'vtopo draw plan --plan DIR'");
+        goto done;
+    }
     if (!plan && (ho.given || ho.plan_dir)) {
         rc = cli_usage_error("draw", "--%s is a plan option: 'vtopo draw plan' takes it",
                              ho.plan_dir ? "plan" : ho.planning_option);

@@ -729,6 +729,8 @@ static int draw_dir_ok(const char *path)
         return cli_usage_error("verify", "--draw %s: the directory %s does not exist", path, dir);
     if (access(dir, W_OK) < 0)
         return cli_usage_error("verify", "--draw %s: the directory %s is not writable", path, dir);
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return cli_usage_error("verify", "--draw %s: it exists and is not a regular file", path);
     return VT_EXIT_OK;
 }
 
@@ -801,7 +803,7 @@ static int report(const struct verify_opts *o, const struct verify_opts *opts,
     bool json = o->style == VERIFY_JSON, numa_lost;
     struct vt_err err;
     const char *verdict;
-    int rc;
+    int rc, draw_rc;
 
     /* The probes, in console order: the first; after a hot-plug, the one
      * after it; with --irq-apply, the one after the apply, then the one after
@@ -851,11 +853,8 @@ static int report(const struct verify_opts *o, const struct verify_opts *opts,
             mismatches++;
     }
     t_cmp = now_ms() - t0;
-    if (o->draw && (rc = draw_comparison(o->draw, want, got)) != VT_EXIT_OK) {
-        for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
-            vt_guest_view_free(&views[i]);
-        return rc;
-    }
+    /* A picture that cannot be written is said, and the verdict still is. */
+    draw_rc = o->draw ? draw_comparison(o->draw, want, got) : VT_EXIT_OK;
     numa_lost = o->require_numa && got->complete && got->nnodes < planned;
     verdict = mismatches ? "mismatch" : numa_lost ? "numa lost" : "match";
     if (json) {
@@ -885,7 +884,7 @@ static int report(const struct verify_opts *o, const struct verify_opts *opts,
     }
     if (mismatches && !o->ho.quiet && !json)
         print_guest_log(b->console);
-    rc = mismatches || numa_lost ? VT_EXIT_PROBLEMS : VT_EXIT_OK;
+    rc = draw_rc != VT_EXIT_OK ? draw_rc : mismatches || numa_lost ? VT_EXIT_PROBLEMS : VT_EXIT_OK;
     for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
         vt_guest_view_free(&views[i]);
     return rc;
