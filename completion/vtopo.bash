@@ -26,7 +26,7 @@ _vtopo()
     done
     COMPREPLY=()
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "host plan check emit verify exec irq draw help --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "host plan check emit verify exec irq draw place help --help --version" -- "$cur"))
         return 0
     fi
     case $prev in
@@ -51,7 +51,24 @@ _vtopo()
         return 0
         ;;
     --emulator-cpus)
+        [[ $cmd == place ]] && return 0 # a count
         COMPREPLY=($(compgen -W "auto none" -- "$cur"))
+        return 0
+        ;;
+    --cpu-policy)
+        COMPREPLY=($(compgen -W "dedicated shared" -- "$cur"))
+        return 0
+        ;;
+    --thread-policy)
+        COMPREPLY=($(compgen -W "prefer isolate require" -- "$cur"))
+        return 0
+        ;;
+    --strategy)
+        COMPREPLY=($(compgen -W "vtopo libxl first-fit" -- "$cur"))
+        return 0
+        ;;
+    --hugepages)
+        COMPREPLY=($(compgen -W "2M 1G" -- "$cur"))
         return 0
         ;;
     --emulator)
@@ -62,11 +79,11 @@ _vtopo()
         COMPREPLY=($(compgen -W "auto tcg kvm" -- "$cur"))
         return 0
         ;;
-    --plan | --fsroot | --acpi | --out | --keep | --tables)
+    --plan | --fsroot | --acpi | --out | --keep | --tables | --plan-out)
         COMPREPLY=($(compgen -d -- "$cur"))
         return 0
         ;;
-    --host | --save | --cpuid | --e820 | --memory-image | --table | --kernel)
+    --host | --save | --cpuid | --e820 | --memory-image | --table | --kernel | --state)
         COMPREPLY=($(compgen -f -- "$cur"))
         return 0
         ;;
@@ -86,7 +103,7 @@ _vtopo()
         COMPREPLY=($(compgen -W "qemu libvirt xl cloud-hypervisor xen-dom0" -- "$cur"))
         ;;
     help)
-        COMPREPLY=($(compgen -W "host plan check emit verify exec irq draw" -- "$cur"))
+        COMPREPLY=($(compgen -W "host plan check emit verify exec irq draw place" -- "$cur"))
         ;;
     check)
         COMPREPLY=($(compgen -f -- "$cur"))

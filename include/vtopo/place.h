@@ -40,6 +40,8 @@ enum vt_place_strategy { VT_PLACE_VTOPO, VT_PLACE_LIBXL, VT_PLACE_FIRST_FIT };
 /* A guest's name: 1 to 64 of [A-Za-z0-9._-], not starting with '.' or '-'. */
 #define VT_PLACE_NAME_MAX   64
 #define VT_PLACE_MAX_GUESTS 65536
+/* A guest spans at most this many host nodes (one vnode each). */
+#define VT_PLACE_MAX_VNODES 64
 
 struct vt_place_request {
     const char *name;
@@ -78,6 +80,10 @@ struct vt_placed_guest {
     enum vt_cpu_policy cpu_policy;
     enum vt_thread_policy thread_policy;
     bool overcommit_memory;
+    /* Dedicated: its vCPUs come in groups of this many SMT siblings of one
+     * host core (vCPUs 0,1 on one core's threads, ...), so its plan gives
+     * the guest as many threads a core; 1 otherwise. */
+    unsigned threads_per_core;
     /* Guest memory on a node other than its vCPUs' (libxl's striping; 0 for
      * vtopo's and first fit's vnodes), for comparison. */
     uint64_t remote_bytes;
@@ -109,6 +115,8 @@ VT_API int vt_place_state_parse(const struct vt_host *h, const char *json, size_
                                 const char *name, struct vt_place_state **out, struct vt_err *err);
 VT_API int vt_place_state_to_json(const struct vt_place_state *s, char **json, struct vt_err *err);
 VT_API void vt_place_state_free(struct vt_place_state *s);
+/* One guest as the state document has it (an element of "guests"). */
+VT_API int vt_place_guest_to_json(const struct vt_placed_guest *g, char **json, struct vt_err *err);
 
 VT_API unsigned vt_place_state_shared_ratio(const struct vt_place_state *s);
 VT_API size_t vt_place_guest_count(const struct vt_place_state *s);
@@ -122,7 +130,7 @@ VT_API uint64_t vt_place_node_free_pages(const struct vt_place_state *s, size_t 
                                          uint64_t page_bytes);
 
 /* Choose nodes and CPUs for r and add the guest to s; *out is it (owned by
- * s). A refusal (-ENOSPC) says what is short and where; a bad request
+ * s, valid until s next changes). A refusal (-ENOSPC) says what is short and where; a bad request
  * (-EINVAL) which field breaks which rule; s is unchanged by either. */
 VT_API int vt_place(struct vt_place_state *s, const struct vt_place_request *r,
                     const struct vt_placed_guest **out, struct vt_err *err);

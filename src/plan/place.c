@@ -83,6 +83,7 @@ static int build_cores(struct vt_place_state *s, size_t i)
         return -ENOMEM;
     vt_bitmap_and(left, s->pool);
     n->pool_cpus = vt_bitmap_weight(left);
+    n->pool_shared = vt_bitmap_intersects(left, hn->housekeeping_cpus);
     n->cores = calloc(n->pool_cpus + 1, sizeof(*n->cores));
     if (!n->cores) {
         vt_bitmap_free(left);
@@ -100,8 +101,11 @@ static int build_cores(struct vt_place_state *s, size_t i)
         for (int k = c; k >= 0; k = vt_bitmap_next(left, k))
             if (k == c || (t && t->siblings && vt_bitmap_isset(t->siblings, (unsigned)k)))
                 core->threads[core->nthreads++] = (unsigned)k;
-        for (unsigned k = 0; k < core->nthreads; k++)
+        for (unsigned k = 0; k < core->nthreads; k++) {
             vt_bitmap_clear(left, core->threads[k]);
+            if (core->threads[k] < s->ncore_of)
+                s->core_of[core->threads[k]] = (int)(n->ncores - 1);
+        }
     }
     vt_bitmap_free(left);
     return 0;
@@ -126,9 +130,13 @@ int vt_place_state_new(const struct vt_host *h, unsigned shared_ratio, struct vt
     }
     s->nnodes = vt_host_node_count(h);
     s->nodes = calloc(s->nnodes + 1, sizeof(*s->nodes));
+    s->ncore_of = (size_t)vt_bitmap_last(c->online) + 1;
+    if ((s->core_of = malloc(s->ncore_of * sizeof(*s->core_of))))
+        for (size_t k = 0; k < s->ncore_of; k++)
+            s->core_of[k] = -1;
     s->pool = vt_bitmap_dup(c->online);
     s->held = vt_bitmap_new();
-    if (!s->nodes || !s->pool || !s->held) {
+    if (!s->nodes || !s->pool || !s->held || !s->core_of) {
         vt_place_state_free(s);
         return vt_err_set(err, -ENOMEM, "out of memory");
     }
@@ -195,6 +203,7 @@ void vt_place_state_free(struct vt_place_state *s)
     free(s->nodes);
     vt_bitmap_free(s->pool);
     vt_bitmap_free(s->held);
+    free(s->core_of);
     free(s);
 }
 
@@ -249,6 +258,36 @@ static void account(struct vt_place_state *s, const struct place_guest *g, int s
         if (g->pub.cpu_policy == VT_CPU_SHARED)
             n->shared_vcpus += (unsigned)sign * pp->vcpus;
     }
+}
+
+/* Whether g's dedicated vCPUs come in groups of one host core's threads,
+ * every part whole groups: that many; else 1. */
+static unsigned smt_groups(const struct vt_place_state *s, const struct place_guest *g)
+{
+    unsigned t = 0;
+
+    if (g->pub.cpu_policy != VT_CPU_DEDICATED || g->pub.thread_policy == VT_THREAD_ISOLATE)
+        return 1;
+    for (size_t p = 0; p < g->nparts; p++) {
+        const struct place_part *pp = &g->parts[p];
+        size_t ni = (size_t)place_node_index(s, pp->pub.pnode);
+
+        for (unsigned v = 0; v < pp->pub.vcpus; v++) {
+            unsigned cpu = (unsigned)pp->pcpus[v];
+            int core = cpu < s->ncore_of ? s->core_of[cpu] : -1;
+            unsigned n = core >= 0 ? s->nodes[ni].cores[core].nthreads : 1;
+
+            if (!t)
+                t = n;
+            if (n != t || pp->pub.vcpus % t)
+                return 1;
+            /* The first of a group starts a core; the rest follow on it. */
+            if (v % t && (cpu >= s->ncore_of ||
+                          s->core_of[cpu] != s->core_of[(unsigned)pp->pcpus[v - v % t]]))
+                return 1;
+        }
+    }
+    return t ? t : 1;
 }
 
 /* The name of the guest that holds host CPU c. */
@@ -336,6 +375,7 @@ int place_add(struct vt_place_state *s, struct place_guest *g, struct vt_err *er
         /* The public views point into parts, not into s->g: no fixing up. */
     }
     if (rc == 0) {
+        g->pub.threads_per_core = smt_groups(s, g);
         s->g[s->n++] = *g;
         memset(g, 0, sizeof(*g));
         vt_bitmap_or(s->held, mine);
@@ -524,9 +564,14 @@ struct req_ctx {
     struct vt_bitmap *scratch;
 };
 
+struct share {
+    unsigned vcpus[VT_PLACE_MAX_VNODES];
+    uint64_t memory[VT_PLACE_MAX_VNODES];
+};
+
 struct cand {
     unsigned k;
-    size_t nodes[VT_MAX_VNODES];
+    size_t nodes[VT_PLACE_MAX_VNODES];
     unsigned maxdist, sumdist;
     double fit, load;
     uint64_t mem_free; /* libxl: the set's free memory */
@@ -539,46 +584,102 @@ static unsigned dist(const struct vt_place_state *s, size_t a, size_t b)
     return d ? d : a == b ? 10 : 255;
 }
 
-/* vCPUs and memory of vnode j of k: even, the first ones one vCPU (and one
- * granule) more. */
-static unsigned share_vcpus(const struct vt_place_request *r, unsigned k, unsigned j)
-{
-    return r->vcpus / k + (j < r->vcpus % k);
-}
-
-static uint64_t share_memory(const struct req_ctx *c, unsigned k, unsigned j)
-{
-    uint64_t units = c->r->memory_bytes / c->unit;
-
-    return (units / k + (j < units % k)) * c->unit;
-}
-
-/* Whether node i can take vnode j's share (counts only; the real taking
- * may still find the cores uneven). */
-static bool share_fits(const struct req_ctx *c, size_t i, unsigned k, unsigned j)
+/* What node i could take as vnode j (j 0 also runs the emulator CPUs):
+ * vCPUs and memory granules (counts only; the real taking may still find
+ * the cores uneven). */
+static uint64_t cap_vcpus(const struct req_ctx *c, size_t i, unsigned j)
 {
     const struct vt_place_request *r = c->r;
     const struct vt_place_free *f = &c->free_[i];
     const struct place_node *n = &c->s->nodes[i];
-    unsigned v = share_vcpus(r, k, j), emu = j == 0 ? r->emulator_cpus : 0;
-    uint64_t m = share_memory(c, k, j);
+    unsigned emu = j == 0 ? r->emulator_cpus : 0, t = n->ncores ? n->cores[0].nthreads : 1,
+             emu_cores = (emu + t - 1) / t, keep = 0, cpus, cores;
+    uint64_t load;
 
-    if (r->hugepage_bytes ? m / r->hugepage_bytes > c->pages[i]
-                          : !r->overcommit_memory && m > f->memory_bytes)
-        return false;
-    if (r->cpu_policy == VT_CPU_SHARED)
-        return v <= f->shared_cpus &&
-               f->shared_vcpus + v <= (uint64_t)c->s->shared_ratio * f->shared_cpus;
-    if (r->thread_policy == VT_THREAD_PREFER)
-        return f->dedicated_cpus >= v + emu;
-    {
-        unsigned t = n->ncores ? n->cores[0].nthreads : 1,
-                 cores = r->thread_policy == VT_THREAD_ISOLATE ? v : (v + t - 1) / t;
-
-        if (r->thread_policy == VT_THREAD_REQUIRE && t < 2)
-            return false;
-        return f->whole_cores >= cores && f->dedicated_cpus >= cores * t + emu;
+    if (r->cpu_policy == VT_CPU_SHARED) {
+        load = (uint64_t)c->s->shared_ratio * f->shared_cpus;
+        load = load > f->shared_vcpus ? load - f->shared_vcpus : 0;
+        return load < f->shared_cpus ? load : f->shared_cpus;
     }
+    /* Where dedication takes the shared CPUs (a host isolating none), it
+     * leaves the shared guests placed there their ratio. */
+    if (n->pool_shared && f->shared_vcpus)
+        keep = (f->shared_vcpus + c->s->shared_ratio - 1) / c->s->shared_ratio;
+    cpus = f->dedicated_cpus > emu + keep ? f->dedicated_cpus - emu - keep : 0;
+    if (r->thread_policy == VT_THREAD_PREFER)
+        return cpus;
+    if (f->whole_cores <= emu_cores || (r->thread_policy == VT_THREAD_REQUIRE && t < 2))
+        return 0;
+    cores = f->whole_cores - emu_cores < cpus / t ? f->whole_cores - emu_cores : cpus / t;
+    return (uint64_t)cores * (r->thread_policy == VT_THREAD_ISOLATE ? 1 : t);
+}
+
+static uint64_t cap_units(const struct req_ctx *c, size_t i)
+{
+    if (c->r->hugepage_bytes)
+        return c->pages[i];
+    if (c->r->overcommit_memory)
+        return UINT64_MAX / 2;
+    return c->free_[i].memory_bytes / c->unit;
+}
+
+/* total split over the k caps as evenly as they allow (the first ones one
+ * more), every share at least 1; false when they do not hold it. */
+static bool split(uint64_t total, const uint64_t *cap, unsigned k, uint64_t *out)
+{
+    uint64_t lo = 1, hi = total, sum = 0, over;
+
+    for (unsigned j = 0; j < k; j++) {
+        if (cap[j] < 1)
+            return false;
+        sum += cap[j] < total ? cap[j] : total;
+    }
+    if (sum < total || total < k)
+        return false;
+    /* The lowest level L with sum(min(cap, L)) >= total. */
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2, got = 0;
+
+        for (unsigned j = 0; j < k && got < total; j++)
+            got += cap[j] < mid ? cap[j] : mid;
+        if (got >= total)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    sum = 0;
+    for (unsigned j = 0; j < k; j++)
+        sum += out[j] = cap[j] < lo ? cap[j] : lo;
+    /* Too much by over: one less from the last ones at the level. */
+    over = sum - total;
+    for (unsigned j = k; j-- > 0 && over;)
+        if (out[j] == lo && lo > 1) {
+            out[j]--;
+            over--;
+        }
+    return over == 0;
+}
+
+/* The candidate's vnodes: each its vCPUs and memory, as even as the nodes
+ * allow. */
+static bool shares(const struct req_ctx *c, const struct cand *cd, struct share *sh)
+{
+    uint64_t cap[VT_PLACE_MAX_VNODES] = {0}, v[VT_PLACE_MAX_VNODES] = {0},
+             m[VT_PLACE_MAX_VNODES] = {0};
+
+    for (unsigned j = 0; j < cd->k; j++)
+        cap[j] = cap_vcpus(c, cd->nodes[j], j);
+    if (!split(c->r->vcpus, cap, cd->k, v))
+        return false;
+    for (unsigned j = 0; j < cd->k; j++)
+        cap[j] = cap_units(c, cd->nodes[j]);
+    if (!split(c->r->memory_bytes / c->unit, cap, cd->k, m))
+        return false;
+    for (unsigned j = 0; j < cd->k; j++) {
+        sh->vcpus[j] = (unsigned)v[j];
+        sh->memory[j] = m[j] * c->unit;
+    }
+    return true;
 }
 
 /* The candidate's scores (vtopo's and libxl's), when every vnode fits. */
@@ -586,18 +687,20 @@ static bool score(const struct req_ctx *c, struct cand *cd)
 {
     const struct vt_place_request *r = c->r;
 
+    struct share sh;
+
     cd->maxdist = cd->sumdist = 0;
     cd->fit = cd->load = 0;
     cd->mem_free = 0;
+    if (!shares(c, cd, &sh))
+        return false;
     for (unsigned j = 0; j < cd->k; j++) {
         size_t i = cd->nodes[j];
         const struct vt_place_free *f = &c->free_[i];
         const struct place_node *n = &c->s->nodes[i];
-        unsigned v = share_vcpus(r, cd->k, j);
-        uint64_t m = share_memory(c, cd->k, j);
+        unsigned v = sh.vcpus[j];
+        uint64_t m = sh.memory[j];
 
-        if (!share_fits(c, i, cd->k, j))
-            return false;
         for (unsigned q = 0; q < cd->k; q++) {
             unsigned d = dist(c->s, i, cd->nodes[q]);
 
@@ -724,7 +827,7 @@ static int candidates(const struct req_ctx *c, const size_t *usable, size_t nu, 
                       struct cand_list *l)
 {
     struct cand cd = {.k = k};
-    size_t idx[VT_MAX_VNODES];
+    size_t idx[VT_PLACE_MAX_VNODES];
 
     if (k > nu)
         return 0;
@@ -784,9 +887,12 @@ static int commit(struct vt_place_state *s, const struct req_ctx *c, const struc
 {
     const struct vt_place_request *r = c->r;
     struct place_guest g = {0};
+    struct share sh;
     unsigned first = 0;
     int rc = 0;
 
+    if (!shares(c, cd, &sh))
+        return -ENOSPC;
     if (vt_bitmap_copy(c->scratch, s->held) < 0 || !(g.name = strdup(r->name)) ||
         !(g.parts = calloc(cd->k, sizeof(*g.parts))) ||
         !(g.pub_parts = calloc(cd->k, sizeof(*g.pub_parts)))) {
@@ -796,12 +902,12 @@ static int commit(struct vt_place_state *s, const struct req_ctx *c, const struc
     g.nparts = cd->k;
     for (unsigned j = 0; j < cd->k && rc == 0; j++) {
         struct place_part *p = &g.parts[j];
-        unsigned v = share_vcpus(r, cd->k, j);
+        unsigned v = sh.vcpus[j];
 
         p->pub.pnode = s->nodes[cd->nodes[j]].pnode;
         p->pub.vcpus = v;
         p->pub.first_vcpu = first;
-        p->pub.memory_bytes = share_memory(c, cd->k, j);
+        p->pub.memory_bytes = sh.memory[j];
         first += v;
         if (!(p->reserved = vt_bitmap_new()) || !(p->emulator = vt_bitmap_new())) {
             rc = vt_err_set(err, -ENOMEM, "out of memory");
@@ -859,9 +965,9 @@ static int check_request(const struct vt_place_state *s, const struct vt_place_r
                           r->name);
     if (r->vcpus < 1 || r->vcpus > VT_MAX_VCPUS)
         return vt_err_set(err, -EINVAL, "vcpus %u: must be 1 to %d", r->vcpus, VT_MAX_VCPUS);
-    if (r->vnodes > VT_MAX_VNODES || r->vnodes > r->vcpus)
+    if (r->vnodes > VT_PLACE_MAX_VNODES || r->vnodes > r->vcpus)
         return vt_err_set(err, -EINVAL, "vnodes %u: must be at most the vCPUs (%u) and %d",
-                          r->vnodes, r->vcpus, VT_MAX_VNODES);
+                          r->vnodes, r->vcpus, VT_PLACE_MAX_VNODES);
     if (r->hugepage_bytes &&
         (r->hugepage_bytes < VT_MEM_GRANULE || (r->hugepage_bytes & (r->hugepage_bytes - 1))))
         return vt_err_set(err, -EINVAL,
@@ -965,8 +1071,8 @@ int vt_place(struct vt_place_state *s, const struct vt_place_request *r,
     }
     kmin = r->vnodes ? r->vnodes : 1;
     kmax = r->vnodes ? r->vnodes : (unsigned)(nu < r->vcpus ? nu : r->vcpus);
-    if (kmax > VT_MAX_VNODES)
-        kmax = VT_MAX_VNODES;
+    if (kmax > VT_PLACE_MAX_VNODES)
+        kmax = VT_PLACE_MAX_VNODES;
     if (r->strategy == VT_PLACE_FIRST_FIT && !r->vnodes)
         kmax = kmin; /* Nova's hw:numa_nodes defaults to 1 */
     rc = -ENOSPC;
@@ -1018,6 +1124,17 @@ int vt_place_guest_request(const struct vt_placed_guest *g, struct vt_request *r
     if ((rc = vt_request_set_vcpus(r, g->vcpus, err)) < 0 ||
         (rc = vt_request_set_memory(r, g->memory_bytes, err)) < 0)
         goto out;
+    /* SMT siblings as the guest's threads: a socket a vnode, so vnodes of
+     * unequal vCPUs keep the guest's default shape. */
+    if (g->threads_per_core > 1) {
+        struct vt_shape shape = {(unsigned)g->nparts, 0, 0, g->threads_per_core};
+        bool equal = true;
+
+        for (size_t p = 1; p < g->nparts; p++)
+            equal &= g->parts[p].vcpus == g->parts[0].vcpus;
+        if (equal && (rc = vt_request_set_shape(r, &shape, err)) < 0)
+            goto out;
+    }
     if (g->cpu_policy == VT_CPU_DEDICATED)
         rc = vt_request_set_pins(r, map, g->vcpus, err);
     else if ((rc = vt_request_set_vcpu_vnodes(r, map, g->vcpus, err)) == 0)

@@ -36,6 +36,7 @@ struct place_node {
     struct place_core *cores;
     size_t ncores;
     unsigned pool_cpus; /* CPUs in the dedication pool */
+    bool pool_shared;   /* the pool takes shared (housekeeping) CPUs: no isolation */
 };
 
 struct vt_place_state {
@@ -49,6 +50,9 @@ struct vt_place_state {
     /* CPUs dedication may take; those held (run on, reserved, emulator) by
      * a guest; the node index of each CPU (-1: none). */
     struct vt_bitmap *pool, *held;
+    /* The core (index into its node's cores) of each pool CPU, -1 else. */
+    int *core_of;
+    size_t ncore_of;
 };
 
 /* The node index of pnode in the state, or -1. */

@@ -67,11 +67,60 @@ static struct json_object *part_json(const struct vt_placed_guest *g, const stru
     return o;
 }
 
+static struct json_object *guest_json(const struct vt_placed_guest *g, bool *oom)
+{
+    struct json_object *o = json_object_new_object(), *parts = json_object_new_array();
+
+    if (!o || !parts) {
+        json_object_put(o);
+        json_object_put(parts);
+        *oom = true;
+        return NULL;
+    }
+    put(o, "name", json_object_new_string(g->name), oom);
+    put(o, "vcpus", json_object_new_int64(g->vcpus), oom);
+    put(o, "memory_bytes", json_object_new_uint64(g->memory_bytes), oom);
+    put(o, "hugepage_bytes", json_object_new_uint64(g->hugepage_bytes), oom);
+    put(o, "cpu_policy", json_object_new_string(vt_cpu_policy_name(g->cpu_policy)), oom);
+    put(o, "thread_policy", json_object_new_string(vt_thread_policy_name(g->thread_policy)), oom);
+    put(o, "overcommit_memory", json_object_new_boolean(g->overcommit_memory), oom);
+    for (size_t p = 0; p < g->nparts; p++)
+        push(parts, part_json(g, &g->parts[p], oom), oom);
+    put(o, "parts", parts, oom);
+    return o;
+}
+
+/* root as pretty JSON text with a newline (malloc'd), or NULL. */
+static char *json_text(struct json_object *root)
+{
+    const char *text = json_object_to_json_string_ext(
+        root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+    size_t len = text ? strlen(text) : 0;
+    char *out = text ? malloc(len + 2) : NULL;
+
+    if (out) {
+        memcpy(out, text, len);
+        out[len] = '\n';
+        out[len + 1] = '\0';
+    }
+    return out;
+}
+
+int vt_place_guest_to_json(const struct vt_placed_guest *g, char **json, struct vt_err *err)
+{
+    bool oom = false;
+    struct json_object *o = guest_json(g, &oom);
+
+    vt_err_clear(err);
+    *json = o && !oom ? json_text(o) : NULL;
+    json_object_put(o);
+    return *json ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
+}
+
 int vt_place_state_to_json(const struct vt_place_state *s, char **json, struct vt_err *err)
 {
     struct json_object *root = json_object_new_object(), *guests = json_object_new_array();
     bool oom = !root || !guests;
-    const char *text;
 
     vt_err_clear(err);
     *json = NULL;
@@ -106,19 +155,7 @@ int vt_place_state_to_json(const struct vt_place_state *s, char **json, struct v
         push(guests, o, &oom);
     }
     put(root, "guests", guests, &oom);
-    text = oom ? NULL
-               : json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-                                                          JSON_C_TO_STRING_SPACED |
-                                                          JSON_C_TO_STRING_NOSLASHESCAPE);
-    if (text) {
-        size_t len = strlen(text);
-
-        if ((*json = malloc(len + 2))) {
-            memcpy(*json, text, len);
-            (*json)[len] = '\n';
-            (*json)[len + 1] = '\0';
-        }
-    }
+    *json = oom ? NULL : json_text(root);
     json_object_put(root);
     return *json ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
 }
@@ -316,8 +353,8 @@ static int read_guest(const struct rd *r, const char *where, struct json_object 
     if ((rc = member(r, where, o, "parts", json_type_array, "an array", &parts)) < 0)
         return rc;
     g->nparts = json_object_array_length(parts);
-    if (g->nparts < 1 || g->nparts > VT_MAX_VNODES)
-        return bad(r, where, "parts must have 1 to %d entries", VT_MAX_VNODES);
+    if (g->nparts < 1 || g->nparts > VT_PLACE_MAX_VNODES)
+        return bad(r, where, "parts must have 1 to %d entries", VT_PLACE_MAX_VNODES);
     if (!(g->parts = calloc(g->nparts, sizeof(*g->parts))) ||
         !(g->pub_parts = calloc(g->nparts, sizeof(*g->pub_parts))))
         return vt_err_set(r->err, -ENOMEM, "out of memory");

@@ -374,11 +374,49 @@ static void warn_vnodes(struct planner *p, const struct vt_bitmap *set, const ch
 }
 
 /*
+ * The threads of a guest core pinned to host CPUs that are not SMT
+ * siblings of one host core (vt_host_cpu_topo): the guest's scheduler
+ * believes they share a core. Said once, for the first such core; or, when
+ * the host's siblings are not known, that they cannot be checked.
+ */
+static void warn_smt_pins(struct planner *p)
+{
+    const struct vt_layout *l = p->l;
+
+    for (unsigned i = 0; i < p->nvcpus; i++)
+        for (unsigned j = 0; j < i; j++) {
+            const struct vt_vcpu *a = &l->vcpus[j], *b = &l->vcpus[i];
+            const struct vt_host_cpu_topo *t;
+
+            if (a->package != b->package || a->die != b->die || a->core != b->core || a->pcpu < 0 ||
+                b->pcpu < 0 || a->pcpu == b->pcpu)
+                continue;
+            t = vt_host_cpu_topo(p->h, (unsigned)a->pcpu);
+            if (!t || !t->siblings) {
+                layout_warn(p->l,
+                            "the shape has %u threads per core and the vCPUs are pinned, but the "
+                            "host's SMT siblings are not known (host CPU %d's topology): check "
+                            "that each vCPU core's threads are pinned to sibling threads of one "
+                            "host core",
+                            l->shape.threads, a->pcpu);
+                return;
+            }
+            if (!vt_bitmap_isset(t->siblings, (unsigned)b->pcpu)) {
+                layout_warn(p->l,
+                            "vCPUs %u and %u are threads of one guest core but are pinned to host "
+                            "CPUs %d and %d, which are not SMT siblings: the guest's scheduler "
+                            "thinks they share a core's caches and execution units",
+                            j, i, a->pcpu, b->pcpu);
+                return;
+            }
+        }
+}
+
+/*
  * NUMA that is not there, said in words: vnodes with vCPUs or memory bound
  * to one host node (the guest sees two nodes and a distance the host does
- * not have), vCPUs pinned
- * to one host CPU, and SMT siblings pinned where vtopo cannot tell whether the
- * host CPUs are siblings (the host model has no SMT siblings yet).
+ * not have), vCPUs pinned to one host CPU, and a guest core's threads
+ * pinned to host CPUs that are not SMT siblings.
  */
 static void warn_fake_numa(struct planner *p)
 {
@@ -411,11 +449,7 @@ static void warn_fake_numa(struct planner *p)
         smt_pinned |= i < p->nvcpus && p->vcpu_pcpu[i] >= 0;
     }
     if (smt_pinned && p->l->shape.threads > 1)
-        layout_warn(p->l,
-                    "the shape has %u threads per core and the vCPUs are pinned, but vtopo does "
-                    "not know the host's SMT siblings yet: check that each vCPU core's threads "
-                    "are pinned to sibling threads of one host core",
-                    p->l->shape.threads);
+        warn_smt_pins(p);
 }
 
 /*

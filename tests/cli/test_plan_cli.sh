@@ -350,16 +350,25 @@ run "$VTOPO" plan "${HOST[@]}" --vcpus 2 --vnodes 2 --memory 4G --vnode-memory 2
 expect_rc 2
 expect_err_has "size '2048' has no unit"
 
-t_begin "fake NUMA is said: vnodes stacked on one host node, vCPUs sharing a host CPU, unchecked SMT pins"
+t_begin "fake NUMA is said: vnodes stacked on one host node, vCPUs sharing a host CPU, a guest core on host CPUs that are not siblings"
 run "$VTOPO" plan -q --synthetic sockets=2,cores=4 --vcpus 4 --vnodes 3 --memory 3G
 expect_rc 0
 run "$VTOPO" plan --synthetic sockets=2,cores=4 --vcpus 4 --vnodes 3 --memory 3G
 expect_err_has "warning: vnodes 0 and 2 are both on host node 0: the guest sees two NUMA nodes (distance 11) where the host has one"
 run "$VTOPO" plan --synthetic sockets=2,cores=4 --vcpus 2 --pin 0:1,1:1 --memory 2G
 expect_err_has "warning: vCPUs 0 and 1 are both pinned to host CPU 1"
+# Host CPUs 0+1 and 2+3 are siblings (linear numbering): no warning; 0 and 2
+# are not.
 run "$VTOPO" plan --synthetic sockets=2,cores=4,threads=2 --vcpus 4 --pin 0-3:0-3 \
     --shape sockets=1,threads=2 --memory 2G
-expect_err_has "vtopo does not know the host's SMT siblings yet"
+case $ERR in *warning*) t_fail "sibling pins warned: $ERR" ;; esac
+run "$VTOPO" plan --synthetic sockets=2,cores=4,threads=2 --vcpus 4 --pin 0:0,1:2,2:4,3:6 \
+    --shape sockets=1,threads=2 --memory 2G
+expect_err_has "warning: vCPUs 0 and 1 are threads of one guest core but are pinned to host CPUs 0 and 2, which are not SMT siblings"
+# A host file without a CPU topology cannot be checked, and says so.
+run "$VTOPO" plan --host "$SRC/examples/hosts/demo-2s6c.json" --vcpus 4 --pin 0-3:0-3 \
+    --shape sockets=1,threads=2 --memory 2G
+expect_err_has "the host's SMT siblings are not known (host CPU 0's topology)"
 run "$VTOPO" plan --synthetic sockets=2,cores=4 --vcpus 4 --vnodes 2 --memory 2G
 case $ERR in *warning*) t_fail "a plan of real NUMA warned: $ERR" ;; esac
 

@@ -45,6 +45,8 @@ int cmd_irq(int argc, char **argv);
 void cmd_irq_usage(FILE *out);
 int cmd_draw(int argc, char **argv);
 void cmd_draw_usage(FILE *out);
+int cmd_place(int argc, char **argv);
+void cmd_place_usage(FILE *out);
 
 /* Termination signals (SIGINT, SIGTERM, SIGHUP) are recorded, not acted on,
  * from cli_defer_signals to cli_end_deferral, which then re-raises the one

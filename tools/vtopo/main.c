@@ -23,6 +23,8 @@ const struct vt_cmd vt_cmds[] = {
      cmd_irq_usage},
     {"draw", "draw a host, or a plan beside the host nodes that back it (text or SVG)", cmd_draw,
      cmd_draw_usage},
+    {"place", "choose host nodes and CPUs for a new guest among those already placed", cmd_place,
+     cmd_place_usage},
     {NULL, NULL, NULL, NULL},
 };
 
