@@ -137,8 +137,13 @@ VT_API int vt_place(struct vt_place_state *s, const struct vt_place_request *r,
 /* Free guest name's CPUs, memory and huge pages (-ENOENT: no such guest). */
 VT_API int vt_place_release(struct vt_place_state *s, const char *name, struct vt_err *err);
 
+/* The guest's vCPU shape when its SMT sibling groups make one (a socket a
+ * vnode of equal vCPUs, threads_per_core threads a core): true and *shape;
+ * false when the plan's default shape is the guest's. */
+VT_API bool vt_place_guest_shape(const struct vt_placed_guest *g, struct vt_shape *shape);
 /* The plan request that follows from a placed guest: its vCPUs, memory,
- * vnodes on its nodes with their memory, and its pins when dedicated. */
+ * vnodes on its nodes with their memory, its pins when dedicated, and its
+ * shape (vt_place_guest_shape). */
 VT_API int vt_place_guest_request(const struct vt_placed_guest *g, struct vt_request *r,
                                   struct vt_err *err);
 

@@ -1100,9 +1100,23 @@ out:
     return rc;
 }
 
+bool vt_place_guest_shape(const struct vt_placed_guest *g, struct vt_shape *shape)
+{
+    /* SMT siblings as the guest's threads: a socket a vnode, so vnodes of
+     * unequal vCPUs keep the guest's default shape. */
+    if (g->threads_per_core < 2)
+        return false;
+    for (size_t p = 1; p < g->nparts; p++)
+        if (g->parts[p].vcpus != g->parts[0].vcpus)
+            return false;
+    *shape = (struct vt_shape){(unsigned)g->nparts, 0, 0, g->threads_per_core};
+    return true;
+}
+
 int vt_place_guest_request(const struct vt_placed_guest *g, struct vt_request *r,
                            struct vt_err *err)
 {
+    struct vt_shape shape;
     int *map = calloc(g->vcpus + 1, sizeof(*map));
     unsigned *pnodes = calloc(g->nparts + 1, sizeof(*pnodes));
     uint64_t *mem = calloc(g->nparts + 1, sizeof(*mem));
@@ -1124,17 +1138,8 @@ int vt_place_guest_request(const struct vt_placed_guest *g, struct vt_request *r
     if ((rc = vt_request_set_vcpus(r, g->vcpus, err)) < 0 ||
         (rc = vt_request_set_memory(r, g->memory_bytes, err)) < 0)
         goto out;
-    /* SMT siblings as the guest's threads: a socket a vnode, so vnodes of
-     * unequal vCPUs keep the guest's default shape. */
-    if (g->threads_per_core > 1) {
-        struct vt_shape shape = {(unsigned)g->nparts, 0, 0, g->threads_per_core};
-        bool equal = true;
-
-        for (size_t p = 1; p < g->nparts; p++)
-            equal &= g->parts[p].vcpus == g->parts[0].vcpus;
-        if (equal && (rc = vt_request_set_shape(r, &shape, err)) < 0)
-            goto out;
-    }
+    if (vt_place_guest_shape(g, &shape) && (rc = vt_request_set_shape(r, &shape, err)) < 0)
+        goto out;
     if (g->cpu_policy == VT_CPU_DEDICATED)
         rc = vt_request_set_pins(r, map, g->vcpus, err);
     else if ((rc = vt_request_set_vcpu_vnodes(r, map, g->vcpus, err)) == 0)

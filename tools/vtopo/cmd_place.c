@@ -110,6 +110,7 @@ static void size_opt(char *buf, size_t size, uint64_t bytes)
  * on their nodes, and each vnode's memory. */
 static void plan_options(FILE *f, const struct vt_placed_guest *g)
 {
+    struct vt_shape shape;
     char sz[32];
 
     size_opt(sz, sizeof(sz), g->memory_bytes);
@@ -155,6 +156,8 @@ static void plan_options(FILE *f, const struct vt_placed_guest *g)
         size_opt(sz, sizeof(sz), g->parts[p].memory_bytes);
         fprintf(f, "%s%s", p ? "," : "", sz);
     }
+    if (vt_place_guest_shape(g, &shape))
+        fprintf(f, " --shape sockets=%u,threads=%u", shape.sockets, shape.threads);
 }
 
 static void print_guest(const struct vt_placed_guest *g, const char *verb)

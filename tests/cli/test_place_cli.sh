@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# vtopo place (docs/placement.md): a placement, its plan options and plan
+# directory; release and list; bad options and bad state files (one
+# sentence, exit 2, the state untouched); and races: 8 processes x 200
+# placements against one state file never hold a host CPU twice, and every
+# success is recorded.
+# Usage: test_place_cli.sh PATH-TO-vtopo SOURCE-DIR
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+VTOPO=${1:-}
+SRC=${2:-$(cd "$HERE/../.." && pwd)}
+vt_require_binary "$VTOPO"
+vt_mktemp
+
+HOST=(--synthetic sockets=2,cores=8,threads=2,mem=64G,hugepages=1G:8)
+ST="$T/place.json"
+
+t_begin "place: a dedicated guest on one node, its plan options, its plan directory"
+run "$VTOPO" place --state "$ST" "${HOST[@]}" --name web --vcpus 4 --memory 8G \
+    --cpu-policy dedicated --plan-out "$T/web"
+expect_rc 0
+expect_out_has "placed 'web': 4 dedicated vCPUs (prefer), 8 GiB on 1 host node" \
+    "vnode 0 on node 0: vCPUs 0-3, 8 GiB, host CPUs 0,1,2,3" \
+    "plan: vtopo plan --vcpus 4 --memory 8G --pin 0-3:0-3 --vnode-memory 8G --shape sockets=1,threads=2"
+[ -s "$T/web/plan.json" ] || t_fail "--plan-out wrote no plan"
+# The printed options plan the same guest as the directory holds.
+run "$VTOPO" plan "${HOST[@]}" --vcpus 4 --memory 8G --pin 0-3:0-3 --vnode-memory 8G \
+    --shape sockets=1,threads=2 --out "$T/again"
+expect_rc 0
+cmp -s "$T/web/plan.json" "$T/again/plan.json" || t_fail "the printed options plan another guest"
+run "$VTOPO" place --state "$ST" "${HOST[@]}" --name db --vcpus 4 --memory 4G --hugepages 1G \
+    --cpu-policy dedicated --thread-policy isolate --json
+expect_rc 0
+expect_out_has '"recorded": true' '"thread_policy": "isolate"' '"hugepage_bytes": 1073741824'
+run "$VTOPO" place --state "$ST" "${HOST[@]}" --list
+expect_rc 0
+expect_out_has "2 guests placed" "guest 'web'" "guest 'db'" "held idle"
+t_end
+
+t_begin "place: a guest that does not fit says what each node has free, exit 1, nothing recorded"
+cp "$ST" "$T/before.json"
+run "$VTOPO" place --state "$ST" "${HOST[@]}" --name big --vcpus 40 --memory 8G \
+    --cpu-policy dedicated
+expect_rc 1
+expect_err_has "vtopo place: 'big' does not fit: 40 dedicated vCPUs and 8 GiB on 1 to 2 nodes; free: node 0"
+cmp -s "$ST" "$T/before.json" || t_fail "a refusal changed the state"
+run "$VTOPO" place --state "$ST" "${HOST[@]}" --name dry --vcpus 2 --memory 1G --dry-run
+expect_rc 0
+expect_out_has "would place 'dry'"
+cmp -s "$ST" "$T/before.json" || t_fail "--dry-run changed the state"
+t_end
+
+t_begin "place: release gives everything back"
+run "$VTOPO" place --state "$ST" "${HOST[@]}" --release db
+expect_rc 0
+run "$VTOPO" place --state "$ST" "${HOST[@]}" --release web
+expect_rc 0
+run "$VTOPO" place --state "$ST" "${HOST[@]}" --list
+expect_out_has "0 guests placed" "     0  16 (8)  " "     1  16 (8)  " "1 GiB: 8/8"
+run "$VTOPO" place --state "$ST" "${HOST[@]}" --release web
+expect_rc 2
+expect_err_has "vtopo place: --release web: no guest named 'web' is placed"
+t_end
+
+t_begin "place: bad options and bad state files are one sentence, exit 2, the state untouched"
+cp "$ST" "$T/before.json"
+bad()
+{
+    local says=$1
+    shift
+    run "$VTOPO" place "$@"
+    expect_rc 2
+    expect_err_has "$says"
+    case $ERR in "vtopo place: "*) ;; *) t_fail "'$*': stderr should start with 'vtopo place: '" ;; esac
+    cmp -s "$ST" "$T/before.json" || t_fail "'$*' changed the state"
+}
+bad "--state FILE is required" "${HOST[@]}" --list
+bad "give --name NAME" --state "$ST" "${HOST[@]}"
+bad "--name goes with --vcpus and --memory" --state "$ST" "${HOST[@]}" --name x --vcpus 2
+bad "--vcpus '0': a number from 1" --state "$ST" "${HOST[@]}" --name x --vcpus 0 --memory 1G
+bad "--cpu-policy 'fast': dedicated or shared" --state "$ST" "${HOST[@]}" --name x --vcpus 2 \
+    --memory 1G --cpu-policy fast
+bad "--thread-policy 'x': prefer, isolate or require" --state "$ST" "${HOST[@]}" --name x \
+    --vcpus 2 --memory 1G --thread-policy x
+bad "thread policy isolate goes with the dedicated CPU policy" --state "$ST" "${HOST[@]}" \
+    --name x --vcpus 2 --memory 1G --thread-policy isolate
+bad "name 'a b': 1 to 64" --state "$ST" "${HOST[@]}" --name "a b" --vcpus 2 --memory 1G
+bad "memory: must be a non-zero multiple of 1 GiB" --state "$ST" "${HOST[@]}" --name x \
+    --vcpus 2 --memory 1536M --hugepages 1G
+bad "--name, --release and --list are alternatives" --state "$ST" "${HOST[@]}" --list --release x
+bad "--shared-ratio 2: the state $ST has 4" --state "$ST" "${HOST[@]}" --list --shared-ratio 2
+# Another host's state.
+bad "the state is of another host" --state "$ST" --synthetic sockets=1,cores=4 --list
+# A state cut short, not JSON, edited into double booking.
+head -c 100 "$ST" >"$T/cut.json"
+cp "$T/cut.json" "$T/cut-before.json"
+run "$VTOPO" place --state "$T/cut.json" "${HOST[@]}" --name x --vcpus 2 --memory 1G
+expect_rc 2
+expect_err_has "vtopo place: $T/cut.json: line" "not valid JSON (unexpected end of file)"
+cmp -s "$T/cut.json" "$T/cut-before.json" || t_fail "a cut state was written"
+"$VTOPO" place --state "$T/two.json" "${HOST[@]}" --name a --vcpus 2 --memory 1G \
+    --cpu-policy dedicated >/dev/null 2>&1
+"$VTOPO" place --state "$T/two.json" "${HOST[@]}" --name b --vcpus 2 --memory 1G \
+    --cpu-policy dedicated >/dev/null 2>&1
+# b's pcpus made a's (2 and 3 become 0 and 1).
+perl -0pi -e 's/("name": "b".*?"pcpus": \[\s*)2,(\s*)3/${1}0,${2}1/s' "$T/two.json"
+run "$VTOPO" place --state "$T/two.json" "${HOST[@]}" --list
+expect_rc 2
+expect_err_has "guest 'b' holds host CPU 0, which guest 'a' holds"
+t_end
+
+t_begin "place: 8 processes x 200 placements race for one state: no CPU held twice, every success recorded"
+RACE="$T/race.json"
+RHOST=(--synthetic sockets=4,cores=32,threads=2,mem=1T)
+for p in 0 1 2 3 4 5 6 7; do
+    (
+        ok=0
+        for i in $(seq 0 199); do
+            if [ $((i % 3)) = 0 ]; then pol=dedicated; else pol=shared; fi
+            if "$VTOPO" place -q --state "$RACE" "${RHOST[@]}" --name "p$p-$i" --vcpus $((1 + i % 3)) \
+                --memory 1G --cpu-policy $pol >/dev/null 2>"$T/race-$p.err"; then
+                ok=$((ok + 1))
+            elif [ $? != 1 ]; then
+                echo "FAILED p$p-$i: $(cat "$T/race-$p.err")" >>"$T/race-errors"
+            fi
+        done
+        echo "$ok" >"$T/race-$p.ok"
+    ) &
+done
+wait
+[ -e "$T/race-errors" ] && t_fail "a placement failed other than by not fitting: $(head -3 "$T/race-errors")"
+total=0
+for p in 0 1 2 3 4 5 6 7; do total=$((total + $(cat "$T/race-$p.ok"))); done
+# Loading the state checks that no host CPU is held twice.
+run "$VTOPO" place --state "$RACE" "${RHOST[@]}" --list --json
+expect_rc 0
+recorded=$(printf '%s\n' "$OUT" | grep -c '^      "name": ')
+[ "$recorded" = "$total" ] || t_fail "$total placements succeeded but the state records $recorded"
+[ "$total" -gt 100 ] || t_fail "only $total of 1600 placements succeeded"
+[ "$total" -lt 1600 ] || t_fail "every placement fitted: the race never reached the last CPUs"
+echo "race: $total of 1600 placements succeeded and are recorded"
+ls -A "$T" | grep -q 'vtopo-new' && t_fail "a temporary file was left"
+t_end
+
+vt_finish
