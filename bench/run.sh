@@ -19,12 +19,16 @@
 # pile-up of vtopo's plan, the kernel's default placement and a round-robin.
 # Pictures (bench_draw): the 8,192-vCPU, 64-vnode plan drawn as SVG and as
 # text against vt_plan of it, and the SVG's size.
+# Placement (bench_place): vtopo's choice of nodes against libxl's automatic
+# placement and a Nova-style first fit on the same seeded arrivals and
+# departures (guests placed before the first refusal, remote memory, nodes
+# per guest), and one placement on a 64-node host with 1,000 guests.
 # Exec (bench_exec): the exec runtime's worker, migrate and fast paths against
 # a futex ping-pong, a thread per call and a direct call, interleaved in one
 # run on the first two CPUs this process may use; it takes --rounds,
 # --samples, --batches and --batch (passed on only with VT_BENCH=exec).
 # Environment:
-#   VT_BENCH         host, plan, exec, devices, irq, draw or all (default: all)
+#   VT_BENCH         host, plan, exec, devices, irq, draw, place or all (default: all)
 #   VT_HWLOC_DATA    tarball directory (default: ../shared/data/hwloc-linux)
 #   VT_BENCH_FSROOT  fsroot to use instead of the largest dataset
 #   LSTOPO           lstopo-no-graphics to compare with (default: from PATH)
@@ -49,9 +53,10 @@ exec) benches=bench_exec ;;
 devices) benches=bench_devices ;;
 irq) benches=bench_irq ;;
 draw) benches=bench_draw ;;
-all) benches="bench_host bench_plan bench_exec bench_devices bench_irq bench_draw" ;;
+place) benches=bench_place ;;
+all) benches="bench_host bench_plan bench_exec bench_devices bench_irq bench_draw bench_place" ;;
 *)
-    echo "run.sh: VT_BENCH=$which: expected host, plan, exec, devices, irq, draw or all" >&2
+    echo "run.sh: VT_BENCH=$which: expected host, plan, exec, devices, irq, draw, place or all" >&2
     exit 2
     ;;
 esac
@@ -153,5 +158,8 @@ if [ "$which" = irq ] || [ "$which" = all ]; then
 fi
 if [ "$which" = draw ] || [ "$which" = all ]; then
     "$build/bench/bench_draw" --reps 51 || status=1
+fi
+if [ "$which" = place ] || [ "$which" = all ]; then
+    "$build/bench/bench_place" --sequences 2000 --reps 201 || status=1
 fi
 exit "$status"
