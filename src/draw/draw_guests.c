@@ -8,6 +8,9 @@
 #include "draw/draw.h"
 #include "draw/parts.h"
 
+/* Rows that disagree listed in the picture; the rest are counted. */
+#define GUESTS_ROWS_MAX 200
+
 static const struct vt_guest_node *node_of(const struct vt_guest_view *v, int id)
 {
     for (size_t i = 0; i < v->nnodes; i++)
@@ -155,11 +158,21 @@ int draw_guests_scene(const struct vt_guest_view *want, const struct vt_guest_vi
     free(ids);
     y += 8;
     if (bad) {
+        size_t listed = 0;
+
         scene_text(s, -1, 10, y, "bad", "rows that disagree (item: predicted / guest):");
         y += SCENE_LINE_H;
         for (size_t i = 0; i < nrows; i++) {
             if (rows[i].ok)
                 continue;
+            if (listed++ == GUESTS_ROWS_MAX) {
+                line = scene_fmt("+%zu more rows that disagree (verify's report lists them)",
+                                 bad - GUESTS_ROWS_MAX);
+                s->oom |= !line;
+                y = line ? part_para(s, -1, 10, y, "bad", line, 120) : y;
+                free(line);
+                break;
+            }
             line = scene_fmt("%s: %s / %s", rows[i].item ? rows[i].item : "?",
                              rows[i].predicted ? rows[i].predicted : "?",
                              rows[i].guest ? rows[i].guest : "?");

@@ -9,16 +9,17 @@
 #include "draw/parts.h"
 
 /* One package's CPUs of a node inside parent at (x, y): cores of SMT
- * cells, or runs of one state when collapsed. Its size in *w, *h. */
+ * cells, or at most runs runs of one state (runs 0: the cores). Its size
+ * in *w, *h. */
 static void package_box(struct scene *s, const struct vt_host *h, int parent, int x, int y,
-                        const struct vt_bitmap *cpus, int pkg, bool collapse, int *w, int *hh)
+                        const struct vt_bitmap *cpus, int pkg, size_t runs, int *w, int *hh)
 {
     char label[96], text[48], title[96];
     struct vt_bitmap *done = vt_bitmap_new();
     int box = scene_box(s, parent, x, y, 0, 0, "pkg", NULL), cx, cy;
     struct flow f;
 
-    if (collapse && pkg >= 0) {
+    if (runs && pkg >= 0) {
         char *sum = part_core_summary(h, cpus);
 
         snprintf(label, sizeof(label), "package %d: %s", pkg, sum ? sum : "?");
@@ -29,9 +30,9 @@ static void package_box(struct scene *s, const struct vt_host *h, int parent, in
     }
     scene_text(s, box, x + PART_PAD, y + 2, "dim", label);
     flow_init(&f, x + PART_PAD, y + 2 + SCENE_LINE_H + 2, PART_ROW_W, PART_GAP);
-    if (collapse)
-        part_cpu_runs(s, box, &f, h, cpus);
-    for (int c = vt_bitmap_first(cpus); !collapse && done && c >= 0; c = vt_bitmap_next(cpus, c)) {
+    if (runs)
+        part_cpu_runs(s, box, &f, h, cpus, runs);
+    for (int c = vt_bitmap_first(cpus); !runs && done && c >= 0; c = vt_bitmap_next(cpus, c)) {
         const struct vt_host_cpu_topo *t = vt_host_cpu_topo(h, (unsigned)c);
         int n = 0, cw = 4, core, tx;
 
@@ -100,14 +101,14 @@ static int device_lines(struct scene *s, const struct vt_host *h, int box, int x
 }
 
 /* Node i's box, built at (x, y). Its size in *w, *hh. */
-static void node_box(struct scene *s, const struct vt_host *h, size_t i, int x, int y, int *w,
-                     int *hh)
+static void node_box(struct scene *s, const struct vt_host *h, size_t i, int x, int y, size_t share,
+                     int *w, int *hh)
 {
     const struct vt_host_node *n = vt_host_node(h, i);
     struct vt_bitmap *all = vt_bitmap_dup(n->cpus), *pkg = vt_bitmap_new(), *left = vt_bitmap_new();
     char title[128];
     int box, cy, width, pw, ph;
-    bool collapse;
+    size_t runs;
 
     if (!all || !pkg || !left) {
         vt_bitmap_free(all);
@@ -119,7 +120,7 @@ static void node_box(struct scene *s, const struct vt_host *h, size_t i, int x, 
     vt_bitmap_or(all, n->offline_cpus);
     if (vt_bitmap_copy(left, all) < 0)
         s->oom = true;
-    collapse = vt_bitmap_weight(all) > PART_MAX_CELLS;
+    runs = share ? share : vt_bitmap_weight(all) > PART_MAX_CELLS ? PART_MAX_CELLS : 0;
     part_node_title(n, vt_bitmap_weight(all), title, sizeof(title));
     box = scene_box(s, -1, x, y, 0, 0, "node", title);
     scene_text(s, box, x + PART_PAD, y + PART_PAD, "title", title);
@@ -138,7 +139,7 @@ static void node_box(struct scene *s, const struct vt_host *h, size_t i, int x, 
                 vt_bitmap_set(pkg, (unsigned)k);
         }
         vt_bitmap_andnot(left, pkg);
-        package_box(s, h, box, x + PART_PAD, cy, pkg, p, collapse, &pw, &ph);
+        package_box(s, h, box, x + PART_PAD, cy, pkg, p, runs, &pw, &ph);
         cy += ph + PART_GAP;
         width = pw > width ? pw : width;
     }
@@ -167,6 +168,26 @@ static int distances(struct scene *s, const struct vt_host *h, int x, int y)
 
     if (!nn)
         return y;
+    if (nn > 64) {
+        /* A matrix of n^2 numbers is no picture: their range, as the
+         * terminal text gives it. */
+        uint32_t lo = UINT32_MAX, hi = 0;
+        char *line;
+
+        for (size_t i = 0; i < nn; i++)
+            for (size_t j = 0; j < nn; j++) {
+                uint32_t d = vt_host_node(h, i)->distances[j];
+
+                lo = d && d < lo ? d : lo;
+                hi = d > hi ? d : hi;
+            }
+        line = scene_fmt("distances: %zu x %zu, from %u to %u (vtopo host --json lists them)", nn,
+                         nn, lo == UINT32_MAX ? 0 : lo, hi);
+        s->oom |= !line;
+        y = line ? part_para(s, -1, x, y, "dim", line, PART_PAGE / SCENE_CHAR_W) : y;
+        free(line);
+        return y;
+    }
     width = (int)(nn + 1) * cw + 2 * PART_PAD;
     if (width < 24 * SCENE_CHAR_W + 2 * PART_PAD)
         width = 24 * SCENE_CHAR_W + 2 * PART_PAD;
@@ -199,7 +220,9 @@ int draw_host_scene(const struct vt_host *h, struct scene *s)
 {
     struct vt_bitmap *nonode;
     char *line;
-    size_t none = 0;
+    size_t none = 0, share = vt_bitmap_weight(vt_host_cpus(h)->possible) > PART_CELL_BUDGET
+                                 ? part_share(vt_host_node_count(h))
+                                 : 0;
     struct flow f;
     int y, bottom;
 
@@ -214,7 +237,7 @@ int draw_host_scene(const struct vt_host *h, struct scene *s)
         size_t first = s->n;
         int w = 0, hh = 0, nx, ny;
 
-        node_box(s, h, i, 0, 0, &w, &hh);
+        node_box(s, h, i, 0, 0, share, &w, &hh);
         flow_place(&f, w, hh, &nx, &ny);
         scene_shift(s, first, nx, ny);
     }
@@ -225,7 +248,7 @@ int draw_host_scene(const struct vt_host *h, struct scene *s)
 
         scene_text(s, box, 10 + PART_PAD, bottom + PART_PAD, "title", "CPUs no node lists");
         package_box(s, h, box, 10 + PART_PAD, bottom + PART_PAD + SCENE_LINE_H + PART_GAP, nonode,
-                    -1, true, &pw, &ph);
+                    -1, part_share(vt_host_node_count(h) + 1), &pw, &ph);
         if (pw < 28 * SCENE_CHAR_W)
             pw = 28 * SCENE_CHAR_W;
         scene_resize(s, box, pw + 2 * PART_PAD, SCENE_LINE_H + PART_GAP + ph + 2 * PART_PAD);

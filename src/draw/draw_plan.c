@@ -14,9 +14,6 @@
 #define PIN_LINES_MAX 64
 /* Vnodes one under another up to this many; more flow in rows. */
 #define PLAN_COLUMN_MAX 64
-/* Cells of vCPUs in the whole picture: more vCPUs than this are drawn as
- * runs, each box's share of it at most PART_MAX_CELLS. */
-#define PLAN_CELL_BUDGET 2048
 /* Memory bar segments drawn; the rest are one "+N more" segment. */
 #define BAR_SEGMENTS_MAX 60
 /* RAM ranges listed in a vnode box. */
@@ -137,9 +134,14 @@ static void vnode_box(struct scene *s, const struct vt_layout *l, size_t i, int 
     free(title);
     flow_init(&f, x + PART_PAD, cy + PART_GAP, PART_ROW_W, PART_GAP);
     drawn = vcpu_cells(s, l, box, &f, vn->vcpus, false, runs, at);
-    if (hot) /* what the present ones left of the box's runs, at least one */
-        vcpu_cells(s, l, box, &f, vn->hotplug_vcpus, true,
-                   runs ? (runs > drawn ? runs - drawn : 1) : 0, at);
+    /* The hot-pluggable ones: what the present ones left of the box's
+     * runs; none left, one "+N more" for them all. */
+    if (hot && runs && drawn >= runs) {
+        part_more_cell(s, box, &f, vn->hotplug_vcpus, NULL, vt_bitmap_weight(vn->hotplug_vcpus),
+                       "hot-pluggable vCPUs");
+    } else if (hot) {
+        vcpu_cells(s, l, box, &f, vn->hotplug_vcpus, true, runs ? runs - drawn : 0, at);
+    }
     cy = f.used ? flow_bottom(&f) + PART_GAP : f.y;
     width = f.used > width ? f.used : width;
     if (vt_bitmap_iszero(vn->vcpus) && !hot)
@@ -218,7 +220,7 @@ static void pnode_box(struct scene *s, const struct vt_layout *l, const struct v
     if (!vt_bitmap_iszero(pins)) {
         flow_init(&f, x + PART_PAD, cy, PART_ROW_W, PART_GAP);
         if (vt_bitmap_weight(pins) > PART_MAX_CELLS) {
-            part_cpu_runs(s, box, &f, h, pins);
+            part_cpu_runs(s, box, &f, h, pins, PART_MAX_CELLS);
         } else {
             for (int c = vt_bitmap_first(pins); c >= 0; c = vt_bitmap_next(pins, c)) {
                 snprintf(text, sizeof(text), "%d", c);
@@ -357,11 +359,11 @@ int draw_plan_scene(const struct vt_layout *l, const struct vt_host *h, struct s
     int *vbox = calloc(nv + 1, sizeof(*vbox)), *pnodes = calloc(nv + 1, sizeof(*pnodes));
     int *pbox = calloc(nv + 1, sizeof(*pbox));
     int y, left_w = 0, y_left, y_right, right_x, bottom, np = 0;
-    bool column = nv <= PLAN_COLUMN_MAX, runs_all = nall > PLAN_CELL_BUDGET;
-    size_t share = nv ? PLAN_CELL_BUDGET / nv : PART_MAX_CELLS;
+    bool column = nv <= PLAN_COLUMN_MAX, runs_all = nall > PART_CELL_BUDGET;
+    /* With hot-pluggable vCPUs a box shows two sets: half the share each. */
+    size_t share = part_share(vt_layout_hotplug_vcpu_count(l) ? 2 * nv : nv);
     char *line, mem[32];
 
-    share = share < 2 ? 2 : share > PART_MAX_CELLS ? PART_MAX_CELLS : share;
     for (size_t v = 0; v < nall; v++) {
         const struct vt_vcpu *c = vcpu_at(l, v);
 
@@ -456,7 +458,10 @@ int draw_plan_scene(const struct vt_layout *l, const struct vt_host *h, struct s
         if (k < np) {
             const struct scene_item *pb = &s->items[pbox[k]];
 
-            scene_line(s, vb->x + vb->w, vb->y + 12, pb->x, pb->y + 12, "link");
+            /* Out of its box to the left column's edge at its own height,
+             * then across the gutter: it passes no other vnode's box. */
+            scene_line(s, vb->x + vb->w, vb->y + 12, 10 + left_w, vb->y + 12, "link");
+            scene_line(s, 10 + left_w, vb->y + 12, pb->x, pb->y + 12, "link");
         }
     }
     for (size_t v = 0; column && npinned <= PIN_LINES_MAX && !s->oom && v < nall; v++) {
@@ -464,9 +469,18 @@ int draw_plan_scene(const struct vt_layout *l, const struct vt_host *h, struct s
         const struct scene_item *vb = &s->items[vbox[c->vnode]];
 
         if (c->pcpu >= 0 && c->vcpu < ncpu && vat[c->vcpu].w && (size_t)c->pcpu < npcpu &&
-            pat[c->pcpu].w)
-            scene_line(s, vb->x + vb->w, vat[c->vcpu].y + PART_CELL / 2, pat[c->pcpu].x,
-                       pat[c->pcpu].y + PART_CELL / 2, "pin");
+            pat[c->pcpu].w) {
+            /* Out of the vnode's box at the cell's height to the left
+             * column's edge, across the gutter to the host node's edge,
+             * then straight into the CPU's cell: it enters no other box
+             * (lines are painted under the boxes). */
+            int gx = right_x - 6, ty = pat[c->pcpu].y + PART_CELL / 2,
+                vy = vat[c->vcpu].y + PART_CELL / 2;
+
+            scene_line(s, vb->x + vb->w, vy, 10 + left_w, vy, "pin");
+            scene_line(s, 10 + left_w, vy, gx, ty, "pin");
+            scene_line(s, gx, ty, pat[c->pcpu].x, ty, "pin");
+        }
     }
     bottom = (y_left > y_right ? y_left : y_right) + 8;
     bottom = memory_bar(s, l, 10, bottom, s->width - 10 > 800 ? s->width - 10 : 800) + 12;

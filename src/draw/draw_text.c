@@ -41,7 +41,13 @@ static char *clean(const struct out *o, const char *text)
     for (const unsigned char *p = (const unsigned char *)text; *p;) {
         size_t k = *p >= 0x80 ? scene_utf8_len(p) : 1;
 
-        if (*p < 0x20 || *p == 0x7f || !k || (o->ascii && *p >= 0x80)) {
+        /* U+202A..U+202E, U+2066..U+2069: bidirectional overrides that
+         * would reorder what the terminal shows. */
+        bool bidi = k == 3 && p[0] == 0xe2 &&
+                    ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+                     (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9));
+
+        if (*p < 0x20 || *p == 0x7f || !k || bidi || (o->ascii && *p >= 0x80)) {
             *q++ = '?';
             p += k ? k : 1;
         } else {

@@ -156,11 +156,21 @@ static int para(struct scene *s, int parent, int x, int y, const char *style, co
         char *line;
 
         if (n > cols) {
-            cut = cols;
-            while (cut > cols / 2 && p[cut] != ' ')
+            /* cols characters, not bytes: never inside a UTF-8 sequence */
+            size_t lim = 0, k = 0, half = 0;
+
+            while (p[lim] && k < cols) {
+                lim++;
+                while (((unsigned char)p[lim] & 0xc0) == 0x80)
+                    lim++;
+                if (++k == cols / 2)
+                    half = lim;
+            }
+            cut = lim;
+            while (cut > half && p[cut] != ' ')
                 cut--;
             if (p[cut] != ' ')
-                cut = cols;
+                cut = lim;
         }
         if (!(line = strndup(p, cut))) {
             s->oom = true;
@@ -201,7 +211,8 @@ void part_more_cell(struct scene *s, int box, struct flow *f, const struct vt_bi
     char text[32], *list = NULL, *title;
     int cx, cy;
 
-    for (unsigned c = 0, end = last->first + last->step * (last->count - 1); more && c <= end; c++)
+    for (unsigned c = 0, end = last ? last->first + last->step * (last->count - 1) : 0;
+         last && more && c <= end; c++)
         vt_bitmap_clear(more, c);
     list = more ? vt_bitmap_format_list(more) : NULL;
     snprintf(text, sizeof(text), "+%u more", rest);
@@ -248,13 +259,14 @@ struct part_seg *part_segments(const struct vt_layout *l, size_t *n)
     size_t nmap = vt_layout_memory_map(l, &map), nrsv = 0, nsrc, k = 0, m = 0;
     struct part_seg *rsv, *sg = NULL, *out = NULL;
 
-    /* Every RAM range can be cut in two by each reserved entry. */
+    /* The ranges do not overlap, nor do the reserved entries: each entry
+     * cuts one more piece at most. */
     nsrc = vt_layout_hotplug_memory_count(l);
     for (size_t i = 0; i < vt_layout_vnode_count(l); i++)
         nsrc += vt_layout_vnode(l, i)->nranges;
     if (!(rsv = calloc(nmap + 1, sizeof(*rsv))) ||
-        !(sg = calloc(nsrc * (nmap + 1) + nmap + 1, sizeof(*sg))) ||
-        !(out = calloc(2 * (nsrc * (nmap + 1) + nmap) + 1, sizeof(*out)))) {
+        !(sg = calloc(nsrc + 2 * nmap + 1, sizeof(*sg))) ||
+        !(out = calloc(2 * (nsrc + 2 * nmap) + 1, sizeof(*out)))) {
         free(rsv);
         free(sg);
         return NULL;
@@ -423,12 +435,19 @@ static bool same_class(const void *ctx, unsigned a, unsigned b)
     return !ctx || !strcmp(part_cpu_class(ctx, a), part_cpu_class(ctx, b));
 }
 
+size_t part_share(size_t n)
+{
+    size_t share = n ? PART_CELL_BUDGET / n : PART_MAX_CELLS;
+
+    return share < 1 ? 1 : share > PART_MAX_CELLS ? PART_MAX_CELLS : share;
+}
+
 void part_cpu_runs(struct scene *s, int box, struct flow *f, const struct vt_host *h,
-                   const struct vt_bitmap *cpus)
+                   const struct vt_bitmap *cpus, size_t max)
 {
     size_t nr = 0;
     unsigned rest = 0;
-    struct part_run *r = part_runs(cpus, same_class, h, PART_MAX_CELLS, &nr, &rest);
+    struct part_run *r = part_runs(cpus, same_class, h, max, &nr, &rest);
     char text[48], run[48], title[96];
     int cx, cy;
 

@@ -19,6 +19,9 @@
 #define PART_PAGE  1800
 /* A node or vnode with more CPUs than this shows them as runs. */
 #define PART_MAX_CELLS 64
+/* Cells of CPUs in a whole picture: more CPUs than this are drawn as runs,
+ * each box's share of it (1 to PART_MAX_CELLS runs, then "+N more"). */
+#define PART_CELL_BUDGET 2048
 
 /* Whether a host device is drawn: not bridges (class 06) or base system
  * peripherals (08: I/O APICs, timers, IOMMUs), which every node has and
@@ -84,12 +87,15 @@ int part_line(struct scene *s, int parent, int x, int y, const char *style, cons
               int *width);
 
 /* Host CPUs as cells of runs of one state into the flow (h NULL: no
- * state), at most PART_MAX_CELLS and a "+N more". */
+ * state), at most max and a "+N more". */
 void part_cpu_runs(struct scene *s, int box, struct flow *f, const struct vt_host *h,
-                   const struct vt_bitmap *cpus);
+                   const struct vt_bitmap *cpus, size_t max);
+/* A box's share of PART_CELL_BUDGET among n boxes: 1 to PART_MAX_CELLS. */
+size_t part_share(size_t n);
 
 /* The last cell of a box whose runs were cut at PART_MAX_CELLS: "+N more",
- * its title listing the members of set after the last run drawn. */
+ * its title listing the members of set after the last run drawn (last
+ * NULL: all of them). */
 void part_more_cell(struct scene *s, int box, struct flow *f, const struct vt_bitmap *set,
                     const struct part_run *last, unsigned rest, const char *what);
 

@@ -390,6 +390,35 @@ static const char *what(const struct scene_item *it)
     return it->text ? it->text : it->style;
 }
 
+/* Whether the segment (x0,y0)-(x1,y1) passes through the inside of box b
+ * (Liang-Barsky clipping against the open rectangle). */
+static bool crosses(int x0, int y0, int x1, int y1, const struct scene_item *b)
+{
+    double t0 = 0, t1 = 1, dx = x1 - x0, dy = y1 - y0;
+    double p[4] = {-dx, dx, -dy, dy}, q[4] = {x0 - (b->x + 0.5), (b->x + b->w - 0.5) - x0,
+                                              y0 - (b->y + 0.5), (b->y + b->h - 0.5) - y0};
+
+    for (int i = 0; i < 4; i++) {
+        if (p[i] == 0) {
+            if (q[i] < 0)
+                return false;
+        } else {
+            double t = q[i] / p[i];
+
+            if (p[i] < 0 && t > t0)
+                t0 = t;
+            else if (p[i] > 0 && t < t1)
+                t1 = t;
+        }
+    }
+    return t0 < t1;
+}
+
+static bool on_or_in(int x, int y, const struct scene_item *b)
+{
+    return x >= b->x && x <= b->x + b->w && y >= b->y && y <= b->y + b->h;
+}
+
 bool scene_check(const struct scene *s, char *why, size_t size)
 {
     size_t *ix = malloc((s->n ? s->n : 1) * sizeof(*ix)), m = 0;
@@ -432,6 +461,25 @@ bool scene_check(const struct scene *s, char *why, size_t size)
                          x->y, x->w, x->h, what(y), y->x, y->y, y->w, y->h);
                 ok = false;
             }
+        }
+    }
+    /* A line passes through no box but those it starts or ends in (lines
+     * are painted under the boxes: one crossing a box seems to end there). */
+    for (size_t i = 0; i < s->n && ok; i++) {
+        const struct scene_item *ln = &s->items[i];
+
+        if (ln->kind != SCENE_LINE)
+            continue;
+        for (size_t b = 0; b < s->n && ok; b++) {
+            const struct scene_item *bx = &s->items[b];
+
+            if (bx->kind != SCENE_BOX || bx->parent >= 0 || on_or_in(ln->x, ln->y, bx) ||
+                on_or_in(ln->x + ln->w, ln->y + ln->h, bx) ||
+                !crosses(ln->x, ln->y, ln->x + ln->w, ln->y + ln->h, bx))
+                continue;
+            snprintf(why, size, "a line from %d,%d to %d,%d crosses '%s' (%d,%d %dx%d)", ln->x,
+                     ln->y, ln->x + ln->w, ln->y + ln->h, what(bx), bx->x, bx->y, bx->w, bx->h);
+            ok = false;
         }
     }
     free(ix);

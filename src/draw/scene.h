@@ -79,7 +79,8 @@ char *scene_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *scene_svg(const struct scene *s);
 
 /* The geometry's rules: every box and text lies within its parent (the
- * canvas for -1), and no two boxes or texts of one parent intersect. The
+ * canvas for -1), no two boxes or texts of one parent intersect, and no
+ * line passes through a top-level box it neither starts nor ends in. The
  * first broken rule in words into why (size bytes) and false, else true. */
 bool scene_check(const struct scene *s, char *why, size_t size);
 

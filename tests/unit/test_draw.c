@@ -390,20 +390,23 @@ static void test_large_interleaved(void **state)
     static const char *const kinds[] = {
         "8192 vCPUs interleaved",    "8192 vCPUs pinned interleaved",
         "8192 vCPUs at random",      "4096 vCPUs and 4096 hot-pluggable, 64 a vnode",
-        "8192 vCPUs on 1024 vnodes",
+        "8192 vCPUs on 1024 vnodes", "4096 vCPUs and 4096 hot-pluggable at random over 1024 vnodes",
     };
 
-    for (int kind = 0; kind < 5; kind++) {
+    for (int kind = 0; kind < 6; kind++) {
         struct vt_request *r = cli_request_new();
         struct vt_layout *l = NULL;
         struct vt_err err;
 
         for (int i = 0; i < 8192; i++) {
-            vnode[i] = kind == 0 ? i % 64 : kind == 3 ? (i / 64) % 64 : rand() % 64;
+            vnode[i] = kind == 0   ? i % 64
+                       : kind == 3 ? (i / 64) % 64
+                       : kind == 5 ? (i < 1024 ? i : rand() % 1024)
+                                   : rand() % 64;
             pin[i] = (i % 64) * 128 + i / 64;
         }
-        assert_int_equal(vt_request_set_vcpus(r, kind == 3 ? 4096 : 8192, &err), 0);
-        if (kind == 3)
+        assert_int_equal(vt_request_set_vcpus(r, kind == 3 || kind == 5 ? 4096 : 8192, &err), 0);
+        if (kind == 3 || kind == 5)
             assert_int_equal(vt_request_set_max_vcpus(r, 8192, &err), 0);
         assert_int_equal(vt_request_set_memory(r, (uint64_t)64 << 30, &err), 0);
         assert_int_equal(vt_request_parse_apic(r, "xen", &err), 0);
@@ -415,7 +418,7 @@ static void test_large_interleaved(void **state)
             assert_int_equal(vt_request_set_vcpu_vnodes(r, vnode, 8192, &err), 0);
         if (vt_plan(h, r, &l, &err) < 0)
             fail_msg("seed %u kind %d: %s", seed, kind, err.msg);
-        assert_int_equal(vt_layout_vnode_count(l), kind == 4 ? 1024 : 64);
+        assert_int_equal(vt_layout_vnode_count(l), kind >= 4 ? 1024 : 64);
         check_large(l, h, kinds[kind]);
         vt_layout_free(l);
         vt_request_free(r);
