@@ -17,6 +17,7 @@
 #include "vtopo/io.h"
 #include "vtopo/irq.h"
 #include "vtopo/layout.h"
+#include "vtopo/place.h"
 #include "vtopo/size.h"
 #include "vtopo/text.h"
 
