@@ -450,13 +450,14 @@ int draw_plan_scene(const struct vt_layout *l, const struct vt_host *h, struct s
     /* Lines: each vnode to its host node; each pinned vCPU from its
      * vnode's edge, at its cell's height, to its host CPU. */
     for (size_t i = 0; column && i < nv && !s->oom; i++) {
-        const struct scene_item *vb = &s->items[vbox[i]];
         int p = vt_layout_vnode(l, i)->pnode, k;
 
         for (k = 0; k < np && pnodes[k] != p; k++)
             ;
         if (k < np) {
-            const struct scene_item *pb = &s->items[pbox[k]];
+            /* Copies: adding a line may move the items. */
+            const struct scene_item vbc = s->items[vbox[i]], pbc = s->items[pbox[k]], *vb = &vbc,
+                                    *pb = &pbc;
 
             /* Out of its box to the left column's edge at its own height,
              * then across the gutter: it passes no other vnode's box. */
@@ -466,7 +467,7 @@ int draw_plan_scene(const struct vt_layout *l, const struct vt_host *h, struct s
     }
     for (size_t v = 0; column && npinned <= PIN_LINES_MAX && !s->oom && v < nall; v++) {
         const struct vt_vcpu *c = vcpu_at(l, v);
-        const struct scene_item *vb = &s->items[vbox[c->vnode]];
+        const struct scene_item vbc = s->items[vbox[c->vnode]], *vb = &vbc;
 
         if (c->pcpu >= 0 && c->vcpu < ncpu && vat[c->vcpu].w && (size_t)c->pcpu < npcpu &&
             pat[c->pcpu].w) {

@@ -1082,10 +1082,11 @@ int vt_place(struct vt_place_state *s, const struct vt_place_request *r,
             rc = vt_err_set(err, -ENOMEM, "out of memory");
             break;
         }
-        qsort(l.v, l.n, sizeof(*l.v),
-              r->strategy == VT_PLACE_LIBXL       ? cmp_cand_libxl
-              : r->strategy == VT_PLACE_FIRST_FIT ? cmp_cand_first
-                                                  : cmp_cand_vtopo);
+        if (l.n)
+            qsort(l.v, l.n, sizeof(*l.v),
+                  r->strategy == VT_PLACE_LIBXL       ? cmp_cand_libxl
+                  : r->strategy == VT_PLACE_FIRST_FIT ? cmp_cand_first
+                                                      : cmp_cand_vtopo);
         for (size_t q = 0; q < l.n && rc == -ENOSPC; q++)
             rc = commit(s, &c, &l.v[q], out, err);
     }

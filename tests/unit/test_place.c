@@ -24,8 +24,8 @@
 static const char *const hosts[] = {
     "sockets=2,cores=4,mem=32G",
     "sockets=2,cores=8,threads=2,mem=64G,hugepages=1G:8+2M:1024",
-    "sockets=2,nodes-per-socket=2,cores=8,threads=2,mem=128G,isolated=2-7,10-15,18-23,26-31,"
-    "distances=10:12:21",
+    ("sockets=2,nodes-per-socket=2,cores=8,threads=2,mem=128G,isolated=2-7,10-15,18-23,26-31,"
+     "distances=10:12:21"),
     "sockets=4,nodes-per-socket=2,cores=4,mem=64G,hugepages=2M:2048,distances=10:16:32",
     "sockets=1,cores=6,threads=2,cpu-numbering=smt-last,mem=16G,free=12G",
 };
