@@ -103,7 +103,7 @@ run "$VTOPO" host --fsroot "$T/fs"
 expect_rc 0
 expect_out_line "available: 2 nodes (0-1), possible 0-1" \
     "node 0 (pxm unknown)" "node 1 (pxm unknown)" \
-    "  cpus:         0-1" "  cpus:         2-3" "  memory:       1024 MiB" \
+    "  cpus:         0-1" "  cpus:         2-3" "  memory:       1024 MiB (512 MiB free)" \
     "  ranges:       0x0-0x3fffffff" "  ranges:       0x40000000-0x7fffffff" \
     "   0:   10   20" "   1:   20   10" \
     "devices on node 1 (1):" \
@@ -321,7 +321,7 @@ fs_warn "PCI numa_node of a node that is not online" "echo 5 >$PCI/0000:00:01.0/
     "PCI device 0000:00:01.0: numa_node 5 is not an online node" \
     "devices with no node (numa_node -1) (2):"
 fs_warn "memory blocks without block_size_bytes" 'rm $S/memory/block_size_bytes' \
-    "block_size_bytes is missing; physical memory ranges unknown" "  memory:       1024 MiB"
+    "block_size_bytes is missing; physical memory ranges unknown" "  memory:       1024 MiB (512 MiB free)"
 fs_warn "kernel without NUMA (no node directory)" \
     'rm -r $S/node; mkdir proc; echo "MemTotal: 2097152 kB" >proc/meminfo' \
     "modelled as one node 0" "node 0 (pxm unknown)" "  cpus:         0-3" \

@@ -135,7 +135,17 @@ static void print_node(const struct vt_host *h, const struct vt_host_node *n)
         print_list("  offline cpus: ", n->offline_cpus);
     print_list("  housekeeping: ", n->housekeeping_cpus);
     print_node_topology(h, n);
-    printf("  memory:       %llu MiB\n", (unsigned long long)(n->memory_bytes >> 20));
+    printf("  memory:       %llu MiB", (unsigned long long)(n->memory_bytes >> 20));
+    if (n->free_bytes != VT_HOST_FREE_UNKNOWN)
+        printf(" (%llu MiB free)", (unsigned long long)(n->free_bytes >> 20));
+    printf("\n");
+    for (size_t k = 0; k < n->nhugepages; k++) {
+        char sz[32];
+
+        vt_size_format(sz, sizeof(sz), n->hugepages[k].page_bytes);
+        printf("  huge pages:   %s: %llu (%llu free)\n", sz,
+               (unsigned long long)n->hugepages[k].total, (unsigned long long)n->hugepages[k].free);
+    }
     if (n->nranges) {
         printf("  ranges:      ");
         for (size_t r = 0; r < n->nranges; r++)
