@@ -101,6 +101,21 @@ static int build_cores(struct vt_place_state *s, size_t i)
         for (int k = c; k >= 0; k = vt_bitmap_next(left, k))
             if (k == c || (t && t->siblings && vt_bitmap_isset(t->siblings, (unsigned)k)))
                 core->threads[core->nthreads++] = (unsigned)k;
+        /* Its width: every online thread of the core on the node, in the
+         * pool or not (a core isolation splits is never whole). */
+        core->width = 1;
+        if (t && t->siblings) {
+            struct vt_bitmap *sib = vt_bitmap_dup(t->siblings);
+
+            if (!sib) {
+                vt_bitmap_free(left);
+                return -ENOMEM;
+            }
+            vt_bitmap_and(sib, hn->cpus);
+            vt_bitmap_set(sib, (unsigned)c);
+            core->width = vt_bitmap_weight(sib);
+            vt_bitmap_free(sib);
+        }
         for (unsigned k = 0; k < core->nthreads; k++) {
             vt_bitmap_clear(left, core->threads[k]);
             if (core->threads[k] < s->ncore_of)
@@ -275,7 +290,9 @@ static unsigned smt_groups(const struct vt_place_state *s, const struct place_gu
         for (unsigned v = 0; v < pp->pub.vcpus; v++) {
             unsigned cpu = (unsigned)pp->pcpus[v];
             int core = cpu < s->ncore_of ? s->core_of[cpu] : -1;
-            unsigned n = core >= 0 ? s->nodes[ni].cores[core].nthreads : 1;
+            const struct place_core *pc = core >= 0 ? &s->nodes[ni].cores[core] : NULL;
+            /* A sibling group is a whole core's threads. */
+            unsigned n = pc && pc->nthreads == pc->width ? pc->nthreads : 1;
 
             if (!t)
                 t = n;
@@ -306,7 +323,7 @@ static const char *holder(const struct vt_place_state *s, unsigned c)
     return "?";
 }
 
-int place_add(struct vt_place_state *s, struct place_guest *g, struct vt_err *err)
+int place_add(struct vt_place_state *s, struct place_guest *g, bool check_name, struct vt_err *err)
 {
     struct vt_bitmap *cpus = vt_bitmap_new(), *mine = vt_bitmap_new();
     int rc = 0;
@@ -315,7 +332,7 @@ int place_add(struct vt_place_state *s, struct place_guest *g, struct vt_err *er
         rc = vt_err_set(err, -ENOMEM, "out of memory");
         goto out;
     }
-    if (vt_place_guest_by_name(s, g->name)) {
+    if (check_name && vt_place_guest_by_name(s, g->name)) {
         rc = vt_err_set(err, -EINVAL, "a guest named '%s' is placed already", g->name);
         goto out;
     }
@@ -438,6 +455,11 @@ uint64_t vt_place_node_free_pages(const struct vt_place_state *s, size_t i, uint
     return p->free < left ? p->free : left;
 }
 
+/* Whether core c is whole and free: every online thread of it in the pool
+ * and not held. */
+static bool core_whole(const struct vt_place_state *s, const struct place_core *c,
+                       const struct vt_bitmap *held);
+
 static unsigned core_free(const struct vt_place_state *s, const struct place_core *c,
                           const struct vt_bitmap *held)
 {
@@ -446,6 +468,12 @@ static unsigned core_free(const struct vt_place_state *s, const struct place_cor
     for (unsigned k = 0; k < c->nthreads; k++)
         n += !vt_bitmap_isset(held ? held : s->held, c->threads[k]);
     return n;
+}
+
+static bool core_whole(const struct vt_place_state *s, const struct place_core *c,
+                       const struct vt_bitmap *held)
+{
+    return c->nthreads == c->width && core_free(s, c, held) == c->nthreads;
 }
 
 void vt_place_node_free(const struct vt_place_state *s, size_t i, struct vt_place_free *f)
@@ -460,7 +488,7 @@ void vt_place_node_free(const struct vt_place_state *s, size_t i, struct vt_plac
         unsigned nf = core_free(s, &n->cores[k], NULL);
 
         f->dedicated_cpus += nf;
-        f->whole_cores += nf == n->cores[k].nthreads;
+        f->whole_cores += core_whole(s, &n->cores[k], NULL);
     }
     if (shared) {
         vt_bitmap_andnot(shared, s->held);
@@ -536,8 +564,7 @@ static int take_node(const struct place_node *n, struct vt_bitmap *held, unsigne
             const struct place_core *c = &n->cores[k];
             unsigned use = tp == VT_THREAD_ISOLATE ? 1 : c->nthreads;
 
-            if (core_free(NULL, c, held) != c->nthreads ||
-                (tp == VT_THREAD_REQUIRE && c->nthreads < 2))
+            if (!core_whole(NULL, c, held) || (tp == VT_THREAD_REQUIRE && c->nthreads < 2))
                 continue;
             if (use > vcpus - got)
                 use = vcpus - got;
@@ -592,8 +619,8 @@ static uint64_t cap_vcpus(const struct req_ctx *c, size_t i, unsigned j)
     const struct vt_place_request *r = c->r;
     const struct vt_place_free *f = &c->free_[i];
     const struct place_node *n = &c->s->nodes[i];
-    unsigned emu = j == 0 ? r->emulator_cpus : 0, t = n->ncores ? n->cores[0].nthreads : 1,
-             emu_cores = (emu + t - 1) / t, keep = 0, cpus, cores;
+    unsigned emu = j == 0 ? r->emulator_cpus : 0, keep = 0, cpus, cores = 0, threads = 0, t,
+             emu_cores;
     uint64_t load;
 
     if (r->cpu_policy == VT_CPU_SHARED) {
@@ -608,9 +635,21 @@ static uint64_t cap_vcpus(const struct req_ctx *c, size_t i, unsigned j)
     cpus = f->dedicated_cpus > emu + keep ? f->dedicated_cpus - emu - keep : 0;
     if (r->thread_policy == VT_THREAD_PREFER)
         return cpus;
-    if (f->whole_cores <= emu_cores || (r->thread_policy == VT_THREAD_REQUIRE && t < 2))
+    /* Whole cores (of SMT siblings, for require), their threads. */
+    for (size_t k = 0; k < n->ncores; k++)
+        if (core_whole(c->s, &n->cores[k], NULL) &&
+            (r->thread_policy != VT_THREAD_REQUIRE || n->cores[k].nthreads >= 2)) {
+            cores++;
+            threads += n->cores[k].nthreads;
+        }
+    if (!cores)
         return 0;
-    cores = f->whole_cores - emu_cores < cpus / t ? f->whole_cores - emu_cores : cpus / t;
+    t = (threads + cores - 1) / cores;
+    emu_cores = (emu + t - 1) / t;
+    if (cores <= emu_cores)
+        return 0;
+    cores -= emu_cores;
+    cores = cores < cpus / t ? cores : cpus / t;
     return (uint64_t)cores * (r->thread_policy == VT_THREAD_ISOLATE ? 1 : t);
 }
 
@@ -942,7 +981,7 @@ static int commit(struct vt_place_state *s, const struct req_ctx *c, const struc
         }
         g.pub.parts = g.pub_parts;
         g.pub.nparts = g.nparts;
-        rc = place_add(s, &g, err);
+        rc = place_add(s, &g, true, err);
         if (rc == 0)
             *out = &s->g[s->n - 1].pub;
     }
@@ -1047,6 +1086,7 @@ int vt_place(struct vt_place_state *s, const struct vt_place_request *r,
     struct cand_list l = {0};
     size_t *usable = NULL, nu = 0;
     unsigned kmin, kmax;
+    bool short_ = false;
     int rc;
 
     vt_err_clear(err);
@@ -1076,7 +1116,19 @@ int vt_place(struct vt_place_state *s, const struct vt_place_request *r,
     if (r->strategy == VT_PLACE_FIRST_FIT && !r->vnodes)
         kmax = kmin; /* Nova's hw:numa_nodes defaults to 1 */
     rc = -ENOSPC;
-    for (unsigned k = kmin; k <= kmax && rc == -ENOSPC; k++) {
+    /* What every usable node could take together: less than the guest,
+     * and no set of them holds it (a refusal without the search). */
+    {
+        uint64_t vc = 0, units = 0;
+
+        for (size_t q = 0; q < nu; q++) {
+            vc += cap_vcpus(&c, usable[q], 1);
+            units += cap_units(&c, usable[q]);
+        }
+        if (vc < (uint64_t)r->vcpus + r->emulator_cpus || units < r->memory_bytes / c.unit)
+            short_ = true;
+    }
+    for (unsigned k = kmin; !short_ && k <= kmax && rc == -ENOSPC; k++) {
         l.n = 0;
         if (candidates(&c, usable, nu, k, &l) < 0) {
             rc = vt_err_set(err, -ENOMEM, "out of memory");

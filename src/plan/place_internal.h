@@ -20,9 +20,11 @@ struct place_guest {
     size_t nparts;
 };
 
-/* A core of a node's dedication pool: its threads in the pool, ascending. */
+/* A core of a node's dedication pool: its threads in the pool, ascending,
+ * and its width, every online thread it has on the node: it is whole-able
+ * (isolate, require) only when all of them are in the pool. */
 struct place_core {
-    unsigned first, nthreads;
+    unsigned first, nthreads, width;
     unsigned *threads;
 };
 
@@ -63,10 +65,11 @@ int place_pool_index(const struct vt_place_state *s, size_t i, uint64_t page_byt
 bool place_name_ok(const char *name);
 /* Take guest g (built by the caller, its parts filled) into the state: its
  * CPUs held, its memory and pages counted. A CPU already held, outside the
- * pool or off its part's node, a name taken, or more guests than
+ * pool or off its part's node, a name taken (when check_name: a reader of
+ * many guests checks the names once, sorted), or more guests than
  * VT_PLACE_MAX_GUESTS is refused (-EINVAL, why in err) and g left to the
  * caller. */
-int place_add(struct vt_place_state *s, struct place_guest *g, struct vt_err *err);
+int place_add(struct vt_place_state *s, struct place_guest *g, bool check_name, struct vt_err *err);
 void place_guest_clear(struct place_guest *g);
 
 #endif

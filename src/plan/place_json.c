@@ -380,6 +380,11 @@ static int read_guest(const struct rd *r, const char *where, struct json_object 
     return 0;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 int vt_place_state_parse(const struct vt_host *h, const char *json, size_t len, const char *name,
                          struct vt_place_state **out, struct vt_err *err)
 {
@@ -439,9 +444,28 @@ int vt_place_state_parse(const struct vt_host *h, const char *json, size_t len, 
 
         snprintf(w, sizeof(w), "guests[%zu]", i);
         rc = read_guest(&r, w, json_object_array_get_idx(guests, i), &g);
-        if (rc == 0 && (rc = place_add(s, &g, err)) < 0)
+        if (rc == 0 && (rc = place_add(s, &g, false, err)) < 0)
             vt_err_prefix(err, "%s: %s: ", name, w);
         place_guest_clear(&g);
+        if (rc < 0)
+            goto out;
+    }
+    /* Every name once: sorted, each against the next. */
+    {
+        const char **names = calloc(s->n + 1, sizeof(*names));
+
+        if (!names) {
+            rc = vt_err_set(err, -ENOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < s->n; i++)
+            names[i] = s->g[i].name;
+        qsort(names, s->n, sizeof(*names), cmp_name);
+        for (size_t i = 1; i < s->n && rc == 0; i++)
+            if (!strcmp(names[i - 1], names[i]))
+                rc = vt_err_set(err, -EINVAL, "%s: guests: a guest named '%s' is placed already",
+                                name, names[i]);
+        free(names);
         if (rc < 0)
             goto out;
     }

@@ -28,6 +28,9 @@ static const char *const hosts[] = {
      "distances=10:12:21"),
     "sockets=4,nodes-per-socket=2,cores=4,mem=64G,hugepages=2M:2048,distances=10:16:32",
     "sockets=1,cores=6,threads=2,cpu-numbering=smt-last,mem=16G,free=12G",
+    /* Isolation that splits cores: CPU 0's sibling is isolated, it is not. */
+    "sockets=1,cores=8,threads=2,isolated=1-15,mem=16G",
+    "sockets=2,cores=8,threads=2,cpu-numbering=smt-last,isolated=1-7,9-31,mem=32G",
 };
 
 /* The CPUs a part holds: run on, reserved, emulator. */
@@ -118,7 +121,8 @@ static void check_state(const struct vt_host *h, const struct vt_place_state *s,
                 const struct vt_host_cpu_topo *t = vt_host_cpu_topo(h, (unsigned)pp->pcpus[v]);
                 struct vt_bitmap *sib = vt_bitmap_dup(t->siblings);
 
-                vt_bitmap_and(sib, pool);
+                /* The whole core: every online sibling, in the pool or
+                 * not (isolation may split a core). */
                 vt_bitmap_and(sib, n->cpus);
                 if (pg->thread_policy == VT_THREAD_ISOLATE) {
                     /* Its core's other threads: held by it, run by nobody. */

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,8 +180,11 @@ static void print_guest(const struct vt_placed_guest *g, const char *verb)
         const struct vt_place_part *pp = &g->parts[p];
 
         vt_size_format(mem, sizeof(mem), pp->memory_bytes);
-        printf("  vnode %zu on node %u: vCPUs %u-%u, %s", p, pp->pnode, pp->first_vcpu,
-               pp->first_vcpu + pp->vcpus - 1, mem);
+        if (pp->vcpus > 1)
+            printf("  vnode %zu on node %u: vCPUs %u-%u, %s", p, pp->pnode, pp->first_vcpu,
+                   pp->first_vcpu + pp->vcpus - 1, mem);
+        else
+            printf("  vnode %zu on node %u: vCPU %u, %s", p, pp->pnode, pp->first_vcpu, mem);
         if (pp->pcpus) {
             printf(", host CPUs");
             for (unsigned v = 0; v < pp->vcpus; v++)
@@ -198,10 +202,10 @@ static void print_guest(const struct vt_placed_guest *g, const char *verb)
     }
     printf("  plan: vtopo plan ");
     plan_options(stdout, g);
-    if (g->hugepage_bytes) {
-        vt_size_format(mem, sizeof(mem), g->hugepage_bytes);
+    /* The huge pages' backing, where emit has a name for their size. */
+    if (g->hugepage_bytes == (2ull << 20) || g->hugepage_bytes == (1ull << 30)) {
         printf("  (emit with --mem-backend hugepages:%s)",
-               g->hugepage_bytes >= (1ull << 30) ? "1G" : "2M");
+               g->hugepage_bytes == (1ull << 30) ? "1G" : "2M");
     }
     printf("\n");
 }
@@ -379,8 +383,26 @@ static int parse_opts(int argc, char **argv, struct place_opts *o, struct cli_ho
  * held from reading the state to replacing it. */
 static int lock_state(const char *state, bool shared, int *fd)
 {
-    char path[4200];
+    char path[4200], real[PATH_MAX + 1], *dir = NULL;
 
+    /* One lock per file, whatever name reaches it: the name the write goes
+     * to (a symbolic link followed, the directory resolved). */
+    if (realpath(state, real)) {
+        state = real;
+    } else if (errno == ENOENT && (dir = strdup(state))) {
+        char *slash = strrchr(dir, '/'), dreal[PATH_MAX + 1];
+        const char *base = slash ? slash + 1 : state;
+
+        if (slash == dir)
+            snprintf(dreal, sizeof(dreal), "/");
+        else if (slash)
+            *slash = '\0';
+        if ((slash == dir || realpath(slash ? dir : ".", dreal)) &&
+            snprintf(real, sizeof(real), "%s/%s", strcmp(dreal, "/") ? dreal : "", base) <
+                (int)sizeof(real))
+            state = real;
+        free(dir);
+    }
     if (snprintf(path, sizeof(path), "%s.lock", state) >= (int)sizeof(path)) {
         cli_error("place", "%s: the name is too long", state);
         return VT_EXIT_USAGE;
