@@ -63,10 +63,6 @@ _vtopo()
         COMPREPLY=($(compgen -W "prefer isolate require" -- "$cur"))
         return 0
         ;;
-    --strategy)
-        COMPREPLY=($(compgen -W "vtopo libxl first-fit" -- "$cur"))
-        return 0
-        ;;
     --hugepages)
         COMPREPLY=($(compgen -W "2M 1G" -- "$cur"))
         return 0

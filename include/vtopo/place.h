@@ -27,12 +27,6 @@ enum vt_cpu_policy { VT_CPU_SHARED, VT_CPU_DEDICATED };
  * (whole cores only, the spare threads of the last held; a host without SMT
  * refuses). */
 enum vt_thread_policy { VT_THREAD_PREFER, VT_THREAD_ISOLATE, VT_THREAD_REQUIRE };
-/* Whose choice of nodes: vtopo's policy (docs/placement.md), or a baseline
- * for comparison (bench/bench_place): libxl's automatic NUMA placement
- * (fewest nodes, then the least vCPU load, then the most free memory; no
- * vNUMA: memory striped over the nodes), or a Nova-style first fit (vnodes
- * fixed, default 1; the first nodes in id order that fit). */
-enum vt_place_strategy { VT_PLACE_VTOPO, VT_PLACE_LIBXL, VT_PLACE_FIRST_FIT };
 
 /* At most this many vCPUs of shared guests per shared host CPU of a node
  * by default (a state's shared_ratio). */
@@ -53,7 +47,12 @@ struct vt_place_request {
     enum vt_thread_policy thread_policy; /* dedicated only */
     unsigned emulator_cpus;              /* dedicated only: host CPUs for QEMU's own threads */
     bool overcommit_memory;              /* ordinary memory may exceed what is free */
-    enum vt_place_strategy strategy;
+    /* The host nodes to place it on, vnode i on pnodes[i] (npnodes of them,
+     * distinct; vnodes, when given, must agree): a toolstack's own choice
+     * (and a baseline's, bench/bench_place), its CPUs, memory and huge
+     * pages taken as vtopo takes them. NULL: vtopo's policy chooses. */
+    const unsigned *pnodes;
+    size_t npnodes;
 };
 
 /* A placed guest's share of one host node: vnode i of its plan. */
@@ -84,9 +83,6 @@ struct vt_placed_guest {
      * host core (vCPUs 0,1 on one core's threads, ...), so its plan gives
      * the guest as many threads a core; 1 otherwise. */
     unsigned threads_per_core;
-    /* Guest memory on a node other than its vCPUs' (libxl's striping; 0 for
-     * vtopo's and first fit's vnodes), for comparison. */
-    uint64_t remote_bytes;
     const struct vt_place_part *parts;
     size_t nparts;
 };
@@ -100,6 +96,7 @@ struct vt_place_free {
     unsigned whole_cores;    /* of them, cores with every thread free */
     unsigned shared_cpus;    /* CPUs shared guests float on */
     unsigned shared_vcpus;   /* shared guests' vCPUs on them */
+    unsigned vcpus;          /* every guest's vCPUs on the node, dedicated and shared */
 };
 
 struct vt_place_state;
@@ -125,6 +122,10 @@ VT_API const struct vt_placed_guest *vt_place_guest_by_name(const struct vt_plac
                                                             const char *name);
 /* What node index i of the host has free. */
 VT_API void vt_place_node_free(const struct vt_place_state *s, size_t i, struct vt_place_free *f);
+/* The CPUs shared guests float on, on node index i: its housekeeping CPUs
+ * no guest holds (a new bitmap the caller frees; NULL when out of memory).
+ * Fewer as dedicated guests take them on a host that isolates no CPU. */
+VT_API struct vt_bitmap *vt_place_node_shared_cpus(const struct vt_place_state *s, size_t i);
 /* Free pages of page_bytes on node index i (0 when it has no such pool). */
 VT_API uint64_t vt_place_node_free_pages(const struct vt_place_state *s, size_t i,
                                          uint64_t page_bytes);

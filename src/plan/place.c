@@ -272,6 +272,7 @@ static void account(struct vt_place_state *s, const struct place_guest *g, int s
             n->mem_used += (uint64_t)sign * pp->memory_bytes;
         if (g->pub.cpu_policy == VT_CPU_SHARED)
             n->shared_vcpus += (unsigned)sign * pp->vcpus;
+        n->vcpus += (unsigned)sign * pp->vcpus;
     }
 }
 
@@ -476,10 +477,19 @@ static bool core_whole(const struct vt_place_state *s, const struct place_core *
     return c->nthreads == c->width && core_free(s, c, held) == c->nthreads;
 }
 
+struct vt_bitmap *vt_place_node_shared_cpus(const struct vt_place_state *s, size_t i)
+{
+    struct vt_bitmap *shared = vt_bitmap_dup(vt_host_node(s->h, i)->housekeeping_cpus);
+
+    if (shared)
+        vt_bitmap_andnot(shared, s->held);
+    return shared;
+}
+
 void vt_place_node_free(const struct vt_place_state *s, size_t i, struct vt_place_free *f)
 {
     const struct place_node *n = &s->nodes[i];
-    struct vt_bitmap *shared = vt_bitmap_dup(vt_host_node(s->h, i)->housekeeping_cpus);
+    struct vt_bitmap *shared = vt_place_node_shared_cpus(s, i);
 
     memset(f, 0, sizeof(*f));
     f->pnode = n->pnode;
@@ -490,12 +500,11 @@ void vt_place_node_free(const struct vt_place_state *s, size_t i, struct vt_plac
         f->dedicated_cpus += nf;
         f->whole_cores += core_whole(s, &n->cores[k], NULL);
     }
-    if (shared) {
-        vt_bitmap_andnot(shared, s->held);
+    if (shared)
         f->shared_cpus = vt_bitmap_weight(shared);
-    }
     vt_bitmap_free(shared);
     f->shared_vcpus = n->shared_vcpus;
+    f->vcpus = n->vcpus;
 }
 
 /* ---- taking CPUs -------------------------------------------------------- */
@@ -600,8 +609,7 @@ struct cand {
     unsigned k;
     size_t nodes[VT_PLACE_MAX_VNODES];
     unsigned maxdist, sumdist;
-    double fit, load;
-    uint64_t mem_free; /* libxl: the set's free memory */
+    double fit;
 };
 
 static unsigned dist(const struct vt_place_state *s, size_t a, size_t b)
@@ -729,8 +737,7 @@ static bool score(const struct req_ctx *c, struct cand *cd)
     struct share sh;
 
     cd->maxdist = cd->sumdist = 0;
-    cd->fit = cd->load = 0;
-    cd->mem_free = 0;
+    cd->fit = 0;
     if (!shares(c, cd, &sh))
         return false;
     for (unsigned j = 0; j < cd->k; j++) {
@@ -764,61 +771,31 @@ static bool score(const struct req_ctx *c, struct cand *cd)
 
             cd->fit += cap ? (cap - f->shared_vcpus - v) / cap : 0;
         }
-        /* libxl: every vCPU that may run on the node, over its CPUs. */
-        cd->load += (double)(f->shared_vcpus + n->pool_cpus - f->dedicated_cpus);
-        cd->mem_free += f->memory_bytes;
-    }
-    {
-        unsigned cpus = 0;
-
-        for (unsigned j = 0; j < cd->k; j++)
-            cpus += vt_bitmap_weight(vt_host_node(c->s->h, cd->nodes[j])->cpus);
-        cd->load = cpus ? cd->load / cpus : cd->load;
     }
     return true;
 }
 
-/* Whether a is better than b under the strategy. */
-static bool better(enum vt_place_strategy st, const struct cand *a, const struct cand *b)
+/* Whether a is better than b: the nearest, then the tightest fit, then
+ * the lower node ids. */
+static bool better(const struct cand *a, const struct cand *b)
 {
-    if (st == VT_PLACE_LIBXL) {
-        if (a->load != b->load)
-            return a->load < b->load;
-        if (a->mem_free != b->mem_free)
-            return a->mem_free > b->mem_free;
-    } else if (st == VT_PLACE_VTOPO) {
-        if (a->maxdist != b->maxdist)
-            return a->maxdist < b->maxdist;
-        if (a->sumdist != b->sumdist)
-            return a->sumdist < b->sumdist;
-        if (a->fit != b->fit)
-            return a->fit < b->fit;
-    }
-    for (unsigned j = 0; j < a->k; j++) /* then the lower node ids */
+    if (a->maxdist != b->maxdist)
+        return a->maxdist < b->maxdist;
+    if (a->sumdist != b->sumdist)
+        return a->sumdist < b->sumdist;
+    if (a->fit != b->fit)
+        return a->fit < b->fit;
+    for (unsigned j = 0; j < a->k; j++)
         if (a->nodes[j] != b->nodes[j])
             return a->nodes[j] < b->nodes[j];
     return false;
 }
 
-static int cmp_cand_vtopo(const void *x, const void *y)
+static int cmp_cand(const void *x, const void *y)
 {
     const struct cand *a = x, *b = y;
 
-    return better(VT_PLACE_VTOPO, a, b) ? -1 : better(VT_PLACE_VTOPO, b, a) ? 1 : 0;
-}
-
-static int cmp_cand_libxl(const void *x, const void *y)
-{
-    const struct cand *a = x, *b = y;
-
-    return better(VT_PLACE_LIBXL, a, b) ? -1 : better(VT_PLACE_LIBXL, b, a) ? 1 : 0;
-}
-
-static int cmp_cand_first(const void *x, const void *y)
-{
-    const struct cand *a = x, *b = y;
-
-    return better(VT_PLACE_FIRST_FIT, a, b) ? -1 : better(VT_PLACE_FIRST_FIT, b, a) ? 1 : 0;
+    return better(a, b) ? -1 : better(b, a) ? 1 : 0;
 }
 
 static uint64_t choose(uint64_t n, uint64_t k)
@@ -971,8 +948,6 @@ static int commit(struct vt_place_state *s, const struct req_ctx *c, const struc
         g.pub.cpu_policy = r->cpu_policy;
         g.pub.thread_policy = r->thread_policy;
         g.pub.overcommit_memory = r->overcommit_memory;
-        g.pub.remote_bytes =
-            r->strategy == VT_PLACE_LIBXL ? r->memory_bytes / cd->k * (cd->k - 1) : 0;
         for (unsigned j = 0; j < cd->k; j++) {
             g.pub_parts[j] = g.parts[j].pub;
             g.pub_parts[j].pcpus = g.parts[j].pcpus;
@@ -1027,6 +1002,24 @@ static int check_request(const struct vt_place_state *s, const struct vt_place_r
                           vt_thread_policy_name(r->thread_policy));
     if (r->emulator_cpus > VT_CPU_ID_MAX)
         return vt_err_set(err, -EINVAL, "emulator CPUs %u: too many", r->emulator_cpus);
+    if (r->npnodes) {
+        if (r->npnodes > VT_PLACE_MAX_VNODES || r->npnodes > r->vcpus ||
+            (r->vnodes && r->vnodes != r->npnodes))
+            return vt_err_set(err, -EINVAL,
+                              "pnodes: %zu nodes for %u vCPUs%s (at most one a vCPU, %d in all)",
+                              r->npnodes, r->vcpus, r->vnodes ? " and the vnodes asked" : "",
+                              VT_PLACE_MAX_VNODES);
+        for (size_t j = 0; j < r->npnodes; j++) {
+            int ni = place_node_index(s, r->pnodes[j]);
+
+            if (ni < 0 || !vt_host_node(s->h, (size_t)ni)->has_cpu)
+                return vt_err_set(err, -EINVAL, "pnodes: the host has no node %u with CPUs",
+                                  r->pnodes[j]);
+            for (size_t q = 0; q < j; q++)
+                if (r->pnodes[q] == r->pnodes[j])
+                    return vt_err_set(err, -EINVAL, "pnodes: node %u is given twice", r->pnodes[j]);
+        }
+    }
     return 0;
 }
 
@@ -1113,9 +1106,20 @@ int vt_place(struct vt_place_state *s, const struct vt_place_request *r,
     kmax = r->vnodes ? r->vnodes : (unsigned)(nu < r->vcpus ? nu : r->vcpus);
     if (kmax > VT_PLACE_MAX_VNODES)
         kmax = VT_PLACE_MAX_VNODES;
-    if (r->strategy == VT_PLACE_FIRST_FIT && !r->vnodes)
-        kmax = kmin; /* Nova's hw:numa_nodes defaults to 1 */
     rc = -ENOSPC;
+    if (r->npnodes) {
+        /* The caller's nodes, in its order: the one candidate. */
+        struct cand cd = {.k = (unsigned)r->npnodes};
+
+        for (size_t j = 0; j < r->npnodes; j++)
+            cd.nodes[j] = (size_t)place_node_index(s, r->pnodes[j]);
+        kmin = kmax = cd.k;
+        if (score(&c, &cd))
+            rc = commit(s, &c, &cd, out, err);
+        if (rc == -ENOSPC)
+            rc = refuse(&c, kmin, kmax, err);
+        goto out;
+    }
     /* What every usable node could take together: less than the guest,
      * and no set of them holds it (a refusal without the search). */
     {
@@ -1135,10 +1139,7 @@ int vt_place(struct vt_place_state *s, const struct vt_place_request *r,
             break;
         }
         if (l.n)
-            qsort(l.v, l.n, sizeof(*l.v),
-                  r->strategy == VT_PLACE_LIBXL       ? cmp_cand_libxl
-                  : r->strategy == VT_PLACE_FIRST_FIT ? cmp_cand_first
-                                                      : cmp_cand_vtopo);
+            qsort(l.v, l.n, sizeof(*l.v), cmp_cand);
         for (size_t q = 0; q < l.n && rc == -ENOSPC; q++)
             rc = commit(s, &c, &l.v[q], out, err);
     }

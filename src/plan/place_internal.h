@@ -31,10 +31,10 @@ struct place_core {
 /* What a host node (by index) has, and has in use. */
 struct place_node {
     unsigned pnode;
-    uint64_t capacity; /* MemTotal minus the huge page pools */
-    uint64_t mem_used; /* ordinary memory of guests here */
-    uint64_t *hp_used; /* pages in use, per host pool (host node's hugepages[]) */
-    unsigned shared_vcpus;
+    uint64_t capacity;            /* MemTotal minus the huge page pools */
+    uint64_t mem_used;            /* ordinary memory of guests here */
+    uint64_t *hp_used;            /* pages in use, per host pool (host node's hugepages[]) */
+    unsigned shared_vcpus, vcpus; /* shared guests', every guest's */
     struct place_core *cores;
     size_t ncores;
     unsigned pool_cpus; /* CPUs in the dedication pool */

@@ -53,6 +53,17 @@ expect_out_has "would place 'dry'"
 cmp -s "$ST" "$T/before.json" || t_fail "--dry-run changed the state"
 t_end
 
+t_begin "place: --nodes places on the toolstack's own nodes, in its order"
+run "$VTOPO" place --state "$T/nodes.json" --synthetic sockets=4,cores=4,mem=16G --name n \
+    --vcpus 4 --memory 2G --nodes 3,1
+expect_rc 0
+expect_out_has "vnode 0 on node 3: vCPUs 0-1" "vnode 1 on node 1: vCPUs 2-3" "--vnode-pnodes 3,1"
+run "$VTOPO" place --state "$T/nodes.json" --synthetic sockets=4,cores=4,mem=16G --name m \
+    --vcpus 4 --memory 8G --nodes 3
+expect_rc 1
+expect_err_has "'m' does not fit: 4 shared vCPUs and 8 GiB on 1 node"
+t_end
+
 t_begin "place: release gives everything back"
 run "$VTOPO" place --state "$ST" "${HOST[@]}" --release db
 expect_rc 0
@@ -92,6 +103,14 @@ bad "memory: must be a non-zero multiple of 1 GiB" --state "$ST" "${HOST[@]}" --
     --vcpus 2 --memory 1536M --hugepages 1G
 bad "--name, --release and --list are alternatives" --state "$ST" "${HOST[@]}" --list --release x
 bad "--shared-ratio 2: the state $ST has 4" --state "$ST" "${HOST[@]}" --list --shared-ratio 2
+bad "--nodes '1,x': host node numbers" --state "$ST" "${HOST[@]}" --name x --vcpus 2 --memory 1G \
+    --nodes 1,x
+bad "pnodes: the host has no node 9 with CPUs" --state "$ST" "${HOST[@]}" --name x --vcpus 2 \
+    --memory 1G --nodes 9
+bad "pnodes: node 1 is given twice" --state "$ST" "${HOST[@]}" --name x --vcpus 2 --memory 1G \
+    --nodes 1,1
+bad "the request and --plan-out, --dry-run go with --name" --state "$ST" "${HOST[@]}" --list \
+    --cpu-policy dedicated
 # Another host's state.
 bad "the state is of another host" --state "$ST" --synthetic sockets=1,cores=4 --list
 # A state cut short, not JSON, edited into double booking.

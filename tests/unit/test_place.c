@@ -196,8 +196,10 @@ static void free_of(const struct vt_place_state *s, size_t nn, struct vt_place_f
     }
 }
 
-static void random_request(struct vt_place_request *r, char *name, unsigned id)
+static void random_request(const struct vt_host *h, struct vt_place_request *r, char *name,
+                           unsigned id)
 {
+    static unsigned pn[2];
     static const uint64_t hp[] = {0, 0, 0, 2u << 20, 1u << 30};
 
     snprintf(name, 32, "g%u", id);
@@ -217,7 +219,16 @@ static void random_request(struct vt_place_request *r, char *name, unsigned id)
     if (r->vnodes > r->vcpus)
         r->vnodes = r->vcpus;
     r->overcommit_memory = rand() % 10 == 0;
-    r->strategy = (enum vt_place_strategy)(rand() % 7 == 0 ? 1 + rand() % 2 : 0);
+    if (rand() % 8 == 0) {
+        /* The caller's nodes: one or two of the host's, in any order. */
+        size_t nn = vt_host_node_count(h), a = (size_t)rand() % nn, b = (size_t)rand() % nn;
+
+        pn[0] = vt_host_node(h, a)->pnode;
+        pn[1] = vt_host_node(h, b)->pnode;
+        r->pnodes = pn;
+        r->npnodes = a != b && r->vcpus >= 2 ? 2 : 1;
+        r->vnodes = 0;
+    }
 }
 
 static void test_random_sequences(void **state)
@@ -257,9 +268,12 @@ static void test_random_sequences(void **state)
                     char *j0 = state_json(s), *j1;
                     int rc;
 
-                    random_request(&r, name, id++);
+                    random_request(h, &r, name, id++);
                     free_of(s, nn, before, pb);
                     rc = vt_place(s, &r, &g, &err);
+                    if (rc == 0 && r.npnodes)
+                        for (size_t q = 0; q < r.npnodes; q++)
+                            assert_int_equal(g->parts[q].pnode, r.pnodes[q]);
                     if (rc == -ENOSPC || rc == -EINVAL) {
                         /* Refused: nothing changed; the message says why. */
                         j1 = state_json(s);
@@ -311,7 +325,7 @@ static const struct vt_placed_guest *place(struct vt_place_state *s, const char 
                                            unsigned vcpus, uint64_t mem, enum vt_cpu_policy cp,
                                            enum vt_thread_policy tp)
 {
-    struct vt_place_request r = {name, vcpus, mem, 0, 0, cp, tp, 0, false, VT_PLACE_VTOPO};
+    struct vt_place_request r = {name, vcpus, mem, 0, 0, cp, tp, 0, false, NULL, 0};
     const struct vt_placed_guest *g = NULL;
     struct vt_err err;
 
@@ -361,8 +375,8 @@ static void test_policy(void **state)
     /* require on a host without SMT: refused, saying so. */
     h = t_synthetic("sockets=1,cores=8,mem=16G");
     assert_int_equal(vt_place_state_new(h, 0, &s, &err), 0);
-    r = (struct vt_place_request){
-        "f", 2, 1ull << 30, 0, 0, VT_CPU_DEDICATED, VT_THREAD_REQUIRE, 0, false, VT_PLACE_VTOPO};
+    r = (struct vt_place_request){"f", 2,     1ull << 30, 0, 0, VT_CPU_DEDICATED, VT_THREAD_REQUIRE,
+                                  0,   false, NULL,       0};
     assert_int_equal(vt_place(s, &r, &g, &err), -ENOSPC);
     assert_non_null(strstr(err.msg, "SMT siblings"));
     vt_place_state_free(s);
@@ -378,8 +392,8 @@ static void test_policy(void **state)
     assert_int_equal(g->parts[0].memory_bytes + g->parts[1].memory_bytes, 40ull << 30);
     assert_true(g->parts[0].memory_bytes == 16ull << 30 || g->parts[1].memory_bytes == 16ull << 30);
     /* Bad requests: one sentence naming the field. */
-    r = (struct vt_place_request){"h", 2,     1ull << 30,    0, 0, VT_CPU_SHARED, VT_THREAD_PREFER,
-                                  0,   false, VT_PLACE_VTOPO};
+    r = (struct vt_place_request){"h", 2,     1ull << 30, 0, 0, VT_CPU_SHARED, VT_THREAD_PREFER,
+                                  0,   false, NULL,       0};
     assert_int_equal(vt_place(s, &r, &g, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "placed already"));
     r.name = "bad name";

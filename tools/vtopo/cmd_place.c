@@ -48,8 +48,8 @@ void cmd_place_usage(FILE *out)
             "                        require (whole cores of SMT siblings only)\n"
             "  --emulator-cpus N     dedicated only: N more host CPUs for QEMU's own threads\n"
             "  --overcommit-memory   ordinary memory may exceed what is free\n"
-            "  --strategy S          vtopo (default), or a baseline to compare with: libxl\n"
-            "                        (libxl's automatic placement) or first-fit (Nova-style)\n"
+            "  --nodes LIST          on exactly these host nodes, vnode i on the i-th\n"
+            "                        (e.g. 2,3; default: vtopo chooses)\n"
             "State:\n"
             "  --state FILE          the placed guests (created when missing)\n"
             "  --shared-ratio R      a new state's limit of shared vCPUs per shared CPU\n"
@@ -58,6 +58,10 @@ void cmd_place_usage(FILE *out)
             "  --list                the guests and what each node has free\n"
             "Output:\n"
             "  --plan-out DIR        also plan the guest into DIR (as 'vtopo plan --out')\n"
+            "  --mem-layout L, --apic A\n"
+            "                        the plan's memory layout and APIC encoding (as for\n"
+            "                        'vtopo plan'; qemu-q35 for QEMU and libvirt, xen-hvm\n"
+            "                        and xen for xl)\n"
             "  --dry-run             choose, but do not record\n"
             "  --json                JSON instead of text\n"
             "  -q, --quiet           no host warnings on stderr\n"
@@ -82,19 +86,22 @@ enum {
     OPT_PLACE_THREAD_POLICY,
     OPT_PLACE_EMULATOR,
     OPT_PLACE_OVERCOMMIT,
-    OPT_PLACE_STRATEGY,
+    OPT_PLACE_NODES,
     OPT_PLACE_RATIO,
     OPT_PLACE_RELEASE,
     OPT_PLACE_LIST,
     OPT_PLACE_PLAN_OUT,
+    OPT_PLACE_MEM_LAYOUT,
+    OPT_PLACE_APIC,
     OPT_PLACE_DRY_RUN,
     OPT_PLACE_JSON,
 };
 
 struct place_opts {
-    const char *state, *release, *plan_out;
-    bool list, dry_run, json, have_ratio, have_vcpus, have_memory;
+    const char *state, *release, *plan_out, *mem_layout, *apic;
+    bool list, dry_run, json, have_ratio, have_vcpus, have_memory, policy_given;
     unsigned ratio;
+    unsigned nodes[VT_PLACE_MAX_VNODES];
     struct vt_place_request r;
 };
 
@@ -109,6 +116,8 @@ static void size_opt(char *buf, size_t size, uint64_t bytes)
 
 /* The options 'vtopo plan' takes for g: its vCPUs, memory, pins or vnodes
  * on their nodes, and each vnode's memory. */
+static const char *opt_mem_layout, *opt_apic; /* --mem-layout, --apic: the plan's */
+
 static void plan_options(FILE *f, const struct vt_placed_guest *g)
 {
     struct vt_shape shape;
@@ -159,9 +168,14 @@ static void plan_options(FILE *f, const struct vt_placed_guest *g)
     }
     if (vt_place_guest_shape(g, &shape))
         fprintf(f, " --shape sockets=%u,threads=%u", shape.sockets, shape.threads);
+    if (opt_mem_layout)
+        fprintf(f, " --mem-layout %s", opt_mem_layout);
+    if (opt_apic)
+        fprintf(f, " --apic %s", opt_apic);
 }
 
-static void print_guest(const struct vt_placed_guest *g, const char *verb)
+static void print_guest(const struct vt_place_state *s, const struct vt_host *h,
+                        const struct vt_placed_guest *g, const char *verb)
 {
     char mem[32], *list;
 
@@ -195,8 +209,23 @@ static void print_guest(const struct vt_placed_guest *g, const char *verb)
             free(list);
         }
         if (!vt_bitmap_iszero(pp->emulator) && (list = vt_bitmap_format_list(pp->emulator))) {
-            printf("; emulator %s", list);
+            printf("; emulator %s (vtopo emit libvirt --emulator-cpus %s)", list, list);
             free(list);
+        }
+        /* Shared vCPUs float; what keeps them off other guests' CPUs is
+         * the VMM's pinning to this set (libvirt <vcpupin cpuset=...>). */
+        if (g->cpu_policy == VT_CPU_SHARED) {
+            for (size_t i = 0; i < vt_host_node_count(h); i++) {
+                struct vt_bitmap *sh;
+
+                if (vt_host_node(h, i)->pnode != pp->pnode ||
+                    !(sh = vt_place_node_shared_cpus(s, i)))
+                    continue;
+                if ((list = vt_bitmap_format_list(sh)))
+                    printf("; floating on shared CPUs %s", *list ? list : "(none)");
+                free(list);
+                vt_bitmap_free(sh);
+            }
         }
         printf("\n");
     }
@@ -249,11 +278,13 @@ static int parse_opts(int argc, char **argv, struct place_opts *o, struct cli_ho
         {"thread-policy", required_argument, NULL, OPT_PLACE_THREAD_POLICY},
         {"emulator-cpus", required_argument, NULL, OPT_PLACE_EMULATOR},
         {"overcommit-memory", no_argument, NULL, OPT_PLACE_OVERCOMMIT},
-        {"strategy", required_argument, NULL, OPT_PLACE_STRATEGY},
+        {"nodes", required_argument, NULL, OPT_PLACE_NODES},
         {"shared-ratio", required_argument, NULL, OPT_PLACE_RATIO},
         {"release", required_argument, NULL, OPT_PLACE_RELEASE},
         {"list", no_argument, NULL, OPT_PLACE_LIST},
         {"plan-out", required_argument, NULL, OPT_PLACE_PLAN_OUT},
+        {"mem-layout", required_argument, NULL, OPT_PLACE_MEM_LAYOUT},
+        {"apic", required_argument, NULL, OPT_PLACE_APIC},
         {"dry-run", no_argument, NULL, OPT_PLACE_DRY_RUN},
         {"json", no_argument, NULL, OPT_PLACE_JSON},
         {"quiet", no_argument, NULL, 'q'},
@@ -301,12 +332,14 @@ static int parse_opts(int argc, char **argv, struct place_opts *o, struct cli_ho
             if ((v = vt_cpu_policy_of_name(optarg)) < 0)
                 return cli_usage_error("place", "--cpu-policy '%s': dedicated or shared", optarg);
             o->r.cpu_policy = (enum vt_cpu_policy)v;
+            o->policy_given = true;
             break;
         case OPT_PLACE_THREAD_POLICY:
             if ((v = vt_thread_policy_of_name(optarg)) < 0)
                 return cli_usage_error("place", "--thread-policy '%s': prefer, isolate or require",
                                        optarg);
             o->r.thread_policy = (enum vt_thread_policy)v;
+            o->policy_given = true;
             break;
         case OPT_PLACE_EMULATOR:
             if (cli_parse_uint(optarg, 1024, &o->r.emulator_cpus) < 0)
@@ -316,17 +349,30 @@ static int parse_opts(int argc, char **argv, struct place_opts *o, struct cli_ho
         case OPT_PLACE_OVERCOMMIT:
             o->r.overcommit_memory = true;
             break;
-        case OPT_PLACE_STRATEGY:
-            if (!strcmp(optarg, "vtopo"))
-                o->r.strategy = VT_PLACE_VTOPO;
-            else if (!strcmp(optarg, "libxl"))
-                o->r.strategy = VT_PLACE_LIBXL;
-            else if (!strcmp(optarg, "first-fit"))
-                o->r.strategy = VT_PLACE_FIRST_FIT;
-            else
-                return cli_usage_error("place", "--strategy '%s': vtopo, libxl or first-fit",
-                                       optarg);
+        case OPT_PLACE_NODES: {
+            const char *p = optarg;
+
+            o->r.npnodes = 0;
+            while (*p) {
+                char *end;
+                unsigned long node;
+
+                errno = 0;
+                node = strtoul(p, &end, 10);
+                if (end == p || errno || node > VT_NODE_ID_MAX || (*end && *end != ',') ||
+                    o->r.npnodes == VT_PLACE_MAX_VNODES)
+                    return cli_usage_error("place",
+                                           "--nodes '%s': host node numbers, comma-separated, at "
+                                           "most %d",
+                                           optarg, VT_PLACE_MAX_VNODES);
+                o->nodes[o->r.npnodes++] = (unsigned)node;
+                p = *end ? end + 1 : end;
+            }
+            if (!o->r.npnodes)
+                return cli_usage_error("place", "--nodes: give at least one host node");
+            o->r.pnodes = o->nodes;
             break;
+        }
         case OPT_PLACE_RATIO:
             if (cli_parse_uint(optarg, 1024, &o->ratio) < 0 || !o->ratio)
                 return cli_usage_error("place", "--shared-ratio '%s': a number from 1 to 1024",
@@ -341,6 +387,12 @@ static int parse_opts(int argc, char **argv, struct place_opts *o, struct cli_ho
             break;
         case OPT_PLACE_PLAN_OUT:
             o->plan_out = optarg;
+            break;
+        case OPT_PLACE_MEM_LAYOUT:
+            o->mem_layout = optarg;
+            break;
+        case OPT_PLACE_APIC:
+            o->apic = optarg;
             break;
         case OPT_PLACE_DRY_RUN:
             o->dry_run = true;
@@ -370,7 +422,8 @@ static int parse_opts(int argc, char **argv, struct place_opts *o, struct cli_ho
     if (o->r.name && (!o->have_vcpus || !o->have_memory))
         return cli_usage_error("place", "--name goes with --vcpus and --memory");
     if (!o->r.name && (o->have_vcpus || o->have_memory || o->r.vnodes || o->r.hugepage_bytes ||
-                       o->r.emulator_cpus || o->plan_out || o->dry_run))
+                       o->r.emulator_cpus || o->plan_out || o->dry_run || o->r.npnodes ||
+                       o->r.overcommit_memory || o->policy_given || o->mem_layout || o->apic))
         return cli_usage_error("place", "the request and --plan-out, --dry-run go with --name");
     if (o->plan_out && !*o->plan_out)
         return cli_usage_error("place", "--plan-out: an empty directory name");
@@ -477,7 +530,9 @@ static int plan_out(const char *dir, const struct vt_host *h, const struct vt_pl
         cli_error("place", "out of memory");
         return VT_EXIT_SYSTEM;
     }
-    if (vt_place_guest_request(g, r, &err) < 0 || vt_plan(h, r, &l, &err) < 0 ||
+    if (vt_place_guest_request(g, r, &err) < 0 ||
+        (opt_mem_layout && vt_request_parse_mem_layout(r, opt_mem_layout, &err) < 0) ||
+        (opt_apic && vt_request_parse_apic(r, opt_apic, &err) < 0) || vt_plan(h, r, &l, &err) < 0 ||
         vt_layout_write_dir(l, h, dir, &err) < 0) {
         vt_err_prefix(&err, "--plan-out %s: ", dir);
         rc = cli_fail("place", &err);
@@ -502,6 +557,19 @@ int cmd_place(int argc, char **argv)
 
     if ((rc = parse_opts(argc, argv, &o, &ho)) != 0)
         return rc < 0 ? VT_EXIT_OK : rc;
+    opt_mem_layout = o.mem_layout;
+    opt_apic = o.apic;
+    /* A bad --mem-layout or --apic is refused before the state is read. */
+    if (o.mem_layout || o.apic) {
+        struct vt_request *check = vt_request_new();
+        int bad = !check ||
+                  (o.mem_layout && vt_request_parse_mem_layout(check, o.mem_layout, &err) < 0) ||
+                  (o.apic && vt_request_parse_apic(check, o.apic, &err) < 0);
+
+        vt_request_free(check);
+        if (bad)
+            return check ? cli_usage_error("place", "%s", err.msg) : VT_EXIT_SYSTEM;
+    }
     if ((rc = cli_load_host("place", &ho, &h)) != VT_EXIT_OK)
         return rc;
     if ((rc = lock_state(o.state, o.list || o.dry_run, &lock)) != VT_EXIT_OK)
@@ -522,7 +590,7 @@ int cmd_place(int argc, char **argv)
             printf("%zu guest%s placed on host %s (state %s)\n", vt_place_guest_count(s),
                    vt_place_guest_count(s) == 1 ? "" : "s", vt_host_description(h), o.state);
             for (size_t i = 0; i < vt_place_guest_count(s); i++)
-                print_guest(vt_place_guest(s, i), "guest");
+                print_guest(s, h, vt_place_guest(s, i), "guest");
             print_free(s, h);
         }
         goto out;
@@ -563,7 +631,7 @@ int cmd_place(int argc, char **argv)
         printf("\",\n  \"guest\": %s}\n", json);
         free(json);
     } else {
-        print_guest(g, o.dry_run ? "would place" : "placed");
+        print_guest(s, h, g, o.dry_run ? "would place" : "placed");
     }
 out:
     if (lock >= 0)
