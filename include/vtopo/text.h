@@ -35,6 +35,10 @@ VT_API char *vt_text_take_safe(char *s);
 /* Whether src is already safe (vt_text_escape would copy it unchanged). */
 VT_API bool vt_text_is_safe(const char *src);
 
+/* src as a JSON string, quoted: '"' and '\\' escaped, control bytes as
+ * \u00XX (malloc'd, NULL when out of memory). */
+VT_API char *vt_text_json_dup(const char *src);
+
 #ifdef __cplusplus
 }
 #endif

@@ -44,23 +44,6 @@ static struct json_object *jhex(uint64_t v, unsigned width)
 
 /* json_object_object_add takes ownership; a NULL value (out of memory) is
  * recorded so the caller fails once at the end. */
-static void put(struct json_object *o, const char *key, struct json_object *v, bool *oom)
-{
-    if (!v) {
-        *oom = true;
-        return;
-    }
-    json_object_object_add(o, key, v);
-}
-
-static void push(struct json_object *a, struct json_object *v, bool *oom)
-{
-    if (!v || json_object_array_add(a, v) < 0) {
-        json_object_put(v);
-        *oom = true;
-    }
-}
-
 /* An array of numbers printed on one line straight from the host's arrays:
  * a node's distance row (0 printed as null: unknown) or a device's IRQ
  * numbers. At 4096 nodes the distances are 16 M numbers, which as json-c
@@ -130,20 +113,21 @@ static struct json_object *free_json(const struct vt_host_node *n, bool *oom)
         return NULL;
     }
     if (n->free_bytes != VT_HOST_FREE_UNKNOWN)
-        put(o, "memory_bytes", json_object_new_uint64(n->free_bytes), oom);
+        json_doc_put(o, "memory_bytes", json_object_new_uint64(n->free_bytes), oom);
     if (n->nhugepages) {
         pools = json_object_new_array();
         for (size_t k = 0; pools && k < n->nhugepages; k++) {
             struct json_object *p = json_object_new_object();
 
             if (p) {
-                put(p, "page_bytes", json_object_new_uint64(n->hugepages[k].page_bytes), oom);
-                put(p, "total", json_object_new_uint64(n->hugepages[k].total), oom);
-                put(p, "free", json_object_new_uint64(n->hugepages[k].free), oom);
+                json_doc_put(p, "page_bytes", json_object_new_uint64(n->hugepages[k].page_bytes),
+                             oom);
+                json_doc_put(p, "total", json_object_new_uint64(n->hugepages[k].total), oom);
+                json_doc_put(p, "free", json_object_new_uint64(n->hugepages[k].free), oom);
             }
-            push(pools, p, oom);
+            json_doc_push(pools, p, oom);
         }
-        put(o, "hugepages", pools, oom);
+        json_doc_put(o, "hugepages", pools, oom);
     }
     return o;
 }
@@ -155,35 +139,36 @@ static struct json_object *node_json(const struct vt_host *h, size_t i, bool fin
 
     if (!o)
         return NULL;
-    put(o, "pnode", json_object_new_int64(n->pnode), oom);
+    json_doc_put(o, "pnode", json_object_new_int64(n->pnode), oom);
     if (n->host_pxm == VT_PXM_UNKNOWN)
         json_object_object_add(o, "host_pxm", NULL); /* json null */
     else
-        put(o, "host_pxm", json_object_new_int64(n->host_pxm), oom);
-    put(o, "cpus", jlist(n->cpus), oom);
-    put(o, "offline_cpus", jlist(n->offline_cpus), oom);
-    put(o, "housekeeping_cpus", jlist(n->housekeeping_cpus), oom);
-    put(o, "memory_bytes", json_object_new_uint64(n->memory_bytes), oom);
+        json_doc_put(o, "host_pxm", json_object_new_int64(n->host_pxm), oom);
+    json_doc_put(o, "cpus", jlist(n->cpus), oom);
+    json_doc_put(o, "offline_cpus", jlist(n->offline_cpus), oom);
+    json_doc_put(o, "housekeeping_cpus", jlist(n->housekeeping_cpus), oom);
+    json_doc_put(o, "memory_bytes", json_object_new_uint64(n->memory_bytes), oom);
     ranges = json_object_new_array();
     for (size_t r = 0; ranges && r < n->nranges; r++) {
         struct json_object *ro = json_object_new_object();
 
         if (ro) {
-            put(ro, "start", jhex(n->ranges[r].start, 1), oom);
-            put(ro, "end", jhex(n->ranges[r].end, 1), oom);
+            json_doc_put(ro, "start", jhex(n->ranges[r].start, 1), oom);
+            json_doc_put(ro, "end", jhex(n->ranges[r].end, 1), oom);
         }
-        push(ranges, ro, oom);
+        json_doc_push(ranges, ro, oom);
     }
-    put(o, "memory_ranges", ranges, oom);
-    put(o, "has_cpu", json_object_new_boolean(n->has_cpu), oom);
-    put(o, "has_memory", json_object_new_boolean(n->has_memory), oom);
-    put(o, "has_generic_initiator", json_object_new_boolean(n->has_generic_initiator), oom);
-    put(o, "distances", dist_json(h, i), oom); /* unknown: null */
+    json_doc_put(o, "memory_ranges", ranges, oom);
+    json_doc_put(o, "has_cpu", json_object_new_boolean(n->has_cpu), oom);
+    json_doc_put(o, "has_memory", json_object_new_boolean(n->has_memory), oom);
+    json_doc_put(o, "has_generic_initiator", json_object_new_boolean(n->has_generic_initiator),
+                 oom);
+    json_doc_put(o, "distances", dist_json(h, i), oom); /* unknown: null */
     if (!fingerprint) {
         struct json_object *f = free_json(n, oom);
 
         if (f)
-            put(o, "free", f, oom);
+            json_doc_put(o, "free", f, oom);
     }
     return o;
 }
@@ -195,38 +180,38 @@ static struct json_object *device_json(const struct vt_host_device *d, bool fing
 
     if (!o)
         return NULL;
-    put(o, "bdf", json_object_new_string(d->bdf), oom);
-    put(o, "vendor", jhex(d->vendor, 4), oom);
-    put(o, "device", jhex(d->device, 4), oom);
-    put(o, "class", jhex(d->class_code, 6), oom);
+    json_doc_put(o, "bdf", json_object_new_string(d->bdf), oom);
+    json_doc_put(o, "vendor", jhex(d->vendor, 4), oom);
+    json_doc_put(o, "device", jhex(d->device, 4), oom);
+    json_doc_put(o, "class", jhex(d->class_code, 6), oom);
     if (d->pnode >= 0)
-        put(o, "pnode", json_object_new_int64(d->pnode), oom);
+        json_doc_put(o, "pnode", json_object_new_int64(d->pnode), oom);
     else
         json_object_object_add(o, "pnode", NULL);
     if (d->local_cpus)
-        put(o, "local_cpus", jlist(d->local_cpus), oom);
+        json_doc_put(o, "local_cpus", jlist(d->local_cpus), oom);
     else
         json_object_object_add(o, "local_cpus", NULL);
     if (fingerprint) {
-        put(o, "msi_irqs", json_object_new_uint64(d->nmsi_irqs), oom);
+        json_doc_put(o, "msi_irqs", json_object_new_uint64(d->nmsi_irqs), oom);
     } else {
         if (d->driver)
-            put(o, "driver", json_object_new_string(d->driver), oom);
+            json_doc_put(o, "driver", json_object_new_string(d->driver), oom);
         if (d->iommu_group >= 0)
-            put(o, "iommu_group", json_object_new_int64(d->iommu_group), oom);
+            json_doc_put(o, "iommu_group", json_object_new_int64(d->iommu_group), oom);
         if (d->physfn)
-            put(o, "physfn", json_object_new_string(d->physfn), oom);
+            json_doc_put(o, "physfn", json_object_new_string(d->physfn), oom);
         if (d->msi_irqs)
-            put(o, "msi_irqs", row_json(d->msi_irqs, d->nmsi_irqs, false), oom);
+            json_doc_put(o, "msi_irqs", row_json(d->msi_irqs, d->nmsi_irqs, false), oom);
         else if (d->nmsi_irqs)
-            put(o, "msi_irq_count", json_object_new_uint64(d->nmsi_irqs), oom);
+            json_doc_put(o, "msi_irq_count", json_object_new_uint64(d->nmsi_irqs), oom);
     }
     if (d->nnames) {
         struct json_object *a = json_object_new_array();
 
         for (size_t k = 0; a && k < d->nnames; k++)
-            push(a, json_object_new_string(d->names[k]), oom);
-        put(o, "names", a, oom);
+            json_doc_push(a, json_object_new_string(d->names[k]), oom);
+        json_doc_put(o, "names", a, oom);
     }
     return o;
 }
@@ -254,20 +239,20 @@ static struct json_object *cpu_topology_json(const struct vt_host *h, bool *oom)
             *oom = true;
             break;
         }
-        put(o, "cpu", json_object_new_int64((int64_t)i), oom);
+        json_doc_put(o, "cpu", json_object_new_int64((int64_t)i), oom);
         for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++)
             if (ids[k].v >= 0)
-                put(o, ids[k].key, json_object_new_int64(ids[k].v), oom);
+                json_doc_put(o, ids[k].key, json_object_new_int64(ids[k].v), oom);
         if (t->siblings)
-            put(o, "siblings", jlist(t->siblings), oom);
+            json_doc_put(o, "siblings", jlist(t->siblings), oom);
         if (t->llc) {
-            put(o, "llc", jlist(t->llc), oom);
+            json_doc_put(o, "llc", jlist(t->llc), oom);
             if (t->llc_level)
-                put(o, "llc_level", json_object_new_int64(t->llc_level), oom);
+                json_doc_put(o, "llc_level", json_object_new_int64(t->llc_level), oom);
             if (t->llc_bytes)
-                put(o, "llc_bytes", json_object_new_uint64(t->llc_bytes), oom);
+                json_doc_put(o, "llc_bytes", json_object_new_uint64(t->llc_bytes), oom);
         }
-        push(a, o, oom);
+        json_doc_push(a, o, oom);
     }
     return a;
 }
@@ -289,43 +274,44 @@ static int render(const struct vt_host *h, bool fingerprint, const struct vt_irq
     *json = NULL;
     if (oom)
         return vt_err_set(err, -ENOMEM, "out of memory");
-    put(root, "format", json_object_new_string(HOST_FORMAT), &oom);
-    put(root, "version", json_object_new_int(fingerprint ? 1 : HOST_FORMAT_VERSION), &oom);
+    json_doc_put(root, "format", json_object_new_string(HOST_FORMAT), &oom);
+    json_doc_put(root, "version", json_object_new_int(fingerprint ? 1 : HOST_FORMAT_VERSION), &oom);
     if (!fingerprint)
-        put(root, "source", json_object_new_string(h->desc), &oom);
-    put(root, "possible_nodes", jlist(h->possible_nodes), &oom);
+        json_doc_put(root, "source", json_object_new_string(h->desc), &oom);
+    json_doc_put(root, "possible_nodes", jlist(h->possible_nodes), &oom);
     cpus = json_object_new_object();
     if (cpus) {
-        put(cpus, "vendor", json_object_new_string(vt_host_cpu_vendor_name(c->vendor)), &oom);
-        put(cpus, "possible", jlist(c->possible), &oom);
-        put(cpus, "present", jlist(c->present), &oom);
-        put(cpus, "online", jlist(c->online), &oom);
-        put(cpus, "offline", jlist(c->offline), &oom);
-        put(cpus, "isolated", jlist(c->isolated), &oom);
-        put(cpus, "nohz_full", jlist(c->nohz_full), &oom);
-        put(cpus, "housekeeping", jlist(c->housekeeping), &oom);
+        json_doc_put(cpus, "vendor", json_object_new_string(vt_host_cpu_vendor_name(c->vendor)),
+                     &oom);
+        json_doc_put(cpus, "possible", jlist(c->possible), &oom);
+        json_doc_put(cpus, "present", jlist(c->present), &oom);
+        json_doc_put(cpus, "online", jlist(c->online), &oom);
+        json_doc_put(cpus, "offline", jlist(c->offline), &oom);
+        json_doc_put(cpus, "isolated", jlist(c->isolated), &oom);
+        json_doc_put(cpus, "nohz_full", jlist(c->nohz_full), &oom);
+        json_doc_put(cpus, "housekeeping", jlist(c->housekeeping), &oom);
         if (!fingerprint && h->ncpu_topo) /* none known: left out */
-            put(cpus, "topology", cpu_topology_json(h, &oom), &oom);
+            json_doc_put(cpus, "topology", cpu_topology_json(h, &oom), &oom);
     }
-    put(root, "cpus", cpus, &oom);
+    json_doc_put(root, "cpus", cpus, &oom);
     nodes = json_object_new_array();
     for (size_t i = 0; nodes && i < h->nnodes; i++)
-        push(nodes, node_json(h, i, fingerprint, &oom), &oom);
-    put(root, "nodes", nodes, &oom);
+        json_doc_push(nodes, node_json(h, i, fingerprint, &oom), &oom);
+    json_doc_put(root, "nodes", nodes, &oom);
     devs = json_object_new_array();
     for (size_t i = 0; devs && i < h->ndevs; i++)
-        push(devs, device_json(&h->devs[i].pub, fingerprint, &oom), &oom);
-    put(root, "devices", devs, &oom);
+        json_doc_push(devs, device_json(&h->devs[i].pub, fingerprint, &oom), &oom);
+    json_doc_put(root, "devices", devs, &oom);
     if (!fingerprint) {
         warns = json_object_new_array();
         for (size_t i = 0; warns && i < h->nwarnings; i++)
-            push(warns, json_object_new_string(h->warnings[i]), &oom);
-        put(root, "warnings", warns, &oom);
+            json_doc_push(warns, json_object_new_string(h->warnings[i]), &oom);
+        json_doc_put(root, "warnings", warns, &oom);
         if (irqs || h->irqs) {
             struct json_object *o = irq_state_json(irqs ? irqs : h->irqs);
 
             oom |= !o;
-            put(root, "irqs", o, &oom);
+            json_doc_put(root, "irqs", o, &oom);
         }
     }
 
@@ -416,18 +402,9 @@ __attribute__((format(printf, 3, 4))) static int bad(const struct reader *r, con
 static int check_keys(const struct reader *r, const char *where, struct json_object *o,
                       const char *const *allowed)
 {
-    json_object_object_foreach(o, key, val)
-    {
-        size_t i;
+    const char *key = json_doc_unknown_key(o, allowed);
 
-        (void)val;
-        for (i = 0; allowed[i]; i++)
-            if (strcmp(key, allowed[i]) == 0)
-                break;
-        if (!allowed[i])
-            return bad(r, where, "unknown key '%s'", key);
-    }
-    return 0;
+    return key ? bad(r, where, "unknown key '%s'", key) : 0;
 }
 
 static int need_type(const struct reader *r, const char *where, struct json_object *v, json_type t,

@@ -17,22 +17,6 @@
 
 /* ---- writing ------------------------------------------------------------ */
 
-static void put(struct json_object *o, const char *k, struct json_object *v, bool *oom)
-{
-    if (!v || json_object_object_add(o, k, v) < 0) {
-        json_object_put(v);
-        *oom = true;
-    }
-}
-
-static void push(struct json_object *a, struct json_object *v, bool *oom)
-{
-    if (!v || json_object_array_add(a, v) < 0) {
-        json_object_put(v);
-        *oom = true;
-    }
-}
-
 static struct json_object *jlist(const struct vt_bitmap *b, bool *oom)
 {
     char *t = vt_bitmap_format_list(b);
@@ -52,17 +36,17 @@ static struct json_object *part_json(const struct vt_placed_guest *g, const stru
         *oom = true;
         return NULL;
     }
-    put(o, "pnode", json_object_new_int64(p->pnode), oom);
-    put(o, "vcpus", json_object_new_int64(p->vcpus), oom);
-    put(o, "memory_bytes", json_object_new_uint64(p->memory_bytes), oom);
+    json_doc_put(o, "pnode", json_object_new_int64(p->pnode), oom);
+    json_doc_put(o, "vcpus", json_object_new_int64(p->vcpus), oom);
+    json_doc_put(o, "memory_bytes", json_object_new_uint64(p->memory_bytes), oom);
     if (g->cpu_policy == VT_CPU_DEDICATED) {
         struct json_object *a = json_object_new_array();
 
         for (unsigned v = 0; a && v < p->vcpus; v++)
-            push(a, json_object_new_int64(p->pcpus[v]), oom);
-        put(o, "pcpus", a, oom);
-        put(o, "reserved", jlist(p->reserved, oom), oom);
-        put(o, "emulator", jlist(p->emulator, oom), oom);
+            json_doc_push(a, json_object_new_int64(p->pcpus[v]), oom);
+        json_doc_put(o, "pcpus", a, oom);
+        json_doc_put(o, "reserved", jlist(p->reserved, oom), oom);
+        json_doc_put(o, "emulator", jlist(p->emulator, oom), oom);
     }
     return o;
 }
@@ -77,16 +61,17 @@ static struct json_object *guest_json(const struct vt_placed_guest *g, bool *oom
         *oom = true;
         return NULL;
     }
-    put(o, "name", json_object_new_string(g->name), oom);
-    put(o, "vcpus", json_object_new_int64(g->vcpus), oom);
-    put(o, "memory_bytes", json_object_new_uint64(g->memory_bytes), oom);
-    put(o, "hugepage_bytes", json_object_new_uint64(g->hugepage_bytes), oom);
-    put(o, "cpu_policy", json_object_new_string(vt_cpu_policy_name(g->cpu_policy)), oom);
-    put(o, "thread_policy", json_object_new_string(vt_thread_policy_name(g->thread_policy)), oom);
-    put(o, "overcommit_memory", json_object_new_boolean(g->overcommit_memory), oom);
+    json_doc_put(o, "name", json_object_new_string(g->name), oom);
+    json_doc_put(o, "vcpus", json_object_new_int64(g->vcpus), oom);
+    json_doc_put(o, "memory_bytes", json_object_new_uint64(g->memory_bytes), oom);
+    json_doc_put(o, "hugepage_bytes", json_object_new_uint64(g->hugepage_bytes), oom);
+    json_doc_put(o, "cpu_policy", json_object_new_string(vt_cpu_policy_name(g->cpu_policy)), oom);
+    json_doc_put(o, "thread_policy",
+                 json_object_new_string(vt_thread_policy_name(g->thread_policy)), oom);
+    json_doc_put(o, "overcommit_memory", json_object_new_boolean(g->overcommit_memory), oom);
     for (size_t p = 0; p < g->nparts; p++)
-        push(parts, part_json(g, &g->parts[p], oom), oom);
-    put(o, "parts", parts, oom);
+        json_doc_push(parts, part_json(g, &g->parts[p], oom), oom);
+    json_doc_put(o, "parts", parts, oom);
     return o;
 }
 
@@ -129,32 +114,34 @@ int vt_place_state_to_json(const struct vt_place_state *s, char **json, struct v
         json_object_put(guests);
         return vt_err_set(err, -ENOMEM, "out of memory");
     }
-    put(root, "format", json_object_new_string(PLACE_FORMAT), &oom);
-    put(root, "version", json_object_new_int(PLACE_VERSION), &oom);
-    put(root, "host_fingerprint", json_object_new_string(s->fingerprint), &oom);
-    put(root, "shared_ratio", json_object_new_int64(s->shared_ratio), &oom);
+    json_doc_put(root, "format", json_object_new_string(PLACE_FORMAT), &oom);
+    json_doc_put(root, "version", json_object_new_int(PLACE_VERSION), &oom);
+    json_doc_put(root, "host_fingerprint", json_object_new_string(s->fingerprint), &oom);
+    json_doc_put(root, "shared_ratio", json_object_new_int64(s->shared_ratio), &oom);
     for (size_t i = 0; i < s->n; i++) {
         const struct vt_placed_guest *g = &s->g[i].pub;
         struct json_object *o = json_object_new_object(), *parts = json_object_new_array();
 
         if (o) {
-            put(o, "name", json_object_new_string(g->name), &oom);
-            put(o, "vcpus", json_object_new_int64(g->vcpus), &oom);
-            put(o, "memory_bytes", json_object_new_uint64(g->memory_bytes), &oom);
-            put(o, "hugepage_bytes", json_object_new_uint64(g->hugepage_bytes), &oom);
-            put(o, "cpu_policy", json_object_new_string(vt_cpu_policy_name(g->cpu_policy)), &oom);
-            put(o, "thread_policy", json_object_new_string(vt_thread_policy_name(g->thread_policy)),
-                &oom);
-            put(o, "overcommit_memory", json_object_new_boolean(g->overcommit_memory), &oom);
+            json_doc_put(o, "name", json_object_new_string(g->name), &oom);
+            json_doc_put(o, "vcpus", json_object_new_int64(g->vcpus), &oom);
+            json_doc_put(o, "memory_bytes", json_object_new_uint64(g->memory_bytes), &oom);
+            json_doc_put(o, "hugepage_bytes", json_object_new_uint64(g->hugepage_bytes), &oom);
+            json_doc_put(o, "cpu_policy", json_object_new_string(vt_cpu_policy_name(g->cpu_policy)),
+                         &oom);
+            json_doc_put(o, "thread_policy",
+                         json_object_new_string(vt_thread_policy_name(g->thread_policy)), &oom);
+            json_doc_put(o, "overcommit_memory", json_object_new_boolean(g->overcommit_memory),
+                         &oom);
             for (size_t p = 0; parts && p < g->nparts; p++)
-                push(parts, part_json(g, &g->parts[p], &oom), &oom);
-            put(o, "parts", parts, &oom);
+                json_doc_push(parts, part_json(g, &g->parts[p], &oom), &oom);
+            json_doc_put(o, "parts", parts, &oom);
         } else {
             json_object_put(parts);
         }
-        push(guests, o, &oom);
+        json_doc_push(guests, o, &oom);
     }
-    put(root, "guests", guests, &oom);
+    json_doc_put(root, "guests", guests, &oom);
     *json = oom ? NULL : json_text(root);
     json_object_put(root);
     return *json ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
@@ -179,20 +166,13 @@ __attribute__((format(printf, 3, 4))) static int bad(const struct rd *r, const c
     return vt_err_set(r->err, -EINVAL, "%s: %s: %s", r->name, where, msg);
 }
 
+/* Every key of o must be in allowed (NULL-terminated). */
 static int check_keys(const struct rd *r, const char *where, struct json_object *o,
-                      const char *const *keys)
+                      const char *const *allowed)
 {
-    json_object_object_foreach(o, key, val)
-    {
-        size_t i = 0;
+    const char *key = json_doc_unknown_key(o, allowed);
 
-        (void)val;
-        while (keys[i] && strcmp(keys[i], key) != 0)
-            i++;
-        if (!keys[i])
-            return bad(r, where, "unknown key '%s'", key);
-    }
-    return 0;
+    return key ? bad(r, where, "unknown key '%s'", key) : 0;
 }
 
 /* A member of o of type t; -EINVAL naming it when missing or another type. */

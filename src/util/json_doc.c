@@ -1,6 +1,7 @@
 /* JSON documents read whole (json_doc.h). */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "util/json_doc.h"
 
@@ -40,4 +41,35 @@ int json_doc_parse(const char *text, size_t len, const char *name, const char *w
     }
     json_tokener_free(tok);
     return rc;
+}
+
+void json_doc_put(struct json_object *o, const char *key, struct json_object *v, bool *oom)
+{
+    if (!v || json_object_object_add(o, key, v) < 0) {
+        json_object_put(v);
+        *oom = true;
+    }
+}
+
+void json_doc_push(struct json_object *a, struct json_object *v, bool *oom)
+{
+    if (!v || json_object_array_add(a, v) < 0) {
+        json_object_put(v);
+        *oom = true;
+    }
+}
+
+const char *json_doc_unknown_key(struct json_object *o, const char *const *allowed)
+{
+    json_object_object_foreach(o, key, val)
+    {
+        size_t i = 0;
+
+        (void)val;
+        while (allowed[i] && strcmp(allowed[i], key) != 0)
+            i++;
+        if (!allowed[i])
+            return key;
+    }
+    return NULL;
 }

@@ -4,6 +4,7 @@
 #ifndef VT_UTIL_JSON_DOC_H
 #define VT_UTIL_JSON_DOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <json-c/json.h>
@@ -15,5 +16,15 @@
  * sentence naming the line when it is not one JSON object's text. */
 int json_doc_parse(const char *text, size_t len, const char *name, const char *what,
                    struct json_object **root, struct vt_err *err);
+
+/* Building a document: add v to object o under key, or to array a; a NULL
+ * v (out of memory) or a failed add sets *oom (v is released) so that the
+ * builder fails once, at the end. */
+void json_doc_put(struct json_object *o, const char *key, struct json_object *v, bool *oom);
+void json_doc_push(struct json_object *a, struct json_object *v, bool *oom);
+
+/* The first key of object o that allowed (NULL-terminated) does not list,
+ * or NULL. */
+const char *json_doc_unknown_key(struct json_object *o, const char *const *allowed);
 
 #endif

@@ -1,5 +1,6 @@
 /* Escaping text from input for messages, reports and JSON. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,4 +112,26 @@ char *vt_text_take_safe(char *s)
     e = vt_text_escape_dup(s);
     free(s);
     return e;
+}
+
+char *vt_text_json_dup(const char *src)
+{
+    char *dst = malloc(strlen(src) * 6 + 3), *q = dst;
+
+    if (!dst)
+        return NULL;
+    *q++ = '"';
+    for (const unsigned char *p = (const unsigned char *)src; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            *q++ = '\\';
+            *q++ = (char)*p;
+        } else if (*p < 0x20 || *p == 0x7f) {
+            q += sprintf(q, "\\u%04x", *p);
+        } else {
+            *q++ = (char)*p;
+        }
+    }
+    *q++ = '"';
+    *q = '\0';
+    return dst;
 }

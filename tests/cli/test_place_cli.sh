@@ -47,6 +47,10 @@ run "$VTOPO" place --state "$ST" "${HOST[@]}" --name big --vcpus 40 --memory 8G 
 expect_rc 1
 expect_err_has "vtopo place: 'big' does not fit: 40 dedicated vCPUs and 8 GiB on 1 to 2 nodes; free: node 0"
 cmp -s "$ST" "$T/before.json" || t_fail "a refusal changed the state"
+run "$VTOPO" place --state "$ST" "${HOST[@]}" --name big --vcpus 40 --memory 8G \
+    --cpu-policy dedicated --json
+expect_rc 1
+expect_out_has '"recorded": false,' "\"refused\": \"'big' does not fit: 40 dedicated vCPUs"
 run "$VTOPO" place --state "$ST" "${HOST[@]}" --name dry --vcpus 2 --memory 1G --dry-run
 expect_rc 0
 expect_out_has "would place 'dry'"

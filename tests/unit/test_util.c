@@ -410,18 +410,37 @@ static void test_bytes(void **state)
     buf_free(&b);
 }
 
+/* vt_text_json_dup: a JSON string whatever the text. */
+static void test_json_string(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain", "\"plain\""},
+        {"a \"quote\" and \\", "\"a \\\"quote\\\" and \\\\\""},
+        {"tab\tnl\nesc\x1b del\x7f", "\"tab\\u0009nl\\u000aesc\\u001b del\\u007f\""},
+        {"caf\xc3\xa9", "\"caf\xc3\xa9\""},
+        {"", "\"\""},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *j = vt_text_json_dup(cases[i].in);
+
+        assert_non_null(j);
+        assert_string_equal(j, cases[i].out);
+        free(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_err),
-        cmocka_unit_test(test_read_text),
-        cmocka_unit_test(test_atomic_write),
-        cmocka_unit_test(test_parsers),
-        cmocka_unit_test(test_bytes),
-        cmocka_unit_test(test_read_kinds),
-        cmocka_unit_test(test_atomic_targets),
-        cmocka_unit_test(test_dirset),
-        cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_err),          cmocka_unit_test(test_read_text),
+        cmocka_unit_test(test_atomic_write), cmocka_unit_test(test_parsers),
+        cmocka_unit_test(test_bytes),        cmocka_unit_test(test_json_string),
+        cmocka_unit_test(test_read_kinds),   cmocka_unit_test(test_atomic_targets),
+        cmocka_unit_test(test_dirset),       cmocka_unit_test(test_escape),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,6 +10,7 @@
 
 #include "verify_view.h"
 #include "vtopo/irq.h"
+#include "vtopo/text.h"
 
 /* ---- parsing the console ------------------------------------------------ */
 
@@ -395,17 +396,13 @@ struct cmp {
     const char *prefix; /* before each item, or "" */
 };
 
-/* A JSON string of text vtopo made (names, numbers, lists: no control
- * bytes), quotes and backslashes escaped. */
+/* s as a JSON string on out (vt_text_json_dup). */
 static void json_str(FILE *out, const char *s)
 {
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
+    char *j = vt_text_json_dup(s);
+
+    fputs(j ? j : "\"?\"", out);
+    free(j);
 }
 
 /* Every row, kept for verify --draw while verify_rows_keep is on. */
