@@ -435,11 +435,27 @@ static void print_pci(void)
     closedir(d);
 }
 
+/* The kernel writes its messages to the console whenever it likes, also
+ * into the middle of a line of ours (nvme's "nvme0: 2/0/0 queues" as its
+ * controller goes live, while the vectors are printed), and a broken line
+ * is a lost one. From here on only emergencies reach the console
+ * (console_loglevel 1: a panic still shows); print_kmsg gives the log. */
+static void quiet_console(void)
+{
+    FILE *f = fopen("/proc/sys/kernel/printk", "w");
+
+    if (f) {
+        fputs("1\n", f);
+        fclose(f);
+    }
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);
     mount_if_missing("proc", "/proc", "/proc/self");
     mount_if_missing("sysfs", "/sys", "/sys/devices");
+    quiet_console();
     printf("VTP begin 1\n");
     print_nodes();
     print_cpus();
