@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "plan/place_internal.h"
+#include "util/hash.h"
 #include "vtopo/size.h"
 
 /* Candidate node sets of one size are all enumerated up to this many;
@@ -126,6 +127,54 @@ static int build_cores(struct vt_place_state *s, size_t i)
     return 0;
 }
 
+/* What placements depend on, as 16 hex digits (FNV-1a): each node's id,
+ * memory and CPUs (online or not), each CPU's SMT siblings. Not the host's
+ * devices, nor which CPUs are isolated or online now: a device plugged in
+ * or isolcpus= changed leaves the placed guests where they are (a guest
+ * that then holds a CPU dedication may not take is refused by name when
+ * the state is read). */
+static int topology_fingerprint(const struct vt_host *h, char out[VT_HOST_FINGERPRINT_LEN + 1])
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    if (!f)
+        return -ENOMEM;
+    for (size_t i = 0; i < vt_host_node_count(h); i++) {
+        const struct vt_host_node *n = vt_host_node(h, i);
+        struct vt_bitmap *all = vt_bitmap_dup(n->cpus);
+        char *list;
+
+        if (!all) {
+            fclose(f);
+            free(text);
+            return -ENOMEM;
+        }
+        vt_bitmap_or(all, n->offline_cpus);
+        list = vt_bitmap_format_list(all);
+        fprintf(f, "node %u memory %llu cpus %s\n", n->pnode, (unsigned long long)n->memory_bytes,
+                list ? list : "?");
+        free(list);
+        for (int c = vt_bitmap_first(all); c >= 0; c = vt_bitmap_next(all, c)) {
+            const struct vt_host_cpu_topo *t = vt_host_cpu_topo(h, (unsigned)c);
+
+            if (t && t->siblings && (list = vt_bitmap_format_list(t->siblings))) {
+                fprintf(f, "cpu %d siblings %s\n", c, list);
+                free(list);
+            }
+        }
+        vt_bitmap_free(all);
+    }
+    if (fclose(f) != 0) {
+        free(text);
+        return -ENOMEM;
+    }
+    snprintf(out, VT_HOST_FINGERPRINT_LEN + 1, "%016llx", (unsigned long long)fnv1a64(text, len));
+    free(text);
+    return 0;
+}
+
 int vt_place_state_new(const struct vt_host *h, unsigned shared_ratio, struct vt_place_state **out,
                        struct vt_err *err)
 {
@@ -139,7 +188,8 @@ int vt_place_state_new(const struct vt_host *h, unsigned shared_ratio, struct vt
         return vt_err_set(err, -ENOMEM, "out of memory");
     s->h = h;
     s->shared_ratio = shared_ratio ? shared_ratio : VT_PLACE_SHARED_RATIO;
-    if ((rc = vt_host_fingerprint(h, s->fingerprint, err)) < 0) {
+    if ((rc = topology_fingerprint(h, s->fingerprint)) < 0) {
+        vt_err_set(err, rc, "out of memory");
         vt_place_state_free(s);
         return rc;
     }
@@ -324,7 +374,7 @@ static const char *holder(const struct vt_place_state *s, unsigned c)
     return "?";
 }
 
-int place_add(struct vt_place_state *s, struct place_guest *g, bool check_name, struct vt_err *err)
+int place_add(struct vt_place_state *s, struct place_guest *g, bool from_file, struct vt_err *err)
 {
     struct vt_bitmap *cpus = vt_bitmap_new(), *mine = vt_bitmap_new();
     int rc = 0;
@@ -333,7 +383,7 @@ int place_add(struct vt_place_state *s, struct place_guest *g, bool check_name, 
         rc = vt_err_set(err, -ENOMEM, "out of memory");
         goto out;
     }
-    if (check_name && vt_place_guest_by_name(s, g->name)) {
+    if (!from_file && vt_place_guest_by_name(s, g->name)) {
         rc = vt_err_set(err, -EINVAL, "a guest named '%s' is placed already", g->name);
         goto out;
     }
@@ -369,12 +419,13 @@ int place_add(struct vt_place_state *s, struct place_guest *g, bool check_name, 
                                g->name, c, other);
             else if (vt_bitmap_isset(mine, (unsigned)c))
                 rc = vt_err_set(err, -EINVAL, "guest '%s' holds host CPU %d twice", g->name, c);
-            else if (!vt_bitmap_isset(s->pool, (unsigned)c))
+            else if (!from_file && !vt_bitmap_isset(s->pool, (unsigned)c))
                 rc = vt_err_set(err, -EINVAL,
                                 "guest '%s' holds host CPU %d, which is not one to dedicate "
                                 "(offline, or housekeeping on a host that isolates CPUs)",
                                 g->name, c);
-            else if (!vt_bitmap_isset(vt_host_node(s->h, (size_t)ni)->cpus, (unsigned)c))
+            else if (!vt_bitmap_isset(vt_host_node(s->h, (size_t)ni)->cpus, (unsigned)c) &&
+                     !vt_bitmap_isset(vt_host_node(s->h, (size_t)ni)->offline_cpus, (unsigned)c))
                 rc = vt_err_set(err, -EINVAL, "guest '%s' holds host CPU %d, not on node %u",
                                 g->name, c, pp->pub.pnode);
             vt_bitmap_set(mine, (unsigned)c);
@@ -956,7 +1007,7 @@ static int commit(struct vt_place_state *s, const struct req_ctx *c, const struc
         }
         g.pub.parts = g.pub_parts;
         g.pub.nparts = g.nparts;
-        rc = place_add(s, &g, true, err);
+        rc = place_add(s, &g, false, err);
         if (rc == 0)
             *out = &s->g[s->n - 1].pub;
     }

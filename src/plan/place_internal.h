@@ -64,12 +64,14 @@ int place_pool_index(const struct vt_place_state *s, size_t i, uint64_t page_byt
 /* Whether a guest name follows VT_PLACE_NAME_MAX's rule. */
 bool place_name_ok(const char *name);
 /* Take guest g (built by the caller, its parts filled) into the state: its
- * CPUs held, its memory and pages counted. A CPU already held, outside the
- * pool or off its part's node, a name taken (when check_name: a reader of
- * many guests checks the names once, sorted), or more guests than
- * VT_PLACE_MAX_GUESTS is refused (-EINVAL, why in err) and g left to the
- * caller. */
-int place_add(struct vt_place_state *s, struct place_guest *g, bool check_name, struct vt_err *err);
+ * CPUs held, its memory and pages counted. A CPU already held or not on its
+ * part's node, or more guests than VT_PLACE_MAX_GUESTS, is refused
+ * (-EINVAL, why in err) and g left to the caller; so are, for a new guest,
+ * a name taken and a CPU dedication may not take. A guest read from a
+ * state file (from_file) may hold a CPU dedication may no longer take (the
+ * host's isolation changed since: its guests stay where they are), and the
+ * reader checks the names once, sorted. */
+int place_add(struct vt_place_state *s, struct place_guest *g, bool from_file, struct vt_err *err);
 void place_guest_clear(struct place_guest *g);
 
 #endif

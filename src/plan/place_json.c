@@ -116,7 +116,7 @@ int vt_place_state_to_json(const struct vt_place_state *s, char **json, struct v
     }
     json_doc_put(root, "format", json_object_new_string(PLACE_FORMAT), &oom);
     json_doc_put(root, "version", json_object_new_int(PLACE_VERSION), &oom);
-    json_doc_put(root, "host_fingerprint", json_object_new_string(s->fingerprint), &oom);
+    json_doc_put(root, "topology_fingerprint", json_object_new_string(s->fingerprint), &oom);
     json_doc_put(root, "shared_ratio", json_object_new_int64(s->shared_ratio), &oom);
     for (size_t i = 0; i < s->n; i++) {
         const struct vt_placed_guest *g = &s->g[i].pub;
@@ -368,7 +368,7 @@ static int cmp_name(const void *a, const void *b)
 int vt_place_state_parse(const struct vt_host *h, const char *json, size_t len, const char *name,
                          struct vt_place_state **out, struct vt_err *err)
 {
-    static const char *const keys[] = {"format",       "version", "host_fingerprint",
+    static const char *const keys[] = {"format",       "version", "topology_fingerprint",
                                        "shared_ratio", "guests",  NULL};
     struct rd r = {name, err};
     struct json_object *root = NULL, *v, *guests;
@@ -406,12 +406,13 @@ int vt_place_state_parse(const struct vt_host *h, const char *json, size_t len, 
     }
     if ((rc = vt_place_state_new(h, (unsigned)ratio, &s, err)) < 0)
         goto out;
-    if ((rc = member(&r, "the top level", root, "host_fingerprint", json_type_string, "a string",
-                     &v)) < 0)
+    if ((rc = member(&r, "the top level", root, "topology_fingerprint", json_type_string,
+                     "a string", &v)) < 0)
         goto out;
     if (strcmp(json_object_get_string(v), s->fingerprint) != 0) {
         rc = vt_err_set(err, -EINVAL,
-                        "%s: the state is of another host (fingerprint %s; this host's is %s)",
+                        "%s: the state is of another host (topology fingerprint %s; this host's "
+                        "is %s: other nodes, CPUs, SMT siblings or memory)",
                         name, json_object_get_string(v), s->fingerprint);
         goto out;
     }
@@ -424,7 +425,7 @@ int vt_place_state_parse(const struct vt_host *h, const char *json, size_t len, 
 
         snprintf(w, sizeof(w), "guests[%zu]", i);
         rc = read_guest(&r, w, json_object_array_get_idx(guests, i), &g);
-        if (rc == 0 && (rc = place_add(s, &g, false, err)) < 0)
+        if (rc == 0 && (rc = place_add(s, &g, true, err)) < 0)
             vt_err_prefix(err, "%s: %s: ", name, w);
         place_guest_clear(&g);
         if (rc < 0)

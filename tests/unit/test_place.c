@@ -490,6 +490,19 @@ static void test_state_file(void **state)
         assert_non_null(strstr(err.msg, "which guest 'a' holds"));
         free(bad);
     }
+    /* The same machine with other CPUs isolated (or a device more): the
+     * same topology, so its state still reads, guests where they were. */
+    {
+        struct vt_host *iso = t_synthetic("sockets=2,cores=4,threads=2,mem=16G,isolated=8-15,"
+                                          "devices=nvme@1:4");
+
+        if (vt_place_state_parse(iso, j, strlen(j), "st.json", &back, &err) < 0)
+            fail_msg("isolation changed: %s", err.msg);
+        assert_int_equal(vt_place_guest_count(back), 2);
+        assert_int_equal(vt_place_release(back, "a", &err), 0);
+        vt_place_state_free(back);
+        vt_host_free(iso);
+    }
     free(j);
     vt_place_state_free(s);
     vt_host_free(h);
