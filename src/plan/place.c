@@ -239,6 +239,19 @@ int vt_place_state_new(const struct vt_host *h, unsigned shared_ratio, struct vt
     return 0;
 }
 
+void place_guest_publish(struct place_guest *g)
+{
+    for (size_t p = 0; p < g->nparts; p++) {
+        g->pub_parts[p] = g->parts[p].pub;
+        g->pub_parts[p].pcpus = g->parts[p].pcpus;
+        g->pub_parts[p].reserved = g->parts[p].reserved;
+        g->pub_parts[p].emulator = g->parts[p].emulator;
+    }
+    g->pub.name = g->name;
+    g->pub.parts = g->pub_parts;
+    g->pub.nparts = g->nparts;
+}
+
 void place_guest_clear(struct place_guest *g)
 {
     for (size_t p = 0; g->parts && p < g->nparts; p++) {
@@ -992,21 +1005,13 @@ static int commit(struct vt_place_state *s, const struct req_ctx *c, const struc
         }
     }
     if (rc == 0) {
-        g.pub.name = g.name;
         g.pub.vcpus = r->vcpus;
         g.pub.memory_bytes = r->memory_bytes;
         g.pub.hugepage_bytes = r->hugepage_bytes;
         g.pub.cpu_policy = r->cpu_policy;
         g.pub.thread_policy = r->thread_policy;
         g.pub.overcommit_memory = r->overcommit_memory;
-        for (unsigned j = 0; j < cd->k; j++) {
-            g.pub_parts[j] = g.parts[j].pub;
-            g.pub_parts[j].pcpus = g.parts[j].pcpus;
-            g.pub_parts[j].reserved = g.parts[j].reserved;
-            g.pub_parts[j].emulator = g.parts[j].emulator;
-        }
-        g.pub.parts = g.pub_parts;
-        g.pub.nparts = g.nparts;
+        place_guest_publish(&g);
         rc = place_add(s, &g, false, err);
         if (rc == 0)
             *out = &s->g[s->n - 1].pub;

@@ -73,5 +73,7 @@ bool place_name_ok(const char *name);
  * reader checks the names once, sorted. */
 int place_add(struct vt_place_state *s, struct place_guest *g, bool from_file, struct vt_err *err);
 void place_guest_clear(struct place_guest *g);
+/* g's public view (pub.name, pub.parts) made from its insides. */
+void place_guest_publish(struct place_guest *g);
 
 #endif

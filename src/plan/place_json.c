@@ -343,10 +343,6 @@ static int read_guest(const struct rd *r, const char *where, struct json_object 
         if ((rc = read_part(r, w, json_object_array_get_idx(parts, p), g, p, &first)) < 0)
             return rc;
         sum += g->parts[p].pub.memory_bytes;
-        g->pub_parts[p] = g->parts[p].pub;
-        g->pub_parts[p].pcpus = g->parts[p].pcpus;
-        g->pub_parts[p].reserved = g->parts[p].reserved;
-        g->pub_parts[p].emulator = g->parts[p].emulator;
     }
     if (first != g->pub.vcpus)
         return bad(r, where, "the parts have %u vCPUs, the guest %u", first, g->pub.vcpus);
@@ -354,9 +350,7 @@ static int read_guest(const struct rd *r, const char *where, struct json_object 
         return bad(r, where,
                    "the parts' memory_bytes add up to %" PRIu64 ", the guest's is %" PRIu64, sum,
                    g->pub.memory_bytes);
-    g->pub.name = g->name;
-    g->pub.parts = g->pub_parts;
-    g->pub.nparts = g->nparts;
+    place_guest_publish(g);
     return 0;
 }
 
