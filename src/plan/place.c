@@ -1128,12 +1128,20 @@ static int refuse(const struct req_ctx *c, unsigned kmin, unsigned kmax, struct 
     return vt_err_set(err, -ENOSPC, "%s", msg);
 }
 
+static int cmp_u64_desc(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return (x < y) - (x > y);
+}
+
 int vt_place(struct vt_place_state *s, const struct vt_place_request *r,
              const struct vt_placed_guest **out, struct vt_err *err)
 {
     struct req_ctx c = {s, r, 0, NULL, NULL, NULL};
     struct cand_list l = {0};
     size_t *usable = NULL, nu = 0;
+    uint64_t *cv = NULL, *cu = NULL; /* the k largest capacities, summed */
     unsigned kmin, kmax;
     bool short_ = false;
     int rc;
@@ -1176,19 +1184,29 @@ int vt_place(struct vt_place_state *s, const struct vt_place_request *r,
             rc = refuse(&c, kmin, kmax, err);
         goto out;
     }
-    /* What every usable node could take together: less than the guest,
-     * and no set of them holds it (a refusal without the search). */
-    {
-        uint64_t vc = 0, units = 0;
-
-        for (size_t q = 0; q < nu; q++) {
-            vc += cap_vcpus(&c, usable[q], 1);
-            units += cap_units(&c, usable[q]);
-        }
-        if (vc < (uint64_t)r->vcpus + r->emulator_cpus || units < r->memory_bytes / c.unit)
-            short_ = true;
+    /* The most any k nodes could take: the k largest capacities of each
+     * kind. A size whose best k fall short has no set that holds the guest
+     * (no search); all of them short is a refusal without one. */
+    if (!(cv = calloc(nu + 1, sizeof(*cv))) || !(cu = calloc(nu + 1, sizeof(*cu)))) {
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+        goto out;
     }
+    for (size_t q = 0; q < nu; q++) {
+        cv[q] = cap_vcpus(&c, usable[q], 1);
+        cu[q] = cap_units(&c, usable[q]);
+    }
+    qsort(cv, nu, sizeof(*cv), cmp_u64_desc);
+    qsort(cu, nu, sizeof(*cu), cmp_u64_desc);
+    for (size_t q = 1; q < nu; q++) {
+        cv[q] += cv[q - 1];
+        cu[q] = cu[q] > UINT64_MAX - cu[q - 1] ? UINT64_MAX : cu[q] + cu[q - 1];
+    }
+    short_ = !nu || cv[nu - 1] < (uint64_t)r->vcpus + r->emulator_cpus ||
+             cu[nu - 1] < r->memory_bytes / c.unit;
     for (unsigned k = kmin; !short_ && k <= kmax && rc == -ENOSPC; k++) {
+        if (k > nu || cv[k - 1] < (uint64_t)r->vcpus + r->emulator_cpus ||
+            cu[k - 1] < r->memory_bytes / c.unit)
+            continue;
         l.n = 0;
         if (candidates(&c, usable, nu, k, &l) < 0) {
             rc = vt_err_set(err, -ENOMEM, "out of memory");
@@ -1202,6 +1220,8 @@ int vt_place(struct vt_place_state *s, const struct vt_place_request *r,
     if (rc == -ENOSPC)
         rc = refuse(&c, kmin, kmax, err);
 out:
+    free(cv);
+    free(cu);
     free(l.v);
     free(c.free_);
     free(c.pages);
