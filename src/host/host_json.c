@@ -269,7 +269,6 @@ static int render(const struct vt_host *h, bool fingerprint, const struct vt_irq
     struct json_object *root = json_object_new_object(), *cpus, *nodes, *devs, *warns;
     const struct vt_host_cpus *c = &h->cpus_pub;
     bool oom = !root;
-    const char *text;
 
     *json = NULL;
     if (oom)
@@ -315,19 +314,7 @@ static int render(const struct vt_host *h, bool fingerprint, const struct vt_irq
         }
     }
 
-    text = oom ? NULL
-               : json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-                                                          JSON_C_TO_STRING_SPACED |
-                                                          JSON_C_TO_STRING_NOSLASHESCAPE);
-    if (text) {
-        size_t len = strlen(text);
-
-        *json = malloc(len + 2);
-        if (*json) {
-            memcpy(*json, text, len);
-            memcpy(*json + len, "\n", 2);
-        }
-    }
+    *json = oom ? NULL : json_doc_text(root);
     json_object_put(root);
     if (!*json)
         return vt_err_set(err, -ENOMEM, "out of memory");

@@ -9,6 +9,7 @@
 #include "format/proc_interrupts.h"
 #include "host/irq_state.h"
 #include "util/hash.h"
+#include "util/json_doc.h"
 #include "util/parse.h"
 
 const char *vt_irq_managed_name(enum vt_irq_managed m)
@@ -270,14 +271,8 @@ struct json_object *irq_state_json(const struct vt_irq_state *s)
 int vt_irq_state_to_json(const struct vt_irq_state *s, char **json, struct vt_err *err)
 {
     struct json_object *o = irq_state_json(s);
-    const char *t =
-        o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                  JSON_C_TO_STRING_NOSLASHESCAPE)
-          : NULL;
 
-    *json = t ? malloc(strlen(t) + 2) : NULL;
-    if (*json)
-        sprintf(*json, "%s\n", t);
+    *json = json_doc_text(o);
     json_object_put(o);
     return *json ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
 }

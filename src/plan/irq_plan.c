@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "util/json_doc.h"
 #include "util/parse.h"
 #include "vtopo/io.h"
 #include "vtopo/irq.h"
@@ -942,7 +943,6 @@ int vt_irq_plan_to_json(const struct vt_irq_plan *p, char **json, struct vt_err 
     struct json_object *root = json_object_new_object(), *vecs = json_object_new_array(),
                        *warns = json_object_new_array();
     bool oom = !root || !vecs || !warns;
-    const char *t;
 
     jput(root, "format", json_object_new_string(IRQ_PLAN_FORMAT), &oom);
     jput(root, "version", json_object_new_int(IRQ_PLAN_VERSION), &oom);
@@ -975,13 +975,7 @@ int vt_irq_plan_to_json(const struct vt_irq_plan *p, char **json, struct vt_err 
         if (json_object_array_add(warns, json_object_new_string(p->warnings[i])) < 0)
             oom = true;
     jput(root, "warnings", warns, &oom);
-    t = oom ? NULL
-            : json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-                                                       JSON_C_TO_STRING_SPACED |
-                                                       JSON_C_TO_STRING_NOSLASHESCAPE);
-    *json = t ? malloc(strlen(t) + 2) : NULL;
-    if (*json)
-        sprintf(*json, "%s\n", t);
+    *json = oom ? NULL : json_doc_text(root);
     json_object_put(root);
     return *json ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
 }

@@ -75,29 +75,13 @@ static struct json_object *guest_json(const struct vt_placed_guest *g, bool *oom
     return o;
 }
 
-/* root as pretty JSON text with a newline (malloc'd), or NULL. */
-static char *json_text(struct json_object *root)
-{
-    const char *text = json_object_to_json_string_ext(
-        root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-    size_t len = text ? strlen(text) : 0;
-    char *out = text ? malloc(len + 2) : NULL;
-
-    if (out) {
-        memcpy(out, text, len);
-        out[len] = '\n';
-        out[len + 1] = '\0';
-    }
-    return out;
-}
-
 int vt_place_guest_to_json(const struct vt_placed_guest *g, char **json, struct vt_err *err)
 {
     bool oom = false;
     struct json_object *o = guest_json(g, &oom);
 
     vt_err_clear(err);
-    *json = o && !oom ? json_text(o) : NULL;
+    *json = o && !oom ? json_doc_text(o) : NULL;
     json_object_put(o);
     return *json ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
 }
@@ -142,7 +126,7 @@ int vt_place_state_to_json(const struct vt_place_state *s, char **json, struct v
         json_doc_push(guests, o, &oom);
     }
     json_doc_put(root, "guests", guests, &oom);
-    *json = oom ? NULL : json_text(root);
+    *json = oom ? NULL : json_doc_text(root);
     json_object_put(root);
     return *json ? 0 : vt_err_set(err, -ENOMEM, "out of memory");
 }

@@ -1,6 +1,7 @@
 /* JSON documents read whole (json_doc.h). */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/json_doc.h"
@@ -72,4 +73,20 @@ const char *json_doc_unknown_key(struct json_object *o, const char *const *allow
             return key;
     }
     return NULL;
+}
+
+char *json_doc_text(struct json_object *root)
+{
+    const char *text = root ? json_object_to_json_string_ext(
+                                  root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                            JSON_C_TO_STRING_NOSLASHESCAPE)
+                            : NULL;
+    size_t len = text ? strlen(text) : 0;
+    char *out = text ? malloc(len + 2) : NULL;
+
+    if (out) {
+        memcpy(out, text, len);
+        memcpy(out + len, "\n", 2);
+    }
+    return out;
 }

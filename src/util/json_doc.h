@@ -23,6 +23,11 @@ int json_doc_parse(const char *text, size_t len, const char *name, const char *w
 void json_doc_put(struct json_object *o, const char *key, struct json_object *v, bool *oom);
 void json_doc_push(struct json_object *a, struct json_object *v, bool *oom);
 
+/* root as pretty JSON text (spaced, slashes unescaped, as every vtopo
+ * document is written) with a newline: malloc'd, NULL when root is NULL
+ * or out of memory. */
+char *json_doc_text(struct json_object *root);
+
 /* The first key of object o that allowed (NULL-terminated) does not list,
  * or NULL. */
 const char *json_doc_unknown_key(struct json_object *o, const char *const *allowed);
