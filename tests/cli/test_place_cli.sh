@@ -117,6 +117,17 @@ bad "the request and --plan-out, --dry-run go with --name" --state "$ST" "${HOST
     --cpu-policy dedicated
 # Another host's state.
 bad "the state is of another host" --state "$ST" --synthetic sockets=1,cores=4 --list
+# A state that is no regular file is refused before a lock is made beside it.
+mkfifo "$T/fifo.json"
+bad "fifo.json: a FIFO, not a regular file" --state "$T/fifo.json" "${HOST[@]}" --list
+expect_file_absent "$T/fifo.json.lock"
+ln -s nowhere "$T/dangling.json"
+bad "dangling.json: a symbolic link to nothing" --state "$T/dangling.json" "${HOST[@]}" --list
+expect_file_absent "$T/dangling.json.lock"
+# A name with terminal bytes is printed escaped.
+run "$VTOPO" place --state "$T/$(printf 'esc\033[31m').json" "${HOST[@]}" --list
+expect_rc 0
+case $OUT in *$'\033'*) t_fail "a terminal escape reached stdout" ;; esac
 # A state cut short, not JSON, edited into double booking.
 head -c 100 "$ST" >"$T/cut.json"
 cp "$T/cut.json" "$T/cut-before.json"

@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "vtopo/io.h"
 #include "vtopo/place.h"
 #include "vtopo/text.h"
 
@@ -438,6 +440,20 @@ static int parse_opts(int argc, char **argv, struct place_opts *o, struct cli_ho
 static int lock_state(const char *state, bool shared, int *fd)
 {
     char path[4200], real[PATH_MAX + 1], *dir = NULL;
+    struct stat st;
+
+    /* A state that is not a regular file (a FIFO, a device, a directory, a
+     * link to nothing) is refused before a lock is made beside it. */
+    if (lstat(state, &st) == 0) {
+        if (stat(state, &st) < 0) {
+            cli_error("place", "%s: a symbolic link to nothing; name the file itself", state);
+            return VT_EXIT_USAGE;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            cli_error("place", "%s: %s, not a regular file", state, vt_file_type_name(st.st_mode));
+            return VT_EXIT_USAGE;
+        }
+    }
 
     /* One lock per file, whatever name reaches it: the name the write goes
      * to (a symbolic link followed, the directory resolved). */
@@ -595,8 +611,8 @@ int cmd_place(int argc, char **argv)
             fputs(json, stdout);
             free(json);
         } else {
-            printf("%zu guest%s placed on host %s (state %s)\n", vt_place_guest_count(s),
-                   vt_place_guest_count(s) == 1 ? "" : "s", vt_host_description(h), o.state);
+            cli_line(stdout, "%zu guest%s placed on host %s (state %s)", vt_place_guest_count(s),
+                     vt_place_guest_count(s) == 1 ? "" : "s", vt_host_description(h), o.state);
             for (size_t i = 0; i < vt_place_guest_count(s); i++)
                 print_guest(s, h, vt_place_guest(s, i), "guest");
             print_free(s, h);
@@ -610,7 +626,7 @@ int cmd_place(int argc, char **argv)
             goto out;
         }
         if ((rc = save_state(&o, s)) == VT_EXIT_OK && !ho.quiet)
-            printf("released '%s'\n", o.release);
+            cli_line(stdout, "released '%s'", o.release);
         goto out;
     }
     if (vt_place(s, &o.r, &g, &err) < 0) {
