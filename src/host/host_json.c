@@ -373,17 +373,8 @@ struct reader {
     uint64_t version; /* the file's format version */
 };
 
-__attribute__((format(printf, 3, 4))) static int bad(const struct reader *r, const char *where,
-                                                     const char *fmt, ...)
-{
-    char msg[VT_ERR_MSG_MAX];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return vt_err_set(r->err, -EINVAL, "%s: %s: %s", r->path, where, msg);
-}
+/* A field of the document breaking a rule (json_doc_bad). */
+#define bad(r, where, ...) json_doc_bad((r)->err, (r)->path, where, __VA_ARGS__)
 
 /* Every key of o must be in allowed (NULL-terminated). */
 static int check_keys(const struct reader *r, const char *where, struct json_object *o,

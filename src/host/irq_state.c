@@ -282,17 +282,8 @@ struct jr {
     struct vt_err *err;
 };
 
-__attribute__((format(printf, 3, 4))) static int jbad(const struct jr *r, const char *where,
-                                                      const char *fmt, ...)
-{
-    char msg[VT_ERR_MSG_MAX];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return vt_err_set(r->err, -EINVAL, "%s: %s: %s", r->path, where, msg);
-}
+/* A field of the document breaking a rule (json_doc_bad). */
+#define jbad(r, where, ...) json_doc_bad((r)->err, (r)->path, where, __VA_ARGS__)
 
 /* An optional string member (absent or null: NULL). */
 static int jstr(const struct jr *r, const char *where, struct json_object *o, const char *key,

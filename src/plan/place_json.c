@@ -138,17 +138,8 @@ struct rd {
     struct vt_err *err;
 };
 
-__attribute__((format(printf, 3, 4))) static int bad(const struct rd *r, const char *where,
-                                                     const char *fmt, ...)
-{
-    char msg[VT_ERR_MSG_MAX];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return vt_err_set(r->err, -EINVAL, "%s: %s: %s", r->name, where, msg);
-}
+/* A field of the document breaking a rule (json_doc_bad). */
+#define bad(r, where, ...) json_doc_bad((r)->err, (r)->name, where, __VA_ARGS__)
 
 /* Every key of o must be in allowed (NULL-terminated). */
 static int check_keys(const struct rd *r, const char *where, struct json_object *o,

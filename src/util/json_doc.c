@@ -1,5 +1,7 @@
 /* JSON documents read whole (json_doc.h). */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,4 +91,15 @@ char *json_doc_text(struct json_object *root)
         memcpy(out + len, "\n", 2);
     }
     return out;
+}
+
+int json_doc_bad(struct vt_err *err, const char *name, const char *where, const char *fmt, ...)
+{
+    char msg[VT_ERR_MSG_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return vt_err_set(err, -EINVAL, "%s: %s: %s", name, where, msg);
 }

@@ -28,6 +28,11 @@ void json_doc_push(struct json_object *a, struct json_object *v, bool *oom);
  * or out of memory. */
 char *json_doc_text(struct json_object *root);
 
+/* "NAME: WHERE: message" into err, -EINVAL: a document's field breaking a
+ * rule. */
+int json_doc_bad(struct vt_err *err, const char *name, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* The first key of object o that allowed (NULL-terminated) does not list,
  * or NULL. */
 const char *json_doc_unknown_key(struct json_object *o, const char *const *allowed);
