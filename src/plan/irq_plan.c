@@ -992,17 +992,7 @@ int vt_irq_plan_save(const struct vt_irq_plan *p, const char *path, struct vt_er
     return rc;
 }
 
-__attribute__((format(printf, 4, 5))) static int bad(struct vt_err *err, const char *path,
-                                                     const char *where, const char *fmt, ...)
-{
-    char msg[VT_ERR_MSG_MAX];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return vt_err_set(err, -EINVAL, "%s: %s: %s", path, where, msg);
-}
+#define bad json_doc_bad /* a field of the plan file breaking a rule */
 
 static bool is_fingerprint(struct json_object *v)
 {
