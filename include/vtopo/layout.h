@@ -105,6 +105,13 @@ struct vt_vnode {
     const struct vt_bitmap *hotplug_vcpus;
     uint64_t hotplug_memory_bytes; /* --hotplug-memory (SRAT only, not in the E820) */
     size_t ninitiators;            /* generic initiators (--initiator) in this vnode */
+    /* The host CPUs its unpinned vCPUs run on (their affinity: libvirt's
+     * <vcpupin cpuset>, xl's cpus=, cloud-hypervisor's affinity), from
+     * vnode_cpus or by default the housekeeping CPUs of its host node that
+     * the pinned vCPUs leave (of the nearest such nodes when it has none);
+     * NULL: any host CPU (vnode_cpus "any", no host node, or no unpinned
+     * vCPU). */
+    const struct vt_bitmap *float_cpus;
 };
 
 /* A generic initiator (SRAT type 5, PCI device handle): a device that
@@ -217,6 +224,8 @@ enum vt_request_field {
     VT_FIELD_DEVICES,
     VT_FIELD_SPARE_SLOTS,
     VT_FIELD_STRICT_DEVICES,
+    VT_FIELD_VNODE_CPUS,
+    VT_FIELD_EMULATOR_CPUS,
     /* The host source's ACPI tables (struct vt_host_source, acpi_dir). */
     VT_FIELD_HOST_ACPI,
     /* The options of the QEMU emitter (struct vt_qemu_opts). */
@@ -384,6 +393,29 @@ VT_API int vt_request_set_spare_slots(struct vt_request *r, const unsigned *per_
 /* Refuse any device that would sit on a vnode whose host node is not the
  * device's (default: placed, and warned with the distance). */
 VT_API void vt_request_set_strict_devices(struct vt_request *r, bool strict);
+/*
+ * The host CPUs each vnode's unpinned vCPUs run on (their affinity: the
+ * VMM's per-vCPU pinning to a set), count 1 for every vnode or one entry
+ * per vnode; a NULL entry is "any" (no affinity). Each set is non-empty,
+ * CPUs up to VT_CPU_ID_MAX; vt_plan checks that they are online. Default
+ * (not set): the housekeeping CPUs of the vnode's host node that the
+ * guest's pinned vCPUs leave (vt_vnode.float_cpus).
+ */
+VT_API int vt_request_set_vnode_cpus(struct vt_request *r, const struct vt_bitmap *const *per_vnode,
+                                     size_t count, struct vt_err *err);
+/* Where the guest's VMM threads run (QEMU's emulator threads: libvirt's
+ * <emulatorpin>): the VMM's default (no pinning unless vCPUs are pinned, then
+ * auto), auto (vt_layout_emulator_cpus), none, or a list of host CPUs. */
+enum vt_emulator_cpus {
+    VT_EMULATOR_DEFAULT,
+    VT_EMULATOR_AUTO,
+    VT_EMULATOR_NONE,
+    VT_EMULATOR_LIST,
+};
+/* cpus (non-empty) with VT_EMULATOR_LIST only; vt_plan checks that they
+ * are online. */
+VT_API int vt_request_set_emulator_cpus(struct vt_request *r, enum vt_emulator_cpus mode,
+                                        const struct vt_bitmap *cpus, struct vt_err *err);
 
 /*
  * The same fields from text, in the grammar of vtopo's command line
@@ -406,6 +438,9 @@ VT_API void vt_request_set_strict_devices(struct vt_request *r, bool strict);
  *   device        one device: "BDF[@VNODE][,model=vfio|nvme|virtio-net|
  *                 virtio-blk][,queues=N][,slot=N]", e.g. "0000:3b:00.0@1"
  *   spare_slots   "N" (every vnode) or "N,N,..." (one per vnode)
+ *   vnode_cpus    host CPU lists separated by ';', one (every vnode) or one
+ *                 per vnode, each a list ("0-3,8") or "any": "0-3;8-11"
+ *   emulator_cpus "auto" | "none" | a host CPU list: "0,11"
  */
 VT_API int vt_request_parse_vcpu_vnodes(struct vt_request *r, const char *map, struct vt_err *err);
 VT_API int vt_request_parse_pins(struct vt_request *r, const char *map, struct vt_err *err);
@@ -435,6 +470,9 @@ VT_API int vt_device_request_parse(const struct vt_request *r, const char *devic
                                    struct vt_device_request *d, char bdf[VT_DEVICE_SPEC_MAX],
                                    struct vt_err *err);
 VT_API int vt_request_parse_spare_slots(struct vt_request *r, const char *list, struct vt_err *err);
+VT_API int vt_request_parse_vnode_cpus(struct vt_request *r, const char *lists, struct vt_err *err);
+VT_API int vt_request_parse_emulator_cpus(struct vt_request *r, const char *list,
+                                          struct vt_err *err);
 
 /* ---- planning -------------------------------------------------------- */
 
@@ -520,13 +558,16 @@ VT_API uint64_t vt_layout_memory(const struct vt_layout *l);
 VT_API size_t vt_layout_memory_map(const struct vt_layout *l, const struct vt_e820_entry **entries);
 /*
  * The host CPUs for the guest's VMM threads (QEMU's emulator threads: all but
- * the vCPU and I/O threads; libvirt's <emulatorpin>): the housekeeping CPUs of the host nodes that
+ * the vCPU and I/O threads; libvirt's <emulatorpin>): the request's
+ * emulator_cpus list when it gives one; else (auto) the housekeeping CPUs of the host nodes that
  * hold the guest's memory or run its pinned vCPUs, minus the pinned vCPUs' CPUs; when the vCPUs
  * take all of those, every other housekeeping CPU. *out is a new bitmap the caller frees. -EINVAL
  * when the vCPUs are pinned to every housekeeping CPU. h is the host the plan was made on.
  */
 VT_API int vt_layout_emulator_cpus(const struct vt_layout *l, const struct vt_host *h,
                                    struct vt_bitmap **out, struct vt_err *err);
+/* The request's emulator_cpus mode. */
+VT_API enum vt_emulator_cpus vt_layout_emulator_mode(const struct vt_layout *l);
 VT_API size_t vt_layout_warning_count(const struct vt_layout *l);
 VT_API const char *vt_layout_warning(const struct vt_layout *l, size_t index);
 

@@ -142,11 +142,26 @@ VT_API int vt_place_release(struct vt_place_state *s, const char *name, struct v
  * vnode of equal vCPUs, threads_per_core threads a core): true and *shape;
  * false when the plan's default shape is the guest's. */
 VT_API bool vt_place_guest_shape(const struct vt_placed_guest *g, struct vt_shape *shape);
-/* The plan request that follows from a placed guest: its vCPUs, memory,
- * vnodes on its nodes with their memory, its pins when dedicated, and its
- * shape (vt_place_guest_shape). */
-VT_API int vt_place_guest_request(const struct vt_placed_guest *g, struct vt_request *r,
-                                  struct vt_err *err);
+/* Where a placed guest's floating threads run now (new bitmaps the caller
+ * frees; 0 or -ENOMEM). Part `part`'s vCPUs: a shared guest's float over
+ * the shared CPUs of the part's node (vt_place_node_shared_cpus); *out is
+ * NULL for a dedicated guest, whose vCPUs are pinned. */
+VT_API int vt_place_guest_float_cpus(const struct vt_place_state *s,
+                                     const struct vt_placed_guest *g, size_t part,
+                                     struct vt_bitmap **out);
+/* Its VMM's threads (QEMU's emulator threads): its emulator CPUs when it
+ * has them; else the shared CPUs of its nodes; else (a dedicated guest on
+ * nodes whose every CPU is held) its own vCPUs' CPUs. */
+VT_API int vt_place_guest_emulator_cpus(const struct vt_place_state *s,
+                                        const struct vt_placed_guest *g, struct vt_bitmap **out);
+/* The plan request that follows from a placed guest of s: its vCPUs,
+ * memory, vnodes on its nodes with their memory, its pins when dedicated,
+ * its shape (vt_place_guest_shape), a shared guest's vnode_cpus
+ * (vt_place_guest_float_cpus) and its emulator_cpus
+ * (vt_place_guest_emulator_cpus). On a host that isolates no CPU the
+ * shared CPUs shrink as dedicated guests arrive: docs/placement.md. */
+VT_API int vt_place_guest_request(const struct vt_place_state *s, const struct vt_placed_guest *g,
+                                  struct vt_request *r, struct vt_err *err);
 
 VT_API const char *vt_cpu_policy_name(enum vt_cpu_policy p);
 VT_API const char *vt_thread_policy_name(enum vt_thread_policy p);

@@ -92,8 +92,14 @@ static void vnodes_json(struct buf *b, const struct vt_layout *l)
                        r ? ", " : "", v->ranges[r].start, v->ranges[r].end);
         buf_printf(b, "], \"hotplug_cpus\": ");
         json_list(b, v->hotplug_vcpus);
-        buf_printf(b, ", \"hotplug_memory_bytes\": %" PRIu64 ", \"generic_initiators\": %zu}%s\n",
-                   v->hotplug_memory_bytes, v->ninitiators, i + 1 < n ? "," : "");
+        buf_printf(b, ", \"hotplug_memory_bytes\": %" PRIu64 ", \"generic_initiators\": %zu",
+                   v->hotplug_memory_bytes, v->ninitiators);
+        buf_printf(b, ", \"float_cpus\": ");
+        if (v->float_cpus)
+            json_list(b, v->float_cpus);
+        else
+            buf_printf(b, "null");
+        buf_printf(b, "}%s\n", i + 1 < n ? "," : "");
     }
     buf_printf(b, "  ],\n");
 }

@@ -130,13 +130,20 @@ static int cpus_arg(const struct vt_layout *l, struct vt_strlist *a)
     buf_init(&b);
     buf_printf(&b, "boot=%zu,max=%zu,topology=%u:%u:%u:%u", n, qemu_slot_count(s), s->threads,
                s->cores, s->dies, s->sockets);
-    /* vCPU i is CH's vCPU i (the plan's vCPUs are the slot prefix). */
-    for (size_t i = 0; i < n; i++) {
-        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+    /* Each vCPU's slot is CH's vCPU id (the present vCPUs are the slot
+     * prefix); its pinned CPU or its vnode's float_cpus. */
+    for (size_t i = 0; i < vmm_any_vcpu_count(l); i++) {
+        const struct vt_vcpu *c = vmm_any_vcpu(l, i);
+        char *list;
 
-        if (c->pcpu < 0)
+        if (vmm_vcpu_affinity(l, c, &list) < 0) {
+            buf_free(&b);
+            return -ENOMEM;
+        }
+        if (!list)
             continue;
-        buf_printf(&b, "%s%u@[%d]", any ? "," : ",affinity=[", c->vcpu, c->pcpu);
+        buf_printf(&b, "%s%zu@[%s]", any ? "," : ",affinity=[", vmm_slot(s, c), list);
+        free(list);
         any = true;
     }
     if (any)

@@ -346,3 +346,32 @@ const struct vt_device *vmm_find_device(const struct vt_layout *l, const char *h
             return vt_layout_device(l, i);
     return NULL;
 }
+
+size_t vmm_any_vcpu_count(const struct vt_layout *l)
+{
+    return vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l);
+}
+
+const struct vt_vcpu *vmm_any_vcpu(const struct vt_layout *l, size_t i)
+{
+    size_t n = vt_layout_vcpu_count(l);
+
+    return i < n ? vt_layout_vcpu(l, i) : vt_layout_hotplug_vcpu(l, i - n);
+}
+
+int vmm_vcpu_affinity(const struct vt_layout *l, const struct vt_vcpu *c, char **list)
+{
+    const struct vt_bitmap *f = vt_layout_vnode(l, c->vnode)->float_cpus;
+
+    *list = NULL;
+    if (c->pcpu >= 0) {
+        if (asprintf(list, "%d", c->pcpu) < 0) {
+            *list = NULL;
+            return -ENOMEM;
+        }
+        return 0;
+    }
+    if (f && !(*list = vt_bitmap_format_list(f)))
+        return -ENOMEM;
+    return 0;
+}

@@ -17,6 +17,13 @@
  * index. The slot count is qemu_slot_count(). */
 size_t vmm_slot(const struct vt_shape *s, const struct vt_vcpu *c);
 
+/* vCPU i of every planned one: the present ones, then the hot-pluggable. */
+const struct vt_vcpu *vmm_any_vcpu(const struct vt_layout *l, size_t i);
+size_t vmm_any_vcpu_count(const struct vt_layout *l);
+/* The host CPUs vCPU c may run on, as a list into *list (malloc'd): its
+ * pinned CPU, or its vnode's float_cpus; NULL when any. 0 or -ENOMEM. */
+int vmm_vcpu_affinity(const struct vt_layout *l, const struct vt_vcpu *c, char **list);
+
 /* How many vCPUs sit in slots 0, 1, ... in vCPU order: vCPU i in slot i for
  * every i below the result. */
 size_t vmm_prefix(const struct vt_layout *l);

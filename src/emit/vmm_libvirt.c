@@ -123,15 +123,21 @@ static int cputune(struct buf *b, const struct vt_layout *l, const struct vt_lib
     const struct vt_shape *s = vt_layout_shape(l);
     bool any = false;
 
-    for (size_t i = 0; i < vt_layout_vcpu_count(l); i++) {
-        const struct vt_vcpu *c = vt_layout_vcpu(l, i);
+    /* Every vCPU, hot-pluggable ones too: its pinned CPU, or its vnode's
+     * float_cpus. */
+    for (size_t i = 0; i < vmm_any_vcpu_count(l); i++) {
+        const struct vt_vcpu *c = vmm_any_vcpu(l, i);
+        char *list;
 
-        if (c->pcpu < 0)
+        if (vmm_vcpu_affinity(l, c, &list) < 0)
+            return -ENOMEM;
+        if (!list)
             continue;
         if (!any)
             buf_printf(b, "<cputune>\n");
         any = true;
-        buf_printf(b, "  <vcpupin vcpu='%zu' cpuset='%d'/>\n", vmm_slot(s, c), c->pcpu);
+        buf_printf(b, "  <vcpupin vcpu='%zu' cpuset='%s'/>\n", vmm_slot(s, c), list);
+        free(list);
     }
     if (o->emulator_cpus && !vt_bitmap_iszero(o->emulator_cpus)) {
         char *list = vt_bitmap_format_list(o->emulator_cpus);

@@ -21,15 +21,6 @@
 /* How messages name a request field (as the plan's request named them). */
 #define F(f) layout_field(l, f)
 
-/* vCPU i of the plan, present (i < vt_layout_vcpu_count) or hot-pluggable:
- * Xen's vCPU i either way (xl brings up vcpus = N of maxvcpus, the first). */
-static const struct vt_vcpu *any_vcpu(const struct vt_layout *l, size_t i)
-{
-    size_t n = vt_layout_vcpu_count(l);
-
-    return i < n ? vt_layout_vcpu(l, i) : vt_layout_hotplug_vcpu(l, i - n);
-}
-
 static int check_devices(const struct vt_layout *l, struct vt_err *err)
 {
     for (size_t i = 0; i < vt_layout_device_count(l); i++)
@@ -80,7 +71,7 @@ static int check_layout(const struct vt_layout *l, struct vt_err *err)
                           F(vt_layout_hotplug_vcpu_count(l) ? VT_FIELD_MAX_VCPUS : VT_FIELD_VCPUS),
                           XEN_HVM_MAX_VCPUS);
     for (size_t i = 0; i < n; i++) {
-        const struct vt_vcpu *c = any_vcpu(l, i);
+        const struct vt_vcpu *c = vmm_any_vcpu(l, i);
 
         if (c->apic_id > VT_XAPIC_MAX_ID)
             return vt_err_set(err, -EINVAL,
@@ -140,7 +131,7 @@ static int warnings_of(const struct vt_layout *l, struct vt_strlist *w)
                               "vNUMA CPUID topology (Edera's "
                               "XEN_DOMCTL_CDF_vnuma_apic_topology)");
     for (size_t i = 0; i < vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l); i++) {
-        const struct vt_vcpu *c = any_vcpu(l, i);
+        const struct vt_vcpu *c = vmm_any_vcpu(l, i);
 
         if (c->apic_id == 2 * c->vcpu)
             continue;
@@ -181,27 +172,33 @@ static int vnuma(struct buf *b, const struct vt_layout *l)
     return 0;
 }
 
-/* cpus = [ "pCPU", ... ] up to the last pinned vCPU; "all" for the unpinned
- * ones before it (xl leaves vCPUs past the list unpinned). */
-static void pinning(struct buf *b, const struct vt_layout *l)
+/* Xen's vCPU i is the plan's vCPU i, present or hot-pluggable (xl brings
+ * up vcpus = N of maxvcpus, the first).
+ * cpus = [ "LIST", ... ] (hard affinity) up to the last vCPU with one: its
+ * pinned CPU or its vnode's float_cpus; "all" for a vCPU without before it
+ * (xl leaves vCPUs past the list on every CPU). */
+static int pinning(struct buf *b, const struct vt_layout *l)
 {
-    size_t n = vt_layout_vcpu_count(l) + vt_layout_hotplug_vcpu_count(l), end = 0;
+    size_t n = vmm_any_vcpu_count(l), end = 0;
+    char *list;
 
-    for (size_t i = 0; i < n; i++)
-        if (any_vcpu(l, i)->pcpu >= 0)
+    for (size_t i = 0; i < n; i++) {
+        const struct vt_vcpu *c = vmm_any_vcpu(l, i);
+
+        if (c->pcpu >= 0 || vt_layout_vnode(l, c->vnode)->float_cpus)
             end = i + 1;
+    }
     if (!end)
-        return;
+        return 0;
     buf_printf(b, "cpus = [ ");
     for (size_t i = 0; i < end; i++) {
-        int pcpu = any_vcpu(l, i)->pcpu;
-
-        if (pcpu >= 0)
-            buf_printf(b, "%s\"%d\"", i ? ", " : "", pcpu);
-        else
-            buf_printf(b, "%s\"all\"", i ? ", " : "");
+        if (vmm_vcpu_affinity(l, vmm_any_vcpu(l, i), &list) < 0)
+            return -ENOMEM;
+        buf_printf(b, "%s\"%s\"", i ? ", " : "", list ? list : "all");
+        free(list);
     }
     buf_printf(b, " ]\n");
+    return 0;
 }
 
 int vt_emit_xl(const struct vt_layout *l, char **cfg, struct vt_strlist *warnings,
@@ -225,7 +222,8 @@ int vt_emit_xl(const struct vt_layout *l, char **cfg, struct vt_strlist *warning
     buf_printf(&b, "# libxl takes the video RAM out of vnode 0; the plan has none\n");
     buf_printf(&b, "vga = \"none\"\n");
     rc = vnuma(&b, l);
-    pinning(&b, l);
+    if (rc == 0)
+        rc = pinning(&b, l);
     if (vt_layout_device_count(l)) {
         buf_printf(&b,
                    "# passed through (xl-pci-configuration(5)); xl gives them no node\npci = [");

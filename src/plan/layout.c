@@ -55,6 +55,7 @@ void vt_layout_free(struct vt_layout *l)
     for (size_t i = 0; i < l->nvnodes; i++) {
         vt_bitmap_free(l->vnodes[i].vcpus);
         vt_bitmap_free(l->vnodes[i].hotplug_vcpus);
+        vt_bitmap_free(l->vnodes[i].float_cpus);
         free(l->vnodes[i].ranges);
     }
     for (size_t i = 0; i < l->nwarnings; i++)

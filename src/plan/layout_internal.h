@@ -9,6 +9,7 @@ struct layout_vnode {
     struct vt_vnode pub;
     struct vt_bitmap *vcpus;         /* present */
     struct vt_bitmap *hotplug_vcpus; /* hot-pluggable */
+    struct vt_bitmap *float_cpus;    /* or NULL (plan/affinity.c) */
     struct vt_mem_range *ranges;
     size_t nranges;
 };
@@ -64,5 +65,8 @@ void layout_warn(struct vt_layout *l, const char *fmt, ...) __attribute__((forma
 /* Point the public views at the private data, build the GPA index (boot
  * and hot-pluggable ranges) and number the HMAT initiators and targets. */
 int layout_freeze(struct vt_layout *l, struct vt_err *err);
+/* Each vnode's float_cpus from the request or the default, and the
+ * request's emulator CPUs checked against host h (plan/affinity.c). */
+int layout_float_cpus(struct vt_layout *l, const struct vt_host *h, struct vt_err *err);
 
 #endif

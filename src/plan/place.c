@@ -1243,9 +1243,58 @@ bool vt_place_guest_shape(const struct vt_placed_guest *g, struct vt_shape *shap
     return true;
 }
 
-int vt_place_guest_request(const struct vt_placed_guest *g, struct vt_request *r,
-                           struct vt_err *err)
+int vt_place_guest_float_cpus(const struct vt_place_state *s, const struct vt_placed_guest *g,
+                              size_t part, struct vt_bitmap **out)
 {
+    *out = NULL;
+    if (g->cpu_policy == VT_CPU_DEDICATED || part >= g->nparts)
+        return 0;
+    *out = vt_place_node_shared_cpus(s, (size_t)vt_host_node_index(s->h, g->parts[part].pnode));
+    return *out ? 0 : -ENOMEM;
+}
+
+int vt_place_guest_emulator_cpus(const struct vt_place_state *s, const struct vt_placed_guest *g,
+                                 struct vt_bitmap **out)
+{
+    struct vt_bitmap *set = vt_bitmap_new(), *sh = NULL;
+    bool own;
+
+    *out = NULL;
+    if (!set)
+        return -ENOMEM;
+    /* Its own emulator CPUs, */
+    for (size_t p = 0; p < g->nparts; p++)
+        if (vt_bitmap_or(set, g->parts[p].emulator) < 0)
+            goto oom;
+    own = !vt_bitmap_iszero(set);
+    /* else the shared CPUs of its nodes (where a shared guest's vCPUs
+     * float), */
+    for (size_t p = 0; !own && p < g->nparts; p++) {
+        size_t i = (size_t)vt_host_node_index(s->h, g->parts[p].pnode);
+
+        if (!(sh = vt_place_node_shared_cpus(s, i)) || vt_bitmap_or(set, sh) < 0)
+            goto oom;
+        vt_bitmap_free(sh);
+        sh = NULL;
+    }
+    /* else (a dedicated guest on nodes whose every CPU is held) its own
+     * vCPUs' CPUs. */
+    for (size_t p = 0; vt_bitmap_iszero(set) && p < g->nparts; p++)
+        for (unsigned v = 0; g->parts[p].pcpus && v < g->parts[p].vcpus; v++)
+            if (vt_bitmap_set(set, (unsigned)g->parts[p].pcpus[v]) < 0)
+                goto oom;
+    *out = set;
+    return 0;
+oom:
+    vt_bitmap_free(sh);
+    vt_bitmap_free(set);
+    return -ENOMEM;
+}
+
+int vt_place_guest_request(const struct vt_place_state *s, const struct vt_placed_guest *g,
+                           struct vt_request *r, struct vt_err *err)
+{
+    struct vt_bitmap **floats = calloc(g->nparts + 1, sizeof(*floats)), *emu = NULL;
     struct vt_shape shape;
     int *map = calloc(g->vcpus + 1, sizeof(*map));
     unsigned *pnodes = calloc(g->nparts + 1, sizeof(*pnodes));
@@ -1253,7 +1302,7 @@ int vt_place_guest_request(const struct vt_placed_guest *g, struct vt_request *r
     int rc;
 
     vt_err_clear(err);
-    if (!map || !pnodes || !mem) {
+    if (!map || !pnodes || !mem || !floats) {
         rc = vt_err_set(err, -ENOMEM, "out of memory");
         goto out;
     }
@@ -1276,7 +1325,22 @@ int vt_place_guest_request(const struct vt_placed_guest *g, struct vt_request *r
         rc = vt_request_set_vnode_pnodes(r, pnodes, g->nparts, err);
     if (rc == 0)
         rc = vt_request_set_vnode_memory(r, mem, g->nparts, err);
+    /* Where its floating threads run: shared vCPUs over their nodes'
+     * shared CPUs, the VMM's threads over vt_place_guest_emulator_cpus. */
+    for (size_t p = 0; rc == 0 && g->cpu_policy == VT_CPU_SHARED && p < g->nparts; p++)
+        if (vt_place_guest_float_cpus(s, g, p, &floats[p]) < 0)
+            rc = vt_err_set(err, -ENOMEM, "out of memory");
+    if (rc == 0 && g->cpu_policy == VT_CPU_SHARED)
+        rc = vt_request_set_vnode_cpus(r, (const struct vt_bitmap *const *)floats, g->nparts, err);
+    if (rc == 0 && vt_place_guest_emulator_cpus(s, g, &emu) < 0)
+        rc = vt_err_set(err, -ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = vt_request_set_emulator_cpus(r, VT_EMULATOR_LIST, emu, err);
 out:
+    for (size_t p = 0; floats && p < g->nparts; p++)
+        vt_bitmap_free(floats[p]);
+    free(floats);
+    vt_bitmap_free(emu);
     free(map);
     free(pnodes);
     free(mem);

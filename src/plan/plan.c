@@ -1689,7 +1689,8 @@ int vt_plan(const struct vt_host *h, const struct vt_request *r, struct vt_layou
     warn_fake_numa(&p);
     if ((rc = fill_vnodes(&p)) < 0 || (rc = layout_freeze(p.l, err)) < 0 ||
         (rc = take_hmat_matrices(&p)) < 0 || (rc = linux_nodes(&p)) < 0 ||
-        (rc = warn_vnodes_unseen(&p)) < 0 || (rc = layout_place_devices(p.l, h, r, err)) < 0)
+        (rc = warn_vnodes_unseen(&p)) < 0 || (rc = layout_float_cpus(p.l, h, err)) < 0 ||
+        (rc = layout_place_devices(p.l, h, r, err)) < 0)
         goto out;
     *out = p.l;
     p.l = NULL;

@@ -78,6 +78,12 @@ struct vt_request {
     unsigned *spare_slots; /* --spare-slots: 1 entry (every vnode) or one per vnode */
     size_t nspare_slots;
     bool strict_devices;
+    /* --vnode-cpus: 1 entry (every vnode) or one per vnode; a NULL entry is
+     * "any" (no affinity). NULL: the default (vt_vnode.float_cpus). */
+    struct vt_bitmap **vnode_cpus;
+    size_t nvnode_cpus;
+    enum vt_emulator_cpus emulator_mode;
+    struct vt_bitmap *emulator_cpus; /* VT_EMULATOR_LIST's, else NULL */
 };
 
 /* Linux hot-adds memory in memory blocks of 128 MiB (x86-64's smallest):

@@ -41,6 +41,17 @@ static void matrix(struct buf *b, enum vt_request_field f, const struct request_
     buf_printf(b, "]");
 }
 
+/* A host CPU list as a string ("0-3,8"; NULL: "any"). */
+static void cpu_list(struct buf *b, const char *sep, const struct vt_bitmap *cpus)
+{
+    char *list = cpus ? vt_bitmap_format_list(cpus) : NULL;
+
+    if (cpus && !list)
+        b->oom = true;
+    buf_printf(b, "%s\"%s\"", sep, cpus ? (list ? list : "") : "any");
+    free(list);
+}
+
 void request_to_json(const struct vt_request *r, struct buf *b)
 {
     buf_printf(b, "{\n    \"%s\": %u", key(VT_FIELD_VCPUS), r->vcpus);
@@ -138,6 +149,19 @@ void request_to_json(const struct vt_request *r, struct buf *b)
     }
     if (r->strict_devices)
         buf_printf(b, ",\n    \"%s\": true", key(VT_FIELD_STRICT_DEVICES));
+    if (r->nvnode_cpus) {
+        buf_printf(b, ",\n    \"%s\": [", key(VT_FIELD_VNODE_CPUS));
+        for (size_t i = 0; i < r->nvnode_cpus; i++)
+            cpu_list(b, i ? ", " : "", r->vnode_cpus[i]);
+        buf_printf(b, "]");
+    }
+    if (r->emulator_mode == VT_EMULATOR_LIST) {
+        buf_printf(b, ",\n    \"%s\": ", key(VT_FIELD_EMULATOR_CPUS));
+        cpu_list(b, "", r->emulator_cpus);
+    } else if (r->emulator_mode != VT_EMULATOR_DEFAULT) {
+        buf_printf(b, ",\n    \"%s\": \"%s\"", key(VT_FIELD_EMULATOR_CPUS),
+                   r->emulator_mode == VT_EMULATOR_AUTO ? "auto" : "none");
+    }
     buf_printf(b, "\n  }");
 }
 
@@ -284,6 +308,36 @@ static int read_hotplug(const struct reader *x, const char *k, struct json_objec
     }
     rc = vt_request_add_hotplug_memory(x->r, h, n, x->err);
     free(h);
+    return rc;
+}
+
+/* vnode_cpus: an array of host CPU list strings or "any", read as the
+ * text form (one ';' list) so the setter's rules apply. */
+static int read_vnode_cpus(const struct reader *x, const char *k, struct json_object *v)
+{
+    struct buf b;
+    size_t len;
+    int rc;
+
+    if (!json_object_is_type(v, json_type_array) || !(len = json_object_array_length(v)) ||
+        len > VT_MAX_VNODES)
+        return bad(x, k, "an array of host CPU list strings (\"0-3\" or \"any\"), one per vnode");
+    buf_init(&b);
+    for (size_t i = 0; i < len; i++) {
+        struct json_object *e = json_object_array_get_idx(v, i);
+        const char *s = json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
+
+        if (!s || !*s || strchr(s, ';')) {
+            buf_free(&b);
+            return bad(x, k,
+                       "an array of host CPU list strings (\"0-3\" or \"any\"), one per vnode");
+        }
+        buf_printf(&b, "%s%s", i ? ";" : "", s);
+    }
+    buf_append(&b, "", 1);
+    rc = b.oom ? vt_err_set(x->err, -ENOMEM, "out of memory")
+               : vt_request_parse_vnode_cpus(x->r, (const char *)b.data, x->err);
+    buf_free(&b);
     return rc;
 }
 
@@ -472,6 +526,13 @@ static int read_key(struct reader *x, const char *k, struct json_object *v, cons
         for (size_t i = 0; i < n; i++)
             ua[i] = (unsigned)a[i];
         return vt_request_set_spare_slots(r, ua, n, x->err);
+    }
+    if (!strcmp(k, key(VT_FIELD_VNODE_CPUS)))
+        return read_vnode_cpus(x, k, v);
+    if (!strcmp(k, key(VT_FIELD_EMULATOR_CPUS))) {
+        if (!json_object_is_type(v, json_type_string))
+            return bad(x, k, "\"auto\", \"none\" or a host CPU list string (\"0,11\")");
+        return vt_request_parse_emulator_cpus(r, json_object_get_string(v), x->err);
     }
     if (!strcmp(k, key(VT_FIELD_STRICT_DEVICES))) {
         if (!json_object_is_type(v, json_type_boolean))

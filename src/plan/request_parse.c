@@ -797,6 +797,78 @@ static int spare_piece(void *ctx, size_t i, const char *piece, struct vt_err *er
                       &((unsigned *)c->values)[i], err);
 }
 
+/* A host CPU list of field f into b ("any": *any set, b untouched). */
+static int parse_cpu_set(const struct vt_request *r, enum vt_request_field f, const char *text,
+                         struct vt_bitmap *b, bool *any, struct vt_err *err)
+{
+    int rc;
+
+    if (any && !strcmp(text, "any")) {
+        *any = true;
+        return 0;
+    }
+    if ((rc = vt_bitmap_parse_list(b, text, VT_CPU_ID_MAX, err)) < 0) {
+        vt_err_prefix(err, "%s: host CPU list ", F(f));
+        return rc;
+    }
+    if (vt_bitmap_iszero(b))
+        return vt_err_set(err, -EINVAL, "%s: host CPU list '%s' is empty", F(f), text);
+    return 0;
+}
+
+int vt_request_parse_vnode_cpus(struct vt_request *r, const char *lists, struct vt_err *err)
+{
+    struct vt_bitmap *sets[VT_MAX_VNODES] = {NULL};
+    char *copy = strdup(lists), *p = copy, *semi;
+    size_t n = 0;
+    int rc = 0;
+
+    if (!copy)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    do {
+        bool any = false;
+
+        if ((semi = strchr(p, ';')))
+            *semi = '\0';
+        if (!*p)
+            rc = vt_err_set(err, -EINVAL, "%s '%s': an entry is empty", F(VT_FIELD_VNODE_CPUS),
+                            lists);
+        else if (n >= VT_MAX_VNODES)
+            rc = vt_err_set(err, -EINVAL, "%s: more than %d entries", F(VT_FIELD_VNODE_CPUS),
+                            VT_MAX_VNODES);
+        else if (!(sets[n] = vt_bitmap_new()))
+            rc = vt_err_set(err, -ENOMEM, "out of memory");
+        else if ((rc = parse_cpu_set(r, VT_FIELD_VNODE_CPUS, p, sets[n], &any, err)) == 0 && any) {
+            vt_bitmap_free(sets[n]);
+            sets[n] = NULL;
+        }
+        n++;
+        p = semi + 1;
+    } while (rc == 0 && semi);
+    if (rc == 0)
+        rc = vt_request_set_vnode_cpus(r, (const struct vt_bitmap *const *)sets, n, err);
+    for (size_t i = 0; i < n && i < VT_MAX_VNODES; i++)
+        vt_bitmap_free(sets[i]);
+    free(copy);
+    return rc;
+}
+
+int vt_request_parse_emulator_cpus(struct vt_request *r, const char *list, struct vt_err *err)
+{
+    struct vt_bitmap *b = vt_bitmap_new();
+    int rc;
+
+    if (!b)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    if (!strcmp(list, "auto") || !strcmp(list, "none"))
+        rc = vt_request_set_emulator_cpus(r, *list == 'a' ? VT_EMULATOR_AUTO : VT_EMULATOR_NONE,
+                                          NULL, err);
+    else if ((rc = parse_cpu_set(r, VT_FIELD_EMULATOR_CPUS, list, b, NULL, err)) == 0)
+        rc = vt_request_set_emulator_cpus(r, VT_EMULATOR_LIST, b, err);
+    vt_bitmap_free(b);
+    return rc;
+}
+
 int vt_request_parse_spare_slots(struct vt_request *r, const char *list, struct vt_err *err)
 {
     struct pieces c = {r, calloc(VT_MAX_VNODES, sizeof(unsigned))};

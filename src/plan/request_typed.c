@@ -34,6 +34,8 @@ static const char *const field_names[VT_FIELD_COUNT] = {
     [VT_FIELD_DEVICES] = "devices",
     [VT_FIELD_SPARE_SLOTS] = "spare_slots",
     [VT_FIELD_STRICT_DEVICES] = "strict_devices",
+    [VT_FIELD_VNODE_CPUS] = "vnode_cpus",
+    [VT_FIELD_EMULATOR_CPUS] = "emulator_cpus",
     [VT_FIELD_HOST_ACPI] = "acpi_dir",
     [VT_FIELD_QEMU_NUMA] = "numa",
     [VT_FIELD_QEMU_HMAT] = "hmat",
@@ -79,6 +81,26 @@ struct vt_request *vt_request_new(void)
     return r;
 }
 
+static void free_cpu_sets(struct vt_bitmap **sets, size_t n)
+{
+    for (size_t i = 0; sets && i < n; i++)
+        vt_bitmap_free(sets[i]);
+    free(sets);
+}
+
+/* A copy of n host CPU sets (NULL entries kept), or NULL. */
+static struct vt_bitmap **dup_cpu_sets(const struct vt_bitmap *const *sets, size_t n)
+{
+    struct vt_bitmap **copy = calloc(n, sizeof(*copy));
+
+    for (size_t i = 0; copy && i < n; i++)
+        if (sets[i] && !(copy[i] = vt_bitmap_dup(sets[i]))) {
+            free_cpu_sets(copy, n);
+            return NULL;
+        }
+    return copy;
+}
+
 void vt_request_free(struct vt_request *r)
 {
     if (!r)
@@ -96,6 +118,8 @@ void vt_request_free(struct vt_request *r)
     free(r->hotplug);
     free(r->devices);
     free(r->spare_slots);
+    free_cpu_sets(r->vnode_cpus, r->nvnode_cpus);
+    vt_bitmap_free(r->emulator_cpus);
     free(r);
 }
 
@@ -683,6 +707,62 @@ void vt_request_set_strict_devices(struct vt_request *r, bool strict)
     r->strict_devices = strict;
 }
 
+/* A host CPU set of field f: non-empty, CPUs up to VT_CPU_ID_MAX. */
+static int check_cpu_set(const struct vt_request *r, enum vt_request_field f, const char *what,
+                         const struct vt_bitmap *b, struct vt_err *err)
+{
+    if (vt_bitmap_iszero(b))
+        return vt_err_set(err, -EINVAL, "%s: %s is empty (give host CPUs%s)", F(f), what,
+                          f == VT_FIELD_VNODE_CPUS ? ", or any" : "");
+    if (vt_bitmap_last(b) > (int)VT_CPU_ID_MAX)
+        return vt_err_set(err, -EINVAL, "%s: %s names host CPU %d, above %u", F(f), what,
+                          vt_bitmap_last(b), VT_CPU_ID_MAX);
+    return 0;
+}
+
+int vt_request_set_vnode_cpus(struct vt_request *r, const struct vt_bitmap *const *per_vnode,
+                              size_t count, struct vt_err *err)
+{
+    struct vt_bitmap **copy;
+    char what[48];
+    int rc;
+
+    if (!per_vnode || count < 1 || count > VT_MAX_VNODES)
+        return vt_err_set(err, -EINVAL, "%s: one host CPU list, or one per vnode (at most %d)",
+                          F(VT_FIELD_VNODE_CPUS), VT_MAX_VNODES);
+    for (size_t i = 0; i < count; i++) {
+        snprintf(what, sizeof(what), count == 1 ? "the list" : "vnode %zu's list", i);
+        if (per_vnode[i] &&
+            (rc = check_cpu_set(r, VT_FIELD_VNODE_CPUS, what, per_vnode[i], err)) < 0)
+            return rc;
+    }
+    if (!(copy = dup_cpu_sets(per_vnode, count)))
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    free_cpu_sets(r->vnode_cpus, r->nvnode_cpus);
+    r->vnode_cpus = copy;
+    r->nvnode_cpus = count;
+    return 0;
+}
+
+int vt_request_set_emulator_cpus(struct vt_request *r, enum vt_emulator_cpus mode,
+                                 const struct vt_bitmap *cpus, struct vt_err *err)
+{
+    struct vt_bitmap *copy = NULL;
+    int rc;
+
+    if ((unsigned)mode > VT_EMULATOR_LIST || (mode == VT_EMULATOR_LIST) != (cpus != NULL))
+        return vt_err_set(err, -EINVAL, "%s: a list of host CPUs goes with the list mode only",
+                          F(VT_FIELD_EMULATOR_CPUS));
+    if (cpus && (rc = check_cpu_set(r, VT_FIELD_EMULATOR_CPUS, "the list", cpus, err)) < 0)
+        return rc;
+    if (cpus && !(copy = vt_bitmap_dup(cpus)))
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    vt_bitmap_free(r->emulator_cpus);
+    r->emulator_cpus = copy;
+    r->emulator_mode = mode;
+    return 0;
+}
+
 /* ---- a copy for the layout ------------------------------------------------ */
 
 static int copy_field(void **dst, const void *src, size_t n, size_t size)
@@ -707,6 +787,8 @@ struct vt_request *request_copy(const struct vt_request *r)
     c->hotplug = NULL;
     c->devices = NULL;
     c->spare_slots = NULL;
+    c->vnode_cpus = NULL;
+    c->emulator_cpus = NULL;
     c->e820_path = NULL;
     if (copy_field((void **)&c->vcpu_vnode, r->vcpu_vnode, r->nvcpu_vnode, sizeof(int)) < 0 ||
         copy_field((void **)&c->vcpu_pcpu, r->vcpu_pcpu, r->nvcpu_pcpu, sizeof(int)) < 0 ||
@@ -727,6 +809,9 @@ struct vt_request *request_copy(const struct vt_request *r)
         copy_field((void **)&c->devices, r->devices, r->ndevices, sizeof(*r->devices)) < 0 ||
         copy_field((void **)&c->spare_slots, r->spare_slots, r->nspare_slots,
                    sizeof(*r->spare_slots)) < 0 ||
+        (r->vnode_cpus && !(c->vnode_cpus = dup_cpu_sets(
+                                (const struct vt_bitmap *const *)r->vnode_cpus, r->nvnode_cpus))) ||
+        (r->emulator_cpus && !(c->emulator_cpus = vt_bitmap_dup(r->emulator_cpus))) ||
         (r->e820_path && !(c->e820_path = strdup(r->e820_path)))) {
         vt_request_free(c);
         return NULL;

@@ -133,6 +133,14 @@ cat >"$T/want" <<'EOF'
      the plan's CPUID leaves are those of an intel CPU. -->
 <memory unit='MiB'>1024</memory>
 <vcpu placement='static'>6</vcpu>
+<cputune>
+  <vcpupin vcpu='0' cpuset='0-4'/>
+  <vcpupin vcpu='1' cpuset='0-4'/>
+  <vcpupin vcpu='2' cpuset='0-4'/>
+  <vcpupin vcpu='3' cpuset='6-10'/>
+  <vcpupin vcpu='4' cpuset='6-10'/>
+  <vcpupin vcpu='5' cpuset='6-10'/>
+</cputune>
 <numatune>
   <memnode cellid='0' mode='strict' nodeset='0'/>
   <memnode cellid='1' mode='strict' nodeset='1'/>
@@ -173,6 +181,7 @@ maxmem = 1024
 vga = "none"
 vnuma = [ [ "pnode=0", "size=512", "vcpus=0-2", "vdistances=10,21" ],
           [ "pnode=1", "size=512", "vcpus=3-5", "vdistances=21,10" ] ]
+cpus = [ "0-4", "0-4", "0-4", "6-10", "6-10", "6-10" ]
 EOF
 expect_out_file "$T/want"
 # 3 vCPUs per vnode: the xen encoding gives vnode 1 the package at APIC ID 8.
@@ -191,7 +200,7 @@ run "$VTOPO" emit cloud-hypervisor "${HOST[@]}" "${DEMO[@]}"
 expect_rc 0
 cat >"$T/want" <<'EOF'
 --cpus
-boot=6,max=6,topology=1:3:1:2
+boot=6,max=6,topology=1:3:1:2,affinity=[0@[0-4],1@[0-4],2@[0-4],3@[6-10],4@[6-10],5@[6-10]]
 --memory
 size=0
 --memory-zone
@@ -329,7 +338,7 @@ expect_out_line 'vnuma = [ [ "pnode=0", "size=410", "vcpus=0-1", "vdistances=10,
 t_begin "emit cloud-hypervisor: a prefix of the slots boots, the rest is hot-pluggable"
 run "$VTOPO" emit cloud-hypervisor -q "${HOST[@]}" --vcpus 5 --vcpu-nodes 0-2:0,3-4:1 --memory 1G
 expect_rc 0
-expect_out_line "boot=5,max=6,topology=1:3:1:2" \
+expect_out_line "boot=5,max=6,topology=1:3:1:2,affinity=[0@[0-4],1@[0-4],2@[0-4],3@[6-10],4@[6-10]]" \
     "guest_numa_id=0,cpus=[0-2],distances=[1@21],memory_zones=[mem0]" \
     "guest_numa_id=1,cpus=[3-5],distances=[0@21],memory_zones=[mem1]"
 
@@ -345,7 +354,7 @@ expect_out_line "guest_numa_id=1,distances=[0@21,2@21],memory_zones=[mem1]" \
 t_begin "--shell: one line, words with shell metacharacters quoted"
 run "$VTOPO" emit cloud-hypervisor -q "${HOST[@]}" "${DEMO[@]}" --shell
 expect_rc 0
-if [ "$OUT" != "--cpus boot=6,max=6,topology=1:3:1:2 --memory size=0 --memory-zone id=mem0,size=512M,host_numa_node=0 --memory-zone id=mem1,size=512M,host_numa_node=1 --numa 'guest_numa_id=0,cpus=[0-2],distances=[1@21],memory_zones=[mem0]' --numa 'guest_numa_id=1,cpus=[3-5],distances=[0@21],memory_zones=[mem1]'" ]; then
+if [ "$OUT" != "--cpus 'boot=6,max=6,topology=1:3:1:2,affinity=[0@[0-4],1@[0-4],2@[0-4],3@[6-10],4@[6-10],5@[6-10]]' --memory size=0 --memory-zone id=mem0,size=512M,host_numa_node=0 --memory-zone id=mem1,size=512M,host_numa_node=1 --numa 'guest_numa_id=0,cpus=[0-2],distances=[1@21],memory_zones=[mem0]' --numa 'guest_numa_id=1,cpus=[3-5],distances=[0@21],memory_zones=[mem1]'" ]; then
     t_fail "stdout is '$OUT'"
 fi
 # The shell reads the line back into the same words.
@@ -464,7 +473,6 @@ for f in xl cloud-hypervisor; do
 done
 for f in qemu xl cloud-hypervisor; do
     usage_error "--domain goes with libvirt; $f does not take it" "$f" --vcpus 4 --memory 1G --domain
-    usage_error "--emulator-cpus goes with libvirt; $f does not take it" "$f" --emulator-cpus 0
 done
 usage_error "--mem-backend goes with qemu, libvirt and cloud-hypervisor; xl does not take it" \
     xl --mem-backend memfd
@@ -478,10 +486,36 @@ for b in hugepages:3 hugepages:0 hugepages:4M; do
     usage_error "--mem-backend $b: must be ram, memfd, hugepages, hugepages:2M or hugepages:1G (x86's page sizes)" \
         libvirt --mem-backend "$b"
 done
-usage_error "--emulator-cpus 0-: must be a host CPU list (0-3,8), auto or none" \
-    libvirt "${HOST[@]}" "${DEMO[@]}" --emulator-cpus 0-
-usage_error "--emulator-cpus 99: host CPU 99 is not online on the host" \
-    libvirt "${HOST[@]}" "${DEMO[@]}" --emulator-cpus 99
+refuse libvirt "--emulator-cpus: host CPU list '0-': a number is missing at the end" \
+    "${HOST[@]}" "${DEMO[@]}" --emulator-cpus 0-
+refuse libvirt "--emulator-cpus: host CPU 99 is not online on the host" \
+    "${HOST[@]}" "${DEMO[@]}" --emulator-cpus 99
+# Where unpinned vCPUs run (--vnode-cpus): the default, lists, any, refusals.
+refuse libvirt "--vnode-cpus: host CPU 99 (vnode 1's list) is not online on the host" \
+    "${HOST[@]}" "${DEMO[@]}" --vnode-cpus "0-2;99"
+refuse libvirt "--vnode-cpus: 3 lists for 2 vnodes (give one for every vnode, or one per vnode)" \
+    "${HOST[@]}" "${DEMO[@]}" --vnode-cpus "0;1;2"
+refuse libvirt "--vnode-cpus '0;;2': an entry is empty" "${HOST[@]}" "${DEMO[@]}" --vnode-cpus "0;;2"
+refuse libvirt "--vnode-cpus: host CPU list 'x': expected a number at offset 0, found 'x'" \
+    "${HOST[@]}" "${DEMO[@]}" --vnode-cpus "x"
+refuse libvirt "--emulator-cpus: host CPU list '' is empty" "${HOST[@]}" "${DEMO[@]}" \
+    --emulator-cpus ""
+t_begin "emit: --vnode-cpus per vnode, any, and the warnings of a list off the node"
+run "$VTOPO" emit libvirt "${HOST[@]}" "${DEMO[@]}" --vnode-cpus "5-7;any"
+expect_rc 0
+expect_out_has "<vcpupin vcpu='0' cpuset='5-7'/>" "<vcpupin vcpu='2' cpuset='5-7'/>"
+expect_out_lacks "vcpu='3'"
+expect_err_has "warning: vnode 0's unpinned vCPUs may run on host CPUs 6-7, off its host node 0" \
+    "warning: vnode 0's unpinned vCPUs may run on isolated or nohz_full host CPUs 5"
+run "$VTOPO" emit xl -q "${HOST[@]}" --vcpus 4 --vnodes 2 --memory 1G --mem-layout xen-hvm \
+    --vnode-cpus "any;6"
+expect_rc 0
+expect_out_has 'cpus = [ "all", "all", "6", "6" ]'
+run "$VTOPO" emit libvirt -q "${HOST[@]}" --vcpus 2 --pin 0-1:0-1 --memory 1G
+expect_rc 0
+expect_out_has "<vcpupin vcpu='0' cpuset='0'/>" "<vcpupin vcpu='1' cpuset='1'/>"
+expect_out_lacks "<vcpupin vcpu='0' cpuset='2-4'/>"
+t_end
 usage_error "--numa kvm: must be native or acpi" qemu --numa kvm
 usage_error "--hmat, --madt and --tables go with --numa acpi" qemu --vcpus 4 --memory 1G \
     --numa native --hmat

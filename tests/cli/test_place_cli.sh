@@ -24,11 +24,11 @@ run "$VTOPO" place --state "$ST" "${HOST[@]}" --name web --vcpus 4 --memory 8G \
 expect_rc 0
 expect_out_has "placed 'web': 4 dedicated vCPUs (prefer), 8 GiB on 1 host node" \
     "vnode 0 on node 0: vCPUs 0-3, 8 GiB, host CPUs 0,1,2,3" \
-    "plan: vtopo plan --vcpus 4 --memory 8G --pin 0-3:0-3 --vnode-memory 8G --shape sockets=1,threads=2"
+    "plan: vtopo plan --vcpus 4 --memory 8G --pin 0-3:0-3 --vnode-memory 8G --shape sockets=1,threads=2 --emulator-cpus 4-15"
 [ -s "$T/web/plan.json" ] || t_fail "--plan-out wrote no plan"
 # The printed options plan the same guest as the directory holds.
 run "$VTOPO" plan "${HOST[@]}" --vcpus 4 --memory 8G --pin 0-3:0-3 --vnode-memory 8G \
-    --shape sockets=1,threads=2 --out "$T/again"
+    --shape sockets=1,threads=2 --emulator-cpus 4-15 --out "$T/again"
 expect_rc 0
 cmp -s "$T/web/plan.json" "$T/again/plan.json" || t_fail "the printed options plan another guest"
 run "$VTOPO" place --state "$ST" "${HOST[@]}" --name db --vcpus 4 --memory 4G --hugepages 1G \
@@ -66,6 +66,49 @@ run "$VTOPO" place --state "$T/nodes.json" --synthetic sockets=4,cores=4,mem=16G
     --vcpus 4 --memory 8G --nodes 3
 expect_rc 1
 expect_err_has "'m' does not fit: 4 shared vCPUs and 8 GiB on 1 node"
+t_end
+
+t_begin "place: shared vCPUs and VMM threads stay off dedicated CPUs; who must re-pin is said"
+# A host that isolates no CPU: dedication takes CPUs the shared guest floats on.
+H2=(--synthetic sockets=2,cores=4,threads=2,mem=16G)
+RP=$T/repin.json
+run "$VTOPO" place --state "$RP" "${H2[@]}" --name web --vcpus 4 --memory 1G --vnodes 2 \
+    --plan-out "$T/webplan" --mem-layout qemu-q35
+expect_rc 0
+expect_out_has "vCPUs float on host CPUs 0-7;8-15 (by vnode)" "--vnode-cpus '0-7;8-15' --emulator-cpus 0-15"
+run "$VTOPO" emit libvirt -q --plan "$T/webplan"
+expect_rc 0
+expect_out_has "<vcpupin vcpu='0' cpuset='0-7'/>" "<vcpupin vcpu='3' cpuset='8-15'/>" \
+    "<emulatorpin cpuset='0-15'/>"
+run "$VTOPO" place --state "$RP" "${H2[@]}" --name db --vcpus 4 --memory 1G \
+    --cpu-policy dedicated --nodes 0 --plan-out "$T/dbplan" --mem-layout qemu-q35
+expect_rc 0
+expect_out_has "re-pin 'web': its vCPUs now float on host CPUs 4-7;8-15 (by vnode; were 0-7;8-15), its VMM threads on 4-15 (were 0-15)"
+run "$VTOPO" emit libvirt -q --plan "$T/dbplan"
+expect_out_has "<vcpupin vcpu='0' cpuset='0'/>" "<emulatorpin cpuset='4-7'/>"
+# The state's sets now: none holds a dedicated CPU.
+run "$VTOPO" place --state "$RP" "${H2[@]}" --list
+expect_out_has "vCPUs float on host CPUs 4-7;8-15" "VMM threads on host CPUs 4-15" \
+    "VMM threads on host CPUs 4-7"
+run "$VTOPO" place --state "$RP" "${H2[@]}" --name db2 --vcpus 2 --memory 1G \
+    --cpu-policy dedicated --nodes 1 --json
+expect_rc 0
+expect_out_has '"repin": [' '{"name": "web", "vnode_cpus": ["4-7", "10-15"], "emulator_cpus": "4-7,10-15"}'
+expect_out_lacks '{"name": "db"'
+# A release gives the CPUs back: the floating guests widen again.
+run "$VTOPO" place --state "$RP" "${H2[@]}" --release db2
+expect_rc 0
+expect_out_has "re-pin 'web': its vCPUs now float on host CPUs 4-7;8-15 (by vnode; were 4-7;10-15)"
+expect_out_lacks "re-pin 'db'"
+# A host that isolates CPUs: the shared CPUs are its housekeeping ones, never re-pinned.
+H3=(--synthetic sockets=1,cores=4,threads=2,mem=16G,isolated=2-7)
+run "$VTOPO" place --state "$T/iso.json" "${H3[@]}" --name s --vcpus 2 --memory 1G
+expect_out_has "vCPUs float on host CPUs 0-1 (by vnode)"
+run "$VTOPO" place --state "$T/iso.json" "${H3[@]}" --name d --vcpus 2 --memory 1G \
+    --cpu-policy dedicated
+expect_rc 0
+expect_out_has "host CPUs 2,3" "VMM threads on host CPUs 0-1"
+expect_out_lacks "re-pin"
 t_end
 
 t_begin "place: release gives everything back"

@@ -47,7 +47,8 @@ static const struct vt_host_node *node_of(const struct vt_host *h, unsigned pnod
 {
     for (size_t i = 0; i < vt_host_node_count(h); i++)
         if (vt_host_node(h, i)->pnode == pnode) {
-            *idx = i;
+            if (idx)
+                *idx = i;
             return vt_host_node(h, i);
         }
     fail_msg("no node %u", pnode);
@@ -146,6 +147,40 @@ static void check_state(const struct vt_host *h, const struct vt_place_state *s,
             fail_msg("%s: guest %s's parts hold %u vCPUs and %llu bytes, not %u and %llu", what,
                      pg->name, vcpus, (unsigned long long)bytes, pg->vcpus,
                      (unsigned long long)pg->memory_bytes);
+    }
+    /* Where floating threads run: a shared guest's vCPUs on their node's
+     * housekeeping CPUs and on no CPU any guest holds; every guest's VMM
+     * threads on no CPU another guest holds, and inside its own when it
+     * holds them. */
+    for (size_t g = 0; g < vt_place_guest_count(s); g++) {
+        const struct vt_placed_guest *pg = vt_place_guest(s, g);
+        struct vt_bitmap *f = NULL, *mine = vt_bitmap_new(), *others = vt_bitmap_dup(held);
+
+        for (size_t p = 0; p < pg->nparts; p++) {
+            part_held(&pg->parts[p], part);
+            vt_bitmap_or(mine, part);
+            assert_int_equal(vt_place_guest_float_cpus(s, pg, p, &f), 0);
+            if (pg->cpu_policy == VT_CPU_DEDICATED) {
+                assert_null(f);
+                continue;
+            }
+            if (!f || vt_bitmap_iszero(f) || vt_bitmap_intersects(f, held) ||
+                !vt_bitmap_subset(f, node_of(h, pg->parts[p].pnode, NULL)->housekeeping_cpus))
+                fail_msg("%s: shared guest %s's vnode %zu floats on a held CPU, off its node's "
+                         "housekeeping ones, or on none",
+                         what, pg->name, p);
+            vt_bitmap_free(f);
+        }
+        vt_bitmap_andnot(others, mine);
+        assert_int_equal(vt_place_guest_emulator_cpus(s, pg, &f), 0);
+        if (vt_bitmap_iszero(f) || vt_bitmap_intersects(f, others))
+            fail_msg("%s: guest %s's VMM threads run on another guest's CPU, or on none", what,
+                     pg->name);
+        if (!vt_bitmap_iszero(pg->parts[0].emulator) && !vt_bitmap_equal(f, pg->parts[0].emulator))
+            fail_msg("%s: guest %s's VMM threads are not on its emulator CPUs", what, pg->name);
+        vt_bitmap_free(f);
+        vt_bitmap_free(mine);
+        vt_bitmap_free(others);
     }
     for (size_t i = 0; i < nn; i++) {
         const struct vt_host_node *n = vt_host_node(h, i);

@@ -1043,6 +1043,106 @@ static void test_typed_request(void **state)
     vt_host_free(h);
 }
 
+/* Where unpinned vCPUs run: by default each vnode's host node's
+ * housekeeping CPUs (the nearest nodes' when it has none), over random
+ * isolation; vnode_cpus lists and "any"; the refusals. */
+static void test_float_cpus(void **state)
+{
+    unsigned seed = t_seed("test_float_cpus");
+
+    (void)state;
+    for (int iter = 0; iter < 200; iter++) {
+        /* 4 nodes of 4 CPUs; a random set of CPUs isolated, at least one
+         * housekeeping CPU left somewhere. */
+        unsigned iso = (unsigned)rand() & 0x7fff, vnodes = 1 + (unsigned)rand() % 4;
+        char spec[128], text[128], list[96] = "";
+        struct vt_bitmap *isob = vt_bitmap_new();
+        struct vt_host *h;
+        struct vt_request *r;
+        struct vt_layout *l = NULL;
+        struct vt_err err;
+
+        for (unsigned c = 0; c < 16; c++)
+            if (iso >> c & 1)
+                vt_bitmap_set(isob, c);
+        vt_bitmap_snprint_list(list, sizeof(list), isob);
+        snprintf(spec, sizeof(spec), "sockets=4,cores=4,mem=16G%s%s", *list ? ",isolated=" : "",
+                 list);
+        h = t_synthetic(spec);
+        snprintf(text, sizeof(text), "vcpus=%u;memory=1024;vnodes=%u", vnodes * 2, vnodes);
+        r = request(text, &err);
+        assert_non_null(r);
+        if (vt_plan(h, r, &l, &err) < 0)
+            fail_msg("seed %u '%s' on %s: %s", seed, text, spec, err.msg);
+        for (size_t v = 0; v < vnodes; v++) {
+            const struct vt_vnode *vn = vt_layout_vnode(l, v);
+            size_t i = (size_t)vt_host_node_index(h, (unsigned)vn->pnode);
+            const struct vt_host_node *hn = vt_host_node(h, i);
+            struct vt_bitmap *want = vt_bitmap_dup(hn->housekeeping_cpus);
+
+            /* A node without one: the nearest nodes that have one. */
+            if (vt_bitmap_iszero(want)) {
+                uint32_t best = UINT32_MAX;
+
+                for (size_t k = 0; k < vt_host_node_count(h); k++)
+                    if (!vt_bitmap_iszero(vt_host_node(h, k)->housekeeping_cpus) &&
+                        hn->distances[k] < best)
+                        best = hn->distances[k];
+                for (size_t k = 0; k < vt_host_node_count(h); k++)
+                    if (!vt_bitmap_iszero(vt_host_node(h, k)->housekeeping_cpus) &&
+                        hn->distances[k] == best)
+                        vt_bitmap_or(want, vt_host_node(h, k)->housekeeping_cpus);
+            }
+            if (vt_bitmap_iszero(want) ? vn->float_cpus != NULL
+                                       : !vn->float_cpus || !vt_bitmap_equal(vn->float_cpus, want))
+                fail_msg("seed %u '%s' on %s: vnode %zu floats on the wrong CPUs", seed, text, spec,
+                         v);
+            vt_bitmap_free(want);
+        }
+        vt_layout_free(l);
+        vt_request_free(r);
+        vt_host_free(h);
+        vt_bitmap_free(isob);
+    }
+    /* Lists, any, and their refusals. */
+    {
+        struct vt_host *h = t_synthetic("sockets=2,cores=4,mem=16G");
+        struct vt_request *r = vt_request_new();
+        struct vt_layout *l = NULL;
+        struct vt_err err;
+
+        assert_int_equal(vt_request_set_vcpus(r, 4, &err), 0);
+        assert_int_equal(vt_request_set_memory(r, 1 << 30, &err), 0);
+        assert_int_equal(vt_request_set_vnodes(r, 2, &err), 0);
+        assert_int_equal(vt_request_parse_vnode_cpus(r, "1-2;any", &err), 0);
+        assert_int_equal(vt_plan(h, r, &l, &err), 0);
+        assert_int_equal(vt_bitmap_weight(vt_layout_vnode(l, 0)->float_cpus), 2);
+        assert_null(vt_layout_vnode(l, 1)->float_cpus);
+        vt_layout_free(l);
+        assert_int_equal(vt_request_parse_vnode_cpus(r, "1;2;3", &err), 0);
+        assert_int_equal(vt_plan(h, r, &l, &err), -EINVAL);
+        assert_string_equal(err.msg, "vnode_cpus: 3 lists for 2 vnodes (give one for every vnode, "
+                                     "or one per vnode)");
+        assert_int_equal(vt_request_parse_vnode_cpus(r, "9", &err), 0);
+        assert_int_equal(vt_plan(h, r, &l, &err), -EINVAL);
+        assert_string_equal(err.msg,
+                            "vnode_cpus: host CPU 9 (vnode 0's list) is not online on the host");
+        assert_int_equal(vt_request_parse_vnode_cpus(r, "", &err), -EINVAL);
+        {
+            struct vt_bitmap *b = vt_bitmap_new();
+
+            /* A list goes with the list mode only. */
+            vt_bitmap_set(b, 1);
+            assert_int_equal(vt_request_set_emulator_cpus(r, VT_EMULATOR_AUTO, b, &err), -EINVAL);
+            assert_int_equal(vt_request_set_emulator_cpus(r, VT_EMULATOR_LIST, NULL, &err),
+                             -EINVAL);
+            vt_bitmap_free(b);
+        }
+        vt_request_free(r);
+        vt_host_free(h);
+    }
+}
+
 static void test_random_requests(void **state)
 {
     static const char *apics[] = {"sdm", "xen", "legacy"};
@@ -1481,6 +1581,7 @@ int main(void)
         cmocka_unit_test(test_numa_option_rejections),
         cmocka_unit_test(test_typed_request),
         cmocka_unit_test(test_random_requests),
+        cmocka_unit_test(test_float_cpus),
         cmocka_unit_test(test_gpa_lookup),
         cmocka_unit_test(test_write_dir),
         cmocka_unit_test(test_hotplug_vcpus),

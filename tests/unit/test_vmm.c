@@ -167,6 +167,14 @@ static void test_demo_libvirt(void **state)
              "     the plan's CPUID leaves are those of an intel CPU. -->\n"
              "<memory unit='MiB'>1024</memory>\n"
              "<vcpu placement='static'>6</vcpu>\n"
+             "<cputune>\n"
+             "  <vcpupin vcpu='0' cpuset='0-5'/>\n"
+             "  <vcpupin vcpu='1' cpuset='0-5'/>\n"
+             "  <vcpupin vcpu='2' cpuset='0-5'/>\n"
+             "  <vcpupin vcpu='3' cpuset='6-11'/>\n"
+             "  <vcpupin vcpu='4' cpuset='6-11'/>\n"
+             "  <vcpupin vcpu='5' cpuset='6-11'/>\n"
+             "</cputune>\n"
              "<numatune>\n"
              "  <memnode cellid='0' mode='strict' nodeset='0'/>\n"
              "  <memnode cellid='1' mode='strict' nodeset='1'/>\n"
@@ -205,18 +213,20 @@ static void test_demo_xl(void **state)
 
     (void)state;
     assert_int_equal(vt_emit_xl(l, &cfg, &warnings, &err), 0);
-    assert_string_equal(cfg, "# vtopo emit xl: 6 vCPUs, 1024 MiB, 2 vnodes (docs/vmm-config.md)\n"
-                             "type = \"hvm\"\n"
-                             "vcpus = 6\n"
-                             "maxvcpus = 6\n"
-                             "memory = 1024\n"
-                             "maxmem = 1024\n"
-                             "# libxl takes the video RAM out of vnode 0; the plan has none\n"
-                             "vga = \"none\"\n"
-                             "vnuma = [ [ \"pnode=0\", \"size=512\", \"vcpus=0-2\", "
-                             "\"vdistances=10,21\" ],\n"
-                             "          [ \"pnode=1\", \"size=512\", \"vcpus=3-5\", "
-                             "\"vdistances=21,10\" ] ]\n");
+    assert_string_equal(cfg,
+                        "# vtopo emit xl: 6 vCPUs, 1024 MiB, 2 vnodes (docs/vmm-config.md)\n"
+                        "type = \"hvm\"\n"
+                        "vcpus = 6\n"
+                        "maxvcpus = 6\n"
+                        "memory = 1024\n"
+                        "maxmem = 1024\n"
+                        "# libxl takes the video RAM out of vnode 0; the plan has none\n"
+                        "vga = \"none\"\n"
+                        "vnuma = [ [ \"pnode=0\", \"size=512\", \"vcpus=0-2\", "
+                        "\"vdistances=10,21\" ],\n"
+                        "          [ \"pnode=1\", \"size=512\", \"vcpus=3-5\", "
+                        "\"vdistances=21,10\" ] ]\n"
+                        "cpus = [ \"0-5\", \"0-5\", \"0-5\", \"6-11\", \"6-11\", \"6-11\" ]\n");
     /* The CPUID topology, and vCPU 3's APIC ID: 8 (vnode 1 << 3), not 6. */
     assert_int_equal(warnings.count, 2);
     assert_non_null(strstr(warnings.items[0], "zeroes leaf 0xB"));

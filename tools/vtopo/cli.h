@@ -135,6 +135,8 @@ enum {
     OPT_PLAN_DEVICE,
     OPT_SPARE_SLOTS,
     OPT_STRICT_DEVICES,
+    OPT_VNODE_CPUS,
+    OPT_EMULATOR_CPUS,
     OPT_PLAN_DIR,
     OPT_ANY_HOST,
     OPT_PLAN_LAST,
@@ -164,6 +166,8 @@ enum {
     {"device", required_argument, NULL, OPT_PLAN_DEVICE},                                               \
     {"spare-slots", required_argument, NULL, OPT_SPARE_SLOTS},                                     \
     {"strict-devices", no_argument, NULL, OPT_STRICT_DEVICES},                                     \
+    {"vnode-cpus", required_argument, NULL, OPT_VNODE_CPUS},                                       \
+    {"emulator-cpus", required_argument, NULL, OPT_EMULATOR_CPUS},                                 \
     {"plan", required_argument, NULL, OPT_PLAN_DIR},                                               \
     {"any-host", no_argument, NULL, OPT_ANY_HOST}
 /* clang-format on */

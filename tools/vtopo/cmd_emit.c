@@ -16,7 +16,6 @@ void cmd_emit_usage(FILE *out)
             "                  [--hmat] [--madt] [--bind] [--mem-backend B] [--cpu MODEL]\n"
             "                  [--shell] [--quiet]\n"
             "       vtopo emit libvirt [plan options] [--cpu MODEL] [--mem-backend B]\n"
-            "                  [--emulator-cpus LIST|auto|none]\n"
             "                  [--domain [--name NAME] [--emulator PATH]] [--quiet]\n"
             "       vtopo emit cloud-hypervisor [plan options] [--mem-backend B] [--shell]\n"
             "                  [--quiet]\n"
@@ -81,10 +80,6 @@ void cmd_emit_usage(FILE *out)
                  "  --domain              a whole <domain> for 'virsh define' (add disks, NICs)\n"
                  "  --name NAME           --domain: its name (default vtopo-guest)\n"
                  "  --emulator PATH       --domain: the QEMU binary (/usr/bin/qemu-system-x86_64)\n"
-                 "  --emulator-cpus LIST|auto|none\n"
-                 "                        <emulatorpin> for QEMU's emulator threads; auto: the\n"
-                 "                        housekeeping CPUs of the guest's host nodes not\n"
-                 "                        pinned to vCPUs (the default when vCPUs are pinned)\n"
                  "qemu, libvirt, xl and cloud-hypervisor:\n"
                  "  --isolcpus LIST       the guest's vCPUs LIST are isolated: print the guest\n"
                  "                        kernel parameters that keep interrupts off them\n"
@@ -122,7 +117,6 @@ enum {
     OPT_DOMAIN,
     OPT_NAME,
     OPT_EMULATOR,
-    OPT_EMULATOR_CPUS,
     OPT_SHELL,
     OPT_HOT_ADD,
     OPT_HOT_REMOVE,
@@ -193,7 +187,6 @@ static unsigned option_formats(int opt, const char **name)
         {OPT_DOMAIN, "--domain", ONLY(FMT_LIBVIRT)},
         {OPT_NAME, "--name", ONLY(FMT_LIBVIRT)},
         {OPT_EMULATOR, "--emulator", ONLY(FMT_LIBVIRT)},
-        {OPT_EMULATOR_CPUS, "--emulator-cpus", ONLY(FMT_LIBVIRT)},
         {OPT_SHELL, "--shell", ONLY(FMT_QEMU) | ONLY(FMT_CHV)},
         {OPT_HOT_ADD, "--hot-add", ONLY(FMT_QEMU) | ONLY(FMT_CHV)},
         {OPT_HOT_REMOVE, "--hot-remove", ONLY(FMT_QEMU) | ONLY(FMT_CHV)},
@@ -460,61 +453,39 @@ static int emit_text(const struct vt_layout *l, const struct vt_host *h, enum em
     return VT_EXIT_OK;
 }
 
-/* The host CPUs of libvirt's <emulatorpin>, into *out (NULL: none): LIST,
- * "auto" (vt_layout_emulator_cpus), "none", or, when not given, auto for a
- * guest with pinned vCPUs and none for the others. */
-static int emulator_pin(const struct vt_layout *l, const struct vt_host *h, const char *arg,
-                        bool quiet, struct vt_bitmap **out)
+/* The host CPUs of libvirt's <emulatorpin>, into *out (NULL: none), by the
+ * plan's emulator_cpus: a list, auto (vt_layout_emulator_cpus, refused when
+ * no CPU is left), none, or by default auto for a guest with pinned vCPUs
+ * (warned when no CPU is left) and none for the others. */
+static int emulator_pin(const struct vt_layout *l, const struct vt_host *h, bool quiet,
+                        struct vt_bitmap **out)
 {
+    enum vt_emulator_cpus mode = vt_layout_emulator_mode(l);
     struct vt_err err;
     bool pinned = false;
-    int rc;
 
     *out = NULL;
     for (size_t i = 0; i < vt_layout_vcpu_count(l); i++)
         pinned |= vt_layout_vcpu(l, i)->pcpu >= 0;
-    if (arg && !strcmp(arg, "none"))
+    if (mode == VT_EMULATOR_NONE || (mode == VT_EMULATOR_DEFAULT && !pinned))
         return VT_EXIT_OK;
-    if (arg && !strcmp(arg, "auto")) {
-        if (vt_layout_emulator_cpus(l, h, out, &err) < 0) {
-            char why[sizeof(err.msg)];
+    if (vt_layout_emulator_cpus(l, h, out, &err) == 0)
+        return VT_EXIT_OK;
+    if (err.code == -ENOMEM || mode != VT_EMULATOR_DEFAULT) {
+        char why[sizeof(err.msg)];
 
-            snprintf(why, sizeof(why), "%s", err.msg);
-            if (err.code != -ENOMEM)
-                vt_err_set(&err, err.code,
-                           "--emulator-cpus auto: %s (pin fewer vCPUs, or give a list of host "
-                           "CPUs)",
-                           why);
-            return cli_fail("emit", &err);
-        }
-        return VT_EXIT_OK;
+        snprintf(why, sizeof(why), "%s", err.msg);
+        if (err.code != -ENOMEM)
+            vt_err_set(&err, err.code,
+                       "--emulator-cpus auto: %s (pin fewer vCPUs, or give a list of host CPUs)",
+                       why);
+        return cli_fail("emit", &err);
     }
-    if (!arg) {
-        /* The default: auto for a pinned guest, where it can be. */
-        if (pinned && vt_layout_emulator_cpus(l, h, out, &err) < 0) {
-            if (err.code == -ENOMEM)
-                return cli_fail("emit", &err);
-            if (!quiet)
-                fprintf(stderr,
-                        "vtopo emit: warning: no <emulatorpin>: %s; QEMU's emulator threads run on "
-                        "every host CPU (give them CPUs with --emulator-cpus)\n",
-                        err.msg);
-        }
-        return VT_EXIT_OK;
-    }
-    if (!(*out = vt_bitmap_new())) {
-        cli_error("emit", "out of memory");
-        return VT_EXIT_SYSTEM;
-    }
-    if (vt_bitmap_parse_list(*out, arg, VT_CPU_ID_MAX, &err) < 0 || vt_bitmap_iszero(*out))
-        return cli_usage_error(
-            "emit", "--emulator-cpus %s: must be a host CPU list (0-3,8), auto or none", arg);
-    for (int cpu = vt_bitmap_first(*out); cpu >= 0; cpu = vt_bitmap_next(*out, cpu))
-        if (!vt_bitmap_isset(vt_host_cpus(h)->online, (unsigned)cpu)) {
-            rc = cli_usage_error(
-                "emit", "--emulator-cpus %s: host CPU %d is not online on the host", arg, cpu);
-            return rc;
-        }
+    if (!quiet)
+        fprintf(stderr,
+                "vtopo emit: warning: no <emulatorpin>: %s; QEMU's emulator threads run on "
+                "every host CPU (give them CPUs with --emulator-cpus)\n",
+                err.msg);
     return VT_EXIT_OK;
 }
 
@@ -583,7 +554,6 @@ int cmd_emit(int argc, char **argv)
         {"domain", no_argument, NULL, OPT_DOMAIN},
         {"name", required_argument, NULL, OPT_NAME},
         {"emulator", required_argument, NULL, OPT_EMULATOR},
-        {"emulator-cpus", required_argument, NULL, OPT_EMULATOR_CPUS},
         {"shell", no_argument, NULL, OPT_SHELL},
         {"hot-add", required_argument, NULL, OPT_HOT_ADD},
         {"hot-remove", required_argument, NULL, OPT_HOT_REMOVE},
@@ -600,7 +570,7 @@ int cmd_emit(int argc, char **argv)
     struct vt_libvirt_opts lo = {.domain = false};
     struct vt_chv_opts co = {.backing = {.kind = VT_MEM_BACKEND_RAM}};
     struct vt_bitmap *emu = NULL;
-    const char *name, *emulator_cpus = NULL;
+    const char *name;
     /* Per format, the first option given that it does not take, and the
      * formats that option goes with. */
     const char *refused[FMT_COUNT] = {NULL};
@@ -675,9 +645,6 @@ int cmd_emit(int argc, char **argv)
             break;
         case OPT_EMULATOR:
             lo.emulator = optarg;
-            break;
-        case OPT_EMULATOR_CPUS:
-            emulator_cpus = optarg;
             break;
         case OPT_ISOLCPUS:
             isolcpus = optarg;
@@ -773,8 +740,7 @@ int cmd_emit(int argc, char **argv)
     /* A plan directory holds its own tables. */
     if (qo.numa == VT_QEMU_NUMA_ACPI && !qo.tables_dir && ho.plan_dir)
         qo.tables_dir = ho.plan_dir;
-    if (format == FMT_LIBVIRT &&
-        (rc = emulator_pin(l, h, emulator_cpus, ho.quiet, &emu)) != VT_EXIT_OK)
+    if (format == FMT_LIBVIRT && (rc = emulator_pin(l, h, ho.quiet, &emu)) != VT_EXIT_OK)
         goto out;
     if (format == FMT_LIBVIRT)
         warn_libvirt_vendor(l, h, lo.cpu_model, ho.quiet);

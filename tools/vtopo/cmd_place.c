@@ -121,10 +121,51 @@ static void size_opt(char *buf, size_t size, uint64_t bytes)
  * on their nodes, and each vnode's memory. */
 static const char *opt_mem_layout, *opt_apic; /* --mem-layout, --apic: the plan's */
 
-static void plan_options(FILE *f, const struct vt_placed_guest *g)
+/* Where g's floating threads run now, as text: "LIST;LIST" for its parts'
+ * vCPUs (empty for a dedicated guest) into *vcpus, its VMM threads' list
+ * into *emu; 0 or -ENOMEM. */
+static int float_text(const struct vt_place_state *s, const struct vt_placed_guest *g, char **vcpus,
+                      char **emu)
+{
+    struct vt_bitmap *b = NULL;
+    size_t len = 0;
+    char *list;
+
+    *vcpus = *emu = NULL;
+    if (vt_place_guest_emulator_cpus(s, g, &b) < 0 || !(*emu = vt_bitmap_format_list(b)))
+        goto oom;
+    vt_bitmap_free(b);
+    b = NULL;
+    if (!(*vcpus = calloc(1, 1)))
+        goto oom;
+    for (size_t p = 0; g->cpu_policy == VT_CPU_SHARED && p < g->nparts; p++) {
+        char *grown;
+
+        if (vt_place_guest_float_cpus(s, g, p, &b) < 0 || !(list = vt_bitmap_format_list(b)))
+            goto oom;
+        vt_bitmap_free(b);
+        b = NULL;
+        if (!(grown = realloc(*vcpus, len + strlen(list) + 2))) {
+            free(list);
+            goto oom;
+        }
+        *vcpus = grown;
+        len += (size_t)sprintf(*vcpus + len, "%s%s", p ? ";" : "", list);
+        free(list);
+    }
+    return 0;
+oom:
+    vt_bitmap_free(b);
+    free(*vcpus);
+    free(*emu);
+    *vcpus = *emu = NULL;
+    return -ENOMEM;
+}
+
+static void plan_options(FILE *f, const struct vt_place_state *s, const struct vt_placed_guest *g)
 {
     struct vt_shape shape;
-    char sz[32];
+    char sz[32], *vcpus = NULL, *emu = NULL;
 
     size_opt(sz, sizeof(sz), g->memory_bytes);
     fprintf(f, "--vcpus %u --memory %s", g->vcpus, sz);
@@ -171,16 +212,25 @@ static void plan_options(FILE *f, const struct vt_placed_guest *g)
     }
     if (vt_place_guest_shape(g, &shape))
         fprintf(f, " --shape sockets=%u,threads=%u", shape.sockets, shape.threads);
+    /* Its shared vCPUs' floating CPUs (quoted: ';' separates the vnodes)
+     * and its VMM threads' CPUs. */
+    if (float_text(s, g, &vcpus, &emu) == 0) {
+        if (*vcpus)
+            fprintf(f, g->nparts > 1 ? " --vnode-cpus '%s'" : " --vnode-cpus %s", vcpus);
+        fprintf(f, " --emulator-cpus %s", emu);
+    }
+    free(vcpus);
+    free(emu);
     if (opt_mem_layout)
         fprintf(f, " --mem-layout %s", opt_mem_layout);
     if (opt_apic)
         fprintf(f, " --apic %s", opt_apic);
 }
 
-static void print_guest(const struct vt_place_state *s, const struct vt_host *h,
-                        const struct vt_placed_guest *g, const char *verb)
+static void print_guest(const struct vt_place_state *s, const struct vt_placed_guest *g,
+                        const char *verb)
 {
-    char mem[32], *list;
+    char mem[32], *list, *vcpus, *emu;
 
     vt_size_format(mem, sizeof(mem), g->memory_bytes);
     printf("%s '%s': %u %s vCPU%s", verb, g->name, g->vcpus, vt_cpu_policy_name(g->cpu_policy),
@@ -212,34 +262,104 @@ static void print_guest(const struct vt_place_state *s, const struct vt_host *h,
             free(list);
         }
         if (!vt_bitmap_iszero(pp->emulator) && (list = vt_bitmap_format_list(pp->emulator))) {
-            printf("; emulator %s (vtopo emit libvirt --emulator-cpus %s)", list, list);
+            printf("; emulator %s", list);
             free(list);
-        }
-        /* Shared vCPUs float; what keeps them off other guests' CPUs is
-         * the VMM's pinning to this set (libvirt <vcpupin cpuset=...>). */
-        if (g->cpu_policy == VT_CPU_SHARED) {
-            for (size_t i = 0; i < vt_host_node_count(h); i++) {
-                struct vt_bitmap *sh;
-
-                if (vt_host_node(h, i)->pnode != pp->pnode ||
-                    !(sh = vt_place_node_shared_cpus(s, i)))
-                    continue;
-                if ((list = vt_bitmap_format_list(sh)))
-                    printf("; floating on shared CPUs %s", *list ? list : "(none)");
-                free(list);
-                vt_bitmap_free(sh);
-            }
         }
         printf("\n");
     }
+    /* Shared vCPUs float; what keeps them, and the VMM's threads, off
+     * other guests' CPUs is the VMM's pinning to these sets (the plan's
+     * vnode_cpus and emulator_cpus: libvirt's <vcpupin>, <emulatorpin>). */
+    if (float_text(s, g, &vcpus, &emu) == 0) {
+        if (*vcpus)
+            printf("  vCPUs float on host CPUs %s (by vnode)\n", vcpus);
+        printf("  VMM threads on host CPUs %s\n", emu);
+    }
+    free(vcpus);
+    free(emu);
     printf("  plan: vtopo plan ");
-    plan_options(stdout, g);
+    plan_options(stdout, s, g);
     /* The huge pages' backing, where emit has a name for their size. */
     if (g->hugepage_bytes == (2ull << 20) || g->hugepage_bytes == (1ull << 30)) {
         printf("  (emit with --mem-backend hugepages:%s)",
                g->hugepage_bytes == (1ull << 30) ? "1G" : "2M");
     }
     printf("\n");
+}
+
+/* Every guest's floating sets (float_text) before a placement or release,
+ * to say after it which guests the toolstack must re-pin: on a host that
+ * isolates no CPU, dedication takes CPUs that shared guests float on, and a
+ * release gives them back. */
+struct float_snap {
+    const char *name; /* the guest's, valid while s is unchanged: copied */
+    char *vcpus, *emu;
+};
+
+static void snap_free(struct float_snap *snap, size_t n)
+{
+    for (size_t i = 0; snap && i < n; i++) {
+        free((char *)snap[i].name);
+        free(snap[i].vcpus);
+        free(snap[i].emu);
+    }
+    free(snap);
+}
+
+static struct float_snap *snap_take(const struct vt_place_state *s, size_t *n)
+{
+    struct float_snap *snap = calloc(vt_place_guest_count(s) + 1, sizeof(*snap));
+
+    *n = 0;
+    for (size_t i = 0; snap && i < vt_place_guest_count(s); i++, (*n)++) {
+        const struct vt_placed_guest *g = vt_place_guest(s, i);
+
+        if (!(snap[i].name = strdup(g->name)) ||
+            float_text(s, g, &snap[i].vcpus, &snap[i].emu) < 0) {
+            snap_free(snap, *n + 1);
+            return NULL;
+        }
+    }
+    return snap;
+}
+
+/* The guests of snap whose floating sets s now changes: a line each (text),
+ * or the "repin" array's elements (json). Returns how many. */
+static size_t snap_report(const struct vt_place_state *s, const struct float_snap *snap, size_t n,
+                          bool json)
+{
+    size_t count = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct vt_placed_guest *g = vt_place_guest_by_name(s, snap[i].name);
+        char *vcpus, *emu;
+
+        if (!g || float_text(s, g, &vcpus, &emu) < 0)
+            continue;
+        if (strcmp(vcpus, snap[i].vcpus) || strcmp(emu, snap[i].emu)) {
+            if (json) {
+                printf("%s\n    {\"name\": \"%s\", \"vnode_cpus\": [", count ? "," : "", g->name);
+                for (char *p = vcpus, *semi; *p; p = semi + 1) {
+                    semi = strchr(p, ';');
+                    printf("%s\"%.*s\"", p == vcpus ? "" : ", ",
+                           (int)(semi ? (size_t)(semi - p) : strlen(p)), p);
+                    if (!semi)
+                        break;
+                }
+                printf("], \"emulator_cpus\": \"%s\"}", emu);
+            } else {
+                printf("re-pin '%s':", g->name);
+                if (*vcpus)
+                    printf(" its vCPUs now float on host CPUs %s (by vnode; were %s),", vcpus,
+                           snap[i].vcpus);
+                printf(" its VMM threads on %s (were %s)\n", emu, snap[i].emu);
+            }
+            count++;
+        }
+        free(vcpus);
+        free(emu);
+    }
+    return count;
 }
 
 static void print_free(const struct vt_place_state *s, const struct vt_host *h)
@@ -542,8 +662,8 @@ static int save_state(const struct place_opts *o, const struct vt_place_state *s
 }
 
 /* --plan-out DIR: the placed guest planned on h and written as one set. */
-static int plan_out(const char *dir, const struct vt_host *h, const struct vt_placed_guest *g,
-                    bool quiet)
+static int plan_out(const char *dir, const struct vt_host *h, const struct vt_place_state *s,
+                    const struct vt_placed_guest *g, bool quiet)
 {
     struct vt_request *r = vt_request_new();
     struct vt_layout *l = NULL;
@@ -554,7 +674,7 @@ static int plan_out(const char *dir, const struct vt_host *h, const struct vt_pl
         cli_error("place", "out of memory");
         return VT_EXIT_SYSTEM;
     }
-    if (vt_place_guest_request(g, r, &err) < 0 ||
+    if (vt_place_guest_request(s, g, r, &err) < 0 ||
         (opt_mem_layout && vt_request_parse_mem_layout(r, opt_mem_layout, &err) < 0) ||
         (opt_apic && vt_request_parse_apic(r, opt_apic, &err) < 0) || vt_plan(h, r, &l, &err) < 0 ||
         vt_layout_write_dir(l, h, dir, &err) < 0) {
@@ -577,6 +697,8 @@ int cmd_place(int argc, char **argv)
     struct vt_place_state *s = NULL;
     const struct vt_placed_guest *g = NULL;
     struct vt_err err;
+    struct float_snap *snap = NULL;
+    size_t nsnap = 0;
     int rc, lock = -1;
 
     if ((rc = parse_opts(argc, argv, &o, &ho)) != 0)
@@ -614,9 +736,15 @@ int cmd_place(int argc, char **argv)
             cli_line(stdout, "%zu guest%s placed on host %s (state %s)", vt_place_guest_count(s),
                      vt_place_guest_count(s) == 1 ? "" : "s", vt_host_description(h), o.state);
             for (size_t i = 0; i < vt_place_guest_count(s); i++)
-                print_guest(s, h, vt_place_guest(s, i), "guest");
+                print_guest(s, vt_place_guest(s, i), "guest");
             print_free(s, h);
         }
+        goto out;
+    }
+    /* What every guest floats on now, to say who must re-pin after. */
+    if (!(snap = snap_take(s, &nsnap))) {
+        cli_error("place", "out of memory");
+        rc = VT_EXIT_SYSTEM;
         goto out;
     }
     if (o.release) {
@@ -625,8 +753,11 @@ int cmd_place(int argc, char **argv)
             rc = VT_EXIT_USAGE;
             goto out;
         }
-        if ((rc = save_state(&o, s)) == VT_EXIT_OK && !ho.quiet)
-            cli_line(stdout, "released '%s'", o.release);
+        if ((rc = save_state(&o, s)) == VT_EXIT_OK) {
+            if (!ho.quiet)
+                cli_line(stdout, "released '%s'", o.release);
+            snap_report(s, snap, nsnap, false);
+        }
         goto out;
     }
     if (vt_place(s, &o.r, &g, &err) < 0) {
@@ -645,7 +776,7 @@ int cmd_place(int argc, char **argv)
         goto out;
     }
     /* The plan first: a guest is recorded only once its plan is made. */
-    if (o.plan_out && (rc = plan_out(o.plan_out, h, g, ho.quiet)) != VT_EXIT_OK)
+    if (o.plan_out && (rc = plan_out(o.plan_out, h, s, g, ho.quiet)) != VT_EXIT_OK)
         goto out;
     if (!o.dry_run && (rc = save_state(&o, s)) != VT_EXIT_OK)
         goto out;
@@ -657,13 +788,17 @@ int cmd_place(int argc, char **argv)
             goto out;
         }
         printf("{\n  \"recorded\": %s,\n  \"plan_options\": \"", o.dry_run ? "false" : "true");
-        plan_options(stdout, g);
-        printf("\",\n  \"guest\": %s}\n", json);
+        plan_options(stdout, s, g);
+        json[strcspn(json, "\0") - (*json && json[strlen(json) - 1] == '\n')] = '\0';
+        printf("\",\n  \"guest\": %s,\n  \"repin\": [", json);
+        printf("%s]\n}\n", snap_report(s, snap, nsnap, true) ? "\n  " : "");
         free(json);
     } else {
-        print_guest(s, h, g, o.dry_run ? "would place" : "placed");
+        print_guest(s, g, o.dry_run ? "would place" : "placed");
+        snap_report(s, snap, nsnap, false);
     }
 out:
+    snap_free(snap, nsnap);
     if (lock >= 0)
         close(lock);
     vt_place_state_free(s);

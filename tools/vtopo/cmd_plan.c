@@ -207,6 +207,10 @@ static void print_layout(const struct vt_layout *l)
         printf("\n  vcpus:  %s\n  memory: %" PRIu64 " MiB\n", cpus && *cpus ? cpus : "-",
                v->memory_bytes >> 20);
         free(cpus);
+        if (v->float_cpus && (cpus = vt_bitmap_format_list(v->float_cpus))) {
+            printf("  unpinned vCPUs run on host CPUs %s\n", cpus);
+            free(cpus);
+        }
         if (v->nranges) {
             printf("  ranges:");
             for (size_t r = 0; r < v->nranges; r++)

@@ -81,6 +81,10 @@ int cli_plan_opt(struct vt_request *r, int opt, const char *arg, struct vt_err *
         return vt_request_parse_device(r, arg, err);
     case OPT_SPARE_SLOTS:
         return vt_request_parse_spare_slots(r, arg, err);
+    case OPT_VNODE_CPUS:
+        return vt_request_parse_vnode_cpus(r, arg, err);
+    case OPT_EMULATOR_CPUS:
+        return vt_request_parse_emulator_cpus(r, arg, err);
     case OPT_STRICT_DEVICES:
         vt_request_set_strict_devices(r, true);
         return 0;
@@ -162,7 +166,17 @@ void cli_plan_usage_options(FILE *out)
                  "                        virtio-blk (emulated stand-ins); queues for those\n"
                  "  --spare-slots N|LIST  spare root ports on every vnode (N) or per vnode, for\n"
                  "                        hot-adding devices later on that node\n"
-                 "  --strict-devices      refuse a device whose vnode is not on its host node\n");
+                 "  --strict-devices      refuse a device whose vnode is not on its host node\n"
+                 "  --vnode-cpus LIST[;LIST...]|any\n"
+                 "                        the host CPUs each vnode's unpinned vCPUs run on (one\n"
+                 "                        list for every vnode, or one per vnode; any: no\n"
+                 "                        affinity); default: the housekeeping CPUs of the\n"
+                 "                        vnode's host node that pinned vCPUs leave\n"
+                 "  --emulator-cpus LIST|auto|none\n"
+                 "                        the host CPUs of the VMM's own threads (libvirt's\n"
+                 "                        <emulatorpin>); auto: the housekeeping CPUs of the\n"
+                 "                        guest's host nodes not pinned to vCPUs (the default\n"
+                 "                        when vCPUs are pinned)\n");
 }
 
 /* The option's name as the user wrote it, for messages. */
