@@ -843,7 +843,8 @@ int vt_request_parse_vnode_cpus(struct vt_request *r, const char *lists, struct 
             sets[n] = NULL;
         }
         n++;
-        p = semi + 1;
+        if (semi)
+            p = semi + 1;
     } while (rc == 0 && semi);
     if (rc == 0)
         rc = vt_request_set_vnode_cpus(r, (const struct vt_bitmap *const *)sets, n, err);
