@@ -50,6 +50,10 @@ _vtopo()
         COMPREPLY=($(compgen -W "ram memfd hugepages hugepages:2M hugepages:1G" -- "$cur"))
         return 0
         ;;
+    --vnode-cpus)
+        COMPREPLY=($(compgen -W "any" -- "$cur"))
+        return 0
+        ;;
     --emulator-cpus)
         [[ $cmd == place ]] && return 0 # a count
         COMPREPLY=($(compgen -W "auto none" -- "$cur"))

@@ -558,16 +558,19 @@ VT_API uint64_t vt_layout_memory(const struct vt_layout *l);
 VT_API size_t vt_layout_memory_map(const struct vt_layout *l, const struct vt_e820_entry **entries);
 /*
  * The host CPUs for the guest's VMM threads (QEMU's emulator threads: all but
- * the vCPU and I/O threads; libvirt's <emulatorpin>): the request's
- * emulator_cpus list when it gives one; else (auto) the housekeeping CPUs of the host nodes that
+ * the vCPU and I/O threads; libvirt's <emulatorpin>) as emulator_cpus auto
+ * picks them: the housekeeping CPUs of the host nodes that
  * hold the guest's memory or run its pinned vCPUs, minus the pinned vCPUs' CPUs; when the vCPUs
  * take all of those, every other housekeeping CPU. *out is a new bitmap the caller frees. -EINVAL
  * when the vCPUs are pinned to every housekeeping CPU. h is the host the plan was made on.
  */
 VT_API int vt_layout_emulator_cpus(const struct vt_layout *l, const struct vt_host *h,
                                    struct vt_bitmap **out, struct vt_err *err);
-/* The request's emulator_cpus mode. */
-VT_API enum vt_emulator_cpus vt_layout_emulator_mode(const struct vt_layout *l);
+/* Where the plan runs the VMM's own threads (libvirt's <emulatorpin>), by
+ * the request's emulator_cpus: its list; auto (vt_layout_emulator_cpus);
+ * none; by default auto when vCPUs are pinned (none, warned, when no CPU is
+ * left) and none otherwise. NULL: none (the threads run anywhere). */
+VT_API const struct vt_bitmap *vt_layout_emulator_pin(const struct vt_layout *l);
 VT_API size_t vt_layout_warning_count(const struct vt_layout *l);
 VT_API const char *vt_layout_warning(const struct vt_layout *l, size_t index);
 

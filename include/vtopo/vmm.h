@@ -183,8 +183,8 @@ struct vt_libvirt_opts {
      * <page size=>. */
     struct vt_mem_backing backing;
     /* <emulatorpin cpuset=>: the host CPUs QEMU's emulator threads (all
-     * but the vCPU and I/O threads) run on; NULL: none (they float over
-     * every host CPU). */
+     * but the vCPU and I/O threads) run on; NULL: the plan's
+     * (vt_layout_emulator_pin; none when it has none). */
     const struct vt_bitmap *emulator_cpus;
 };
 

@@ -329,6 +329,12 @@ static int render_json(const struct vt_layout *l, const char *host_section, stru
     vcpus_json(b, l, false);
     vcpus_json(b, l, true);
     vnodes_json(b, l);
+    buf_printf(b, "  \"emulator_cpus\": ");
+    if (vt_layout_emulator_pin(l))
+        json_list(b, vt_layout_emulator_pin(l));
+    else
+        buf_printf(b, "null");
+    buf_printf(b, ",\n");
     devices_json(b, l);
     pci_json(b, l);
     distances_json(b, l);

@@ -125,27 +125,26 @@ static int cpus_arg(const struct vt_layout *l, struct vt_strlist *a)
     size_t n = vt_layout_vcpu_count(l);
     struct buf b;
     bool any = false;
+    char **lists;
+    size_t nlists;
     int rc;
 
     buf_init(&b);
     buf_printf(&b, "boot=%zu,max=%zu,topology=%u:%u:%u:%u", n, qemu_slot_count(s), s->threads,
                s->cores, s->dies, s->sockets);
-    /* Each vCPU's slot is CH's vCPU id (the present vCPUs are the slot
-     * prefix); its pinned CPU or its vnode's float_cpus. */
-    for (size_t i = 0; i < vmm_any_vcpu_count(l); i++) {
-        const struct vt_vcpu *c = vmm_any_vcpu(l, i);
-        char *list;
-
-        if (vmm_vcpu_affinity(l, c, &list) < 0) {
-            buf_free(&b);
-            return -ENOMEM;
-        }
-        if (!list)
+    /* Each slot is CH's vCPU id (the present vCPUs are the slot prefix),
+     * empty ones too: its pinned CPU or its vnode's float_cpus. */
+    if (vmm_slot_affinity(l, &lists, &nlists) < 0) {
+        buf_free(&b);
+        return -ENOMEM;
+    }
+    for (size_t slot = 0; slot < nlists; slot++) {
+        if (!lists[slot])
             continue;
-        buf_printf(&b, "%s%zu@[%s]", any ? "," : ",affinity=[", vmm_slot(s, c), list);
-        free(list);
+        buf_printf(&b, "%s%zu@[%s]", any ? "," : ",affinity=[", slot, lists[slot]);
         any = true;
     }
+    vmm_lists_free(lists, nlists);
     if (any)
         buf_printf(&b, "]");
     buf_append(&b, "", 1);

@@ -375,3 +375,49 @@ int vmm_vcpu_affinity(const struct vt_layout *l, const struct vt_vcpu *c, char *
         return -ENOMEM;
     return 0;
 }
+
+void vmm_lists_free(char **lists, size_t n)
+{
+    for (size_t i = 0; lists && i < n; i++)
+        free(lists[i]);
+    free(lists);
+}
+
+int vmm_slot_affinity(const struct vt_layout *l, char ***lists, size_t *n)
+{
+    const struct vt_shape *s = vt_layout_shape(l);
+    size_t nslots = qemu_slot_count(s);
+    unsigned *slot_vnode = vmm_slot_vnodes(l);
+    char **out = calloc(nslots + 1, sizeof(*out));
+    bool *taken = calloc(nslots + 1, sizeof(*taken));
+    int rc = -ENOMEM;
+
+    if (!slot_vnode || !out || !taken)
+        goto done;
+    for (size_t i = 0; i < vmm_any_vcpu_count(l); i++) {
+        const struct vt_vcpu *c = vmm_any_vcpu(l, i);
+        size_t slot = vmm_slot(s, c);
+
+        taken[slot] = true;
+        if (vmm_vcpu_affinity(l, c, &out[slot]) < 0)
+            goto done;
+    }
+    for (size_t slot = 0; slot < nslots; slot++) {
+        const struct vt_bitmap *f;
+
+        if (taken[slot] || slot_vnode[slot] >= vt_layout_vnode_count(l))
+            continue;
+        f = vt_layout_vnode(l, slot_vnode[slot])->float_cpus;
+        if (f && !(out[slot] = vt_bitmap_format_list(f)))
+            goto done;
+    }
+    *lists = out;
+    *n = nslots;
+    out = NULL;
+    rc = 0;
+done:
+    vmm_lists_free(out, nslots);
+    free(taken);
+    free(slot_vnode);
+    return rc;
+}

@@ -23,6 +23,12 @@ size_t vmm_any_vcpu_count(const struct vt_layout *l);
 /* The host CPUs vCPU c may run on, as a list into *list (malloc'd): its
  * pinned CPU, or its vnode's float_cpus; NULL when any. 0 or -ENOMEM. */
 int vmm_vcpu_affinity(const struct vt_layout *l, const struct vt_vcpu *c, char **list);
+/* The host CPUs of every slot (qemu_slot_count of them, in *n), into
+ * *lists (malloc'd, NULL entries for any): a vCPU's slot its
+ * vmm_vcpu_affinity, an empty slot (one a vCPU may be hot-added into) its
+ * vnode's float_cpus (vmm_slot_vnodes). 0 or -ENOMEM; vmm_lists_free. */
+int vmm_slot_affinity(const struct vt_layout *l, char ***lists, size_t *n);
+void vmm_lists_free(char **lists, size_t n);
 
 /* How many vCPUs sit in slots 0, 1, ... in vCPU order: vCPU i in slot i for
  * every i below the result. */

@@ -118,29 +118,35 @@ static void vcpus(struct buf *b, const struct vt_layout *l)
     buf_printf(b, "</vcpus>\n");
 }
 
+/* <emulatorpin>'s CPUs: the caller's, else the plan's. */
+static const struct vt_bitmap *emulator_cpus(const struct vt_layout *l,
+                                             const struct vt_libvirt_opts *o)
+{
+    return o->emulator_cpus ? o->emulator_cpus : vt_layout_emulator_pin(l);
+}
+
 static int cputune(struct buf *b, const struct vt_layout *l, const struct vt_libvirt_opts *o)
 {
-    const struct vt_shape *s = vt_layout_shape(l);
+    const struct vt_bitmap *emu = emulator_cpus(l, o);
     bool any = false;
+    char **lists;
+    size_t n;
 
-    /* Every vCPU, hot-pluggable ones too: its pinned CPU, or its vnode's
-     * float_cpus. */
-    for (size_t i = 0; i < vmm_any_vcpu_count(l); i++) {
-        const struct vt_vcpu *c = vmm_any_vcpu(l, i);
-        char *list;
-
-        if (vmm_vcpu_affinity(l, c, &list) < 0)
-            return -ENOMEM;
-        if (!list)
+    /* Every slot, empty ones too (a vCPU hot-added there runs where its
+     * vnode's do): its pinned CPU, or its vnode's float_cpus. */
+    if (vmm_slot_affinity(l, &lists, &n) < 0)
+        return -ENOMEM;
+    for (size_t slot = 0; slot < n; slot++) {
+        if (!lists[slot])
             continue;
         if (!any)
             buf_printf(b, "<cputune>\n");
         any = true;
-        buf_printf(b, "  <vcpupin vcpu='%zu' cpuset='%s'/>\n", vmm_slot(s, c), list);
-        free(list);
+        buf_printf(b, "  <vcpupin vcpu='%zu' cpuset='%s'/>\n", slot, lists[slot]);
     }
-    if (o->emulator_cpus && !vt_bitmap_iszero(o->emulator_cpus)) {
-        char *list = vt_bitmap_format_list(o->emulator_cpus);
+    vmm_lists_free(lists, n);
+    if (emu && !vt_bitmap_iszero(emu)) {
+        char *list = vt_bitmap_format_list(emu);
 
         if (!list)
             return -ENOMEM;
@@ -358,10 +364,10 @@ static int warnings_of(const struct vt_layout *l, const struct vt_libvirt_opts *
                          "intremap='on' eim='on'/></iommu>, which QEMU supports under KVM "
                          "only",
                          vmm_max_apic_id(l), o->domain ? "has" : "needs");
-    for (size_t i = 0; o->emulator_cpus && i < vt_layout_vcpu_count(l); i++) {
+    for (size_t i = 0; emulator_cpus(l, o) && i < vt_layout_vcpu_count(l); i++) {
         const struct vt_vcpu *c = vt_layout_vcpu(l, i);
 
-        if (c->pcpu >= 0 && vt_bitmap_isset(o->emulator_cpus, (unsigned)c->pcpu)) {
+        if (c->pcpu >= 0 && vt_bitmap_isset(emulator_cpus(l, o), (unsigned)c->pcpu)) {
             rc |= strlist_addf(w,
                                "host CPU %d runs vCPU %u and QEMU's emulator threads "
                                "(<emulatorpin>): they take time from the vCPU",

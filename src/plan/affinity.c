@@ -91,7 +91,7 @@ out:
 
 /* An explicit set: online CPUs (refused otherwise); warned when it leaves
  * the vnode's host node, holds isolated CPUs or pinned vCPUs' CPUs. */
-static int given_set(struct vt_layout *l, const struct vt_host *h, size_t v,
+static int given_set(struct vt_layout *l, const struct vt_host *h, size_t v, bool every,
                      const struct vt_bitmap *given, const struct vt_bitmap *pinned,
                      struct vt_bitmap **out, struct vt_err *err)
 {
@@ -103,9 +103,12 @@ static int given_set(struct vt_layout *l, const struct vt_host *h, size_t v,
 
     for (int c = vt_bitmap_first(given); c >= 0; c = vt_bitmap_next(given, c))
         if (!vt_bitmap_isset(hc->online, (unsigned)c))
-            return vt_err_set(err, -EINVAL,
-                              "%s: host CPU %d (vnode %zu's list) is not online on the host",
-                              F(VT_FIELD_VNODE_CPUS), c, v);
+            return every
+                       ? vt_err_set(err, -EINVAL, "%s: host CPU %d is not online on the host",
+                                    F(VT_FIELD_VNODE_CPUS), c)
+                       : vt_err_set(err, -EINVAL,
+                                    "%s: host CPU %d (vnode %zu's list) is not online on the host",
+                                    F(VT_FIELD_VNODE_CPUS), c, v);
     if (!(*out = vt_bitmap_dup(given)) || !(off = vt_bitmap_dup(given)))
         return vt_err_set(err, -ENOMEM, "out of memory");
     if (i >= 0) {
@@ -118,7 +121,8 @@ static int given_set(struct vt_layout *l, const struct vt_host *h, size_t v,
             free(list);
         }
     }
-    vt_bitmap_copy(off, given);
+    if (vt_bitmap_copy(off, given) < 0)
+        goto oom;
     vt_bitmap_andnot(off, hc->housekeeping);
     if (!vt_bitmap_iszero(off) && (list = vt_bitmap_format_list(off))) {
         layout_warn(l,
@@ -127,7 +131,8 @@ static int given_set(struct vt_layout *l, const struct vt_host *h, size_t v,
                     v, list);
         free(list);
     }
-    vt_bitmap_copy(off, given);
+    if (vt_bitmap_copy(off, given) < 0)
+        goto oom;
     vt_bitmap_and(off, pinned);
     if (!vt_bitmap_iszero(off) && (list = vt_bitmap_format_list(off))) {
         layout_warn(l, "vnode %zu's unpinned vCPUs may run on host CPUs %s, where pinned vCPUs run",
@@ -136,13 +141,53 @@ static int given_set(struct vt_layout *l, const struct vt_host *h, size_t v,
     }
     vt_bitmap_free(off);
     return 0;
+oom:
+    vt_bitmap_free(off);
+    return vt_err_set(err, -ENOMEM, "out of memory");
+}
+
+/* The plan's emulator pin (l->emulator_cpus) by the request's mode: its
+ * list (online CPUs only), auto (refused when no CPU is left), none, or by
+ * default auto for a guest with pinned vCPUs (warned when no CPU is left). */
+static int emulator_pin(struct vt_layout *l, const struct vt_host *h, bool pinned,
+                        struct vt_err *err)
+{
+    const struct vt_request *r = l->request;
+    struct vt_err why;
+
+    if (r->emulator_mode == VT_EMULATOR_LIST) {
+        for (int c = vt_bitmap_first(r->emulator_cpus); c >= 0;
+             c = vt_bitmap_next(r->emulator_cpus, c))
+            if (!vt_bitmap_isset(vt_host_cpus(h)->online, (unsigned)c))
+                return vt_err_set(err, -EINVAL, "%s: host CPU %d is not online on the host",
+                                  F(VT_FIELD_EMULATOR_CPUS), c);
+        if (!(l->emulator_cpus = vt_bitmap_dup(r->emulator_cpus)))
+            return vt_err_set(err, -ENOMEM, "out of memory");
+        return 0;
+    }
+    if (r->emulator_mode == VT_EMULATOR_NONE ||
+        (r->emulator_mode == VT_EMULATOR_DEFAULT && !pinned))
+        return 0;
+    if (vt_layout_emulator_cpus(l, h, &l->emulator_cpus, &why) == 0)
+        return 0;
+    if (why.code == -ENOMEM)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    if (r->emulator_mode == VT_EMULATOR_AUTO)
+        return vt_err_set(err, -EINVAL,
+                          "%s auto: %s (pin fewer vCPUs, or give a list of host CPUs)",
+                          F(VT_FIELD_EMULATOR_CPUS), why.msg);
+    layout_warn(l,
+                "no emulator pin: %s; the VMM's own threads run on every host CPU (give them CPUs "
+                "with %s)",
+                why.msg, F(VT_FIELD_EMULATOR_CPUS));
+    return 0;
 }
 
 int layout_float_cpus(struct vt_layout *l, const struct vt_host *h, struct vt_err *err)
 {
     const struct vt_request *r = l->request;
-    const struct vt_host_cpus *hc = vt_host_cpus(h);
     struct vt_bitmap *pinned = vt_bitmap_new();
+    bool used = false;
     int rc = 0;
 
     if (!pinned || pinned_cpus(l, pinned) < 0) {
@@ -161,29 +206,30 @@ int layout_float_cpus(struct vt_layout *l, const struct vt_host *h, struct vt_er
 
         if (!has_unpinned(l, v)) {
             if (r->nvnode_cpus > 1 && given)
-                layout_warn(l, "%s: vnode %zu's list has no effect (its vCPUs are all pinned)",
-                            F(VT_FIELD_VNODE_CPUS), v);
+                layout_warn(l, "%s: vnode %zu's list has no effect (%s)", F(VT_FIELD_VNODE_CPUS), v,
+                            vt_bitmap_iszero(lv->vcpus) && vt_bitmap_iszero(lv->hotplug_vcpus)
+                                ? "it has no vCPU"
+                                : "its vCPUs are all pinned");
         } else if (given) {
-            rc = given_set(l, h, v, given, pinned, &lv->float_cpus, err);
+            used = true;
+            rc = given_set(l, h, v, r->nvnode_cpus == 1, given, pinned, &lv->float_cpus, err);
         } else if (!r->nvnode_cpus && lv->pub.pnode >= 0) {
             if (default_set(l, h, v, pinned, &lv->float_cpus) < 0)
                 rc = vt_err_set(err, -ENOMEM, "out of memory");
         }
         lv->pub.float_cpus = lv->float_cpus;
     }
-    if (rc == 0 && r->emulator_cpus)
-        for (int c = vt_bitmap_first(r->emulator_cpus); c >= 0 && rc == 0;
-             c = vt_bitmap_next(r->emulator_cpus, c))
-            if (!vt_bitmap_isset(hc->online, (unsigned)c))
-                rc = vt_err_set(err, -EINVAL, "%s: host CPU %d is not online on the host",
-                                F(VT_FIELD_EMULATOR_CPUS), c);
+    if (rc == 0 && r->nvnode_cpus == 1 && !used)
+        layout_warn(l, "%s has no effect: every vCPU is pinned", F(VT_FIELD_VNODE_CPUS));
+    if (rc == 0)
+        rc = emulator_pin(l, h, !vt_bitmap_iszero(pinned), err);
     vt_bitmap_free(pinned);
     return rc;
 }
 
-enum vt_emulator_cpus vt_layout_emulator_mode(const struct vt_layout *l)
+const struct vt_bitmap *vt_layout_emulator_pin(const struct vt_layout *l)
 {
-    return l->request->emulator_mode;
+    return l->emulator_cpus;
 }
 
 int vt_layout_emulator_cpus(const struct vt_layout *l, const struct vt_host *h,
@@ -195,11 +241,6 @@ int vt_layout_emulator_cpus(const struct vt_layout *l, const struct vt_host *h,
 
     if (!pinned || !cpus || pinned_cpus(l, pinned) < 0)
         goto fail;
-    if (l->request->emulator_cpus) {
-        if (vt_bitmap_copy(cpus, l->request->emulator_cpus) < 0)
-            goto fail;
-        goto done;
-    }
     /* The housekeeping CPUs of the host nodes that hold the guest's memory
      * or run its pinned vCPUs, */
     for (size_t n = 0; n < vt_host_node_count(h); n++) {
@@ -222,7 +263,6 @@ int vt_layout_emulator_cpus(const struct vt_layout *l, const struct vt_host *h,
                         "left for the VMM's own threads");
         goto out;
     }
-done:
     vt_bitmap_free(pinned);
     *out = cpus;
     return 0;

@@ -63,6 +63,7 @@ void vt_layout_free(struct vt_layout *l)
     free(l->warnings);
     free(l->vcpus);
     free(l->vnodes);
+    vt_bitmap_free(l->emulator_cpus);
     free(l->dist);
     free(l->hmat_row);
     free(l->hmat_col);

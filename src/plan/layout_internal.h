@@ -36,7 +36,8 @@ struct vt_layout {
     size_t nexpanders;
     struct layout_vnode *vnodes;
     size_t nvnodes;
-    uint32_t *dist; /* nvnodes * nvnodes */
+    struct vt_bitmap *emulator_cpus; /* the VMM threads' pin, or NULL (plan/affinity.c) */
+    uint32_t *dist;                  /* nvnodes * nvnodes */
     /* HMAT: initiators (vt_layout_hmat_is_initiator) and targets
      * (vt_layout_hmat_is_target), each in vnode order (set by layout_freeze). */
     int *hmat_row, *hmat_col; /* per vnode: its initiator row / target column, or -1 */
@@ -66,7 +67,7 @@ void layout_warn(struct vt_layout *l, const char *fmt, ...) __attribute__((forma
  * and hot-pluggable ranges) and number the HMAT initiators and targets. */
 int layout_freeze(struct vt_layout *l, struct vt_err *err);
 /* Each vnode's float_cpus from the request or the default, and the
- * request's emulator CPUs checked against host h (plan/affinity.c). */
+ * emulator pin by the request's mode, on host h (plan/affinity.c). */
 int layout_float_cpus(struct vt_layout *l, const struct vt_host *h, struct vt_err *err);
 
 #endif

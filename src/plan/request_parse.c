@@ -808,7 +808,7 @@ static int parse_cpu_set(const struct vt_request *r, enum vt_request_field f, co
         return 0;
     }
     if ((rc = vt_bitmap_parse_list(b, text, VT_CPU_ID_MAX, err)) < 0) {
-        vt_err_prefix(err, "%s: host CPU list ", F(f));
+        vt_err_prefix(err, "%s: a host CPU list%s: ", F(f), any ? " or any" : ", auto or none");
         return rc;
     }
     if (vt_bitmap_iszero(b))
@@ -831,8 +831,10 @@ int vt_request_parse_vnode_cpus(struct vt_request *r, const char *lists, struct 
         if ((semi = strchr(p, ';')))
             *semi = '\0';
         if (!*p)
-            rc = vt_err_set(err, -EINVAL, "%s '%s': an entry is empty", F(VT_FIELD_VNODE_CPUS),
-                            lists);
+            rc = vt_err_set(err, -EINVAL,
+                            "%s '%s': an entry is empty (give a host CPU list or any for every "
+                            "vnode, separated by ';')",
+                            F(VT_FIELD_VNODE_CPUS), lists);
         else if (n >= VT_MAX_VNODES)
             rc = vt_err_set(err, -EINVAL, "%s: more than %d entries", F(VT_FIELD_VNODE_CPUS),
                             VT_MAX_VNODES);

@@ -338,7 +338,7 @@ expect_out_line 'vnuma = [ [ "pnode=0", "size=410", "vcpus=0-1", "vdistances=10,
 t_begin "emit cloud-hypervisor: a prefix of the slots boots, the rest is hot-pluggable"
 run "$VTOPO" emit cloud-hypervisor -q "${HOST[@]}" --vcpus 5 --vcpu-nodes 0-2:0,3-4:1 --memory 1G
 expect_rc 0
-expect_out_line "boot=5,max=6,topology=1:3:1:2,affinity=[0@[0-4],1@[0-4],2@[0-4],3@[6-10],4@[6-10]]" \
+expect_out_line "boot=5,max=6,topology=1:3:1:2,affinity=[0@[0-4],1@[0-4],2@[0-4],3@[6-10],4@[6-10],5@[6-10]]" \
     "guest_numa_id=0,cpus=[0-2],distances=[1@21],memory_zones=[mem0]" \
     "guest_numa_id=1,cpus=[3-5],distances=[0@21],memory_zones=[mem1]"
 
@@ -486,17 +486,22 @@ for b in hugepages:3 hugepages:0 hugepages:4M; do
     usage_error "--mem-backend $b: must be ram, memfd, hugepages, hugepages:2M or hugepages:1G (x86's page sizes)" \
         libvirt --mem-backend "$b"
 done
-refuse libvirt "--emulator-cpus: host CPU list '0-': a number is missing at the end" \
+refuse libvirt "--emulator-cpus: a host CPU list, auto or none: '0-': a number is missing at the end" \
     "${HOST[@]}" "${DEMO[@]}" --emulator-cpus 0-
 refuse libvirt "--emulator-cpus: host CPU 99 is not online on the host" \
     "${HOST[@]}" "${DEMO[@]}" --emulator-cpus 99
 # Where unpinned vCPUs run (--vnode-cpus): the default, lists, any, refusals.
+refuse libvirt "--vnode-cpus: host CPU 99 is not online on the host" "${HOST[@]}" "${DEMO[@]}" \
+    --vnode-cpus 99
 refuse libvirt "--vnode-cpus: host CPU 99 (vnode 1's list) is not online on the host" \
     "${HOST[@]}" "${DEMO[@]}" --vnode-cpus "0-2;99"
 refuse libvirt "--vnode-cpus: 3 lists for 2 vnodes (give one for every vnode, or one per vnode)" \
     "${HOST[@]}" "${DEMO[@]}" --vnode-cpus "0;1;2"
-refuse libvirt "--vnode-cpus '0;;2': an entry is empty" "${HOST[@]}" "${DEMO[@]}" --vnode-cpus "0;;2"
-refuse libvirt "--vnode-cpus: host CPU list 'x': expected a number at offset 0, found 'x'" \
+refuse libvirt "--vnode-cpus '0;;2': an entry is empty (give a host CPU list or any for every vnode, separated by ';')" \
+    "${HOST[@]}" "${DEMO[@]}" --vnode-cpus "0;;2"
+refuse libvirt "--emulator-cpus: a host CPU list, auto or none: 'any': expected a number at offset 0, found 'a'" \
+    "${HOST[@]}" "${DEMO[@]}" --emulator-cpus any
+refuse libvirt "--vnode-cpus: a host CPU list or any: 'x': expected a number at offset 0, found 'x'" \
     "${HOST[@]}" "${DEMO[@]}" --vnode-cpus "x"
 refuse libvirt "--emulator-cpus: host CPU list '' is empty" "${HOST[@]}" "${DEMO[@]}" \
     --emulator-cpus ""
@@ -511,6 +516,10 @@ run "$VTOPO" emit xl -q "${HOST[@]}" --vcpus 4 --vnodes 2 --memory 1G --mem-layo
     --vnode-cpus "any;6"
 expect_rc 0
 expect_out_has 'cpus = [ "all", "all", "6", "6" ]'
+# An empty slot (a vCPU hot-added later) runs where its vnode's vCPUs do.
+run "$VTOPO" emit libvirt -q "${HOST[@]}" --vcpus 5 --vnodes 2 --memory 1G
+expect_rc 0
+expect_out_has "<vcpu placement='static' current='5'>6</vcpu>" "<vcpupin vcpu='5' cpuset='6-10'/>"
 run "$VTOPO" emit libvirt -q "${HOST[@]}" --vcpus 2 --pin 0-1:0-1 --memory 1G
 expect_rc 0
 expect_out_has "<vcpupin vcpu='0' cpuset='0'/>" "<vcpupin vcpu='1' cpuset='1'/>"
@@ -787,10 +796,20 @@ expect_err_has "host CPU 1 runs vCPU 1 and QEMU's emulator threads"
 run "$VTOPO" emit libvirt "${HOST[@]}" --vcpus 12 --pin 0-11:0-11 --memory 1G
 expect_rc 0
 expect_out_lacks "emulatorpin"
-expect_err_has "warning: no <emulatorpin>: the guest's vCPUs are pinned to every housekeeping host CPU"
+expect_err_has "warning: no emulator pin: the guest's vCPUs are pinned to every housekeeping host CPU"
 run "$VTOPO" emit libvirt "${HOST[@]}" --vcpus 12 --pin 0-11:0-11 --memory 1G --emulator-cpus auto
 expect_rc 2
 expect_err_has "--emulator-cpus auto: the guest's vCPUs are pinned to every housekeeping host CPU"
+# The plan settles it: vtopo plan refuses the same, and records what it chose.
+run "$VTOPO" plan "${HOST[@]}" --vcpus 12 --pin 0-11:0-11 --memory 1G --emulator-cpus auto
+expect_rc 2
+run "$VTOPO" plan "${HOST[@]}" --vcpus 2 --pin 0-1:0-1 --memory 1G --mem-layout qemu-q35 \
+    --out "$T/emuplan"
+expect_rc 0
+expect_out_has "VMM threads (emulator) on host CPUs 2-4"
+grep -q '"emulator_cpus": "2-4"' "$T/emuplan/plan.json" || t_fail "plan.json lacks the emulator pin"
+run "$VTOPO" emit libvirt -q --plan "$T/emuplan"
+expect_out_has "<emulatorpin cpuset='2-4'/>"
 
 t_begin "libvirt refuses what it cannot write: a flag with a value, a bad name, a relative emulator"
 run "$VTOPO" emit libvirt "${HOST[@]}" "${DEMO[@]}" --cpu max,level=7

@@ -95,7 +95,20 @@ run "$VTOPO" place --state "$RP" "${H2[@]}" --name db2 --vcpus 2 --memory 1G \
 expect_rc 0
 expect_out_has '"repin": [' '{"name": "web", "vnode_cpus": ["4-7", "10-15"], "emulator_cpus": "4-7,10-15"}'
 expect_out_lacks '{"name": "db"'
-# A release gives the CPUs back: the floating guests widen again.
+# A dry run says who would re-pin, and records nothing.
+cp "$RP" "$T/rp-before.json"
+run "$VTOPO" place --state "$RP" "${H2[@]}" --name db3 --vcpus 2 --memory 1G \
+    --cpu-policy dedicated --nodes 1 --dry-run
+expect_rc 0
+expect_out_has "would re-pin 'web': its vCPUs now float on host CPUs 4-7;12-15 (by vnode; were 4-7;10-15)"
+cmp -s "$RP" "$T/rp-before.json" || t_fail "a dry run changed the state"
+# A release gives the CPUs back: the floating guests widen again (JSON too).
+cp "$RP" "$T/rp-keep.json"
+run "$VTOPO" place --state "$RP" "${H2[@]}" --release db2 --json
+expect_rc 0
+expect_out_has '"released": "db2"' '{"name": "web", "vnode_cpus": ["4-7", "8-15"], "emulator_cpus": "4-15"}'
+printf '%s\n' "$OUT" | python3 -m json.tool >/dev/null || t_fail "the release's JSON does not parse"
+cp "$T/rp-keep.json" "$RP"
 run "$VTOPO" place --state "$RP" "${H2[@]}" --release db2
 expect_rc 0
 expect_out_has "re-pin 'web': its vCPUs now float on host CPUs 4-7;8-15 (by vnode; were 4-7;10-15)"

@@ -453,42 +453,6 @@ static int emit_text(const struct vt_layout *l, const struct vt_host *h, enum em
     return VT_EXIT_OK;
 }
 
-/* The host CPUs of libvirt's <emulatorpin>, into *out (NULL: none), by the
- * plan's emulator_cpus: a list, auto (vt_layout_emulator_cpus, refused when
- * no CPU is left), none, or by default auto for a guest with pinned vCPUs
- * (warned when no CPU is left) and none for the others. */
-static int emulator_pin(const struct vt_layout *l, const struct vt_host *h, bool quiet,
-                        struct vt_bitmap **out)
-{
-    enum vt_emulator_cpus mode = vt_layout_emulator_mode(l);
-    struct vt_err err;
-    bool pinned = false;
-
-    *out = NULL;
-    for (size_t i = 0; i < vt_layout_vcpu_count(l); i++)
-        pinned |= vt_layout_vcpu(l, i)->pcpu >= 0;
-    if (mode == VT_EMULATOR_NONE || (mode == VT_EMULATOR_DEFAULT && !pinned))
-        return VT_EXIT_OK;
-    if (vt_layout_emulator_cpus(l, h, out, &err) == 0)
-        return VT_EXIT_OK;
-    if (err.code == -ENOMEM || mode != VT_EMULATOR_DEFAULT) {
-        char why[sizeof(err.msg)];
-
-        snprintf(why, sizeof(why), "%s", err.msg);
-        if (err.code != -ENOMEM)
-            vt_err_set(&err, err.code,
-                       "--emulator-cpus auto: %s (pin fewer vCPUs, or give a list of host CPUs)",
-                       why);
-        return cli_fail("emit", &err);
-    }
-    if (!quiet)
-        fprintf(stderr,
-                "vtopo emit: warning: no <emulatorpin>: %s; QEMU's emulator threads run on "
-                "every host CPU (give them CPUs with --emulator-cpus)\n",
-                err.msg);
-    return VT_EXIT_OK;
-}
-
 /* Under libvirt only a custom CPU model carries the plan's vendor
  * (vendor_id): warn when the guest would see the host's, which differs. */
 static void warn_libvirt_vendor(const struct vt_layout *l, const struct vt_host *h,
@@ -569,7 +533,6 @@ int cmd_emit(int argc, char **argv)
     struct vt_layout *l = NULL;
     struct vt_libvirt_opts lo = {.domain = false};
     struct vt_chv_opts co = {.backing = {.kind = VT_MEM_BACKEND_RAM}};
-    struct vt_bitmap *emu = NULL;
     const char *name;
     /* Per format, the first option given that it does not take, and the
      * formats that option goes with. */
@@ -740,11 +703,8 @@ int cmd_emit(int argc, char **argv)
     /* A plan directory holds its own tables. */
     if (qo.numa == VT_QEMU_NUMA_ACPI && !qo.tables_dir && ho.plan_dir)
         qo.tables_dir = ho.plan_dir;
-    if (format == FMT_LIBVIRT && (rc = emulator_pin(l, h, ho.quiet, &emu)) != VT_EXIT_OK)
-        goto out;
     if (format == FMT_LIBVIRT)
         warn_libvirt_vendor(l, h, lo.cpu_model, ho.quiet);
-    lo.emulator_cpus = emu;
     if (hot_bdf) {
         rc = emit_hotplug(l, format, &qo, hot_bdf, hot_add, shell);
         goto flush;
@@ -769,7 +729,6 @@ out:
     vt_bitmap_free(iso);
     vt_bitmap_free(iso_rest);
     free(iso_params);
-    vt_bitmap_free(emu);
     vt_layout_free(l);
     vt_host_free(h);
     vt_request_free(r);

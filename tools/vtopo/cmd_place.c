@@ -27,7 +27,7 @@ void cmd_place_usage(FILE *out)
     fprintf(out,
             "Usage: vtopo place --state FILE --name NAME --vcpus N --memory SIZE [request]\n"
             "                   [host options] [--plan-out DIR] [--dry-run] [--json] [-q]\n"
-            "       vtopo place --state FILE --release NAME [host options]\n"
+            "       vtopo place --state FILE --release NAME [host options] [--json]\n"
             "       vtopo place --state FILE --list [host options] [--json]\n"
             "\n"
             "Choose host nodes and host CPUs for a new guest given the guests already\n"
@@ -162,10 +162,12 @@ oom:
     return -ENOMEM;
 }
 
-static void plan_options(FILE *f, const struct vt_place_state *s, const struct vt_placed_guest *g)
+/* vcpus, emu: float_text's. */
+static void plan_options(FILE *f, const struct vt_placed_guest *g, const char *vcpus,
+                         const char *emu)
 {
     struct vt_shape shape;
-    char sz[32], *vcpus = NULL, *emu = NULL;
+    char sz[32];
 
     size_opt(sz, sizeof(sz), g->memory_bytes);
     fprintf(f, "--vcpus %u --memory %s", g->vcpus, sz);
@@ -214,24 +216,23 @@ static void plan_options(FILE *f, const struct vt_place_state *s, const struct v
         fprintf(f, " --shape sockets=%u,threads=%u", shape.sockets, shape.threads);
     /* Its shared vCPUs' floating CPUs (quoted: ';' separates the vnodes)
      * and its VMM threads' CPUs. */
-    if (float_text(s, g, &vcpus, &emu) == 0) {
-        if (*vcpus)
-            fprintf(f, g->nparts > 1 ? " --vnode-cpus '%s'" : " --vnode-cpus %s", vcpus);
-        fprintf(f, " --emulator-cpus %s", emu);
-    }
-    free(vcpus);
-    free(emu);
+    if (*vcpus)
+        fprintf(f, g->nparts > 1 ? " --vnode-cpus '%s'" : " --vnode-cpus %s", vcpus);
+    fprintf(f, " --emulator-cpus %s", emu);
     if (opt_mem_layout)
         fprintf(f, " --mem-layout %s", opt_mem_layout);
     if (opt_apic)
         fprintf(f, " --apic %s", opt_apic);
 }
 
-static void print_guest(const struct vt_place_state *s, const struct vt_placed_guest *g,
-                        const char *verb)
+/* 0, or -ENOMEM before anything is printed. */
+static int print_guest(const struct vt_place_state *s, const struct vt_placed_guest *g,
+                       const char *verb)
 {
     char mem[32], *list, *vcpus, *emu;
 
+    if (float_text(s, g, &vcpus, &emu) < 0)
+        return -ENOMEM;
     vt_size_format(mem, sizeof(mem), g->memory_bytes);
     printf("%s '%s': %u %s vCPU%s", verb, g->name, g->vcpus, vt_cpu_policy_name(g->cpu_policy),
            g->vcpus == 1 ? "" : "s");
@@ -270,21 +271,20 @@ static void print_guest(const struct vt_place_state *s, const struct vt_placed_g
     /* Shared vCPUs float; what keeps them, and the VMM's threads, off
      * other guests' CPUs is the VMM's pinning to these sets (the plan's
      * vnode_cpus and emulator_cpus: libvirt's <vcpupin>, <emulatorpin>). */
-    if (float_text(s, g, &vcpus, &emu) == 0) {
-        if (*vcpus)
-            printf("  vCPUs float on host CPUs %s (by vnode)\n", vcpus);
-        printf("  VMM threads on host CPUs %s\n", emu);
-    }
+    if (*vcpus)
+        printf("  vCPUs float on host CPUs %s (by vnode)\n", vcpus);
+    printf("  VMM threads on host CPUs %s\n", emu);
+    printf("  plan: vtopo plan ");
+    plan_options(stdout, g, vcpus, emu);
     free(vcpus);
     free(emu);
-    printf("  plan: vtopo plan ");
-    plan_options(stdout, s, g);
     /* The huge pages' backing, where emit has a name for their size. */
     if (g->hugepage_bytes == (2ull << 20) || g->hugepage_bytes == (1ull << 30)) {
         printf("  (emit with --mem-backend hugepages:%s)",
                g->hugepage_bytes == (1ull << 30) ? "1G" : "2M");
     }
     printf("\n");
+    return 0;
 }
 
 /* Every guest's floating sets (float_text) before a placement or release,
@@ -323,42 +323,49 @@ static struct float_snap *snap_take(const struct vt_place_state *s, size_t *n)
     return snap;
 }
 
-/* The guests of snap whose floating sets s now changes: a line each (text),
- * or the "repin" array's elements (json). Returns how many. */
-static size_t snap_report(const struct vt_place_state *s, const struct float_snap *snap, size_t n,
-                          bool json)
+/* The guests of snap whose floating sets s now changes: a line each (text:
+ * "re-pin", or "would re-pin" for a dry run, then what to do), or the
+ * "repin" array's elements (json). Returns how many, or -ENOMEM. */
+static long snap_report(FILE *f, const struct vt_place_state *s, const struct float_snap *snap,
+                        size_t n, bool json, bool dry)
 {
-    size_t count = 0;
+    long count = 0;
 
     for (size_t i = 0; i < n; i++) {
         const struct vt_placed_guest *g = vt_place_guest_by_name(s, snap[i].name);
         char *vcpus, *emu;
 
-        if (!g || float_text(s, g, &vcpus, &emu) < 0)
+        if (!g)
             continue;
+        if (float_text(s, g, &vcpus, &emu) < 0)
+            return -ENOMEM;
         if (strcmp(vcpus, snap[i].vcpus) || strcmp(emu, snap[i].emu)) {
             if (json) {
-                printf("%s\n    {\"name\": \"%s\", \"vnode_cpus\": [", count ? "," : "", g->name);
+                fprintf(f, "%s\n    {\"name\": \"%s\", \"vnode_cpus\": [", count ? "," : "",
+                        g->name);
                 for (char *p = vcpus, *semi; *p; p = semi + 1) {
                     semi = strchr(p, ';');
-                    printf("%s\"%.*s\"", p == vcpus ? "" : ", ",
-                           (int)(semi ? (size_t)(semi - p) : strlen(p)), p);
+                    fprintf(f, "%s\"%.*s\"", p == vcpus ? "" : ", ",
+                            (int)(semi ? (size_t)(semi - p) : strlen(p)), p);
                     if (!semi)
                         break;
                 }
-                printf("], \"emulator_cpus\": \"%s\"}", emu);
+                fprintf(f, "], \"emulator_cpus\": \"%s\"}", emu);
             } else {
-                printf("re-pin '%s':", g->name);
+                fprintf(f, "%sre-pin '%s':", dry ? "would " : "", g->name);
                 if (*vcpus)
-                    printf(" its vCPUs now float on host CPUs %s (by vnode; were %s),", vcpus,
-                           snap[i].vcpus);
-                printf(" its VMM threads on %s (were %s)\n", emu, snap[i].emu);
+                    fprintf(f, " its vCPUs now float on host CPUs %s (by vnode; were %s),", vcpus,
+                            snap[i].vcpus);
+                fprintf(f, " its VMM threads on %s (were %s)\n", emu, snap[i].emu);
             }
             count++;
         }
         free(vcpus);
         free(emu);
     }
+    if (count && !json)
+        fprintf(f, "  (apply to the running guests: virsh vcpupin and emulatorpin, xl vcpu-pin, "
+                   "taskset; plan directories written before keep the old sets)\n");
     return count;
 }
 
@@ -550,8 +557,6 @@ static int parse_opts(int argc, char **argv, struct place_opts *o, struct cli_ho
         return cli_usage_error("place", "the request and --plan-out, --dry-run go with --name");
     if (o->plan_out && !*o->plan_out)
         return cli_usage_error("place", "--plan-out: an empty directory name");
-    if (o->json && o->release)
-        return cli_usage_error("place", "--json goes with --name or --list");
     return 0;
 }
 
@@ -661,6 +666,61 @@ static int save_state(const struct place_opts *o, const struct vt_place_state *s
     return rc < 0 ? cli_fail("place", &err) : VT_EXIT_OK;
 }
 
+/* What a placement (g) or a release (g NULL) did, on stdout, written whole
+ * or not at all: the guest and the guests to re-pin (text), or one JSON
+ * object. Returns an exit status. */
+static int report(const struct place_opts *o, const struct vt_place_state *s,
+                  const struct vt_placed_guest *g, const struct float_snap *snap, size_t nsnap)
+{
+    char *text = NULL, *json = NULL, *vcpus = NULL, *emu = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    struct vt_err err;
+    int rc = f ? 0 : -ENOMEM;
+
+    if (rc == 0 && !o->json) {
+        if (g) {
+            /* print_guest writes to stdout: keep the order by flushing. */
+            fflush(stdout);
+            rc = print_guest(s, g, o->dry_run ? "would place" : "placed");
+        }
+        if (rc == 0 && snap_report(f, s, snap, nsnap, false, o->dry_run) < 0)
+            rc = -ENOMEM;
+    } else if (rc == 0) {
+        if (g && (vt_place_guest_to_json(g, &json, &err) < 0 || float_text(s, g, &vcpus, &emu) < 0))
+            rc = -ENOMEM;
+        if (rc == 0 && g) {
+            json[strlen(json) - (*json && json[strlen(json) - 1] == '\n')] = '\0';
+            fprintf(f, "{\n  \"recorded\": %s,\n  \"plan_options\": \"",
+                    o->dry_run ? "false" : "true");
+            plan_options(f, g, vcpus, emu);
+            fprintf(f, "\",\n  \"guest\": %s,\n  \"repin\": [", json);
+        } else if (rc == 0) {
+            fprintf(f, "{\n  \"released\": \"%s\",\n  \"repin\": [", o->release);
+        }
+        if (rc == 0) {
+            long n = snap_report(f, s, snap, nsnap, true, o->dry_run);
+
+            if (n < 0)
+                rc = -ENOMEM;
+            fprintf(f, "%s]\n}\n", n > 0 ? "\n  " : "");
+        }
+    }
+    if (f && fclose(f) != 0)
+        rc = -ENOMEM;
+    if (rc == 0)
+        fwrite(text, 1, len, stdout);
+    free(text);
+    free(json);
+    free(vcpus);
+    free(emu);
+    if (rc < 0) {
+        cli_error("place", "out of memory");
+        return VT_EXIT_SYSTEM;
+    }
+    return VT_EXIT_OK;
+}
+
 /* --plan-out DIR: the placed guest planned on h and written as one set. */
 static int plan_out(const char *dir, const struct vt_host *h, const struct vt_place_state *s,
                     const struct vt_placed_guest *g, bool quiet)
@@ -736,7 +796,11 @@ int cmd_place(int argc, char **argv)
             cli_line(stdout, "%zu guest%s placed on host %s (state %s)", vt_place_guest_count(s),
                      vt_place_guest_count(s) == 1 ? "" : "s", vt_host_description(h), o.state);
             for (size_t i = 0; i < vt_place_guest_count(s); i++)
-                print_guest(s, vt_place_guest(s, i), "guest");
+                if (print_guest(s, vt_place_guest(s, i), "guest") < 0) {
+                    cli_error("place", "out of memory");
+                    rc = VT_EXIT_SYSTEM;
+                    goto out;
+                }
             print_free(s, h);
         }
         goto out;
@@ -753,11 +817,11 @@ int cmd_place(int argc, char **argv)
             rc = VT_EXIT_USAGE;
             goto out;
         }
-        if ((rc = save_state(&o, s)) == VT_EXIT_OK) {
-            if (!ho.quiet)
-                cli_line(stdout, "released '%s'", o.release);
-            snap_report(s, snap, nsnap, false);
-        }
+        if ((rc = save_state(&o, s)) != VT_EXIT_OK)
+            goto out;
+        if (!o.json && !ho.quiet)
+            cli_line(stdout, "released '%s'", o.release);
+        rc = report(&o, s, NULL, snap, nsnap);
         goto out;
     }
     if (vt_place(s, &o.r, &g, &err) < 0) {
@@ -780,23 +844,7 @@ int cmd_place(int argc, char **argv)
         goto out;
     if (!o.dry_run && (rc = save_state(&o, s)) != VT_EXIT_OK)
         goto out;
-    if (o.json) {
-        char *json = NULL;
-
-        if (vt_place_guest_to_json(g, &json, &err) < 0) {
-            rc = cli_fail("place", &err);
-            goto out;
-        }
-        printf("{\n  \"recorded\": %s,\n  \"plan_options\": \"", o.dry_run ? "false" : "true");
-        plan_options(stdout, s, g);
-        json[strcspn(json, "\0") - (*json && json[strlen(json) - 1] == '\n')] = '\0';
-        printf("\",\n  \"guest\": %s,\n  \"repin\": [", json);
-        printf("%s]\n}\n", snap_report(s, snap, nsnap, true) ? "\n  " : "");
-        free(json);
-    } else {
-        print_guest(s, g, o.dry_run ? "would place" : "placed");
-        snap_report(s, snap, nsnap, false);
-    }
+    rc = report(&o, s, g, snap, nsnap);
 out:
     snap_free(snap, nsnap);
     if (lock >= 0)

@@ -24,6 +24,7 @@ void cmd_plan_usage(FILE *out)
             "                  [--hotplug-memory SIZE@VNODE]...\n"
             "                  [--device BDF[@VNODE][,model=M][,queues=N][,slot=N]]...\n"
             "                  [--spare-slots N|LIST] [--strict-devices]\n"
+            "                  [--vnode-cpus LIST[;LIST...]|any] [--emulator-cpus LIST|auto|none]\n"
             "                  [--json | --cpuid] [--out DIR] [--quiet]\n"
             "\n"
             "Plan a guest's virtual NUMA layout on a host: vCPUs to vnodes, vnodes to host\n"
@@ -218,6 +219,13 @@ static void print_layout(const struct vt_layout *l)
             printf("\n");
         }
         print_vnode_extras(l, v);
+    }
+    if (vt_layout_emulator_pin(l)) {
+        char *emu = vt_bitmap_format_list(vt_layout_emulator_pin(l));
+
+        if (emu)
+            printf("VMM threads (emulator) on host CPUs %s\n", emu);
+        free(emu);
     }
     /* slot: QEMU's CPU index, libvirt's vcpu id (vt_layout_vmm_slot). */
     printf("vcpus:\n   vcpu  apic_id  vnode  package  die  core  thread  slot  pcpu\n");
