@@ -471,6 +471,16 @@ VT_API int vt_device_request_parse(const struct vt_request *r, const char *devic
                                    struct vt_err *err);
 VT_API int vt_request_parse_spare_slots(struct vt_request *r, const char *list, struct vt_err *err);
 VT_API int vt_request_parse_vnode_cpus(struct vt_request *r, const char *lists, struct vt_err *err);
+/*
+ * The request in that grammar, as one line of shell words: each field given,
+ * as the request names it (vt_request_name_fields: a CLI's flags), then its
+ * text (quoted for the shell unless it is all [A-Za-z0-9,.:=@_/+-]); the
+ * flags (pin_identity, allow_package_span, strict_devices) alone, a device a
+ * field each. Fields at their defaults (vendor not given, apic sdm,
+ * mem_layout flat) are left out. Parsing it back gives the same request.
+ * *text is malloc'd.
+ */
+VT_API int vt_request_format(const struct vt_request *r, char **text, struct vt_err *err);
 VT_API int vt_request_parse_emulator_cpus(struct vt_request *r, const char *list,
                                           struct vt_err *err);
 

@@ -124,6 +124,30 @@ expect_out_has "host CPUs 2,3" "VMM threads on host CPUs 0-1"
 expect_out_lacks "re-pin"
 t_end
 
+t_begin "place: the printed plan options plan what --plan-out writes, for every kind of guest"
+# vt_request_format's words, read back by vtopo plan's own parser.
+POPTS=$T/popts.json
+i=0
+while read -r args; do
+    i=$((i + 1))
+    # shellcheck disable=SC2086
+    run "$VTOPO" place --state "$POPTS" "${H2[@]}" --name "g$i" $args --plan-out "$T/p$i" --json
+    expect_rc 0
+    opts=$(printf '%s\n' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["plan_options"])')
+    eval "set -- $opts"
+    run "$VTOPO" plan "${H2[@]}" "$@" --out "$T/q$i"
+    expect_rc 0
+    cmp -s "$T/p$i/plan.json" "$T/q$i/plan.json" ||
+        t_fail "guest $i ($args): the printed options plan another guest: $opts"
+done <<'ARGS'
+--vcpus 2 --memory 1G
+--vcpus 4 --memory 2G --vnodes 2 --apic xen --mem-layout xen-hvm
+--vcpus 2 --memory 1G --cpu-policy dedicated --thread-policy isolate --emulator-cpus 1
+--vcpus 3 --memory 1536M --cpu-policy dedicated --thread-policy require --mem-layout qemu-q35
+--vcpus 2 --memory 1G --cpu-policy dedicated
+ARGS
+t_end
+
 t_begin "place: release gives everything back"
 run "$VTOPO" place --state "$ST" "${HOST[@]}" --release db
 expect_rc 0

@@ -1142,6 +1142,49 @@ static void test_float_cpus(void **state)
     }
 }
 
+/* vt_request_format: every field in the CLI's grammar, named by its flag,
+ * quoted where the shell would split it (the CLI reads it back in
+ * tests/cli/test_place_cli.sh). */
+static void test_request_format(void **state)
+{
+    struct vt_err err;
+    struct vt_request *r =
+        request("vcpus=4;max-vcpus=6;memory=2048;vcpu-nodes=0-1:0,3:1;vnode-pnodes=1,0;"
+                "vnode-memory=1G,1G;shape=sockets=2,threads=1;vendor=amd;apic=xen;"
+                "mem-layout=qemu-q35;allow-span;guest-pxms=3,5;distances=10,20/20,10;"
+                "hmat-latency=10,20/20,10;initiator=0000:00:04.0@1;hotplug-memory=1G@0",
+                &err);
+    char *text = NULL;
+
+    (void)state;
+    assert_non_null(r);
+    assert_int_equal(vt_request_parse_device(r, "0000:3b:00.0@1,model=nvme,queues=4", &err), 0);
+    assert_int_equal(vt_request_parse_spare_slots(r, "1,2", &err), 0);
+    vt_request_set_strict_devices(r, true);
+    assert_int_equal(vt_request_parse_vnode_cpus(r, "0-3,8;any", &err), 0);
+    assert_int_equal(vt_request_parse_emulator_cpus(r, "auto", &err), 0);
+    assert_int_equal(vt_request_format(r, &text, &err), 0);
+    assert_string_equal(text, "--vcpus 4 --max-vcpus 6 --memory 2G --vcpu-nodes 0-1:0,3:1 "
+                              "--vnode-pnodes 1,0 --vnode-memory 1G,1G --shape sockets=2,threads=1 "
+                              "--vendor amd --apic xen --mem-layout qemu-q35 --allow-package-span "
+                              "--guest-pxms 3,5 --distances '10,20;20,10' "
+                              "--hmat-latency '10,20;20,10' --initiator 0000:00:04.0@1 "
+                              "--hotplug-memory 1G@0 --device 0000:3b:00.0@1,model=nvme,queues=4 "
+                              "--spare-slots 1,2 --strict-devices --vnode-cpus '0-3,8;any' "
+                              "--emulator-cpus auto");
+    free(text);
+    vt_request_free(r);
+    /* Pins run where vCPUs and host CPUs step together; a quote in a path. */
+    r = request("vcpus=5;memory=512;pin=0-2:4-6,3:0,4:8", &err);
+    assert_non_null(r);
+    assert_int_equal(vt_request_set_mem_layout(r, VT_MEM_E820, "it's.e820", &err), 0);
+    assert_int_equal(vt_request_format(r, &text, &err), 0);
+    assert_string_equal(text, "--vcpus 5 --memory 512M --pin 0-2:4-6,3:0,4:8 "
+                              "--mem-layout 'e820:it'\\''s.e820'");
+    free(text);
+    vt_request_free(r);
+}
+
 static void test_random_requests(void **state)
 {
     static const char *apics[] = {"sdm", "xen", "legacy"};
@@ -1581,6 +1624,7 @@ int main(void)
         cmocka_unit_test(test_typed_request),
         cmocka_unit_test(test_random_requests),
         cmocka_unit_test(test_float_cpus),
+        cmocka_unit_test(test_request_format),
         cmocka_unit_test(test_gpa_lookup),
         cmocka_unit_test(test_write_dir),
         cmocka_unit_test(test_hotplug_vcpus),

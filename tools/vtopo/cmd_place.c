@@ -108,17 +108,6 @@ struct place_opts {
     struct vt_place_request r;
 };
 
-/* "4G" when whole GiB, else "1536M". */
-static void size_opt(char *buf, size_t size, uint64_t bytes)
-{
-    if (bytes % (1ull << 30) == 0)
-        snprintf(buf, size, "%" PRIu64 "G", bytes >> 30);
-    else
-        snprintf(buf, size, "%" PRIu64 "M", bytes >> 20);
-}
-
-/* The options 'vtopo plan' takes for g: its vCPUs, memory, pins or vnodes
- * on their nodes, and each vnode's memory. */
 static const char *opt_mem_layout, *opt_apic; /* --mem-layout, --apic: the plan's */
 
 /* Where g's floating threads run now, as text: "LIST;LIST" for its parts'
@@ -162,77 +151,55 @@ oom:
     return -ENOMEM;
 }
 
-/* vcpus, emu: float_text's. */
-static void plan_options(FILE *f, const struct vt_placed_guest *g, const char *vcpus,
-                         const char *emu)
+/* The request of g's plan (vt_place_guest_request) with the plan's
+ * --mem-layout and --apic, into *out (a CLI request: its fields named by
+ * their flags). 0 or an error (err set). */
+static int guest_request(const struct vt_place_state *s, const struct vt_placed_guest *g,
+                         struct vt_request **out, struct vt_err *err)
 {
-    struct vt_shape shape;
-    char sz[32];
+    struct vt_request *r = cli_request_new();
+    int rc;
 
-    size_opt(sz, sizeof(sz), g->memory_bytes);
-    fprintf(f, "--vcpus %u --memory %s", g->vcpus, sz);
-    if (g->cpu_policy == VT_CPU_DEDICATED) {
-        bool first = true;
-
-        fputs(" --pin ", f);
-        for (size_t p = 0; p < g->nparts; p++) {
-            const struct vt_place_part *pp = &g->parts[p];
-
-            for (unsigned v = 0; v < pp->vcpus; v++) {
-                unsigned last = v;
-
-                while (last + 1 < pp->vcpus && pp->pcpus[last + 1] == pp->pcpus[last] + 1)
-                    last++;
-                if (last > v)
-                    fprintf(f, "%s%u-%u:%d-%d", first ? "" : ",", pp->first_vcpu + v,
-                            pp->first_vcpu + last, pp->pcpus[v], pp->pcpus[last]);
-                else
-                    fprintf(f, "%s%u:%d", first ? "" : ",", pp->first_vcpu + v, pp->pcpus[v]);
-                first = false;
-                v = last;
-            }
-        }
-    } else {
-        fputs(" --vcpu-nodes ", f);
-        for (size_t p = 0; p < g->nparts; p++) {
-            const struct vt_place_part *pp = &g->parts[p];
-
-            if (pp->vcpus > 1)
-                fprintf(f, "%s%u-%u:%zu", p ? "," : "", pp->first_vcpu,
-                        pp->first_vcpu + pp->vcpus - 1, p);
-            else
-                fprintf(f, "%s%u:%zu", p ? "," : "", pp->first_vcpu, p);
-        }
-        fputs(" --vnode-pnodes ", f);
-        for (size_t p = 0; p < g->nparts; p++)
-            fprintf(f, "%s%u", p ? "," : "", g->parts[p].pnode);
+    *out = NULL;
+    if (!r)
+        return vt_err_set(err, -ENOMEM, "out of memory");
+    if ((rc = vt_place_guest_request(s, g, r, err)) < 0 ||
+        (opt_mem_layout && (rc = vt_request_parse_mem_layout(r, opt_mem_layout, err)) < 0) ||
+        (opt_apic && (rc = vt_request_parse_apic(r, opt_apic, err)) < 0)) {
+        vt_request_free(r);
+        return rc;
     }
-    fputs(" --vnode-memory ", f);
-    for (size_t p = 0; p < g->nparts; p++) {
-        size_opt(sz, sizeof(sz), g->parts[p].memory_bytes);
-        fprintf(f, "%s%s", p ? "," : "", sz);
-    }
-    if (vt_place_guest_shape(g, &shape))
-        fprintf(f, " --shape sockets=%u,threads=%u", shape.sockets, shape.threads);
-    /* Its shared vCPUs' floating CPUs (quoted: ';' separates the vnodes)
-     * and its VMM threads' CPUs. */
-    if (*vcpus)
-        fprintf(f, g->nparts > 1 ? " --vnode-cpus '%s'" : " --vnode-cpus %s", vcpus);
-    fprintf(f, " --emulator-cpus %s", emu);
-    if (opt_mem_layout)
-        fprintf(f, " --mem-layout %s", opt_mem_layout);
-    if (opt_apic)
-        fprintf(f, " --apic %s", opt_apic);
+    *out = r;
+    return 0;
+}
+
+/* The options 'vtopo plan' takes for g (vt_request_format), into *text. */
+static int plan_options(const struct vt_place_state *s, const struct vt_placed_guest *g,
+                        char **text, struct vt_err *err)
+{
+    struct vt_request *r;
+    int rc;
+
+    if ((rc = guest_request(s, g, &r, err)) == 0)
+        rc = vt_request_format(r, text, err);
+    vt_request_free(r);
+    return rc;
 }
 
 /* 0, or -ENOMEM before anything is printed. */
 static int print_guest(const struct vt_place_state *s, const struct vt_placed_guest *g,
                        const char *verb)
 {
-    char mem[32], *list, *vcpus, *emu;
+    char mem[32], *list, *vcpus, *emu, *opts = NULL;
+    struct vt_err err;
 
     if (float_text(s, g, &vcpus, &emu) < 0)
         return -ENOMEM;
+    if (plan_options(s, g, &opts, &err) < 0) {
+        free(vcpus);
+        free(emu);
+        return -ENOMEM;
+    }
     vt_size_format(mem, sizeof(mem), g->memory_bytes);
     printf("%s '%s': %u %s vCPU%s", verb, g->name, g->vcpus, vt_cpu_policy_name(g->cpu_policy),
            g->vcpus == 1 ? "" : "s");
@@ -274,8 +241,8 @@ static int print_guest(const struct vt_place_state *s, const struct vt_placed_gu
     if (*vcpus)
         printf("  vCPUs float on host CPUs %s (by vnode)\n", vcpus);
     printf("  VMM threads on host CPUs %s\n", emu);
-    printf("  plan: vtopo plan ");
-    plan_options(stdout, g, vcpus, emu);
+    printf("  plan: vtopo plan %s", opts);
+    free(opts);
     free(vcpus);
     free(emu);
     /* The huge pages' backing, where emit has a name for their size. */
@@ -672,7 +639,7 @@ static int save_state(const struct place_opts *o, const struct vt_place_state *s
 static int report(const struct place_opts *o, const struct vt_place_state *s,
                   const struct vt_placed_guest *g, const struct float_snap *snap, size_t nsnap)
 {
-    char *text = NULL, *json = NULL, *vcpus = NULL, *emu = NULL;
+    char *text = NULL, *json = NULL, *opts = NULL, *jopts = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     struct vt_err err;
@@ -687,14 +654,15 @@ static int report(const struct place_opts *o, const struct vt_place_state *s,
         if (rc == 0 && snap_report(f, s, snap, nsnap, false, o->dry_run) < 0)
             rc = -ENOMEM;
     } else if (rc == 0) {
-        if (g && (vt_place_guest_to_json(g, &json, &err) < 0 || float_text(s, g, &vcpus, &emu) < 0))
+        if (g && (vt_place_guest_to_json(g, &json, &err) < 0 ||
+                  plan_options(s, g, &opts, &err) < 0 || !(jopts = vt_text_json_dup(opts))))
             rc = -ENOMEM;
         if (rc == 0 && g) {
             json[strlen(json) - (*json && json[strlen(json) - 1] == '\n')] = '\0';
-            fprintf(f, "{\n  \"recorded\": %s,\n  \"plan_options\": \"",
-                    o->dry_run ? "false" : "true");
-            plan_options(f, g, vcpus, emu);
-            fprintf(f, "\",\n  \"guest\": %s,\n  \"repin\": [", json);
+            fprintf(
+                f,
+                "{\n  \"recorded\": %s,\n  \"plan_options\": %s,\n  \"guest\": %s,\n  \"repin\": [",
+                o->dry_run ? "false" : "true", jopts, json);
         } else if (rc == 0) {
             fprintf(f, "{\n  \"released\": \"%s\",\n  \"repin\": [", o->release);
         }
@@ -712,8 +680,8 @@ static int report(const struct place_opts *o, const struct vt_place_state *s,
         fwrite(text, 1, len, stdout);
     free(text);
     free(json);
-    free(vcpus);
-    free(emu);
+    free(opts);
+    free(jopts);
     if (rc < 0) {
         cli_error("place", "out of memory");
         return VT_EXIT_SYSTEM;
@@ -725,18 +693,12 @@ static int report(const struct place_opts *o, const struct vt_place_state *s,
 static int plan_out(const char *dir, const struct vt_host *h, const struct vt_place_state *s,
                     const struct vt_placed_guest *g, bool quiet)
 {
-    struct vt_request *r = vt_request_new();
+    struct vt_request *r = NULL;
     struct vt_layout *l = NULL;
     struct vt_err err;
     int rc = VT_EXIT_OK;
 
-    if (!r) {
-        cli_error("place", "out of memory");
-        return VT_EXIT_SYSTEM;
-    }
-    if (vt_place_guest_request(s, g, r, &err) < 0 ||
-        (opt_mem_layout && vt_request_parse_mem_layout(r, opt_mem_layout, &err) < 0) ||
-        (opt_apic && vt_request_parse_apic(r, opt_apic, &err) < 0) || vt_plan(h, r, &l, &err) < 0 ||
+    if (guest_request(s, g, &r, &err) < 0 || vt_plan(h, r, &l, &err) < 0 ||
         vt_layout_write_dir(l, h, dir, &err) < 0) {
         vt_err_prefix(&err, "--plan-out %s: ", dir);
         rc = cli_fail("place", &err);
