@@ -17,6 +17,6 @@ int draw_guests_scene(const struct vt_guest_view *want, const struct vt_guest_vi
 
 /* The terminal text forms. */
 char *draw_host_text(const struct vt_host *h, bool ascii);
-char *draw_plan_text(const struct vt_layout *l, const struct vt_host *h, bool ascii);
+char *draw_plan_text(const struct vt_layout *l, bool ascii);
 
 #endif

@@ -146,6 +146,10 @@ static void vnode_box(struct scene *s, const struct vt_layout *l, size_t i, int 
     width = f.used > width ? f.used : width;
     if (vt_bitmap_iszero(vn->vcpus) && !hot)
         cy = part_line(s, box, x + PART_PAD, cy, "dim", part_vnode_no_vcpus(vn), &width);
+    if ((text = part_float_text("unpinned vCPUs on host CPUs", vn->float_cpus, &s->oom))) {
+        cy = part_line(s, box, x + PART_PAD, cy, "dim", text, &width);
+        free(text);
+    }
     for (size_t d = 0; d < vt_layout_device_count(l); d++) {
         const struct vt_device *dev = vt_layout_device(l, d);
 
@@ -234,13 +238,22 @@ static void pnode_box(struct scene *s, const struct vt_layout *l, const struct v
         cy = flow_bottom(&f) + PART_GAP;
         width = f.used > width ? f.used : width;
     } else if (n) {
-        char *cpus = part_list(n->housekeeping_cpus),
-             *words = scene_fmt("vCPUs float on its housekeeping CPUs %s",
-                                cpus && strcmp(cpus, "-") ? cpus : "(none)");
+        /* Its CPUs the plan's unpinned vCPUs run on (their vnodes'
+         * float_cpus). */
+        struct vt_bitmap *on = vt_bitmap_new();
+        char *words;
 
-        cy = part_line(s, box, x + PART_PAD, cy, "dim", words, &width);
-        free(cpus);
+        for (size_t v = 0; on && v < vt_layout_vnode_count(l); v++)
+            if (vt_layout_vnode(l, v)->float_cpus &&
+                vt_bitmap_or(on, vt_layout_vnode(l, v)->float_cpus) < 0)
+                s->oom = true;
+        if (on)
+            vt_bitmap_and(on, n->cpus);
+        s->oom |= !on;
+        if ((words = part_float_text("unpinned vCPUs on its CPUs", on, &s->oom)))
+            cy = part_line(s, box, x + PART_PAD, cy, "dim", words, &width);
         free(words);
+        vt_bitmap_free(on);
     }
     *w = width + 2 * PART_PAD;
     *hh = cy - y + PART_PAD;

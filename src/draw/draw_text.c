@@ -399,7 +399,7 @@ static char *vcpu_list(const struct vt_layout *l, const struct vt_bitmap *set)
     return out;
 }
 
-char *draw_plan_text(const struct vt_layout *l, const struct vt_host *h, bool ascii)
+char *draw_plan_text(const struct vt_layout *l, bool ascii)
 {
     char *text = NULL, mem[32], *line;
     size_t len = 0, nv = vt_layout_vnode_count(l);
@@ -443,18 +443,12 @@ char *draw_plan_text(const struct vt_layout *l, const struct vt_host *h, bool as
             free(line);
         }
         oom |= !(pins = part_pin_list(l, vn, "->"));
-        if (pins && *pins) {
+        if (pins && *pins)
             rowf(&o, "pins (vCPU->host CPU) %s", pins);
-        } else if (h && vn->pnode >= 0) {
-            for (size_t k = 0; k < vt_host_node_count(h); k++)
-                if ((int)vt_host_node(h, k)->pnode == vn->pnode) {
-                    char *p = list(vt_host_node(h, k)->housekeeping_cpus);
-
-                    rowf(&o, "floating on host node %d's housekeeping CPUs %s", vn->pnode, p);
-                    free(p);
-                }
-        }
         free(pins);
+        if ((line = part_float_text("unpinned vCPUs on host CPUs", vn->float_cpus, &oom)))
+            row(&o, line);
+        free(line);
         for (size_t d = 0; d < vt_layout_device_count(l); d++) {
             const struct vt_device *dev = vt_layout_device(l, d);
 
@@ -553,6 +547,6 @@ int vt_draw_plan(const struct vt_layout *l, const struct vt_host *h, enum vt_dra
     scene_init(&s);
     if (f == VT_DRAW_SVG)
         rc = draw_plan_scene(l, h, &s);
-    return finish(&s, rc, f, f == VT_DRAW_SVG ? NULL : draw_plan_text(l, h, f == VT_DRAW_ASCII),
-                  out, err);
+    return finish(&s, rc, f, f == VT_DRAW_SVG ? NULL : draw_plan_text(l, f == VT_DRAW_ASCII), out,
+                  err);
 }

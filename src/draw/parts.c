@@ -649,3 +649,27 @@ int part_legend(struct scene *s, int x, int y, bool vcpus)
     }
     return y + SCENE_LINE_H;
 }
+
+char *part_float_text(const char *words, const struct vt_bitmap *cpus, bool *oom)
+{
+    char *list, *text;
+    size_t len;
+
+    if (!cpus || vt_bitmap_iszero(cpus))
+        return NULL;
+    if (!(list = vt_bitmap_format_list(cpus))) {
+        *oom = true;
+        return NULL;
+    }
+    len = strlen(list);
+    if (len > PART_FLOAT_MAX)
+        for (size_t k = PART_FLOAT_MAX; k > 0; k--)
+            if (list[k] == ',') {
+                len = k;
+                break;
+            }
+    text = scene_fmt("%s %.*s%s", words, (int)len, list, list[len] ? ",..." : "");
+    free(list);
+    *oom |= !text;
+    return text;
+}

@@ -128,6 +128,11 @@ const char *part_node_no_cpus(const struct vt_host_node *n);
 
 /* What a vnode without vCPUs has instead, the same way. */
 const char *part_vnode_no_vcpus(const struct vt_vnode *vn);
+/* "WORDS LIST" for the CPUs of cpus (a list past PART_FLOAT_MAX characters
+ * cut at a CPU, with ",..."), malloc'd; NULL when cpus is NULL or empty (or
+ * out of memory: *oom set). For where unpinned vCPUs run (float_cpus). */
+#define PART_FLOAT_MAX 64
+char *part_float_text(const char *words, const struct vt_bitmap *cpus, bool *oom);
 
 /* The plan's vCPU vcpu, present or hot-pluggable (NULL: none). */
 const struct vt_vcpu *part_vcpu(const struct vt_layout *l, unsigned vcpu);
